@@ -1,0 +1,140 @@
+"""The ``gristmill`` command. Only this module prints and exits; the API raises."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from gristmill.config import load_pipeline, pipeline_from_dict
+from gristmill.errors import ConfigError, GristmillError
+from gristmill.executors.local import RunResult
+from gristmill.inspect import format_inspection, inspect_document, read_one
+from gristmill.pipeline import Pipeline
+from gristmill.report import write_report
+from gristmill.steps.registry import describe, registered_steps, step_options, type_name
+
+EXIT_RUN_ERRORS = 1
+EXIT_USAGE = 2
+
+
+class _Failure(click.ClickException):
+    """A gristmill error shown as one line, with the exit code its kind calls for."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click reads it per instance
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"gristmill: error: {self.format_message()}", err=True)
+
+
+class _Gristmill(click.Group):
+    """Turns gristmill's exceptions into one-line messages and exit codes, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise _Failure(str(exc), EXIT_USAGE) from exc
+        except GristmillError as exc:
+            raise _Failure(str(exc), EXIT_RUN_ERRORS) from exc
+
+
+@click.group(cls=_Gristmill)
+@click.version_option(package_name="gristmill")
+def cli() -> None:
+    """gristmill: crawled web data in, clean deduplicated attributed text out."""
+
+
+@cli.command()
+@click.argument("pipeline_file", metavar="PIPELINE.yaml", type=click.Path(dir_okay=False))
+@click.option("--workers", "-w", default=1, show_default=True, help="Processes to run shards on.")
+@click.option("--executor", type=click.Choice(["local"]), default="local", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Clear an output folder that holds another run.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def run(pipeline_file: str, workers: int, executor: str, overwrite: bool, progress: bool | None) -> None:
+    """Run the pipeline in PIPELINE.yaml; a rerun resumes where the last one stopped."""
+    pipeline = load_pipeline(pipeline_file)
+    _finish(pipeline.run(workers=workers, executor=executor, overwrite=overwrite, progress=progress))
+
+
+def _finish(result: RunResult) -> None:
+    totals = result.totals
+    click.echo(
+        f"read {totals['read']:,}  kept {totals['kept']:,}  rejected {totals['rejected']:,}  "
+        f"quarantined {totals['quarantined']:,}  ->  {result.output}"
+    )
+    if totals["quarantined"]:
+        click.echo(f"{totals['quarantined']:,} unreadable records: see {result.output}/quarantine/")
+    click.echo(f"stats: {result.output}/stats.json  report: {result.output}/report.html")
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"gristmill: error: {error}", err=True)
+        sys.exit(EXIT_RUN_ERRORS)
+
+
+@cli.command()
+def steps() -> None:
+    """List every step with its options, defaults and description."""
+    for name, cls in registered_steps().items():
+        click.echo(f"{name}: {describe(cls)}")
+        for option in step_options(cls):
+            default = "required" if option.required else f"default {option.default!r}"
+            click.echo(f"    {option.name} ({type_name(option.type)}, {default}): {option.help}")
+        click.echo()
+
+
+@cli.command("inspect")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--pipeline",
+    "pipeline_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Take the steps from this pipeline (default: the demo pipeline).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def inspect_command(file: str, pipeline_file: str | None, as_json: bool) -> None:
+    """Show one document (text or HTML) through the steps, sentence by sentence."""
+    pipeline = load_pipeline(pipeline_file) if pipeline_file else demo_pipeline("out/demo")
+    result = inspect_document(read_one(file), pipeline.steps)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_inspection(result))
+
+
+@cli.command()
+@click.argument("output", type=click.Path(file_okay=False))
+def report(output: str) -> None:
+    """Write OUTPUT/report.html from the run in OUTPUT."""
+    click.echo(write_report(output))
+
+
+@cli.command()
+@click.option("--out", default="out/demo", show_default=True, help="Output folder.")
+@click.option("--workers", "-w", default=2, show_default=True)
+@click.option("--progress/--no-progress", default=None)
+def demo(out: str, workers: int, progress: bool | None) -> None:
+    """Run the bundled demo pipeline on the bundled sample data (the seed page included)."""
+    _finish(demo_pipeline(out).run(workers=workers, overwrite=True, progress=progress))
+
+
+def demo_pipeline(out: str) -> Pipeline:
+    """Return the bundled demo pipeline, reading the bundled samples and writing to ``out``."""
+    samples = Path(str(resources.files("gristmill") / "samples"))
+    data = yaml.safe_load((samples / "demo.yaml").read_text(encoding="utf-8"))
+    data["input"]["path"] = [str(samples / p) for p in data["input"]["path"]]
+    data["output"]["path"] = out
+    return pipeline_from_dict(data, source="demo.yaml")
+
+
+def main() -> None:
+    """Entry point of the ``gristmill`` console script."""
+    cli(prog_name="gristmill")

@@ -1,0 +1,107 @@
+"""YAML pipelines: read, check and turn into :class:`~gristmill.pipeline.Pipeline` objects."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gristmill.errors import ConfigError
+from gristmill.io.inputs import InputSpec
+from gristmill.io.outputs import OutputSpec
+from gristmill.pipeline import Pipeline
+from gristmill.steps.registry import build_step, matches_type, type_name
+
+_SECTIONS = ("input", "output", "steps")
+
+
+def load_pipeline(path: str | Path) -> Pipeline:
+    """Read a pipeline YAML file; relative input/output paths are taken from the current folder."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the pipeline file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the pipeline file is not UTF-8") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    return pipeline_from_dict(data, source=str(path))
+
+
+def pipeline_from_dict(data: Any, source: str = "pipeline") -> Pipeline:
+    """Build a pipeline from its mapping (``input``, ``output``, ``steps``)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: a pipeline is a mapping with {list(_SECTIONS)}")
+    for key in data:
+        if key not in _SECTIONS:
+            raise ConfigError(f"{source}: unknown section {key!r}{_suggest(key, _SECTIONS)}")
+    for key in ("input", "output"):
+        if key not in data:
+            raise ConfigError(f"{source}: missing section {key!r}")
+    steps_data = data.get("steps") or []
+    if not isinstance(steps_data, list):
+        raise ConfigError(f"{source}: `steps` is a list of one-key mappings (`- length_filter: {{}}`)")
+    steps = []
+    for position, entry in enumerate(steps_data):
+        if isinstance(entry, str):
+            entry = {entry: {}}
+        if not isinstance(entry, dict) or len(entry) != 1:
+            raise ConfigError(
+                f"{source}: steps[{position}] must map one step name to its options, got {entry!r}"
+            )
+        ((name, options),) = entry.items()
+        steps.append(build_step(str(name), options))
+    return Pipeline(input=input_spec(data["input"]), output=output_spec(data["output"]), steps=steps)
+
+
+def input_spec(data: Any) -> InputSpec:
+    """Build the ``input:`` section, checking its keys and types."""
+    if isinstance(data, str):
+        data = {"path": data}
+    return _spec(InputSpec, data, "input")
+
+
+def output_spec(data: Any) -> OutputSpec:
+    """Build the ``output:`` section, checking its keys and types."""
+    if isinstance(data, str):
+        data = {"path": data}
+    return _spec(OutputSpec, data, "output")
+
+
+def spec_to_dict(spec: InputSpec | OutputSpec) -> dict[str, Any]:
+    """Return an input or output section as its YAML mapping."""
+    return dataclasses.asdict(spec)
+
+
+def _spec(cls: Any, data: Any, section: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{section}: expected a mapping such as {{path: ...}}, got {data!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = _hints(cls)
+    for key, value in data.items():
+        if key not in fields:
+            raise ConfigError(f"{section}: unknown option {key!r}{_suggest(key, fields)}")
+        if not matches_type(value, hints[key]):
+            raise ConfigError(f"{section}, option {key!r}: expected {type_name(hints[key])}, got {value!r}")
+    if "path" not in data:
+        raise ConfigError(f"{section}: missing option 'path'")
+    return cls(**data)
+
+
+def _hints(cls: Any) -> dict[str, Any]:
+    import typing
+
+    return typing.get_type_hints(cls)
+
+
+def _suggest(key: Any, known: Any) -> str:
+    near = difflib.get_close_matches(str(key), list(known), n=1)
+    return f"; did you mean {near[0]!r}?" if near else f"; known: {sorted(known)}"

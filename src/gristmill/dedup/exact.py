@@ -1,0 +1,107 @@
+"""Exact deduplication: documents equal after normalisation keep one, the first in input order."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from gristmill.document import Document
+from gristmill.stats import StepContext
+from gristmill.steps.base import BarrierStep
+from gristmill.steps.registry import register
+from gristmill.text.hashing import hash64
+
+# One row per document: its text hash and its place in the stable order (shard, position).
+SIGNATURE = np.dtype([("hash", "<u8"), ("shard", "<u4"), ("pos", "<u4")])
+# One row per dropped document: its place, and the place of the one kept instead.
+DROP = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("keep_shard", "<u4"), ("keep_pos", "<u4")])
+_SPACE = re.compile(r"\s+")
+
+
+@register("exact_dedup")
+class ExactDedup(BarrierStep):
+    """Keep one of each set of documents whose texts are equal after normalisation.
+
+    Options:
+        ignore_case: compare texts case-folded.
+        ignore_whitespace: compare texts with runs of whitespace as one space, ends stripped.
+        ignore_punctuation: compare texts without punctuation characters.
+    """
+
+    def __init__(
+        self,
+        *,
+        ignore_case: bool = True,
+        ignore_whitespace: bool = True,
+        ignore_punctuation: bool = False,
+    ) -> None:
+        self.ignore_case = ignore_case
+        self.ignore_whitespace = ignore_whitespace
+        self.ignore_punctuation = ignore_punctuation
+
+    def key(self, text: str) -> int:
+        """Return the 64-bit hash two texts share when this step calls them equal."""
+        if self.ignore_case:
+            text = text.casefold()
+        if self.ignore_punctuation:
+            text = "".join(c for c in text if not unicodedata.category(c).startswith("P"))
+        if self.ignore_whitespace:
+            text = _SPACE.sub(" ", text).strip()
+        return hash64(text)
+
+    def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
+        """Write each bucket's (hash, shard, position) rows, and the shard's document ids."""
+        hashes = np.fromiter((self.key(d.text) for d in _remember_ids(docs, shard, work)), "<u8")
+        rows = np.empty(len(hashes), SIGNATURE)
+        rows["hash"] = hashes
+        rows["shard"] = shard
+        rows["pos"] = np.arange(len(hashes), dtype="<u4")
+        bucket_of = hashes % self.buckets
+        for bucket in range(self.buckets):
+            np.save(work / f"sig-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+
+    def group(self, bucket: int, shards: int, work: Path) -> None:
+        """Find equal hashes within a bucket; all but the first in stable order are dropped."""
+        parts = [np.load(work / f"sig-{bucket:03d}-{s:05d}.npy") for s in range(shards)]
+        rows = np.concatenate(parts) if parts else np.empty(0, SIGNATURE)
+        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+        first = np.ones(len(rows), bool)
+        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
+        keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+        drops = np.empty(int((~first).sum()), DROP)
+        drops["shard"] = rows["shard"][~first]
+        drops["pos"] = rows["pos"][~first]
+        drops["keep_shard"] = rows["shard"][keeper[~first]]
+        drops["keep_pos"] = rows["pos"][keeper[~first]]
+        np.save(work / f"drop-{bucket:03d}.npy", drops)
+
+    def decide(
+        self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
+    ) -> Iterator[Document]:
+        """Drop the shard's duplicates, naming the document kept instead."""
+        drops = np.concatenate([np.load(work / f"drop-{b:03d}.npy") for b in range(self.buckets)])
+        mine = drops[drops["shard"] == shard]
+        keep_of = {int(r["pos"]): (int(r["keep_shard"]), int(r["keep_pos"])) for r in mine}
+        ids: dict[int, list[str]] = {}
+        for pos, doc in enumerate(docs):
+            if pos not in keep_of:
+                yield doc
+                continue
+            keep_shard, keep_pos = keep_of[pos]
+            if keep_shard not in ids:
+                ids[keep_shard] = orjson.loads((work / f"ids-{keep_shard:05d}.json").read_bytes())
+            doc.meta["duplicate_of"] = ids[keep_shard][keep_pos]
+            ctx.reject(doc, f"{self.name}:duplicate")
+
+
+def _remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
+    ids: list[str] = []
+    for doc in docs:
+        ids.append(doc.id)
+        yield doc
+    (work / f"ids-{shard:05d}.json").write_bytes(orjson.dumps(ids))

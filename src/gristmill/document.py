@@ -1,0 +1,24 @@
+"""The document that flows through every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Document:
+    """One text with its metadata (``meta``) and the numbers steps computed (``signals``).
+
+    ``raw`` holds the original payload (an HTTP body) for the extract step; it is never written out.
+    """
+
+    id: str
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    signals: dict[str, float] = field(default_factory=dict)
+    raw: bytes | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the on-disk form: ``{"id", "text", "meta", "signals"}``."""
+        return {"id": self.id, "text": self.text, "meta": self.meta, "signals": self.signals}

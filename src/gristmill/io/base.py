@@ -1,0 +1,46 @@
+"""What every reader shares: the contract, and where bad records go."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import Any, ClassVar, Protocol
+
+from gristmill.document import Document
+
+
+class ReadSink(Protocol):
+    """Where a reader reports what is not a document, and how far it has read."""
+
+    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+        """Set aside a record that cannot be read, with its place (``line 12``) and the reason."""
+
+    def progress(self, nbytes: int) -> None:
+        """Note that ``nbytes`` more input bytes were consumed."""
+
+
+class Reader(ABC):
+    """Turns input files into documents; one subclass per format."""
+
+    format: ClassVar[str]
+    extensions: ClassVar[tuple[str, ...]]
+    # Formats whose files are small and many (one page a file) are grouped into shards.
+    one_file_per_document: ClassVar[bool] = False
+
+    @abstractmethod
+    def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
+        """Yield the documents of one file; quarantine what cannot be read."""
+
+
+def excerpt_of(raw: bytes | str, limit: int = 200) -> str:
+    """Return the start of a bad record as printable text for the quarantine file."""
+    if isinstance(raw, bytes):
+        raw = raw[:limit].decode("utf-8", "backslashreplace")
+    return raw[:limit]
+
+
+def describe_value(value: Any) -> str:
+    """Name a JSON value's type the way a user reads it."""
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )

@@ -1,0 +1,63 @@
+"""Plain text and HTML files: one document per file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from gristmill.document import Document
+from gristmill.errors import InputError
+from gristmill.io.base import Reader, ReadSink
+
+
+def _read_file(path: str, sink: ReadSink) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+    sink.progress(len(data))
+    return data
+
+
+def _doc_id(path: str) -> str:
+    return os.path.normpath(path)
+
+
+class TextFileReader(Reader):
+    """Reads ``.txt`` files, each one document, UTF-8."""
+
+    format = "text"
+    extensions = (".txt", ".text", ".md")
+    one_file_per_document = True
+
+    def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
+        """Yield the file as a document; quarantine it when it is empty or not UTF-8."""
+        data = _read_file(path, sink)
+        if not data.strip():
+            sink.quarantine(path, "file", "empty file")
+            return
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            sink.quarantine(path, f"byte {exc.start}", "invalid UTF-8", data[exc.start : exc.start + 40])
+            return
+        yield Document(id=_doc_id(path), text=text, meta={"source_file": path})
+
+
+class HtmlFileReader(Reader):
+    """Reads ``.html`` files, each one document; the bytes stay in ``raw`` for the extract step."""
+
+    format = "html"
+    extensions = (".html", ".htm", ".xhtml")
+    one_file_per_document = True
+
+    def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
+        """Yield the page as a document with ``content_type`` text/html."""
+        data = _read_file(path, sink)
+        if not data.strip():
+            sink.quarantine(path, "file", "empty file")
+            return
+        meta = {"source_file": path, "content_type": "text/html"}
+        text = data.decode("utf-8", "replace")
+        yield Document(id=_doc_id(path), text=text, meta=meta, raw=data)

@@ -1,0 +1,120 @@
+"""Where documents come from: input paths, their formats, and how they split into shards."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+
+from gristmill.errors import ConfigError, InputError
+from gristmill.io.base import Reader
+from gristmill.io.files import HtmlFileReader, TextFileReader
+from gristmill.io.jsonl import JsonlReader
+from gristmill.io.parquet import ParquetReader
+from gristmill.io.warc import WarcReader
+
+READERS: dict[str, type[Reader]] = {
+    r.format: r for r in (JsonlReader, ParquetReader, WarcReader, TextFileReader, HtmlFileReader)
+}
+_COMPRESSED = (".gz", ".gzip", ".zst", ".zstd")
+
+
+def format_of(path: str) -> str | None:
+    """Return the input format a file name implies, or None when it implies none."""
+    name = path.lower()
+    for suffix in _COMPRESSED:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    for fmt, reader in READERS.items():
+        if name.endswith(reader.extensions):
+            return fmt
+    return None
+
+
+@dataclass(frozen=True)
+class Shard:
+    """A unit of work: one input file, or a group of one-page files; ``index`` names its outputs."""
+
+    index: int
+    format: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The ``input:`` section: paths or globs (a folder means every file in it), and the format.
+
+    Options:
+        path: a file, folder or glob, or a list of them.
+        format: jsonl, parquet, warc, text or html; by default each file's extension decides.
+        files_per_shard: how many one-page files (text, html) make one shard.
+    """
+
+    path: str | list[str]
+    format: str | None = None
+    files_per_shard: int = 500
+
+    def __post_init__(self) -> None:
+        if self.format is not None and self.format not in READERS:
+            raise ConfigError(f"input: unknown format {self.format!r}; formats are {sorted(READERS)}")
+        if not isinstance(self.files_per_shard, int) or self.files_per_shard < 1:
+            raise ConfigError("input: files_per_shard must be a positive whole number")
+
+    @property
+    def paths(self) -> list[str]:
+        """The paths as a list."""
+        return [self.path] if isinstance(self.path, str) else list(self.path)
+
+    def files(self) -> list[tuple[str, str]]:
+        """Return ``(file, format)`` for every input file, sorted; fail if a path matches nothing."""
+        found: list[tuple[str, str]] = []
+        for pattern in self.paths:
+            matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
+            if not matches:
+                raise InputError(f"input: {pattern!r} matches no file")
+            listed: list[str] = []
+            for match in matches:
+                if os.path.isdir(match):
+                    listed.extend(
+                        os.path.join(root, name)
+                        for root, _, names in sorted(os.walk(match))
+                        for name in sorted(names)
+                    )
+                else:
+                    listed.append(match)
+            for path in listed:
+                fmt = self.format or format_of(path)
+                if fmt is None:
+                    if len(matches) == 1 and not os.path.isdir(matches[0]):
+                        raise ConfigError(
+                            f"input: cannot tell the format of {path!r} from its name; set `format:`"
+                        )
+                    continue  # a folder may hold a README or a LICENSE beside the data
+                found.append((path, fmt))
+        if not found:
+            raise InputError(f"input: {self.paths} holds no file of a known format")
+        return found
+
+    def shards(self) -> list[Shard]:
+        """Split the input files into shards: one per file, one-page files grouped."""
+        shards: list[Shard] = []
+        pending: dict[str, list[str]] = {}
+        for path, fmt in self.files():
+            if READERS[fmt].one_file_per_document:
+                group = pending.setdefault(fmt, [])
+                group.append(path)
+                if len(group) == self.files_per_shard:
+                    shards.append(Shard(len(shards), fmt, tuple(group)))
+                    pending[fmt] = []
+            else:
+                shards.append(Shard(len(shards), fmt, (path,)))
+        for fmt, group in pending.items():
+            if group:
+                shards.append(Shard(len(shards), fmt, tuple(group)))
+        return shards
+
+
+def reader_for(fmt: str) -> Reader:
+    """Return a reader for ``fmt``."""
+    return READERS[fmt]()

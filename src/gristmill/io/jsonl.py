@@ -1,0 +1,65 @@
+"""JSON Lines in and out, plain or compressed with gzip or zstd."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from gristmill.document import Document
+from gristmill.io.base import Reader, ReadSink
+from gristmill.io.compression import open_write, read_chunks, read_lines
+from gristmill.io.records import RecordError, document_from_record
+
+
+class JsonlReader(Reader):
+    """Reads one JSON object per line (``.jsonl``, ``.json``, with ``.gz`` or ``.zst``)."""
+
+    format = "jsonl"
+    extensions = (".jsonl", ".json", ".ndjson")
+
+    def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
+        """Yield a document per line; quarantine lines that are not UTF-8 JSON documents."""
+        stem = _stem(path)
+        for number, line in enumerate(read_lines(read_chunks(path, sink.progress)), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                sink.quarantine(path, f"line {number}", _json_problem(line, exc), line)
+                continue
+            try:
+                yield document_from_record(record, f"{stem}/{number}")
+            except RecordError as exc:
+                sink.quarantine(path, f"line {number}", str(exc), line)
+
+
+def _json_problem(line: bytes, exc: orjson.JSONDecodeError) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"invalid UTF-8 at byte {bad.start} of the line"
+    return f"invalid JSON: {exc.msg} at column {exc.colno}"
+
+
+def _stem(path: str) -> str:
+    name = Path(path).name
+    return name.split(".", 1)[0] or name
+
+
+class JsonlWriter:
+    """Writes documents as JSON Lines; compression follows the file name."""
+
+    def __init__(self, path: str) -> None:
+        self._out: BinaryIO = open_write(path)
+
+    def write(self, doc: Document) -> None:
+        """Append one document."""
+        self._out.write(orjson.dumps(doc.to_record(), option=orjson.OPT_APPEND_NEWLINE))
+
+    def close(self) -> None:
+        """Finish the file."""
+        self._out.close()

@@ -1,0 +1,55 @@
+"""Where documents go: the output folder, its format, and the writers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from gristmill.document import Document
+from gristmill.errors import ConfigError
+from gristmill.io.jsonl import JsonlWriter
+from gristmill.io.parquet import ParquetWriter
+
+OutputFormat = Literal["jsonl", "parquet"]
+_SUFFIX = {"jsonl": ".jsonl.zst", "parquet": ".parquet"}
+
+
+class Writer(Protocol):
+    """Anything that takes documents and closes."""
+
+    def write(self, doc: Document) -> None:
+        """Append one document."""
+
+    def close(self) -> None:
+        """Finish the file."""
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """The ``output:`` section: a folder, and the format of its ``kept/`` and ``rejected/`` shards.
+
+    Options:
+        path: the output folder.
+        format: jsonl (zstd-compressed JSON Lines, the default) or parquet.
+    """
+
+    path: str
+    format: OutputFormat = "jsonl"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, str) or not self.path:
+            raise ConfigError("output: `path` must name a folder")
+        if self.format not in _SUFFIX:
+            raise ConfigError(f"output: unknown format {self.format!r}; formats are {sorted(_SUFFIX)}")
+
+    @property
+    def suffix(self) -> str:
+        """The file suffix of output shards."""
+        return _SUFFIX[self.format]
+
+
+def open_writer(path: str, fmt: str) -> Writer:
+    """Open a writer of ``fmt`` at ``path``."""
+    if fmt == "parquet":
+        return ParquetWriter(path)
+    return JsonlWriter(path)

@@ -1,0 +1,112 @@
+"""The output folder: where kept, rejected and quarantined documents, state and stats live."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from gristmill.errors import OutputError
+
+_RUN_PARTS = ("kept", "rejected", "quarantine", "_state", "_work", "stats.json", "pipeline.yaml")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Layout:
+    """Names every file of a run under its output folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.kept = self.root / "kept"
+        self.rejected = self.root / "rejected"
+        self.quarantine = self.root / "quarantine"
+        self.state = self.root / "_state"
+        self.work = self.root / "_work"
+        self.stats = self.root / "stats.json"
+        self.pipeline_file = self.root / "pipeline.yaml"
+        self.report = self.root / "report.html"
+
+    def prepare(self, config: dict[str, Any], overwrite: bool) -> None:
+        """Create the folder, or check it holds a run of the same pipeline (or clear it)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / ".gristmill-write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise OutputError(f"output: cannot write to {str(self.root)!r}: {exc.strerror}") from exc
+        recorded = self.state / "pipeline.json"
+        same = not recorded.exists() or orjson.loads(recorded.read_bytes()) == orjson.loads(
+            orjson.dumps(config)
+        )
+        if not same and not overwrite:
+            raise OutputError(
+                f"output: {str(self.root)!r} holds the run of a different pipeline; "
+                "choose another folder or pass --overwrite"
+            )
+        if overwrite:
+            for part in (*_RUN_PARTS, "report.html"):
+                target = self.root / part
+                if target.is_dir():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink(missing_ok=True)
+        for folder in (self.kept, self.rejected, self.quarantine, self.state, self.work):
+            folder.mkdir(exist_ok=True)
+        if not recorded.exists():
+            write_atomically(recorded, orjson.dumps(config, option=orjson.OPT_INDENT_2))
+
+    def marker(self, task: str) -> Path:
+        """The done-marker of a task (``stage0/00003``)."""
+        return self.state / f"{task}.done"
+
+    def is_done(self, task: str) -> bool:
+        """Whether a task finished in an earlier run."""
+        return self.marker(task).exists()
+
+    def mark_done(self, task: str, record: dict[str, Any]) -> None:
+        """Write a task's done-marker (with its stats), after its outputs are in place."""
+        path = self.marker(task)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, orjson.dumps(record))
+
+    def read_marker(self, task: str) -> dict[str, Any]:
+        """Read a task's done-marker."""
+        data: dict[str, Any] = orjson.loads(self.marker(task).read_bytes())
+        return data
+
+    def stage_input(self, stage: int, shard: int) -> Path:
+        """The intermediate file a stage hands to the barrier after it."""
+        return self.work / f"stage{stage}" / f"{shard:05d}.jsonl.zst"
+
+    def barrier_work(self, stage: int) -> Path:
+        """The work folder of the barrier that opens ``stage``."""
+        return self.work / f"barrier{stage}"
+
+    def kept_file(self, shard: int, suffix: str) -> Path:
+        """The kept output of a shard."""
+        return self.kept / f"{shard:05d}{suffix}"
+
+    def rejected_file(self, shard: int, stage: int, suffix: str) -> Path:
+        """The rejected output of a shard in a stage."""
+        tag = "" if stage == 0 else f".stage{stage}"
+        return self.rejected / f"{shard:05d}{tag}{suffix}"
+
+    def quarantine_file(self, shard: int) -> Path:
+        """The quarantine file of a shard (plain JSON Lines, for reading by eye)."""
+        return self.quarantine / f"{shard:05d}.jsonl"

@@ -1,0 +1,91 @@
+"""A pipeline: input, steps, output; and its split into stages at barrier steps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gristmill.errors import ConfigError
+from gristmill.io.inputs import InputSpec
+from gristmill.io.outputs import OutputSpec
+from gristmill.steps.base import BarrierStep, Step
+
+if TYPE_CHECKING:
+    from gristmill.executors.local import RunResult
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Steps run shard by shard without a pause; a stage after the first opens with a barrier."""
+
+    index: int
+    barrier: BarrierStep | None
+    steps: tuple[tuple[int, Step], ...]  # (position in the pipeline, step), barrier included
+
+    @property
+    def first_position(self) -> int:
+        """The pipeline position of the stage's first step (or of where it would be)."""
+        return self.steps[0][0] if self.steps else -1
+
+
+class Pipeline:
+    """Documents from ``input`` through ``steps`` into ``output``; the Python twin of a YAML file.
+
+    >>> Pipeline(input={"path": "crawl/*.jsonl.gz"}, output={"path": "out/"},
+    ...          steps=[Normalize(), LengthFilter(min_chars=200)]).run(workers=2)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        input: InputSpec | dict[str, Any],  # noqa: A002 - the YAML key
+        output: OutputSpec | dict[str, Any],
+        steps: Sequence[Step] = (),
+    ) -> None:
+        from gristmill.config import input_spec, output_spec
+
+        self.input = input if isinstance(input, InputSpec) else input_spec(input)
+        self.output = output if isinstance(output, OutputSpec) else output_spec(output)
+        for position, step in enumerate(steps):
+            if not isinstance(step, Step):
+                raise ConfigError(f"steps[{position}] is a {type(step).__name__}, not a Step")
+        self.steps = list(steps)
+
+    def stages(self) -> list[Stage]:
+        """Split the steps at each barrier: stage 0 reads the input, each later one opens with a barrier."""
+        stages: list[Stage] = []
+        current: list[tuple[int, Step]] = []
+        barrier: BarrierStep | None = None
+        for position, step in enumerate(self.steps):
+            if isinstance(step, BarrierStep):
+                stages.append(Stage(len(stages), barrier, tuple(current)))
+                barrier, current = step, []
+            current.append((position, step))
+        stages.append(Stage(len(stages), barrier, tuple(current)))
+        return stages
+
+    def to_config(self) -> dict[str, Any]:
+        """Return the pipeline as the YAML mapping that builds it again."""
+        from gristmill.config import spec_to_dict
+
+        return {
+            "input": spec_to_dict(self.input),
+            "output": spec_to_dict(self.output),
+            "steps": [{step.name: step.options()} for step in self.steps],
+        }
+
+    def run(
+        self,
+        *,
+        workers: int = 1,
+        executor: str = "local",
+        overwrite: bool = False,
+        progress: bool | None = None,
+    ) -> RunResult:
+        """Run the pipeline and return its stats; ``progress`` None shows a bar on a terminal only."""
+        if executor != "local":
+            raise ConfigError(f"unknown executor {executor!r}; executors are ['local']")
+        from gristmill.executors.local import LocalExecutor
+
+        return LocalExecutor(workers=workers, progress=progress).run(self, overwrite=overwrite)

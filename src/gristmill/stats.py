@@ -1,0 +1,147 @@
+"""Counting what happened to documents: per step, per shard, and for the whole run."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from gristmill.document import Document
+
+
+@dataclass
+class StepStats:
+    """Documents in, out and dropped by reason for one step; seconds spent in it alone."""
+
+    index: int
+    name: str
+    docs_in: int = 0
+    docs_out: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    # Time spent in this step and everything upstream of it; exclusive seconds are derived from it.
+    cumulative: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form written to ``stats.json``."""
+        return {
+            "index": self.index,
+            "name": self.name,
+            "in": self.docs_in,
+            "out": self.docs_out,
+            "dropped": dict(sorted(self.dropped.items())),
+            "seconds": round(self.seconds, 4),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StepStats:
+        """Read back :meth:`to_dict`."""
+        return cls(
+            index=data["index"],
+            name=data["name"],
+            docs_in=data["in"],
+            docs_out=data["out"],
+            dropped=Counter(data["dropped"]),
+            seconds=data["seconds"],
+        )
+
+    def add(self, other: StepStats) -> None:
+        """Add another shard's counts for the same step."""
+        self.docs_in += other.docs_in
+        self.docs_out += other.docs_out
+        self.dropped.update(other.dropped)
+        self.seconds += other.seconds
+
+
+@dataclass
+class TaskStats:
+    """What one task (a shard of a stage, or a phase of a barrier) did."""
+
+    read: int = 0
+    kept: int = 0
+    rejected: int = 0
+    quarantined: int = 0
+    steps: list[StepStats] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form kept in a done-marker."""
+        return {
+            "read": self.read,
+            "kept": self.kept,
+            "rejected": self.rejected,
+            "quarantined": self.quarantined,
+            "steps": [s.to_dict() for s in self.steps],
+            "errors": self.errors,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TaskStats:
+        """Read back :meth:`to_dict`."""
+        return cls(
+            read=data["read"],
+            kept=data["kept"],
+            rejected=data["rejected"],
+            quarantined=data["quarantined"],
+            steps=[StepStats.from_dict(s) for s in data["steps"]],
+            errors=list(data["errors"]),
+        )
+
+
+class StepContext:
+    """What a running step reports to: rejected documents and its counters."""
+
+    def __init__(self, stats: StepStats, on_reject: Callable[[Document], None]) -> None:
+        self.stats = stats
+        self._on_reject = on_reject
+
+    def reject(self, doc: Document, reason: str) -> None:
+        """Drop ``doc`` for ``reason`` (``"step:rule"``); it goes to the rejected output."""
+        doc.meta["rejected_by"] = self.stats.name
+        doc.meta["reason"] = reason
+        self.stats.dropped[reason] += 1
+        self._on_reject(doc)
+
+
+def counted(docs: Iterable[Document], stats: StepStats) -> Iterator[Document]:
+    """Count the documents a step takes in."""
+    for doc in docs:
+        stats.docs_in += 1
+        yield doc
+
+
+def timed(docs: Iterable[Document], stats: StepStats) -> Iterator[Document]:
+    """Count a step's output and add the time each ``next`` takes (upstream included)."""
+    it = iter(docs)
+    clock = time.perf_counter
+    while True:
+        start = clock()
+        try:
+            doc = next(it)
+        except StopIteration:
+            stats.cumulative += clock() - start
+            return
+        stats.cumulative += clock() - start
+        stats.docs_out += 1
+        yield doc
+
+
+def settle_seconds(steps: list[StepStats], source_seconds: float) -> None:
+    """Turn cumulative times into each step's own seconds (a pull chain nests upstream time)."""
+    before = source_seconds
+    for stats in steps:
+        stats.seconds = max(0.0, stats.cumulative - before)
+        before = stats.cumulative
+
+
+def merge_steps(tasks: Iterable[TaskStats]) -> list[StepStats]:
+    """Sum step counters over tasks, one entry per pipeline position."""
+    merged: dict[int, StepStats] = {}
+    for task in tasks:
+        for step in task.steps:
+            if step.index not in merged:
+                merged[step.index] = StepStats(step.index, step.name)
+            merged[step.index].add(step)
+    return [merged[i] for i in sorted(merged)]

@@ -1,0 +1,114 @@
+"""The step contract: every step maps an iterator of documents to an iterator of documents.
+
+Subclasses fill in one hook each: a :class:`Filter` writes ``keep``, a :class:`Transform` writes
+``transform``, a :class:`BarrierStep` writes its three phases. The pipeline, not the step, routes a
+dropped document to the rejected output, counts it and times the step.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from gristmill.document import Document
+from gristmill.errors import ConfigError
+
+if TYPE_CHECKING:
+    from gristmill.stats import StepContext
+
+
+class Step(ABC):
+    """A stage of a pipeline; ``name`` is the name it is registered under in YAML."""
+
+    name: ClassVar[str] = ""
+
+    @abstractmethod
+    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
+        """Yield the documents that go on; report dropped ones with ``ctx.reject``."""
+
+    def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
+        """Say, for ``gristmill inspect``, what this step saw in each sentence (index -> flags)."""
+        return {}
+
+    def options(self) -> dict[str, object]:
+        """Return the options this step was built with, as YAML would give them."""
+        from gristmill.steps.registry import step_options
+
+        return {opt.name: getattr(self, opt.name) for opt in step_options(type(self))}
+
+    def fail(self, option: str, message: str) -> ConfigError:
+        """Build the error for a bad ``option``, naming this step."""
+        return ConfigError(f"step {self.name!r}, option {option!r}: {message}")
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Filter(Step):
+    """A step that keeps a document or gives the reason to drop it."""
+
+    @abstractmethod
+    def keep(self, doc: Document) -> Literal[True] | str:
+        """Return ``True`` to keep ``doc``, else the reason (``"min_chars"``) it is dropped."""
+
+    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
+        """Yield kept documents; reject the rest as ``"<step>:<reason>"``."""
+        for doc in docs:
+            verdict = self.keep(doc)
+            if verdict is True:
+                yield doc
+            else:
+                ctx.reject(doc, f"{self.name}:{verdict}")
+
+
+class Transform(Step):
+    """A step that changes each document in place and keeps it."""
+
+    @abstractmethod
+    def transform(self, doc: Document) -> Document:
+        """Return ``doc`` changed; record what changed in ``signals`` or ``meta``."""
+
+    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
+        """Yield every document, transformed."""
+        for doc in docs:
+            yield self.transform(doc)
+
+
+class BarrierStep(Step):
+    """A step that must see the whole corpus before it decides (deduplication).
+
+    It runs in three phases, each over files in its own work folder, so any executor can run them:
+    ``sign`` once per shard (a map), ``group`` once per bucket (the shuffle), ``decide`` once per shard
+    (a map that yields what goes on). Memory is bounded by a shard or a bucket, not the corpus.
+    """
+
+    buckets: int = 16
+
+    @abstractmethod
+    def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
+        """Write the signatures of one shard's documents under ``work``."""
+
+    @abstractmethod
+    def group(self, bucket: int, shards: int, work: Path) -> None:
+        """Read every shard's signatures of ``bucket`` and write the decisions they imply."""
+
+    @abstractmethod
+    def decide(
+        self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
+    ) -> Iterator[Document]:
+        """Yield the shard's documents that go on; reject the others."""
+
+    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
+        """Run the three phases on one in-memory stream (``inspect`` and small tests)."""
+        import tempfile
+
+        held = list(docs)
+        with tempfile.TemporaryDirectory(prefix="gristmill-barrier-") as tmp:
+            work = Path(tmp)
+            self.sign(held, 0, work)
+            for bucket in range(self.buckets):
+                self.group(bucket, 1, work)
+            yield from self.decide(held, 0, work, ctx)

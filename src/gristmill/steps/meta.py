@@ -1,0 +1,68 @@
+"""Keep documents whose metadata field matches a value, a list of values or a pattern."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from gristmill.document import Document
+from gristmill.steps.base import Filter
+from gristmill.steps.registry import register
+
+Scalar = str | int | float | bool
+
+
+@register("meta_filter")
+class MetaFilter(Filter):
+    """Keep documents where ``meta[field]`` equals one of ``values`` or matches ``pattern``.
+
+    Options:
+        field: the meta field to test; dots reach into nested objects (``warc.status``).
+        values: the values kept (any one of them).
+        pattern: a regular expression the field's text must match from its start.
+        missing: keep or drop documents that lack the field.
+    """
+
+    def __init__(
+        self,
+        *,
+        field: str,
+        values: list[Scalar] | None = None,
+        pattern: str | None = None,
+        missing: Literal["keep", "drop"] = "drop",
+    ) -> None:
+        if (values is None) == (pattern is None):
+            raise self.fail("values", "give exactly one of `values` or `pattern`")
+        self._regex = None
+        if pattern is not None:
+            try:
+                self._regex = re.compile(pattern)
+            except re.error as exc:
+                raise self.fail("pattern", f"not a valid regular expression: {exc}") from exc
+        self.field = field
+        self.values = values
+        self.pattern = pattern
+        self.missing = missing
+        self._path = field.split(".")
+        self._allowed = set(values) if values is not None else set()
+
+    def _lookup(self, doc: Document) -> tuple[bool, object]:
+        value: object = doc.meta
+        for part in self._path:
+            if not isinstance(value, dict) or part not in value:
+                return False, None
+            value = value[part]
+        return True, value
+
+    def keep(self, doc: Document) -> Literal[True] | str:
+        """Keep documents whose field matches."""
+        present, value = self._lookup(doc)
+        if not present:
+            return True if self.missing == "keep" else "missing"
+        if self._regex is not None:
+            return True if self._regex.match(str(value)) else "no_match"
+        return True if _hashable(value) and value in self._allowed else "no_match"
+
+
+def _hashable(value: object) -> bool:
+    return isinstance(value, str | int | float | bool)

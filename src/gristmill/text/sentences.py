@@ -1,0 +1,69 @@
+"""Sentence splitting that knows abbreviations, initials, decimals and line breaks."""
+
+from __future__ import annotations
+
+import re
+
+# Words that end with a period without ending a sentence ("Stalin vs. Trotsky", "St. Petersburg").
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof sr jr st mt ft vs etc al cf eg ie viz approx dept est inc ltd co corp
+    no nos vol vols fig figs pp ed eds rev gen gov sen rep capt col lt sgt maj cmdr adm hon
+    ave blvd rd jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
+    u.s u.k u.n e.g i.e a.m p.m ph.d b.a m.a d.c op cit ca
+    """.split()
+)
+
+# A candidate end: terminal punctuation, optional closing quotes/brackets, then space.
+_CANDIDATE = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
+_NEXT_START = re.compile(r"\s+(?![a-zà-öø-ÿ])\S")
+_TOKEN_BEFORE = re.compile(r"(\S+)$")
+_LINE_BREAK = re.compile(r"\n+")
+
+
+def _ends_sentence(text: str, start: int, end: int) -> bool:
+    """Whether the punctuation at ``text[start:end]`` closes a sentence."""
+    if not _NEXT_START.match(text, end):
+        return False
+    if text[start] != ".":
+        return True
+    token = _TOKEN_BEFORE.search(text, 0, start)
+    if token is None:
+        return True
+    word = token.group(1).lstrip("\"'“‘«([").lower()
+    if word in ABBREVIATIONS:
+        return False
+    # An initial ("J. Smith") or a dotted abbreviation ("U.S.S.R.") does not end a sentence.
+    return not (len(word) == 1 and word.isalpha()) and not re.fullmatch(r"(?:\w\.)+\w", word)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` offsets of the sentences of ``text``, whitespace trimmed.
+
+    Line breaks always end a sentence: in web text a line is a unit (a heading, a menu item).
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in _LINE_BREAK.split(text):
+        line_start = text.index(line, pos) if line else pos
+        pos = line_start + len(line)
+        cut = 0
+        for match in _CANDIDATE.finditer(line):
+            if _ends_sentence(line, match.start(), match.end()):
+                _add_span(spans, line, line_start, cut, match.end())
+                cut = match.end()
+        _add_span(spans, line, line_start, cut, len(line))
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], line: str, offset: int, start: int, end: int) -> None:
+    piece = line[start:end]
+    stripped = piece.strip()
+    if stripped:
+        lead = len(piece) - len(piece.lstrip())
+        spans.append((offset + start + lead, offset + start + lead + len(stripped)))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Return the sentences of ``text`` (see :func:`sentence_spans`)."""
+    return [text[a:b] for a, b in sentence_spans(text)]

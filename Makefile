@@ -26,15 +26,18 @@ lint: $(STAMP)
 
 # Peers live in their own environment so their pins never shape gristmill's.
 BENCH_VENV := .venv-bench
-$(BENCH_VENV)/.installed: benchmarks/requirements.txt
+# Each benchmarks/requirements-*.txt lists the peers one benchmark runs against.
+BENCH_REQS := $(wildcard benchmarks/requirements-*.txt)
+$(BENCH_VENV)/.installed: $(BENCH_REQS) pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/pip install --quiet -r benchmarks/requirements.txt
-	$(BENCH_VENV)/bin/pip install --quiet -e .
+	$(BENCH_VENV)/bin/pip install --quiet $(foreach r,$(BENCH_REQS),-r $(r))
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[all]'
 	touch $(BENCH_VENV)/.installed
 
+# Every benchmarks/*.py runs peers and gristmill side by side and prints the ratios.
 bench: $(BENCH_VENV)/.installed
-	$(BENCH_VENV)/bin/python benchmarks/io.py
+	for script in benchmarks/*.py; do $(BENCH_VENV)/bin/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) out build src/*.egg-info

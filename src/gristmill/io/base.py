@@ -41,6 +41,5 @@ def excerpt_of(raw: bytes | str, limit: int = 200) -> str:
 
 def describe_value(value: Any) -> str:
     """Name a JSON value's type the way a user reads it."""
-    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
-        type(value), type(value).__name__
-    )
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number" if isinstance(value, int | float) else type(value).__name__)

@@ -132,11 +132,29 @@ class ChunkStream(io.RawIOBase):
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
-        self._buffer = b""
+        self._buffer = memoryview(b"")
+        self._pos = 0
 
     def readable(self) -> bool:
         """Always true: this stream is for reading."""
         return True
+
+    def seekable(self) -> bool:
+        """True, though only forward: parsers ask for their position and skip ahead."""
+        return True
+
+    def tell(self) -> int:
+        """The number of bytes read so far."""
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move forward by reading and dropping bytes; moving back is not possible."""
+        target = offset if whence == io.SEEK_SET else self._pos + offset
+        if whence not in (io.SEEK_SET, io.SEEK_CUR) or target < self._pos:
+            raise io.UnsupportedOperation("a decompressing stream only seeks forward")
+        while self._pos < target and self.read(min(target - self._pos, CHUNK)):
+            pass
+        return self._pos
 
     def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
         """Fill ``target`` from the chunks; 0 at the end."""
@@ -144,10 +162,11 @@ class ChunkStream(io.RawIOBase):
             chunk = next(self._chunks, None)
             if chunk is None:
                 return 0
-            self._buffer = chunk
+            self._buffer = memoryview(chunk)
         n = min(len(target), len(self._buffer))
         target[:n] = self._buffer[:n]
         self._buffer = self._buffer[n:]
+        self._pos += n
         return n
 
 

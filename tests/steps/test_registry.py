@@ -1,0 +1,85 @@
+import pytest
+
+from gristmill import ConfigError, LengthFilter, load_pipeline
+from gristmill.steps.registry import build_step, registered_steps, step_options
+from tests.conftest import write_pipeline
+
+
+def test_every_registered_step_is_built_from_yaml_with_its_keyword_arguments() -> None:
+    steps = registered_steps()
+    assert {"length_filter", "regex_filter", "meta_filter", "normalize", "exact_dedup"} <= set(steps)
+    for name, cls in steps.items():
+        required = {o.name: "x" for o in step_options(cls) if o.required}
+        if name == "meta_filter":
+            required["values"] = ["en"]
+        step = build_step(name, required)
+        assert isinstance(step, cls)
+        assert build_step(name, step.options()).options() == step.options()  # Python == YAML
+
+
+def test_every_option_has_help() -> None:
+    for name, cls in registered_steps().items():
+        for option in step_options(cls):
+            assert option.help, f"{name}.{option.name} has no help in its docstring"
+
+
+def test_yaml_builds_the_same_steps_as_python(tmp_path) -> None:
+    path = write_pipeline(
+        tmp_path / "p.yaml",
+        "input: {path: in.jsonl}\noutput: {path: out}\nsteps:\n"
+        "  - length_filter: {min_chars: 10}\n  - normalize\n",
+    )
+    pipeline = load_pipeline(path)
+    assert pipeline.steps[0].options() == LengthFilter(min_chars=10).options()
+    assert pipeline.to_config()["steps"][0] == {"length_filter": {"min_chars": 10, "max_chars": None}}
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        ("- lenght_filter: {}", "unknown step 'lenght_filter'; did you mean 'length_filter'?"),
+        (
+            "- length_filter: {min_char: 3}",
+            "step 'length_filter': unknown option 'min_char'; did you mean 'min_chars'?",
+        ),
+        (
+            "- length_filter: {min_chars: ten}",
+            "step 'length_filter', option 'min_chars': expected int, got 'ten'",
+        ),
+        ("- regex_filter: {}", "step 'regex_filter': missing required option 'pattern'"),
+        (
+            "- regex_filter: {pattern: a, action: maybe}",
+            "option 'action': expected 'drop' | 'keep', got 'maybe'",
+        ),
+        ("- length_filter: 5", "step 'length_filter': options must be a mapping, got 5"),
+        ("- {a: {}, b: {}}", "steps[0] must map one step name to its options"),
+    ],
+)
+def test_config_errors_name_the_step_and_option(tmp_path, steps: str, message: str) -> None:
+    path = write_pipeline(tmp_path / "p.yaml", f"input: in.jsonl\noutput: out\nsteps:\n  {steps}\n")
+    with pytest.raises(ConfigError) as info:
+        load_pipeline(path)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("input: in.jsonl\n", "missing section 'output'"),
+        ("input: in.jsonl\noutput: out\nstep: []\n", "unknown section 'step'; did you mean 'steps'?"),
+        (
+            "input: {path: in.jsonl, fromat: jsonl}\noutput: out\n",
+            "input: unknown option 'fromat'; did you mean 'format'?",
+        ),
+        ("input: {path: in.x, format: csv}\noutput: out\n", "input: unknown format 'csv'"),
+        (
+            "input: in.jsonl\noutput: {path: out, format: xml}\n",
+            "output, option 'format': expected 'jsonl' | 'parquet'",
+        ),
+        ("input: [in.jsonl\n", "not valid YAML at line 2"),
+    ],
+)
+def test_section_errors(tmp_path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_pipeline(write_pipeline(tmp_path / "p.yaml", text))
+    assert message in str(info.value)

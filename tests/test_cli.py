@@ -1,0 +1,100 @@
+import json
+from pathlib import Path
+
+from tests.conftest import SEED, write_pipeline
+
+
+def test_run_prints_totals_and_writes_outputs(run_cli, make_corpus, tmp_path) -> None:
+    src = make_corpus(shards=2, docs=10)
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{src}'}}\noutput: {{path: '{tmp_path}/out'}}\n"
+        "steps:\n  - length_filter: {min_chars: 60}\n",
+    )
+    result = run_cli("run", str(config), "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("read 20  kept ")
+    assert (tmp_path / "out/stats.json").exists() and (tmp_path / "out/report.html").exists()
+
+
+def test_config_error_is_one_line_with_exit_code_2(run_cli, tmp_path) -> None:
+    config = write_pipeline(tmp_path / "p.yaml", "input: x.jsonl\noutput: out\nsteps:\n  - normalise: {}\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        "gristmill: error: unknown step 'normalise'; did you mean 'normalize'? "
+        "(`gristmill steps` lists them)\n"
+    )
+
+
+def test_missing_input_and_missing_pipeline_file_are_one_line(run_cli, tmp_path) -> None:
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {tmp_path}/none/*.jsonl\noutput: {tmp_path}/out\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "matches no file" in result.output
+    result = run_cli("run", str(tmp_path / "absent.yaml"))
+    assert result.exit_code == 2 and "cannot read the pipeline file" in result.output
+
+
+def test_truncated_input_exits_non_zero_naming_the_file(run_cli, shared_data, tmp_path) -> None:
+    clipped = shared_data / "warc/resiliparse/clipped.warc.gz"
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {clipped}\noutput: {tmp_path}/out\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 1
+    assert f"gristmill: error: {clipped}: truncated at byte" in result.output
+    assert "quarantined 1" in result.output
+
+
+def test_every_shared_warc_file_gives_output_or_a_clear_error(run_cli, shared_data, tmp_path) -> None:
+    files = sorted(
+        p for p in (shared_data / "warc").rglob("*") if p.is_file() and p.suffix not in (".md", "")
+    )
+    assert len(files) > 15
+    for i, path in enumerate(files):
+        config = write_pipeline(
+            tmp_path / f"p{i}.yaml", f"input: {{path: '{path}', format: warc}}\noutput: {tmp_path}/out{i}\n"
+        )
+        result = run_cli("run", str(config))  # an exception here fails the test: no tracebacks
+        assert result.exit_code in (0, 1), (path, result.output)
+        if result.exit_code == 1:
+            assert str(path) in result.output, result.output
+
+
+def test_steps_lists_options_with_defaults_and_help(run_cli) -> None:
+    result = run_cli("steps")
+    assert result.exit_code == 0
+    assert "length_filter: Drop documents shorter than" in result.output
+    assert "    min_chars (int, default 1): fewest characters a kept document has." in result.output
+    assert "    pattern (str, required):" in result.output
+
+
+def test_inspect_json_shape_on_the_seed(run_cli) -> None:
+    result = run_cli("inspect", str(SEED), "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert set(data) >= {"id", "signals", "sentences", "verdict"}
+    texts = [s["text"] for s in data["sentences"]]
+    assert "Breaking Down Stalin vs. Trotsky." in texts
+    assert sum("(formerly St. Petersburg)" in t for t in texts) == 1
+    assert all(set(s) == {"i", "text", "flags"} for s in data["sentences"])
+    assert data["verdict"] == "kept"
+
+
+def test_inspect_text_output(run_cli) -> None:
+    result = run_cli("inspect", str(SEED))
+    assert result.exit_code == 0
+    assert "verdict   kept" in result.output and "exact_dedup          skipped" in result.output
+
+
+def test_report_on_a_folder_without_a_run(run_cli, tmp_path) -> None:
+    result = run_cli("report", str(tmp_path))
+    assert result.exit_code == 1 and "no stats.json here" in result.output
+
+
+def test_demo_runs_on_the_bundled_samples(run_cli, tmp_path: Path) -> None:
+    result = run_cli("demo", "--out", str(tmp_path / "demo"), "--workers", "1")
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "demo/stats.json").read_text())
+    assert stats["totals"]["read"] == 301  # 300 web documents and the seed page
+    assert stats["totals"]["read"] == sum(v for k, v in stats["totals"].items() if k != "read")
+    assert (tmp_path / "demo/report.html").stat().st_size > 1000

@@ -20,9 +20,8 @@ import orjson
 import zstandard
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SCRATCH, SHARED_DATA, table, timed  # noqa: E402
-
-from gristmill import Pipeline  # noqa: E402
+from _common import SCRATCH, SHARED_DATA, table, timed
+from gristmill import Pipeline
 
 SOURCE = SHARED_DATA / "web_text/dolma/CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
 
@@ -31,7 +30,8 @@ def build_input(copies: int) -> tuple[Path, int]:
     """Write the real Dolma documents ``copies`` times (new ids) as one JSONL.zst file."""
     SCRATCH.mkdir(parents=True, exist_ok=True)
     path = SCRATCH / f"io-{copies}.jsonl.zst"
-    records = [orjson.loads(line) for line in gzip.open(SOURCE).read().splitlines() if line.strip()]
+    with gzip.open(SOURCE) as source:
+        records = [orjson.loads(line) for line in source.read().split(b"\n") if line.strip()]
     raw = bytearray()
     for copy in range(copies):
         for record in records:

@@ -157,3 +157,23 @@ def test_missing_input_and_unwritable_output_stop_before_any_work(tmp_path, make
 def test_bad_worker_count_is_a_config_error(make_corpus, tmp_path) -> None:
     with pytest.raises(ConfigError, match="workers must be a positive whole number"):
         pipeline(make_corpus(), tmp_path / "out").run(workers=0)
+
+
+def test_an_empty_input_file_is_reported_in_quarantine(tmp_path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "empty.jsonl.gz").write_bytes(b"")
+    write_jsonl(src / "full.jsonl", [{"text": "x" * 100}])
+    result = pipeline(src, tmp_path / "out").run()
+    assert result.totals == {"read": 2, "kept": 1, "rejected": 0, "quarantined": 1}
+    record = orjson.loads((tmp_path / "out/quarantine/00000.jsonl").read_bytes())
+    assert record["file"].endswith("empty.jsonl.gz")
+    assert record["reason"] == "no jsonl records in the file"
+
+
+def test_progress_bar_shows_documents_rate_and_bytes(make_corpus, tmp_path, capsys) -> None:
+    pipeline(make_corpus(shards=2, docs=50), tmp_path / "out").run(progress=True)
+    err = capsys.readouterr().err
+    assert "gristmill" in err and "docs/s" in err and "B" in err
+    pipeline(make_corpus(shards=2, docs=50), tmp_path / "quiet").run()  # not a terminal: no bar
+    assert capsys.readouterr().err == ""

@@ -179,6 +179,7 @@ def _read_shard(shard: Shard, sink: _Sink, stats: TaskStats) -> Iterator[Documen
     """Yield the shard's documents; a file that breaks off is quarantined from that point."""
     reader = reader_for(shard.format)
     for path in shard.files:
+        before = stats.read
         try:
             for doc in reader.read(path, sink):
                 stats.read += 1
@@ -188,6 +189,9 @@ def _read_shard(shard: Shard, sink: _Sink, stats: TaskStats) -> Iterator[Documen
             stats.errors.append(str(exc))
         except InputError as exc:
             stats.errors.append(str(exc))
+        else:
+            if stats.read == before:  # an empty file is reported, not passed over in silence
+                sink.quarantine(path, "file", f"no {shard.format} records in the file")
 
 
 def _run_stage(

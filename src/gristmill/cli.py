@@ -13,7 +13,7 @@ import yaml
 
 from gristmill.config import load_pipeline, pipeline_from_dict
 from gristmill.errors import ConfigError, GristmillError
-from gristmill.executors.local import RunResult
+from gristmill.executors.base import RunResult
 from gristmill.inspect import format_inspection, inspect_document, read_one
 from gristmill.pipeline import Pipeline
 from gristmill.report import write_report
@@ -54,14 +54,31 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("pipeline_file", metavar="PIPELINE.yaml", type=click.Path(dir_okay=False))
-@click.option("--workers", "-w", default=1, show_default=True, help="Processes to run shards on.")
-@click.option("--executor", type=click.Choice(["local"]), default="local", show_default=True)
+@click.option("--workers", "-w", default=1, show_default=True, help="Processes (or Ray CPUs) to run on.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option(
+    "--ray-address", default=None, help="A running Ray cluster (default: RAY_ADDRESS or a local Ray)."
+)
 @click.option("--overwrite", is_flag=True, help="Clear an output folder that holds another run.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def run(pipeline_file: str, workers: int, executor: str, overwrite: bool, progress: bool | None) -> None:
+def run(
+    pipeline_file: str,
+    workers: int,
+    executor: str,
+    ray_address: str | None,
+    overwrite: bool,
+    progress: bool | None,
+) -> None:
     """Run the pipeline in PIPELINE.yaml; a rerun resumes where the last one stopped."""
     pipeline = load_pipeline(pipeline_file)
-    _finish(pipeline.run(workers=workers, executor=executor, overwrite=overwrite, progress=progress))
+    result = pipeline.run(
+        workers=workers,
+        executor=executor,
+        ray_address=ray_address,
+        overwrite=overwrite,
+        progress=progress,
+    )
+    _finish(result)
 
 
 def _finish(result: RunResult) -> None:

@@ -12,7 +12,7 @@ from gristmill.io.outputs import OutputSpec
 from gristmill.steps.base import BarrierStep, Step
 
 if TYPE_CHECKING:
-    from gristmill.executors.local import RunResult
+    from gristmill.executors.base import RunResult
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,20 @@ class Pipeline:
         executor: str = "local",
         overwrite: bool = False,
         progress: bool | None = None,
+        ray_address: str | None = None,
     ) -> RunResult:
-        """Run the pipeline and return its stats; ``progress`` None shows a bar on a terminal only."""
-        if executor != "local":
-            raise ConfigError(f"unknown executor {executor!r}; executors are ['local']")
-        from gristmill.executors.local import LocalExecutor
+        """Run the pipeline and return its stats; ``progress`` None shows a bar on a terminal only.
 
-        return LocalExecutor(workers=workers, progress=progress).run(self, overwrite=overwrite)
+        ``executor`` is ``"local"`` (a process pool of ``workers``) or ``"ray"`` (``ray_address``, or a
+        local Ray with ``workers`` CPUs).
+        """
+        if executor == "local":
+            from gristmill.executors.local import LocalExecutor
+
+            return LocalExecutor(workers=workers, progress=progress).run(self, overwrite=overwrite)
+        if executor == "ray":
+            from gristmill.executors.ray import RayExecutor
+
+            ray = RayExecutor(workers=workers, address=ray_address, progress=progress)
+            return ray.run(self, overwrite=overwrite)
+        raise ConfigError(f"unknown executor {executor!r}; executors are ['local', 'ray']")

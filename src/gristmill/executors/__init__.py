@@ -1,5 +1,6 @@
-"""Executors: how a pipeline's tasks are scheduled (``local``: a process pool)."""
+"""Executors: where a pipeline's tasks run (``local``: a process pool; ``ray``: a Ray cluster)."""
 
-from gristmill.executors.local import LocalExecutor, RunResult
+from gristmill.executors.base import Executor, RunResult
+from gristmill.executors.local import LocalExecutor
 
-__all__ = ["LocalExecutor", "RunResult"]
+__all__ = ["Executor", "LocalExecutor", "RunResult"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from html import escape
@@ -23,7 +24,7 @@ _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse}td,th{padding:3px 10px;text-align:right;border-bottom:1px solid #eee}
-td:first-child,th:first-child{text-align:left}.muted{color:#888}
+td:nth-child(-n+2),th:nth-child(-n+2){text-align:left}.muted{color:#888}
 .totals span{display:inline-block;margin-right:2em;font-size:1.3em}
 pre{white-space:pre-wrap;background:#f7f7f7;padding:8px;max-height:12em;overflow:auto}
 svg text{font-size:12px}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
@@ -92,8 +93,8 @@ def render_report(root: str | Path) -> str:
         f'<i class=key style="background:{KEPT}"></i>kept<i class=key '
         f'style="background:{REJECTED}"></i>rejected</p>'
     )
-    out.append("<h3>length (characters)</h3>")
-    out.append(histogram([len(d.text) for d in kept], [len(d.text) for d in rejected]))
+    out.append("<h3>length (log<sub>10</sub> characters)</h3>")
+    out.append(histogram([_log_length(d) for d in kept], [_log_length(d) for d in rejected]))
     for name in sorted({k for d in kept + rejected for k in d.signals}):
         k_values = _numbers(kept, name)
         r_values = _numbers(rejected, name)
@@ -108,11 +109,23 @@ def render_report(root: str | Path) -> str:
             by_reason[reason].append(doc)
     for reason, docs in sorted(by_reason.items()):
         out.append(f"<h3>{escape(reason)}</h3>")
-        out += [f"<p class=muted>{escape(d.id)}</p><pre>{escape(d.text[:600])}</pre>" for d in docs]
+        out += [f"<p class=muted>{_label(d)}</p><pre>{escape(d.text[:600])}</pre>" for d in docs]
     out.append("<h2>Examples of kept documents</h2>")
     out += [f"<p class=muted>{escape(d.id)}</p><pre>{escape(d.text[:600])}</pre>" for d in kept[:3]]
     out.append(f"<h2>Pipeline</h2><pre>{escape(pipeline)}</pre>")
     return "".join(out)
+
+
+def _log_length(doc: Document) -> float:
+    return math.log10(len(doc.text) + 1)
+
+
+def _label(doc: Document) -> str:
+    """Name a rejected example: its id, and the document it duplicates, if any."""
+    label = escape(doc.id)
+    if "duplicate_of" in doc.meta:
+        label += f" (duplicate of {escape(str(doc.meta['duplicate_of']))})"
+    return label
 
 
 def _numbers(docs: list[Document], name: str) -> list[float]:

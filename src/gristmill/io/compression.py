@@ -133,6 +133,7 @@ class ChunkStream(io.RawIOBase):
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
         self._buffer = b""
+        self._position = 0
 
     def readable(self) -> bool:
         """Always true: this stream is for reading."""
@@ -148,7 +149,12 @@ class ChunkStream(io.RawIOBase):
         n = min(len(target), len(self._buffer))
         target[:n] = self._buffer[:n]
         self._buffer = self._buffer[n:]
+        self._position += n
         return n
+
+    def tell(self) -> int:
+        """Bytes read so far (fastwarc asks, and a non-seekable stream must answer itself)."""
+        return self._position
 
 
 def open_write(path: str, level: int = 3) -> BinaryIO:

@@ -185,7 +185,7 @@ class ResiliparseEngine:
             list_bullets=False,
             skip_elements=None if self.tables else ["table"],
         )
-        return Extracted(trim_furniture(text), *_title_and_date(tree))
+        return Extracted(trim_furniture(text, cut_tail=not self.comments), *_title_and_date(tree))
 
 
 # A short line that opens the "more to read" part of a page: the article ended above it.
@@ -202,14 +202,15 @@ _SENTENCE_END = re.compile(r"[.!?:;\"”»)…。！？]$")
 _EDGE_WORDS = 10
 
 
-def trim_furniture(text: str) -> str:
+def trim_furniture(text: str, *, cut_tail: bool = True) -> str:
     """Cut what main-content heuristics leave at a page's edges.
 
     That is the "related" tail, and short lines without sentence punctuation (menus, bylines, tag
-    lists) before the first and after the last sentence.
+    lists) before the first and after the last sentence. ``cut_tail=False`` keeps the tail (where
+    comment sections are, when they are asked for).
     """
     lines = [line for line in (part.strip() for part in text.splitlines()) if line]
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines if cut_tail else []):
         if i > len(lines) * 0.4 and len(line.split()) <= 7 and _TAIL_MARKER.search(line):
             lines = lines[:i]
             break

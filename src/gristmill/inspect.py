@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.inputs import format_of
 from gristmill.stats import StepContext, StepStats
 from gristmill.steps.base import BarrierStep, Step
+from gristmill.steps.extract import Extract
+from gristmill.steps.language import Language
 from gristmill.text.sentences import split_sentences
 
 
@@ -42,8 +45,11 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     """Run ``doc`` through every per-document step; return what each step and sentence showed.
 
     The verdict is the first drop reason, or ``"kept"``; later steps still run so that every flag shows.
+    An HTML page goes through ``extract`` and ``language`` first when the pipeline has neither.
     """
+    steps = _with_page_steps(doc, steps)
     verdict = "kept"
+    removed: list[str] = []
     outcomes: list[dict[str, Any]] = []
     flags_by_step: list[tuple[Step, Document]] = []
     for position, step in enumerate(steps):
@@ -52,7 +58,10 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
             continue
         dropped: list[Document] = []
         ctx = StepContext(StepStats(position, step.name), dropped.append)
+        before = replace(doc, meta=dict(doc.meta), signals=dict(doc.signals))
         passed = list(step.apply([doc], ctx))
+        if isinstance(step, Extract):
+            removed = step.removed_blocks(before, passed[0] if passed else before)
         if dropped:
             reason = str(dropped[0].meta.pop("reason"))
             dropped[0].meta.pop("rejected_by", None)
@@ -70,20 +79,40 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
             flags.setdefault(i, []).extend(found)
     return {
         "id": doc.id,
+        "meta": {k: doc.meta[k] for k in _SHOWN_META if k in doc.meta},
         "signals": doc.signals,
+        "removed": removed,
         "sentences": [{"i": i, "text": text, "flags": flags.get(i, [])} for i, text in enumerate(sentences)],
         "steps": outcomes,
         "verdict": verdict,
     }
 
 
+_SHOWN_META = ("title", "date", "url", "language", "charset", "charset_source", "extractor")
+
+
+def _with_page_steps(doc: Document, steps: list[Step]) -> list[Step]:
+    names = {step.name for step in steps}
+    if doc.raw is None or "extract" in names:
+        return steps
+    added: list[Step] = [Extract()]
+    if "language" not in names:
+        added.append(Language())
+    return added + steps
+
+
 def format_inspection(result: dict[str, Any]) -> str:
     """Render an inspection for a terminal."""
-    lines = [f"document  {result['id']}", f"verdict   {result['verdict']}", "", "steps:"]
+    lines = [f"document  {result['id']}", f"verdict   {result['verdict']}"]
+    lines += [f"{k:<9} {v}" for k, v in result.get("meta", {}).items()]
+    lines += ["", "steps:"]
     lines += [f"  {o['step']:<20} {o['result']}" for o in result["steps"]]
     if result["signals"]:
         lines += ["", "signals:"]
         lines += [f"  {k:<28} {v}" for k, v in sorted(result["signals"].items())]
+    if result.get("removed"):
+        lines += ["", f"removed by extract ({len(result['removed'])} blocks):"]
+        lines += [f"  - {block[:100]}" for block in result["removed"]]
     lines += ["", f"sentences ({len(result['sentences'])}):"]
     for sentence in result["sentences"]:
         mark = f"  [{', '.join(sentence['flags'])}]" if sentence["flags"] else ""

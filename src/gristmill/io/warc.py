@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,7 +29,13 @@ class WarcReader(Reader):
     extensions = (".warc", ".wet", ".arc")
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
-        """Yield a document per response, resource or conversion record."""
+        """Yield a document per response, resource or conversion record.
+
+        fastwarc reads a well-formed file. Where it meets a record it cannot parse (LF line ends,
+        a Content-Length that counts characters, not bytes: hand-made WETs have both), the file is
+        read again by a lenient parser that splits records at their ``WARC/1.x`` lines, and the
+        records after the ones already yielded come from it.
+        """
         stream = ChunkStream(read_chunks(path, sink.progress))
         records = ArchiveIterator(
             stream,
@@ -37,23 +45,22 @@ class WarcReader(Reader):
             stream_detect=False,
             fsspec_args=False,
         )
-        offset = 0
+        yielded = 0
         while True:
             try:
                 record = next(records, None)
                 if record is None:
                     return
-                offset = record.stream_pos
                 if record.record_type == WarcRecordType.unknown:
-                    sink.quarantine(path, f"byte {offset}", "WARC record with an unreadable header")
-                    record.consume()
-                    continue
+                    break
                 body = record.reader.read()
             except InputError:
                 raise
-            except OSError as exc:
-                raise BrokenInputError(path, offset, f"bad WARC record: {exc}") from exc
+            except OSError:
+                break
+            yielded += 1
             yield _document(path, record, body)
+        yield from _lenient_read(path, sink, skip=yielded)
 
 
 def _document(path: str, record: Any, body: bytes) -> Document:
@@ -76,10 +83,126 @@ def _document(path: str, record: Any, body: bytes) -> Document:
         "warc_file": path,
         "content_type": content_type,
     }
+    return _finish(meta, charset, status, body, record_id or f"{path}@{record.stream_pos}")
+
+
+def _finish(
+    meta: dict[str, Any], charset: str | None, status: int | None, body: bytes, doc_id: str
+) -> Document:
     if charset:
         meta["charset"] = charset
     if status is not None:
         meta["http_status"] = status
+    content_type = meta["content_type"]
     is_text = not content_type or content_type.lower().startswith(_TEXT_TYPES)
-    text = body.decode(charset or "utf-8", "replace") if is_text else ""
-    return Document(id=record_id or f"{path}@{record.stream_pos}", text=text, meta=meta, raw=body)
+    try:
+        text = body.decode(charset or "utf-8", "replace") if is_text else ""
+    except LookupError:
+        text = body.decode("utf-8", "replace")
+    return Document(id=doc_id, text=text, meta=meta, raw=body)
+
+
+_VERSION_LINE = re.compile(rb"(?m)^WARC/1\.[01]\r?$")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_DOC_TYPES = {"response", "resource", "conversion"}
+_HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+
+
+def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Split a decompressed stream at ``WARC/1.x`` lines: (offset, record bytes)."""
+    buffer = b""
+    base = 0
+    for chunk in chunks:
+        buffer += chunk
+        starts = [m.start() for m in _VERSION_LINE.finditer(buffer)]
+        if starts:
+            bounds = ([0] if starts[0] > 0 else []) + starts
+            for begin, end in itertools.pairwise(bounds):
+                yield base + begin, buffer[begin:end]
+            base += starts[-1]
+            buffer = buffer[starts[-1] :]
+        elif len(buffer) > _MAX_JUNK and not buffer.startswith(b"WARC/"):
+            yield base, buffer
+            base += len(buffer)
+            buffer = b""
+    if buffer.strip():
+        yield base, buffer
+
+
+_MAX_JUNK = 1 << 20
+
+
+def _lenient_read(path: str, sink: ReadSink, skip: int) -> Iterator[Document]:
+    """Read ``path`` record by record at its version lines, skipping the first ``skip`` documents."""
+    seen = 0
+    for offset, data in _split_records(read_chunks(path)):
+        if not data.startswith(b"WARC/"):
+            if offset == 0:
+                raise BrokenInputError(
+                    path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
+                )
+            if data.strip():
+                sink.quarantine(path, f"byte {offset}", "bytes that are not a WARC record", data[:200])
+            continue
+        parts = _BLANK_LINE.split(data, maxsplit=1)
+        head = parts[0].decode("utf-8", "replace").splitlines()[1:]
+        headers: dict[str, str] = {}
+        for line in head:
+            name, sep, value = line.partition(":")
+            if sep:
+                headers[name.strip()] = value.strip()
+        warc_type = headers.get("WARC-Type", "")
+        if warc_type not in _DOC_TYPES:
+            continue
+        seen += 1
+        body = parts[1] if len(parts) > 1 else b""
+        body = body[:-4] if body.endswith(b"\r\n\r\n") else body.rstrip(b"\r\n")
+        declared = int(headers["Content-Length"]) if headers.get("Content-Length", "").isdigit() else None
+        short = declared is not None and len(body) < declared
+        if seen <= skip:
+            if short:
+                # fastwarc read this record to its declared length, into the next record's bytes.
+                sink.quarantine(
+                    path,
+                    f"byte {offset}",
+                    f"record cut short: {len(body)} of {declared} bytes (its document was read with the "
+                    "next record's first bytes)",
+                    data,
+                )
+            continue
+        if short:
+            reason = f"record cut short: {len(body)} of {declared} bytes"
+            sink.quarantine(path, f"byte {offset}", reason, data)
+            continue
+        yield _lenient_document(path, offset, headers, body, declared)
+
+
+def _lenient_document(
+    path: str, offset: int, headers: dict[str, str], body: bytes, declared: int | None
+) -> Document:
+    record_id = headers.get("WARC-Record-ID", "").strip("<>")
+    content_type = headers.get("Content-Type", "").split(";", 1)[0].strip()
+    charset = status = None
+    if content_type == "application/http":
+        parts = _BLANK_LINE.split(body, maxsplit=1)
+        http_head = parts[0].decode("latin-1").splitlines()
+        body = parts[1] if len(parts) > 1 else b""
+        fields = dict(line.split(":", 1) for line in http_head[1:] if ":" in line)
+        fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
+        content_type = fields.get("content-type", "").split(";", 1)[0].strip()
+        match = _HTTP_CHARSET.search(fields.get("content-type", ""))
+        charset = match.group(1) if match else None
+        code = http_head[0].split()[1] if http_head and len(http_head[0].split()) > 1 else ""
+        status = int(code) if code.isdigit() else None
+    meta: dict[str, Any] = {
+        "url": headers.get("WARC-Target-URI", "").strip("<>"),
+        "warc_record_id": record_id,
+        "warc_type": headers.get("WARC-Type", ""),
+        "warc_date": headers.get("WARC-Date", ""),
+        "warc_file": path,
+        "content_type": content_type,
+        "warc_repaired": "record read by the lenient parser",
+    }
+    if declared is not None and declared != len(body) and content_type != "application/http":
+        meta["warc_repaired"] = f"Content-Length says {declared} bytes, the record holds {len(body)}"
+    return _finish(meta, charset, status, body, record_id or f"{path}@{offset}")

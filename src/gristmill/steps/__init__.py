@@ -1,6 +1,8 @@
 """Per-document steps: filters and transforms. Importing this package registers them."""
 
 from gristmill.steps.base import BarrierStep, Filter, Step, Transform
+from gristmill.steps.extract import Extract
+from gristmill.steps.language import Language
 from gristmill.steps.length import LengthFilter
 from gristmill.steps.meta import MetaFilter
 from gristmill.steps.normalize import Normalize
@@ -8,7 +10,9 @@ from gristmill.steps.regex import RegexFilter
 
 __all__ = [
     "BarrierStep",
+    "Extract",
     "Filter",
+    "Language",
     "LengthFilter",
     "MetaFilter",
     "Normalize",

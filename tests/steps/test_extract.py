@@ -1,0 +1,137 @@
+from pathlib import Path
+
+import pytest
+
+from gristmill.document import Document
+from gristmill.errors import ConfigError
+from gristmill.inspect import inspect_document, read_one
+from gristmill.stats import StepContext, StepStats
+from gristmill.steps.extract import Extract, payload_kind
+from gristmill.steps.registry import build_step
+
+ARTICLE = """<!doctype html><html lang="en"><head><meta charset="{charset}"><title>The Mill</title>
+<meta property="article:published_time" content="2024-05-01"></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li>
+<li><a href="/about">About us</a></li></ul></nav>
+<article><h1>The Mill</h1>
+<p>The old mill by the brook has turned for more than two hundred years. The miller still grinds rye and
+wheat there every morning for the bakers of the village, as his father did.</p>
+<p>In winter the brook sometimes freezes and the wheel stands still. People used to wait until the ice
+thawed, because there was no flour anywhere else — not even in the café.</p>
+<div class="comments"><h3>Comments</h3><p>Great story, I visited last summer and loved it so much!</p></div>
+</article>
+<footer><p>Copyright 2024 Village News. Imprint. Privacy.</p></footer></body></html>"""
+
+
+def run(step, docs):
+    dropped: list[Document] = []
+    ctx = StepContext(StepStats(0, step.name), dropped.append)
+    kept = list(step.apply(docs, ctx))
+    return kept, [d.meta["reason"] for d in dropped]
+
+
+def page(raw: bytes, **meta) -> Document:
+    return Document(id="p", text="", meta={"content_type": "text/html", **meta}, raw=raw)
+
+
+@pytest.mark.parametrize("engine", ["resiliparse", "trafilatura"])
+def test_main_text_without_furniture_and_with_paragraphs(engine):
+    raw = ARTICLE.format(charset="utf-8").encode("utf-8")
+    (doc,), reasons = run(Extract(engine=engine), [page(raw)])
+    assert reasons == []
+    paragraphs = doc.text.split("\n")
+    assert [p[:20] for p in paragraphs if p != "The Mill"] == ["The old mill by the ", "In winter the brook "]
+    assert "café" in doc.text
+    for furniture in ("Home", "About us", "Copyright", "Great story"):
+        assert furniture not in doc.text
+    assert doc.meta["title"] == "The Mill"
+    assert doc.meta["date"].startswith("2024-05-01")
+    assert doc.meta["extractor"] == engine
+    assert doc.raw is None
+
+
+def test_comments_kept_when_asked():
+    (doc,), _ = run(Extract(comments=True), [page(ARTICLE.format(charset="utf-8").encode())])
+    assert "Great story" in doc.text
+
+
+def test_charset_from_meta_tag_then_header():
+    raw = ARTICLE.format(charset="windows-1252").encode("cp1252")
+    (doc,), _ = run(Extract(), [page(raw)])
+    assert "café" in doc.text
+    assert (doc.meta["charset"], doc.meta["charset_source"]) == ("cp1252", "meta")
+    # The HTTP header outranks the meta tag, as in browsers.
+    raw = ARTICLE.format(charset="utf-8").encode("cp1252")
+    (doc,), _ = run(Extract(), [page(raw, charset="iso-8859-1")])
+    assert "café" in doc.text and doc.meta["charset_source"] == "header"
+
+
+def test_charset_detected_without_declaration():
+    raw = ARTICLE.replace('<meta charset="{charset}">', "").encode("utf-8")
+    (doc,), _ = run(Extract(), [page(raw)])
+    assert "café" in doc.text
+    assert doc.meta["charset_source"] == "detected"
+
+
+def test_non_html_and_empty_pages_are_dropped_with_reasons():
+    pdf = Document(id="pdf", text="", meta={"content_type": "application/pdf"}, raw=b"%PDF-1.7\n...")
+    lying = Document(id="png", text="", meta={"content_type": "text/html"}, raw=b"\x89PNG\r\n\x1a\n\x00\x00")
+    empty = page(b"<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    huge = page(b"<p>" + b"x" * 200 + b"</p>")
+    _, reasons = run(Extract(), [pdf, lying, empty])
+    assert reasons == ["extract:not_html", "extract:not_html", "extract:empty"]
+    _, reasons = run(Extract(max_bytes=100), [huge])
+    assert reasons == ["extract:too_large"]
+
+
+def test_plain_text_and_text_without_raw():
+    wet = Document(id="w", text="", meta={"content_type": "text/plain"}, raw=b"Line one.\n\n  Line two.\n")
+    html_text = Document(id="t", text=ARTICLE.format(charset="utf-8"))
+    (a, b), reasons = run(Extract(), [wet, html_text])
+    assert reasons == []
+    assert a.text == "Line one.\nLine two." and a.meta["extractor"] == "plain"
+    assert b.text.startswith("The old mill")
+
+
+def test_payload_kind_sniffs_untyped_payloads():
+    assert payload_kind(Document(id="a", text="", raw=b"<html><p>hi</p></html>")) == "html"
+    assert payload_kind(Document(id="b", text="", raw=b"\x00\x01\x02binary")) == "binary"
+
+
+def test_options_are_checked():
+    with pytest.raises(ConfigError, match=r"'extract'.*'engine'"):
+        build_step("extract", {"engine": "lynx"})
+    with pytest.raises(ConfigError, match="max_bytes"):
+        Extract(max_bytes=0)
+
+
+def test_inspect_html_file_shows_text_removed_blocks_and_language(tmp_path: Path):
+    path = tmp_path / "page.html"
+    path.write_bytes(ARTICLE.format(charset="utf-8").encode())
+    result = inspect_document(read_one(path), [])
+    assert [s["step"] for s in result["steps"]] == ["extract", "language"]
+    assert result["meta"]["language"] == "en"
+    assert any("About us" in block for block in result["removed"])
+    assert result["sentences"][0]["text"].startswith("The old mill")
+
+
+def test_extraction_quality_on_the_scrapinghub_pages(shared_data: Path):
+    """A gate against the measured baseline (docs/extraction.md), on the first 30 pages."""
+    import gzip
+    import json
+    import re
+
+    folder = shared_data / "html_extraction" / "scrapinghub_article_extraction_benchmark"
+    gold = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    step = Extract()
+    recalls, precisions = [], []
+    for key in sorted(gold)[:30]:
+        doc = page(gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()))
+        step.extract(doc)
+        want = re.findall(r"\w+", gold[key]["articleBody"])
+        got = re.findall(r"\w+", doc.text)
+        common = sum(min(want.count(w), got.count(w)) for w in set(want))
+        recalls.append(common / len(want))
+        precisions.append(common / max(1, len(got)))
+    assert sum(recalls) / len(recalls) > 0.93
+    assert sum(precisions) / len(precisions) > 0.85

@@ -1,0 +1,73 @@
+import pytest
+
+from gristmill.document import Document
+from gristmill.errors import ConfigError
+from gristmill.stats import StepContext, StepStats
+from gristmill.steps.language import Language, identify, main_share
+from gristmill.steps.registry import build_step
+
+TEXTS = {
+    "en": "The miller grinds rye and wheat every morning for the bakers of the village.",
+    "de": "Der Müller mahlt jeden Morgen Roggen und Weizen für die Bäcker des Dorfes.",
+    "fr": "Le meunier moud chaque matin du seigle et du blé pour les boulangers du village.",
+    "es": "El molinero muele centeno y trigo cada mañana para los panaderos del pueblo.",
+    "pt": "O moleiro mói centeio e trigo todas as manhãs para os padeiros da aldeia.",
+    "ru": "Мельник каждое утро мелет рожь и пшеницу для пекарей деревни.",
+    "zh": "我们今天去公园散步，天气非常好，大家都很开心。",
+    "ja": "粉屋は毎朝、村のパン屋のためにライ麦と小麦を挽きます。",
+}
+
+
+def run(step, docs):
+    dropped: list[Document] = []
+    ctx = StepContext(StepStats(0, step.name), dropped.append)
+    kept = list(step.apply(docs, ctx))
+    return kept, [d.meta["reason"] for d in dropped]
+
+
+@pytest.mark.parametrize(("code", "text"), TEXTS.items())
+def test_identifies_short_texts(code, text):
+    language, score = identify(text)
+    assert language == code
+    assert 0.5 < score <= 1.0
+
+
+def test_keep_and_min_score_drop_with_reasons():
+    docs = [Document(id=c, text=t) for c, t in TEXTS.items()]
+    kept, reasons = run(Language(keep=["en", "de", "xx"], min_score=0.6), docs)
+    assert [d.id for d in kept] == ["en", "de"]
+    assert reasons == ["language:not_kept"] * 6
+    assert kept[0].meta["language"] == "en" and kept[0].signals["language_score"] > 0.6
+
+
+def test_low_score_reason():
+    kept, reasons = run(Language(min_score=0.99), [Document(id="x", text="ok ok 12 34 hm")])
+    assert kept == [] and reasons == ["language:low_score"]
+
+
+def test_empty_text_is_undetermined():
+    (doc,), _ = run(Language(), [Document(id="e", text="  \n ")])
+    assert doc.meta["language"] == "und" and doc.signals["language_score"] == 0.0
+
+
+def test_mixed_language_share_and_sentence_flags():
+    english = [
+        TEXTS["en"],
+        "In winter the brook freezes and the wheel of the old mill stands still for weeks.",
+        "Schools and tourists come to watch how the grain becomes flour in the mill.",
+    ]
+    text = "\n".join([*english, TEXTS["de"]])
+    (doc,), _ = run(Language(), [Document(id="m", text=text)])
+    assert doc.meta["language"] == "en"
+    german_share = len(TEXTS["de"]) / len(text.replace("\n", ""))
+    assert doc.signals["language_main_share"] == pytest.approx(1 - german_share, abs=1e-4)
+    assert main_share(TEXTS["en"], "en") == 1.0
+    flags = Language().sentence_flags(doc, text.split("\n"))
+    assert flags == {3: ["lang:de"]}
+
+
+def test_options_are_checked():
+    with pytest.raises(ConfigError, match="'keep'"):
+        build_step("language", {"keep": ["English"]})
+    with pytest.raises(ConfigError, match="'min_score'"):
+        build_step("language", {"min_score": 2})

@@ -34,14 +34,16 @@ _BINARY_MAGIC = (
     b"ID3",
     b"fLaC",
     b"\x7fELF",
-    b"MZ",
+    b"MZ\x90\x00",
     b"\xd0\xcf\x11\xe0",
     b"wOFF",
     b"wOF2",
-    b"BZh",
+    b"BZh91AY&SY",
     b"7z\xbc\xaf",
 )
 _LOOKS_HTML = re.compile(rb"<(!doctype\s+html|html|head|body|title|meta|div|p|a|table|span)[\s>/]", re.I)
+# Image captions: resiliparse keeps them inside articles; they are rarely part of the body text.
+_SKIP = ['[class*="caption"]']
 _META_DATE = (
     'meta[property="article:published_time"]',
     'meta[name="date"]',
@@ -66,7 +68,7 @@ class Extract(Step):
 
     The charset comes from the HTTP header, then ``<meta charset>``, then detection. A payload that
     is not HTML or plain text (PDF, image, binary) is dropped as ``extract:not_html``; a page with no
-    main text as ``extract:empty``. Plain-text records (WET conversions) pass through as they are.
+    main text as ``extract:empty``. Plain-text records (WET conversions) pass through, one line per block.
     ``meta`` gains ``title``, ``date`` (where the engine finds them), ``charset`` and ``extractor``.
 
     Options:
@@ -199,7 +201,7 @@ class ResiliparseEngine:
             alt_texts=False,
             post_meta=False,
             list_bullets=False,
-            skip_elements=None if self.tables else ["table"],
+            skip_elements=_SKIP if self.tables else [*_SKIP, "table"],
         )
         return Extracted(trim_furniture(text, cut_tail=not self.comments), *_title_and_date(tree))
 

@@ -16,7 +16,9 @@ from gristmill.io import InputSpec, OutputSpec
 from gristmill.pipeline import Pipeline
 from gristmill.steps import (
     BarrierStep,
+    Extract,
     Filter,
+    Language,
     LengthFilter,
     MetaFilter,
     Normalize,
@@ -32,10 +34,12 @@ __all__ = [
     "ConfigError",
     "Document",
     "ExactDedup",
+    "Extract",
     "Filter",
     "GristmillError",
     "InputError",
     "InputSpec",
+    "Language",
     "LengthFilter",
     "LocalExecutor",
     "MetaFilter",

@@ -56,13 +56,15 @@ def records(folder: Path) -> list[dict]:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_shared_warc_file_runs(tmp_path: Path, shared_data: Path, name: str):
-    code, output, _ = run_pipeline(tmp_path, shared_data / "warc" / name, ["extract", "language"])
+    code, output, out = run_pipeline(tmp_path, shared_data / "warc" / name, ["extract", "language"])
     read, kept, rejected, quarantined, exit_code = EXPECTED[name]
     assert "Traceback" not in output
     assert f"read {read}  kept {kept}  rejected {rejected}  quarantined {quarantined}" in output
     assert code == exit_code
     if exit_code:
         assert "gristmill: error:" in output
+    if name.startswith(("dolma/", "resiliparse/warcfile")):  # well formed: read by fastwarc alone
+        assert not any("warc_repaired" in d["meta"] for d in records(out / "kept"))
 
 
 def test_wet_with_wrong_content_lengths_keeps_every_record(tmp_path: Path, shared_data: Path):
@@ -82,3 +84,44 @@ def test_warc_metadata_and_drop_reasons(tmp_path: Path, shared_data: Path):
     assert all(d["text"] and "<" not in d["text"][:1] for d in kept)
     reasons = {d["meta"]["reason"] for d in records(out / "rejected")}
     assert reasons <= {"extract:empty", "extract:not_html"}
+
+
+def _record(warc_type: str, body: bytes, length: int | None = None, uri: str = "http://a.example/") -> bytes:
+    head = (
+        f"WARC/1.0\r\nWARC-Type: {warc_type}\r\nWARC-Target-URI: {uri}\r\n"
+        f"WARC-Record-ID: <urn:uuid:{abs(hash((uri, body))):032x}>\r\nWARC-Date: 2024-01-01T00:00:00Z\r\n"
+        f"Content-Type: text/plain\r\nContent-Length: {len(body) if length is None else length}\r\n\r\n"
+    )
+    return head.encode() + body + b"\r\n\r\n"
+
+
+def test_lenient_parser_recovers_records_after_a_wrong_length(tmp_path: Path):
+    wet = tmp_path / "made.warc.wet"
+    first = "Première ligne d'un texte en français, écrit pour ce test.".encode()
+    wet.write_bytes(
+        _record("warcinfo", b"software: test\r\n")
+        + _record("conversion", first, length=len(first.decode()), uri="http://fr.example/")
+        + _record(
+            "conversion", b"An English line written for this test of the reader.", uri="http://en.example/"
+        )
+    )
+    code, output, out = run_pipeline(tmp_path, wet, ["extract", "language"])
+    assert code == 0 and "read 2  kept 2  rejected 0  quarantined 0" in output
+    docs = records(out / "kept")
+    assert [d["meta"]["url"] for d in docs] == ["http://fr.example/", "http://en.example/"]
+    assert [d["meta"]["language"] for d in docs] == ["fr", "en"]
+    assert docs[0]["text"] == first.decode()
+
+
+def test_a_record_cut_short_is_quarantined(tmp_path: Path):
+    warc = tmp_path / "cut.warc"
+    body = b"A record whose end never came because the file was cut."
+    data = _record("conversion", b"A whole record that is complete and well formed.") + _record(
+        "conversion", body, length=len(body) + 500, uri="http://cut.example/"
+    )
+    warc.write_bytes(data[:-4])
+    _, output, out = run_pipeline(tmp_path, warc, ["extract"])
+    assert "read 2  kept 1  rejected 0  quarantined 1" in output
+    (line,) = (out / "quarantine").glob("*")
+    assert "record cut short" in line.read_text()
+    assert "Traceback" not in output

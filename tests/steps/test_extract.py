@@ -135,3 +135,51 @@ def test_extraction_quality_on_the_scrapinghub_pages(shared_data: Path):
         precisions.append(common / max(1, len(got)))
     assert sum(recalls) / len(recalls) > 0.93
     assert sum(precisions) / len(precisions) > 0.85
+
+
+def test_byte_order_mark_wins():
+    raw = "\ufeff".encode("utf-16-le") + ARTICLE.format(charset="utf-8").encode("utf-16-le")
+    (doc,), _ = run(Extract(), [page(raw, charset="iso-8859-1")])
+    assert "café" in doc.text and doc.meta["charset_source"] == "bom"
+
+
+def test_html_files_through_gristmill_run_and_inspect(tmp_path: Path):
+    import json
+
+    import yaml
+    import zstandard
+    from click.testing import CliRunner
+
+    from gristmill.cli import cli
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "article.html").write_bytes(ARTICLE.format(charset="windows-1252").encode("cp1252"))
+    (pages / "menu.html").write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    pipeline = tmp_path / "pipeline.yaml"
+    config = {
+        "input": {"path": str(pages)},
+        "output": {"path": str(tmp_path / "out")},
+        "steps": [{"extract": {}}, {"language": {"keep": ["en"]}}],
+    }
+    pipeline.write_text(yaml.safe_dump(config), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["run", str(pipeline), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "read 2  kept 1  rejected 1  quarantined 0" in result.output
+    kept_file = next((tmp_path / "out" / "kept").glob("*.jsonl.zst"))
+    (record,) = [
+        json.loads(x)
+        for x in zstandard.ZstdDecompressor()
+        .decompress(kept_file.read_bytes(), max_output_size=1 << 20)
+        .decode()
+        .splitlines()
+    ]
+    assert record["meta"]["language"] == "en" and "café" in record["text"]
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert "extract:empty" in json.dumps(stats)
+
+    shown = runner.invoke(cli, ["inspect", str(pages / "article.html")])
+    assert shown.exit_code == 0, shown.output
+    assert "language  en" in shown.output and "removed by extract" in shown.output
+    assert "About us" in shown.output.split("removed by extract")[1]

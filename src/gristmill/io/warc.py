@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,36 +33,62 @@ class WarcReader(Reader):
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per response, resource or conversion record.
 
-        fastwarc reads a well-formed file. Where it meets a record it cannot parse (LF line ends,
-        a Content-Length that counts characters, not bytes: hand-made WETs have both), the file is
-        read again by a lenient parser that splits records at their ``WARC/1.x`` lines, and the
-        records after the ones already yielded come from it.
+        fastwarc reads a well-formed file. Each record must end where the next one starts (its
+        header plus ``Content-Length`` bytes plus CRLF CRLF); fastwarc itself skips silently over
+        bytes a wrong ``Content-Length`` leaves behind, and reads a record cut short as if whole.
+        Where a record does not fit, or fastwarc cannot parse one (LF line ends: hand-made WETs),
+        the file is read again by a lenient parser that splits records at their ``WARC/1.x``
+        lines, and the documents from that record on come from it.
         """
         stream = ChunkStream(read_chunks(path, sink.progress))
         records = ArchiveIterator(
             stream,
-            record_types=_DOCUMENT_RECORDS | WarcRecordType.unknown,
             parse_http=True,
             auto_decode="all",
             stream_detect=False,
             fsspec_args=False,
         )
         yielded = 0
+        pending: Document | None = None
+        expected_start = 0
         while True:
             try:
                 record = next(records, None)
                 if record is None:
+                    if stream.tell() + 4 < expected_start:  # the last record was cut short
+                        break
+                    if pending is not None:
+                        yield pending
                     return
-                if record.record_type == WarcRecordType.unknown:
+                if record.record_type == WarcRecordType.unknown or record.stream_pos != expected_start:
                     break
-                body = record.reader.read()
+                expected_start = record.stream_pos + _header_length(record) + _declared_length(record) + 4
+                if record.record_type & _DOCUMENT_RECORDS:
+                    body = record.reader.read()
+                else:
+                    record.consume()
+                    continue
             except InputError:
                 raise
             except OSError:
                 break
-            yielded += 1
-            yield _document(path, record, body)
+            if pending is not None:
+                yield pending
+                yielded += 1
+            pending = _document(path, record, body)
         yield from _lenient_read(path, sink, skip=yielded)
+
+
+def _declared_length(record: Any) -> int:
+    value = record.headers.get("Content-Length") or ""
+    return int(value) if value.strip().isdigit() else record.content_length
+
+
+def _header_length(record: Any) -> int:
+    """Bytes of a record's WARC header block, as written: version line, fields, blank line."""
+    headers = record.headers
+    fields = sum(len(name) + len(value) + 4 for name, value in headers.items_bytes())
+    return len(headers.status_line_bytes) + 2 + fields + 2
 
 
 def _document(path: str, record: Any, body: bytes) -> Document:
@@ -177,11 +205,34 @@ def _lenient_read(path: str, sink: ReadSink, skip: int) -> Iterator[Document]:
         yield _lenient_document(path, offset, headers, body, declared)
 
 
+def _decode_http_body(body: bytes, fields: dict[str, str]) -> bytes:
+    """Undo chunked transfer and gzip/deflate content encoding, as far as the bytes allow."""
+    if "chunked" in fields.get("transfer-encoding", "").lower():
+        out, rest = [], body
+        while rest:
+            size_line, _, rest = rest.partition(b"\r\n")
+            try:
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+            except ValueError:
+                return body  # not chunked after all
+            if size == 0:
+                break
+            out.append(rest[:size])
+            rest = rest[size + 2 :]
+        body = b"".join(out)
+    encoding = fields.get("content-encoding", "").lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        with contextlib.suppress(zlib.error):
+            body = zlib.decompressobj(wbits=47 if "gzip" in encoding else 15).decompress(body)
+    return body
+
+
 def _lenient_document(
     path: str, offset: int, headers: dict[str, str], body: bytes, declared: int | None
 ) -> Document:
     record_id = headers.get("WARC-Record-ID", "").strip("<>")
     content_type = headers.get("Content-Type", "").split(";", 1)[0].strip()
+    block_length = len(body)
     charset = status = None
     if content_type == "application/http":
         parts = _BLANK_LINE.split(body, maxsplit=1)
@@ -194,6 +245,7 @@ def _lenient_document(
         charset = match.group(1) if match else None
         code = http_head[0].split()[1] if http_head and len(http_head[0].split()) > 1 else ""
         status = int(code) if code.isdigit() else None
+        body = _decode_http_body(body, fields)
     meta: dict[str, Any] = {
         "url": headers.get("WARC-Target-URI", "").strip("<>"),
         "warc_record_id": record_id,
@@ -203,6 +255,6 @@ def _lenient_document(
         "content_type": content_type,
         "warc_repaired": "record read by the lenient parser",
     }
-    if declared is not None and declared != len(body) and content_type != "application/http":
-        meta["warc_repaired"] = f"Content-Length says {declared} bytes, the record holds {len(body)}"
+    if declared is not None and declared != block_length:
+        meta["warc_repaired"] = f"Content-Length says {declared} bytes, the record holds {block_length}"
     return _finish(meta, charset, status, body, record_id or f"{path}@{offset}")

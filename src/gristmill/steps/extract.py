@@ -22,10 +22,28 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml", "appli
 _PLAIN_TYPES = ("text/plain",)
 # File signatures of payloads that are never a page, whatever the server called them.
 _BINARY_MAGIC = (
-    b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"RIFF", b"\x00\x00\x01\x00",
-    b"OggS", b"ID3", b"fLaC", b"\x7fELF", b"MZ", b"\xd0\xcf\x11\xe0", b"wOFF", b"wOF2", b"BZh", b"7z\xbc\xaf",
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"\x00\x00\x01\x00",
+    b"OggS",
+    b"ID3",
+    b"fLaC",
+    b"\x7fELF",
+    b"MZ\x90\x00",
+    b"\xd0\xcf\x11\xe0",
+    b"wOFF",
+    b"wOF2",
+    b"BZh91AY&SY",
+    b"7z\xbc\xaf",
 )
 _LOOKS_HTML = re.compile(rb"<(!doctype\s+html|html|head|body|title|meta|div|p|a|table|span)[\s>/]", re.I)
+# Image captions: resiliparse keeps them inside articles; they are rarely part of the body text.
+_SKIP = ['[class*="caption"]']
 _META_DATE = (
     'meta[property="article:published_time"]',
     'meta[name="date"]',
@@ -50,7 +68,7 @@ class Extract(Step):
 
     The charset comes from the HTTP header, then ``<meta charset>``, then detection. A payload that
     is not HTML or plain text (PDF, image, binary) is dropped as ``extract:not_html``; a page with no
-    main text as ``extract:empty``. Plain-text records (WET conversions) pass through as they are.
+    main text as ``extract:empty``. Plain-text records (WET conversions) pass through, one line per block.
     ``meta`` gains ``title``, ``date`` (where the engine finds them), ``charset`` and ``extractor``.
 
     Options:
@@ -183,7 +201,7 @@ class ResiliparseEngine:
             alt_texts=False,
             post_meta=False,
             list_bullets=False,
-            skip_elements=None if self.tables else ["table"],
+            skip_elements=_SKIP if self.tables else [*_SKIP, "table"],
         )
         return Extracted(trim_furniture(text, cut_tail=not self.comments), *_title_and_date(tree))
 

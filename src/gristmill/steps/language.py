@@ -73,9 +73,7 @@ class Language(Step):
         mixed: compute ``language_main_share`` (one more prediction per line).
     """
 
-    def __init__(
-        self, *, keep: list[str] | None = None, min_score: float = 0.0, mixed: bool = True
-    ) -> None:
+    def __init__(self, *, keep: list[str] | None = None, min_score: float = 0.0, mixed: bool = True) -> None:
         if keep is not None:
             bad = [code for code in keep if not re.fullmatch(r"[a-z]{2,3}", str(code))]
             if bad or not keep:

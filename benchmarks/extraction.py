@@ -119,7 +119,7 @@ def gristmill_extractor(engine: str) -> Extractor:
 
     def run(data: bytes) -> str:
         doc = Document(id="page", text="", meta={"content_type": "text/html"}, raw=data)
-        return doc.text if step.extract(doc) is True else ""
+        return doc.text if step.keep(doc) is True else ""
 
     return run
 

@@ -183,3 +183,13 @@ def test_html_files_through_gristmill_run_and_inspect(tmp_path: Path):
     assert shown.exit_code == 0, shown.output
     assert "language  en" in shown.output and "removed by extract" in shown.output
     assert "About us" in shown.output.split("removed by extract")[1]
+
+
+def test_plain_text_records_pass_through_unchanged() -> None:
+    from gristmill import Document
+    from gristmill.steps.extract import Extract
+
+    doc = Document(id="t", text="A plain paragraph from a JSONL record.\nA second line of it.")
+    assert Extract().keep(doc) is True
+    assert doc.text == "A plain paragraph from a JSONL record.\nA second line of it."
+    assert doc.meta["extractor"] == "plain"

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
-from gristmill.steps.base import Step
+from gristmill.steps.base import Filter
 from gristmill.steps.registry import register
 from gristmill.text.charset import decode_page
 
 if TYPE_CHECKING:
-    from gristmill.stats import StepContext
+    pass
 
 Engine = Literal["resiliparse", "trafilatura"]
 
@@ -63,7 +62,7 @@ class Extracted:
 
 
 @register("extract")
-class Extract(Step):
+class Extract(Filter):
     """Extract the main text of HTML pages (from ``raw`` bytes, else ``text``), one block per line.
 
     The charset comes from the HTTP header, then ``<meta charset>``, then detection. A payload that
@@ -95,16 +94,7 @@ class Extract(Step):
         self.max_bytes = max_bytes
         self._extract = _engine(self)
 
-    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
-        """Yield documents whose text is now the page's main text; reject the rest with a reason."""
-        for doc in docs:
-            verdict = self.extract(doc)
-            if verdict is True:
-                yield doc
-            else:
-                ctx.reject(doc, f"{self.name}:{verdict}")
-
-    def extract(self, doc: Document) -> Literal[True] | str:
+    def keep(self, doc: Document) -> Literal[True] | str:
         """Replace ``doc.text`` with the main text of its page; return True, or why it has none."""
         kind = payload_kind(doc)
         if kind == "binary":
@@ -167,6 +157,8 @@ def payload_kind(doc: Document) -> Literal["html", "plain", "binary"]:
         return "binary"
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "binary"
+    if doc.raw is None and not _LOOKS_HTML.search(head):
+        return "plain"  # a text record (JSONL, .txt) in a pipeline that also reads pages
     return "html"
 
 

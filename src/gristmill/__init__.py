@@ -16,7 +16,11 @@ from gristmill.io import InputSpec, OutputSpec
 from gristmill.pipeline import Pipeline
 from gristmill.steps import (
     BarrierStep,
+    C4QualityFilter,
     Filter,
+    FineWebQualityFilter,
+    GopherQualityFilter,
+    GopherRepetitionFilter,
     LengthFilter,
     MetaFilter,
     Normalize,
@@ -29,10 +33,14 @@ from gristmill.steps.registry import register
 __all__ = [
     "BarrierStep",
     "BrokenInputError",
+    "C4QualityFilter",
     "ConfigError",
     "Document",
     "ExactDedup",
     "Filter",
+    "FineWebQualityFilter",
+    "GopherQualityFilter",
+    "GopherRepetitionFilter",
     "GristmillError",
     "InputError",
     "InputSpec",

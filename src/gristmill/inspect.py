@@ -46,10 +46,13 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     verdict = "kept"
     outcomes: list[dict[str, Any]] = []
     flags_by_step: list[tuple[Step, Document]] = []
+    # Sentences are those of the input, so a sentence a step removes or rewrites still shows, flagged.
+    sentences = split_sentences(doc.text)
     for position, step in enumerate(steps):
         if isinstance(step, BarrierStep):
             outcomes.append({"step": step.name, "result": "skipped: needs the whole corpus"})
             continue
+        seen = Document(doc.id, doc.text, dict(doc.meta), doc.signals)
         dropped: list[Document] = []
         ctx = StepContext(StepStats(position, step.name), dropped.append)
         passed = list(step.apply([doc], ctx))
@@ -62,11 +65,10 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
         else:
             doc = passed[0] if passed else doc
             outcomes.append({"step": step.name, "result": "kept"})
-        flags_by_step.append((step, doc))
-    sentences = split_sentences(doc.text)
+        flags_by_step.append((step, seen))
     flags: dict[int, list[str]] = {}
-    for step, _ in flags_by_step:
-        for i, found in step.sentence_flags(doc, sentences).items():
+    for step, before in flags_by_step:
+        for i, found in step.sentence_flags(before, sentences).items():
             flags.setdefault(i, []).extend(found)
     return {
         "id": doc.id,

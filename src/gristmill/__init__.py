@@ -16,6 +16,7 @@ from gristmill.io import InputSpec, OutputSpec
 from gristmill.pipeline import Pipeline
 from gristmill.steps import (
     BarrierStep,
+    BoilerplateLines,
     C4QualityFilter,
     Filter,
     FineWebQualityFilter,
@@ -24,6 +25,7 @@ from gristmill.steps import (
     LengthFilter,
     MetaFilter,
     Normalize,
+    PiiRedact,
     RegexFilter,
     Step,
     Transform,
@@ -32,6 +34,7 @@ from gristmill.steps.registry import register
 
 __all__ = [
     "BarrierStep",
+    "BoilerplateLines",
     "BrokenInputError",
     "C4QualityFilter",
     "ConfigError",
@@ -50,6 +53,7 @@ __all__ = [
     "Normalize",
     "OutputError",
     "OutputSpec",
+    "PiiRedact",
     "Pipeline",
     "RegexFilter",
     "RunResult",

@@ -49,7 +49,7 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     # Sentences are those of the input, so a sentence a step removes or rewrites still shows, flagged.
     sentences = split_sentences(doc.text)
     for position, step in enumerate(steps):
-        if isinstance(step, BarrierStep):
+        if isinstance(step, BarrierStep) and not step.runs_alone:
             outcomes.append({"step": step.name, "result": "skipped: needs the whole corpus"})
             continue
         seen = Document(doc.id, doc.text, dict(doc.meta), doc.signals)

@@ -1,16 +1,19 @@
 """Per-document steps: filters and transforms. Importing this package registers them."""
 
 from gristmill.steps.base import BarrierStep, Filter, Step, Transform
+from gristmill.steps.boilerplate import BoilerplateLines
 from gristmill.steps.c4 import C4QualityFilter
 from gristmill.steps.fineweb import FineWebQualityFilter
 from gristmill.steps.gopher import GopherQualityFilter, GopherRepetitionFilter
 from gristmill.steps.length import LengthFilter
 from gristmill.steps.meta import MetaFilter
 from gristmill.steps.normalize import Normalize
+from gristmill.steps.pii import PiiRedact
 from gristmill.steps.regex import RegexFilter
 
 __all__ = [
     "BarrierStep",
+    "BoilerplateLines",
     "C4QualityFilter",
     "Filter",
     "FineWebQualityFilter",
@@ -19,6 +22,7 @@ __all__ = [
     "LengthFilter",
     "MetaFilter",
     "Normalize",
+    "PiiRedact",
     "RegexFilter",
     "Step",
     "Transform",

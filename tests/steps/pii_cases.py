@@ -8,6 +8,7 @@ text and the ``(start, end, kind)`` spans of personal data in it (none for look-
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gristmill.text.pii import PII_KINDS, find_pii
@@ -208,23 +209,35 @@ def build_cases(seed: int = 4) -> list[Case]:
     return cases
 
 
-def score(cases: list[Case]) -> dict[str, dict[str, float]]:
+Finder = Callable[[str], list[tuple[int, int, str]]]
+
+
+def gristmill_finder(text: str) -> list[tuple[int, int, str]]:
+    """gristmill's finders, as ``(start, end, kind)``."""
+    return [(m.start, m.end, m.kind) for m in find_pii(text)]
+
+
+def score(
+    cases: list[Case], finder: Finder = gristmill_finder, kinds: tuple[str, ...] = PII_KINDS
+) -> dict[str, dict[str, float]]:
     """Return precision, recall and counts per kind; a find counts when it overlaps a span of its kind."""
-    tp = dict.fromkeys(PII_KINDS, 0)
-    fp = dict.fromkeys(PII_KINDS, 0)
-    found_gold = dict.fromkeys(PII_KINDS, 0)
-    gold = dict.fromkeys(PII_KINDS, 0)
+    tp = dict.fromkeys(kinds, 0)
+    fp = dict.fromkeys(kinds, 0)
+    found_gold = dict.fromkeys(kinds, 0)
+    gold = dict.fromkeys(kinds, 0)
     for case in cases:
-        matches = find_pii(case.text)
+        matches = [m for m in finder(case.text) if m[2] in kinds]
         for start, end, kind in case.spans:
+            if kind not in kinds:
+                continue
             gold[kind] += 1
-            if any(m.kind == kind and m.start < end and start < m.end for m in matches):
+            if any(m_kind == kind and m_start < end and start < m_end for m_start, m_end, m_kind in matches):
                 found_gold[kind] += 1
-        for m in matches:
-            if any(kind == m.kind and m.start < end and start < m.end for start, end, kind in case.spans):
-                tp[m.kind] += 1
+        for m_start, m_end, m_kind in matches:
+            if any(kind == m_kind and m_start < end and start < m_end for start, end, kind in case.spans):
+                tp[m_kind] += 1
             else:
-                fp[m.kind] += 1
+                fp[m_kind] += 1
     return {
         kind: {
             "precision": tp[kind] / (tp[kind] + fp[kind]) if tp[kind] + fp[kind] else 1.0,
@@ -232,5 +245,5 @@ def score(cases: list[Case]) -> dict[str, dict[str, float]]:
             "true": gold[kind],
             "false_positives": fp[kind],
         }
-        for kind in PII_KINDS
+        for kind in kinds
     }

@@ -122,3 +122,15 @@ def test_barrier_runs_in_a_pipeline(tmp_path: Path) -> None:
     )
     assert footer not in out
     assert "Story 3 tells of the mill." in out
+
+
+def test_a_heading_whose_section_went_goes_too() -> None:
+    text = (
+        "The Mill\nThe wheel turns all day and the miller grinds the grain.\n\n"
+        "Newsletter\nSign up for our newsletter.\nSubscribe now\n\nOpening hours\nFrom ten to five."
+    )
+    kept, _ = run(BoilerplateLines(), [Document("d", text)])
+    assert kept[0].text == (
+        "The Mill\nThe wheel turns all day and the miller grinds the grain.\n\n"
+        "Opening hours\nFrom ten to five."
+    )

@@ -195,23 +195,40 @@ class BoilerplateLines(BarrierStep):
     # -- removal ---------------------------------------------------------------------------------
 
     def furniture_spans(self, doc: Document, learned: set[tuple[int, int]]) -> list[tuple[int, int, str]]:
-        """Return ``(start, end, rule)`` for every piece of ``doc.text`` that is furniture."""
+        """Return ``(start, end, rule)`` for every piece of ``doc.text`` that is furniture.
+
+        Besides recurring lines and pattern matches, a heading (a short line without end punctuation)
+        whose whole section went is removed too, as ``dangling_heading``.
+        """
         text = doc.text
         spans: list[tuple[int, int, str]] = []
         host = host_of(doc.meta.get(self.url_field)) if learned else ""
         host_hash = hash64(host) if host else 0
+        # Per line: (start, end, state) with state "kept", "partial", "removed" or "blank".
+        layout: list[tuple[int, int, str]] = []
         start = 0
         for line in text.split("\n"):
             end = start + len(line)
             key = line_key(line)
+            state = "blank" if not key else "kept"
             if host and len(key) >= self.min_line_chars and (host_hash, hash64(key)) in learned:
                 spans.append((start, end, "recurring"))
-            elif self.patterns:
-                for a, b in sentence_spans(line):
+                state = "removed"
+            elif self.patterns and key:
+                found = 0
+                pieces = sentence_spans(line)
+                for a, b in pieces:
                     rule = furniture_rule(line[a:b])
                     if rule:
                         spans.append((start + a, start + b, rule))
+                        found += 1
+                if found:
+                    state = "removed" if found == len(pieces) else "partial"
+            layout.append((start, end, state))
             start = end + 1
+        if spans:
+            spans += _dangling_headings(text, layout)
+            spans.sort()
         return spans
 
     def clean(self, doc: Document, learned: set[tuple[int, int]]) -> bool:
@@ -247,3 +264,30 @@ class BoilerplateLines(BarrierStep):
             if rule:
                 flags[i] = [f"{self.name}:{rule}"]
         return flags
+
+
+_HEADING_END = (".", "!", "?", ",", ";", ":", '"', "'", "”", "’", ")")
+
+
+def _is_heading(line: str) -> bool:
+    stripped = line.strip()
+    return 0 < len(stripped.split()) <= 8 and not stripped.endswith(_HEADING_END)
+
+
+def _dangling_headings(text: str, layout: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Headings whose section (the lines up to the next heading or the end) was all removed."""
+    out = []
+    for i, (start, end, state) in enumerate(layout):
+        if state != "kept" or not _is_heading(text[start:end]):
+            continue
+        section = []
+        for j in range(i + 1, len(layout)):
+            s, e, st = layout[j]
+            if st == "blank":
+                continue
+            if st == "kept" and _is_heading(text[s:e]):
+                break
+            section.append(st)
+        if section and all(st == "removed" for st in section):
+            out.append((start, end, "dangling_heading"))
+    return out

@@ -37,7 +37,11 @@ _ELLIPSIS_PREFIX = re.compile(r"^(?:\.\.+|…+)")
 _ELLIPSIS_SUFFIX = re.compile(r"(?:\.\.+|…+)$")
 _LOWER = "a-zß-öø-ÿ"
 _UPPER = "A-ZÀ-ÖØ-Þ"
-_ALPHA = r"[^\W\d_]"
+# Letters as the reference rules know them: Armenian, Thaana and Georgian are not among them.
+_UNLISTED = "\u0530-\u058f\u0780-\u07bf\u10a0-\u10ff"
+_ALPHA = rf"[^\W\d_{_UNLISTED}]"
+_ALNUM = rf"[^\W_{_UNLISTED}]"
+_UNLISTED_CHAR = re.compile(f"[{_UNLISTED}]")
 # Symbols (degree sign, emoji, dingbats) split off wherever they stand.
 _ICONS = "".join(re.escape(chr(c)) for c in range(0xA0, 0x1FB00) if unicodedata.category(chr(c)) == "So")
 _ICON = re.compile(f"[{_ICONS}]")
@@ -47,8 +51,8 @@ _INFIX = re.compile(
     r"|(?<=[0-9])[+\-*^](?=[0-9-])"
     rf"|(?<=[{_LOWER}'\"”“`‘´’])\.(?=[{_UPPER}'\"”“`‘´’])"
     rf"|(?<={_ALPHA}),(?={_ALPHA})"
-    rf"|(?<=[^\W_])(?:---|--|——|-|–|—|~)(?={_ALPHA})"
-    rf"|(?<=[^\W_])[:<>=/](?={_ALPHA})"
+    rf"|(?<={_ALNUM})(?:---|--|——|-|–|—|~)(?={_ALPHA})"
+    rf"|(?<={_ALNUM})[:<>=/](?={_ALPHA})"
 )
 _URL = re.compile(
     r"^(?:(?:[a-z][a-z0-9+.-]*:)?//)?(?:[^\W_](?:[\w-]*[^\W_])?\.)+[a-z\u00a1-\uffff]{2,63}\.?"
@@ -122,6 +126,8 @@ def _rejoin(tokens: list[str]) -> list[str]:
 
 
 def _prefix_len(s: str) -> int:
+    if s.startswith("……"):
+        return 2
     if s[0] in _PREFIX_CHARS:
         return 1
     if s[0] == "+" and not (len(s) > 1 and s[1].isdigit()):
@@ -140,6 +146,8 @@ def _prefix_len(s: str) -> int:
 def _suffix_len(s: str) -> int:
     last = s[-1]
     if len(s) > 1 and s[-2] in "'’" and last in "sS":
+        return 2
+    if s.endswith("……") and len(s) > 2:
         return 2
     if last in _SUFFIX_CHARS:
         return 1
@@ -170,12 +178,16 @@ def _suffix_len(s: str) -> int:
 
 def _is_lower(c: str) -> bool:
     """Lower case, or a letter of a script without case (both rules treat those as either)."""
+    if _UNLISTED_CHAR.match(c):
+        return False
     if c.islower():
         return True
     return (c.isalpha() or unicodedata.category(c)[0] == "M") and not c.isupper()
 
 
 def _is_upper(c: str) -> bool:
+    if _UNLISTED_CHAR.match(c):
+        return False
     if c.isupper():
         return True
     return (c.isalpha() or unicodedata.category(c)[0] == "M") and not c.islower()

@@ -107,7 +107,7 @@ class C4QualityFilter(Filter):
                 doc.signals["c4_lines_removed"] = removed
                 return value
             if verdict == "remove":
-                removed += 1
+                removed += bool(raw.strip())
                 continue
             kept.append(value)
             if self.min_sentences:

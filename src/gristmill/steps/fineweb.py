@@ -87,11 +87,11 @@ class FineWebQualityFilter(Filter):
         return True
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
-        """Flag sentences that repeat an earlier line of the document."""
+        """Flag sentences that repeat an earlier one (what the duplicate-line share counts)."""
         seen: set[str] = set()
         flags: dict[int, list[str]] = {}
         for i, sentence in enumerate(sentences):
             if sentence in seen:
-                flags[i] = ["fineweb_quality:duplicate_line"]
+                flags[i] = ["fineweb_quality:repeated"]
             seen.add(sentence)
         return flags

@@ -152,3 +152,27 @@ def test_filters_run_on_real_web_text(shared_dir: Path) -> None:
     kept = [d for d in docs if GopherQualityFilter().keep(d) is True]
     assert len(kept) >= 7
     assert all("gopher_words" in d.signals for d in docs)
+
+
+def test_pipeline_routes_drops_with_rule_reasons(tmp_path: Path) -> None:
+    from gristmill import LocalExecutor, pipeline_from_dict
+
+    records = [
+        {"id": "good", "text": PROSE.replace(". ", ".\n")},
+        {"id": "short", "text": "the cat and the dog"},
+        {"id": "lorem", "text": PROSE.replace(". ", ".\n") + "\nLorem ipsum dolor sit amet, consectetur."},
+    ]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    pipeline = pipeline_from_dict(
+        {
+            "input": {"path": str(tmp_path / "in.jsonl")},
+            "output": {"path": str(tmp_path / "out")},
+            "steps": [{"gopher_quality": {}}, {"c4_quality": {}}, {"fineweb_quality": {}}],
+        }
+    )
+    LocalExecutor(workers=1).run(pipeline)
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    dropped: dict[str, int] = {}
+    for step in stats["steps"]:
+        dropped.update(step["dropped"])
+    assert dropped == {"gopher_quality:min_words": 1, "c4_quality:lorem_ipsum": 1}

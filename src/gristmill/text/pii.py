@@ -69,7 +69,7 @@ _US_STATES = (
     "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
 )
 _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
-_PLACE = r"[A-Z][a-zA-Z'.-]+(?:\s[A-Z][a-zA-Z'.-]+){0,3}"
+_PLACE = r"[A-Z][a-zA-Z'.-]{2,}(?:\s[A-Z][a-zA-Z'.-]+){0,3}"
 _ADDRESS = re.compile(
     rf"(?<![\w,.])(?P<number>\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?)\s+"
     rf"(?:[NSEW]\.?\s+|(?:North|South|East|West)\s+)?"

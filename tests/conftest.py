@@ -30,6 +30,14 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
+def shared_dir() -> Path:
+    """The shared folder beside the repository (seed page and evaluation data)."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED
+
+
+@pytest.fixture
 def seed_text() -> str:
     """The stitched page that started the project."""
     return SEED.read_text(encoding="utf-8")

@@ -52,16 +52,23 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     removed: list[str] = []
     outcomes: list[dict[str, Any]] = []
     flags_by_step: list[tuple[Step, Document]] = []
+    # Sentences are those of the input (of the extracted text, for a page), so a sentence a step
+    # removes or rewrites still shows, flagged.
+    sentences = split_sentences(doc.text)
     for position, step in enumerate(steps):
-        if isinstance(step, BarrierStep):
+        if isinstance(step, BarrierStep) and not step.runs_alone:
             outcomes.append({"step": step.name, "result": "skipped: needs the whole corpus"})
             continue
+        seen = Document(doc.id, doc.text, dict(doc.meta), doc.signals)
         dropped: list[Document] = []
         ctx = StepContext(StepStats(position, step.name), dropped.append)
         before = replace(doc, meta=dict(doc.meta), signals=dict(doc.signals))
         passed = list(step.apply([doc], ctx))
         if isinstance(step, Extract):
             removed = step.removed_blocks(before, passed[0] if passed else before)
+            if passed:  # the page's sentences are those of its main text, not of its markup
+                sentences = split_sentences(passed[0].text)
+                flags_by_step.clear()
         if dropped:
             reason = str(dropped[0].meta.pop("reason"))
             dropped[0].meta.pop("rejected_by", None)
@@ -71,11 +78,10 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
         else:
             doc = passed[0] if passed else doc
             outcomes.append({"step": step.name, "result": "kept"})
-        flags_by_step.append((step, doc))
-    sentences = split_sentences(doc.text)
+        flags_by_step.append((step, seen))
     flags: dict[int, list[str]] = {}
-    for step, _ in flags_by_step:
-        for i, found in step.sentence_flags(doc, sentences).items():
+    for step, before in flags_by_step:
+        for i, found in step.sentence_flags(before, sentences).items():
             flags.setdefault(i, []).extend(found)
     return {
         "id": doc.id,

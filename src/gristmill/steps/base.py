@@ -86,6 +86,8 @@ class BarrierStep(Step):
     """
 
     buckets: int = 16
+    # Whether the step still means something run on one document alone (``gristmill inspect`` runs it).
+    runs_alone: ClassVar[bool] = False
 
     @abstractmethod
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:

@@ -1,0 +1,293 @@
+"""Remove site furniture: lines and sentences that belong to the site, not to the page's content.
+
+Two sources of evidence:
+
+- **patterns**, per sentence: copyright notices, newsletter and sign-up calls, cookie notices,
+  share/follow prompts, "read more" seams, breadcrumbs, and labels such as "Related articles";
+- **the corpus**, per line: a line that recurs on ``min_pages`` or more pages of the same host is the
+  host's furniture (menus, footers, bylines). Counting needs the whole corpus, so the step is a
+  barrier: ``sign`` writes (host, line) hashes, ``group`` counts them, ``decide`` removes.
+
+What goes is counted in ``signals`` (``boilerplate_lines``, ``boilerplate_sentences``,
+``boilerplate_chars``); a document left with no text is dropped as ``boilerplate_lines:empty``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from gristmill.document import Document
+from gristmill.stats import StepContext
+from gristmill.steps.base import BarrierStep
+from gristmill.steps.registry import register
+from gristmill.text.hashing import hash64
+from gristmill.text.sentences import sentence_spans
+
+PAIR = np.dtype([("host", "<u8"), ("line", "<u8")])
+_SPACE = re.compile(r"\s+")
+_BLANKS = re.compile(r"[ \t]{2,}")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+_SOCIAL = (
+    r"(?:facebook|twitter|x|linkedin|pinterest|instagram|youtube|tiktok|reddit|whatsapp|telegram"
+    r"|e-?mail|print|share|tweet|flipboard|tumblr|copy link)"
+)
+# Each rule: (name, pattern matched against one sentence, case-insensitive).
+FURNITURE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        (
+            "copyright",
+            r"^(?:copyright\s*)?(?:©|\(c\)|&copy;|copyright\b)\s*(?:\d{4}(?:\s*[-–]\s*\d{2,4})?)?[^.!?]{0,120}"
+            r"(?:[.!]|all rights reserved\.?)?$"
+            r"|all rights reserved\.?$",
+        ),
+        (
+            "newsletter",
+            r"^(?:sign up|signup|subscribe|join|register|get)\b[^.!?]{0,120}"
+            r"\b(?:newsletter|inbox|e-?mail updates|mailing list|our emails?)\b[^.!?]{0,60}[.!]?$"
+            r"|^(?:sign up|subscribe)(?: now| today| here)?[.!:]?$",
+        ),
+        (
+            "cookie",
+            r"\b(?:(?:this|our) (?:web)?site uses cookies|we use cookies|uses? of cookies"
+            r"|accept (?:all )?cookies|cookie (?:policy|settings|preferences|consent))\b",
+        ),
+        (
+            "share",
+            rf"^(?:share (?:this|on|via)\b[^.!?]{{0,60}}|follow us\b[^.!?]{{0,60}}"
+            rf"|like us on \w+[^.!?]{{0,40}}"
+            rf"|(?:{_SOCIAL}[\s|,·•/:]*){{2,}})[.!:]?$",
+        ),
+        (
+            "read_more",
+            r"^(?:read more|continue reading|read the full (?:story|article)|click here to read|see more"
+            r"|view more|load more|show more|read on)\b[^.!?]{0,60}[.!:»›→…]*$",
+        ),
+        ("breadcrumb", r"^(?:[^›»>\n]{1,40}\s[›»>]\s){2,}[^›»>\n]{1,80}$|^home\s*[›»>/]\s*[^.!?]{1,80}$"),
+        (
+            "label",
+            r"^(?:related (?:articles|posts|stories|content)|you (?:may|might) also like"
+            r"|recommended(?: for you)?|advertisement|sponsored(?: content)?|skip to (?:main )?content"
+            r"|back to top|leave a (?:comment|reply)|\d+ comments?|comments?|tags?:.*|categories?:.*"
+            r"|filed under:?.*|more stories|trending(?: now)?)$",
+        ),
+    )
+)
+
+
+def furniture_rule(sentence: str) -> str | None:
+    """Return the name of the furniture rule ``sentence`` matches, or ``None`` for content."""
+    stripped = sentence.strip()
+    if not stripped or len(stripped) > 300:
+        return None
+    for name, pattern in FURNITURE_RULES:
+        if pattern.search(stripped):
+            return name
+    return None
+
+
+def host_of(url: object) -> str:
+    """Return the host of a URL, lower case without ``www.``, or ``""`` when there is none."""
+    if not isinstance(url, str) or not url:
+        return ""
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def line_key(line: str) -> str:
+    """Return the form two lines share when they count as the same line."""
+    return _SPACE.sub(" ", line).strip().casefold()
+
+
+@register("boilerplate_lines")
+class BoilerplateLines(BarrierStep):
+    """Remove site furniture: pattern-matched sentences, and lines recurring across a host's pages.
+
+    Options:
+        patterns: remove sentences matching the furniture rules (copyright, newsletter, cookie, share,
+            read_more, breadcrumb, label).
+        learn: remove lines that recur on many pages of the same host (needs the whole corpus).
+        min_pages: pages of one host a line must appear on to count as that host's furniture.
+        min_line_chars: shorter lines are never learned (they are too common to mean anything).
+        url_field: the meta field holding the page URL the host is read from.
+    """
+
+    runs_alone: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        patterns: bool = True,
+        learn: bool = True,
+        min_pages: int = 3,
+        min_line_chars: int = 10,
+        url_field: str = "url",
+    ) -> None:
+        if min_pages < 2:
+            raise self.fail("min_pages", f"must be 2 or more, got {min_pages}")
+        if min_line_chars < 0:
+            raise self.fail("min_line_chars", f"must be 0 or more, got {min_line_chars}")
+        self.patterns = patterns
+        self.learn = learn
+        self.min_pages = min_pages
+        self.min_line_chars = min_line_chars
+        self.url_field = url_field
+
+    # -- the corpus-wide count -------------------------------------------------------------------
+
+    def _pairs(self, doc: Document) -> set[tuple[int, int]]:
+        host = host_of(doc.meta.get(self.url_field))
+        if not host:
+            return set()
+        host_hash = hash64(host)
+        return {
+            (host_hash, hash64(key))
+            for key in map(line_key, doc.text.split("\n"))
+            if len(key) >= self.min_line_chars
+        }
+
+    def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
+        """Write each document's distinct (host, line) hash pairs, bucketed by line."""
+        pairs: list[tuple[int, int]] = []
+        if self.learn:
+            for doc in docs:
+                pairs.extend(self._pairs(doc))
+        else:
+            for _ in docs:
+                pass
+        rows = np.array(pairs, dtype=PAIR) if pairs else np.empty(0, PAIR)
+        bucket_of = rows["line"] % self.buckets
+        for bucket in range(self.buckets):
+            np.save(work / f"pairs-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+
+    def group(self, bucket: int, shards: int, work: Path) -> None:
+        """Keep the (host, line) pairs seen on at least ``min_pages`` pages."""
+        parts = [np.load(work / f"pairs-{bucket:03d}-{s:05d}.npy") for s in range(shards)]
+        rows = np.concatenate(parts) if parts else np.empty(0, PAIR)
+        unique, counts = np.unique(rows, return_counts=True)
+        np.save(work / f"furniture-{bucket:03d}.npy", unique[counts >= self.min_pages])
+
+    def decide(
+        self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
+    ) -> Iterator[Document]:
+        """Remove furniture from each document of the shard; drop documents left empty."""
+        learned: set[tuple[int, int]] = set()
+        if self.learn:
+            for bucket in range(self.buckets):
+                rows = np.load(work / f"furniture-{bucket:03d}.npy")
+                learned.update(zip(rows["host"].tolist(), rows["line"].tolist(), strict=True))
+        for doc in docs:
+            if self.clean(doc, learned):
+                yield doc
+            else:
+                ctx.reject(doc, f"{self.name}:empty")
+
+    # -- removal ---------------------------------------------------------------------------------
+
+    def furniture_spans(self, doc: Document, learned: set[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """Return ``(start, end, rule)`` for every piece of ``doc.text`` that is furniture.
+
+        Besides recurring lines and pattern matches, a heading (a short line without end punctuation)
+        whose whole section went is removed too, as ``dangling_heading``.
+        """
+        text = doc.text
+        spans: list[tuple[int, int, str]] = []
+        host = host_of(doc.meta.get(self.url_field)) if learned else ""
+        host_hash = hash64(host) if host else 0
+        # Per line: (start, end, state) with state "kept", "partial", "removed" or "blank".
+        layout: list[tuple[int, int, str]] = []
+        start = 0
+        for line in text.split("\n"):
+            end = start + len(line)
+            key = line_key(line)
+            state = "blank" if not key else "kept"
+            if host and len(key) >= self.min_line_chars and (host_hash, hash64(key)) in learned:
+                spans.append((start, end, "recurring"))
+                state = "removed"
+            elif self.patterns and key:
+                found = 0
+                pieces = sentence_spans(line)
+                for a, b in pieces:
+                    rule = furniture_rule(line[a:b])
+                    if rule:
+                        spans.append((start + a, start + b, rule))
+                        found += 1
+                if found:
+                    state = "removed" if found == len(pieces) else "partial"
+            layout.append((start, end, state))
+            start = end + 1
+        if spans:
+            spans += _dangling_headings(text, layout)
+            spans.sort()
+        return spans
+
+    def clean(self, doc: Document, learned: set[tuple[int, int]]) -> bool:
+        """Remove furniture from ``doc`` in place; return whether any text is left."""
+        spans = self.furniture_spans(doc, learned)
+        lines_removed = sum(1 for *_, rule in spans if rule == "recurring")
+        doc.signals["boilerplate_lines"] = lines_removed
+        doc.signals["boilerplate_sentences"] = len(spans) - lines_removed
+        if not spans:
+            doc.signals["boilerplate_chars"] = 0
+            return bool(doc.text.strip())
+        pieces = []
+        cut = 0
+        for a, b, _ in spans:
+            pieces.append(doc.text[cut:a])
+            cut = b
+        pieces.append(doc.text[cut:])
+        cleaned = "".join(pieces)
+        cleaned = _BLANKS.sub(" ", cleaned)
+        cleaned = "\n".join(line.strip() for line in cleaned.split("\n"))
+        cleaned = _MANY_NEWLINES.sub("\n\n", cleaned).strip()
+        doc.signals["boilerplate_chars"] = len(doc.text) - len(cleaned)
+        doc.text = cleaned
+        return bool(cleaned)
+
+    def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
+        """Flag each sentence the pattern rules call furniture, naming the rule."""
+        flags: dict[int, list[str]] = {}
+        if not self.patterns:
+            return flags
+        for i, sentence in enumerate(sentences):
+            rule = furniture_rule(sentence)
+            if rule:
+                flags[i] = [f"{self.name}:{rule}"]
+        return flags
+
+
+_HEADING_END = (".", "!", "?", ",", ";", ":", '"', "'", "”", "’", ")")
+
+
+def _is_heading(line: str) -> bool:
+    stripped = line.strip()
+    return 0 < len(stripped.split()) <= 8 and not stripped.endswith(_HEADING_END)
+
+
+def _dangling_headings(text: str, layout: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Headings whose section (the lines up to the next heading or the end) was all removed."""
+    out = []
+    for i, (start, end, state) in enumerate(layout):
+        if state != "kept" or not _is_heading(text[start:end]):
+            continue
+        section = []
+        for j in range(i + 1, len(layout)):
+            s, e, st = layout[j]
+            if st == "blank":
+                continue
+            if st == "kept" and _is_heading(text[s:e]):
+                break
+            section.append(st)
+        if section and all(st == "removed" for st in section):
+            out.append((start, end, "dangling_heading"))
+    return out

@@ -1,0 +1,135 @@
+"""C4's cleaning rules (Raffel et al. 2020, section 2.2): line removal and document drops.
+
+Lines go when they do not end in terminal punctuation, hold fewer than three words, mention
+javascript, a cookie or terms-of-use policy, or a word longer than 1000 characters; documents go when
+fewer than five sentences are left, or they hold "lorem ipsum" or a curly bracket. Wikipedia-style
+citation marks (``[1]``, ``[edit]``) are taken out of kept lines, as in C4's reference code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from gristmill.document import Document
+from gristmill.steps.base import Filter
+from gristmill.steps.registry import register
+from gristmill.text.tokens import count_sentences, word_tokens
+
+_CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
+_END_PUNCTUATION = (".", "?", "!", '"', "'")
+POLICY_PHRASES = (
+    "terms of use",
+    "privacy policy",
+    "cookie policy",
+    "uses cookies",
+    "use of cookies",
+    "use cookies",
+)
+
+
+@register("c4_quality")
+class C4QualityFilter(Filter):
+    """Remove the lines C4 removes and drop the documents C4 drops; the kept text is the kept lines.
+
+    Options:
+        min_sentences: fewest sentences left after line removal; paper: 5. 0 turns the rule off.
+        min_words_per_line: fewest whitespace-separated words a kept line has; paper: 3.
+        max_word_length: a line with a longer word goes; reference code: 1000. 0 turns it off.
+        remove_no_terminal_punct: remove lines that do not end in . ? ! " ' (or end in "...").
+        remove_javascript_lines: remove lines that mention javascript.
+        remove_policy_lines: remove lines about cookies, privacy policy or terms of use.
+        remove_citations: take [1], [edit] and [citation needed] out of lines.
+        drop_lorem_ipsum: drop documents with "lorem ipsum".
+        drop_curly_bracket: drop documents with a curly bracket "{".
+    """
+
+    def __init__(
+        self,
+        *,
+        min_sentences: int = 5,
+        min_words_per_line: int = 3,
+        max_word_length: int = 1000,
+        remove_no_terminal_punct: bool = True,
+        remove_javascript_lines: bool = True,
+        remove_policy_lines: bool = True,
+        remove_citations: bool = True,
+        drop_lorem_ipsum: bool = True,
+        drop_curly_bracket: bool = True,
+    ) -> None:
+        for name, value in (
+            ("min_sentences", min_sentences),
+            ("min_words_per_line", min_words_per_line),
+            ("max_word_length", max_word_length),
+        ):
+            if value < 0:
+                raise self.fail(name, f"must be 0 or more, got {value}")
+        self.min_sentences = min_sentences
+        self.min_words_per_line = min_words_per_line
+        self.max_word_length = max_word_length
+        self.remove_no_terminal_punct = remove_no_terminal_punct
+        self.remove_javascript_lines = remove_javascript_lines
+        self.remove_policy_lines = remove_policy_lines
+        self.remove_citations = remove_citations
+        self.drop_lorem_ipsum = drop_lorem_ipsum
+        self.drop_curly_bracket = drop_curly_bracket
+
+    def line_verdict(self, line: str) -> tuple[str, str]:
+        """Judge one stripped line: ``("keep", text)``, ``("remove", rule)`` or ``("drop", rule)``."""
+        words = line.split()
+        if self.max_word_length and any(len(w) > self.max_word_length for w in words):
+            return "remove", "too_long_word"
+        if self.remove_citations:
+            line = _CITATION.sub("", line)
+        if self.remove_no_terminal_punct and (not line.endswith(_END_PUNCTUATION) or line.endswith("...")):
+            return "remove", "no_terminal_punct"
+        if len(words) < self.min_words_per_line:
+            return "remove", "too_few_words"
+        lower = line.lower()
+        if self.drop_lorem_ipsum and "lorem ipsum" in lower:
+            return "drop", "lorem_ipsum"
+        if self.remove_javascript_lines and "javascript" in lower:
+            return "remove", "javascript"
+        if self.drop_curly_bracket and "{" in line:
+            return "drop", "curly_bracket"
+        if self.remove_policy_lines and any(p in lower for p in POLICY_PHRASES):
+            return "remove", "policy"
+        return "keep", line
+
+    def keep(self, doc: Document) -> Literal[True] | str:
+        """Drop the document for a document rule, else keep it with only its kept lines."""
+        kept: list[str] = []
+        removed = 0
+        sentences = 0
+        for raw in doc.text.splitlines():
+            verdict, value = self.line_verdict(raw.strip())
+            if verdict == "drop":
+                doc.signals["c4_lines_removed"] = removed
+                return value
+            if verdict == "remove":
+                removed += bool(raw.strip())
+                continue
+            kept.append(value)
+            if self.min_sentences:
+                sentences += count_sentences(word_tokens(value))
+        doc.signals["c4_lines_removed"] = removed
+        doc.signals["c4_sentences"] = sentences
+        if sentences < self.min_sentences:
+            return "too_few_sentences"
+        doc.text = "\n".join(kept).strip()
+        return True
+
+    def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
+        """Flag sentences that sit on a line of ``doc.text`` that C4 removes, naming the line rule."""
+        removed = []
+        for raw in doc.text.splitlines():
+            verdict, rule = self.line_verdict(raw.strip())
+            if verdict != "keep":
+                removed.append((raw, rule))
+        flags: dict[int, list[str]] = {}
+        for i, sentence in enumerate(sentences):
+            for line, rule in removed:
+                if sentence in line:
+                    flags[i] = [f"c4_quality:{rule}"]
+                    break
+        return flags

@@ -1,0 +1,97 @@
+"""FineWeb's own quality rules (Penedo et al. 2024, section 3.3): punctuation, short lines, duplicates.
+
+Lines are the text's non-blank lines, unstripped, as in FineWeb's reference code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from gristmill.document import Document
+from gristmill.steps.base import Filter
+from gristmill.steps.registry import register
+from gristmill.text.lines import duplicates, nonblank_lines
+from gristmill.text.punctuation import TERMINAL_PUNCTUATION
+from gristmill.text.tokens import word_tokens
+
+
+@register("fineweb_quality")
+class FineWebQualityFilter(Filter):
+    """Drop documents that fail FineWeb's line heuristics.
+
+    Options:
+        min_line_punct_ratio: smallest share of lines ending in terminal punctuation; paper: 0.12.
+        line_punct_exclude_zero: let documents with no such line through (they may lack punctuation).
+        max_short_line_ratio: largest share of lines no longer than short_line_length; paper: 0.67.
+        short_line_length: characters at most in a "short" line; paper: 30.
+        max_char_dup_ratio: largest share of characters in lines that repeat an earlier line; paper: 0.01.
+        max_newline_ratio: most newlines per word (lists); paper: 0.3.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_line_punct_ratio: float = 0.12,
+        line_punct_exclude_zero: bool = False,
+        max_short_line_ratio: float = 0.67,
+        short_line_length: int = 30,
+        max_char_dup_ratio: float = 0.01,
+        max_newline_ratio: float = 0.3,
+    ) -> None:
+        for name in ("min_line_punct_ratio", "max_short_line_ratio", "max_char_dup_ratio"):
+            value = locals()[name]
+            if not 0 <= value <= 1:
+                raise self.fail(name, f"must lie between 0 and 1, got {value}")
+        if short_line_length < 0:
+            raise self.fail("short_line_length", f"must be 0 or more, got {short_line_length}")
+        if max_newline_ratio < 0:
+            raise self.fail("max_newline_ratio", f"must be 0 or more, got {max_newline_ratio}")
+        self.min_line_punct_ratio = min_line_punct_ratio
+        self.line_punct_exclude_zero = line_punct_exclude_zero
+        self.max_short_line_ratio = max_short_line_ratio
+        self.short_line_length = short_line_length
+        self.max_char_dup_ratio = max_char_dup_ratio
+        self.max_newline_ratio = max_newline_ratio
+        self._stops = tuple(TERMINAL_PUNCTUATION)
+
+    def measure(self, text: str) -> dict[str, float]:
+        """Return the FineWeb signals of ``text`` (empty when it has no non-blank line)."""
+        split = nonblank_lines(text)
+        if not split:
+            return {}
+        n = len(split)
+        chars = len(text) - text.count("\n")
+        tokens = len(word_tokens(text))
+        return {
+            "fineweb_line_punct_ratio": sum(line.endswith(self._stops) for line in split) / n,
+            "fineweb_short_line_ratio": sum(len(line) <= self.short_line_length for line in split) / n,
+            "fineweb_char_dup_ratio": duplicates(split)[1] / chars if chars else 0.0,
+            "fineweb_newline_ratio": text.count("\n") / tokens if tokens else float(text.count("\n")),
+        }
+
+    def keep(self, doc: Document) -> Literal[True] | str:
+        """Keep the document unless a rule fails; the reason names that rule."""
+        s = self.measure(doc.text)
+        if not s:
+            return "empty"
+        doc.signals.update(s)
+        ratio = s["fineweb_line_punct_ratio"]
+        if ratio < self.min_line_punct_ratio and not (ratio == 0 and self.line_punct_exclude_zero):
+            return "line_punct_ratio"
+        if s["fineweb_short_line_ratio"] > self.max_short_line_ratio:
+            return "short_line_ratio"
+        if s["fineweb_char_dup_ratio"] > self.max_char_dup_ratio:
+            return "char_dup_ratio"
+        if s["fineweb_newline_ratio"] > self.max_newline_ratio:
+            return "newline_ratio"
+        return True
+
+    def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
+        """Flag sentences that repeat an earlier one (what the duplicate-line share counts)."""
+        seen: set[str] = set()
+        flags: dict[int, list[str]] = {}
+        for i, sentence in enumerate(sentences):
+            if sentence in seen:
+                flags[i] = ["fineweb_quality:repeated"]
+            seen.add(sentence)
+        return flags

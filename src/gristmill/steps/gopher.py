@@ -1,0 +1,234 @@
+"""Gopher's quality and repetition rules (Rae et al. 2021, "Scaling Language Models", appendix A1).
+
+Words are the tokens of :func:`gristmill.text.word_tokens`; a "symbol" token is punctuation only.
+Every signal is computed and kept in ``signals`` (prefix ``gopher_``), so a corpus can be
+re-thresholded without running the step again; the first rule that fails names the drop.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from gristmill.document import Document
+from gristmill.steps.base import Filter
+from gristmill.steps.registry import register
+from gristmill.text.lines import duplicates, lines, paragraphs
+from gristmill.text.ngrams import NgramIndex
+from gristmill.text.punctuation import GOPHER_STOP_WORDS, is_symbol
+from gristmill.text.tokens import word_tokens
+
+
+@register("gopher_quality")
+class GopherQualityFilter(Filter):
+    """Drop documents that fail Gopher's quality heuristics (length, word shape, symbols, stop words).
+
+    Options:
+        min_words: fewest words (tokens that are not only punctuation); paper: 50.
+        max_words: most words; paper: 100,000.
+        min_mean_word_length: shortest mean word length in characters; paper: 3.
+        max_mean_word_length: longest mean word length; paper: 10.
+        max_symbol_word_ratio: most "#" or "..." per token, each counted apart; paper: 0.1.
+        max_bullet_lines_ratio: largest share of lines that start with a bullet; paper: 0.9.
+        max_ellipsis_lines_ratio: largest share of lines that end with an ellipsis; paper: 0.3.
+        min_alpha_words_ratio: smallest share of tokens holding a letter; paper: 0.8.
+        min_stop_words: fewest distinct stop words present; paper: 2.
+        stop_words: the stop words; paper: the, be, to, of, and, that, have, with.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_words: int | None = 50,
+        max_words: int | None = 100_000,
+        min_mean_word_length: float | None = 3,
+        max_mean_word_length: float | None = 10,
+        max_symbol_word_ratio: float | None = 0.1,
+        max_bullet_lines_ratio: float | None = 0.9,
+        max_ellipsis_lines_ratio: float | None = 0.3,
+        min_alpha_words_ratio: float | None = 0.8,
+        min_stop_words: int | None = 2,
+        stop_words: list[str] | None = None,
+    ) -> None:
+        for name in (
+            "max_symbol_word_ratio",
+            "max_bullet_lines_ratio",
+            "max_ellipsis_lines_ratio",
+            "min_alpha_words_ratio",
+        ):
+            value = locals()[name]
+            if value is not None and not 0 <= value <= 1:
+                raise self.fail(name, f"must lie between 0 and 1, got {value}")
+        if min_words is not None and max_words is not None and max_words < min_words:
+            raise self.fail("max_words", f"must be at least min_words ({min_words}), got {max_words}")
+        self.min_words = min_words
+        self.max_words = max_words
+        self.min_mean_word_length = min_mean_word_length
+        self.max_mean_word_length = max_mean_word_length
+        self.max_symbol_word_ratio = max_symbol_word_ratio
+        self.max_bullet_lines_ratio = max_bullet_lines_ratio
+        self.max_ellipsis_lines_ratio = max_ellipsis_lines_ratio
+        self.min_alpha_words_ratio = min_alpha_words_ratio
+        self.min_stop_words = min_stop_words
+        self.stop_words = stop_words
+        self._stop_words = frozenset(GOPHER_STOP_WORDS if stop_words is None else stop_words)
+
+    def measure(self, text: str) -> dict[str, float]:
+        """Return the Gopher quality signals of ``text``."""
+        tokens = word_tokens(text)
+        n_tokens = len(tokens) or 1
+        word_lengths = [len(t) for t in tokens if not is_symbol(t)]
+        split = text.splitlines() or [""]
+        return {
+            "gopher_words": len(word_lengths),
+            "gopher_mean_word_length": sum(word_lengths) / len(word_lengths) if word_lengths else 0.0,
+            "gopher_hash_ratio": text.count("#") / n_tokens,
+            "gopher_ellipsis_ratio": (text.count("...") + text.count("…")) / n_tokens,
+            "gopher_bullet_lines": sum(s.lstrip().startswith(("•", "-")) for s in split) / len(split),
+            "gopher_ellipsis_lines": sum(s.rstrip().endswith(("...", "…")) for s in split) / len(split),
+            "gopher_alpha_words": sum(any(c.isalpha() for c in t) for t in tokens) / n_tokens,
+            "gopher_stop_words": len(self._stop_words.intersection(tokens)),
+        }
+
+    def keep(self, doc: Document) -> Literal[True] | str:
+        """Keep the document unless a rule fails; the reason names the first failing rule."""
+        s = self.measure(doc.text)
+        doc.signals.update(s)
+        if self.min_words is not None and s["gopher_words"] < self.min_words:
+            return "min_words"
+        if self.max_words is not None and s["gopher_words"] > self.max_words:
+            return "max_words"
+        if self.min_mean_word_length is not None and s["gopher_mean_word_length"] < self.min_mean_word_length:
+            return "mean_word_length"
+        if self.max_mean_word_length is not None and s["gopher_mean_word_length"] > self.max_mean_word_length:
+            return "mean_word_length"
+        if self.max_symbol_word_ratio is not None:
+            if s["gopher_hash_ratio"] > self.max_symbol_word_ratio:
+                return "hash_ratio"
+            if s["gopher_ellipsis_ratio"] > self.max_symbol_word_ratio:
+                return "ellipsis_ratio"
+        if self.max_bullet_lines_ratio is not None and s["gopher_bullet_lines"] > self.max_bullet_lines_ratio:
+            return "bullet_lines"
+        if (
+            self.max_ellipsis_lines_ratio is not None
+            and s["gopher_ellipsis_lines"] > self.max_ellipsis_lines_ratio
+        ):
+            return "ellipsis_lines"
+        if self.min_alpha_words_ratio is not None and s["gopher_alpha_words"] < self.min_alpha_words_ratio:
+            return "alpha_words"
+        if self.min_stop_words is not None and s["gopher_stop_words"] < self.min_stop_words:
+            return "stop_words"
+        return True
+
+    def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
+        """Flag sentences that end with an ellipsis or start with a bullet (what the line rules count)."""
+        flags: dict[int, list[str]] = {}
+        for i, sentence in enumerate(sentences):
+            if sentence.rstrip().endswith(("...", "…")):
+                flags.setdefault(i, []).append("gopher_quality:ellipsis")
+            if sentence.lstrip().startswith(("•", "-")):
+                flags.setdefault(i, []).append("gopher_quality:bullet")
+        return flags
+
+
+DEFAULT_TOP_NGRAMS = {2: 0.2, 3: 0.18, 4: 0.16}
+DEFAULT_DUP_NGRAMS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
+
+
+@register("gopher_repetition")
+class GopherRepetitionFilter(Filter):
+    """Drop documents that repeat themselves: duplicate lines, paragraphs and n-grams (Gopher).
+
+    Options:
+        max_dup_para_frac: largest share of paragraphs that repeat an earlier one; paper: 0.3.
+        max_dup_para_char_frac: largest share of characters in repeated paragraphs; paper: 0.2.
+        max_dup_line_frac: largest share of lines that repeat an earlier one; paper: 0.3.
+        max_dup_line_char_frac: largest share of characters in repeated lines; paper: 0.2.
+        top_ngrams: n -> largest share of characters in the most frequent n-gram;
+            paper: {2: 0.2, 3: 0.18, 4: 0.16}.
+        dup_ngrams: n -> largest share of characters in repeated n-grams;
+            paper: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.1}.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_dup_para_frac: float | None = 0.3,
+        max_dup_para_char_frac: float | None = 0.2,
+        max_dup_line_frac: float | None = 0.3,
+        max_dup_line_char_frac: float | None = 0.2,
+        top_ngrams: dict[int, float] | None = None,
+        dup_ngrams: dict[int, float] | None = None,
+    ) -> None:
+        for name in (
+            "max_dup_para_frac",
+            "max_dup_para_char_frac",
+            "max_dup_line_frac",
+            "max_dup_line_char_frac",
+        ):
+            value = locals()[name]
+            if value is not None and not 0 <= value <= 1:
+                raise self.fail(name, f"must lie between 0 and 1, got {value}")
+        for name, table in (("top_ngrams", top_ngrams), ("dup_ngrams", dup_ngrams)):
+            for n, frac in (table or {}).items():
+                if n < 1 or not 0 <= frac <= 1:
+                    raise self.fail(name, f"needs n >= 1 and a share between 0 and 1, got {n}: {frac}")
+        self.max_dup_para_frac = max_dup_para_frac
+        self.max_dup_para_char_frac = max_dup_para_char_frac
+        self.max_dup_line_frac = max_dup_line_frac
+        self.max_dup_line_char_frac = max_dup_line_char_frac
+        self.top_ngrams = top_ngrams
+        self.dup_ngrams = dup_ngrams
+        self._top = sorted((DEFAULT_TOP_NGRAMS if top_ngrams is None else top_ngrams).items())
+        self._dup = sorted((DEFAULT_DUP_NGRAMS if dup_ngrams is None else dup_ngrams).items())
+
+    def measure(self, text: str) -> dict[str, float]:
+        """Return the Gopher repetition signals of ``text``."""
+        length = len(text) or 1
+        paras = paragraphs(text)
+        para_dups, para_chars = duplicates(paras)
+        split = lines(text)
+        line_dups, line_chars = duplicates(split)
+        signals: dict[str, float] = {
+            "gopher_dup_para_frac": para_dups / len(paras),
+            "gopher_dup_para_char_frac": para_chars / length,
+            "gopher_dup_line_frac": line_dups / len(split),
+            "gopher_dup_line_char_frac": line_chars / length,
+        }
+        index = NgramIndex(word_tokens(text))
+        for n, _ in self._top:
+            signals[f"gopher_top_{n}_gram_frac"] = index.top_ngram_chars(n) / length
+        for n, _ in self._dup:
+            signals[f"gopher_dup_{n}_gram_frac"] = index.duplicate_ngram_chars(n) / length
+        return signals
+
+    def keep(self, doc: Document) -> Literal[True] | str:
+        """Keep the document unless a repetition rule fails; the reason names that rule."""
+        if not doc.text:
+            return "empty"
+        s = self.measure(doc.text)
+        doc.signals.update(s)
+        for rule, limit in (
+            ("dup_para_frac", self.max_dup_para_frac),
+            ("dup_para_char_frac", self.max_dup_para_char_frac),
+            ("dup_line_frac", self.max_dup_line_frac),
+            ("dup_line_char_frac", self.max_dup_line_char_frac),
+        ):
+            if limit is not None and s[f"gopher_{rule}"] > limit:
+                return rule
+        for n, limit in self._top:
+            if s[f"gopher_top_{n}_gram_frac"] > limit:
+                return f"top_{n}_gram"
+        for n, limit in self._dup:
+            if s[f"gopher_dup_{n}_gram_frac"] > limit:
+                return f"dup_{n}_gram"
+        return True
+
+    def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
+        """Flag every sentence that repeats an earlier one word for word."""
+        seen: set[str] = set()
+        flags: dict[int, list[str]] = {}
+        for i, sentence in enumerate(sentences):
+            if sentence in seen:
+                flags[i] = ["gopher_repetition:repeated"]
+            seen.add(sentence)
+        return flags

@@ -1,0 +1,47 @@
+"""Replace personal data with typed placeholders (``<EMAIL>``, ``<PHONE>``, ``<IP>``, ...)."""
+
+from __future__ import annotations
+
+from gristmill.document import Document
+from gristmill.steps.base import Transform
+from gristmill.steps.registry import register
+from gristmill.text.pii import PII_KINDS, PiiKind, find_pii, redact
+
+
+@register("pii")
+class PiiRedact(Transform):
+    """Find e-mail addresses, phone numbers, IP addresses, card numbers and street addresses; redact them.
+
+    Each find becomes its kind's placeholder, and ``signals`` counts each kind (``pii_email``, ...).
+    Cards are Luhn-checked; versions, dates, ISBNs, prices and order numbers are told apart from
+    phones, IPs and cards (see ``gristmill.text.pii``).
+
+    Options:
+        redact: the kinds to find and replace: email, phone, ip, card, address.
+    """
+
+    def __init__(self, *, redact: list[PiiKind] | None = None) -> None:
+        kinds = list(PII_KINDS) if redact is None else list(redact)
+        unknown = [k for k in kinds if k not in PII_KINDS]
+        if unknown:
+            raise self.fail("redact", f"unknown kind {unknown[0]!r}; kinds are {list(PII_KINDS)}")
+        self.redact = redact
+        self._kinds = tuple(kinds)
+
+    def transform(self, doc: Document) -> Document:
+        """Replace the document's personal data and count it per kind."""
+        matches = find_pii(doc.text, self._kinds)
+        for kind in self._kinds:
+            doc.signals[f"pii_{kind}"] = sum(1 for m in matches if m.kind == kind)
+        if matches:
+            doc.text = redact(doc.text, matches)
+        return doc
+
+    def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
+        """Flag each sentence holding personal data, naming the kinds found."""
+        flags: dict[int, list[str]] = {}
+        for i, sentence in enumerate(sentences):
+            kinds = sorted({m.kind for m in find_pii(sentence, self._kinds)})
+            if kinds:
+                flags[i] = [f"{self.name}:{kind}" for kind in kinds]
+        return flags

@@ -1,0 +1,256 @@
+"""Word tokens as the quality heuristics count them, with spaCy's English affix rules.
+
+The Gopher, C4 and FineWeb rules were defined over tokens, and their reference implementation
+(datatrove) counts the tokens of spaCy's blank English tokenizer: whitespace splits chunks, then
+punctuation, quotes, currency and units come off each end of a chunk, hyphens, slashes and ellipses
+split it inside, contractions split (``don't`` -> ``do n't``), while URLs, abbreviations
+(``U.S.``, ``Mr.``, ``e.g.``) and emoticons stay whole. This module writes those rules as plain
+Python with a per-chunk cache, so the counts agree with the reference without loading spaCy.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from gristmill.text._token_exceptions import EXCEPTIONS
+
+# Characters a chunk sheds from its front (spaCy's prefixes, one character each).
+_PREFIX_CHARS = frozenset(
+    "§%=—–…,:;!?¿؟¡()[]{}<>_#*&。？！，、；：～·।،۔؛٪'\"”“`‘´’‚„»«「」『』（）〔〕【】《》〈〉〈〉⟦⟧$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼"
+)
+# Characters a chunk sheds from its end.
+_SUFFIX_CHARS = frozenset(
+    "…,:;!?¿؟¡()[]{}<>_#*&。？！，、；：～·।،۔؛٪'\"”“`‘´’‚„»«「」『』（）〔〕【】《》〈〉〈〉⟦⟧—–"
+)
+_CURRENCY = "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼"
+_MULTI_PREFIX = ("US$", "C$", "A$")
+_UNITS = sorted(
+    "km km² km³ m m² m³ dm dm² dm³ cm cm² cm³ mm mm² mm³ ha µm nm yd in ft kg g mg µg t lb oz m/s "
+    "km/h kmh mph hPa Pa mbar mb MB kb KB gb GB tb TB T G M K %".split(),
+    key=len,
+    reverse=True,
+)
+_UNIT_SUFFIX = re.compile(r"(?<=[0-9])(?:" + "|".join(re.escape(u) for u in _UNITS) + r")$")
+_ELLIPSIS_PREFIX = re.compile(r"^(?:\.\.+|…+)")
+_ELLIPSIS_SUFFIX = re.compile(r"(?:\.\.+|…+)$")
+_LOWER = "a-zß-öø-ÿ"
+_UPPER = "A-ZÀ-ÖØ-Þ"
+# Letters as the reference rules know them: Armenian, Thaana and Georgian are not among them.
+_UNLISTED = "\u0530-\u058f\u0780-\u07bf\u10a0-\u10ff"
+_ALPHA = rf"[^\W\d_{_UNLISTED}]"
+_ALNUM = rf"[^\W_{_UNLISTED}]"
+_UNLISTED_CHAR = re.compile(f"[{_UNLISTED}]")
+# Symbols (degree sign, emoji, dingbats) split off wherever they stand.
+_ICONS = "".join(re.escape(chr(c)) for c in range(0xA0, 0x1FB00) if unicodedata.category(chr(c)) == "So")
+_ICON = re.compile(f"[{_ICONS}]")
+_ICON_SPLIT = re.compile(f"([{_ICONS}])")
+_INFIX = re.compile(
+    r"\.\.+|…"
+    r"|(?<=[0-9])[+\-*^](?=[0-9-])"
+    rf"|(?<=[{_LOWER}'\"”“`‘´’])\.(?=[{_UPPER}'\"”“`‘´’])"
+    rf"|(?<={_ALPHA}),(?={_ALPHA})"
+    rf"|(?<={_ALNUM})(?:---|--|——|-|–|—|~)(?={_ALPHA})"
+    rf"|(?<={_ALNUM})[:<>=/](?={_ALPHA})"
+)
+_URL = re.compile(
+    r"^(?:(?:[a-z][a-z0-9+.-]*:)?//)?(?:[^\W_](?:[\w-]*[^\W_])?\.)+[a-z\u00a1-\uffff]{2,63}\.?"
+    r"(?::\d{2,5})?(?:[/?#]\S*)?$"
+)
+# Exceptions whose text holds punctuation that the affix rules would split off: after a chunk is
+# split, adjacent pieces that spell one of these are joined back (":" + ")" -> ":)").
+_REJOIN = {k: v for k, v in EXCEPTIONS.items() if not k.isalnum() and 1 < len(k) <= 12}
+_REJOIN_MAX = 4
+
+
+def word_tokens(text: str) -> list[str]:
+    """Return the tokens of ``text``: words, numbers and punctuation marks, whitespace dropped."""
+    out: list[str] = []
+    extend = out.extend
+    append = out.append
+    for chunk in text.split():
+        if chunk.isalpha() and chunk not in EXCEPTIONS:
+            append(chunk)
+        else:
+            extend(_chunk_tokens(chunk))
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    """Split one whitespace-free chunk into tokens (spaCy's prefix / suffix / infix loop)."""
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    rest = chunk
+    while rest and rest not in EXCEPTIONS:
+        before = rest
+        head = _prefix_len(rest)
+        if head:
+            prefixes.append(rest[:head])
+            rest = rest[head:]
+            if rest in EXCEPTIONS:
+                break
+        tail = _suffix_len(rest) if rest else 0
+        if tail and tail < len(rest):
+            suffixes.append(rest[-tail:])
+            rest = rest[:-tail]
+        elif tail:
+            suffixes.append(rest)
+            rest = ""
+        if rest == before:
+            break
+    middle: list[str] = []
+    if rest:
+        middle = _middle_tokens(rest)
+    tokens = [*prefixes, *middle, *reversed(suffixes)]
+    if len(tokens) > 1:
+        tokens = _rejoin(tokens)
+    return tuple(tokens)
+
+
+def _rejoin(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for width in range(min(_REJOIN_MAX, len(tokens) - i), 1, -1):
+            joined = "".join(tokens[i : i + width])
+            if joined in _REJOIN:
+                out.extend(_REJOIN[joined])
+                i += width
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+def _prefix_len(s: str) -> int:
+    if s.startswith("……"):
+        return 2
+    if s[0] in _PREFIX_CHARS:
+        return 1
+    if s[0] == "+" and not (len(s) > 1 and s[1].isdigit()):
+        return 1
+    for multi in _MULTI_PREFIX:
+        if s.startswith(multi):
+            return len(multi)
+    match = _ELLIPSIS_PREFIX.match(s)
+    if match:
+        return match.end()
+    if unicodedata.category(s[0]) == "So":
+        return 1
+    return 0
+
+
+def _suffix_len(s: str) -> int:
+    last = s[-1]
+    if len(s) > 1 and s[-2] in "'’" and last in "sS":
+        return 2
+    if s.endswith("……") and len(s) > 2:
+        return 2
+    if last in _SUFFIX_CHARS:
+        return 1
+    match = _ELLIPSIS_SUFFIX.search(s)
+    if match:
+        return len(s) - match.start()
+    if len(s) > 1:
+        prev = s[-2]
+        if last == "+" and prev.isdigit():
+            return 1
+        if last in _CURRENCY and prev.isdigit():
+            return 1
+        if last == ".":
+            if prev.isdigit() or _is_lower(prev) or prev in "%²-+" or prev in _SUFFIX_CHARS:
+                return 1
+            if len(s) > 2 and _is_upper(prev) and _is_upper(s[-3]):
+                return 1
+            if prev in "FfCcKk" and len(s) > 2 and s[-3] == "°":
+                return 1
+        if prev.isdigit() or s[-2:-1].isalpha():
+            unit = _UNIT_SUFFIX.search(s)
+            if unit and unit.start() > 0:
+                return len(s) - unit.start()
+    if unicodedata.category(last) == "So":
+        return 1
+    return 0
+
+
+def _is_lower(c: str) -> bool:
+    """Lower case, or a letter of a script without case (both rules treat those as either)."""
+    if _UNLISTED_CHAR.match(c):
+        return False
+    if c.islower():
+        return True
+    return (c.isalpha() or unicodedata.category(c)[0] == "M") and not c.isupper()
+
+
+def _is_upper(c: str) -> bool:
+    if _UNLISTED_CHAR.match(c):
+        return False
+    if c.isupper():
+        return True
+    return (c.isalpha() or unicodedata.category(c)[0] == "M") and not c.islower()
+
+
+def _middle_tokens(s: str) -> list[str]:
+    """Tokens of a chunk with its affixes gone: contractions, URLs, then infix splits."""
+    special = EXCEPTIONS.get(s)
+    if special:
+        return list(special)
+    if _URL.match(s):
+        return [s]
+    if not s.isascii() and _ICON.search(s):
+        tokens: list[str] = []
+        pieces = _ICON_SPLIT.split(s)
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                tokens.append(piece)
+            elif piece:
+                tokens.extend(_infix_split(piece))
+        return tokens
+    return _infix_split(s)
+
+
+def _infix_split(s: str) -> list[str]:
+    tokens: list[str] = []
+    start = 0
+    for match in _INFIX.finditer(s):
+        if match.start() == start:
+            continue
+        if match.start() > start:
+            tokens.append(s[start : match.start()])
+        tokens.append(match.group())
+        start = match.end()
+    if start < len(s):
+        tokens.append(s[start:])
+    return tokens
+
+
+# spaCy's sentencizer ends a sentence after one of these tokens.
+SENTENCE_END_TOKENS = frozenset(
+    "!.?։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．？｡。"
+)
+
+
+def _is_punct(token: str) -> bool:
+    return all(unicodedata.category(c).startswith("P") for c in token)
+
+
+def count_sentences(tokens: list[str]) -> int:
+    """Count sentences in a token list the way a punctuation sentencizer does.
+
+    A sentence ends at ``.``, ``!`` or ``?`` (as a token of its own); the next sentence starts at the
+    first following token that is not punctuation.
+    """
+    if not tokens:
+        return 0
+    sentences = 1
+    seen_end = False
+    for token in tokens:
+        if token in SENTENCE_END_TOKENS:
+            seen_end = True
+        elif seen_end and not _is_punct(token):
+            sentences += 1
+            seen_end = False
+    return sentences

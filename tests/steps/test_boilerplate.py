@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gristmill import BoilerplateLines, ConfigError, Document
+from gristmill.inspect import inspect_document
+from gristmill.stats import StepContext, StepStats
+from gristmill.steps.boilerplate import furniture_rule
+from gristmill.steps.registry import build_step
+from gristmill.text import split_sentences
+
+SEED_FURNITURE = [
+    "© 2020 A&E Television Networks, LLC.",
+    "Sign up now to learn about This Day in History straight from your inbox.",
+]
+
+
+def run(step: BoilerplateLines, docs: list[Document]) -> tuple[list[Document], list[Document]]:
+    rejected: list[Document] = []
+    kept = list(step.apply(docs, StepContext(StepStats(0, step.name), rejected.append)))
+    return kept, rejected
+
+
+def test_seed_loses_its_furniture_and_keeps_every_content_sentence(seed_text: str) -> None:
+    doc = Document("seed", seed_text)
+    kept, _ = run(BoilerplateLines(), [doc])
+    before = split_sentences(seed_text)
+    after = split_sentences(kept[0].text)
+    assert [s for s in before if s not in after] == SEED_FURNITURE
+    assert after == [s for s in before if s not in SEED_FURNITURE]
+    assert doc.signals["boilerplate_sentences"] == 2
+    assert doc.signals["boilerplate_lines"] == 0
+
+
+def test_inspect_flags_the_seed_furniture(seed_text: str) -> None:
+    result = inspect_document(Document("seed", seed_text), [BoilerplateLines()])
+    flagged = {s["text"]: s["flags"] for s in result["sentences"] if s["flags"]}
+    assert flagged == {
+        SEED_FURNITURE[0]: ["boilerplate_lines:copyright"],
+        SEED_FURNITURE[1]: ["boilerplate_lines:newsletter"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rule"),
+    [
+        ("Copyright © 2019 Example Media. All rights reserved.", "copyright"),
+        ("Subscribe to our newsletter", "newsletter"),
+        ("This website uses cookies to improve your experience.", "cookie"),
+        ("Follow us on Twitter", "share"),
+        ("Facebook Twitter LinkedIn Email", "share"),
+        ("Read more »", "read_more"),
+        ("Home › News › World", "breadcrumb"),
+        ("Related articles", "label"),
+        ("The miller said he would subscribe to the plan if the town paid for the wheel.", None),
+        ("Read the label before use, he said.", None),
+        ("Trotsky was deported by Stalin to Alma-Ata in 1928.", None),
+    ],
+)
+def test_furniture_rules(sentence: str, rule: str | None) -> None:
+    assert furniture_rule(sentence) == rule
+
+
+def test_lines_recurring_on_a_host_are_learned() -> None:
+    footer = "Example Gazette, 12 Mill Road, serving the valley since 1901"
+    docs = [
+        Document(
+            f"d{i}",
+            f"Story number {i} tells of the river and the mill.\n{footer}",
+            {"url": f"https://www.example.org/{i}"},
+        )
+        for i in range(3)
+    ]
+    other = Document("o", f"A page elsewhere quotes it.\n{footer}", {"url": "https://other.net/x"})
+    kept, rejected = run(BoilerplateLines(), [*docs, other])
+    assert not rejected
+    assert [d.text for d in kept[:3]] == [
+        f"Story number {i} tells of the river and the mill." for i in range(3)
+    ]
+    assert kept[0].signals["boilerplate_lines"] == 1
+    assert kept[3].text == other.text  # one page of another host: not that host's furniture
+    kept, _ = run(BoilerplateLines(min_pages=4), [Document(d.id, f"x\n{footer}", d.meta) for d in docs])
+    assert all(footer in d.text for d in kept)
+
+
+def test_a_document_of_only_furniture_is_dropped() -> None:
+    kept, rejected = run(BoilerplateLines(), [Document("d", "Subscribe now\nRead more")])
+    assert kept == []
+    assert rejected[0].meta["reason"] == "boilerplate_lines:empty"
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ConfigError, match="min_pages"):
+        build_step("boilerplate_lines", {"min_pages": 1})
+    assert isinstance(build_step("boilerplate_lines", {"learn": False}), BoilerplateLines)
+
+
+def test_barrier_runs_in_a_pipeline(tmp_path: Path) -> None:
+    from gristmill import LocalExecutor, pipeline_from_dict
+
+    footer = "Example Gazette, 12 Mill Road, serving the valley since 1901"
+    lines = [
+        f'{{"id": "d{i}", "text": "Story {i} tells of the mill.\\n{footer}", "url": "https://example.org/{i}"}}'
+        for i in range(4)
+    ]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pipeline = pipeline_from_dict(
+        {
+            "input": {"path": str(tmp_path / "in.jsonl")},
+            "output": {"path": str(tmp_path / "out")},
+            "steps": [{"boilerplate_lines": {}}],
+        }
+    )
+    LocalExecutor(workers=1).run(pipeline)
+    import zstandard
+
+    files = sorted(p for p in (tmp_path / "out" / "kept").rglob("*") if p.is_file())
+    out = "".join(
+        zstandard.ZstdDecompressor().decompressobj().decompress(p.read_bytes()).decode() for p in files
+    )
+    assert footer not in out
+    assert "Story 3 tells of the mill." in out
+
+
+def test_a_heading_whose_section_went_goes_too() -> None:
+    text = (
+        "The Mill\nThe wheel turns all day and the miller grinds the grain.\n\n"
+        "Newsletter\nSign up for our newsletter.\nSubscribe now\n\nOpening hours\nFrom ten to five."
+    )
+    kept, _ = run(BoilerplateLines(), [Document("d", text)])
+    assert kept[0].text == (
+        "The Mill\nThe wheel turns all day and the miller grinds the grain.\n\n"
+        "Opening hours\nFrom ten to five."
+    )

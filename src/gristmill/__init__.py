@@ -1,7 +1,7 @@
 """gristmill: crawled web data in, clean, deduplicated, attributed text out."""
 
 from gristmill.config import load_pipeline, pipeline_from_dict
-from gristmill.dedup import ExactDedup
+from gristmill.dedup import ExactDedup, MinhashDedup
 from gristmill.document import Document
 from gristmill.errors import (
     BrokenInputError,
@@ -39,6 +39,7 @@ __all__ = [
     "LengthFilter",
     "LocalExecutor",
     "MetaFilter",
+    "MinhashDedup",
     "Normalize",
     "OutputError",
     "OutputSpec",

@@ -1,5 +1,6 @@
 """Deduplication steps (barriers that see the whole corpus). Importing this registers them."""
 
 from gristmill.dedup.exact import ExactDedup
+from gristmill.dedup.minhash import MinhashDedup
 
-__all__ = ["ExactDedup"]
+__all__ = ["ExactDedup", "MinhashDedup"]

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
-import orjson
 
+from gristmill.dedup.work import IdLookup, remember_ids
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -56,7 +56,7 @@ class ExactDedup(BarrierStep):
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
         """Write each bucket's (hash, shard, position) rows, and the shard's document ids."""
-        hashes = np.fromiter((self.key(d.text) for d in _remember_ids(docs, shard, work)), "<u8")
+        hashes = np.fromiter((self.key(d.text) for d in remember_ids(docs, shard, work)), "<u8")
         rows = np.empty(len(hashes), SIGNATURE)
         rows["hash"] = hashes
         rows["shard"] = shard
@@ -87,21 +87,10 @@ class ExactDedup(BarrierStep):
         drops = np.concatenate([np.load(work / f"drop-{b:03d}.npy") for b in range(self.buckets)])
         mine = drops[drops["shard"] == shard]
         keep_of = {int(r["pos"]): (int(r["keep_shard"]), int(r["keep_pos"])) for r in mine}
-        ids: dict[int, list[str]] = {}
+        id_of = IdLookup(work)
         for pos, doc in enumerate(docs):
             if pos not in keep_of:
                 yield doc
                 continue
-            keep_shard, keep_pos = keep_of[pos]
-            if keep_shard not in ids:
-                ids[keep_shard] = orjson.loads((work / f"ids-{keep_shard:05d}.json").read_bytes())
-            doc.meta["duplicate_of"] = ids[keep_shard][keep_pos]
+            doc.meta["duplicate_of"] = id_of(*keep_of[pos])
             ctx.reject(doc, f"{self.name}:duplicate")
-
-
-def _remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
-    ids: list[str] = []
-    for doc in docs:
-        ids.append(doc.id)
-        yield doc
-    (work / f"ids-{shard:05d}.json").write_bytes(orjson.dumps(ids))

@@ -17,7 +17,7 @@ import orjson
 import yaml
 
 from gristmill.errors import ConfigError
-from gristmill.executors.tasks import GroupTask, SignTask, StageTask, Task, run_task
+from gristmill.executors.tasks import GroupTask, LinkTask, SignTask, StageTask, Task, run_task
 from gristmill.layout import Layout, write_atomically
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats, merge_steps
@@ -68,6 +68,7 @@ class LocalExecutor:
             phases.append([SignTask(stage.index, shard.index) for shard in shards])
             buckets = stage.barrier.buckets
             phases.append([GroupTask(stage.index, b, len(shards)) for b in range(buckets)])
+            phases.append([LinkTask(stage.index, len(shards))])
             phases.append([StageTask(stage.index, shard) for shard in shards])
 
         with _Progress(self.progress, total_bytes) as bar:

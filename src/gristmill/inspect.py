@@ -49,6 +49,7 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     for position, step in enumerate(steps):
         if isinstance(step, BarrierStep):
             outcomes.append({"step": step.name, "result": "skipped: needs the whole corpus"})
+            flags_by_step.append((step, doc))  # what it sees within one document still shows
             continue
         dropped: list[Document] = []
         ctx = StepContext(StepStats(position, step.name), dropped.append)

@@ -2,5 +2,6 @@
 
 from gristmill.dedup.exact import ExactDedup
 from gristmill.dedup.minhash import MinhashDedup
+from gristmill.dedup.spans import SpanDedup
 
-__all__ = ["ExactDedup", "MinhashDedup"]
+__all__ = ["ExactDedup", "MinhashDedup", "SpanDedup"]

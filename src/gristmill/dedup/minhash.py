@@ -34,7 +34,6 @@ from gristmill.text.shingles import mix64, shingle_hashes
 EDGE = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("to_shard", "<u4"), ("to_pos", "<u4")])
 # A document in a cluster of two or more: its place, the kept document's place, the cluster's size.
 MEMBER = np.dtype([("pos", "<u4"), ("root_shard", "<u4"), ("root_pos", "<u4"), ("size", "<u4")])
-_BATCH_DOCS = 2000  # documents hashed together
 _CHUNK_SHINGLES = 8192  # shingles x num_hashes values held at once while taking minima
 NO_SHINGLE = np.iinfo(np.uint32).max
 
@@ -177,13 +176,12 @@ class MinhashDedup(BarrierStep):
     def _band_rows(self, sig: np.ndarray, shard: int, first_pos: int) -> np.ndarray:
         """One (band value, shard, position) row per band of each document with words."""
         has_words = np.flatnonzero(sig[:, 0] != NO_SHINGLE)
-        sig = sig[has_words].astype(np.uint64)
+        bands = sig[has_words, : self.bands * self.rows].reshape(has_words.size, self.bands, self.rows)
+        value = np.broadcast_to(self._band_salts, (has_words.size, self.bands)).copy()
+        for row in range(self.rows):
+            value = mix64(value ^ bands[:, :, row].astype(np.uint64))
         rows = np.empty((has_words.size, self.bands), SIGNATURE)
-        for band in range(self.bands):
-            value = np.full(has_words.size, self._band_salts[band], np.uint64)
-            for column in sig[:, band * self.rows : (band + 1) * self.rows].T:
-                value = mix64(value ^ column)
-            rows["hash"][:, band] = value
+        rows["hash"] = value
         rows["shard"] = shard
         rows["pos"] = (has_words + first_pos)[:, None]
         return rows.reshape(-1)
@@ -292,9 +290,7 @@ def _flatten(label: np.ndarray) -> None:
         label[:] = up
 
 
-def _batches(
-    docs: Iterable[Document], max_chars: int = 2_000_000, max_docs: int = 2000
-) -> Iterator[list[str]]:
+def _batches(docs: Iterable[Document], max_chars: int = 131_072, max_docs: int = 1000) -> Iterator[list[str]]:
     """Group document texts so numpy works on a few megabytes at a time."""
     batch: list[str] = []
     chars = 0

@@ -59,6 +59,8 @@ def test_exact_copies_keep_the_first_and_name_the_cluster(tmp_path):
         assert docs[dropped].meta["reason"] == "minhash_dedup:near_duplicate"
         assert docs[dropped].meta["duplicate_of"] == "a"
     assert out.stats["dropped_by_reason"] == {"minhash_dedup:near_duplicate": 2}
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "Duplicate clusters" in report and "3 documents" in report
 
 
 def test_near_duplicates_found_by_jaccard_level(tmp_path):
@@ -91,8 +93,8 @@ def test_empty_documents_are_never_duplicates(tmp_path):
     assert out.kept_ids == ["e1", "e2", "e3"]
 
 
-@pytest.mark.parametrize(("files", "workers"), [(3, 1), (4, 2)])
-def test_kept_set_does_not_depend_on_shards_or_workers(tmp_path, shared_data, files, workers):
+@pytest.mark.parametrize(("files", "workers", "buckets"), [(3, 1, 16), (4, 2, 5)])
+def test_kept_set_does_not_depend_on_shards_or_workers(tmp_path, shared_data, files, workers, buckets):
     real = dolma_docs(shared_data)
     rng = random.Random(3)
     records = list(real)
@@ -102,7 +104,9 @@ def test_kept_set_does_not_depend_on_shards_or_workers(tmp_path, shared_data, fi
             words[rng.randrange(len(words))] = "EDITED"
         records.insert(rng.randrange(len(records) + 1), {"id": doc["id"] + "-copy", "text": " ".join(words)})
     one = run_pipeline(tmp_path / "one", records, [MinhashDedup()])
-    many = run_pipeline(tmp_path / "many", records, [MinhashDedup()], files=files, workers=workers)
+    many = run_pipeline(
+        tmp_path / "many", records, [MinhashDedup(buckets=buckets)], files=files, workers=workers
+    )
     assert one.kept_ids == many.kept_ids
     assert {d.id: d.meta["duplicate_of"] for d in one.rejected} == {
         d.id: d.meta["duplicate_of"] for d in many.rejected
@@ -113,6 +117,8 @@ def test_kept_set_does_not_depend_on_shards_or_workers(tmp_path, shared_data, fi
 def test_options_are_checked_and_built_from_yaml(tmp_path):
     with pytest.raises(ConfigError, match="step 'minhash_dedup', option 'bands'"):
         MinhashDedup(bands=0)
+    with pytest.raises(ConfigError, match="option 'buckets'"):
+        MinhashDedup(buckets=0)
     with pytest.raises(ConfigError, match="option 'num_hashes'"):
         MinhashDedup(num_hashes=100)
     with pytest.raises(ConfigError, match="option 'threshold'"):

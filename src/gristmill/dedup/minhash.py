@@ -109,6 +109,8 @@ class MinhashDedup(BarrierStep):
             it (estimated from the signatures, or exact with exact_jaccard).
         exact_jaccard: check candidates on their stored n-gram hashes instead of the signatures.
         seed: seed of the hash functions; documents compared must share it.
+        buckets: files the band values are spread over; a group task holds one bucket in memory
+            (about 14 × 16 bytes per document / buckets with the default bands).
     """
 
     def __init__(
@@ -121,8 +123,9 @@ class MinhashDedup(BarrierStep):
         threshold: float | None = None,
         exact_jaccard: bool = False,
         seed: int = 1,
+        buckets: int = 16,
     ) -> None:
-        for option, value in (("ngram", ngram), ("bands", bands), ("rows", rows)):
+        for option, value in (("ngram", ngram), ("bands", bands), ("rows", rows), ("buckets", buckets)):
             if value < 1:
                 raise self.fail(option, f"must be 1 or more, got {value}")
         if num_hashes is not None and num_hashes < bands * rows:
@@ -138,6 +141,7 @@ class MinhashDedup(BarrierStep):
         self.threshold = threshold
         self.exact_jaccard = exact_jaccard
         self.seed = seed
+        self.buckets = buckets
         self._hasher = MinHasher(ngram=ngram, num_hashes=num_hashes or bands * rows, seed=seed)
         self._band_salts = mix64(np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
 

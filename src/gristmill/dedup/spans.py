@@ -53,13 +53,20 @@ class SpanDedup(BarrierStep):
         min_words: fewest words a sentence needs to count on its own (shorter ones still go with
             their paragraph); also the sentences counted in copied_sentence_fraction.
         paragraphs: also match whole lines (paragraphs), whatever their length, as CCNet does.
+        buckets: files the span hashes are spread over; a group task holds one bucket in memory
+            (16 bytes per distinct span of each document / buckets).
     """
 
-    def __init__(self, *, max_docs: int = 1, min_words: int = 4, paragraphs: bool = True) -> None:
+    def __init__(
+        self, *, max_docs: int = 1, min_words: int = 4, paragraphs: bool = True, buckets: int = 16
+    ) -> None:
         if max_docs < 1:
             raise self.fail("max_docs", f"must be 1 or more, got {max_docs}")
         if min_words < 1:
             raise self.fail("min_words", f"must be 1 or more, got {min_words}")
+        if buckets < 1:
+            raise self.fail("buckets", f"must be 1 or more, got {buckets}")
+        self.buckets = buckets
         self.max_docs = max_docs
         self.min_words = min_words
         self.paragraphs = paragraphs

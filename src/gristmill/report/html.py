@@ -100,6 +100,13 @@ def render_report(root: str | Path) -> str:
         if k_values or r_values:
             out.append(f"<h3>{escape(name)}</h3>{histogram(k_values, r_values)}")
 
+    sizes = _cluster_sizes(kept)
+    if sizes:
+        out.append(
+            "<h2>Duplicate clusters</h2><p class=muted>clusters by size (documents), among the first "
+            f"{SAMPLE:,} kept documents; each cluster kept one</p>"
+        )
+        out.append(bar_chart([(f"{size} documents", count) for size, count in sorted(sizes.items())]))
     out.append("<h2>Examples of rejected documents</h2>")
     by_reason: dict[str, list[Document]] = defaultdict(list)
     for doc in rejected:
@@ -113,6 +120,16 @@ def render_report(root: str | Path) -> str:
     out += [f"<p class=muted>{escape(d.id)}</p><pre>{escape(d.text[:600])}</pre>" for d in kept[:3]]
     out.append(f"<h2>Pipeline</h2><pre>{escape(pipeline)}</pre>")
     return "".join(out)
+
+
+def _cluster_sizes(kept: list[Document]) -> dict[int, int]:
+    """Count the clusters of each size, from ``meta.dup_cluster_size`` on each cluster's kept document."""
+    sizes: dict[int, int] = defaultdict(int)
+    for doc in kept:
+        size = doc.meta.get("dup_cluster_size")
+        if isinstance(size, int) and size > 1:
+            sizes[size] += 1
+    return dict(sizes)
 
 
 def _numbers(docs: list[Document], name: str) -> list[float]:

@@ -42,7 +42,7 @@ NGRAM, BANDS, ROWS = 5, 14, 8
 NUM_PERM = BANDS * ROWS
 DUP_LEVELS = (0.95, 0.9, 0.85, 0.8)
 NEGATIVE_LEVELS = (0.6, 0.5, 0.4)
-TOOLS = ("gristmill", "datatrove", "datasketch", "rensa")
+TOOLS = ("gristmill", "datatrove", "datasketch", "rensa", "gristmill+check")
 _WORD = re.compile(r"[\W_]+")
 
 
@@ -180,15 +180,13 @@ def python_shingles(text: str) -> list[str]:
     return [" ".join(tokens[i : i + NGRAM]) for i in range(len(tokens) - NGRAM + 1)]
 
 
-def run_gristmill(corpus: Path, work: Path, workers: int = 1) -> list[list[str]]:
+def run_gristmill(corpus: Path, work: Path, seed: int = 1, **options: Any) -> list[list[str]]:
     from gristmill import MinhashDedup, Pipeline
     from gristmill.io.jsonl import JsonlReader
 
     out = work / "gristmill"
-    step = MinhashDedup(ngram=NGRAM, bands=BANDS, rows=ROWS)
-    Pipeline(input={"path": str(corpus)}, output={"path": str(out)}, steps=[step]).run(
-        workers=workers, progress=False
-    )
+    step = MinhashDedup(ngram=NGRAM, bands=BANDS, rows=ROWS, seed=seed, **options)
+    Pipeline(input={"path": str(corpus)}, output={"path": str(out)}, steps=[step]).run(progress=False)
 
     class _Sink:
         def quarantine(self, *args: object, **kwargs: object) -> None:
@@ -206,7 +204,12 @@ def run_gristmill(corpus: Path, work: Path, workers: int = 1) -> list[list[str]]
     return list(groups.values())
 
 
-def run_datatrove(corpus: Path, work: Path) -> list[list[str]]:
+def run_checked(corpus: Path, work: Path, seed: int = 1) -> list[list[str]]:
+    """gristmill with each candidate pair checked on its exact Jaccard similarity."""
+    return run_gristmill(corpus, work, seed, threshold=0.7, exact_jaccard=True)
+
+
+def run_datatrove(corpus: Path, work: Path, seed: int = 1) -> list[list[str]]:
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.dedup.minhash import (
         MinhashConfig,
@@ -218,7 +221,7 @@ def run_datatrove(corpus: Path, work: Path) -> list[list[str]]:
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
 
-    config = MinhashConfig(n_grams=NGRAM, num_buckets=BANDS, hashes_per_bucket=ROWS)
+    config = MinhashConfig(n_grams=NGRAM, num_buckets=BANDS, hashes_per_bucket=ROWS, seed=seed)
     base = work / "datatrove"
     reader = JsonlReader(str(corpus.parent), glob_pattern=corpus.name)
     stages = [
@@ -264,14 +267,14 @@ def run_datatrove(corpus: Path, work: Path) -> list[list[str]]:
     return list(groups.values())
 
 
-def run_datasketch(corpus: Path, work: Path) -> list[list[str]]:
+def run_datasketch(corpus: Path, work: Path, seed: int = 1) -> list[list[str]]:
     from datasketch import MinHash, MinHashLSH
 
     records = [orjson.loads(line) for line in corpus.read_bytes().splitlines()]
     lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
     hashes = []
     for i, record in enumerate(records):
-        m = MinHash(num_perm=NUM_PERM, seed=1)
+        m = MinHash(num_perm=NUM_PERM, seed=seed)
         m.update_batch([s.encode() for s in python_shingles(record["text"])])
         lsh.insert(i, m)
         hashes.append(m)
@@ -279,11 +282,11 @@ def run_datasketch(corpus: Path, work: Path) -> list[list[str]]:
     return components([r["id"] for r in records], pairs)
 
 
-def run_rensa(corpus: Path, work: Path) -> list[list[str]]:
+def run_rensa(corpus: Path, work: Path, seed: int = 1) -> list[list[str]]:
     from rensa import RMinHash, RMinHashLSH
 
     records = [orjson.loads(line) for line in corpus.read_bytes().splitlines()]
-    hashes = RMinHash.from_token_sets([python_shingles(r["text"]) for r in records], NUM_PERM, 42)
+    hashes = RMinHash.from_token_sets([python_shingles(r["text"]) for r in records], NUM_PERM, seed)
     lsh = RMinHashLSH(threshold=0.8, num_perm=NUM_PERM, num_bands=BANDS)
     lsh.insert_many(hashes)
     pairs = [(i, j) for i, found in enumerate(lsh.query_all(hashes)) for j in found if j != i]
@@ -311,12 +314,14 @@ def components(ids: list[str], pairs: list[tuple[int, int]]) -> list[list[str]]:
 
 
 PRELOAD = {
+    "gristmill+check": ["gristmill"],
     "gristmill": ["gristmill"],
     "datatrove": ["datatrove.pipeline.dedup.minhash", "datatrove.executor", "spacy"],
     "datasketch": ["datasketch"],
     "rensa": ["rensa"],
 }
 RUNNERS = {
+    "gristmill+check": run_checked,
     "gristmill": run_gristmill,
     "datatrove": run_datatrove,
     "datasketch": run_datasketch,
@@ -324,11 +329,12 @@ RUNNERS = {
 }
 
 
-def run_in_child(tool: str, corpus: Path, work: Path) -> dict[str, Any]:
+def run_in_child(tool: str, corpus: Path, work: Path, seed: int = 1) -> dict[str, Any]:
     """Run one tool in a fresh process; return its clusters, its own seconds and its peak memory."""
     work.mkdir(parents=True)
     result = work / f"{tool}.json"
     command = [sys.executable, __file__, "--one", tool, "--corpus", str(corpus), "--result", str(result)]
+    command += ["--seed", str(seed)]
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     child.wait()
     errors = child.stderr.read().decode(errors="replace") if child.stderr else ""
@@ -357,7 +363,7 @@ def score(truth: list[list[str]], found: list[list[str]]) -> tuple[float, float,
     return precision, recall, f1
 
 
-def compare(tools: list[str], data: Path, repeat: int) -> None:
+def compare(tools: list[str], data: Path, repeat: int, seeds: int) -> None:
     SCRATCH.mkdir(parents=True, exist_ok=True)
     corpus = SCRATCH / "dedup-corpus.jsonl"
     started = time.perf_counter()
@@ -395,6 +401,20 @@ def compare(tools: list[str], data: Path, repeat: int) -> None:
             rows.append([tool, precision, recall, f1, data["seconds"], ratio, round(data["peak_mb"])])
     print(f"\nMinHash LSH, {NGRAM}-grams, {BANDS} bands × {ROWS} rows, one process each, best of {repeat}:")
     print(table(rows, ["tool", "precision", "recall", "F1", "seconds", "time vs gristmill", "peak MB"]))
+    spread = [t for t in tools if t in results and t != "datatrove"] if seeds else []
+    if spread:  # which pairs land in a band is luck of the hash functions: show its spread
+        lines = []
+        with tempfile.TemporaryDirectory(prefix="gristmill-bench-seeds-") as tmp:
+            for tool in spread:
+                f1 = [
+                    score(
+                        info["clusters"], run_in_child(tool, corpus, Path(tmp) / f"{tool}-{k}", k)["clusters"]
+                    )[2]
+                    for k in range(1, seeds + 1)
+                ]
+                lines.append([tool, min(f1), sum(f1) / len(f1), max(f1)])
+        print(f"\nF1 over hash seeds 1..{seeds} (datatrove left out: too slow to repeat):")
+        print(table(lines, ["tool", "min F1", "mean F1", "max F1"]))
 
 
 # -- scale ------------------------------------------------------------------------------------------
@@ -481,6 +501,8 @@ def main() -> None:
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated tools to compare")
     parser.add_argument("--scale", type=int, help="run gristmill alone on this many synthetic documents")
     parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the shared evaluation data")
+    parser.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--seeds", type=int, default=5, help="hash seeds to spread F1 over (0: none)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool; the fastest is shown")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--shards", type=int, default=8)
@@ -507,14 +529,14 @@ def main() -> None:
         for module in PRELOAD[args.one]:  # imports are not part of the timed work
             importlib.import_module(module)
         started = time.perf_counter()
-        clusters = RUNNERS[args.one](args.corpus, work)
+        clusters = RUNNERS[args.one](args.corpus, work, seed=args.seed)
         seconds = time.perf_counter() - started
         result = {"seconds": seconds, "clusters": clusters, "peak_mb": peak_mb()}
         args.result.write_bytes(orjson.dumps(result))
     elif args.scale:
         scale(args.scale, args.workers, args.shards)
     else:
-        compare([t.strip() for t in args.tools.split(",") if t.strip()], args.data, args.repeat)
+        compare([t.strip() for t in args.tools.split(",") if t.strip()], args.data, args.repeat, args.seeds)
 
 
 if __name__ == "__main__":

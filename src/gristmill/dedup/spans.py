@@ -27,8 +27,11 @@ from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.registry import register
-from gristmill.text import match_key, sentence_spans, words
+from gristmill.text import hash64, match_key, sentence_spans
+from gristmill.text.hashing import match_text
 
+# A span of one document, as ``sign`` found it.
+SPAN = np.dtype([("start", "<u4"), ("end", "<u4"), ("key", "<u8"), ("sentence", "?")])
 # A span held by two or more documents, as one of them sees it.
 SHARED = np.dtype([("hash", "<u8"), ("pos", "<u4"), ("docs", "<u4"), ("first", "?")])
 _LINE = re.compile(r"[^\n]+")
@@ -77,23 +80,31 @@ class SpanDedup(BarrierStep):
         if self.paragraphs:
             for line in _LINE.finditer(text):
                 start, end = _trim(text, line.start(), line.end())
-                key = match_key(text[start:end])
-                if key is not None:
-                    found[start, end] = _Span(start, end, key, sentence=False)
+                simple = match_text(text[start:end])
+                if simple:
+                    found[start, end] = _Span(start, end, hash64(simple), sentence=False)
         for start, end in sentence_spans(text):
-            piece = text[start:end]
-            if len(words(piece)) >= self.min_words and (key := match_key(piece)) is not None:
-                found[start, end] = _Span(start, end, key, sentence=True)
+            simple = match_text(text[start:end])
+            if simple and simple.count(" ") + 1 >= self.min_words:
+                found[start, end] = _Span(start, end, hash64(simple), sentence=True)
         return sorted(found.values(), key=lambda s: (s.start, -s.end))
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
-        """Write one (hash, shard, position) row per distinct span of each document, bucketed."""
+        """Write one (hash, shard, position) row per distinct span of each document, bucketed.
+
+        The spans themselves are kept for ``decide``, which would otherwise split every text again.
+        """
         hashes: list[int] = []
         positions: list[int] = []
+        found: list[tuple[int, int, int, bool]] = []
+        counts: list[int] = []
         for pos, doc in enumerate(docs):
-            keys = {span.key for span in self.spans(doc.text)}
+            spans = self.spans(doc.text)
+            keys = {span.key for span in spans}
             hashes.extend(keys)
             positions.extend([pos] * len(keys))
+            found.extend((s.start, s.end, s.key, s.sentence) for s in spans)
+            counts.append(len(spans))
         rows = np.empty(len(hashes), SIGNATURE)
         rows["hash"] = np.array(hashes, np.uint64)
         rows["shard"] = shard
@@ -101,6 +112,8 @@ class SpanDedup(BarrierStep):
         bucket_of = rows["hash"] % np.uint64(self.buckets)
         for bucket in range(self.buckets):
             save_table(work / f"spans-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        save_table(work / f"doc-spans-{shard:05d}.npy", np.array(found, SPAN))
+        save_table(work / f"doc-span-offsets-{shard:05d}.npy", np.concatenate(([0], np.cumsum(counts))))
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Count the documents holding each span; hand spans held by two or more to their shards."""
@@ -129,21 +142,23 @@ class SpanDedup(BarrierStep):
         paths = (work / f"shared-{b:03d}-{shard:05d}.npy" for b in range(self.buckets))
         table = load_tables(paths, SHARED)
         table = table[np.argsort(table["pos"], kind="stable")]
+        found = np.load(work / f"doc-spans-{shard:05d}.npy")
+        offsets = np.load(work / f"doc-span-offsets-{shard:05d}.npy")
         for pos, doc in enumerate(docs):
+            spans = [_Span(*row) for row in found[offsets[pos] : offsets[pos + 1]].tolist()]
             lo, hi = np.searchsorted(table["pos"], [pos, pos + 1])
             mine = table[lo:hi]
             shared = {
                 int(h): (int(n), bool(f))
                 for h, n, f in zip(mine["hash"], mine["docs"], mine["first"], strict=True)
             }
-            if self._cut(doc, shared):
+            if self._cut(doc, spans, shared):
                 yield doc
             else:
                 ctx.reject(doc, f"{self.name}:empty")
 
-    def _cut(self, doc: Document, shared: dict[int, tuple[int, bool]]) -> bool:
-        """Cut ``doc``'s spans in place; return whether any text is left."""
-        spans = self.spans(doc.text)
+    def _cut(self, doc: Document, spans: list[_Span], shared: dict[int, tuple[int, bool]]) -> bool:
+        """Cut ``doc``'s ``spans`` in place as ``shared`` says; return whether any text is left."""
         sentences = [s for s in spans if s.sentence]
         copied = sum(1 for s in sentences if s.key in shared)
         doc.signals["copied_sentence_fraction"] = round(copied / len(sentences), 4) if sentences else 0.0
@@ -164,13 +179,18 @@ class SpanDedup(BarrierStep):
         seen: set[int] = set()
         flags: dict[int, list[str]] = {}
         for i, sentence in enumerate(sentences):
-            key = match_key(sentence) if len(words(sentence)) >= self.min_words else None
+            key = match_key(sentence) if _word_count(sentence) >= self.min_words else None
             if key is None:
                 continue
             if key in seen:
                 flags[i] = ["repeated_in_document"]
             seen.add(key)
         return flags
+
+
+def _word_count(text: str) -> int:
+    simple = match_text(text)
+    return simple.count(" ") + 1 if simple else 0
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -1,7 +1,7 @@
 """gristmill: crawled web data in, clean, deduplicated, attributed text out."""
 
 from gristmill.config import load_pipeline, pipeline_from_dict
-from gristmill.dedup import ExactDedup
+from gristmill.dedup import ExactDedup, MinhashDedup, SpanDedup
 from gristmill.document import Document
 from gristmill.errors import (
     BrokenInputError,
@@ -54,6 +54,7 @@ __all__ = [
     "LengthFilter",
     "LocalExecutor",
     "MetaFilter",
+    "MinhashDedup",
     "Normalize",
     "OutputError",
     "OutputSpec",
@@ -61,6 +62,7 @@ __all__ = [
     "Pipeline",
     "RegexFilter",
     "RunResult",
+    "SpanDedup",
     "Step",
     "Transform",
     "TruncatedInputError",

@@ -58,6 +58,7 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     for position, step in enumerate(steps):
         if isinstance(step, BarrierStep) and not step.runs_alone:
             outcomes.append({"step": step.name, "result": "skipped: needs the whole corpus"})
+            flags_by_step.append((step, doc))  # what it sees within one document still shows
             continue
         seen = Document(doc.id, doc.text, dict(doc.meta), doc.signals)
         dropped: list[Document] = []

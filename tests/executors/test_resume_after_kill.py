@@ -60,7 +60,7 @@ def test_killed_runs_resume_to_identical_output(make_corpus, tmp_path) -> None:
     resumed = tmp_path / "resumed"
     config = write_pipeline(tmp_path / "resumed.yaml", PIPELINE.format(src=src, out=resumed))
     kills = 0
-    # 8 stage tasks, 8 signatures, 16 groups, 8 stage tasks: kill inside each phase in turn.
+    # 8 stage tasks, 8 signatures, 16 groups, 1 link, 8 stage tasks: kill inside each phase in turn.
     for done in (1, 6, 12, 20, 30, 36):
         if kill_when(start(config, workers=2), resumed, done):
             kills += 1

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
-import orjson
 
+from gristmill.dedup.work import IdLookup, load_tables, remember_ids, save_table
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -18,8 +18,10 @@ from gristmill.text.hashing import hash64
 
 # One row per document: its text hash and its place in the stable order (shard, position).
 SIGNATURE = np.dtype([("hash", "<u8"), ("shard", "<u4"), ("pos", "<u4")])
-# One row per dropped document: its place, and the place of the one kept instead.
-DROP = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("keep_shard", "<u4"), ("keep_pos", "<u4")])
+# One row per document with an equal: its place, the place of the one kept, and how many are equal.
+MEMBER = np.dtype(
+    [("shard", "<u4"), ("pos", "<u4"), ("keep_shard", "<u4"), ("keep_pos", "<u4"), ("size", "<u4")]
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -56,52 +58,51 @@ class ExactDedup(BarrierStep):
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
         """Write each bucket's (hash, shard, position) rows, and the shard's document ids."""
-        hashes = np.fromiter((self.key(d.text) for d in _remember_ids(docs, shard, work)), "<u8")
+        hashes = np.fromiter((self.key(d.text) for d in remember_ids(docs, shard, work)), "<u8")
         rows = np.empty(len(hashes), SIGNATURE)
         rows["hash"] = hashes
         rows["shard"] = shard
         rows["pos"] = np.arange(len(hashes), dtype="<u4")
         bucket_of = hashes % self.buckets
         for bucket in range(self.buckets):
-            np.save(work / f"sig-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+            save_table(work / f"sig-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Find equal hashes within a bucket; all but the first in stable order are dropped."""
-        parts = [np.load(work / f"sig-{bucket:03d}-{s:05d}.npy") for s in range(shards)]
-        rows = np.concatenate(parts) if parts else np.empty(0, SIGNATURE)
+        rows = load_tables((work / f"sig-{bucket:03d}-{s:05d}.npy" for s in range(shards)), SIGNATURE)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
         first = np.ones(len(rows), bool)
         first[1:] = rows["hash"][1:] != rows["hash"][:-1]
         keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
-        drops = np.empty(int((~first).sum()), DROP)
-        drops["shard"] = rows["shard"][~first]
-        drops["pos"] = rows["pos"][~first]
-        drops["keep_shard"] = rows["shard"][keeper[~first]]
-        drops["keep_pos"] = rows["pos"][keeper[~first]]
-        np.save(work / f"drop-{bucket:03d}.npy", drops)
+        run = np.cumsum(first) - 1
+        size = np.bincount(run)[run] if len(rows) else np.empty(0, np.int64)
+        shared = size > 1
+        members = np.empty(int(shared.sum()), MEMBER)
+        members["shard"] = rows["shard"][shared]
+        members["pos"] = rows["pos"][shared]
+        members["keep_shard"] = rows["shard"][keeper[shared]]
+        members["keep_pos"] = rows["pos"][keeper[shared]]
+        members["size"] = size[shared]
+        save_table(work / f"members-{bucket:03d}.npy", members)
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
     ) -> Iterator[Document]:
-        """Drop the shard's duplicates, naming the document kept instead."""
-        drops = np.concatenate([np.load(work / f"drop-{b:03d}.npy") for b in range(self.buckets)])
-        mine = drops[drops["shard"] == shard]
-        keep_of = {int(r["pos"]): (int(r["keep_shard"]), int(r["keep_pos"])) for r in mine}
-        ids: dict[int, list[str]] = {}
+        """Drop the shard's duplicates, naming the document kept instead; name each kept one's cluster."""
+        members = load_tables((work / f"members-{b:03d}.npy" for b in range(self.buckets)), MEMBER)
+        mine = members[members["shard"] == shard]
+        cluster_of = {int(r["pos"]): (int(r["keep_shard"]), int(r["keep_pos"]), int(r["size"])) for r in mine}
+        id_of = IdLookup(work)
         for pos, doc in enumerate(docs):
-            if pos not in keep_of:
+            found = cluster_of.get(pos)
+            if found is None:
                 yield doc
                 continue
-            keep_shard, keep_pos = keep_of[pos]
-            if keep_shard not in ids:
-                ids[keep_shard] = orjson.loads((work / f"ids-{keep_shard:05d}.json").read_bytes())
-            doc.meta["duplicate_of"] = ids[keep_shard][keep_pos]
-            ctx.reject(doc, f"{self.name}:duplicate")
-
-
-def _remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
-    ids: list[str] = []
-    for doc in docs:
-        ids.append(doc.id)
-        yield doc
-    (work / f"ids-{shard:05d}.json").write_bytes(orjson.dumps(ids))
+            keep_shard, keep_pos, size = found
+            doc.meta["dup_cluster_size"] = size
+            if (keep_shard, keep_pos) == (shard, pos):
+                doc.meta["dup_cluster"] = doc.id
+                yield doc
+            else:
+                doc.meta["dup_cluster"] = doc.meta["duplicate_of"] = id_of(keep_shard, keep_pos)
+                ctx.reject(doc, f"{self.name}:duplicate")

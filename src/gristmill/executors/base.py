@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import yaml
 
-from gristmill.executors.tasks import GroupTask, SignTask, StageTask, Task
+from gristmill.executors.tasks import GroupTask, LinkTask, SignTask, StageTask, Task
 from gristmill.layout import Layout, write_atomically
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats, merge_steps
@@ -70,6 +70,7 @@ class Executor(ABC):
             phases.append([SignTask(stage.index, shard.index) for shard in shards])
             buckets = stage.barrier.buckets
             phases.append([GroupTask(stage.index, b, len(shards)) for b in range(buckets)])
+            phases.append([LinkTask(stage.index, len(shards))])
             phases.append([StageTask(stage.index, shard) for shard in shards])
 
         with Progress(self.progress, total_bytes) as bar:

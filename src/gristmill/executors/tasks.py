@@ -1,4 +1,4 @@
-"""The tasks an executor schedules: a stage over one shard, and a barrier's sign and group phases.
+"""The tasks an executor schedules: a stage over one shard, and a barrier's sign, group and link phases.
 
 Each task writes its outputs under temporary names, renames them into place, and only then writes
 its done-marker, so a task killed at any moment is simply done again, with the same bytes.
@@ -67,7 +67,20 @@ class GroupTask:
         return f"stage{self.stage}-group/{self.bucket:03d}"
 
 
-Task = StageTask | SignTask | GroupTask
+@dataclass(frozen=True)
+class LinkTask:
+    """Join what every bucket found, once for the whole corpus, for the barrier opening ``stage``."""
+
+    stage: int
+    shards: int
+
+    @property
+    def key(self) -> str:
+        """The done-marker name."""
+        return f"stage{self.stage}-link"
+
+
+Task = StageTask | SignTask | GroupTask | LinkTask
 
 
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
@@ -81,9 +94,12 @@ def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None)
         barrier = _barrier(stage)
         work = _work_folder(layout, task.stage)
         barrier.sign(_intermediate(layout, task.stage - 1, task.shard), task.shard, work)
-    else:
+    elif isinstance(task, GroupTask):
         stats = TaskStats()
         _barrier(stage).group(task.bucket, task.shards, _work_folder(layout, task.stage))
+    else:
+        stats = TaskStats()
+        _barrier(stage).link(task.shards, _work_folder(layout, task.stage))
     layout.mark_done(task.key, stats.to_dict())
     return stats
 

@@ -101,6 +101,13 @@ def render_report(root: str | Path) -> str:
         if k_values or r_values:
             out.append(f"<h3>{escape(name)}</h3>{histogram(k_values, r_values)}")
 
+    sizes = _cluster_sizes(kept)
+    if sizes:
+        out.append(
+            "<h2>Duplicate clusters</h2><p class=muted>clusters by size (documents), among the first "
+            f"{SAMPLE:,} kept documents; each cluster kept one</p>"
+        )
+        out.append(bar_chart([(f"{size} documents", count) for size, count in sorted(sizes.items())]))
     out.append("<h2>Examples of rejected documents</h2>")
     by_reason: dict[str, list[Document]] = defaultdict(list)
     for doc in rejected:
@@ -126,6 +133,16 @@ def _label(doc: Document) -> str:
     if "duplicate_of" in doc.meta:
         label += f" (duplicate of {escape(str(doc.meta['duplicate_of']))})"
     return label
+
+
+def _cluster_sizes(kept: list[Document]) -> dict[int, int]:
+    """Count the clusters of each size, from ``meta.dup_cluster_size`` on each cluster's kept document."""
+    sizes: dict[int, int] = defaultdict(int)
+    for doc in kept:
+        size = doc.meta.get("dup_cluster_size")
+        if isinstance(size, int) and size > 1:
+            sizes[size] += 1
+    return dict(sizes)
 
 
 def _numbers(docs: list[Document], name: str) -> list[float]:

@@ -80,9 +80,11 @@ class Transform(Step):
 class BarrierStep(Step):
     """A step that must see the whole corpus before it decides (deduplication).
 
-    It runs in three phases, each over files in its own work folder, so any executor can run them:
-    ``sign`` once per shard (a map), ``group`` once per bucket (the shuffle), ``decide`` once per shard
-    (a map that yields what goes on). Memory is bounded by a shard or a bucket, not the corpus.
+    It runs in phases, each over files in its own work folder, so any executor can run them:
+    ``sign`` once per shard (a map), ``group`` once per bucket (the shuffle), ``link`` once for the
+    whole corpus (optional: joining what the buckets found, e.g. connected components), ``decide`` once
+    per shard (a map that yields what goes on). Memory is bounded by a shard or a bucket, and ``link``
+    holds at most a few bytes per document.
     """
 
     buckets: int = 16
@@ -96,6 +98,9 @@ class BarrierStep(Step):
     @abstractmethod
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Read every shard's signatures of ``bucket`` and write the decisions they imply."""
+
+    def link(self, shards: int, work: Path) -> None:
+        """Join what every bucket's ``group`` wrote, once, before any ``decide`` (none by default)."""
 
     @abstractmethod
     def decide(
@@ -113,4 +118,5 @@ class BarrierStep(Step):
             self.sign(held, 0, work)
             for bucket in range(self.buckets):
                 self.group(bucket, 1, work)
+            self.link(1, work)
             yield from self.decide(held, 0, work, ctx)

@@ -1,6 +1,6 @@
 """Text tools every step shares: normalisation, sentences, words, tokens, lines, n-grams, hashing."""
 
-from gristmill.text.hashing import hash64
+from gristmill.text.hashing import hash64, match_key
 from gristmill.text.lines import duplicates, lines, nonblank_lines, paragraphs
 from gristmill.text.ngrams import NgramIndex
 from gristmill.text.normalize import normalize_text
@@ -19,6 +19,7 @@ __all__ = [
     "hash64",
     "is_symbol",
     "lines",
+    "match_key",
     "nonblank_lines",
     "normalize_text",
     "paragraphs",

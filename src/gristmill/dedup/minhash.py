@@ -1,0 +1,339 @@
+"""Near-duplicate documents by MinHash over word n-grams, LSH banding and connected components.
+
+Phases (see :class:`~gristmill.steps.base.BarrierStep`):
+
+- ``sign``: a shard's documents, in batches, become word n-gram hashes
+  (:func:`gristmill.text.shingles.shingle_hashes`) and then ``num_hashes`` minima under as many
+  multiply-add hash functions, all in numpy. Each band of ``rows`` minima hashes to one 64-bit value,
+  written with the document's place (shard, position) into the bucket file its value picks.
+- ``group``: in one bucket, documents that share a band value are candidates; each is linked to the
+  first of them in the stable order (shard, position) — when ``threshold`` is set, only if their
+  Jaccard similarity (estimated from the signatures, or exact) reaches it.
+- ``link``: union-find over every bucket's links, a few bytes per document; each cluster is named by
+  its first document, which is kept.
+- ``decide``: the kept document of a cluster gets ``meta.dup_cluster`` (its own id) and
+  ``meta.dup_cluster_size``; the others ``meta.duplicate_of`` and are rejected as ``near_duplicate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from gristmill.dedup.exact import SIGNATURE
+from gristmill.dedup.work import IdLookup, load_tables, remember_ids, save_table, shard_sizes
+from gristmill.document import Document
+from gristmill.stats import StepContext
+from gristmill.steps.base import BarrierStep
+from gristmill.steps.registry import register
+from gristmill.text.shingles import mix64, shingle_hashes
+
+# A link found in a bucket: a document and the one before it in stable order it duplicates.
+EDGE = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("to_shard", "<u4"), ("to_pos", "<u4")])
+# A document in a cluster of two or more: its place, the kept document's place, the cluster's size.
+MEMBER = np.dtype([("pos", "<u4"), ("root_shard", "<u4"), ("root_pos", "<u4"), ("size", "<u4")])
+_CHUNK_SHINGLES = 8192  # shingles x num_hashes values held at once while taking minima
+NO_SHINGLE = np.iinfo(np.uint32).max
+
+
+class MinHasher:
+    """MinHash signatures of many texts at once: ``num_hashes`` minima of ``a * x + b`` mod 2**32.
+
+    ``x`` is 32 bits of a shingle's mixed 64-bit hash, ``a`` (odd) and ``b`` are drawn from ``seed``;
+    each function is a bijection that orders a text's shingles at random, and the share of equal
+    minima between two texts estimates their Jaccard similarity. 32-bit arithmetic is what numpy
+    vectorises best; two different shingles share 32 bits with odds of one in four billion.
+    """
+
+    def __init__(self, *, ngram: int, num_hashes: int, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.ngram = ngram
+        self.num_hashes = num_hashes
+        self.a = (rng.integers(0, 2**32, num_hashes, dtype=np.uint64) | 1).astype(np.uint32)[:, None]
+        self.b = rng.integers(0, 2**32, num_hashes, dtype=np.uint64).astype(np.uint32)[:, None]
+
+    def signatures(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the texts' signatures (texts × num_hashes, uint32), and their shingle hashes.
+
+        A text without words has a signature of all ones (``2**32 - 1``) and no shingles. The shingle
+        hashes come as :func:`~gristmill.text.shingles.shingle_hashes` gives them: hashes, offsets.
+        """
+        hashes, offsets = shingle_hashes(texts, self.ngram)
+        x = (hashes >> np.uint64(32)).astype(np.uint32)
+        sig = np.full((len(texts), self.num_hashes), NO_SHINGLE, np.uint32)
+        counts = np.diff(offsets)
+        doc = 0
+        while doc < len(texts):
+            if counts[doc] == 0:
+                doc += 1
+            elif counts[doc] > _CHUNK_SHINGLES:  # a long text: its shingles a chunk at a time
+                for lo in range(int(offsets[doc]), int(offsets[doc + 1]), _CHUNK_SHINGLES):
+                    hi = min(lo + _CHUNK_SHINGLES, int(offsets[doc + 1]))
+                    np.minimum(sig[doc], self._permute(x[lo:hi]).min(axis=1), out=sig[doc])
+                doc += 1
+            else:  # the texts whose shingles fit in one chunk, together
+                stop = int(np.searchsorted(offsets, offsets[doc] + _CHUNK_SHINGLES, "right")) - 1
+                stop = min(stop, len(texts))
+                group = np.arange(doc, stop)
+                group = group[counts[group] > 0]
+                block = self._permute(x[offsets[doc] : offsets[stop]])
+                sig[group] = np.minimum.reduceat(block, offsets[group] - offsets[doc], axis=1).T
+                doc = stop
+        return sig, hashes, offsets
+
+    def _permute(self, x: np.ndarray) -> np.ndarray:
+        """Return the (num_hashes × len(x)) values of every hash function on every shingle."""
+        block = np.multiply(self.a, x[None, :])
+        block += self.b
+        return block
+
+
+@register("minhash_dedup")
+class MinhashDedup(BarrierStep):
+    """Keep one document of each cluster of near-duplicates found by MinHash LSH.
+
+    Two documents are candidates when all ``rows`` minima of one of the ``bands`` agree; the chance
+    is ``1 - (1 - J**rows)**bands`` for Jaccard similarity J of their word n-grams (with the defaults,
+    FineWeb's: 0.5 at J≈0.72, 0.92 at J=0.8, 0.9996 at J=0.9). Candidates join clusters by
+    connected components, and each cluster keeps its first document in input order.
+
+    Options:
+        ngram: words per shingle.
+        num_hashes: MinHash functions per document; at least bands × rows (extra ones sharpen the
+            Jaccard estimate used by threshold); none means bands × rows.
+        bands: LSH bands; more bands find pairs of lower similarity.
+        rows: minima per band; more rows make a band match rarer.
+        threshold: when set, a candidate pair joins a cluster only if its Jaccard similarity reaches
+            it (estimated from the signatures, or exact with exact_jaccard).
+        exact_jaccard: check candidates on their stored n-gram hashes instead of the signatures.
+        seed: seed of the hash functions; documents compared must share it.
+        buckets: files the band values are spread over; a group task holds one bucket in memory
+            (about 14 × 16 bytes per document / buckets with the default bands).
+    """
+
+    def __init__(
+        self,
+        *,
+        ngram: int = 5,
+        num_hashes: int | None = None,
+        bands: int = 14,
+        rows: int = 8,
+        threshold: float | None = None,
+        exact_jaccard: bool = False,
+        seed: int = 1,
+        buckets: int = 16,
+    ) -> None:
+        for option, value in (("ngram", ngram), ("bands", bands), ("rows", rows), ("buckets", buckets)):
+            if value < 1:
+                raise self.fail(option, f"must be 1 or more, got {value}")
+        if num_hashes is not None and num_hashes < bands * rows:
+            raise self.fail("num_hashes", f"must be at least bands × rows ({bands * rows}), got {num_hashes}")
+        if threshold is not None and not 0.0 < threshold <= 1.0:
+            raise self.fail("threshold", f"must lie in (0, 1], got {threshold}")
+        if exact_jaccard and threshold is None:
+            raise self.fail("exact_jaccard", "checks candidates against threshold; set threshold too")
+        self.ngram = ngram
+        self.num_hashes = num_hashes
+        self.bands = bands
+        self.rows = rows
+        self.threshold = threshold
+        self.exact_jaccard = exact_jaccard
+        self.seed = seed
+        self.buckets = buckets
+        self._hasher = MinHasher(ngram=ngram, num_hashes=num_hashes or bands * rows, seed=seed)
+        self._band_salts = mix64(np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+
+    # -- sign -----------------------------------------------------------------------------------
+    def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
+        """Write the shard's band values, bucketed, and what ``threshold`` needs to check pairs."""
+        parts: list[np.ndarray] = []
+        signatures: list[np.ndarray] = []
+        shingles: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        pos = 0
+        for texts in _batches(remember_ids(docs, shard, work)):
+            sig, hashes, offsets = self._hasher.signatures(texts)
+            parts.append(self._band_rows(sig, shard, pos))
+            if self.threshold is not None:
+                signatures.append(sig)
+            if self.exact_jaccard:
+                sets = [np.unique(hashes[offsets[i] : offsets[i + 1]]) for i in range(len(texts))]
+                shingles.extend(sets)
+                counts.append(np.array([s.size for s in sets], np.int64))
+            pos += len(texts)
+        rows = np.concatenate(parts) if parts else np.empty(0, SIGNATURE)
+        bucket_of = rows["hash"] % np.uint64(self.buckets)
+        for bucket in range(self.buckets):
+            save_table(work / f"band-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        if self.threshold is not None:
+            table = np.concatenate(signatures) if signatures else np.empty((0, self._hasher.num_hashes))
+            save_table(work / f"sig-{shard:05d}.npy", table.astype(np.uint32))
+        if self.exact_jaccard:
+            sizes = np.concatenate(counts) if counts else np.empty(0, np.int64)
+            offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+            flat = np.concatenate(shingles) if shingles else np.empty(0, np.uint64)
+            save_table(work / f"shingles-{shard:05d}.npy", flat)
+            save_table(work / f"shingle-offsets-{shard:05d}.npy", offsets)
+
+    def _band_rows(self, sig: np.ndarray, shard: int, first_pos: int) -> np.ndarray:
+        """One (band value, shard, position) row per band of each document with words."""
+        has_words = np.flatnonzero(sig[:, 0] != NO_SHINGLE)
+        bands = sig[has_words, : self.bands * self.rows].reshape(has_words.size, self.bands, self.rows)
+        value = np.broadcast_to(self._band_salts, (has_words.size, self.bands)).copy()
+        for row in range(self.rows):
+            value = mix64(value ^ bands[:, :, row].astype(np.uint64))
+        rows = np.empty((has_words.size, self.bands), SIGNATURE)
+        rows["hash"] = value
+        rows["shard"] = shard
+        rows["pos"] = (has_words + first_pos)[:, None]
+        return rows.reshape(-1)
+
+    # -- group ----------------------------------------------------------------------------------
+    def group(self, bucket: int, shards: int, work: Path) -> None:
+        """Link each document sharing a band value with the first one that has it."""
+        rows = load_tables((work / f"band-{bucket:03d}-{s:05d}.npy" for s in range(shards)), SIGNATURE)
+        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+        first = np.ones(len(rows), bool)
+        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
+        head = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+        same_doc = (rows["shard"] == rows["shard"][head]) & (rows["pos"] == rows["pos"][head])
+        linked = np.flatnonzero(~first & ~same_doc)
+        if self.threshold is None:
+            edges = np.empty(linked.size, EDGE)
+            edges["shard"], edges["pos"] = rows["shard"][linked], rows["pos"][linked]
+            edges["to_shard"], edges["to_pos"] = rows["shard"][head[linked]], rows["pos"][head[linked]]
+        else:
+            edges = self._checked_edges(rows, linked, head, work)
+        save_table(work / f"edges-{bucket:03d}.npy", edges)
+
+    def _checked_edges(
+        self, rows: np.ndarray, linked: np.ndarray, head: np.ndarray, work: Path
+    ) -> np.ndarray:
+        """Link each candidate to the first of its run if similar enough, else to the one before it."""
+        assert self.threshold is not None
+        similarity = _Similarity(work, exact=self.exact_jaccard)
+        found: list[tuple[int, int, int, int]] = []
+        for i in linked.tolist():
+            me = (int(rows["shard"][i]), int(rows["pos"][i]))
+            for j in dict.fromkeys((int(head[i]), i - 1)):
+                other = (int(rows["shard"][j]), int(rows["pos"][j]))
+                if other != me and similarity(me, other) >= self.threshold:
+                    found.append((*me, *other))
+                    break
+        return np.array(found, EDGE) if found else np.empty(0, EDGE)
+
+    # -- link -----------------------------------------------------------------------------------
+    def link(self, shards: int, work: Path) -> None:
+        """Connected components over every bucket's links; write each shard's cluster members."""
+        sizes = shard_sizes(shards, work)
+        start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        label = np.arange(int(start[-1]), dtype=np.int64)
+        paths = [work / f"edges-{b:03d}.npy" for b in range(self.buckets)]
+        changed = True
+        while changed:  # hook roots to the smaller root along every link, then flatten, until stable
+            changed = False
+            for path in paths:
+                edges = np.load(path)
+                u = start[edges["shard"]] + edges["pos"]
+                v = start[edges["to_shard"]] + edges["to_pos"]
+                ru, rv = label[u], label[v]
+                differ = ru != rv
+                if differ.any():
+                    changed = True
+                    ru, rv = ru[differ], rv[differ]
+                    low = np.minimum(ru, rv)
+                    np.minimum.at(label, ru, low)
+                    np.minimum.at(label, rv, low)
+                    _flatten(label)
+        cluster_size = np.bincount(label, minlength=label.size)[label]
+        for shard in range(shards):
+            mine = np.arange(start[shard], start[shard + 1])
+            members = mine[cluster_size[mine] > 1]
+            roots = label[members]
+            root_shard = np.searchsorted(start, roots, "right") - 1
+            table = np.empty(members.size, MEMBER)
+            table["pos"] = members - start[shard]
+            table["root_shard"] = root_shard
+            table["root_pos"] = roots - start[root_shard]
+            table["size"] = cluster_size[members]
+            save_table(work / f"members-{shard:05d}.npy", table)
+
+    # -- decide ---------------------------------------------------------------------------------
+    def decide(
+        self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
+    ) -> Iterator[Document]:
+        """Keep each cluster's first document, naming the cluster; drop the rest."""
+        members = np.load(work / f"members-{shard:05d}.npy")
+        cluster_of = {
+            int(r["pos"]): (int(r["root_shard"]), int(r["root_pos"]), int(r["size"])) for r in members
+        }
+        id_of = IdLookup(work)
+        for pos, doc in enumerate(docs):
+            found = cluster_of.get(pos)
+            if found is None:
+                yield doc
+                continue
+            root_shard, root_pos, size = found
+            doc.meta["dup_cluster_size"] = size
+            if (root_shard, root_pos) == (shard, pos):
+                doc.meta["dup_cluster"] = doc.id
+                yield doc
+            else:
+                doc.meta["dup_cluster"] = doc.meta["duplicate_of"] = id_of(root_shard, root_pos)
+                ctx.reject(doc, f"{self.name}:near_duplicate")
+
+
+def _flatten(label: np.ndarray) -> None:
+    """Point every entry at its root (pointer jumping)."""
+    while True:
+        up = label[label]
+        if np.array_equal(up, label):
+            return
+        label[:] = up
+
+
+def _batches(docs: Iterable[Document], max_chars: int = 131_072, max_docs: int = 1000) -> Iterator[list[str]]:
+    """Group document texts so numpy works on a few megabytes at a time."""
+    batch: list[str] = []
+    chars = 0
+    for doc in docs:
+        batch.append(doc.text)
+        chars += len(doc.text)
+        if chars >= max_chars or len(batch) >= max_docs:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
+class _Similarity:
+    """Jaccard similarity of two documents from the files ``sign`` wrote (memory-mapped)."""
+
+    def __init__(self, work: Path, *, exact: bool) -> None:
+        self._work = work
+        self._exact = exact
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _table(self, shard: int) -> tuple[np.ndarray, np.ndarray]:
+        if shard not in self._tables:
+            if self._exact:
+                self._tables[shard] = (
+                    np.load(self._work / f"shingles-{shard:05d}.npy", mmap_mode="r"),
+                    np.load(self._work / f"shingle-offsets-{shard:05d}.npy"),
+                )
+            else:
+                sig = np.load(self._work / f"sig-{shard:05d}.npy", mmap_mode="r")
+                self._tables[shard] = (sig, np.empty(0))
+        return self._tables[shard]
+
+    def __call__(self, a: tuple[int, int], b: tuple[int, int]) -> float:
+        (ta, oa), (tb, ob) = self._table(a[0]), self._table(b[0])
+        if not self._exact:
+            return float(np.mean(ta[a[1]] == tb[b[1]]))
+        sa = ta[oa[a[1]] : oa[a[1] + 1]]
+        sb = tb[ob[b[1]] : ob[b[1] + 1]]
+        common = np.intersect1d(sa, sb, assume_unique=True).size
+        union = sa.size + sb.size - common
+        return common / union if union else 0.0

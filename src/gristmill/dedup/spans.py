@@ -1,0 +1,228 @@
+"""Sentences and paragraphs copied across documents (CCNet's paragraph dedup, extended to sentences).
+
+Phases (see :class:`~gristmill.steps.base.BarrierStep`):
+
+- ``sign``: each document's spans — its lines (paragraphs) and its sentences of ``min_words`` words
+  or more — are hashed after light normalisation (:func:`gristmill.text.match_key`); one row per
+  distinct span of a document, bucketed by hash.
+- ``group``: per bucket, the number of documents holding each span and the first of them (stable
+  order: shard, position); spans held by two or more documents go to the files of their shards.
+- ``decide``: a span held by more than ``max_docs`` documents is cut from all but the first; a span
+  that repeats inside one document is cut after its first occurrence; ``signals`` record the share of
+  sentences found in other documents and the number of spans cut.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gristmill.dedup.exact import SIGNATURE
+from gristmill.dedup.work import load_tables, save_table
+from gristmill.document import Document
+from gristmill.stats import StepContext
+from gristmill.steps.base import BarrierStep
+from gristmill.steps.registry import register
+from gristmill.text import hash64, match_key, sentence_spans
+from gristmill.text.hashing import match_text
+
+# A span of one document, as ``sign`` found it.
+SPAN = np.dtype([("start", "<u4"), ("end", "<u4"), ("key", "<u8"), ("sentence", "?")])
+# A span held by two or more documents, as one of them sees it.
+SHARED = np.dtype([("hash", "<u8"), ("pos", "<u4"), ("docs", "<u4"), ("first", "?")])
+_LINE = re.compile(r"[^\n]+")
+_CUT = "\uffff"  # marks where a span was cut until lines are tidied
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    key: int
+    sentence: bool
+
+
+@register("span_dedup")
+class SpanDedup(BarrierStep):
+    """Cut sentences and paragraphs that recur across documents, keeping their first occurrence.
+
+    Options:
+        max_docs: a span held by more documents than this is kept only in the first of them.
+        min_words: fewest words a sentence needs to count on its own (shorter ones still go with
+            their paragraph); also the sentences counted in copied_sentence_fraction.
+        paragraphs: also match whole lines (paragraphs), whatever their length, as CCNet does.
+        buckets: files the span hashes are spread over; a group task holds one bucket in memory
+            (16 bytes per distinct span of each document / buckets).
+    """
+
+    def __init__(
+        self, *, max_docs: int = 1, min_words: int = 4, paragraphs: bool = True, buckets: int = 16
+    ) -> None:
+        if max_docs < 1:
+            raise self.fail("max_docs", f"must be 1 or more, got {max_docs}")
+        if min_words < 1:
+            raise self.fail("min_words", f"must be 1 or more, got {min_words}")
+        if buckets < 1:
+            raise self.fail("buckets", f"must be 1 or more, got {buckets}")
+        self.buckets = buckets
+        self.max_docs = max_docs
+        self.min_words = min_words
+        self.paragraphs = paragraphs
+
+    def spans(self, text: str) -> list[_Span]:
+        """Return the spans of ``text`` that are matched across documents, in text order."""
+        found: dict[tuple[int, int], _Span] = {}
+        if self.paragraphs:
+            for line in _LINE.finditer(text):
+                start, end = _trim(text, line.start(), line.end())
+                simple = match_text(text[start:end])
+                if simple:
+                    found[start, end] = _Span(start, end, hash64(simple), sentence=False)
+        for start, end in sentence_spans(text):
+            simple = match_text(text[start:end])
+            if simple and simple.count(" ") + 1 >= self.min_words:
+                found[start, end] = _Span(start, end, hash64(simple), sentence=True)
+        return sorted(found.values(), key=lambda s: (s.start, -s.end))
+
+    def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
+        """Write one (hash, shard, position) row per distinct span of each document, bucketed.
+
+        The spans themselves are kept for ``decide``, which would otherwise split every text again.
+        """
+        hashes: list[int] = []
+        positions: list[int] = []
+        found: list[tuple[int, int, int, bool]] = []
+        counts: list[int] = []
+        for pos, doc in enumerate(docs):
+            spans = self.spans(doc.text)
+            keys = {span.key for span in spans}
+            hashes.extend(keys)
+            positions.extend([pos] * len(keys))
+            found.extend((s.start, s.end, s.key, s.sentence) for s in spans)
+            counts.append(len(spans))
+        rows = np.empty(len(hashes), SIGNATURE)
+        rows["hash"] = np.array(hashes, np.uint64)
+        rows["shard"] = shard
+        rows["pos"] = np.array(positions, np.uint32)
+        bucket_of = rows["hash"] % np.uint64(self.buckets)
+        for bucket in range(self.buckets):
+            save_table(work / f"spans-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        save_table(work / f"doc-spans-{shard:05d}.npy", np.array(found, SPAN))
+        save_table(work / f"doc-span-offsets-{shard:05d}.npy", np.concatenate(([0], np.cumsum(counts))))
+
+    def group(self, bucket: int, shards: int, work: Path) -> None:
+        """Count the documents holding each span; hand spans held by two or more to their shards."""
+        paths = (work / f"spans-{bucket:03d}-{s:05d}.npy" for s in range(shards))
+        rows = load_tables(paths, SIGNATURE)
+        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+        first = np.ones(len(rows), bool)
+        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
+        run = np.cumsum(first) - 1
+        docs = np.bincount(run)[run] if len(rows) else np.empty(0, np.int64)
+        shared = docs > 1
+        rows, first, docs = rows[shared], first[shared], docs[shared]
+        by_shard = np.argsort(rows["shard"], kind="stable")
+        bounds = np.searchsorted(rows["shard"][by_shard], np.arange(shards + 1))
+        for shard in range(shards):
+            pick = by_shard[bounds[shard] : bounds[shard + 1]]
+            table = np.empty(pick.size, SHARED)
+            table["hash"], table["pos"] = rows["hash"][pick], rows["pos"][pick]
+            table["docs"], table["first"] = docs[pick], first[pick]
+            save_table(work / f"shared-{bucket:03d}-{shard:05d}.npy", table)
+
+    def decide(
+        self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
+    ) -> Iterator[Document]:
+        """Cut each document's spans found earlier in it or in too many others; record signals."""
+        paths = (work / f"shared-{b:03d}-{shard:05d}.npy" for b in range(self.buckets))
+        table = load_tables(paths, SHARED)
+        table = table[np.argsort(table["pos"], kind="stable")]
+        found = np.load(work / f"doc-spans-{shard:05d}.npy")
+        offsets = np.load(work / f"doc-span-offsets-{shard:05d}.npy")
+        for pos, doc in enumerate(docs):
+            spans = [_Span(*row) for row in found[offsets[pos] : offsets[pos + 1]].tolist()]
+            lo, hi = np.searchsorted(table["pos"], [pos, pos + 1])
+            mine = table[lo:hi]
+            shared = {
+                int(h): (int(n), bool(f))
+                for h, n, f in zip(mine["hash"], mine["docs"], mine["first"], strict=True)
+            }
+            if self._cut(doc, spans, shared):
+                yield doc
+            else:
+                ctx.reject(doc, f"{self.name}:empty")
+
+    def _cut(self, doc: Document, spans: list[_Span], shared: dict[int, tuple[int, bool]]) -> bool:
+        """Cut ``doc``'s ``spans`` in place as ``shared`` says; return whether any text is left."""
+        sentences = [s for s in spans if s.sentence]
+        copied = sum(1 for s in sentences if s.key in shared)
+        doc.signals["copied_sentence_fraction"] = round(copied / len(sentences), 4) if sentences else 0.0
+        seen: set[int] = set()
+        cut: list[tuple[int, int]] = []
+        for span in spans:
+            held = shared.get(span.key)
+            if span.key in seen or (held is not None and held[0] > self.max_docs and not held[1]):
+                cut.append((span.start, _after_spaces(doc.text, span.end)))
+            seen.add(span.key)
+        doc.signals["spans_cut"] = len(cut)
+        if cut:
+            doc.text = _without(doc.text, cut)
+        return bool(doc.text.strip())
+
+    def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
+        """Flag the sentences that repeat an earlier sentence of the same document."""
+        seen: set[int] = set()
+        flags: dict[int, list[str]] = {}
+        for i, sentence in enumerate(sentences):
+            key = match_key(sentence) if _word_count(sentence) >= self.min_words else None
+            if key is None:
+                continue
+            if key in seen:
+                flags[i] = ["repeated_in_document"]
+            seen.add(key)
+        return flags
+
+
+def _word_count(text: str) -> int:
+    simple = match_text(text)
+    return simple.count(" ") + 1 if simple else 0
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _after_spaces(text: str, end: int) -> int:
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return end
+
+
+def _without(text: str, cut: list[tuple[int, int]]) -> str:
+    """Return ``text`` without the ``cut`` ranges; lines left empty by a cut go too."""
+    pieces: list[str] = []
+    pos = 0
+    for start, end in sorted(cut):
+        if start > pos:
+            pieces.append(text[pos:start])
+        if end > pos:
+            pieces.append(_CUT)
+            pos = end
+    pieces.append(text[pos:])
+    lines = []
+    for line in "".join(pieces).split("\n"):
+        if _CUT in line:
+            line = line.replace(_CUT, "").rstrip()
+            if not line:
+                continue
+        lines.append(line)
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()

@@ -1,0 +1,55 @@
+"""Files a dedup barrier keeps in its work folder: document ids per shard, and numpy tables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from gristmill.document import Document
+
+
+def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
+    """Pass ``docs`` through; once they are all seen, write the shard's ids (position -> id)."""
+    ids: list[str] = []
+    for doc in docs:
+        ids.append(doc.id)
+        yield doc
+    (work / f"ids-{shard:05d}.json").write_bytes(orjson.dumps(ids))
+
+
+def shard_sizes(shards: int, work: Path) -> np.ndarray:
+    """Return the number of documents of every shard, read from the ids :func:`remember_ids` wrote."""
+    return np.array(
+        [len(orjson.loads((work / f"ids-{s:05d}.json").read_bytes())) for s in range(shards)], np.int64
+    )
+
+
+class IdLookup:
+    """The id of a document from its place (shard, position), loading a shard's ids when first asked."""
+
+    def __init__(self, work: Path) -> None:
+        self._work = work
+        self._ids: dict[int, list[str]] = {}
+
+    def __call__(self, shard: int, pos: int) -> str:
+        if shard not in self._ids:
+            self._ids[shard] = orjson.loads((self._work / f"ids-{shard:05d}.json").read_bytes())
+        return self._ids[shard][pos]
+
+
+def save_table(path: Path, table: np.ndarray) -> None:
+    """Write ``table`` as ``.npy`` under a temporary name, then rename it into place."""
+    tmp = path.with_name(f".tmp.{path.name}")
+    with open(tmp, "wb") as handle:
+        np.save(handle, table)
+    os.replace(tmp, path)
+
+
+def load_tables(paths: Iterable[Path], dtype: np.dtype) -> np.ndarray:
+    """Concatenate the tables saved at ``paths`` (an empty table when there are none)."""
+    parts = [np.load(p) for p in paths]
+    return np.concatenate(parts) if parts else np.empty(0, dtype)

@@ -1,0 +1,75 @@
+"""Helpers for dedup tests: real pipelines over JSONL files written to a temporary folder."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+import gristmill
+from gristmill import Document, Pipeline, Step
+from gristmill.io.jsonl import JsonlReader
+
+# The seed page as the package ships it (the same bytes as ../shared/seed/), so no test depends on
+# ../shared being present.
+SEED = Path(gristmill.__file__).parent / "samples" / "seed" / "000_13132f2b62ae2e4d.txt"
+
+__all__ = ["SEED", "Outcome", "dolma_docs", "random_words", "run_pipeline"]
+
+
+def dolma_docs(shared_data: Path) -> list[dict[str, str]]:
+    name = "web_text/dolma/CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
+    with gzip.open(shared_data / name, "rt", encoding="utf-8") as handle:
+        return [{"id": r["id"], "text": r["text"]} for r in map(json.loads, handle)]
+
+
+class _Ignore:
+    def quarantine(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError(f"quarantined: {args}")
+
+    def progress(self, nbytes: int) -> None:
+        pass
+
+
+@dataclass
+class Outcome:
+    kept: list[Document]
+    rejected: list[Document]
+    stats: dict
+
+    @property
+    def kept_ids(self) -> list[str]:
+        return sorted(d.id for d in self.kept)
+
+    def by_id(self) -> dict[str, Document]:
+        return {d.id: d for d in self.kept + self.rejected}
+
+
+def read_folder(folder: Path) -> list[Document]:
+    return [d for p in sorted(folder.glob("*.jsonl*")) for d in JsonlReader().read(str(p), _Ignore())]
+
+
+def run_pipeline(
+    tmp: Path, records: Sequence[dict[str, str]], steps: Sequence[Step], *, files: int = 1, workers: int = 1
+) -> Outcome:
+    """Write ``records`` in order over ``files`` JSONL files, run ``steps`` on them, read the result."""
+    source = tmp / "in"
+    source.mkdir(parents=True)
+    for k in range(files):
+        part = records[k * len(records) // files : (k + 1) * len(records) // files]
+        (source / f"part{k:03d}.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in part))
+    out = tmp / "out"
+    result = Pipeline(input={"path": str(source)}, output={"path": str(out)}, steps=steps).run(
+        workers=workers, progress=False
+    )
+    return Outcome(read_folder(out / "kept"), read_folder(out / "rejected"), result.stats)
+
+
+def random_words(rng: random.Random, count: int) -> list[str]:
+    return ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(count)]

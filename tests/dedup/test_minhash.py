@@ -1,0 +1,138 @@
+import random
+
+import pytest
+
+from gristmill import ConfigError, MinhashDedup, pipeline_from_dict
+from gristmill.text.shingles import shingle_hashes
+from tests.dedup.helpers import dolma_docs, random_words, run_pipeline
+
+
+def jaccard(a: str, b: str) -> float:
+    hashes, offsets = shingle_hashes([a, b], 5)
+    x, y = set(hashes[: offsets[1]].tolist()), set(hashes[offsets[1] :].tolist())
+    return len(x & y) / len(x | y)
+
+
+def variant(words: list[str], target: float, rng: random.Random) -> str:
+    """Replace scattered words so the 5-gram Jaccard similarity to ``words`` is about ``target``."""
+    shingles = len(words) - 4
+    # Each replaced word, at least 5 words from the next, removes 5 shingles and adds 5 new ones.
+    replaced = round(shingles * (1 - target) / (5 * (1 + target)))
+    spots = rng.sample(range(0, len(words), 5), replaced)
+    edited = list(words)
+    for spot in spots:
+        edited[spot] = "edit" + "".join(rng.choices("xyzqj", k=6))
+    return " ".join(edited)
+
+
+def corpus(levels: dict[float, int], seed: int = 7) -> tuple[list[dict[str, str]], dict[str, float]]:
+    """Base documents, each followed later by variants at the given Jaccard levels (level -> count)."""
+    rng = random.Random(seed)
+    records, variants, similarity = [], [], {}
+    for level, count in levels.items():
+        for k in range(count):
+            words = random_words(rng, 400)
+            base_id = f"base-{level}-{k}"
+            records.append({"id": base_id, "text": " ".join(words)})
+            text = variant(words, level, rng)
+            variants.append({"id": f"{base_id}-v", "text": text})
+            similarity[f"{base_id}-v"] = jaccard(" ".join(words), text)
+    return records + variants, similarity
+
+
+def test_exact_copies_keep_the_first_and_name_the_cluster(tmp_path):
+    rng = random.Random(1)
+    text = " ".join(random_words(rng, 120))
+    records = [
+        {"id": "a", "text": text},
+        {"id": "other", "text": " ".join(random_words(rng, 120))},
+        {"id": "b", "text": text.upper()},
+        {"id": "c", "text": text.replace(" ", ",  ")},
+    ]
+    out = run_pipeline(tmp_path, records, [MinhashDedup()])
+    assert out.kept_ids == ["a", "other"]
+    docs = out.by_id()
+    assert docs["a"].meta["dup_cluster"] == "a"
+    assert docs["a"].meta["dup_cluster_size"] == 3
+    assert "dup_cluster" not in docs["other"].meta
+    for dropped in ("b", "c"):
+        assert docs[dropped].meta["reason"] == "minhash_dedup:near_duplicate"
+        assert docs[dropped].meta["duplicate_of"] == "a"
+    assert out.stats["dropped_by_reason"] == {"minhash_dedup:near_duplicate": 2}
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "Duplicate clusters" in report and "3 documents" in report
+
+
+def test_near_duplicates_found_by_jaccard_level(tmp_path):
+    records, similarity = corpus({0.95: 15, 0.9: 15, 0.3: 15, 0.1: 15})
+    for vid, value in similarity.items():
+        level = float(vid.split("-")[1])
+        assert abs(value - level) < 0.03, (vid, value)
+    out = run_pipeline(tmp_path, records, [MinhashDedup()])
+    dropped = {d.id for d in out.rejected}
+    assert dropped == {v for v in similarity if v.split("-")[1] in ("0.95", "0.9")}
+    for doc in out.rejected:
+        assert doc.meta["duplicate_of"] == doc.id.removesuffix("-v")
+
+
+def test_threshold_checks_candidates(tmp_path):
+    records, _ = corpus({0.7: 40})
+    loose = run_pipeline(tmp_path / "loose", records, [MinhashDedup()])
+    assert 5 < len(loose.rejected) < 35  # about half of the pairs at J=0.7 are LSH candidates
+    # The estimate from 112 minima has a standard deviation of about 0.04 at J=0.7.
+    for exact, threshold in ((False, 0.9), (True, 0.8)):
+        step = MinhashDedup(threshold=threshold, exact_jaccard=exact)
+        assert run_pipeline(tmp_path / f"strict-{exact}", records, [step]).rejected == []
+    kept_all = run_pipeline(tmp_path / "low", records, [MinhashDedup(threshold=0.6, exact_jaccard=True)])
+    assert {d.id for d in kept_all.rejected} == {d.id for d in loose.rejected}
+
+
+def test_empty_documents_are_never_duplicates(tmp_path):
+    records = [{"id": "e1", "text": ""}, {"id": "e2", "text": " ... "}, {"id": "e3", "text": ""}]
+    out = run_pipeline(tmp_path, records, [MinhashDedup()])
+    assert out.kept_ids == ["e1", "e2", "e3"]
+
+
+@pytest.mark.parametrize(("files", "workers", "buckets"), [(3, 1, 16), (4, 2, 5)])
+def test_kept_set_does_not_depend_on_shards_or_workers(tmp_path, shared_data, files, workers, buckets):
+    real = dolma_docs(shared_data)
+    rng = random.Random(3)
+    records = list(real)
+    for doc in rng.sample(real, 60):  # near copies of real pages, placed later in the corpus
+        words = doc["text"].split(" ")
+        for _ in range(max(1, len(words) // 200)):
+            words[rng.randrange(len(words))] = "EDITED"
+        records.insert(rng.randrange(len(records) + 1), {"id": doc["id"] + "-copy", "text": " ".join(words)})
+    one = run_pipeline(tmp_path / "one", records, [MinhashDedup()])
+    many = run_pipeline(
+        tmp_path / "many", records, [MinhashDedup(buckets=buckets)], files=files, workers=workers
+    )
+    assert one.kept_ids == many.kept_ids
+    assert {d.id: d.meta["duplicate_of"] for d in one.rejected} == {
+        d.id: d.meta["duplicate_of"] for d in many.rejected
+    }
+    assert len(one.rejected) >= 50
+
+
+def test_options_are_checked_and_built_from_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="step 'minhash_dedup', option 'bands'"):
+        MinhashDedup(bands=0)
+    with pytest.raises(ConfigError, match="option 'buckets'"):
+        MinhashDedup(buckets=0)
+    with pytest.raises(ConfigError, match="option 'num_hashes'"):
+        MinhashDedup(num_hashes=100)
+    with pytest.raises(ConfigError, match="option 'threshold'"):
+        MinhashDedup(threshold=1.5)
+    with pytest.raises(ConfigError, match="option 'exact_jaccard'"):
+        MinhashDedup(exact_jaccard=True)
+    pipeline = pipeline_from_dict(
+        {
+            "input": {"path": str(tmp_path)},
+            "output": {"path": str(tmp_path / "out")},
+            "steps": [{"minhash_dedup": {"threshold": 0.8, "bands": 20, "rows": 5}}],
+        }
+    )
+    step = pipeline.steps[0]
+    assert isinstance(step, MinhashDedup)
+    assert step.options()["bands"] == 20
+    assert step.options()["threshold"] == 0.8

@@ -1,0 +1,117 @@
+import random
+
+import pytest
+
+from gristmill import ConfigError, SpanDedup
+from gristmill.document import Document
+from gristmill.inspect import inspect_document
+from gristmill.text import split_sentences
+from tests.dedup.helpers import SEED, dolma_docs, random_words, run_pipeline
+
+TROTSKY = "Leon Trotsky, a leader of the Bolshevik revolution and early architect of the Soviet state"
+
+
+def sentence(rng: random.Random, words: int = 10) -> str:
+    return " ".join(random_words(rng, words)).capitalize() + "."
+
+
+def test_the_seed_page_loses_its_repeated_sentence(tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    assert text.count(TROTSKY) == 2
+    out = run_pipeline(tmp_path, [{"id": "seed", "text": text}], [SpanDedup()])
+    (doc,) = out.kept
+    assert doc.text.count(TROTSKY) == 1
+    assert doc.signals["spans_cut"] == 1
+    assert doc.signals["copied_sentence_fraction"] == 0.0  # repeated in itself, not copied from another
+    first = text.index(TROTSKY)
+    assert doc.text[: first + len(TROTSKY)] == text[: first + len(TROTSKY)]
+    others = [s for s in split_sentences(text) if TROTSKY not in s]
+    assert all(s in doc.text for s in others)
+
+
+def test_sentences_copied_across_documents_stay_in_the_first():
+    rng = random.Random(5)
+    shared = sentence(rng)
+    own = [sentence(rng) for _ in range(6)]
+    docs = [
+        Document("a", f"{own[0]} {shared} {own[1]}"),
+        Document("b", f"{own[2]} {shared}\n{own[3]}"),
+        Document("c", f"{shared} {own[4]} {own[5]}"),
+    ]
+    out = {d.id: d for d in _apply(SpanDedup(), docs)}
+    assert out["a"].text == f"{own[0]} {shared} {own[1]}"
+    assert out["b"].text == f"{own[2]}\n{own[3]}"
+    assert out["c"].text == f"{own[4]} {own[5]}"
+    assert [out[k].signals["copied_sentence_fraction"] for k in "abc"] == [0.3333, 0.3333, 0.3333]
+    assert [out[k].signals["spans_cut"] for k in "abc"] == [0, 1, 1]
+
+
+def test_max_docs_keeps_spans_held_by_few_documents():
+    rng = random.Random(6)
+    shared = sentence(rng)
+    docs = [Document(str(i), f"{sentence(rng)} {shared}") for i in range(3)]
+    kept = _apply(SpanDedup(max_docs=3), docs)
+    assert all(shared in d.text for d in kept)
+    assert all(d.signals["copied_sentence_fraction"] == 0.5 for d in kept)
+    kept = _apply(SpanDedup(max_docs=2), [Document(str(i), f"{sentence(rng)} {shared}") for i in range(3)])
+    assert [shared in d.text for d in kept] == [True, False, False]
+
+
+def test_short_boilerplate_lines_go_as_paragraphs_only(tmp_path):
+    rng = random.Random(7)
+    records = [
+        {"id": f"d{i}", "text": f"Home | About us\n{sentence(rng)}\nShare this\n\n{sentence(rng)}"}
+        for i in range(4)
+    ]
+    out = run_pipeline(tmp_path / "p", records, [SpanDedup()])
+    texts = {d.id: d.text for d in out.kept}
+    assert texts["d0"].startswith("Home | About us\n")
+    for i in (1, 2, 3):
+        assert "Home" not in texts[f"d{i}"] and "Share" not in texts[f"d{i}"]
+        lines = records[i]["text"].split("\n")
+        assert texts[f"d{i}"] == f"{lines[1]}\n\n{lines[-1]}"
+    lines_off = run_pipeline(tmp_path / "s", records, [SpanDedup(paragraphs=False)])
+    assert all(d.text.startswith("Home | About us") for d in lines_off.kept)
+
+
+def test_a_document_copied_whole_is_rejected(tmp_path):
+    rng = random.Random(8)
+    text = f"{sentence(rng)} {sentence(rng)}\n{sentence(rng)}"
+    out = run_pipeline(tmp_path, [{"id": "a", "text": text}, {"id": "b", "text": text}], [SpanDedup()])
+    assert [d.id for d in out.kept] == ["a"]
+    (gone,) = out.rejected
+    assert gone.id == "b"
+    assert gone.meta["reason"] == "span_dedup:empty"
+
+
+@pytest.mark.parametrize(("files", "workers"), [(3, 1), (4, 2)])
+def test_result_does_not_depend_on_shards_or_workers(tmp_path, shared_data, files, workers):
+    records = dolma_docs(shared_data)[:300]
+    one = run_pipeline(tmp_path / "one", records, [SpanDedup()])
+    many = run_pipeline(tmp_path / "many", records, [SpanDedup(buckets=3)], files=files, workers=workers)
+    assert [(d.id, d.text, d.signals) for d in one.kept] == [(d.id, d.text, d.signals) for d in many.kept]
+    assert sum(d.signals["spans_cut"] for d in one.kept) > 100  # real pages share menus and footers
+
+
+def test_inspect_flags_the_repeated_sentence():
+    text = SEED.read_text(encoding="utf-8")
+    result = inspect_document(Document("seed", text), [SpanDedup()])
+    flagged = [s["text"] for s in result["sentences"] if "repeated_in_document" in s["flags"]]
+    assert len(flagged) == 1
+    assert flagged[0].startswith(TROTSKY)
+
+
+def test_options_are_checked():
+    with pytest.raises(ConfigError, match="step 'span_dedup', option 'max_docs'"):
+        SpanDedup(max_docs=0)
+    with pytest.raises(ConfigError, match="option 'min_words'"):
+        SpanDedup(min_words=0)
+
+
+def _apply(step: SpanDedup, docs: list[Document]) -> list[Document]:
+    from gristmill.stats import StepContext, StepStats
+
+    dropped: list[Document] = []
+    kept = list(step.apply(docs, StepContext(StepStats(0, step.name), dropped.append)))
+    assert dropped == []
+    return kept

@@ -17,7 +17,7 @@ from gristmill.steps.registry import register
 from gristmill.text.tokens import count_sentences, word_tokens
 
 _CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
-_END_PUNCTUATION = (".", "?", "!", '"', "'")
+_END_PUNCTUATION = (".", "?", "!", '"', "'", "”", "’", "»")
 POLICY_PHRASES = (
     "terms of use",
     "privacy policy",

@@ -83,7 +83,7 @@ def test_inspect_json_shape_on_the_seed(run_cli) -> None:
 def test_inspect_text_output(run_cli) -> None:
     result = run_cli("inspect", str(SEED))
     assert result.exit_code == 0
-    assert "verdict   kept" in result.output and "exact_dedup          skipped" in result.output
+    assert "verdict   kept" in result.output and "minhash_dedup        skipped" in result.output
 
 
 def test_report_on_a_folder_without_a_run(run_cli, tmp_path) -> None:
@@ -95,6 +95,16 @@ def test_demo_runs_on_the_bundled_samples(run_cli, tmp_path: Path) -> None:
     result = run_cli("demo", "--out", str(tmp_path / "demo"), "--workers", "1")
     assert result.exit_code == 0, result.output
     stats = json.loads((tmp_path / "demo/stats.json").read_text())
-    assert stats["totals"]["read"] == 301  # 300 web documents and the seed page
+    assert stats["totals"]["read"] == 317  # 300 web documents, the seed page, 16 WARC responses
     assert stats["totals"]["read"] == sum(v for k, v in stats["totals"].items() if k != "read")
     assert (tmp_path / "demo/report.html").stat().st_size > 1000
+
+
+def test_inspect_flags_every_fault_of_the_seed_that_the_demo_steps_see(run_cli) -> None:
+    data = json.loads(run_cli("inspect", str(SEED), "--json").output)
+    flagged = {s["text"][:40]: s["flags"] for s in data["sentences"] if s["flags"]}
+    assert flagged["© 2020 A&E Television Networks, LLC."] == ["boilerplate_lines:copyright"]
+    assert flagged["Sign up now to learn about This Day in Hi"] == ["boilerplate_lines:newsletter"]
+    assert flagged['", 945 Magazine Street, New Orleans, LA 7'] == ["pii:address"]
+    assert "repeated_in_document" in flagged["Leon Trotsky, a leader of the Bolshevik r"]
+    assert len(flagged) == 4  # an English page: no sentence is flagged for its language

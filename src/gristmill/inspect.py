@@ -60,7 +60,8 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
             outcomes.append({"step": step.name, "result": "skipped: needs the whole corpus"})
             flags_by_step.append((step, doc))  # what it sees within one document still shows
             continue
-        seen = Document(doc.id, doc.text, dict(doc.meta), doc.signals)
+        # The text as the step saw it, with the meta and signals it sets (shared, so they fill in).
+        seen = Document(doc.id, doc.text, doc.meta, doc.signals)
         dropped: list[Document] = []
         ctx = StepContext(StepStats(position, step.name), dropped.append)
         before = replace(doc, meta=dict(doc.meta), signals=dict(doc.signals))

@@ -102,9 +102,13 @@ def test_demo_runs_on_the_bundled_samples(run_cli, tmp_path: Path) -> None:
 
 def test_inspect_flags_every_fault_of_the_seed_that_the_demo_steps_see(run_cli) -> None:
     data = json.loads(run_cli("inspect", str(SEED), "--json").output)
-    flagged = {s["text"][:40]: s["flags"] for s in data["sentences"] if s["flags"]}
-    assert flagged["© 2020 A&E Television Networks, LLC."] == ["boilerplate_lines:copyright"]
-    assert flagged["Sign up now to learn about This Day in H"] == ["boilerplate_lines:newsletter"]
-    assert flagged['", 945 Magazine Street, New Orleans, LA 7'] == ["pii:address"]
-    assert "repeated_in_document" in flagged["Leon Trotsky, a leader of the Bolshevik r"]
+    flagged = [(s["text"], s["flags"]) for s in data["sentences"] if s["flags"]]
+
+    def flags_of(start: str) -> list[str]:
+        return next(flags for text, flags in flagged if text.startswith(start))
+
+    assert flags_of("© 2020 A&E Television Networks, LLC.") == ["boilerplate_lines:copyright"]
+    assert flags_of("Sign up now to learn about") == ["boilerplate_lines:newsletter"]
+    assert flags_of('", 945 Magazine Street') == ["pii:address"]
+    assert "repeated_in_document" in flags_of("Leon Trotsky, a leader of the Bolshevik")
     assert len(flagged) == 4  # an English page: no sentence is flagged for its language

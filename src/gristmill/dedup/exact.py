@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gristmill.dedup.work import IdLookup, load_tables, remember_ids, save_table
+from gristmill.dedup.work import IdLookup, keep_cluster_firsts, load_tables, remember_ids, save_table
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -92,17 +92,4 @@ class ExactDedup(BarrierStep):
         members = load_tables((work / f"members-{b:03d}.npy" for b in range(self.buckets)), MEMBER)
         mine = members[members["shard"] == shard]
         cluster_of = {int(r["pos"]): (int(r["keep_shard"]), int(r["keep_pos"]), int(r["size"])) for r in mine}
-        id_of = IdLookup(work)
-        for pos, doc in enumerate(docs):
-            found = cluster_of.get(pos)
-            if found is None:
-                yield doc
-                continue
-            keep_shard, keep_pos, size = found
-            doc.meta["dup_cluster_size"] = size
-            if (keep_shard, keep_pos) == (shard, pos):
-                doc.meta["dup_cluster"] = doc.id
-                yield doc
-            else:
-                doc.meta["dup_cluster"] = doc.meta["duplicate_of"] = id_of(keep_shard, keep_pos)
-                ctx.reject(doc, f"{self.name}:duplicate")
+        yield from keep_cluster_firsts(docs, shard, cluster_of, IdLookup(work), ctx, f"{self.name}:duplicate")

@@ -23,7 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from gristmill.dedup.exact import SIGNATURE
-from gristmill.dedup.work import IdLookup, load_tables, remember_ids, save_table, shard_sizes
+from gristmill.dedup.work import (
+    IdLookup,
+    keep_cluster_firsts,
+    load_tables,
+    remember_ids,
+    save_table,
+    shard_sizes,
+)
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -269,20 +276,9 @@ class MinhashDedup(BarrierStep):
         cluster_of = {
             int(r["pos"]): (int(r["root_shard"]), int(r["root_pos"]), int(r["size"])) for r in members
         }
-        id_of = IdLookup(work)
-        for pos, doc in enumerate(docs):
-            found = cluster_of.get(pos)
-            if found is None:
-                yield doc
-                continue
-            root_shard, root_pos, size = found
-            doc.meta["dup_cluster_size"] = size
-            if (root_shard, root_pos) == (shard, pos):
-                doc.meta["dup_cluster"] = doc.id
-                yield doc
-            else:
-                doc.meta["dup_cluster"] = doc.meta["duplicate_of"] = id_of(root_shard, root_pos)
-                ctx.reject(doc, f"{self.name}:near_duplicate")
+        yield from keep_cluster_firsts(
+            docs, shard, cluster_of, IdLookup(work), ctx, f"{self.name}:near_duplicate"
+        )
 
 
 def _flatten(label: np.ndarray) -> None:

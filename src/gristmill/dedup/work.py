@@ -10,6 +10,7 @@ import numpy as np
 import orjson
 
 from gristmill.document import Document
+from gristmill.stats import StepContext
 
 
 def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
@@ -53,3 +54,34 @@ def load_tables(paths: Iterable[Path], dtype: np.dtype) -> np.ndarray:
     """Concatenate the tables saved at ``paths`` (an empty table when there are none)."""
     parts = [np.load(p) for p in paths]
     return np.concatenate(parts) if parts else np.empty(0, dtype)
+
+
+Cluster = tuple[int, int, int]  # (shard, position) of the document kept for the cluster, and its size
+
+
+def keep_cluster_firsts(
+    docs: Iterable[Document],
+    shard: int,
+    cluster_of: dict[int, Cluster],
+    id_of: IdLookup,
+    ctx: StepContext,
+    reason: str,
+) -> Iterator[Document]:
+    """Yield documents outside any cluster and each cluster's kept one; reject the rest for ``reason``.
+
+    Every member gets ``meta.dup_cluster`` (the kept document's id) and ``meta.dup_cluster_size``;
+    a rejected one also ``meta.duplicate_of``.
+    """
+    for pos, doc in enumerate(docs):
+        found = cluster_of.get(pos)
+        if found is None:
+            yield doc
+            continue
+        keep_shard, keep_pos, size = found
+        doc.meta["dup_cluster_size"] = size
+        if (keep_shard, keep_pos) == (shard, pos):
+            doc.meta["dup_cluster"] = doc.id
+            yield doc
+        else:
+            doc.meta["dup_cluster"] = doc.meta["duplicate_of"] = id_of(keep_shard, keep_pos)
+            ctx.reject(doc, reason)

@@ -12,6 +12,7 @@ from gristmill.steps.base import Filter
 from gristmill.steps.registry import register
 from gristmill.text.lines import duplicates, nonblank_lines
 from gristmill.text.punctuation import TERMINAL_PUNCTUATION
+from gristmill.text.repeats import repeated_indices
 from gristmill.text.tokens import word_tokens
 
 
@@ -88,10 +89,4 @@ class FineWebQualityFilter(Filter):
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
         """Flag sentences that repeat an earlier one (what the duplicate-line share counts)."""
-        seen: set[str] = set()
-        flags: dict[int, list[str]] = {}
-        for i, sentence in enumerate(sentences):
-            if sentence in seen:
-                flags[i] = ["fineweb_quality:repeated"]
-            seen.add(sentence)
-        return flags
+        return {i: ["fineweb_quality:repeated"] for i in repeated_indices(sentences)}

@@ -15,6 +15,7 @@ from gristmill.steps.registry import register
 from gristmill.text.lines import duplicates, lines, paragraphs
 from gristmill.text.ngrams import NgramIndex
 from gristmill.text.punctuation import GOPHER_STOP_WORDS, is_symbol
+from gristmill.text.repeats import repeated_indices
 from gristmill.text.tokens import word_tokens
 
 
@@ -225,10 +226,4 @@ class GopherRepetitionFilter(Filter):
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
         """Flag every sentence that repeats an earlier one word for word."""
-        seen: set[str] = set()
-        flags: dict[int, list[str]] = {}
-        for i, sentence in enumerate(sentences):
-            if sentence in seen:
-                flags[i] = ["gopher_repetition:repeated"]
-            seen.add(sentence)
-        return flags
+        return {i: ["gopher_repetition:repeated"] for i in repeated_indices(sentences)}

@@ -11,7 +11,7 @@ import io
 import os
 import zlib
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import zstandard
 
@@ -55,56 +55,46 @@ def read_chunks(path: str, on_bytes: Callable[[int], None] | None = None) -> Ite
 
 
 def _inflate(raw: BinaryIO, path: str, on_bytes: Callable[[int], None] | None) -> Iterator[bytes]:
-    offset = 0
-    decomp = zlib.decompressobj(wbits=31)
-    member_started = False
-    while chunk := raw.read(CHUNK):
-        offset += len(chunk)
-        if on_bytes:
-            on_bytes(len(chunk))
-        while chunk:
-            try:
-                out = decomp.decompress(chunk)
-            except zlib.error as exc:
-                raise BrokenInputError(path, offset, f"corrupt gzip data: {exc}") from exc
-            member_started = True
-            if out:
-                yield out
-            if decomp.eof:
-                chunk = decomp.unused_data
-                decomp = zlib.decompressobj(wbits=31)
-                member_started = bool(chunk)
-            else:
-                chunk = b""
-    if member_started and not decomp.eof:
-        raise TruncatedInputError(path, offset, "gzip stream ended before its end marker")
+    return _decompress(raw, path, on_bytes, lambda: zlib.decompressobj(wbits=31), zlib.error, "gzip")
 
 
 def _unzstd(raw: BinaryIO, path: str, on_bytes: Callable[[int], None] | None) -> Iterator[bytes]:
-    offset = 0
     dctx = zstandard.ZstdDecompressor()
-    decomp = dctx.decompressobj()
-    frame_started = False
+    return _decompress(raw, path, on_bytes, dctx.decompressobj, zstandard.ZstdError, "zstd")
+
+
+def _decompress(
+    raw: BinaryIO,
+    path: str,
+    on_bytes: Callable[[int], None] | None,
+    new_decoder: Callable[[], Any],
+    error: type[Exception],
+    name: str,
+) -> Iterator[bytes]:
+    """Decompress member after member (gzip members, zstd frames); fail on a cut or corrupt one."""
+    offset = 0
+    decoder = new_decoder()
+    started = False
     while chunk := raw.read(CHUNK):
         offset += len(chunk)
         if on_bytes:
             on_bytes(len(chunk))
         while chunk:
             try:
-                out = decomp.decompress(chunk)
-            except zstandard.ZstdError as exc:
-                raise BrokenInputError(path, offset, f"corrupt zstd data: {exc}") from exc
-            frame_started = True
+                out = decoder.decompress(chunk)
+            except error as exc:
+                raise BrokenInputError(path, offset, f"corrupt {name} data: {exc}") from exc
+            started = True
             if out:
                 yield out
-            if decomp.eof:
-                chunk = decomp.unused_data
-                decomp = dctx.decompressobj()
-                frame_started = bool(chunk)
+            if decoder.eof:
+                chunk = decoder.unused_data
+                decoder = new_decoder()
+                started = bool(chunk)
             else:
                 chunk = b""
-    if frame_started and not decomp.eof:
-        raise TruncatedInputError(path, offset, "zstd stream ended before its last frame did")
+    if started and not decoder.eof:
+        raise TruncatedInputError(path, offset, f"{name} stream ended before its end marker")
 
 
 def read_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:

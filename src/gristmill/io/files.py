@@ -10,13 +10,17 @@ from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
 
 
-def _read_file(path: str, sink: ReadSink) -> bytes:
+def _read_file(path: str, sink: ReadSink) -> bytes | None:
+    """Return a file's bytes, or None (quarantined) when it holds nothing but whitespace."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
     sink.progress(len(data))
+    if not data.strip():
+        sink.quarantine(path, "file", "empty file")
+        return None
     return data
 
 
@@ -34,8 +38,7 @@ class TextFileReader(Reader):
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield the file as a document; quarantine it when it is empty or not UTF-8."""
         data = _read_file(path, sink)
-        if not data.strip():
-            sink.quarantine(path, "file", "empty file")
+        if data is None:
             return
         try:
             text = data.decode("utf-8")
@@ -55,8 +58,7 @@ class HtmlFileReader(Reader):
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield the page as a document with ``content_type`` text/html."""
         data = _read_file(path, sink)
-        if not data.strip():
-            sink.quarantine(path, "file", "empty file")
+        if data is None:
             return
         meta = {"source_file": path, "content_type": "text/html"}
         text = data.decode("utf-8", "replace")

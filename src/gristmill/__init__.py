@@ -21,6 +21,7 @@ from gristmill.steps import (
     MetaFilter,
     Normalize,
     RegexFilter,
+    Salad,
     Step,
     Transform,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "Pipeline",
     "RegexFilter",
     "RunResult",
+    "Salad",
     "Step",
     "Transform",
     "TruncatedInputError",

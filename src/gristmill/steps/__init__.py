@@ -5,6 +5,7 @@ from gristmill.steps.length import LengthFilter
 from gristmill.steps.meta import MetaFilter
 from gristmill.steps.normalize import Normalize
 from gristmill.steps.regex import RegexFilter
+from gristmill.steps.salad import Salad
 
 __all__ = [
     "BarrierStep",
@@ -13,6 +14,7 @@ __all__ = [
     "MetaFilter",
     "Normalize",
     "RegexFilter",
+    "Salad",
     "Step",
     "Transform",
 ]

@@ -1,0 +1,129 @@
+"""Salad benchmark: does the `salad` step tell stitched pages from genuine ones, and split them right?
+
+    python benchmarks/salad.py            # report on the held-out half
+    python benchmarks/salad.py --fit      # fit the score's weights on the tune half and print them
+
+Pages come from benchmarks/saladgen (real text from ../shared/data; see its docstring). The weights in
+gristmill/text/salad.py were fitted with --fit on the tune half; the report half shares no source
+document with it. No peer tool scores stitched pages, so there is no side-by-side ratio here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from saladgen import Page, build  # noqa: E402
+from saladgen.metrics import adjusted_rand_index, auroc  # noqa: E402
+
+from gristmill.steps.salad import Salad  # noqa: E402
+from gristmill.text import salad as model  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = next((p for p in (REPO.parent / "shared/data", REPO.parents[1] / "shared/data") if p.is_dir()), REPO)
+
+
+def sentence_ari(page: Page, analysis: model.SaladAnalysis) -> float:
+    """ARI over the page's source sentences; a sentence left unplaced counts as a cluster of its own."""
+    gold = page.gold_labels(analysis.spans)
+    truth, found = [], []
+    for i, g in enumerate(gold):
+        if g < 0:
+            continue
+        truth.append(g)
+        label = analysis.labels[i]
+        found.append(label if label >= 0 else 1000 + i)
+    return adjusted_rand_index(truth, found)
+
+
+def evaluate(pages: list[Page], threshold: float) -> dict[str, object]:
+    t0 = time.perf_counter()
+    results = [model.analyse(p.text, threshold=threshold) for p in pages]
+    seconds = time.perf_counter() - t0
+    scores = [r.score for r in results]
+    out: dict[str, object] = {
+        "pages": len(pages),
+        "docs_per_s": len(pages) / seconds,
+        "auroc": auroc(scores, [p.stitched for p in pages]),
+    }
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for p, r in zip(pages, results, strict=True):
+        by_kind[p.kind].append(r.score)
+    out["flagged_by_kind"] = {k: float(np.mean(np.array(v) >= threshold)) for k, v in sorted(by_kind.items())}
+    untouched = [r.score >= threshold for p, r in zip(pages, results, strict=True) if p.kind.startswith("untouched")]
+    choppy = [r.score >= threshold for p, r in zip(pages, results, strict=True) if p.kind.startswith("choppy")]
+    stitched = [(p, r) for p, r in zip(pages, results, strict=True) if p.stitched]
+    out["fpr_untouched"] = float(np.mean(untouched))
+    out["fpr_choppy"] = float(np.mean(choppy))
+    out["recall_stitched"] = float(np.mean([r.score >= threshold for _, r in stitched]))
+    out["sources_exact"] = float(np.mean([r.sources == p.sources for p, r in stitched]))
+    out["sources_within_1"] = float(np.mean([abs(r.sources - p.sources) <= 1 for p, r in stitched]))
+    # The splitter on its own: forced to split every stitched page (threshold 0), 3+ sources.
+    forced = [(p, model.analyse(p.text, threshold=0.0)) for p, _ in stitched if p.sources >= 3]
+    out["ari_3plus_forced"] = float(np.mean([sentence_ari(p, r) for p, r in forced]))
+    out["ari_3plus_as_run"] = float(np.mean([sentence_ari(p, r) for p, r in stitched if p.sources >= 3]))
+    for mode in ("shuffled", "blocks"):
+        vals = [sentence_ari(p, r) for p, r in forced if p.kind.endswith(mode)]
+        out[f"ari_3plus_forced_{mode}"] = float(np.mean(vals)) if vals else float("nan")
+    out["sources_confusion"] = Counter((p.sources, r.sources) for p, r in stitched)
+    return out
+
+
+def fit(pages: list[Page]) -> None:
+    """Fit logistic weights on standardised features of the tune half; print them for text/salad.py."""
+    feats = [model.analyse(p.text).features for p in pages]
+    keep = [i for i, f in enumerate(feats) if f]
+    names = list(model.WEIGHTS)
+    x = np.array([[feats[i][k] for k in names] for i in keep])
+    y = np.array([pages[i].stitched for i in keep], dtype=float)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    w = np.zeros(z.shape[1])
+    ridge = 0.1
+    for _ in range(50):  # Newton's method on the L2-penalised log-likelihood
+        p = 1 / (1 + np.exp(-z @ w))
+        grad = z.T @ (p - y) + ridge * np.r_[0, w[1:]]
+        hess = z.T @ (z * (p * (1 - p))[:, None]) + ridge * np.diag(np.r_[0, np.ones(len(names))])
+        w -= np.linalg.solve(hess, grad)
+    print("WEIGHTS =", {k: round(float(v), 3) for k, v in zip(names, w[1:], strict=True)})
+    print("MEANS =", {k: round(float(v), 4) for k, v in zip(names, mean, strict=True)})
+    print("SCALES =", {k: round(float(v), 4) for k, v in zip(names, scale, strict=True)})
+    print("BIAS =", round(float(w[0]), 3))
+    p = 1 / (1 + np.exp(-z @ w))
+    neg = np.sort(p[y == 0])
+    print("tune: auroc", round(auroc(p, y.astype(bool)), 4), "negatives' 99th percentile", round(float(neg[int(0.99 * len(neg))]), 3))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fit", action="store_true", help="fit weights on the tune half and print them")
+    parser.add_argument("--n", type=int, default=120, help="stitched pages (as many untouched and choppy)")
+    parser.add_argument("--threshold", type=float, default=Salad().threshold)
+    args = parser.parse_args()
+    if args.fit:
+        fit(build(DATA, "tune", args.n))
+        return
+    pages = build(DATA, "report", args.n)
+    found = evaluate(pages, args.threshold)
+    kinds = Counter(p.kind for p in pages)
+    print(f"salad benchmark: held-out half, {found['pages']} pages {dict(sorted(kinds.items()))}")
+    print(f"threshold {args.threshold}")
+    for key, value in found.items():
+        if key in ("pages",):
+            continue
+        if isinstance(value, float):
+            print(f"  {key:28} {value:.3f}")
+        else:
+            print(f"  {key:28} {value}")
+    print("  embeddings                   not built (the default path runs without torch)")
+
+
+if __name__ == "__main__":
+    main()

@@ -20,11 +20,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from saladgen import Page, build  # noqa: E402
-from saladgen.metrics import adjusted_rand_index, auroc  # noqa: E402
-
-from gristmill.steps.salad import Salad  # noqa: E402
-from gristmill.text import salad as model  # noqa: E402
+from gristmill.steps.salad import Salad
+from gristmill.text import salad as model
+from saladgen import Page, build
+from saladgen.metrics import adjusted_rand_index, auroc
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = next((p for p in (REPO.parent / "shared/data", REPO.parents[1] / "shared/data") if p.is_dir()), REPO)
@@ -57,8 +56,12 @@ def evaluate(pages: list[Page], threshold: float) -> dict[str, object]:
     for p, r in zip(pages, results, strict=True):
         by_kind[p.kind].append(r.score)
     out["flagged_by_kind"] = {k: float(np.mean(np.array(v) >= threshold)) for k, v in sorted(by_kind.items())}
-    untouched = [r.score >= threshold for p, r in zip(pages, results, strict=True) if p.kind.startswith("untouched")]
-    choppy = [r.score >= threshold for p, r in zip(pages, results, strict=True) if p.kind.startswith("choppy")]
+    untouched = [
+        r.score >= threshold for p, r in zip(pages, results, strict=True) if p.kind.startswith("untouched")
+    ]
+    choppy = [
+        r.score >= threshold for p, r in zip(pages, results, strict=True) if p.kind.startswith("choppy")
+    ]
     stitched = [(p, r) for p, r in zip(pages, results, strict=True) if p.stitched]
     out["fpr_untouched"] = float(np.mean(untouched))
     out["fpr_choppy"] = float(np.mean(choppy))
@@ -98,7 +101,10 @@ def fit(pages: list[Page]) -> None:
     print("BIAS =", round(float(w[0]), 3))
     p = 1 / (1 + np.exp(-z @ w))
     neg = np.sort(p[y == 0])
-    print("tune: auroc", round(auroc(p, y.astype(bool)), 4), "negatives' 99th percentile", round(float(neg[int(0.99 * len(neg))]), 3))
+    print("tune: auroc", round(auroc(p, y.astype(bool)), 4))
+    for q in (0.95, 0.98, 0.99):
+        t = float(neg[min(len(neg) - 1, int(q * len(neg)))])
+        print(f"tune: negatives' {q:.0%} quantile {t:.3f}, recall there {float(np.mean(p[y == 1] > t)):.3f}")
 
 
 def main() -> None:

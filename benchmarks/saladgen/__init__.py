@@ -216,7 +216,9 @@ def untouched_page(pools: list[list[Source]], rng: random.Random) -> Page:
     src = rng.choice(rng.choice(pools))
     sents = src.sentences
     m = min(sum(rng.randint(3, 12) for _ in range(rng.randint(2, 6))), len(sents))
-    start = rng.randint(0, len(sents) - m)
+    # A page opens where a paragraph opens.
+    starts = [sum(len(p) for p in src.paragraphs[:i]) for i in range(len(src.paragraphs))]
+    start = rng.choice([s for s in starts if s <= len(sents) - m] or [0])
     # Keep the source's own paragraph breaks.
     units, text_parts, pos, spans = [], [], 0, []
     flat = [(pi, s) for pi, p in enumerate(src.paragraphs) for s in p][start : start + m]
@@ -267,7 +269,9 @@ def recipe_page(rng: random.Random) -> Page:
     lines.append("Method")
     for i, step in enumerate(rng.sample(STEPS, rng.randint(5, 9)), 1):
         a, b = rng.sample(ing, 2)
-        lines.append(f"{i}. " + step.format(n=rng.randint(1, 9), a=a.replace("-", " "), b=b.replace("-", " ")))
+        lines.append(
+            f"{i}. " + step.format(n=rng.randint(1, 9), a=a.replace("-", " "), b=b.replace("-", " "))
+        )
     text = "\n".join(lines)
     return Page(text, "choppy-recipe", 1, [(0, len(text), 0)])
 

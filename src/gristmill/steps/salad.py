@@ -35,7 +35,7 @@ class Salad(Step):
     """
 
     def __init__(
-        self, *, action: Action = "flag", threshold: float = 0.5, min_split_sentences: int = 2
+        self, *, action: Action = "flag", threshold: float = 0.8, min_split_sentences: int = 2
     ) -> None:
         if action not in ("flag", "drop", "split"):
             raise self.fail("action", f"must be 'flag', 'drop' or 'split', got {action!r}")
@@ -76,7 +76,7 @@ class Salad(Step):
         for i, label in enumerate(found.labels):
             if label >= 0:
                 groups.setdefault(label, []).append(i)
-        parts = []
+        parts: list[Document] = []
         for members in sorted(groups.values(), key=lambda m: m[0]):
             if len(members) < self.min_split_sentences:
                 continue

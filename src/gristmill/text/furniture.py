@@ -30,7 +30,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "address",
         re.compile(
-            r"\d{1,5}\s+(\w+\s){0,3}(street|st\.?|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|suite)\b"
+            r"\d{1,5}\s+(\w+\s){0,3}(?i:street|st\.?|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|suite)\b"
             r".{0,60}\b[A-Z]{2}\s+\d{5}\b|"
             r"(\+?\d[\d\s().-]{8,}\d)\s*$|\b[\w.+-]+@[\w-]+\.[\w.]+\b",
         ),

@@ -11,6 +11,7 @@ document with it. No peer tool scores stitched pages, so there is no side-by-sid
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import Counter, defaultdict
@@ -26,6 +27,7 @@ from saladgen import Page, build
 from saladgen.metrics import adjusted_rand_index, auroc
 
 REPO = Path(__file__).resolve().parents[1]
+WEIGHTS_FILE = REPO / "src/gristmill/text/salad_weights.json"
 DATA = next((p for p in (REPO.parent / "shared/data", REPO.parents[1] / "shared/data") if p.is_dir()), REPO)
 
 
@@ -79,7 +81,7 @@ def evaluate(pages: list[Page], threshold: float) -> dict[str, object]:
     return out
 
 
-def fit(pages: list[Page]) -> None:
+def fit(pages: list[Page], write: bool) -> None:
     """Fit logistic weights on standardised features of the tune half; print them for text/salad.py."""
     feats = [model.analyse(p.text).features for p in pages]
     keep = [i for i, f in enumerate(feats) if f]
@@ -95,10 +97,33 @@ def fit(pages: list[Page]) -> None:
         grad = z.T @ (p - y) + ridge * np.r_[0, w[1:]]
         hess = z.T @ (z * (p * (1 - p))[:, None]) + ridge * np.diag(np.r_[0, np.ones(len(names))])
         w -= np.linalg.solve(hess, grad)
-    print("WEIGHTS =", {k: round(float(v), 3) for k, v in zip(names, w[1:], strict=True)})
-    print("MEANS =", {k: round(float(v), 4) for k, v in zip(names, mean, strict=True)})
-    print("SCALES =", {k: round(float(v), 4) for k, v in zip(names, scale, strict=True)})
-    print("BIAS =", round(float(w[0]), 3))
+    fitted = {
+        "weights": {k: round(float(v), 4) for k, v in zip(names, w[1:], strict=True)},
+        "means": {k: round(float(v), 4) for k, v in zip(names, mean, strict=True)},
+        "scales": {k: round(float(v), 4) for k, v in zip(names, scale, strict=True)},
+        "bias": round(float(w[0]), 4),
+        "fitted_on": f"benchmarks/salad.py --fit --n {len(pages) // 3}: tune half, {len(keep)} pages",
+    }
+    # The default threshold: the 98th percentile of genuine tune pages' final scores (the orphan and
+    # repeat evidence included), so about 2% of genuine pages are flagged on the pages it was fitted to.
+    model.WEIGHTS.update(fitted["weights"])
+    model.MEANS.update(fitted["means"])
+    model.SCALES.update(fitted["scales"])
+    model.BIAS = fitted["bias"]
+    final = np.array([model.analyse(p.text).score for p in pages])
+    is_pos = np.array([p.stitched for p in pages])
+    genuine = np.sort(final[~is_pos])
+    fitted["threshold"] = round(float(genuine[int(0.98 * len(genuine))]) + 0.005, 2)
+    print(
+        "tune, final score: auroc",
+        round(auroc(final, is_pos), 4),
+        "recall at threshold",
+        round(float(np.mean(final[is_pos] >= fitted["threshold"])), 3),
+    )
+    print(json.dumps(fitted, indent=2))
+    if write:
+        WEIGHTS_FILE.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {WEIGHTS_FILE}")
     p = 1 / (1 + np.exp(-z @ w))
     neg = np.sort(p[y == 0])
     print("tune: auroc", round(auroc(p, y.astype(bool)), 4))
@@ -110,11 +135,12 @@ def fit(pages: list[Page]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fit", action="store_true", help="fit weights on the tune half and print them")
+    parser.add_argument("--write", action="store_true", help="with --fit: write the weights file")
     parser.add_argument("--n", type=int, default=120, help="stitched pages (as many untouched and choppy)")
     parser.add_argument("--threshold", type=float, default=Salad().threshold)
     args = parser.parse_args()
     if args.fit:
-        fit(build(DATA, "tune", args.n))
+        fit(build(DATA, "tune", args.n), args.write)
         return
     pages = build(DATA, "report", args.n)
     found = evaluate(pages, args.threshold)

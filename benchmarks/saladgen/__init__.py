@@ -204,16 +204,27 @@ def stitched_page(pools: list[list[Source]], rng: random.Random) -> Page:
         rng.shuffle(units)
     else:
         units = [u for b in blocks for u in b]
-    for _ in range(rng.randint(0, 3)):
-        units.insert(rng.randint(0, len(units)), (rng.choice(FURNITURE), -1))
     page = _layout(units, rng, one_per_line=rng.random() < 0.15)
+    # Furniture goes on lines of its own, between paragraphs: the step's cue for furniture inside
+    # a line of prose (seen on the seed page) then plays no part in these figures.
+    for _ in range(rng.randint(0, 3)):
+        _insert_line(page, rng.choice(FURNITURE), rng)
     page.kind = "stitched-shuffled" if shuffled else "stitched-blocks"
     page.sources = k
     return page
 
 
-def untouched_page(pools: list[list[Source]], rng: random.Random) -> Page:
-    src = rng.choice(rng.choice(pools))
+def _insert_line(page: Page, line: str, rng: random.Random) -> None:
+    breaks = [m.end() for m in re.finditer(r"\n+", page.text)]
+    at = rng.choice([0, *breaks, len(page.text)])
+    piece = line + "\n" if at < len(page.text) else "\n" + line
+    start = at if at < len(page.text) else at + 1
+    page.text = page.text[:at] + piece + page.text[at:]
+    shifted = [(a + len(piece), b + len(piece), s) if a >= at else (a, b, s) for a, b, s in page.units]
+    page.units = sorted([*shifted, (start, start + len(line), -1)])
+
+
+def untouched_page(src: Source, rng: random.Random) -> Page:
     sents = src.sentences
     m = min(sum(rng.randint(3, 12) for _ in range(rng.randint(2, 6))), len(sents))
     # A page opens where a paragraph opens.
@@ -333,11 +344,19 @@ def build(data: Path, which: str, n_stitched: int, seed: int = 0) -> list[Page]:
     web = [s for s, _ in web_pairs]
     pools = [wiki, news, web]
     pages = [stitched_page(pools, rng) for _ in range(n_stitched)]
+    # Untouched pages use each source document once before any is used again.
+    queues: list[list[Source]] = [[], [], []]
+    wholes: list[str] = []
     for i in range(n_stitched):
         if i % 4 == 3 and web_pairs:
-            pages.append(_whole(rng.choice(web_pairs)[1]))
+            if not wholes:
+                wholes = rng.sample([t for _, t in web_pairs], len(web_pairs))
+            pages.append(_whole(wholes.pop()))
         else:
-            pages.append(untouched_page(pools, rng))
+            which_pool = rng.randrange(3)
+            if not queues[which_pool]:
+                queues[which_pool] = rng.sample(pools[which_pool], len(pools[which_pool]))
+            pages.append(untouched_page(queues[which_pool].pop(), rng))
     makers = [
         lambda: faq_page(rng.choice([w for w in wiki if len(w.sections) >= 4]), rng),
         lambda: glossary_page(wiki, rng),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from gristmill.document import Document
 from gristmill.steps.base import Step
 from gristmill.steps.registry import register
-from gristmill.text.salad import FURNITURE, UNPLACED, SaladAnalysis, analyse
+from gristmill.text.salad import DEFAULT_THRESHOLD, FURNITURE, UNPLACED, SaladAnalysis, analyse
 
 if TYPE_CHECKING:
     from gristmill.stats import StepContext
@@ -35,7 +35,7 @@ class Salad(Step):
     """
 
     def __init__(
-        self, *, action: Action = "flag", threshold: float = 0.8, min_split_sentences: int = 2
+        self, *, action: Action = "flag", threshold: float = DEFAULT_THRESHOLD, min_split_sentences: int = 2
     ) -> None:
         if action not in ("flag", "drop", "split"):
             raise self.fail("action", f"must be 'flag', 'drop' or 'split', got {action!r}")

@@ -13,7 +13,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "call_to_action",
         re.compile(
-            r"^\W*(sign up|subscribe|click here|read more|continue reading|share (this|on)|follow us|"
+            r"^\W*(sign up|subscribe|click here|read more|continue reading(?=\s*($|[^\w\s]))|"
+            r"share (this|on)|follow us|"
             r"log ?in|register|download (the|our)|join (our|us)|get (the|our) (latest|newsletter)|"
             r"leave a (comment|reply)|related (posts|articles|stories)|advertisement|skip to)\b",
             re.I,

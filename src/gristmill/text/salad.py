@@ -21,10 +21,12 @@ raises nor lowers the score, and it never goes into a recovered source.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -47,11 +49,18 @@ MERGE_CENTROIDS = 0.15
 ORDERED_Z = 2.0
 SECOND_ORDER = 0.5
 ORDER_LINK = 2.0
+REASSIGN_ROUNDS = 5
+KNN = 3
+WINDOW = 3
+TOPICAL_RARITY = 2.0
+UNPLACED_LABEL = -1
 # How much an orphan opening / a repeated long sentence cuts the odds that a page is whole. No page of
 # 847 whole genuine documents (dolma web text, news gold, WikiText) opens with an orphan; 8% of the
 # web pages repeat a long sentence (docs/salad.md).
 ORPHAN_EVIDENCE = 0.8
 REPEAT_EVIDENCE = 0.2
+# 6 of 878 whole genuine documents (0.7%) have a furniture sentence inside a line of prose.
+INSIDE_EVIDENCE = 0.5
 
 _ORPHAN = re.compile(
     r"^[\"'“‘(]*(and|but|or|so|yet|nor|he|she|they|his|her|their|him|them|however|therefore|thus|"
@@ -68,44 +77,15 @@ _LINE_SHAPES = (
     ("term", re.compile(r"^[^.!?:]{1,60}:\s")),
 )
 
-# Logistic weights over standardised features, fitted on the benchmark's tune half (see
-# docs/salad.md and benchmarks/salad.py --fit); the reported half never saw them.
-WEIGHTS: dict[str, float] = {
-    "local_z": 0.365,
-    "separation": 0.428,
-    "cross": -0.427,
-    "isolated": 0.361,
-    "listlike": -2.279,
-    "largest_share": -0.623,
-    "disorder": 0.822,
-    "log_sentences": -1.217,
-    "groups": 1.171,
-}
-MEANS: dict[str, float] = {
-    "local_z": 1.4923,
-    "separation": 0.0588,
-    "cross": -3.0811,
-    "isolated": 0.1858,
-    "listlike": 0.2627,
-    "largest_share": 0.5402,
-    "disorder": 1.3378,
-    "log_sentences": 3.1458,
-    "groups": 2.7689,
-}
-SCALES: dict[str, float] = {
-    "local_z": 2.6168,
-    "separation": 0.1437,
-    "cross": 1.3174,
-    "isolated": 0.2078,
-    "listlike": 0.3596,
-    "largest_share": 0.2063,
-    "disorder": 1.1427,
-    "log_sentences": 0.5321,
-    "groups": 1.5563,
-}
-BIAS = -1.663
+# Logistic weights over standardised features, fitted on the benchmark's tune half by
+# `python benchmarks/salad.py --fit` (docs/salad.md); the reported half never saw them.
+_MODEL = json.loads((Path(__file__).parent / "salad_weights.json").read_text(encoding="utf-8"))
+WEIGHTS: dict[str, float] = _MODEL["weights"]
+MEANS: dict[str, float] = _MODEL["means"]
+SCALES: dict[str, float] = _MODEL["scales"]
+BIAS: float = _MODEL["bias"]
 # The tune half's 98th percentile of genuine pages' scores (benchmarks/salad.py --fit).
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD: float = _MODEL["threshold"]
 
 
 @dataclass
@@ -135,6 +115,8 @@ class SaladAnalysis:
             out.append("orphan_opening")
         if f.get("repeated_sentence"):
             out.append("repeated_sentence")
+        if f.get("furniture_inside_prose"):
+            out.append("furniture_inside_prose")
         return out
 
 
@@ -164,12 +146,14 @@ def analyse(
         "listlike": _listlike(text),
     }
     features["disorder"] = max(0.0, 2.0 - features["local_z"])
+    features["best_cut"] = _best_cut(sim)
+    features["top_term_share"], features["top_terms_cover"] = _topic_terms(terms)
     max_k = max(2, min(MAX_SOURCES, len(prose) // 3))
     partition = average_linkage if CLUSTERING == "average" else spectral_partition
     found, q = partition(sim, max_k)
     null_q = np.mean([partition(_null_similarity(terms, rng), max_k)[1] for _ in range(_NULLS)])
     features["separation"] = float(q - null_q)
-    if SECOND_ORDER or features["local_z"] >= ORDERED_Z:
+    if KNN or SECOND_ORDER or features["local_z"] >= ORDERED_Z:
         found, _ = partition(_grouping_graph(sim, features["local_z"]), max_k)
     found = _refine(found, matrix, sim, features["local_z"])
     features["cross"] = math.log(_cross_ratio(sim, found) + 0.01)
@@ -180,12 +164,13 @@ def analyse(
         Counter(placed.tolist()).most_common(1)[0][1] / len(placed) if len(placed) else 1.0
     )
     features["repeated_sentence"] = float(_repeats(sentences, prose))
+    features["furniture_inside_prose"] = float(_furniture_inside(text, spans, furniture))
     z = BIAS + sum(WEIGHTS[k] * (features[k] - MEANS[k]) / SCALES[k] for k in WEIGHTS)
     score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
     # Evidence of assembly from pieces, independent of topic: each cuts the chance the page is whole.
     score = 1.0 - (1.0 - score) * (1.0 - ORPHAN_EVIDENCE * features["orphan_opening"]) * (
         1.0 - REPEAT_EVIDENCE * features["repeated_sentence"]
-    )
+    ) * (1.0 - INSIDE_EVIDENCE * features["furniture_inside_prose"])
     if copied_fraction is not None and copied_fraction > 0:
         # Sentences found elsewhere in the corpus: evidence of copying, weighed by the structure seen.
         score = score + (1.0 - score) * 0.5 * min(1.0, copied_fraction) * min(1.0, score / threshold)
@@ -212,6 +197,10 @@ def _grouping_graph(sim: np.ndarray, local_z: float) -> np.ndarray:
     is coherent (its neighbours share far more than chance), neighbours belong together.
     """
     graph = sim.copy()
+    if KNN:
+        cut = -np.sort(-graph, axis=1)[:, min(KNN, len(graph) - 1) - 1 : min(KNN, len(graph) - 1)]
+        keep = graph >= np.maximum(cut, 1e-12)
+        graph = np.where(keep | keep.T, graph, 0.0)
     if SECOND_ORDER:
         two = sim @ sim
         np.fill_diagonal(two, 0.0)
@@ -263,7 +252,78 @@ def _refine(found: np.ndarray, matrix: np.ndarray, sim: np.ndarray, local_z: flo
             fit = centroids @ (matrix[i] / norms[i])
             if fit.max() > 0:
                 labels[i] = groups[int(np.argmax(fit))]
+    if local_z < ORDERED_Z:
+        labels = _reassign(labels, matrix, REASSIGN_ROUNDS)
     return labels
+
+
+def _reassign(labels: np.ndarray, matrix: np.ndarray, rounds: int) -> np.ndarray:
+    """Move each sentence to the group whose pooled words (its own left out) it matches best."""
+    labels = labels.copy()
+    for _ in range(rounds):
+        groups = sorted(set(labels[labels >= 0].tolist()))
+        if len(groups) < 2:
+            break
+        sums = np.array([matrix[labels == g].sum(axis=0) for g in groups])
+        dots = matrix @ sums.T  # n x G
+        self_sq = (matrix**2).sum(axis=1)
+        sums_sq = (sums**2).sum(axis=1)
+        own = np.array([[labels[i] == g for g in groups] for i in range(len(labels))])
+        dots_loo = np.where(own, dots - self_sq[:, None], dots)
+        norms_loo = np.sqrt(np.maximum(np.where(own, sums_sq - 2 * dots + self_sq[:, None], sums_sq), 1e-12))
+        fit = dots_loo / norms_loo
+        best = np.array(groups)[fit.argmax(axis=1)]
+        move = (labels >= 0) & (fit.max(axis=1) > 0)
+        new = np.where(move, best, labels)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    for g, size in Counter(labels[labels >= 0].tolist()).items():
+        if size < 2:
+            labels[labels == g] = UNPLACED_LABEL
+    return labels
+
+
+def _topic_terms(terms: list[dict[str, float]]) -> tuple[float, float]:
+    """Share of sentences holding the page's most frequent topical term, and holding any of its top 3.
+
+    A page about one subject keeps naming it; a page from several sources has no term that runs through.
+    """
+    df: Counter[str] = Counter()
+    for ts in terms:
+        df.update(t for t, w in ts.items() if w >= TOPICAL_RARITY)
+    top = [t for t, _ in df.most_common(3)]
+    if not top:
+        return 0.0, 0.0
+    n = len(terms)
+    return df[top[0]] / n, sum(1 for ts in terms if any(t in ts for t in top)) / n
+
+
+def _best_cut(sim: np.ndarray, margin: int = 3) -> float:
+    """Least log ratio, over places to cut the page in two, of similarity across the cut to within.
+
+    A page of blocks from different sources has a cut with almost nothing across it.
+    """
+    n = len(sim)
+    best = 0.0
+    for cut in range(margin, n - margin + 1):
+        left, right = sim[:cut, :cut], sim[cut:, cut:]
+        within = (left.sum() + right.sum()) / max(cut * (cut - 1) + (n - cut) * (n - cut - 1), 1)
+        across = sim[:cut, cut:].mean()
+        if within > 0:
+            best = min(best, math.log((across + 1e-3) / within))
+    return best
+
+
+def _furniture_inside(text: str, spans: list[tuple[int, int]], furniture: dict[int, str]) -> bool:
+    """Whether a furniture sentence sits inside a line of prose, with prose before and after it."""
+    for i in furniture:
+        if 0 < i < len(spans) - 1 and i - 1 not in furniture and i + 1 not in furniture:
+            before = text[spans[i - 1][1] : spans[i][0]]
+            after = text[spans[i][1] : spans[i + 1][0]]
+            if "\n" not in before and "\n" not in after:
+                return True
+    return False
 
 
 def _repeats(sentences: list[str], prose: list[int]) -> bool:
@@ -279,13 +339,18 @@ def _repeats(sentences: list[str], prose: list[int]) -> bool:
 
 
 def _local_z(sim: np.ndarray, rng: np.random.Generator) -> float:
-    """Neighbour similarity of the real order, in standard deviations of random orders."""
+    """Similarity of near neighbours in the real order, in standard deviations of random orders.
+
+    Neighbours up to ``WINDOW`` apart count, the nearer the more (weight 1/distance).
+    """
     n = len(sim)
-    real = float(np.mean(sim[np.arange(n - 1), np.arange(1, n)]))
-    shuffled = []
-    for _ in range(_PERMUTATIONS):
-        order = rng.permutation(n)
-        shuffled.append(float(np.mean(sim[order[:-1], order[1:]])))
+
+    def near(order: np.ndarray) -> float:
+        s = sim[np.ix_(order, order)]
+        return float(sum(np.diagonal(s, d).mean() / d for d in range(1, min(WINDOW, n - 1) + 1)))
+
+    real = near(np.arange(n))
+    shuffled = [near(rng.permutation(n)) for _ in range(_PERMUTATIONS)]
     spread = float(np.std(shuffled))
     if spread < 1e-9:
         return 0.0

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Literal
 from gristmill.document import Document
 from gristmill.steps.base import Step
 from gristmill.steps.registry import register
-from gristmill.text.salad import DEFAULT_THRESHOLD, FURNITURE, UNPLACED, SaladAnalysis, analyse
+from gristmill.text.embeddings import load_embedder
+from gristmill.text.salad import (
+    EMBEDDING_MODEL,
+    FURNITURE,
+    LEXICAL_MODEL,
+    UNPLACED,
+    Embedder,
+    SaladAnalysis,
+    analyse,
+)
 
 if TYPE_CHECKING:
     from gristmill.stats import StepContext
@@ -29,28 +38,44 @@ class Salad(Step):
             ``drop`` rejects it as ``salad:stitched``; ``split`` yields one document per recovered
             source (ids ``<id>#s<k>``, ``meta.split_from``) in place of the page, furniture and
             unplaceable sentences left out.
-        threshold: salad_score at or above which a page is stitched.
         min_split_sentences: fewest sentences a recovered source needs to become a document when
             splitting; smaller groups are left out.
+        embeddings: also compare sentences by MiniLM sentence embeddings (optional extra, CPU torch:
+            ``pip install 'gristmill[embeddings]'``; about 50 sentences/s on 2 cores).
+        threshold: salad_score at or above which a page is stitched; none takes the default fitted
+            for the path in use (docs/salad.md).
     """
 
     def __init__(
-        self, *, action: Action = "flag", threshold: float = DEFAULT_THRESHOLD, min_split_sentences: int = 2
+        self,
+        *,
+        action: Action = "flag",
+        threshold: float | None = None,
+        min_split_sentences: int = 2,
+        embeddings: bool = False,
     ) -> None:
         if action not in ("flag", "drop", "split"):
             raise self.fail("action", f"must be 'flag', 'drop' or 'split', got {action!r}")
-        if not 0.0 < threshold <= 1.0:
+        if threshold is not None and not 0.0 < threshold <= 1.0:
             raise self.fail("threshold", f"must be in (0, 1], got {threshold}")
         if min_split_sentences < 1:
             raise self.fail("min_split_sentences", f"must be 1 or more, got {min_split_sentences}")
         self.action: Action = action
-        self.threshold = threshold
         self.min_split_sentences = min_split_sentences
+        self.embeddings = embeddings
+        self._embed: Embedder | None = None
+        if embeddings:
+            try:
+                self._embed = load_embedder()
+            except ImportError as exc:
+                raise self.fail("embeddings", str(exc)) from exc
+        model = EMBEDDING_MODEL if embeddings else LEXICAL_MODEL
+        self.threshold: float = model.threshold if threshold is None else threshold
 
     def analyse(self, doc: Document) -> SaladAnalysis:
         """Return the salad analysis of ``doc`` at this step's threshold."""
         copied = doc.signals.get("copied_sentence_fraction")
-        return analyse(doc.text, threshold=self.threshold, copied_fraction=copied)
+        return analyse(doc.text, threshold=self.threshold, copied_fraction=copied, embed=self._embed)
 
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Score each document; flag, drop or split the stitched ones."""

@@ -25,6 +25,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,7 @@ SECOND_ORDER = 0.5
 ORDER_LINK = 2.0
 REASSIGN_ROUNDS = 5
 KNN = 3
+EMBEDDING_MIX = 1.0
 WINDOW = 3
 TOPICAL_RARITY = 2.0
 UNPLACED_LABEL = -1
@@ -77,15 +79,34 @@ _LINE_SHAPES = (
     ("term", re.compile(r"^[^.!?:]{1,60}:\s")),
 )
 
-# Logistic weights over standardised features, fitted on the benchmark's tune half by
-# `python benchmarks/salad.py --fit` (docs/salad.md); the reported half never saw them.
-_MODEL = json.loads((Path(__file__).parent / "salad_weights.json").read_text(encoding="utf-8"))
-WEIGHTS: dict[str, float] = _MODEL["weights"]
-MEANS: dict[str, float] = _MODEL["means"]
-SCALES: dict[str, float] = _MODEL["scales"]
-BIAS: float = _MODEL["bias"]
-# The tune half's 98th percentile of genuine pages' scores (benchmarks/salad.py --fit).
-DEFAULT_THRESHOLD: float = _MODEL["threshold"]
+Embedder = Callable[[list[str]], np.ndarray]
+
+
+@dataclass
+class ScoreModel:
+    """Logistic weights over standardised features and the default threshold.
+
+    Fitted on the benchmark's tune half by ``python benchmarks/salad.py --fit [--embeddings]``
+    (docs/salad.md); the reported half never saw them.
+    """
+
+    weights: dict[str, float]
+    means: dict[str, float]
+    scales: dict[str, float]
+    bias: float
+    threshold: float
+
+    @classmethod
+    def load(cls, name: str) -> ScoreModel:
+        """Read a model from the JSON file ``name`` beside this module."""
+        data = json.loads((Path(__file__).parent / name).read_text(encoding="utf-8"))
+        return cls(data["weights"], data["means"], data["scales"], data["bias"], data["threshold"])
+
+
+LEXICAL_MODEL = ScoreModel.load("salad_weights.json")
+EMBEDDING_MODEL = ScoreModel.load("salad_weights_embeddings.json")
+# The tune half's 98th percentile of genuine pages' scores.
+DEFAULT_THRESHOLD = LEXICAL_MODEL.threshold
 
 
 @dataclass
@@ -121,9 +142,20 @@ class SaladAnalysis:
 
 
 def analyse(
-    text: str, *, threshold: float = DEFAULT_THRESHOLD, copied_fraction: float | None = None
+    text: str,
+    *,
+    threshold: float | None = None,
+    copied_fraction: float | None = None,
+    embed: Embedder | None = None,
 ) -> SaladAnalysis:
-    """Measure how stitched ``text`` is and assign each sentence to a recovered source."""
+    """Measure how stitched ``text`` is and assign each sentence to a recovered source.
+
+    ``embed``, when given, maps sentences to vectors (one row each); their page-centred cosine joins
+    the word overlap, and the score uses the weights fitted with embeddings.
+    """
+    model = EMBEDDING_MODEL if embed is not None else LEXICAL_MODEL
+    if threshold is None:
+        threshold = model.threshold
     spans = sentence_spans(text)
     sentences = [text[a:b] for a, b in spans]
     furniture = {i: kind for i, s in enumerate(sentences) if (kind := furniture_kind(s))}
@@ -138,11 +170,13 @@ def analyse(
 
     rng = np.random.default_rng(hash64(text) % (2**32))
     matrix = term_matrix(terms)
-    sim = cosine_matrix(matrix)
+    lexical = cosine_matrix(matrix)
+    vectors = matrix if embed is None else _with_embeddings(matrix, embed([sentences[i] for i in prose]))
+    sim = lexical if embed is None else np.maximum(cosine_matrix(vectors), 0.0)
     features = {
         "local_z": _local_z(sim, rng),
         "orphan_opening": float(bool(orphans) and orphans[0] == prose[0]),
-        "isolated": float(np.mean(sim.sum(axis=1) == 0)),
+        "isolated": float(np.mean(lexical.sum(axis=1) == 0)),
         "listlike": _listlike(text),
     }
     features["disorder"] = max(0.0, 2.0 - features["local_z"])
@@ -150,12 +184,12 @@ def analyse(
     features["top_term_share"], features["top_terms_cover"] = _topic_terms(terms)
     max_k = max(2, min(MAX_SOURCES, len(prose) // 3))
     partition = average_linkage if CLUSTERING == "average" else spectral_partition
-    found, q = partition(sim, max_k)
+    found, q = partition(lexical, max_k)
     null_q = np.mean([partition(_null_similarity(terms, rng), max_k)[1] for _ in range(_NULLS)])
     features["separation"] = float(q - null_q)
-    if KNN or SECOND_ORDER or features["local_z"] >= ORDERED_Z:
+    if KNN or SECOND_ORDER or features["local_z"] >= ORDERED_Z or embed is not None:
         found, _ = partition(_grouping_graph(sim, features["local_z"]), max_k)
-    found = _refine(found, matrix, sim, features["local_z"])
+    found = _refine(found, vectors, sim, features["local_z"])
     features["cross"] = math.log(_cross_ratio(sim, found) + 0.01)
     placed = found[found >= 0]
     features["log_sentences"] = math.log(len(prose))
@@ -165,7 +199,9 @@ def analyse(
     )
     features["repeated_sentence"] = float(_repeats(sentences, prose))
     features["furniture_inside_prose"] = float(_furniture_inside(text, spans, furniture))
-    z = BIAS + sum(WEIGHTS[k] * (features[k] - MEANS[k]) / SCALES[k] for k in WEIGHTS)
+    z = model.bias + sum(
+        model.weights[k] * (features[k] - model.means[k]) / model.scales[k] for k in model.weights
+    )
     score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
     # Evidence of assembly from pieces, independent of topic: each cuts the chance the page is whole.
     score = 1.0 - (1.0 - score) * (1.0 - ORPHAN_EVIDENCE * features["orphan_opening"]) * (
@@ -188,6 +224,20 @@ def analyse(
         if c in renumber:
             labels[i] = renumber[c]
     return SaladAnalysis(score, len(kept), spans, labels, furniture, features, orphans)
+
+
+def _with_embeddings(matrix: np.ndarray, embedded: np.ndarray) -> np.ndarray:
+    """Join each sentence's word weights (unit length) and its page-centred embedding (unit length).
+
+    Centring on the page's mean removes what all its sentences share (language, register), so the
+    cosine of two rows mixes word overlap with how close the sentences' meanings are on this page.
+    """
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    words_part = matrix / np.where(norms > 0, norms, 1.0)
+    centred = embedded - embedded.mean(axis=0, keepdims=True)
+    lengths = np.linalg.norm(centred, axis=1, keepdims=True)
+    centred = centred / np.where(lengths > 0, lengths, 1.0)
+    return np.hstack([words_part, math.sqrt(EMBEDDING_MIX) * centred])
 
 
 def _grouping_graph(sim: np.ndarray, local_z: float) -> np.ndarray:

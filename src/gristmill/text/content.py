@@ -92,6 +92,12 @@ def content_terms(sentence: str) -> dict[str, float]:
     return terms
 
 
+def stopword_share(text: str) -> float:
+    """Share of the words of ``text`` that are English function words (0.4-0.5 in English prose)."""
+    found = words(text.lower())
+    return sum(1 for w in found if w in STOPWORDS) / len(found) if found else 0.0
+
+
 def term_matrix(term_weights: Sequence[dict[str, float]]) -> np.ndarray:
     """Return a sentences × terms matrix of the weights of :func:`content_terms`."""
     vocab: dict[str, int] = {}

@@ -1,22 +1,22 @@
 """Sentence-salad analysis: is a page stitched from several sources, and which sentence came from where.
 
-The measures (each one is a number in :attr:`SaladAnalysis.features`):
+The measures (each is a number in :attr:`SaladAnalysis.features`; docs/salad.md has their figures):
 
-- ``local_z``: how much more neighbouring sentences share than the same sentences in random order,
-  in standard deviations of the document's own shuffles. Real prose runs high; a shuffled page sits
-  near 0 (``docs/salad.md`` has the figures).
+- ``local_z`` / ``disorder``: how much more sentences 1-3 apart share than the same sentences in
+  random order, in standard deviations of the page's own shuffles. Real prose runs high; shuffled
+  salad sits near 0.
 - ``separation``: modularity of the best split of the sentence graph, less the modularity the same
-  words give when dealt out to the sentences at random. Several sources fall apart into groups that
-  share words within and not across; a coherent page on one subject does not.
-- ``cross``: mean similarity across groups over mean similarity within them.
-- ``orphan_opening``: the first sentence opens with a word that refers back to nothing
-  ("And he could do so…").
-- ``isolated``: share of sentences that share no term with any other (glossaries, tickers, lists).
-- ``listlike``: share of lines that are single sentences opening the same way (time stamps, "Q:",
-  numbering, "Term:"): the shape of a list page, which is choppy by design.
+  words give when dealt out at random to sentences of the same lengths.
+- ``cross``: similarity across recovered groups over similarity within them (log).
+- ``best_cut``: the least similarity across any cut of the page in two, over within (log): blocks.
+- ``top_term_share`` / ``top_terms_cover``: how much of the page its commonest topical terms cover.
+- ``largest_share``, ``groups``, ``isolated``: the shape of the grouping.
+- ``listlike``: share of lines opening the same list-like way (time stamps, "Q:", numbering, "Term:").
 
-Furniture (copyright lines, sign-up calls, addresses) is set aside before any measure: it neither
-raises nor lowers the score, and it never goes into a recovered source.
+A logistic model over these gives the topic score. Three assembly cues that do not depend on topic
+then each cut the odds that the page is whole: an orphan opening ("And he could do so…"), a long
+sentence repeated, furniture inside a line of prose. Furniture (copyright lines, sign-up calls,
+addresses) is set aside before any measure and never goes into a recovered source.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gristmill.text.content import content_terms, cosine_matrix, term_matrix
+from gristmill.text.content import content_terms, cosine_matrix, stopword_share, term_matrix
 from gristmill.text.furniture import furniture_kind
 from gristmill.text.graph import average_linkage, spectral_partition
 from gristmill.text.hashing import hash64
@@ -41,6 +41,8 @@ from gristmill.text.words import words
 FURNITURE = -1
 UNPLACED = -2
 MIN_SENTENCES = 6
+# English prose has 40-50% function words; below this share a page is not judged (score 0).
+MIN_ENGLISH = 0.25
 MAX_SENTENCES = 400
 MAX_SOURCES = 8
 _PERMUTATIONS = 48
@@ -52,6 +54,7 @@ SECOND_ORDER = 0.5
 ORDER_LINK = 2.0
 REASSIGN_ROUNDS = 5
 KNN = 3
+RELIABILITY_SENTENCES = 20.0
 EMBEDDING_MIX = 1.0
 WINDOW = 3
 TOPICAL_RARITY = 2.0
@@ -125,19 +128,24 @@ class SaladAnalysis:
     orphans: list[int] = field(default_factory=list)
 
     def reasons(self, threshold: float) -> list[str]:
-        """Say in words which measures point at stitching (for ``gristmill inspect``)."""
+        """Say in words which measures point at stitching (for ``gristmill inspect``).
+
+        The cut-offs are the medians over the stitched pages of the benchmark's tune half
+        (``local_z``: half way between shuffled pages and genuine ones).
+        """
         f = self.features
         out = []
-        if f.get("local_z", 99) < 1.5:
+        if f.get("local_z", 99.0) < 1.0:
             out.append("neighbours_unrelated")
-        if f.get("separation", 0) > 0.05:
-            out.append(f"topic_clusters={self.sources if self.score >= threshold else 'weak'}")
-        if f.get("orphan_opening"):
-            out.append("orphan_opening")
-        if f.get("repeated_sentence"):
-            out.append("repeated_sentence")
-        if f.get("furniture_inside_prose"):
-            out.append("furniture_inside_prose")
+        if f.get("best_cut", 0.0) < -2.4:
+            out.append("sharp_cut")
+        if f.get("top_terms_cover", 1.0) < 0.31:
+            out.append("no_common_subject")
+        if f.get("cross", 0.0) < -3.6:
+            out.append("separate_topic_groups")
+        for cue in ("orphan_opening", "repeated_sentence", "furniture_inside_prose"):
+            if f.get(cue):
+                out.append(cue)
         return out
 
 
@@ -163,7 +171,8 @@ def analyse(
     terms = [content_terms(sentences[i]) for i in prose]
     labels = [FURNITURE if i in furniture else UNPLACED for i in range(len(sentences))]
     orphans = [i for i in prose if _ORPHAN.match(sentences[i])]
-    if len(prose) < MIN_SENTENCES:
+    # The measures are built on English words: a page that is not English prose is not judged.
+    if len(prose) < MIN_SENTENCES or stopword_share(" ".join(sentences[i] for i in prose)) < MIN_ENGLISH:
         for i in prose:
             labels[i] = 0
         return SaladAnalysis(0.0, 1, spans, labels, furniture, {}, orphans)

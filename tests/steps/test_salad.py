@@ -134,17 +134,19 @@ def test_split_counts_parts_as_outputs_and_nothing_as_rejected(seed: Document) -
 
 @pytest.fixture(scope="module")
 def figures(shared: Path) -> dict[str, object]:
-    # A small fixed set from the held-out half: 30 stitched, 30 untouched, 30 choppy pages.
-    return evaluate(saladgen.build(shared / "data", "report", 30), Salad().threshold)
+    # A small fixed set from the held-out half: 50 stitched, 50 untouched, 50 choppy pages.
+    return evaluate(saladgen.build(shared / "data", "report", 50), Salad().threshold)
 
 
 def test_figures_on_a_small_fixed_set(figures: dict[str, object]) -> None:
-    # Measured: see docs/salad.md. These gates hold today's figures, not the goals.
-    assert figures["auroc"] >= 0.85
+    # Measured on this set: AUROC 0.953, FP untouched 4% (2 of 50), choppy 0, recall 0.74, ARI forced
+    # 0.62 (blocks 0.78). These gates hold today's figures (see docs/salad.md), not the goals.
+    assert figures["auroc"] >= 0.93
     assert figures["fpr_choppy"] == 0.0
-    assert figures["fpr_untouched"] <= 0.1
-    assert figures["ari_3plus_forced_blocks"] >= 0.7
-    assert figures["ari_3plus_forced"] >= 0.6
+    assert figures["fpr_untouched"] <= 0.06
+    assert figures["recall_stitched"] >= 0.65
+    assert figures["ari_3plus_forced"] >= 0.58
+    assert figures["ari_3plus_forced_blocks"] >= 0.72
 
 
 def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
@@ -179,3 +181,23 @@ def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
 
 def _lines(path: Path) -> list[bytes]:
     return [line for line in read_lines(read_chunks(str(path))) if line.strip()]
+
+
+def test_furniture_on_its_own_lines_does_not_move_the_score(shared: Path) -> None:
+    stitched = [p for p in saladgen.build(shared / "data", "report", 10) if p.stitched]
+    for page in stitched[:4]:
+        furnished = (
+            f"Subscribe to our newsletter.\n{page.text}\n© 2019 The Daily Courier. All rights reserved."
+        )
+        plain, _ = run(Salad(), [Document("a", page.text)])
+        with_furniture, _ = run(Salad(), [Document("b", furnished)])
+        assert with_furniture[0].signals["salad_score"] == plain[0].signals["salad_score"]
+
+
+def test_pages_that_are_not_english_prose_are_not_judged() -> None:
+    german = " ".join(
+        f"Der Zug nach Köln fährt um {h} Uhr vom Gleis {h % 7 + 1} ab und hält in Bonn." for h in range(1, 12)
+    )
+    kept, _ = run(Salad(action="drop"), [Document("de", german)])
+    assert kept[0].signals["salad_score"] == 0.0
+    assert kept[0].meta["salad"] == "coherent"

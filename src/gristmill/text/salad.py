@@ -38,33 +38,37 @@ from gristmill.text.hashing import hash64
 from gristmill.text.sentences import sentence_spans
 from gristmill.text.words import words
 
+# Sentence labels besides a source cluster (0, 1, ...).
 FURNITURE = -1
 UNPLACED = -2
-MIN_SENTENCES = 6
-# English prose has 40-50% function words; below this share a page is not judged (score 0).
-MIN_ENGLISH = 0.25
-MAX_SENTENCES = 400
+_LOOSE = -1  # inside the grouping: a sentence in no group yet
+
+MIN_SENTENCES = 6  # fewer prose sentences: not judged (score 0)
+MIN_ENGLISH = 0.25  # English prose has 40-50% function words; below this share: not judged
+MAX_SENTENCES = 400  # longer pages are judged on their first 400 prose sentences
 MAX_SOURCES = 8
+
+# Random baselines: orders for local_z, random word deals for separation.
 _PERMUTATIONS = 200
 _NULLS = 4
-CLUSTERING = "average"
-MERGE_CENTROIDS = 0.15
-ORDERED_Z = 2.0
-SECOND_ORDER = 0.5
-ORDER_LINK = 2.0
-REASSIGN_ROUNDS = 5
+WINDOW = 3  # local_z counts neighbours up to this far apart
+TOPICAL_RARITY = 2.0  # a term this rare or rarer can name a page's subject
+
+# Grouping (docs/salad.md, "Grouping"); values chosen on the tune half's 3+-source pages.
+CLUSTERING = "average"  # or "spectral"
 KNN = 3
-RELIABILITY_SENTENCES = 20.0
+SECOND_ORDER = 0.5
+ORDERED_Z = 2.0
+ORDER_LINK = 2.0
+MERGE_CENTROIDS = 0.15
+REASSIGN_ROUNDS = 5
 EMBEDDING_MIX = 1.0
-WINDOW = 3
-TOPICAL_RARITY = 2.0
-UNPLACED_LABEL = -1
-# How much an orphan opening / a repeated long sentence cuts the odds that a page is whole. No page of
-# 847 whole genuine documents (dolma web text, news gold, WikiText) opens with an orphan; 8% of the
-# web pages repeat a long sentence (docs/salad.md).
+
+# How much each assembly cue cuts the odds that a page is whole. No page of 847 whole genuine
+# documents (dolma web text, news gold, WikiText) opens with an orphan; 11% of the web pages repeat a
+# long sentence; 0.7% of 878 have furniture inside a line of prose (docs/salad.md).
 ORPHAN_EVIDENCE = 0.8
 REPEAT_EVIDENCE = 0.2
-# 6 of 878 whole genuine documents (0.7%) have a furniture sentence inside a line of prose.
 INSIDE_EVIDENCE = 0.5
 
 _ORPHAN = re.compile(
@@ -295,7 +299,7 @@ def _refine(found: np.ndarray, matrix: np.ndarray, sim: np.ndarray, local_z: flo
     sizes = Counter(labels[labels >= 0].tolist())
     for g, size in sizes.items():
         if size < 2:
-            labels[labels == g] = -1
+            labels[labels == g] = _LOOSE
     groups = sorted(g for g, size in sizes.items() if size >= 2)
     if not groups:
         return labels
@@ -340,7 +344,7 @@ def _reassign(labels: np.ndarray, matrix: np.ndarray, rounds: int) -> np.ndarray
         labels = new
     for g, size in Counter(labels[labels >= 0].tolist()).items():
         if size < 2:
-            labels[labels == g] = UNPLACED_LABEL
+            labels[labels == g] = _LOOSE
     return labels
 
 

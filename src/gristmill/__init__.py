@@ -29,6 +29,7 @@ from gristmill.steps import (
     Normalize,
     PiiRedact,
     RegexFilter,
+    Salad,
     Step,
     Transform,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "Pipeline",
     "RegexFilter",
     "RunResult",
+    "Salad",
     "SpanDedup",
     "Step",
     "Transform",

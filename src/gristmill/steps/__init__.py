@@ -12,6 +12,7 @@ from gristmill.steps.meta import MetaFilter
 from gristmill.steps.normalize import Normalize
 from gristmill.steps.pii import PiiRedact
 from gristmill.steps.regex import RegexFilter
+from gristmill.steps.salad import Salad
 
 __all__ = [
     "BarrierStep",
@@ -28,6 +29,7 @@ __all__ = [
     "Normalize",
     "PiiRedact",
     "RegexFilter",
+    "Salad",
     "Step",
     "Transform",
 ]

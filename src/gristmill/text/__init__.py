@@ -1,5 +1,7 @@
-"""Text tools every step shares: normalisation, sentences, words, tokens, lines, n-grams, hashing."""
+"""Text tools every step shares: sentences, words, tokens, lines, n-grams, content terms, furniture."""
 
+from gristmill.text.content import content_terms, stopword_share
+from gristmill.text.furniture import furniture_kind
 from gristmill.text.hashing import hash64, match_key
 from gristmill.text.lines import duplicates, lines, nonblank_lines, paragraphs
 from gristmill.text.ngrams import NgramIndex
@@ -14,8 +16,10 @@ __all__ = [
     "PUNCTUATION",
     "TERMINAL_PUNCTUATION",
     "NgramIndex",
+    "content_terms",
     "count_sentences",
     "duplicates",
+    "furniture_kind",
     "hash64",
     "is_symbol",
     "lines",
@@ -25,6 +29,7 @@ __all__ = [
     "paragraphs",
     "sentence_spans",
     "split_sentences",
+    "stopword_share",
     "word_tokens",
     "words",
 ]

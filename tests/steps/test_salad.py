@@ -55,7 +55,7 @@ def test_drop_gives_the_reason(seed: Document) -> None:
 
 def test_split_yields_sources_in_order_without_furniture(seed: Document) -> None:
     parts, dropped = run(Salad(action="split"), [Document(seed.id, seed.text)])
-    assert dropped == []
+    assert [(d.id, d.meta["reason"]) for d in dropped] == [("seed", "salad:split")]
     assert len(parts) > 1
     assert [p.id for p in parts] == [f"seed#s{k}" for k in range(len(parts))]
     assert all(p.meta["split_from"] == "seed" for p in parts)
@@ -124,12 +124,13 @@ def test_embeddings_build_or_name_the_install_line() -> None:
             build_step("salad", {"embeddings": True})
 
 
-def test_split_counts_parts_as_outputs_and_nothing_as_rejected(seed: Document) -> None:
+def test_split_counts_parts_as_outputs_and_the_page_as_rejected(seed: Document) -> None:
     step = Salad(action="split")
     stats = StepStats(0, "salad")
     dropped: list[Document] = []
     parts = list(step.apply([Document("seed", seed.text)], StepContext(stats, dropped.append)))
-    assert dropped == [] and len(parts) == step.analyse(Document("seed", seed.text)).sources
+    assert [d.id for d in dropped] == ["seed"]
+    assert len(parts) == step.analyse(Document("seed", seed.text)).sources
 
 
 @pytest.fixture(scope="module")
@@ -175,8 +176,15 @@ def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
     parts = [doc for doc in kept if doc["meta"].get("split_from") == "seed"]
     assert len(parts) > 1 and all(doc["id"].startswith("seed#s") for doc in parts)
     stats = json.loads((tmp_path / "out/stats.json").read_text(encoding="utf-8"))
-    assert stats["totals"]["read"] == 2 and stats["totals"]["rejected"] == 0
-    assert stats["totals"]["kept"] == 1 + len(parts)
+    totals = stats["totals"]
+    assert totals["read"] == 2 and totals["created"] == len(parts)
+    assert totals["kept"] == 1 + len(parts) and totals["rejected"] == 1  # the page, as split
+    assert totals["read"] + totals["created"] == totals["kept"] + totals["rejected"] + totals["quarantined"]
+    rejected = [
+        json.loads(line) for path in (tmp_path / "out/rejected").rglob("*.jsonl*") for line in _lines(path)
+    ]
+    assert [(d["id"], d["meta"]["reason"]) for d in rejected] == [("seed", "salad:split")]
+    assert rejected[0]["meta"]["split_into"] == [d["id"] for d in parts]
 
 
 def _lines(path: Path) -> list[bytes]:

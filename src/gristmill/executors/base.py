@@ -135,6 +135,7 @@ def _collect(layout: Layout, phases: list[list[Task]], shards: int, seconds: flo
     first = [s for t, s in records if t.stage == 0]
     totals = {
         "read": sum(s.read for s in first),
+        "created": 0,
         "kept": sum(s.kept for t, s in records if t.stage == last_stage),
         "rejected": sum(s.rejected for _, s in records),
         "quarantined": sum(s.quarantined for s in first),
@@ -144,6 +145,8 @@ def _collect(layout: Layout, phases: list[list[Task]], shards: int, seconds: flo
     for step in steps:
         for reason, count in step.dropped.items():
             dropped[reason] = dropped.get(reason, 0) + count
+    # A step that yields more than it takes in (a page split into its sources) creates documents.
+    totals["created"] = sum(s.docs_out - s.docs_in + sum(s.dropped.values()) for s in steps)
     return {
         "totals": totals,
         "dropped_by_reason": dict(sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))),

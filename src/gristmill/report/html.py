@@ -68,7 +68,17 @@ def render_report(root: str | Path) -> str:
 
     out = [f"<!doctype html><meta charset=utf-8><title>gristmill report</title><style>{_STYLE}</style>"]
     out.append(f"<h1>gristmill run: {escape(str(root))}</h1><div class=totals>")
-    out += [f"<span>{k}: <b>{totals[k]:,}</b></span>" for k in ("read", "kept", "rejected", "quarantined")]
+    shown = (
+        ("read", "created", "kept", "rejected", "quarantined")
+        if totals.get("created")
+        else (
+            "read",
+            "kept",
+            "rejected",
+            "quarantined",
+        )
+    )
+    out += [f"<span>{k}: <b>{totals[k]:,}</b></span>" for k in shown]
     out.append(f"</div><p class=muted>{stats['shards']} shards, {stats['seconds']} s</p>")
     if stats.get("errors"):
         items = "".join(f"<li>{escape(e)}</li>" for e in stats["errors"])

@@ -36,7 +36,8 @@ class Salad(Step):
     Options:
         action: what to do with a stitched page: ``flag`` keeps it with ``meta.salad = "stitched"``;
             ``drop`` rejects it as ``salad:stitched``; ``split`` yields one document per recovered
-            source (ids ``<id>#s<k>``, ``meta.split_from``) in place of the page, furniture and
+            source (ids ``<id>#s<k>``, ``meta.split_from``) and rejects the page as ``salad:split``
+            (with ``meta.split_into``), furniture and
             unplaceable sentences left out.
         min_split_sentences: fewest sentences a recovered source needs to become a document when
             splitting; smaller groups are left out.
@@ -92,6 +93,9 @@ class Salad(Step):
             else:
                 parts = self._split(doc, found)
                 if parts:
+                    # The page itself goes to the rejected output, so what was split stays auditable.
+                    doc.meta["split_into"] = [part.id for part in parts]
+                    ctx.reject(doc, f"{self.name}:split")
                     yield from parts
                 else:  # nothing placeable: keep the page, flagged, rather than lose it
                     yield doc

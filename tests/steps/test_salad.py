@@ -75,7 +75,7 @@ def test_inspect_shows_clusters_furniture_and_reasons(seed: Document, tmp_path: 
     shown = json.loads(result.output)
     flags = [f for s in shown["sentences"] for f in s["flags"]]
     assert "salad:furniture=copyright" in flags
-    assert "salad:furniture=call_to_action" in flags
+    assert "salad:furniture=newsletter" in flags
     assert "salad:orphan_opening" in shown["sentences"][0]["flags"]
     assert any(f.startswith("salad:verdict=stitched(") and "orphan_opening" in f for f in flags)
     assert len({f for f in flags if f.startswith("salad:cluster=")}) > 1

@@ -33,7 +33,8 @@ def test_names_and_rare_words_weigh_more_than_common_ones() -> None:
     ("line", "kind"),
     [
         ("© 2020 A&E Television Networks, LLC.", "copyright"),
-        ("Sign up now to learn about This Day in History straight from your inbox.", "call_to_action"),
+        ("Sign up now to learn about This Day in History straight from your inbox.", "newsletter"),
+        ("Log in to see your saved articles.", "call_to_action"),
         ('", 945 Magazine Street, New Orleans, LA 70130', "address"),
         ("He walked down the street in 1990 and signed up for the army.", None),
     ],

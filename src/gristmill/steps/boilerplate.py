@@ -26,6 +26,7 @@ from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.registry import register
+from gristmill.text.furniture import furniture_rule
 from gristmill.text.hashing import hash64
 from gristmill.text.sentences import sentence_spans
 
@@ -33,64 +34,6 @@ PAIR = np.dtype([("host", "<u8"), ("line", "<u8")])
 _SPACE = re.compile(r"\s+")
 _BLANKS = re.compile(r"[ \t]{2,}")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
-
-_SOCIAL = (
-    r"(?:facebook|twitter|x|linkedin|pinterest|instagram|youtube|tiktok|reddit|whatsapp|telegram"
-    r"|e-?mail|print|share|tweet|flipboard|tumblr|copy link)"
-)
-# Each rule: (name, pattern matched against one sentence, case-insensitive).
-FURNITURE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE))
-    for name, pattern in (
-        (
-            "copyright",
-            r"^(?:copyright\s*)?(?:©|\(c\)|&copy;|copyright\b)\s*(?:\d{4}(?:\s*[-–]\s*\d{2,4})?)?[^.!?]{0,120}"
-            r"(?:[.!]|all rights reserved\.?)?$"
-            r"|all rights reserved\.?$",
-        ),
-        (
-            "newsletter",
-            r"^(?:sign up|signup|subscribe|join|register|get)\b[^.!?]{0,120}"
-            r"\b(?:newsletter|inbox|e-?mail updates|mailing list|our emails?)\b[^.!?]{0,60}[.!]?$"
-            r"|^(?:sign up|subscribe)(?: now| today| here)?[.!:]?$",
-        ),
-        (
-            "cookie",
-            r"\b(?:(?:this|our) (?:web)?site uses cookies|we use cookies|uses? of cookies"
-            r"|accept (?:all )?cookies|cookie (?:policy|settings|preferences|consent))\b",
-        ),
-        (
-            "share",
-            rf"^(?:share (?:this|on|via)\b[^.!?]{{0,60}}|follow us\b[^.!?]{{0,60}}"
-            rf"|like us on \w+[^.!?]{{0,40}}"
-            rf"|(?:{_SOCIAL}[\s|,·•/:]*){{2,}})[.!:]?$",
-        ),
-        (
-            "read_more",
-            r"^(?:read more|continue reading|read the full (?:story|article)|click here to read|see more"
-            r"|view more|load more|show more|read on)\b[^.!?]{0,60}[.!:»›→…]*$",
-        ),
-        ("breadcrumb", r"^(?:[^›»>\n]{1,40}\s[›»>]\s){2,}[^›»>\n]{1,80}$|^home\s*[›»>/]\s*[^.!?]{1,80}$"),
-        (
-            "label",
-            r"^(?:related (?:articles|posts|stories|content)|you (?:may|might) also like"
-            r"|recommended(?: for you)?|advertisement|sponsored(?: content)?|skip to (?:main )?content"
-            r"|back to top|leave a (?:comment|reply)|\d+ comments?|comments?|tags?:.*|categories?:.*"
-            r"|filed under:?.*|more stories|trending(?: now)?)$",
-        ),
-    )
-)
-
-
-def furniture_rule(sentence: str) -> str | None:
-    """Return the name of the furniture rule ``sentence`` matches, or ``None`` for content."""
-    stripped = sentence.strip()
-    if not stripped or len(stripped) > 300:
-        return None
-    for name, pattern in FURNITURE_RULES:
-        if pattern.search(stripped):
-            return name
-    return None
 
 
 def host_of(url: object) -> str:

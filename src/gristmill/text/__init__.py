@@ -1,7 +1,7 @@
 """Text tools every step shares: sentences, words, tokens, lines, n-grams, content terms, furniture."""
 
 from gristmill.text.content import content_terms, stopword_share
-from gristmill.text.furniture import furniture_kind
+from gristmill.text.furniture import furniture_kind, furniture_rule
 from gristmill.text.hashing import hash64, match_key
 from gristmill.text.lines import duplicates, lines, nonblank_lines, paragraphs
 from gristmill.text.ngrams import NgramIndex
@@ -20,6 +20,7 @@ __all__ = [
     "count_sentences",
     "duplicates",
     "furniture_kind",
+    "furniture_rule",
     "hash64",
     "is_symbol",
     "lines",

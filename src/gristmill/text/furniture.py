@@ -1,14 +1,76 @@
 """Page furniture: the lines a site puts on every page (copyright, sign-up, sharing, addresses).
 
-:func:`furniture_kind` names the kind of furniture a sentence is, or returns ``None`` for prose.
-The rules are deliberately narrow: a sentence of real prose must never be called furniture.
+Two questions, one set of rules. :func:`furniture_rule` is strict: a whole sentence that is furniture,
+safe to remove (``boilerplate_lines`` uses it). :func:`furniture_kind` is broad: a sentence that is not
+prose a topic model should weigh (``salad`` uses it); it adds looser cues, such as a contact line or a
+copyright mention inside a sentence, to the strict rules. Neither calls a sentence of real prose
+furniture.
 """
 
 from __future__ import annotations
 
 import re
 
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+_SOCIAL = (
+    r"(?:facebook|twitter|x|linkedin|pinterest|instagram|youtube|tiktok|reddit|whatsapp|telegram"
+    r"|e-?mail|print|share|tweet|flipboard|tumblr|copy link)"
+)
+# Each rule: (name, pattern matched against one sentence, case-insensitive).
+FURNITURE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        (
+            "copyright",
+            r"^(?:copyright\s*)?(?:©|\(c\)|&copy;|copyright\b)\s*(?:\d{4}(?:\s*[-–]\s*\d{2,4})?)?[^.!?]{0,120}"
+            r"(?:[.!]|all rights reserved\.?)?$"
+            r"|all rights reserved\.?$",
+        ),
+        (
+            "newsletter",
+            r"^(?:sign up|signup|subscribe|join|register|get)\b[^.!?]{0,120}"
+            r"\b(?:newsletter|inbox|e-?mail updates|mailing list|our emails?)\b[^.!?]{0,60}[.!]?$"
+            r"|^(?:sign up|subscribe)(?: now| today| here)?[.!:]?$",
+        ),
+        (
+            "cookie",
+            r"\b(?:(?:this|our) (?:web)?site uses cookies|we use cookies|uses? of cookies"
+            r"|accept (?:all )?cookies|cookie (?:policy|settings|preferences|consent))\b",
+        ),
+        (
+            "share",
+            rf"^(?:share (?:this|on|via)\b[^.!?]{{0,60}}|follow us\b[^.!?]{{0,60}}"
+            rf"|like us on \w+[^.!?]{{0,40}}"
+            rf"|(?:{_SOCIAL}[\s|,·•/:]*){{2,}})[.!:]?$",
+        ),
+        (
+            "read_more",
+            r"^(?:read more|continue reading|read the full (?:story|article)|click here to read|see more"
+            r"|view more|load more|show more|read on)\b[^.!?]{0,60}[.!:»›→…]*$",
+        ),
+        ("breadcrumb", r"^(?:[^›»>\n]{1,40}\s[›»>]\s){2,}[^›»>\n]{1,80}$|^home\s*[›»>/]\s*[^.!?]{1,80}$"),
+        (
+            "label",
+            r"^(?:related (?:articles|posts|stories|content)|you (?:may|might) also like"
+            r"|recommended(?: for you)?|advertisement|sponsored(?: content)?|skip to (?:main )?content"
+            r"|back to top|leave a (?:comment|reply)|\d+ comments?|comments?|tags?:.*|categories?:.*"
+            r"|filed under:?.*|more stories|trending(?: now)?)$",
+        ),
+    )
+)
+
+
+def furniture_rule(sentence: str) -> str | None:
+    """Return the name of the furniture rule ``sentence`` matches, or ``None`` for content."""
+    stripped = sentence.strip()
+    if not stripped or len(stripped) > 300:
+        return None
+    for name, pattern in FURNITURE_RULES:
+        if pattern.search(stripped):
+            return name
+    return None
+
+
+_LOOSE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("copyright", re.compile(r"(©|\(c\)\s*\d{4}|copyright\s+(©\s*)?\d{4}|all rights reserved)", re.I)),
     (
         "call_to_action",
@@ -41,7 +103,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def furniture_kind(sentence: str) -> str | None:
     """Return the kind of furniture ``sentence`` is (``"copyright"``, ``"address"``, …), or ``None``."""
-    for kind, pattern in _RULES:
+    strict = furniture_rule(sentence)
+    if strict is not None:
+        return strict
+    for kind, pattern in _LOOSE_RULES:
         if pattern.search(sentence):
             return kind
     return None

@@ -118,6 +118,20 @@ def render_report(root: str | Path) -> str:
             f"{SAMPLE:,} kept documents; each cluster kept one</p>"
         )
         out.append(bar_chart([(f"{size} documents", count) for size, count in sorted(sizes.items())]))
+    stitched = [d for d in kept + rejected if d.meta.get("salad") == "stitched"]
+    if stitched:
+        out.append(
+            f"<h2>Stitched pages</h2><p class=muted>{len(stitched):,} of the sampled documents scored as "
+            "sentence salad (<code>salad</code> step)</p><table><tr><th>document</th><th>score</th>"
+            "<th>sources</th><th>outcome</th></tr>"
+        )
+        for doc in sorted(stitched, key=lambda d: -float(d.signals.get("salad_score", 0)))[:20]:
+            outcome = escape(str(doc.meta.get("reason", "kept, flagged")))
+            out.append(
+                f"<tr><td>{escape(doc.id)}</td><td>{doc.signals.get('salad_score', '')}</td>"
+                f"<td>{doc.signals.get('salad_sources', '')}</td><td>{outcome}</td></tr>"
+            )
+        out.append("</table>")
     out.append("<h2>Examples of rejected documents</h2>")
     by_reason: dict[str, list[Document]] = defaultdict(list)
     for doc in rejected:

@@ -43,6 +43,8 @@ EDGE = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("to_shard", "<u4"), ("to_pos
 # A document in a cluster of two or more: its place, the kept document's place, the cluster's size.
 MEMBER = np.dtype([("pos", "<u4"), ("root_shard", "<u4"), ("root_pos", "<u4"), ("size", "<u4")])
 _MAX_BORROWS = 2048  # tries of an empty signature slot to find a filled bin before the fallback
+_STEPWISE_TRIES = 8  # tries made one by one before the rest are resolved at once (_first_try)
+_DENSIFY_BLOCK = 16_384  # empty slots resolved at once (× num_hashes ranks in memory)
 NO_SHINGLE = np.iinfo(np.uint32).max
 _MAX_CHECKS = 8  # candidates of one run a document is checked against, when threshold is set
 
@@ -68,6 +70,10 @@ class MinHasher:
         self._salt = np.uint64(rng.integers(0, 2**63, dtype=np.int64))
         # Where empty slot k looks on its t-th try: uniform over the bins, the same for every text.
         self._borrow = rng.integers(0, num_hashes, (_MAX_BORROWS, num_hashes), dtype=np.int64)
+        # _first_try[k, j]: the first try at which slot k's sequence reaches bin j (_MAX_BORROWS: never).
+        self._first_try = np.full((num_hashes, num_hashes), _MAX_BORROWS, np.int32)
+        for t in range(_MAX_BORROWS - 1, -1, -1):
+            self._first_try[np.arange(num_hashes), self._borrow[t]] = t
 
     def signatures(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return the texts' signatures (texts × num_hashes, uint32), and their shingle hashes.
@@ -89,19 +95,27 @@ class MinHasher:
         return sig, hashes, offsets
 
     def _densify(self, sig: np.ndarray, filled: np.ndarray) -> None:
-        """Give each empty slot of a text with shingles the value of a bin its sequence finds filled."""
+        """Give each empty slot of a text with shingles the value of a bin its sequence finds filled.
+
+        The first few tries go one by one over all empty slots (most find a filled bin at once);
+        the slots left, of texts with few filled bins, take at once the filled bin their sequence
+        reaches first (``_first_try``), which is what trying on would find.
+        """
         has_shingles = np.any(filled, axis=1, keepdims=True)
         docs, slots = np.nonzero(~filled & has_shingles)
-        for tries in self._borrow:
+        for tries in self._borrow[:_STEPWISE_TRIES]:
             if docs.size == 0:
                 return
             source = tries[slots]
             found = filled[docs, source]
             sig[docs[found], slots[found]] = sig[docs[found], source[found]]
             docs, slots = docs[~found], slots[~found]
-        # Past _MAX_BORROWS tries (a text of one or two shingles): its first filled bin, in slot order.
-        first = np.argmax(filled[docs], axis=1)
-        sig[docs, slots] = sig[docs, first]
+        never = np.int32(_MAX_BORROWS)
+        for lo in range(0, docs.size, _DENSIFY_BLOCK):
+            d, k = docs[lo : lo + _DENSIFY_BLOCK], slots[lo : lo + _DENSIFY_BLOCK]
+            # Unfilled bins rank last; bins no try reaches come next, in slot order (the fallback).
+            rank = np.where(filled[d], self._first_try[k], never + 1)
+            sig[d, k] = sig[d, rank.argmin(axis=1)]
 
 
 @register("minhash_dedup")

@@ -136,3 +136,21 @@ def test_options_are_checked_and_built_from_yaml(tmp_path):
     assert isinstance(step, MinhashDedup)
     assert step.options()["bands"] == 20
     assert step.options()["threshold"] == 0.8
+
+
+def test_signature_slots_agree_at_the_jaccard_rate_and_none_stays_empty():
+    from gristmill.dedup.minhash import NO_SHINGLE, MinHasher
+
+    rng = random.Random(3)
+    hasher = MinHasher(ngram=1, num_hashes=112, seed=1)
+    words = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=8)) for _ in range(60)]
+    # 30 words shared of 90: Jaccard 1/3. A short text leaves most of its 112 bins empty.
+    short_a, short_b = " ".join(words[:60]), " ".join(words[30:] + [w + "x" for w in words[:30]])
+    sig, _, _ = hasher.signatures([short_a, short_b, "single", "", short_a])
+    assert (sig[:2] != NO_SHINGLE).all() and (sig[2] == sig[2, 0]).all() and (sig[3] == NO_SHINGLE).all()
+    assert (sig[4] == sig[0]).all()
+    agree = []
+    for seed in range(1, 41):
+        s, _, _ = MinHasher(ngram=1, num_hashes=112, seed=seed).signatures([short_a, short_b])
+        agree.append(float((s[0] == s[1]).mean()))
+    assert abs(sum(agree) / len(agree) - 1 / 3) < 0.02

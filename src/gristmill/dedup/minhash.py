@@ -3,8 +3,9 @@
 Phases (see :class:`~gristmill.steps.base.BarrierStep`):
 
 - ``sign``: a shard's documents, in batches, become word n-gram hashes
-  (:func:`gristmill.text.shingles.shingle_hashes`) and then ``num_hashes`` minima under as many
-  multiply-add hash functions, all in numpy. Each band of ``rows`` minima hashes to one 64-bit value,
+  (:func:`gristmill.text.shingles.shingle_hashes`) and then a signature of ``num_hashes`` minima by
+  one permutation hashing with densification (:class:`MinHasher`), all in numpy. Each band of
+  ``rows`` minima hashes to one 64-bit value,
   written with the document's place (shard, position) into the bucket file its value picks.
 - ``group``: in one bucket, documents that share a band value are candidates; each is linked to the
   first of them in the stable order (shard, position) — when ``threshold`` is set, only if their
@@ -41,25 +42,38 @@ from gristmill.text.shingles import mix64, shingle_hashes
 EDGE = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("to_shard", "<u4"), ("to_pos", "<u4")])
 # A document in a cluster of two or more: its place, the kept document's place, the cluster's size.
 MEMBER = np.dtype([("pos", "<u4"), ("root_shard", "<u4"), ("root_pos", "<u4"), ("size", "<u4")])
-_CHUNK_SHINGLES = 8192  # shingles x num_hashes values held at once while taking minima
+_MAX_BORROWS = 2048  # tries of an empty signature slot to find a filled bin before the fallback
+_STEPWISE_TRIES = 8  # tries made one by one before the rest are resolved at once (_first_try)
+_DENSIFY_BLOCK = 16_384  # empty slots resolved at once (× num_hashes ranks in memory)
 NO_SHINGLE = np.iinfo(np.uint32).max
+_MAX_CHECKS = 8  # candidates of one run a document is checked against, when threshold is set
 
 
 class MinHasher:
-    """MinHash signatures of many texts at once: ``num_hashes`` minima of ``a * x + b`` mod 2**32.
+    """MinHash signatures of many texts at once, by one permutation hashing with densification.
 
-    ``x`` is 32 bits of a shingle's mixed 64-bit hash, ``a`` (odd) and ``b`` are drawn from ``seed``;
-    each function is a bijection that orders a text's shingles at random, and the share of equal
-    minima between two texts estimates their Jaccard similarity. 32-bit arithmetic is what numpy
-    vectorises best; two different shingles share 32 bits with odds of one in four billion.
+    Each shingle is hashed once more (a seeded mix of its 64-bit hash): the high bits pick one of
+    ``num_hashes`` bins, the low 32 bits are its value, and slot ``k`` of a text's signature is the
+    smallest value in bin ``k`` (Li, Owen and Zhang, "One Permutation Hashing", 2012). A bin no
+    shingle of the text fell into borrows the value of the first non-empty bin along a sequence of
+    bins fixed per slot (Shrivastava, "Optimal Densification for Fast and Accurate Minwise
+    Hashing", 2017). Two texts agree in a slot with probability their Jaccard similarity, as with
+    ``num_hashes`` independent hash functions, but the slots sample the shingles *without*
+    replacement: the number of agreeing slots varies less, so an LSH band separates similar from
+    dissimilar pairs more sharply. And each shingle is hashed once, not ``num_hashes`` times.
     """
 
     def __init__(self, *, ngram: int, num_hashes: int, seed: int) -> None:
         rng = np.random.default_rng(seed)
         self.ngram = ngram
         self.num_hashes = num_hashes
-        self.a = (rng.integers(0, 2**32, num_hashes, dtype=np.uint64) | 1).astype(np.uint32)[:, None]
-        self.b = rng.integers(0, 2**32, num_hashes, dtype=np.uint64).astype(np.uint32)[:, None]
+        self._salt = np.uint64(rng.integers(0, 2**63, dtype=np.int64))
+        # Where empty slot k looks on its t-th try: uniform over the bins, the same for every text.
+        self._borrow = rng.integers(0, num_hashes, (_MAX_BORROWS, num_hashes), dtype=np.int64)
+        # _first_try[k, j]: the first try at which slot k's sequence reaches bin j (_MAX_BORROWS: never).
+        self._first_try = np.full((num_hashes, num_hashes), _MAX_BORROWS, np.int32)
+        for t in range(_MAX_BORROWS - 1, -1, -1):
+            self._first_try[np.arange(num_hashes), self._borrow[t]] = t
 
     def signatures(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return the texts' signatures (texts × num_hashes, uint32), and their shingle hashes.
@@ -68,33 +82,40 @@ class MinHasher:
         hashes come as :func:`~gristmill.text.shingles.shingle_hashes` gives them: hashes, offsets.
         """
         hashes, offsets = shingle_hashes(texts, self.ngram)
-        x = (hashes >> np.uint64(32)).astype(np.uint32)
-        sig = np.full((len(texts), self.num_hashes), NO_SHINGLE, np.uint32)
-        counts = np.diff(offsets)
-        doc = 0
-        while doc < len(texts):
-            if counts[doc] == 0:
-                doc += 1
-            elif counts[doc] > _CHUNK_SHINGLES:  # a long text: its shingles a chunk at a time
-                for lo in range(int(offsets[doc]), int(offsets[doc + 1]), _CHUNK_SHINGLES):
-                    hi = min(lo + _CHUNK_SHINGLES, int(offsets[doc + 1]))
-                    np.minimum(sig[doc], self._permute(x[lo:hi]).min(axis=1), out=sig[doc])
-                doc += 1
-            else:  # the texts whose shingles fit in one chunk, together
-                stop = int(np.searchsorted(offsets, offsets[doc] + _CHUNK_SHINGLES, "right")) - 1
-                stop = min(stop, len(texts))
-                group = np.arange(doc, stop)
-                group = group[counts[group] > 0]
-                block = self._permute(x[offsets[doc] : offsets[stop]])
-                sig[group] = np.minimum.reduceat(block, offsets[group] - offsets[doc], axis=1).T
-                doc = stop
+        k = self.num_hashes
+        mixed = mix64(hashes ^ self._salt)
+        bin_ = ((mixed >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)  # high 32 bits: the bin
+        cell = bin_.astype(np.intp)
+        cell += np.repeat(np.arange(len(texts), dtype=np.intp) * k, np.diff(offsets))
+        sig = np.full((len(texts), k), NO_SHINGLE, np.uint32)
+        np.minimum.at(sig.reshape(-1), cell, mixed.astype(np.uint32))  # low 32 bits: the value
+        filled = np.zeros(sig.shape, bool)
+        filled.reshape(-1)[cell] = True
+        self._densify(sig, filled)
         return sig, hashes, offsets
 
-    def _permute(self, x: np.ndarray) -> np.ndarray:
-        """Return the (num_hashes × len(x)) values of every hash function on every shingle."""
-        block = np.multiply(self.a, x[None, :])
-        block += self.b
-        return block
+    def _densify(self, sig: np.ndarray, filled: np.ndarray) -> None:
+        """Give each empty slot of a text with shingles the value of a bin its sequence finds filled.
+
+        The first few tries go one by one over all empty slots (most find a filled bin at once);
+        the slots left, of texts with few filled bins, take at once the filled bin their sequence
+        reaches first (``_first_try``), which is what trying on would find.
+        """
+        has_shingles = np.any(filled, axis=1, keepdims=True)
+        docs, slots = np.nonzero(~filled & has_shingles)
+        for tries in self._borrow[:_STEPWISE_TRIES]:
+            if docs.size == 0:
+                return
+            source = tries[slots]
+            found = filled[docs, source]
+            sig[docs[found], slots[found]] = sig[docs[found], source[found]]
+            docs, slots = docs[~found], slots[~found]
+        never = np.int32(_MAX_BORROWS)
+        for lo in range(0, docs.size, _DENSIFY_BLOCK):
+            d, k = docs[lo : lo + _DENSIFY_BLOCK], slots[lo : lo + _DENSIFY_BLOCK]
+            # Unfilled bins rank last; bins no try reaches come next, in slot order (the fallback).
+            rank = np.where(filled[d], self._first_try[k], never + 1)
+            sig[d, k] = sig[d, rank.argmin(axis=1)]
 
 
 @register("minhash_dedup")
@@ -108,7 +129,7 @@ class MinhashDedup(BarrierStep):
 
     Options:
         ngram: words per shingle.
-        num_hashes: MinHash functions per document; at least bands × rows (extra ones sharpen the
+        num_hashes: MinHash values per document; at least bands × rows (extra ones sharpen the
             Jaccard estimate used by threshold); none means bands × rows.
         bands: LSH bands; more bands find pairs of lower similarity.
         rows: minima per band; more rows make a band match rarer.
@@ -218,14 +239,23 @@ class MinhashDedup(BarrierStep):
     def _checked_edges(
         self, rows: np.ndarray, linked: np.ndarray, head: np.ndarray, work: Path
     ) -> np.ndarray:
-        """Link each candidate to the first of its run if similar enough, else to the one before it."""
+        """Link each candidate to the first document of its run that is similar enough.
+
+        The first of the run is tried, then the ones just before the candidate, nearest first:
+        ``_MAX_CHECKS`` at most, so a run of thousands of boilerplate pages stays linear. Trying
+        more than the first matters when the first is a false candidate (a page of Jaccard 0.6)
+        or a variant too far from this one, while a closer member of the same cluster sits nearer.
+        """
         assert self.threshold is not None
         similarity = _Similarity(work, exact=self.exact_jaccard)
         found: list[tuple[int, int, int, int]] = []
+        shard_of, pos_of = rows["shard"].tolist(), rows["pos"].tolist()
         for i in linked.tolist():
-            me = (int(rows["shard"][i]), int(rows["pos"][i]))
-            for j in dict.fromkeys((int(head[i]), i - 1)):
-                other = (int(rows["shard"][j]), int(rows["pos"][j]))
+            me = (shard_of[i], pos_of[i])
+            first = int(head[i])
+            nearest = range(i - 1, max(first, i - _MAX_CHECKS), -1)
+            for j in (first, *nearest):
+                other = (shard_of[j], pos_of[j])
                 if other != me and similarity(me, other) >= self.threshold:
                     found.append((*me, *other))
                     break

@@ -28,6 +28,9 @@ def _byte_tables() -> tuple[np.ndarray, np.ndarray]:
     for c in b"abcdefghijklmnopqrstuvwxyz0123456789":
         word[c] = True
     value[ord("1") : ord("9") + 1] = ord("0") + 1
+    # ASCII texts are not lower-cased before encoding: their capitals hash as the small letters.
+    word[ord("A") : ord("Z") + 1] = True
+    value[ord("A") : ord("Z") + 1] = value[ord("a") : ord("z") + 1]
     word[0x80:] = True  # non-ASCII: a letter, unless a punctuation sequence below says otherwise
     return word, value
 
@@ -52,7 +55,8 @@ def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray
     ``len(texts) + 1`` offsets into it. A text of fewer than ``n`` words (but at least one) has one
     shingle, all its words; a text without words has none.
     """
-    encoded = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
+    # str.lower() is needed only for non-ASCII letters; ASCII capitals are folded by the byte tables.
+    encoded = [t.encode() if t.isascii() else t.lower().encode("utf-8", "surrogatepass") for t in texts]
     data = np.frombuffer(b"\n".join(encoded), np.uint8)
     text_starts = np.zeros(len(texts), np.int64)
     if len(texts) > 1:
@@ -90,7 +94,8 @@ def _span_hashes(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, base:
     """
     inverse, forward = _powers(base, values.size + 1)
     prefix = np.zeros(values.size + 1, np.uint64)
-    np.cumsum(values * inverse[: values.size], out=prefix[1:])
+    values *= inverse[: values.size]  # in place: the callers pass arrays made for this call
+    np.cumsum(values, out=prefix[1:])
     hashes = prefix[ends] - prefix[starts]
     hashes *= forward[starts]
     return hashes

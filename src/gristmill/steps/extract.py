@@ -245,8 +245,12 @@ def prose_lines(markup: str) -> list[str]:
     lines = []
     for line in markup.split("\n"):
         if "\x01" in line:
-            linked = sum(len(part.split("\x02", 1)[0]) for part in line.split("\x01")[1:])
-            line = line.replace("\x01", "").replace("\x02", "").strip()
+            parts = line.split("\x01")
+            linked = 0
+            for part in parts[1:]:
+                end = part.find("\x02")
+                linked += end if end >= 0 else len(part)
+            line = "".join(parts).replace("\x02", "").strip()
             if line and linked <= _LINK_SHARE * len(line):
                 lines.append(line)
         else:

@@ -193,3 +193,64 @@ def test_plain_text_records_pass_through_unchanged() -> None:
     assert Extract().keep(doc) is True
     assert doc.text == "A plain paragraph from a JSONL record.\nA second line of it."
     assert doc.meta["extractor"] == "plain"
+
+
+PROSE = "The miller grinds rye and wheat every morning for the bakers of the village."
+
+
+def test_link_blocks_and_the_tail_after_the_last_paragraph_are_cut():
+    from gristmill.steps.extract import prose_lines, trim_lines
+
+    markup = (
+        f"<h1>The Mill</h1>\n<p>{PROSE}</p>\n"
+        '<p><a href="/a">Ten words of link text that tease another story on this site</a></p>\n'
+        f'<p>{PROSE} See <a href="/m">the map</a> too.</p>\n'
+        "<p>Did you like this article?</p>\n<p>Share it!</p>"
+    )
+    lines = prose_lines(markup)
+    assert lines == [
+        "The Mill",
+        PROSE,
+        f"{PROSE} See the map too.",
+        "Did you like this article?",
+        "Share it!",
+    ]
+    assert trim_lines(lines) == f"{PROSE}\n{PROSE} See the map too."
+    # Comment sections wanted: the tail stays, only unpunctuated short edge lines go.
+    assert trim_lines(lines, cut_tail=False).endswith("Share it!")
+    # Entities are decoded after the tags are gone; "<" in text is text.
+    assert prose_lines("<p>Fish &amp; chips &lt;b&gt;</p>") == ["Fish & chips <b>"]
+
+
+def test_article_the_heuristics_drop_is_found_in_the_densest_run_of_prose():
+    paragraphs = "".join(f"<p>Paragraph {i}: {PROSE}</p>" for i in range(4))
+    html = (
+        "<html><head><title>Mill</title></head><body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav>"
+        f"<div class='related'><h1>The Mill</h1>{paragraphs}</div>"
+        f"<footer><p>Contact us</p><p>Imprint</p><p>Privacy</p><p>{PROSE}</p></footer></body></html>"
+    )
+    (doc,), reasons = run(Extract(), [page(html.encode())])
+    assert reasons == []
+    # The footer's paragraph is prose too, but three short blocks away from the article's run.
+    assert doc.text.split("\n") == [f"Paragraph {i}: {PROSE}" for i in range(4)]
+
+
+def test_date_meta_tags_in_their_order_of_trust():
+    head = (
+        '<meta name="date" content="2023-01-02"><meta content=" 2024-05-01T10:00 " '
+        'property="article:published_time"><meta name="dc.date" content="">'
+    )
+    html = f"<html><head>{head}</head><body><p>{PROSE}</p></body></html>"
+    (doc,), _ = run(Extract(), [page(html.encode())])
+    assert doc.meta["date"] == "2024-05-01T10:00"
+    (doc,), _ = run(Extract(), [page(html.replace("article:published_time", "og:x").encode())])
+    assert doc.meta["date"] == "2023-01-02"
+
+
+def test_undeclared_charset_is_utf8_when_valid_else_detected():
+    from gristmill.text.charset import decode_page
+
+    text = f"<html><body><p>Grüße aus Köln. {PROSE}</p></body></html>"
+    assert (decode_page(text.encode()).charset, decode_page(text.encode()).source) == ("utf-8", "detected")
+    latin = decode_page(text.encode("cp1252") * 20)
+    assert latin.source == "detected" and latin.charset != "utf-8" and "Grüße" in latin.text

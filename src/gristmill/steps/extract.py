@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,20 +44,13 @@ _BINARY_MAGIC = (
 _LOOKS_HTML = re.compile(rb"<(!doctype\s+html|html|head|body|title|meta|div|p|a|table|span)[\s>/]", re.I)
 # Image captions: resiliparse keeps them inside articles; they are rarely part of the body text.
 _SKIP = ['[class*="caption"]']
-_META_DATE = (
-    'meta[property="article:published_time"]',
-    'meta[name="date"]',
-    'meta[itemprop="datePublished"]',
-    'meta[name="dc.date"]',
-    'meta[name="DC.date.issued"]',
-)
 
 
 @dataclass
 class Extracted:
     """What an engine found in a page."""
 
-    text: str
+    text: str  # one block per line, each stripped, no blank lines
     title: str | None = None
     date: str | None = None
 
@@ -110,7 +104,7 @@ class Extract(Filter):
         else:
             page = doc.text
         if kind == "plain":
-            found = Extracted(page)
+            found = Extracted(tidy_blocks(page))
             doc.meta["extractor"] = "plain"
         else:
             try:
@@ -119,7 +113,7 @@ class Extract(Filter):
                 doc.meta["extract_error"] = f"{type(exc).__name__}: {exc}"[:200]
                 return "parse_error"
             doc.meta["extractor"] = self.engine
-        text = tidy_blocks(found.text)
+        text = found.text
         doc.raw = None
         if not text:
             return "empty"
@@ -175,29 +169,52 @@ def _engine(step: Extract) -> ResiliparseEngine | TrafilaturaEngine:
 
 @dataclass
 class ResiliparseEngine:
-    """resiliparse's main-content heuristics over its fast DOM (lexbor)."""
+    """resiliparse's main-content heuristics over its fast DOM (lexbor), then a trim of what they leave."""
 
     comments: bool = False
     tables: bool = True
+
+    def __post_init__(self) -> None:
+        self._options: dict[str, Any] = {
+            # Minimal HTML with link markup: the only way to learn which words were link text.
+            "preserve_formatting": "minimal_html",
+            "links": True,
+            "comments": self.comments,
+            "alt_texts": False,
+            "post_meta": False,
+            "list_bullets": False,
+            "skip_elements": _SKIP if self.tables else [*_SKIP, "table"],
+        }
 
     def __call__(self, page: str) -> Extracted:
         from resiliparse.extract.html2text import extract_plain_text
         from resiliparse.parse.html import HTMLTree
 
         tree = HTMLTree.parse(page)
-        text = extract_plain_text(
-            tree,
-            preserve_formatting=True,
-            main_content=True,
-            comments=self.comments,
-            alt_texts=False,
-            post_meta=False,
-            list_bullets=False,
-            skip_elements=_SKIP if self.tables else [*_SKIP, "table"],
-        )
-        return Extracted(trim_furniture(text, cut_tail=not self.comments), *_title_and_date(tree))
+        cut_tail = not self.comments
+        lines = prose_lines(extract_plain_text(tree, main_content=True, **self._options))
+        text = trim_lines(lines, cut_tail=cut_tail)
+        if len(text) < _FALLBACK_CHARS:
+            # The heuristics sometimes drop a whole article (a wrapper whose class name says
+            # "share" or "sidebar"): then the densest run of prose on the whole page stands in.
+            lines = densest_run(prose_lines(extract_plain_text(tree, main_content=False, **self._options)))
+            found = trim_lines(lines, cut_tail=cut_tail)
+            if len(found) > len(text):
+                text = found
+        return Extracted(text, (tree.title or "").strip() or None, meta_date(tree))
 
 
+# Under this many characters of main text, the densest run of prose on the page is tried instead.
+_FALLBACK_CHARS = 200
+# A block more than this share of which is link text is navigation or a teaser, not prose.
+_LINK_SHARE = 0.5
+# A block of this many words or more is prose. (Text without spaces between words, such as Chinese
+# or Japanese, never is: there, only sentence punctuation keeps a line at the edges.)
+_PROSE_WORDS = 10
+# Prose blocks separated by this many shorter blocks or more belong to different runs.
+_RUN_GAP = 3
+_LINK_OPEN = re.compile(r"<a\b[^>]*>")
+_TAG = re.compile(r"<[^>]*>")
 # A short line that opens the "more to read" part of a page: the article ended above it.
 _TAIL_MARKER = re.compile(
     r"(?i)^(related|read more|more from|more on|more stories|recommended|see also|you may also like|"
@@ -209,46 +226,117 @@ _TAIL_MARKER = re.compile(
     r"artigos relacionados|kommentare|comments|leave a (reply|comment))\b"
 )
 _SENTENCE_END = re.compile(r"[.!?:;\"”»)…。！？]$")
-_EDGE_WORDS = 10
 
 
-def trim_furniture(text: str, *, cut_tail: bool = True) -> str:
-    """Cut what main-content heuristics leave at a page's edges.
+def prose_lines(markup: str) -> list[str]:
+    """Blocks of resiliparse's ``minimal_html`` output (with ``links``) as plain text, one per line.
 
-    That is the "related" tail, and short lines without sentence punctuation (menus, bylines, tag
-    lists) before the first and after the last sentence. ``cut_tail=False`` keeps the tail (where
-    comment sections are, when they are asked for).
+    Blocks more than half of which is link text (menus, tag lists, "more stories" teasers) are left
+    out. Links are marked with control characters before the tags are stripped, so that their share
+    is counted on the plain text.
     """
-    lines = [line for line in (part.strip() for part in text.splitlines()) if line]
-    for i, line in enumerate(lines if cut_tail else []):
-        if i > len(lines) * 0.4 and len(line.split()) <= 7 and _TAIL_MARKER.search(line):
-            lines = lines[:i]
-            break
+    if "\x01" in markup or "\x02" in markup:
+        markup = markup.replace("\x01", "").replace("\x02", "")
+    if "<a" in markup:
+        markup = _LINK_OPEN.sub("\x01", markup).replace("</a>", "\x02")
+    markup = _TAG.sub("", markup)
+    if "&" in markup:
+        markup = html.unescape(markup)
+    lines = []
+    for line in markup.split("\n"):
+        if "\x01" in line:
+            parts = line.split("\x01")
+            linked = 0
+            for part in parts[1:]:
+                end = part.find("\x02")
+                linked += end if end >= 0 else len(part)
+            line = "".join(parts).replace("\x02", "").strip()
+            if line and linked <= _LINK_SHARE * len(line):
+                lines.append(line)
+        else:
+            line = line.strip()
+            if line:
+                lines.append(line)
+    return lines
 
-    def furniture(line: str) -> bool:
-        return len(line.split()) < _EDGE_WORDS and not _SENTENCE_END.search(line)
 
-    start, end = 0, len(lines)
-    while start < end and furniture(lines[start]):
+def _prose(line: str) -> bool:
+    return line.count(" ") >= _PROSE_WORDS - 1  # resiliparse leaves single spaces
+
+
+def _furniture(line: str) -> bool:
+    """A short line without sentence punctuation: a menu item, byline, tag, date."""
+    return not _prose(line) and not _SENTENCE_END.search(line)
+
+
+def trim_lines(lines: list[str], *, cut_tail: bool = True) -> str:
+    """Cut what main-content heuristics leave at a page's edges; return one block per line.
+
+    With ``cut_tail`` (no comment sections wanted): everything after the last block of prose, and
+    the "related / read more" tail (a short line matching common markers, past 40% of the text).
+    Then short lines without sentence punctuation (menus, bylines, tag lists) before the first and
+    after the last sentence.
+    """
+    end = len(lines)
+    if cut_tail:
+        while end and not _prose(lines[end - 1]):
+            end -= 1
+        if not end:
+            end = len(lines)
+        for i in range(int(end * 0.4) + 1, end):
+            line = lines[i]
+            if len(line) < 60 and line.count(" ") < 7 and _TAIL_MARKER.search(line):
+                end = i
+                break
+    start = 0
+    while start < end and _furniture(lines[start]):
         start += 1
-    while end > start and furniture(lines[end - 1]):
+    while end > start and _furniture(lines[end - 1]):
         end -= 1
     return "\n".join(lines[start:end])
 
 
-def _title_and_date(tree: Any) -> tuple[str | None, str | None]:
-    return (tree.title or "").strip() or None, _meta_date(tree)
+def densest_run(lines: list[str]) -> list[str]:
+    """The run of prose blocks that holds the most text: the article, where heuristics lost it.
+
+    A run's prose blocks have fewer than ``_RUN_GAP`` short blocks between any two of them.
+    """
+    best = (0, 0, 0)  # size, start, end
+    start = size = gap = 0
+    for i, line in enumerate(lines):
+        if not _prose(line):
+            gap += 1
+            continue
+        if gap >= _RUN_GAP or not size:
+            start, size = i, 0
+        size += len(line)
+        gap = 0
+        if size > best[0]:
+            best = (size, start, i + 1)
+    return lines[best[1] : best[2]]
 
 
-def _meta_date(tree: Any) -> str | None:
+# <meta> tags that can carry a publication date, in the order they are trusted.
+_META_DATE = (
+    'meta[property="article:published_time"]',
+    'meta[name="date"]',
+    'meta[itemprop="datePublished"]',
+    'meta[name="dc.date"]',
+    'meta[name="DC.date.issued"]',
+)
+_ANY_META = ", ".join(_META_DATE)
+
+
+def meta_date(tree: Any) -> str | None:
+    """The publication date a ``<meta>`` tag in the page's head gives, if any (one pass over it)."""
     head = tree.head
     if head is None:
         return None
-    for selector in _META_DATE:
-        node = head.query_selector(selector)
-        if node is not None and node.getattr("content"):
-            return str(node.getattr("content")).strip()
-    return None
+    nodes = head.query_selector_all(_ANY_META)
+    dated = [(node, content) for node in nodes if (content := str(node.getattr("content") or "").strip())]
+    if len(dated) < 2:
+        return dated[0][1] if dated else None
+    return min(dated, key=lambda pair: next(i for i, sel in enumerate(_META_DATE) if pair[0].matches(sel)))[1]
 
 
 @dataclass
@@ -274,4 +362,5 @@ class TrafilaturaEngine:
         # trafilatura's own metadata pass (htmldate) doubles its time; title and date come from
         # the page's head instead.
         text = trafilatura.extract(page, include_comments=self.comments, include_tables=self.tables)
-        return Extracted(text or "", *_title_and_date(HTMLTree.parse(page)))
+        tree = HTMLTree.parse(page)
+        return Extracted(tidy_blocks(text or ""), (tree.title or "").strip() or None, meta_date(tree))

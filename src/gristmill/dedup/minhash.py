@@ -154,8 +154,7 @@ class MinhashDedup(BarrierStep):
         buckets: int = 16,
     ) -> None:
         for option, value in (("ngram", ngram), ("bands", bands), ("rows", rows), ("buckets", buckets)):
-            if value < 1:
-                raise self.fail(option, f"must be 1 or more, got {value}")
+            self.require_at_least(option, value, 1)
         if num_hashes is not None and num_hashes < bands * rows:
             raise self.fail("num_hashes", f"must be at least bands × rows ({bands * rows}), got {num_hashes}")
         if threshold is not None and not 0.0 < threshold <= 1.0:

@@ -63,12 +63,9 @@ class SpanDedup(BarrierStep):
     def __init__(
         self, *, max_docs: int = 1, min_words: int = 4, paragraphs: bool = True, buckets: int = 16
     ) -> None:
-        if max_docs < 1:
-            raise self.fail("max_docs", f"must be 1 or more, got {max_docs}")
-        if min_words < 1:
-            raise self.fail("min_words", f"must be 1 or more, got {min_words}")
-        if buckets < 1:
-            raise self.fail("buckets", f"must be 1 or more, got {buckets}")
+        self.require_at_least("max_docs", max_docs, 1)
+        self.require_at_least("min_words", min_words, 1)
+        self.require_at_least("buckets", buckets, 1)
         self.buckets = buckets
         self.max_docs = max_docs
         self.min_words = min_words

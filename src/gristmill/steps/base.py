@@ -42,6 +42,11 @@ class Step(ABC):
         """Build the error for a bad ``option``, naming this step."""
         return ConfigError(f"step {self.name!r}, option {option!r}: {message}")
 
+    def require_at_least(self, option: str, value: float, minimum: float) -> None:
+        """Fail, naming this step and ``option``, when ``value`` is below ``minimum``."""
+        if value < minimum:
+            raise self.fail(option, f"must be {minimum} or more, got {value}")
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
         return f"{type(self).__name__}({args})"

@@ -76,10 +76,8 @@ class BoilerplateLines(BarrierStep):
         min_line_chars: int = 10,
         url_field: str = "url",
     ) -> None:
-        if min_pages < 2:
-            raise self.fail("min_pages", f"must be 2 or more, got {min_pages}")
-        if min_line_chars < 0:
-            raise self.fail("min_line_chars", f"must be 0 or more, got {min_line_chars}")
+        self.require_at_least("min_pages", min_pages, 2)
+        self.require_at_least("min_line_chars", min_line_chars, 0)
         self.patterns = patterns
         self.learn = learn
         self.min_pages = min_pages

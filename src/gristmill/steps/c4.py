@@ -62,8 +62,7 @@ class C4QualityFilter(Filter):
             ("min_words_per_line", min_words_per_line),
             ("max_word_length", max_word_length),
         ):
-            if value < 0:
-                raise self.fail(name, f"must be 0 or more, got {value}")
+            self.require_at_least(name, value, 0)
         self.min_sentences = min_sentences
         self.min_words_per_line = min_words_per_line
         self.max_word_length = max_word_length

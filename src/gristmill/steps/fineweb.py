@@ -43,10 +43,8 @@ class FineWebQualityFilter(Filter):
             value = locals()[name]
             if not 0 <= value <= 1:
                 raise self.fail(name, f"must lie between 0 and 1, got {value}")
-        if short_line_length < 0:
-            raise self.fail("short_line_length", f"must be 0 or more, got {short_line_length}")
-        if max_newline_ratio < 0:
-            raise self.fail("max_newline_ratio", f"must be 0 or more, got {max_newline_ratio}")
+        self.require_at_least("short_line_length", short_line_length, 0)
+        self.require_at_least("max_newline_ratio", max_newline_ratio, 0)
         self.min_line_punct_ratio = min_line_punct_ratio
         self.line_punct_exclude_zero = line_punct_exclude_zero
         self.max_short_line_ratio = max_short_line_ratio

@@ -19,8 +19,7 @@ class LengthFilter(Filter):
     """
 
     def __init__(self, *, min_chars: int = 1, max_chars: int | None = None) -> None:
-        if min_chars < 0:
-            raise self.fail("min_chars", f"must be 0 or more, got {min_chars}")
+        self.require_at_least("min_chars", min_chars, 0)
         if max_chars is not None and max_chars < min_chars:
             raise self.fail("max_chars", f"must be at least min_chars ({min_chars}), got {max_chars}")
         self.min_chars = min_chars

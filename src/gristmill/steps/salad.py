@@ -59,8 +59,7 @@ class Salad(Step):
             raise self.fail("action", f"must be 'flag', 'drop' or 'split', got {action!r}")
         if threshold is not None and not 0.0 < threshold <= 1.0:
             raise self.fail("threshold", f"must be in (0, 1], got {threshold}")
-        if min_split_sentences < 1:
-            raise self.fail("min_split_sentences", f"must be 1 or more, got {min_split_sentences}")
+        self.require_at_least("min_split_sentences", min_split_sentences, 1)
         self.action: Action = action
         self.min_split_sentences = min_split_sentences
         self.embeddings = embeddings

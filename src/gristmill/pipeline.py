@@ -23,11 +23,6 @@ class Stage:
     barrier: BarrierStep | None
     steps: tuple[tuple[int, Step], ...]  # (position in the pipeline, step), barrier included
 
-    @property
-    def first_position(self) -> int:
-        """The pipeline position of the stage's first step (or of where it would be)."""
-        return self.steps[0][0] if self.steps else -1
-
 
 class Pipeline:
     """Documents from ``input`` through ``steps`` into ``output``; the Python twin of a YAML file.

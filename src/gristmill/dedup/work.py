@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import numpy as np
 import orjson
 
 from gristmill.document import Document
+from gristmill.layout import write_atomically
 from gristmill.stats import StepContext
 
 
@@ -44,10 +45,9 @@ class IdLookup:
 
 def save_table(path: Path, table: np.ndarray) -> None:
     """Write ``table`` as ``.npy`` under a temporary name, then rename it into place."""
-    tmp = path.with_name(f".tmp.{path.name}")
-    with open(tmp, "wb") as handle:
-        np.save(handle, table)
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    np.save(buffer, table)
+    write_atomically(path, buffer.getvalue())
 
 
 def load_tables(paths: Iterable[Path], dtype: np.dtype) -> np.ndarray:

@@ -19,7 +19,7 @@ from gristmill.io.base import excerpt_of
 from gristmill.io.inputs import Shard, reader_for
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
-from gristmill.layout import Layout
+from gristmill.layout import Layout, write_atomically
 from gristmill.pipeline import Pipeline, Stage
 from gristmill.stats import StepContext, StepStats, TaskStats, counted, settle_seconds, timed
 from gristmill.steps.base import BarrierStep
@@ -165,8 +165,7 @@ class _Outputs:
 class _Sink:
     """Collects quarantined records and progress for a stage-0 task."""
 
-    def __init__(self, outputs: _Outputs, path: Path, stats: TaskStats, progress: ProgressFn | None):
-        self._outputs = outputs
+    def __init__(self, path: Path, stats: TaskStats, progress: ProgressFn | None):
         self._path = path
         self._stats = stats
         self._progress = progress
@@ -184,9 +183,7 @@ class _Sink:
 
     def flush(self) -> None:
         if self._lines:
-            tmp = self._path.with_name(self._path.name + ".tmp")
-            tmp.write_bytes(b"".join(self._lines))
-            tmp.replace(self._path)
+            write_atomically(self._path, b"".join(self._lines))
         else:
             self._path.unlink(missing_ok=True)
 
@@ -223,7 +220,7 @@ def _run_stage(
         kept_path, kept_fmt = layout.kept_file(shard.index, suffix), fmt
     else:
         kept_path, kept_fmt = layout.stage_input(stage.index, shard.index), "jsonl"
-    sink = _Sink(outputs, layout.quarantine_file(shard.index), stats, progress)
+    sink = _Sink(layout.quarantine_file(shard.index), stats, progress)
 
     def reject(doc: Document) -> None:
         stats.rejected += 1

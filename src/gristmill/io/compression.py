@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -185,8 +184,3 @@ class _OwningGzipFile(gzip.GzipFile):
             super().close()
         finally:
             self._raw.close()
-
-
-def replace_atomically(tmp: str, final: str) -> None:
-    """Move a finished temporary file into place in one step."""
-    os.replace(tmp, final)

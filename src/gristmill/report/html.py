@@ -15,6 +15,7 @@ from gristmill.document import Document
 from gristmill.errors import InputError
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.parquet import ParquetReader
+from gristmill.layout import Layout
 from gristmill.report.svg import KEPT, REJECTED, bar_chart, histogram
 
 SAMPLE = 5000
@@ -57,14 +58,15 @@ def _documents(folder: Path, limit: int) -> Iterator[Document]:
 def render_report(root: str | Path) -> str:
     """Return the report of the run in ``root`` as one HTML page."""
     root = Path(root)
-    stats_path = root / "stats.json"
+    layout = Layout(root)
+    stats_path = layout.stats
     if not stats_path.exists():
         raise InputError(f"{root}: no stats.json here; is this the output folder of a finished run?")
     stats: dict[str, Any] = orjson.loads(stats_path.read_bytes())
-    kept = list(_documents(root / "kept", SAMPLE))
-    rejected = list(_documents(root / "rejected", SAMPLE))
+    kept = list(_documents(layout.kept, SAMPLE))
+    rejected = list(_documents(layout.rejected, SAMPLE))
     totals = stats["totals"]
-    pipeline = (root / "pipeline.yaml").read_text() if (root / "pipeline.yaml").exists() else ""
+    pipeline = layout.pipeline_file.read_text() if layout.pipeline_file.exists() else ""
 
     out = [f"<!doctype html><meta charset=utf-8><title>gristmill report</title><style>{_STYLE}</style>"]
     out.append(f"<h1>gristmill run: {escape(str(root))}</h1><div class=totals>")
@@ -175,6 +177,6 @@ def _numbers(docs: list[Document], name: str) -> list[float]:
 
 def write_report(root: str | Path) -> Path:
     """Write ``report.html`` into the run folder ``root`` and return its path."""
-    path = Path(root) / "report.html"
+    path = Layout(root).report
     path.write_text(render_report(root), encoding="utf-8")
     return path

@@ -113,7 +113,6 @@ class ScoreModel:
 LEXICAL_MODEL = ScoreModel.load("salad_weights.json")
 EMBEDDING_MODEL = ScoreModel.load("salad_weights_embeddings.json")
 # The tune half's 98th percentile of genuine pages' scores.
-DEFAULT_THRESHOLD = LEXICAL_MODEL.threshold
 
 
 @dataclass

@@ -175,29 +175,33 @@ class ResiliparseEngine:
     tables: bool = True
 
     def __post_init__(self) -> None:
-        self._options: dict[str, Any] = {
-            # Minimal HTML with link markup: the only way to learn which words were link text.
-            "preserve_formatting": "minimal_html",
-            "links": True,
+        from resiliparse.extract.html2text import extract_plain_text
+        from resiliparse.parse.html import HTMLTree
+
+        self._parse = HTMLTree.parse
+        self._extract = extract_plain_text
+        common = {
             "comments": self.comments,
             "alt_texts": False,
             "post_meta": False,
             "list_bullets": False,
             "skip_elements": _SKIP if self.tables else [*_SKIP, "table"],
         }
+        # The main pass: plain text, one block per line.
+        self._plain: dict[str, Any] = {"preserve_formatting": True, "links": False, **common}
+        # The fallback pass over the whole page: minimal HTML with link markup, the only way to learn
+        # which words were link text (menus are on the page again).
+        self._markup: dict[str, Any] = {"preserve_formatting": "minimal_html", "links": True, **common}
 
     def __call__(self, page: str) -> Extracted:
-        from resiliparse.extract.html2text import extract_plain_text
-        from resiliparse.parse.html import HTMLTree
-
-        tree = HTMLTree.parse(page)
+        tree = self._parse(page)
         cut_tail = not self.comments
-        lines = prose_lines(extract_plain_text(tree, main_content=True, **self._options))
+        lines = block_lines(self._extract(tree, main_content=True, **self._plain))
         text = trim_lines(lines, cut_tail=cut_tail)
         if len(text) < _FALLBACK_CHARS:
             # The heuristics sometimes drop a whole article (a wrapper whose class name says
             # "share" or "sidebar"): then the densest run of prose on the whole page stands in.
-            lines = densest_run(prose_lines(extract_plain_text(tree, main_content=False, **self._options)))
+            lines = densest_run(prose_lines(self._extract(tree, main_content=False, **self._markup)))
             found = trim_lines(lines, cut_tail=cut_tail)
             if len(found) > len(text):
                 text = found
@@ -213,7 +217,8 @@ _LINK_SHARE = 0.5
 _PROSE_WORDS = 10
 # Prose blocks separated by this many shorter blocks or more belong to different runs.
 _RUN_GAP = 3
-_LINK_OPEN = re.compile(r"<a\b[^>]*>")
+# An opening or closing link tag (one pass marks both).
+_LINK = re.compile(r"<a\b[^>]*>|</a>")
 _TAG = re.compile(r"<[^>]*>")
 # A short line that opens the "more to read" part of a page: the article ended above it.
 _TAIL_MARKER = re.compile(
@@ -228,6 +233,11 @@ _TAIL_MARKER = re.compile(
 _SENTENCE_END = re.compile(r"[.!?:;\"”»)…。！？]$")
 
 
+def block_lines(text: str) -> list[str]:
+    """The blocks of resiliparse's plain-text output, one per line: stripped, blank lines dropped."""
+    return list(filter(None, map(str.strip, text.split("\n"))))
+
+
 def prose_lines(markup: str) -> list[str]:
     """Blocks of resiliparse's ``minimal_html`` output (with ``links``) as plain text, one per line.
 
@@ -237,13 +247,17 @@ def prose_lines(markup: str) -> list[str]:
     """
     if "\x01" in markup or "\x02" in markup:
         markup = markup.replace("\x01", "").replace("\x02", "")
-    if "<a" in markup:
-        markup = _LINK_OPEN.sub("\x01", markup).replace("</a>", "\x02")
+    links = "<a" in markup
+    if links:
+        markup = _LINK.sub(_link_mark, markup)
     markup = _TAG.sub("", markup)
     if "&" in markup:
         markup = html.unescape(markup)
-    lines = []
-    for line in markup.split("\n"):
+    lines = list(filter(None, map(str.strip, markup.split("\n"))))
+    if not links:
+        return lines
+    kept = []
+    for line in lines:
         if "\x01" in line:
             parts = line.split("\x01")
             linked = 0
@@ -252,12 +266,18 @@ def prose_lines(markup: str) -> list[str]:
                 linked += end if end >= 0 else len(part)
             line = "".join(parts).replace("\x02", "").strip()
             if line and linked <= _LINK_SHARE * len(line):
-                lines.append(line)
-        else:
-            line = line.strip()
+                kept.append(line)
+        elif "\x02" in line:  # the end of a link that began on a line above
+            line = line.replace("\x02", "").strip()
             if line:
-                lines.append(line)
-    return lines
+                kept.append(line)
+        else:
+            kept.append(line)
+    return kept
+
+
+def _link_mark(match: re.Match[str]) -> str:
+    return "\x02" if match.group().startswith("</") else "\x01"
 
 
 def _prose(line: str) -> bool:
@@ -316,27 +336,30 @@ def densest_run(lines: list[str]) -> list[str]:
     return lines[best[1] : best[2]]
 
 
-# <meta> tags that can carry a publication date, in the order they are trusted.
+# <meta> tags that can carry a publication date (attribute, value), in the order they are trusted.
 _META_DATE = (
-    'meta[property="article:published_time"]',
-    'meta[name="date"]',
-    'meta[itemprop="datePublished"]',
-    'meta[name="dc.date"]',
-    'meta[name="DC.date.issued"]',
+    ("property", "article:published_time"),
+    ("name", "date"),
+    ("itemprop", "datePublished"),
+    ("name", "dc.date"),
+    ("name", "DC.date.issued"),
 )
-_ANY_META = ", ".join(_META_DATE)
 
 
 def meta_date(tree: Any) -> str | None:
-    """The publication date a ``<meta>`` tag in the page's head gives, if any (one pass over it)."""
+    """The publication date a ``<meta>`` tag in the page's head gives, if any.
+
+    lexbor's own attribute lookup, one per tag kind, is cheaper than a CSS selector (which is
+    compiled on every call).
+    """
     head = tree.head
     if head is None:
         return None
-    nodes = head.query_selector_all(_ANY_META)
-    dated = [(node, content) for node in nodes if (content := str(node.getattr("content") or "").strip())]
-    if len(dated) < 2:
-        return dated[0][1] if dated else None
-    return min(dated, key=lambda pair: next(i for i, sel in enumerate(_META_DATE) if pair[0].matches(sel)))[1]
+    for name, value in _META_DATE:
+        for node in head.get_elements_by_attr(name, value):
+            if node.tag == "meta" and (content := str(node.getattr("content") or "").strip()):
+                return content
+    return None
 
 
 @dataclass

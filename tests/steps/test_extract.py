@@ -220,6 +220,20 @@ def test_link_blocks_and_the_tail_after_the_last_paragraph_are_cut():
     assert trim_lines(lines, cut_tail=False).endswith("Share it!")
     # Entities are decoded after the tags are gone; "<" in text is text.
     assert prose_lines("<p>Fish &amp; chips &lt;b&gt;</p>") == ["Fish & chips <b>"]
+    # A link that ends on the next line: the first line is all link text; no marker is left behind.
+    assert prose_lines('<p><a href="/a">Read this<br>\nand this</a> now, today</p>') == [
+        "and this now, today"
+    ]
+
+
+def test_plain_text_blocks_are_stripped_lines_without_blank_ones():
+    from gristmill.steps.extract import block_lines
+
+    assert block_lines("  Home\n\n\tThe mill turns.  \n \nIt grinds.") == [
+        "Home",
+        "The mill turns.",
+        "It grinds.",
+    ]
 
 
 def test_article_the_heuristics_drop_is_found_in_the_densest_run_of_prose():

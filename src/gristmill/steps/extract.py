@@ -230,7 +230,8 @@ _TAIL_MARKER = re.compile(
     r"lee también|noticias relacionadas|à lire aussi|lire aussi|sur le même sujet|leia também|veja também|"
     r"artigos relacionados|kommentare|comments|leave a (reply|comment))\b"
 )
-_SENTENCE_END = re.compile(r"[.!?:;\"”»)…。！？]$")
+# What a sentence ends with (a tuple, for one ``str.endswith`` call).
+_SENTENCE_END = tuple('.!?:;"”»)…。！？')
 
 
 def block_lines(text: str) -> list[str]:
@@ -286,7 +287,7 @@ def _prose(line: str) -> bool:
 
 def _furniture(line: str) -> bool:
     """A short line without sentence punctuation: a menu item, byline, tag, date."""
-    return not _prose(line) and not _SENTENCE_END.search(line)
+    return not _prose(line) and not line.endswith(_SENTENCE_END)
 
 
 def trim_lines(lines: list[str], *, cut_tail: bool = True) -> str:
@@ -305,7 +306,7 @@ def trim_lines(lines: list[str], *, cut_tail: bool = True) -> str:
             end = len(lines)
         for i in range(int(end * 0.4) + 1, end):
             line = lines[i]
-            if len(line) < 60 and line.count(" ") < 7 and _TAIL_MARKER.search(line):
+            if len(line) < 60 and line.count(" ") < 7 and _TAIL_MARKER.match(line):
                 end = i
                 break
     start = 0

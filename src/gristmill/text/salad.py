@@ -441,9 +441,7 @@ def _local_z(sim: np.ndarray, rng: np.random.Generator) -> float:
     return max(-10.0, min(10.0, (real - float(np.mean(shuffled))) / spread))
 
 
-def _paragraph_z(
-    text: str, spans: list[tuple[int, int]], sim: np.ndarray, rng: np.random.Generator
-) -> float:
+def _paragraph_z(text: str, spans: list[tuple[int, int]], sim: np.ndarray, rng: np.random.Generator) -> float:
     """How much more neighbours inside a paragraph share than neighbours across a paragraph break.
 
     In standard deviations of random placements of the same number of breaks. An author breaks

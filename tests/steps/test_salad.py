@@ -76,6 +76,8 @@ def test_inspect_shows_clusters_furniture_and_reasons(seed: Document, tmp_path: 
     flags = [f for s in shown["sentences"] for f in s["flags"]]
     assert "salad:furniture=copyright" in flags
     assert "salad:furniture=newsletter" in flags
+    seam = next(s for s in shown["sentences"] if "salad:furniture=seam" in s["flags"])
+    assert "Battle of more, Francis Salvador" in seam["text"]
     assert "salad:orphan_opening" in shown["sentences"][0]["flags"]
     assert any(f.startswith("salad:verdict=stitched(") and "orphan_opening" in f for f in flags)
     assert len({f for f in flags if f.startswith("salad:cluster=")}) > 1

@@ -4,8 +4,7 @@ Two questions, one set of rules. :func:`furniture_rule` is strict: a whole sente
 safe to remove (``boilerplate_lines`` uses it). :func:`furniture_kind` is broad: a sentence that is not
 prose a topic model should weigh (``salad`` uses it); it adds looser cues, such as a contact line, a
 copyright mention inside a sentence or a scrape seam where two items ran together, to the strict
-rules. Neither calls a sentence of real prose
-furniture.
+rules. Neither calls a sentence of real prose furniture.
 """
 
 from __future__ import annotations

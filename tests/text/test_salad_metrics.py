@@ -37,6 +37,10 @@ def test_names_and_rare_words_weigh_more_than_common_ones() -> None:
         ("Log in to see your saved articles.", "call_to_action"),
         ('", 945 Magazine Street, New Orleans, LA 70130', "address"),
         ("He walked down the street in 1990 and signed up for the army.", None),
+        ("…after the disastrous Battle of more, Francis Salvador takes his seat in 1775.", "seam"),
+        ("Prices fell sharply … Read more Ten ways to save on your energy bill.", "seam"),
+        ("She asked for more, and the more she had, the more she wanted.", None),
+        ("Books, music and more. Free delivery on orders over $25.", None),
     ],
 )
 def test_furniture_kinds(line: str, kind: str | None) -> None:

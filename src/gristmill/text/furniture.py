@@ -2,9 +2,9 @@
 
 Two questions, one set of rules. :func:`furniture_rule` is strict: a whole sentence that is furniture,
 safe to remove (``boilerplate_lines`` uses it). :func:`furniture_kind` is broad: a sentence that is not
-prose a topic model should weigh (``salad`` uses it); it adds looser cues, such as a contact line or a
-copyright mention inside a sentence, to the strict rules. Neither calls a sentence of real prose
-furniture.
+prose a topic model should weigh (``salad`` uses it); it adds looser cues, such as a contact line, a
+copyright mention inside a sentence or a scrape seam where two items ran together, to the strict
+rules. Neither calls a sentence of real prose furniture.
 """
 
 from __future__ import annotations
@@ -101,6 +101,17 @@ _LOOSE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# A scrape seam: a teaser cut short, its "more" link, and the next item run on in one sentence
+# ("…three weeks after the disastrous Battle of more, Francis Salvador, the first…"). A preposition
+# or article left hanging before "more", then a new capitalised start. No sentence of 38,775 in 727
+# dolma web pages, of 6,871 in the news gold texts or of 12,902 in WikiText matches.
+_SEAM = re.compile(
+    r"\b(?:of|the|a|an|at|from|into|with|to|for|in|on|by|about)\s+(?:read\s+)?more\s*[,;:]\s+[A-Z][a-z]"
+    r"|(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*(?:[Rr]ead [Mm]ore|[Cc]ontinue [Rr]eading|[Rr]ead [Oo]n)\b"
+    r"\s*[»›>]*\s+[A-Z]"
+)
+
+
 def furniture_kind(sentence: str) -> str | None:
     """Return the kind of furniture ``sentence`` is (``"copyright"``, ``"address"``, …), or ``None``."""
     strict = furniture_rule(sentence)
@@ -109,4 +120,4 @@ def furniture_kind(sentence: str) -> str | None:
     for kind, pattern in _LOOSE_RULES:
         if pattern.search(sentence):
             return kind
-    return None
+    return "seam" if _SEAM.search(sentence) else None

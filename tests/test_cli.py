@@ -112,6 +112,8 @@ def test_inspect_flags_every_fault_of_the_seed_that_the_demo_steps_see(run_cli) 
     assert "pii:address" in flags_of('", 945 Magazine Street')
     assert "repeated_in_document" in flags_of("Leon Trotsky, a leader of the Bolshevik")
     assert "salad:orphan_opening" in flags_of("And he could do so")
+    assert "salad:furniture=seam" in flags_of("The victory secured central Arkansas")
+    assert any(f.startswith("salad:verdict=stitched(") for f in flags_of("And he could do so"))
     assert not any(f.startswith("lang:") for _, flags in flagged for f in flags)  # an English page
 
 

@@ -12,13 +12,9 @@ from pathlib import Path
 
 import orjson
 
-import gristmill
 from gristmill import Document, Pipeline, Step
 from gristmill.io.jsonl import JsonlReader
-
-# The seed page as the package ships it (the same bytes as ../shared/seed/), so no test depends on
-# ../shared being present.
-SEED = Path(gristmill.__file__).parent / "samples" / "seed" / "000_13132f2b62ae2e4d.txt"
+from tests.conftest import SEED
 
 __all__ = ["SEED", "Outcome", "dolma_docs", "random_words", "run_pipeline"]
 

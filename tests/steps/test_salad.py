@@ -142,28 +142,68 @@ def figures(shared: Path) -> dict[str, object]:
 
 
 def test_figures_on_a_small_fixed_set(figures: dict[str, object]) -> None:
-    # Measured on this set: AUROC 0.946, FP untouched 4% (2 of 50), choppy 0, recall 0.28, ARI forced
+    # Measured on this set: AUROC 0.945, FP untouched 4% (2 of 50), choppy 0, recall 0.28, ARI forced
     # 0.72 (blocks 0.82, shuffled 0.62). These gates hold today's figures (docs/salad.md has the full
     # held-out half), not the goals.
-    assert figures["auroc"] >= 0.92
+    assert figures["auroc"] >= 0.93
     assert figures["fpr_choppy"] == 0.0
     assert figures["fpr_untouched"] <= 0.06
-    assert figures["recall_stitched"] >= 0.2
-    assert figures["ari_3plus_forced"] >= 0.66
-    assert figures["ari_3plus_forced_blocks"] >= 0.76
+    assert figures["recall_stitched"] >= 0.24
+    assert figures["ari_3plus_forced"] >= 0.68
+    assert figures["ari_3plus_forced_blocks"] >= 0.78
 
 
-def test_paragraph_breaks_where_the_subject_turns_count_as_authored(shared: Path) -> None:
-    # A digest: eight news stories, four sentences each, a paragraph per story. The same sentences
-    # with every break moved one sentence on read as laid out after the fact.
-    stories = [s.sentences[:4] for s in saladgen.load_news(shared / "data")[:8]]
-    sentences = [x for story in stories for x in story]
-    aligned = "\n\n".join(" ".join(story) for story in stories)
-    shifted = "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(1, len(sentences), 4))
-    shifted = sentences[0] + "\n\n" + shifted
+DIGEST = [
+    [
+        "The volcano erupted at dawn on Monday.",
+        "Ash from the volcano covered the nearby village.",
+        "Villagers fled the ash cloud by boat.",
+        "The eruption of the volcano lasted two days.",
+    ],
+    [
+        "The chess tournament opened in Oslo this week.",
+        "Chess players from twelve countries came to Oslo.",
+        "The tournament favourite lost his first chess game.",
+        "Oslo will host the chess final on Sunday.",
+    ],
+    [
+        "The bakery on Main Street sells sourdough bread.",
+        "Its sourdough is baked before sunrise.",
+        "The baker learned to make bread in Lyon.",
+        "Queues form outside the bakery every morning.",
+    ],
+    [
+        "The city council approved a new cycling lane.",
+        "The cycling lane will run along the river.",
+        "Council members argued about the cost of the lane.",
+        "Cyclists welcomed the council decision.",
+    ],
+    [
+        "A rare orchid was found in the rainforest.",
+        "Botanists had not seen the orchid for fifty years.",
+        "The rainforest site is now protected.",
+        "The orchid flowers only after heavy rain.",
+    ],
+    [
+        "The football club signed a young goalkeeper.",
+        "The goalkeeper joins the club from Porto.",
+        "Fans hope the goalkeeper will end the club's losing run.",
+        "The club paid a record fee for him.",
+    ],
+]
+
+
+def test_paragraph_breaks_where_the_subject_turns_count_as_authored() -> None:
+    # A digest of six unrelated items, a paragraph each; the same sentences with every break moved
+    # one sentence on read as laid out after the fact.
+    sentences = [s for item in DIGEST for s in item]
+    aligned = "\n\n".join(" ".join(item) for item in DIGEST)
+    shifted = "\n\n".join(
+        [sentences[0]] + [" ".join(sentences[i : i + 4]) for i in range(1, len(sentences), 4)]
+    )
     authored = analyse(aligned).features["paragraph_z"]
-    assert authored > 1.0
-    assert analyse(shifted).features["paragraph_z"] < authored - 2.0
+    assert authored > 1.5
+    assert analyse(shifted).features["paragraph_z"] < 0 < authored
 
 
 def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(

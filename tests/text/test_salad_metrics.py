@@ -41,6 +41,8 @@ def test_names_and_rare_words_weigh_more_than_common_ones() -> None:
         ("Prices fell sharply … Read more Ten ways to save on your energy bill.", "seam"),
         ("She asked for more, and the more she had, the more she wanted.", None),
         ("Books, music and more. Free delivery on orders over $25.", None),
+        ("Residents keep asking for more, Mayor Jones said on Tuesday.", None),
+        ("The fund ran out of more, Officials said, than it had planned.", None),
     ],
 )
 def test_furniture_kinds(line: str, kind: str | None) -> None:

@@ -158,7 +158,7 @@ def payload_kind(doc: Document) -> Literal["html", "plain", "binary"]:
 
 def tidy_blocks(text: str) -> str:
     """One block (paragraph, heading, list item) per line: lines stripped, blank lines dropped."""
-    return "\n".join(line for line in (part.strip() for part in text.splitlines()) if line)
+    return "\n".join(block_lines(text))
 
 
 def _engine(step: Extract) -> ResiliparseEngine | TrafilaturaEngine:
@@ -235,8 +235,8 @@ _SENTENCE_END = tuple('.!?:;"”»)…。！？')
 
 
 def block_lines(text: str) -> list[str]:
-    """The blocks of resiliparse's plain-text output, one per line: stripped, blank lines dropped."""
-    return list(filter(None, map(str.strip, text.split("\n"))))
+    """The blocks of a text, one per line: stripped, blank lines dropped."""
+    return list(filter(None, map(str.strip, text.splitlines())))
 
 
 def prose_lines(markup: str) -> list[str]:
@@ -244,7 +244,8 @@ def prose_lines(markup: str) -> list[str]:
 
     Blocks more than half of which is link text (menus, tag lists, "more stories" teasers) are left
     out. Links are marked with control characters before the tags are stripped, so that their share
-    is counted on the plain text.
+    is counted on the plain text. A link that runs on to a later line counts as link text only on the
+    line where it starts.
     """
     if "\x01" in markup or "\x02" in markup:
         markup = markup.replace("\x01", "").replace("\x02", "")
@@ -254,7 +255,7 @@ def prose_lines(markup: str) -> list[str]:
     markup = _TAG.sub("", markup)
     if "&" in markup:
         markup = html.unescape(markup)
-    lines = list(filter(None, map(str.strip, markup.split("\n"))))
+    lines = block_lines(markup)
     if not links:
         return lines
     kept = []

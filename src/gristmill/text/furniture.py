@@ -4,7 +4,8 @@ Two questions, one set of rules. :func:`furniture_rule` is strict: a whole sente
 safe to remove (``boilerplate_lines`` uses it). :func:`furniture_kind` is broad: a sentence that is not
 prose a topic model should weigh (``salad`` uses it); it adds looser cues, such as a contact line, a
 copyright mention inside a sentence or a scrape seam where two items ran together, to the strict
-rules. Neither calls a sentence of real prose furniture.
+rules. Neither calls a sentence of real prose furniture; a seam holds pieces of prose, but run
+together they make no sentence of any source.
 """
 
 from __future__ import annotations
@@ -103,10 +104,12 @@ _LOOSE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # A scrape seam: a teaser cut short, its "more" link, and the next item run on in one sentence
 # ("…three weeks after the disastrous Battle of more, Francis Salvador, the first…"). A preposition
-# or article left hanging before "more", then a new capitalised start. No sentence of 38,775 in 727
-# dolma web pages, of 6,871 in the news gold texts or of 12,902 in WikiText matches.
+# or article left hanging before "more", then a new capitalised start that is not a speaker ("…room
+# for more, Mayor Jones said" is prose). No sentence of 36,602 in 697 dolma web pages, of 6,871 in
+# the news gold texts or of 12,902 in WikiText matches.
+_SPEAKER = r"(?:[A-Z][\w.'’-]*\s+){1,4}(?:said|says|told|added|wrote|asked|explained)\b"
 _SEAM = re.compile(
-    r"\b(?:of|the|a|an|at|from|into|with|to|for|in|on|by|about)\s+(?:read\s+)?more\s*[,;:]\s+[A-Z][a-z]"
+    r"\b(?:of|the|a|an|at|from|into|with|about)\s+(?:read\s+)?more\s*[,;:]\s+(?!" + _SPEAKER + r")[A-Z][a-z]"
     r"|(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*(?:[Rr]ead [Mm]ore|[Cc]ontinue [Rr]eading|[Rr]ead [Oo]n)\b"
     r"\s*[»›>]*\s+[A-Z]"
 )

@@ -12,6 +12,8 @@ The measures (each is a number in :attr:`SaladAnalysis.features`; docs/salad.md 
 - ``top_term_share`` / ``top_terms_cover``: how much of the page its commonest topical terms cover.
 - ``largest_share``, ``groups``, ``isolated``: the shape of the grouping.
 - ``listlike``: share of lines opening the same list-like way (time stamps, "Q:", numbering, "Term:").
+- ``paragraph_z``: how much more neighbours inside a paragraph share than neighbours across a break,
+  against random placements of the breaks: an author breaks paragraphs where the subject turns.
 - ``style_z``: how much more the recovered groups differ in grammatical person, tense and typography
   than random groups of the same sentences (``gristmill.text.style``): sources differ in style, one
   author does not.
@@ -110,7 +112,7 @@ class ScoreModel:
     means: dict[str, float]
     scales: dict[str, float]
     bias: float
-    threshold: float
+    threshold: float  # the higher of the tune half's per-kind 98th percentiles of genuine pages
 
     @classmethod
     def load(cls, name: str) -> ScoreModel:
@@ -121,7 +123,6 @@ class ScoreModel:
 
 LEXICAL_MODEL = ScoreModel.load("salad_weights.json")
 EMBEDDING_MODEL = ScoreModel.load("salad_weights_embeddings.json")
-# The tune half's 98th percentile of genuine pages' scores.
 
 
 @dataclass
@@ -205,11 +206,11 @@ def analyse(
     features["best_cut"] = _best_cut(sim)
     features["top_term_share"], features["top_terms_cover"] = _topic_terms(terms)
     max_k = max(2, min(MAX_SOURCES, len(prose) // 3))
-    partition = average_linkage if CLUSTERING == "average" else spectral_partition
-    _, q = partition(lexical, max_k)
-    null_q = np.mean([partition(_null_similarity(terms, rng), max_k)[1] for _ in range(_NULLS)])
+    _, q = _partition(lexical, max_k)
+    null_q = np.mean([_partition(_null_similarity(terms, rng), max_k)[1] for _ in range(_NULLS)])
     features["separation"] = float(q - null_q)
-    found = _group(vectors, sim, features["local_z"], max_k)
+    local_z = features["local_z"]
+    found = _group(vectors, sim, local_z, max_k)
     features["cross"] = math.log(_cross_ratio(sim, found) + 0.01)
     placed = found[found >= 0]
     features["log_sentences"] = math.log(len(prose))
@@ -239,7 +240,7 @@ def analyse(
         # The score's features keep the grouping on words alone: the vectors did not separate
         # stitched from genuine pages better (docs/salad.md).
         meaning = _with_embeddings(matrix, sentence_vectors([sentences[i] for i in prose]), WORD_VECTOR_MIX)
-        found = _group(meaning, np.maximum(cosine_matrix(meaning), 0.0), features["local_z"], max_k)
+        found = _group(meaning, np.maximum(cosine_matrix(meaning), 0.0), local_z, max_k)
     sizes = Counter(int(x) for x in found if x >= 0)
     kept = [c for c, size in sorted(sizes.items()) if size >= 2]
     if score < threshold or len(kept) < 2:
@@ -268,10 +269,16 @@ def _with_embeddings(matrix: np.ndarray, embedded: np.ndarray, mix: float = EMBE
     return np.hstack([words_part, math.sqrt(mix) * centred])
 
 
+def _partition(graph: np.ndarray, max_k: int) -> tuple[np.ndarray, float]:
+    """Split a sentence graph with the clustering in use (:data:`CLUSTERING`)."""
+    if CLUSTERING == "average":
+        return average_linkage(graph, max_k)
+    return spectral_partition(graph, max_k)
+
+
 def _group(vectors: np.ndarray, sim: np.ndarray, local_z: float, max_k: int) -> np.ndarray:
     """Group the sentences: cluster the grouping graph, then merge and place loose sentences."""
-    partition = average_linkage if CLUSTERING == "average" else spectral_partition
-    found, _ = partition(_grouping_graph(sim, local_z), max_k)
+    found, _ = _partition(_grouping_graph(sim, local_z), max_k)
     return _refine(found, vectors, sim, local_z)
 
 

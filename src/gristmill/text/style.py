@@ -16,17 +16,20 @@ from gristmill.text.words import words
 _CLASSES: tuple[frozenset[str], ...] = tuple(
     frozenset(group.split())
     for group in (
-        "i me my mine myself i'm i’m i've i’ve i'd i’d i'll i’ll",
-        "we us our ours ourselves we're we’re we've we’ve",
-        "you your yours yourself you're you’re you've you’ve",
+        "i me my mine myself",
+        "we us our ours ourselves",
+        "you your yours yourself yourselves",
         "he him his himself",
         "she her hers herself",
         "they them their theirs themselves",
         "was were had did",
-        "is are has does am",
-        "will would can could should may might must",
+        "is are has have does do am",
+        "will would can could should shall may might must",
     )
 )
+# Contractions stand for the words they shorten: "you’ll" is "you" and "will", "won’t" is "will".
+_SUFFIXES = {"ll": "will", "re": "are", "ve": "have", "d": "would", "m": "am"}  # not "s": a possessive
+_NEGATED = {"ca": "can", "wo": "will", "sha": "shall"}
 _MARKS = (
     re.compile(r"\w’\w"),  # curly apostrophe
     re.compile(r"\w'\w"),  # straight apostrophe
@@ -37,12 +40,42 @@ _MARKS = (
     re.compile(r"\d"),
     re.compile(r"\("),
 )
-FEATURES = len(_CLASSES) + len(_MARKS)
+# What each place of a style vector says, in order.
+STYLE_NAMES = (
+    "i",
+    "we",
+    "you",
+    "he",
+    "she",
+    "they",
+    "past",
+    "present",
+    "modal",
+    "curly_apostrophe",
+    "straight_apostrophe",
+    "curly_quotes",
+    "straight_quotes",
+    "em_dash",
+    "spaced_dash",
+    "digits",
+    "brackets",
+)
+FEATURES = len(STYLE_NAMES)
 
 
 def style_vector(sentence: str) -> np.ndarray:
     """Return 0/1 indicators: which grammatical persons, tenses and typographic marks a sentence uses."""
-    found = {w.lower() for w in words(sentence)}
+    found: set[str] = set()
+    for word in words(sentence.replace("’", "'")):
+        lower = word.lower()
+        if lower.endswith("n't"):
+            stem = lower[:-3]
+            found.add(_NEGATED.get(stem, stem))
+        elif "'" in lower:
+            stem, _, suffix = lower.partition("'")
+            found.update((stem, _SUFFIXES.get(suffix, "")))
+        else:
+            found.add(lower)
     person = [float(not found.isdisjoint(group)) for group in _CLASSES]
     marks = [float(bool(pattern.search(sentence))) for pattern in _MARKS]
     return np.array(person + marks)

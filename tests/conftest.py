@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import gzip
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
-import zstandard
 from click.testing import CliRunner
 
 from gristmill.cli import cli
-from gristmill.io.jsonl import JsonlReader
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-# The seed page as the package ships it (the same bytes as ../shared/seed/), so the tests that read it
-# run on a checkout without ../shared beside it.
-SEED = REPO / "src" / "gristmill" / "samples" / "seed" / "000_13132f2b62ae2e4d.txt"
+from tests.helpers import SEED, SHARED, write_jsonl
 
 
 @pytest.fixture
@@ -43,35 +34,6 @@ def shared_dir() -> Path:
 def seed_text() -> str:
     """The stitched page that started the project."""
     return SEED.read_text(encoding="utf-8")
-
-
-def write_jsonl(path: Path, records: Iterable[Any]) -> Path:
-    """Write records as JSON Lines, compressed by the file's extension."""
-    data = b"".join(orjson.dumps(r) + b"\n" for r in records)
-    if path.suffix == ".gz":
-        data = gzip.compress(data)
-    elif path.suffix == ".zst":
-        data = zstandard.ZstdCompressor().compress(data)
-    path.write_bytes(data)
-    return path
-
-
-def read_docs(path: Path) -> list[dict[str, Any]]:
-    """Read an output shard back as records."""
-
-    class _Strict:
-        def quarantine(self, *args: object, **kwargs: object) -> None:
-            raise AssertionError(f"unreadable output record: {args}")
-
-        def progress(self, nbytes: int) -> None:
-            pass
-
-    return [d.to_record() for d in JsonlReader().read(str(path), _Strict())]
-
-
-def read_all(folder: Path) -> list[dict[str, Any]]:
-    """Read every output shard in a folder, in file order."""
-    return [doc for path in sorted(folder.glob("*.jsonl.zst")) for doc in read_docs(path)]
 
 
 @pytest.fixture
@@ -105,9 +67,3 @@ def run_cli() -> Callable[..., Any]:
         return runner.invoke(cli, list(args), catch_exceptions=False)
 
     return invoke
-
-
-def write_pipeline(path: Path, text: str) -> Path:
-    """Write a pipeline YAML file."""
-    path.write_text(text, encoding="utf-8")
-    return path

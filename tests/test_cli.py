@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from tests.conftest import SEED, write_pipeline
+from tests.helpers import SEED, write_pipeline
 
 
 def test_run_prints_totals_and_writes_outputs(run_cli, make_corpus, tmp_path) -> None:

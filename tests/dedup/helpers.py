@@ -14,7 +14,7 @@ import orjson
 
 from gristmill import Document, Pipeline, Step
 from gristmill.io.jsonl import JsonlReader
-from tests.conftest import SEED
+from tests.helpers import SEED
 
 __all__ = ["SEED", "Outcome", "dolma_docs", "random_words", "run_pipeline"]
 

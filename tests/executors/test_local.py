@@ -15,7 +15,7 @@ from gristmill import (
     OutputError,
     Pipeline,
 )
-from tests.conftest import read_all, read_docs, write_jsonl
+from tests.helpers import read_all, read_docs, write_jsonl
 
 
 def pipeline(src: Path, out: Path, steps=None, **output) -> Pipeline:

@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import write_pipeline
 from tests.executors.test_local import outputs
+from tests.helpers import write_pipeline
 
 PIPELINE = """
 input: {{path: "{src}/*.jsonl.zst"}}

@@ -7,7 +7,7 @@ import zstandard
 from gristmill.document import Document
 from gristmill.errors import TruncatedInputError
 from gristmill.io.jsonl import JsonlReader, JsonlWriter
-from tests.conftest import read_docs, write_jsonl
+from tests.helpers import read_docs, write_jsonl
 
 
 class Sink:

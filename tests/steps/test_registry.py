@@ -2,7 +2,7 @@ import pytest
 
 from gristmill import ConfigError, LengthFilter, load_pipeline
 from gristmill.steps.registry import build_step, registered_steps, step_options
-from tests.conftest import write_pipeline
+from tests.helpers import write_pipeline
 
 
 def test_every_registered_step_is_built_from_yaml_with_its_keyword_arguments() -> None:

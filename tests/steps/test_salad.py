@@ -12,7 +12,7 @@ from gristmill.io.compression import read_chunks, read_lines
 from gristmill.stats import StepContext, StepStats
 from gristmill.steps.registry import build_step
 from gristmill.text.salad import EMBEDDING_MODEL, analyse
-from tests.conftest import SEED
+from tests.helpers import SEED
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "benchmarks"))

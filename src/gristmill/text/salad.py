@@ -42,7 +42,7 @@ from gristmill.text.furniture import furniture_kind
 from gristmill.text.graph import average_linkage, spectral_partition
 from gristmill.text.hashing import hash64
 from gristmill.text.sentences import sentence_spans
-from gristmill.text.style import between_group_share, style_matrix
+from gristmill.text.style import between_group_share, between_group_shares, style_matrix
 from gristmill.text.word_vectors import sentence_vectors
 from gristmill.text.words import words
 
@@ -437,15 +437,14 @@ def _local_z(sim: np.ndarray, rng: np.random.Generator) -> float:
     """
     n = len(sim)
 
-    def near(order: np.ndarray) -> float:
-        return float(sum(sim[order[:-d], order[d:]].mean() / d for d in range(1, min(WINDOW, n - 1) + 1)))
+    def near(orders: np.ndarray) -> np.ndarray:  # one row per order
+        total = np.zeros(len(orders))
+        for d in range(1, min(WINDOW, n - 1) + 1):
+            total = total + sim[orders[:, :-d], orders[:, d:]].mean(axis=1) / d
+        return total
 
-    real = near(np.arange(n))
-    shuffled = [near(rng.permutation(n)) for _ in range(_PERMUTATIONS)]
-    spread = float(np.std(shuffled))
-    if spread < 1e-9:
-        return 0.0
-    return max(-10.0, min(10.0, (real - float(np.mean(shuffled))) / spread))
+    shuffled = near(np.stack([rng.permutation(n) for _ in range(_PERMUTATIONS)]))
+    return _standard_score(float(near(np.arange(n)[None, :])[0]), shuffled)
 
 
 def _paragraph_z(text: str, spans: list[tuple[int, int]], sim: np.ndarray, rng: np.random.Generator) -> float:
@@ -462,15 +461,12 @@ def _paragraph_z(text: str, spans: list[tuple[int, int]], sim: np.ndarray, rng: 
         return 0.0
     adjacent = sim[np.arange(len(spans) - 1), np.arange(1, len(spans))]
 
-    def gap(is_break: np.ndarray) -> float:
-        return float(adjacent[~is_break].mean() - adjacent[is_break].mean())
+    def gaps(is_break: np.ndarray) -> np.ndarray:  # one row per placement of the breaks
+        inside = np.where(is_break, 0.0, adjacent).sum(axis=1) / (~is_break).sum(axis=1)
+        return inside - np.where(is_break, adjacent, 0.0).sum(axis=1) / is_break.sum(axis=1)
 
-    real = gap(breaks)
-    shuffled = [gap(rng.permutation(breaks)) for _ in range(_PERMUTATIONS)]
-    spread = float(np.std(shuffled))
-    if spread < 1e-9:
-        return 0.0
-    return max(-10.0, min(10.0, (real - float(np.mean(shuffled))) / spread))
+    shuffled = gaps(np.stack([rng.permutation(breaks) for _ in range(_PERMUTATIONS)]))
+    return _standard_score(float(gaps(breaks[None, :])[0]), shuffled)
 
 
 def _style_z(styles: np.ndarray, found: np.ndarray, rng: np.random.Generator) -> float:
@@ -481,12 +477,15 @@ def _style_z(styles: np.ndarray, found: np.ndarray, rng: np.random.Generator) ->
     real = between_group_share(styles, found)
     if real == 0.0:
         return 0.0
-    live = np.flatnonzero(found >= 0)
-    shuffled = []
-    for _ in range(_STYLE_PERMUTATIONS):
-        dealt = found.copy()
-        dealt[live] = rng.permutation(found[live])
-        shuffled.append(between_group_share(styles, dealt))
+    live = found >= 0
+    dealt = np.tile(found, (_STYLE_PERMUTATIONS, 1))
+    for row in dealt:
+        row[live] = rng.permutation(found[live])
+    return _standard_score(real, between_group_shares(styles, dealt))
+
+
+def _standard_score(real: float, shuffled: np.ndarray) -> float:
+    """``real`` in standard deviations of the ``shuffled`` baseline, clipped to [-10, 10]; 0 if it is flat."""
     spread = float(np.std(shuffled))
     if spread < 1e-9:
         return 0.0

@@ -93,15 +93,21 @@ def between_group_share(styles: np.ndarray, labels: np.ndarray) -> float:
 
     Only sentences with a group (label ≥ 0) count. 0 when the groups use styles alike.
     """
-    live = labels >= 0
-    x, y = styles[live], labels[live]
-    if len(x) < 2:
-        return 0.0
-    total = float(((x - x.mean(axis=0)) ** 2).sum())
-    if total == 0 or len(set(y.tolist())) < 2:
-        return 0.0
-    between = 0.0
-    for g in set(y.tolist()):
-        rows = x[y == g]
-        between += len(rows) * float(((rows.mean(axis=0) - x.mean(axis=0)) ** 2).sum())
-    return between / total
+    return float(between_group_shares(styles, labels[None, :])[0])
+
+
+def between_group_shares(styles: np.ndarray, labellings: np.ndarray) -> np.ndarray:
+    """:func:`between_group_share` for each row of ``labellings`` (one labelling of the sentences each)."""
+    live = labellings >= 0
+    size = live.sum(axis=1)
+    groups = int(labellings.max(initial=-1)) + 1
+    if groups < 2:
+        return np.zeros(len(labellings))
+    member = (labellings[:, :, None] == np.arange(groups)) & live[:, :, None]  # labelling x sentence x group
+    counts = member.sum(axis=1)
+    mean = (live[:, :, None] * styles).sum(axis=1) / np.maximum(size, 1)[:, None]
+    total = (live[:, :, None] * (styles - mean[:, None, :]) ** 2).sum(axis=(1, 2))
+    group_mean = np.einsum("lsg,sf->lgf", member, styles) / np.maximum(counts, 1)[:, :, None]
+    between = (counts[:, :, None] * (group_mean - mean[:, None, :]) ** 2).sum(axis=(1, 2))
+    ok = (size >= 2) & (total > 0) & ((counts > 0).sum(axis=1) >= 2)
+    return np.where(ok, between / np.where(total > 0, total, 1.0), 0.0)

@@ -47,6 +47,11 @@ class Step(ABC):
         if value < minimum:
             raise self.fail(option, f"must be {minimum} or more, got {value}")
 
+    def require_share(self, option: str, value: float | None) -> None:
+        """Fail, naming this step and ``option``, when ``value`` (if set) is not a share in [0, 1]."""
+        if value is not None and not 0 <= value <= 1:
+            raise self.fail(option, f"must lie between 0 and 1, got {value}")
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
         return f"{type(self).__name__}({args})"

@@ -39,10 +39,9 @@ class FineWebQualityFilter(Filter):
         max_char_dup_ratio: float = 0.01,
         max_newline_ratio: float = 0.3,
     ) -> None:
-        for name in ("min_line_punct_ratio", "max_short_line_ratio", "max_char_dup_ratio"):
-            value = locals()[name]
-            if not 0 <= value <= 1:
-                raise self.fail(name, f"must lie between 0 and 1, got {value}")
+        self.require_share("min_line_punct_ratio", min_line_punct_ratio)
+        self.require_share("max_short_line_ratio", max_short_line_ratio)
+        self.require_share("max_char_dup_ratio", max_char_dup_ratio)
         self.require_at_least("short_line_length", short_line_length, 0)
         self.require_at_least("max_newline_ratio", max_newline_ratio, 0)
         self.min_line_punct_ratio = min_line_punct_ratio

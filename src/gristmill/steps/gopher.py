@@ -50,15 +50,10 @@ class GopherQualityFilter(Filter):
         min_stop_words: int | None = 2,
         stop_words: list[str] | None = None,
     ) -> None:
-        for name in (
-            "max_symbol_word_ratio",
-            "max_bullet_lines_ratio",
-            "max_ellipsis_lines_ratio",
-            "min_alpha_words_ratio",
-        ):
-            value = locals()[name]
-            if value is not None and not 0 <= value <= 1:
-                raise self.fail(name, f"must lie between 0 and 1, got {value}")
+        self.require_share("max_symbol_word_ratio", max_symbol_word_ratio)
+        self.require_share("max_bullet_lines_ratio", max_bullet_lines_ratio)
+        self.require_share("max_ellipsis_lines_ratio", max_ellipsis_lines_ratio)
+        self.require_share("min_alpha_words_ratio", min_alpha_words_ratio)
         if min_words is not None and max_words is not None and max_words < min_words:
             raise self.fail("max_words", f"must be at least min_words ({min_words}), got {max_words}")
         self.min_words = min_words
@@ -160,15 +155,10 @@ class GopherRepetitionFilter(Filter):
         top_ngrams: dict[int, float] | None = None,
         dup_ngrams: dict[int, float] | None = None,
     ) -> None:
-        for name in (
-            "max_dup_para_frac",
-            "max_dup_para_char_frac",
-            "max_dup_line_frac",
-            "max_dup_line_char_frac",
-        ):
-            value = locals()[name]
-            if value is not None and not 0 <= value <= 1:
-                raise self.fail(name, f"must lie between 0 and 1, got {value}")
+        self.require_share("max_dup_para_frac", max_dup_para_frac)
+        self.require_share("max_dup_para_char_frac", max_dup_para_char_frac)
+        self.require_share("max_dup_line_frac", max_dup_line_frac)
+        self.require_share("max_dup_line_char_frac", max_dup_line_char_frac)
         for name, table in (("top_ngrams", top_ngrams), ("dup_ngrams", dup_ngrams)):
             for n, frac in (table or {}).items():
                 if n < 1 or not 0 <= frac <= 1:

@@ -78,8 +78,7 @@ class Language(Step):
             bad = [code for code in keep if not re.fullmatch(r"[a-z]{2,3}", str(code))]
             if bad or not keep:
                 raise self.fail("keep", f"expected lower-case language codes like 'en' or 'de', got {keep!r}")
-        if not 0.0 <= min_score <= 1.0:
-            raise self.fail("min_score", f"must lie between 0 and 1, got {min_score}")
+        self.require_share("min_score", min_score)
         _model_path()
         self.keep = keep
         self.min_score = min_score

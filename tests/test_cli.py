@@ -30,7 +30,7 @@ def test_config_error_is_one_line_with_exit_code_2(run_cli, tmp_path) -> None:
 def test_missing_input_and_missing_pipeline_file_are_one_line(run_cli, tmp_path) -> None:
     config = write_pipeline(tmp_path / "p.yaml", f"input: {tmp_path}/none/*.jsonl\noutput: {tmp_path}/out\n")
     result = run_cli("run", str(config))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "matches no file" in result.output
     result = run_cli("run", str(tmp_path / "absent.yaml"))
     assert result.exit_code == 2 and "cannot read the pipeline file" in result.output

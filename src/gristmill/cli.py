@@ -12,15 +12,16 @@ import click
 import yaml
 
 from gristmill.config import load_pipeline, pipeline_from_dict
-from gristmill.errors import ConfigError, GristmillError
-from gristmill.executors.base import RunResult
+from gristmill.engine import RunResult
+from gristmill.errors import GristmillError, Interrupted
 from gristmill.inspect import format_inspection, inspect_document, read_one
 from gristmill.pipeline import Pipeline
 from gristmill.report import write_report
 from gristmill.steps.registry import describe, registered_steps, step_options, type_name
 
-EXIT_RUN_ERRORS = 1
-EXIT_USAGE = 2
+EXIT_RUN_ERRORS = 1  # the run ended, but inputs broke off, documents raised, or the disk filled
+EXIT_USAGE = 2  # nothing was run: the command, pipeline, input or output folder needs fixing
+# 130 / 143: interrupted by Ctrl-C / SIGTERM (128 + the signal), finished tasks kept
 
 
 class _Failure(click.ClickException):
@@ -40,10 +41,11 @@ class _Gristmill(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
-            raise _Failure(str(exc), EXIT_USAGE) from exc
         except GristmillError as exc:
-            raise _Failure(str(exc), EXIT_RUN_ERRORS) from exc
+            raise _Failure(str(exc), exc.exit_code) from exc
+        except KeyboardInterrupt as exc:
+            stop = exc if isinstance(exc, Interrupted) else Interrupted()
+            raise _Failure(str(stop), stop.exit_code) from exc
 
 
 @click.group(cls=_Gristmill)

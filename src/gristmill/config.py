@@ -15,7 +15,7 @@ from gristmill.io.outputs import OutputSpec
 from gristmill.pipeline import Pipeline
 from gristmill.steps.registry import build_step, matches_type, type_name
 
-_SECTIONS = ("input", "output", "steps")
+_SECTIONS = ("input", "output", "steps", "max_errors")
 
 
 def load_pipeline(path: str | Path) -> Pipeline:
@@ -59,7 +59,8 @@ def pipeline_from_dict(data: Any, source: str = "pipeline") -> Pipeline:
             )
         ((name, options),) = entry.items()
         steps.append(build_step(str(name), options))
-    return Pipeline(input=input_spec(data["input"]), output=output_spec(data["output"]), steps=steps)
+    extra = {"max_errors": data["max_errors"]} if "max_errors" in data else {}
+    return Pipeline(input=input_spec(data["input"]), output=output_spec(data["output"]), steps=steps, **extra)
 
 
 def input_spec(data: Any) -> InputSpec:

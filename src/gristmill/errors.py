@@ -1,28 +1,50 @@
-"""The exceptions gristmill raises.
+"""The exceptions gristmill raises, each with the exit status the command line gives it.
 
-    GristmillError                 any failure gristmill reports to a user
-    ├── ConfigError                a pipeline, step or option that is wrong
-    ├── InputError                 an input that is missing or cannot be read
+    GristmillError                 any failure gristmill reports to a user            exit 1
+    ├── ConfigError                a pipeline, step or option that is wrong           exit 2
+    ├── InputError                 an input that cannot be read
+    │   ├── MissingInputError      an input path that matches nothing                 exit 2
     │   └── BrokenInputError       a file that breaks off mid-stream (the records before it count)
     │       └── TruncatedInputError  a compressed stream that ends before its end marker
-    └── OutputError                an output folder that cannot be used
+    ├── OutputError                an output folder that cannot be written mid-run (disk full)
+    │   ├── UnusableOutputError    an output folder that cannot be used at all         exit 2
+    │   ├── OutputInUseError       an output folder another run is writing in          exit 2
+    │   └── ChangedInputError      a resume whose input files differ from the first run's  exit 2
+    └── RunFailedError             a task lost documents, or too many documents raised in steps
 
-The API raises these; only ``cli.main`` turns them into messages and exit codes.
+    KeyboardInterrupt
+    └── Interrupted                Ctrl-C or SIGTERM: finished tasks are kept         exit 130 / 143
+
+``Interrupted`` is a ``KeyboardInterrupt``, not a ``GristmillError``, so a step's ``except Exception``
+cannot swallow it. Exit 2 means nothing was run: fix the command, the pipeline, the input or the output
+folder. The API raises these; only ``cli.main`` turns them into messages and exit codes.
 """
 
 from __future__ import annotations
+
+import signal
 
 
 class GristmillError(Exception):
     """Base class of every error gristmill reports to a user."""
 
+    exit_code = 1
+
 
 class ConfigError(GristmillError):
     """A pipeline, step or option is wrong; the message names which."""
 
+    exit_code = 2
+
 
 class InputError(GristmillError):
     """An input is missing or cannot be read."""
+
+
+class MissingInputError(InputError):
+    """An input path or glob matches no file, or no file of a known format."""
+
+    exit_code = 2
 
 
 class BrokenInputError(InputError):
@@ -48,4 +70,42 @@ class TruncatedInputError(BrokenInputError):
 
 
 class OutputError(GristmillError):
-    """The output folder cannot be written, or holds a different pipeline's run."""
+    """The output folder cannot be written (a full disk mid-run)."""
+
+
+class UnusableOutputError(OutputError):
+    """The output folder cannot be created or written, or holds a different pipeline's run."""
+
+    exit_code = 2
+
+
+class OutputInUseError(OutputError):
+    """Another gristmill run holds the output folder's lock."""
+
+    exit_code = 2
+
+
+class ChangedInputError(OutputError):
+    """The input files differ from those the unfinished run in the output folder started on."""
+
+    exit_code = 2
+
+
+class RunFailedError(GristmillError):
+    """A task broke the run's accounting, or more documents raised in steps than ``max_errors`` allows."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal; every finished task's output stays, and a rerun resumes.
+
+    A ``KeyboardInterrupt``, so that no ``except Exception`` in a step swallows it.
+    """
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        name = signal.Signals(signum).name
+        super().__init__(f"interrupted by {name}: finished tasks are kept; run the same command to resume")
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+    def __reduce__(self) -> tuple[type, tuple[int]]:
+        return (type(self), (self.signum,))

@@ -12,7 +12,7 @@ from gristmill.io.outputs import OutputSpec
 from gristmill.steps.base import BarrierStep, Step
 
 if TYPE_CHECKING:
-    from gristmill.executors.base import RunResult
+    from gristmill.engine import RunResult
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,15 @@ class Stage:
     steps: tuple[tuple[int, Step], ...]  # (position in the pipeline, step), barrier included
 
 
+# The share of documents steps may raise on (each goes to quarantine) before the run counts as failed.
+DEFAULT_MAX_ERRORS = 0.01
+
+
 class Pipeline:
     """Documents from ``input`` through ``steps`` into ``output``; the Python twin of a YAML file.
+
+    A step that raises on a document sends it to ``quarantine/`` and the run goes on; past
+    ``max_errors`` (a share of the documents) the run fails.
 
     >>> Pipeline(input={"path": "crawl/*.jsonl.gz"}, output={"path": "out/"},
     ...          steps=[Normalize(), LengthFilter(min_chars=200)]).run(workers=2)  # doctest: +SKIP
@@ -37,9 +44,17 @@ class Pipeline:
         input: InputSpec | dict[str, Any],  # noqa: A002 - the YAML key
         output: OutputSpec | dict[str, Any],
         steps: Sequence[Step] = (),
+        max_errors: float = DEFAULT_MAX_ERRORS,
     ) -> None:
         from gristmill.config import input_spec, output_spec
 
+        if (
+            isinstance(max_errors, bool)
+            or not isinstance(max_errors, int | float)
+            or not 0 <= max_errors <= 1
+        ):
+            raise ConfigError(f"max_errors: a share of documents between 0 and 1, got {max_errors!r}")
+        self.max_errors = float(max_errors)
         self.input = input if isinstance(input, InputSpec) else input_spec(input)
         self.output = output if isinstance(output, OutputSpec) else output_spec(output)
         for position, step in enumerate(steps):
@@ -64,11 +79,14 @@ class Pipeline:
         """Return the pipeline as the YAML mapping that builds it again."""
         from gristmill.config import spec_to_dict
 
-        return {
+        config: dict[str, Any] = {
             "input": spec_to_dict(self.input),
             "output": spec_to_dict(self.output),
             "steps": [{step.name: step.options()} for step in self.steps],
         }
+        if self.max_errors != DEFAULT_MAX_ERRORS:
+            config["max_errors"] = self.max_errors
+        return config
 
     def run(
         self,

@@ -13,13 +13,19 @@ from gristmill.document import Document
 
 @dataclass
 class StepStats:
-    """Documents in, out and dropped by reason for one step; seconds spent in it alone."""
+    """Documents in, created, out, dropped by reason and quarantined on an error for one step.
+
+    Every count is counted where it happens, never derived, so ``in + created == out + dropped + errors``
+    is a check the engine makes, not an identity.
+    """
 
     index: int
     name: str
     docs_in: int = 0
     docs_out: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
+    created: int = 0
+    errors: int = 0
     seconds: float = 0.0
     # Time spent in this step and everything upstream of it; exclusive seconds are derived from it.
     cumulative: float = 0.0
@@ -32,6 +38,8 @@ class StepStats:
             "in": self.docs_in,
             "out": self.docs_out,
             "dropped": dict(sorted(self.dropped.items())),
+            "created": self.created,
+            "errors": self.errors,
             "seconds": round(self.seconds, 4),
         }
 
@@ -44,6 +52,8 @@ class StepStats:
             docs_in=data["in"],
             docs_out=data["out"],
             dropped=Counter(data["dropped"]),
+            created=data.get("created", 0),
+            errors=data.get("errors", 0),
             seconds=data["seconds"],
         )
 
@@ -52,7 +62,13 @@ class StepStats:
         self.docs_in += other.docs_in
         self.docs_out += other.docs_out
         self.dropped.update(other.dropped)
+        self.created += other.created
+        self.errors += other.errors
         self.seconds += other.seconds
+
+    def unaccounted(self) -> int:
+        """Documents this step took in (or made) but neither yielded, dropped nor quarantined."""
+        return self.docs_in + self.created - self.docs_out - sum(self.dropped.values()) - self.errors
 
 
 @dataclass
@@ -104,12 +120,10 @@ class StepContext:
         self.stats.dropped[reason] += 1
         self._on_reject(doc)
 
-
-def counted(docs: Iterable[Document], stats: StepStats) -> Iterator[Document]:
-    """Count the documents a step takes in."""
-    for doc in docs:
-        stats.docs_in += 1
-        yield doc
+    def create(self, doc: Document) -> Document:
+        """Count ``doc`` as made by this step (a split page's part) and return it, to be yielded."""
+        self.stats.created += 1
+        return doc
 
 
 def timed(docs: Iterable[Document], stats: StepStats) -> Iterator[Document]:

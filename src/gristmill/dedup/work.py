@@ -10,7 +10,7 @@ import numpy as np
 import orjson
 
 from gristmill.document import Document
-from gristmill.layout import write_atomically
+from gristmill.engine.layout import write_atomically
 from gristmill.stats import StepContext
 
 

@@ -1,16 +1,20 @@
-"""The local executor: a process pool over shards on one machine."""
+"""The local executor: one pool of worker processes on this machine, kept for the whole run."""
 
 from __future__ import annotations
 
 import multiprocessing
 import queue
-from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
-from gristmill.errors import ConfigError
-from gristmill.executors.base import Executor, Progress
-from gristmill.executors.tasks import Task, run_task
+from gristmill.engine.progress import Progress
+from gristmill.engine.signals import ignore_interrupts_in_worker, kill_children
+from gristmill.engine.tasks import Task, run_task
+from gristmill.errors import ConfigError, RunFailedError
+from gristmill.executors.base import Executor
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
 
@@ -19,46 +23,81 @@ class LocalExecutor(Executor):
     """Runs a pipeline's tasks on ``workers`` processes (in this process when ``workers`` is 1)."""
 
     def __init__(self, *, workers: int = 1, progress: bool | None = None) -> None:
-        if not isinstance(workers, int) or workers < 1:
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ConfigError(f"workers must be a positive whole number, got {workers!r}")
         super().__init__(progress=progress)
         self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._updates: Any = None
+
+    @contextmanager
+    def session(self, pipeline: Pipeline) -> Iterator[None]:
+        """Start the worker pool once (the pipeline is sent to each worker once), and end it."""
+        if self.workers == 1:
+            yield
+            return
+        context = multiprocessing.get_context("spawn")
+        self._updates = context.Queue()
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_init_worker, initargs=(self._updates, pipeline)
+        )
+        try:
+            yield
+            self._pool.shutdown(wait=True)
+        except BaseException:
+            # Ctrl-C, SIGTERM or a failed task: end the workers now; finished tasks' outputs stay.
+            kill_children()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            self._pool = None
 
     def run_tasks(self, pipeline: Pipeline, tasks: Sequence[Task], bar: Progress) -> None:
-        """Run the tasks here, or on a pool of spawned processes."""
-        if self.workers == 1 or len(tasks) == 1:
+        """Run the tasks here, or on the pool; the first task error is raised here."""
+        if self._pool is None:
             for task in tasks:
                 run_task(pipeline, task, bar.update)
             return
-        context = multiprocessing.get_context("spawn")
-        updates = context.Queue()
-        workers = min(self.workers, len(tasks))
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker, initargs=(updates,)
-        ) as pool:
-            pending: set[Future[TaskStats]] = {pool.submit(_run_in_worker, pipeline, task) for task in tasks}
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(updates, bar)
-                for future in done:
+        # Completions arrive on a queue, so waiting costs the same at 10 tasks or 100,000.
+        finished: queue.SimpleQueue[Future[TaskStats]] = queue.SimpleQueue()
+        for task in tasks:
+            self._pool.submit(_run_in_worker, task).add_done_callback(finished.put)
+        for _ in tasks:
+            while True:
+                _drain(self._updates, bar)
+                try:
+                    future = finished.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                try:
                     future.result()  # re-raises a task's error here
-            _drain(updates, bar)
+                except BrokenProcessPool:
+                    raise RunFailedError(
+                        "a worker process died (killed, or out of memory); "
+                        "run the same command to resume, perhaps with fewer --workers"
+                    ) from None
+                break
+        _drain(self._updates, bar)
 
 
 _updates: Any = None
+_pipeline: Pipeline | None = None
 
 
-def _init_worker(updates: Any) -> None:
-    global _updates
+def _init_worker(updates: Any, pipeline: Pipeline) -> None:
+    global _updates, _pipeline
+    ignore_interrupts_in_worker()
     _updates = updates
+    _pipeline = pipeline
 
 
 def _report_to_parent(docs: int, nbytes: int) -> None:
     _updates.put((docs, nbytes))
 
 
-def _run_in_worker(pipeline: Pipeline, task: Task) -> TaskStats:
-    return run_task(pipeline, task, _report_to_parent)
+def _run_in_worker(task: Task) -> TaskStats:
+    assert _pipeline is not None, "the pool initializer sets the pipeline"
+    return run_task(_pipeline, task, _report_to_parent)
 
 
 def _drain(updates: Any, bar: Progress) -> None:

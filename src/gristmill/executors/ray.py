@@ -7,12 +7,14 @@ Ray executor. On one machine this is the local folder.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+from gristmill.engine.progress import Progress
+from gristmill.engine.tasks import StageTask, Task, run_task
 from gristmill.errors import ConfigError
-from gristmill.executors.base import Executor, Progress, RunResult
-from gristmill.executors.tasks import StageTask, Task, run_task
+from gristmill.executors.base import Executor
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
 
@@ -51,16 +53,23 @@ class RayExecutor(Executor):
         remote = ray.remote(num_cpus=1, max_retries=2)(_run_on_ray)
         pipeline_ref = ray.put(pipeline)
         pending = {remote.remote(pipeline_ref, task): task for task in tasks}
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
-            for ref in done:
-                task = pending.pop(ref)
-                stats: TaskStats = ray.get(ref)
-                if isinstance(task, StageTask):
-                    bar.update(stats.kept or stats.read, 0)
+        try:
+            while pending:
+                # Wait for every ready task at once: one call per half second, not one per task.
+                done, _ = ray.wait(list(pending), num_returns=len(pending), timeout=0.5)
+                for ref in done:
+                    task = pending.pop(ref)
+                    stats: TaskStats = ray.get(ref)
+                    if isinstance(task, StageTask):
+                        bar.update(stats.kept or stats.read, 0)
+        except BaseException:
+            for ref in pending:  # Ctrl-C or a failed task: stop what is still running
+                ray.cancel(ref, force=True)
+            raise
 
-    def run(self, pipeline: Pipeline, *, overwrite: bool = False) -> RunResult:
-        """Run the pipeline on Ray (see :meth:`Executor.run`), starting a local Ray if none is running."""
+    @contextmanager
+    def session(self, pipeline: Pipeline) -> Iterator[None]:
+        """Join a Ray cluster for the run, starting a local Ray (and stopping it after) if none runs."""
         ray = self._ray
         started_here = False
         if not ray.is_initialized():
@@ -73,7 +82,7 @@ class RayExecutor(Executor):
             )
             started_here = True
         try:
-            return super().run(pipeline, overwrite=overwrite)
+            yield
         finally:
             if started_here:
                 ray.shutdown()

@@ -6,7 +6,7 @@ import glob
 import os
 from dataclasses import dataclass
 
-from gristmill.errors import ConfigError, InputError
+from gristmill.errors import ConfigError, MissingInputError
 from gristmill.io.base import Reader
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.jsonl import JsonlReader
@@ -66,13 +66,18 @@ class InputSpec:
         """The paths as a list."""
         return [self.path] if isinstance(self.path, str) else list(self.path)
 
-    def files(self) -> list[tuple[str, str]]:
-        """Return ``(file, format)`` for every input file, sorted; fail if a path matches nothing."""
+    def files(self, exclude: str | os.PathLike[str] | None = None) -> list[tuple[str, str]]:
+        """Return ``(file, format)`` for every input file, sorted; fail if a path matches nothing.
+
+        Files under ``exclude`` (the run's output folder, when it lies inside an input folder) are
+        never input: a rerun must not read its own output back.
+        """
+        skip = os.path.realpath(exclude) + os.sep if exclude is not None else None
         found: list[tuple[str, str]] = []
         for pattern in self.paths:
             matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
             if not matches:
-                raise InputError(f"input: {pattern!r} matches no file")
+                raise MissingInputError(f"input: {pattern!r} matches no file")
             listed: list[str] = []
             for match in matches:
                 if os.path.isdir(match):
@@ -84,6 +89,8 @@ class InputSpec:
                 else:
                     listed.append(match)
             for path in listed:
+                if skip is not None and os.path.realpath(path).startswith(skip):
+                    continue
                 fmt = self.format or format_of(path)
                 if fmt is None:
                     if len(matches) == 1 and not os.path.isdir(matches[0]):
@@ -93,14 +100,14 @@ class InputSpec:
                     continue  # a folder may hold a README or a LICENSE beside the data
                 found.append((path, fmt))
         if not found:
-            raise InputError(f"input: {self.paths} holds no file of a known format")
+            raise MissingInputError(f"input: {self.paths} holds no file of a known format")
         return found
 
-    def shards(self) -> list[Shard]:
-        """Split the input files into shards: one per file, one-page files grouped."""
+    def shards(self, exclude: str | os.PathLike[str] | None = None) -> list[Shard]:
+        """Split the input files (none under ``exclude``) into shards: a file each, one-page files grouped."""
         shards: list[Shard] = []
         pending: dict[str, list[str]] = {}
-        for path, fmt in self.files():
+        for path, fmt in self.files(exclude):
             if READERS[fmt].one_file_per_document:
                 group = pending.setdefault(fmt, [])
                 group.append(path)

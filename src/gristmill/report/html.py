@@ -12,10 +12,10 @@ from typing import Any
 import orjson
 
 from gristmill.document import Document
+from gristmill.engine.layout import Layout
 from gristmill.errors import InputError
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.parquet import ParquetReader
-from gristmill.layout import Layout
 from gristmill.report.svg import KEPT, REJECTED, bar_chart, histogram
 
 SAMPLE = 5000

@@ -95,7 +95,8 @@ class Salad(Step):
                     # The page itself goes to the rejected output, so what was split stays auditable.
                     doc.meta["split_into"] = [part.id for part in parts]
                     ctx.reject(doc, f"{self.name}:split")
-                    yield from parts
+                    for part in parts:
+                        yield ctx.create(part)
                 else:  # nothing placeable: keep the page, flagged, rather than lose it
                     yield doc
 

@@ -6,6 +6,7 @@ its done-marker, so a task killed at any moment is simply done again, with the s
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,15 +15,16 @@ from pathlib import Path
 import orjson
 
 from gristmill.document import Document
-from gristmill.errors import BrokenInputError, InputError
+from gristmill.engine.isolate import Isolated
+from gristmill.engine.layout import Layout, write_atomically
+from gristmill.errors import BrokenInputError, InputError, OutputError, RunFailedError
 from gristmill.io.base import excerpt_of
 from gristmill.io.inputs import Shard, reader_for
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
-from gristmill.layout import Layout, write_atomically
 from gristmill.pipeline import Pipeline, Stage
-from gristmill.stats import StepContext, StepStats, TaskStats, counted, settle_seconds, timed
-from gristmill.steps.base import BarrierStep
+from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, timed
+from gristmill.steps.base import BarrierStep, Step
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
 
@@ -86,6 +88,18 @@ Task = StageTask | SignTask | GroupTask | LinkTask
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
     """Run one task to completion and write its done-marker; return its stats."""
     layout = Layout(pipeline.output.path)
+    try:
+        return _run_task(pipeline, task, layout, progress)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise OutputError(
+                f"output: no space left on the device holding {str(layout.root)!r}; "
+                "free some and run the same command to resume"
+            ) from None
+        raise
+
+
+def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: ProgressFn | None) -> TaskStats:
     stage = pipeline.stages()[task.stage]
     if isinstance(task, StageTask):
         stats = _run_stage(pipeline, stage, task.shard, layout, progress)
@@ -163,7 +177,7 @@ class _Outputs:
 
 
 class _Sink:
-    """Collects quarantined records and progress for a stage-0 task."""
+    """Collects a stage task's quarantined records (unreadable input, documents a step raised on)."""
 
     def __init__(self, path: Path, stats: TaskStats, progress: ProgressFn | None):
         self._path = path
@@ -177,6 +191,18 @@ class _Sink:
         record = {"file": path, "where": where, "reason": reason, "excerpt": excerpt_of(excerpt)}
         self._lines.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
 
+    def step_error(self, step: str, doc: Document, exc: BaseException) -> None:
+        """Set aside a document a step raised on, whole, with the step and the error."""
+        self._stats.quarantined += 1
+        record = {
+            "file": doc.meta.get("source_file", ""),
+            "where": f"document {doc.id}",
+            "reason": f"{step}:error:{type(exc).__name__}: {_one_line(exc)}",
+            "step": step,
+            "document": doc.to_record(),
+        }
+        self._lines.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS))
+
     def progress(self, nbytes: int) -> None:
         if self._progress is not None:
             self._progress(0, nbytes)
@@ -186,6 +212,11 @@ class _Sink:
             write_atomically(self._path, b"".join(self._lines))
         else:
             self._path.unlink(missing_ok=True)
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _read_shard(shard: Shard, sink: _Sink, stats: TaskStats) -> Iterator[Document]:
@@ -220,7 +251,7 @@ def _run_stage(
         kept_path, kept_fmt = layout.kept_file(shard.index, suffix), fmt
     else:
         kept_path, kept_fmt = layout.stage_input(stage.index, shard.index), "jsonl"
-    sink = _Sink(layout.quarantine_file(shard.index), stats, progress)
+    sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress)
 
     def reject(doc: Document) -> None:
         stats.rejected += 1
@@ -232,16 +263,16 @@ def _run_stage(
     else:
         stream = timed(_intermediate(layout, stage.index - 1, shard.index), source_time)
 
+    isolated_steps: list[Isolated] = []
     for position, step in stage.steps:
         step_stats = StepStats(position, step.name)
         stats.steps.append(step_stats)
-        ctx = StepContext(step_stats, reject)
-        if step is stage.barrier:
-            work = layout.barrier_work(stage.index)
-            applied = stage.barrier.decide(counted(stream, step_stats), shard.index, work, ctx)
-        else:
-            applied = step.apply(counted(stream, step_stats), ctx)
-        stream = timed(applied, step_stats)
+        ctx = StepContext(step_stats, _settling_reject(isolated_steps, reject))
+        apply = _apply_fn(stage, step, shard.index, layout, ctx)
+        on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
+        isolated = Isolated(apply, step_stats, on_error)
+        isolated_steps.append(isolated)
+        stream = timed(isolated.run(stream), step_stats)
 
     kept_writer = outputs.writer(kept_path, kept_fmt)
     pending = written = 0
@@ -254,6 +285,7 @@ def _run_stage(
             if progress is not None and time.monotonic() - last_report > 0.2:
                 progress(pending, 0)
                 pending, last_report = 0, time.monotonic()
+        _check_accounting(stats, shard, stage)
     except BaseException:
         outputs.abandon()
         raise
@@ -265,3 +297,64 @@ def _run_stage(
     sink.flush()
     outputs.commit([rejected_path, kept_path])
     return stats
+
+
+def _apply_fn(
+    stage: Stage, step: object, shard: int, layout: Layout, ctx: StepContext
+) -> Callable[[Iterable[Document]], Iterator[Document]]:
+    """The step's map over a stream: ``decide`` for the barrier opening the stage, else ``apply``."""
+    barrier = stage.barrier
+    if step is barrier and barrier is not None:
+        work = layout.barrier_work(stage.index)
+        return lambda docs: barrier.decide(docs, shard, work, ctx)
+    assert isinstance(step, Step)
+    return lambda docs: step.apply(docs, ctx)
+
+
+def _settling_reject(
+    isolated_steps: list[Isolated], reject: Callable[[Document], None]
+) -> Callable[[Document], None]:
+    """A reject callback that also tells the rejecting step's isolation the document is accounted for."""
+    index = len(isolated_steps)
+
+    def on_reject(doc: Document) -> None:
+        isolated_steps[index].settled(doc)
+        reject(doc)
+
+    return on_reject
+
+
+def _error_handler(
+    sink: _Sink, step: str, stats: TaskStats, max_errors: float
+) -> Callable[[Document, BaseException], None]:
+    """Quarantine a document a step raised on; fail the task early when errors are far past the limit."""
+
+    def on_error(doc: Document, exc: BaseException) -> None:
+        sink.step_error(step, doc, exc)
+        errors = sum(s.errors for s in stats.steps)
+        seen = max((s.docs_in for s in stats.steps), default=0)
+        # A step that fails on most documents would grind through the corpus: stop at once instead.
+        if errors >= _EARLY_FAILURE_ERRORS and errors > max_errors * seen:
+            raise RunFailedError(
+                f"step {step!r} raised on {errors:,} of {seen:,} documents of this shard "
+                f"(last: {type(exc).__name__}: {_one_line(exc)}); over max_errors={max_errors}"
+            )
+
+    return on_error
+
+
+_EARLY_FAILURE_ERRORS = 100
+
+
+def _check_accounting(stats: TaskStats, shard: Shard, stage: Stage) -> None:
+    """Fail the task when a step took in a document and neither yielded, dropped nor quarantined it."""
+    for step in stats.steps:
+        lost = step.unaccounted()
+        if lost:
+            what = f"lost {lost:,}" if lost > 0 else f"yielded {-lost:,} more than it took in or made"
+            raise RunFailedError(
+                f"step {step.name!r} {what} document(s) in shard {shard.index:05d} of stage {stage.index} "
+                f"(in {step.docs_in:,}, created {step.created:,}, out {step.docs_out:,}, "
+                f"dropped {sum(step.dropped.values()):,}, errors {step.errors:,}): "
+                "a step must yield or reject every document it takes in, and make new ones with ctx.create"
+            )

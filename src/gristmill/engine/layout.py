@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from gristmill.errors import OutputError
+from gristmill.errors import UnusableOutputError
 
 _RUN_PARTS = ("kept", "rejected", "quarantine", "_state", "_work", "stats.json", "pipeline.yaml")
 
@@ -40,22 +40,28 @@ class Layout:
         self.stats = self.root / "stats.json"
         self.pipeline_file = self.root / "pipeline.yaml"
         self.report = self.root / "report.html"
+        # Outside _RUN_PARTS: --overwrite clears the run, never the lock another run may hold.
+        self.lock = self.root / ".gristmill.lock"
+        self.manifest = self.state / "inputs.json"
 
-    def prepare(self, config: dict[str, Any], overwrite: bool) -> None:
-        """Create the folder, or check it holds a run of the same pipeline (or clear it)."""
+    def create(self) -> None:
+        """Create the folder and check it can be written."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             probe = self.root / ".gristmill-write-test"
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise OutputError(f"output: cannot write to {str(self.root)!r}: {exc.strerror}") from exc
+            raise UnusableOutputError(f"output: cannot write to {str(self.root)!r}: {exc.strerror}") from exc
+
+    def prepare(self, config: dict[str, Any], overwrite: bool) -> None:
+        """Check the folder holds a run of the same pipeline (or clear it with ``overwrite``)."""
         recorded = self.state / "pipeline.json"
         same = not recorded.exists() or orjson.loads(recorded.read_bytes()) == orjson.loads(
             orjson.dumps(config)
         )
         if not same and not overwrite:
-            raise OutputError(
+            raise UnusableOutputError(
                 f"output: {str(self.root)!r} holds the run of a different pipeline; "
                 "choose another folder or pass --overwrite"
             )
@@ -107,6 +113,11 @@ class Layout:
         tag = "" if stage == 0 else f".stage{stage}"
         return self.rejected / f"{shard:05d}{tag}{suffix}"
 
-    def quarantine_file(self, shard: int) -> Path:
-        """The quarantine file of a shard (plain JSON Lines, for reading by eye)."""
-        return self.quarantine / f"{shard:05d}.jsonl"
+    def quarantine_file(self, shard: int, stage: int = 0) -> Path:
+        """The quarantine file of a shard in a stage (plain JSON Lines, for reading by eye)."""
+        tag = "" if stage == 0 else f".stage{stage}"
+        return self.quarantine / f"{shard:05d}{tag}.jsonl"
+
+    def has_started(self) -> bool:
+        """Whether a run already finished a task here (so a rerun resumes it)."""
+        return self.state.is_dir() and any(self.state.rglob("*.done"))

@@ -1,0 +1,72 @@
+"""Running a step so that a document it raises on is quarantined and the rest of the shard goes on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from gristmill.document import Document
+from gristmill.stats import StepStats
+
+ApplyFn = Callable[[Iterable[Document]], Iterator[Document]]
+OnError = Callable[[Document, BaseException], None]
+
+
+class _UpstreamError(Exception):
+    """An error raised before the step saw the document: it belongs to whoever raised it."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class Isolated:
+    """Feeds documents to one step, counting them in, and quarantines what the step raises on.
+
+    A step is a generator over the shard; when it raises, the documents it took in but has neither
+    yielded nor rejected (the one it was working on, or a batch) go to ``on_error`` and the step is
+    started again on the rest of the stream. Documents are told apart by identity.
+    """
+
+    def __init__(self, apply: ApplyFn, stats: StepStats, on_error: OnError) -> None:
+        self._apply = apply
+        self._stats = stats
+        self._on_error = on_error
+        self._pending: dict[int, Document] = {}
+
+    def settled(self, doc: Document) -> None:
+        """Note that the step rejected ``doc``: it is accounted for."""
+        self._pending.pop(id(doc), None)
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        """Yield what the step yields over ``docs``."""
+        source = iter(docs)
+        while True:
+            try:
+                for doc in self._apply(self._feed(source)):
+                    self._pending.pop(id(doc), None)
+                    yield doc
+                return
+            except _UpstreamError as exc:
+                raise exc.cause from None
+            except Exception as exc:
+                failed = list(self._pending.values())
+                self._pending.clear()
+                for doc in failed:
+                    self._stats.errors += 1
+                    self._on_error(doc, exc)
+                if not failed:
+                    raise  # raised between documents: a fault of the step itself, not of a document
+
+    def _feed(self, source: Iterator[Document]) -> Iterator[Document]:
+        pending = self._pending
+        stats = self._stats
+        while True:
+            try:
+                doc = next(source)
+            except StopIteration:
+                return
+            except Exception as exc:
+                raise _UpstreamError(exc) from exc
+            pending[id(doc)] = doc
+            stats.docs_in += 1
+            yield doc

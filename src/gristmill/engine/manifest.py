@@ -1,0 +1,63 @@
+"""The input manifest: which files a run started on, so a resume over changed inputs is refused.
+
+Each file is recorded by path, size, modification time and a hash of its first and last blocks: cheap
+on a corpus of large files, and enough to catch a file added, removed, replaced, grown or cut.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import orjson
+import xxhash
+
+from gristmill.engine.layout import Layout, write_atomically
+from gristmill.errors import ChangedInputError
+
+_BLOCK = 64 * 1024
+_SHOWN = 3  # files named per kind of change in the one-line message
+
+
+def file_state(path: str) -> dict[str, Any]:
+    """Return the recorded state of one input file."""
+    stat = os.stat(path)
+    digest = xxhash.xxh3_64()
+    with open(path, "rb") as handle:
+        digest.update(handle.read(_BLOCK))
+        if stat.st_size > _BLOCK:
+            handle.seek(max(_BLOCK, stat.st_size - _BLOCK))
+            digest.update(handle.read(_BLOCK))
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ends_xxh3": digest.hexdigest()}
+
+
+def take_manifest(files: list[str]) -> dict[str, dict[str, Any]]:
+    """Return the state of every input file, by path."""
+    return {path: file_state(path) for path in files}
+
+
+def check_manifest(layout: Layout, files: list[str]) -> None:
+    """Record the inputs of a fresh run, or refuse to resume one whose inputs changed."""
+    current = take_manifest(files)
+    if not layout.manifest.exists() or not layout.has_started():
+        write_atomically(layout.manifest, orjson.dumps(current, option=orjson.OPT_INDENT_2))
+        return
+    recorded: dict[str, dict[str, Any]] = orjson.loads(layout.manifest.read_bytes())
+    added = sorted(set(current) - set(recorded))
+    removed = sorted(set(recorded) - set(current))
+    changed = sorted(p for p in set(current) & set(recorded) if current[p] != recorded[p])
+    if added or removed or changed:
+        parts = [
+            f"{kind} {_names(paths)}"
+            for kind, paths in (("added", added), ("removed", removed), ("changed", changed))
+            if paths
+        ]
+        raise ChangedInputError(
+            f"output: {str(layout.root)!r} holds a run over other input files ({'; '.join(parts)}); "
+            "pass --overwrite to start again, or choose another output folder"
+        )
+
+
+def _names(paths: list[str]) -> str:
+    shown = ", ".join(paths[:_SHOWN])
+    return shown if len(paths) <= _SHOWN else f"{shown} and {len(paths) - _SHOWN:,} more"

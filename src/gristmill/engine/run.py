@@ -1,0 +1,107 @@
+"""A run from start to end: lock, check, plan, run each phase's unfinished tasks, account, report."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import orjson
+import yaml
+
+from gristmill.engine.accounting import check_totals, collect_stats
+from gristmill.engine.layout import Layout, write_atomically
+from gristmill.engine.lock import OutputLock
+from gristmill.engine.manifest import check_manifest
+from gristmill.engine.plan import plan_phases
+from gristmill.engine.progress import Progress
+from gristmill.engine.signals import interruptible
+from gristmill.engine.tasks import Task
+from gristmill.errors import OutputError
+from gristmill.pipeline import Pipeline
+
+
+@dataclass
+class RunResult:
+    """What a run did: the contents of ``stats.json``, and where the output is."""
+
+    output: str
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[str]:
+        """Inputs that broke off or could not be read; a run with errors exits non-zero."""
+        errors: list[str] = self.stats.get("errors", [])
+        return errors
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """``read``, ``created``, ``kept``, ``rejected`` and ``quarantined`` document counts."""
+        totals: dict[str, int] = self.stats["totals"]
+        return totals
+
+
+class TaskRunner(Protocol):
+    """Where tasks run: what an executor gives the engine."""
+
+    def run_tasks(self, pipeline: Pipeline, tasks: Sequence[Task], bar: Progress) -> None:
+        """Run every task of one phase to completion; raise the first task error."""
+
+
+def run_pipeline(
+    pipeline: Pipeline, runner: TaskRunner, *, overwrite: bool = False, progress: bool = False
+) -> RunResult:
+    """Run every task of ``pipeline`` not yet done, then write ``stats.json`` and the report."""
+    started = time.time()
+    layout = Layout(pipeline.output.path)
+    # Listing the input fails on a missing path before anything is written.
+    shards = pipeline.input.shards(exclude=layout.root)
+    layout.create()
+    with interruptible(), OutputLock(layout), _disk_full_as_error(layout):
+        config = pipeline.to_config()
+        layout.prepare(config, overwrite)
+        files = [path for shard in shards for path in shard.files]
+        check_manifest(layout, files)
+        write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
+        total_bytes = sum(_size(path) for path in files)
+        phases = plan_phases(pipeline, shards)
+        with Progress(progress, total_bytes) as bar:
+            for tasks in phases:
+                todo = [t for t in tasks if not layout.is_done(t.key)]
+                if todo:
+                    runner.run_tasks(pipeline, todo, bar)
+        stats = collect_stats(layout, phases, len(shards), time.time() - started)
+        write_atomically(layout.stats, orjson.dumps(stats, option=orjson.OPT_INDENT_2))
+        shutil.rmtree(layout.work, ignore_errors=True)
+        from gristmill.report import write_report
+
+        write_report(layout.root)
+        check_totals(stats, pipeline.max_errors)
+    return RunResult(output=str(layout.root), stats=stats)
+
+
+@contextmanager
+def _disk_full_as_error(layout: Layout) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise OutputError(
+                f"output: no space left on the device holding {str(layout.root)!r}; "
+                "free some and run the same command to resume"
+            ) from None
+        raise
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+

@@ -1,0 +1,103 @@
+"""Steps that misbehave on purpose, registered for tests (importable by spawned worker processes)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+
+from gristmill import Document, Filter, Step, register
+from gristmill.stats import StepContext
+
+
+@register("test_raise_on")
+class RaiseOn(Filter):
+    """Raise on documents whose text contains ``needle``; keep the rest.
+
+    Options:
+        needle: the text that makes the step raise.
+    """
+
+    def __init__(self, *, needle: str = "BOOM") -> None:
+        self.needle = needle
+
+    def keep(self, doc: Document) -> bool:
+        if self.needle in doc.text:
+            raise ValueError(f"cannot digest {doc.id}")
+        return True
+
+
+@register("test_batch_raise")
+class BatchRaise(Step):
+    """Hold documents in batches of three and raise on a batch holding ``needle``.
+
+    Options:
+        needle: the text that makes the step raise.
+    """
+
+    def __init__(self, *, needle: str = "BOOM") -> None:
+        self.needle = needle
+
+    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
+        batch: list[Document] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) == 3:
+                yield from self._flush(batch)
+                batch = []
+        yield from self._flush(batch)
+
+    def _flush(self, batch: list[Document]) -> Iterator[Document]:
+        if any(self.needle in d.text for d in batch):
+            raise RuntimeError("a batch went wrong")
+        yield from batch
+
+
+@register("test_swallow")
+class Swallow(Step):
+    """Neither yield nor reject documents containing ``needle``: a step that loses documents.
+
+    Options:
+        needle: the text of documents the step loses.
+    """
+
+    def __init__(self, *, needle: str = "BOOM") -> None:
+        self.needle = needle
+
+    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
+        for doc in docs:
+            if self.needle not in doc.text:
+                yield doc
+
+
+@register("test_twins")
+class Twins(Step):
+    """Yield every document and a copy of it; ``counted`` says whether copies go through ``ctx.create``.
+
+    Options:
+        counted: whether the copies are declared with ctx.create.
+    """
+
+    def __init__(self, *, counted: bool = True) -> None:
+        self.counted = counted
+
+    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
+        for doc in docs:
+            yield doc
+            twin = Document(doc.id + "#twin", doc.text, dict(doc.meta), dict(doc.signals))
+            yield ctx.create(twin) if self.counted else twin
+
+
+@register("test_sleep")
+class Sleep(Filter):
+    """Sleep ``seconds`` per document and keep it: a slow step for interrupt tests.
+
+    Options:
+        seconds: how long each document takes.
+    """
+
+    def __init__(self, *, seconds: float = 0.01) -> None:
+        self.seconds = seconds
+
+    def keep(self, doc: Document) -> bool:
+        time.sleep(self.seconds)
+        return True

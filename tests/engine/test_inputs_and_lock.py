@@ -1,0 +1,84 @@
+"""A resume over changed inputs is refused; one run at a time per output folder; output is never input."""
+
+import os
+
+from gristmill.engine.layout import Layout
+from gristmill.engine.lock import OutputLock
+from tests.executors.test_local import outputs
+from tests.helpers import read_all, write_jsonl, write_pipeline
+
+
+def records(name: str, n: int = 3):
+    return [{"id": f"{name}-{i}", "text": f"Text {i} of file {name}, long enough to keep."} for i in range(n)]
+
+
+def setup(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "b.jsonl", records("b"))
+    write_jsonl(src / "c.jsonl", records("c"))
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {tmp_path}/out\nsteps: [normalize]\n")
+    return src, config
+
+
+def test_a_rerun_after_a_file_is_added_is_refused_naming_it(run_cli, tmp_path) -> None:
+    src, config = setup(tmp_path)
+    assert run_cli("run", str(config)).exit_code == 0
+    before = outputs(tmp_path / "out")
+    write_jsonl(src / "a.jsonl", records("a"))
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: output: '{tmp_path}/out' holds a run over other input files "
+        f"(added {src}/a.jsonl); pass --overwrite to start again, or choose another output folder\n"
+    )
+    assert outputs(tmp_path / "out") == before  # nothing read twice, nothing written
+    result = run_cli("run", str(config), "--overwrite")
+    assert result.exit_code == 0 and "read 9 " in result.output
+    ids = sorted(d["id"] for d in read_all(tmp_path / "out/kept"))
+    assert ids == sorted(f"{f}-{i}" for f in "abc" for i in range(3))
+
+
+def test_a_file_that_grew_or_went_is_refused(run_cli, tmp_path) -> None:
+    src, config = setup(tmp_path)
+    assert run_cli("run", str(config)).exit_code == 0
+    write_jsonl(src / "c.jsonl", records("c", 4))
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2 and f"(changed {src}/c.jsonl)" in result.output
+    (src / "c.jsonl").unlink()
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2 and f"(removed {src}/c.jsonl)" in result.output
+
+
+def test_an_unchanged_rerun_resumes_to_the_same_bytes(run_cli, tmp_path) -> None:
+    _, config = setup(tmp_path)
+    assert run_cli("run", str(config)).exit_code == 0
+    before = outputs(tmp_path / "out")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 0 and "read 6 " in result.output
+    assert outputs(tmp_path / "out") == before
+
+
+def test_a_second_run_in_the_same_output_folder_is_refused(run_cli, tmp_path) -> None:
+    _, config = setup(tmp_path)
+    layout = Layout(tmp_path / "out")
+    layout.create()
+    with OutputLock(layout):
+        result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: output: '{tmp_path}/out' is in use by another gristmill run (pid {os.getpid()}); "
+        "wait for it to end, or choose another output folder\n"
+    )
+    assert run_cli("run", str(config)).exit_code == 0  # the lock went with its holder
+
+
+def test_an_output_folder_inside_the_input_folder_is_never_read_back(run_cli, tmp_path) -> None:
+    src = tmp_path / "data"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", records("a", 5))
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {src}/out\nsteps: [normalize]\n")
+    for _ in range(2):
+        result = run_cli("run", str(config))
+        assert result.exit_code == 0 and "read 5 " in result.output, result.output
+    assert len(read_all(src / "out/kept")) == 5

@@ -1,0 +1,101 @@
+"""A step that raises on a document costs that document (to quarantine), not the run; losses fail loudly."""
+
+import orjson
+import pytest
+
+from gristmill import Normalize, Pipeline
+from gristmill.errors import RunFailedError
+from tests.engine.faulty import BatchRaise, RaiseOn, Swallow, Twins
+from tests.helpers import read_all, write_pipeline
+
+
+def corpus(make_corpus, bad: set[tuple[int, int]]):
+    return make_corpus(
+        shards=3,
+        docs=40,
+        text=lambda s, d: f"Story {d} of shard {s}." + (" BOOM" if (s, d) in bad else ""),
+    )
+
+
+def quarantined(out):
+    return [orjson.loads(line) for p in sorted((out / "quarantine").glob("*.jsonl")) for line in p.read_bytes().splitlines()]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_document_a_step_raises_on_goes_to_quarantine_and_the_run_goes_on(make_corpus, tmp_path, workers):
+    src = corpus(make_corpus, {(1, 7)})
+    out = tmp_path / "out"
+    result = Pipeline(
+        input={"path": str(src)}, output={"path": str(out)}, steps=[Normalize(), RaiseOn()]
+    ).run(workers=workers)
+    assert result.totals == {"read": 120, "created": 0, "kept": 119, "rejected": 0, "quarantined": 1}
+    (record,) = quarantined(out)
+    assert record["step"] == "test_raise_on"
+    assert record["reason"] == "test_raise_on:error:ValueError: cannot digest s1-d7"
+    assert record["document"]["id"] == "s1-d7" and record["document"]["text"].endswith("BOOM")
+    assert len(read_all(out / "kept")) == 119
+    steps = {s["name"]: s for s in orjson.loads((out / "stats.json").read_bytes())["steps"]}
+    assert steps["test_raise_on"]["errors"] == 1 and steps["test_raise_on"]["out"] == 119
+
+
+def test_a_batch_in_flight_when_a_step_raises_is_quarantined_whole(make_corpus, tmp_path):
+    src = corpus(make_corpus, {(0, 4)})
+    out = tmp_path / "out"
+    result = Pipeline(
+        input={"path": str(src)}, output={"path": str(out)}, steps=[BatchRaise()], max_errors=0.05
+    ).run()
+    # Documents 3, 4 and 5 of shard 0 were in the step's hands; the step starts again after them.
+    assert sorted(r["document"]["id"] for r in quarantined(out)) == ["s0-d3", "s0-d4", "s0-d5"]
+    assert result.totals["kept"] == 117 and result.totals["quarantined"] == 3
+
+
+def test_errors_over_max_errors_fail_the_run_after_writing_everything(make_corpus, tmp_path, run_cli):
+    src = corpus(make_corpus, {(0, 1), (0, 2), (2, 3)})
+    out = tmp_path / "out"
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {src}\noutput: {out}\nmax_errors: 0.02\nsteps:\n  - test_raise_on: {{}}\n",
+    )
+    result = run_cli("run", str(config))
+    assert result.exit_code == 1
+    assert "gristmill: error: steps raised on 3 of 120 documents (2.50%; most in 'test_raise_on'), " in (
+        result.output
+    )
+    assert "over max_errors=0.02" in result.output
+    assert len(quarantined(out)) == 3 and (out / "report.html").exists()
+    # Under the default (1%) the same run fails; at 5% it passes.
+    config.write_text(config.read_text().replace("0.02", "0.05"))
+    assert run_cli("run", str(config), "--overwrite").exit_code == 0
+
+
+def test_max_errors_must_be_a_share(make_corpus, tmp_path, run_cli):
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {tmp_path}\noutput: {tmp_path}/o\nmax_errors: 5\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert "max_errors: a share of documents between 0 and 1, got 5" in result.output
+
+
+def test_a_step_that_loses_documents_fails_its_task_loudly(make_corpus, tmp_path, run_cli):
+    src = corpus(make_corpus, {(2, 9)})
+    config = write_pipeline(
+        tmp_path / "p.yaml", f"input: {src}\noutput: {tmp_path}/out\nsteps:\n  - test_swallow: {{}}\n"
+    )
+    result = run_cli("run", str(config))
+    assert result.exit_code == 1
+    assert (
+        "gristmill: error: step 'test_swallow' lost 1 document(s) in shard 00002 of stage 0 "
+        "(in 40, created 0, out 39, dropped 0, errors 0)"
+    ) in result.output
+    assert not (tmp_path / "out/_state/stage0/00002.done").exists()  # the shard is not taken as done
+
+
+def test_created_documents_are_counted_not_derived(make_corpus, tmp_path):
+    src = corpus(make_corpus, set())
+    result = Pipeline(
+        input={"path": str(src)}, output={"path": str(tmp_path / "a")}, steps=[Twins(counted=True)]
+    ).run()
+    assert result.totals == {"read": 120, "created": 120, "kept": 240, "rejected": 0, "quarantined": 0}
+    with pytest.raises(RunFailedError, match=r"'test_twins' yielded 40 more than it took in or made"):
+        Pipeline(
+            input={"path": str(src)}, output={"path": str(tmp_path / "b")}, steps=[Twins(counted=False)]
+        ).run()

@@ -17,8 +17,8 @@ def setup(tmp_path):
     src.mkdir()
     write_jsonl(src / "b.jsonl", records("b"))
     write_jsonl(src / "c.jsonl", records("c"))
-    config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {tmp_path}/out\nsteps: [normalize]\n")
-    return src, config
+    pipeline = f"input: {src}\noutput: {tmp_path}/out\nsteps: [normalize]\n"
+    return src, write_pipeline(tmp_path / "p.yaml", pipeline)
 
 
 def test_a_rerun_after_a_file_is_added_is_refused_naming_it(run_cli, tmp_path) -> None:

@@ -5,7 +5,7 @@ import pytest
 
 from gristmill import Normalize, Pipeline
 from gristmill.errors import RunFailedError
-from tests.engine.faulty import BatchRaise, RaiseOn, Swallow, Twins
+from tests.engine.faulty import BatchRaise, RaiseOn, Twins  # registers the test_* steps too
 from tests.helpers import read_all, write_pipeline
 
 
@@ -18,7 +18,8 @@ def corpus(make_corpus, bad: set[tuple[int, int]]):
 
 
 def quarantined(out):
-    return [orjson.loads(line) for p in sorted((out / "quarantine").glob("*.jsonl")) for line in p.read_bytes().splitlines()]
+    files = sorted((out / "quarantine").glob("*.jsonl"))
+    return [orjson.loads(line) for p in files for line in p.read_bytes().splitlines()]
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -82,3 +82,15 @@ def test_an_output_folder_inside_the_input_folder_is_never_read_back(run_cli, tm
         result = run_cli("run", str(config))
         assert result.exit_code == 0 and "read 5 " in result.output, result.output
     assert len(read_all(src / "out/kept")) == 5
+
+
+def test_an_unusable_output_folder_is_exit_2_before_any_work(run_cli, tmp_path) -> None:
+    src, _ = setup(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder")
+    config = write_pipeline(tmp_path / "q.yaml", f"input: {src}\noutput: {tmp_path}/a-file/out\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert (
+        result.output
+        == f"gristmill: error: output: cannot write to '{tmp_path}/a-file/out': Not a directory\n"
+    )

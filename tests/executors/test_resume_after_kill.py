@@ -1,6 +1,7 @@
 """A run killed with SIGKILL at any moment and run again gives the same bytes as an uninterrupted run."""
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -17,8 +18,14 @@ steps:
   - normalize: {{}}
   - length_filter: {{min_chars: 80}}
   - exact_dedup: {{}}
+  - minhash_dedup: {{}}
+  - span_dedup: {{}}
   - regex_filter: {{pattern: "story 7", reason: seven}}
 """
+SHARDS = 8
+# 8 stage tasks, then per barrier 8 signatures, 16 groups, 1 link and 8 stage tasks.
+TASKS = SHARDS + 3 * (SHARDS + 16 + 1 + SHARDS)
+KILLS = 30
 
 
 def start(config: Path, workers: int) -> subprocess.Popen:
@@ -27,7 +34,7 @@ def start(config: Path, workers: int) -> subprocess.Popen:
             [sys.executable, "-m", "gristmill", "run", str(config), "-w", str(workers), "--no-progress"],
             stdout=log,
             stderr=log,
-            start_new_session=True,  # its worker processes die with it
+            start_new_session=True,
         )
 
 
@@ -35,36 +42,42 @@ def markers(out: Path) -> int:
     return sum(1 for _ in (out / "_state").rglob("*.done")) if (out / "_state").exists() else 0
 
 
-def kill_when(proc: subprocess.Popen, out: Path, done: int) -> bool:
-    """SIGKILL the run once `done` tasks have finished; False if it ended first."""
+def kill_when(proc: subprocess.Popen, out: Path, done: int, jitter: float) -> bool:
+    """SIGKILL the run once `done` tasks have finished and `jitter` seconds more; False if it ended first."""
     deadline = time.monotonic() + 120
     while markers(out) < done and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
+    time.sleep(jitter)
     if proc.poll() is not None:
         return False
-    os.killpg(proc.pid, signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers, mid-write wherever they are
     proc.wait()
     return True
 
 
-def test_killed_runs_resume_to_identical_output(make_corpus, tmp_path) -> None:
+def test_thirty_kills_at_random_moments_resume_to_identical_output(make_corpus, tmp_path) -> None:
     src = make_corpus(
-        shards=8,
-        docs=4000,
-        text=lambda s, d: f"A story {d % 9} told on page {(s * 7 + d) % 2500} of the archive. " * (1 + d % 4),
+        shards=SHARDS,
+        docs=1500,
+        text=lambda s, d: (
+            f"A story {d % 9} told on page {(s * 7 + d) % 900} of the archive. " * (1 + d % 4)
+            + f"It was filed under {d % 13} and read by {s * d % 31} people on day {d}."
+        ),
     )
     whole = tmp_path / "whole"
     config = write_pipeline(tmp_path / "whole.yaml", PIPELINE.format(src=src, out=whole))
-    assert start(config, workers=2).wait() == 0
+    assert start(config, workers=2).wait() == 0, config.with_suffix(".log").read_text()
 
     resumed = tmp_path / "resumed"
     config = write_pipeline(tmp_path / "resumed.yaml", PIPELINE.format(src=src, out=resumed))
+    rng = random.Random(20261127)
+    # Kill points spread over every phase; each kill after the first lands in a resumed run.
+    targets = sorted(rng.randrange(0, TASKS) for _ in range(KILLS))
     kills = 0
-    # 8 stage tasks, 8 signatures, 16 groups, 1 link, 8 stage tasks: kill inside each phase in turn.
-    for done in (1, 6, 12, 20, 30, 36):
-        if kill_when(start(config, workers=2), resumed, done):
+    for target in targets:
+        if kill_when(start(config, workers=2), resumed, target, rng.uniform(0, 0.3)):
             kills += 1
-    assert kills >= 3, "the run finished before it could be killed; make the corpus larger"
+    assert kills >= KILLS - 3, f"only {kills} runs could be killed before they finished"
     final = start(config, workers=2)
     assert final.wait() == 0, config.with_suffix(".log").read_text()
     assert outputs(resumed) == outputs(whole)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -13,7 +14,7 @@ import yaml
 
 from gristmill.config import load_pipeline, pipeline_from_dict
 from gristmill.engine import RunResult
-from gristmill.errors import GristmillError, Interrupted
+from gristmill.errors import ConfigError, GristmillError, Interrupted
 from gristmill.inspect import format_inspection, inspect_document, read_one
 from gristmill.pipeline import Pipeline
 from gristmill.report import write_report
@@ -61,6 +62,12 @@ def cli() -> None:
 @click.option(
     "--ray-address", default=None, help="A running Ray cluster (default: RAY_ADDRESS or a local Ray)."
 )
+@click.option(
+    "--ray-memory",
+    multiple=True,
+    metavar="KIND=SIZE",
+    help="Memory Ray reserves per task of a kind (stage, sign, group, link), e.g. group=4GB.",
+)
 @click.option("--overwrite", is_flag=True, help="Clear an output folder that holds another run.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 def run(
@@ -68,6 +75,7 @@ def run(
     workers: int,
     executor: str,
     ray_address: str | None,
+    ray_memory: tuple[str, ...],
     overwrite: bool,
     progress: bool | None,
 ) -> None:
@@ -77,10 +85,27 @@ def run(
         workers=workers,
         executor=executor,
         ray_address=ray_address,
+        ray_memory=_memory_sizes(ray_memory) or None,
         overwrite=overwrite,
         progress=progress,
     )
     _finish(result)
+
+
+_SIZE = re.compile(r"(\w+)=(\d+)\s*([KMGT]?)(?:I?B)?", re.IGNORECASE)
+_POWERS = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40}
+
+
+def _memory_sizes(specs: tuple[str, ...]) -> dict[str, int]:
+    """Parse ``KIND=SIZE`` options (``group=4GB``, ``link=512MiB``) into bytes per task kind."""
+    sizes: dict[str, int] = {}
+    for spec in specs:
+        found = _SIZE.fullmatch(spec.strip())
+        if found is None:
+            raise ConfigError(f"--ray-memory: expected KIND=SIZE such as group=4GB, got {spec!r}")
+        kind, number, unit = found.groups()
+        sizes[kind] = int(number) << _POWERS[unit.upper()]
+    return sizes
 
 
 def _finish(result: RunResult) -> None:

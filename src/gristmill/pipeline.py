@@ -96,6 +96,7 @@ class Pipeline:
         overwrite: bool = False,
         progress: bool | None = None,
         ray_address: str | None = None,
+        ray_memory: dict[str, int] | None = None,
     ) -> RunResult:
         """Run the pipeline and return its stats; ``progress`` None shows a bar on a terminal only.
 
@@ -109,6 +110,6 @@ class Pipeline:
         if executor == "ray":
             from gristmill.executors.ray import RayExecutor
 
-            ray = RayExecutor(workers=workers, address=ray_address, progress=progress)
+            ray = RayExecutor(workers=workers, address=ray_address, progress=progress, memory=ray_memory)
             return ray.run(self, overwrite=overwrite)
         raise ConfigError(f"unknown executor {executor!r}; executors are ['local', 'ray']")

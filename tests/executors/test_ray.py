@@ -42,3 +42,27 @@ def test_cli_runs_on_ray(ray_cluster, run_cli, make_corpus, tmp_path) -> None:
     result = run_cli("run", str(config), "--executor", "ray")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("read 20  kept ")
+
+
+def test_relative_paths_mean_the_drivers_folder_on_every_worker(
+    ray_cluster, run_cli, make_corpus, tmp_path, monkeypatch
+) -> None:
+    make_corpus(shards=2, docs=10)  # tmp_path/corpus
+    monkeypatch.chdir(tmp_path)  # the Ray workers were started elsewhere, with the module's cluster
+    (tmp_path / "p.yaml").write_text(
+        "input: corpus\noutput: out\nsteps:\n  - length_filter: {min_chars: 60}\n"
+    )
+    result = run_cli("run", "p.yaml", "--executor", "ray", "--ray-memory", "stage=64MB")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("read 20  kept ") and len(list((tmp_path / "out/kept").iterdir())) == 2
+
+
+def test_ray_memory_options_are_checked(run_cli, tmp_path) -> None:
+    (tmp_path / "p.yaml").write_text(f"input: {tmp_path}\noutput: {tmp_path}/out\n")
+    result = run_cli("run", str(tmp_path / "p.yaml"), "--executor", "ray", "--ray-memory", "grup=4GB")
+    assert result.exit_code == 2
+    assert (
+        "ray memory: unknown task kind 'grup'; kinds are ['stage', 'sign', 'group', 'link']" in result.output
+    )
+    result = run_cli("run", str(tmp_path / "p.yaml"), "--executor", "ray", "--ray-memory", "group=lots")
+    assert result.exit_code == 2 and "expected KIND=SIZE such as group=4GB, got 'group=lots'" in result.output

@@ -20,7 +20,7 @@ def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[D
     for doc in docs:
         ids.append(doc.id)
         yield doc
-    (work / f"ids-{shard:05d}.json").write_bytes(orjson.dumps(ids))
+    write_atomically(work / f"ids-{shard:05d}.json", orjson.dumps(ids))
 
 
 def shard_sizes(shards: int, work: Path) -> np.ndarray:

@@ -21,7 +21,7 @@ from gristmill.engine.manifest import check_manifest
 from gristmill.engine.plan import plan_phases
 from gristmill.engine.progress import Progress
 from gristmill.engine.signals import interruptible
-from gristmill.engine.tasks import Task
+from gristmill.engine.tasks import TMP_PREFIX, Task
 from gristmill.errors import OutputError
 from gristmill.pipeline import Pipeline
 
@@ -78,6 +78,7 @@ def run_pipeline(
         stats = collect_stats(layout, phases, len(shards), time.time() - started)
         write_atomically(layout.stats, orjson.dumps(stats, option=orjson.OPT_INDENT_2))
         shutil.rmtree(layout.work, ignore_errors=True)
+        _sweep_temporary_files(layout)
         from gristmill.report import write_report
 
         write_report(layout.root)
@@ -96,6 +97,13 @@ def _disk_full_as_error(layout: Layout) -> Iterator[None]:
                 "free some and run the same command to resume"
             ) from None
         raise
+
+
+def _sweep_temporary_files(layout: Layout) -> None:
+    """Remove the half-written files that killed attempts left (every task is done, so none is live)."""
+    for folder in (layout.kept, layout.rejected, layout.quarantine):
+        for stale in folder.glob(f"{TMP_PREFIX}*"):
+            stale.unlink(missing_ok=True)
 
 
 def _size(path: str) -> int:

@@ -7,7 +7,9 @@ its done-marker, so a task killed at any moment is simply done again, with the s
 from __future__ import annotations
 
 import errno
+import os
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, t
 from gristmill.steps.base import BarrierStep, Step
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
+TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,9 @@ class _Outputs:
 
     def writer(self, final: Path, fmt: str) -> Writer:
         if final not in self._open:
-            # The temporary name keeps the final suffix: it decides the compression.
-            tmp = final.with_name(f".tmp.{final.name}")
+            # The temporary name keeps the final suffix (it decides the compression) and is unique to
+            # this attempt, so two attempts at one task (a retry beside a straggler) never share a file.
+            tmp = final.with_name(f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.{final.name}")
             tmp.parent.mkdir(parents=True, exist_ok=True)
             self._open[final] = (tmp, open_writer(str(tmp), fmt))
         return self._open[final][1]

@@ -14,6 +14,7 @@ import yaml
 
 from gristmill.config import load_pipeline, pipeline_from_dict
 from gristmill.engine import RunResult
+from gristmill.engine.progress import ProgressOptions
 from gristmill.errors import ConfigError, GristmillError, Interrupted
 from gristmill.inspect import format_inspection, inspect_document, read_one
 from gristmill.pipeline import Pipeline
@@ -69,7 +70,20 @@ def cli() -> None:
     help="Memory Ray reserves per task of a kind (stage, sign, group, link), e.g. group=4GB.",
 )
 @click.option("--overwrite", is_flag=True, help="Clear an output folder that holds another run.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="A bar per phase (default: on a terminal; log lines elsewhere); --no-progress shows nothing.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or log lines.")
+@click.option("--log-json", is_flag=True, help="Progress as JSON lines on stderr.")
+@click.option(
+    "--log-every",
+    type=click.FloatRange(min=0.01),
+    default=30.0,
+    show_default=True,
+    help="Seconds between log lines.",
+)
 def run(
     pipeline_file: str,
     workers: int,
@@ -78,6 +92,9 @@ def run(
     ray_memory: tuple[str, ...],
     overwrite: bool,
     progress: bool | None,
+    quiet: bool,
+    log_json: bool,
+    log_every: float,
 ) -> None:
     """Run the pipeline in PIPELINE.yaml; a rerun resumes where the last one stopped."""
     pipeline = load_pipeline(pipeline_file)
@@ -87,7 +104,7 @@ def run(
         ray_address=ray_address,
         ray_memory=_memory_sizes(ray_memory) or None,
         overwrite=overwrite,
-        progress=progress,
+        progress=ProgressOptions.choose(progress, quiet=quiet, log_json=log_json, every=log_every),
     )
     _finish(result)
 
@@ -125,8 +142,17 @@ def _finish(result: RunResult) -> None:
 
 
 @cli.command()
-def steps() -> None:
-    """List every step with its options, defaults and description."""
+@click.option(
+    "--pipeline",
+    "pipeline_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also list the steps the modules under this pipeline's `imports:` register.",
+)
+def steps(pipeline_file: str | None) -> None:
+    """List every step (installed plugins' included) with its options, defaults and description."""
+    if pipeline_file:
+        load_pipeline(pipeline_file)
     for name, cls in registered_steps().items():
         click.echo(f"{name}: {describe(cls)}")
         for option in step_options(cls):

@@ -13,9 +13,10 @@ from gristmill.errors import ConfigError
 from gristmill.io.inputs import InputSpec
 from gristmill.io.outputs import OutputSpec
 from gristmill.pipeline import Pipeline
+from gristmill.steps.plugins import import_step_modules
 from gristmill.steps.registry import build_step, matches_type, type_name
 
-_SECTIONS = ("input", "output", "steps", "max_errors")
+_SECTIONS = ("imports", "input", "output", "steps", "max_errors")
 
 
 def load_pipeline(path: str | Path) -> Pipeline:
@@ -33,16 +34,24 @@ def load_pipeline(path: str | Path) -> Pipeline:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
-    return pipeline_from_dict(data, source=str(path))
+    return pipeline_from_dict(data, source=str(path), folder=path.resolve().parent)
 
 
-def pipeline_from_dict(data: Any, source: str = "pipeline") -> Pipeline:
-    """Build a pipeline from its mapping (``input``, ``output``, ``steps``)."""
+def pipeline_from_dict(data: Any, source: str = "pipeline", folder: Path | None = None) -> Pipeline:
+    """Build a pipeline from its mapping (``imports``, ``input``, ``output``, ``steps``, ``max_errors``).
+
+    ``imports`` names modules to import before the steps are built (their ``@register`` steps), found
+    in ``folder`` (the pipeline file's) first.
+    """
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: a pipeline is a mapping with {list(_SECTIONS)}")
     for key in data:
         if key not in _SECTIONS:
             raise ConfigError(f"{source}: unknown section {key!r}{_suggest(key, _SECTIONS)}")
+    imports = data.get("imports") or []
+    if not isinstance(imports, list):
+        raise ConfigError(f"{source}: `imports` is a list of module names (`imports: [my_steps]`)")
+    import_step_modules(imports, folder)
     for key in ("input", "output"):
         if key not in data:
             raise ConfigError(f"{source}: missing section {key!r}")
@@ -60,7 +69,13 @@ def pipeline_from_dict(data: Any, source: str = "pipeline") -> Pipeline:
         ((name, options),) = entry.items()
         steps.append(build_step(str(name), options))
     extra = {"max_errors": data["max_errors"]} if "max_errors" in data else {}
-    return Pipeline(input=input_spec(data["input"]), output=output_spec(data["output"]), steps=steps, **extra)
+    return Pipeline(
+        input=input_spec(data["input"]),
+        output=output_spec(data["output"]),
+        steps=steps,
+        imports=imports,
+        **extra,
+    )
 
 
 def input_spec(data: Any) -> InputSpec:

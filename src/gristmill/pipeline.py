@@ -13,6 +13,7 @@ from gristmill.steps.base import BarrierStep, Step
 
 if TYPE_CHECKING:
     from gristmill.engine import RunResult
+    from gristmill.engine.progress import ProgressOptions
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Pipeline:
         output: OutputSpec | dict[str, Any],
         steps: Sequence[Step] = (),
         max_errors: float = DEFAULT_MAX_ERRORS,
+        imports: Sequence[str] = (),
     ) -> None:
         from gristmill.config import input_spec, output_spec
 
@@ -55,6 +57,7 @@ class Pipeline:
         ):
             raise ConfigError(f"max_errors: a share of documents between 0 and 1, got {max_errors!r}")
         self.max_errors = float(max_errors)
+        self.imports = list(imports)  # the modules that register plugin steps, written to pipeline.yaml
         self.input = input if isinstance(input, InputSpec) else input_spec(input)
         self.output = output if isinstance(output, OutputSpec) else output_spec(output)
         for position, step in enumerate(steps):
@@ -79,7 +82,8 @@ class Pipeline:
         """Return the pipeline as the YAML mapping that builds it again."""
         from gristmill.config import spec_to_dict
 
-        config: dict[str, Any] = {
+        config: dict[str, Any] = {"imports": self.imports} if self.imports else {}
+        config |= {
             "input": spec_to_dict(self.input),
             "output": spec_to_dict(self.output),
             "steps": [{step.name: step.options()} for step in self.steps],
@@ -94,11 +98,14 @@ class Pipeline:
         workers: int = 1,
         executor: str = "local",
         overwrite: bool = False,
-        progress: bool | None = None,
+        progress: bool | ProgressOptions | None = None,
         ray_address: str | None = None,
         ray_memory: dict[str, int] | None = None,
     ) -> RunResult:
-        """Run the pipeline and return its stats; ``progress`` None shows a bar on a terminal only.
+        """Run the pipeline and return its stats.
+
+        ``progress`` None shows a bar per phase on a terminal and log lines every 30 s elsewhere; True
+        forces the bar, False shows nothing, a :class:`ProgressOptions` says exactly what.
 
         ``executor`` is ``"local"`` (a process pool of ``workers``) or ``"ray"`` (``ray_address``, or a
         local Ray with ``workers`` CPUs).

@@ -169,11 +169,3 @@ def test_an_empty_input_file_is_reported_in_quarantine(tmp_path) -> None:
     record = orjson.loads((tmp_path / "out/quarantine/00000.jsonl").read_bytes())
     assert record["file"].endswith("empty.jsonl.gz")
     assert record["reason"] == "no jsonl records in the file"
-
-
-def test_progress_bar_shows_documents_rate_and_bytes(make_corpus, tmp_path, capsys) -> None:
-    pipeline(make_corpus(shards=2, docs=50), tmp_path / "out").run(progress=True)
-    err = capsys.readouterr().err
-    assert "gristmill" in err and "docs/s" in err and "B" in err
-    pipeline(make_corpus(shards=2, docs=50), tmp_path / "quiet").run()  # not a terminal: no bar
-    assert capsys.readouterr().err == ""

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from gristmill.engine.layout import Layout
-from gristmill.engine.tasks import StageTask, Task
+from gristmill.engine.plan import Phase
+from gristmill.engine.tasks import StageTask
 from gristmill.errors import RunFailedError
 from gristmill.stats import TaskStats, merge_steps
 
 
-def collect_stats(layout: Layout, phases: list[list[Task]], shards: int, seconds: float) -> dict[str, Any]:
+def collect_stats(layout: Layout, phases: list[Phase], shards: int, seconds: float) -> dict[str, Any]:
     """Sum the stats kept in every done-marker into the run's ``stats.json``."""
-    stage_tasks = [t for tasks in phases for t in tasks if isinstance(t, StageTask)]
+    stage_tasks = [t for phase in phases for t in phase.tasks if isinstance(t, StageTask)]
     last_stage = max(t.stage for t in stage_tasks)
     records = [(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in stage_tasks]
     steps = merge_steps(s for _, s in records)

@@ -2,19 +2,61 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
 from gristmill.engine.tasks import GroupTask, LinkTask, SignTask, StageTask, Task
 from gristmill.io.inputs import Shard
 from gristmill.pipeline import Pipeline
+from gristmill.stats import TaskStats
 
 
-def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[list[Task]]:
+@dataclass(frozen=True)
+class Phase:
+    """Tasks that may run in any order, all done before the next phase starts; ``name`` is for people."""
+
+    name: str
+    tasks: tuple[Task, ...]
+
+
+def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
     """Return the run's phases: stage 0 over every shard, then sign, group, link, decide per barrier."""
-    phases: list[list[Task]] = [[StageTask(0, shard) for shard in shards]]
+    phases = [Phase("read and steps", tuple(StageTask(0, shard) for shard in shards))]
     for stage in pipeline.stages()[1:]:
-        assert stage.barrier is not None, "every stage after the first opens with a barrier"
-        phases.append([SignTask(stage.index, shard.index) for shard in shards])
-        buckets = stage.barrier.buckets
-        phases.append([GroupTask(stage.index, b, len(shards)) for b in range(buckets)])
-        phases.append([LinkTask(stage.index, len(shards))])
-        phases.append([StageTask(stage.index, shard) for shard in shards])
+        barrier = stage.barrier
+        assert barrier is not None, "every stage after the first opens with a barrier"
+        phases += [
+            Phase(f"{barrier.name} sign", tuple(SignTask(stage.index, shard.index) for shard in shards)),
+            Phase(
+                f"{barrier.name} group",
+                tuple(GroupTask(stage.index, b, len(shards)) for b in range(barrier.buckets)),
+            ),
+            Phase(f"{barrier.name} link", (LinkTask(stage.index, len(shards)),)),
+            Phase(
+                f"{barrier.name} decide and steps", tuple(StageTask(stage.index, shard) for shard in shards)
+            ),
+        ]
     return phases
+
+
+def input_bytes(task: Task) -> int:
+    """The input bytes a task reads from the user's files (stage 0 only), for progress."""
+    if isinstance(task, StageTask) and task.stage == 0:
+        return sum(_size(path) for path in task.shard.files)
+    return 0
+
+
+def documents_of(task: Task, stats: TaskStats) -> int:
+    """The documents a finished task took in: records read in stage 0, the stage's input later."""
+    if not isinstance(task, StageTask):
+        return 0
+    if task.stage == 0:
+        return stats.read
+    return stats.steps[0].docs_in if stats.steps else 0
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

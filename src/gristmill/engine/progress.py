@@ -1,34 +1,149 @@
-"""The progress bar: documents, MB, rate and ETA on a terminal; nothing otherwise."""
+"""Progress: one line per phase of a run (documents, MB, rate, ETA), on a terminal or as log lines.
+
+On a terminal each phase gets a bar that stays on its own line when the phase ends. Elsewhere (a pipe,
+a batch job's log) a plain line is written every ``every`` seconds, and at the end of each phase once
+the run has written one; ``json`` writes the same as JSON lines. Counts come from the tasks: while a
+task runs, what it has reported so far; once it is done, its exact figures from its stats, so the last
+line of a phase matches ``stats.json``. A resumed run starts from what its finished tasks did.
+"""
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal, TextIO
+
+import orjson
+
+Mode = Literal["bar", "log", "json", "off"]
+
+
+@dataclass(frozen=True)
+class ProgressOptions:
+    """How a run shows its progress: ``mode`` and, for log lines, how often."""
+
+    mode: Mode = "off"
+    every: float = 30.0
+
+    @classmethod
+    def choose(
+        cls, progress: bool | None = None, *, quiet: bool = False, log_json: bool = False, every: float = 30.0
+    ) -> ProgressOptions:
+        """A bar on a terminal, log lines elsewhere; ``progress`` forces the bar on or everything off."""
+        if quiet or progress is False:
+            return cls("off", every)
+        if log_json:
+            return cls("json", every)
+        if progress or sys.stderr.isatty():
+            return cls("bar", every)
+        return cls("log", every)
+
+
+@dataclass
+class _Phase:
+    name: str
+    index: int
+    tasks: int
+    done: int
+    docs: int
+    nbytes: int
+    total_bytes: int
+    started: float
+    base_docs: int  # what tasks finished in earlier runs did: not part of this run's rate
+    base_bytes: int
 
 
 class Progress:
-    """A progress bar on a terminal (documents, MB, rate, ETA); nothing otherwise."""
+    """Follows the phases of one run; executors report task progress and completions to it."""
 
-    def __init__(self, enabled: bool, total_bytes: int) -> None:
+    def __init__(self, options: ProgressOptions, phases: int, stream: TextIO | None = None) -> None:
+        self._options = options
+        self._phases = phases
+        self._stream = stream if stream is not None else sys.stderr
+        self._phase: _Phase | None = None
+        self._partial: dict[str, tuple[int, int]] = {}  # task key -> (docs, bytes) reported so far
         self._bar: Any = None
-        self._docs = 0
-        self._started = time.monotonic()
-        if enabled:
+        self._logged = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        if options.mode in ("log", "json"):
+            self._ticker = threading.Thread(target=self._tick, daemon=True, name="gristmill-progress")
+            self._ticker.start()
+
+    def start_phase(
+        self, name: str, index: int, tasks: int, done: int, docs: int, nbytes: int, total_bytes: int
+    ) -> None:
+        """Begin phase ``index`` (0-based) of ``tasks`` tasks, ``done`` of them finished before."""
+        with self._lock:
+            self._phase = _Phase(
+                name, index, tasks, done, docs, nbytes, total_bytes, time.monotonic(), docs, nbytes
+            )
+            self._partial.clear()
+        if self._options.mode == "bar":
             from tqdm import tqdm
 
+            total, initial = (total_bytes, nbytes) if total_bytes else (tasks, done)
+            unit = "B" if total_bytes else " tasks"
             self._bar = tqdm(
-                total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024, desc="gristmill"
+                total=total,
+                initial=initial,
+                unit=unit,
+                unit_scale=bool(total_bytes),
+                unit_divisor=1024,
+                desc=f"[{index + 1}/{self._phases}] {name}",
+                file=self._stream,
+                leave=True,
             )
+            self._refresh_bar()
+        elif self._options.mode == "json":
+            self._emit("start")
 
-    def update(self, docs: int, nbytes: int) -> None:
-        """Add documents written and input bytes read."""
-        if self._bar is None:
-            return
-        self._docs += docs
-        if nbytes:
-            self._bar.update(nbytes)
-        rate = self._docs / max(time.monotonic() - self._started, 1e-9)
-        self._bar.set_postfix_str(f"{self._docs:,} docs, {rate:,.0f} docs/s", refresh=False)
+    def update(self, task: str, docs: int, nbytes: int) -> None:
+        """Add what a running task reports: documents taken in and input bytes read since last time."""
+        with self._lock:
+            before_docs, before_bytes = self._partial.get(task, (0, 0))
+            self._partial[task] = (before_docs + docs, before_bytes + nbytes)
+        if self._bar is not None:
+            if nbytes and self._phase is not None and self._phase.total_bytes:
+                self._bar.update(nbytes)
+            self._refresh_bar()
+
+    def task_done(self, task: str, docs: int, nbytes: int) -> None:
+        """A task finished: replace what it reported with its exact figures."""
+        with self._lock:
+            phase = self._phase
+            if phase is None:
+                return
+            _, partial_bytes = self._partial.pop(task, (0, 0))
+            phase.done += 1
+            phase.docs += docs
+            phase.nbytes += nbytes
+        if self._bar is not None:
+            if phase.total_bytes:
+                self._bar.update(nbytes - partial_bytes)
+            else:
+                self._bar.update(1)
+            self._refresh_bar()
+
+    def end_phase(self) -> None:
+        """The phase is over: close its bar, or log its last line."""
+        if self._bar is not None:
+            self._refresh_bar()
+            self._bar.close()
+            self._bar = None
+        elif self._options.mode == "json" or (self._options.mode == "log" and self._logged):
+            self._emit("end")
+        with self._lock:
+            self._phase = None
+
+    def close(self) -> None:
+        """Stop the log ticker."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
 
     def __enter__(self) -> Progress:
         return self
@@ -36,3 +151,72 @@ class Progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.close()
+            self._bar = None
+        self.close()
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """The current phase's figures (what a log line shows), or None between phases."""
+        with self._lock:
+            phase = self._phase
+            if phase is None:
+                return None
+            docs = phase.docs + sum(d for d, _ in self._partial.values())
+            nbytes = phase.nbytes + sum(b for _, b in self._partial.values())
+            elapsed = time.monotonic() - phase.started
+            rate = (docs - phase.base_docs) / elapsed if elapsed > 0 else 0.0
+            if phase.total_bytes:
+                done_share = nbytes / phase.total_bytes
+                speed = (nbytes - phase.base_bytes) / elapsed if elapsed > 0 else 0.0
+                eta = (phase.total_bytes - nbytes) / speed if speed > 0 else None
+            else:
+                done_share = phase.done / phase.tasks if phase.tasks else 1.0
+                task_speed = (phase.done - 0) / elapsed if elapsed > 0 and phase.done else 0.0
+                eta = (phase.tasks - phase.done) / task_speed if task_speed > 0 else None
+            return {
+                "phase": phase.name,
+                "index": phase.index + 1,
+                "phases": self._phases,
+                "tasks_done": phase.done,
+                "tasks": phase.tasks,
+                "docs": docs,
+                "mb": round(nbytes / 1e6, 1),
+                "docs_per_s": round(rate, 1),
+                "done": round(min(done_share, 1.0), 4),
+                "elapsed_s": round(elapsed, 1),
+                "eta_s": None if eta is None else round(eta, 1),
+            }
+
+    def _refresh_bar(self) -> None:
+        figures = self.snapshot()
+        if self._bar is not None and figures is not None:
+            self._bar.set_postfix_str(
+                f"{figures['tasks_done']}/{figures['tasks']} tasks, {figures['docs']:,} docs, "
+                f"{figures['docs_per_s']:,.0f} docs/s",
+                refresh=False,
+            )
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self._options.every):
+            self._emit("progress")
+
+    def _emit(self, event: str) -> None:
+        figures = self.snapshot()
+        if figures is None:
+            return
+        if self._options.mode == "json":
+            line = orjson.dumps({"event": event, **figures}).decode()
+        else:
+            eta = "?" if figures["eta_s"] is None else _clock(figures["eta_s"])
+            line = (
+                f"gristmill: [{figures['index']}/{figures['phases']}] {figures['phase']}: "
+                f"{figures['tasks_done']}/{figures['tasks']} tasks, {figures['docs']:,} docs, "
+                f"{figures['mb']:,.1f} MB, {figures['docs_per_s']:,.0f} docs/s, "
+                f"{_clock(figures['elapsed_s'])} elapsed, ETA {eta}" + (" (done)" if event == "end" else "")
+            )
+        self._logged = True
+        print(line, file=self._stream, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

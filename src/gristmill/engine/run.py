@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -18,12 +17,13 @@ from gristmill.engine.accounting import check_totals, collect_stats
 from gristmill.engine.layout import Layout, write_atomically
 from gristmill.engine.lock import OutputLock
 from gristmill.engine.manifest import check_manifest
-from gristmill.engine.plan import plan_phases
-from gristmill.engine.progress import Progress
+from gristmill.engine.plan import documents_of, input_bytes, plan_phases
+from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import interruptible
 from gristmill.engine.tasks import TMP_PREFIX, Task
 from gristmill.errors import OutputError
 from gristmill.pipeline import Pipeline
+from gristmill.stats import TaskStats
 
 
 @dataclass
@@ -54,7 +54,11 @@ class TaskRunner(Protocol):
 
 
 def run_pipeline(
-    pipeline: Pipeline, runner: TaskRunner, *, overwrite: bool = False, progress: bool = False
+    pipeline: Pipeline,
+    runner: TaskRunner,
+    *,
+    overwrite: bool = False,
+    progress: ProgressOptions | None = None,
 ) -> RunResult:
     """Run every task of ``pipeline`` not yet done, then write ``stats.json`` and the report."""
     started = time.time()
@@ -65,16 +69,25 @@ def run_pipeline(
     with interruptible(), OutputLock(layout), _disk_full_as_error(layout):
         config = pipeline.to_config()
         layout.prepare(config, overwrite)
-        files = [path for shard in shards for path in shard.files]
-        check_manifest(layout, files)
+        check_manifest(layout, [path for shard in shards for path in shard.files])
         write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
-        total_bytes = sum(_size(path) for path in files)
         phases = plan_phases(pipeline, shards)
-        with Progress(progress, total_bytes) as bar:
-            for tasks in phases:
-                todo = [t for t in tasks if not layout.is_done(t.key)]
+        with Progress(progress or ProgressOptions(), len(phases)) as bar:
+            for index, phase in enumerate(phases):
+                done = [t for t in phase.tasks if layout.is_done(t.key)]
+                todo = [t for t in phase.tasks if not layout.is_done(t.key)]
+                bar.start_phase(
+                    phase.name,
+                    index,
+                    tasks=len(phase.tasks),
+                    done=len(done),
+                    docs=sum(documents_of(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in done),
+                    nbytes=sum(input_bytes(t) for t in done),
+                    total_bytes=sum(input_bytes(t) for t in phase.tasks),
+                )
                 if todo:
                     runner.run_tasks(pipeline, todo, bar)
+                bar.end_phase()
         stats = collect_stats(layout, phases, len(shards), time.time() - started)
         write_atomically(layout.stats, orjson.dumps(stats, option=orjson.OPT_INDENT_2))
         shutil.rmtree(layout.work, ignore_errors=True)
@@ -104,10 +117,3 @@ def _sweep_temporary_files(layout: Layout) -> None:
     for folder in (layout.kept, layout.rejected, layout.quarantine):
         for stale in folder.glob(f"{TMP_PREFIX}*"):
             stale.unlink(missing_ok=True)
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0

@@ -263,9 +263,10 @@ def _run_stage(
 
     source_time = StepStats(-1, "read")
     if stage.index == 0:
-        stream: Iterable[Document] = timed(_read_shard(shard, sink, stats), source_time)
+        source: Iterable[Document] = _read_shard(shard, sink, stats)
     else:
-        stream = timed(_intermediate(layout, stage.index - 1, shard.index), source_time)
+        source = _intermediate(layout, stage.index - 1, shard.index)
+    stream: Iterable[Document] = timed(_reported(source, progress), source_time)
 
     isolated_steps: list[Isolated] = []
     for position, step in stage.steps:
@@ -279,28 +280,38 @@ def _run_stage(
         stream = timed(isolated.run(stream), step_stats)
 
     kept_writer = outputs.writer(kept_path, kept_fmt)
-    pending = written = 0
-    last_report = time.monotonic()
+    written = 0
     try:
         for doc in stream:
             kept_writer.write(doc)
             written += 1
-            pending += 1
-            if progress is not None and time.monotonic() - last_report > 0.2:
-                progress(pending, 0)
-                pending, last_report = 0, time.monotonic()
         _check_accounting(stats, shard, stage)
     except BaseException:
         outputs.abandon()
         raise
-    if progress is not None and pending:
-        progress(pending, 0)
     settle_seconds(stats.steps, source_time.cumulative)
     if last:
         stats.kept = written
     sink.flush()
     outputs.commit([rejected_path, kept_path])
     return stats
+
+
+def _reported(docs: Iterable[Document], progress: ProgressFn | None) -> Iterator[Document]:
+    """Pass documents on, telling ``progress`` how many came in, a few times a second."""
+    if progress is None:
+        yield from docs
+        return
+    pending = 0
+    last_report = time.monotonic()
+    for doc in docs:
+        pending += 1
+        if time.monotonic() - last_report > 0.2:
+            progress(pending, 0)
+            pending, last_report = 0, time.monotonic()
+        yield doc
+    if pending:
+        progress(pending, 0)
 
 
 def _apply_fn(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from gristmill.engine import RunResult, run_pipeline
-from gristmill.engine.progress import Progress
+from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.tasks import Task
 from gristmill.pipeline import Pipeline
 
@@ -16,8 +15,10 @@ from gristmill.pipeline import Pipeline
 class Executor(ABC):
     """Runs the tasks of each phase of a run, in parallel where it can."""
 
-    def __init__(self, *, progress: bool | None = None) -> None:
-        self.progress = sys.stderr.isatty() if progress is None else progress
+    def __init__(self, *, progress: bool | ProgressOptions | None = None) -> None:
+        self.progress = (
+            progress if isinstance(progress, ProgressOptions) else ProgressOptions.choose(progress)
+        )
 
     @abstractmethod
     def run_tasks(self, pipeline: Pipeline, tasks: Sequence[Task], bar: Progress) -> None:

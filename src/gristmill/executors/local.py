@@ -8,9 +8,11 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
-from gristmill.engine.progress import Progress
+from gristmill.engine.plan import documents_of, input_bytes
+from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import ignore_interrupts_in_worker, kill_children
 from gristmill.engine.tasks import Task, run_task
 from gristmill.errors import ConfigError, RunFailedError
@@ -22,7 +24,7 @@ from gristmill.stats import TaskStats
 class LocalExecutor(Executor):
     """Runs a pipeline's tasks on ``workers`` processes (in this process when ``workers`` is 1)."""
 
-    def __init__(self, *, workers: int = 1, progress: bool | None = None) -> None:
+    def __init__(self, *, workers: int = 1, progress: bool | ProgressOptions | None = None) -> None:
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ConfigError(f"workers must be a positive whole number, got {workers!r}")
         super().__init__(progress=progress)
@@ -56,28 +58,31 @@ class LocalExecutor(Executor):
         """Run the tasks here, or on the pool; the first task error is raised here."""
         if self._pool is None:
             for task in tasks:
-                run_task(pipeline, task, bar.update)
+                stats = run_task(pipeline, task, partial(bar.update, task.key))
+                bar.task_done(task.key, documents_of(task, stats), input_bytes(task))
             return
         # Completions arrive on a queue, so waiting costs the same at 10 tasks or 100,000.
-        finished: queue.SimpleQueue[Future[TaskStats]] = queue.SimpleQueue()
+        finished: queue.SimpleQueue[tuple[Task, Future[TaskStats]]] = queue.SimpleQueue()
         for task in tasks:
-            self._pool.submit(_run_in_worker, task).add_done_callback(finished.put)
+            future = self._pool.submit(_run_in_worker, task)
+            future.add_done_callback(partial(_put_pair, finished, task))
         for _ in tasks:
             while True:
                 _drain(self._updates, bar)
                 try:
-                    future = finished.get(timeout=0.2)
+                    task, future = finished.get(timeout=0.2)
                 except queue.Empty:
                     continue
                 try:
-                    future.result()  # re-raises a task's error here
+                    stats = future.result()  # re-raises a task's error here
                 except BrokenProcessPool:
                     raise RunFailedError(
                         "a worker process died (killed, or out of memory); "
                         "run the same command to resume, perhaps with fewer --workers"
                     ) from None
+                _drain(self._updates, bar)
+                bar.task_done(task.key, documents_of(task, stats), input_bytes(task))
                 break
-        _drain(self._updates, bar)
 
 
 _updates: Any = None
@@ -91,19 +96,25 @@ def _init_worker(updates: Any, pipeline: Pipeline) -> None:
     _pipeline = pipeline
 
 
-def _report_to_parent(docs: int, nbytes: int) -> None:
-    _updates.put((docs, nbytes))
+def _report_to_parent(key: str, docs: int, nbytes: int) -> None:
+    _updates.put((key, docs, nbytes))
 
 
 def _run_in_worker(task: Task) -> TaskStats:
     assert _pipeline is not None, "the pool initializer sets the pipeline"
-    return run_task(_pipeline, task, _report_to_parent)
+    return run_task(_pipeline, task, partial(_report_to_parent, task.key))
+
+
+def _put_pair(
+    finished: queue.SimpleQueue[tuple[Task, Future[TaskStats]]], task: Task, future: Future[TaskStats]
+) -> None:
+    finished.put((task, future))
 
 
 def _drain(updates: Any, bar: Progress) -> None:
     while True:
         try:
-            docs, nbytes = updates.get_nowait()
+            key, docs, nbytes = updates.get_nowait()
         except queue.Empty:
             return
-        bar.update(docs, nbytes)
+        bar.update(key, docs, nbytes)

@@ -13,7 +13,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from gristmill.engine.progress import Progress
+from gristmill.engine.plan import documents_of, input_bytes
+from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.tasks import GroupTask, LinkTask, SignTask, StageTask, Task, run_task
 from gristmill.errors import ConfigError, RunFailedError
 from gristmill.executors.base import Executor
@@ -56,7 +57,7 @@ class RayExecutor(Executor):
         *,
         workers: int | None = None,
         address: str | None = None,
-        progress: bool | None = None,
+        progress: bool | ProgressOptions | None = None,
         memory: dict[str, int] | None = None,
     ) -> None:
         if workers is not None and (not isinstance(workers, int) or workers < 1):
@@ -95,8 +96,7 @@ class RayExecutor(Executor):
                 for ref in done:
                     task = pending.pop(ref)
                     stats: TaskStats = ray.get(ref)
-                    if isinstance(task, StageTask):
-                        bar.update(stats.kept or stats.read, 0)
+                    bar.task_done(task.key, documents_of(task, stats), input_bytes(task))
                 if done:
                     last_done = time.monotonic()
                 elif time.monotonic() - last_done > _STALL_SECONDS:

@@ -160,6 +160,9 @@ def _option_help(cls: type[Step]) -> dict[str, str]:
 
 
 def _load_builtin_steps() -> None:
-    # Importing the packages registers their steps.
+    # Importing the packages registers their steps; installed plugins register theirs.
     import gristmill.dedup
     import gristmill.steps  # noqa: F401
+    from gristmill.steps.plugins import load_entry_point_steps
+
+    load_entry_point_steps()

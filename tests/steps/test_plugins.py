@@ -1,0 +1,111 @@
+"""Steps from outside gristmill: `imports:` in the pipeline, and installed packages' entry points."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import read_all, write_jsonl, write_pipeline
+
+STEP_MODULE = '''
+from gristmill import Filter, register
+
+
+@register("url_blocklist")
+class UrlBlocklist(Filter):
+    """Drop documents from blocked hosts.
+
+    Options:
+        hosts: hosts whose pages are dropped.
+    """
+
+    def __init__(self, *, hosts: list[str]) -> None:
+        self.hosts = hosts
+
+    def keep(self, doc):
+        return "blocked" if any(h in doc.meta.get("url", "") for h in self.hosts) else True
+'''
+
+
+def gristmill(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gristmill", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def corpus(folder: Path) -> Path:
+    for part in range(2):
+        records = [
+            {
+                "id": f"{part}-{i}",
+                "text": f"Page {i}.",
+                "meta": {"url": f"https://{'bad' if i % 2 else 'ok'}.org/{i}"},
+            }
+            for i in range(10)
+        ]
+        write_jsonl(folder / f"in-{part}.jsonl", records)
+    return folder
+
+
+def test_a_module_named_under_imports_beside_the_yaml_runs_from_the_cli(tmp_path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "my_steps.py").write_text(STEP_MODULE)
+    src = corpus(tmp_path)
+    config = write_pipeline(
+        project / "custom.yaml",
+        f"imports: [my_steps]\ninput: {src}/*.jsonl\noutput: {tmp_path}/out\n"
+        "steps:\n  - url_blocklist: {hosts: [bad.org]}\n",
+    )
+    done = gristmill("run", str(config), "-w", "2", cwd=tmp_path)  # not the project folder
+    assert done.returncode == 0, done.stderr
+    assert "read 20  kept 10  rejected 10" in done.stdout
+    assert {d["meta"]["reason"] for d in read_all(tmp_path / "out/rejected")} == {"url_blocklist:blocked"}
+    assert (tmp_path / "out/pipeline.yaml").read_text().startswith("imports:\n- my_steps\n")
+    listed = gristmill("steps", "--pipeline", str(config), cwd=tmp_path)
+    assert "url_blocklist: Drop documents from blocked hosts." in listed.stdout
+    assert "    hosts (list[str], required): hosts whose pages are dropped." in listed.stdout
+
+
+def test_an_import_that_fails_is_one_line(tmp_path, run_cli) -> None:
+    config = write_pipeline(
+        tmp_path / "p.yaml", f"imports: [no_such_steps]\ninput: {tmp_path}\noutput: {tmp_path}/o\n"
+    )
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert (
+        result.output
+        == "gristmill: error: imports: cannot import 'no_such_steps': No module named 'no_such_steps'\n"
+    )
+
+
+def test_an_installed_plugin_registers_its_steps_through_the_entry_point(tmp_path) -> None:
+    # An installed distribution is a package beside a .dist-info folder: what `pip install` writes.
+    site = tmp_path / "site"
+    (site / "shout_plugin").mkdir(parents=True)
+    (site / "shout_plugin/__init__.py").write_text(
+        "from gristmill import Transform\n\n\n"
+        "class Shout(Transform):\n"
+        '    """Upper-case the text."""\n\n'
+        "    def transform(self, doc):\n"
+        "        doc.text = doc.text.upper()\n"
+        "        return doc\n"
+    )
+    info = site / "shout_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shout-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[gristmill.steps]\nshout = shout_plugin:Shout\n")
+    env = {"PYTHONPATH": str(site)}
+    assert "shout: Upper-case the text." in gristmill("steps", cwd=tmp_path, env=env).stdout
+    src = corpus(tmp_path)
+    config = write_pipeline(
+        tmp_path / "p.yaml", f"input: {src}/*.jsonl\noutput: {tmp_path}/out\nsteps: [shout]\n"
+    )
+    done = gristmill("run", str(config), "-w", "2", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert {d["text"] for d in read_all(tmp_path / "out/kept")} >= {"PAGE 1.", "PAGE 9."}

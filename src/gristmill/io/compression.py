@@ -1,7 +1,8 @@
 """Reading and writing plain, gzip and zstd files as streams, noticing truncation.
 
 Python's zstd reader stops quietly at a truncated frame, so decompression here is done with
-decompression objects whose end-of-stream flag tells a clean end from a cut one.
+decompression objects whose end-of-stream flag tells a clean end from a cut one; at damage, the
+bytes that decode before it are kept and its offset is the compressed byte where it was found.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import gzip
 import io
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import zstandard
@@ -29,10 +31,16 @@ def compression_of(path: str) -> str:
     return "none"
 
 
-def read_chunks(path: str, on_bytes: Callable[[int], None] | None = None) -> Iterator[bytes]:
-    """Yield the decompressed bytes of ``path`` in chunks; raise on a truncated stream.
+def read_chunks(
+    path: str, on_bytes: Callable[[int], None] | None = None, damages: list[Damage] | None = None
+) -> Iterator[bytes]:
+    """Yield the decompressed bytes of ``path`` in chunks.
 
-    ``on_bytes`` is told how many compressed bytes each read consumed (for progress bars).
+    ``on_bytes`` is told how many compressed bytes each read consumed (for progress bars). A corrupt or
+    cut compressed stream yields every byte that decodes before the damage, then raises
+    ``BrokenInputError`` (``TruncatedInputError`` for a cut) at the compressed byte where it was found.
+    Given a ``damages`` list, it notes the damage there instead and reads on from the next gzip member
+    or zstd frame (per-record gzip WARC files have one member per record).
     """
     kind = compression_of(path)
     try:
@@ -40,60 +48,157 @@ def read_chunks(path: str, on_bytes: Callable[[int], None] | None = None) -> Ite
     except OSError as exc:
         raise InputError(f"{path}: cannot open: {exc.strerror}") from exc
     try:
-        if kind == "gzip":
-            yield from _inflate(raw, path, on_bytes)
-        elif kind == "zstd":
-            yield from _unzstd(raw, path, on_bytes)
-        else:
+        if kind == "none":
             while chunk := raw.read(CHUNK):
                 if on_bytes:
                     on_bytes(len(chunk))
                 yield chunk
+        else:
+            codec = _GZIP if kind == "gzip" else _ZSTD
+            yield from _Decoder(raw, path, codec, on_bytes, damages).chunks()
     finally:
         raw.close()
 
 
-def _inflate(raw: BinaryIO, path: str, on_bytes: Callable[[int], None] | None) -> Iterator[bytes]:
-    return _decompress(raw, path, on_bytes, lambda: zlib.decompressobj(wbits=31), zlib.error, "gzip")
+@dataclass(frozen=True)
+class Damage:
+    """Compressed bytes that did not decode, from ``start`` to ``end`` (offsets in the file)."""
+
+    start: int
+    end: int
+    detail: str
 
 
-def _unzstd(raw: BinaryIO, path: str, on_bytes: Callable[[int], None] | None) -> Iterator[bytes]:
-    dctx = zstandard.ZstdDecompressor()
-    return _decompress(raw, path, on_bytes, dctx.decompressobj, zstandard.ZstdError, "zstd")
+@dataclass(frozen=True)
+class _Codec:
+    name: str
+    magic: bytes  # how a gzip member or zstd frame starts: where reading resumes after damage
+    new_decoder: Callable[[], Any]
+    error: type[Exception]
 
 
-def _decompress(
-    raw: BinaryIO,
-    path: str,
-    on_bytes: Callable[[int], None] | None,
-    new_decoder: Callable[[], Any],
-    error: type[Exception],
-    name: str,
-) -> Iterator[bytes]:
-    """Decompress member after member (gzip members, zstd frames); fail on a cut or corrupt one."""
-    offset = 0
-    decoder = new_decoder()
-    started = False
-    while chunk := raw.read(CHUNK):
-        offset += len(chunk)
-        if on_bytes:
-            on_bytes(len(chunk))
-        while chunk:
+_GZIP = _Codec("gzip", b"\x1f\x8b\x08", lambda: zlib.decompressobj(wbits=31), zlib.error)
+_ZSTD = _Codec(
+    "zstd", b"\x28\xb5\x2f\xfd", lambda: zstandard.ZstdDecompressor().decompressobj(), zstandard.ZstdError
+)
+# The decoder is fed a piece at a time so that at damage only that piece is decoded again, byte by
+# byte, to find the exact place and keep every byte that decodes before it.
+_PIECE = 1 << 14
+
+
+class _Decoder:
+    """Decompresses member after member (gzip members, zstd frames), finding damage to the byte."""
+
+    def __init__(
+        self,
+        raw: BinaryIO,
+        path: str,
+        codec: _Codec,
+        on_bytes: Callable[[int], None] | None,
+        damages: list[Damage] | None,
+    ) -> None:
+        self._raw = raw
+        self._path = path
+        self._codec = codec
+        self._on_bytes = on_bytes
+        self._damages = damages
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the decompressed bytes; raise or note damage as ``read_chunks`` says."""
+        codec, raw = self._codec, self._raw
+        pos = 0  # compressed offset of the next piece
+        member = decoded = 0  # where the current member starts, and how much it has yielded
+        decoder: Any = None  # None between members
+        damaged_from: int | None = None  # damage not yet closed by a member that decodes
+        detail = ""
+        while True:
+            if raw.tell() != pos:
+                raw.seek(pos)
+            piece = raw.read(_PIECE)
+            if not piece:
+                break
+            if decoder is None:
+                decoder, member, decoded = codec.new_decoder(), pos, 0
             try:
-                out = decoder.decompress(chunk)
-            except error as exc:
-                raise BrokenInputError(path, offset, f"corrupt {name} data: {exc}") from exc
-            started = True
+                out = decoder.decompress(piece)
+            except codec.error as exc:
+                rest, at = self._salvage(member, pos, decoded, piece)
+                if rest:
+                    yield rest
+                detail = f"corrupt {codec.name} data: {exc}"
+                if self._damages is None:
+                    raise BrokenInputError(self._path, at, detail) from exc
+                damaged_from = at if damaged_from is None else damaged_from
+                decoder = None
+                resume = self._find_magic(max(at, member + 1))
+                self._progress(resume - pos if resume is not None else len(piece))
+                if resume is None:
+                    pos = at
+                    break
+                pos = resume
+                continue
             if out:
+                decoded += len(out)
                 yield out
             if decoder.eof:
-                chunk = decoder.unused_data
-                decoder = new_decoder()
-                started = bool(chunk)
+                consumed = len(piece) - len(decoder.unused_data)
+                self._progress(consumed)
+                pos += consumed
+                decoder = None
+                if damaged_from is not None:
+                    self._note(damaged_from, member, detail)
+                    damaged_from = None
             else:
-                chunk = b""
-    if started and not decoder.eof:
-        raise TruncatedInputError(path, offset, f"{name} stream ended before its end marker")
+                self._progress(len(piece))
+                pos += len(piece)
+        end = max(pos, raw.seek(0, 2))
+        if decoder is not None:  # the file ends inside a member
+            detail = f"{codec.name} stream ended before its end marker"
+            if self._damages is None:
+                raise TruncatedInputError(self._path, end, detail)
+            damaged_from = member if damaged_from is None else damaged_from
+        if damaged_from is not None:
+            self._note(damaged_from, end, detail)
+
+    def _progress(self, nbytes: int) -> None:
+        if self._on_bytes and nbytes > 0:
+            self._on_bytes(nbytes)
+
+    def _note(self, start: int, end: int, detail: str) -> None:
+        assert self._damages is not None
+        self._damages.append(Damage(start, end, detail))
+
+    def _salvage(self, member: int, pos: int, decoded: int, piece: bytes) -> tuple[bytes, int]:
+        """Decode the member again, ``piece`` byte by byte: the bytes not yet yielded, the failing offset."""
+        decoder = self._codec.new_decoder()
+        raw = self._raw
+        raw.seek(member)
+        before = 0
+        while raw.tell() < pos:
+            before += len(decoder.decompress(raw.read(min(CHUNK, pos - raw.tell()))))
+        out: list[bytes] = []
+        at = pos
+        try:
+            for at in range(pos, pos + len(piece)):
+                out.append(decoder.decompress(piece[at - pos : at - pos + 1]))
+        except self._codec.error:
+            pass
+        return b"".join(out)[decoded - before :], at
+
+    def _find_magic(self, start: int) -> int | None:
+        """The offset of the next member or frame header at or after ``start``, or None."""
+        raw, magic = self._raw, self._codec.magic
+        raw.seek(start)
+        base = start
+        while block := raw.read(CHUNK):
+            found = block.find(magic)
+            if found >= 0:
+                return base + found
+            if len(block) < CHUNK:
+                return None
+            base += len(block) - len(magic) + 1
+            raw.seek(base)
+        return None
 
 
 def read_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:

@@ -60,13 +60,19 @@ def read_chunks(
         raw.close()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Damage:
-    """Compressed bytes that did not decode, from ``start`` to ``end`` (offsets in the file)."""
+    """Compressed bytes that did not decode, from ``start`` to ``end`` (offsets in the file).
+
+    ``output`` is where the gap falls in the decompressed stream; ``cut`` says the file ends inside a
+    member (it was cut short) rather than holding bytes that do not decode.
+    """
 
     start: int
     end: int
     detail: str
+    output: int
+    cut: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,9 +114,9 @@ class _Decoder:
         codec, raw = self._codec, self._raw
         pos = 0  # compressed offset of the next piece
         member = decoded = 0  # where the current member starts, and how much it has yielded
+        total = 0  # decompressed bytes yielded
         decoder: Any = None  # None between members
-        damaged_from: int | None = None  # damage not yet closed by a member that decodes
-        detail = ""
+        damage: Damage | None = None  # damage not yet closed by a member that decodes
         while True:
             if raw.tell() != pos:
                 raw.seek(pos)
@@ -124,49 +130,41 @@ class _Decoder:
             except codec.error as exc:
                 rest, at = self._salvage(member, pos, decoded, piece)
                 if rest:
+                    total += len(rest)
                     yield rest
                 detail = f"corrupt {codec.name} data: {exc}"
                 if self._damages is None:
                     raise BrokenInputError(self._path, at, detail) from exc
-                damaged_from = at if damaged_from is None else damaged_from
+                if damage is None:
+                    damage = Damage(at, at, detail, total)
+                    self._damages.append(damage)
                 decoder = None
                 resume = self._find_magic(max(at, member + 1))
-                self._progress(resume - pos if resume is not None else len(piece))
-                if resume is None:
-                    pos = at
-                    break
-                pos = resume
+                damage.end = raw.seek(0, 2) if resume is None else resume
+                self._progress(damage.end - pos)
+                pos = damage.end
                 continue
             if out:
                 decoded += len(out)
+                total += len(out)
                 yield out
             if decoder.eof:
                 consumed = len(piece) - len(decoder.unused_data)
                 self._progress(consumed)
                 pos += consumed
-                decoder = None
-                if damaged_from is not None:
-                    self._note(damaged_from, member, detail)
-                    damaged_from = None
+                decoder = damage = None
             else:
                 self._progress(len(piece))
                 pos += len(piece)
-        end = max(pos, raw.seek(0, 2))
         if decoder is not None:  # the file ends inside a member
             detail = f"{codec.name} stream ended before its end marker"
             if self._damages is None:
-                raise TruncatedInputError(self._path, end, detail)
-            damaged_from = member if damaged_from is None else damaged_from
-        if damaged_from is not None:
-            self._note(damaged_from, end, detail)
+                raise TruncatedInputError(self._path, pos, detail)
+            self._damages.append(Damage(pos, pos, detail, total, cut=True))
 
     def _progress(self, nbytes: int) -> None:
         if self._on_bytes and nbytes > 0:
             self._on_bytes(nbytes)
-
-    def _note(self, start: int, end: int, detail: str) -> None:
-        assert self._damages is not None
-        self._damages.append(Damage(start, end, detail))
 
     def _salvage(self, member: int, pos: int, decoded: int, piece: bytes) -> tuple[bytes, int]:
         """Decode the member again, ``piece`` byte by byte: the bytes not yet yielded, the failing offset."""
@@ -222,12 +220,18 @@ def read_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 class ChunkStream(io.RawIOBase):
-    """A read-only file object over a chunk iterator, for libraries that want ``read``."""
+    """A read-only file object over a chunk iterator, for libraries that want ``read``.
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
+    It keeps the last ``history`` bytes it handed out, so a caller can look back at bytes a parser
+    has already consumed (a WARC record's header, to measure it as written).
+    """
+
+    def __init__(self, chunks: Iterator[bytes], history: int = 0) -> None:
         self._chunks = chunks
         self._buffer = memoryview(b"")
         self._pos = 0
+        self._history = history
+        self._recent = bytearray()
 
     def readable(self) -> bool:
         """Always true: this stream is for reading."""
@@ -259,9 +263,20 @@ class ChunkStream(io.RawIOBase):
             self._buffer = memoryview(chunk)
         n = min(len(target), len(self._buffer))
         target[:n] = self._buffer[:n]
+        if self._history:
+            self._recent += self._buffer[:n]
+            if len(self._recent) > 2 * self._history:
+                del self._recent[: len(self._recent) - self._history]
         self._buffer = self._buffer[n:]
         self._pos += n
         return n
+
+    def recent(self, start: int, size: int) -> bytes:
+        """Up to ``size`` bytes already read from offset ``start``; empty if they are no longer kept."""
+        first = self._pos - len(self._recent)
+        if start < first:
+            return b""
+        return bytes(self._recent[start - first : start - first + size])
 
 
 def open_write(path: str, level: int = 3) -> BinaryIO:

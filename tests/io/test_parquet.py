@@ -37,4 +37,4 @@ def test_reads_datatrove_style_parquet_with_struct_metadata(tmp_path: Path) -> N
         ("a", "first", "https://x/1"),
         ("c", "third", "https://x/3"),
     ]
-    assert sink.bad == [("dt.parquet", "row 2", "no 'text' field")]
+    assert sink.bad == [("dt.parquet", "row 2", "'text' is null")]

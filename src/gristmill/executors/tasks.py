@@ -16,7 +16,7 @@ import orjson
 from gristmill.document import Document
 from gristmill.errors import BrokenInputError, InputError
 from gristmill.io.base import excerpt_of
-from gristmill.io.inputs import Shard, reader_for
+from gristmill.io.inputs import InputSpec, Shard
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
 from gristmill.layout import Layout, write_atomically
@@ -188,9 +188,9 @@ class _Sink:
             self._path.unlink(missing_ok=True)
 
 
-def _read_shard(shard: Shard, sink: _Sink, stats: TaskStats) -> Iterator[Document]:
+def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) -> Iterator[Document]:
     """Yield the shard's documents; a file that breaks off is quarantined from that point."""
-    reader = reader_for(shard.format)
+    reader = spec.reader(shard.format)
     for path in shard.files:
         before = stats.read
         try:
@@ -228,7 +228,7 @@ def _run_stage(
 
     source_time = StepStats(-1, "read")
     if stage.index == 0:
-        stream: Iterable[Document] = timed(_read_shard(shard, sink, stats), source_time)
+        stream: Iterable[Document] = timed(_read_shard(pipeline.input, shard, sink, stats), source_time)
     else:
         stream = timed(_intermediate(layout, stage.index - 1, shard.index), source_time)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -21,9 +23,15 @@ class JsonlReader(Reader):
     extensions = (".jsonl", ".json", ".ndjson")
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
-        """Yield a document per line; quarantine lines that are not UTF-8 JSON documents."""
+        """Yield a document per line; quarantine lines that are not UTF-8 JSON documents.
+
+        A UTF-8 byte order mark at the start of the file is skipped. Integers beyond 64 bits, which
+        would be read as inexact floats and cannot be written back, quarantine their record.
+        """
         stem = _stem(path)
         for number, line in enumerate(read_lines(read_chunks(path, sink.progress)), start=1):
+            if number == 1 and line.startswith(_BOM):
+                line = line[len(_BOM) :]
             if not line.strip():
                 continue
             try:
@@ -32,9 +40,31 @@ class JsonlReader(Reader):
                 sink.quarantine(path, f"line {number}", _json_problem(line, exc), line)
                 continue
             try:
-                yield document_from_record(record, f"{stem}/{number}")
+                doc = document_from_record(record, f"{stem}/{number}", self.options)
+                if _LONG_NUMBER.search(line):  # after the depth check: json.loads recurses
+                    _check_integers(line)
             except RecordError as exc:
                 sink.quarantine(path, f"line {number}", str(exc), line)
+                continue
+            yield doc
+
+
+_BOM = b"\xef\xbb\xbf"
+# orjson reads integers in [-2**63, 2**64) exactly and turns longer ones into floats.
+_LONG_NUMBER = re.compile(rb"\d{19}")
+_INT_RANGE = range(-(2**63), 2**64)
+
+
+def _check_integers(line: bytes) -> None:
+    """Raise ``RecordError`` when the line holds an integer that 64 bits cannot hold."""
+
+    def parse_int(digits: str) -> int:
+        value = int(digits)
+        if value not in _INT_RANGE:
+            raise RecordError(f"integer {digits[:30]} is beyond the 64-bit range gristmill reads exactly")
+        return value
+
+    json.loads(line, parse_int=parse_int)
 
 
 def _json_problem(line: bytes, exc: orjson.JSONDecodeError) -> str:

@@ -40,7 +40,7 @@ class ParquetReader(Reader):
                 for record in batch.to_pylist():
                     row += 1
                     try:
-                        yield document_from_record(record, f"{stem}/{row}")
+                        yield document_from_record(record, f"{stem}/{row}", self.options)
                     except RecordError as exc:
                         sink.quarantine(path, f"row {row}", str(exc), repr(record)[:200])
         except (OSError, pa.ArrowException) as exc:

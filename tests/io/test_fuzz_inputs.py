@@ -1,4 +1,4 @@
-"""Mutated real inputs through `Pipeline.run()`: no exception, every record accounted for, nothing intact lost.
+"""Mutated real inputs through `Pipeline.run()`: no exception, every record counted, nothing intact lost.
 
 The checks live in tools/fuzz_inputs.py, which runs them over many more inputs than this test can.
 """
@@ -8,7 +8,6 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tools.fuzz_inputs import KINDS, OPERATIONS, build, run_batch
 
 mutations = st.lists(

@@ -1,7 +1,16 @@
+import gzip
+import json
 from pathlib import Path
 
+import pytest
+import zstandard
+from click.testing import CliRunner
+
+from gristmill.cli import cli
+from gristmill.errors import TruncatedInputError
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.inputs import InputSpec
+from tests.helpers import read_all, write_pipeline
 from tests.io.test_jsonl import Sink
 
 
@@ -42,3 +51,45 @@ def test_mixed_inputs_get_one_shard_per_data_file(tmp_path: Path) -> None:
     (tmp_path / "d.html").write_bytes(b"")
     shards = InputSpec(path=str(tmp_path / "*")).shards()
     assert [(s.index, s.format) for s in shards] == [(0, "jsonl"), (1, "parquet"), (2, "warc"), (3, "html")]
+
+
+def run(tmp_path: Path, steps: str) -> dict:
+    out = tmp_path / "out"
+    config = write_pipeline(
+        tmp_path / "pipeline.yaml",
+        f"input: {{path: {tmp_path / 'in'}}}\noutput: {{path: {out}}}\nsteps: {steps}\n",
+    )
+    result = CliRunner().invoke(cli, ["run", str(config), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "stats.json").read_text())
+
+
+def test_compressed_pages_and_texts_are_read_decompressed(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    sentence = "The mill grinds the grain into flour for the village bakers every morning. "
+    paragraph = "<p>" + sentence * 6 + "</p>"
+    page = f"<html><head><title>Mill</title></head><body><article>{paragraph * 3}</article></body></html>"
+    (folder / "a.html.gz").write_bytes(gzip.compress(page.encode()))
+    (folder / "b.htm.gz").write_bytes(gzip.compress(page.encode()))
+    (folder / "c.html.zst").write_bytes(zstandard.ZstdCompressor().compress(page.encode()))
+    (folder / "d.txt.gz").write_bytes(gzip.compress(b"Plain text, gzipped."))
+    (folder / "e.md.gz").write_bytes(gzip.compress(b"# Title\n\nMarkdown, gzipped."))
+    (folder / "f.txt.zst").write_bytes(zstandard.ZstdCompressor().compress(b"Plain text, zstd."))
+    stats = run(tmp_path, "[extract]")
+    assert stats["totals"]["read"] == 6 and stats["totals"]["kept"] == 6, stats["totals"]
+    kept = {Path(d["meta"]["source_file"]).name: d["text"] for d in read_all(tmp_path / "out" / "kept")}
+    assert "grinds the grain" in kept["a.html.gz"] and "<p>" not in kept["c.html.zst"]
+    assert kept["d.txt.gz"] == "Plain text, gzipped." and kept["f.txt.zst"] == "Plain text, zstd."
+    assert kept["e.md.gz"].startswith("# Title")
+
+
+def test_a_cut_html_gz_is_quarantined_with_its_offset(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    data = gzip.compress(b"<html><body><p>" + b"words and more words " * 500 + b"</p></body></html>")
+    (folder / "cut.html.gz").write_bytes(data[: len(data) // 2])
+    sink = Sink()
+    with pytest.raises(TruncatedInputError) as info:
+        list(HtmlFileReader().read(str(folder / "cut.html.gz"), sink))
+    assert info.value.offset == len(data) // 2

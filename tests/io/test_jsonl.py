@@ -77,7 +77,12 @@ def test_malformed_records_are_quarantined_with_line_and_reason(tmp_path: Path) 
     assert sink.bad == [
         ("bad.jsonl", "line 2", "invalid JSON: unexpected end of data at column 21"),
         ("bad.jsonl", "line 3", "invalid UTF-8 at byte 24 of the line"),
-        ("bad.jsonl", "line 4", "no 'text' field"),
+        (
+            "bad.jsonl",
+            "line 4",
+            "no 'text' field (the record's fields: 'id'); "
+            "if another field holds the text, name it with `text_key` in `input:`",
+        ),
         ("bad.jsonl", "line 5", "'text' is a number, not a string"),
         ("bad.jsonl", "line 6", "record is a JSON array, not an object"),
     ]

@@ -1,10 +1,15 @@
+import datetime
+import decimal
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from click.testing import CliRunner
 
+from gristmill.cli import cli
 from gristmill.document import Document
 from gristmill.io.parquet import ParquetReader, ParquetWriter
+from tests.helpers import read_all, write_pipeline
 from tests.io.test_jsonl import Sink
 
 
@@ -37,4 +42,51 @@ def test_reads_datatrove_style_parquet_with_struct_metadata(tmp_path: Path) -> N
         ("a", "first", "https://x/1"),
         ("c", "third", "https://x/3"),
     ]
-    assert sink.bad == [("dt.parquet", "row 2", "no 'text' field")]
+    assert sink.bad == [("dt.parquet", "row 2", "'text' is null")]
+
+
+def test_invalid_utf8_in_a_string_column_quarantines_only_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "bad.parquet"
+    texts = pa.array([b"good one", b"caf\xe9 bad", b"good two"], pa.binary()).view(pa.string())
+    urls = pa.array([b"u1", b"u2", b"\xff"], pa.binary()).view(pa.string())
+    meta = pa.StructArray.from_arrays([urls], ["url"])
+    pq.write_table(pa.table({"text": texts, "id": ["a", "b", "c"], "metadata": meta}), path)
+    sink = Sink()
+    docs = list(ParquetReader().read(str(path), sink))
+    assert [d.id for d in docs] == ["a"]
+    assert sink.bad == [
+        ("bad.parquet", "row 2", "column 'text': invalid UTF-8 at byte 3"),
+        ("bad.parquet", "row 3", "column 'metadata': invalid UTF-8 at byte 0"),
+    ]
+
+
+def test_columns_of_types_json_lacks_are_read_as_json_values(tmp_path: Path) -> None:
+    path = tmp_path / "in.parquet"
+    table = pa.table(
+        {
+            "text": ["first", "second"],
+            "blob": pa.array([b"bytes", b"\xfe\xff"], pa.binary()),
+            "fixed": pa.array([b"ab", b"cd"], pa.binary(2)),
+            "price": pa.array([decimal.Decimal("1.50"), decimal.Decimal("-2.25")], pa.decimal128(5, 2)),
+            "took": pa.array([datetime.timedelta(seconds=3), datetime.timedelta(milliseconds=5)]),
+            "day": pa.array([datetime.date(2024, 5, 1), None]),
+            "at": pa.array([datetime.datetime(2024, 5, 1, 10, 0), None], pa.timestamp("us")),
+            "tags": pa.array([[b"x"], []], pa.list_(pa.binary())),
+        }
+    )
+    pq.write_table(table, path)
+    out = tmp_path / "out"
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {path}\noutput: {out}\nsteps: []\n")
+    result = CliRunner().invoke(cli, ["run", str(config), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    first, second = read_all(out / "kept")
+    assert first["meta"] == {
+        "blob": "bytes",
+        "fixed": "ab",
+        "price": "1.50",
+        "took": 3.0,
+        "day": "2024-05-01",
+        "at": "2024-05-01T10:00:00",
+        "tags": ["x"],
+    }
+    assert second["meta"]["blob"] == "\\xfe\\xff" and second["meta"]["took"] == 0.005

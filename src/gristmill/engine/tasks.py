@@ -21,7 +21,7 @@ from gristmill.engine.isolate import Isolated
 from gristmill.engine.layout import Layout, write_atomically
 from gristmill.errors import BrokenInputError, InputError, OutputError, RunFailedError
 from gristmill.io.base import excerpt_of
-from gristmill.io.inputs import Shard, reader_for
+from gristmill.io.inputs import InputSpec, Shard
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
 from gristmill.pipeline import Pipeline, Stage
@@ -223,9 +223,9 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _read_shard(shard: Shard, sink: _Sink, stats: TaskStats) -> Iterator[Document]:
+def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) -> Iterator[Document]:
     """Yield the shard's documents; a file that breaks off is quarantined from that point."""
-    reader = reader_for(shard.format)
+    reader = spec.reader(shard.format)
     for path in shard.files:
         before = stats.read
         try:
@@ -263,7 +263,7 @@ def _run_stage(
 
     source_time = StepStats(-1, "read")
     if stage.index == 0:
-        source: Iterable[Document] = _read_shard(shard, sink, stats)
+        source: Iterable[Document] = _read_shard(pipeline.input, shard, sink, stats)
     else:
         source = _intermediate(layout, stage.index - 1, shard.index)
     stream: Iterable[Document] = timed(_reported(source, progress), source_time)

@@ -1,6 +1,6 @@
 """Readers and writers: JSON Lines (plain, gzip, zstd), Parquet, WARC/WET, text and HTML files."""
 
-from gristmill.io.base import Reader, ReadSink
+from gristmill.io.base import Reader, ReaderOptions, ReadSink
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.inputs import READERS, InputSpec, Shard, format_of, reader_for
 from gristmill.io.jsonl import JsonlReader, JsonlWriter
@@ -19,6 +19,7 @@ __all__ = [
     "ParquetWriter",
     "ReadSink",
     "Reader",
+    "ReaderOptions",
     "Shard",
     "TextFileReader",
     "WarcReader",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from gristmill.document import Document
@@ -19,6 +20,17 @@ class ReadSink(Protocol):
         """Note that ``nbytes`` more input bytes were consumed."""
 
 
+@dataclass(frozen=True)
+class ReaderOptions:
+    """How to read records whose fields are named otherwise: which field holds the text, which the id.
+
+    JSONL and Parquet readers use them; the other formats have no fields to name.
+    """
+
+    text_key: str = "text"
+    id_key: str = "id"
+
+
 class Reader(ABC):
     """Turns input files into documents; one subclass per format."""
 
@@ -26,6 +38,9 @@ class Reader(ABC):
     extensions: ClassVar[tuple[str, ...]]
     # Formats whose files are small and many (one page a file) are grouped into shards.
     one_file_per_document: ClassVar[bool] = False
+
+    def __init__(self, options: ReaderOptions | None = None) -> None:
+        self.options = options or ReaderOptions()
 
     @abstractmethod
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:

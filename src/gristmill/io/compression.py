@@ -1,7 +1,8 @@
 """Reading and writing plain, gzip and zstd files as streams, noticing truncation.
 
 Python's zstd reader stops quietly at a truncated frame, so decompression here is done with
-decompression objects whose end-of-stream flag tells a clean end from a cut one.
+decompression objects whose end-of-stream flag tells a clean end from a cut one; at damage, the
+bytes that decode before it are kept and its offset is the compressed byte where it was found.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import gzip
 import io
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import zstandard
@@ -29,10 +31,16 @@ def compression_of(path: str) -> str:
     return "none"
 
 
-def read_chunks(path: str, on_bytes: Callable[[int], None] | None = None) -> Iterator[bytes]:
-    """Yield the decompressed bytes of ``path`` in chunks; raise on a truncated stream.
+def read_chunks(
+    path: str, on_bytes: Callable[[int], None] | None = None, damages: list[Damage] | None = None
+) -> Iterator[bytes]:
+    """Yield the decompressed bytes of ``path`` in chunks.
 
-    ``on_bytes`` is told how many compressed bytes each read consumed (for progress bars).
+    ``on_bytes`` is told how many compressed bytes each read consumed (for progress bars). A corrupt or
+    cut compressed stream yields every byte that decodes before the damage, then raises
+    ``BrokenInputError`` (``TruncatedInputError`` for a cut) at the compressed byte where it was found.
+    Given a ``damages`` list, it notes the damage there instead and reads on from the next gzip member
+    or zstd frame (per-record gzip WARC files have one member per record).
     """
     kind = compression_of(path)
     try:
@@ -40,60 +48,165 @@ def read_chunks(path: str, on_bytes: Callable[[int], None] | None = None) -> Ite
     except OSError as exc:
         raise InputError(f"{path}: cannot open: {exc.strerror}") from exc
     try:
-        if kind == "gzip":
-            yield from _inflate(raw, path, on_bytes)
-        elif kind == "zstd":
-            yield from _unzstd(raw, path, on_bytes)
-        else:
+        if kind == "none":
             while chunk := raw.read(CHUNK):
                 if on_bytes:
                     on_bytes(len(chunk))
                 yield chunk
+        else:
+            codec = _GZIP if kind == "gzip" else _ZSTD
+            yield from _Decoder(raw, path, codec, on_bytes, damages).chunks()
     finally:
         raw.close()
 
 
-def _inflate(raw: BinaryIO, path: str, on_bytes: Callable[[int], None] | None) -> Iterator[bytes]:
-    return _decompress(raw, path, on_bytes, lambda: zlib.decompressobj(wbits=31), zlib.error, "gzip")
+@dataclass
+class Damage:
+    """Compressed bytes that did not decode, from ``start`` to ``end`` (offsets in the file).
+
+    ``output`` is where the gap falls in the decompressed stream; ``cut`` says the file ends inside a
+    member (it was cut short) rather than holding bytes that do not decode.
+    """
+
+    start: int
+    end: int
+    detail: str
+    output: int
+    cut: bool = False
 
 
-def _unzstd(raw: BinaryIO, path: str, on_bytes: Callable[[int], None] | None) -> Iterator[bytes]:
-    dctx = zstandard.ZstdDecompressor()
-    return _decompress(raw, path, on_bytes, dctx.decompressobj, zstandard.ZstdError, "zstd")
+@dataclass(frozen=True)
+class _Codec:
+    name: str
+    magic: bytes  # how a gzip member or zstd frame starts: where reading resumes after damage
+    new_decoder: Callable[[], Any]
+    error: type[Exception]
 
 
-def _decompress(
-    raw: BinaryIO,
-    path: str,
-    on_bytes: Callable[[int], None] | None,
-    new_decoder: Callable[[], Any],
-    error: type[Exception],
-    name: str,
-) -> Iterator[bytes]:
-    """Decompress member after member (gzip members, zstd frames); fail on a cut or corrupt one."""
-    offset = 0
-    decoder = new_decoder()
-    started = False
-    while chunk := raw.read(CHUNK):
-        offset += len(chunk)
-        if on_bytes:
-            on_bytes(len(chunk))
-        while chunk:
+_GZIP = _Codec("gzip", b"\x1f\x8b\x08", lambda: zlib.decompressobj(wbits=31), zlib.error)
+_ZSTD = _Codec(
+    "zstd", b"\x28\xb5\x2f\xfd", lambda: zstandard.ZstdDecompressor().decompressobj(), zstandard.ZstdError
+)
+# The decoder is fed a piece at a time so that at damage only that piece is decoded again, byte by
+# byte, to find the exact place and keep every byte that decodes before it.
+_PIECE = 1 << 12
+
+
+class _Decoder:
+    """Decompresses member after member (gzip members, zstd frames), finding damage to the byte."""
+
+    def __init__(
+        self,
+        raw: BinaryIO,
+        path: str,
+        codec: _Codec,
+        on_bytes: Callable[[int], None] | None,
+        damages: list[Damage] | None,
+    ) -> None:
+        self._raw = raw
+        self._path = path
+        self._codec = codec
+        self._on_bytes = on_bytes
+        self._damages = damages
+        self._unreported = 0  # progress is told in CHUNK steps, not per piece
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the decompressed bytes; raise or note damage as ``read_chunks`` says."""
+        try:
+            yield from self._chunks()
+        finally:
+            if self._on_bytes and self._unreported:
+                self._on_bytes(self._unreported)
+
+    def _chunks(self) -> Iterator[bytes]:
+        codec, raw = self._codec, self._raw
+        pos = 0  # compressed offset of the next piece
+        member = decoded = 0  # where the current member starts, and how much it has yielded
+        total = 0  # decompressed bytes yielded
+        decoder: Any = None  # None between members
+        damage: Damage | None = None  # damage not yet closed by a member that decodes
+        while True:
+            if raw.tell() != pos:
+                raw.seek(pos)
+            piece = raw.read(_PIECE)
+            if not piece:
+                break
+            if decoder is None:
+                decoder, member, decoded = codec.new_decoder(), pos, 0
             try:
-                out = decoder.decompress(chunk)
-            except error as exc:
-                raise BrokenInputError(path, offset, f"corrupt {name} data: {exc}") from exc
-            started = True
+                out = decoder.decompress(piece)
+            except codec.error as exc:
+                rest, at = self._salvage(member, pos, decoded, piece)
+                if rest:
+                    total += len(rest)
+                    yield rest
+                detail = f"corrupt {codec.name} data: {exc}"
+                if self._damages is None:
+                    raise BrokenInputError(self._path, at, detail) from exc
+                if damage is None:
+                    damage = Damage(at, at, detail, total)
+                    self._damages.append(damage)
+                decoder = None
+                resume = self._find_magic(max(at, member + 1))
+                damage.end = raw.seek(0, 2) if resume is None else resume
+                self._progress(damage.end - pos)
+                pos = damage.end
+                continue
             if out:
+                decoded += len(out)
+                total += len(out)
                 yield out
             if decoder.eof:
-                chunk = decoder.unused_data
-                decoder = new_decoder()
-                started = bool(chunk)
+                consumed = len(piece) - len(decoder.unused_data)
+                self._progress(consumed)
+                pos += consumed
+                decoder = damage = None
             else:
-                chunk = b""
-    if started and not decoder.eof:
-        raise TruncatedInputError(path, offset, f"{name} stream ended before its end marker")
+                self._progress(len(piece))
+                pos += len(piece)
+        if decoder is not None:  # the file ends inside a member
+            detail = f"{codec.name} stream ended before its end marker"
+            if self._damages is None:
+                raise TruncatedInputError(self._path, pos, detail)
+            self._damages.append(Damage(pos, pos, detail, total, cut=True))
+
+    def _progress(self, nbytes: int) -> None:
+        self._unreported += max(nbytes, 0)
+        if self._on_bytes and self._unreported >= CHUNK:
+            self._on_bytes(self._unreported)
+            self._unreported = 0
+
+    def _salvage(self, member: int, pos: int, decoded: int, piece: bytes) -> tuple[bytes, int]:
+        """Decode the member again, ``piece`` byte by byte: the bytes not yet yielded, the failing offset."""
+        decoder = self._codec.new_decoder()
+        raw = self._raw
+        raw.seek(member)
+        before = 0
+        while raw.tell() < pos:
+            before += len(decoder.decompress(raw.read(min(CHUNK, pos - raw.tell()))))
+        out: list[bytes] = []
+        at = pos
+        try:
+            for at in range(pos, pos + len(piece)):
+                out.append(decoder.decompress(piece[at - pos : at - pos + 1]))
+        except self._codec.error:
+            pass
+        return b"".join(out)[decoded - before :], at
+
+    def _find_magic(self, start: int) -> int | None:
+        """The offset of the next member or frame header at or after ``start``, or None."""
+        raw, magic = self._raw, self._codec.magic
+        raw.seek(start)
+        base = start
+        while block := raw.read(CHUNK):
+            found = block.find(magic)
+            if found >= 0:
+                return base + found
+            if len(block) < CHUNK:
+                return None
+            base += len(block) - len(magic) + 1
+            raw.seek(base)
+        return None
 
 
 def read_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -117,12 +230,18 @@ def read_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 class ChunkStream(io.RawIOBase):
-    """A read-only file object over a chunk iterator, for libraries that want ``read``."""
+    """A read-only file object over a chunk iterator, for libraries that want ``read``.
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
+    It keeps the last ``history`` bytes it handed out, so a caller can look back at bytes a parser
+    has already consumed (a WARC record's header, to measure it as written).
+    """
+
+    def __init__(self, chunks: Iterator[bytes], history: int = 0) -> None:
         self._chunks = chunks
         self._buffer = memoryview(b"")
         self._pos = 0
+        self._history = history
+        self._recent = bytearray()
 
     def readable(self) -> bool:
         """Always true: this stream is for reading."""
@@ -154,9 +273,20 @@ class ChunkStream(io.RawIOBase):
             self._buffer = memoryview(chunk)
         n = min(len(target), len(self._buffer))
         target[:n] = self._buffer[:n]
+        if self._history:
+            self._recent += self._buffer[:n]
+            if len(self._recent) > 2 * self._history:
+                del self._recent[: len(self._recent) - self._history]
         self._buffer = self._buffer[n:]
         self._pos += n
         return n
+
+    def recent(self, start: int, size: int) -> bytes:
+        """Up to ``size`` bytes already read from offset ``start``; empty if they are no longer kept."""
+        first = self._pos - len(self._recent)
+        if start < first:
+            return b""
+        return bytes(self._recent[start - first : start - first + size])
 
 
 def open_write(path: str, level: int = 3) -> BinaryIO:

@@ -1,4 +1,4 @@
-"""Plain text and HTML files: one document per file."""
+"""Plain text and HTML files, plain or compressed (``.html.gz``, ``.txt.zst``): one document per file."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from collections.abc import Iterator
 from gristmill.document import Document
 from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
+from gristmill.io.compression import read_chunks
 
 
 def _read_file(path: str, sink: ReadSink) -> bytes | None:
-    """Return a file's bytes, or None (quarantined) when it holds nothing but whitespace."""
+    """Return a file's bytes, decompressed, or None (quarantined) when it holds only whitespace."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = b"".join(read_chunks(path, sink.progress))
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
-    sink.progress(len(data))
     if not data.strip():
         sink.quarantine(path, "file", "empty file")
         return None
@@ -29,7 +28,7 @@ def _doc_id(path: str) -> str:
 
 
 class TextFileReader(Reader):
-    """Reads ``.txt`` files, each one document, UTF-8."""
+    """Reads ``.txt`` and ``.md`` files (also ``.gz`` or ``.zst``), each one document, UTF-8."""
 
     format = "text"
     extensions = (".txt", ".text", ".md")
@@ -49,7 +48,7 @@ class TextFileReader(Reader):
 
 
 class HtmlFileReader(Reader):
-    """Reads ``.html`` files, each one document; the bytes stay in ``raw`` for the extract step."""
+    """Reads ``.html`` files (also ``.gz`` or ``.zst``), each one document; the bytes stay in ``raw``."""
 
     format = "html"
     extensions = (".html", ".htm", ".xhtml")

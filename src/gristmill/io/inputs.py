@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 from gristmill.errors import ConfigError, MissingInputError
-from gristmill.io.base import Reader
+from gristmill.io.base import Reader, ReaderOptions
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.parquet import ParquetReader
@@ -49,17 +49,34 @@ class InputSpec:
         path: a file, folder or glob, or a list of them.
         format: jsonl, parquet, warc, text or html; by default each file's extension decides.
         files_per_shard: how many one-page files (text, html) make one shard.
+        text_key: the field of a JSONL or Parquet record that holds the text (default ``text``).
+        id_key: the field that holds the document id (default ``id``; a record without one gets
+            ``file-stem/line``).
     """
 
     path: str | list[str]
     format: str | None = None
     files_per_shard: int = 500
+    text_key: str = "text"
+    id_key: str = "id"
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in READERS:
             raise ConfigError(f"input: unknown format {self.format!r}; formats are {sorted(READERS)}")
         if not isinstance(self.files_per_shard, int) or self.files_per_shard < 1:
             raise ConfigError("input: files_per_shard must be a positive whole number")
+        for name in ("text_key", "id_key"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ConfigError(f"input: {name} must be a field name (a non-empty string)")
+
+    @property
+    def reader_options(self) -> ReaderOptions:
+        """The options every reader of this input gets."""
+        return ReaderOptions(text_key=self.text_key, id_key=self.id_key)
+
+    def reader(self, fmt: str) -> Reader:
+        """Return a reader for ``fmt`` with this input's options."""
+        return reader_for(fmt, self.reader_options)
 
     @property
     def paths(self) -> list[str]:
@@ -122,6 +139,6 @@ class InputSpec:
         return shards
 
 
-def reader_for(fmt: str) -> Reader:
-    """Return a reader for ``fmt``."""
-    return READERS[fmt]()
+def reader_for(fmt: str, options: ReaderOptions | None = None) -> Reader:
+    """Return a reader for ``fmt``, with ``options`` (field names) where given."""
+    return READERS[fmt](options)

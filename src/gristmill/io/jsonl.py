@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -11,19 +12,28 @@ import orjson
 from gristmill.document import Document
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import open_write, read_chunks, read_lines
-from gristmill.io.records import RecordError, document_from_record
+from gristmill.io.records import MAX_DEPTH, RecordError, document_from_record
 
 
 class JsonlReader(Reader):
-    """Reads one JSON object per line (``.jsonl``, ``.json``, with ``.gz`` or ``.zst``)."""
+    """Reads one JSON object per line (``.jsonl``, ``.json``, with ``.gz`` or ``.zst``).
+
+    ``meta`` and ``metadata`` are merged, ``meta`` winning on a clash (see ``document_from_record``).
+    """
 
     format = "jsonl"
     extensions = (".jsonl", ".json", ".ndjson")
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
-        """Yield a document per line; quarantine lines that are not UTF-8 JSON documents."""
+        """Yield a document per line; quarantine lines that are not UTF-8 JSON documents.
+
+        A UTF-8 byte order mark at the start of the file is skipped. Integers beyond 64 bits, which
+        would be read as inexact floats and cannot be written back, quarantine their record.
+        """
         stem = _stem(path)
         for number, line in enumerate(read_lines(read_chunks(path, sink.progress)), start=1):
+            if number == 1 and line.startswith(_BOM):
+                line = line[len(_BOM) :]
             if not line.strip():
                 continue
             try:
@@ -32,9 +42,34 @@ class JsonlReader(Reader):
                 sink.quarantine(path, f"line {number}", _json_problem(line, exc), line)
                 continue
             try:
-                yield document_from_record(record, f"{stem}/{number}")
+                nested = line.count(b"[") + line.count(b"{") > MAX_DEPTH
+                doc = document_from_record(record, f"{stem}/{number}", self.options, nested=nested)
+                if _LONG_RUN in line.translate(_DIGITS):  # after the depth check: json.loads recurses
+                    _check_integers(line)
             except RecordError as exc:
                 sink.quarantine(path, f"line {number}", str(exc), line)
+                continue
+            yield doc
+
+
+_BOM = b"\xef\xbb\xbf"
+# orjson reads integers in [-2**63, 2**64) exactly and turns longer ones into floats; a run of 19
+# digits is looked for with bytes methods, many times faster than a regex.
+_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
+_LONG_RUN = b"0" * 19
+_INT_RANGE = range(-(2**63), 2**64)
+
+
+def _check_integers(line: bytes) -> None:
+    """Raise ``RecordError`` when the line holds an integer that 64 bits cannot hold."""
+
+    def parse_int(digits: str) -> int:
+        value = int(digits)
+        if value not in _INT_RANGE:
+            raise RecordError(f"integer {digits[:30]} is beyond the 64-bit range gristmill reads exactly")
+        return value
+
+    json.loads(line, parse_int=parse_int)
 
 
 def _json_problem(line: bytes, exc: orjson.JSONDecodeError) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,12 @@ SCHEMA = pa.schema(
 
 
 class ParquetReader(Reader):
-    """Reads Parquet files whose rows hold ``text`` and optionally ``id``, ``meta``/``metadata``."""
+    """Reads Parquet files whose rows hold ``text`` and optionally ``id``, ``meta``/``metadata``.
+
+    Columns of types JSON has no word for become JSON values in ``meta``: binary as text (UTF-8,
+    other bytes escaped), decimals as exact strings, durations as seconds, dates and times as ISO
+    text. A row whose strings are not valid UTF-8 is quarantined.
+    """
 
     format = "parquet"
     extensions = (".parquet", ".pq")
@@ -37,14 +43,84 @@ class ParquetReader(Reader):
         try:
             for batch in source.iter_batches(batch_size=1024):
                 sink.progress(batch.nbytes)
-                for record in batch.to_pylist():
+                for record in _rows(batch, self.options.text_key):
                     row += 1
+                    if isinstance(record, RecordError):
+                        sink.quarantine(path, f"row {row}", str(record))
+                        continue
                     try:
-                        yield document_from_record(record, f"{stem}/{row}")
+                        yield document_from_record(record, f"{stem}/{row}", self.options)
                     except RecordError as exc:
                         sink.quarantine(path, f"row {row}", str(exc), repr(record)[:200])
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{path}: unreadable after row {row}: {exc}") from exc
+
+
+def _rows(batch: pa.RecordBatch, text_key: str) -> list[dict[str, Any] | RecordError]:
+    """The batch's rows as records, or as the error that makes a row unreadable."""
+    rows: list[dict[str, Any] | RecordError] = [{} for _ in range(batch.num_rows)]
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        plain = _is_plain(column.type)
+        for index, value in enumerate(_values(column)):
+            record = rows[index]
+            if isinstance(record, RecordError):
+                continue
+            if isinstance(value, RecordError):
+                rows[index] = RecordError(f"column '{name}': {value}")
+            elif isinstance(value, bytes) and name == text_key:
+                try:
+                    record[name] = value.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    rows[index] = RecordError(f"column '{name}': invalid UTF-8 at byte {exc.start}")
+            else:
+                record[name] = value if plain else _jsonable(value)
+    return rows
+
+
+def _values(column: pa.Array) -> list[Any]:
+    """The column's values; a value whose strings are not valid UTF-8 becomes a ``RecordError``."""
+    try:
+        return column.to_pylist()
+    except (UnicodeDecodeError, pa.ArrowException):
+        pass
+    values: list[Any] = []
+    for index in range(len(column)):
+        try:
+            values.append(column.slice(index, 1).to_pylist()[0])
+        except UnicodeDecodeError as exc:
+            values.append(RecordError(f"invalid UTF-8 at byte {exc.start}"))
+        except pa.ArrowException as exc:
+            values.append(RecordError(f"unreadable value: {exc}"))
+    return values
+
+
+def _is_plain(kind: pa.DataType) -> bool:
+    """True for types whose Python values are JSON values as they are."""
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_null(kind)
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with every part JSON has no word for turned into a JSON value."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)  # Decimal (exact), intervals and whatever else a column may hold
 
 
 class ParquetWriter:

@@ -7,33 +7,77 @@ from typing import Any
 import orjson
 
 from gristmill.document import Document
-from gristmill.io.base import describe_value
+from gristmill.io.base import ReaderOptions, describe_value
 
 # Fields that are the document itself; every other top-level field is kept in ``meta``.
 _OWN_FIELDS = frozenset({"id", "text", "meta", "metadata", "signals"})
+# Deeper records cannot be written back out (orjson stops at 254 levels, the document adds two).
+MAX_DEPTH = 200
+_DEFAULT = ReaderOptions()
 
 
 class RecordError(ValueError):
     """A record that is valid JSON but not a document; the message is the quarantine reason."""
 
 
-def document_from_record(record: Any, fallback_id: str) -> Document:
-    """Build a document from a decoded record: ``id``, ``text``, ``meta``/``metadata``, other fields."""
+def document_from_record(
+    record: Any, fallback_id: str, keys: ReaderOptions = _DEFAULT, *, nested: bool = True
+) -> Document:
+    """Build a document from a decoded record: text, id, ``meta`` and ``metadata``, other fields.
+
+    ``meta`` and ``metadata`` (Dolma, datatrove) are merged, ``meta`` winning where both name a key;
+    every other top-level field that is not null goes into ``meta`` as well, unless ``meta`` has it.
+    ``nested`` False tells that the record cannot nest deeper than ``MAX_DEPTH`` (a reader's cheap
+    check), so it is not walked.
+    """
     if not isinstance(record, dict):
         raise RecordError(f"record is a JSON {describe_value(record)}, not an object")
-    text = record.get("text")
+    if keys.text_key not in record:
+        raise RecordError(_missing_text(record, keys.text_key))
+    text = record[keys.text_key]
     if text is None:
-        raise RecordError("no 'text' field")
+        raise RecordError(f"'{keys.text_key}' is null")
     if not isinstance(text, str):
-        raise RecordError(f"'text' is a {describe_value(text)}, not a string")
-    doc_id = record.get("id")
+        raise RecordError(f"'{keys.text_key}' is a {describe_value(text)}, not a string")
+    if nested and _depth(record) > MAX_DEPTH:
+        raise RecordError(f"record nested deeper than {MAX_DEPTH} levels")
+    doc_id = record.get(keys.id_key)
     doc_id = fallback_id if doc_id is None or doc_id == "" else str(doc_id)
-    meta = _mapping(record.get("meta", record.get("metadata")), "meta")
+    meta = _mapping(record.get("metadata"), "metadata")
+    meta.update(_mapping(record.get("meta"), "meta"))
+    own = _OWN_FIELDS | {keys.text_key, keys.id_key}
     for key, value in record.items():
-        if key not in _OWN_FIELDS and value is not None:
+        if key not in own and value is not None:
             meta.setdefault(key, value)
     signals = _mapping(record.get("signals"), "signals")
     return Document(id=doc_id, text=text, meta=meta, signals=signals)
+
+
+def _missing_text(record: dict[str, Any], text_key: str) -> str:
+    fields = ", ".join(repr(k) for k in list(record)[:8]) or "none"
+    return (
+        f"no '{text_key}' field (the record's fields: {fields}); "
+        "if another field holds the text, name it with `text_key` in `input:`"
+    )
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value``, counting it as 1; stops past ``MAX_DEPTH``."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list | tuple))
+    return deepest
 
 
 def _mapping(value: Any, name: str) -> dict[str, Any]:
@@ -44,6 +88,8 @@ def _mapping(value: Any, name: str) -> dict[str, Any]:
             value = orjson.loads(value)
         except orjson.JSONDecodeError as exc:
             raise RecordError(f"'{name}' is a string that is not a JSON object") from exc
+        if _depth(value) > MAX_DEPTH:
+            raise RecordError(f"'{name}' nested deeper than {MAX_DEPTH} levels")
     if not isinstance(value, dict):
         raise RecordError(f"'{name}' is a {describe_value(value)}, not an object")
     return dict(value)

@@ -12,9 +12,9 @@ from typing import Any
 from fastwarc import ArchiveIterator, WarcRecordType
 
 from gristmill.document import Document
-from gristmill.errors import BrokenInputError, InputError
+from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
-from gristmill.io.compression import ChunkStream, read_chunks
+from gristmill.io.compression import ChunkStream, Damage, read_chunks
 
 _DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
@@ -34,13 +34,17 @@ class WarcReader(Reader):
         """Yield a document per response, resource or conversion record.
 
         fastwarc reads a well-formed file. Each record must end where the next one starts (its
-        header plus ``Content-Length`` bytes plus CRLF CRLF); fastwarc itself skips silently over
-        bytes a wrong ``Content-Length`` leaves behind, and reads a record cut short as if whole.
-        Where a record does not fit, or fastwarc cannot parse one (LF line ends: hand-made WETs),
-        the file is read again by a lenient parser that splits records at their ``WARC/1.x``
-        lines, and the documents from that record on come from it.
+        header as written plus ``Content-Length`` bytes plus CRLF CRLF); fastwarc itself skips
+        silently over bytes a wrong ``Content-Length`` leaves behind, and reads a record cut short as
+        if whole. Where a record does not fit, or fastwarc cannot parse one (LF line ends: hand-made
+        WETs), the file is read again by a lenient parser that splits records at their ``WARC/1.x``
+        lines, and the documents from that record on come from it. Compressed bytes that do not
+        decode are skipped to the next gzip member (one per record, as crawlers write them) and
+        quarantined with their offset; the last damage is raised as ``BrokenInputError`` once every
+        record after it has been read, so the run reports the file as damaged.
         """
-        stream = ChunkStream(read_chunks(path, sink.progress))
+        damages: list[Damage] = []
+        stream = ChunkStream(read_chunks(path, sink.progress, damages), history=_HISTORY)
         records = ArchiveIterator(
             stream,
             parse_http=True,
@@ -59,10 +63,13 @@ class WarcReader(Reader):
                         break
                     if pending is not None:
                         yield pending
+                    _report(path, sink, damages)
                     return
-                if record.record_type == WarcRecordType.unknown or record.stream_pos != expected_start:
+                header = _header_length(stream, record.stream_pos)
+                unknown = record.record_type == WarcRecordType.unknown
+                if unknown or record.stream_pos != expected_start or header is None:
                     break
-                expected_start = record.stream_pos + _header_length(record) + _declared_length(record) + 4
+                expected_start = record.stream_pos + header + _declared_length(record) + 4
                 if record.record_type & _DOCUMENT_RECORDS:
                     body = record.reader.read()
                 else:
@@ -79,16 +86,39 @@ class WarcReader(Reader):
         yield from _lenient_read(path, sink, skip=yielded)
 
 
+# How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out.
+_HISTORY = 1 << 20
+_MAX_HEADER = 1 << 16
+
+
+def _report(path: str, sink: ReadSink, damages: list[Damage]) -> None:
+    """Quarantine each damaged span but the last, which is raised: the file is reported damaged."""
+    for damage in damages[:-1]:
+        sink.quarantine(path, f"byte {damage.start}", _damage_reason(damage))
+    if damages:
+        last = damages[-1]
+        error = TruncatedInputError if last.cut else BrokenInputError
+        raise error(path, last.start, _damage_reason(last))
+
+
+def _damage_reason(damage: Damage) -> str:
+    if damage.cut:
+        return damage.detail
+    return f"{damage.detail} (compressed bytes {damage.start} to {damage.end} skipped)"
+
+
 def _declared_length(record: Any) -> int:
     value = record.headers.get("Content-Length") or ""
     return int(value) if value.strip().isdigit() else record.content_length
 
 
-def _header_length(record: Any) -> int:
-    """Bytes of a record's WARC header block, as written: version line, fields, blank line."""
-    headers = record.headers
-    fields = sum(len(name) + len(value) + 4 for name, value in headers.items_bytes())
-    return len(headers.status_line_bytes) + 2 + fields + 2
+def _header_length(stream: ChunkStream, start: int) -> int | None:
+    """Bytes of the WARC header block at ``start`` as written (version line to blank line), or None."""
+    head = stream.recent(start, _MAX_HEADER)
+    end = head.find(b"\r\n\r\n")
+    if not head.startswith(b"WARC/") or end < 0:
+        return None
+    return end + 4
 
 
 def _document(path: str, record: Any, body: bytes) -> Document:
@@ -137,41 +167,86 @@ _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
 def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Split a decompressed stream at ``WARC/1.x`` lines: (offset, record bytes)."""
-    buffer = b""
-    base = 0
+    """Split a decompressed stream at ``WARC/1.x`` lines: (offset, record bytes).
+
+    Each chunk is searched once (from just before it, for a line split across chunks), so a record
+    spread over many chunks costs time in its size, not its square.
+    """
+    buffer = bytearray()
+    base = 0  # stream offset of buffer[0]
+    searched = 0  # buffer offset up to which no version line starts (but at 0)
     for chunk in chunks:
         buffer += chunk
-        starts = [m.start() for m in _VERSION_LINE.finditer(buffer)]
+        starts = [m.start() for m in _VERSION_LINE.finditer(buffer, max(0, searched - 16))]
+        starts = [s for s in starts if s > 0]
+        searched = len(buffer)
         if starts:
-            bounds = ([0] if starts[0] > 0 else []) + starts
+            bounds = [0, *starts]
             for begin, end in itertools.pairwise(bounds):
-                yield base + begin, buffer[begin:end]
+                yield base + begin, bytes(buffer[begin:end])
             base += starts[-1]
-            buffer = buffer[starts[-1] :]
+            del buffer[: starts[-1]]
+            searched = len(buffer)
         elif len(buffer) > _MAX_JUNK and not buffer.startswith(b"WARC/"):
-            yield base, buffer
+            yield base, bytes(buffer)
             base += len(buffer)
-            buffer = b""
+            buffer.clear()
+            searched = 0
     if buffer.strip():
-        yield base, buffer
+        yield base, bytes(buffer)
 
 
 _MAX_JUNK = 1 << 20
+# A record whose version line was damaged: a short line, then header fields with a WARC-Type among
+# them; inside a record, after the blank lines that end the record before it.
+_DAMAGED_HEAD = rb"([^\r\n]{1,16})\r?\n(?=(?:[^\r\n]+\r?\n){0,30}?WARC-Type:)"
+_DAMAGED_FIRST = re.compile(rb"\A" + _DAMAGED_HEAD)
+_DAMAGED_INSIDE = re.compile(rb"\r?\n\r?\n" + _DAMAGED_HEAD)
+_VERSION = b"WARC/1.0\r\n"
+
+
+def _records(path: str, damages: list[Damage]) -> Iterator[tuple[int, bytes, str]]:
+    """The stream's records, (offset, bytes, repair note), with glued records taken apart.
+
+    A record whose version line is damaged is no split point, so it ends up inside the record before
+    it; it is cut off at its header fields and read on its own, tagged with what its line said.
+    """
+    for offset, data in _split_records(read_chunks(path, None, damages)):
+        base, note = offset, ""  # base: the stream offset of data[0]
+        found = None if data.startswith(b"WARC/") else _DAMAGED_FIRST.match(data)
+        while True:
+            if found is not None:
+                note = f"its version line was damaged: {found.group(1).decode('utf-8', 'backslashreplace')!r}"
+                offset = base + found.start(1)
+                base += found.end() - len(_VERSION)
+                data = _VERSION + data[found.end() :]
+            parts = _BLANK_LINE.split(data, maxsplit=1)
+            if not data.startswith(b"WARC/") or len(parts) < 2:
+                break
+            found = _DAMAGED_INSIDE.search(data, len(data) - len(parts[1]))
+            if found is None:
+                break
+            yield offset, data[: found.start(1)], note
+        yield offset, data, note
 
 
 def _lenient_read(path: str, sink: ReadSink, skip: int) -> Iterator[Document]:
     """Read ``path`` record by record at its version lines, skipping the first ``skip`` documents."""
     seen = 0
-    for offset, data in _split_records(read_chunks(path)):
+    damages: list[Damage] = []
+    junk: list[tuple[int, bytes]] | None = []  # bytes before the first record; None once one is found
+    for offset, data, note in _records(path, damages):
         if not data.startswith(b"WARC/"):
-            if offset == 0:
-                raise BrokenInputError(
-                    path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
-                )
-            if data.strip():
+            if junk is not None:
+                junk.append((offset, data[:200]))
+            elif data.strip():
                 sink.quarantine(path, f"byte {offset}", "bytes that are not a WARC record", data[:200])
             continue
+        if junk:
+            for at, excerpt in junk:
+                if excerpt.strip():
+                    sink.quarantine(path, f"byte {at}", "bytes that are not a WARC record", excerpt)
+        junk = None
         parts = _BLANK_LINE.split(data, maxsplit=1)
         head = parts[0].decode("utf-8", "replace").splitlines()[1:]
         headers: dict[str, str] = {}
@@ -182,10 +257,14 @@ def _lenient_read(path: str, sink: ReadSink, skip: int) -> Iterator[Document]:
         warc_type = headers.get("WARC-Type", "")
         if warc_type not in _DOC_TYPES:
             continue
-        seen += 1
         body = parts[1] if len(parts) > 1 else b""
-        body = body[:-4] if body.endswith(b"\r\n\r\n") else body.rstrip(b"\r\n")
         declared = int(headers["Content-Length"]) if headers.get("Content-Length", "").isdigit() else None
+        if any(offset < d.output <= offset + len(data) for d in damages) and (
+            declared is None or len(body) < declared
+        ):
+            continue  # a record that damage cut short is quarantined with the damage, not twice
+        seen += 1
+        body = body[:-4] if body.endswith(b"\r\n\r\n") else body.rstrip(b"\r\n")
         short = declared is not None and len(body) < declared
         if seen <= skip:
             if short:
@@ -202,7 +281,12 @@ def _lenient_read(path: str, sink: ReadSink, skip: int) -> Iterator[Document]:
             reason = f"record cut short: {len(body)} of {declared} bytes"
             sink.quarantine(path, f"byte {offset}", reason, data)
             continue
-        yield _lenient_document(path, offset, headers, body, declared)
+        yield _lenient_document(path, offset, headers, body, declared, note)
+    if junk is not None and not damages:
+        raise BrokenInputError(
+            path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
+        )
+    _report(path, sink, damages)
 
 
 def _decode_http_body(body: bytes, fields: dict[str, str]) -> bytes:
@@ -228,7 +312,7 @@ def _decode_http_body(body: bytes, fields: dict[str, str]) -> bytes:
 
 
 def _lenient_document(
-    path: str, offset: int, headers: dict[str, str], body: bytes, declared: int | None
+    path: str, offset: int, headers: dict[str, str], body: bytes, declared: int | None, note: str = ""
 ) -> Document:
     record_id = headers.get("WARC-Record-ID", "").strip("<>")
     content_type = headers.get("Content-Type", "").split(";", 1)[0].strip()
@@ -257,4 +341,6 @@ def _lenient_document(
     }
     if declared is not None and declared != block_length:
         meta["warc_repaired"] = f"Content-Length says {declared} bytes, the record holds {block_length}"
+    if note:
+        meta["warc_repaired"] = note
     return _finish(meta, charset, status, body, record_id or f"{path}@{offset}")

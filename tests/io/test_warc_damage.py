@@ -1,0 +1,140 @@
+"""Damaged WARC files: every intact record is read, every damaged one is quarantined, in linear time."""
+
+import gzip
+import time
+from pathlib import Path
+
+import pytest
+
+from gristmill.errors import BrokenInputError, TruncatedInputError
+from gristmill.io.warc import WarcReader, _split_records
+from tests.io.test_jsonl import Sink
+from tests.io.test_warc import warc_response, write_warc_gz
+
+
+def responses(n: int) -> list[bytes]:
+    return [
+        warc_response(f"https://a.example/{i}", b"<p>page %d</p>" % i + b"x" * (3000 + 500 * i), f"{i:04d}")
+        for i in range(n)
+    ]
+
+
+def read_until_error(path: Path) -> tuple[list[str], Sink, Exception | None]:
+    sink = Sink()
+    ids: list[str] = []
+    try:
+        for doc in WarcReader().read(str(path), sink):
+            ids.append(doc.id)
+    except BrokenInputError as exc:
+        return ids, sink, exc
+    return ids, sink, None
+
+
+def test_truncated_warc_gz_keeps_the_last_complete_record_before_the_cut(tmp_path: Path) -> None:
+    whole = write_warc_gz(tmp_path / "whole.warc.gz", responses(5)).read_bytes()
+    last = len(gzip.compress(responses(5)[4], mtime=0))
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(whole[: len(whole) - last // 2])
+    ids, sink, error = read_until_error(cut)
+    assert ids == [f"urn:uuid:{i:04d}" for i in range(4)]
+    assert isinstance(error, TruncatedInputError) and error.offset == cut.stat().st_size
+    assert sink.bad == []  # the cut record is the truncation the caller quarantines, not a second entry
+
+
+def test_one_bad_gzip_member_loses_only_its_own_record(tmp_path: Path) -> None:
+    members = [gzip.compress(r, mtime=0) for r in responses(5)]
+    broken = bytearray(b"".join(members))
+    start = len(members[0]) + len(members[1])
+    broken[start + 40 : start + 60] = b"\x00" * 20
+    path = tmp_path / "bad-member.warc.gz"
+    path.write_bytes(bytes(broken))
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0001", "urn:uuid:0003", "urn:uuid:0004"]
+    assert isinstance(error, BrokenInputError) and not isinstance(error, TruncatedInputError)
+    assert start + 40 <= error.offset < start + len(members[2])
+    assert f"compressed bytes {error.offset} to {start + len(members[2])} skipped" in str(error)
+    assert sink.bad == []
+
+
+def test_two_bad_members_each_counted(tmp_path: Path) -> None:
+    members = [gzip.compress(r, mtime=0) for r in responses(6)]
+    broken = bytearray(b"".join(members))
+    for k in (1, 4):
+        start = sum(len(m) for m in members[:k])
+        broken[start + 40 : start + 60] = b"\x00" * 20
+    path = tmp_path / "two-bad.warc.gz"
+    path.write_bytes(bytes(broken))
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0002", "urn:uuid:0003", "urn:uuid:0005"]
+    assert len(sink.bad) == 1 and "corrupt gzip data" in sink.bad[0][2] and error is not None
+
+
+def test_damaged_version_line_does_not_glue_records(tmp_path: Path, shared_data: Path) -> None:
+    data = (shared_data / "warc/cc_net/sample.warc.wet").read_bytes()
+    third = data.index(b"WARC/1.0", data.index(b"WARC-Type: conversion") + 1)  # the Chinese record
+    path = tmp_path / "damaged.warc.wet"
+    path.write_bytes(data[:third] + b"WARC/1.\x00" + data[third + 8 :])
+    docs = list(WarcReader().read(str(path), Sink()))
+    assert len(docs) == 3
+    assert "WARC-Type" not in docs[0].text and "WARC-Record-ID" not in docs[0].text
+    assert docs[0].text.rstrip().endswith(docs[0].text.rstrip().splitlines()[-1])
+    assert "version line was damaged" in docs[1].meta["warc_repaired"]
+    assert docs[1].meta["url"] and docs[1].id.startswith("urn:uuid:")
+
+
+def test_damaged_version_line_of_the_first_record(tmp_path: Path) -> None:
+    records = responses(3)
+    path = tmp_path / "first.warc"
+    path.write_bytes(b"WBRC/1.0\r\n" + b"".join(records)[len(b"WARC/1.0\r\n") :])
+    docs = list(WarcReader().read(str(path), Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:0001", "urn:uuid:0002"]
+    assert "version line was damaged" in docs[0].meta["warc_repaired"]
+
+
+def no_space_after_colon(record: bytes) -> bytes:
+    head, sep, rest = record.partition(b"\r\n\r\n")
+    return head.replace(b": ", b":") + sep + rest
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        no_space_after_colon,
+        lambda r: r.replace(b"WARC-Target-URI: https://a.example/1", b"WARC-Target-URI: x "),
+    ],
+    ids=["no-space", "uri-ends-in-space"],
+)
+def test_valid_headers_written_otherwise_are_read_on_the_fast_path(tmp_path: Path, rewrite) -> None:
+    path = write_warc_gz(tmp_path / "odd.warc.gz", [rewrite(r) for r in responses(4)])
+    docs = list(WarcReader().read(str(path), Sink()))
+    assert [d.id for d in docs] == [f"urn:uuid:{i:04d}" for i in range(4)]
+    assert not any("warc_repaired" in d.meta for d in docs)
+
+
+def test_splitting_a_large_record_is_linear_in_its_size() -> None:
+    # 16 MB arriving in 4 KiB chunks: rescanning the growing buffer would take minutes.
+    record = responses(1)[0] + b"y" * (16 << 20)
+    chunks = (record[i : i + 4096] for i in range(0, len(record), 4096))
+    started = time.monotonic()
+    parts = list(_split_records(chunks))
+    assert time.monotonic() - started < 20
+    assert [offset for offset, _ in parts] == [0] and len(parts[0][1]) == len(record)
+
+
+def test_large_record_with_odd_uri_reads_within_seconds(tmp_path: Path) -> None:
+    body = b"<p>" + b"word " * (4 << 20) + b"</p>"
+    record = warc_response("https://a.example/big", body, "big").replace(b"/big\r\n", b"/big \r\n")
+    path = write_warc_gz(tmp_path / "big.warc.gz", [record, *responses(2)])
+    started = time.monotonic()
+    docs = list(WarcReader().read(str(path), Sink()))
+    assert time.monotonic() - started < 30
+    assert len(docs) == 3 and len(docs[0].raw or b"") == len(body)
+    assert not any("warc_repaired" in d.meta for d in docs)  # read on the fast path
+
+
+def test_garbage_before_the_first_record_is_quarantined_and_the_records_read(tmp_path: Path) -> None:
+    path = tmp_path / "lead.warc"
+    path.write_bytes(b"\x00\x01 not a record\r\n\r\n" + b"".join(responses(2)))
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0001"] and error is None
+    assert sink.bad == [("lead.warc", "byte 0", "bytes that are not a WARC record")]

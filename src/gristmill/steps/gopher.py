@@ -50,6 +50,15 @@ class GopherQualityFilter(Filter):
         min_stop_words: int | None = 2,
         stop_words: list[str] | None = None,
     ) -> None:
+        for option, value in (
+            ("min_words", min_words),
+            ("max_words", max_words),
+            ("min_mean_word_length", min_mean_word_length),
+            ("max_mean_word_length", max_mean_word_length),
+            ("min_stop_words", min_stop_words),
+        ):
+            if value is not None:
+                self.require_at_least(option, value, 0)
         self.require_share("max_symbol_word_ratio", max_symbol_word_ratio)
         self.require_share("max_bullet_lines_ratio", max_bullet_lines_ratio)
         self.require_share("max_ellipsis_lines_ratio", max_ellipsis_lines_ratio)

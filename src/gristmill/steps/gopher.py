@@ -7,6 +7,7 @@ re-thresholded without running the step again; the first rule that fails names t
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Literal
 
 from gristmill.document import Document
@@ -16,7 +17,7 @@ from gristmill.text.lines import duplicates, lines, paragraphs
 from gristmill.text.ngrams import NgramIndex
 from gristmill.text.punctuation import GOPHER_STOP_WORDS, is_symbol
 from gristmill.text.repeats import repeated_indices
-from gristmill.text.tokens import word_tokens
+from gristmill.text.tokens import iter_word_tokens
 
 
 @register("gopher_quality")
@@ -79,19 +80,26 @@ class GopherQualityFilter(Filter):
 
     def measure(self, text: str) -> dict[str, float]:
         """Return the Gopher quality signals of ``text``."""
-        tokens = word_tokens(text)
-        n_tokens = len(tokens) or 1
-        word_lengths = [len(t) for t in tokens if not is_symbol(t)]
+        # Each distinct token is judged once, weighted by its count: no list of every token is held.
+        counts = Counter(iter_word_tokens(text))
+        n_tokens = sum(counts.values()) or 1
+        words = chars = alpha = 0
+        for token, count in counts.items():
+            if not is_symbol(token):
+                words += count
+                chars += len(token) * count
+            if any(c.isalpha() for c in token):
+                alpha += count
         split = text.splitlines() or [""]
         return {
-            "gopher_words": len(word_lengths),
-            "gopher_mean_word_length": sum(word_lengths) / len(word_lengths) if word_lengths else 0.0,
+            "gopher_words": words,
+            "gopher_mean_word_length": chars / words if words else 0.0,
             "gopher_hash_ratio": text.count("#") / n_tokens,
             "gopher_ellipsis_ratio": (text.count("...") + text.count("…")) / n_tokens,
             "gopher_bullet_lines": sum(s.lstrip().startswith(("•", "-")) for s in split) / len(split),
             "gopher_ellipsis_lines": sum(s.rstrip().endswith(("...", "…")) for s in split) / len(split),
-            "gopher_alpha_words": sum(any(c.isalpha() for c in t) for t in tokens) / n_tokens,
-            "gopher_stop_words": len(self._stop_words.intersection(tokens)),
+            "gopher_alpha_words": alpha / n_tokens,
+            "gopher_stop_words": len(self._stop_words.intersection(counts)),
         }
 
     def keep(self, doc: Document) -> Literal[True] | str:
@@ -209,7 +217,7 @@ class GopherRepetitionFilter(Filter):
             "gopher_dup_line_frac": line_dups / len(split),
             "gopher_dup_line_char_frac": line_chars / length,
         }
-        index = NgramIndex(word_tokens(text))
+        index = NgramIndex(iter_word_tokens(text))
         for n, _ in self._top:
             signals[f"gopher_top_{n}_gram_frac"] = index.top_ngram_chars(n) / length
         for n, _ in self._dup:

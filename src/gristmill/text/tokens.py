@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from gristmill.text._token_exceptions import EXCEPTIONS
@@ -70,17 +71,48 @@ _LONGEST_EXCEPTION = max(len(k) for k in EXCEPTIONS)
 _CACHED_CHUNK = 64
 
 
+# Texts longer than this are split into whitespace-separated chunks a block at a time, so that a
+# 100 MB document never holds a list of every chunk at once.
+_BLOCK = 1 << 20
+_WHITESPACE = re.compile(r"\s")
+
+
 def word_tokens(text: str) -> list[str]:
     """Return the tokens of ``text``: words, numbers and punctuation marks, whitespace dropped."""
     out: list[str] = []
     extend = out.extend
     append = out.append
-    for chunk in text.split():
+    for chunk in _whitespace_chunks(text):
         if chunk.isalpha() and chunk not in EXCEPTIONS:
             append(chunk)
         else:
             extend(_chunk_tokens(chunk))
     return out
+
+
+def iter_word_tokens(text: str) -> Iterator[str]:
+    """Yield the tokens of ``text`` one by one (:func:`word_tokens` without holding them all)."""
+    for chunk in _whitespace_chunks(text):
+        if chunk.isalpha() and chunk not in EXCEPTIONS:
+            yield chunk
+        else:
+            yield from _chunk_tokens(chunk)
+
+
+def _whitespace_chunks(text: str) -> Iterable[str]:
+    """Return ``text.split()``; for a long text, yield it a block at a time, cut at whitespace."""
+    if len(text) <= _BLOCK:
+        return text.split()
+    return _block_chunks(text)
+
+
+def _block_chunks(text: str) -> Iterator[str]:
+    start, size = 0, len(text)
+    while start < size:
+        space = _WHITESPACE.search(text, start + _BLOCK) if start + _BLOCK < size else None
+        end = space.start() if space else size
+        yield from text[start:end].split()
+        start = end
 
 
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ import numpy as np
 
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import (
+    MAX_BUCKETS,
     IdLookup,
     keep_cluster_firsts,
     load_tables,
@@ -42,6 +43,9 @@ from gristmill.text.shingles import mix64, shingle_hashes
 EDGE = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("to_shard", "<u4"), ("to_pos", "<u4")])
 # A document in a cluster of two or more: its place, the kept document's place, the cluster's size.
 MEMBER = np.dtype([("pos", "<u4"), ("root_shard", "<u4"), ("root_pos", "<u4"), ("size", "<u4")])
+# The hasher holds a num_hashes² table (4 MB at 1024); FineWeb uses 14 × 8 = 112.
+MAX_HASHES = 1024
+MAX_NGRAM = 100  # words per shingle; longer ones find nothing but exact copies
 _MAX_BORROWS = 2048  # tries of an empty signature slot to find a filled bin before the fallback
 _STEPWISE_TRIES = 8  # tries made one by one before the rest are resolved at once (_first_try)
 _DENSIFY_BLOCK = 16_384  # empty slots resolved at once (× num_hashes ranks in memory)
@@ -155,8 +159,18 @@ class MinhashDedup(BarrierStep):
     ) -> None:
         for option, value in (("ngram", ngram), ("bands", bands), ("rows", rows), ("buckets", buckets)):
             self.require_at_least(option, value, 1)
+        if ngram > MAX_NGRAM:
+            raise self.fail("ngram", f"must be {MAX_NGRAM} or less, got {ngram}")
+        if bands * rows > MAX_HASHES:
+            raise self.fail("bands", f"bands × rows must be {MAX_HASHES} or less, got {bands} × {rows}")
         if num_hashes is not None and num_hashes < bands * rows:
             raise self.fail("num_hashes", f"must be at least bands × rows ({bands * rows}), got {num_hashes}")
+        if num_hashes is not None and num_hashes > MAX_HASHES:
+            raise self.fail("num_hashes", f"must be {MAX_HASHES} or less, got {num_hashes}")
+        if buckets > MAX_BUCKETS:
+            raise self.fail("buckets", f"must be {MAX_BUCKETS} or less, got {buckets}")
+        if seed < 0:
+            raise self.fail("seed", f"must be 0 or more, got {seed}")
         if threshold is not None and not 0.0 < threshold <= 1.0:
             raise self.fail("threshold", f"must lie in (0, 1], got {threshold}")
         if exact_jaccard and threshold is None:

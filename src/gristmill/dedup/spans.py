@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from gristmill.dedup.exact import SIGNATURE
-from gristmill.dedup.work import load_tables, save_table
+from gristmill.dedup.work import MAX_BUCKETS, load_tables, save_table
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -66,6 +66,8 @@ class SpanDedup(BarrierStep):
         self.require_at_least("max_docs", max_docs, 1)
         self.require_at_least("min_words", min_words, 1)
         self.require_at_least("buckets", buckets, 1)
+        if buckets > MAX_BUCKETS:
+            raise self.fail("buckets", f"must be {MAX_BUCKETS} or less, got {buckets}")
         self.buckets = buckets
         self.max_docs = max_docs
         self.min_words = min_words

@@ -13,6 +13,9 @@ from gristmill.document import Document
 from gristmill.engine.layout import write_atomically
 from gristmill.stats import StepContext
 
+# Buckets a barrier may spread its signatures over: every shard writes a file per bucket.
+MAX_BUCKETS = 4096
+
 
 def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
     """Pass ``docs`` through; once they are all seen, write the shard's ids (position -> id)."""

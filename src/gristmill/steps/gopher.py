@@ -7,6 +7,7 @@ re-thresholded without running the step again; the first rule that fails names t
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Literal
 
 from gristmill.document import Document
@@ -16,7 +17,7 @@ from gristmill.text.lines import duplicates, lines, paragraphs
 from gristmill.text.ngrams import NgramIndex
 from gristmill.text.punctuation import GOPHER_STOP_WORDS, is_symbol
 from gristmill.text.repeats import repeated_indices
-from gristmill.text.tokens import word_tokens
+from gristmill.text.tokens import iter_word_tokens
 
 
 @register("gopher_quality")
@@ -50,6 +51,15 @@ class GopherQualityFilter(Filter):
         min_stop_words: int | None = 2,
         stop_words: list[str] | None = None,
     ) -> None:
+        for option, value in (
+            ("min_words", min_words),
+            ("max_words", max_words),
+            ("min_mean_word_length", min_mean_word_length),
+            ("max_mean_word_length", max_mean_word_length),
+            ("min_stop_words", min_stop_words),
+        ):
+            if value is not None:
+                self.require_at_least(option, value, 0)
         self.require_share("max_symbol_word_ratio", max_symbol_word_ratio)
         self.require_share("max_bullet_lines_ratio", max_bullet_lines_ratio)
         self.require_share("max_ellipsis_lines_ratio", max_ellipsis_lines_ratio)
@@ -70,19 +80,26 @@ class GopherQualityFilter(Filter):
 
     def measure(self, text: str) -> dict[str, float]:
         """Return the Gopher quality signals of ``text``."""
-        tokens = word_tokens(text)
-        n_tokens = len(tokens) or 1
-        word_lengths = [len(t) for t in tokens if not is_symbol(t)]
+        # Each distinct token is judged once, weighted by its count: no list of every token is held.
+        counts = Counter(iter_word_tokens(text))
+        n_tokens = sum(counts.values()) or 1
+        words = chars = alpha = 0
+        for token, count in counts.items():
+            if not is_symbol(token):
+                words += count
+                chars += len(token) * count
+            if any(c.isalpha() for c in token):
+                alpha += count
         split = text.splitlines() or [""]
         return {
-            "gopher_words": len(word_lengths),
-            "gopher_mean_word_length": sum(word_lengths) / len(word_lengths) if word_lengths else 0.0,
+            "gopher_words": words,
+            "gopher_mean_word_length": chars / words if words else 0.0,
             "gopher_hash_ratio": text.count("#") / n_tokens,
             "gopher_ellipsis_ratio": (text.count("...") + text.count("…")) / n_tokens,
             "gopher_bullet_lines": sum(s.lstrip().startswith(("•", "-")) for s in split) / len(split),
             "gopher_ellipsis_lines": sum(s.rstrip().endswith(("...", "…")) for s in split) / len(split),
-            "gopher_alpha_words": sum(any(c.isalpha() for c in t) for t in tokens) / n_tokens,
-            "gopher_stop_words": len(self._stop_words.intersection(tokens)),
+            "gopher_alpha_words": alpha / n_tokens,
+            "gopher_stop_words": len(self._stop_words.intersection(counts)),
         }
 
     def keep(self, doc: Document) -> Literal[True] | str:
@@ -127,6 +144,8 @@ class GopherQualityFilter(Filter):
 
 
 DEFAULT_TOP_NGRAMS = {2: 0.2, 3: 0.18, 4: 0.16}
+# Gopher looks at n-grams up to 10 words; far longer ones only cost memory.
+MAX_NGRAM = 100
 DEFAULT_DUP_NGRAMS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 
 
@@ -139,7 +158,7 @@ class GopherRepetitionFilter(Filter):
         max_dup_para_char_frac: largest share of characters in repeated paragraphs; paper: 0.2.
         max_dup_line_frac: largest share of lines that repeat an earlier one; paper: 0.3.
         max_dup_line_char_frac: largest share of characters in repeated lines; paper: 0.2.
-        top_ngrams: n -> largest share of characters in the most frequent n-gram;
+        top_ngrams: n -> largest share of characters in the most frequent n-gram (n up to 100);
             paper: {2: 0.2, 3: 0.18, 4: 0.16}.
         dup_ngrams: n -> largest share of characters in repeated n-grams;
             paper: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.1}.
@@ -152,25 +171,38 @@ class GopherRepetitionFilter(Filter):
         max_dup_para_char_frac: float | None = 0.2,
         max_dup_line_frac: float | None = 0.3,
         max_dup_line_char_frac: float | None = 0.2,
-        top_ngrams: dict[int, float] | None = None,
-        dup_ngrams: dict[int, float] | None = None,
+        top_ngrams: dict[int | str, float] | None = None,
+        dup_ngrams: dict[int | str, float] | None = None,
     ) -> None:
         self.require_share("max_dup_para_frac", max_dup_para_frac)
         self.require_share("max_dup_para_char_frac", max_dup_para_char_frac)
         self.require_share("max_dup_line_frac", max_dup_line_frac)
         self.require_share("max_dup_line_char_frac", max_dup_line_char_frac)
-        for name, table in (("top_ngrams", top_ngrams), ("dup_ngrams", dup_ngrams)):
-            for n, frac in (table or {}).items():
-                if n < 1 or not 0 <= frac <= 1:
-                    raise self.fail(name, f"needs n >= 1 and a share between 0 and 1, got {n}: {frac}")
         self.max_dup_para_frac = max_dup_para_frac
         self.max_dup_para_char_frac = max_dup_para_char_frac
         self.max_dup_line_frac = max_dup_line_frac
         self.max_dup_line_char_frac = max_dup_line_char_frac
-        self.top_ngrams = top_ngrams
-        self.dup_ngrams = dup_ngrams
-        self._top = sorted((DEFAULT_TOP_NGRAMS if top_ngrams is None else top_ngrams).items())
-        self._dup = sorted((DEFAULT_DUP_NGRAMS if dup_ngrams is None else dup_ngrams).items())
+        self._top = self._ngram_table("top_ngrams", top_ngrams, DEFAULT_TOP_NGRAMS)
+        self._dup = self._ngram_table("dup_ngrams", dup_ngrams, DEFAULT_DUP_NGRAMS)
+        # Kept with text keys, as a JSON copy of the pipeline must hold them (JSON keys are text).
+        self.top_ngrams = None if top_ngrams is None else {str(n): frac for n, frac in self._top}
+        self.dup_ngrams = None if dup_ngrams is None else {str(n): frac for n, frac in self._dup}
+
+    def _ngram_table(
+        self, option: str, table: dict[int | str, float] | None, default: dict[int, float]
+    ) -> list[tuple[int, float]]:
+        """Check an ``n -> share`` option (keys as YAML or JSON give them) and return it sorted by n."""
+        if table is None:
+            return sorted(default.items())
+        checked: dict[int, float] = {}
+        for key, frac in table.items():
+            n = _ngram_size(key)
+            if n is None or not 1 <= n <= MAX_NGRAM:
+                raise self.fail(option, f"n must be a whole number from 1 to {MAX_NGRAM}, got {key!r}")
+            if not 0 <= frac <= 1:
+                raise self.fail(option, f"the share for n={n} must lie between 0 and 1, got {frac}")
+            checked[n] = frac
+        return sorted(checked.items())
 
     def measure(self, text: str) -> dict[str, float]:
         """Return the Gopher repetition signals of ``text``."""
@@ -185,7 +217,7 @@ class GopherRepetitionFilter(Filter):
             "gopher_dup_line_frac": line_dups / len(split),
             "gopher_dup_line_char_frac": line_chars / length,
         }
-        index = NgramIndex(word_tokens(text))
+        index = NgramIndex(iter_word_tokens(text))
         for n, _ in self._top:
             signals[f"gopher_top_{n}_gram_frac"] = index.top_ngram_chars(n) / length
         for n, _ in self._dup:
@@ -217,3 +249,12 @@ class GopherRepetitionFilter(Filter):
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
         """Flag every sentence that repeats an earlier one word for word."""
         return {i: ["gopher_repetition:repeated"] for i in repeated_indices(sentences)}
+
+
+def _ngram_size(key: int | str) -> int | None:
+    """Return an n-gram size given as a YAML integer or a JSON text key, or None if it is neither."""
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int):
+        return key
+    return int(key) if key.isascii() and key.isdigit() and len(key) <= 9 else None

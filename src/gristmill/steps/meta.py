@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from gristmill.document import Document
 from gristmill.steps.base import Filter
 from gristmill.steps.registry import register
+from gristmill.text.patterns import PatternError, UserPattern
 
 Scalar = str | int | float | bool
 
@@ -19,7 +19,8 @@ class MetaFilter(Filter):
     Options:
         field: the meta field to test; dots reach into nested objects (``warc.status``).
         values: the values kept (any one of them).
-        pattern: a regular expression the field's text must match from its start.
+        pattern: a regular expression the field's text must match from its start; it runs on RE2
+            (time linear in the text; no lookaround or backreference), like regex_filter's.
         missing: keep or drop documents that lack the field.
     """
 
@@ -36,9 +37,9 @@ class MetaFilter(Filter):
         self._regex = None
         if pattern is not None:
             try:
-                self._regex = re.compile(pattern)
-            except re.error as exc:
-                raise self.fail("pattern", f"not a valid regular expression: {exc}") from exc
+                self._regex = UserPattern(pattern)
+            except PatternError as exc:
+                raise self.fail("pattern", str(exc)) from exc
         self.field = field
         self.values = values
         self.pattern = pattern

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from gristmill.document import Document
 from gristmill.steps.base import Filter
 from gristmill.steps.registry import register
+from gristmill.text.patterns import PatternError, UserPattern
 
 
 @register("regex_filter")
 class RegexFilter(Filter):
     """Drop documents matching ``pattern``, or with ``action: keep`` drop those that do not.
 
+    The pattern runs on RE2, in time linear in the text whatever the pattern, so no pattern can stall
+    a worker; RE2 has no lookaround or backreference, and its word, digit and boundary classes are
+    ASCII (see ``gristmill.text.patterns``).
+
     Options:
-        pattern: a Python regular expression searched in the text.
+        pattern: a regular expression (RE2 syntax, close to Python's) searched in the text.
         action: drop (drop matching documents) or keep (keep only matching documents).
         ignore_case: match without regard to case.
         reason: the name of the rule in the drop reason (``regex_filter:<reason>``).
@@ -30,9 +34,9 @@ class RegexFilter(Filter):
         reason: str = "pattern",
     ) -> None:
         try:
-            self._regex = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
-        except re.error as exc:
-            raise self.fail("pattern", f"not a valid regular expression: {exc}") from exc
+            self._regex = UserPattern(pattern, ignore_case=ignore_case)
+        except PatternError as exc:
+            raise self.fail("pattern", str(exc)) from exc
         if not reason or ":" in reason:
             raise self.fail("reason", "must be a non-empty name without ':'")
         self.pattern = pattern
@@ -42,7 +46,7 @@ class RegexFilter(Filter):
 
     def keep(self, doc: Document) -> Literal[True] | str:
         """Keep or drop by whether the pattern is found."""
-        found = self._regex.search(doc.text) is not None
+        found = self._regex.search(doc.text)
         if found == (self.action == "keep"):
             return True
         return self.reason if self.action == "drop" else f"no_{self.reason}"

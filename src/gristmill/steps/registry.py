@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 import re
 import types
 import typing
@@ -95,6 +96,9 @@ def build_step(name: str, options: dict[str, Any] | None) -> Step:
             raise ConfigError(
                 f"step {name!r}, option {key!r}: expected {type_name(known[key].type)}, got {value!r}"
             )
+        problem = number_problem(value)
+        if problem:
+            raise ConfigError(f"step {name!r}, option {key!r}: {problem}")
     missing = [opt.name for opt in known.values() if opt.required and opt.name not in options]
     if missing:
         raise ConfigError(f"step {name!r}: missing required option {missing[0]!r}")
@@ -124,6 +128,35 @@ def matches_type(value: Any, hint: Any) -> bool:
             matches_type(k, args[0]) and matches_type(v, args[1]) for k, v in value.items()
         )
     return isinstance(value, hint)
+
+
+# Integers an option may hold: what a signed 64-bit field (numpy, orjson, Parquet) can take.
+LARGEST_INT = 2**63 - 1
+
+
+def number_problem(value: Any) -> str | None:
+    """Say what is wrong with the numbers in an option value (too large, not finite), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not -LARGEST_INT <= value <= LARGEST_INT:
+        return f"{_short(value)} is out of range (at most 2**63 - 1 in size)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, got {value}"
+    items: list[Any] = []
+    if isinstance(value, list | tuple):
+        items = list(value)
+    elif isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    for item in items:
+        problem = number_problem(item)
+        if problem:
+            return problem
+    return None
+
+
+def _short(value: int) -> str:
+    """Show a huge integer by its size rather than its thousands of digits."""
+    return str(value) if value.bit_length() < 200 else f"an integer of {value.bit_length()} bits"
 
 
 def type_name(hint: Any) -> str:

@@ -6,19 +6,23 @@ than by building one string per n-gram.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
+_SCAN_BLOCK = 1 << 16
 
 
 class NgramIndex:
     """The tokens of one document, ready to answer n-gram questions for several ``n``."""
 
-    def __init__(self, tokens: list[str]) -> None:
+    def __init__(self, tokens: Iterable[str]) -> None:
+        # Tokens may come one by one: only the distinct ones are held, and the ids in an array.
         vocab: dict[str, int] = {}
-        ids = [vocab.setdefault(t, len(vocab)) for t in tokens]
-        self.ids = np.asarray(ids, dtype=np.uint64)
-        self.lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        self.ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.uint64)
+        vocab_lengths = np.fromiter((len(t) for t in vocab), dtype=np.int64, count=len(vocab))
+        self.lengths = vocab_lengths[self.ids.astype(np.intp)]
         self._cum = np.concatenate(([0], np.cumsum(self.lengths)))
 
     def keys(self, n: int) -> np.ndarray:
@@ -63,18 +67,27 @@ class NgramIndex:
         if not earlier.any():
             return 0
         start = int(np.argmax(earlier))
-        seen = set(keys[:start].tolist())
-        key_list = keys.tolist()
-        chars = self.chars(n).tolist()
+        # seen[k]: n-gram k was at a position the scan stood on. Before ``start`` it stood on each.
+        marks = np.zeros(len(first), np.uint8)
+        marks[inverse[:start]] = 1
+        seen = bytearray(marks.tobytes())
+        chars = self.chars(n)
         repeated = 0
-        idx = start
-        total = len(key_list)
-        while idx < total:
-            key = key_list[idx]
-            if key in seen:
-                repeated += chars[idx]
-                idx += n
-            else:
-                seen.add(key)
-                idx += 1
+        pos = start
+        total = len(keys)
+        while pos < total:
+            # A block at a time, so no Python list of every n-gram is ever built.
+            stop = min(total, pos + _SCAN_BLOCK)
+            ids = inverse[pos:stop].tolist()
+            lengths = chars[pos:stop].tolist()
+            i, size = 0, stop - pos
+            while i < size:
+                k = ids[i]
+                if seen[k]:
+                    repeated += lengths[i]
+                    i += n
+                else:
+                    seen[k] = 1
+                    i += 1
+            pos += i  # a jump may end past the block: the next block starts there
         return repeated

@@ -8,6 +8,7 @@ IPv6 address must parse. :func:`find_pii` returns non-overlapping matches, earli
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -181,11 +182,26 @@ def find_pii(text: str, kinds: tuple[PiiKind, ...] | list[PiiKind] = PII_KINDS) 
     if "phone" in kinds:
         found += _phones(text)
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    return _without_overlaps(sorted(found, key=lambda m: -(m.end - m.start)))
+
+
+def _without_overlaps(matches: list[PiiMatch]) -> list[PiiMatch]:
+    """Keep each match, in the order given, that overlaps none kept before it; return them by start.
+
+    The kept matches never overlap, so sorted by start their ends are sorted too, and one bisection
+    finds the only neighbours a new match could touch (a scan over all kept ones was quadratic).
+    """
+    starts: list[int] = []
     kept: list[PiiMatch] = []
-    for match in sorted(found, key=lambda m: -(m.end - m.start)):
-        if all(match.end <= k.start or match.start >= k.end for k in kept):
-            kept.append(match)
-    return sorted(kept, key=lambda m: m.start)
+    for match in matches:
+        at = bisect.bisect_right(starts, match.start)
+        if at and kept[at - 1].end > match.start:
+            continue
+        if at < len(kept) and kept[at].start < match.end:
+            continue
+        starts.insert(at, match.start)
+        kept.insert(at, match)
+    return kept
 
 
 def redact(text: str, matches: list[PiiMatch]) -> str:

@@ -14,10 +14,11 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 
-# A candidate end: terminal punctuation, optional closing quotes/brackets, then space.
-_CANDIDATE = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
-_NEXT_START = re.compile(r"\s+(?![a-zà-öø-ÿ])\S")
-_TOKEN_BEFORE = re.compile(r"(\S+)$")
+# A candidate end: terminal punctuation, optional closing quotes/brackets, then space. It starts only
+# where a run of marks starts and never gives back what it took: a megabyte of "." with no space
+# after would otherwise be tried from every dot, each try running to the end (quadratic).
+_CANDIDATE = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’»)\]]*+(?=\s)")
+_NEXT_START = re.compile(r"\s++(?![a-zà-öø-ÿ])\S")
 _LINE_BREAK = re.compile(r"\n+")
 
 
@@ -27,10 +28,14 @@ def _ends_sentence(text: str, start: int, end: int) -> bool:
         return False
     if text[start] != ".":
         return True
-    token = _TOKEN_BEFORE.search(text, 0, start)
-    if token is None:
+    # The word before, found by stepping back to the space (a regex search for it from the line's
+    # start made every candidate cost the whole line).
+    begin = start
+    while begin > 0 and not text[begin - 1].isspace():
+        begin -= 1
+    if begin == start:
         return True
-    word = token.group(1).lstrip("\"'“‘«([").lower()
+    word = text[begin:start].lstrip("\"'“‘«([").lower()
     if word in ABBREVIATIONS:
         return False
     # An initial ("J. Smith") or a dotted abbreviation ("U.S.S.R.") does not end a sentence.

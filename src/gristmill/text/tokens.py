@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from gristmill.text._token_exceptions import EXCEPTIONS
@@ -32,9 +33,10 @@ _UNITS = sorted(
     key=len,
     reverse=True,
 )
+_LONGEST_UNIT = max(len(u) for u in _UNITS)
 _UNIT_SUFFIX = re.compile(r"(?<=[0-9])(?:" + "|".join(re.escape(u) for u in _UNITS) + r")$")
-_ELLIPSIS_PREFIX = re.compile(r"^(?:\.\.+|…+)")
-_ELLIPSIS_SUFFIX = re.compile(r"(?:\.\.+|…+)$")
+# Matched at a position (``match(s, lo, hi)``), so no ``^``: it would hold only at the string's start.
+_ELLIPSIS_PREFIX = re.compile(r"\.\.+|…+")
 _LOWER = "a-zß-öø-ÿ"
 _UPPER = "A-ZÀ-ÖØ-Þ"
 # Letters as the reference rules know them: Armenian, Thaana and Georgian are not among them.
@@ -62,6 +64,17 @@ _URL = re.compile(
 # split, adjacent pieces that spell one of these are joined back (":" + ")" -> ":)").
 _REJOIN = {k: v for k, v in EXCEPTIONS.items() if not k.isalnum() and 1 < len(k) <= 12}
 _REJOIN_MAX = 4
+# Every start of a rejoinable text: a token that is not one cannot begin a rejoin.
+_REJOIN_HEADS = frozenset(k[:i] for k in _REJOIN for i in range(1, len(k) + 1))
+_LONGEST_EXCEPTION = max(len(k) for k in EXCEPTIONS)
+# Chunks longer than this are rarely seen twice: caching them would only hold on to their memory.
+_CACHED_CHUNK = 64
+
+
+# Texts longer than this are split into whitespace-separated chunks a block at a time, so that a
+# 100 MB document never holds a list of every chunk at once.
+_BLOCK = 1 << 20
+_WHITESPACE = re.compile(r"\s")
 
 
 def word_tokens(text: str) -> list[str]:
@@ -69,7 +82,7 @@ def word_tokens(text: str) -> list[str]:
     out: list[str] = []
     extend = out.extend
     append = out.append
-    for chunk in text.split():
+    for chunk in _whitespace_chunks(text):
         if chunk.isalpha() and chunk not in EXCEPTIONS:
             append(chunk)
         else:
@@ -77,42 +90,86 @@ def word_tokens(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=1 << 16)
+def iter_word_tokens(text: str) -> Iterator[str]:
+    """Yield the tokens of ``text`` one by one (:func:`word_tokens` without holding them all)."""
+    for chunk in _whitespace_chunks(text):
+        if chunk.isalpha() and chunk not in EXCEPTIONS:
+            yield chunk
+        else:
+            yield from _chunk_tokens(chunk)
+
+
+def _whitespace_chunks(text: str) -> Iterable[str]:
+    """Return ``text.split()``; for a long text, yield it a block at a time, cut at whitespace."""
+    if len(text) <= _BLOCK:
+        return text.split()
+    return _block_chunks(text)
+
+
+def _block_chunks(text: str) -> Iterator[str]:
+    start, size = 0, len(text)
+    while start < size:
+        space = _WHITESPACE.search(text, start + _BLOCK) if start + _BLOCK < size else None
+        end = space.start() if space else size
+        yield from text[start:end].split()
+        start = end
+
+
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
-    """Split one whitespace-free chunk into tokens (spaCy's prefix / suffix / infix loop)."""
+    """Split one whitespace-free chunk into tokens; short chunks, which recur, come from a cache."""
+    if len(chunk) <= _CACHED_CHUNK:
+        return _cached_chunk_tokens(chunk)
+    return _split_chunk(chunk)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_chunk_tokens(chunk: str) -> tuple[str, ...]:
+    return _split_chunk(chunk)
+
+
+def _split_chunk(chunk: str) -> tuple[str, ...]:
+    """Split one chunk (spaCy's prefix / suffix / infix loop).
+
+    The loop narrows ``chunk[lo:hi]`` rather than slicing a new string per affix: a megabyte of "("
+    sheds a million prefixes, and copying the rest each time was quadratic.
+    """
     prefixes: list[str] = []
     suffixes: list[str] = []
-    rest = chunk
-    while rest and rest not in EXCEPTIONS:
-        before = rest
-        head = _prefix_len(rest)
+    lo, hi = 0, len(chunk)
+    while lo < hi and not _is_exception(chunk, lo, hi):
+        head = _prefix_len(chunk, lo, hi)
         if head:
-            prefixes.append(rest[:head])
-            rest = rest[head:]
-            if rest in EXCEPTIONS:
+            prefixes.append(chunk[lo : lo + head])
+            lo += head
+            if _is_exception(chunk, lo, hi):
                 break
-        tail = _suffix_len(rest) if rest else 0
-        if tail and tail < len(rest):
-            suffixes.append(rest[-tail:])
-            rest = rest[:-tail]
-        elif tail:
-            suffixes.append(rest)
-            rest = ""
-        if rest == before:
+        tail = _suffix_len(chunk, lo, hi) if lo < hi else 0
+        if tail:
+            suffixes.append(chunk[hi - tail : hi])
+            hi -= tail
+        if not head and not tail:
             break
     middle: list[str] = []
-    if rest:
-        middle = _middle_tokens(rest)
+    if lo < hi:
+        middle = _middle_tokens(chunk[lo:hi])
     tokens = [*prefixes, *middle, *reversed(suffixes)]
     if len(tokens) > 1:
         tokens = _rejoin(tokens)
     return tuple(tokens)
 
 
+def _is_exception(chunk: str, lo: int, hi: int) -> bool:
+    return 0 < hi - lo <= _LONGEST_EXCEPTION and chunk[lo:hi] in EXCEPTIONS
+
+
 def _rejoin(tokens: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
+        if tokens[i] not in _REJOIN_HEADS:
+            out.append(tokens[i])
+            i += 1
+            continue
         for width in range(min(_REJOIN_MAX, len(tokens) - i), 1, -1):
             joined = "".join(tokens[i : i + width])
             if joined in _REJOIN:
@@ -125,37 +182,41 @@ def _rejoin(tokens: list[str]) -> list[str]:
     return out
 
 
-def _prefix_len(s: str) -> int:
-    if s.startswith("……"):
+def _prefix_len(s: str, lo: int, hi: int) -> int:
+    """Length of the prefix that ``s[lo:hi]`` sheds (0: none)."""
+    first = s[lo]
+    if s.startswith("……", lo, hi):
         return 2
-    if s[0] in _PREFIX_CHARS:
+    if first in _PREFIX_CHARS:
         return 1
-    if s[0] == "+" and not (len(s) > 1 and s[1].isdigit()):
+    if first == "+" and not (hi - lo > 1 and s[lo + 1].isdigit()):
         return 1
     for multi in _MULTI_PREFIX:
-        if s.startswith(multi):
+        if s.startswith(multi, lo, hi):
             return len(multi)
-    match = _ELLIPSIS_PREFIX.match(s)
+    match = _ELLIPSIS_PREFIX.match(s, lo, hi)
     if match:
-        return match.end()
-    if unicodedata.category(s[0]) == "So":
+        return match.end() - lo
+    if unicodedata.category(first) == "So":
         return 1
     return 0
 
 
-def _suffix_len(s: str) -> int:
-    last = s[-1]
-    if len(s) > 1 and s[-2] in "'’" and last in "sS":
+def _suffix_len(s: str, lo: int, hi: int) -> int:
+    """Length of the suffix that ``s[lo:hi]`` sheds (0: none)."""
+    size = hi - lo
+    last = s[hi - 1]
+    if size > 1 and s[hi - 2] in "'’" and last in "sS":
         return 2
-    if s.endswith("……") and len(s) > 2:
+    if size > 2 and s.endswith("……", lo, hi):
         return 2
     if last in _SUFFIX_CHARS:
         return 1
-    match = _ELLIPSIS_SUFFIX.search(s)
-    if match:
-        return len(s) - match.start()
-    if len(s) > 1:
-        prev = s[-2]
+    ellipsis = _ellipsis_tail(s, lo, hi)
+    if ellipsis:
+        return ellipsis
+    if size > 1:
+        prev = s[hi - 2]
         if last == "+" and prev.isdigit():
             return 1
         if last in _CURRENCY and prev.isdigit():
@@ -163,17 +224,30 @@ def _suffix_len(s: str) -> int:
         if last == ".":
             if prev.isdigit() or _is_lower(prev) or prev in "%²-+" or prev in _SUFFIX_CHARS:
                 return 1
-            if len(s) > 2 and _is_upper(prev) and _is_upper(s[-3]):
+            if size > 2 and _is_upper(prev) and _is_upper(s[hi - 3]):
                 return 1
-            if prev in "FfCcKk" and len(s) > 2 and s[-3] == "°":
+            if prev in "FfCcKk" and size > 2 and s[hi - 3] == "°":
                 return 1
-        if prev.isdigit() or s[-2:-1].isalpha():
-            unit = _UNIT_SUFFIX.search(s)
-            if unit and unit.start() > 0:
-                return len(s) - unit.start()
+        if prev.isdigit() or prev.isalpha():
+            # A unit needs a digit before it inside the chunk, so it starts at lo + 1 or later.
+            unit = _UNIT_SUFFIX.search(s, max(lo + 1, hi - _LONGEST_UNIT), hi)
+            if unit:
+                return hi - unit.start()
     if unicodedata.category(last) == "So":
         return 1
     return 0
+
+
+def _ellipsis_tail(s: str, lo: int, hi: int) -> int:
+    """Length of the run of two or more "." (or one or more "…") that ends ``s[lo:hi]``; else 0."""
+    last = s[hi - 1]
+    if last not in ".…":
+        return 0
+    start = hi - 1
+    while start > lo and s[start - 1] == last:
+        start -= 1
+    run = hi - start
+    return 0 if last == "." and run < 2 else run
 
 
 def _is_lower(c: str) -> bool:

@@ -133,7 +133,7 @@ class Extract(Filter):
             doc.meta["extractor"] = "plain"
         else:
             try:
-                found = self._extract(open_noscript(page), deadline)
+                found = self._extract(page, deadline)
             except ExtractTimeout:
                 raise
             except Exception as exc:  # a page a parser chokes on is one bad document, not a bad run
@@ -291,6 +291,9 @@ class ResiliparseEngine:
         if len(text) < _FALLBACK_CHARS:
             if deadline:
                 deadline.check("the main-content pass")
+            reopened = open_noscript(page)
+            if reopened is not page:  # looked for only here: it costs a scan of every page
+                return self(reopened, deadline)
             # The heuristics sometimes drop a whole article (a wrapper whose class name says
             # "share" or "sidebar"): then the densest run of prose on the whole page stands in.
             lines = densest_run(prose_lines(self._extract(tree, main_content=False, **self._markup)))
@@ -394,6 +397,10 @@ def _prose(line: str) -> bool:
     return line.count(" ") >= _PROSE_WORDS - 1  # resiliparse leaves single spaces
 
 
+def _prose_chars(lines: list[str]) -> int:
+    return sum(len(line) for line in lines if _prose(line))
+
+
 def _furniture(line: str) -> bool:
     """A short line without sentence punctuation: a menu item, byline, tag, date."""
     return not _prose(line) and not line.endswith(_SENTENCE_END)
@@ -415,16 +422,12 @@ def trim_lines(lines: list[str], *, cut_tail: bool = True) -> str:
             end -= 1
         if not end:
             end = len(lines)
-        prose = [len(line) if _prose(line) else 0 for line in lines[:end]]
-        total = sum(prose)
-        above = 0
         for i in range(end):
             line = lines[i]
-            short = len(line) < 60 and line.count(" ") < 7
-            if short and above >= _TAIL_AFTER * total and _TAIL_MARKER.match(line):
+            marker = len(line) < 60 and line.count(" ") < 7 and _TAIL_MARKER.match(line)
+            if marker and _prose_chars(lines[:i]) >= _TAIL_AFTER * _prose_chars(lines[:end]):
                 end = i
                 break
-            above += prose[i]
     start = 0
     while start < end and _furniture(lines[start]):
         start += 1
@@ -501,6 +504,7 @@ class TrafilaturaEngine:
 
         # trafilatura's own metadata pass (htmldate) doubles its time; title and date come from
         # the page's head instead.
+        page = open_noscript(page)
         text = trafilatura.extract(page, include_comments=self.comments, include_tables=self.tables)
         if deadline:
             deadline.check("the page")

@@ -14,7 +14,7 @@ from gristmill.errors import ConfigError
 from gristmill.io.jsonl import JsonlReader
 from gristmill.stats import StepContext, StepStats
 from gristmill.steps.c4 import C4QualityFilter
-from gristmill.steps.extract import Extract, ExtractTimeout, looks_like_markup, trim_lines
+from gristmill.steps.extract import Extract, ExtractTimeout, looks_like_markup, open_noscript, trim_lines
 from tests.helpers import REPO, read_all, write_jsonl
 
 DOLMA = "web_text/dolma/CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
@@ -91,6 +91,10 @@ def test_markup_in_a_text_field_is_found_by_sniffing():
     # Stray HTTP headers before the page: not leading, but a page's frame and dense in tags.
     assert looks_like_markup("HTTP/1.1 200 OK\nServer: x\n\n<!doctype html><html><body>" + "<p>a</p>" * 20)
     assert not looks_like_markup(f"{PROSE}\nA line about <p> and <div> tags.")
+    start = time.monotonic()  # was exponential in the number of comments before a non-tag
+    assert not looks_like_markup("<!-- x -->" * 100_000 + PROSE)
+    assert not looks_like_markup("<!--" + "<!-- x --" * 100_000 + PROSE)
+    assert time.monotonic() - start < 5
     button = '<div class="b"><a href="/"><img src="x.jpg"></a></div>\n'
     assert not looks_like_markup("Categories\n" + button * 9)
     doc = Document(id="t", text=article, meta={"content_type": "text/plain"})
@@ -154,6 +158,10 @@ def test_body_inside_an_unclosed_noscript_is_extracted():
     assert reasons == []
     assert doc.text.split("\n") == [f"Paragraph {i}: {PROSE}" for i in range(4)]
     # A closed noscript keeps its usual meaning (what shows without scripts is not the article).
+    # Opened 200,000 times and never ended by ">": linear, not one scan to the end per opening.
+    start = time.monotonic()
+    assert open_noscript("<noscript" * 200_000) == "<noscript" * 200_000
+    assert time.monotonic() - start < 5
     closed = html.replace("<article>", "Please enable JavaScript to comment.</noscript><article>")
     (doc,), _ = run(Extract(), [page(closed.encode())])
     assert "JavaScript" not in doc.text
@@ -170,7 +178,7 @@ def test_body_inside_an_unclosed_noscript_is_extracted():
     ],
     ids=["30k nested divs", "20k nested span+div, unclosed"],
 )
-def test_deeply_nested_pages_are_extracted_within_seconds(html):
+def test_pathological_pages_are_extracted_within_seconds(html):
     # Before: resiliparse's main-content pass took over 20 s and 60 s on these (it grows with
     # depth times size); now the page goes to the linear whole-page pass.
     for doc in (page(html.encode()), Document(id="t", text=html)):

@@ -40,9 +40,11 @@ _BINARY_MAGIC = (
     b"7z\xbc\xaf",
 )
 _LOOKS_HTML = re.compile(rb"<(!doctype\s+html|html|head|body|title|meta|div|p|a|table|span)[\s>/]", re.I)
-# A text field that is markup starts with a tag (after white space and comments)...
+# A text field that is markup starts with a tag (after white space and comments)... A comment
+# cannot run past its "-->" and the comments are matched possessively: text of many comments and
+# no tag must not backtrack through every way of grouping them (exponential).
 _LEADING_TAG = re.compile(
-    r"[\s\ufeff]*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|\?xml|[a-z][a-z0-9]*[\s/>])", re.I | re.S
+    r"[\s\ufeff]*+(?:<!--(?:(?!-->).)*+-->\s*+)*+<(?:!doctype\s+html|\?xml|[a-z][a-z0-9]*[\s/>])", re.I | re.S
 )
 # ...or holds a page's frame amid tags (stray HTTP headers or junk before the page).
 _PAGE_FRAME = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.I)
@@ -204,7 +206,7 @@ def looks_like_markup(text: str) -> bool:
     return len(tags) >= 10 and sum(map(len, tags)) >= 0.5 * solid
 
 
-_NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.I)
+_NOSCRIPT = re.compile(r"</?noscript\b[^<>]*>", re.I)  # [^<>]: linear on "<noscript" without ">"
 
 
 def open_noscript(page: str) -> str:

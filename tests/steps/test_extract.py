@@ -192,7 +192,7 @@ def test_plain_text_records_pass_through_unchanged() -> None:
     doc = Document(id="t", text="A plain paragraph from a JSONL record.\nA second line of it.")
     assert Extract().keep(doc) is True
     assert doc.text == "A plain paragraph from a JSONL record.\nA second line of it."
-    assert doc.meta["extractor"] == "plain"
+    assert doc.meta == {}  # untouched: nothing was extracted
 
 
 PROSE = "The miller grinds rye and wheat every morning for the bakers of the village."

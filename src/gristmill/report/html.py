@@ -1,15 +1,21 @@
-"""``gristmill report``: a self-contained HTML page about a finished run."""
+"""``gristmill report``: a self-contained HTML page about a finished run.
+
+The page is a jinja2 template with autoescape on (``templates/report.html.j2``): ids, texts, urls,
+meta and signal values, reasons and step names come from the data and are always shown as text.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from collections.abc import Iterator
-from html import escape
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import orjson
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from markupsafe import Markup
 
 from gristmill.document import Document
 from gristmill.engine.layout import Layout
@@ -66,99 +72,98 @@ def render_report(root: str | Path) -> str:
     kept = list(_documents(layout.kept, SAMPLE))
     rejected = list(_documents(layout.rejected, SAMPLE))
     totals = stats["totals"]
-    pipeline = layout.pipeline_file.read_text() if layout.pipeline_file.exists() else ""
-
-    out = [f"<!doctype html><meta charset=utf-8><title>gristmill report</title><style>{_STYLE}</style>"]
-    out.append(f"<h1>gristmill run: {escape(str(root))}</h1><div class=totals>")
-    shown = (
-        ("read", "created", "kept", "rejected", "quarantined")
-        if totals.get("created")
-        else (
-            "read",
-            "kept",
-            "rejected",
-            "quarantined",
-        )
-    )
-    out += [f"<span>{k}: <b>{totals[k]:,}</b></span>" for k in shown]
-    out.append(f"</div><p class=muted>{stats['shards']} shards, {stats['seconds']} s</p>")
-    if stats.get("errors"):
-        items = "".join(f"<li>{escape(e)}</li>" for e in stats["errors"])
-        out.append(f"<h2>Errors</h2><ul>{items}</ul>")
-
-    out.append("<h2>Documents dropped, by reason</h2>")
-    out.append(bar_chart(list(stats.get("dropped_by_reason", {}).items())))
-
-    out.append("<h2>Steps</h2><table><tr><th>#</th><th>step</th><th>in</th><th>out</th>")
-    out.append("<th>dropped</th><th>seconds</th><th>docs/s</th></tr>")
-    for step in stats["steps"]:
-        rate = step["in"] / step["seconds"] if step["seconds"] else 0
-        out.append(
-            f"<tr><td>{step['index']}</td><td>{escape(step['name'])}</td><td>{step['in']:,}</td>"
-            f"<td>{step['out']:,}</td><td>{sum(step['dropped'].values()):,}</td>"
-            f"<td>{step['seconds']:.2f}</td><td>{rate:,.0f}</td></tr>"
-        )
-    out.append("</table>")
-
-    out.append(
-        f"<h2>Distributions</h2><p class=muted>first {SAMPLE:,} kept and rejected documents:"
-        f'<i class=key style="background:{KEPT}"></i>kept<i class=key '
-        f'style="background:{REJECTED}"></i>rejected</p>'
-    )
-    out.append("<h3>length (log<sub>10</sub> characters)</h3>")
-    out.append(histogram([_log_length(d) for d in kept], [_log_length(d) for d in rejected]))
-    for name in sorted({k for d in kept + rejected for k in d.signals}):
-        k_values = _numbers(kept, name)
-        r_values = _numbers(rejected, name)
+    shown = ("read", "created", "kept", "rejected", "quarantined")
+    signal_charts = []
+    for name in sorted({str(k) for d in kept + rejected for k in d.signals}):
+        k_values, r_values = _numbers(kept, name), _numbers(rejected, name)
         if k_values or r_values:
-            out.append(f"<h3>{escape(name)}</h3>{histogram(k_values, r_values)}")
-
+            signal_charts.append((name, Markup(histogram(k_values, r_values))))
     sizes = _cluster_sizes(kept)
-    if sizes:
-        out.append(
-            "<h2>Duplicate clusters</h2><p class=muted>clusters by size (documents), among the first "
-            f"{SAMPLE:,} kept documents; each cluster kept one</p>"
-        )
-        out.append(bar_chart([(f"{size} documents", count) for size, count in sorted(sizes.items())]))
     stitched = [d for d in kept + rejected if d.meta.get("salad") == "stitched"]
-    if stitched:
-        out.append(
-            f"<h2>Stitched pages</h2><p class=muted>{len(stitched):,} of the sampled documents scored as "
-            "sentence salad (<code>salad</code> step)</p><table><tr><th>document</th><th>score</th>"
-            "<th>sources</th><th>outcome</th></tr>"
-        )
-        for doc in sorted(stitched, key=lambda d: -float(d.signals.get("salad_score", 0)))[:20]:
-            outcome = escape(str(doc.meta.get("reason", "kept, flagged")))
-            out.append(
-                f"<tr><td>{escape(doc.id)}</td><td>{doc.signals.get('salad_score', '')}</td>"
-                f"<td>{doc.signals.get('salad_sources', '')}</td><td>{outcome}</td></tr>"
-            )
-        out.append("</table>")
-    out.append("<h2>Examples of rejected documents</h2>")
+    stitched.sort(key=lambda d: -(_number(d.signals.get("salad_score")) or 0.0))
     by_reason: dict[str, list[Document]] = defaultdict(list)
     for doc in rejected:
         reason = str(doc.meta.get("reason", "?"))
         if len(by_reason[reason]) < EXAMPLES_PER_REASON:
             by_reason[reason].append(doc)
-    for reason, docs in sorted(by_reason.items()):
-        out.append(f"<h3>{escape(reason)}</h3>")
-        out += [f"<p class=muted>{_label(d)}</p><pre>{escape(d.text[:600])}</pre>" for d in docs]
-    out.append("<h2>Examples of kept documents</h2>")
-    out += [f"<p class=muted>{escape(d.id)}</p><pre>{escape(d.text[:600])}</pre>" for d in kept[:3]]
-    out.append(f"<h2>Pipeline</h2><pre>{escape(pipeline)}</pre>")
-    return "".join(out)
+    reasons = stats.get("dropped_by_reason", {})
+    context = {
+        "style": Markup(_STYLE),
+        "root": str(root),
+        "totals": [(k, totals.get(k, 0)) for k in shown if k != "created" or totals.get("created")],
+        "shards": stats.get("shards"),
+        "seconds": stats.get("seconds"),
+        "errors": stats.get("errors") or [],
+        "reasons_chart": Markup(bar_chart([(str(k), v) for k, v in reasons.items()])),
+        "steps": [_step_row(step) for step in stats["steps"]],
+        "sample": SAMPLE,
+        "kept_color": KEPT,
+        "rejected_color": REJECTED,
+        "length_chart": Markup(histogram([_log_length(d) for d in kept], [_log_length(d) for d in rejected])),
+        "signal_charts": signal_charts,
+        "cluster_chart": Markup(bar_chart([(f"{n} documents", count) for n, count in sorted(sizes.items())]))
+        if sizes
+        else "",
+        "stitched_count": len(stitched),
+        "stitched": [
+            {
+                "id": d.id,
+                "score": d.signals.get("salad_score", ""),
+                "sources": d.signals.get("salad_sources", ""),
+                "outcome": d.meta.get("reason", "kept, flagged"),
+            }
+            for d in stitched[:20]
+        ],
+        "rejected_examples": [
+            (reason, [_example(d) for d in docs]) for reason, docs in sorted(by_reason.items())
+        ],
+        "kept_examples": [_example(d) for d in kept[:3]],
+        "pipeline": layout.pipeline_file.read_text() if layout.pipeline_file.exists() else "",
+    }
+    return _template().render(context)
+
+
+@lru_cache(maxsize=1)
+def _template() -> Template:
+    # Autoescape: every value a template shows is escaped, whatever it holds; only the charts and
+    # the style sheet, which this package writes, are passed as Markup.
+    env = Environment(
+        loader=PackageLoader("gristmill.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["number"] = _thousands
+    return env.get_template("report.html.j2")
+
+
+def _thousands(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+
+
+def _step_row(step: dict[str, Any]) -> dict[str, Any]:
+    seconds = _number(step.get("seconds")) or 0.0
+    docs_in = step.get("in", 0)
+    rate = docs_in / seconds if seconds and isinstance(docs_in, int | float) else 0
+    dropped = step.get("dropped") or {}
+    return {
+        "index": step.get("index"),
+        "name": step.get("name"),
+        "in": docs_in,
+        "out": step.get("out", 0),
+        "dropped": sum(v for v in dropped.values() if isinstance(v, int)),
+        "seconds": f"{seconds:.2f}",
+        "rate": f"{rate:,.0f}",
+    }
+
+
+def _example(doc: Document) -> dict[str, Any]:
+    """A document as the report shows it: id, the document it duplicates (if any), its start."""
+    return {"id": doc.id, "duplicate_of": doc.meta.get("duplicate_of"), "text": doc.text[:600]}
 
 
 def _log_length(doc: Document) -> float:
     return math.log10(len(doc.text) + 1)
-
-
-def _label(doc: Document) -> str:
-    """Name a rejected example: its id, and the document it duplicates, if any."""
-    label = escape(doc.id)
-    if "duplicate_of" in doc.meta:
-        label += f" (duplicate of {escape(str(doc.meta['duplicate_of']))})"
-    return label
 
 
 def _cluster_sizes(kept: list[Document]) -> dict[int, int]:
@@ -171,8 +176,15 @@ def _cluster_sizes(kept: list[Document]) -> dict[int, int]:
     return dict(sizes)
 
 
+def _number(value: object) -> float | None:
+    """A signal's value as a finite number, or None (a signal read from input may be anything)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def _numbers(docs: list[Document], name: str) -> list[float]:
-    return [float(v) for d in docs if isinstance(v := d.signals.get(name), int | float)]
+    return [v for d in docs if (v := _number(d.signals.get(name))) is not None]
 
 
 def write_report(root: str | Path) -> Path:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
 from gristmill.steps.base import Filter
 from gristmill.steps.registry import register
 from gristmill.text.charset import decode_page
-
-if TYPE_CHECKING:
-    pass
 
 Engine = Literal["resiliparse", "trafilatura"]
 
@@ -42,6 +40,21 @@ _BINARY_MAGIC = (
     b"7z\xbc\xaf",
 )
 _LOOKS_HTML = re.compile(rb"<(!doctype\s+html|html|head|body|title|meta|div|p|a|table|span)[\s>/]", re.I)
+# A text field that is markup starts with a tag (after white space and comments)... A comment
+# cannot run past its "-->" and the comments are matched possessively: text of many comments and
+# no tag must not backtrack through every way of grouping them (exponential).
+_LEADING_TAG = re.compile(
+    r"[\s\ufeff]*+(?:<!--(?:(?!-->).)*+-->\s*+)*+<(?:!doctype\s+html|\?xml|[a-z][a-z0-9]*[\s/>])", re.I | re.S
+)
+# ...or holds a page's frame amid tags (stray HTTP headers or junk before the page).
+_PAGE_FRAME = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.I)
+_HTML_TAG = re.compile(
+    r"</?(?:html|head|body|title|meta|link|script|style|div|span|p|a|br|hr|img|ul|ol|li|table|tr|td|th|"
+    r"h[1-6]|section|article|nav|header|footer|main|aside|form|input|button|b|i|em|strong|iframe|noscript)"
+    r"\b[^<>]{0,400}>",
+    re.I,
+)
+_SNIFF_CHARS = 4096
 # Image captions: resiliparse keeps them inside articles; they are rarely part of the body text.
 _SKIP = ['[class*="caption"]']
 
@@ -61,15 +74,21 @@ class Extract(Filter):
 
     The charset comes from the HTTP header, then ``<meta charset>``, then detection. A payload that
     is not HTML or plain text (PDF, image, binary) is dropped as ``extract:not_html``; a page with no
-    main text as ``extract:empty``. Plain-text records (WET conversions) pass through, one line per block.
-    ``meta`` gains ``title``, ``date`` (where the engine finds them), ``charset`` and ``extractor``.
+    main text as ``extract:empty``. Plain-text payloads (WET conversions) pass through, one line per
+    block. A ``text`` field (JSONL, Parquet) is parsed only when it is markup by sniffing
+    (:func:`looks_like_markup`), whatever ``meta.content_type`` says: text already extracted passes
+    through untouched. ``meta`` of a parsed page gains ``title``, ``date`` (where the engine finds
+    them), ``charset`` and ``extractor``.
 
     Options:
         engine: resiliparse (fast, the default) or trafilatura (slower, best quality; needs
             ``pip install 'gristmill[trafilatura]'``).
         comments: keep comment sections under an article.
         tables: keep the text of tables.
-        max_bytes: pages larger than this are dropped as ``extract:too_large`` (they stall parsers).
+        max_bytes: pages larger than this (bytes of ``raw``, characters of ``text``) are dropped as
+            ``extract:too_large`` (they stall parsers).
+        time_limit: seconds one page may take; a page over it raises :class:`ExtractTimeout`
+            (the run quarantines the document).
     """
 
     def __init__(
@@ -79,13 +98,17 @@ class Extract(Filter):
         comments: bool = False,
         tables: bool = True,
         max_bytes: int = 10_000_000,
+        time_limit: float = 10.0,
     ) -> None:
         if max_bytes < 1:
             raise self.fail("max_bytes", f"must be positive, got {max_bytes}")
+        if not time_limit > 0:
+            raise self.fail("time_limit", f"must be a positive number of seconds, got {time_limit}")
         self.engine = engine
         self.comments = comments
         self.tables = tables
         self.max_bytes = max_bytes
+        self.time_limit = time_limit
         self._extract = _engine(self)
 
     def keep(self, doc: Document) -> Literal[True] | str:
@@ -94,8 +117,12 @@ class Extract(Filter):
         if kind == "binary":
             return "not_html"
         data = doc.raw
-        if data is not None and len(data) > self.max_bytes:
+        if data is None and kind == "plain":
+            # Text already extracted (Dolma, CCNet, datatrove records): every line stays as it is.
+            return True if doc.text.strip() else "empty"
+        if len(data if data is not None else doc.text) > self.max_bytes:
             return "too_large"
+        deadline = Deadline(self.time_limit)
         if data is not None:
             decoded = decode_page(data, doc.meta.get("charset"), html=kind == "html")
             doc.meta["charset"] = decoded.charset
@@ -108,7 +135,9 @@ class Extract(Filter):
             doc.meta["extractor"] = "plain"
         else:
             try:
-                found = self._extract(page)
+                found = self._extract(page, deadline)
+            except ExtractTimeout:
+                raise
             except Exception as exc:  # a page a parser chokes on is one bad document, not a bad run
                 doc.meta["extract_error"] = f"{type(exc).__name__}: {exc}"[:200]
                 return "parse_error"
@@ -138,9 +167,16 @@ class Extract(Filter):
 
 
 def payload_kind(doc: Document) -> Literal["html", "plain", "binary"]:
-    """Say whether a document's payload is an HTML page, plain text, or something else."""
+    """Say whether a document's payload is an HTML page, plain text, or something else.
+
+    A ``raw`` payload (an HTTP body, an ``.html`` file) is judged by its content type and first
+    bytes. A ``text`` field is text already: it is HTML only when it is markup by sniffing, since
+    ``meta.content_type`` there says what the page was before someone extracted it (Dolma, CCNet).
+    """
+    if doc.raw is None:
+        return "html" if looks_like_markup(doc.text) else "plain"
     content_type = str(doc.meta.get("content_type") or "").split(";", 1)[0].strip().lower()
-    head = doc.raw[:1024] if doc.raw is not None else doc.text[:1024].encode("utf-8", "replace")
+    head = doc.raw[:1024]
     if head.lstrip().startswith(_BINARY_MAGIC):
         return "binary"
     if content_type.startswith(_HTML_TYPES):
@@ -151,9 +187,61 @@ def payload_kind(doc: Document) -> Literal["html", "plain", "binary"]:
         return "binary"
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "binary"
-    if doc.raw is None and not _LOOKS_HTML.search(head):
-        return "plain"  # a text record (JSONL, .txt) in a pipeline that also reads pages
     return "html"
+
+
+def looks_like_markup(text: str) -> bool:
+    """Say whether a text field holds HTML: it starts with a tag, or frames a page amid dense tags.
+
+    Text quoting some HTML (a "grab my button" snippet, a tutorial) is not markup: it neither starts
+    with a tag nor holds a page's ``<html>``/``<body>`` frame with tags making up half its characters.
+    """
+    if _LEADING_TAG.match(text):
+        return True
+    window = text[:_SNIFF_CHARS]
+    if "<" not in window or not _PAGE_FRAME.search(window):
+        return False
+    tags = _HTML_TAG.findall(window)
+    solid = len(window) - sum(map(str.isspace, window))
+    return len(tags) >= 10 and sum(map(len, tags)) >= 0.5 * solid
+
+
+_NOSCRIPT = re.compile(r"</?noscript\b[^<>]*>", re.I)  # [^<>]: linear on "<noscript" without ">"
+
+
+def open_noscript(page: str) -> str:
+    """Drop the ``<noscript>`` tags of a page that leaves one open, so what follows it stays text.
+
+    Extractors skip ``<noscript>`` (what shows without scripts: "enable JavaScript", pixels); an
+    unclosed one would take the rest of the page, article included, with it.
+    """
+    opened = page.count("<noscript") + page.count("<NOSCRIPT")
+    if not opened or opened <= page.count("</noscript") + page.count("</NOSCRIPT"):
+        return page
+    return _NOSCRIPT.sub("", page)
+
+
+class ExtractTimeout(TimeoutError):
+    """A page took longer than the step's ``time_limit``; the run quarantines its document."""
+
+
+class Deadline:
+    """The moment by which one page must be done, checked between the engine's passes.
+
+    resiliparse spends its time in native code, where a timer signal's handler only runs once the
+    call returns: so the passes themselves are kept bounded (see ``_TOO_DEEP``) and the clock is
+    read between them.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.start = time.monotonic()
+
+    def check(self, what: str) -> None:
+        """Raise :class:`ExtractTimeout` when the page is over its time."""
+        spent = time.monotonic() - self.start
+        if spent > self.seconds:
+            raise ExtractTimeout(f"extract: {what} took {spent:.3g} s, over time_limit {self.seconds:g} s")
 
 
 def tidy_blocks(text: str) -> str:
@@ -193,19 +281,42 @@ class ResiliparseEngine:
         # which words were link text (menus are on the page again).
         self._markup: dict[str, Any] = {"preserve_formatting": "minimal_html", "links": True, **common}
 
-    def __call__(self, page: str) -> Extracted:
+    def __call__(self, page: str, deadline: Deadline | None = None) -> Extracted:
         tree = self._parse(page)
         cut_tail = not self.comments
-        lines = block_lines(self._extract(tree, main_content=True, **self._plain))
-        text = trim_lines(lines, cut_tail=cut_tail)
+        text = ""
+        # resiliparse's main-content pass costs nodes times depth: a page nested deeper than real
+        # pages ever are goes straight to the (linear) whole-page pass below.
+        if page.count("<") <= _DEPTH_CHECK_TAGS or not _too_deep(tree):
+            lines = block_lines(self._extract(tree, main_content=True, **self._plain))
+            text = trim_lines(lines, cut_tail=cut_tail)
         if len(text) < _FALLBACK_CHARS:
+            if deadline:
+                deadline.check("the main-content pass")
+            reopened = open_noscript(page)
+            if reopened is not page:  # looked for only here: it costs a scan of every page
+                return self(reopened, deadline)
             # The heuristics sometimes drop a whole article (a wrapper whose class name says
             # "share" or "sidebar"): then the densest run of prose on the whole page stands in.
             lines = densest_run(prose_lines(self._extract(tree, main_content=False, **self._markup)))
             found = trim_lines(lines, cut_tail=cut_tail)
             if len(found) > len(text):
                 text = found
+        if deadline:
+            deadline.check("the page")
         return Extracted(text, (tree.title or "").strip() or None, meta_date(tree))
+
+
+# Pages with up to this many tags are cheap at any depth (4,000 nested tags: under a second); over
+# it, a page is checked for ``_MAX_DEPTH`` levels of elements (real pages stay under 64).
+_DEPTH_CHECK_TAGS = 4000
+_MAX_DEPTH = 128
+_TOO_DEEP = ":root" + " > *" * _MAX_DEPTH
+
+
+def _too_deep(tree: Any) -> bool:
+    """Say whether a parsed page has elements ``_MAX_DEPTH`` levels down (lexbor's selector, in C)."""
+    return tree.document is not None and tree.document.query_selector(_TOO_DEEP) is not None
 
 
 # Under this many characters of main text, the densest run of prose on the page is tried instead.
@@ -230,6 +341,8 @@ _TAIL_MARKER = re.compile(
     r"lee también|noticias relacionadas|à lire aussi|lire aussi|sur le même sujet|leia também|veja também|"
     r"artigos relacionados|kommentare|comments|leave a (reply|comment))\b"
 )
+# A tail marker ends the article only below this share of its prose (characters).
+_TAIL_AFTER = 0.5
 # What a sentence ends with (a tuple, for one ``str.endswith`` call).
 _SENTENCE_END = tuple('.!?:;"”»)…。！？')
 
@@ -286,6 +399,10 @@ def _prose(line: str) -> bool:
     return line.count(" ") >= _PROSE_WORDS - 1  # resiliparse leaves single spaces
 
 
+def _prose_chars(lines: list[str]) -> int:
+    return sum(len(line) for line in lines if _prose(line))
+
+
 def _furniture(line: str) -> bool:
     """A short line without sentence punctuation: a menu item, byline, tag, date."""
     return not _prose(line) and not line.endswith(_SENTENCE_END)
@@ -295,7 +412,9 @@ def trim_lines(lines: list[str], *, cut_tail: bool = True) -> str:
     """Cut what main-content heuristics leave at a page's edges; return one block per line.
 
     With ``cut_tail`` (no comment sections wanted): everything after the last block of prose, and
-    the "related / read more" tail (a short line matching common markers, past 40% of the text).
+    the "related / read more" tail: from a short line matching common markers, where at least half
+    of the prose (by characters) stands above it. A menu that lists "Newsletter" or "Related" above
+    the article has no prose above it; a teaser line inside an article has much below it.
     Then short lines without sentence punctuation (menus, bylines, tag lists) before the first and
     after the last sentence.
     """
@@ -305,9 +424,10 @@ def trim_lines(lines: list[str], *, cut_tail: bool = True) -> str:
             end -= 1
         if not end:
             end = len(lines)
-        for i in range(int(end * 0.4) + 1, end):
+        for i in range(end):
             line = lines[i]
-            if len(line) < 60 and line.count(" ") < 7 and _TAIL_MARKER.match(line):
+            marker = len(line) < 60 and line.count(" ") < 7 and _TAIL_MARKER.match(line)
+            if marker and _prose_chars(lines[:i]) >= _TAIL_AFTER * _prose_chars(lines[:end]):
                 end = i
                 break
     start = 0
@@ -380,12 +500,15 @@ class TrafilaturaEngine:
                 f"run: pip install 'gristmill[trafilatura]' ({exc})"
             ) from exc
 
-    def __call__(self, page: str) -> Extracted:
+    def __call__(self, page: str, deadline: Deadline | None = None) -> Extracted:
         import trafilatura
         from resiliparse.parse.html import HTMLTree
 
         # trafilatura's own metadata pass (htmldate) doubles its time; title and date come from
         # the page's head instead.
+        page = open_noscript(page)
         text = trafilatura.extract(page, include_comments=self.comments, include_tables=self.tables)
+        if deadline:
+            deadline.check("the page")
         tree = HTMLTree.parse(page)
         return Extracted(tidy_blocks(text or ""), (tree.title or "").strip() or None, meta_date(tree))

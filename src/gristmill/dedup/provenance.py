@@ -1,0 +1,337 @@
+"""Where copied text came from: which documents of the run hold each document's sentences.
+
+Roles (``meta.provenance_role``), decided from sentence sets alone, so the input order never matters:
+
+- ``stitched``: at least ``stitch_share`` of its sentences stand in *sources* — other documents that
+  hold them inside a larger body of their own text — and no single source explains them all: a second
+  one adds at least one sentence and a tenth of what the sources cover. Its sources are in
+  ``meta.copied_from``. A stitched page is never a source itself: it has no text of its own.
+- ``mirror``: one other document holds ``mirror_share`` or more of its sentences: a whole copy,
+  a syndicated article, an excerpt. ``meta.mirror_of`` names that document (most sentences, then id).
+  Both copies of a whole page are mirrors of each other.
+- ``original``: a stitched page or a mirror copied its text (it is one's source or ``mirror_of``).
+- ``quotes``: shares a few sentences with another document's own prose, but is none of the above
+  (a quotation; which page quoted which the corpus alone cannot tell).
+- ``none``: shares none of its counted sentences with another document.
+
+A document's *own text* is its counted sentences that no other document holds, whole copies of it
+aside. A sentence counts when it has ``min_words`` words or more and at most ``max_docs`` documents
+hold it (more is site furniture — menus, footers, cookie notices — not provenance).
+
+Phases (see :class:`~gristmill.steps.base.BarrierStep`):
+
+- ``sign``: the distinct hashes of each document's counted sentences, bucketed by hash; the number of
+  them per document; the ids and urls of the shard.
+- ``group``: per bucket, the documents holding each hash; for a hash held by 2 to ``max_docs``
+  documents, one row per (holder, other holder) goes to the holder's shard; larger groups are furniture.
+- ``link``: per shard, pair counts (sentences two documents share) become, in three passes over the
+  shard files, each document's own text, its sources and its role; a few bytes per document stay in
+  memory for the whole corpus (sentence counts, own text, role, whether someone copied it).
+- ``decide``: ``meta.provenance_role``, ``meta.copied_from`` (a list of ``{"id", "url", "sentences"}``,
+  most sentences first, then by id; ``url`` only when known), ``meta.mirror_of`` for mirrors, and
+  ``signals.copied_sentence_fraction`` (counted sentences found in another document / counted
+  sentences). Every document goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from gristmill.dedup.exact import SIGNATURE
+from gristmill.dedup.work import load_tables, remember_ids, save_table
+from gristmill.document import Document
+from gristmill.stats import StepContext
+from gristmill.steps.base import BarrierStep
+from gristmill.steps.registry import register
+from gristmill.text import hash64, sentence_spans
+from gristmill.text.hashing import match_text
+
+ROLES = ("none", "stitched", "mirror", "quotes", "original")
+NONE, STITCHED, MIRROR, QUOTES, ORIGINAL = range(len(ROLES))
+# One sentence a document shares with another: its place, the sentence's hash, the other's place.
+PAIR = np.dtype([("pos", "<u4"), ("hash", "<u8"), ("other_shard", "<u4"), ("other_pos", "<u4")])
+# A document another one names in copied_from: the namer's position, the named one's place, shared sentences.
+NAMED = np.dtype(
+    [("pos", "<u4"), ("other_shard", "<u4"), ("other_pos", "<u4"), ("sentences", "<u4"), ("mirror", "?")]
+)
+_POS = np.dtype("<u4")
+# What decide needs of each document of a shard.
+VERDICT = np.dtype([("role", "u1"), ("copied", "<u4"), ("sentences", "<u4")])
+# A second source must add this share of what the sources cover: an excerpt with a stray sentence
+# from elsewhere is a mirror, not a stitch.
+_SECOND_SOURCE_SHARE = 0.1
+
+
+@register("provenance")
+class Provenance(BarrierStep):
+    """Name, for every document, the documents of the run its sentences also stand in, and its role.
+
+    Options:
+        min_words: fewest words a sentence needs to count (shorter ones are too common to trace).
+        max_docs: a sentence held by more documents than this is furniture and does not count.
+        stitch_share: share of a page's sentences that must come from two or more sources for it to
+            be stitched.
+        mirror_share: share of a page's sentences one other document must hold for it to be a mirror.
+        buckets: files the sentence hashes are spread over; a group task holds one bucket in memory.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_words: int = 6,
+        max_docs: int = 20,
+        stitch_share: float = 0.5,
+        mirror_share: float = 0.8,
+        buckets: int = 16,
+    ) -> None:
+        self.require_at_least("min_words", min_words, 1)
+        self.require_at_least("max_docs", max_docs, 2)
+        self.require_at_least("buckets", buckets, 1)
+        for option, share in (("stitch_share", stitch_share), ("mirror_share", mirror_share)):
+            self.require_share(option, share)
+            if share == 0:
+                raise self.fail(option, "must be above 0")
+        self.min_words = min_words
+        self.max_docs = max_docs
+        self.stitch_share = stitch_share
+        self.mirror_share = mirror_share
+        self.buckets = buckets
+
+    def sentence_keys(self, text: str) -> set[int]:
+        """Return the hashes of the sentences of ``text`` that count (``min_words`` words or more)."""
+        keys: set[int] = set()
+        for start, end in sentence_spans(text):
+            simple = match_text(text[start:end])
+            if simple and simple.count(" ") + 1 >= self.min_words:
+                keys.add(hash64(simple))
+        return keys
+
+    # -- sign -----------------------------------------------------------------------------------
+    def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
+        """Write one (hash, shard, position) row per counted sentence, bucketed; sizes, ids and urls."""
+        hashes: list[int] = []
+        positions: list[int] = []
+        counts: list[int] = []
+        urls: list[str | None] = []
+        for pos, doc in enumerate(remember_ids(docs, shard, work)):
+            keys = self.sentence_keys(doc.text)
+            hashes.extend(keys)
+            positions.extend([pos] * len(keys))
+            counts.append(len(keys))
+            url = doc.meta.get("url")
+            urls.append(url if isinstance(url, str) and url else None)
+        rows = np.empty(len(hashes), SIGNATURE)
+        rows["hash"] = np.array(hashes, np.uint64)
+        rows["shard"] = shard
+        rows["pos"] = np.array(positions, np.uint32)
+        bucket_of = rows["hash"] % np.uint64(self.buckets)
+        for bucket in range(self.buckets):
+            save_table(work / f"sentences-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        save_table(work / f"counts-{shard:05d}.npy", np.array(counts, np.uint32))
+        (work / f"urls-{shard:05d}.json").write_bytes(orjson.dumps(urls))
+
+    # -- group ----------------------------------------------------------------------------------
+    def group(self, bucket: int, shards: int, work: Path) -> None:
+        """Pair the holders of each hash held by 2..max_docs documents; note furniture per holder."""
+        paths = (work / f"sentences-{bucket:03d}-{s:05d}.npy" for s in range(shards))
+        rows = load_tables(paths, SIGNATURE)
+        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+        first = np.ones(len(rows), bool)
+        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
+        run = np.cumsum(first) - 1
+        size = np.bincount(run)[run] if len(rows) else np.empty(0, np.int64)
+        run_start = np.flatnonzero(first)[run] if len(rows) else np.empty(0, np.int64)
+        furniture = size > self.max_docs
+        held = np.flatnonzero((size > 1) & ~furniture)
+        # Every ordered pair of holders of one hash: each row repeated once per member of its run.
+        times = size[held]
+        me = np.repeat(held, times)
+        partner = run_start[me] + (np.arange(me.size) - np.repeat(np.cumsum(times) - times, times))
+        other = partner != me
+        me, partner = me[other], partner[other]
+        for shard in range(shards):
+            in_shard = rows["shard"][me] == shard
+            mine, theirs = me[in_shard], partner[in_shard]
+            table = np.empty(mine.size, PAIR)
+            table["pos"], table["hash"] = rows["pos"][mine], rows["hash"][mine]
+            table["other_shard"], table["other_pos"] = rows["shard"][theirs], rows["pos"][theirs]
+            save_table(work / f"pairs-{bucket:03d}-{shard:05d}.npy", table)
+            noise = rows["pos"][furniture & (rows["shard"] == shard)]
+            save_table(work / f"furniture-{bucket:03d}-{shard:05d}.npy", noise.astype(np.uint32))
+
+    # -- link -----------------------------------------------------------------------------------
+    def link(self, shards: int, work: Path) -> None:
+        """Decide every document's role from its pair counts, one shard's files at a time."""
+        corpus = _Corpus(work, shards)
+        for shard in range(shards):  # pass 1: counted sentences, and those found elsewhere
+            table = self._gather(work, shard, corpus)
+            save_table(work / f"pairs-{shard:05d}.npy", table)
+            corpus.copied[corpus.place(shard)] = _distinct_per_pos(table, corpus.size(shard))
+        for shard in range(shards):  # pass 2: own text, whole copies aside
+            pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
+            whole = self._whole_copies(pairs, corpus)
+            shared = _distinct_per_pos(pairs.rows[~whole[pairs.pair_of]], corpus.size(shard))
+            corpus.own[corpus.place(shard)] = corpus.sentences[corpus.place(shard)] - shared
+        for shard in range(shards):  # pass 3: sources, roles, and who was copied
+            self._roles(work, shard, corpus)
+        for shard in range(shards):
+            verdict = np.empty(corpus.size(shard), VERDICT)
+            place = corpus.place(shard)
+            role = corpus.role[place]
+            # Being copied outranks quoting; a stitched page or a mirror keeps its role.
+            taken = corpus.copied_by[place] & (role != STITCHED) & (role != MIRROR)
+            verdict["role"] = np.where(taken, ORIGINAL, role)
+            verdict["copied"], verdict["sentences"] = corpus.copied[place], corpus.sentences[place]
+            save_table(work / f"verdict-{shard:05d}.npy", verdict)
+
+    def _gather(self, work: Path, shard: int, corpus: _Corpus) -> np.ndarray:
+        """Join the shard's pair rows of every bucket; take furniture out of its sentence counts."""
+        size = corpus.size(shard)
+        noise = load_tables((work / f"furniture-{b:03d}-{shard:05d}.npy" for b in range(self.buckets)), _POS)
+        corpus.sentences[corpus.place(shard)] -= np.bincount(noise, minlength=size).astype(np.int32)
+        table = load_tables((work / f"pairs-{b:03d}-{shard:05d}.npy" for b in range(self.buckets)), PAIR)
+        return table[np.lexsort((table["hash"], table["other_pos"], table["other_shard"], table["pos"]))]
+
+    def _whole_copies(self, pairs: _Pairs, corpus: _Corpus) -> np.ndarray:
+        """Per pair: whether each of the two holds ``mirror_share`` of the other's sentences."""
+        mine = corpus.sentences[pairs.me]
+        theirs = corpus.sentences[pairs.other]
+        return (pairs.shared >= self.mirror_share * mine) & (pairs.shared >= self.mirror_share * theirs)
+
+    def _roles(self, work: Path, shard: int, corpus: _Corpus) -> None:
+        """Find each document's sources and role; mark the documents a copier took its text from."""
+        pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
+        size = corpus.size(shard)
+        place = corpus.place(shard)
+        sentences = corpus.sentences[place]
+        whole = self._whole_copies(pairs, corpus)
+        # A source holds what it shares inside at least as much text of its own.
+        source = ~whole & (corpus.own[pairs.other] >= pairs.shared)
+        covered = _distinct_per_pos(pairs.rows[source[pairs.pair_of]], size)
+        largest = np.zeros(size, np.int64)
+        np.maximum.at(largest, pairs.pos[source], pairs.shared[source])
+        stitched = (
+            (sentences > 0)
+            & (covered >= self.stitch_share * sentences)
+            & (covered - largest >= np.maximum(1, _SECOND_SOURCE_SHARE * covered))
+        )
+        held = pairs.shared >= self.mirror_share * sentences[pairs.pos]
+        mirror = np.zeros(size, bool)
+        mirror[pairs.pos[held]] = True
+        mirror &= ~stitched
+        role = np.full(size, NONE, np.uint8)
+        role[(covered > 0) & ~stitched & ~mirror] = QUOTES
+        role[mirror] = MIRROR
+        role[stitched] = STITCHED
+        corpus.role[place] = role
+        copied_from = (source & stitched[pairs.pos]) | (held & mirror[pairs.pos])
+        corpus.copied_by[pairs.other[copied_from]] = True
+        named = (source & (role[pairs.pos] != NONE)) | (held & mirror[pairs.pos])
+        table = np.empty(int(named.sum()), NAMED)
+        table["pos"] = pairs.pos[named]
+        table["other_shard"], table["other_pos"] = pairs.other_shard[named], pairs.other_pos[named]
+        table["sentences"], table["mirror"] = pairs.shared[named], held[named]
+        save_table(work / f"named-{shard:05d}.npy", table)
+
+    # -- decide ---------------------------------------------------------------------------------
+    def decide(
+        self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
+    ) -> Iterator[Document]:
+        """Write each document's role, the documents it copied from, and its copied share."""
+        verdict = np.load(work / f"verdict-{shard:05d}.npy")
+        named = np.load(work / f"named-{shard:05d}.npy")
+        names = _names(work, named)
+        bounds = np.searchsorted(named["pos"], np.arange(verdict.size + 1))
+        for pos, doc in enumerate(docs):
+            role, copied, sentences = (int(v) for v in verdict[pos].tolist())
+            mine = named[bounds[pos] : bounds[pos + 1]] if role != ORIGINAL else named[:0]
+            entries, mirror_of = _copied_from(mine, names)
+            doc.meta["provenance_role"] = ROLES[role]
+            doc.meta["copied_from"] = entries
+            if role == MIRROR:
+                doc.meta["mirror_of"] = mirror_of
+            doc.signals["copied_sentence_fraction"] = round(copied / sentences, 4) if sentences else 0.0
+            yield doc
+
+
+class _Corpus:
+    """The few numbers per document that ``link`` holds for the whole corpus, by global index."""
+
+    def __init__(self, work: Path, shards: int) -> None:
+        sizes = [np.load(work / f"counts-{s:05d}.npy", mmap_mode="r").size for s in range(shards)]
+        self.start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        total = int(self.start[-1])
+        self.sentences = np.empty(total, np.int32)
+        for s in range(shards):
+            self.sentences[self.place(s)] = np.load(work / f"counts-{s:05d}.npy")
+        self.copied = np.zeros(total, np.int32)
+        self.own = np.zeros(total, np.int32)
+        self.role = np.zeros(total, np.uint8)
+        self.copied_by = np.zeros(total, bool)
+
+    def size(self, shard: int) -> int:
+        """The number of documents of ``shard``."""
+        return int(self.start[shard + 1] - self.start[shard])
+
+    def place(self, shard: int) -> slice:
+        """The global indexes of ``shard``'s documents."""
+        return slice(int(self.start[shard]), int(self.start[shard + 1]))
+
+
+class _Pairs:
+    """A shard's pair rows (sorted by position, then other document) and the pairs they make."""
+
+    def __init__(self, rows: np.ndarray, corpus: _Corpus, shard: int) -> None:
+        self.rows = rows
+        other = corpus.start[rows["other_shard"]] + rows["other_pos"]
+        new = np.ones(len(rows), bool)
+        new[1:] = (rows["pos"][1:] != rows["pos"][:-1]) | (other[1:] != other[:-1])
+        starts = np.flatnonzero(new)
+        self.pair_of = np.cumsum(new) - 1  # pair index of each row
+        self.shared = np.diff(np.append(starts, len(rows))).astype(np.int64)
+        self.pos = rows["pos"][starts].astype(np.int64)
+        self.me = corpus.start[shard] + self.pos
+        self.other = other[starts]
+        self.other_shard = rows["other_shard"][starts]
+        self.other_pos = rows["other_pos"][starts]
+
+
+def _distinct_per_pos(rows: np.ndarray, size: int) -> np.ndarray:
+    """The number of distinct hashes per position among ``rows``."""
+    order = np.lexsort((rows["hash"], rows["pos"]))
+    pos, hashes = rows["pos"][order], rows["hash"][order]
+    new = np.ones(len(rows), bool)
+    new[1:] = (pos[1:] != pos[:-1]) | (hashes[1:] != hashes[:-1])
+    return np.bincount(pos[new], minlength=size).astype(np.int32)
+
+
+def _copied_from(
+    named: np.ndarray, names: dict[tuple[int, int], tuple[str, str | None]]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Return a document's ``copied_from`` entries (most sentences, then id) and the best whole copy."""
+    rows = named.tolist()  # (pos, other_shard, other_pos, sentences, mirror)
+    found = [(n, *names[shard, pos], whole) for _, shard, pos, n, whole in rows]
+    found.sort(key=lambda f: (-f[0], f[1]))
+    entries: list[dict[str, Any]] = []
+    for count, doc_id, url, _ in found:
+        entry: dict[str, Any] = {"id": doc_id, "sentences": count}
+        if url is not None:
+            entry["url"] = url
+        entries.append(entry)
+    return entries, next((f[1] for f in found if f[3]), None)
+
+
+def _names(work: Path, named: np.ndarray) -> dict[tuple[int, int], tuple[str, str | None]]:
+    """The (id, url) of every document ``named`` points at, reading each shard's names once."""
+    found: dict[tuple[int, int], tuple[str, str | None]] = {}
+    for shard in np.unique(named["other_shard"]).tolist():
+        ids = orjson.loads((work / f"ids-{shard:05d}.json").read_bytes())
+        urls = orjson.loads((work / f"urls-{shard:05d}.json").read_bytes())
+        for pos in np.unique(named["other_pos"][named["other_shard"] == shard]).tolist():
+            found[shard, pos] = (ids[pos], urls[pos])
+    return found

@@ -85,7 +85,10 @@ def test_roles_sources_and_fractions(tmp_path, corpus):
     assert docs["syndicated"].meta["mirror_of"] == "article6"
     assert docs["article6"].meta["mirror_of"] == "syndicated"
     assert docs["quoting"].meta["copied_from"] == [{"id": "quoted", "sentences": 1}]
+    assert docs["quoted"].meta["copied_from"] == [{"id": "quoting", "sentences": 1}]
     assert docs["source0"].meta["copied_from"] == []
+    takers = {page for page, sources in truth.items() if "source0" in sources}
+    assert {e["id"] for e in docs["source0"].meta["copied_by"]} == takers
     assert 0 < docs["source0"].signals["copied_sentence_fraction"] < 0.5
     assert docs["unrelated9"].signals["copied_sentence_fraction"] == 0.0
 

@@ -2,21 +2,24 @@
 
 Roles (``meta.provenance_role``), decided from sentence sets alone, so the input order never matters:
 
-- ``stitched``: at least ``stitch_share`` of its sentences stand in *sources* — other documents that
-  hold them inside a larger body of their own text — and no single source explains them all: a second
-  one adds at least one sentence and a tenth of what the sources cover. Its sources are in
-  ``meta.copied_from``. A stitched page is never a source itself: it has no text of its own.
-- ``mirror``: one other document holds ``mirror_share`` or more of its sentences: a whole copy,
-  a syndicated article, an excerpt. ``meta.mirror_of`` names that document (most sentences, then id).
-  Both copies of a whole page are mirrors of each other.
-- ``original``: a stitched page or a mirror copied its text (it is one's source or ``mirror_of``).
-- ``quotes``: shares a few sentences with another document's own prose, but is none of the above
-  (a quotation; which page quoted which the corpus alone cannot tell).
+- ``stitched``: at least ``stitch_share`` of its sentences stand in its *sources*, and no single
+  source explains them all (a second one adds at least one sentence and a tenth of what the sources
+  cover). A source of a page holds the sentences they share inside more text of its own: a larger
+  share of its sentences than the page's stand in no other document. A stitched page, made of
+  copies, has hardly any text of its own, so it is never the source of its sources.
+  ``meta.copied_from`` names its sources.
+- ``mirror``: one other document holds ``mirror_share`` or more of its sentences: a whole copy, a
+  syndicated article, an excerpt. ``meta.mirror_of`` names that document (most sentences, then id);
+  two whole copies of one page are each other's mirrors.
+- ``original``: a stitched page took sentences from it, or a mirror copied it; ``meta.copied_by``
+  names them.
+- ``quotes``: shares some of its sentences with other documents but is none of the above: a page
+  quoting a sentence or two, or quoted (which one quoted which, the corpus alone cannot tell).
 - ``none``: shares none of its counted sentences with another document.
 
-A document's *own text* is its counted sentences that no other document holds, whole copies of it
-aside. A sentence counts when it has ``min_words`` words or more and at most ``max_docs`` documents
-hold it (more is site furniture — menus, footers, cookie notices — not provenance).
+Only *counted* sentences take part: ``min_words`` words or more, held by at most ``max_docs``
+documents (a sentence in more is site furniture — menus, footers, notices — not provenance). A
+document's own text is its counted sentences that no other document holds, whole copies of it aside.
 
 Phases (see :class:`~gristmill.steps.base.BarrierStep`):
 
@@ -24,13 +27,15 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
   them per document; the ids and urls of the shard.
 - ``group``: per bucket, the documents holding each hash; for a hash held by 2 to ``max_docs``
   documents, one row per (holder, other holder) goes to the holder's shard; larger groups are furniture.
-- ``link``: per shard, pair counts (sentences two documents share) become, in three passes over the
-  shard files, each document's own text, its sources and its role; a few bytes per document stay in
-  memory for the whole corpus (sentence counts, own text, role, whether someone copied it).
-- ``decide``: ``meta.provenance_role``, ``meta.copied_from`` (a list of ``{"id", "url", "sentences"}``,
-  most sentences first, then by id; ``url`` only when known), ``meta.mirror_of`` for mirrors, and
-  ``signals.copied_sentence_fraction`` (counted sentences found in another document / counted
-  sentences). Every document goes on.
+- ``link``: the shard files are read four times, one shard at a time: pair counts (sentences two
+  documents share), own text, stitched pages and mirrors, then every role and whom each document
+  names. A few numbers per document stay in memory for the whole corpus.
+- ``decide``: ``meta.provenance_role``; ``meta.copied_from`` (stitched: its sources; mirror: the
+  documents holding most of it, and sources; quotes: the documents it shares sentences with;
+  otherwise empty), a list of ``{"id", "url", "sentences"}`` (shared counted sentences; ``url`` when
+  the other document has ``meta.url``), most sentences first, then by id; ``meta.copied_by`` (same
+  form) for originals; ``meta.mirror_of`` for mirrors; ``signals.copied_sentence_fraction``
+  (counted sentences found in another document / counted sentences). Every document goes on.
 """
 
 from __future__ import annotations
@@ -57,7 +62,14 @@ NONE, STITCHED, MIRROR, QUOTES, ORIGINAL = range(len(ROLES))
 PAIR = np.dtype([("pos", "<u4"), ("hash", "<u8"), ("other_shard", "<u4"), ("other_pos", "<u4")])
 # A document another one names in copied_from: the namer's position, the named one's place, shared sentences.
 NAMED = np.dtype(
-    [("pos", "<u4"), ("other_shard", "<u4"), ("other_pos", "<u4"), ("sentences", "<u4"), ("mirror", "?")]
+    [
+        ("pos", "<u4"),
+        ("other_shard", "<u4"),
+        ("other_pos", "<u4"),
+        ("sentences", "<u4"),
+        ("mirror", "?"),  # the other holds mirror_share of this one
+        ("by", "?"),  # the other copied from this one (copied_by), not the reverse (copied_from)
+    ]
 )
 _POS = np.dtype("<u4")
 # What decide needs of each document of a shard.
@@ -177,17 +189,11 @@ class Provenance(BarrierStep):
             whole = self._whole_copies(pairs, corpus)
             shared = _distinct_per_pos(pairs.rows[~whole[pairs.pair_of]], corpus.size(shard))
             corpus.own[corpus.place(shard)] = corpus.sentences[corpus.place(shard)] - shared
-        for shard in range(shards):  # pass 3: sources, roles, and who was copied
+        corpus.own_share = corpus.own / np.maximum(corpus.sentences, 1)
+        for shard in range(shards):  # pass 3: stitched pages and mirrors, and what they copied
             self._roles(work, shard, corpus)
-        for shard in range(shards):
-            verdict = np.empty(corpus.size(shard), VERDICT)
-            place = corpus.place(shard)
-            role = corpus.role[place]
-            # Being copied outranks quoting; a stitched page or a mirror keeps its role.
-            taken = corpus.copied_by[place] & (role != STITCHED) & (role != MIRROR)
-            verdict["role"] = np.where(taken, ORIGINAL, role)
-            verdict["copied"], verdict["sentences"] = corpus.copied[place], corpus.sentences[place]
-            save_table(work / f"verdict-{shard:05d}.npy", verdict)
+        for shard in range(shards):  # pass 4: every role, and the documents each one names
+            self._name(work, shard, corpus)
 
     def _gather(self, work: Path, shard: int, corpus: _Corpus) -> np.ndarray:
         """Join the shard's pair rows of every bucket; take furniture out of its sentence counts."""
@@ -203,15 +209,21 @@ class Provenance(BarrierStep):
         theirs = corpus.sentences[pairs.other]
         return (pairs.shared >= self.mirror_share * mine) & (pairs.shared >= self.mirror_share * theirs)
 
+    def _sources(self, pairs: _Pairs, corpus: _Corpus, whole: np.ndarray, *, mine: bool) -> np.ndarray:
+        """Per pair: whether the other document is a source of this one (``mine``: the reverse).
+
+        A source holds the shared sentences inside more text of its own than the copier has: a
+        larger share of its sentences stand nowhere else (whole copies aside).
+        """
+        giver, taker = (pairs.me, pairs.other) if mine else (pairs.other, pairs.me)
+        return ~whole & (corpus.own[giver] > 0) & (corpus.own_share[giver] > corpus.own_share[taker])
+
     def _roles(self, work: Path, shard: int, corpus: _Corpus) -> None:
-        """Find each document's sources and role; mark the documents a copier took its text from."""
+        """Find the shard's stitched pages and mirrors; mark the documents they copied."""
         pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
         size = corpus.size(shard)
-        place = corpus.place(shard)
-        sentences = corpus.sentences[place]
-        whole = self._whole_copies(pairs, corpus)
-        # A source holds what it shares inside at least as much text of its own.
-        source = ~whole & (corpus.own[pairs.other] >= pairs.shared)
+        sentences = corpus.sentences[corpus.place(shard)]
+        source = self._sources(pairs, corpus, self._whole_copies(pairs, corpus), mine=False)
         covered = _distinct_per_pos(pairs.rows[source[pairs.pair_of]], size)
         largest = np.zeros(size, np.int64)
         np.maximum.at(largest, pairs.pos[source], pairs.shared[source])
@@ -225,18 +237,38 @@ class Provenance(BarrierStep):
         mirror[pairs.pos[held]] = True
         mirror &= ~stitched
         role = np.full(size, NONE, np.uint8)
-        role[(covered > 0) & ~stitched & ~mirror] = QUOTES
         role[mirror] = MIRROR
         role[stitched] = STITCHED
-        corpus.role[place] = role
-        copied_from = (source & stitched[pairs.pos]) | (held & mirror[pairs.pos])
-        corpus.copied_by[pairs.other[copied_from]] = True
-        named = (source & (role[pairs.pos] != NONE)) | (held & mirror[pairs.pos])
+        corpus.role[corpus.place(shard)] = role
+        corpus.copied_by[pairs.other[(source & stitched[pairs.pos]) | (held & mirror[pairs.pos])]] = True
+
+    def _name(self, work: Path, shard: int, corpus: _Corpus) -> None:
+        """Settle the roles of the shard's other documents; write whom each names, and the verdicts."""
+        pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
+        place = corpus.place(shard)
+        role = corpus.role[place].copy()
+        copied = corpus.copied[place]
+        undecided = role == NONE
+        role[undecided & (copied > 0)] = QUOTES
+        role[undecided & corpus.copied_by[place]] = ORIGINAL
+        whole = self._whole_copies(pairs, corpus)
+        mine = role[pairs.pos]
+        held = pairs.shared >= self.mirror_share * corpus.sentences[pairs.me]
+        source = self._sources(pairs, corpus, whole, mine=False)
+        copied_from = (source & (mine == STITCHED)) | ((source | held) & (mine == MIRROR)) | (mine == QUOTES)
+        theirs = corpus.role[pairs.other]
+        took = self._sources(pairs, corpus, whole, mine=True) & (theirs == STITCHED)
+        took |= (pairs.shared >= self.mirror_share * corpus.sentences[pairs.other]) & (theirs == MIRROR)
+        copied_by = took & (mine == ORIGINAL)
+        named = copied_from | copied_by
         table = np.empty(int(named.sum()), NAMED)
         table["pos"] = pairs.pos[named]
         table["other_shard"], table["other_pos"] = pairs.other_shard[named], pairs.other_pos[named]
-        table["sentences"], table["mirror"] = pairs.shared[named], held[named]
+        table["sentences"], table["mirror"], table["by"] = pairs.shared[named], held[named], copied_by[named]
         save_table(work / f"named-{shard:05d}.npy", table)
+        verdict = np.empty(corpus.size(shard), VERDICT)
+        verdict["role"], verdict["copied"], verdict["sentences"] = role, copied, corpus.sentences[place]
+        save_table(work / f"verdict-{shard:05d}.npy", verdict)
 
     # -- decide ---------------------------------------------------------------------------------
     def decide(
@@ -249,12 +281,14 @@ class Provenance(BarrierStep):
         bounds = np.searchsorted(named["pos"], np.arange(verdict.size + 1))
         for pos, doc in enumerate(docs):
             role, copied, sentences = (int(v) for v in verdict[pos].tolist())
-            mine = named[bounds[pos] : bounds[pos + 1]] if role != ORIGINAL else named[:0]
-            entries, mirror_of = _copied_from(mine, names)
+            mine = named[bounds[pos] : bounds[pos + 1]]
+            entries, mirror_of = _copied_from(mine[~mine["by"]], names)
             doc.meta["provenance_role"] = ROLES[role]
             doc.meta["copied_from"] = entries
             if role == MIRROR:
                 doc.meta["mirror_of"] = mirror_of
+            if role == ORIGINAL:
+                doc.meta["copied_by"] = _copied_from(mine[mine["by"]], names)[0]
             doc.signals["copied_sentence_fraction"] = round(copied / sentences, 4) if sentences else 0.0
             yield doc
 
@@ -271,6 +305,7 @@ class _Corpus:
             self.sentences[self.place(s)] = np.load(work / f"counts-{s:05d}.npy")
         self.copied = np.zeros(total, np.int32)
         self.own = np.zeros(total, np.int32)
+        self.own_share = np.zeros(total, np.float64)
         self.role = np.zeros(total, np.uint8)
         self.copied_by = np.zeros(total, bool)
 
@@ -314,8 +349,8 @@ def _copied_from(
     named: np.ndarray, names: dict[tuple[int, int], tuple[str, str | None]]
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Return a document's ``copied_from`` entries (most sentences, then id) and the best whole copy."""
-    rows = named.tolist()  # (pos, other_shard, other_pos, sentences, mirror)
-    found = [(n, *names[shard, pos], whole) for _, shard, pos, n, whole in rows]
+    rows = named.tolist()  # (pos, other_shard, other_pos, sentences, mirror, by)
+    found = [(n, *names[shard, pos], whole) for _, shard, pos, n, whole, _ in rows]
     found.sort(key=lambda f: (-f[0], f[1]))
     entries: list[dict[str, Any]] = []
     for count, doc_id, url, _ in found:

@@ -153,5 +153,5 @@ def test_options_are_checked_and_listed():
     from gristmill.steps.registry import step_options
 
     helps = {opt.name: opt.help for opt in step_options(Provenance)}
-    assert set(helps) == {"min_words", "max_docs", "stitch_share", "mirror_share", "buckets"}
+    assert set(helps) == {"min_words", "max_docs", "min_sentences", "stitch_share", "mirror_share", "buckets"}
     assert all(helps.values())

@@ -72,11 +72,13 @@ NAMED = np.dtype(
     ]
 )
 _POS = np.dtype("<u4")
+# Each document's counted sentences, and the hash of its id (ties broken by it never hang on order).
+COUNT = np.dtype([("sentences", "<u4"), ("id_hash", "<u8")])
+# Sources beside the largest must give this share of a stitched page's copied sentences: a near
+# copy of one page with a stray sentence found elsewhere is not a stitch.
+_OTHER_SOURCES_SHARE = 0.1
 # What decide needs of each document of a shard.
 VERDICT = np.dtype([("role", "u1"), ("copied", "<u4"), ("sentences", "<u4")])
-# A second source must add this share of what the sources cover: an excerpt with a stray sentence
-# from elsewhere is a mirror, not a stitch.
-_SECOND_SOURCE_SHARE = 0.1
 
 
 @register("provenance")
@@ -86,6 +88,8 @@ class Provenance(BarrierStep):
     Options:
         min_words: fewest words a sentence needs to count (shorter ones are too common to trace).
         max_docs: a sentence held by more documents than this is furniture and does not count.
+        min_sentences: fewest counted sentences a page needs to be called stitched (a short page
+            of a site's template lines shared with its sister pages is not).
         stitch_share: share of a page's sentences that must come from two or more sources for it to
             be stitched.
         mirror_share: share of a page's sentences one other document must hold for it to be a mirror.
@@ -97,12 +101,14 @@ class Provenance(BarrierStep):
         *,
         min_words: int = 6,
         max_docs: int = 20,
+        min_sentences: int = 5,
         stitch_share: float = 0.5,
         mirror_share: float = 0.8,
         buckets: int = 16,
     ) -> None:
         self.require_at_least("min_words", min_words, 1)
         self.require_at_least("max_docs", max_docs, 2)
+        self.require_at_least("min_sentences", min_sentences, 1)
         self.require_at_least("buckets", buckets, 1)
         for option, share in (("stitch_share", stitch_share), ("mirror_share", mirror_share)):
             self.require_share(option, share)
@@ -110,6 +116,7 @@ class Provenance(BarrierStep):
                 raise self.fail(option, "must be above 0")
         self.min_words = min_words
         self.max_docs = max_docs
+        self.min_sentences = min_sentences
         self.stitch_share = stitch_share
         self.mirror_share = mirror_share
         self.buckets = buckets
@@ -128,13 +135,13 @@ class Provenance(BarrierStep):
         """Write one (hash, shard, position) row per counted sentence, bucketed; sizes, ids and urls."""
         hashes: list[int] = []
         positions: list[int] = []
-        counts: list[int] = []
+        counts: list[tuple[int, int]] = []
         urls: list[str | None] = []
         for pos, doc in enumerate(remember_ids(docs, shard, work)):
             keys = self.sentence_keys(doc.text)
             hashes.extend(keys)
             positions.extend([pos] * len(keys))
-            counts.append(len(keys))
+            counts.append((len(keys), hash64(doc.id)))
             url = doc.meta.get("url")
             urls.append(url if isinstance(url, str) and url else None)
         rows = np.empty(len(hashes), SIGNATURE)
@@ -144,7 +151,7 @@ class Provenance(BarrierStep):
         bucket_of = rows["hash"] % np.uint64(self.buckets)
         for bucket in range(self.buckets):
             save_table(work / f"sentences-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
-        save_table(work / f"counts-{shard:05d}.npy", np.array(counts, np.uint32))
+        save_table(work / f"counts-{shard:05d}.npy", np.array(counts, COUNT))
         (work / f"urls-{shard:05d}.json").write_bytes(orjson.dumps(urls))
 
     # -- group ----------------------------------------------------------------------------------
@@ -190,9 +197,11 @@ class Provenance(BarrierStep):
             shared = _distinct_per_pos(pairs.rows[~whole[pairs.pair_of]], corpus.size(shard))
             corpus.own[corpus.place(shard)] = corpus.sentences[corpus.place(shard)] - shared
         corpus.own_share = corpus.own / np.maximum(corpus.sentences, 1)
-        for shard in range(shards):  # pass 3: stitched pages and mirrors, and what they copied
-            self._roles(work, shard, corpus)
-        for shard in range(shards):  # pass 4: every role, and the documents each one names
+        for shard in range(shards):  # pass 3: stitched pages, and the sources of their sentences
+            self._stitched(work, shard, corpus)
+        for shard in range(shards):  # pass 4: mirrors of pages that are not stitched
+            self._mirrors(work, shard, corpus)
+        for shard in range(shards):  # pass 5: every role, and the documents each one names
             self._name(work, shard, corpus)
 
     def _gather(self, work: Path, shard: int, corpus: _Corpus) -> np.ndarray:
@@ -218,29 +227,56 @@ class Provenance(BarrierStep):
         giver, taker = (pairs.me, pairs.other) if mine else (pairs.other, pairs.me)
         return ~whole & (corpus.own[giver] > 0) & (corpus.own_share[giver] > corpus.own_share[taker])
 
-    def _roles(self, work: Path, shard: int, corpus: _Corpus) -> None:
-        """Find the shard's stitched pages and mirrors; mark the documents they copied."""
+    def _stitched(self, work: Path, shard: int, corpus: _Corpus) -> None:
+        """Give each copied sentence of a page to one source; a page with two or more is stitched.
+
+        A sentence goes to the source that shares most sentences with the page, then the one with
+        the most text of its own, then the lowest id hash: a page quoting one sentence of an article
+        that a stitched page took a run from is not named as that page's source.
+        """
         pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
         size = corpus.size(shard)
         sentences = corpus.sentences[corpus.place(shard)]
         source = self._sources(pairs, corpus, self._whole_copies(pairs, corpus), mine=False)
-        covered = _distinct_per_pos(pairs.rows[source[pairs.pair_of]], size)
-        largest = np.zeros(size, np.int64)
-        np.maximum.at(largest, pairs.pos[source], pairs.shared[source])
-        stitched = (
-            (sentences > 0)
-            & (covered >= self.stitch_share * sentences)
-            & (covered - largest >= np.maximum(1, _SECOND_SOURCE_SHARE * covered))
+        pick = source[pairs.pair_of]
+        rows, pair = pairs.rows[pick], pairs.pair_of[pick]
+        other = pairs.other[pair]
+        order = np.lexsort(
+            (corpus.id_hash[other], -corpus.own_share[other], -pairs.shared[pair], rows["hash"], rows["pos"])
         )
-        held = pairs.shared >= self.mirror_share * sentences[pairs.pos]
-        mirror = np.zeros(size, bool)
-        mirror[pairs.pos[held]] = True
-        mirror &= ~stitched
-        role = np.full(size, NONE, np.uint8)
-        role[mirror] = MIRROR
-        role[stitched] = STITCHED
-        corpus.role[corpus.place(shard)] = role
-        corpus.copied_by[pairs.other[(source & stitched[pairs.pos]) | (held & mirror[pairs.pos])]] = True
+        rows, pair = rows[order], pair[order]
+        first = np.ones(len(rows), bool)
+        first[1:] = (rows["pos"][1:] != rows["pos"][:-1]) | (rows["hash"][1:] != rows["hash"][:-1])
+        covered = np.bincount(rows["pos"][first], minlength=size)
+        credit = np.bincount(pair[first], minlength=pairs.pos.size)
+        largest = np.zeros(size, np.int64)
+        np.maximum.at(largest, pairs.pos, credit)
+        stitched = (
+            (sentences >= self.min_sentences)
+            & (covered >= self.stitch_share * sentences)
+            & (covered - largest >= np.maximum(1, _OTHER_SOURCES_SHARE * covered))
+        )
+        corpus.role[corpus.place(shard)][stitched] = STITCHED
+        taken = (credit > 0) & stitched[pairs.pos]
+        corpus.copied_by[pairs.other[taken]] = True
+        table = np.empty(int(taken.sum()), NAMED)
+        table["pos"], table["sentences"] = pairs.pos[taken], credit[taken]
+        table["other_shard"], table["other_pos"] = pairs.other_shard[taken], pairs.other_pos[taken]
+        table["mirror"], table["by"] = False, False
+        save_table(work / f"sources-{shard:05d}.npy", table)
+
+    def _mirrors(self, work: Path, shard: int, corpus: _Corpus) -> None:
+        """A page held mostly by one document that is not stitched is a mirror; mark that one."""
+        pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
+        role = corpus.role[corpus.place(shard)]
+        held = self._held(pairs, corpus) & (role[pairs.pos] != STITCHED)
+        held &= corpus.role[pairs.other] != STITCHED
+        role[pairs.pos[held]] = MIRROR
+        corpus.copied_by[pairs.other[held]] = True
+
+    def _held(self, pairs: _Pairs, corpus: _Corpus, *, mine: bool = False) -> np.ndarray:
+        """Per pair: whether the other holds ``mirror_share`` of this one (``mine``: the reverse)."""
+        return pairs.shared >= self.mirror_share * corpus.sentences[pairs.other if mine else pairs.me]
 
     def _name(self, work: Path, shard: int, corpus: _Corpus) -> None:
         """Settle the roles of the shard's other documents; write whom each names, and the verdicts."""
@@ -251,21 +287,19 @@ class Provenance(BarrierStep):
         undecided = role == NONE
         role[undecided & (copied > 0)] = QUOTES
         role[undecided & corpus.copied_by[place]] = ORIGINAL
-        whole = self._whole_copies(pairs, corpus)
-        mine = role[pairs.pos]
-        held = pairs.shared >= self.mirror_share * corpus.sentences[pairs.me]
-        source = self._sources(pairs, corpus, whole, mine=False)
-        copied_from = (source & (mine == STITCHED)) | ((source | held) & (mine == MIRROR)) | (mine == QUOTES)
-        theirs = corpus.role[pairs.other]
-        took = self._sources(pairs, corpus, whole, mine=True) & (theirs == STITCHED)
-        took |= (pairs.shared >= self.mirror_share * corpus.sentences[pairs.other]) & (theirs == MIRROR)
-        copied_by = took & (mine == ORIGINAL)
+        mine, theirs = role[pairs.pos], corpus.role[pairs.other]
+        held = self._held(pairs, corpus) & (theirs != STITCHED)
+        copied_from = (held & (mine == MIRROR)) | (mine == QUOTES)
+        copied_by = (mine == ORIGINAL) & (
+            (theirs == STITCHED) | ((theirs == MIRROR) & self._held(pairs, corpus, mine=True))
+        )
         named = copied_from | copied_by
         table = np.empty(int(named.sum()), NAMED)
         table["pos"] = pairs.pos[named]
         table["other_shard"], table["other_pos"] = pairs.other_shard[named], pairs.other_pos[named]
         table["sentences"], table["mirror"], table["by"] = pairs.shared[named], held[named], copied_by[named]
-        save_table(work / f"named-{shard:05d}.npy", table)
+        table = np.concatenate((np.load(work / f"sources-{shard:05d}.npy"), table))
+        save_table(work / f"named-{shard:05d}.npy", table[np.argsort(table["pos"], kind="stable")])
         verdict = np.empty(corpus.size(shard), VERDICT)
         verdict["role"], verdict["copied"], verdict["sentences"] = role, copied, corpus.sentences[place]
         save_table(work / f"verdict-{shard:05d}.npy", verdict)
@@ -301,8 +335,13 @@ class _Corpus:
         self.start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         total = int(self.start[-1])
         self.sentences = np.empty(total, np.int32)
+        self.id_hash = np.empty(total, np.uint64)
         for s in range(shards):
-            self.sentences[self.place(s)] = np.load(work / f"counts-{s:05d}.npy")
+            counts = np.load(work / f"counts-{s:05d}.npy")
+            self.sentences[self.place(s)], self.id_hash[self.place(s)] = (
+                counts["sentences"],
+                counts["id_hash"],
+            )
         self.copied = np.zeros(total, np.int32)
         self.own = np.zeros(total, np.int32)
         self.own_share = np.zeros(total, np.float64)

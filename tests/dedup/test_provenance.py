@@ -43,7 +43,7 @@ def stitch(rng: random.Random, sources: list[list[str]], length: int = 15) -> st
 def corpus(shared_data: Path) -> tuple[list[dict[str, str]], dict[str, str], dict[str, set[str]]]:
     """Records, the role each should get, and the true sources of the stitched ones."""
     rng = random.Random(11)
-    arts = wiki_articles(shared_data, 12)
+    arts = wiki_articles(shared_data, 13)
     records: list[dict[str, str]] = []
     roles: dict[str, str] = {}
     truth: dict[str, set[str]] = {}
@@ -62,6 +62,9 @@ def corpus(shared_data: Path) -> tuple[list[dict[str, str]], dict[str, str], dic
     records.append({"id": "quoting", "text": " ".join(quoting)})
     records.append({"id": "quoted", "text": " ".join(arts[8])})
     roles["quoting"] = roles["quoted"] = "quotes"
+    records.append({"id": "article12", "text": " ".join(arts[12])})
+    records.append({"id": "excerpt", "text": " ".join(arts[12][10:25])})
+    roles["article12"], roles["excerpt"] = "original", "mirror"
     for i in (9, 10, 11):
         records.append({"id": f"unrelated{i}", "text": " ".join(arts[i])})
         roles[f"unrelated{i}"] = "none"
@@ -84,6 +87,8 @@ def test_roles_sources_and_fractions(tmp_path, corpus):
         assert docs[page].signals["copied_sentence_fraction"] == 1.0
     assert docs["syndicated"].meta["mirror_of"] == "article6"
     assert docs["article6"].meta["mirror_of"] == "syndicated"
+    assert docs["excerpt"].meta["mirror_of"] == "article12"
+    assert docs["article12"].meta["copied_by"] == [{"id": "excerpt", "sentences": 15}]
     assert docs["quoting"].meta["copied_from"] == [{"id": "quoted", "sentences": 1}]
     assert docs["quoted"].meta["copied_from"] == [{"id": "quoting", "sentences": 1}]
     assert docs["source0"].meta["copied_from"] == []

@@ -2,17 +2,19 @@
 
 Roles (``meta.provenance_role``), decided from sentence sets alone, so the input order never matters:
 
-- ``stitched``: at least ``stitch_share`` of its sentences stand in its *sources*, and no single
-  source explains them all (a second one adds at least one sentence and a tenth of what the sources
-  cover). A source of a page holds the sentences they share inside more text of its own: a larger
-  share of its sentences than the page's stand in no other document. A stitched page, made of
-  copies, has hardly any text of its own, so it is never the source of its sources.
-  ``meta.copied_from`` names its sources.
-- ``mirror``: one other document holds ``mirror_share`` or more of its sentences: a whole copy, a
-  syndicated article, an excerpt. ``meta.mirror_of`` names that document (most sentences, then id);
-  two whole copies of one page are each other's mirrors.
+- ``stitched``: a page of ``min_sentences`` counted sentences or more, at least ``stitch_share`` of
+  which stand in its *sources*, with sources beside the largest giving at least one sentence and a
+  tenth of them. A source of a page holds the sentences they share inside more text of its own: a
+  larger share of its sentences than the page's stand in no other document. A stitched page, made
+  of copies, has hardly any text of its own, so it is never the source of its sources. Each copied
+  sentence is credited to one source: the one sharing most with the page, then the one with most
+  text of its own, then the lowest id hash. ``meta.copied_from`` names the sources credited, with
+  the sentences credited to each.
+- ``mirror``: not stitched, and one other document that is not stitched holds ``mirror_share`` or
+  more of its sentences: a whole copy, a syndicated article, an excerpt. ``meta.mirror_of`` names
+  that document (most sentences, then id); two whole copies of one page are each other's mirrors.
 - ``original``: a stitched page took sentences from it, or a mirror copied it; ``meta.copied_by``
-  names them.
+  names them (sentences: all the two share).
 - ``quotes``: shares some of its sentences with other documents but is none of the above: a page
   quoting a sentence or two, or quoted (which one quoted which, the corpus alone cannot tell).
 - ``none``: shares none of its counted sentences with another document.
@@ -23,19 +25,19 @@ document's own text is its counted sentences that no other document holds, whole
 
 Phases (see :class:`~gristmill.steps.base.BarrierStep`):
 
-- ``sign``: the distinct hashes of each document's counted sentences, bucketed by hash; the number of
-  them per document; the ids and urls of the shard.
+- ``sign``: the distinct hashes of each document's counted sentences, bucketed by hash; per document
+  the number of them and a hash of its id; the ids and urls of the shard.
 - ``group``: per bucket, the documents holding each hash; for a hash held by 2 to ``max_docs``
   documents, one row per (holder, other holder) goes to the holder's shard; larger groups are furniture.
-- ``link``: the shard files are read four times, one shard at a time: pair counts (sentences two
-  documents share), own text, stitched pages and mirrors, then every role and whom each document
-  names. A few numbers per document stay in memory for the whole corpus.
+- ``link``: the shard files are read five times, one shard at a time: pair counts (sentences two
+  documents share), own text, stitched pages, mirrors, then every role and whom each document
+  names. About 30 bytes per document stay in memory for the whole corpus.
 - ``decide``: ``meta.provenance_role``; ``meta.copied_from`` (stitched: its sources; mirror: the
-  documents holding most of it, and sources; quotes: the documents it shares sentences with;
-  otherwise empty), a list of ``{"id", "url", "sentences"}`` (shared counted sentences; ``url`` when
-  the other document has ``meta.url``), most sentences first, then by id; ``meta.copied_by`` (same
-  form) for originals; ``meta.mirror_of`` for mirrors; ``signals.copied_sentence_fraction``
-  (counted sentences found in another document / counted sentences). Every document goes on.
+  documents holding most of it; quotes: the documents it shares sentences with; otherwise empty), a
+  list of ``{"id", "url", "sentences"}`` (``url`` when the other document has ``meta.url``), most
+  sentences first, then by id; ``meta.copied_by`` (same form) for originals; ``meta.mirror_of`` for
+  mirrors; ``signals.copied_sentence_fraction`` (counted sentences found in another document /
+  counted sentences). Every document goes on.
 """
 
 from __future__ import annotations

@@ -255,6 +255,9 @@ def quality(data: Path, workers: int) -> None:
                     round(seconds, 1),
                 ]
             )
+            if order == "stitched first":  # what span_dedup does without provenance before it
+                plain = run(corpus, Path(tmp) / "plain", [SpanDedup()], workers)
+                without = sum(plain[i].text == alone[i].text for i in alone)
             if k == 0:
                 detail = false
                 mirrors = sum(roles[i] == "mirror" for i in kind if kind[i].startswith("syndicated"))
@@ -272,6 +275,7 @@ def quality(data: Path, workers: int) -> None:
     print(f"quoting pages with role quotes: {quotes}/{counts['quoting']}")
     print(f"stitched pages missed: {misses[:10]}")
     print(f"roles identical in every input order: {same}")
+    print(f"sources whole with span_dedup alone, stitched pages first: {without}/{len(alone)}")
     print(f"(built and ran in {time.perf_counter() - started:.0f} s on {workers} workers)")
 
 

@@ -321,6 +321,8 @@ class Provenance(BarrierStep):
             entries, mirror_of = _copied_from(mine[~mine["by"]], names)
             doc.meta["provenance_role"] = ROLES[role]
             doc.meta["copied_from"] = entries
+            for stale in ("mirror_of", "copied_by"):  # from an earlier provenance step, if any
+                doc.meta.pop(stale, None)
             if role == MIRROR:
                 doc.meta["mirror_of"] = mirror_of
             if role == ORIGINAL:

@@ -1,7 +1,7 @@
 """gristmill: crawled web data in, clean, deduplicated, attributed text out."""
 
 from gristmill.config import load_pipeline, pipeline_from_dict
-from gristmill.dedup import ExactDedup, MinhashDedup, SpanDedup
+from gristmill.dedup import ExactDedup, MinhashDedup, Provenance, SpanDedup
 from gristmill.document import Document
 from gristmill.errors import (
     BrokenInputError,
@@ -61,6 +61,7 @@ __all__ = [
     "OutputSpec",
     "PiiRedact",
     "Pipeline",
+    "Provenance",
     "RegexFilter",
     "RunResult",
     "Salad",

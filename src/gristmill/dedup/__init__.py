@@ -2,6 +2,7 @@
 
 from gristmill.dedup.exact import ExactDedup
 from gristmill.dedup.minhash import MinhashDedup
+from gristmill.dedup.provenance import Provenance
 from gristmill.dedup.spans import SpanDedup
 
-__all__ = ["ExactDedup", "MinhashDedup", "SpanDedup"]
+__all__ = ["ExactDedup", "MinhashDedup", "Provenance", "SpanDedup"]

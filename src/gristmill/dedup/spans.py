@@ -5,8 +5,10 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
 - ``sign``: each document's spans — its lines (paragraphs) and its sentences of ``min_words`` words
   or more — are hashed after light normalisation (:func:`gristmill.text.match_key`); one row per
   distinct span of a document, bucketed by hash.
-- ``group``: per bucket, the number of documents holding each span and the first of them (stable
-  order: shard, position); spans held by two or more documents go to the files of their shards.
+- ``group``: per bucket, the number of documents holding each span and the one that keeps it: the
+  first in stable order (shard, position) among those ``provenance`` did not find copying (role
+  ``stitched`` ranks last, ``quotes`` and ``mirror`` next, any other role or none first); spans held by
+  two or more documents go to the files of their shards.
 - ``decide``: a span held by more than ``max_docs`` documents is cut from all but the first; a span
   that repeats inside one document is cut after its first occurrence; ``signals`` record the share of
   sentences found in other documents and the number of spans cut.
@@ -21,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 
-from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import MAX_BUCKETS, load_tables, save_table
 from gristmill.document import Document
 from gristmill.stats import StepContext
@@ -30,6 +31,10 @@ from gristmill.steps.registry import register
 from gristmill.text import hash64, match_key, sentence_spans
 from gristmill.text.hashing import match_text
 
+# A document holding a span: the span's hash, how much of a copier the document is, its place.
+HOLDER = np.dtype([("hash", "<u8"), ("rank", "u1"), ("shard", "<u4"), ("pos", "<u4")])
+# Rank by ``meta.provenance_role``: a copied span stays in the holder of the lowest rank.
+COPIER_RANK = {"stitched": 2, "quotes": 1, "mirror": 1}
 # A span of one document, as ``sign`` found it.
 SPAN = np.dtype([("start", "<u4"), ("end", "<u4"), ("key", "<u8"), ("sentence", "?")])
 # A span held by two or more documents, as one of them sees it.
@@ -51,8 +56,12 @@ class _Span:
 class SpanDedup(BarrierStep):
     """Cut sentences and paragraphs that recur across documents, keeping their first occurrence.
 
+    After ``provenance``, a copied span stays in its original: documents it found stitched (then
+    quoting or mirroring) give their spans up first, whatever the input order.
+
     Options:
-        max_docs: a span held by more documents than this is kept only in the first of them.
+        max_docs: a span held by more documents than this is kept only in the first of them
+            (the first original, after provenance).
         min_words: fewest words a sentence needs to count on its own (shorter ones still go with
             their paragraph); also the sentences counted in copied_sentence_fraction.
         paragraphs: also match whole lines (paragraphs), whatever their length, as CCNet does.
@@ -95,6 +104,7 @@ class SpanDedup(BarrierStep):
         """
         hashes: list[int] = []
         positions: list[int] = []
+        ranks: list[int] = []
         found: list[tuple[int, int, int, bool]] = []
         counts: list[int] = []
         for pos, doc in enumerate(docs):
@@ -102,10 +112,12 @@ class SpanDedup(BarrierStep):
             keys = {span.key for span in spans}
             hashes.extend(keys)
             positions.extend([pos] * len(keys))
+            ranks.extend([COPIER_RANK.get(str(doc.meta.get("provenance_role")), 0)] * len(keys))
             found.extend((s.start, s.end, s.key, s.sentence) for s in spans)
             counts.append(len(spans))
-        rows = np.empty(len(hashes), SIGNATURE)
+        rows = np.empty(len(hashes), HOLDER)
         rows["hash"] = np.array(hashes, np.uint64)
+        rows["rank"] = np.array(ranks, np.uint8)
         rows["shard"] = shard
         rows["pos"] = np.array(positions, np.uint32)
         bucket_of = rows["hash"] % np.uint64(self.buckets)
@@ -117,8 +129,8 @@ class SpanDedup(BarrierStep):
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Count the documents holding each span; hand spans held by two or more to their shards."""
         paths = (work / f"spans-{bucket:03d}-{s:05d}.npy" for s in range(shards))
-        rows = load_tables(paths, SIGNATURE)
-        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+        rows = load_tables(paths, HOLDER)
+        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["rank"], rows["hash"]))]
         first = np.ones(len(rows), bool)
         first[1:] = rows["hash"][1:] != rows["hash"][:-1]
         run = np.cumsum(first) - 1

@@ -1,0 +1,415 @@
+"""Where copied text came from: which documents of the run hold each document's sentences.
+
+Roles (``meta.provenance_role``), decided from sentence sets alone, so the input order never matters:
+
+- ``stitched``: a page of ``min_sentences`` counted sentences or more, at least ``stitch_share`` of
+  which stand in its *sources*, with sources beside the largest giving at least one sentence and a
+  tenth of them. A source of a page holds the sentences they share inside more text of its own: a
+  larger share of its sentences than the page's stand in no other document. A stitched page, made
+  of copies, has hardly any text of its own, so it is never the source of its sources. Each copied
+  sentence is credited to one source: the one sharing most with the page, then the one with most
+  text of its own, then the lowest id hash. ``meta.copied_from`` names the sources credited, with
+  the sentences credited to each.
+- ``mirror``: not stitched, and one other document that is not stitched holds ``mirror_share`` or
+  more of its sentences: a whole copy, a syndicated article, an excerpt. ``meta.mirror_of`` names
+  that document (most sentences, then id); two whole copies of one page are each other's mirrors.
+- ``original``: a stitched page took sentences from it, or a mirror copied it; ``meta.copied_by``
+  names them (sentences: all the two share).
+- ``quotes``: shares some of its sentences with other documents but is none of the above: a page
+  quoting a sentence or two, or quoted (which one quoted which, the corpus alone cannot tell).
+- ``none``: shares none of its counted sentences with another document.
+
+Only *counted* sentences take part: ``min_words`` words or more, held by at most ``max_docs``
+documents (a sentence in more is site furniture — menus, footers, notices — not provenance). A
+document's own text is its counted sentences that no other document holds, whole copies of it aside.
+
+Phases (see :class:`~gristmill.steps.base.BarrierStep`):
+
+- ``sign``: the distinct hashes of each document's counted sentences, bucketed by hash; per document
+  the number of them and a hash of its id; the ids and urls of the shard.
+- ``group``: per bucket, the documents holding each hash; for a hash held by 2 to ``max_docs``
+  documents, one row per (holder, other holder) goes to the holder's shard; larger groups are furniture.
+- ``link``: the shard files are read five times, one shard at a time: pair counts (sentences two
+  documents share), own text, stitched pages, mirrors, then every role and whom each document
+  names. About 30 bytes per document stay in memory for the whole corpus.
+- ``decide``: ``meta.provenance_role``; ``meta.copied_from`` (stitched: its sources; mirror: the
+  documents holding most of it; quotes: the documents it shares sentences with; otherwise empty), a
+  list of ``{"id", "url", "sentences"}`` (``url`` when the other document has ``meta.url``), most
+  sentences first, then by id; ``meta.copied_by`` (same form) for originals; ``meta.mirror_of`` for
+  mirrors; ``signals.copied_sentence_fraction`` (counted sentences found in another document /
+  counted sentences). Every document goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from gristmill.dedup.exact import SIGNATURE
+from gristmill.dedup.work import load_tables, remember_ids, save_table
+from gristmill.document import Document
+from gristmill.stats import StepContext
+from gristmill.steps.base import BarrierStep
+from gristmill.steps.registry import register
+from gristmill.text import hash64, sentence_spans
+from gristmill.text.hashing import match_text
+
+ROLES = ("none", "stitched", "mirror", "quotes", "original")
+NONE, STITCHED, MIRROR, QUOTES, ORIGINAL = range(len(ROLES))
+# One sentence a document shares with another: its place, the sentence's hash, the other's place.
+PAIR = np.dtype([("pos", "<u4"), ("hash", "<u8"), ("other_shard", "<u4"), ("other_pos", "<u4")])
+# A document another one names in copied_from: the namer's position, the named one's place, shared sentences.
+NAMED = np.dtype(
+    [
+        ("pos", "<u4"),
+        ("other_shard", "<u4"),
+        ("other_pos", "<u4"),
+        ("sentences", "<u4"),
+        ("mirror", "?"),  # the other holds mirror_share of this one
+        ("by", "?"),  # the other copied from this one (copied_by), not the reverse (copied_from)
+    ]
+)
+_POS = np.dtype("<u4")
+# Each document's counted sentences, and the hash of its id (ties broken by it never hang on order).
+COUNT = np.dtype([("sentences", "<u4"), ("id_hash", "<u8")])
+# Sources beside the largest must give this share of a stitched page's copied sentences: a near
+# copy of one page with a stray sentence found elsewhere is not a stitch.
+_OTHER_SOURCES_SHARE = 0.1
+# What decide needs of each document of a shard.
+VERDICT = np.dtype([("role", "u1"), ("copied", "<u4"), ("sentences", "<u4")])
+
+
+@register("provenance")
+class Provenance(BarrierStep):
+    """Name, for every document, the documents of the run its sentences also stand in, and its role.
+
+    Options:
+        min_words: fewest words a sentence needs to count (shorter ones are too common to trace).
+        max_docs: a sentence held by more documents than this is furniture and does not count.
+        min_sentences: fewest counted sentences a page needs to be called stitched (a short page
+            of a site's template lines shared with its sister pages is not).
+        stitch_share: share of a page's sentences that must come from two or more sources for it to
+            be stitched.
+        mirror_share: share of a page's sentences one other document must hold for it to be a mirror.
+        buckets: files the sentence hashes are spread over; a group task holds one bucket in memory.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_words: int = 6,
+        max_docs: int = 20,
+        min_sentences: int = 5,
+        stitch_share: float = 0.5,
+        mirror_share: float = 0.8,
+        buckets: int = 16,
+    ) -> None:
+        self.require_at_least("min_words", min_words, 1)
+        self.require_at_least("max_docs", max_docs, 2)
+        self.require_at_least("min_sentences", min_sentences, 1)
+        self.require_at_least("buckets", buckets, 1)
+        for option, share in (("stitch_share", stitch_share), ("mirror_share", mirror_share)):
+            self.require_share(option, share)
+            if share == 0:
+                raise self.fail(option, "must be above 0")
+        self.min_words = min_words
+        self.max_docs = max_docs
+        self.min_sentences = min_sentences
+        self.stitch_share = stitch_share
+        self.mirror_share = mirror_share
+        self.buckets = buckets
+
+    def sentence_keys(self, text: str) -> set[int]:
+        """Return the hashes of the sentences of ``text`` that count (``min_words`` words or more)."""
+        keys: set[int] = set()
+        for start, end in sentence_spans(text):
+            simple = match_text(text[start:end])
+            if simple and simple.count(" ") + 1 >= self.min_words:
+                keys.add(hash64(simple))
+        return keys
+
+    # -- sign -----------------------------------------------------------------------------------
+    def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
+        """Write one (hash, shard, position) row per counted sentence, bucketed; sizes, ids and urls."""
+        hashes: list[int] = []
+        positions: list[int] = []
+        counts: list[tuple[int, int]] = []
+        urls: list[str | None] = []
+        for pos, doc in enumerate(remember_ids(docs, shard, work)):
+            keys = self.sentence_keys(doc.text)
+            hashes.extend(keys)
+            positions.extend([pos] * len(keys))
+            counts.append((len(keys), hash64(doc.id)))
+            url = doc.meta.get("url")
+            urls.append(url if isinstance(url, str) and url else None)
+        rows = np.empty(len(hashes), SIGNATURE)
+        rows["hash"] = np.array(hashes, np.uint64)
+        rows["shard"] = shard
+        rows["pos"] = np.array(positions, np.uint32)
+        bucket_of = rows["hash"] % np.uint64(self.buckets)
+        for bucket in range(self.buckets):
+            save_table(work / f"sentences-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        save_table(work / f"counts-{shard:05d}.npy", np.array(counts, COUNT))
+        (work / f"urls-{shard:05d}.json").write_bytes(orjson.dumps(urls))
+
+    # -- group ----------------------------------------------------------------------------------
+    def group(self, bucket: int, shards: int, work: Path) -> None:
+        """Pair the holders of each hash held by 2..max_docs documents; note furniture per holder."""
+        paths = (work / f"sentences-{bucket:03d}-{s:05d}.npy" for s in range(shards))
+        rows = load_tables(paths, SIGNATURE)
+        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+        first = np.ones(len(rows), bool)
+        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
+        run = np.cumsum(first) - 1
+        size = np.bincount(run)[run] if len(rows) else np.empty(0, np.int64)
+        run_start = np.flatnonzero(first)[run] if len(rows) else np.empty(0, np.int64)
+        furniture = size > self.max_docs
+        held = np.flatnonzero((size > 1) & ~furniture)
+        # Every ordered pair of holders of one hash: each row repeated once per member of its run.
+        times = size[held]
+        me = np.repeat(held, times)
+        partner = run_start[me] + (np.arange(me.size) - np.repeat(np.cumsum(times) - times, times))
+        other = partner != me
+        me, partner = me[other], partner[other]
+        for shard in range(shards):
+            in_shard = rows["shard"][me] == shard
+            mine, theirs = me[in_shard], partner[in_shard]
+            table = np.empty(mine.size, PAIR)
+            table["pos"], table["hash"] = rows["pos"][mine], rows["hash"][mine]
+            table["other_shard"], table["other_pos"] = rows["shard"][theirs], rows["pos"][theirs]
+            save_table(work / f"pairs-{bucket:03d}-{shard:05d}.npy", table)
+            noise = rows["pos"][furniture & (rows["shard"] == shard)]
+            save_table(work / f"furniture-{bucket:03d}-{shard:05d}.npy", noise.astype(np.uint32))
+
+    # -- link -----------------------------------------------------------------------------------
+    def link(self, shards: int, work: Path) -> None:
+        """Decide every document's role from its pair counts, one shard's files at a time."""
+        corpus = _Corpus(work, shards)
+        for shard in range(shards):  # pass 1: counted sentences, and those found elsewhere
+            table = self._gather(work, shard, corpus)
+            save_table(work / f"pairs-{shard:05d}.npy", table)
+            corpus.copied[corpus.place(shard)] = _distinct_per_pos(table, corpus.size(shard))
+        for shard in range(shards):  # pass 2: own text, whole copies aside
+            pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
+            whole = self._whole_copies(pairs, corpus)
+            shared = _distinct_per_pos(pairs.rows[~whole[pairs.pair_of]], corpus.size(shard))
+            corpus.own[corpus.place(shard)] = corpus.sentences[corpus.place(shard)] - shared
+        corpus.own_share = corpus.own / np.maximum(corpus.sentences, 1)
+        for shard in range(shards):  # pass 3: stitched pages, and the sources of their sentences
+            self._stitched(work, shard, corpus)
+        for shard in range(shards):  # pass 4: mirrors of pages that are not stitched
+            self._mirrors(work, shard, corpus)
+        for shard in range(shards):  # pass 5: every role, and the documents each one names
+            self._name(work, shard, corpus)
+
+    def _gather(self, work: Path, shard: int, corpus: _Corpus) -> np.ndarray:
+        """Join the shard's pair rows of every bucket; take furniture out of its sentence counts."""
+        size = corpus.size(shard)
+        noise = load_tables((work / f"furniture-{b:03d}-{shard:05d}.npy" for b in range(self.buckets)), _POS)
+        corpus.sentences[corpus.place(shard)] -= np.bincount(noise, minlength=size).astype(np.int32)
+        table = load_tables((work / f"pairs-{b:03d}-{shard:05d}.npy" for b in range(self.buckets)), PAIR)
+        return table[np.lexsort((table["hash"], table["other_pos"], table["other_shard"], table["pos"]))]
+
+    def _whole_copies(self, pairs: _Pairs, corpus: _Corpus) -> np.ndarray:
+        """Per pair: whether each of the two holds ``mirror_share`` of the other's sentences."""
+        mine = corpus.sentences[pairs.me]
+        theirs = corpus.sentences[pairs.other]
+        return (pairs.shared >= self.mirror_share * mine) & (pairs.shared >= self.mirror_share * theirs)
+
+    def _sources(self, pairs: _Pairs, corpus: _Corpus, whole: np.ndarray, *, mine: bool) -> np.ndarray:
+        """Per pair: whether the other document is a source of this one (``mine``: the reverse).
+
+        A source holds the shared sentences inside more text of its own than the copier has: a
+        larger share of its sentences stand nowhere else (whole copies aside).
+        """
+        giver, taker = (pairs.me, pairs.other) if mine else (pairs.other, pairs.me)
+        return ~whole & (corpus.own[giver] > 0) & (corpus.own_share[giver] > corpus.own_share[taker])
+
+    def _stitched(self, work: Path, shard: int, corpus: _Corpus) -> None:
+        """Give each copied sentence of a page to one source; a page with two or more is stitched.
+
+        A sentence goes to the source that shares most sentences with the page, then the one with
+        the most text of its own, then the lowest id hash: a page quoting one sentence of an article
+        that a stitched page took a run from is not named as that page's source.
+        """
+        pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
+        size = corpus.size(shard)
+        sentences = corpus.sentences[corpus.place(shard)]
+        source = self._sources(pairs, corpus, self._whole_copies(pairs, corpus), mine=False)
+        pick = source[pairs.pair_of]
+        rows, pair = pairs.rows[pick], pairs.pair_of[pick]
+        other = pairs.other[pair]
+        order = np.lexsort(
+            (corpus.id_hash[other], -corpus.own_share[other], -pairs.shared[pair], rows["hash"], rows["pos"])
+        )
+        rows, pair = rows[order], pair[order]
+        first = np.ones(len(rows), bool)
+        first[1:] = (rows["pos"][1:] != rows["pos"][:-1]) | (rows["hash"][1:] != rows["hash"][:-1])
+        covered = np.bincount(rows["pos"][first], minlength=size)
+        credit = np.bincount(pair[first], minlength=pairs.pos.size)
+        largest = np.zeros(size, np.int64)
+        np.maximum.at(largest, pairs.pos, credit)
+        stitched = (
+            (sentences >= self.min_sentences)
+            & (covered >= self.stitch_share * sentences)
+            & (covered - largest >= np.maximum(1, _OTHER_SOURCES_SHARE * covered))
+        )
+        corpus.role[corpus.place(shard)][stitched] = STITCHED
+        taken = (credit > 0) & stitched[pairs.pos]
+        corpus.copied_by[pairs.other[taken]] = True
+        table = np.empty(int(taken.sum()), NAMED)
+        table["pos"], table["sentences"] = pairs.pos[taken], credit[taken]
+        table["other_shard"], table["other_pos"] = pairs.other_shard[taken], pairs.other_pos[taken]
+        table["mirror"], table["by"] = False, False
+        save_table(work / f"sources-{shard:05d}.npy", table)
+
+    def _mirrors(self, work: Path, shard: int, corpus: _Corpus) -> None:
+        """A page held mostly by one document that is not stitched is a mirror; mark that one."""
+        pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
+        role = corpus.role[corpus.place(shard)]
+        held = self._held(pairs, corpus) & (role[pairs.pos] != STITCHED)
+        held &= corpus.role[pairs.other] != STITCHED
+        role[pairs.pos[held]] = MIRROR
+        corpus.copied_by[pairs.other[held]] = True
+
+    def _held(self, pairs: _Pairs, corpus: _Corpus, *, mine: bool = False) -> np.ndarray:
+        """Per pair: whether the other holds ``mirror_share`` of this one (``mine``: the reverse)."""
+        return pairs.shared >= self.mirror_share * corpus.sentences[pairs.other if mine else pairs.me]
+
+    def _name(self, work: Path, shard: int, corpus: _Corpus) -> None:
+        """Settle the roles of the shard's other documents; write whom each names, and the verdicts."""
+        pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
+        place = corpus.place(shard)
+        role = corpus.role[place].copy()
+        copied = corpus.copied[place]
+        undecided = role == NONE
+        role[undecided & (copied > 0)] = QUOTES
+        role[undecided & corpus.copied_by[place]] = ORIGINAL
+        mine, theirs = role[pairs.pos], corpus.role[pairs.other]
+        held = self._held(pairs, corpus) & (theirs != STITCHED)
+        copied_from = (held & (mine == MIRROR)) | (mine == QUOTES)
+        copied_by = (mine == ORIGINAL) & (
+            (theirs == STITCHED) | ((theirs == MIRROR) & self._held(pairs, corpus, mine=True))
+        )
+        named = copied_from | copied_by
+        table = np.empty(int(named.sum()), NAMED)
+        table["pos"] = pairs.pos[named]
+        table["other_shard"], table["other_pos"] = pairs.other_shard[named], pairs.other_pos[named]
+        table["sentences"], table["mirror"], table["by"] = pairs.shared[named], held[named], copied_by[named]
+        table = np.concatenate((np.load(work / f"sources-{shard:05d}.npy"), table))
+        save_table(work / f"named-{shard:05d}.npy", table[np.argsort(table["pos"], kind="stable")])
+        verdict = np.empty(corpus.size(shard), VERDICT)
+        verdict["role"], verdict["copied"], verdict["sentences"] = role, copied, corpus.sentences[place]
+        save_table(work / f"verdict-{shard:05d}.npy", verdict)
+
+    # -- decide ---------------------------------------------------------------------------------
+    def decide(
+        self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
+    ) -> Iterator[Document]:
+        """Write each document's role, the documents it copied from, and its copied share."""
+        verdict = np.load(work / f"verdict-{shard:05d}.npy")
+        named = np.load(work / f"named-{shard:05d}.npy")
+        names = _names(work, named)
+        bounds = np.searchsorted(named["pos"], np.arange(verdict.size + 1))
+        for pos, doc in enumerate(docs):
+            role, copied, sentences = (int(v) for v in verdict[pos].tolist())
+            mine = named[bounds[pos] : bounds[pos + 1]]
+            entries, mirror_of = _copied_from(mine[~mine["by"]], names)
+            doc.meta["provenance_role"] = ROLES[role]
+            doc.meta["copied_from"] = entries
+            for stale in ("mirror_of", "copied_by"):  # from an earlier provenance step, if any
+                doc.meta.pop(stale, None)
+            if role == MIRROR:
+                doc.meta["mirror_of"] = mirror_of
+            if role == ORIGINAL:
+                doc.meta["copied_by"] = _copied_from(mine[mine["by"]], names)[0]
+            doc.signals["copied_sentence_fraction"] = round(copied / sentences, 4) if sentences else 0.0
+            yield doc
+
+
+class _Corpus:
+    """The few numbers per document that ``link`` holds for the whole corpus, by global index."""
+
+    def __init__(self, work: Path, shards: int) -> None:
+        sizes = [np.load(work / f"counts-{s:05d}.npy", mmap_mode="r").size for s in range(shards)]
+        self.start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        total = int(self.start[-1])
+        self.sentences = np.empty(total, np.int32)
+        self.id_hash = np.empty(total, np.uint64)
+        for s in range(shards):
+            counts = np.load(work / f"counts-{s:05d}.npy")
+            self.sentences[self.place(s)], self.id_hash[self.place(s)] = (
+                counts["sentences"],
+                counts["id_hash"],
+            )
+        self.copied = np.zeros(total, np.int32)
+        self.own = np.zeros(total, np.int32)
+        self.own_share = np.zeros(total, np.float64)
+        self.role = np.zeros(total, np.uint8)
+        self.copied_by = np.zeros(total, bool)
+
+    def size(self, shard: int) -> int:
+        """The number of documents of ``shard``."""
+        return int(self.start[shard + 1] - self.start[shard])
+
+    def place(self, shard: int) -> slice:
+        """The global indexes of ``shard``'s documents."""
+        return slice(int(self.start[shard]), int(self.start[shard + 1]))
+
+
+class _Pairs:
+    """A shard's pair rows (sorted by position, then other document) and the pairs they make."""
+
+    def __init__(self, rows: np.ndarray, corpus: _Corpus, shard: int) -> None:
+        self.rows = rows
+        other = corpus.start[rows["other_shard"]] + rows["other_pos"]
+        new = np.ones(len(rows), bool)
+        new[1:] = (rows["pos"][1:] != rows["pos"][:-1]) | (other[1:] != other[:-1])
+        starts = np.flatnonzero(new)
+        self.pair_of = np.cumsum(new) - 1  # pair index of each row
+        self.shared = np.diff(np.append(starts, len(rows))).astype(np.int64)
+        self.pos = rows["pos"][starts].astype(np.int64)
+        self.me = corpus.start[shard] + self.pos
+        self.other = other[starts]
+        self.other_shard = rows["other_shard"][starts]
+        self.other_pos = rows["other_pos"][starts]
+
+
+def _distinct_per_pos(rows: np.ndarray, size: int) -> np.ndarray:
+    """The number of distinct hashes per position among ``rows``."""
+    order = np.lexsort((rows["hash"], rows["pos"]))
+    pos, hashes = rows["pos"][order], rows["hash"][order]
+    new = np.ones(len(rows), bool)
+    new[1:] = (pos[1:] != pos[:-1]) | (hashes[1:] != hashes[:-1])
+    return np.bincount(pos[new], minlength=size).astype(np.int32)
+
+
+def _copied_from(
+    named: np.ndarray, names: dict[tuple[int, int], tuple[str, str | None]]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Return a document's ``copied_from`` entries (most sentences, then id) and the best whole copy."""
+    rows = named.tolist()  # (pos, other_shard, other_pos, sentences, mirror, by)
+    found = [(n, *names[shard, pos], whole) for _, shard, pos, n, whole, _ in rows]
+    found.sort(key=lambda f: (-f[0], f[1]))
+    entries: list[dict[str, Any]] = []
+    for count, doc_id, url, _ in found:
+        entry: dict[str, Any] = {"id": doc_id, "sentences": count}
+        if url is not None:
+            entry["url"] = url
+        entries.append(entry)
+    return entries, next((f[1] for f in found if f[3]), None)
+
+
+def _names(work: Path, named: np.ndarray) -> dict[tuple[int, int], tuple[str, str | None]]:
+    """The (id, url) of every document ``named`` points at, reading each shard's names once."""
+    found: dict[tuple[int, int], tuple[str, str | None]] = {}
+    for shard in np.unique(named["other_shard"]).tolist():
+        ids = orjson.loads((work / f"ids-{shard:05d}.json").read_bytes())
+        urls = orjson.loads((work / f"urls-{shard:05d}.json").read_bytes())
+        for pos in np.unique(named["other_pos"][named["other_shard"] == shard]).tolist():
+            found[shard, pos] = (ids[pos], urls[pos])
+    return found

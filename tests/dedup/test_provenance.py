@@ -1,0 +1,162 @@
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from gristmill import ConfigError, Provenance, SpanDedup
+from gristmill.text import split_sentences
+from tests.dedup.helpers import run_pipeline
+
+ROLE = "provenance_role"
+
+
+def wiki_articles(shared_data: Path, count: int) -> list[list[str]]:
+    """The sentences of the first ``count`` long WikiText-2 articles, paragraphs kept as sentence lists."""
+    raw = (shared_data / "coherence" / "wikitext2" / "test.txt").read_text(encoding="utf-8")
+    articles = []
+    for chunk in re.split(r"\n \= (?=[^=])", raw):
+        text = re.sub(r" @(.)@ ", r"\1", chunk)
+        lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip() and not ln.strip().startswith("=")]
+        sentences = [s for ln in lines for s in split_sentences(ln) if len(s.split()) >= 8]
+        if len(sentences) >= 40:
+            articles.append(sentences[:60])
+        if len(articles) == count:
+            return articles
+    raise AssertionError("not enough WikiText articles")
+
+
+def stitch(rng: random.Random, sources: list[list[str]], length: int = 15) -> str:
+    """A page of runs of 1-3 sentences taken in turn from ``sources`` (from anywhere in each)."""
+    parts: list[str] = []
+    k = 0
+    while len(parts) < length:
+        source = sources[k % len(sources)]
+        run = rng.randint(1, 3)
+        start = rng.randrange(len(source) - run)
+        parts.extend(source[start : start + run])
+        k += 1
+    return " ".join(parts[:length])
+
+
+@pytest.fixture
+def corpus(shared_data: Path) -> tuple[list[dict[str, str]], dict[str, str], dict[str, set[str]]]:
+    """Records, the role each should get, and the true sources of the stitched ones."""
+    rng = random.Random(11)
+    arts = wiki_articles(shared_data, 13)
+    records: list[dict[str, str]] = []
+    roles: dict[str, str] = {}
+    truth: dict[str, set[str]] = {}
+    for i in range(6):
+        records.append({"id": f"source{i}", "text": " ".join(arts[i]), "url": f"https://wiki.example/{i}"})
+        roles[f"source{i}"] = "original"
+    for j in range(4):
+        picked = rng.sample(range(6), 3)
+        records.append({"id": f"stitched{j}", "text": stitch(rng, [arts[i] for i in picked])})
+        roles[f"stitched{j}"] = "stitched"
+        truth[f"stitched{j}"] = {f"source{i}" for i in picked}
+    records.append({"id": "syndicated", "text": " ".join(arts[6])})
+    records.append({"id": "article6", "text": " ".join(arts[6])})
+    roles["syndicated"] = roles["article6"] = "mirror"
+    quoting = [*arts[7][:20], arts[8][5], *arts[7][20:40]]
+    records.append({"id": "quoting", "text": " ".join(quoting)})
+    records.append({"id": "quoted", "text": " ".join(arts[8])})
+    roles["quoting"] = roles["quoted"] = "quotes"
+    records.append({"id": "article12", "text": " ".join(arts[12])})
+    records.append({"id": "excerpt", "text": " ".join(arts[12][10:25])})
+    roles["article12"], roles["excerpt"] = "original", "mirror"
+    for i in (9, 10, 11):
+        records.append({"id": f"unrelated{i}", "text": " ".join(arts[i])})
+        roles[f"unrelated{i}"] = "none"
+    return records, roles, truth
+
+
+def test_roles_sources_and_fractions(tmp_path, corpus):
+    records, roles, truth = corpus
+    out = run_pipeline(tmp_path, records, [Provenance()], files=3)
+    assert out.rejected == []
+    docs = out.by_id()
+    assert {k: d.meta[ROLE] for k, d in docs.items()} == roles
+    for page, sources in truth.items():
+        named = docs[page].meta["copied_from"]
+        assert {e["id"] for e in named} == sources
+        assert sum(e["sentences"] for e in named) >= 12  # runs may repeat a sentence
+        order = [(-e["sentences"], e["id"]) for e in named]
+        assert order == sorted(order)
+        assert all(e["url"] == f"https://wiki.example/{e['id'][-1]}" for e in named)
+        assert docs[page].signals["copied_sentence_fraction"] == 1.0
+    assert docs["syndicated"].meta["mirror_of"] == "article6"
+    assert docs["article6"].meta["mirror_of"] == "syndicated"
+    assert docs["excerpt"].meta["mirror_of"] == "article12"
+    assert docs["article12"].meta["copied_by"] == [{"id": "excerpt", "sentences": 15}]
+    assert docs["quoting"].meta["copied_from"] == [{"id": "quoted", "sentences": 1}]
+    assert docs["quoted"].meta["copied_from"] == [{"id": "quoting", "sentences": 1}]
+    assert docs["source0"].meta["copied_from"] == []
+    takers = {page for page, sources in truth.items() if "source0" in sources}
+    assert {e["id"] for e in docs["source0"].meta["copied_by"]} == takers
+    assert 0 < docs["source0"].signals["copied_sentence_fraction"] < 0.5
+    assert docs["unrelated9"].signals["copied_sentence_fraction"] == 0.0
+
+
+def test_roles_do_not_depend_on_input_order(tmp_path, corpus):
+    records, roles, _ = corpus
+    seen = []
+    for seed in range(3):
+        shuffled = records[:]
+        random.Random(seed).shuffle(shuffled)
+        out = run_pipeline(tmp_path / str(seed), shuffled, [Provenance(buckets=4)], files=2)
+        seen.append({d.id: (d.meta[ROLE], d.meta["copied_from"]) for d in out.kept})
+    assert seen[0] == seen[1] == seen[2]
+    assert {k: v[0] for k, v in seen[0].items()} == roles
+
+
+@pytest.mark.parametrize(("files", "workers"), [(3, 1), (4, 2)])
+def test_output_does_not_depend_on_shards_or_workers(tmp_path, corpus, files, workers):
+    records, _, _ = corpus
+    one = run_pipeline(tmp_path / "one", records, [Provenance(), SpanDedup()])
+    steps = [Provenance(buckets=3), SpanDedup(buckets=5)]
+    many = run_pipeline(tmp_path / "many", records, steps, files=files, workers=workers)
+    assert [d.to_record() for d in one.kept] == [d.to_record() for d in many.kept]
+    assert [d.to_record() for d in one.rejected] == [d.to_record() for d in many.rejected]
+
+
+def test_span_dedup_keeps_copied_sentences_in_their_originals(tmp_path, corpus):
+    records, roles, _ = corpus
+    # The stitched pages come first: without provenance, span_dedup would keep their copies.
+    first = sorted(records, key=lambda r: roles[r["id"]] != "stitched")
+    # A source alone still loses the sentences it repeats itself: that is the text to keep.
+    alone = run_pipeline(tmp_path / "alone", records[:6], [SpanDedup()]).by_id()
+    plain = run_pipeline(tmp_path / "plain", first, [SpanDedup()], files=2).by_id()
+    assert any(plain[f"source{i}"].text != alone[f"source{i}"].text for i in range(6))
+    out = run_pipeline(tmp_path / "prov", first, [Provenance(), SpanDedup()], files=2, workers=2)
+    docs = out.by_id()
+    for i in range(6):
+        assert docs[f"source{i}"].text == alone[f"source{i}"].text
+    assert {d.id for d in out.rejected} >= {"stitched0", "stitched1", "stitched2", "stitched3"}
+    assert all(d.meta["reason"] == "span_dedup:empty" for d in out.rejected if d.id.startswith("stitched"))
+
+
+def test_furniture_and_short_sentences_do_not_count(tmp_path, shared_data):
+    arts = wiki_articles(shared_data, 30)
+    footer = "All rights reserved by the publisher of this website and its partners."
+    tail = f"\nShort line here.\n{footer}"
+    records = [{"id": f"d{i}", "text": " ".join(a[:20]) + tail} for i, a in enumerate(arts)]
+    out = run_pipeline(tmp_path, records, [Provenance(max_docs=20)])
+    assert {d.meta[ROLE] for d in out.kept} == {"none"}
+    assert {d.signals["copied_sentence_fraction"] for d in out.kept} == {0.0}
+    held = run_pipeline(tmp_path / "held", records, [Provenance(max_docs=30)])
+    assert {d.meta[ROLE] for d in held.kept} == {"quotes"}
+
+
+def test_options_are_checked_and_listed():
+    with pytest.raises(ConfigError, match="step 'provenance', option 'max_docs'"):
+        Provenance(max_docs=1)
+    with pytest.raises(ConfigError, match="option 'stitch_share'"):
+        Provenance(stitch_share=1.5)
+    with pytest.raises(ConfigError, match="option 'mirror_share'"):
+        Provenance(mirror_share=0)
+    from gristmill.steps.registry import step_options
+
+    helps = {opt.name: opt.help for opt in step_options(Provenance)}
+    assert set(helps) == {"min_words", "max_docs", "min_sentences", "stitch_share", "mirror_share", "buckets"}
+    assert all(helps.values())

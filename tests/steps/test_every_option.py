@@ -44,7 +44,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
     ],
     "exact_dedup": [{"ignore_case": False, "ignore_whitespace": False, "ignore_punctuation": True}],
     "extract": [
-        {"engine": "trafilatura", "comments": True, "tables": False, "max_bytes": 2_000_000},
+        {"engine": "trafilatura", "comments": True, "tables": False, "max_bytes": 2_000_000, "time_limit": 30.0},
     ],
     "fineweb_quality": [
         {

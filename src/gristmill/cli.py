@@ -133,7 +133,10 @@ def _finish(result: RunResult) -> None:
         f"quarantined {totals['quarantined']:,}  ->  {result.output}"
     )
     if totals["quarantined"]:
-        click.echo(f"{totals['quarantined']:,} unreadable records: see {result.output}/quarantine/")
+        click.echo(
+            f"{totals['quarantined']:,} quarantined (unreadable records, documents a step raised on): "
+            f"see {result.output}/quarantine/"
+        )
     click.echo(f"stats: {result.output}/stats.json  report: {result.output}/report.html")
     if result.errors:
         for error in result.errors:

@@ -68,7 +68,7 @@ def pipeline_from_dict(data: Any, source: str = "pipeline", folder: Path | None 
             )
         ((name, options),) = entry.items()
         steps.append(build_step(str(name), options))
-    extra = {"max_errors": data["max_errors"]} if "max_errors" in data else {}
+    extra = {"max_errors": data["max_errors"]} if data.get("max_errors") is not None else {}
     return Pipeline(
         input=input_spec(data["input"]),
         output=output_spec(data["output"]),

@@ -94,3 +94,40 @@ def test_an_unusable_output_folder_is_exit_2_before_any_work(run_cli, tmp_path) 
         result.output
         == f"gristmill: error: output: cannot write to '{tmp_path}/a-file/out': Not a directory\n"
     )
+
+
+def test_a_file_named_twice_or_through_a_link_is_read_once(run_cli, tmp_path) -> None:
+    src, _ = setup(tmp_path)
+    (tmp_path / "link.jsonl").symlink_to(src / "b.jsonl")
+    paths = f'[{src}/, {src}/b.jsonl, "{src}/*.jsonl", {tmp_path}/link.jsonl]'
+    config = write_pipeline(tmp_path / "q.yaml", f"input: {{path: {paths}}}\noutput: {tmp_path}/o\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 0 and "read 6 " in result.output, result.output
+
+
+def test_an_earlier_runs_output_inside_the_input_is_not_input(run_cli, tmp_path) -> None:
+    src, _ = setup(tmp_path)
+    first = write_pipeline(tmp_path / "a.yaml", f"input: {src}\noutput: {src}/out-a\n")
+    second = write_pipeline(tmp_path / "b.yaml", f"input: {src}\noutput: {src}/out-b\n")
+    assert "read 6 " in run_cli("run", str(first)).output
+    result = run_cli("run", str(second))
+    assert result.exit_code == 0 and "read 6 " in result.output, result.output
+
+
+def test_an_output_folder_whose_parts_are_files_is_exit_2(run_cli, tmp_path) -> None:
+    _, config = setup(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/kept").write_text("")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"gristmill: error: output: cannot use '{tmp_path}/out/kept' as a folder")
+    assert result.output.count("\n") == 1
+
+
+def test_raising_max_errors_after_a_failed_run_resumes_it(run_cli, tmp_path) -> None:
+    src, _ = setup(tmp_path)
+    config = write_pipeline(tmp_path / "q.yaml", f"input: {src}\noutput: {tmp_path}/o\nmax_errors: 0.5\n")
+    assert run_cli("run", str(config)).exit_code == 0
+    config.write_text(config.read_text().replace("0.5", "0.9"))
+    result = run_cli("run", str(config))
+    assert result.exit_code == 0, result.output

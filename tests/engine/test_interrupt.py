@@ -126,3 +126,22 @@ def test_a_second_ctrl_c_exits_at_once_and_a_killed_run_leaves_no_worker(slow_ru
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert gone_within(mark, 5), "a worker process outlived a killed run"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
+def test_ctrl_c_while_workers_start_is_still_one_line(slow_run, delay) -> None:
+    _, config, out = slow_run
+    mark = uuid.uuid4().hex
+    proc = start(config, mark)
+    deadline = time.monotonic() + 60
+    while not (out / "_state").exists():  # the run has taken over the signals
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(delay)  # worker processes are starting, importing, or running
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    assert config.with_suffix(".err").read_text() == (
+        "gristmill: error: interrupted by SIGINT: finished tasks are kept; run the same command to resume\n"
+    )
+    assert gone_within(mark, 5)

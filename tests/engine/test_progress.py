@@ -80,3 +80,18 @@ def test_a_terminal_gets_a_bar_per_phase(make_corpus, tmp_path, capsys) -> None:
     pipeline(make_corpus(shards=2, docs=50), tmp_path / "out").run(progress=True)
     err = capsys.readouterr().err
     assert "[1/1] read and steps: 100%" in err and "2/2 tasks, 100 docs" in err and "docs/s" in err
+
+
+def test_a_report_that_arrives_after_its_task_is_done_is_not_counted_again() -> None:
+    import io
+
+    from gristmill.engine.progress import Progress
+
+    stream = io.StringIO()
+    with Progress(ProgressOptions("json", every=60), phases=1, stream=stream) as bar:
+        bar.start_phase("read and steps", 0, tasks=1, done=0, docs=0, nbytes=0, total_bytes=0)
+        bar.update("stage0/00000", 10, 0)
+        bar.task_done("stage0/00000", 12, 0)
+        bar.update("stage0/00000", 2, 0)  # the worker's last report, late
+        bar.end_phase()
+    assert json.loads(stream.getvalue().splitlines()[-1])["docs"] == 12

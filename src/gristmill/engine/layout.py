@@ -68,12 +68,18 @@ class Layout:
         if overwrite:
             for part in (*_RUN_PARTS, "report.html"):
                 target = self.root / part
-                if target.is_dir():
+                if target.is_dir() and not target.is_symlink():
                     shutil.rmtree(target)
                 else:
                     target.unlink(missing_ok=True)
         for folder in (self.kept, self.rejected, self.quarantine, self.state, self.work):
-            folder.mkdir(exist_ok=True)
+            try:
+                folder.mkdir(exist_ok=True)
+            except OSError as exc:
+                raise UnusableOutputError(
+                    f"output: cannot use {str(folder)!r} as a folder: {exc.strerror}; "
+                    "choose another output folder, or pass --overwrite"
+                ) from exc
         if not recorded.exists():
             write_atomically(recorded, orjson.dumps(config, option=orjson.OPT_INDENT_2))
 

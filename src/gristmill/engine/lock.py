@@ -10,7 +10,7 @@ import os
 from types import TracebackType
 
 from gristmill.engine.layout import Layout
-from gristmill.errors import OutputInUseError
+from gristmill.errors import OutputInUseError, UnusableOutputError
 
 
 class OutputLock:
@@ -22,7 +22,13 @@ class OutputLock:
 
     def __enter__(self) -> OutputLock:
         path = self._layout.lock
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UnusableOutputError(
+                f"output: cannot open the lock file {str(path)!r}: {exc.strerror}; "
+                "choose another output folder"
+            ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

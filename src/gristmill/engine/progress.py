@@ -64,6 +64,8 @@ class Progress:
         self._stream = stream if stream is not None else sys.stderr
         self._phase: _Phase | None = None
         self._partial: dict[str, tuple[int, int]] = {}  # task key -> (docs, bytes) reported so far
+        # A worker's last report can arrive after its task is done: it must not be counted again.
+        self._finished: set[str] = set()
         self._bar: Any = None
         self._logged = False
         self._lock = threading.Lock()
@@ -104,6 +106,8 @@ class Progress:
     def update(self, task: str, docs: int, nbytes: int) -> None:
         """Add what a running task reports: documents taken in and input bytes read since last time."""
         with self._lock:
+            if task in self._finished:
+                return
             before_docs, before_bytes = self._partial.get(task, (0, 0))
             self._partial[task] = (before_docs + docs, before_bytes + nbytes)
         if self._bar is not None:
@@ -118,6 +122,7 @@ class Progress:
             if phase is None:
                 return
             _, partial_bytes = self._partial.pop(task, (0, 0))
+            self._finished.add(task)
             phase.done += 1
             phase.docs += docs
             phase.nbytes += nbytes

@@ -68,7 +68,8 @@ def run_pipeline(
     layout.create()
     with interruptible(), OutputLock(layout), _disk_full_as_error(layout):
         config = pipeline.to_config()
-        layout.prepare(config, overwrite)
+        # max_errors changes no output, only whether the run counts as failed: raising it resumes.
+        layout.prepare({k: v for k, v in config.items() if k != "max_errors"}, overwrite)
         check_manifest(layout, [path for shard in shards for path in shard.files])
         write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
         phases = plan_phases(pipeline, shards)

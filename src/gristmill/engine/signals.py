@@ -53,6 +53,24 @@ def interruptible() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+@contextmanager
+def workers_start_deaf_to_ctrl_c() -> Iterator[None]:
+    """Start processes within the block with Ctrl-C ignored from their first instruction.
+
+    An ignored signal stays ignored across ``exec``, so a worker still importing when the user presses
+    Ctrl-C does not print a traceback; the parent alone handles it. The block is short (a fork and an
+    exec), and the parent's own handler is back as soon as it ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def ignore_interrupts_in_worker() -> None:
     """In a worker process: leave Ctrl-C to the parent, and die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

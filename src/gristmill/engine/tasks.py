@@ -188,6 +188,7 @@ class _Sink:
         self._stats = stats
         self._progress = progress
         self._lines: list[bytes] = []
+        self.source = ""  # the input file a document a step raises on came from, when the shard has one
 
     def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
         self._stats.read += 1
@@ -199,7 +200,7 @@ class _Sink:
         """Set aside a document a step raised on, whole, with the step and the error."""
         self._stats.quarantined += 1
         record = {
-            "file": doc.meta.get("source_file", ""),
+            "file": self.source,
             "where": f"document {doc.id}",
             "reason": f"{step}:error:{type(exc).__name__}: {_one_line(exc)}",
             "step": step,
@@ -256,6 +257,7 @@ def _run_stage(
     else:
         kept_path, kept_fmt = layout.stage_input(stage.index, shard.index), "jsonl"
     sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress)
+    sink.source = shard.files[0] if len(shard.files) == 1 else ""
 
     def reject(doc: Document) -> None:
         stats.rejected += 1
@@ -366,9 +368,13 @@ def _check_accounting(stats: TaskStats, shard: Shard, stage: Stage) -> None:
     for step in stats.steps:
         lost = step.unaccounted()
         if lost:
-            what = f"lost {lost:,}" if lost > 0 else f"yielded {-lost:,} more than it took in or made"
+            what = (
+                f"lost {lost:,} document(s)"
+                if lost > 0
+                else f"yielded {-lost:,} document(s) it neither took in nor made with ctx.create"
+            )
             raise RunFailedError(
-                f"step {step.name!r} {what} document(s) in shard {shard.index:05d} of stage {stage.index} "
+                f"step {step.name!r} {what} in shard {shard.index:05d} of stage {stage.index} "
                 f"(in {step.docs_in:,}, created {step.created:,}, out {step.docs_out:,}, "
                 f"dropped {sum(step.dropped.values()):,}, errors {step.errors:,}): "
                 "a step must yield or reject every document it takes in, and make new ones with ctx.create"

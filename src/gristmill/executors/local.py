@@ -13,7 +13,7 @@ from typing import Any
 
 from gristmill.engine.plan import documents_of, input_bytes
 from gristmill.engine.progress import Progress, ProgressOptions
-from gristmill.engine.signals import ignore_interrupts_in_worker, kill_children
+from gristmill.engine.signals import ignore_interrupts_in_worker, kill_children, workers_start_deaf_to_ctrl_c
 from gristmill.engine.tasks import Task, run_task
 from gristmill.errors import ConfigError, RunFailedError
 from gristmill.executors.base import Executor
@@ -44,6 +44,11 @@ class LocalExecutor(Executor):
             self.workers, mp_context=context, initializer=_init_worker, initargs=(self._updates, pipeline)
         )
         try:
+            # Start every worker now, in one short window with Ctrl-C ignored (each submit to a pool
+            # without an idle worker starts one), before the run takes over the signals.
+            with workers_start_deaf_to_ctrl_c():
+                for _ in range(self.workers):
+                    self._pool.submit(_ready)
             yield
             self._pool.shutdown(wait=True)
         except BaseException:
@@ -94,6 +99,10 @@ def _init_worker(updates: Any, pipeline: Pipeline) -> None:
     ignore_interrupts_in_worker()
     _updates = updates
     _pipeline = pipeline
+
+
+def _ready() -> None:
+    """Nothing: submitted once per worker to start the pool's processes up front."""
 
 
 def _report_to_parent(key: str, docs: int, nbytes: int) -> None:

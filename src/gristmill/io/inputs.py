@@ -84,12 +84,15 @@ class InputSpec:
         return [self.path] if isinstance(self.path, str) else list(self.path)
 
     def files(self, exclude: str | os.PathLike[str] | None = None) -> list[tuple[str, str]]:
-        """Return ``(file, format)`` for every input file, sorted; fail if a path matches nothing.
+        """Return ``(file, format)`` for every input file, in order; fail if a path matches nothing.
 
-        Files under ``exclude`` (the run's output folder, when it lies inside an input folder) are
-        never input: a rerun must not read its own output back.
+        A file named twice (by overlapping paths or globs, or through a link) is listed once. Files
+        under ``exclude`` (the run's output folder) or in any other gristmill output folder are never
+        input: a rerun must not read output back as input.
         """
         skip = os.path.realpath(exclude) + os.sep if exclude is not None else None
+        in_run_folder = _RunFolders()
+        seen: set[str] = set()
         found: list[tuple[str, str]] = []
         for pattern in self.paths:
             matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
@@ -98,16 +101,14 @@ class InputSpec:
             listed: list[str] = []
             for match in matches:
                 if os.path.isdir(match):
-                    listed.extend(
-                        os.path.join(root, name)
-                        for root, _, names in sorted(os.walk(match))
-                        for name in sorted(names)
-                    )
+                    listed.extend(_walk(match))
                 else:
                     listed.append(match)
             for path in listed:
-                if skip is not None and os.path.realpath(path).startswith(skip):
+                real = os.path.realpath(path)
+                if real in seen or (skip is not None and real.startswith(skip)) or in_run_folder(path):
                     continue
+                seen.add(real)
                 fmt = self.format or format_of(path)
                 if fmt is None:
                     if len(matches) == 1 and not os.path.isdir(matches[0]):
@@ -137,6 +138,47 @@ class InputSpec:
             if group:
                 shards.append(Shard(len(shards), fmt, tuple(group)))
         return shards
+
+
+def _walk(folder: str) -> list[str]:
+    """Every file under ``folder``, sorted by folder then name, skipping gristmill output folders."""
+    found: list[tuple[str, list[str]]] = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not _is_run_folder(os.path.join(root, d))]
+        found.append((root, sorted(names)))
+    return [os.path.join(root, name) for root, names in sorted(found) for name in names]
+
+
+def _is_run_folder(folder: str) -> bool:
+    """Whether ``folder`` holds a gristmill run (its outputs are never input)."""
+    return os.path.isfile(os.path.join(folder, "_state", "pipeline.json"))
+
+
+class _RunFolders:
+    """Answers whether a file lies inside a gristmill output folder, asking each folder once."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, path: str) -> bool:
+        folder = os.path.dirname(os.path.abspath(path))
+        checked: list[str] = []
+        answer = False
+        while True:
+            if folder in self._known:
+                answer = self._known[folder]
+                break
+            checked.append(folder)
+            if _is_run_folder(folder):
+                answer = True
+                break
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        for seen in checked:
+            self._known[seen] = answer
+        return answer
 
 
 def reader_for(fmt: str, options: ReaderOptions | None = None) -> Reader:

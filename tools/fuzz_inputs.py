@@ -133,7 +133,9 @@ def _compress(kind: str, data: bytes) -> bytes:
 
 
 def _parquet(records: list[dict[str, Any]]) -> bytes:
-    rows = [{"id": str(r.get("id", "")), "text": r.get("text"), "url": str(r.get("url", ""))} for r in records]
+    rows = [
+        {"id": str(r.get("id", "")), "text": r.get("text"), "url": str(r.get("url", ""))} for r in records
+    ]
     sink = io.BytesIO()
     pq.write_table(pa.Table.from_pylist(rows), sink)
     return sink.getvalue()

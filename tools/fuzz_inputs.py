@@ -344,6 +344,9 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], float] = time.mo
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--batch", type=int, default=500, help="inputs per pipeline run (default 500)")
     parser.add_argument("--keep", type=Path, help="copy each failing batch's inputs here")
+    parser.add_argument(
+        "--tmp", default="/dev/shm" if Path("/dev/shm").is_dir() else None, help="where batches are written"
+    )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     started = clock()
@@ -354,7 +357,7 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], float] = time.mo
         size = min(args.batch, args.n - done)
         batch = [random_input(rng) for _ in range(size)]
         kinds.update(kind for kind, _, _ in batch)
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
             problems = run_batch(batch, Path(tmp))
             stats = json.loads((Path(tmp) / "out/stats.json").read_text()) if not problems else None
             if stats:

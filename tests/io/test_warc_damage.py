@@ -129,3 +129,11 @@ def test_large_record_with_odd_uri_reads_within_seconds(tmp_path: Path) -> None:
     docs = list(WarcReader().read(str(path), Sink()))
     assert time.monotonic() - started < 30
     assert len(docs) == 3 and len(docs[0].raw or b"") == len(body)
+
+
+def test_garbage_before_the_first_record_is_quarantined_and_the_records_read(tmp_path: Path) -> None:
+    path = tmp_path / "lead.warc"
+    path.write_bytes(b"\x00\x01 not a record\r\n\r\n" + b"".join(responses(2)))
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0001"] and error is None
+    assert sink.bad == [("lead.warc", "byte 0", "bytes that are not a WARC record")]

@@ -89,7 +89,7 @@ _ZSTD = _Codec(
 )
 # The decoder is fed a piece at a time so that at damage only that piece is decoded again, byte by
 # byte, to find the exact place and keep every byte that decodes before it.
-_PIECE = 1 << 14
+_PIECE = 1 << 12
 
 
 class _Decoder:

@@ -235,15 +235,19 @@ def _lenient_read(path: str, sink: ReadSink, skip: int) -> Iterator[Document]:
     """Read ``path`` record by record at its version lines, skipping the first ``skip`` documents."""
     seen = 0
     damages: list[Damage] = []
+    junk: list[tuple[int, bytes]] | None = []  # bytes before the first record; None once one is found
     for offset, data, note in _records(path, damages):
         if not data.startswith(b"WARC/"):
-            if offset == 0:
-                raise BrokenInputError(
-                    path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
-                )
-            if data.strip():
+            if junk is not None:
+                junk.append((offset, data[:200]))
+            elif data.strip():
                 sink.quarantine(path, f"byte {offset}", "bytes that are not a WARC record", data[:200])
             continue
+        if junk:
+            for at, excerpt in junk:
+                if excerpt.strip():
+                    sink.quarantine(path, f"byte {at}", "bytes that are not a WARC record", excerpt)
+        junk = None
         parts = _BLANK_LINE.split(data, maxsplit=1)
         head = parts[0].decode("utf-8", "replace").splitlines()[1:]
         headers: dict[str, str] = {}
@@ -279,6 +283,10 @@ def _lenient_read(path: str, sink: ReadSink, skip: int) -> Iterator[Document]:
             sink.quarantine(path, f"byte {offset}", reason, data)
             continue
         yield _lenient_document(path, offset, headers, body, declared, note)
+    if junk is not None and not damages:
+        raise BrokenInputError(
+            path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
+        )
     _report(path, sink, damages)
 
 

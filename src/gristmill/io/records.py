@@ -20,11 +20,15 @@ class RecordError(ValueError):
     """A record that is valid JSON but not a document; the message is the quarantine reason."""
 
 
-def document_from_record(record: Any, fallback_id: str, keys: ReaderOptions = _DEFAULT) -> Document:
+def document_from_record(
+    record: Any, fallback_id: str, keys: ReaderOptions = _DEFAULT, *, nested: bool = True
+) -> Document:
     """Build a document from a decoded record: text, id, ``meta`` and ``metadata``, other fields.
 
     ``meta`` and ``metadata`` (Dolma, datatrove) are merged, ``meta`` winning where both name a key;
     every other top-level field that is not null goes into ``meta`` as well, unless ``meta`` has it.
+    ``nested`` False tells that the record cannot nest deeper than ``MAX_DEPTH`` (a reader's cheap
+    check), so it is not walked.
     """
     if not isinstance(record, dict):
         raise RecordError(f"record is a JSON {describe_value(record)}, not an object")
@@ -35,8 +39,7 @@ def document_from_record(record: Any, fallback_id: str, keys: ReaderOptions = _D
         raise RecordError(f"'{keys.text_key}' is null")
     if not isinstance(text, str):
         raise RecordError(f"'{keys.text_key}' is a {describe_value(text)}, not a string")
-    depth = _depth(record)
-    if depth > MAX_DEPTH:
+    if nested and _depth(record) > MAX_DEPTH:
         raise RecordError(f"record nested deeper than {MAX_DEPTH} levels")
     doc_id = record.get(keys.id_key)
     doc_id = fallback_id if doc_id is None or doc_id == "" else str(doc_id)
@@ -85,6 +88,8 @@ def _mapping(value: Any, name: str) -> dict[str, Any]:
             value = orjson.loads(value)
         except orjson.JSONDecodeError as exc:
             raise RecordError(f"'{name}' is a string that is not a JSON object") from exc
+        if _depth(value) > MAX_DEPTH:
+            raise RecordError(f"'{name}' nested deeper than {MAX_DEPTH} levels")
     if not isinstance(value, dict):
         raise RecordError(f"'{name}' is a {describe_value(value)}, not an object")
     return dict(value)

@@ -16,7 +16,10 @@ from gristmill.io.records import MAX_DEPTH, RecordError, document_from_record
 
 
 class JsonlReader(Reader):
-    """Reads one JSON object per line (``.jsonl``, ``.json``, with ``.gz`` or ``.zst``)."""
+    """Reads one JSON object per line (``.jsonl``, ``.json``, with ``.gz`` or ``.zst``).
+
+    ``meta`` and ``metadata`` are merged, ``meta`` winning on a clash (see ``document_from_record``).
+    """
 
     format = "jsonl"
     extensions = (".jsonl", ".json", ".ndjson")

@@ -129,6 +129,7 @@ def test_large_record_with_odd_uri_reads_within_seconds(tmp_path: Path) -> None:
     docs = list(WarcReader().read(str(path), Sink()))
     assert time.monotonic() - started < 30
     assert len(docs) == 3 and len(docs[0].raw or b"") == len(body)
+    assert not any("warc_repaired" in d.meta for d in docs)  # read on the fast path
 
 
 def test_garbage_before_the_first_record_is_quarantined_and_the_records_read(tmp_path: Path) -> None:

@@ -110,7 +110,9 @@ def build(kind: str, picks: Sequence[int], content: Sequence[Mutation], raw: Seq
     if kind.startswith("jsonl") or kind == "parquet":
         lines = [base.jsonl[i % len(base.jsonl)] for i in picks]
         if kind == "parquet":
-            data = _parquet([json.loads(line) for line in lines])
+            # Uncompressed pages put flipped bytes straight into the strings (invalid UTF-8).
+            compression = "none" if picks[0] % 2 else "snappy"
+            data = _parquet([json.loads(line) for line in lines], compression)
         else:
             data = _compress(kind, mutate(b"\n".join(lines) + b"\n", content))
     elif "warc" in kind:
@@ -132,12 +134,12 @@ def _compress(kind: str, data: bytes) -> bytes:
     return data
 
 
-def _parquet(records: list[dict[str, Any]]) -> bytes:
+def _parquet(records: list[dict[str, Any]], compression: str) -> bytes:
     rows = [
         {"id": str(r.get("id", "")), "text": r.get("text"), "url": str(r.get("url", ""))} for r in records
     ]
     sink = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(rows), sink)
+    pq.write_table(pa.Table.from_pylist(rows), sink, compression=compression)
     return sink.getvalue()
 
 

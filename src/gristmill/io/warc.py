@@ -66,9 +66,8 @@ class WarcReader(Reader):
                     _report(path, sink, damages)
                     return
                 header = _header_length(stream, record.stream_pos)
-                if record.record_type == WarcRecordType.unknown or record.stream_pos != expected_start:
-                    break
-                if header is None:
+                unknown = record.record_type == WarcRecordType.unknown
+                if unknown or record.stream_pos != expected_start or header is None:
                     break
                 expected_start = record.stream_pos + header + _declared_length(record) + 4
                 if record.record_type & _DOCUMENT_RECORDS:

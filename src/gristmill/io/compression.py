@@ -108,9 +108,17 @@ class _Decoder:
         self._codec = codec
         self._on_bytes = on_bytes
         self._damages = damages
+        self._unreported = 0  # progress is told in CHUNK steps, not per piece
 
     def chunks(self) -> Iterator[bytes]:
         """Yield the decompressed bytes; raise or note damage as ``read_chunks`` says."""
+        try:
+            yield from self._chunks()
+        finally:
+            if self._on_bytes and self._unreported:
+                self._on_bytes(self._unreported)
+
+    def _chunks(self) -> Iterator[bytes]:
         codec, raw = self._codec, self._raw
         pos = 0  # compressed offset of the next piece
         member = decoded = 0  # where the current member starts, and how much it has yielded
@@ -163,8 +171,10 @@ class _Decoder:
             self._damages.append(Damage(pos, pos, detail, total, cut=True))
 
     def _progress(self, nbytes: int) -> None:
-        if self._on_bytes and nbytes > 0:
-            self._on_bytes(nbytes)
+        self._unreported += max(nbytes, 0)
+        if self._on_bytes and self._unreported >= CHUNK:
+            self._on_bytes(self._unreported)
+            self._unreported = 0
 
     def _salvage(self, member: int, pos: int, decoded: int, piece: bytes) -> tuple[bytes, int]:
         """Decode the member again, ``piece`` byte by byte: the bytes not yet yielded, the failing offset."""

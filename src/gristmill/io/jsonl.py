@@ -42,9 +42,10 @@ class JsonlReader(Reader):
                 sink.quarantine(path, f"line {number}", _json_problem(line, exc), line)
                 continue
             try:
-                nested = line.count(b"[") + line.count(b"{") > MAX_DEPTH
+                scanned = line.translate(_SCAN)
+                nested = scanned.count(b"[") > MAX_DEPTH
                 doc = document_from_record(record, f"{stem}/{number}", self.options, nested=nested)
-                if _LONG_RUN in line.translate(_DIGITS):  # after the depth check: json.loads recurses
+                if _LONG_RUN in scanned:  # after the depth check: json.loads recurses
                     _check_integers(line)
             except RecordError as exc:
                 sink.quarantine(path, f"line {number}", str(exc), line)
@@ -53,9 +54,10 @@ class JsonlReader(Reader):
 
 
 _BOM = b"\xef\xbb\xbf"
-# orjson reads integers in [-2**63, 2**64) exactly and turns longer ones into floats; a run of 19
-# digits is looked for with bytes methods, many times faster than a regex.
-_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
+# orjson reads integers in [-2**63, 2**64) exactly and turns longer ones into floats. Runs of 19
+# digits and the count of brackets are found in one translated copy: bytes methods, many times
+# faster than a regex.
+_SCAN = bytes.maketrans(b"0123456789{", b"0000000000[")
 _LONG_RUN = b"0" * 19
 _INT_RANGE = range(-(2**63), 2**64)
 

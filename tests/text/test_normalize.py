@@ -1,3 +1,4 @@
+import random
 import unicodedata
 
 from gristmill.text import normalize_text
@@ -15,3 +16,16 @@ def test_options_turn_parts_off() -> None:
     assert normalize_text(text, whitespace=False) == "a  b"
     decomposed = unicodedata.normalize("NFD", "é")
     assert normalize_text(decomposed, form=None) == decomposed
+
+
+def test_a_long_text_is_normalised_a_block_at_a_time_with_the_same_result() -> None:
+    # Over 1 MB, the Unicode form is taken a block of lines at a time (4-byte buffers stay small).
+    rng = random.Random(3)
+    alphabet = list("ab \t\n\u00a0\u2003e\u0301\u0327A\u212b\ufb01")
+    text = "".join(rng.choice(alphabet) for _ in range(1_500_000))
+    for form in ("NFC", "NFKD"):
+        assert normalize_text(text, form=form, whitespace=False, control=False) == unicodedata.normalize(
+            form, text
+        )
+    already = unicodedata.normalize("NFC", text)
+    assert normalize_text(already, form="NFC", whitespace=False, control=False) is already

@@ -36,3 +36,15 @@ def test_hashes_do_not_depend_on_the_batch() -> None:
     for i, text in enumerate(texts):
         alone, _ = shingle_hashes([text], 3)
         assert np.array_equal(alone, together[offsets[i] : offsets[i + 1]])
+
+
+def test_a_text_over_a_megabyte_hashes_its_words_a_block_at_a_time_with_the_same_values() -> None:
+    # Words are hashed a block of bytes at a time past 1 MB; a periodic text must give periodic
+    # shingles across every block boundary, and the same words the same hashes as a short text.
+    unit = "Él sat on the mat, café 42 times — x "
+    period = len(shingle_hashes([unit], 1)[0])  # words in the unit
+    short, _ = shingle_hashes([unit * 4], 3)
+    long, offsets = shingle_hashes([unit * 80_000], 3)
+    assert len((unit * 80_000).encode()) > 2 << 20 and offsets[-1] == len(long)
+    assert np.array_equal(long[period:], long[:-period])
+    assert np.array_equal(long[: len(short)], short)

@@ -72,7 +72,7 @@ def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray
     text_of_word = np.searchsorted(text_starts, starts, "right") - 1
     words_per_text = np.bincount(text_of_word, minlength=len(texts))
 
-    word_hashes = _span_hashes(_VALUE[data], starts, ends, _BYTE_BASE)
+    word_hashes = _word_hashes(data, starts, ends)
 
     # Shingle i runs from word i to word i + n - 1 of the same text; a short text is one shingle.
     word_offsets = np.zeros(len(texts) + 1, np.int64)
@@ -84,6 +84,29 @@ def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray
     first += np.repeat(word_offsets[:-1] - offsets[:-1], shingles_per_text)
     last = np.minimum(first + n, np.repeat(word_offsets[1:], shingles_per_text))
     return mix64(_span_hashes(word_hashes, first, last, _WORD_BASE)), offsets
+
+
+def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Return the hash of each word ``data[starts[i]:ends[i]]``, a block of about ``_BLOCK`` bytes at a time.
+
+    A span's hash does not depend on where it lies, so blocks cut between words give the same hashes,
+    while the 8-byte arrays per byte (values, prefix sums, powers) stay the size of a block.
+    """
+    if data.size <= _BLOCK:
+        return _span_hashes(_VALUE[data], starts, ends, _BYTE_BASE)
+    out = np.empty(starts.size, np.uint64)
+    first = 0
+    while first < starts.size:
+        begin = int(starts[first])
+        # The words ending within the block; at least one, however long.
+        stop = max(int(np.searchsorted(ends, begin + _BLOCK, "right")), first + 1)
+        end = int(ends[stop - 1])
+        words = slice(first, stop)
+        out[words] = _span_hashes(
+            _VALUE[data[begin:end]], starts[words] - begin, ends[words] - begin, _BYTE_BASE
+        )
+        first = stop
+    return out
 
 
 def _span_hashes(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, base: int) -> np.ndarray:
@@ -102,21 +125,32 @@ def _span_hashes(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, base:
 
 
 _POWERS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+# Powers kept between calls at most (2 × 8 bytes each); a longer text has its own, freed after it.
+_CACHED_POWERS = 1 << 22
+# Bytes hashed at a time into word hashes (see _word_hashes).
+_BLOCK = 1 << 20
 
 
 def _powers(base: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Return ``base**-i`` and ``base**i`` mod 2**64 for i < ``size`` (at least), kept for reuse."""
     held = _POWERS.get(base)
     if held is None or held[0].size < size:
-        size = max(size, 1 << 16, 0 if held is None else 2 * held[0].size)
-        arrays = []
-        for factor in (pow(base, -1, 1 << 64), base):
-            values = np.full(size, np.uint64(factor), np.uint64)
-            values[0] = 1
-            np.multiply.accumulate(values, out=values)
-            arrays.append(values)
-        held = _POWERS[base] = (arrays[0], arrays[1])
+        if size > _CACHED_POWERS:
+            return _power_arrays(base, size)  # one huge text: not kept for the life of the worker
+        size = min(max(size, 1 << 16, 0 if held is None else 2 * held[0].size), _CACHED_POWERS)
+        held = _POWERS[base] = _power_arrays(base, size)
     return held
+
+
+def _power_arrays(base: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``base**-i`` and ``base**i`` mod 2**64 for i < ``size``."""
+    arrays = []
+    for factor in (pow(base, -1, 1 << 64), base):
+        values = np.full(size, np.uint64(factor), np.uint64)
+        values[0] = 1
+        np.multiply.accumulate(values, out=values)
+        arrays.append(values)
+    return arrays[0], arrays[1]
 
 
 def _mark_unicode_punctuation(data: np.ndarray, is_word: np.ndarray) -> None:

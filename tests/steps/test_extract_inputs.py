@@ -151,10 +151,11 @@ def test_benchmark_pages_where_the_tail_cut_took_the_article(shared_data, folder
     assert snippet in doc.text
 
 
-def test_body_inside_an_unclosed_noscript_is_extracted():
+@pytest.mark.parametrize("engine", ["resiliparse", "trafilatura"])
+def test_body_inside_an_unclosed_noscript_is_extracted(engine):
     body = "".join(f"<p>Paragraph {i}: {PROSE}</p>" for i in range(4))
     html = f"<html><body><noscript><img src='/pixel.gif'><article>{body}</article>"
-    (doc,), reasons = run(Extract(), [page(html.encode())])
+    (doc,), reasons = run(Extract(engine=engine), [page(html.encode())])
     assert reasons == []
     assert doc.text.split("\n") == [f"Paragraph {i}: {PROSE}" for i in range(4)]
     # A closed noscript keeps its usual meaning (what shows without scripts is not the article).
@@ -163,7 +164,7 @@ def test_body_inside_an_unclosed_noscript_is_extracted():
     assert open_noscript("<noscript" * 200_000) == "<noscript" * 200_000
     assert time.monotonic() - start < 5
     closed = html.replace("<article>", "Please enable JavaScript to comment.</noscript><article>")
-    (doc,), _ = run(Extract(), [page(closed.encode())])
+    (doc,), _ = run(Extract(engine=engine), [page(closed.encode())])
     assert "JavaScript" not in doc.text
 
 

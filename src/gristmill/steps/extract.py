@@ -506,7 +506,6 @@ class TrafilaturaEngine:
 
         # trafilatura's own metadata pass (htmldate) doubles its time; title and date come from
         # the page's head instead.
-        page = open_noscript(page)
         text = trafilatura.extract(page, include_comments=self.comments, include_tables=self.tables)
         if deadline:
             deadline.check("the page")

@@ -91,6 +91,7 @@ def test_markup_in_a_text_field_is_found_by_sniffing():
     # Stray HTTP headers before the page: not leading, but a page's frame and dense in tags.
     assert looks_like_markup("HTTP/1.1 200 OK\nServer: x\n\n<!doctype html><html><body>" + "<p>a</p>" * 20)
     assert not looks_like_markup(f"{PROSE}\nA line about <p> and <div> tags.")
+    assert not looks_like_markup("<Sarah> the mill is open today\n<Bob> great, see you there")
     start = time.monotonic()  # was exponential in the number of comments before a non-tag
     assert not looks_like_markup("<!-- x -->" * 100_000 + PROSE)
     assert not looks_like_markup("<!--" + "<!-- x --" * 100_000 + PROSE)

@@ -91,6 +91,7 @@ def test_markup_in_a_text_field_is_found_by_sniffing():
     # Stray HTTP headers before the page: not leading, but a page's frame and dense in tags.
     assert looks_like_markup("HTTP/1.1 200 OK\nServer: x\n\n<!doctype html><html><body>" + "<p>a</p>" * 20)
     assert not looks_like_markup(f"{PROSE}\nA line about <p> and <div> tags.")
+    assert not looks_like_markup("<Sarah> the mill is open today\n<Bob> great, see you there")
     start = time.monotonic()  # was exponential in the number of comments before a non-tag
     assert not looks_like_markup("<!-- x -->" * 100_000 + PROSE)
     assert not looks_like_markup("<!--" + "<!-- x --" * 100_000 + PROSE)
@@ -151,10 +152,11 @@ def test_benchmark_pages_where_the_tail_cut_took_the_article(shared_data, folder
     assert snippet in doc.text
 
 
-def test_body_inside_an_unclosed_noscript_is_extracted():
+@pytest.mark.parametrize("engine", ["resiliparse", "trafilatura"])
+def test_body_inside_an_unclosed_noscript_is_extracted(engine):
     body = "".join(f"<p>Paragraph {i}: {PROSE}</p>" for i in range(4))
     html = f"<html><body><noscript><img src='/pixel.gif'><article>{body}</article>"
-    (doc,), reasons = run(Extract(), [page(html.encode())])
+    (doc,), reasons = run(Extract(engine=engine), [page(html.encode())])
     assert reasons == []
     assert doc.text.split("\n") == [f"Paragraph {i}: {PROSE}" for i in range(4)]
     # A closed noscript keeps its usual meaning (what shows without scripts is not the article).
@@ -163,7 +165,7 @@ def test_body_inside_an_unclosed_noscript_is_extracted():
     assert open_noscript("<noscript" * 200_000) == "<noscript" * 200_000
     assert time.monotonic() - start < 5
     closed = html.replace("<article>", "Please enable JavaScript to comment.</noscript><article>")
-    (doc,), _ = run(Extract(), [page(closed.encode())])
+    (doc,), _ = run(Extract(engine=engine), [page(closed.encode())])
     assert "JavaScript" not in doc.text
 
 

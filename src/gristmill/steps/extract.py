@@ -40,20 +40,21 @@ _BINARY_MAGIC = (
     b"7z\xbc\xaf",
 )
 _LOOKS_HTML = re.compile(rb"<(!doctype\s+html|html|head|body|title|meta|div|p|a|table|span)[\s>/]", re.I)
+# HTML elements a page is made of (names a chat log's "<Sarah>" or a quoted "<T>" are not).
+_ELEMENTS = (
+    r"(?:html|head|body|title|meta|link|script|style|div|span|p|a|br|hr|img|ul|ol|li|table|tr|td|th|"
+    r"h[1-6]|section|article|nav|header|footer|main|aside|form|input|button|b|i|em|strong|iframe|noscript)"
+)
 # A text field that is markup starts with a tag (after white space and comments)... A comment
 # cannot run past its "-->" and the comments are matched possessively: text of many comments and
 # no tag must not backtrack through every way of grouping them (exponential).
 _LEADING_TAG = re.compile(
-    r"[\s\ufeff]*+(?:<!--(?:(?!-->).)*+-->\s*+)*+<(?:!doctype\s+html|\?xml|[a-z][a-z0-9]*[\s/>])", re.I | re.S
+    r"[\s\ufeff]*+(?:<!--(?:(?!-->).)*+-->\s*+)*+<(?:!doctype\s+html|\?xml|" + _ELEMENTS + r"[\s/>])",
+    re.I | re.S,
 )
 # ...or holds a page's frame amid tags (stray HTTP headers or junk before the page).
 _PAGE_FRAME = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.I)
-_HTML_TAG = re.compile(
-    r"</?(?:html|head|body|title|meta|link|script|style|div|span|p|a|br|hr|img|ul|ol|li|table|tr|td|th|"
-    r"h[1-6]|section|article|nav|header|footer|main|aside|form|input|button|b|i|em|strong|iframe|noscript)"
-    r"\b[^<>]{0,400}>",
-    re.I,
-)
+_HTML_TAG = re.compile(r"</?" + _ELEMENTS + r"\b[^<>]{0,400}>", re.I)
 _SNIFF_CHARS = 4096
 # Image captions: resiliparse keeps them inside articles; they are rarely part of the body text.
 _SKIP = ['[class*="caption"]']
@@ -506,7 +507,6 @@ class TrafilaturaEngine:
 
         # trafilatura's own metadata pass (htmldate) doubles its time; title and date come from
         # the page's head instead.
-        page = open_noscript(page)
         text = trafilatura.extract(page, include_comments=self.comments, include_tables=self.tables)
         if deadline:
             deadline.check("the page")

@@ -44,7 +44,13 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
     ],
     "exact_dedup": [{"ignore_case": False, "ignore_whitespace": False, "ignore_punctuation": True}],
     "extract": [
-        {"engine": "trafilatura", "comments": True, "tables": False, "max_bytes": 2_000_000, "time_limit": 30.0},
+        {
+            "engine": "trafilatura",
+            "comments": True,
+            "tables": False,
+            "max_bytes": 2_000_000,
+            "time_limit": 30.0,
+        },
     ],
     "fineweb_quality": [
         {
@@ -54,6 +60,16 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
             "short_line_length": 20,
             "max_char_dup_ratio": 0.05,
             "max_newline_ratio": 0.5,
+        }
+    ],
+    "provenance": [
+        {
+            "min_words": 4,
+            "max_docs": 10,
+            "min_sentences": 3,
+            "stitch_share": 0.4,
+            "mirror_share": 0.9,
+            "buckets": 4,
         }
     ],
     "gopher_quality": [

@@ -214,10 +214,10 @@ def ordered(records: list[dict[str, Any]], kind: dict[str, str], order: str) -> 
     return shuffled
 
 
-def quality(data: Path, workers: int) -> None:
+def quality(data: Path, workers: int, seed: int) -> None:
     """Print the figures of every input order, and whether the roles agree across orders."""
     started = time.perf_counter()
-    records, info = build(data)
+    records, info = build(data, seed)
     kind, truth = info["kind"], info["truth"]
     counts: dict[str, int] = {}
     for what in kind.values():
@@ -361,6 +361,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, help="run provenance alone on this many synthetic documents")
     parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the shared evaluation data")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the corpus recipe")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--shards", type=int, default=8)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
@@ -370,7 +371,7 @@ def main() -> None:
     elif args.scale:
         scale(args.scale, args.workers, args.shards)
     else:
-        quality(args.data, args.workers)
+        quality(args.data, args.workers, args.seed)
 
 
 if __name__ == "__main__":

@@ -160,3 +160,21 @@ def test_options_are_checked_and_listed():
     helps = {opt.name: opt.help for opt in step_options(Provenance)}
     assert set(helps) == {"min_words", "max_docs", "min_sentences", "stitch_share", "mirror_share", "buckets"}
     assert all(helps.values())
+
+
+def test_odd_documents_go_on_with_role_none(tmp_path, corpus):
+    records, _, _ = corpus
+    odd = [
+        {"id": "empty", "text": ""},
+        {"id": "numeric-url", "text": records[0]["text"], "url": 5},
+        {"id": "short", "text": "Too short. Also short."},
+    ]
+    out = run_pipeline(tmp_path, [*records[:2], *odd], [Provenance()])
+    docs = out.by_id()
+    assert out.rejected == []
+    assert docs["empty"].meta[ROLE] == docs["short"].meta[ROLE] == "none"
+    assert docs["empty"].signals["copied_sentence_fraction"] == 0.0
+    # A whole copy whose url is not a string is named without one.
+    counted = len(Provenance().sentence_keys(records[0]["text"]))
+    assert docs["source0"].meta["copied_from"] == [{"id": "numeric-url", "sentences": counted}]
+    assert docs["numeric-url"].meta["mirror_of"] == "source0"

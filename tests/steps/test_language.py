@@ -71,3 +71,12 @@ def test_options_are_checked():
         build_step("language", {"keep": ["English"]})
     with pytest.raises(ConfigError, match="'min_score'"):
         build_step("language", {"min_score": 2})
+
+
+def test_the_per_line_share_is_computed_for_kept_documents_only():
+    german = Document(id="de", text="\n".join([TEXTS["de"]] * 3))
+    english = Document(id="en", text="\n".join([TEXTS["en"]] * 3))
+    kept, reasons = run(Language(keep=["en"]), [german, english])
+    assert [d.id for d in kept] == ["en"] and reasons == ["language:not_kept"]
+    assert "language_main_share" in english.signals
+    assert "language_main_share" not in german.signals and german.meta["language"] == "de"

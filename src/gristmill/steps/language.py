@@ -70,7 +70,7 @@ class Language(Step):
         keep: language codes to keep (``[en, de]``); other documents are dropped as
             ``language:not_kept``. None keeps every language.
         min_score: documents whose language score is below this are dropped as ``language:low_score``.
-        mixed: compute ``language_main_share`` (one more prediction per line).
+        mixed: compute ``language_main_share`` (one more prediction per line) for kept documents.
     """
 
     def __init__(self, *, keep: list[str] | None = None, min_score: float = 0.0, mixed: bool = True) -> None:
@@ -85,22 +85,31 @@ class Language(Step):
         self.mixed = mixed
 
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
-        """Annotate every document; drop those outside ``keep`` or under ``min_score``."""
+        """Annotate every document; drop those outside ``keep`` or under ``min_score``.
+
+        The per-line share (one prediction per line) is computed for kept documents only: on a crawl
+        where ``keep`` drops most pages, it was most of the step's time spent on pages thrown away.
+        """
         for doc in docs:
-            verdict = self.verdict(self.annotate(doc))
+            verdict = self.verdict(self.annotate(doc, share=False))
             if verdict is True:
+                self._add_share(doc)
                 yield doc
             else:
                 ctx.reject(doc, f"{self.name}:{verdict}")
 
-    def annotate(self, doc: Document) -> Document:
-        """Set ``meta.language`` and the language signals on ``doc``."""
+    def annotate(self, doc: Document, *, share: bool = True) -> Document:
+        """Set ``meta.language`` and the language signals on ``doc`` (the per-line share if ``share``)."""
         language, score = identify(doc.text)
         doc.meta["language"] = language
         doc.signals["language_score"] = round(score, 4)
-        if self.mixed:
-            doc.signals["language_main_share"] = round(main_share(doc.text, language), 4)
+        if share:
+            self._add_share(doc)
         return doc
+
+    def _add_share(self, doc: Document) -> None:
+        if self.mixed:
+            doc.signals["language_main_share"] = round(main_share(doc.text, doc.meta["language"]), 4)
 
     def verdict(self, doc: Document) -> Literal[True] | str:
         """Keep ``doc``, or say why not, from the language it was annotated with."""

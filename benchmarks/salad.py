@@ -4,7 +4,7 @@
     python benchmarks/salad.py --fit      # fit the score's weights on the tune half and print them
 
 Pages come from benchmarks/saladgen (real text from ../shared/data; see its docstring). The weights in
-gristmill/text/salad.py were fitted with --fit on the tune half; the report half shares no source
+gristmill/salad/weights*.json were fitted with --fit on the tune half; the report half shares no source
 document with it. No peer tool scores stitched pages, so there is no side-by-side ratio here.
 """
 
@@ -21,14 +21,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from gristmill import salad as model
+from gristmill.salad.embeddings import load_embedder
 from gristmill.steps.salad import Salad
-from gristmill.text import salad as model
-from gristmill.text.embeddings import load_embedder
 from saladgen import Page, build
 from saladgen.metrics import adjusted_rand_index, auroc
 
 REPO = Path(__file__).resolve().parents[1]
-WEIGHTS_FILE = REPO / "src/gristmill/text/salad_weights.json"
+WEIGHTS_FILE = REPO / "src/gristmill/salad/weights.json"
 DATA = next((p for p in (REPO.parent / "shared/data", REPO.parents[1] / "shared/data") if p.is_dir()), REPO)
 
 
@@ -160,7 +160,7 @@ def fit(pages: list[Page], write: bool, embed: model.Embedder | None) -> None:
     )
     print(json.dumps(fitted, indent=2))
     if write:
-        target = WEIGHTS_FILE.with_name("salad_weights_embeddings.json") if embed else WEIGHTS_FILE
+        target = WEIGHTS_FILE.with_name("weights_embeddings.json") if embed else WEIGHTS_FILE
         target.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {target}")
     p = 1 / (1 + np.exp(-z @ w))

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from gristmill import ConfigError, Document, Salad
 from gristmill.cli import cli
 from gristmill.io.compression import read_chunks, read_lines
+from gristmill.salad import EMBEDDING_MODEL, analyse
 from gristmill.stats import StepContext, StepStats
 from gristmill.steps.registry import build_step
-from gristmill.text.salad import EMBEDDING_MODEL, analyse
 from tests.helpers import SEED
 
 REPO = Path(__file__).resolve().parents[2]

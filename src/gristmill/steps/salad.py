@@ -6,10 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Literal
 
 from gristmill.document import Document
-from gristmill.steps.base import Step
-from gristmill.steps.registry import register
-from gristmill.text.embeddings import load_embedder
-from gristmill.text.salad import (
+from gristmill.salad import (
     EMBEDDING_MODEL,
     FURNITURE,
     LEXICAL_MODEL,
@@ -18,6 +15,9 @@ from gristmill.text.salad import (
     SaladAnalysis,
     analyse,
 )
+from gristmill.salad.embeddings import load_embedder
+from gristmill.steps.base import Step
+from gristmill.steps.registry import register
 
 if TYPE_CHECKING:
     from gristmill.stats import StepContext

@@ -5,16 +5,17 @@ grouping of sentences into recovered sources (``grouping``, ``graph``), the scor
 style and word-vector tools, and the optional MiniLM embedder. docs/salad.md has the method and figures.
 """
 
-from gristmill.salad.analysis import FURNITURE, UNPLACED, Embedder, SaladAnalysis, analyse
-from gristmill.salad.model import EMBEDDING_MODEL, LEXICAL_MODEL, ScoreModel
+from gristmill.salad.analysis import COHERENCE, FURNITURE, UNPLACED, Embedder, SaladAnalysis, analyse, measure
+from gristmill.salad.model import EMBEDDING_MODEL, ScoreModel
 
 __all__ = [
+    "COHERENCE",
     "EMBEDDING_MODEL",
     "FURNITURE",
-    "LEXICAL_MODEL",
     "UNPLACED",
     "Embedder",
     "SaladAnalysis",
     "ScoreModel",
     "analyse",
+    "measure",
 ]

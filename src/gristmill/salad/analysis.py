@@ -26,13 +26,16 @@ addresses) is set aside before any measure and never goes into a recovered sourc
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, page_score, seam_summary
 from gristmill.salad.features import (
     ORPHAN,
     best_cut,
@@ -46,8 +49,9 @@ from gristmill.salad.features import (
     topic_terms,
 )
 from gristmill.salad.grouping import cross_ratio, group, partition, with_embeddings
-from gristmill.salad.model import EMBEDDING_MODEL, LEXICAL_MODEL
+from gristmill.salad.model import EMBEDDING_MODEL
 from gristmill.salad.style import style_matrix
+from gristmill.salad.transitions import TRANSITION_NAMES, transition_features
 from gristmill.salad.word_vectors import sentence_vectors
 from gristmill.text.content import content_terms, cosine_matrix, stopword_share, term_matrix
 from gristmill.text.furniture import furniture_kind
@@ -60,9 +64,11 @@ UNPLACED = -2
 
 MIN_SENTENCES = 6  # fewer prose sentences: not judged (score 0)
 MIN_ENGLISH = 0.25  # English prose has 40-50% function words; below this share: not judged
-MAX_SENTENCES = 400  # longer pages are judged on their first 400 prose sentences
+MAX_SENTENCES = 400  # embeddings path: longer pages are judged on their first 400 prose sentences
+MAX_JUDGED = 150  # default path: longer pages are judged (and split) on their first 150 prose sentences
 MAX_SOURCES = 8
 _NULLS = 4  # random word deals for separation
+SEAMS_FOUND = 3.0  # seam_llr above which inspect names the seams as a reason
 WORD_VECTOR_MIX = 0.25  # weight of static word vectors in the words-only grouping (tune half)
 
 # How much each assembly cue cuts the chance that a page is whole, in step with how rare the cue is
@@ -74,6 +80,7 @@ INSIDE_EVIDENCE = 0.7
 REPEAT_EVIDENCE = 0.3
 
 Embedder = Callable[[list[str]], np.ndarray]
+COHERENCE = CoherenceModel.load(MODEL_FILE)
 
 
 @dataclass
@@ -90,17 +97,22 @@ class SaladAnalysis:
     furniture: dict[int, str]
     features: dict[str, float] = field(default_factory=dict)
     orphans: list[int] = field(default_factory=list)
+    source_of: dict[int, dict[str, Any]] = field(default_factory=dict)  # label -> copied_from entry
+    seams: list[int] = field(default_factory=list)  # sentences more likely than not to open a new source
 
     def reasons(self, threshold: float) -> list[str]:
         """Say in words which measures point at stitching (for ``gristmill inspect``).
 
         The cut-offs are the medians over the stitched pages of the benchmark's tune half
-        (``local_z``: half way between shuffled pages and genuine ones).
+        (``local_z``: half way between shuffled pages and genuine ones; ``seam_llr``: the 98th
+        percentile over genuine tune pages).
         """
         f = self.features
         out = []
-        if f.get("local_z", 99.0) < 1.0:
+        if f.get("local_z", 99.0) < 1.0 or f.get("near_gain", 1.0) < 0.0:
             out.append("neighbours_unrelated")
+        if f.get("seam_llr", 0.0) > SEAMS_FOUND:
+            out.append(f"seams_found({len(self.seams)})")
         if f.get("best_cut", 0.0) < -2.4:
             out.append("sharp_cut")
         if f.get("top_terms_cover", 1.0) < 0.31:
@@ -122,10 +134,165 @@ def analyse(
 ) -> SaladAnalysis:
     """Measure how stitched ``text`` is and assign each sentence to a recovered source.
 
+    The default path scores the page with the coherence model (:mod:`gristmill.salad.coherence`).
     ``embed``, when given, maps sentences to vectors (one row each); their page-centred cosine joins
-    the word overlap, and the score uses the weights fitted with embeddings.
+    the word overlap, and the score uses the older page measures fitted with embeddings.
     """
-    model = EMBEDDING_MODEL if embed is not None else LEXICAL_MODEL
+    if embed is not None:
+        return _analyse_embedded(text, threshold, copied_fraction, embed)
+    if threshold is None:
+        threshold = COHERENCE.threshold
+    found = measure(text)
+    if found.prose_spans is None:
+        return found.unjudged()
+    features = found.features
+    chances = COHERENCE.seam_chances(found.rows)
+    features.update(seam_summary(chances, COHERENCE.seam_rate))
+    score = page_score(COHERENCE.page, features)
+    score = _with_copies(score, copied_fraction, threshold)
+    done = found.whole(score) if score < threshold else _split(found, score, chances)
+    done.seams = [found.prose[j + 1] for j in np.flatnonzero(chances > 0.5).tolist()]
+    return done
+
+
+def _with_copies(score: float, copied_fraction: float | None, threshold: float) -> float:
+    """Sentences found elsewhere in the corpus: evidence of copying, weighed by the structure seen."""
+    if copied_fraction is not None and copied_fraction > 0:
+        return score + (1.0 - score) * 0.5 * min(1.0, copied_fraction) * min(1.0, score / threshold)
+    return score
+
+
+@dataclass
+class Measured:
+    """A page's sentences and the measures the coherence model reads (before any model is applied)."""
+
+    spans: list[tuple[int, int]]
+    furniture: dict[int, str]
+    prose: list[int]
+    orphans: list[int]
+    prose_spans: list[tuple[int, int]] | None  # None: the page is not judged
+    rows: np.ndarray = field(default_factory=lambda: np.zeros((0, len(TRANSITION_NAMES))))
+    features: dict[str, float] = field(default_factory=dict)
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    lexical: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    def labels(self, fill: int) -> list[int]:
+        """Furniture labelled as such, every other sentence ``fill``."""
+        return [FURNITURE if i in self.furniture else fill for i in range(len(self.spans))]
+
+    def unjudged(self) -> SaladAnalysis:
+        """The analysis of a page too short or not English: score 0, one source."""
+        return SaladAnalysis(0.0, 1, self.spans, self.labels(0), self.furniture, {}, self.orphans)
+
+    def whole(self, score: float) -> SaladAnalysis:
+        """The analysis of a page judged whole."""
+        features = {k: round(v, 4) for k, v in self.features.items()}
+        return SaladAnalysis(score, 1, self.spans, self.labels(0), self.furniture, features, self.orphans)
+
+
+def measure(text: str) -> Measured:
+    """Split ``text`` into sentences, set furniture aside, and measure each boundary and the page."""
+    spans = sentence_spans(text)
+    sentences = [text[a:b] for a, b in spans]
+    furniture: dict[int, str] = {}
+    prose: list[int] = []
+    for i, sentence in enumerate(sentences):
+        if len(prose) == MAX_JUDGED:  # the rest is neither judged nor looked at
+            break
+        kind = furniture_kind(sentence)
+        if kind:
+            furniture[i] = kind
+        else:
+            prose.append(i)
+    orphans = [i for i in prose if ORPHAN.match(sentences[i])]
+    found = Measured(spans, furniture, prose, orphans, None)
+    if len(prose) < MIN_SENTENCES or stopword_share(" ".join(sentences[i] for i in prose)) < MIN_ENGLISH:
+        return found
+    said = [sentences[i] for i in prose]
+    found.prose_spans = [spans[i] for i in prose]
+    found.matrix = term_matrix([content_terms(s) for s in said])
+    found.lexical = cosine_matrix(found.matrix)
+    found.vectors = sentence_vectors(said)
+    centred = found.vectors - found.vectors.mean(axis=0, keepdims=True)
+    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    vec_sim = cosine_matrix(centred)
+    unit_terms = found.matrix / np.maximum(np.linalg.norm(found.matrix, axis=1, keepdims=True), 1e-12)
+    breaks = np.array(["\n" in text[a[1] : b[0]] for a, b in itertools.pairwise(found.prose_spans)])
+    found.rows = transition_features(
+        said, found.lexical, vec_sim, style_matrix(said), breaks, unit_terms, centred
+    )
+    n = len(prose)
+    off = ~np.eye(n, dtype=bool)
+    adjacent = np.arange(n - 1)
+    found.features = {
+        "order_gain": float(found.lexical[adjacent, adjacent + 1].mean() - found.lexical[off].mean()),
+        "vec_order_gain": float(vec_sim[adjacent, adjacent + 1].mean() - vec_sim[off].mean()),
+        "order_z": _order_z(found.lexical),
+        "vec_order_z": _order_z(vec_sim),
+        "near_gain": _near_gain(found.lexical),
+        "vec_near_gain": _near_gain(vec_sim),
+        "best_cut": best_cut(found.lexical),
+        "top_terms_cover": topic_terms([content_terms(s) for s in said])[1],
+        "listlike": listlike(text),
+        "orphan_opening": float(bool(orphans) and orphans[0] == prose[0]),
+        "repeated_sentence": float(repeats(sentences, prose)),
+        "furniture_inside_prose": float(furniture_inside(text, spans, furniture)),
+        "log_sentences": math.log(n),
+    }
+    return found
+
+
+def _order_z(sim: np.ndarray) -> float:
+    """Mean similarity of neighbours less that of any two sentences, in standard errors of the mean.
+
+    Shuffled sentences sit near 0 at any length; an author's order climbs with the page's length
+    (the analytic form of stop 8's ``local_z``, at distance 1 and without 200 random orders).
+    """
+    n = len(sim)
+    pairs = sim[np.triu_indices(n, 1)]
+    spread = float(pairs.std())
+    if spread < 1e-9:
+        return 0.0
+    gain = float(np.diagonal(sim, 1).mean() - pairs.mean())
+    return max(-10.0, min(10.0, gain / (spread / math.sqrt(n - 1))))
+
+
+def _near_gain(sim: np.ndarray) -> float:
+    """Mean similarity of neighbours less that of sentences two and three apart."""
+    n = len(sim)
+    far = [sim[np.arange(n - d), np.arange(d, n)] for d in (2, 3) if n > d]
+    return float(np.diagonal(sim, 1).mean() - np.concatenate(far).mean()) if far else 0.0
+
+
+def _split(found: Measured, score: float, chances: np.ndarray) -> SaladAnalysis:
+    """Group a stitched page's prose sentences into recovered sources (word weights and word vectors)."""
+    n = len(found.prose)
+    max_k = max(2, min(MAX_SOURCES, n // 3))
+    meaning = with_embeddings(found.matrix, found.vectors, WORD_VECTOR_MIX)
+    sim = np.maximum(cosine_matrix(meaning), 0.0)
+    rng = np.random.default_rng(n)
+    order_z = local_z(found.lexical, rng)
+    grouped = group(meaning, sim, order_z, max_k, 1.0 - chances)
+    sizes = Counter(int(x) for x in grouped if x >= 0)
+    kept = [c for c, size in sorted(sizes.items()) if size >= 2]
+    features = {k: round(v, 4) for k, v in found.features.items()}
+    if len(kept) < 2:
+        return SaladAnalysis(score, 1, found.spans, found.labels(0), found.furniture, features, found.orphans)
+    labels = found.labels(UNPLACED)
+    renumber = {c: r for r, c in enumerate(kept)}
+    for row, i in enumerate(found.prose):
+        c = int(grouped[row])
+        if c in renumber:
+            labels[i] = renumber[c]
+    return SaladAnalysis(score, len(kept), found.spans, labels, found.furniture, features, found.orphans)
+
+
+def _analyse_embedded(
+    text: str, threshold: float | None, copied_fraction: float | None, embed: Embedder
+) -> SaladAnalysis:
+    """The page measures of stop 8, with sentence embeddings (``embeddings: true``)."""
+    model = EMBEDDING_MODEL
     if threshold is None:
         threshold = model.threshold
     spans = sentence_spans(text)
@@ -181,17 +348,9 @@ def analyse(
     score = 1.0 - (1.0 - score) * (1.0 - ORPHAN_EVIDENCE * features["orphan_opening"]) * (
         1.0 - REPEAT_EVIDENCE * features["repeated_sentence"]
     ) * (1.0 - INSIDE_EVIDENCE * features["furniture_inside_prose"])
-    if copied_fraction is not None and copied_fraction > 0:
-        # Sentences found elsewhere in the corpus: evidence of copying, weighed by the structure seen.
-        score = score + (1.0 - score) * 0.5 * min(1.0, copied_fraction) * min(1.0, score / threshold)
+    score = _with_copies(score, copied_fraction, threshold)
     features = {k: round(v, 4) for k, v in features.items()}
 
-    if score >= threshold and embed is None:
-        # Without a sentence model, the split still compares meaning through static word vectors.
-        # The score's features keep the grouping on words alone: the vectors did not separate
-        # stitched from genuine pages better (docs/salad.md).
-        meaning = with_embeddings(matrix, sentence_vectors([sentences[i] for i in prose]), WORD_VECTOR_MIX)
-        found = group(meaning, np.maximum(cosine_matrix(meaning), 0.0), order_z, max_k)
     sizes = Counter(int(x) for x in found if x >= 0)
     kept = [c for c, size in sorted(sizes.items()) if size >= 2]
     if score < threshold or len(kept) < 2:

@@ -20,6 +20,7 @@ ORDER_LINK = 2.0
 MERGE_CENTROIDS = 0.15
 REASSIGN_ROUNDS = 5
 EMBEDDING_MIX = 1.0
+SEAM_LINK = 2.0  # order link between neighbours, times the chance their boundary is not a seam
 
 
 def with_embeddings(matrix: np.ndarray, embedded: np.ndarray, mix: float = EMBEDDING_MIX) -> np.ndarray:
@@ -41,13 +42,15 @@ def partition(graph: np.ndarray, max_k: int) -> tuple[np.ndarray, float]:
     return average_linkage(graph, max_k)
 
 
-def group(vectors: np.ndarray, sim: np.ndarray, local_z: float, max_k: int) -> np.ndarray:
+def group(
+    vectors: np.ndarray, sim: np.ndarray, local_z: float, max_k: int, links: np.ndarray | None = None
+) -> np.ndarray:
     """Group the sentences: cluster the grouping graph, then merge and place loose sentences."""
-    found, _ = partition(_grouping_graph(sim, local_z), max_k)
+    found, _ = partition(_grouping_graph(sim, local_z, links), max_k)
     return _refine(found, vectors, sim, local_z)
 
 
-def _grouping_graph(sim: np.ndarray, local_z: float) -> np.ndarray:
+def _grouping_graph(sim: np.ndarray, local_z: float, links: np.ndarray | None = None) -> np.ndarray:
     """The graph sentences are grouped on: direct similarity, plus shared neighbours, plus order.
 
     Two sentences of one source often share no word but share neighbours; and where the page's order
@@ -64,9 +67,13 @@ def _grouping_graph(sim: np.ndarray, local_z: float) -> np.ndarray:
         top = two.max()
         if top > 0:
             graph += SECOND_ORDER * two * (sim.max() / top)
-    if local_z >= ORDERED_Z:
-        link = float(sim[sim > 0].mean()) if (sim > 0).any() else 0.0
-        n = len(graph)
+    link = float(sim[sim > 0].mean()) if (sim > 0).any() else 0.0
+    n = len(graph)
+    if links is not None:
+        # Neighbours join as strongly as the boundary between them is unlikely to be a seam.
+        graph[np.arange(n - 1), np.arange(1, n)] += SEAM_LINK * link * links
+        graph[np.arange(1, n), np.arange(n - 1)] += SEAM_LINK * link * links
+    elif local_z >= ORDERED_Z:
         graph[np.arange(n - 1), np.arange(1, n)] += ORDER_LINK * link
         graph[np.arange(1, n), np.arange(n - 1)] += ORDER_LINK * link
     return graph

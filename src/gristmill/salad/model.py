@@ -1,4 +1,4 @@
-"""The score's logistic model: weights over standardised features, fitted by ``benchmarks/salad.py --fit``."""
+"""The embeddings path's logistic model over page measures (``embeddings: true``; stop 8's fit)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-@dataclass
 @dataclass
 class ScoreModel:
     """Logistic weights over standardised features and the default threshold.
@@ -29,5 +28,4 @@ class ScoreModel:
         return cls(data["weights"], data["means"], data["scales"], data["bias"], data["threshold"])
 
 
-LEXICAL_MODEL = ScoreModel.load("weights.json")
 EMBEDDING_MODEL = ScoreModel.load("weights_embeddings.json")

@@ -115,11 +115,18 @@ _SEAM = re.compile(
 )
 
 
+# A "sentence" this long is a run of list items or text without stops, not a line of furniture; the
+# loose patterns backtrack for up to a second on such runs (a 5,000-character one in the dolma sample).
+LOOSE_MAX_CHARS = 600
+
+
 def furniture_kind(sentence: str) -> str | None:
     """Return the kind of furniture ``sentence`` is (``"copyright"``, ``"address"``, …), or ``None``."""
     strict = furniture_rule(sentence)
     if strict is not None:
         return strict
+    if len(sentence) > LOOSE_MAX_CHARS:
+        return None
     for kind, pattern in _LOOSE_RULES:
         if pattern.search(sentence):
             return kind

@@ -46,6 +46,7 @@ from gristmill.salad.features import (
     paragraph_z,
     repeats,
     style_z,
+    term_cosine,
     topic_terms,
 )
 from gristmill.salad.grouping import cross_ratio, group, partition, with_embeddings
@@ -173,7 +174,7 @@ class Measured:
     prose_spans: list[tuple[int, int]] | None  # None: the page is not judged
     rows: np.ndarray = field(default_factory=lambda: np.zeros((0, len(TRANSITION_NAMES))))
     features: dict[str, float] = field(default_factory=dict)
-    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    terms: list[dict[str, float]] = field(default_factory=list)
     lexical: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
@@ -211,17 +212,15 @@ def measure(text: str) -> Measured:
         return found
     said = [sentences[i] for i in prose]
     found.prose_spans = [spans[i] for i in prose]
-    found.matrix = term_matrix([content_terms(s) for s in said])
-    found.lexical = cosine_matrix(found.matrix)
+    found.terms = [content_terms(s) for s in said]
+    found.lexical = term_cosine(found.terms)
     found.vectors = sentence_vectors(said)
     centred = found.vectors - found.vectors.mean(axis=0, keepdims=True)
     centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
     vec_sim = cosine_matrix(centred)
-    unit_terms = found.matrix / np.maximum(np.linalg.norm(found.matrix, axis=1, keepdims=True), 1e-12)
     breaks = np.array(["\n" in text[a[1] : b[0]] for a, b in itertools.pairwise(found.prose_spans)])
-    found.rows = transition_features(
-        said, found.lexical, vec_sim, style_matrix(said), breaks, unit_terms, centred
-    )
+    live = np.array([bool(t) for t in found.terms])
+    found.rows = transition_features(said, found.lexical, vec_sim, style_matrix(said), breaks, centred, live)
     n = len(prose)
     off = ~np.eye(n, dtype=bool)
     adjacent = np.arange(n - 1)
@@ -233,7 +232,7 @@ def measure(text: str) -> Measured:
         "near_gain": _near_gain(found.lexical),
         "vec_near_gain": _near_gain(vec_sim),
         "best_cut": best_cut(found.lexical),
-        "top_terms_cover": topic_terms([content_terms(s) for s in said])[1],
+        "top_terms_cover": topic_terms(found.terms)[1],
         "listlike": listlike(text),
         "orphan_opening": float(bool(orphans) and orphans[0] == prose[0]),
         "repeated_sentence": float(repeats(sentences, prose)),
@@ -269,7 +268,7 @@ def _split(found: Measured, score: float, chances: np.ndarray) -> SaladAnalysis:
     """Group a stitched page's prose sentences into recovered sources (word weights and word vectors)."""
     n = len(found.prose)
     max_k = max(2, min(MAX_SOURCES, n // 3))
-    meaning = with_embeddings(found.matrix, found.vectors, WORD_VECTOR_MIX)
+    meaning = with_embeddings(term_matrix(found.terms), found.vectors, WORD_VECTOR_MIX)
     sim = np.maximum(cosine_matrix(meaning), 0.0)
     rng = np.random.default_rng(n)
     order_z = local_z(found.lexical, rng)

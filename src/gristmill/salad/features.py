@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import Counter
 
@@ -33,6 +34,28 @@ _LINE_SHAPES = (
     ("quantity", re.compile(r"^\d+([/.,]\d+)?\s")),
     ("term", re.compile(r"^[^.!?:]{1,60}:\s")),
 )
+
+
+def term_cosine(terms: list[dict[str, float]]) -> np.ndarray:
+    """Cosine of the sentences' term weights (diagonal 0), summed term by term over its sentences.
+
+    A dense sentences x terms matrix would cost the page's whole vocabulary in every product.
+    """
+    n = len(terms)
+    sim = np.zeros((n, n))
+    postings: dict[str, tuple[list[int], list[float]]] = {}
+    for i, ts in enumerate(terms):
+        norm = math.sqrt(sum(w * w for w in ts.values()))
+        for term, w in ts.items():
+            rows, weights = postings.setdefault(term, ([], []))
+            rows.append(i)
+            weights.append(w / norm)
+    for rows, weights in postings.values():
+        if len(rows) > 1:
+            at = np.array(rows)
+            sim[np.ix_(at, at)] += np.outer(weights, weights)
+    np.fill_diagonal(sim, 0.0)
+    return sim
 
 
 def topic_terms(terms: list[dict[str, float]]) -> tuple[float, float]:

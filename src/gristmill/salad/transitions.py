@@ -12,6 +12,7 @@ the boundary is a seam between two sources.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -73,6 +74,11 @@ def _names(sentence: str) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=1 << 16)
+def _stem(word: str) -> str:
+    return stem(word.lower())
+
+
 def _first_words(sentence: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(sentence[:60])[:2]]
 
@@ -96,21 +102,42 @@ def _block_cosine(rows: np.ndarray) -> np.ndarray:
     return (before * after).sum(axis=1) / np.where(norms > 0, norms, 1.0)
 
 
+def block_cosine_from_sim(sim: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """:func:`_block_cosine` of unit rows, from their cosine matrix (diagonal 0); ``live``: not zero.
+
+    A pooled vector's squared length is the sum of its rows' pairwise cosines (1 on the diagonal for
+    a row that is not zero), so the word terms never need a dense matrix.
+    """
+    n = len(sim)
+    full = sim + np.diag(live.astype(float))
+    prefix = np.zeros((n + 1, n + 1))
+    prefix[1:, 1:] = full.cumsum(axis=0).cumsum(axis=1)
+
+    def block(r0: np.ndarray, r1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> np.ndarray:
+        return prefix[r1, c1] - prefix[r0, c1] - prefix[r1, c0] + prefix[r0, c0]
+
+    j = np.arange(1, n)
+    lo, hi = np.maximum(0, j - LOOK_BACK), np.minimum(n, j + LOOK_BACK)
+    dot = block(lo, j, j, hi)
+    norms = np.sqrt(np.maximum(block(lo, j, lo, j), 0.0) * np.maximum(block(j, hi, j, hi), 0.0))
+    return dot / np.where(norms > 0, norms, 1.0)
+
+
 def transition_features(
     sentences: list[str],
     sim: np.ndarray,
     vec_sim: np.ndarray,
     styles: np.ndarray,
     breaks: np.ndarray,
-    terms: np.ndarray,
     vectors: np.ndarray,
+    live: np.ndarray,
 ) -> np.ndarray:
     """One row of :data:`TRANSITION_NAMES` per boundary between consecutive ``sentences``.
 
-    ``sim`` and ``vec_sim`` are the sentences' word and word-vector cosine matrices (``terms`` and
-    ``vectors`` the rows they come from, unit length, vectors page-centred), ``styles`` their style
-    indicators (:func:`gristmill.salad.style.style_matrix`), ``breaks[j]`` whether a paragraph
-    break comes before sentence ``j + 1``.
+    ``sim`` and ``vec_sim`` are the sentences' word and word-vector cosine matrices (``vectors`` the
+    rows of the latter, unit length, page-centred), ``styles`` their style indicators
+    (:func:`gristmill.salad.style.style_matrix`), ``breaks[j]`` whether a paragraph break comes
+    before sentence ``j + 1``, ``live[j]`` whether sentence ``j`` has any content term.
     """
     n = len(sentences)
     if n < 2:
@@ -122,7 +149,7 @@ def transition_features(
     vec_back = np.array([vec_sim[k, max(0, k - LOOK_BACK) : k].max() for k in j])
     sim_ahead = np.array([sim[k - 1, k : k + LOOK_BACK].max() for k in j])
     names = [_names(s) for s in sentences]
-    lowered = [{stem(w.lower()) for w in _WORD.findall(s)} for s in sentences]
+    lowered = [{_stem(w) for w in _WORD.findall(s)} for s in sentences]
     rows = np.zeros((n - 1, len(TRANSITION_NAMES)))
     lengths = np.array([max(1, len(s.split())) for s in sentences], dtype=float)
     for row, k in enumerate(j.tolist()):
@@ -148,6 +175,6 @@ def transition_features(
     rows[:, 14] = differ / either
     rows[:, 15] = breaks.astype(float)
     rows[:, 16] = np.abs(np.log(lengths[j] / lengths[j - 1]))
-    rows[:, 17], rows[:, 18] = _block_cosine(terms), _block_cosine(vectors)
+    rows[:, 17], rows[:, 18] = block_cosine_from_sim(sim, live), _block_cosine(vectors)
     rows[:, 19], rows[:, 20] = _relative(rows[:, 17]), _relative(rows[:, 18])
     return rows

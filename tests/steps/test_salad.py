@@ -145,13 +145,13 @@ def figures(shared: Path) -> dict[str, object]:
 
 
 def test_figures_on_a_small_fixed_set(figures: dict[str, object]) -> None:
-    # Measured on this set: AUROC 0.945, FP untouched 4% (2 of 50), choppy 0, recall 0.28, ARI forced
-    # 0.72 (blocks 0.82, shuffled 0.62). These gates hold today's figures (docs/salad.md has the full
-    # held-out half), not the goals.
-    assert figures["auroc"] >= 0.93
+    # Measured on this set with the coherence model: AUROC 0.978 (stop 8: 0.945), FP untouched 4%
+    # (2 of 50), choppy 0, recall 0.46 (0.28), ARI forced 0.73 (blocks 0.81, shuffled 0.64). These
+    # gates hold today's figures with a margin (docs/salad.md has every condition), not the goals.
+    assert figures["auroc"] >= 0.96
     assert figures["fpr_choppy"] == 0.0
     assert figures["fpr_untouched"] <= 0.06
-    assert figures["recall_stitched"] >= 0.24
+    assert figures["recall_stitched"] >= 0.38
     assert figures["ari_3plus_forced"] >= 0.68
     assert figures["ari_3plus_forced_blocks"] >= 0.78
 

@@ -40,6 +40,7 @@ from gristmill.salad.features import (
     ORPHAN,
     best_cut,
     furniture_inside,
+    furniture_of,
     listlike,
     local_z,
     null_similarity,
@@ -201,7 +202,7 @@ def measure(text: str) -> Measured:
     for i, sentence in enumerate(sentences):
         if len(prose) == MAX_JUDGED:  # the rest is neither judged nor looked at
             break
-        kind = furniture_kind(sentence)
+        kind = furniture_of(sentence)
         if kind:
             furniture[i] = kind
         else:

@@ -6,6 +6,7 @@ import itertools
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 
@@ -197,9 +198,19 @@ def null_similarity(terms: list[dict[str, float]], rng: np.random.Generator) -> 
     return cosine_matrix(term_matrix(dealt))
 
 
+@lru_cache(maxsize=1 << 14)
+def furniture_of(sentence: str) -> str | None:
+    """:func:`furniture_kind`, remembered (the cache is bounded).
+
+    A page's one-sentence lines are looked up twice, as sentences and as lines, and a site's
+    furniture lines recur on its every page.
+    """
+    return furniture_kind(sentence)
+
+
 def listlike(text: str) -> float:
     """Share of non-empty lines that are one short item opening with the page's most common shape."""
-    lines = [line.strip() for line in text.split("\n") if line.strip() and not furniture_kind(line)]
+    lines = [line.strip() for line in text.split("\n") if line.strip() and not furniture_of(line)]
     if len(lines) < 4:
         return 0.0
     shapes = Counter(_shape(line) for line in lines)

@@ -1,4 +1,4 @@
-"""Build ``src/gristmill/text/word_vectors.npz``: static word vectors distilled from MiniLM.
+"""Build ``src/gristmill/salad/word_vectors.npz``: static word vectors distilled from MiniLM.
 
     pip install 'gristmill[embeddings]' && python tools/build_word_vectors.py
 
@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from gristmill.text.content import STOPWORDS  # noqa: E402
 
-TARGET = REPO / "src/gristmill/text/word_vectors.npz"
+TARGET = REPO / "src/gristmill/salad/word_vectors.npz"
 WORDS = 50_000
 DIMENSIONS = 128
 

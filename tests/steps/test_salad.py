@@ -3,15 +3,18 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from gristmill import ConfigError, Document, Salad
 from gristmill.cli import cli
+from gristmill.inspect import inspect_document
 from gristmill.io.compression import read_chunks, read_lines
+from gristmill.salad import EMBEDDING_MODEL, measure
+from gristmill.salad.features import paragraph_z
 from gristmill.stats import StepContext, StepStats
 from gristmill.steps.registry import build_step
-from gristmill.text.salad import EMBEDDING_MODEL, analyse
 from tests.helpers import SEED
 
 REPO = Path(__file__).resolve().parents[2]
@@ -142,13 +145,13 @@ def figures(shared: Path) -> dict[str, object]:
 
 
 def test_figures_on_a_small_fixed_set(figures: dict[str, object]) -> None:
-    # Measured on this set: AUROC 0.945, FP untouched 4% (2 of 50), choppy 0, recall 0.28, ARI forced
-    # 0.72 (blocks 0.82, shuffled 0.62). These gates hold today's figures (docs/salad.md has the full
-    # held-out half), not the issue's goals.
-    assert figures["auroc"] >= 0.93
+    # Measured on this set with the coherence model: AUROC 0.978 (stop 8: 0.945), FP untouched 4%
+    # (2 of 50), choppy 0, recall 0.46 (0.28), ARI forced 0.73 (blocks 0.81, shuffled 0.64). These
+    # gates hold today's figures with a margin (docs/salad.md has every condition), not the goals.
+    assert figures["auroc"] >= 0.96
     assert figures["fpr_choppy"] == 0.0
     assert figures["fpr_untouched"] <= 0.06
-    assert figures["recall_stitched"] >= 0.24
+    assert figures["recall_stitched"] >= 0.38
     assert figures["ari_3plus_forced"] >= 0.68
     assert figures["ari_3plus_forced_blocks"] >= 0.78
 
@@ -201,9 +204,15 @@ def test_paragraph_breaks_where_the_subject_turns_count_as_authored() -> None:
     shifted = "\n\n".join(
         [sentences[0]] + [" ".join(sentences[i : i + 4]) for i in range(1, len(sentences), 4)]
     )
-    authored = analyse(aligned).features["paragraph_z"]
+    authored = _paragraph_z(aligned)
     assert authored > 1.5
-    assert analyse(shifted).features["paragraph_z"] < 0 < authored
+    assert _paragraph_z(shifted) < 0 < authored
+
+
+def _paragraph_z(text: str) -> float:
+    # paragraph_z is a measure of the embeddings path; here on the words alone.
+    found = measure(text)
+    return paragraph_z(text, found.prose_spans or [], found.lexical, np.random.default_rng(0))
 
 
 def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
@@ -265,3 +274,115 @@ def test_pages_that_are_not_english_prose_are_not_judged() -> None:
     kept, _ = run(Salad(action="drop"), [Document("de", german)])
     assert kept[0].signals["salad_score"] == 0.0
     assert kept[0].meta["salad"] == "coherent"
+
+
+FIRST = "And he could do so while watching his enemy live a refugee’s existence. "
+ADDRESS = '", 945 Magazine Street, New Orleans, LA 70130'
+SEAM = "The victory secured central Arkansas"
+REPEATED = (
+    "Leon Trotsky, a leader of the Bolshevik revolution and early architect of the Soviet state, is "
+    "deported by Soviet leader Joseph Stalin to Alma-Ata in remote Soviet Central Asia."
+)
+
+
+def _without_first(text: str) -> str:
+    assert text.startswith(FIRST)
+    return text[len(FIRST) :]
+
+
+def _own_lines(text: str) -> str:
+    seam_end = text.index("January 11, 1775.") + len("January 11, 1775.")
+    text = text[:seam_end] + "\n" + text[seam_end + 1 :]
+    at = text.index(SEAM)
+    text = text[:at].rstrip(" ") + "\n" + text[at:]
+    at = text.index(ADDRESS)
+    end = at + len(ADDRESS)
+    return text[:at].rstrip(" ") + "\n" + ADDRESS + "\n" + text[end:].lstrip(" ")
+
+
+def _without_repeat(text: str) -> str:
+    second = text.index(REPEATED, text.index(REPEATED) + 1)
+    return text[:second] + text[second + len(REPEATED) + 1 :]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(
+            _without_first,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="scores 0.949 against the threshold 0.955 (docs/salad.md, Goals): the orphan "
+                "opening was worth the difference",
+            ),
+        ),
+        _own_lines,
+        _without_repeat,
+        lambda t: _without_repeat(_own_lines(_without_first(t))),
+    ],
+    ids=["without_first_sentence", "address_and_seam_on_own_lines", "without_repeat", "all_three"],
+)
+def test_seed_page_stays_stitched_without_its_surface_cues(seed: Document, edit: object) -> None:
+    text = edit(seed.text)  # type: ignore[operator]
+    assert text != seed.text
+    kept, _ = run(Salad(), [Document("seed", text)])
+    assert kept[0].meta["salad"] == "stitched", kept[0].signals
+
+
+def _copied_page() -> tuple[str, list[str], list[str]]:
+    volcano, chess = DIGEST[0], DIGEST[1][:3]
+    text = " ".join(volcano[:2] + chess[:2]) + "\n" + " ".join(volcano[2:] + chess[2:])
+    return text, volcano, chess
+
+
+def test_a_page_copied_from_two_documents_is_stitched_and_split_by_source() -> None:
+    text, volcano, chess = _copied_page()
+    meta = {
+        "copied_from": [
+            {"id": "a", "url": "https://a.example/volcano", "sentences": len(volcano)},
+            {"id": "b", "url": "https://b.example/chess", "sentences": len(chess)},
+        ]
+    }
+    flagged, _ = run(Salad(), [Document("p", text, dict(meta))])
+    assert flagged[0].meta["salad"] == "stitched"
+    assert flagged[0].signals["salad_sources"] == 2
+    parts, dropped = run(Salad(action="split"), [Document("p", text, dict(meta))])
+    assert [d.id for d in dropped] == ["p"]
+    by_source = {p.meta["source_id"]: p for p in parts}
+    assert set(by_source) == {"a", "b"}
+    assert by_source["a"].meta["source_url"] == "https://a.example/volcano"
+    assert "chess" in by_source["b"].text and "volcano" not in by_source["b"].text
+
+
+def test_copied_sentences_listed_by_provenance_go_to_their_source() -> None:
+    text, volcano, chess = _copied_page()
+    meta = {"copied_from": [{"id": "a", "sentences": volcano}, {"id": "b", "sentences": chess}]}
+    parts, _ = run(Salad(action="split"), [Document("p", text, meta)])
+    texts = {p.meta["source_id"]: p.text for p in parts}
+    assert set(texts) == {"a", "b"}
+    assert all(s in texts["a"] for s in volcano) and all(s in texts["b"] for s in chess)
+
+
+def test_a_page_copied_from_one_document_is_judged_as_any_other(shared: Path) -> None:
+    article = max(saladgen.load_news(shared / "data"), key=lambda s: len(s.sentences))
+    text = "\n\n".join(" ".join(p) for p in article.paragraphs)
+    mirror = {"copied_from": [{"id": "orig", "sentences": len(article.sentences)}]}
+    kept, _ = run(Salad(), [Document("m", text, mirror)])
+    assert kept[0].meta["salad"] == "coherent"
+
+
+def test_inspect_shows_seams_and_the_sources_provenance_named() -> None:
+    text, volcano, chess = _copied_page()
+    sources = [{"id": "a", "sentences": volcano}, {"id": "b", "sentences": chess}]
+    shown = inspect_document(Document("p", text, {"copied_from": sources}), [Salad()])
+    assert shown["meta"]["copied_from"] == sources
+    flags = {s["text"]: s["flags"] for s in shown["sentences"]}
+    assert all("salad:source=a" in flags[s] for s in volcano)
+    assert all("salad:source=b" in flags[s] for s in chess)
+    assert any(f.startswith("salad:verdict=stitched(") and "copied_from" in f for f in flags[volcano[0]])
+
+
+def test_inspect_marks_the_seams_of_a_stitched_page(seed: Document) -> None:
+    shown = inspect_document(Document("seed", seed.text), [Salad()])
+    seams = [s["i"] for s in shown["sentences"] if "salad:seam" in s["flags"]]
+    assert len(seams) >= 5

@@ -47,3 +47,12 @@ def test_names_and_rare_words_weigh_more_than_common_ones() -> None:
 )
 def test_furniture_kinds(line: str, kind: str | None) -> None:
     assert furniture_kind(line) == kind
+
+
+def test_a_run_longer_than_any_furniture_line_is_left_to_the_prose_measures() -> None:
+    # The loose address pattern backtracked for about a second on such runs; a line of furniture is
+    # never 600 characters long.
+    run = "Call us on 555 123 4567 for tickets and 22 Baker Street rooms " * 20
+    assert len(run) > 600
+    assert furniture_kind(run) is None
+    assert furniture_kind("Call us on 555 123 4567") == "address"

@@ -6,18 +6,19 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Literal
 
 from gristmill.document import Document
-from gristmill.steps.base import Step
-from gristmill.steps.registry import register
-from gristmill.text.embeddings import load_embedder
-from gristmill.text.salad import (
+from gristmill.salad import (
+    COHERENCE,
     EMBEDDING_MODEL,
     FURNITURE,
-    LEXICAL_MODEL,
     UNPLACED,
     Embedder,
     SaladAnalysis,
     analyse,
 )
+from gristmill.salad.embeddings import load_embedder
+from gristmill.salad.sources import assign_sources, copied_sources
+from gristmill.steps.base import Step
+from gristmill.steps.registry import register
 
 if TYPE_CHECKING:
     from gristmill.stats import StepContext
@@ -31,7 +32,10 @@ class Salad(Step):
 
     Sets ``signals.salad_score`` (0-1), ``signals.salad_sources`` (recovered sources, 1 when coherent)
     and ``meta.salad`` (``"stitched"`` or ``"coherent"``). Uses ``signals.copied_sentence_fraction``
-    from ``span_dedup`` when an earlier step set it. See docs/salad.md for the method and its figures.
+    from ``span_dedup`` when an earlier step set it. When ``provenance`` ran before and
+    ``meta.copied_from`` names two or more source documents, the page is stitched, ``salad_sources``
+    is their number and split parts carry ``meta.source_id`` / ``meta.source_url``. See docs/salad.md
+    for the method and its figures.
 
     Options:
         action: what to do with a stitched page: ``flag`` keeps it with ``meta.salad = "stitched"``;
@@ -69,28 +73,43 @@ class Salad(Step):
                 self._embed = load_embedder()
             except ImportError as exc:
                 raise self.fail("embeddings", str(exc)) from exc
-        model = EMBEDDING_MODEL if embeddings else LEXICAL_MODEL
-        self.threshold: float = model.threshold if threshold is None else threshold
+        default = EMBEDDING_MODEL.threshold if embeddings else COHERENCE.threshold
+        self.threshold: float = default if threshold is None else threshold
 
     def analyse(self, doc: Document) -> SaladAnalysis:
         """Return the salad analysis of ``doc`` at this step's threshold."""
+        return self._analyse_at(doc, self.threshold)
+
+    def judge(self, doc: Document) -> SaladAnalysis:
+        """The analysis the step acts on: :meth:`analyse`, or the sources ``provenance`` named."""
+        sources = copied_sources(doc)
+        if not sources:
+            return self.analyse(doc)
+        # provenance found runs of this page in two or more other documents: it is stitched, whatever
+        # the page reads like.
+        found = assign_sources(self._analyse_at(doc, 1e-9), sources, doc.text)
+        found.score = max(found.score, self.threshold)
+        return found
+
+    def _analyse_at(self, doc: Document, threshold: float) -> SaladAnalysis:
         copied = doc.signals.get("copied_sentence_fraction")
-        return analyse(doc.text, threshold=self.threshold, copied_fraction=copied, embed=self._embed)
+        return analyse(doc.text, threshold=threshold, copied_fraction=copied, embed=self._embed)
 
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Score each document; flag, drop or split the stitched ones."""
         for doc in docs:
-            found = self.analyse(doc)
+            sources = copied_sources(doc)
+            found = self.judge(doc)
             stitched = found.score >= self.threshold
             doc.signals["salad_score"] = round(found.score, 4)
-            doc.signals["salad_sources"] = found.sources
+            doc.signals["salad_sources"] = len(sources) if sources else found.sources
             doc.meta["salad"] = "stitched" if stitched else "coherent"
             if not stitched or self.action == "flag":
                 yield doc
             elif self.action == "drop":
                 ctx.reject(doc, f"{self.name}:stitched")
             else:
-                parts = self._split(doc, found)
+                parts = self._split(doc, found, ctx)
                 if parts:
                     # The page itself goes to the rejected output, so what was split stays auditable.
                     doc.meta["split_into"] = [part.id for part in parts]
@@ -100,7 +119,7 @@ class Salad(Step):
                 else:  # nothing placeable: keep the page, flagged, rather than lose it
                     yield doc
 
-    def _split(self, doc: Document, found: SaladAnalysis) -> list[Document]:
+    def _split(self, doc: Document, found: SaladAnalysis, ctx: StepContext) -> list[Document]:
         groups: dict[int, list[int]] = {}
         for i, label in enumerate(found.labels):
             if label >= 0:
@@ -118,15 +137,25 @@ class Salad(Step):
                 text += doc.text[a:b]
             k = len(parts)
             meta = {**doc.meta, "split_from": doc.id, "salad_part": k}
+            source = found.source_of.get(found.labels[members[0]])
+            if source is not None:
+                meta["source_id"] = source.get("id")
+                if source.get("url"):
+                    meta["source_url"] = source["url"]
             signals = {**doc.signals, "salad_part_sentences": len(members)}
-            parts.append(Document(f"{doc.id}#s{k}", text, meta, signals))
+            part = Document(f"{doc.id}#s{k}", text, meta, signals)
+            create = getattr(ctx, "create", None)  # the engine counts documents a step creates
+            parts.append(create(part) if create else part)
         return parts
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
         """Flag each sentence with its source cluster, furniture kind, or orphan opening."""
-        found = self.analyse(doc)
+        found = self.judge(doc)
         stitched = found.score >= self.threshold
         reasons = found.reasons(self.threshold)
+        if found.source_of:
+            reasons.append("copied_from")
+        seams = set(found.seams)
         first_prose = next((i for i, label in enumerate(found.labels) if label != FURNITURE), -1)
         flags: dict[int, list[str]] = {}
         for i, label in enumerate(found.labels):
@@ -137,6 +166,10 @@ class Salad(Step):
                 here.append("salad:unplaced")
             elif stitched:
                 here.append(f"salad:cluster={label}")
+                if label in found.source_of:
+                    here.append(f"salad:source={found.source_of[label].get('id')}")
+            if i in seams:
+                here.append("salad:seam")
             if i == first_prose and i in found.orphans:
                 here.append("salad:orphan_opening")
             if here:

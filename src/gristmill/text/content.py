@@ -81,15 +81,22 @@ def content_terms(sentence: str) -> dict[str, float]:
     """
     terms: dict[str, float] = {}
     for position, word in enumerate(words(sentence)):
-        lower = word.lower()
-        if lower in STOPWORDS or len(lower) < 3 or (lower.isdigit() and len(lower) != 4):
+        key, weight, name = _word_term(word)
+        if key is None:
             continue
-        weight = rarity(lower)
-        if position > 0 and _NAME.match(word):
+        if position > 0 and name:
             weight *= NAME_BONUS
-        key = stem(lower)
         terms[key] = max(terms.get(key, 0.0), weight)
     return terms
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_term(word: str) -> tuple[str | None, float, bool]:
+    """A word's term (None for a function word), its rarity and whether it is shaped like a name."""
+    lower = word.lower()
+    if lower in STOPWORDS or len(lower) < 3 or (lower.isdigit() and len(lower) != 4):
+        return None, 0.0, False
+    return stem(lower), rarity(lower), bool(_NAME.match(word))
 
 
 def stopword_share(text: str) -> float:

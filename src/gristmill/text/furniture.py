@@ -115,12 +115,33 @@ _SEAM = re.compile(
 )
 
 
+# A "sentence" this long is a run of list items or text without stops, not a line of furniture; the
+# loose patterns backtrack for up to a second on such runs (a 5,000-character one in the dolma sample).
+LOOSE_MAX_CHARS = 600
+
+
 def furniture_kind(sentence: str) -> str | None:
     """Return the kind of furniture ``sentence`` is (``"copyright"``, ``"address"``, …), or ``None``."""
     strict = furniture_rule(sentence)
     if strict is not None:
         return strict
+    if len(sentence) > LOOSE_MAX_CHARS:
+        return None
+    lower = sentence.lower()
     for kind, pattern in _LOOSE_RULES:
-        if pattern.search(sentence):
+        if _could_match(kind, sentence, lower) and pattern.search(sentence):
             return kind
-    return "seam" if _SEAM.search(sentence) else None
+    could_be_seam = "more" in sentence or "…" in sentence or "..." in sentence
+    return "seam" if could_be_seam and _SEAM.search(sentence) else None
+
+
+_DIGIT_OR_AT = re.compile(r"[\d@]")
+
+
+def _could_match(kind: str, sentence: str, lower: str) -> bool:
+    """A cheap test that rules out a loose rule's pattern (each needs one of these strings)."""
+    if kind == "copyright":
+        return "©" in sentence or "(c)" in lower or "copyright" in lower or "all rights reserved" in lower
+    if kind == "address":
+        return _DIGIT_OR_AT.search(sentence) is not None
+    return True

@@ -1,6 +1,6 @@
 import numpy as np
 
-from gristmill.text.word_vectors import sentence_vectors
+from gristmill.salad.word_vectors import sentence_vectors
 
 
 def test_sentences_on_one_subject_are_close_without_a_shared_word() -> None:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gristmill.text.style import STYLE_NAMES, between_group_share, style_matrix, style_vector
+from gristmill.salad.style import STYLE_NAMES, between_group_share, style_matrix, style_vector
 
 
 def used(sentence: str) -> set[str]:

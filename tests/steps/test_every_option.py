@@ -179,7 +179,7 @@ def test_step_runs_with_every_option_set(tmp_path: Path, run_cli: Any, name: str
     stats = orjson.loads((tmp_path / "out" / "stats.json").read_bytes())
     totals = stats["totals"]
     assert totals["read"] > 0
-    assert totals["read"] == totals["kept"] + totals["rejected"] + totals["quarantined"]
+    assert totals["read"] + totals["created"] == totals["kept"] + totals["rejected"] + totals["quarantined"]
     assert len(read_all(tmp_path / "out" / "kept")) == totals["kept"]
     # The same command again resumes the same run: the recorded pipeline compares equal.
     again = run_cli("run", str(pipeline), "--workers", "1")

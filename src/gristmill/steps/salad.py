@@ -109,7 +109,7 @@ class Salad(Step):
             elif self.action == "drop":
                 ctx.reject(doc, f"{self.name}:stitched")
             else:
-                parts = self._split(doc, found, ctx)
+                parts = self._split(doc, found)
                 if parts:
                     # The page itself goes to the rejected output, so what was split stays auditable.
                     doc.meta["split_into"] = [part.id for part in parts]
@@ -119,7 +119,7 @@ class Salad(Step):
                 else:  # nothing placeable: keep the page, flagged, rather than lose it
                     yield doc
 
-    def _split(self, doc: Document, found: SaladAnalysis, ctx: StepContext) -> list[Document]:
+    def _split(self, doc: Document, found: SaladAnalysis) -> list[Document]:
         groups: dict[int, list[int]] = {}
         for i, label in enumerate(found.labels):
             if label >= 0:
@@ -143,9 +143,7 @@ class Salad(Step):
                 if source.get("url"):
                     meta["source_url"] = source["url"]
             signals = {**doc.signals, "salad_part_sentences": len(members)}
-            part = Document(f"{doc.id}#s{k}", text, meta, signals)
-            create = getattr(ctx, "create", None)  # the engine counts documents a step creates
-            parts.append(create(part) if create else part)
+            parts.append(Document(f"{doc.id}#s{k}", text, meta, signals))
         return parts
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:

@@ -32,6 +32,7 @@ from gristmill.steps import (
     Salad,
     Step,
     Transform,
+    UrlFilter,
 )
 from gristmill.steps.registry import register
 
@@ -68,6 +69,7 @@ __all__ = [
     "Step",
     "Transform",
     "TruncatedInputError",
+    "UrlFilter",
     "load_pipeline",
     "pipeline_from_dict",
     "register",

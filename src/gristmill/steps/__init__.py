@@ -13,6 +13,7 @@ from gristmill.steps.normalize import Normalize
 from gristmill.steps.pii import PiiRedact
 from gristmill.steps.regex import RegexFilter
 from gristmill.steps.salad import Salad
+from gristmill.steps.url import UrlFilter
 
 __all__ = [
     "BarrierStep",
@@ -32,4 +33,5 @@ __all__ = [
     "Salad",
     "Step",
     "Transform",
+    "UrlFilter",
 ]

@@ -11,7 +11,9 @@ def file_options(tmp_path: Path) -> dict[str, dict[str, object]]:
     """Options naming real files, for the steps that read a file when built."""
     listed = tmp_path / "list.txt"
     listed.write_text("spam.example\n", encoding="utf-8")
-    return {"url_filter": {"block_domains": [str(listed)]}}
+    evaluation = tmp_path / "eval.txt"
+    evaluation.write_text(" ".join(f"word{i}" for i in range(20)) + "\n", encoding="utf-8")
+    return {"url_filter": {"block_domains": [str(listed)]}, "decontaminate": {"sets": [str(evaluation)]}}
 
 
 def test_every_registered_step_is_built_from_yaml_with_its_keyword_arguments(tmp_path: Path) -> None:

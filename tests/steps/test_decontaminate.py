@@ -67,7 +67,7 @@ def test_decontaminate_drops_verbatim_and_edited_contamination_and_keeps_clean_t
     assert verbatim["reason"] == "decontaminate:bench.jsonl"
     assert verbatim["contamination"]["set"] == "bench.jsonl"
     ngram = verbatim["contamination"]["ngram"]
-    assert len(ngram.split()) == 13 and ngram in " ".join(words(seed_paragraphs()[1])[0])
+    assert len(ngram.split()) == 13 and ngram in " ".join(words(seed_paragraphs()[1]))
     assert rejected["edited"]["meta"]["reason"] == "decontaminate:other.parquet"
     assert all(d["signals"]["contaminated_ngrams"] == 0 for d in kept.values())
 
@@ -89,7 +89,7 @@ def test_decontaminate_cut_removes_only_the_overlapping_spans(tmp_path: Path) ->
 def test_decontaminate_text_sets_and_min_matches(tmp_path: Path) -> None:
     text = tmp_path / "eval.txt"
     text.write_text(seed_paragraphs()[0] + "\n", encoding="utf-8")
-    normal = words(seed_paragraphs()[0])[0]
+    normal = words(seed_paragraphs()[0])
     one = Document(id="one", text="intro " + " ".join(normal[:13]) + " outro")
     many = Document(id="many", text=" ".join(normal))
     step = Decontaminate(sets=[str(text)], min_matches=3)

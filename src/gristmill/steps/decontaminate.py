@@ -33,10 +33,34 @@ _MULT = np.uint64(0x9E3779B97F4A7C15)
 _BYTES_PER_NGRAM = 8 + 2  # the hash and the set's number
 
 
-def words(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """Return ``text``'s words as compared (lower case, punctuation dropped) and each one's character span."""
+def words(text: str) -> list[str]:
+    """Return ``text``'s words as compared: lower case, punctuation and spacing dropped."""
+    return _WORD.findall(text.lower())
+
+
+def word_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Return ``text``'s words as :func:`words` does, with each one's character span in ``text``."""
+    lowered = text.lower()
+    if len(lowered) == len(text):  # lower-casing kept every offset (it nearly always does)
+        found = list(_WORD.finditer(lowered))
+        return [m.group() for m in found], [m.span() for m in found]
     found = list(_WORD.finditer(text))
     return [m.group().lower() for m in found], [m.span() for m in found]
+
+
+class _WordHashes(dict[str, int]):
+    """Each word's hash, computed once per process: web text repeats its words."""
+
+    limit = 2_000_000
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[word] = hash64(word)
+        return value
+
+
+_WORD_HASHES = _WordHashes()
 
 
 def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
@@ -44,7 +68,7 @@ def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
     count = len(tokens) - n + 1
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
-    ids = np.fromiter((hash64(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    ids = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
     key = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(n):
@@ -121,7 +145,7 @@ def build_index(paths: list[str], field: str, n: int, max_ngrams: int, step: str
         names.append(Path(path).name)
         before = total
         for text in read_texts(path, field, step):
-            keys = ngram_hashes(words(text)[0], n)
+            keys = ngram_hashes(words(text), n)
             if not len(keys):
                 short += 1
                 continue
@@ -219,7 +243,7 @@ class Decontaminate(Step):
         """Yield clean documents (and cut ones); reject contaminated ones."""
         index = self.index()
         for doc in docs:
-            tokens, spans = words(doc.text)
+            tokens = words(doc.text)
             keys = ngram_hashes(tokens, self.ngram)
             owners = index.lookup(keys)
             hits = np.flatnonzero(owners >= 0)
@@ -236,15 +260,16 @@ class Decontaminate(Step):
                 "matches": matches,
             }
             if self.action == "cut":
-                doc.text = _cut(doc.text, spans, hits, self.ngram)
+                doc.text = _cut(doc.text, hits, self.ngram)
                 if doc.text.strip():
                     yield doc
                     continue
             ctx.reject(doc, f"{self.name}:{name}")
 
 
-def _cut(text: str, spans: list[tuple[int, int]], hits: np.ndarray, n: int) -> str:
+def _cut(text: str, hits: np.ndarray, n: int) -> str:
     """Remove from ``text`` every run of words covered by a matching n-gram."""
+    spans = word_spans(text)[1]
     depth = np.zeros(len(spans) + 1, dtype=np.int64)
     np.add.at(depth, hits, 1)
     np.add.at(depth, hits + n, -1)

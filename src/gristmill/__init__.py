@@ -32,6 +32,7 @@ from gristmill.steps import (
     RegexFilter,
     Salad,
     Step,
+    Tokenize,
     Transform,
     UrlFilter,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "Salad",
     "SpanDedup",
     "Step",
+    "Tokenize",
     "Transform",
     "TruncatedInputError",
     "UrlFilter",

@@ -5,6 +5,7 @@ import pytest
 from gristmill import ConfigError, LengthFilter, load_pipeline
 from gristmill.steps.registry import build_step, registered_steps, step_options
 from tests.helpers import write_pipeline
+from tests.steps.test_tokenize import build_tokenizer
 
 
 def file_options(tmp_path: Path) -> dict[str, dict[str, object]]:
@@ -13,7 +14,11 @@ def file_options(tmp_path: Path) -> dict[str, dict[str, object]]:
     listed.write_text("spam.example\n", encoding="utf-8")
     evaluation = tmp_path / "eval.txt"
     evaluation.write_text(" ".join(f"word{i}" for i in range(20)) + "\n", encoding="utf-8")
-    return {"url_filter": {"block_domains": [str(listed)]}, "decontaminate": {"sets": [str(evaluation)]}}
+    return {
+        "url_filter": {"block_domains": [str(listed)]},
+        "decontaminate": {"sets": [str(evaluation)]},
+        "tokenize": {"tokenizer": str(build_tokenizer(tmp_path / "tokenizer.json"))},
+    }
 
 
 def test_every_registered_step_is_built_from_yaml_with_its_keyword_arguments(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from gristmill.steps.normalize import Normalize
 from gristmill.steps.pii import PiiRedact
 from gristmill.steps.regex import RegexFilter
 from gristmill.steps.salad import Salad
+from gristmill.steps.tokenize import Tokenize
 from gristmill.steps.url import UrlFilter
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "RegexFilter",
     "Salad",
     "Step",
+    "Tokenize",
     "Transform",
     "UrlFilter",
 ]

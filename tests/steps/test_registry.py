@@ -5,6 +5,7 @@ import pytest
 from gristmill import ConfigError, LengthFilter, load_pipeline
 from gristmill.steps.registry import build_step, registered_steps, step_options
 from tests.helpers import write_pipeline
+from tests.steps.test_classifier import shipped_model
 from tests.steps.test_tokenize import build_tokenizer
 
 
@@ -18,6 +19,7 @@ def file_options(tmp_path: Path) -> dict[str, dict[str, object]]:
         "url_filter": {"block_domains": [str(listed)]},
         "decontaminate": {"sets": [str(evaluation)]},
         "tokenize": {"tokenizer": str(build_tokenizer(tmp_path / "tokenizer.json"))},
+        "classifier": {"model": str(shipped_model()), "label": "en"},
     }
 
 

@@ -3,6 +3,7 @@
 from gristmill.steps.base import BarrierStep, Filter, Step, Transform
 from gristmill.steps.boilerplate import BoilerplateLines
 from gristmill.steps.c4 import C4QualityFilter
+from gristmill.steps.classifier import Classifier
 from gristmill.steps.decontaminate import Decontaminate
 from gristmill.steps.extract import Extract
 from gristmill.steps.fineweb import FineWebQualityFilter
@@ -21,6 +22,7 @@ __all__ = [
     "BarrierStep",
     "BoilerplateLines",
     "C4QualityFilter",
+    "Classifier",
     "Decontaminate",
     "Extract",
     "Filter",

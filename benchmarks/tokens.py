@@ -6,6 +6,9 @@ time is CPU time (the run's worker processes included), so every figure is per c
 tokenizer's own batch call; the step's ``apply`` over documents (the framework's cost in the step);
 a whole ``Pipeline.run`` with ``write_tokens`` (reading JSONL, writing kept documents and token
 shards). datatrove's ``DocumentTokenizer`` is not run: it is not in the benchmark environment.
+
+Named ``tokens.py``, not ``tokenize.py``: tests put this folder first on ``sys.path``, and a
+``tokenize.py`` here would stand in for the standard library's in every worker process they spawn.
 """
 
 from __future__ import annotations
@@ -14,25 +17,21 @@ import os
 import sys
 from pathlib import Path
 
-# This file's name is the standard library's ``tokenize`` (which ``inspect`` imports): keep this folder
-# behind the standard library on the path, so only ``_common`` is found here.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 os.environ["RAYON_NUM_THREADS"] = "1"  # before tokenizers starts its thread pool
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
-import gzip  # noqa: E402
-import resource  # noqa: E402
-import tempfile  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+import gzip
+import resource
+import tempfile
+from collections.abc import Callable
 
-import numpy as np  # noqa: E402
-import orjson  # noqa: E402
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers  # noqa: E402
+import numpy as np
+import orjson
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
-from _common import SHARED_DATA, table  # noqa: E402
-from gristmill import Document, Pipeline, Tokenize  # noqa: E402
-from gristmill.stats import StepContext, StepStats  # noqa: E402
+from _common import SHARED_DATA, table
+from gristmill import Document, Pipeline, Tokenize
+from gristmill.stats import StepContext, StepStats
 
 REPEAT = 4
 BATCH = 256

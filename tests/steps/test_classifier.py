@@ -4,7 +4,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from gristmill import Classifier, ConfigError, Pipeline
+from gristmill import Classifier, ClassifierTop, ConfigError, Pipeline
 from tests.helpers import REPO, SEED, read_all, write_jsonl
 
 WEB = REPO / "src" / "gristmill" / "samples" / "web" / "cc-main-2019-30-sample.jsonl.gz"
@@ -90,3 +90,28 @@ def test_classifier_bad_options_are_one_line_errors(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=message) as error:
             Classifier(**options)  # type: ignore[arg-type]
         assert "\n" not in str(error.value)
+
+
+def test_classifier_top_keeps_the_best_share_of_the_whole_run(tmp_path: Path) -> None:
+    sentences = seed_sentences()[:12]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # English and German spread over three shards: the cut-off is the run's, not a shard's.
+    for part in range(3):
+        records = [{"id": f"en{part}-{i}", "text": s} for i, s in enumerate(sentences[part::3])]
+        records.append({"id": f"de{part}", "text": GERMAN[part % 2]})
+        write_jsonl(folder / f"part{part}.jsonl", records)
+    step = ClassifierTop(model=str(shipped_model()), label="de", signal="german", keep_top=0.25)
+    Pipeline(input={"path": str(folder)}, output={"path": str(tmp_path / "out")}, steps=[step]).run(
+        workers=2, progress=False
+    )
+    kept = read_all(tmp_path / "out" / "kept")
+    rejected = read_all(tmp_path / "out" / "rejected")
+    assert {d["id"] for d in kept} >= {"de0", "de1", "de2"}
+    assert len(kept) <= 4 and len(kept) + len(rejected) == 15  # ceil(0.25 * 15) = 4, ties kept
+    assert min(d["signals"]["german"] for d in kept) > max(d["signals"]["german"] for d in rejected)
+    assert {d["meta"]["reason"] for d in rejected} == {"classifier_top:below_top"}
+    with pytest.raises(ConfigError, match=r"step 'classifier_top', option 'keep_top': must lie in \(0, 1\]"):
+        ClassifierTop(model=str(shipped_model()), label="de", keep_top=0)
+    with pytest.raises(ConfigError, match="step 'classifier_top', option 'label'"):
+        ClassifierTop(model=str(shipped_model()), label="nope", keep_top=0.5)

@@ -20,6 +20,7 @@ def file_options(tmp_path: Path) -> dict[str, dict[str, object]]:
         "decontaminate": {"sets": [str(evaluation)]},
         "tokenize": {"tokenizer": str(build_tokenizer(tmp_path / "tokenizer.json"))},
         "classifier": {"model": str(shipped_model()), "label": "en"},
+        "classifier_top": {"model": str(shipped_model()), "label": "en", "keep_top": 0.5},
     }
 
 

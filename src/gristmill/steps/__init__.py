@@ -3,7 +3,7 @@
 from gristmill.steps.base import BarrierStep, Filter, Step, Transform
 from gristmill.steps.boilerplate import BoilerplateLines
 from gristmill.steps.c4 import C4QualityFilter
-from gristmill.steps.classifier import Classifier
+from gristmill.steps.classifier import Classifier, ClassifierTop
 from gristmill.steps.decontaminate import Decontaminate
 from gristmill.steps.extract import Extract
 from gristmill.steps.fineweb import FineWebQualityFilter
@@ -23,6 +23,7 @@ __all__ = [
     "BoilerplateLines",
     "C4QualityFilter",
     "Classifier",
+    "ClassifierTop",
     "Decontaminate",
     "Extract",
     "Filter",

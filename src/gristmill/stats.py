@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from gristmill.document import Document
 
@@ -107,11 +107,30 @@ class TaskStats:
 
 
 class StepContext:
-    """What a running step reports to: rejected documents and its counters."""
+    """What a running step reports to: rejected documents, its counters, and the files it writes."""
 
-    def __init__(self, stats: StepStats, on_reject: Callable[[Document], None]) -> None:
+    def __init__(
+        self,
+        stats: StepStats,
+        on_reject: Callable[[Document], None],
+        *,
+        shard: int = 0,
+        open_output: Callable[[str], BinaryIO] | None = None,
+    ) -> None:
         self.stats = stats
+        self.shard = shard  # the index of the shard the step runs over, for naming its side outputs
         self._on_reject = on_reject
+        self._open_output = open_output
+
+    def open_output(self, name: str) -> BinaryIO:
+        """Open a side output (``tokens/00003-000.bin``, under the output folder) for writing.
+
+        The task writes it under a temporary name and renames it into place with its other outputs,
+        before its done-marker, so a killed task leaves no half-written file. Closing it is the task's job.
+        """
+        if self._open_output is None:
+            raise RuntimeError(f"step {self.stats.name!r} writes files, which it can only do in a run")
+        return self._open_output(name)
 
     def reject(self, doc: Document, reason: str) -> None:
         """Drop ``doc`` for ``reason`` (``"step:rule"``); it goes to the rejected output."""

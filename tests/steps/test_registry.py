@@ -1,17 +1,38 @@
+from pathlib import Path
+
 import pytest
 
 from gristmill import ConfigError, LengthFilter, load_pipeline
 from gristmill.steps.registry import build_step, registered_steps, step_options
 from tests.helpers import write_pipeline
+from tests.steps.test_classifier import shipped_model
+from tests.steps.test_tokenize import build_tokenizer
 
 
-def test_every_registered_step_is_built_from_yaml_with_its_keyword_arguments() -> None:
+def file_options(tmp_path: Path) -> dict[str, dict[str, object]]:
+    """Options naming real files, for the steps that read a file when built."""
+    listed = tmp_path / "list.txt"
+    listed.write_text("spam.example\n", encoding="utf-8")
+    evaluation = tmp_path / "eval.txt"
+    evaluation.write_text(" ".join(f"word{i}" for i in range(20)) + "\n", encoding="utf-8")
+    return {
+        "url_filter": {"block_domains": [str(listed)]},
+        "decontaminate": {"sets": [str(evaluation)]},
+        "tokenize": {"tokenizer": str(build_tokenizer(tmp_path / "tokenizer.json"))},
+        "classifier": {"model": str(shipped_model()), "label": "en"},
+        "classifier_top": {"model": str(shipped_model()), "label": "en", "keep_top": 0.5},
+    }
+
+
+def test_every_registered_step_is_built_from_yaml_with_its_keyword_arguments(tmp_path: Path) -> None:
     steps = registered_steps()
+    files = file_options(tmp_path)
     assert {"length_filter", "regex_filter", "meta_filter", "normalize", "exact_dedup"} <= set(steps)
     for name, cls in steps.items():
         required = {o.name: "x" for o in step_options(cls) if o.required}
         if name == "meta_filter":
             required["values"] = ["en"]
+        required |= files.get(name, {})
         step = build_step(name, required)
         assert isinstance(step, cls)
         assert build_step(name, step.options()).options() == step.options()  # Python == YAML

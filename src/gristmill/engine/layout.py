@@ -12,7 +12,18 @@ import orjson
 
 from gristmill.errors import UnusableOutputError
 
-_RUN_PARTS = ("kept", "rejected", "quarantine", "_state", "_work", "stats.json", "pipeline.yaml")
+# The folders steps write side outputs in (``StepContext.open_output``), beside ``kept/``.
+SIDE_FOLDERS = ("tokens",)
+_RUN_PARTS = (
+    "kept",
+    "rejected",
+    "quarantine",
+    "_state",
+    "_work",
+    "stats.json",
+    "pipeline.yaml",
+    *SIDE_FOLDERS,
+)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -123,6 +134,13 @@ class Layout:
         """The quarantine file of a shard in a stage (plain JSON Lines, for reading by eye)."""
         tag = "" if stage == 0 else f".stage{stage}"
         return self.quarantine / f"{shard:05d}{tag}.jsonl"
+
+    def side_file(self, name: str) -> Path:
+        """The side output ``name`` (``tokens/00003-000.bin``): a file directly in one of ``SIDE_FOLDERS``."""
+        parts = Path(name).parts
+        if len(parts) != 2 or parts[0] not in SIDE_FOLDERS or parts[1] in ("", ".", ".."):
+            raise ValueError(f"side output {name!r} is not a file directly in one of {SIDE_FOLDERS}")
+        return self.root / name
 
     def has_started(self) -> bool:
         """Whether a run already finished a task here (so a rerun resumes it)."""

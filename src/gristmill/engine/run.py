@@ -14,7 +14,7 @@ import orjson
 import yaml
 
 from gristmill.engine.accounting import check_totals, collect_stats
-from gristmill.engine.layout import Layout, write_atomically
+from gristmill.engine.layout import SIDE_FOLDERS, Layout, write_atomically
 from gristmill.engine.lock import OutputLock
 from gristmill.engine.manifest import check_manifest
 from gristmill.engine.plan import documents_of, input_bytes, plan_phases
@@ -115,6 +115,7 @@ def _disk_full_as_error(layout: Layout) -> Iterator[None]:
 
 def _sweep_temporary_files(layout: Layout) -> None:
     """Remove the half-written files that killed attempts left (every task is done, so none is live)."""
-    for folder in (layout.kept, layout.rejected, layout.quarantine):
+    sides = [layout.root / side for side in SIDE_FOLDERS]
+    for folder in (layout.kept, layout.rejected, layout.quarantine, *sides):
         for stale in folder.glob(f"{TMP_PREFIX}*"):
             stale.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
@@ -153,19 +154,36 @@ class _Outputs:
 
     def __init__(self) -> None:
         self._open: dict[Path, tuple[Path, Writer]] = {}
+        self._files: dict[Path, tuple[Path, BinaryIO]] = {}  # side outputs steps write themselves
+
+    @staticmethod
+    def _temporary(final: Path) -> Path:
+        # The temporary name keeps the final suffix (it decides the compression) and is unique to
+        # this attempt, so two attempts at one task (a retry beside a straggler) never share a file.
+        tmp = final.with_name(f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.{final.name}")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        return tmp
+
+    def file(self, final: Path) -> BinaryIO:
+        """Open a side output a step writes raw bytes to (tokens), committed with the rest."""
+        if final in self._files:
+            raise ValueError(f"side output {final.name!r} is opened twice in one task")
+        tmp = self._temporary(final)
+        self._files[final] = (tmp, tmp.open("wb"))
+        return self._files[final][1]
 
     def writer(self, final: Path, fmt: str) -> Writer:
         if final not in self._open:
-            # The temporary name keeps the final suffix (it decides the compression) and is unique to
-            # this attempt, so two attempts at one task (a retry beside a straggler) never share a file.
-            tmp = final.with_name(f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.{final.name}")
-            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._temporary(final)
             self._open[final] = (tmp, open_writer(str(tmp), fmt))
         return self._open[final][1]
 
     def commit(self, expected: Iterable[Path]) -> None:
         for final, (tmp, writer) in self._open.items():
             writer.close()
+            tmp.replace(final)
+        for final, (tmp, handle) in self._files.items():
+            handle.close()
             tmp.replace(final)
         # A file an earlier, killed attempt left must not survive when this attempt wrote none.
         for final in expected:
@@ -178,6 +196,9 @@ class _Outputs:
                 writer.close()
             finally:
                 tmp.unlink(missing_ok=True)
+        for tmp, handle in self._files.values():
+            handle.close()
+            tmp.unlink(missing_ok=True)
 
 
 class _Sink:
@@ -274,7 +295,12 @@ def _run_stage(
     for position, step in stage.steps:
         step_stats = StepStats(position, step.name)
         stats.steps.append(step_stats)
-        ctx = StepContext(step_stats, _settling_reject(isolated_steps, reject))
+        ctx = StepContext(
+            step_stats,
+            _settling_reject(isolated_steps, reject),
+            shard=shard.index,
+            open_output=lambda name: outputs.file(layout.side_file(name)),
+        )
         apply = _apply_fn(stage, step, shard.index, layout, ctx)
         on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
         isolated = Isolated(apply, step_stats, on_error)

@@ -1,0 +1,113 @@
+from pathlib import Path
+
+import pytest
+
+from gristmill import ConfigError, Pipeline, UrlFilter, pipeline_from_dict
+from tests.helpers import read_all, write_jsonl
+
+
+def lists(tmp_path: Path) -> dict[str, str]:
+    files = {
+        "domains.txt": "# spam domains\nspam.example\n\nBad.Example.ORG\n",
+        "urls.txt": "example.com/casino\n",
+        "regex.txt": r"/ads?/\d+" + "\n",
+        "allow.txt": "good.spam.example\n",
+        "allow_urls.txt": "example.com/casino-history\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return {name: str(tmp_path / name) for name in files}
+
+
+def step(tmp_path: Path, **extra: object) -> UrlFilter:
+    paths = lists(tmp_path)
+    options: dict[str, object] = {
+        "block_domains": [paths["domains.txt"]],
+        "block_urls": [paths["urls.txt"]],
+        "block_regex": [paths["regex.txt"]],
+        "allow_domains": [paths["allow.txt"]],
+        "allow_urls": [paths["allow_urls.txt"]],
+    }
+    return UrlFilter(**(options | extra))  # type: ignore[arg-type]
+
+
+URLS = {
+    "https://spam.example/": "url_filter:domain:domains.txt",
+    "http://www.spam.example:8080/page": "url_filter:domain:domains.txt",
+    "https://deep.sub.bad.example.org/x": "url_filter:domain:domains.txt",
+    "https://notspam.example/": None,
+    "https://good.spam.example/": None,  # the allow list wins
+    "https://www.example.com/casino/1": "url_filter:url:urls.txt",
+    "https://www.EXAMPLE.com/Casino/2": "url_filter:url:urls.txt",
+    "https://www.example.com/casino-history": None,
+    "https://news.example.net/ad/123": "url_filter:regex:regex.txt",
+    "https://news.example.net/adverts": None,
+    "http://[broken/": None,
+}
+
+
+def test_url_filter_through_a_pipeline(tmp_path: Path) -> None:
+    records = [{"id": str(i), "text": "some text", "url": url} for i, url in enumerate(URLS)]
+    records.append({"id": "no-url", "text": "a page without a url"})
+    records.append({"id": "empty-url", "text": "a page with an empty url", "url": " "})
+    write_jsonl(tmp_path / "in.jsonl", records)
+    result = Pipeline(
+        input={"path": str(tmp_path / "in.jsonl")},
+        output={"path": str(tmp_path / "out")},
+        steps=[step(tmp_path)],
+    ).run(workers=1, progress=False)
+    kept = {d["meta"]["url"] for d in read_all(tmp_path / "out" / "kept")}
+    assert kept == {url for url, reason in URLS.items() if reason is None}
+    rejected = {d["id"]: d for d in read_all(tmp_path / "out" / "rejected")}
+    for i, (url, reason) in enumerate(URLS.items()):
+        if reason is not None:
+            assert rejected[str(i)]["meta"]["reason"] == reason, url
+    assert rejected["0"]["meta"]["url_filter"] == {
+        "kind": "domain",
+        "list": "domains.txt",
+        "entry": "spam.example",
+    }
+    assert rejected["2"]["meta"]["url_filter"]["entry"] == "bad.example.org"
+    assert rejected["8"]["meta"]["url_filter"] == {
+        "kind": "regex",
+        "list": "regex.txt",
+        "entry": r"/ads?/\d+",
+    }
+    assert rejected["no-url"]["meta"]["reason"] == "url_filter:no_url"
+    assert rejected["empty-url"]["meta"]["reason"] == "url_filter:no_url"
+    assert result.totals["kept"] == len(kept)
+
+
+def test_url_filter_keeps_documents_without_url_when_asked(tmp_path: Path) -> None:
+    from gristmill import Document
+
+    assert step(tmp_path, missing_url="keep").keep(Document(id="d", text="x")) is True
+
+
+def test_url_filter_reads_datatrove_lists_as_is(tmp_path: Path) -> None:
+    # datatrove's adult/domains and adult/urls: one entry a line, no scheme, '#' lines are comments.
+    (tmp_path / "domains").write_text("#comment\n000porn.example\nxxx.example\n", encoding="utf-8")
+    (tmp_path / "urls").write_text("somehost.example/adult/page.html\n", encoding="utf-8")
+    f = UrlFilter(block_domains=[str(tmp_path / "domains")], block_urls=[str(tmp_path / "urls")])
+    assert f.blocked("http://www.xxx.example/a") is not None
+    assert f.blocked("https://somehost.example/adult/page.html?x=1") is not None
+    assert f.blocked("https://somehost.example/other") is None
+
+
+def test_url_filter_bad_options_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"option 'block_domains': cannot read .*missing.txt") as missing:
+        UrlFilter(block_domains=[str(tmp_path / "missing.txt")])
+    assert "\n" not in str(missing.value)
+    (tmp_path / "bad.txt").write_text("ok\n(unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"option 'block_regex': .*bad.txt: entry 2 '\(unclosed'"):
+        UrlFilter(block_regex=[str(tmp_path / "bad.txt")])
+    with pytest.raises(ConfigError, match="name at least one block list"):
+        UrlFilter(allow_domains=[str(tmp_path / "bad.txt")])
+    with pytest.raises(ConfigError, match="step 'url_filter': unknown option 'block_domain'"):
+        pipeline_from_dict(
+            {
+                "input": {"path": str(tmp_path)},
+                "output": {"path": str(tmp_path / "o")},
+                "steps": [{"url_filter": {"block_domain": ["x"]}}],
+            }
+        )

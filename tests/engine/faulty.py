@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Iterator
 
 from gristmill import Document, Filter, Step, register
+from gristmill.dedup.exact import ExactDedup as ExactDedupBase
 from gristmill.stats import StepContext
 
 
@@ -101,3 +102,22 @@ class Sleep(Filter):
     def keep(self, doc: Document) -> bool:
         time.sleep(self.seconds)
         return True
+
+
+@register("test_barrier_raise")
+class BarrierRaise(ExactDedupBase):
+    """Exact dedup whose decide raises on documents containing ``needle``.
+
+    Options:
+        needle: the text that makes decide raise.
+    """
+
+    def __init__(self, *, needle: str = "BOOM") -> None:
+        super().__init__()
+        self.needle = needle
+
+    def decide(self, docs, shard, work, ctx):  # type: ignore[no-untyped-def]
+        for doc in super().decide(docs, shard, work, ctx):
+            if self.needle in doc.text:
+                raise ValueError("decide went wrong")
+            yield doc

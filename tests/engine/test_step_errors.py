@@ -100,3 +100,16 @@ def test_created_documents_are_counted_not_derived(make_corpus, tmp_path):
         Pipeline(
             input={"path": str(src)}, output={"path": str(tmp_path / "b")}, steps=[Twins(counted=False)]
         ).run()
+
+
+def test_a_barrier_that_raises_while_deciding_fails_the_task_in_one_line(make_corpus, tmp_path, run_cli):
+    src = corpus(make_corpus, {(1, 3)})
+    config = write_pipeline(
+        tmp_path / "p.yaml", f"input: {src}\noutput: {tmp_path}/out\nsteps:\n  - test_barrier_raise: {{}}\n"
+    )
+    result = run_cli("run", str(config))
+    assert result.exit_code == 1
+    assert result.output == (
+        "gristmill: error: step 'test_barrier_raise' raised while deciding, where it cannot set one "
+        "document aside: ValueError: decide went wrong\n"
+    )

@@ -18,6 +18,8 @@ import yaml
 
 from gristmill.steps.registry import registered_steps, step_options
 from tests.helpers import REPO, read_all
+from tests.steps.test_classifier import shipped_model
+from tests.steps.test_tokenize import build_tokenizer
 
 SAMPLES = REPO / "src" / "gristmill" / "samples"
 WARC = SAMPLES / "warc" / "cc-main-2020-34-excerpt.warc.gz"
@@ -62,6 +64,39 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
             "max_newline_ratio": 0.5,
         }
     ],
+    "url_filter": [
+        {
+            "block_domains": ["<domains>"],
+            "block_urls": ["<urls>"],
+            "block_regex": ["<regex>"],
+            "allow_domains": ["<domains>"],
+            "allow_urls": ["<urls>"],
+            "allow_regex": ["<regex>"],
+            "url_field": "link",
+            "missing_url": "keep",
+        }
+    ],
+    "decontaminate": [
+        {
+            "sets": ["<eval>"],
+            "field": "question",
+            "ngram": 8,
+            "action": "cut",
+            "min_matches": 2,
+            "max_ngrams": 1_000_000,
+        }
+    ],
+    "tokenize": [
+        {
+            "tokenizer": "<tokenizer>",
+            "write_tokens": True,
+            "eos": "<|endoftext|>",
+            "max_tokens_per_file": 2_000,
+            "batch_size": 4,
+        }
+    ],
+    "classifier": [{"model": "<model>", "label": "en", "signal": "english", "threshold": 0.5}],
+    "classifier_top": [{"model": "<model>", "label": "__label__en", "signal": "english", "keep_top": 0.5}],
     "provenance": [
         {
             "min_words": 4,
@@ -141,6 +176,33 @@ def test_every_step_and_option_has_a_non_default_setting() -> None:
             )
 
 
+def _with_files(options: Any, tmp_path: Path) -> Any:
+    """Put real files in place of the ``<name>`` placeholders of SETTINGS (lists, models, sets)."""
+    records = [orjson.loads(line) for line in gzip.decompress(WEB.read_bytes()).splitlines()[:2]]
+    files = {
+        "<domains>": ("domains.txt", "# blocked\nspam.example\n"),
+        "<urls>": ("urls.txt", "casino\n"),
+        "<regex>": ("regex.txt", "[?&]ref=\\d+\n"),
+        "<eval>": (
+            "eval.jsonl",
+            "".join(orjson.dumps({"question": r["text"]}).decode() + "\n" for r in records),
+        ),
+    }
+    if isinstance(options, dict):
+        return {key: _with_files(value, tmp_path) for key, value in options.items()}
+    if isinstance(options, list):
+        return [_with_files(value, tmp_path) for value in options]
+    if options == "<tokenizer>":
+        return str(build_tokenizer(tmp_path / "tokenizer.json"))
+    if options == "<model>":
+        return str(shipped_model())
+    if options in files:
+        name, text = files[options]
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        return str(tmp_path / name)
+    return options
+
+
 def _inputs(tmp_path: Path, name: str) -> Path:
     """A few real documents: WARC pages for extract, extracted web text for the rest."""
     if name == "extract":
@@ -158,7 +220,7 @@ CASES = [(name, i) for name in sorted(SETTINGS) for i in range(len(SETTINGS[name
 
 @pytest.mark.parametrize(("name", "which"), CASES, ids=[f"{n}-{i}" for n, i in CASES])
 def test_step_runs_with_every_option_set(tmp_path: Path, run_cli: Any, name: str, which: int) -> None:
-    options = dict(SETTINGS[name][which])
+    options = _with_files(dict(SETTINGS[name][which]), tmp_path)
     for (step, option, value), (available, why) in NEEDS.items():
         if step == name and options.get(option) == value and not available:
             pytest.skip(why)

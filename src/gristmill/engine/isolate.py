@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from gristmill.document import Document
+from gristmill.errors import RunFailedError
 from gristmill.stats import StepStats
 
 ApplyFn = Callable[[Iterable[Document]], Iterator[Document]]
@@ -27,10 +28,15 @@ class Isolated:
     started again on the rest of the stream. Documents are told apart by identity.
     """
 
-    def __init__(self, apply: ApplyFn, stats: StepStats, on_error: OnError) -> None:
+    def __init__(
+        self, apply: ApplyFn, stats: StepStats, on_error: OnError, *, restartable: bool = True
+    ) -> None:
         self._apply = apply
         self._stats = stats
         self._on_error = on_error
+        # A barrier's decide knows documents by their place in the shard: started again on the rest of
+        # the stream it would misplace them, so its errors fail the task instead.
+        self._restartable = restartable
         self._pending: dict[int, Document] = {}
 
     def settled(self, doc: Document) -> None:
@@ -49,6 +55,11 @@ class Isolated:
             except _UpstreamError as exc:
                 raise exc.cause from None
             except Exception as exc:
+                if not self._restartable:
+                    raise RunFailedError(
+                        f"step {self._stats.name!r} raised while deciding, where it cannot set one "
+                        f"document aside: {type(exc).__name__}: {exc}"
+                    ) from exc
                 failed = list(self._pending.values())
                 self._pending.clear()
                 for doc in failed:

@@ -303,7 +303,7 @@ def _run_stage(
         )
         apply = _apply_fn(stage, step, shard.index, layout, ctx)
         on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
-        isolated = Isolated(apply, step_stats, on_error)
+        isolated = Isolated(apply, step_stats, on_error, restartable=step is not stage.barrier)
         isolated_steps.append(isolated)
         stream = timed(isolated.run(stream), step_stats)
 

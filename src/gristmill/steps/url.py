@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -12,6 +11,7 @@ from gristmill.document import Document
 from gristmill.errors import ConfigError
 from gristmill.steps.base import Filter
 from gristmill.steps.registry import register
+from gristmill.text.patterns import PatternError, UserPattern
 
 Kind = Literal["domain", "url", "regex"]
 
@@ -43,7 +43,7 @@ class _Rules:
     def __init__(self) -> None:
         self.domains: dict[str, str] = {}  # domain -> list name
         self.substrings: list[tuple[str, str]] = []  # (substring, list name)
-        self.patterns: list[tuple[re.Pattern[str], str, str]] = []  # (compiled, source, list name)
+        self.patterns: list[tuple[UserPattern, str, str]] = []  # (compiled by RE2, source, list name)
 
     def match(self, url: str, host: str) -> Match | None:
         # A domain blocks itself and every subdomain: look up the host and each parent of it.
@@ -89,7 +89,7 @@ class UrlFilter(Filter):
     Options:
         block_domains: list files of domains; a domain blocks itself and all its subdomains.
         block_urls: list files of URL substrings (case-insensitive), as datatrove's ``adult/urls``.
-        block_regex: list files of Python regular expressions searched in the URL, checked when built.
+        block_regex: list files of regular expressions (RE2, linear time) searched in the URL.
         allow_domains: list files of domains that are never blocked (with their subdomains).
         allow_urls: list files of URL substrings that are never blocked.
         allow_regex: list files of regular expressions whose URLs are never blocked.
@@ -133,8 +133,8 @@ class UrlFilter(Filter):
         for path in regex:
             for number, source in enumerate(read_list(path, self.name, f"{side}_regex"), 1):
                 try:
-                    rules.patterns.append((re.compile(source), source, Path(path).name))
-                except re.error as exc:
+                    rules.patterns.append((UserPattern(source), source, Path(path).name))
+                except PatternError as exc:
                     message = f"{path}: entry {number} {source!r} is not a valid regular expression: {exc}"
                     raise self.fail(f"{side}_regex", message) from None
         return rules

@@ -2,7 +2,7 @@
 
 A shard's tokens go to ``tokens/<shard>-<part>.bin`` (the ids, little-endian ``uint16`` when the
 vocabulary fits, else ``int32``) and ``tokens/<shard>-<part>.idx`` (Megatron-LM's ``MMIDIDX`` index:
-see ``docs/steps14.md``). Files follow the input shards, so they are the same bytes whatever the number
+see ``docs/training_steps.md``). Files follow the input shards, so they are the same bytes whatever the number
 of workers, and are written through the task's temporary names, so a resumed run writes them again whole.
 """
 

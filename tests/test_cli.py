@@ -122,3 +122,13 @@ def test_demo_report_lists_the_seed_as_a_stitched_page(run_cli, tmp_path: Path) 
     html = (tmp_path / "demo/report.html").read_text()
     section = html.split("<h2>Stitched pages</h2>", 1)[1].split("<h2>", 1)[0]
     assert "000_13132f2b62ae2e4d.txt" in section
+
+
+def test_a_usage_mistake_on_the_command_line_is_one_line_and_exit_2(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    for args in (["run", "p.yaml", "--bogus"], ["run"], ["inspect", str(tmp_path)], ["nosuch"]):
+        done = subprocess.run([sys.executable, "-m", "gristmill", *args], capture_output=True, text=True)
+        assert done.returncode == 2, args
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("gristmill: error: "), done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 from importlib import resources
@@ -97,6 +98,7 @@ def run(
     log_every: float,
 ) -> None:
     """Run the pipeline in PIPELINE.yaml; a rerun resumes where the last one stopped."""
+    _show_step_notes(not quiet)
     pipeline = load_pipeline(pipeline_file)
     result = pipeline.run(
         workers=workers,
@@ -123,6 +125,21 @@ def _memory_sizes(specs: tuple[str, ...]) -> dict[str, int]:
         kind, number, unit = found.groups()
         sizes[kind] = int(number) << _POWERS[unit.upper()]
     return sizes
+
+
+def _show_step_notes(shown: bool) -> None:
+    """Print what steps log at INFO (an index's size, items left out) as ``gristmill: ...`` on stderr."""
+    logger = logging.getLogger("gristmill")
+    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
+        logger.addHandler(_EchoHandler())
+    logger.setLevel(logging.INFO if shown else logging.WARNING)
+
+
+class _EchoHandler(logging.Handler):
+    """Writes log records through click, to whatever stderr is at the time."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"gristmill: {record.getMessage()}", err=True)
 
 
 def _finish(result: RunResult) -> None:
@@ -210,5 +227,17 @@ def demo_pipeline(out: str) -> Pipeline:
 
 
 def main() -> None:
-    """Entry point of the ``gristmill`` console script."""
-    cli(prog_name="gristmill")
+    """Entry point of the ``gristmill`` console script: a usage mistake is one line too, exit 2."""
+    try:
+        code = cli.main(prog_name="gristmill", standalone_mode=False)
+    except click.UsageError as exc:
+        where = f"gristmill {exc.ctx.info_name} --help" if exc.ctx and exc.ctx.parent else "gristmill --help"
+        click.echo(f"gristmill: error: {exc.format_message()} (see `{where}`)", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo(f"gristmill: error: {Interrupted()}", err=True)
+        sys.exit(Interrupted().exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

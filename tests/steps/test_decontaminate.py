@@ -122,3 +122,15 @@ def test_decontaminate_bad_sets_are_one_line_errors(tmp_path: Path) -> None:
         Decontaminate(sets=[str(jsonl)], field="question", max_ngrams=10)
     with pytest.raises(ConfigError, match="option 'sets': name at least one"):
         Decontaminate(sets=[])
+
+
+def test_the_command_line_says_how_big_the_index_is(tmp_path: Path, run_cli) -> None:
+    jsonl, _ = evaluation_files(tmp_path)
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "a clean page of its own words " * 5}])
+    config = tmp_path / "p.yaml"
+    step = f"decontaminate: {{sets: [{jsonl}], field: question}}"
+    config.write_text(f"input: {src}\noutput: {tmp_path}/out\nsteps:\n  - {step}\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 0
+    assert "gristmill: decontaminate: " in result.output and " n-grams " in result.output
+    assert "gristmill: decontaminate: " not in run_cli("run", str(config), "--overwrite", "--quiet").output

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from gristmill.errors import UnusableOutputError
+from gristmill.errors import OutputError, UnusableOutputError
 
 # The folders steps write side outputs in (``StepContext.open_output``), beside ``kept/``.
 SIDE_FOLDERS = ("tokens",)
@@ -45,6 +48,20 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def disk_full_as_error(layout: Layout) -> Iterator[None]:
+    """Turn a full disk (or quota) met while writing the output into one line naming the folder."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise OutputError(
+                f"output: no space left on the device holding {str(layout.root)!r}; "
+                "free some and run the same command to resume"
+            ) from None
         raise
 
 

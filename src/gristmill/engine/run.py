@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import errno
 import shutil
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -14,14 +12,13 @@ import orjson
 import yaml
 
 from gristmill.engine.accounting import check_totals, collect_stats
-from gristmill.engine.layout import SIDE_FOLDERS, Layout, write_atomically
+from gristmill.engine.layout import SIDE_FOLDERS, Layout, disk_full_as_error, write_atomically
 from gristmill.engine.lock import OutputLock
 from gristmill.engine.manifest import check_manifest
 from gristmill.engine.plan import documents_of, input_bytes, plan_phases
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import interruptible
 from gristmill.engine.tasks import TMP_PREFIX, Task
-from gristmill.errors import OutputError
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
 
@@ -66,7 +63,7 @@ def run_pipeline(
     # Listing the input fails on a missing path before anything is written.
     shards = pipeline.input.shards(exclude=layout.root)
     layout.create()
-    with interruptible(), OutputLock(layout), _disk_full_as_error(layout):
+    with interruptible(), OutputLock(layout), disk_full_as_error(layout):
         config = pipeline.to_config()
         # max_errors changes no output, only whether the run counts as failed: raising it resumes.
         layout.prepare({k: v for k, v in config.items() if k != "max_errors"}, overwrite)
@@ -98,19 +95,6 @@ def run_pipeline(
         write_report(layout.root)
         check_totals(stats, pipeline.max_errors)
     return RunResult(output=str(layout.root), stats=stats)
-
-
-@contextmanager
-def _disk_full_as_error(layout: Layout) -> Iterator[None]:
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise OutputError(
-                f"output: no space left on the device holding {str(layout.root)!r}; "
-                "free some and run the same command to resume"
-            ) from None
-        raise
 
 
 def _sweep_temporary_files(layout: Layout) -> None:

@@ -6,7 +6,6 @@ its done-marker, so a task killed at any moment is simply done again, with the s
 
 from __future__ import annotations
 
-import errno
 import os
 import time
 import uuid
@@ -19,8 +18,8 @@ import orjson
 
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated
-from gristmill.engine.layout import Layout, write_atomically
-from gristmill.errors import BrokenInputError, InputError, OutputError, RunFailedError
+from gristmill.engine.layout import Layout, disk_full_as_error, write_atomically
+from gristmill.errors import BrokenInputError, InputError, RunFailedError
 from gristmill.io.base import excerpt_of
 from gristmill.io.inputs import InputSpec, Shard
 from gristmill.io.jsonl import JsonlReader
@@ -92,15 +91,8 @@ Task = StageTask | SignTask | GroupTask | LinkTask
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
     """Run one task to completion and write its done-marker; return its stats."""
     layout = Layout(pipeline.output.path)
-    try:
+    with disk_full_as_error(layout):
         return _run_task(pipeline, task, layout, progress)
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise OutputError(
-                f"output: no space left on the device holding {str(layout.root)!r}; "
-                "free some and run the same command to resume"
-            ) from None
-        raise
 
 
 def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: ProgressFn | None) -> TaskStats:

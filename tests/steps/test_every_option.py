@@ -32,6 +32,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
         {"patterns": False, "learn": False, "min_pages": 2, "min_line_chars": 20, "url_field": "source_url"}
     ],
     "c4_quality": [
+        {"by_language": {"de": {"min_sentences": 1}}},
         {
             "min_sentences": 2,
             "min_words_per_line": 2,
@@ -42,7 +43,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
             "remove_citations": False,
             "drop_lorem_ipsum": False,
             "drop_curly_bracket": False,
-        }
+        },
     ],
     "exact_dedup": [{"ignore_case": False, "ignore_whitespace": False, "ignore_punctuation": True}],
     "extract": [
@@ -55,6 +56,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "fineweb_quality": [
+        {"by_language": {"de": {"short_line_length": 10}}},
         {
             "min_line_punct_ratio": 0.1,
             "line_punct_exclude_zero": True,
@@ -62,7 +64,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
             "short_line_length": 20,
             "max_char_dup_ratio": 0.05,
             "max_newline_ratio": 0.5,
-        }
+        },
     ],
     "url_filter": [
         {
@@ -108,6 +110,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
         }
     ],
     "gopher_quality": [
+        {"by_language": {"de": {"min_words": 5}, "fr": {"stop_words": ["le", "la"]}}},
         {
             "min_words": 20,
             "max_words": 50_000,
@@ -119,9 +122,10 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
             "min_alpha_words_ratio": 0.7,
             "min_stop_words": 1,
             "stop_words": ["the", "and", "of"],
-        }
+        },
     ],
     "gopher_repetition": [
+        {"by_language": {"de": {"max_dup_line_frac": 0.5}}},
         {
             "max_dup_para_frac": 0.4,
             "max_dup_para_char_frac": 0.3,
@@ -129,7 +133,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
             "max_dup_line_char_frac": 0.3,
             "top_ngrams": {2: 0.25, 3: 0.2},
             "dup_ngrams": {5: 0.2, 8: 0.15},
-        }
+        },
     ],
     "language": [{"keep": ["en", "de"], "min_score": 0.3, "mixed": False}],
     "length_filter": [{"min_chars": 200, "max_chars": 100_000}],

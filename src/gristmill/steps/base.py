@@ -67,11 +67,15 @@ class Filter(Step):
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Yield kept documents; reject the rest as ``"<step>:<reason>"``."""
         for doc in docs:
-            verdict = self.keep(doc)
+            verdict = self.for_document(doc).keep(doc)
             if verdict is True:
                 yield doc
             else:
                 ctx.reject(doc, f"{self.name}:{verdict}")
+
+    def for_document(self, doc: Document) -> Filter:
+        """The filter that judges ``doc``: this one, unless options differ by language (``by_language``)."""
+        return self
 
 
 class Transform(Step):

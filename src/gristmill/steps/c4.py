@@ -9,10 +9,10 @@ citation marks (``[1]``, ``[edit]``) are taken out of kept lines, as in C4's ref
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from gristmill.document import Document
-from gristmill.steps.base import Filter
+from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.registry import register
 from gristmill.text.tokens import count_sentences, word_tokens
 
@@ -29,7 +29,7 @@ POLICY_PHRASES = (
 
 
 @register("c4_quality")
-class C4QualityFilter(Filter):
+class C4QualityFilter(PerLanguageOptions):
     """Remove the lines C4 removes and drop the documents C4 drops; the kept text is the kept lines.
 
     Options:
@@ -42,6 +42,7 @@ class C4QualityFilter(Filter):
         remove_citations: take [1], [edit] and [citation needed] out of lines.
         drop_lorem_ipsum: drop documents with "lorem ipsum".
         drop_curly_bracket: drop documents with a curly bracket "{".
+        by_language: other values of these options for documents of some languages (``{fr: {…}}``).
     """
 
     def __init__(
@@ -56,6 +57,7 @@ class C4QualityFilter(Filter):
         remove_citations: bool = True,
         drop_lorem_ipsum: bool = True,
         drop_curly_bracket: bool = True,
+        by_language: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         for name, value in (
             ("min_sentences", min_sentences),
@@ -72,6 +74,7 @@ class C4QualityFilter(Filter):
         self.remove_citations = remove_citations
         self.drop_lorem_ipsum = drop_lorem_ipsum
         self.drop_curly_bracket = drop_curly_bracket
+        self.init_by_language(by_language)
 
     def line_verdict(self, line: str) -> tuple[str, str]:
         """Judge one stripped line: ``("keep", text)``, ``("remove", rule)`` or ``("drop", rule)``."""

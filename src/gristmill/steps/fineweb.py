@@ -5,10 +5,10 @@ Lines are the text's non-blank lines, unstripped, as in FineWeb's reference code
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from gristmill.document import Document
-from gristmill.steps.base import Filter
+from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.registry import register
 from gristmill.text.lines import duplicates, nonblank_lines
 from gristmill.text.punctuation import TERMINAL_PUNCTUATION
@@ -17,7 +17,7 @@ from gristmill.text.tokens import iter_word_tokens
 
 
 @register("fineweb_quality")
-class FineWebQualityFilter(Filter):
+class FineWebQualityFilter(PerLanguageOptions):
     """Drop documents that fail FineWeb's line heuristics.
 
     Options:
@@ -27,6 +27,7 @@ class FineWebQualityFilter(Filter):
         short_line_length: characters at most in a "short" line; paper: 30.
         max_char_dup_ratio: largest share of characters in lines that repeat an earlier line; paper: 0.01.
         max_newline_ratio: most newlines per word (lists); paper: 0.3.
+        by_language: other values of these options for documents of some languages (``{fr: {…}}``).
     """
 
     def __init__(
@@ -38,6 +39,7 @@ class FineWebQualityFilter(Filter):
         short_line_length: int = 30,
         max_char_dup_ratio: float = 0.01,
         max_newline_ratio: float = 0.3,
+        by_language: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.require_share("min_line_punct_ratio", min_line_punct_ratio)
         self.require_share("max_short_line_ratio", max_short_line_ratio)
@@ -51,6 +53,7 @@ class FineWebQualityFilter(Filter):
         self.max_char_dup_ratio = max_char_dup_ratio
         self.max_newline_ratio = max_newline_ratio
         self._stops = tuple(TERMINAL_PUNCTUATION)
+        self.init_by_language(by_language)
 
     def measure(self, text: str) -> dict[str, float]:
         """Return the FineWeb signals of ``text`` (empty when it has no non-blank line)."""

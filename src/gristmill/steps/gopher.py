@@ -8,10 +8,10 @@ re-thresholded without running the step again; the first rule that fails names t
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from typing import Any, Literal
 
 from gristmill.document import Document
-from gristmill.steps.base import Filter
+from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.registry import register
 from gristmill.text.lines import duplicates, lines, paragraphs
 from gristmill.text.ngrams import NgramIndex
@@ -21,7 +21,7 @@ from gristmill.text.tokens import iter_word_tokens
 
 
 @register("gopher_quality")
-class GopherQualityFilter(Filter):
+class GopherQualityFilter(PerLanguageOptions):
     """Drop documents that fail Gopher's quality heuristics (length, word shape, symbols, stop words).
 
     Options:
@@ -35,6 +35,7 @@ class GopherQualityFilter(Filter):
         min_alpha_words_ratio: smallest share of tokens holding a letter; paper: 0.8.
         min_stop_words: fewest distinct stop words present; paper: 2.
         stop_words: the stop words; paper: the, be, to, of, and, that, have, with.
+        by_language: other values of these options for documents of some languages (``{fr: {…}}``).
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class GopherQualityFilter(Filter):
         min_alpha_words_ratio: float | None = 0.8,
         min_stop_words: int | None = 2,
         stop_words: list[str] | None = None,
+        by_language: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         for option, value in (
             ("min_words", min_words),
@@ -77,6 +79,7 @@ class GopherQualityFilter(Filter):
         self.min_stop_words = min_stop_words
         self.stop_words = stop_words
         self._stop_words = frozenset(GOPHER_STOP_WORDS if stop_words is None else stop_words)
+        self.init_by_language(by_language)
 
     def measure(self, text: str) -> dict[str, float]:
         """Return the Gopher quality signals of ``text``."""
@@ -150,7 +153,7 @@ DEFAULT_DUP_NGRAMS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 
 
 @register("gopher_repetition")
-class GopherRepetitionFilter(Filter):
+class GopherRepetitionFilter(PerLanguageOptions):
     """Drop documents that repeat themselves: duplicate lines, paragraphs and n-grams (Gopher).
 
     Options:
@@ -162,6 +165,7 @@ class GopherRepetitionFilter(Filter):
             paper: {2: 0.2, 3: 0.18, 4: 0.16}.
         dup_ngrams: n -> largest share of characters in repeated n-grams;
             paper: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.1}.
+        by_language: other values of these options for documents of some languages (``{fr: {…}}``).
     """
 
     def __init__(
@@ -173,6 +177,7 @@ class GopherRepetitionFilter(Filter):
         max_dup_line_char_frac: float | None = 0.2,
         top_ngrams: dict[int | str, float] | None = None,
         dup_ngrams: dict[int | str, float] | None = None,
+        by_language: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.require_share("max_dup_para_frac", max_dup_para_frac)
         self.require_share("max_dup_para_char_frac", max_dup_para_char_frac)
@@ -187,6 +192,7 @@ class GopherRepetitionFilter(Filter):
         # Kept with text keys, as a JSON copy of the pipeline must hold them (JSON keys are text).
         self.top_ngrams = None if top_ngrams is None else {str(n): frac for n, frac in self._top}
         self.dup_ngrams = None if dup_ngrams is None else {str(n): frac for n, frac in self._dup}
+        self.init_by_language(by_language)
 
     def _ngram_table(
         self, option: str, table: dict[int | str, float] | None, default: dict[int, float]

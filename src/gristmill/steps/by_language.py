@@ -1,0 +1,50 @@
+"""Options per language: a quality filter whose thresholds differ for documents of some languages.
+
+FineWeb-2 tunes Gopher, C4 and FineWeb thresholds per language; here that is one option,
+``by_language: {fr: {min_words: 30}, de: {…}}``, on the quality filters. A document whose
+``meta.language`` (set by the ``language`` step) is listed is judged by a copy of the step built with
+those options instead; every other document by the step's own options.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gristmill.document import Document
+from gristmill.errors import ConfigError
+from gristmill.steps.base import Filter
+
+LanguageOptions = dict[str, dict[str, Any]]
+_CODE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?")
+
+
+class PerLanguageOptions(Filter):
+    """A filter that takes ``by_language``: other options for documents of the languages it lists."""
+
+    by_language: LanguageOptions | None = None
+
+    def init_by_language(self, by_language: LanguageOptions | None) -> None:
+        """Check ``by_language`` and build one variant of this step per listed language (call last)."""
+        from gristmill.steps.registry import build_step
+
+        self.by_language = by_language
+        self._variants: dict[str, Filter] = {}
+        for language, overrides in (by_language or {}).items():
+            if not _CODE.fullmatch(str(language)):
+                raise self.fail("by_language", f"expected language codes like 'fr' as keys, got {language!r}")
+            if not isinstance(overrides, dict) or "by_language" in overrides:
+                raise self.fail("by_language", f"{language}: expected a mapping of this step's other options")
+            options = {**self.options(), **overrides, "by_language": None}
+            try:
+                variant = build_step(self.name, options)
+            except ConfigError as exc:
+                raise self.fail("by_language", f"{language}: {exc}") from None
+            assert isinstance(variant, Filter)
+            self._variants[language] = variant
+
+    def for_document(self, doc: Document) -> Filter:
+        """The variant whose options apply to ``doc``: its language's, or this step itself."""
+        if not self._variants:
+            return self
+        return self._variants.get(str(doc.meta.get("language")), self)

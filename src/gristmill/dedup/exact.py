@@ -9,7 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
-from gristmill.dedup.work import IdLookup, keep_cluster_firsts, load_tables, remember_ids, save_table
+from gristmill.dedup.work import (
+    IdLookup,
+    keep_cluster_firsts,
+    key_runs,
+    load_tables,
+    remember_ids,
+    save_buckets,
+    save_table,
+)
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -63,19 +71,14 @@ class ExactDedup(BarrierStep):
         rows["hash"] = hashes
         rows["shard"] = shard
         rows["pos"] = np.arange(len(hashes), dtype="<u4")
-        bucket_of = hashes % self.buckets
-        for bucket in range(self.buckets):
-            save_table(work / f"sig-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        save_buckets(work, "sig", shard, rows, "hash", self.buckets)
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Find equal hashes within a bucket; all but the first in stable order are dropped."""
         rows = load_tables((work / f"sig-{bucket:03d}-{s:05d}.npy" for s in range(shards)), SIGNATURE)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
-        first = np.ones(len(rows), bool)
-        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
+        first, _, size = key_runs(rows["hash"])
         keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
-        run = np.cumsum(first) - 1
-        size = np.bincount(run)[run] if len(rows) else np.empty(0, np.int64)
         shared = size > 1
         members = np.empty(int(shared.sum()), MEMBER)
         members["shard"] = rows["shard"][shared]

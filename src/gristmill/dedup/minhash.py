@@ -30,6 +30,7 @@ from gristmill.dedup.work import (
     keep_cluster_firsts,
     load_tables,
     remember_ids,
+    save_buckets,
     save_table,
     shard_sizes,
 )
@@ -205,9 +206,7 @@ class MinhashDedup(BarrierStep):
                 counts.append(np.array([s.size for s in sets], np.int64))
             pos += len(texts)
         rows = np.concatenate(parts) if parts else np.empty(0, SIGNATURE)
-        bucket_of = rows["hash"] % np.uint64(self.buckets)
-        for bucket in range(self.buckets):
-            save_table(work / f"band-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        save_buckets(work, "band", shard, rows, "hash", self.buckets)
         if self.threshold is not None:
             table = np.concatenate(signatures) if signatures else np.empty((0, self._hasher.num_hashes))
             save_table(work / f"sig-{shard:05d}.npy", table.astype(np.uint32))

@@ -50,7 +50,7 @@ import numpy as np
 import orjson
 
 from gristmill.dedup.exact import SIGNATURE
-from gristmill.dedup.work import load_tables, remember_ids, save_table
+from gristmill.dedup.work import key_runs, load_tables, remember_ids, save_buckets, save_table
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -150,9 +150,7 @@ class Provenance(BarrierStep):
         rows["hash"] = np.array(hashes, np.uint64)
         rows["shard"] = shard
         rows["pos"] = np.array(positions, np.uint32)
-        bucket_of = rows["hash"] % np.uint64(self.buckets)
-        for bucket in range(self.buckets):
-            save_table(work / f"sentences-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        save_buckets(work, "sentences", shard, rows, "hash", self.buckets)
         save_table(work / f"counts-{shard:05d}.npy", np.array(counts, COUNT))
         (work / f"urls-{shard:05d}.json").write_bytes(orjson.dumps(urls))
 
@@ -162,10 +160,7 @@ class Provenance(BarrierStep):
         paths = (work / f"sentences-{bucket:03d}-{s:05d}.npy" for s in range(shards))
         rows = load_tables(paths, SIGNATURE)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
-        first = np.ones(len(rows), bool)
-        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
-        run = np.cumsum(first) - 1
-        size = np.bincount(run)[run] if len(rows) else np.empty(0, np.int64)
+        first, run, size = key_runs(rows["hash"])
         run_start = np.flatnonzero(first)[run] if len(rows) else np.empty(0, np.int64)
         furniture = size > self.max_docs
         held = np.flatnonzero((size > 1) & ~furniture)

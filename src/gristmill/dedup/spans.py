@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gristmill.dedup.work import MAX_BUCKETS, load_tables, save_table
+from gristmill.dedup.work import MAX_BUCKETS, key_runs, load_tables, save_buckets, save_table
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -120,9 +120,7 @@ class SpanDedup(BarrierStep):
         rows["rank"] = np.array(ranks, np.uint8)
         rows["shard"] = shard
         rows["pos"] = np.array(positions, np.uint32)
-        bucket_of = rows["hash"] % np.uint64(self.buckets)
-        for bucket in range(self.buckets):
-            save_table(work / f"spans-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        save_buckets(work, "spans", shard, rows, "hash", self.buckets)
         save_table(work / f"doc-spans-{shard:05d}.npy", np.array(found, SPAN))
         save_table(work / f"doc-span-offsets-{shard:05d}.npy", np.concatenate(([0], np.cumsum(counts))))
 
@@ -131,10 +129,7 @@ class SpanDedup(BarrierStep):
         paths = (work / f"spans-{bucket:03d}-{s:05d}.npy" for s in range(shards))
         rows = load_tables(paths, HOLDER)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["rank"], rows["hash"]))]
-        first = np.ones(len(rows), bool)
-        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
-        run = np.cumsum(first) - 1
-        docs = np.bincount(run)[run] if len(rows) else np.empty(0, np.int64)
+        first, _, docs = key_runs(rows["hash"])
         shared = docs > 1
         rows, first, docs = rows[shared], first[shared], docs[shared]
         by_shard = np.argsort(rows["shard"], kind="stable")

@@ -53,6 +53,22 @@ def save_table(path: Path, table: np.ndarray) -> None:
     write_atomically(path, buffer.getvalue())
 
 
+def save_buckets(work: Path, prefix: str, shard: int, rows: np.ndarray, key: str, buckets: int) -> None:
+    """Write one shard's ``rows`` split by ``rows[key] % buckets``: ``prefix-BBB-SSSSS.npy`` per bucket."""
+    bucket_of = rows[key] % np.uint64(buckets)
+    for bucket in range(buckets):
+        save_table(work / f"{prefix}-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+
+
+def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For sorted ``keys``: whether each row starts a run of equal keys, its run's number, its run's size."""
+    first = np.ones(len(keys), bool)
+    first[1:] = keys[1:] != keys[:-1]
+    run = np.cumsum(first) - 1
+    size = np.bincount(run)[run] if len(keys) else np.empty(0, np.int64)
+    return first, run, size
+
+
 def load_tables(paths: Iterable[Path], dtype: np.dtype) -> np.ndarray:
     """Concatenate the tables saved at ``paths`` (an empty table when there are none)."""
     parts = [np.load(p) for p in paths]

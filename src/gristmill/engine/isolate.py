@@ -28,10 +28,7 @@ class Isolated:
     started again on the rest of the stream. Documents are told apart by identity.
     """
 
-    def __init__(
-        self, apply: ApplyFn, stats: StepStats, on_error: OnError, *, restartable: bool = True
-    ) -> None:
-        self._apply = apply
+    def __init__(self, stats: StepStats, on_error: OnError, *, restartable: bool = True) -> None:
         self._stats = stats
         self._on_error = on_error
         # A barrier's decide knows documents by their place in the shard: started again on the rest of
@@ -39,16 +36,21 @@ class Isolated:
         self._restartable = restartable
         self._pending: dict[int, Document] = {}
 
-    def settled(self, doc: Document) -> None:
-        """Note that the step rejected ``doc``: it is accounted for."""
-        self._pending.pop(id(doc), None)
+    def settling(self, reject: Callable[[Document], None]) -> Callable[[Document], None]:
+        """Wrap the step's ``reject``: a rejected document is accounted for."""
 
-    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
-        """Yield what the step yields over ``docs``."""
+        def on_reject(doc: Document) -> None:
+            self._pending.pop(id(doc), None)
+            reject(doc)
+
+        return on_reject
+
+    def run(self, apply: ApplyFn, docs: Iterable[Document]) -> Iterator[Document]:
+        """Yield what ``apply`` (the step over a stream) yields over ``docs``."""
         source = iter(docs)
         while True:
             try:
-                for doc in self._apply(self._feed(source)):
+                for doc in apply(self._feed(source)):
                     self._pending.pop(id(doc), None)
                     yield doc
                 return

@@ -17,6 +17,10 @@ from typing import Any, Literal, TextIO
 
 import orjson
 
+from gristmill.engine.plan import documents_of, input_bytes
+from gristmill.engine.tasks import Task
+from gristmill.stats import TaskStats
+
 Mode = Literal["bar", "log", "json", "off"]
 
 
@@ -53,6 +57,7 @@ class _Phase:
     started: float
     base_docs: int  # what tasks finished in earlier runs did: not part of this run's rate
     base_bytes: int
+    base_done: int
 
 
 class Progress:
@@ -81,7 +86,7 @@ class Progress:
         """Begin phase ``index`` (0-based) of ``tasks`` tasks, ``done`` of them finished before."""
         with self._lock:
             self._phase = _Phase(
-                name, index, tasks, done, docs, nbytes, total_bytes, time.monotonic(), docs, nbytes
+                name, index, tasks, done, docs, nbytes, total_bytes, time.monotonic(), docs, nbytes, done
             )
             self._partial.clear()
         if self._options.mode == "bar":
@@ -133,6 +138,10 @@ class Progress:
                 self._bar.update(1)
             self._refresh_bar()
 
+    def finish_task(self, task: Task, stats: TaskStats) -> None:
+        """A task finished with ``stats``: count the documents it took in and the input it read."""
+        self.task_done(task.key, documents_of(task, stats), input_bytes(task))
+
     def end_phase(self) -> None:
         """The phase is over: close its bar, or log its last line."""
         if self._bar is not None:
@@ -175,7 +184,8 @@ class Progress:
                 eta = (phase.total_bytes - nbytes) / speed if speed > 0 else None
             else:
                 done_share = phase.done / phase.tasks if phase.tasks else 1.0
-                task_speed = (phase.done - 0) / elapsed if elapsed > 0 and phase.done else 0.0
+                ran = phase.done - phase.base_done
+                task_speed = ran / elapsed if elapsed > 0 and ran else 0.0
                 eta = (phase.tasks - phase.done) / task_speed if task_speed > 0 else None
             return {
                 "phase": phase.name,

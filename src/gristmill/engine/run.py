@@ -72,8 +72,9 @@ def run_pipeline(
         phases = plan_phases(pipeline, shards)
         with Progress(progress or ProgressOptions(), len(phases)) as bar:
             for index, phase in enumerate(phases):
-                done = [t for t in phase.tasks if layout.is_done(t.key)]
-                todo = [t for t in phase.tasks if not layout.is_done(t.key)]
+                finished = {t.key for t in phase.tasks if layout.is_done(t.key)}
+                done = [t for t in phase.tasks if t.key in finished]
+                todo = [t for t in phase.tasks if t.key not in finished]
                 bar.start_phase(
                     phase.name,
                     index,

@@ -196,12 +196,12 @@ class _Outputs:
 class _Sink:
     """Collects a stage task's quarantined records (unreadable input, documents a step raised on)."""
 
-    def __init__(self, path: Path, stats: TaskStats, progress: ProgressFn | None):
+    def __init__(self, path: Path, stats: TaskStats, progress: ProgressFn | None, source: str = ""):
         self._path = path
         self._stats = stats
         self._progress = progress
         self._lines: list[bytes] = []
-        self.source = ""  # the input file a document a step raises on came from, when the shard has one
+        self._source = source  # the input file a document a step raises on came from, when the shard has one
 
     def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
         self._stats.read += 1
@@ -213,7 +213,7 @@ class _Sink:
         """Set aside a document a step raised on, whole, with the step and the error."""
         self._stats.quarantined += 1
         record = {
-            "file": self.source,
+            "file": self._source,
             "where": f"document {doc.id}",
             "reason": f"{step}:error:{type(exc).__name__}: {_one_line(exc)}",
             "step": step,
@@ -269,8 +269,8 @@ def _run_stage(
         kept_path, kept_fmt = layout.kept_file(shard.index, suffix), fmt
     else:
         kept_path, kept_fmt = layout.stage_input(stage.index, shard.index), "jsonl"
-    sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress)
-    sink.source = shard.files[0] if len(shard.files) == 1 else ""
+    source_file = shard.files[0] if len(shard.files) == 1 else ""
+    sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress, source_file)
 
     def reject(doc: Document) -> None:
         stats.rejected += 1
@@ -283,21 +283,19 @@ def _run_stage(
         source = _intermediate(layout, stage.index - 1, shard.index)
     stream: Iterable[Document] = timed(_reported(source, progress), source_time)
 
-    isolated_steps: list[Isolated] = []
     for position, step in stage.steps:
         step_stats = StepStats(position, step.name)
         stats.steps.append(step_stats)
+        on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
+        isolated = Isolated(step_stats, on_error, restartable=step is not stage.barrier)
         ctx = StepContext(
             step_stats,
-            _settling_reject(isolated_steps, reject),
+            isolated.settling(reject),
             shard=shard.index,
             open_output=lambda name: outputs.file(layout.side_file(name)),
         )
         apply = _apply_fn(stage, step, shard.index, layout, ctx)
-        on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
-        isolated = Isolated(apply, step_stats, on_error, restartable=step is not stage.barrier)
-        isolated_steps.append(isolated)
-        stream = timed(isolated.run(stream), step_stats)
+        stream = timed(isolated.run(apply, stream), step_stats)
 
     kept_writer = outputs.writer(kept_path, kept_fmt)
     written = 0
@@ -344,19 +342,6 @@ def _apply_fn(
         return lambda docs: barrier.decide(docs, shard, work, ctx)
     assert isinstance(step, Step)
     return lambda docs: step.apply(docs, ctx)
-
-
-def _settling_reject(
-    isolated_steps: list[Isolated], reject: Callable[[Document], None]
-) -> Callable[[Document], None]:
-    """A reject callback that also tells the rejecting step's isolation the document is accounted for."""
-    index = len(isolated_steps)
-
-    def on_reject(doc: Document) -> None:
-        isolated_steps[index].settled(doc)
-        reject(doc)
-
-    return on_reject
 
 
 def _error_handler(

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from gristmill.engine.plan import documents_of, input_bytes
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import ignore_interrupts_in_worker, kill_children, workers_start_deaf_to_ctrl_c
 from gristmill.engine.tasks import Task, run_task
@@ -64,7 +63,7 @@ class LocalExecutor(Executor):
         if self._pool is None:
             for task in tasks:
                 stats = run_task(pipeline, task, partial(bar.update, task.key))
-                bar.task_done(task.key, documents_of(task, stats), input_bytes(task))
+                bar.finish_task(task, stats)
             return
         # Completions arrive on a queue, so waiting costs the same at 10 tasks or 100,000.
         finished: queue.SimpleQueue[tuple[Task, Future[TaskStats]]] = queue.SimpleQueue()
@@ -86,7 +85,7 @@ class LocalExecutor(Executor):
                         "run the same command to resume, perhaps with fewer --workers"
                     ) from None
                 _drain(self._updates, bar)
-                bar.task_done(task.key, documents_of(task, stats), input_bytes(task))
+                bar.finish_task(task, stats)
                 break
 
 

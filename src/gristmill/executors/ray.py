@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from gristmill.engine.plan import documents_of, input_bytes
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.tasks import GroupTask, LinkTask, SignTask, StageTask, Task, run_task
 from gristmill.errors import ConfigError, RunFailedError
@@ -96,7 +95,7 @@ class RayExecutor(Executor):
                 for ref in done:
                     task = pending.pop(ref)
                     stats: TaskStats = ray.get(ref)
-                    bar.task_done(task.key, documents_of(task, stats), input_bytes(task))
+                    bar.finish_task(task, stats)
                 if done:
                     last_done = time.monotonic()
                 elif time.monotonic() - last_done > _STALL_SECONDS:

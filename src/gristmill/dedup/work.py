@@ -10,7 +10,7 @@ import numpy as np
 import orjson
 
 from gristmill.document import Document
-from gristmill.engine.layout import write_atomically
+from gristmill.io.atomic import write_atomically
 from gristmill.stats import StepContext
 
 # Buckets a barrier may spread its signatures over: every shard writes a file per bucket.

@@ -12,8 +12,9 @@ from typing import Any
 import orjson
 import xxhash
 
-from gristmill.engine.layout import Layout, write_atomically
+from gristmill.engine.layout import Layout
 from gristmill.errors import ChangedInputError
+from gristmill.io.atomic import write_atomically
 
 _BLOCK = 64 * 1024
 _SHOWN = 3  # files named per kind of change in the one-line message

@@ -12,13 +12,14 @@ import orjson
 import yaml
 
 from gristmill.engine.accounting import check_totals, collect_stats
-from gristmill.engine.layout import SIDE_FOLDERS, Layout, disk_full_as_error, write_atomically
+from gristmill.engine.layout import SIDE_FOLDERS, Layout, disk_full_as_error
 from gristmill.engine.lock import OutputLock
 from gristmill.engine.manifest import check_manifest
 from gristmill.engine.plan import documents_of, input_bytes, plan_phases
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import interruptible
 from gristmill.engine.tasks import TMP_PREFIX, Task
+from gristmill.io.atomic import write_atomically
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
 

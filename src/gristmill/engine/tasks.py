@@ -18,8 +18,9 @@ import orjson
 
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated
-from gristmill.engine.layout import Layout, disk_full_as_error, write_atomically
+from gristmill.engine.layout import Layout, disk_full_as_error
 from gristmill.errors import BrokenInputError, InputError, RunFailedError
+from gristmill.io.atomic import write_atomically
 from gristmill.io.base import excerpt_of
 from gristmill.io.inputs import InputSpec, Shard
 from gristmill.io.jsonl import JsonlReader

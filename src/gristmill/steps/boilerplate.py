@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from gristmill.dedup.work import save_buckets
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -107,9 +108,7 @@ class BoilerplateLines(BarrierStep):
             for _ in docs:
                 pass
         rows = np.array(pairs, dtype=PAIR) if pairs else np.empty(0, PAIR)
-        bucket_of = rows["line"] % self.buckets
-        for bucket in range(self.buckets):
-            np.save(work / f"pairs-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+        save_buckets(work, "pairs", shard, rows, "line", self.buckets)
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Keep the (host, line) pairs seen on at least ``min_pages`` pages."""

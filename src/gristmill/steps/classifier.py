@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
+from gristmill.dedup.work import load_tables, save_table
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.atomic import write_atomically
 from gristmill.steps.base import BarrierStep, Step
 from gristmill.steps.registry import register
 
@@ -138,17 +140,12 @@ class ClassifierTop(BarrierStep):
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
         """Score the shard's documents, in order."""
-        from gristmill.dedup.work import save_table  # the engine imports the steps: import it late
-
         model = load_model(self.model, self.name)
         scores = np.fromiter((probability(model, self.label, d.text) for d in docs), dtype="<f8")
         save_table(work / f"scores-{shard:05d}.npy", scores)
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Find the score the best ``keep_top`` share of the run reaches."""
-        from gristmill.dedup.work import load_tables
-        from gristmill.engine.layout import write_atomically
-
         scores = load_tables((work / f"scores-{s:05d}.npy" for s in range(shards)), np.dtype("<f8"))
         keep = max(1, math.ceil(self.keep_top * len(scores)))
         cutoff = float(np.sort(scores)[::-1][keep - 1]) if len(scores) else 0.0

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from gristmill.dedup.work import (
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.hashing import hash64
 
@@ -35,24 +37,13 @@ _SPACE = re.compile(r"\s+")
 
 @register("exact_dedup")
 class ExactDedup(BarrierStep):
-    """Keep one of each set of documents whose texts are equal after normalisation.
+    """Keep one of each set of documents whose texts are equal after normalisation."""
 
-    Options:
-        ignore_case: compare texts case-folded.
-        ignore_whitespace: compare texts with runs of whitespace as one space, ends stripped.
-        ignore_punctuation: compare texts without punctuation characters.
-    """
-
-    def __init__(
-        self,
-        *,
-        ignore_case: bool = True,
-        ignore_whitespace: bool = True,
-        ignore_punctuation: bool = False,
-    ) -> None:
-        self.ignore_case = ignore_case
-        self.ignore_whitespace = ignore_whitespace
-        self.ignore_punctuation = ignore_punctuation
+    ignore_case: Annotated[bool, Help("compare texts case-folded.")] = True
+    ignore_whitespace: Annotated[
+        bool, Help("compare texts with runs of whitespace as one space, ends stripped.")
+    ] = True
+    ignore_punctuation: Annotated[bool, Help("compare texts without punctuation characters.")] = False
 
     def key(self, text: str) -> int:
         """Return the 64-bit hash two texts share when this step calls them equal."""

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from gristmill.dedup.work import MAX_BUCKETS, key_runs, load_tables, save_bucket
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text import hash64, match_key, sentence_spans
 from gristmill.text.hashing import match_text
@@ -58,29 +60,36 @@ class SpanDedup(BarrierStep):
 
     After ``provenance``, a copied span stays in its original: documents it found stitched (then
     quoting or mirroring) give their spans up first, whatever the input order.
-
-    Options:
-        max_docs: a span held by more documents than this is kept only in the first of them
-            (the first original, after provenance).
-        min_words: fewest words a sentence needs to count on its own (shorter ones still go with
-            their paragraph); also the sentences counted in copied_sentence_fraction.
-        paragraphs: also match whole lines (paragraphs), whatever their length, as CCNet does.
-        buckets: files the span hashes are spread over; a group task holds one bucket in memory
-            (16 bytes per distinct span of each document / buckets).
     """
 
-    def __init__(
-        self, *, max_docs: int = 1, min_words: int = 4, paragraphs: bool = True, buckets: int = 16
-    ) -> None:
-        self.require_at_least("max_docs", max_docs, 1)
-        self.require_at_least("min_words", min_words, 1)
-        self.require_at_least("buckets", buckets, 1)
-        if buckets > MAX_BUCKETS:
-            raise self.fail("buckets", f"must be {MAX_BUCKETS} or less, got {buckets}")
-        self.buckets = buckets
-        self.max_docs = max_docs
-        self.min_words = min_words
-        self.paragraphs = paragraphs
+    max_docs: Annotated[
+        int,
+        Help(
+            "a span held by more documents than this is kept only in the first of them"
+            " (the first original, after provenance).",
+            ge=1,
+        ),
+    ] = 1
+    min_words: Annotated[
+        int,
+        Help(
+            "fewest words a sentence needs to count on its own (shorter ones still go with"
+            " their paragraph); also the sentences counted in copied_sentence_fraction.",
+            ge=1,
+        ),
+    ] = 4
+    paragraphs: Annotated[
+        bool, Help("also match whole lines (paragraphs), whatever their length, as CCNet does.")
+    ] = True
+    buckets: Annotated[
+        int,
+        Help(
+            "files the span hashes are spread over; a group task holds one bucket in memory"
+            " (16 bytes per distinct span of each document / buckets).",
+            ge=1,
+            le=MAX_BUCKETS,
+        ),
+    ] = 16
 
     def spans(self, text: str) -> list[_Span]:
         """Return the spans of ``text`` that are matched across documents, in text order."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
@@ -23,6 +23,17 @@ class Step(ABC):
     """A stage of a pipeline; ``name`` is the name it is registered under in YAML."""
 
     name: ClassVar[str] = ""
+
+    def __init__(self, **options: Any) -> None:
+        """Build the step from its declared options (see :mod:`gristmill.steps.options`), then ``setup``."""
+        from gristmill.steps.options import check_options
+
+        for key, value in check_options(type(self), options).items():
+            setattr(self, key, value)
+        self.setup()
+
+    def setup(self) -> None:  # noqa: B027 - a hook most steps leave empty
+        """Check options against each other and prepare what the step needs (nothing by default)."""
 
     @abstractmethod
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import numpy as np
 
+from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
     IdLookup,
     keep_cluster_firsts,
@@ -36,7 +37,8 @@ _SPACE = re.compile(r"\s+")
 
 
 @register("exact_dedup")
-class ExactDedup(BarrierStep):
+@against_reference
+class ExactDedup(ReferenceOption, BarrierStep):
     """Keep one of each set of documents whose texts are equal after normalisation."""
 
     ignore_case: Annotated[bool, Help("compare texts case-folded.")] = True

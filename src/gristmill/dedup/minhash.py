@@ -25,6 +25,7 @@ from typing import Annotated
 import numpy as np
 
 from gristmill.dedup.exact import SIGNATURE
+from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
     MAX_BUCKETS,
     IdLookup,
@@ -126,7 +127,8 @@ class MinHasher:
 
 
 @register("minhash_dedup")
-class MinhashDedup(BarrierStep):
+@against_reference
+class MinhashDedup(ReferenceOption, BarrierStep):
     """Keep one document of each cluster of near-duplicates found by MinHash LSH.
 
     Two documents are candidates when all ``rows`` minima of one of the ``bands`` agree; the chance

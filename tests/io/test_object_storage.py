@@ -302,3 +302,23 @@ def test_a_lock_object_from_another_machine_refuses_the_run(s3: Any, tmp_path: P
         load_pipeline(config).run()
     s3.rm(f"{BUCKET}/out/.gristmill.lock")
     assert load_pipeline(config).run().totals["kept"] == 1
+
+
+def test_file_urls_are_local_paths(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", [{"id": "1", "text": "One document, named by a file:// URL."}])
+    plain = load_pipeline(_config(tmp_path / "plain.yaml", str(src), str(tmp_path / "plain"))).run()
+    url = load_pipeline(_config(tmp_path / "url.yaml", f"file://{src}", f"file://{tmp_path / 'url'}")).run()
+    assert url.output == str(tmp_path / "url") and url.totals == plain.totals
+    assert _local_outputs(tmp_path / "url") == _local_outputs(tmp_path / "plain")
+
+
+def test_storage_options_are_not_written_into_the_output(s3: Any, tmp_path: Path) -> None:
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    options = f"storage_options: {{endpoint_url: '{s3.endpoint}', key: testing, secret: hunter2}}"
+    out = tmp_path / "out"
+    text = f"input: {{path: 's3://{BUCKET}/in', {options}}}\noutput: {{path: '{out}'}}\nsteps: []\n"
+    load_pipeline(write_pipeline(tmp_path / "p.yaml", text)).run()
+    written = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert b"hunter2" not in written and b"endpoint_url" not in written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -322,3 +323,13 @@ def test_storage_options_are_not_written_into_the_output(s3: Any, tmp_path: Path
     load_pipeline(write_pipeline(tmp_path / "p.yaml", text)).run()
     written = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
     assert b"hunter2" not in written and b"endpoint_url" not in written
+
+
+def test_a_url_whose_backend_is_not_installed_names_the_package(tmp_path: Path, run_cli: Any) -> None:
+    pytest.importorskip("fsspec")
+    if importlib.util.find_spec("gcsfs") is not None:
+        pytest.skip("gcsfs is installed here")
+    config = _config(tmp_path / "p.yaml", "gs://bucket/in/*.jsonl", str(tmp_path / "out"))
+    result = run_cli("run", str(config), "--no-progress")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "install gcsfs" in result.output, result.output

@@ -71,8 +71,8 @@ def filesystem(url: str) -> tuple[Any, str]:
     except ImportError as exc:
         scheme = url.split("://", 1)[0].lower()
         extra = _EXTRAS.get(scheme)
-        hint = f"pip install 'gristmill[{extra}]'" if extra else f"install the fsspec backend of {scheme}://"
-        raise ConfigError(f"{url}: reading {scheme}:// needs a package that is missing; {hint}") from exc
+        hint = f"pip install 'gristmill[{extra}]'" if extra else f"install fsspec's backend for {scheme}://"
+        raise ConfigError(f"{url}: {scheme}:// needs a package that is missing ({exc}); {hint}") from exc
     except ValueError as exc:
         raise ConfigError(f"{url}: {exc}") from exc
 

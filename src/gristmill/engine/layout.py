@@ -234,6 +234,26 @@ class Layout:
             local.parent.mkdir(parents=True, exist_ok=True)
             self._remote_call(lambda r, n=name, p=local: r.download(n, str(p)))
 
+    def release(self, paths: list[Path]) -> None:
+        """Drop the staged copies of published outputs: a URL output keeps no second copy on local disk.
+
+        Files under ``_work/`` stay: the next phases on this machine read them.
+        """
+        if self.remote is None:
+            return
+        for path in paths:
+            if not path.is_relative_to(self.work):
+                path.unlink(missing_ok=True)
+
+    def fetch_samples(self, folders: list[Path], files: int = 3) -> None:
+        """Download the first ``files`` published files of each folder (the report shows a sample)."""
+        if self.remote is None:
+            return
+        for folder in folders:
+            there = self._remote_call(lambda r, f=folder: r.listing(self.rel(f)))
+            names = sorted(n for n in there if not n.rsplit("/", 1)[-1].startswith("."))[:files]
+            self.fetch_files([self.root / name for name in names])
+
     def fetch_files(self, paths: list[Path]) -> None:
         """Download the staged ``paths`` missing here (each is written whole, so one here is complete)."""
         if self.remote is None:

@@ -99,6 +99,7 @@ def run_pipeline(
         layout.sweep([layout.kept, layout.rejected, layout.quarantine, *sides])
         from gristmill.report import write_report
 
+        layout.fetch_samples([layout.kept, layout.rejected])
         write_report(layout.root)
         layout.publish([layout.report])
         check_totals(stats, pipeline.max_errors)

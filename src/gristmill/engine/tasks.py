@@ -337,7 +337,9 @@ def _run_stage(
     if last:
         stats.kept = written
     sink.flush()
-    layout.publish([*outputs.commit([rejected_path, kept_path]), sink.path])
+    published = [*outputs.commit([rejected_path, kept_path]), sink.path]
+    layout.publish(published)
+    layout.release(published)
     return stats
 
 

@@ -335,3 +335,22 @@ def test_a_url_whose_backend_is_not_installed_names_the_package(tmp_path: Path, 
     result = run_cli("run", str(config), "--no-progress")
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "install gcsfs" in result.output, result.output
+
+
+def test_another_pipeline_on_an_s3_output_is_refused_and_overwrite_clears_it(s3: Any, tmp_path: Path) -> None:
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document of the corpus."}\n')
+    first = _config(tmp_path / "first.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    load_pipeline(first).run()
+    drop_all = "steps:\n  - length_filter: {min_chars: 1000}\n"
+    second = _config(tmp_path / "second.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out", drop_all)
+    from gristmill.errors import UnusableOutputError
+
+    with pytest.raises(UnusableOutputError, match=r"'s3://crawl/out' holds the run of a different pipeline"):
+        load_pipeline(second).run()
+    assert load_pipeline(second).run(overwrite=True).totals["rejected"] == 1
+    s3.invalidate_cache()
+    names = [n.split("/out/", 1)[1] for n in s3.find(f"{BUCKET}/out")]
+    assert "rejected/00000.jsonl.zst" in names and "pipeline.yaml" in names
+    # The first run kept its one document; the second kept none.
+    kept = s3.cat_file(f"{BUCKET}/out/kept/00000.jsonl.zst")
+    assert zstandard.ZstdDecompressor().decompressobj().decompress(kept) == b""

@@ -137,7 +137,7 @@ def expand(pattern: str) -> list[str]:
     fs, inner = filesystem(pattern)
     try:
         if _glob_root(pattern) != pattern:
-            found = [p for p in fs.glob(inner) if not fs.isdir(p)]
+            found = [p for p, info in fs.glob(inner, detail=True).items() if info.get("type") != "directory"]
         elif fs.isdir(inner):
             found = list(fs.find(inner))
         else:

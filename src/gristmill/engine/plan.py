@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
 from gristmill.engine.tasks import GroupTask, LinkTask, SignTask, StageTask, Task
+from gristmill.io import storage
 from gristmill.io.inputs import Shard
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
@@ -55,8 +57,9 @@ def documents_of(task: Task, stats: TaskStats) -> int:
     return stats.steps[0].docs_in if stats.steps else 0
 
 
+@functools.lru_cache(maxsize=65536)  # asked at each phase's start: once per object is enough
 def _size(path: str) -> int:
     try:
-        return os.path.getsize(path)
-    except OSError:
+        return storage.object_state(path).size if storage.is_url(path) else os.path.getsize(path)
+    except (OSError, storage.StorageError):
         return 0

@@ -1,14 +1,13 @@
 """The tasks an executor schedules: a stage over one shard, and a barrier's sign, group and link phases.
 
 Each task writes its outputs under temporary names, renames them into place, and only then writes
-its done-marker, so a task killed at any moment is simply done again, with the same bytes.
+its done-marker, so a task killed at any moment is simply done again, with the same bytes. For an
+output on an object store, "into place" means published (see ``engine.layout``), marker last.
 """
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ import orjson
 
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated
-from gristmill.engine.layout import Layout, disk_full_as_error
+from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
 from gristmill.errors import BrokenInputError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
 from gristmill.io.base import excerpt_of
@@ -30,7 +29,6 @@ from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, t
 from gristmill.steps.base import BarrierStep, Step
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
-TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
 
 
 @dataclass(frozen=True)
@@ -91,7 +89,8 @@ Task = StageTask | SignTask | GroupTask | LinkTask
 
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
     """Run one task to completion and write its done-marker; return its stats."""
-    layout = Layout(pipeline.output.path)
+    pipeline.input.use_storage()
+    layout = Layout(pipeline.output.path, pipeline.output.storage_options)
     with disk_full_as_error(layout):
         return _run_task(pipeline, task, layout, progress)
 
@@ -99,20 +98,42 @@ def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None)
 def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: ProgressFn | None) -> TaskStats:
     stage = pipeline.stages()[task.stage]
     if isinstance(task, StageTask):
+        if task.stage > 0:
+            layout.fetch_files([layout.stage_input(task.stage - 1, task.shard.index)])
+            layout.fetch(layout.barrier_work(task.stage))
         stats = _run_stage(pipeline, stage, task.shard, layout, progress)
-    elif isinstance(task, SignTask):
-        stats = TaskStats()
-        barrier = _barrier(stage)
-        work = _work_folder(layout, task.stage)
-        barrier.sign(_intermediate(layout, task.stage - 1, task.shard), task.shard, work)
-    elif isinstance(task, GroupTask):
-        stats = TaskStats()
-        _barrier(stage).group(task.bucket, task.shards, _work_folder(layout, task.stage))
     else:
         stats = TaskStats()
-        _barrier(stage).link(task.shards, _work_folder(layout, task.stage))
+        work = _work_folder(layout, task.stage)
+        before = _files_in(work) if layout.remote is not None else {}
+        if isinstance(task, SignTask):
+            layout.fetch_files([layout.stage_input(task.stage - 1, task.shard)])
+            _barrier(stage).sign(_intermediate(layout, task.stage - 1, task.shard), task.shard, work)
+        else:
+            layout.fetch(work)
+            if isinstance(task, GroupTask):
+                _barrier(stage).group(task.bucket, task.shards, work)
+            else:
+                _barrier(stage).link(task.shards, work)
+        if layout.remote is not None:
+            after = _files_in(work)
+            layout.publish(sorted(p for p, state in after.items() if before.get(p) != state))
     layout.mark_done(task.key, stats.to_dict())
     return stats
+
+
+def _files_in(folder: Path) -> dict[Path, tuple[int, int]]:
+    """The finished files under ``folder`` (temporary ones start with a dot), with size and time."""
+    found: dict[Path, tuple[int, int]] = {}
+    for path in folder.rglob("*"):
+        if not path.name.startswith("."):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # another task's file, replaced while we looked
+                continue
+            if not path.is_dir():
+                found[path] = (stat.st_size, stat.st_mtime_ns)
+    return found
 
 
 def _barrier(stage: Stage) -> BarrierStep:
@@ -153,7 +174,7 @@ class _Outputs:
     def _temporary(final: Path) -> Path:
         # The temporary name keeps the final suffix (it decides the compression) and is unique to
         # this attempt, so two attempts at one task (a retry beside a straggler) never share a file.
-        tmp = final.with_name(f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.{final.name}")
+        tmp = final.with_name(temporary_name(final.name))
         tmp.parent.mkdir(parents=True, exist_ok=True)
         return tmp
 
@@ -171,7 +192,9 @@ class _Outputs:
             self._open[final] = (tmp, open_writer(str(tmp), fmt))
         return self._open[final][1]
 
-    def commit(self, expected: Iterable[Path]) -> None:
+    def commit(self, expected: Iterable[Path]) -> list[Path]:
+        """Rename every output into place; return the final paths written or removed (to publish)."""
+        touched = [*self._open, *self._files]
         for final, (tmp, writer) in self._open.items():
             writer.close()
             tmp.replace(final)
@@ -182,6 +205,8 @@ class _Outputs:
         for final in expected:
             if final not in self._open:
                 final.unlink(missing_ok=True)
+                touched.append(final)
+        return touched
 
     def abandon(self) -> None:
         for tmp, writer in self._open.values():
@@ -198,7 +223,7 @@ class _Sink:
     """Collects a stage task's quarantined records (unreadable input, documents a step raised on)."""
 
     def __init__(self, path: Path, stats: TaskStats, progress: ProgressFn | None, source: str = ""):
-        self._path = path
+        self.path = path
         self._stats = stats
         self._progress = progress
         self._lines: list[bytes] = []
@@ -228,9 +253,9 @@ class _Sink:
 
     def flush(self) -> None:
         if self._lines:
-            write_atomically(self._path, b"".join(self._lines))
+            write_atomically(self.path, b"".join(self._lines))
         else:
-            self._path.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
@@ -312,7 +337,9 @@ def _run_stage(
     if last:
         stats.kept = written
     sink.flush()
-    outputs.commit([rejected_path, kept_path])
+    published = [*outputs.commit([rejected_path, kept_path]), sink.path]
+    layout.publish(published)
+    layout.release(published)
     return stats
 
 

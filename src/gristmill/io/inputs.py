@@ -5,8 +5,10 @@ from __future__ import annotations
 import glob
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from gristmill.errors import ConfigError, MissingInputError
+from gristmill.io import storage
 from gristmill.io.base import Reader, ReaderOptions
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.jsonl import JsonlReader
@@ -16,6 +18,7 @@ from gristmill.io.warc import WarcReader
 READERS: dict[str, type[Reader]] = {
     r.format: r for r in (JsonlReader, ParquetReader, WarcReader, TextFileReader, HtmlFileReader)
 }
+_RUN_MARK = "_state/pipeline.json"
 _COMPRESSED = (".gz", ".gzip", ".zst", ".zstd")
 
 
@@ -52,6 +55,9 @@ class InputSpec:
         text_key: the field of a JSONL or Parquet record that holds the text (default ``text``).
         id_key: the field that holds the document id (default ``id``; a record without one gets
             ``file-stem/line``).
+        storage_options: options for the fsspec backend of URL paths (``s3://``, ``gs://``, ``hf://``),
+            passed through unchanged (s3fs: ``endpoint_url``, ``key``, ``secret``, ``anon``, ...);
+            never written into the output folder, as they may hold credentials.
     """
 
     path: str | list[str]
@@ -59,6 +65,7 @@ class InputSpec:
     files_per_shard: int = 500
     text_key: str = "text"
     id_key: str = "id"
+    storage_options: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in READERS:
@@ -68,6 +75,14 @@ class InputSpec:
         for name in ("text_key", "id_key"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ConfigError(f"input: {name} must be a field name (a non-empty string)")
+        if self.storage_options is not None and not isinstance(self.storage_options, dict):
+            raise ConfigError("input: storage_options must be a mapping of fsspec options")
+        self.use_storage()
+
+    def use_storage(self) -> None:
+        """Register ``storage_options`` for this input's URLs (again in each worker process)."""
+        for pattern in self.paths:
+            storage.register(pattern, self.storage_options)
 
     @property
     def reader_options(self) -> ReaderOptions:
@@ -90,11 +105,19 @@ class InputSpec:
         under ``exclude`` (the run's output folder) or in any other gristmill output folder are never
         input: a rerun must not read output back as input.
         """
-        skip = os.path.realpath(exclude) + os.sep if exclude is not None else None
+        skip = (
+            os.path.realpath(exclude) + os.sep
+            if exclude is not None and not storage.is_url(exclude)
+            else None
+        )
         in_run_folder = _RunFolders()
         seen: set[str] = set()
         found: list[tuple[str, str]] = []
         for pattern in self.paths:
+            if storage.is_url(pattern):
+                found.extend(self._objects(pattern, exclude, seen))
+                continue
+            pattern = storage.local_path(pattern)
             matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
             if not matches:
                 raise MissingInputError(f"input: {pattern!r} matches no file")
@@ -119,6 +142,35 @@ class InputSpec:
                 found.append((path, fmt))
         if not found:
             raise MissingInputError(f"input: {self.paths} holds no file of a known format")
+        return found
+
+    def _objects(
+        self, pattern: str, exclude: str | os.PathLike[str] | None, seen: set[str]
+    ) -> list[tuple[str, str]]:
+        """``(url, format)`` for every object a URL, prefix or glob names (listed through fsspec)."""
+        try:
+            urls = storage.expand(pattern)
+        except storage.StorageError as exc:
+            raise MissingInputError(f"input: cannot list {exc}") from exc
+        if not urls:
+            raise MissingInputError(f"input: {pattern!r} matches no object")
+        # An output folder's objects (this run's, or any holding _state/pipeline.json) are never input.
+        runs = tuple(u[: -len(_RUN_MARK)] for u in urls if u.endswith(_RUN_MARK))
+        if exclude is not None and storage.is_url(exclude):
+            runs += (str(exclude).rstrip("/") + "/",)
+        found: list[tuple[str, str]] = []
+        for url in urls:
+            if url in seen or url.startswith(runs):
+                continue
+            seen.add(url)
+            fmt = self.format or format_of(url)
+            if fmt is None:
+                if len(urls) == 1:
+                    raise ConfigError(
+                        f"input: cannot tell the format of {url!r} from its name; set `format:`"
+                    )
+                continue
+            found.append((url, fmt))
         return found
 
     def shards(self, exclude: str | os.PathLike[str] | None = None) -> list[Shard]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
@@ -29,18 +29,23 @@ class OutputSpec:
     """The ``output:`` section: a folder, and the format of its ``kept/`` and ``rejected/`` shards.
 
     Options:
-        path: the output folder.
+        path: the output folder: a local path or an fsspec URL (``s3://bucket/run``).
         format: jsonl (zstd-compressed JSON Lines, the default) or parquet.
+        storage_options: options for the fsspec backend of a URL ``path``, passed through unchanged;
+            never written into the output folder, as they may hold credentials.
     """
 
     path: str
     format: OutputFormat = "jsonl"
+    storage_options: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.path, str) or not self.path:
             raise ConfigError("output: `path` must name a folder")
         if self.format not in _SUFFIX:
             raise ConfigError(f"output: unknown format {self.format!r}; formats are {sorted(_SUFFIX)}")
+        if self.storage_options is not None and not isinstance(self.storage_options, dict):
+            raise ConfigError("output: storage_options must be a mapping of fsspec options")
 
     @property
     def suffix(self) -> str:

@@ -14,6 +14,7 @@ from gristmill.document import Document
 from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.records import RecordError, document_from_record
+from gristmill.io.storage import StorageError, is_url, open_read
 
 # meta and signals vary per document, so they are stored as JSON text rather than as a struct.
 SCHEMA = pa.schema(
@@ -35,7 +36,10 @@ class ParquetReader(Reader):
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per row, batch by batch; quarantine rows that are not documents."""
         try:
-            source = pq.ParquetFile(path)
+            # A local path stays a path: Arrow's own reader is faster than a Python file object.
+            source = pq.ParquetFile(open_read(path) if is_url(path) else path)
+        except StorageError as exc:
+            raise InputError(f"cannot open {exc}") from exc
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{path}: not a readable Parquet file: {exc}") from exc
         row = 0

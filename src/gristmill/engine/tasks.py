@@ -28,6 +28,7 @@ from gristmill.io.outputs import Writer, open_writer
 from gristmill.pipeline import Pipeline, Stage
 from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, timed
 from gristmill.steps.base import BarrierStep, Step
+from gristmill.steps.tokenize import Tokenize
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
 TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
@@ -277,6 +278,7 @@ def _run_stage(
         stats.rejected += 1
         outputs.writer(rejected_path, fmt).write(doc)
 
+    count_tokens = _token_counter(pipeline)
     source_time = StepStats(-1, "read")
     if stage.index == 0:
         source: Iterable[Document] = _read_shard(pipeline.input, shard, sink, stats)
@@ -286,6 +288,10 @@ def _run_stage(
 
     for position, step in stage.steps:
         step_stats = StepStats(position, step.name)
+        if count_tokens is not None:
+            step_stats.tokens_dropped = 0
+            if position >= count_tokens.position:
+                step_stats.tokens_out = 0
         stats.steps.append(step_stats)
         on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
         isolated = Isolated(step_stats, on_error, restartable=step is not stage.barrier)
@@ -294,6 +300,7 @@ def _run_stage(
             isolated.settling(reject),
             shard=shard.index,
             open_output=lambda name: outputs.file(layout.side_file(name)),
+            count_tokens=count_tokens,
         )
         apply = _apply_fn(stage, step, shard.index, layout, ctx)
         stream = timed(isolated.run(apply, stream), step_stats)
@@ -314,6 +321,25 @@ def _run_stage(
     sink.flush()
     outputs.commit([rejected_path, kept_path])
     return stats
+
+
+class _TokenCounter:
+    """Counts a text's tokens with the pipeline's ``tokenize`` step, which stands at ``position``."""
+
+    def __init__(self, step: Tokenize, position: int) -> None:
+        self.step = step
+        self.position = position
+
+    def __call__(self, text: str) -> int:
+        return self.step.count_tokens(text)
+
+
+def _token_counter(pipeline: Pipeline) -> _TokenCounter | None:
+    """The counter of tokens for the run's stats, when the pipeline tokenizes (its first tokenize step)."""
+    for position, step in enumerate(pipeline.steps):
+        if isinstance(step, Tokenize):
+            return _TokenCounter(step, position)
+    return None
 
 
 def _reported(docs: Iterable[Document], progress: ProgressFn | None) -> Iterator[Document]:

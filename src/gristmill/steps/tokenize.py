@@ -154,6 +154,11 @@ class Tokenize(Step):
         if eos is not None and loaded.token_to_id(eos) is None:
             raise self.fail("eos", f"{eos!r} is not in the vocabulary of {tokenizer}")
 
+    def count_tokens(self, text: str) -> int:
+        """The number of tokens in ``text``, as ``signals.tokens`` would give it."""
+        encoding = load_tokenizer(self.tokenizer, self.name).encode(text, add_special_tokens=False)
+        return len(encoding.ids)
+
     def _dtype(self, tokenizer: Any) -> np.dtype[Any]:
         return np.dtype(np.uint16 if tokenizer.get_vocab_size(with_added_tokens=True) <= 2**16 else np.int32)
 

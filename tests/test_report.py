@@ -19,7 +19,8 @@ PAYLOADS = [
 # Tags the report itself writes; anything else in the page came from the data.
 REPORT_TAGS = {
     "html", "meta", "title", "style", "h1", "h2", "h3", "div", "span", "b", "i", "p", "ul", "li", "svg",
-    "text", "rect", "table", "tr", "th", "td", "sub", "pre", "code",
+    "text", "rect", "table", "tr", "th", "td", "sub", "pre", "code", "line", "details", "summary", "br",
+    "del", "ins",
 }  # fmt: skip
 
 

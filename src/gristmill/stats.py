@@ -109,6 +109,19 @@ class StepStats:
         # Tasks are added in shard order, so the examples kept are the same whatever the workers.
         self.examples.extend(other.examples[: max(0, EXAMPLES_PER_STEP - len(self.examples))])
 
+    def count_drop(self, doc: Document, before: str, count_tokens: Callable[[str], int] | None) -> None:
+        """Count the characters (and tokens) of ``doc``, dropped, whose text was ``before`` when it came in.
+
+        The text as it came in, since a step may have emptied it before giving up on it. Tokens come
+        from ``signals.tokens`` when the document was tokenized, else from ``count_tokens``.
+        """
+        self.chars_dropped += len(before)
+        if self.tokens_dropped is not None:
+            tokens = doc.signals.get("tokens")
+            if not isinstance(tokens, int) and count_tokens is not None:
+                tokens = count_tokens(before)
+            self.tokens_dropped += tokens if isinstance(tokens, int) else 0
+
     def count_change(self, doc: Document, before: str) -> None:
         """Count what the step changed in ``doc``'s text, which was ``before`` when it came in."""
         after = doc.text
@@ -198,11 +211,8 @@ class StepContext:
         *,
         shard: int = 0,
         open_output: Callable[[str], BinaryIO] | None = None,
-        count_tokens: Callable[[str], int] | None = None,
     ) -> None:
         self.stats = stats
-        # Counts a dropped document's tokens when the pipeline tokenizes (its tokenizer); else None.
-        self._count_tokens = count_tokens
         self.shard = shard  # the index of the shard the step runs over, for naming its side outputs
         self._on_reject = on_reject
         self._open_output = open_output
@@ -221,14 +231,7 @@ class StepContext:
         """Drop ``doc`` for ``reason`` (``"step:rule"``); it goes to the rejected output."""
         doc.meta["rejected_by"] = self.stats.name
         doc.meta["reason"] = reason
-        stats = self.stats
-        stats.dropped[reason] += 1
-        stats.chars_dropped += len(doc.text)
-        if stats.tokens_dropped is not None:
-            tokens = doc.signals.get("tokens")
-            if not isinstance(tokens, int) and self._count_tokens is not None:
-                tokens = self._count_tokens(doc.text)
-            stats.tokens_dropped += tokens if isinstance(tokens, int) else 0
+        self.stats.dropped[reason] += 1
         self._on_reject(doc)
 
     def create(self, doc: Document) -> Document:

@@ -29,8 +29,16 @@ class Isolated:
     characters taken in and, for each document yielded, what the step changed in its text.
     """
 
-    def __init__(self, stats: StepStats, on_error: OnError, *, restartable: bool = True) -> None:
+    def __init__(
+        self,
+        stats: StepStats,
+        on_error: OnError,
+        *,
+        restartable: bool = True,
+        count_tokens: Callable[[str], int] | None = None,
+    ) -> None:
         self._stats = stats
+        self._count_tokens = count_tokens  # the pipeline's tokenizer, for the tokens of dropped documents
         self._on_error = on_error
         # A barrier's decide knows documents by their place in the shard: started again on the rest of
         # the stream it would misplace them, so its errors fail the task instead.
@@ -42,7 +50,8 @@ class Isolated:
         """Wrap the step's ``reject``: a rejected document is accounted for."""
 
         def on_reject(doc: Document) -> None:
-            self._pending.pop(id(doc), None)
+            entry = self._pending.pop(id(doc), None)
+            self._stats.count_drop(doc, doc.text if entry is None else entry[1], self._count_tokens)
             reject(doc)
 
         return on_reject

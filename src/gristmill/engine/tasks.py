@@ -294,13 +294,14 @@ def _run_stage(
                 step_stats.tokens_out = 0
         stats.steps.append(step_stats)
         on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
-        isolated = Isolated(step_stats, on_error, restartable=step is not stage.barrier)
+        isolated = Isolated(
+            step_stats, on_error, restartable=step is not stage.barrier, count_tokens=count_tokens
+        )
         ctx = StepContext(
             step_stats,
             isolated.settling(reject),
             shard=shard.index,
             open_output=lambda name: outputs.file(layout.side_file(name)),
-            count_tokens=count_tokens,
         )
         apply = _apply_fn(stage, step, shard.index, layout, ctx)
         stream = timed(isolated.run(apply, stream), step_stats)

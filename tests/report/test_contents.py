@@ -59,7 +59,7 @@ def html(run: Path) -> str:
 
 
 def _section(html: str, title: str) -> str:
-    start = html.index(f"<h2>{title}</h2>")
+    start = html.index(f">{title}</h2>")
     end = html.find("<h2>", start + 4)
     return html[start : end if end > 0 else len(html)]
 

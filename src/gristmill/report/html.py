@@ -114,7 +114,7 @@ def _reasons(stats: dict[str, Any]) -> dict[str, int]:
 def _seconds(step: dict[str, Any]) -> str:
     seconds = number(step.get("seconds")) or 0.0
     docs_in = number(step.get("in")) or 0.0
-    rate = f", {docs_in / seconds:,.0f} docs/s" if seconds else ""
+    rate = f" · {docs_in / seconds:,.0f}/s" if seconds else ""
     return f"{seconds:.2f} s{rate}"
 
 

@@ -60,6 +60,8 @@ RULES: dict[str, list[Rule]] = {
     "tokenize": [("tokens", "tokens", None)],
 }
 QUANTILES = (1, 10, 25, 50, 75, 90, 99)
+# Counts drawn on a log scale when they span orders of magnitude (a page of 10 words beside one of 10,000).
+COUNTS = {"words", "characters", "tokens", "sentences", "lines", "n-grams"}
 
 
 @dataclass
@@ -162,7 +164,13 @@ def _add(
             step=step,
             name=signal,
             unit=unit,
-            chart=histogram(passed, dropped, unit=f"{signal} ({unit})", thresholds=lines),
+            chart=histogram(
+                passed,
+                dropped,
+                unit=f"{signal} ({unit})",
+                thresholds=lines,
+                log=unit in COUNTS and min(values) >= 0 and max(values) >= 100 * max(1.0, float(q[3])) / 10,
+            ),
             thresholds=[f"{t.label} = {t.value:.4g}" for t in lines],
             count=len(values),
             quantiles=[f"{v:.4g}" for v in q],

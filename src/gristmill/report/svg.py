@@ -61,14 +61,20 @@ def histogram(
     *,
     unit: str = "",
     thresholds: list[Threshold] | None = None,
+    log: bool = False,
     width: int = 640,
     bins: int = 30,
 ) -> str:
     """Return a histogram of one value: documents that passed a step and those it dropped, stacked.
 
     The x range runs over the values (to the 99th percentile when a long tail would squash the
-    rest, saying how many lie beyond), widened to show each threshold.
+    rest, saying how many lie beyond), widened to show each threshold. ``log`` spaces the bins by
+    log10(1 + value), for counts that run over several orders of magnitude (words, characters).
     """
+    if log:
+        passed, dropped = _log(passed), _log(dropped)
+        thresholds = [Threshold(float(np.log10(1 + max(t.value, 0))), t.label) for t in thresholds or []]
+        unit += ", log scale"
     values = np.asarray(passed + dropped, dtype=float)
     values = values[np.isfinite(values)]
     if values.size == 0:
@@ -88,7 +94,7 @@ def histogram(
     k = np.histogram(clipped[0], edges)[0]
     r = np.histogram(clipped[1], edges)[0]
     beyond = int((values > hi).sum())
-    left, right, top_pad, base = 52, 12, 16, 150
+    left, right, top_pad, base = 52, 30, 16, 150
     height = base + 40
     plot_w = width - left - right
     top = max(int((k + r).max(initial=0)), 1)
@@ -117,13 +123,14 @@ def histogram(
     for frac in np.linspace(0, 1, 5):
         x = left + plot_w * frac
         value = lo + (hi - lo) * frac
+        value = 10**value - 1 if log else value
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base}" y2="{base + 4}" stroke="#888"/>'
             f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle">{value:.3g}</text>'
         )
     axis = escape(unit or "value")
     if beyond:
-        axis += f" ({beyond:,} above {hi:.3g} counted in the last bar)"
+        axis += f" ({beyond:,} above {10**hi - 1 if log else hi:.3g} counted in the last bar)"
     parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{base + 34}" text-anchor="middle">{axis}</text>')
     parts.append(
         f'<text x="12" y="{(base + top_pad) / 2:.1f}" text-anchor="middle" '
@@ -137,7 +144,11 @@ def histogram(
             parts.append(
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top_pad - 6}" y2="{base}" stroke="#222" '
                 f'stroke-dasharray="4 3"/><text x="{x + dx:.1f}" y="{top_pad + 4 + 13 * n}" '
-                f'text-anchor="{anchor}">{escape(t.label)} = {t.value:.4g}</text>'
+                f'text-anchor="{anchor}">{escape(t.label)} = {10**t.value - 1 if log else t.value:.4g}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _log(values: list[float]) -> list[float]:
+    return [float(np.log10(1 + v)) for v in values if v > -1]

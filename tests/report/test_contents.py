@@ -89,7 +89,7 @@ def test_up_to_ten_examples_per_reason_with_their_url(html: str) -> None:
 
 
 def test_duplicates_show_two_members_side_by_side(html: str) -> None:
-    dupes = _section(html, "Duplicates")
+    dupes = _section(html, "Duplicate clusters")
     assert "a cluster of 2" in dupes
     assert "kept: web2" in dupes and "dropped: copy" in dupes
 

@@ -4,8 +4,10 @@ import json
 from pathlib import Path
 
 from gristmill import Pipeline
+from gristmill.report import render_report
 from gristmill.steps.registry import build_step
 from tests.helpers import read_all, write_jsonl
+from tests.report.helpers import check_funnel_against_stats
 from tests.steps.test_tokenize import build_tokenizer
 
 
@@ -102,6 +104,10 @@ def test_tokens_kept_and_dropped_per_step_when_the_pipeline_tokenizes(tmp_path: 
     assert regex["tokens_dropped"] == sum(tokens(t) for t in dropped) > 0
     kept = read_all(tmp_path / "out" / "kept")
     assert regex["tokens_out"] == sum(d["signals"]["tokens"] for d in kept)
+    # The report's funnel gives the same tokens.
+    html = render_report(tmp_path / "out")
+    check_funnel_against_stats(html, stats)
+    assert "<th>tokens dropped</th>" in html
 
 
 def test_a_run_without_tokenize_has_no_token_counts(tmp_path: Path) -> None:

@@ -112,14 +112,13 @@ class StepStats:
     def count_drop(self, doc: Document, before: str, count_tokens: Callable[[str], int] | None) -> None:
         """Count the characters (and tokens) of ``doc``, dropped, whose text was ``before`` when it came in.
 
-        The text as it came in, since a step may have emptied it before giving up on it. Tokens come
-        from ``signals.tokens`` when the document was tokenized, else from ``count_tokens``.
+        The text as it came in, since a step may have emptied it before giving up on it. Tokens are
+        counted with ``count_tokens`` (the pipeline's tokenizer, for a step before ``tokenize``), else
+        read from ``signals.tokens``, which ``tokenize`` wrote.
         """
         self.chars_dropped += len(before)
         if self.tokens_dropped is not None:
-            tokens = doc.signals.get("tokens")
-            if not isinstance(tokens, int) and count_tokens is not None:
-                tokens = count_tokens(before)
+            tokens = count_tokens(before) if count_tokens is not None else doc.signals.get("tokens")
             self.tokens_dropped += tokens if isinstance(tokens, int) else 0
 
     def count_change(self, doc: Document, before: str) -> None:

@@ -288,14 +288,17 @@ def _run_stage(
 
     for position, step in stage.steps:
         step_stats = StepStats(position, step.name)
+        before_tokenize = count_tokens is not None and position < count_tokens.position
         if count_tokens is not None:
             step_stats.tokens_dropped = 0
-            if position >= count_tokens.position:
-                step_stats.tokens_out = 0
+            step_stats.tokens_out = None if before_tokenize else 0
         stats.steps.append(step_stats)
         on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
         isolated = Isolated(
-            step_stats, on_error, restartable=step is not stage.barrier, count_tokens=count_tokens
+            step_stats,
+            on_error,
+            restartable=step is not stage.barrier,
+            count_tokens=count_tokens if before_tokenize else None,
         )
         ctx = StepContext(
             step_stats,

@@ -30,7 +30,7 @@ SAMPLE = 5000  # kept and rejected documents each, read for the charts and examp
 STITCHED_SHOWN = 5
 
 _STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}h3{font-size:1.05em}
 table{border-collapse:collapse}
 td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #eee;vertical-align:top}

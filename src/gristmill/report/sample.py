@@ -30,9 +30,11 @@ class Sample:
     def how(self) -> str:
         """Say in words how the documents were chosen."""
         if not self.files:
-            return "no files"
-        spread = "every" if self.files_read == self.files else f"{self.files_read:,} evenly spaced of the"
-        return f"the first {self.per_file:,} documents of {spread} {self.files:,} shard file(s)"
+            return "no shard files"
+        if self.files == 1:
+            return f"up to {self.per_file:,} from the start of its one shard file"
+        spread = "each" if self.files_read == self.files else f"{self.files_read:,} evenly spaced"
+        return f"up to {self.per_file:,} from the start of {spread} of its {self.files:,} shard files"
 
 
 class _Ignore:

@@ -17,7 +17,7 @@ from gristmill.config import load_pipeline, pipeline_from_dict
 from gristmill.engine import RunResult
 from gristmill.engine.progress import ProgressOptions
 from gristmill.errors import ConfigError, GristmillError, Interrupted
-from gristmill.inspect import format_inspection, inspect_document, read_one
+from gristmill.inspect import format_inspection, inspect_document, read_target
 from gristmill.pipeline import Pipeline
 from gristmill.report import write_report
 from gristmill.steps.registry import describe, registered_steps, step_options, type_name
@@ -182,7 +182,10 @@ def steps(pipeline_file: str | None) -> None:
 
 
 @cli.command("inspect")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("target", metavar="FILE")
+@click.option(
+    "--record-id", default=None, help="The WARC record of FILE with this WARC-Record-ID (<urn:uuid:…>)."
+)
 @click.option(
     "--pipeline",
     "pipeline_file",
@@ -191,10 +194,15 @@ def steps(pipeline_file: str | None) -> None:
     help="Take the steps from this pipeline (default: the demo pipeline).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def inspect_command(file: str, pipeline_file: str | None, as_json: bool) -> None:
-    """Show one document (text or HTML) through the steps, sentence by sentence."""
+def inspect_command(target: str, record_id: str | None, pipeline_file: str | None, as_json: bool) -> None:
+    """Show one document through the steps, sentence by sentence.
+
+    FILE is a text or HTML file; FILE.warc.gz#N (the N-th document record, from 0) or FILE.warc.gz with
+    --record-id; out/kept/00000.jsonl.zst#ID (a document of a JSONL or Parquet file, by id); or - (stdin).
+    """
     pipeline = load_pipeline(pipeline_file) if pipeline_file else demo_pipeline("out/demo")
-    result = inspect_document(read_one(file), pipeline.steps)
+    stdin = sys.stdin.buffer.read() if target == "-" else b""
+    result = inspect_document(read_target(target, record_id=record_id, stdin=stdin), pipeline.steps)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -27,6 +27,7 @@ from gristmill.io.outputs import Writer, open_writer
 from gristmill.pipeline import Pipeline, Stage
 from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, timed
 from gristmill.steps.base import BarrierStep, Step
+from gristmill.steps.tokenize import Tokenize
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
 
@@ -302,6 +303,7 @@ def _run_stage(
         stats.rejected += 1
         outputs.writer(rejected_path, fmt).write(doc)
 
+    count_tokens = _token_counter(pipeline)
     source_time = StepStats(-1, "read")
     if stage.index == 0:
         source: Iterable[Document] = _read_shard(pipeline.input, shard, sink, stats)
@@ -311,9 +313,18 @@ def _run_stage(
 
     for position, step in stage.steps:
         step_stats = StepStats(position, step.name)
+        before_tokenize = count_tokens is not None and position < count_tokens.position
+        if count_tokens is not None:
+            step_stats.tokens_dropped = 0
+            step_stats.tokens_out = None if before_tokenize else 0
         stats.steps.append(step_stats)
         on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
-        isolated = Isolated(step_stats, on_error, restartable=step is not stage.barrier)
+        isolated = Isolated(
+            step_stats,
+            on_error,
+            restartable=step is not stage.barrier,
+            count_tokens=count_tokens if before_tokenize else None,
+        )
         ctx = StepContext(
             step_stats,
             isolated.settling(reject),
@@ -341,6 +352,25 @@ def _run_stage(
     layout.publish(published)
     layout.release(published)
     return stats
+
+
+class _TokenCounter:
+    """Counts a text's tokens with the pipeline's ``tokenize`` step, which stands at ``position``."""
+
+    def __init__(self, step: Tokenize, position: int) -> None:
+        self.step = step
+        self.position = position
+
+    def __call__(self, text: str) -> int:
+        return self.step.count_tokens(text)
+
+
+def _token_counter(pipeline: Pipeline) -> _TokenCounter | None:
+    """The counter of tokens for the run's stats, when the pipeline tokenizes (its first tokenize step)."""
+    for position, step in enumerate(pipeline.steps):
+        if isinstance(step, Tokenize):
+            return _TokenCounter(step, position)
+    return None
 
 
 def _reported(docs: Iterable[Document], progress: ProgressFn | None) -> Iterator[Document]:

@@ -149,6 +149,11 @@ class Tokenize(Step):
         if self.eos is not None and loaded.token_to_id(self.eos) is None:
             raise self.fail("eos", f"{self.eos!r} is not in the vocabulary of {self.tokenizer}")
 
+    def count_tokens(self, text: str) -> int:
+        """The number of tokens in ``text``, as ``signals.tokens`` would give it."""
+        encoding = load_tokenizer(self.tokenizer, self.name).encode(text, add_special_tokens=False)
+        return len(encoding.ids)
+
     def _dtype(self, tokenizer: Any) -> np.dtype[Any]:
         return np.dtype(np.uint16 if tokenizer.get_vocab_size(with_added_tokens=True) <= 2**16 else np.int32)
 

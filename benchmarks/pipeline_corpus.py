@@ -2,7 +2,7 @@
 
 The pages are the 1,171 HTML files of ``../shared/data/html_extraction`` (news, blogs, shops; English,
 German and more). Each page is written once as it is; a quarter of them also get one to three edited
-copies under new URLs (words of the text nodes replaced, deleted or swapped, 2-30% of them), which a
+copies under new URLs (0.2-5% of the words of their text nodes replaced, deleted or swapped), which a
 near-duplicate step should find. Past the pages at hand the corpus goes on with fresh edited copies, so
 ``--size`` can ask for more than the 175 MB of real HTML. Records are gzip members, as crawlers write them.
 """
@@ -93,7 +93,7 @@ def write_corpus(folder: Path, megabytes: float, files: int = 4, seed: int = 7) 
                     copies.append((url, page))
                 if round_ > 0 or rng.random() < 0.25:
                     for n in range(1 if round_ > 0 else rng.randint(1, 3)):
-                        body = edited(page, rng.uniform(0.02, 0.3), rng)
+                        body = edited(page, rng.uniform(0.002, 0.05), rng)
                         copies.append((f"{url}#copy-{round_}-{n}", body))
                         planted += 1
                 for copy_url, body in copies:

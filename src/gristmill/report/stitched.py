@@ -88,7 +88,7 @@ def _page(step: Salad, doc: Document) -> StitchedPage:
         known = found.source_of.get(label) or {}
         what = " ".join(str(known[k]) for k in ("id", "url") if known.get(k)) or "source not in the run"
         sources.append((SOURCE_COLORS[colour % len(SOURCE_COLORS)], f"source {colour + 1}: {what}"))
-    reasons = found.reasons(step.threshold)
+    reasons = found.reasons(step.cutoff)
     copied = doc.meta.get("copied_from")
     entries = copied if isinstance(copied, list) else []
     return StitchedPage(

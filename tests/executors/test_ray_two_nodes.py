@@ -6,6 +6,7 @@ process can bind or reach any address but 127.0.0.1; see ray_two_nodes.py beside
 
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ SHARDS = 24
 DOCS = 60
 # 24 stage tasks, then per barrier 24 signatures, 16 groups, 1 link and 24 stage tasks.
 TASKS = SHARDS + 2 * (SHARDS + 16 + 1 + SHARDS)
+RAY_LOG_LINE = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z] \d+ \d+\] ")
 KILL_AFTER = SHARDS + 4  # in the middle of minhash_dedup's barrier
 
 
@@ -58,6 +60,11 @@ def story(shard: int, doc: int) -> str:
     return "\n\n".join(paragraphs)
 
 
+def gristmill_lines(stderr: str) -> list[str]:
+    """Stderr without the lines Ray's core logs itself ("[2026-11-28 01:16:45,001 W 231 231] ...")."""
+    return [line for line in stderr.splitlines() if not RAY_LOG_LINE.match(line)]
+
+
 def namespace_works() -> str | None:
     """None when this machine lets a user make a network namespace with only loopback, else why not."""
     if shutil.which("unshare") is None or shutil.which("ip") is None:
@@ -76,7 +83,7 @@ def test_two_node_cluster_matches_local_and_survives_losing_a_node(make_corpus, 
     src = make_corpus(shards=SHARDS, docs=DOCS, text=story)
     configs = {
         name: write_pipeline(tmp_path / f"{name}.yaml", PIPELINE.format(src=src, out=tmp_path / name))
-        for name in ("local", "ray", "lost", "crashed")
+        for name in ("local", "denied", "ray", "lost", "crashed")
     }
     local = subprocess.run(
         [sys.executable, "-m", "gristmill", "run", str(configs["local"]), "-w", "2", "--no-progress"],
@@ -86,6 +93,12 @@ def test_two_node_cluster_matches_local_and_survives_losing_a_node(make_corpus, 
     assert local.returncode == 0, local.stderr
     plan = {
         "runs": [
+            {
+                "name": "no token",
+                "args": [str(configs["denied"])],
+                "out": str(tmp_path / "denied"),
+                "without_token": True,
+            },
             {"name": "ray", "args": [str(configs["ray"])], "out": str(tmp_path / "ray")},
             {
                 "name": "node lost",
@@ -112,7 +125,16 @@ def test_two_node_cluster_matches_local_and_survives_losing_a_node(make_corpus, 
         timeout=900,
     )
     assert helper.returncode == 0, helper.stderr
-    ray_run, lost, crashed, resumed = json.loads((tmp_path / "result.json").read_text())["runs"]
+    no_token, ray_run, lost, crashed, resumed = json.loads((tmp_path / "result.json").read_text())["runs"]
+
+    # The cluster uses token authentication: without the token, one line and nothing written.
+    assert no_token["returncode"] == 2
+    assert gristmill_lines(no_token["stderr"]) == [
+        "gristmill: error: the Ray cluster at 127.0.0.1:6379 uses token authentication and refused this "
+        "command's token (missing or wrong); run it with the cluster's RAY_AUTH_MODE=token and "
+        "RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH)"
+    ]
+    assert not (tmp_path / "denied").exists()
 
     assert ray_run["returncode"] == 0, ray_run["stderr"]
     assert ray_run["nodes"] == ["head", "second"]  # tasks ran on both nodes
@@ -124,7 +146,7 @@ def test_two_node_cluster_matches_local_and_survives_losing_a_node(make_corpus, 
     if lost["returncode"] == 0:
         assert outputs(tmp_path / "lost") == outputs(tmp_path / "local")
     else:  # a failure is one line, never a traceback
-        assert len(lost["stderr"].strip().splitlines()) == 1, lost["stderr"]
+        assert len(gristmill_lines(lost["stderr"])) == 1, lost["stderr"]
 
     # The second node and the driver die together; the same command on the head alone resumes.
     assert crashed["killed"] and crashed["returncode"] == -9

@@ -145,6 +145,9 @@ def test_two_node_cluster_matches_local_and_survives_losing_a_node(make_corpus, 
     assert lost["killed"] and KILL_AFTER <= lost["killed_at"]["done"] < TASKS
     if lost["returncode"] == 0:
         assert outputs(tmp_path / "lost") == outputs(tmp_path / "local")
+        # Ray's own notices of the lost tasks come first; the summary is the usual one
+        summary = local.stdout.splitlines()[0].replace("/local", "/lost")
+        assert lost["stdout"].splitlines()[-2] == summary
     else:  # a failure is one line, never a traceback
         assert len(gristmill_lines(lost["stderr"])) == 1, lost["stderr"]
 

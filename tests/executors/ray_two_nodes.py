@@ -8,12 +8,13 @@ processes started here, and the kernel kills whatever is left when this script (
 
 The plan lists the runs, in order: ``{"runs": [{"name", "out", "args", ...}]}``; ``args`` are those of
 ``gristmill run``, to which ``--executor ray --ray-address 127.0.0.1:6379`` are added unless ``local``
-is true. ``start_second_node`` starts the second node again before the run; ``kill_second_node_after: N``
-SIGKILLs every process of the second node (its raylet and the workers it started) once N done-markers
-are in ``out`` and a task runs on that node (or a few seconds later), and the driver with it if
-``kill_driver_too``. ``without_token`` runs gristmill without the cluster's token.
-``WORK/result.json`` gets each run's exit status, output, wall time and the nodes its tasks ran on. The
-cluster uses Ray's token authentication (``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN``).
+is true (``address_from_env``: the address goes in ``RAY_ADDRESS`` instead). ``start_second_node``
+starts the second node again before the run; ``kill_second_node_after: N`` SIGKILLs every process of
+the second node (its raylet and the workers it started) once N done-markers are in ``out`` and a task
+runs on that node (or a few seconds later), and the driver with it if ``kill_driver_too``.
+``without_token`` runs gristmill without the cluster's token. ``WORK/result.json`` gets each run's exit
+status, output, wall time and the nodes its tasks ran on. The cluster uses Ray's token authentication
+(``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN``).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ PORT = 6379
 ADDRESS = f"127.0.0.1:{PORT}"
 TASK_TITLE = "ray::_run_on_ray"  # Ray's title for a worker process while it runs a gristmill task
 # Ray sends a task to the second node only when the head is busy: wait this long for one to run there
-# before killing the node anyway.
-KILL_WAIT = 5.0
+# before killing the node anyway (a barrier's short tasks may all run on the head).
+KILL_WAIT = 1.0
 RAY = str(Path(sys.executable).with_name("ray"))
 
 
@@ -50,10 +51,10 @@ def processes() -> dict[int, tuple[int, str, str]]:
         try:
             stat = (entry / "stat").read_text()
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:  # ended meanwhile
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            table[int(entry.name)] = (int(stat[stat.rindex(")") + 2 :].split()[1]), name, cmdline)
+        except (OSError, ValueError, IndexError):  # ended meanwhile
             continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        table[int(entry.name)] = (int(stat[stat.rindex(")") + 2 :].split()[1]), name, cmdline)
     return table
 
 
@@ -76,7 +77,12 @@ def running_tasks(raylets: dict[int, str]) -> list[str]:
 
 
 def done_markers(out: Path) -> int:
-    return sum(1 for _ in (out / "_state").rglob("*.done")) if (out / "_state").exists() else 0
+    """The done-markers in an output folder, counted while the run renames files in it."""
+    while True:
+        try:
+            return sum(1 for _ in (out / "_state").rglob("*.done")) if (out / "_state").exists() else 0
+        except FileNotFoundError:  # a folder went away under the walk: count again
+            continue
 
 
 def kill(pids: set[int]) -> list[int]:
@@ -133,11 +139,16 @@ class Cluster:
 def run_gristmill(run: dict[str, Any], cluster: Cluster) -> dict[str, Any]:
     """One ``gristmill run``, watched: the nodes its tasks run on, and the kill if the plan asks."""
     command = [sys.executable, "-m", "gristmill", "run", *run["args"], "--no-progress"]
-    if not run.get("local"):
+    env = dict(cluster.env)
+    if run.get("local"):
+        pass
+    elif run.get("address_from_env"):
+        command += ["--executor", "ray"]
+        env["RAY_ADDRESS"] = ADDRESS
+    else:
         command += ["--executor", "ray", "--ray-address", ADDRESS]
     if run.get("start_second_node"):
         cluster.start_second()
-    env = dict(cluster.env)
     if run.get("without_token"):
         del env["RAY_AUTH_MODE"], env["RAY_AUTH_TOKEN"]
     started = time.monotonic()
@@ -146,10 +157,17 @@ def run_gristmill(run: dict[str, Any], cluster: Cluster) -> dict[str, Any]:
     on_second: list[int] = []  # the done-markers each time a task was seen running on the second node
     killed: list[int] = []
     killed_at: list[dict[str, Any]] = []
+    errors: list[str] = []
     kill_after = run.get("kill_second_node_after")
     out = Path(run["out"])
 
     def watch() -> None:
+        try:
+            watch_until_done()
+        except Exception as exc:  # the result says so, rather than a kill that silently never came
+            errors.append(repr(exc))
+
+    def watch_until_done() -> None:
         due: float | None = None  # when the kill is due even if no task is seen on the second node
         while proc.poll() is None:
             nodes = running_tasks(cluster.raylets)
@@ -185,6 +203,7 @@ def run_gristmill(run: dict[str, Any], cluster: Cluster) -> dict[str, Any]:
         "killed": killed,
         "killed_at": killed_at[0] if killed_at else None,
         "second_seen_at": sorted(set(on_second)),
+        "watch_errors": errors,
     }
 
 

@@ -136,7 +136,8 @@ class RayExecutor(Executor):
             try:
                 ray.init(
                     address=self.address,
-                    num_cpus=self.workers if self.address is None else None,
+                    # Ray refuses num_cpus when joining a cluster, RAY_ADDRESS's included.
+                    num_cpus=None if address else self.workers,
                     include_dashboard=False,
                     log_to_driver=False,
                     configure_logging=False,

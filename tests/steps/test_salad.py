@@ -308,14 +308,7 @@ def _without_repeat(text: str) -> str:
 @pytest.mark.parametrize(
     "edit",
     [
-        pytest.param(
-            _without_first,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="scores 0.949 against the threshold 0.955 (docs/salad.md, Goals): the orphan "
-                "opening was worth the difference",
-            ),
-        ),
+        _without_first,
         _own_lines,
         _without_repeat,
         lambda t: _without_repeat(_own_lines(_without_first(t))),

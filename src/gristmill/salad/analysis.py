@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, page_score, seam_summary
+from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, page_score
 from gristmill.salad.features import (
     ORPHAN,
     best_cut,
@@ -149,7 +149,7 @@ def analyse(
         return found.unjudged()
     features = found.features
     chances = COHERENCE.seam_chances(found.rows)
-    features.update(seam_summary(chances, COHERENCE.seam_rate))
+    features.update(COHERENCE.summaries(found.rows))
     score = page_score(COHERENCE.page, features)
     score = _with_copies(score, copied_fraction, threshold)
     done = found.whole(score) if score < threshold else _split(found, score, chances)
@@ -221,7 +221,8 @@ def measure(text: str) -> Measured:
     vec_sim = _gram(centred)
     breaks = np.array(["\n" in text[a[1] : b[0]] for a, b in itertools.pairwise(found.prose_spans)])
     live = np.array([bool(t) for t in found.terms])
-    found.rows = transition_features(said, found.lexical, vec_sim, style_matrix(said), breaks, centred, live)
+    styles = style_matrix(said)
+    found.rows = transition_features(said, found.lexical, vec_sim, styles, breaks, centred, live, found.terms)
     n = len(prose)
     off = ~np.eye(n, dtype=bool)
     adjacent = np.arange(n - 1)

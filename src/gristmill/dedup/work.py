@@ -26,26 +26,6 @@ def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[D
     write_atomically(work / f"ids-{shard:05d}.json", orjson.dumps(ids))
 
 
-def shard_sizes(shards: int, work: Path) -> np.ndarray:
-    """Return the number of documents of every shard, read from the ids :func:`remember_ids` wrote."""
-    return np.array(
-        [len(orjson.loads((work / f"ids-{s:05d}.json").read_bytes())) for s in range(shards)], np.int64
-    )
-
-
-class IdLookup:
-    """The id of a document from its place (shard, position), loading a shard's ids when first asked."""
-
-    def __init__(self, work: Path) -> None:
-        self._work = work
-        self._ids: dict[int, list[str]] = {}
-
-    def __call__(self, shard: int, pos: int) -> str:
-        if shard not in self._ids:
-            self._ids[shard] = orjson.loads((self._work / f"ids-{shard:05d}.json").read_bytes())
-        return self._ids[shard][pos]
-
-
 def save_table(path: Path, table: np.ndarray) -> None:
     """Write ``table`` as ``.npy`` under a temporary name, then rename it into place."""
     buffer = io.BytesIO()
@@ -75,32 +55,28 @@ def load_tables(paths: Iterable[Path], dtype: np.dtype) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, dtype)
 
 
-Cluster = tuple[int, int, int]  # (shard, position) of the document kept for the cluster, and its size
-
-
 def keep_cluster_firsts(
     docs: Iterable[Document],
-    shard: int,
-    cluster_of: dict[int, Cluster],
-    id_of: IdLookup,
+    clusters: dict[int, tuple[str | None, int]],
     ctx: StepContext,
     reason: str,
 ) -> Iterator[Document]:
     """Yield documents outside any cluster and each cluster's kept one; reject the rest for ``reason``.
 
-    Every member gets ``meta.dup_cluster`` (the kept document's id) and ``meta.dup_cluster_size``;
-    a rejected one also ``meta.duplicate_of``.
+    ``clusters`` maps a position of the shard to the kept document's id (None: this one) and the
+    cluster's size. Every member gets ``meta.dup_cluster`` (the kept document's id) and
+    ``meta.dup_cluster_size``; a rejected one also ``meta.duplicate_of``.
     """
     for pos, doc in enumerate(docs):
-        found = cluster_of.get(pos)
+        found = clusters.get(pos)
         if found is None:
             yield doc
             continue
-        keep_shard, keep_pos, size = found
+        kept, size = found
         doc.meta["dup_cluster_size"] = size
-        if (keep_shard, keep_pos) == (shard, pos):
+        if kept is None:
             doc.meta["dup_cluster"] = doc.id
             yield doc
         else:
-            doc.meta["dup_cluster"] = doc.meta["duplicate_of"] = id_of(keep_shard, keep_pos)
+            doc.meta["dup_cluster"] = doc.meta["duplicate_of"] = kept
             ctx.reject(doc, reason)

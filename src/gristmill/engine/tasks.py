@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 import orjson
 
+from gristmill.dedup import components
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated
 from gristmill.engine.layout import Layout, disk_full_as_error
@@ -30,6 +31,7 @@ from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, t
 from gristmill.steps.base import BarrierStep, Step
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
+UNSETTLED = "link_unsettled"  # what a link task's done-marker adds to its stats
 TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
 
 
@@ -86,7 +88,24 @@ class LinkTask:
         return f"stage{self.stage}-link"
 
 
-Task = StageTask | SignTask | GroupTask | LinkTask
+@dataclass(frozen=True)
+class ClusterTask:
+    """One shard's task in one round of the distributed link (:mod:`gristmill.dedup.components`)."""
+
+    stage: int
+    step: int
+    op: str
+    part: int
+    sources: int
+    shards: int
+
+    @property
+    def key(self) -> str:
+        """The done-marker name."""
+        return f"stage{self.stage}-link/{self.step:03d}-{self.part:05d}"
+
+
+Task = StageTask | SignTask | GroupTask | LinkTask | ClusterTask
 
 
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
@@ -108,6 +127,13 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
     elif isinstance(task, GroupTask):
         stats = TaskStats()
         _barrier(stage).group(task.bucket, task.shards, _work_folder(layout, task.stage))
+    elif isinstance(task, ClusterTask):
+        stats = TaskStats()
+        work = _work_folder(layout, task.stage)
+        unsettled = components.run_task(work, task.step, task.op, task.part, task.sources, task.shards)
+        # The next round is planned from this count, also on a resume after the work folder is gone.
+        layout.mark_done(task.key, {**stats.to_dict(), UNSETTLED: unsettled})
+        return stats
     else:
         stats = TaskStats()
         _barrier(stage).link(task.shards, _work_folder(layout, task.stage))

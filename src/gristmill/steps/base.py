@@ -102,6 +102,10 @@ class BarrierStep(Step):
     """
 
     buckets: int = 16
+    # Whether ``group`` writes links (:func:`gristmill.dedup.components.save_links`) that the engine
+    # joins into clusters in rounds of tasks, instead of calling ``link``; ``decide`` then reads
+    # its shard's clusters with :func:`~gristmill.dedup.components.load_clusters`.
+    finds_clusters: ClassVar[bool] = False
     # Whether the step still means something run on one document alone (``gristmill inspect`` runs it).
     runs_alone: ClassVar[bool] = False
 
@@ -132,5 +136,10 @@ class BarrierStep(Step):
             self.sign(held, 0, work)
             for bucket in range(self.buckets):
                 self.group(bucket, 1, work)
-            self.link(1, work)
+            if self.finds_clusters:
+                from gristmill.dedup.components import run_all
+
+                run_all(work, self.buckets, 1)
+            else:
+                self.link(1, work)
             yield from self.decide(held, 0, work, ctx)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from gristmill.dedup.work import save_table
+from gristmill.dedup.work import load_part, save_parts
 from gristmill.io.atomic import write_atomically
 
 # A link as a task sees it: the node it is grouped by, and the other end. A node is shard << 32 | pos.
@@ -173,8 +173,7 @@ def _resolve(work: Path, step: int, part: int, shards: int, rows: np.ndarray) ->
     size = np.concatenate((sizes[group[leaf_rows]] + 1, sizes[centre] + 1))
     out = np.empty(members.size, RESOLVED)
     out["node"], out["root"], out["size"] = members, roots, size
-    order = _partition_order(out["node"], shards)
-    out = out[order]
+    out = out[np.argsort(members >> _SHIFT, kind="stable")]  # as save_parts will write them
     ids = _shard_ids(work, part)
     blob = bytearray()
     starts = np.empty(out.size, np.uint64)
@@ -185,8 +184,7 @@ def _resolve(work: Path, step: int, part: int, shards: int, rows: np.ndarray) ->
         ends[i] = len(blob)
     out["id_start"], out["id_end"] = starts, ends
     write_atomically(_path(work, step, part, ".ids"), bytes(blob))
-    save_table(_path(work, step, part, ".index.npy"), _offsets(out["node"], shards))
-    save_table(_path(work, step, part, ".npy"), out)
+    save_parts(_path(work, step, part, ".npy"), out, out["node"] >> _SHIFT, shards)
 
 
 def _gather(work: Path, step: int, part: int, sources: int) -> None:
@@ -194,7 +192,7 @@ def _gather(work: Path, step: int, part: int, sources: int) -> None:
     rows: list[np.ndarray] = []
     names: list[str] = []
     for source in range(sources):
-        found = _slice(work, step - 1, source, part)
+        found = load_part(_path(work, step - 1, source, ".npy"), part)
         if found.size:
             blob = _path(work, step - 1, source, ".ids").read_bytes()
             names.extend(
@@ -221,31 +219,13 @@ def _path(work: Path, step: int, source: int, suffix: str) -> Path:
 
 
 def _save_step(work: Path, step: int, source: int, shards: int, rows: np.ndarray, keys: np.ndarray) -> None:
-    """Write one task's output as one file sorted by the shard of ``keys``, with an index of offsets."""
+    """Write one task's output as one file, a part per shard of ``keys``."""
     (work / FOLDER).mkdir(parents=True, exist_ok=True)
-    order = _partition_order(keys, shards)
-    rows = rows[order]
-    save_table(_path(work, step, source, ".index.npy"), _offsets(keys[order], shards))
-    save_table(_path(work, step, source, ".npy"), rows)
-
-
-def _partition_order(keys: np.ndarray, shards: int) -> np.ndarray:
-    return np.argsort(keys >> _SHIFT, kind="stable")
-
-
-def _offsets(sorted_keys: np.ndarray, shards: int) -> np.ndarray:
-    return np.searchsorted(sorted_keys >> _SHIFT, np.arange(shards + 1, dtype=np.uint64)).astype(np.int64)
-
-
-def _slice(work: Path, step: int, source: int, part: int) -> np.ndarray:
-    """Shard ``part``'s rows of one file, read through a memory map: only that slice is loaded."""
-    offsets = np.load(_path(work, step, source, ".index.npy"))
-    table = np.load(_path(work, step, source, ".npy"), mmap_mode="r")
-    return np.array(table[offsets[part] : offsets[part + 1]])
+    save_parts(_path(work, step, source, ".npy"), rows, keys >> _SHIFT, shards)
 
 
 def _read_slices(work: Path, step: int, part: int, sources: int) -> np.ndarray:
-    parts = [_slice(work, step, source, part) for source in range(sources)]
+    parts = [load_part(_path(work, step, source, ".npy"), part) for source in range(sources)]
     return np.concatenate(parts) if parts else np.empty(0, LINK)
 
 

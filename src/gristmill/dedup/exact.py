@@ -13,7 +13,7 @@ from gristmill.dedup.components import load_clusters, nodes, save_links
 from gristmill.dedup.work import (
     keep_cluster_firsts,
     key_runs,
-    load_tables,
+    load_bucket,
     remember_ids,
     save_buckets,
 )
@@ -72,7 +72,7 @@ class ExactDedup(BarrierStep):
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Link each document to the first in stable order with an equal hash, within a bucket."""
-        rows = load_tables((work / f"sig-{bucket:03d}-{s:05d}.npy" for s in range(shards)), SIGNATURE)
+        rows = load_bucket(work, "sig", bucket, shards, SIGNATURE)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
         first, _, _ = key_runs(rows["hash"])
         keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))

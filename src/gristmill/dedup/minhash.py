@@ -29,7 +29,7 @@ from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import (
     MAX_BUCKETS,
     keep_cluster_firsts,
-    load_tables,
+    load_bucket,
     remember_ids,
     save_buckets,
     save_table,
@@ -233,7 +233,7 @@ class MinhashDedup(BarrierStep):
     # -- group ----------------------------------------------------------------------------------
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Link each document sharing a band value with the first one that has it."""
-        rows = load_tables((work / f"band-{bucket:03d}-{s:05d}.npy" for s in range(shards)), SIGNATURE)
+        rows = load_bucket(work, "band", bucket, shards, SIGNATURE)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
         first = np.ones(len(rows), bool)
         first[1:] = rows["hash"][1:] != rows["hash"][:-1]

@@ -13,7 +13,7 @@ from gristmill.document import Document
 from gristmill.io.atomic import write_atomically
 from gristmill.stats import StepContext
 
-# Buckets a barrier may spread its signatures over: every shard writes a file per bucket.
+# Buckets a barrier may spread its signatures over: a group task per bucket.
 MAX_BUCKETS = 4096
 
 
@@ -33,11 +33,39 @@ def save_table(path: Path, table: np.ndarray) -> None:
     write_atomically(path, buffer.getvalue())
 
 
+def save_parts(path: Path, rows: np.ndarray, part: np.ndarray, parts: int) -> np.ndarray:
+    """Write ``rows`` grouped by ``part`` (0 to parts - 1) and the parts' offsets; return them as written.
+
+    One file per task whatever the number of parts (the offsets beside it, ``.index.npy``); rows
+    keep their order within a part; a reader takes its part with :func:`load_part`.
+    """
+    order = np.argsort(part, kind="stable")
+    rows = rows[order]
+    offsets = np.searchsorted(part[order], np.arange(parts + 1)).astype(np.int64)
+    save_table(_index_path(path), offsets)
+    save_table(path, rows)
+    return rows
+
+
+def load_part(path: Path, part: int) -> np.ndarray:
+    """One part of a table :func:`save_parts` wrote; only that slice is read (a memory map)."""
+    offsets = np.load(_index_path(path))
+    table = np.load(path, mmap_mode="r")
+    return np.array(table[offsets[part] : offsets[part + 1]])
+
+
+def _index_path(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".npy") + ".index.npy")
+
+
 def save_buckets(work: Path, prefix: str, shard: int, rows: np.ndarray, key: str, buckets: int) -> None:
-    """Write one shard's ``rows`` split by ``rows[key] % buckets``: ``prefix-BBB-SSSSS.npy`` per bucket."""
-    bucket_of = rows[key] % np.uint64(buckets)
-    for bucket in range(buckets):
-        save_table(work / f"{prefix}-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+    """Write one shard's ``rows`` split by ``rows[key] % buckets``, as one file ``prefix-SSSSS.npy``."""
+    save_parts(work / f"{prefix}-{shard:05d}.npy", rows, rows[key] % np.uint64(buckets), buckets)
+
+
+def load_bucket(work: Path, prefix: str, bucket: int, shards: int, dtype: np.dtype) -> np.ndarray:
+    """Every shard's rows of one bucket, as :func:`save_buckets` wrote them, in shard order."""
+    return load_tables_from((load_part(work / f"{prefix}-{s:05d}.npy", bucket) for s in range(shards)), dtype)
 
 
 def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -51,8 +79,13 @@ def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def load_tables(paths: Iterable[Path], dtype: np.dtype) -> np.ndarray:
     """Concatenate the tables saved at ``paths`` (an empty table when there are none)."""
-    parts = [np.load(p) for p in paths]
-    return np.concatenate(parts) if parts else np.empty(0, dtype)
+    return load_tables_from((np.load(p) for p in paths), dtype)
+
+
+def load_tables_from(parts: Iterable[np.ndarray], dtype: np.dtype) -> np.ndarray:
+    """Concatenate ``parts`` (an empty table when there are none)."""
+    found = list(parts)
+    return np.concatenate(found) if found else np.empty(0, dtype)
 
 
 def keep_cluster_firsts(

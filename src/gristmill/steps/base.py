@@ -95,10 +95,10 @@ class BarrierStep(Step):
     """A step that must see the whole corpus before it decides (deduplication).
 
     It runs in phases, each over files in its own work folder, so any executor can run them:
-    ``sign`` once per shard (a map), ``group`` once per bucket (the shuffle), ``link`` once for the
-    whole corpus (optional: joining what the buckets found, e.g. connected components), ``decide`` once
-    per shard (a map that yields what goes on). Memory is bounded by a shard or a bucket, and ``link``
-    holds at most a few bytes per document.
+    ``sign`` once per shard (a map: one file, a part per bucket), ``group`` once per bucket (the
+    shuffle), then either ``link`` once for the whole corpus (a few bytes per document) or, with
+    ``finds_clusters``, connected components in rounds of per-shard tasks, and ``decide`` once per
+    shard (a map that yields what goes on). Memory is bounded by a shard or a bucket.
     """
 
     buckets: int = 16

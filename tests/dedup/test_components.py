@@ -39,7 +39,9 @@ def _union_find(edges: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
     return {x: (find(x), sizes[find(x)]) for x in parent}
 
 
-def _link(tmp: Path, edges: list[tuple[int, int]], shards: int, buckets: int) -> dict[int, tuple[int, int]]:
+def _link(
+    tmp: Path, edges: list[tuple[int, int]], shards: int, buckets: int, span: int | None = None
+) -> dict[int, tuple[int, int]]:
     """Run the distributed link over ``edges`` (nodes: shard << 32 | pos); return node -> (root, size)."""
     work = tmp / "work"
     work.mkdir()
@@ -54,8 +56,8 @@ def _link(tmp: Path, edges: list[tuple[int, int]], shards: int, buckets: int) ->
     for bucket, chunk in enumerate(chunks):
         a = np.array([e[0] for e in chunk], np.uint64)
         b = np.array([e[1] for e in chunk], np.uint64)
-        save_links(work, bucket, shards, a, b)
-    run_all(work, buckets, shards)
+        save_links(work, bucket, shards, a, b, span)
+    run_all(work, buckets, shards, span)
     found: dict[int, tuple[int, int]] = {}
     id_to_node = {f"s{s}p{p}": (s << 32) | p for s in range(shards) for p in range(size)}
     for shard in range(shards):
@@ -95,10 +97,11 @@ def _graphs() -> dict[str, tuple[list[tuple[int, int]], int]]:
     return graphs
 
 
+@pytest.mark.parametrize("span", [None, 2, 4], ids=["a shard per task", "2 shards per task", "4 per task"])
 @pytest.mark.parametrize("name", list(_graphs()))
-def test_clusters_match_a_union_find(tmp_path, name):
+def test_clusters_match_a_union_find(tmp_path, name, span):
     edges, shards = _graphs()[name]
-    assert _link(tmp_path, edges, shards, buckets=3) == _union_find(edges)
+    assert _link(tmp_path, edges, shards, buckets=3, span=span) == _union_find(edges)
 
 
 def test_only_documents_with_a_link_appear(tmp_path):

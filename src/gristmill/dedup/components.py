@@ -21,6 +21,7 @@ done-marker, so a round killed at any moment is done again from the same inputs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,34 @@ RESOLVED = np.dtype(
 LARGE, SMALL, RESOLVE, GATHER = "large", "small", "resolve", "gather"
 FOLDER = "links"
 _SHIFT = np.uint64(32)
+# Link tasks per step, at most: each reads a slice of every file the step before wrote (parts² reads).
+MAX_PARTS = 1024
+
+
+@dataclass(frozen=True)
+class Split:
+    """How the link's tasks divide the shards: ``span`` consecutive shards per task (part)."""
+
+    shards: int
+    span: int
+
+    @classmethod
+    def of(cls, shards: int, span: int | None = None) -> Split:
+        """The split of ``shards``: ``span`` given, or as few shards per part as ``MAX_PARTS`` allows."""
+        return cls(shards, span or max(1, -(-shards // MAX_PARTS)))
+
+    @property
+    def parts(self) -> int:
+        """The number of parts: tasks per step."""
+        return -(-self.shards // self.span)
+
+    def part_of(self, keys: np.ndarray) -> np.ndarray:
+        """The part each node belongs to."""
+        return (keys >> _SHIFT) // np.uint64(self.span)
+
+    def shards_in(self, part: int) -> range:
+        """The shards of one part."""
+        return range(part * self.span, min((part + 1) * self.span, self.shards))
 
 
 def nodes(shard: np.ndarray | int, pos: np.ndarray) -> np.ndarray:
@@ -47,15 +76,17 @@ def nodes(shard: np.ndarray | int, pos: np.ndarray) -> np.ndarray:
     return (np.asarray(shard, np.uint64) << _SHIFT) | np.asarray(pos, np.uint64)
 
 
-def save_links(work: Path, source: int, shards: int, a: np.ndarray, b: np.ndarray) -> None:
+def save_links(
+    work: Path, source: int, shards: int, a: np.ndarray, b: np.ndarray, span: int | None = None
+) -> None:
     """Write step 0's file of ``source`` (a group task): each link (a, b) in both directions."""
     rows = np.empty(2 * a.size, LINK)
     rows["key"] = np.concatenate((a, b))
     rows["other"] = np.concatenate((b, a))
-    _save_step(work, 0, source, shards, rows, rows["key"])
+    _save_step(work, 0, source, Split.of(shards, span), rows, rows["key"])
 
 
-def next_step(step: int, op: str, shards: int, sources: int, unsettled: int) -> tuple[str, int] | None:
+def next_step(step: int, op: str, parts: int, sources: int, unsettled: int) -> tuple[str, int] | None:
     """The operation after ``step`` and how many files it reads, or None when the clusters are written.
 
     ``sources`` is how many files ``step`` read, ``unsettled`` what its tasks reported (large-star:
@@ -63,20 +94,21 @@ def next_step(step: int, op: str, shards: int, sources: int, unsettled: int) -> 
     same files it read, which were already stars.
     """
     if op == LARGE:
-        return (RESOLVE, sources) if unsettled == 0 else (SMALL, shards)
+        return (RESOLVE, sources) if unsettled == 0 else (SMALL, parts)
     if op == SMALL:
-        return LARGE, shards
+        return LARGE, parts
     if op == RESOLVE:
-        return GATHER, shards
+        return GATHER, parts
     return None
 
 
-def run_all(work: Path, buckets: int, shards: int) -> None:
+def run_all(work: Path, buckets: int, shards: int, span: int | None = None) -> None:
     """Run every round in this process, one task after another (``apply`` and tests)."""
     step, op, sources = 1, LARGE, buckets
+    parts = Split.of(shards, span).parts
     while True:
-        unsettled = sum(run_task(work, step, op, part, sources, shards) for part in range(shards))
-        following = next_step(step, op, shards, sources, unsettled)
+        unsettled = sum(run_task(work, step, op, part, sources, shards, span) for part in range(parts))
+        following = next_step(step, op, parts, sources, unsettled)
         if following is None:
             return
         op, sources = following
@@ -88,21 +120,24 @@ def input_step(step: int, op: str) -> int:
     return step - 2 if op == RESOLVE else step - 1
 
 
-def run_task(work: Path, step: int, op: str, part: int, sources: int, shards: int) -> int:
-    """Run one task of ``step``: ``op`` over shard ``part``'s slice of the ``sources`` files it reads.
+def run_task(
+    work: Path, step: int, op: str, part: int, sources: int, shards: int, span: int | None = None
+) -> int:
+    """Run one task of ``step``: ``op`` over ``part``'s slice of the ``sources`` files it reads.
 
     Return the nodes a large-star task found unsettled (0 for the other operations).
     """
+    split = Split.of(shards, span)
     if op == GATHER:
-        _gather(work, step, part, sources)
+        _gather(work, step, part, sources, split)
         return 0
     rows = _unique(_read_slices(work, input_step(step, op), part, sources))
     if op == LARGE:
-        return _large_star(work, step, part, shards, rows)
+        return _large_star(work, step, part, split, rows)
     if op == SMALL:
-        _small_star(work, step, part, shards, rows)
+        _small_star(work, step, part, split, rows)
     elif op == RESOLVE:
-        _resolve(work, step, part, shards, rows)
+        _resolve(work, step, part, split, rows)
     else:
         raise ValueError(f"unknown link operation {op!r}")
     return 0
@@ -120,7 +155,7 @@ def load_clusters(work: Path, shard: int) -> dict[int, tuple[str | None, int]]:
 # -- the operations ------------------------------------------------------------------------------
 
 
-def _large_star(work: Path, step: int, part: int, shards: int, rows: np.ndarray) -> int:
+def _large_star(work: Path, step: int, part: int, split: Split, rows: np.ndarray) -> int:
     """Hook every larger neighbour of a node to the smallest node of its neighbourhood.
 
     The rows come grouped by node with both directions of every link. Output rows are keyed by the
@@ -137,11 +172,11 @@ def _large_star(work: Path, step: int, part: int, shards: int, rows: np.ndarray)
     # Settled: a centre (every neighbour larger) or a leaf (one neighbour, smaller).
     has_smaller = rows["other"][start] < key
     settled = ~has_smaller | (sizes == 1)
-    _save_step(work, step, part, shards, out, out["key"])
+    _save_step(work, step, part, split, out, out["key"])
     return int((~settled).sum())
 
 
-def _small_star(work: Path, step: int, part: int, shards: int, rows: np.ndarray) -> None:
+def _small_star(work: Path, step: int, part: int, split: Split, rows: np.ndarray) -> None:
     """Hook a node and its smaller neighbours to the smallest of them.
 
     The rows come keyed by the larger end of each link. Output rows go both directions, as
@@ -158,11 +193,11 @@ def _small_star(work: Path, step: int, part: int, shards: int, rows: np.ndarray)
     out = np.empty(2 * ends.size, LINK)
     out["key"] = np.concatenate((ends, to))
     out["other"] = np.concatenate((to, ends))
-    _save_step(work, step, part, shards, out, out["key"])
+    _save_step(work, step, part, split, out, out["key"])
 
 
-def _resolve(work: Path, step: int, part: int, shards: int, rows: np.ndarray) -> None:
-    """Send each member of the stars centred in this shard its cluster's size and kept id."""
+def _resolve(work: Path, step: int, part: int, split: Split, rows: np.ndarray) -> None:
+    """Send each member of the stars centred in this part its cluster's size and kept id."""
     start, key = _groups(rows)
     sizes = np.diff(np.append(start, len(rows)))
     centre = rows["other"][start] > key
@@ -173,22 +208,25 @@ def _resolve(work: Path, step: int, part: int, shards: int, rows: np.ndarray) ->
     size = np.concatenate((sizes[group[leaf_rows]] + 1, sizes[centre] + 1))
     out = np.empty(members.size, RESOLVED)
     out["node"], out["root"], out["size"] = members, roots, size
-    out = out[np.argsort(members >> _SHIFT, kind="stable")]  # as save_parts will write them
-    ids = _shard_ids(work, part)
+    out = out[np.argsort(split.part_of(members), kind="stable")]  # as save_parts will write them
+    ids: dict[int, list[str]] = {}  # the id lists of this part's shards, where the centres are
     blob = bytearray()
     starts = np.empty(out.size, np.uint64)
     ends = np.empty(out.size, np.uint64)
     for i, root in enumerate(out["root"].tolist()):
+        shard = root >> 32
+        if shard not in ids:
+            ids[shard] = _shard_ids(work, shard)
         starts[i] = len(blob)
-        blob += ids[root & 0xFFFFFFFF].encode()
+        blob += ids[shard][root & 0xFFFFFFFF].encode()
         ends[i] = len(blob)
     out["id_start"], out["id_end"] = starts, ends
     write_atomically(_path(work, step, part, ".ids"), bytes(blob))
-    save_parts(_path(work, step, part, ".npy"), out, out["node"] >> _SHIFT, shards)
+    save_parts(_path(work, step, part, ".npy"), out, split.part_of(out["node"]), split.parts)
 
 
-def _gather(work: Path, step: int, part: int, sources: int) -> None:
-    """Write one shard's clusters from its slice of every resolve file."""
+def _gather(work: Path, step: int, part: int, sources: int, split: Split) -> None:
+    """Write the clusters of each shard of a part from its slice of every resolve file."""
     rows: list[np.ndarray] = []
     names: list[str] = []
     for source in range(sources):
@@ -202,13 +240,17 @@ def _gather(work: Path, step: int, part: int, sources: int) -> None:
             rows.append(found)
     table = np.concatenate(rows) if rows else np.empty(0, RESOLVED)
     order = np.argsort(table["node"], kind="stable")
-    record: dict[str, Any] = {"pos": [], "root": [], "size": []}
+    records: dict[int, dict[str, Any]] = {
+        s: {"pos": [], "root": [], "size": []} for s in split.shards_in(part)
+    }
     for i in order.tolist():
         node, root = int(table["node"][i]), int(table["root"][i])
+        record = records[node >> 32]
         record["pos"].append(node & 0xFFFFFFFF)
         record["root"].append(None if node == root else names[i])
         record["size"].append(int(table["size"][i]))
-    write_atomically(work / f"clusters-{part:05d}.json", orjson.dumps(record))
+    for shard, record in records.items():  # every shard gets its file, empty or not
+        write_atomically(work / f"clusters-{shard:05d}.json", orjson.dumps(record))
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -218,10 +260,10 @@ def _path(work: Path, step: int, source: int, suffix: str) -> Path:
     return work / FOLDER / f"{step:03d}-{source:05d}{suffix}"
 
 
-def _save_step(work: Path, step: int, source: int, shards: int, rows: np.ndarray, keys: np.ndarray) -> None:
-    """Write one task's output as one file, a part per shard of ``keys``."""
+def _save_step(work: Path, step: int, source: int, split: Split, rows: np.ndarray, keys: np.ndarray) -> None:
+    """Write one task's output as one file, a part per link task, by the part of ``keys``."""
     (work / FOLDER).mkdir(parents=True, exist_ok=True)
-    save_parts(_path(work, step, source, ".npy"), rows, keys >> _SHIFT, shards)
+    save_parts(_path(work, step, source, ".npy"), rows, split.part_of(keys), split.parts)
 
 
 def _read_slices(work: Path, step: int, part: int, sources: int) -> np.ndarray:

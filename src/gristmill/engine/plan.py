@@ -53,18 +53,19 @@ def _link_phase(name: str, stage: int, shards: int, buckets: int, distributed: b
 
 
 def _round(name: str, stage: int, shards: int, step: int, op: str, sources: int) -> Phase:
-    """One step of the distributed link: a task per shard; the next follows from their markers."""
+    """One step of the distributed link: a task per part of the shards; their markers plan the next."""
 
     def follow(layout: Layout) -> Phase | None:
         unsettled = sum(int(layout.read_marker(t.key)[UNSETTLED]) for t in tasks)
-        found = components.next_step(step, op, shards, sources, unsettled)
+        found = components.next_step(step, op, len(tasks), sources, unsettled)
         if found is None:
             return None
         if step >= _MAX_LINK_STEPS:
             raise RunFailedError(f"{name}: the link did not settle in {step} rounds; please report this")
         return _round(name, stage, shards, step + 1, *found)
 
-    tasks = tuple(ClusterTask(stage, step, op, part, sources, shards) for part in range(shards))
+    parts = components.Split.of(shards).parts
+    tasks = tuple(ClusterTask(stage, step, op, part, sources, shards) for part in range(parts))
     return Phase(f"{name} link {step} ({_OPERATIONS[op]})", tasks, follow)
 
 

@@ -90,7 +90,7 @@ class LinkTask:
 
 @dataclass(frozen=True)
 class ClusterTask:
-    """One shard's task in one round of the distributed link (:mod:`gristmill.dedup.components`)."""
+    """One part's task in one round of the distributed link (:mod:`gristmill.dedup.components`)."""
 
     stage: int
     step: int

@@ -23,7 +23,9 @@ PHASES = [
     "read and steps",
     "exact_dedup sign",
     "exact_dedup group",
-    "exact_dedup link",
+    "exact_dedup link 1 (large-star)",
+    "exact_dedup link 2 (name clusters)",
+    "exact_dedup link 3 (gather per shard)",
     "exact_dedup decide and steps",
 ]
 

@@ -10,15 +10,14 @@ from typing import Annotated
 
 import numpy as np
 
+from gristmill.dedup.components import load_clusters, nodes, save_links
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
-    IdLookup,
     keep_cluster_firsts,
     key_runs,
-    load_tables,
+    load_bucket,
     remember_ids,
     save_buckets,
-    save_table,
 )
 from gristmill.document import Document
 from gristmill.stats import StepContext
@@ -29,10 +28,6 @@ from gristmill.text.hashing import hash64
 
 # One row per document: its text hash and its place in the stable order (shard, position).
 SIGNATURE = np.dtype([("hash", "<u8"), ("shard", "<u4"), ("pos", "<u4")])
-# One row per document with an equal: its place, the place of the one kept, and how many are equal.
-MEMBER = np.dtype(
-    [("shard", "<u4"), ("pos", "<u4"), ("keep_shard", "<u4"), ("keep_pos", "<u4"), ("size", "<u4")]
-)
 _SPACE = re.compile(r"\s+")
 
 
@@ -46,6 +41,8 @@ class ExactDedup(ReferenceOption, BarrierStep):
         bool, Help("compare texts with runs of whitespace as one space, ends stripped.")
     ] = True
     ignore_punctuation: Annotated[bool, Help("compare texts without punctuation characters.")] = False
+
+    finds_clusters = True
 
     def key(self, text: str) -> int:
         """Return the 64-bit hash two texts share when this step calls them equal."""
@@ -67,25 +64,22 @@ class ExactDedup(ReferenceOption, BarrierStep):
         save_buckets(work, "sig", shard, rows, "hash", self.buckets)
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
-        """Find equal hashes within a bucket; all but the first in stable order are dropped."""
-        rows = load_tables((work / f"sig-{bucket:03d}-{s:05d}.npy" for s in range(shards)), SIGNATURE)
+        """Link each document to the first in stable order with an equal hash, within a bucket."""
+        rows = load_bucket(work, "sig", bucket, shards, SIGNATURE)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
-        first, _, size = key_runs(rows["hash"])
+        first, _, _ = key_runs(rows["hash"])
         keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
-        shared = size > 1
-        members = np.empty(int(shared.sum()), MEMBER)
-        members["shard"] = rows["shard"][shared]
-        members["pos"] = rows["pos"][shared]
-        members["keep_shard"] = rows["shard"][keeper[shared]]
-        members["keep_pos"] = rows["pos"][keeper[shared]]
-        members["size"] = size[shared]
-        save_table(work / f"members-{bucket:03d}.npy", members)
+        copy = np.flatnonzero(~first)
+        save_links(
+            work,
+            bucket,
+            shards,
+            nodes(rows["shard"][copy], rows["pos"][copy]),
+            nodes(rows["shard"][keeper[copy]], rows["pos"][keeper[copy]]),
+        )
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
     ) -> Iterator[Document]:
         """Drop the shard's duplicates, naming the document kept instead; name each kept one's cluster."""
-        members = load_tables((work / f"members-{b:03d}.npy" for b in range(self.buckets)), MEMBER)
-        mine = members[members["shard"] == shard]
-        cluster_of = {int(r["pos"]): (int(r["keep_shard"]), int(r["keep_pos"]), int(r["size"])) for r in mine}
-        yield from keep_cluster_firsts(docs, shard, cluster_of, IdLookup(work), ctx, f"{self.name}:duplicate")
+        yield from keep_cluster_firsts(docs, load_clusters(work, shard), ctx, f"{self.name}:duplicate")

@@ -10,10 +10,11 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
 - ``group``: in one bucket, documents that share a band value are candidates; each is linked to the
   first of them in the stable order (shard, position) — when ``threshold`` is set, only if their
   Jaccard similarity (estimated from the signatures, or exact) reaches it.
-- ``link``: union-find over every bucket's links, a few bytes per document; each cluster is named by
-  its first document, which is kept.
-- ``decide``: the kept document of a cluster gets ``meta.dup_cluster`` (its own id) and
-  ``meta.dup_cluster_size``; the others ``meta.duplicate_of`` and are rejected as ``near_duplicate``.
+- ``link``: connected components in rounds of tasks per shard (:mod:`gristmill.dedup.components`);
+  each cluster is named by its first document, which is kept.
+- ``decide``: reads only its shard's clusters; the kept document of a cluster gets
+  ``meta.dup_cluster`` (its own id) and ``meta.dup_cluster_size``; the others
+  ``meta.duplicate_of`` and are rejected as ``near_duplicate``.
 """
 
 from __future__ import annotations
@@ -24,17 +25,16 @@ from typing import Annotated
 
 import numpy as np
 
+from gristmill.dedup.components import load_clusters, nodes, save_links
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
     MAX_BUCKETS,
-    IdLookup,
     keep_cluster_firsts,
-    load_tables,
+    load_bucket,
     remember_ids,
     save_buckets,
     save_table,
-    shard_sizes,
 )
 from gristmill.document import Document
 from gristmill.stats import StepContext
@@ -45,8 +45,6 @@ from gristmill.text.shingles import mix64, shingle_hashes
 
 # A link found in a bucket: a document and the one before it in stable order it duplicates.
 EDGE = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("to_shard", "<u4"), ("to_pos", "<u4")])
-# A document in a cluster of two or more: its place, the kept document's place, the cluster's size.
-MEMBER = np.dtype([("pos", "<u4"), ("root_shard", "<u4"), ("root_pos", "<u4"), ("size", "<u4")])
 # The hasher holds a num_hashes² table (4 MB at 1024); FineWeb uses 14 × 8 = 112.
 MAX_HASHES = 1024
 MAX_NGRAM = 100  # words per shingle; longer ones find nothing but exact copies
@@ -136,6 +134,8 @@ class MinhashDedup(ReferenceOption, BarrierStep):
     FineWeb's: 0.5 at J≈0.72, 0.92 at J=0.8, 0.9996 at J=0.9). Candidates join clusters by
     connected components, and each cluster keeps its first document in input order.
     """
+
+    finds_clusters = True
 
     ngram: Annotated[int, Help("words per shingle.", ge=1, le=MAX_NGRAM)] = 5
     num_hashes: (
@@ -235,7 +235,7 @@ class MinhashDedup(ReferenceOption, BarrierStep):
     # -- group ----------------------------------------------------------------------------------
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Link each document sharing a band value with the first one that has it."""
-        rows = load_tables((work / f"band-{bucket:03d}-{s:05d}.npy" for s in range(shards)), SIGNATURE)
+        rows = load_bucket(work, "band", bucket, shards, SIGNATURE)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
         first = np.ones(len(rows), bool)
         first[1:] = rows["hash"][1:] != rows["hash"][:-1]
@@ -248,7 +248,13 @@ class MinhashDedup(ReferenceOption, BarrierStep):
             edges["to_shard"], edges["to_pos"] = rows["shard"][head[linked]], rows["pos"][head[linked]]
         else:
             edges = self._checked_edges(rows, linked, head, work)
-        save_table(work / f"edges-{bucket:03d}.npy", edges)
+        save_links(
+            work,
+            bucket,
+            shards,
+            nodes(edges["shard"], edges["pos"]),
+            nodes(edges["to_shard"], edges["to_pos"]),
+        )
 
     def _checked_edges(
         self, rows: np.ndarray, linked: np.ndarray, head: np.ndarray, work: Path
@@ -275,63 +281,13 @@ class MinhashDedup(ReferenceOption, BarrierStep):
                     break
         return np.array(found, EDGE) if found else np.empty(0, EDGE)
 
-    # -- link -----------------------------------------------------------------------------------
-    def link(self, shards: int, work: Path) -> None:
-        """Connected components over every bucket's links; write each shard's cluster members."""
-        sizes = shard_sizes(shards, work)
-        start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-        label = np.arange(int(start[-1]), dtype=np.int64)
-        paths = [work / f"edges-{b:03d}.npy" for b in range(self.buckets)]
-        changed = True
-        while changed:  # hook roots to the smaller root along every link, then flatten, until stable
-            changed = False
-            for path in paths:
-                edges = np.load(path)
-                u = start[edges["shard"]] + edges["pos"]
-                v = start[edges["to_shard"]] + edges["to_pos"]
-                ru, rv = label[u], label[v]
-                differ = ru != rv
-                if differ.any():
-                    changed = True
-                    ru, rv = ru[differ], rv[differ]
-                    low = np.minimum(ru, rv)
-                    np.minimum.at(label, ru, low)
-                    np.minimum.at(label, rv, low)
-                    _flatten(label)
-        cluster_size = np.bincount(label, minlength=label.size)[label]
-        for shard in range(shards):
-            mine = np.arange(start[shard], start[shard + 1])
-            members = mine[cluster_size[mine] > 1]
-            roots = label[members]
-            root_shard = np.searchsorted(start, roots, "right") - 1
-            table = np.empty(members.size, MEMBER)
-            table["pos"] = members - start[shard]
-            table["root_shard"] = root_shard
-            table["root_pos"] = roots - start[root_shard]
-            table["size"] = cluster_size[members]
-            save_table(work / f"members-{shard:05d}.npy", table)
-
     # -- decide ---------------------------------------------------------------------------------
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
     ) -> Iterator[Document]:
         """Keep each cluster's first document, naming the cluster; drop the rest."""
-        members = np.load(work / f"members-{shard:05d}.npy")
-        cluster_of = {
-            int(r["pos"]): (int(r["root_shard"]), int(r["root_pos"]), int(r["size"])) for r in members
-        }
-        yield from keep_cluster_firsts(
-            docs, shard, cluster_of, IdLookup(work), ctx, f"{self.name}:near_duplicate"
-        )
-
-
-def _flatten(label: np.ndarray) -> None:
-    """Point every entry at its root (pointer jumping)."""
-    while True:
-        up = label[label]
-        if np.array_equal(up, label):
-            return
-        label[:] = up
+        clusters = load_clusters(work, shard)
+        yield from keep_cluster_firsts(docs, clusters, ctx, f"{self.name}:near_duplicate")
 
 
 def _batches(docs: Iterable[Document], max_chars: int = 131_072, max_docs: int = 1000) -> Iterator[list[str]]:

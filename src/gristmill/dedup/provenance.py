@@ -50,7 +50,17 @@ import numpy as np
 import orjson
 
 from gristmill.dedup.exact import SIGNATURE
-from gristmill.dedup.work import MAX_BUCKETS, key_runs, load_tables, remember_ids, save_buckets, save_table
+from gristmill.dedup.work import (
+    MAX_BUCKETS,
+    key_runs,
+    load_bucket,
+    load_part,
+    load_tables_from,
+    remember_ids,
+    save_buckets,
+    save_parts,
+    save_table,
+)
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -157,8 +167,7 @@ class Provenance(BarrierStep):
     # -- group ----------------------------------------------------------------------------------
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Pair the holders of each hash held by 2..max_docs documents; note furniture per holder."""
-        paths = (work / f"sentences-{bucket:03d}-{s:05d}.npy" for s in range(shards))
-        rows = load_tables(paths, SIGNATURE)
+        rows = load_bucket(work, "sentences", bucket, shards, SIGNATURE)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
         first, run, size = key_runs(rows["hash"])
         run_start = np.flatnonzero(first)[run] if len(rows) else np.empty(0, np.int64)
@@ -170,15 +179,12 @@ class Provenance(BarrierStep):
         partner = run_start[me] + (np.arange(me.size) - np.repeat(np.cumsum(times) - times, times))
         other = partner != me
         me, partner = me[other], partner[other]
-        for shard in range(shards):
-            in_shard = rows["shard"][me] == shard
-            mine, theirs = me[in_shard], partner[in_shard]
-            table = np.empty(mine.size, PAIR)
-            table["pos"], table["hash"] = rows["pos"][mine], rows["hash"][mine]
-            table["other_shard"], table["other_pos"] = rows["shard"][theirs], rows["pos"][theirs]
-            save_table(work / f"pairs-{bucket:03d}-{shard:05d}.npy", table)
-            noise = rows["pos"][furniture & (rows["shard"] == shard)]
-            save_table(work / f"furniture-{bucket:03d}-{shard:05d}.npy", noise.astype(np.uint32))
+        table = np.empty(me.size, PAIR)
+        table["pos"], table["hash"] = rows["pos"][me], rows["hash"][me]
+        table["other_shard"], table["other_pos"] = rows["shard"][partner], rows["pos"][partner]
+        save_parts(work / f"bucket-pairs-{bucket:03d}.npy", table, rows["shard"][me], shards)
+        noise = rows["pos"][furniture].astype(np.uint32)
+        save_parts(work / f"bucket-furniture-{bucket:03d}.npy", noise, rows["shard"][furniture], shards)
 
     # -- link -----------------------------------------------------------------------------------
     def link(self, shards: int, work: Path) -> None:
@@ -204,9 +210,12 @@ class Provenance(BarrierStep):
     def _gather(self, work: Path, shard: int, corpus: _Corpus) -> np.ndarray:
         """Join the shard's pair rows of every bucket; take furniture out of its sentence counts."""
         size = corpus.size(shard)
-        noise = load_tables((work / f"furniture-{b:03d}-{shard:05d}.npy" for b in range(self.buckets)), _POS)
+        noise = load_tables_from(
+            (load_part(work / f"bucket-furniture-{b:03d}.npy", shard) for b in range(self.buckets)), _POS
+        )
         corpus.sentences[corpus.place(shard)] -= np.bincount(noise, minlength=size).astype(np.int32)
-        table = load_tables((work / f"pairs-{b:03d}-{shard:05d}.npy" for b in range(self.buckets)), PAIR)
+        parts = (load_part(work / f"bucket-pairs-{b:03d}.npy", shard) for b in range(self.buckets))
+        table = load_tables_from(parts, PAIR)
         return table[np.lexsort((table["hash"], table["other_pos"], table["other_shard"], table["pos"]))]
 
     def _whole_copies(self, pairs: _Pairs, corpus: _Corpus) -> np.ndarray:

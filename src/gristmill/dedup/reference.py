@@ -100,7 +100,11 @@ def against_reference(cls: B) -> B:
     ) -> Iterator[Document]:
         return decide(self, docs, shard + (self._reference is not None), work, ctx)
 
+    def signed_shards(self: Any, shards: int) -> int:
+        return shards + (self._reference is not None)
+
     cls.setup = setup_with_reference  # type: ignore[method-assign]
+    cls.signed_shards = signed_shards  # type: ignore[method-assign]
     cls.sign = sign_after_reference  # type: ignore[method-assign]
     cls.group = group_with_reference  # type: ignore[method-assign]
     cls.link = link_with_reference  # type: ignore[method-assign]

@@ -8,7 +8,7 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
 - ``group``: per bucket, the number of documents holding each span and the one that keeps it: the
   first in stable order (shard, position) among those ``provenance`` did not find copying (role
   ``stitched`` ranks last, ``quotes`` and ``mirror`` next, any other role or none first); spans held by
-  two or more documents go to the files of their shards.
+  two or more documents go to the bucket's file, one part per shard.
 - ``decide``: a span held by more than ``max_docs`` documents is cut from all but the first; a span
   that repeats inside one document is cut after its first occurrence; ``signals`` record the share of
   sentences found in other documents and the number of spans cut.
@@ -24,7 +24,16 @@ from typing import Annotated
 
 import numpy as np
 
-from gristmill.dedup.work import MAX_BUCKETS, key_runs, load_tables, save_buckets, save_table
+from gristmill.dedup.work import (
+    MAX_BUCKETS,
+    key_runs,
+    load_bucket,
+    load_part,
+    load_tables_from,
+    save_buckets,
+    save_parts,
+    save_table,
+)
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -135,27 +144,22 @@ class SpanDedup(BarrierStep):
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Count the documents holding each span; hand spans held by two or more to their shards."""
-        paths = (work / f"spans-{bucket:03d}-{s:05d}.npy" for s in range(shards))
-        rows = load_tables(paths, HOLDER)
+        rows = load_bucket(work, "spans", bucket, shards, HOLDER)
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["rank"], rows["hash"]))]
         first, _, docs = key_runs(rows["hash"])
         shared = docs > 1
         rows, first, docs = rows[shared], first[shared], docs[shared]
-        by_shard = np.argsort(rows["shard"], kind="stable")
-        bounds = np.searchsorted(rows["shard"][by_shard], np.arange(shards + 1))
-        for shard in range(shards):
-            pick = by_shard[bounds[shard] : bounds[shard + 1]]
-            table = np.empty(pick.size, SHARED)
-            table["hash"], table["pos"] = rows["hash"][pick], rows["pos"][pick]
-            table["docs"], table["first"] = docs[pick], first[pick]
-            save_table(work / f"shared-{bucket:03d}-{shard:05d}.npy", table)
+        table = np.empty(len(rows), SHARED)
+        table["hash"], table["pos"] = rows["hash"], rows["pos"]
+        table["docs"], table["first"] = docs, first
+        save_parts(work / f"shared-{bucket:03d}.npy", table, rows["shard"], shards)
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
     ) -> Iterator[Document]:
         """Cut each document's spans found earlier in it or in too many others; record signals."""
-        paths = (work / f"shared-{b:03d}-{shard:05d}.npy" for b in range(self.buckets))
-        table = load_tables(paths, SHARED)
+        parts = (load_part(work / f"shared-{b:03d}.npy", shard) for b in range(self.buckets))
+        table = load_tables_from(parts, SHARED)
         table = table[np.argsort(table["pos"], kind="stable")]
         found = np.load(work / f"doc-spans-{shard:05d}.npy")
         offsets = np.load(work / f"doc-span-offsets-{shard:05d}.npy")

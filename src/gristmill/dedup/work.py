@@ -13,7 +13,7 @@ from gristmill.document import Document
 from gristmill.io.atomic import write_atomically
 from gristmill.stats import StepContext
 
-# Buckets a barrier may spread its signatures over: every shard writes a file per bucket.
+# Buckets a barrier may spread its signatures over: a group task per bucket.
 MAX_BUCKETS = 4096
 
 
@@ -26,26 +26,6 @@ def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[D
     write_atomically(work / f"ids-{shard:05d}.json", orjson.dumps(ids))
 
 
-def shard_sizes(shards: int, work: Path) -> np.ndarray:
-    """Return the number of documents of every shard, read from the ids :func:`remember_ids` wrote."""
-    return np.array(
-        [len(orjson.loads((work / f"ids-{s:05d}.json").read_bytes())) for s in range(shards)], np.int64
-    )
-
-
-class IdLookup:
-    """The id of a document from its place (shard, position), loading a shard's ids when first asked."""
-
-    def __init__(self, work: Path) -> None:
-        self._work = work
-        self._ids: dict[int, list[str]] = {}
-
-    def __call__(self, shard: int, pos: int) -> str:
-        if shard not in self._ids:
-            self._ids[shard] = orjson.loads((self._work / f"ids-{shard:05d}.json").read_bytes())
-        return self._ids[shard][pos]
-
-
 def save_table(path: Path, table: np.ndarray) -> None:
     """Write ``table`` as ``.npy`` under a temporary name, then rename it into place."""
     buffer = io.BytesIO()
@@ -53,11 +33,39 @@ def save_table(path: Path, table: np.ndarray) -> None:
     write_atomically(path, buffer.getvalue())
 
 
+def save_parts(path: Path, rows: np.ndarray, part: np.ndarray, parts: int) -> np.ndarray:
+    """Write ``rows`` grouped by ``part`` (0 to parts - 1) and the parts' offsets; return them as written.
+
+    One file per task whatever the number of parts (the offsets beside it, ``.index.npy``); rows
+    keep their order within a part; a reader takes its part with :func:`load_part`.
+    """
+    order = np.argsort(part, kind="stable")
+    rows = rows[order]
+    offsets = np.searchsorted(part[order], np.arange(parts + 1)).astype(np.int64)
+    save_table(_index_path(path), offsets)
+    save_table(path, rows)
+    return rows
+
+
+def load_part(path: Path, part: int) -> np.ndarray:
+    """One part of a table :func:`save_parts` wrote; only that slice is read (a memory map)."""
+    offsets = np.load(_index_path(path))
+    table = np.load(path, mmap_mode="r")
+    return np.array(table[offsets[part] : offsets[part + 1]])
+
+
+def _index_path(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".npy") + ".index.npy")
+
+
 def save_buckets(work: Path, prefix: str, shard: int, rows: np.ndarray, key: str, buckets: int) -> None:
-    """Write one shard's ``rows`` split by ``rows[key] % buckets``: ``prefix-BBB-SSSSS.npy`` per bucket."""
-    bucket_of = rows[key] % np.uint64(buckets)
-    for bucket in range(buckets):
-        save_table(work / f"{prefix}-{bucket:03d}-{shard:05d}.npy", rows[bucket_of == bucket])
+    """Write one shard's ``rows`` split by ``rows[key] % buckets``, as one file ``prefix-SSSSS.npy``."""
+    save_parts(work / f"{prefix}-{shard:05d}.npy", rows, rows[key] % np.uint64(buckets), buckets)
+
+
+def load_bucket(work: Path, prefix: str, bucket: int, shards: int, dtype: np.dtype) -> np.ndarray:
+    """Every shard's rows of one bucket, as :func:`save_buckets` wrote them, in shard order."""
+    return load_tables_from((load_part(work / f"{prefix}-{s:05d}.npy", bucket) for s in range(shards)), dtype)
 
 
 def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,36 +79,37 @@ def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def load_tables(paths: Iterable[Path], dtype: np.dtype) -> np.ndarray:
     """Concatenate the tables saved at ``paths`` (an empty table when there are none)."""
-    parts = [np.load(p) for p in paths]
-    return np.concatenate(parts) if parts else np.empty(0, dtype)
+    return load_tables_from((np.load(p) for p in paths), dtype)
 
 
-Cluster = tuple[int, int, int]  # (shard, position) of the document kept for the cluster, and its size
+def load_tables_from(parts: Iterable[np.ndarray], dtype: np.dtype) -> np.ndarray:
+    """Concatenate ``parts`` (an empty table when there are none)."""
+    found = list(parts)
+    return np.concatenate(found) if found else np.empty(0, dtype)
 
 
 def keep_cluster_firsts(
     docs: Iterable[Document],
-    shard: int,
-    cluster_of: dict[int, Cluster],
-    id_of: IdLookup,
+    clusters: dict[int, tuple[str | None, int]],
     ctx: StepContext,
     reason: str,
 ) -> Iterator[Document]:
     """Yield documents outside any cluster and each cluster's kept one; reject the rest for ``reason``.
 
-    Every member gets ``meta.dup_cluster`` (the kept document's id) and ``meta.dup_cluster_size``;
-    a rejected one also ``meta.duplicate_of``.
+    ``clusters`` maps a position of the shard to the kept document's id (None: this one) and the
+    cluster's size. Every member gets ``meta.dup_cluster`` (the kept document's id) and
+    ``meta.dup_cluster_size``; a rejected one also ``meta.duplicate_of``.
     """
     for pos, doc in enumerate(docs):
-        found = cluster_of.get(pos)
+        found = clusters.get(pos)
         if found is None:
             yield doc
             continue
-        keep_shard, keep_pos, size = found
+        kept, size = found
         doc.meta["dup_cluster_size"] = size
-        if (keep_shard, keep_pos) == (shard, pos):
+        if kept is None:
             doc.meta["dup_cluster"] = doc.id
             yield doc
         else:
-            doc.meta["dup_cluster"] = doc.meta["duplicate_of"] = id_of(keep_shard, keep_pos)
+            doc.meta["dup_cluster"] = doc.meta["duplicate_of"] = kept
             ctx.reject(doc, reason)

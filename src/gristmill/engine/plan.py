@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from gristmill.engine.tasks import GroupTask, LinkTask, SignTask, StageTask, Task
+from gristmill.dedup import components
+from gristmill.engine.layout import Layout
+from gristmill.engine.tasks import UNSETTLED, ClusterTask, GroupTask, LinkTask, SignTask, StageTask, Task
+from gristmill.errors import RunFailedError
 from gristmill.io import storage
 from gristmill.io.inputs import Shard
 from gristmill.pipeline import Pipeline
@@ -19,6 +23,8 @@ class Phase:
 
     name: str
     tasks: tuple[Task, ...]
+    # The phase that comes next, known only once this one is done (the link's rounds), or None.
+    follow: Callable[[Layout], Phase | None] | None = None
 
 
 def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
@@ -33,12 +39,52 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
                 f"{barrier.name} group",
                 tuple(GroupTask(stage.index, b, len(shards)) for b in range(barrier.buckets)),
             ),
-            Phase(f"{barrier.name} link", (LinkTask(stage.index, len(shards)),)),
+            _link_phase(
+                barrier.name,
+                stage.index,
+                barrier.signed_shards(len(shards)),
+                barrier.buckets,
+                barrier.finds_clusters,
+            ),
             Phase(
                 f"{barrier.name} decide and steps", tuple(StageTask(stage.index, shard) for shard in shards)
             ),
         ]
     return phases
+
+
+def _link_phase(name: str, stage: int, shards: int, buckets: int, distributed: bool) -> Phase:
+    """The barrier's link: one task, or the first round of the distributed link over shards."""
+    if not distributed:
+        return Phase(f"{name} link", (LinkTask(stage, shards),))
+    return _round(name, stage, shards, 1, components.LARGE, buckets)
+
+
+def _round(name: str, stage: int, shards: int, step: int, op: str, sources: int) -> Phase:
+    """One step of the distributed link: a task per part of the shards; their markers plan the next."""
+
+    def follow(layout: Layout) -> Phase | None:
+        unsettled = sum(int(layout.read_marker(t.key)[UNSETTLED]) for t in tasks)
+        found = components.next_step(step, op, len(tasks), sources, unsettled)
+        if found is None:
+            return None
+        if step >= _MAX_LINK_STEPS:
+            raise RunFailedError(f"{name}: the link did not settle in {step} rounds; please report this")
+        return _round(name, stage, shards, step + 1, *found)
+
+    parts = components.Split.of(shards).parts
+    tasks = tuple(ClusterTask(stage, step, op, part, sources, shards) for part in range(parts))
+    return Phase(f"{name} link {step} ({_OPERATIONS[op]})", tasks, follow)
+
+
+_OPERATIONS = {
+    components.LARGE: "large-star",
+    components.SMALL: "small-star",
+    components.RESOLVE: "name clusters",
+    components.GATHER: "gather per shard",
+}
+# Large-star and small-star settle in O(log² n) rounds at worst, a handful in practice.
+_MAX_LINK_STEPS = 500
 
 
 def input_bytes(task: Task) -> int:

@@ -80,6 +80,11 @@ class Progress:
             self._ticker = threading.Thread(target=self._tick, daemon=True, name="gristmill-progress")
             self._ticker.start()
 
+    def add_phase(self) -> None:
+        """Count one more phase, planned once the ones before it were done (a round of the link)."""
+        with self._lock:
+            self._phases += 1
+
     def start_phase(
         self, name: str, index: int, tasks: int, done: int, docs: int, nbytes: int, total_bytes: int
     ) -> None:

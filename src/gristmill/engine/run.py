@@ -74,7 +74,9 @@ def run_pipeline(
         layout.publish([layout.pipeline_file])
         phases = plan_phases(pipeline, shards)
         with Progress(progress or ProgressOptions(), len(phases)) as bar:
-            for index, phase in enumerate(phases):
+            index = 0
+            while index < len(phases):
+                phase = phases[index]
                 finished = {t.key for t in phase.tasks if layout.is_done(t.key)}
                 done = [t for t in phase.tasks if t.key in finished]
                 todo = [t for t in phase.tasks if t.key not in finished]
@@ -90,6 +92,11 @@ def run_pipeline(
                 if todo:
                     runner.run_tasks(pipeline, todo, bar)
                 bar.end_phase()
+                following = phase.follow(layout) if phase.follow else None
+                if following is not None:
+                    phases.insert(index + 1, following)
+                    bar.add_phase()
+                index += 1
         stats = collect_stats(layout, phases, len(shards), time.time() - started)
         write_atomically(layout.stats, orjson.dumps(stats, option=orjson.OPT_INDENT_2))
         layout.publish([layout.stats])

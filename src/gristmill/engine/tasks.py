@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 import orjson
 
+from gristmill.dedup import components
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
@@ -30,6 +31,7 @@ from gristmill.steps.base import BarrierStep, Step
 from gristmill.steps.tokenize import Tokenize
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
+UNSETTLED = "link_unsettled"  # what a link task's done-marker adds to its stats
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,24 @@ class LinkTask:
         return f"stage{self.stage}-link"
 
 
-Task = StageTask | SignTask | GroupTask | LinkTask
+@dataclass(frozen=True)
+class ClusterTask:
+    """One part's task in one round of the distributed link (:mod:`gristmill.dedup.components`)."""
+
+    stage: int
+    step: int
+    op: str
+    part: int
+    sources: int
+    shards: int
+
+    @property
+    def key(self) -> str:
+        """The done-marker name."""
+        return f"stage{self.stage}-link/{self.step:03d}-{self.part:05d}"
+
+
+Task = StageTask | SignTask | GroupTask | LinkTask | ClusterTask
 
 
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
@@ -114,11 +133,19 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
             layout.fetch(work)
             if isinstance(task, GroupTask):
                 _barrier(stage).group(task.bucket, task.shards, work)
+            elif isinstance(task, ClusterTask):
+                unsettled = components.run_task(
+                    work, task.step, task.op, task.part, task.sources, task.shards
+                )
             else:
                 _barrier(stage).link(task.shards, work)
         if layout.remote is not None:
             after = _files_in(work)
             layout.publish(sorted(p for p, state in after.items() if before.get(p) != state))
+        if isinstance(task, ClusterTask):
+            # The next round is planned from this count, also on a resume after the work folder is gone.
+            layout.mark_done(task.key, {**stats.to_dict(), UNSETTLED: unsettled})
+            return stats
     layout.mark_done(task.key, stats.to_dict())
     return stats
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from gristmill.engine.progress import Progress, ProgressOptions
-from gristmill.engine.tasks import GroupTask, LinkTask, SignTask, StageTask, Task, run_task
+from gristmill.engine.tasks import ClusterTask, GroupTask, LinkTask, SignTask, StageTask, Task, run_task
 from gristmill.errors import ConfigError, RunFailedError
 from gristmill.executors.base import Executor
 from gristmill.pipeline import Pipeline
@@ -38,7 +38,13 @@ def _import_ray() -> Any:
 
 def task_kind(task: Task) -> str:
     """The kind of a task, as ``memory`` names it: stage, sign, group or link."""
-    kinds: dict[type, str] = {StageTask: "stage", SignTask: "sign", GroupTask: "group", LinkTask: "link"}
+    kinds: dict[type, str] = {
+        StageTask: "stage",
+        SignTask: "sign",
+        GroupTask: "group",
+        LinkTask: "link",
+        ClusterTask: "link",
+    }
     return kinds[type(task)]
 
 

@@ -106,15 +106,23 @@ class BarrierStep(Step):
     """A step that must see the whole corpus before it decides (deduplication).
 
     It runs in phases, each over files in its own work folder, so any executor can run them:
-    ``sign`` once per shard (a map), ``group`` once per bucket (the shuffle), ``link`` once for the
-    whole corpus (optional: joining what the buckets found, e.g. connected components), ``decide`` once
-    per shard (a map that yields what goes on). Memory is bounded by a shard or a bucket, and ``link``
-    holds at most a few bytes per document.
+    ``sign`` once per shard (a map: one file, a part per bucket), ``group`` once per bucket (the
+    shuffle), then either ``link`` once for the whole corpus (a few bytes per document) or, with
+    ``finds_clusters``, connected components in rounds of per-shard tasks, and ``decide`` once per
+    shard (a map that yields what goes on). Memory is bounded by a shard or a bucket.
     """
 
     buckets: int = 16
+    # Whether ``group`` writes links (:func:`gristmill.dedup.components.save_links`) that the engine
+    # joins into clusters in rounds of tasks, instead of calling ``link``; ``decide`` then reads
+    # its shard's clusters with :func:`~gristmill.dedup.components.load_clusters`.
+    finds_clusters: ClassVar[bool] = False
     # Whether the step still means something run on one document alone (``gristmill inspect`` runs it).
     runs_alone: ClassVar[bool] = False
+
+    def signed_shards(self, shards: int) -> int:
+        """How many shards' signatures the work folder holds in a run of ``shards`` (+1 with a reference)."""
+        return shards
 
     @abstractmethod
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
@@ -143,5 +151,10 @@ class BarrierStep(Step):
             self.sign(held, 0, work)
             for bucket in range(self.buckets):
                 self.group(bucket, 1, work)
-            self.link(1, work)
+            if self.finds_clusters:
+                from gristmill.dedup.components import run_all
+
+                run_all(work, self.buckets, 1)
+            else:
+                self.link(1, work)
             yield from self.decide(held, 0, work, ctx)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from gristmill.dedup.work import save_buckets
+from gristmill.dedup.work import load_bucket, save_buckets
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -105,8 +105,7 @@ class BoilerplateLines(BarrierStep):
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Keep the (host, line) pairs seen on at least ``min_pages`` pages."""
-        parts = [np.load(work / f"pairs-{bucket:03d}-{s:05d}.npy") for s in range(shards)]
-        rows = np.concatenate(parts) if parts else np.empty(0, PAIR)
+        rows = load_bucket(work, "pairs", bucket, shards, PAIR)
         unique, counts = np.unique(rows, return_counts=True)
         np.save(work / f"furniture-{bucket:03d}.npy", unique[counts >= self.min_pages])
 

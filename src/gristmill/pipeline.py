@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gristmill.errors import ConfigError
 from gristmill.io.inputs import InputSpec
 from gristmill.io.outputs import OutputSpec
+from gristmill.io.schema import FieldType, Schema
 from gristmill.steps.base import BarrierStep, Step
 
 if TYPE_CHECKING:
@@ -77,6 +78,18 @@ class Pipeline:
             current.append((position, step))
         stages.append(Stage(len(stages), barrier, tuple(current)))
         return stages
+
+    def schema(self, formats: Iterable[str]) -> Schema:
+        """The output schema of a run over inputs of ``formats``: what readers and steps declare."""
+        from gristmill.io.inputs import READERS
+
+        empty: dict[str, FieldType] = {}
+        readers = [(READERS[fmt].meta_fields, empty) for fmt in sorted(set(formats))]
+        return Schema.union([*readers, *(step.output_fields() for step in self.steps)])
+
+    def output_schema(self, formats: Iterable[str]) -> Schema:
+        """The schema of ``kept/`` and ``rejected/`` (the latter adds ``rejected_by`` and ``reason``)."""
+        return self.schema(formats)
 
     def to_config(self) -> dict[str, Any]:
         """Return the pipeline as the YAML mapping that builds it again."""

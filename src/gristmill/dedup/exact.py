@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from gristmill.dedup.work import (
+    CLUSTER_FIELDS,
     IdLookup,
     keep_cluster_firsts,
     key_runs,
@@ -42,6 +43,8 @@ class ExactDedup(BarrierStep):
         ignore_whitespace: compare texts with runs of whitespace as one space, ends stripped.
         ignore_punctuation: compare texts without punctuation characters.
     """
+
+    meta_fields = CLUSTER_FIELDS
 
     def __init__(
         self,

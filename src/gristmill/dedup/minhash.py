@@ -25,6 +25,7 @@ import numpy as np
 
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import (
+    CLUSTER_FIELDS,
     MAX_BUCKETS,
     IdLookup,
     keep_cluster_firsts,
@@ -145,6 +146,8 @@ class MinhashDedup(BarrierStep):
         buckets: files the band values are spread over; a group task holds one bucket in memory
             (about 14 × 16 bytes per document / buckets with the default bands).
     """
+
+    meta_fields = CLUSTER_FIELDS
 
     def __init__(
         self,

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import orjson
@@ -52,6 +52,7 @@ import orjson
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import key_runs, load_tables, remember_ids, save_buckets, save_table
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.registry import register
@@ -97,6 +98,14 @@ class Provenance(BarrierStep):
         mirror_share: share of a page's sentences one other document must hold for it to be a mirror.
         buckets: files the sentence hashes are spread over; a group task holds one bucket in memory.
     """
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "provenance_role": "str",
+        "copied_from": "json",
+        "mirror_of": "str",
+        "copied_by": "json",
+    }
+    signal_fields: ClassVar[dict[str, FieldType]] = {"copied_sentence_fraction": "float"}
 
     def __init__(
         self,

@@ -20,11 +20,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from gristmill.dedup.work import MAX_BUCKETS, key_runs, load_tables, save_buckets, save_table
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.registry import register
@@ -68,6 +70,8 @@ class SpanDedup(BarrierStep):
         buckets: files the span hashes are spread over; a group task holds one bucket in memory
             (16 bytes per distinct span of each document / buckets).
     """
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"copied_sentence_fraction": "float", "spans_cut": "int"}
 
     def __init__(
         self, *, max_docs: int = 1, min_words: int = 4, paragraphs: bool = True, buckets: int = 16

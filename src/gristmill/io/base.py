@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 
 
 class ReadSink(Protocol):
@@ -38,6 +39,8 @@ class Reader(ABC):
     extensions: ClassVar[tuple[str, ...]]
     # Formats whose files are small and many (one page a file) are grouped into shards.
     one_file_per_document: ClassVar[bool] = False
+    # The ``meta`` keys this format's documents carry (the run's output schema; see io.schema).
+    meta_fields: ClassVar[Mapping[str, FieldType]] = {}
 
     def __init__(self, options: ReaderOptions | None = None) -> None:
         self.options = options or ReaderOptions()

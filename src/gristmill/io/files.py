@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import ClassVar
 
 from gristmill.document import Document
 from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import read_chunks
+from gristmill.io.schema import FieldType
 
 
 def _read_file(path: str, sink: ReadSink) -> bytes | None:
@@ -33,6 +35,7 @@ class TextFileReader(Reader):
     format = "text"
     extensions = (".txt", ".text", ".md")
     one_file_per_document = True
+    meta_fields: ClassVar[dict[str, FieldType]] = {"source_file": "str"}
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield the file as a document; quarantine it when it is empty or not UTF-8."""
@@ -53,6 +56,7 @@ class HtmlFileReader(Reader):
     format = "html"
     extensions = (".html", ".htm", ".xhtml")
     one_file_per_document = True
+    meta_fields: ClassVar[dict[str, FieldType]] = {"source_file": "str", "content_type": "str"}
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield the page as a document with ``content_type`` text/html."""

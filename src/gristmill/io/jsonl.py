@@ -12,7 +12,8 @@ import orjson
 from gristmill.document import Document
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import open_write, read_chunks, read_lines
-from gristmill.io.records import MAX_DEPTH, RecordError, document_from_record
+from gristmill.io.records import MAX_DEPTH, RECORD_FIELDS, RecordError, document_from_record
+from gristmill.io.schema import Schema
 
 
 class JsonlReader(Reader):
@@ -23,6 +24,7 @@ class JsonlReader(Reader):
 
     format = "jsonl"
     extensions = (".jsonl", ".json", ".ndjson")
+    meta_fields = RECORD_FIELDS
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per line; quarantine lines that are not UTF-8 JSON documents.
@@ -88,14 +90,20 @@ def _stem(path: str) -> str:
 
 
 class JsonlWriter:
-    """Writes documents as JSON Lines; compression follows the file name."""
+    """Writes documents as JSON Lines; compression follows the file name.
 
-    def __init__(self, path: str) -> None:
+    With a ``schema`` every document is conformed to it (the run's outputs); without, written as it
+    is (the intermediate files between barriers).
+    """
+
+    def __init__(self, path: str, schema: Schema | None = None) -> None:
         self._out: BinaryIO = open_write(path)
+        self._schema = schema
 
     def write(self, doc: Document) -> None:
         """Append one document."""
-        self._out.write(orjson.dumps(doc.to_record(), option=orjson.OPT_APPEND_NEWLINE))
+        record = doc.to_record() if self._schema is None else self._schema.record(doc)
+        self._out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
 
     def close(self) -> None:
         """Finish the file."""

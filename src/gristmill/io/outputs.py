@@ -9,6 +9,7 @@ from gristmill.document import Document
 from gristmill.errors import ConfigError
 from gristmill.io.jsonl import JsonlWriter
 from gristmill.io.parquet import ParquetWriter
+from gristmill.io.schema import Schema
 
 OutputFormat = Literal["jsonl", "parquet"]
 _SUFFIX = {"jsonl": ".jsonl.zst", "parquet": ".parquet"}
@@ -48,8 +49,8 @@ class OutputSpec:
         return _SUFFIX[self.format]
 
 
-def open_writer(path: str, fmt: str) -> Writer:
-    """Open a writer of ``fmt`` at ``path``."""
+def open_writer(path: str, fmt: str, schema: Schema | None = None) -> Writer:
+    """Open a writer of ``fmt`` at ``path``, conforming documents to ``schema`` where given."""
     if fmt == "parquet":
-        return ParquetWriter(path)
-    return JsonlWriter(path)
+        return ParquetWriter(path, schema)
+    return JsonlWriter(path, schema)

@@ -7,7 +7,7 @@ import itertools
 import re
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from fastwarc import ArchiveIterator, WarcRecordType
 
@@ -15,6 +15,7 @@ from gristmill.document import Document
 from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import ChunkStream, Damage, read_chunks
+from gristmill.io.schema import FieldType
 
 _DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
@@ -29,6 +30,17 @@ class WarcReader(Reader):
 
     format = "warc"
     extensions = (".warc", ".wet", ".arc")
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "url": "str",
+        "warc_record_id": "str",
+        "warc_type": "str",
+        "warc_date": "str",
+        "warc_file": "str",
+        "content_type": "str",
+        "charset": "str",
+        "http_status": "int",
+        "warc_repaired": "str",
+    }
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per response, resource or conversion record.

@@ -24,6 +24,7 @@ import numpy as np
 
 from gristmill.dedup.work import save_buckets
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.registry import register
@@ -65,6 +66,12 @@ class BoilerplateLines(BarrierStep):
         min_line_chars: shorter lines are never learned (they are too common to mean anything).
         url_field: the meta field holding the page URL the host is read from.
     """
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "boilerplate_lines": "int",
+        "boilerplate_sentences": "int",
+        "boilerplate_chars": "int",
+    }
 
     runs_alone: ClassVar[bool] = True
 

@@ -9,9 +9,10 @@ citation marks (``[1]``, ``[edit]``) are taken out of kept lines, as in C4's ref
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.registry import register
 from gristmill.text.tokens import count_sentences, word_tokens
@@ -44,6 +45,8 @@ class C4QualityFilter(PerLanguageOptions):
         drop_curly_bracket: drop documents with a curly bracket "{".
         by_language: other values of these options for documents of some languages (``{fr: {…}}``).
     """
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"c4_lines_removed": "int", "c4_sentences": "int"}
 
     def __init__(
         self,

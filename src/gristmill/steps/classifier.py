@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from gristmill.dedup.work import load_tables, save_table
 from gristmill.document import Document
 from gristmill.errors import ConfigError
 from gristmill.io.atomic import write_atomically
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import BarrierStep, Step
 from gristmill.steps.registry import register
 
@@ -79,6 +80,10 @@ class Classifier(Step):
         threshold: drop documents scoring below it (a probability in [0, 1]); none keeps every document.
     """
 
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The score, under the signal name this step was given."""
+        return {}, {self.signal: "float"}
+
     def __init__(
         self,
         *,
@@ -126,6 +131,10 @@ class ClassifierTop(BarrierStep):
         signal: the ``signals`` key the score is written to.
         keep_top: the share of the run's documents to keep, in (0, 1] (DCLM keeps about 0.1).
     """
+
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The score, under the signal name this step was given."""
+        return {}, {self.signal: "float"}
 
     buckets = 1  # one cut-off for the whole run; ``group`` holds 8 bytes a document
 

@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import orjson
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
 from gristmill.steps.registry import register
 from gristmill.text.hashing import hash64
@@ -190,6 +191,9 @@ class Decontaminate(Step):
         min_matches: distinct shared n-grams that make a document contaminated.
         max_ngrams: most n-grams the index may hold (10 bytes each); more fails when the step is built.
     """
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {"contamination": "json"}
+    signal_fields: ClassVar[dict[str, FieldType]] = {"contaminated_ngrams": "int"}
 
     def __init__(
         self,

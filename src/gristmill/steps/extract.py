@@ -6,10 +6,11 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Filter
 from gristmill.steps.registry import register
 from gristmill.text.charset import decode_page
@@ -91,6 +92,15 @@ class Extract(Filter):
         time_limit: seconds one page may take; a page over it raises :class:`ExtractTimeout`
             (the run quarantines the document).
     """
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "charset": "str",
+        "charset_source": "str",
+        "extractor": "str",
+        "extract_error": "str",
+        "title": "str",
+        "date": "str",
+    }
 
     def __init__(
         self,

@@ -5,9 +5,10 @@ Lines are the text's non-blank lines, unstripped, as in FineWeb's reference code
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.registry import register
 from gristmill.text.lines import duplicates, nonblank_lines
@@ -29,6 +30,13 @@ class FineWebQualityFilter(PerLanguageOptions):
         max_newline_ratio: most newlines per word (lists); paper: 0.3.
         by_language: other values of these options for documents of some languages (``{fr: {…}}``).
     """
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "fineweb_line_punct_ratio": "float",
+        "fineweb_short_line_ratio": "float",
+        "fineweb_char_dup_ratio": "float",
+        "fineweb_newline_ratio": "float",
+    }
 
     def __init__(
         self,

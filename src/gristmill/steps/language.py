@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
 from gristmill.steps.registry import register
 
@@ -72,6 +73,12 @@ class Language(Step):
         min_score: documents whose language score is below this are dropped as ``language:low_score``.
         mixed: compute ``language_main_share`` (one more prediction per line) for kept documents.
     """
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {"language": "str"}
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "language_score": "float",
+        "language_main_share": "float",
+    }
 
     def __init__(self, *, keep: list[str] | None = None, min_score: float = 0.0, mixed: bool = True) -> None:
         if keep is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Transform
 from gristmill.steps.registry import register
 from gristmill.text.normalize import normalize_text
@@ -19,6 +20,8 @@ class Normalize(Transform):
         whitespace: collapse runs of spaces, strip lines, keep at most one blank line.
         control: remove control and zero-width characters (tabs and newlines stay).
     """
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"normalize_chars_removed": "int"}
 
     def __init__(
         self,

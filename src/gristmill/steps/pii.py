@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Transform
 from gristmill.steps.registry import register
 from gristmill.text.pii import PII_KINDS, PiiKind, find_pii, redact
@@ -19,6 +22,8 @@ class PiiRedact(Transform):
     Options:
         redact: the kinds to find and replace: email, phone, ip, card, address.
     """
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {f"pii_{kind}": "int" for kind in PII_KINDS}
 
     def __init__(self, *, redact: list[PiiKind] | None = None) -> None:
         kinds = list(PII_KINDS) if redact is None else list(redact)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.salad import (
     COHERENCE,
     EMBEDDING_MODEL,
@@ -50,6 +51,16 @@ class Salad(Step):
         threshold: salad_score at or above which a page is stitched; none takes the default fitted
             for the path in use (docs/salad.md).
     """
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "salad": "str",
+        "split_into": "json",
+        "split_from": "str",
+        "salad_part": "int",
+        "source_id": "str",
+        "source_url": "str",
+    }
+    signal_fields: ClassVar[dict[str, FieldType]] = {"salad_score": "float", "salad_sources": "int"}
 
     def __init__(
         self,

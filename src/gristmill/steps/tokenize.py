@@ -12,12 +12,13 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 import numpy as np
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
 from gristmill.steps.registry import register
 
@@ -133,6 +134,8 @@ class Tokenize(Step):
         max_tokens_per_file: most tokens in one ``.bin`` (a longer document gets a file of its own).
         batch_size: documents tokenized together (a document the tokenizer fails on quarantines its batch).
     """
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"tokens": "int"}
 
     def __init__(
         self,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Filter
 from gristmill.steps.registry import register
 from gristmill.text.patterns import PatternError, UserPattern
@@ -96,6 +97,8 @@ class UrlFilter(Filter):
         url_field: the ``meta`` key holding the URL.
         missing_url: what to do with a document without a URL: drop (as ``no_url``) or keep.
     """
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {"url_filter": "json"}
 
     def __init__(
         self,

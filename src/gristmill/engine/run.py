@@ -63,6 +63,9 @@ def run_pipeline(
     layout = Layout(pipeline.output.path)
     # Listing the input fails on a missing path before anything is written.
     shards = pipeline.input.shards(exclude=layout.root)
+    # Field names (output.fields, input.meta_keys) are checked before anything is written.
+    pipeline.kept_schema({shard.format for shard in shards})
+    pipeline.input.check_meta_keys(shards)
     layout.create()
     with interruptible(), OutputLock(layout), disk_full_as_error(layout):
         config = pipeline.to_config()

@@ -27,7 +27,7 @@ from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
 from gristmill.io.schema import Schema
 from gristmill.pipeline import Pipeline, Stage
-from gristmill.stats import REJECTED_FIELDS, StepContext, StepStats, TaskStats, settle_seconds, timed
+from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, timed
 from gristmill.steps.base import BarrierStep, Step
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
@@ -267,11 +267,11 @@ def _run_stage(
     outputs = _Outputs()
     suffix = pipeline.output.suffix
     fmt = pipeline.output.format
-    schema = pipeline.output_schema(task.formats or (shard.format,))
-    rejected_schema = schema.with_meta(REJECTED_FIELDS)
+    formats = task.formats or (shard.format,)
+    rejected_schema = pipeline.rejected_schema(formats)
     rejected_path = layout.rejected_file(shard.index, stage.index, suffix)
     last = stage.index == len(pipeline.stages()) - 1
-    kept_schema: Schema | None = schema
+    kept_schema: Schema | None = pipeline.kept_schema(formats)
     if last:
         kept_path, kept_fmt = layout.kept_file(shard.index, suffix), fmt
     else:  # handed to the barrier whole, as it is

@@ -30,6 +30,8 @@ class ReaderOptions:
 
     text_key: str = "text"
     id_key: str = "id"
+    # The record fields that go into ``meta`` (at the top level or in ``meta``/``metadata``); None: all.
+    meta_keys: tuple[str, ...] | None = None
 
 
 class Reader(ABC):
@@ -41,6 +43,8 @@ class Reader(ABC):
     one_file_per_document: ClassVar[bool] = False
     # The ``meta`` keys this format's documents carry (the run's output schema; see io.schema).
     meta_fields: ClassVar[Mapping[str, FieldType]] = {}
+    # Whether records have named fields (JSONL, Parquet): ``input: {meta_keys}`` then chooses the meta.
+    has_fields: ClassVar[bool] = False
 
     def __init__(self, options: ReaderOptions | None = None) -> None:
         self.options = options or ReaderOptions()

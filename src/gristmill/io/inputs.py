@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import glob
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gristmill.errors import ConfigError, MissingInputError
@@ -11,6 +13,7 @@ from gristmill.io.base import Reader, ReaderOptions
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.parquet import ParquetReader
+from gristmill.io.schema import FIELD_TYPES, FieldType
 from gristmill.io.warc import WarcReader
 
 READERS: dict[str, type[Reader]] = {
@@ -52,6 +55,10 @@ class InputSpec:
         text_key: the field of a JSONL or Parquet record that holds the text (default ``text``).
         id_key: the field that holds the document id (default ``id``; a record without one gets
             ``file-stem/line``).
+        meta_keys: the fields of a JSONL or Parquet record (top-level, or in its ``meta`` or
+            ``metadata``) that go into ``meta``, typed in the output: a list of names (each ``str``)
+            or a mapping of name to type (str, int, float, bool, json); by default every field goes,
+            the ones Dolma and datatrove share typed, the others in ``meta.extra``.
     """
 
     path: str | list[str]
@@ -59,6 +66,7 @@ class InputSpec:
     files_per_shard: int = 500
     text_key: str = "text"
     id_key: str = "id"
+    meta_keys: list[str] | dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in READERS:
@@ -68,11 +76,57 @@ class InputSpec:
         for name in ("text_key", "id_key"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ConfigError(f"input: {name} must be a field name (a non-empty string)")
+        for key, kind in (self.meta_key_types or {}).items():
+            if not key:
+                raise ConfigError("input: meta_keys holds an empty field name")
+            if kind not in FIELD_TYPES:
+                raise ConfigError(
+                    f"input: meta_keys: unknown type {kind!r} for {key!r}; types are {list(FIELD_TYPES)}"
+                )
+
+    @property
+    def meta_key_types(self) -> dict[str, FieldType] | None:
+        """``meta_keys`` as name -> type (a list's names are each ``str``), or None when not set."""
+        if self.meta_keys is None:
+            return None
+        if isinstance(self.meta_keys, list):
+            return dict.fromkeys(self.meta_keys, "str")
+        return dict(self.meta_keys)  # type: ignore[arg-type]  # checked against FIELD_TYPES when built
+
+    def meta_fields(self, fmt: str) -> Mapping[str, FieldType]:
+        """The ``meta`` keys documents of ``fmt`` carry: the reader's, or ``meta_keys`` for records."""
+        reader = READERS[fmt]
+        chosen = self.meta_key_types
+        return chosen if chosen is not None and reader.has_fields else reader.meta_fields
 
     @property
     def reader_options(self) -> ReaderOptions:
         """The options every reader of this input gets."""
-        return ReaderOptions(text_key=self.text_key, id_key=self.id_key)
+        chosen = self.meta_key_types
+        meta_keys = None if chosen is None else tuple(chosen)
+        return ReaderOptions(text_key=self.text_key, id_key=self.id_key, meta_keys=meta_keys)
+
+    def check_meta_keys(self, shards: list[Shard], sample: int = 100) -> None:
+        """Fail naming a ``meta_keys`` field that none of the first records of the first such file has."""
+        chosen = self.meta_key_types
+        first = next((s.files[0] for s in shards if READERS[s.format].has_fields), None)
+        if not chosen or first is None:
+            return
+        fmt = next(s.format for s in shards if s.files[0] == first)
+        options = ReaderOptions(text_key=self.text_key, id_key=self.id_key)
+        seen: set[str] = set()
+        for count, doc in enumerate(reader_for(fmt, options).read(first, _Ignore()), start=1):
+            seen.update(doc.meta)
+            if count == sample:
+                break
+        missing = [key for key in chosen if key not in seen]
+        if seen and missing:
+            near = difflib.get_close_matches(missing[0], sorted(seen), n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"its fields: {sorted(seen)[:12]}"
+            raise ConfigError(
+                f"input: meta_keys names {missing[0]!r}, which none of the first {sample} records of "
+                f"{first} has; {hint}"
+            )
 
     def reader(self, fmt: str) -> Reader:
         """Return a reader for ``fmt`` with this input's options."""
@@ -179,6 +233,16 @@ class _RunFolders:
         for seen in checked:
             self._known[seen] = answer
         return answer
+
+
+class _Ignore:
+    """A sink for a look at the first records: what cannot be read is the run's to report."""
+
+    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+        pass
+
+    def progress(self, nbytes: int) -> None:
+        pass
 
 
 def reader_for(fmt: str, options: ReaderOptions | None = None) -> Reader:

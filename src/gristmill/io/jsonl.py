@@ -25,6 +25,7 @@ class JsonlReader(Reader):
     format = "jsonl"
     extensions = (".jsonl", ".json", ".ndjson")
     meta_fields = RECORD_FIELDS
+    has_fields = True
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per line; quarantine lines that are not UTF-8 JSON documents.

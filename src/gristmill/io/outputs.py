@@ -32,16 +32,21 @@ class OutputSpec:
     Options:
         path: the output folder.
         format: jsonl (zstd-compressed JSON Lines, the default) or parquet.
+        fields: what ``kept/`` documents hold: ``id``, ``text``, ``meta``, ``signals``, or single keys
+            (``meta.url``, ``signals.language_score``); by default all. ``rejected/`` keeps all.
     """
 
     path: str
     format: OutputFormat = "jsonl"
+    fields: list[str] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.path, str) or not self.path:
             raise ConfigError("output: `path` must name a folder")
         if self.format not in _SUFFIX:
             raise ConfigError(f"output: unknown format {self.format!r}; formats are {sorted(_SUFFIX)}")
+        if self.fields is not None and not self.fields:
+            raise ConfigError("output: `fields` lists at least one field (`fields: [id, text]`)")
 
     @property
     def suffix(self) -> str:

@@ -27,6 +27,7 @@ class ParquetReader(Reader):
     format = "parquet"
     extensions = (".parquet", ".pq")
     meta_fields = RECORD_FIELDS
+    has_fields = True
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per row, batch by batch; quarantine rows that are not documents."""

@@ -52,6 +52,8 @@ def document_from_record(
     for key, value in record.items():
         if key not in own and value is not None:
             meta.setdefault(key, value)
+    if keys.meta_keys is not None:
+        meta = {key: meta[key] for key in keys.meta_keys if meta.get(key) is not None}
     signals = _mapping(record.get("signals"), "signals")
     if isinstance(meta.get(EXTRA), str):
         meta, signals = _unconform(meta, signals)

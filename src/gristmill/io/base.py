@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,25 @@ class ReaderOptions:
     id_key: str = "id"
     # The record fields that go into ``meta`` (at the top level or in ``meta``/``metadata``); None: all.
     meta_keys: tuple[str, ...] | None = None
+    # The folder input files are named from (ids, ``source_file``), so names are the same on every
+    # machine; None names them by the path as given.
+    root: str | None = None
+
+    def name_of(self, path: str) -> str:
+        """``path`` relative to the input root, with ``/`` between folders; as given when outside it."""
+        if self.root is None:
+            return os.path.normpath(path)
+        absolute = os.path.abspath(path)
+        if absolute != self.root and not absolute.startswith(self.root.rstrip(os.sep) + os.sep):
+            return os.path.normpath(path)
+        return os.path.relpath(absolute, self.root).replace(os.sep, "/")
+
+    def stem_of(self, path: str) -> str:
+        """What a file's records without an id are named from: its name without extensions (``web/a``)."""
+        name = self.name_of(path) if self.root is not None else os.path.basename(path)
+        folder, _, file = name.rpartition("/")
+        stem = file.split(".", 1)[0] or file
+        return f"{folder}/{stem}" if folder else stem
 
 
 class Reader(ABC):

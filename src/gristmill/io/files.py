@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -25,10 +24,6 @@ def _read_file(path: str, sink: ReadSink) -> bytes | None:
     return data
 
 
-def _doc_id(path: str) -> str:
-    return os.path.normpath(path)
-
-
 class TextFileReader(Reader):
     """Reads ``.txt`` and ``.md`` files (also ``.gz`` or ``.zst``), each one document, UTF-8."""
 
@@ -47,7 +42,8 @@ class TextFileReader(Reader):
         except UnicodeDecodeError as exc:
             sink.quarantine(path, f"byte {exc.start}", "invalid UTF-8", data[exc.start : exc.start + 40])
             return
-        yield Document(id=_doc_id(path), text=text, meta={"source_file": path})
+        name = self.options.name_of(path)
+        yield Document(id=name, text=text, meta={"source_file": name})
 
 
 class HtmlFileReader(Reader):
@@ -63,6 +59,7 @@ class HtmlFileReader(Reader):
         data = _read_file(path, sink)
         if data is None:
             return
-        meta = {"source_file": path, "content_type": "text/html"}
+        name = self.options.name_of(path)
+        meta = {"source_file": name, "content_type": "text/html"}
         text = data.decode("utf-8", "replace")
-        yield Document(id=_doc_id(path), text=text, meta=meta, raw=data)
+        yield Document(id=name, text=text, meta=meta, raw=data)

@@ -54,7 +54,7 @@ class InputSpec:
         files_per_shard: how many one-page files (text, html) make one shard.
         text_key: the field of a JSONL or Parquet record that holds the text (default ``text``).
         id_key: the field that holds the document id (default ``id``; a record without one gets
-            ``file-stem/line``).
+            its file's path from the input root without extensions, and its line: ``web/a/12``).
         meta_keys: the fields of a JSONL or Parquet record (top-level, or in its ``meta`` or
             ``metadata``) that go into ``meta``, typed in the output: a list of names (each ``str``)
             or a mapping of name to type (str, int, float, bool, json); by default every field goes,
@@ -104,7 +104,24 @@ class InputSpec:
         """The options every reader of this input gets."""
         chosen = self.meta_key_types
         meta_keys = None if chosen is None else tuple(chosen)
-        return ReaderOptions(text_key=self.text_key, id_key=self.id_key, meta_keys=meta_keys)
+        return ReaderOptions(text_key=self.text_key, id_key=self.id_key, meta_keys=meta_keys, root=self.root)
+
+    @property
+    def root(self) -> str:
+        """The input root: the deepest folder holding every path (a glob's up to its first wildcard).
+
+        Documents read from files are named relative to it, the same on every machine.
+        """
+        folders = []
+        for pattern in self.paths:
+            path = os.path.abspath(os.path.expanduser(pattern))
+            wildcard = min((path.index(c) for c in "*?[" if c in path), default=-1)
+            if wildcard >= 0:
+                path = os.path.dirname(path[:wildcard])
+            elif not os.path.isdir(path):
+                path = os.path.dirname(path)
+            folders.append(path)
+        return os.path.commonpath(folders)
 
     def check_meta_keys(self, shards: list[Shard], sample: int = 100) -> None:
         """Fail naming a ``meta_keys`` field that none of the first records of the first such file has."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO
 
 import orjson
@@ -33,7 +32,7 @@ class JsonlReader(Reader):
         A UTF-8 byte order mark at the start of the file is skipped. Integers beyond 64 bits, which
         would be read as inexact floats and cannot be written back, quarantine their record.
         """
-        stem = _stem(path)
+        stem = self.options.stem_of(path)
         for number, line in enumerate(read_lines(read_chunks(path, sink.progress)), start=1):
             if number == 1 and line.startswith(_BOM):
                 line = line[len(_BOM) :]
@@ -83,11 +82,6 @@ def _json_problem(line: bytes, exc: orjson.JSONDecodeError) -> str:
     except UnicodeDecodeError as bad:
         return f"invalid UTF-8 at byte {bad.start} of the line"
     return f"invalid JSON: {exc.msg} at column {exc.colno}"
-
-
-def _stem(path: str) -> str:
-    name = Path(path).name
-    return name.split(".", 1)[0] or name
 
 
 class JsonlWriter:

@@ -36,7 +36,7 @@ class ParquetReader(Reader):
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{path}: not a readable Parquet file: {exc}") from exc
         row = 0
-        stem = path.rsplit("/", 1)[-1].split(".", 1)[0]
+        stem = self.options.stem_of(path)
         try:
             for batch in source.iter_batches(batch_size=1024):
                 sink.progress(batch.nbytes)

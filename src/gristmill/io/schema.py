@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import orjson
@@ -108,49 +109,40 @@ class Schema:
             return [*listed, (EXTRA, "json")] if part == "meta" else listed
         return [(key, "json" if key == EXTRA else declared[key]) for key in keys]
 
+    @cached_property
+    def _layout(self) -> list[tuple[str, list[str] | None]]:
+        """Per top field, the keys of its part written (None: id or text), worked out once per schema."""
+        return [
+            (top, None if top in ("id", "text") else [key for key, _ in self._keys(top, keys)])
+            for top, keys in self._columns().items()
+        ]
+
+    @cached_property
+    def _plans(self) -> dict[bool, tuple[_Plan, _Plan]]:
+        """Per ``nulls``, the (meta, signals) plans: each key with its exact type and empty value."""
+        return {nulls: (_plan(self.meta, nulls), _plan(self.signals, nulls)) for nulls in (False, True)}
+
     def record(self, doc: Document, *, nulls: bool = False) -> dict[str, Any]:
         """The document conformed to the schema: every declared key, one type each.
 
         ``nulls`` True writes a missing value as null (Parquet); else as its type's zero (JSON Lines).
         """
-        meta, signals = self._conform(doc, nulls)
-        out: dict[str, Any] = {}
-        for top, keys in self._columns().items():
-            if top in ("id", "text"):
-                out[top] = doc.id if top == "id" else doc.text
-                continue
-            values = meta if top == "meta" else signals
-            out[top] = {key: values[key] for key, _ in self._keys(top, keys)}
-        return out
-
-    def _conform(self, doc: Document, nulls: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Return (meta, signals) with every declared key; what fits nowhere goes into ``meta.extra``."""
         leftovers: dict[str, dict[str, Any]] = {}
-        parts: list[dict[str, Any]] = []
-        for part, declared, values in (
-            ("meta", self.meta, doc.meta),
-            ("signals", self.signals, doc.signals),
-        ):
-            conformed: dict[str, Any] = {}
-            for key, kind in declared.items():
-                value = values.get(key)
-                if value is None:
-                    conformed[key] = None if nulls else _ZERO[kind]
-                elif _fits(value, kind):
-                    conformed[key] = _cast(value, kind)
-                else:
-                    conformed[key] = None if nulls else _ZERO[kind]
-                    leftovers.setdefault(part, {})[key] = value
-            for key, value in values.items():
-                if key not in declared and value is not None and not (part == "meta" and key == EXTRA):
-                    leftovers.setdefault(part, {})[key] = value
-            parts.append(conformed)
-        meta, signals = parts
+        meta_plan, signals_plan = self._plans[nulls]
+        meta = _conform(doc.meta, meta_plan, leftovers, "meta")
+        signals = _conform(doc.signals, signals_plan, leftovers, "signals")
         if leftovers:
             meta[EXTRA] = orjson.dumps(leftovers, option=orjson.OPT_NON_STR_KEYS).decode()
         else:
             meta[EXTRA] = None if nulls else ""
-        return meta, signals
+        out: dict[str, Any] = {}
+        for top, keys in self._layout:
+            if keys is None:
+                out[top] = doc.id if top == "id" else doc.text
+            else:
+                values = meta if top == "meta" else signals
+                out[top] = {key: values[key] for key in keys}
+        return out
 
     def arrow(self) -> pa.Schema:
         """The Parquet schema: ``meta`` and ``signals`` as struct columns of typed fields."""
@@ -171,6 +163,42 @@ class Schema:
             *(f"meta.{k}" for k in (*self.meta, EXTRA)),
             *(f"signals.{k}" for k in self.signals),
         ]
+
+
+# The Python type each field type takes as it is (the common case, checked first); json has none.
+_EXACT: dict[str, type | None] = {"str": str, "int": int, "float": float, "bool": bool, "json": None}
+_Plan = tuple[tuple[str, "type | None", Any, FieldType], ...]
+
+
+def _plan(declared: Mapping[str, FieldType], nulls: bool) -> _Plan:
+    return tuple((key, _EXACT[kind], None if nulls else _ZERO[kind], kind) for key, kind in declared.items())
+
+
+def _conform(
+    values: dict[str, Any], plan: _Plan, leftovers: dict[str, dict[str, Any]], part: str
+) -> dict[str, Any]:
+    """``values`` with every planned key, typed; what fits nowhere goes into ``leftovers[part]``."""
+    conformed: dict[str, Any] = {}
+    present = 0
+    for key, exact, empty, kind in plan:
+        value = values.get(key)
+        if value is None:
+            conformed[key] = empty
+            continue
+        present += 1
+        if value.__class__ is exact:
+            conformed[key] = value
+        elif _fits(value, kind):
+            conformed[key] = _cast(value, kind)
+        else:
+            conformed[key] = empty
+            leftovers.setdefault(part, {})[key] = value
+    if present < len(values):  # keys no one declared (beside the ``extra`` a read-back output holds)
+        declared = {item[0] for item in plan}
+        for key, value in values.items():
+            if key not in declared and value is not None and not (part == "meta" and key == EXTRA):
+                leftovers.setdefault(part, {})[key] = value
+    return conformed
 
 
 def _widen(old: FieldType, new: FieldType) -> FieldType:

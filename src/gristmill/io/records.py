@@ -69,7 +69,7 @@ def _unconform(meta: dict[str, Any], signals: dict[str, Any]) -> tuple[dict[str,
     meta = {
         k: _json_text(v)
         for k, v in meta.items()
-        if v is not None and v != "" and (v != 0 or isinstance(v, float))
+        if v is not None and v != "" and (isinstance(v, bool) or v != 0)
     }
     if extra:
         try:

@@ -12,6 +12,7 @@ import numpy as np
 
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
+    CLUSTER_FIELDS,
     IdLookup,
     keep_cluster_firsts,
     key_runs,
@@ -46,6 +47,7 @@ class ExactDedup(ReferenceOption, BarrierStep):
         bool, Help("compare texts with runs of whitespace as one space, ends stripped.")
     ] = True
     ignore_punctuation: Annotated[bool, Help("compare texts without punctuation characters.")] = False
+    meta_fields = CLUSTER_FIELDS
 
     def key(self, text: str) -> int:
         """Return the 64-bit hash two texts share when this step calls them equal."""

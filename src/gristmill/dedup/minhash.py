@@ -27,6 +27,7 @@ import numpy as np
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
+    CLUSTER_FIELDS,
     MAX_BUCKETS,
     IdLookup,
     keep_cluster_firsts,
@@ -136,6 +137,8 @@ class MinhashDedup(ReferenceOption, BarrierStep):
     FineWeb's: 0.5 at J≈0.72, 0.92 at J=0.8, 0.9996 at J=0.9). Candidates join clusters by
     connected components, and each cluster keeps its first document in input order.
     """
+
+    meta_fields = CLUSTER_FIELDS
 
     ngram: Annotated[int, Help("words per shingle.", ge=1, le=MAX_NGRAM)] = 5
     num_hashes: (

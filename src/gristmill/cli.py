@@ -20,6 +20,7 @@ from gristmill.errors import ConfigError, GristmillError, Interrupted
 from gristmill.inspect import format_inspection, inspect_document, read_target
 from gristmill.pipeline import Pipeline
 from gristmill.report import write_report
+from gristmill.steps.catalog import describe_steps, pipeline_schema
 from gristmill.steps.registry import describe, registered_steps, step_options, type_name
 
 EXIT_RUN_ERRORS = 1  # the run ended, but inputs broke off, documents raised, or the disk filled
@@ -169,16 +170,37 @@ def _finish(result: RunResult) -> None:
     default=None,
     help="Also list the steps the modules under this pipeline's `imports:` register.",
 )
-def steps(pipeline_file: str | None) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the steps as JSON, with each option's JSON Schema."
+)
+def steps(pipeline_file: str | None, as_json: bool) -> None:
     """List every step (installed plugins' included) with its options, defaults and description."""
     if pipeline_file:
         load_pipeline(pipeline_file)
+    if as_json:
+        click.echo(json.dumps(describe_steps(), indent=2, ensure_ascii=False))
+        return
     for name, cls in registered_steps().items():
         click.echo(f"{name}: {describe(cls)}")
         for option in step_options(cls):
             default = "required" if option.required else f"default {option.default!r}"
             click.echo(f"    {option.name} ({type_name(option.type)}, {default}): {option.help}")
         click.echo()
+
+
+@cli.command()
+@click.option(
+    "--pipeline",
+    "pipeline_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also take in the steps the modules under this pipeline's `imports:` register.",
+)
+def schema(pipeline_file: str | None) -> None:
+    """Print the JSON Schema of a pipeline file, for editors and checks before a run."""
+    if pipeline_file:
+        load_pipeline(pipeline_file)
+    click.echo(json.dumps(pipeline_schema(), indent=2, ensure_ascii=False))
 
 
 @cli.command("inspect")

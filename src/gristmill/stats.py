@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
+
+# What ``StepContext.reject`` writes on every dropped document: the rejected output's own meta keys.
+REJECTED_FIELDS: dict[str, FieldType] = {"rejected_by": "str", "reason": "str"}
 
 
 @dataclass

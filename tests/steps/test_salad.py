@@ -249,7 +249,7 @@ def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
         json.loads(line) for path in (tmp_path / "out/rejected").rglob("*.jsonl*") for line in _lines(path)
     ]
     assert [(d["id"], d["meta"]["reason"]) for d in rejected] == [("seed", "salad:split")]
-    assert rejected[0]["meta"]["split_into"] == [d["id"] for d in parts]
+    assert json.loads(rejected[0]["meta"]["split_into"]) == [d["id"] for d in parts]  # json fields: JSON text
 
 
 def _lines(path: Path) -> list[bytes]:

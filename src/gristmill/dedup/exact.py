@@ -13,6 +13,7 @@ import numpy as np
 from gristmill.dedup.components import load_clusters, nodes, save_links
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
+    CLUSTER_FIELDS,
     keep_cluster_firsts,
     key_runs,
     load_bucket,
@@ -41,6 +42,7 @@ class ExactDedup(ReferenceOption, BarrierStep):
         bool, Help("compare texts with runs of whitespace as one space, ends stripped.")
     ] = True
     ignore_punctuation: Annotated[bool, Help("compare texts without punctuation characters.")] = False
+    meta_fields = CLUSTER_FIELDS
 
     finds_clusters = True
 

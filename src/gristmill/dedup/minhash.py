@@ -29,6 +29,7 @@ from gristmill.dedup.components import load_clusters, nodes, save_links
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
+    CLUSTER_FIELDS,
     MAX_BUCKETS,
     keep_cluster_firsts,
     load_bucket,
@@ -136,6 +137,7 @@ class MinhashDedup(ReferenceOption, BarrierStep):
     """
 
     finds_clusters = True
+    meta_fields = CLUSTER_FIELDS
 
     ngram: Annotated[int, Help("words per shingle.", ge=1, le=MAX_NGRAM)] = 5
     num_hashes: (

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import orjson
@@ -62,6 +62,7 @@ from gristmill.dedup.work import (
     save_table,
 )
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
@@ -132,6 +133,13 @@ class Provenance(BarrierStep):
             le=MAX_BUCKETS,
         ),
     ] = 16
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "provenance_role": "str",
+        "copied_from": "json",
+        "mirror_of": "str",
+        "copied_by": "json",
+    }
+    signal_fields: ClassVar[dict[str, FieldType]] = {"copied_sentence_fraction": "float"}
 
     def sentence_keys(self, text: str) -> set[int]:
         """Return the hashes of the sentences of ``text`` that count (``min_words`` words or more)."""

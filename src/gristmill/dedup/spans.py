@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from gristmill.dedup.work import (
     save_table,
 )
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
@@ -99,6 +100,8 @@ class SpanDedup(BarrierStep):
             le=MAX_BUCKETS,
         ),
     ] = 16
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"copied_sentence_fraction": "float", "spans_cut": "int"}
 
     def spans(self, text: str) -> list[_Span]:
         """Return the spans of ``text`` that are matched across documents, in text order."""

@@ -29,7 +29,8 @@ class Phase:
 
 def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
     """Return the run's phases: stage 0 over every shard, then sign, group, link, decide per barrier."""
-    phases = [Phase("read and steps", tuple(StageTask(0, shard) for shard in shards))]
+    formats = tuple(sorted({shard.format for shard in shards}))
+    phases = [Phase("read and steps", tuple(StageTask(0, shard, formats) for shard in shards))]
     for stage in pipeline.stages()[1:]:
         barrier = stage.barrier
         assert barrier is not None, "every stage after the first opens with a barrier"
@@ -47,7 +48,8 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
                 barrier.finds_clusters,
             ),
             Phase(
-                f"{barrier.name} decide and steps", tuple(StageTask(stage.index, shard) for shard in shards)
+                f"{barrier.name} decide and steps",
+                tuple(StageTask(stage.index, shard, formats) for shard in shards),
             ),
         ]
     return phases

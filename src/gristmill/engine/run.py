@@ -63,6 +63,9 @@ def run_pipeline(
     layout = Layout(pipeline.output.path, pipeline.output.storage_options)
     # Listing the input fails on a missing path before anything is written.
     shards = pipeline.input.shards(exclude=layout.name)
+    # Field names (output.fields, input.meta_keys) are checked before anything is written.
+    pipeline.kept_schema({shard.format for shard in shards})
+    pipeline.input.check_meta_keys(shards)
     layout.create()
     with interruptible(), OutputLock(layout), disk_full_as_error(layout):
         layout.begin()

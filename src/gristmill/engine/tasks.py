@@ -25,6 +25,7 @@ from gristmill.io.base import excerpt_of
 from gristmill.io.inputs import InputSpec, Shard
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
+from gristmill.io.schema import Schema
 from gristmill.pipeline import Pipeline, Stage
 from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, timed
 from gristmill.steps.base import BarrierStep, Step
@@ -36,10 +37,11 @@ UNSETTLED = "link_unsettled"  # what a link task's done-marker adds to its stats
 
 @dataclass(frozen=True)
 class StageTask:
-    """Run one stage of the pipeline over one shard."""
+    """Run one stage of the pipeline over one shard; ``formats``: the run's input formats (its schema)."""
 
     stage: int
     shard: Shard
+    formats: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -121,7 +123,7 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
         if task.stage > 0:
             layout.fetch_files([layout.stage_input(task.stage - 1, task.shard.index)])
             layout.fetch(layout.barrier_work(task.stage))
-        stats = _run_stage(pipeline, stage, task.shard, layout, progress)
+        stats = _run_stage(pipeline, stage, task, layout, progress)
     else:
         stats = TaskStats()
         work = _work_folder(layout, task.stage)
@@ -214,10 +216,10 @@ class _Outputs:
         self._files[final] = (tmp, tmp.open("wb"))
         return self._files[final][1]
 
-    def writer(self, final: Path, fmt: str) -> Writer:
+    def writer(self, final: Path, fmt: str, schema: Schema | None = None) -> Writer:
         if final not in self._open:
             tmp = self._temporary(final)
-            self._open[final] = (tmp, open_writer(str(tmp), fmt))
+            self._open[final] = (tmp, open_writer(str(tmp), fmt, schema))
         return self._open[final][1]
 
     def commit(self, expected: Iterable[Path]) -> list[Path]:
@@ -311,24 +313,28 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
 
 
 def _run_stage(
-    pipeline: Pipeline, stage: Stage, shard: Shard, layout: Layout, progress: ProgressFn | None
+    pipeline: Pipeline, stage: Stage, task: StageTask, layout: Layout, progress: ProgressFn | None
 ) -> TaskStats:
+    shard = task.shard
     stats = TaskStats()
     outputs = _Outputs()
     suffix = pipeline.output.suffix
     fmt = pipeline.output.format
+    formats = task.formats or (shard.format,)
+    rejected_schema = pipeline.rejected_schema(formats)
     rejected_path = layout.rejected_file(shard.index, stage.index, suffix)
     last = stage.index == len(pipeline.stages()) - 1
+    kept_schema: Schema | None = pipeline.kept_schema(formats)
     if last:
         kept_path, kept_fmt = layout.kept_file(shard.index, suffix), fmt
-    else:
-        kept_path, kept_fmt = layout.stage_input(stage.index, shard.index), "jsonl"
+    else:  # handed to the barrier whole, as it is
+        kept_path, kept_fmt, kept_schema = layout.stage_input(stage.index, shard.index), "jsonl", None
     source_file = shard.files[0] if len(shard.files) == 1 else ""
     sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress, source_file)
 
     def reject(doc: Document) -> None:
         stats.rejected += 1
-        outputs.writer(rejected_path, fmt).write(doc)
+        outputs.writer(rejected_path, fmt, rejected_schema).write(doc)
 
     count_tokens = _token_counter(pipeline)
     source_time = StepStats(-1, "read")
@@ -361,7 +367,7 @@ def _run_stage(
         apply = _apply_fn(stage, step, shard.index, layout, ctx)
         stream = timed(isolated.run(apply, stream), step_stats)
 
-    kept_writer = outputs.writer(kept_path, kept_fmt)
+    kept_writer = outputs.writer(kept_path, kept_fmt, kept_schema)
     written = 0
     try:
         for doc in stream:

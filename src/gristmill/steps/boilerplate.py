@@ -24,6 +24,7 @@ import numpy as np
 
 from gristmill.dedup.work import load_bucket, save_buckets
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
@@ -57,6 +58,12 @@ def line_key(line: str) -> str:
 @register("boilerplate_lines")
 class BoilerplateLines(BarrierStep):
     """Remove site furniture: pattern-matched sentences, and lines recurring across a host's pages."""
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "boilerplate_lines": "int",
+        "boilerplate_sentences": "int",
+        "boilerplate_chars": "int",
+    }
 
     runs_alone: ClassVar[bool] = True
 

@@ -9,9 +9,10 @@ citation marks (``[1]``, ``[edit]``) are taken out of kept lines, as in C4's ref
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -52,6 +53,8 @@ class C4QualityFilter(PerLanguageOptions):
     remove_citations: Annotated[bool, Help("take [1], [edit] and [citation needed] out of lines.")] = True
     drop_lorem_ipsum: Annotated[bool, Help('drop documents with "lorem ipsum".')] = True
     drop_curly_bracket: Annotated[bool, Help('drop documents with a curly bracket "{".')] = True
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"c4_lines_removed": "int", "c4_sentences": "int"}
 
     def line_verdict(self, line: str) -> tuple[str, str]:
         """Judge one stripped line: ``("keep", text)``, ``("remove", rule)`` or ``("drop", rule)``."""

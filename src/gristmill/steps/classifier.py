@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,6 +14,7 @@ from gristmill.dedup.work import load_tables, save_table
 from gristmill.document import Document
 from gristmill.errors import ConfigError
 from gristmill.io.atomic import write_atomically
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import BarrierStep, Step
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -96,6 +97,10 @@ class Classifier(FastTextOptions, Step):
         | None
     ) = None
 
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The score, under the signal name this step was given."""
+        return {}, {self.signal: "float"}
+
     def setup(self) -> None:
         if not self.signal:
             raise self.fail("signal", "must be a non-empty name")
@@ -125,6 +130,10 @@ class ClassifierTop(FastTextOptions, BarrierStep):
     kept. Each document's score goes to ``signals.<signal>``; a dropped one's reason is
     ``classifier_top:below_top``. The cut-off is in ``_work/barrier<N>/cutoff.json``.
     """
+
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The score, under the signal name this step was given."""
+        return {}, {self.signal: "float"}
 
     buckets = 1  # one cut-off for the whole run; ``group`` holds 8 bytes a document
 

@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import orjson
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -206,6 +207,10 @@ class Decontaminate(Step):
         int,
         Help("most n-grams the index may hold (10 bytes each); more fails when the step is built.", ge=1),
     ] = 50_000_000
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"contaminated_ngrams": "int"}
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {"contamination": "json"}
 
     def setup(self) -> None:
         if not self.sets:

@@ -6,10 +6,11 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Filter
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -109,7 +110,17 @@ class Extract(Filter):
         ),
     ] = 10.0
 
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "charset": "str",
+        "charset_source": "str",
+        "extractor": "str",
+        "extract_error": "str",
+        "title": "str",
+        "date": "str",
+    }
+
     def setup(self) -> None:
+
         self._extract = _engine(self)
 
     def keep(self, doc: Document) -> Literal[True] | str:

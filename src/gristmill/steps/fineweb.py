@@ -5,9 +5,10 @@ Lines are the text's non-blank lines, unstripped, as in FineWeb's reference code
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -37,7 +38,15 @@ class FineWebQualityFilter(PerLanguageOptions):
     ] = 0.01
     max_newline_ratio: Annotated[float, Help("most newlines per word (lists); paper: 0.3.", ge=0)] = 0.3
 
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "fineweb_line_punct_ratio": "float",
+        "fineweb_short_line_ratio": "float",
+        "fineweb_char_dup_ratio": "float",
+        "fineweb_newline_ratio": "float",
+    }
+
     def setup(self) -> None:
+
         self._stops = tuple(TERMINAL_PUNCTUATION)
         super().setup()
 

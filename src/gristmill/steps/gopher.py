@@ -8,9 +8,11 @@ re-thresholded without running the step again; the first rule that fails names t
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -60,6 +62,17 @@ class GopherQualityFilter(PerLanguageOptions):
             )
         self._stop_words = frozenset(GOPHER_STOP_WORDS if self.stop_words is None else self.stop_words)
         super().setup()
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "gopher_words": "int",
+        "gopher_mean_word_length": "float",
+        "gopher_hash_ratio": "float",
+        "gopher_ellipsis_ratio": "float",
+        "gopher_bullet_lines": "float",
+        "gopher_ellipsis_lines": "float",
+        "gopher_alpha_words": "float",
+        "gopher_stop_words": "int",
+    }
 
     def measure(self, text: str) -> dict[str, float]:
         """Return the Gopher quality signals of ``text``."""
@@ -178,6 +191,18 @@ class GopherRepetitionFilter(PerLanguageOptions):
         if self.dup_ngrams is not None:
             self.dup_ngrams = {str(n): frac for n, frac in self._dup}
         super().setup()
+
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The repetition signals, with one n-gram signal per ``n`` this step or a language variant checks."""
+        signals: dict[str, FieldType] = {
+            f"gopher_{name}": "float"
+            for name in ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac")
+        }
+        for step in (self, *self._variants.values()):
+            assert isinstance(step, GopherRepetitionFilter)
+            signals |= {f"gopher_top_{n}_gram_frac": "float" for n, _ in step._top}
+            signals |= {f"gopher_dup_{n}_gram_frac": "float" for n, _ in step._dup}
+        return {}, signals
 
     def _ngram_table(
         self, option: str, table: dict[int | str, float] | None, default: dict[int, float]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -85,8 +86,16 @@ class Language(Step):
         bool, Help("compute ``language_main_share`` (one more prediction per line) for kept documents.")
     ] = True
 
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "language_score": "float",
+        "language_main_share": "float",
+    }
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {"language": "str"}
+
     def setup(self) -> None:
         keep = self.keep
+
         if keep is not None:
             bad = [code for code in keep if not re.fullmatch(r"[a-z]{2,3}", str(code))]
             if bad or not keep:

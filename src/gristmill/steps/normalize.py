@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Transform
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -25,6 +26,8 @@ class Normalize(Transform):
     control: Annotated[bool, Help("remove control and zero-width characters (tabs and newlines stay).")] = (
         True
     )
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"normalize_chars_removed": "int"}
 
     def transform(self, doc: Document) -> Document:
         """Normalise ``doc.text``; ``signals.normalize_chars_removed`` counts what went."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Transform
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -26,6 +27,8 @@ class PiiRedact(Transform):
 
     def setup(self) -> None:
         self._kinds = tuple(PII_KINDS if self.redact is None else self.redact)
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {f"pii_{kind}": "int" for kind in PII_KINDS}
 
     def transform(self, doc: Document) -> Document:
         """Replace the document's personal data and count it per kind."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.salad import (
     COHERENCE,
     EMBEDDING_MODEL,
@@ -71,9 +72,21 @@ class Salad(Step):
         ),
     ] = False
 
+    signal_fields: ClassVar[dict[str, FieldType]] = {"salad_score": "float", "salad_sources": "int"}
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "salad": "str",
+        "split_into": "json",
+        "split_from": "str",
+        "salad_part": "int",
+        "source_id": "str",
+        "source_url": "str",
+    }
+
     def setup(self) -> None:
         if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
             raise self.fail("threshold", f"must be in (0, 1], got {self.threshold}")
+
         self._embed: Embedder | None = None
         if self.embeddings:
             try:

@@ -12,12 +12,13 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, ClassVar
 
 import numpy as np
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -153,6 +154,8 @@ class Tokenize(Step):
         """The number of tokens in ``text``, as ``signals.tokens`` would give it."""
         encoding = load_tokenizer(self.tokenizer, self.name).encode(text, add_special_tokens=False)
         return len(encoding.ids)
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"tokens": "int"}
 
     def _dtype(self, tokenizer: Any) -> np.dtype[Any]:
         return np.dtype(np.uint16 if tokenizer.get_vocab_size(with_added_tokens=True) <= 2**16 else np.int32)

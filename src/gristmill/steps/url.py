@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Filter
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -113,6 +114,8 @@ class UrlFilter(Filter):
         Help("what to do with a document without a URL: drop (as ``no_url``) or keep."),
     ] = "drop"
 
+    meta_fields: ClassVar[dict[str, FieldType]] = {"url_filter": "json"}
+
     def setup(self) -> None:
         self.block_domains = list(self.block_domains or [])
         self.block_urls = list(self.block_urls or [])
@@ -120,6 +123,7 @@ class UrlFilter(Filter):
         self.allow_domains = list(self.allow_domains or [])
         self.allow_urls = list(self.allow_urls or [])
         self.allow_regex = list(self.allow_regex or [])
+
         if not (self.block_domains or self.block_urls or self.block_regex):
             raise self.fail("block_domains", "name at least one block list (block_domains, _urls, _regex)")
         self._block = self._load("block", self.block_domains, self.block_urls, self.block_regex)

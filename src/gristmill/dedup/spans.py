@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,8 +37,8 @@ from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.registry import register
-from gristmill.text import hash64, match_key, sentence_spans
-from gristmill.text.hashing import match_text
+from gristmill.text import match_key, sentence_spans
+from gristmill.text.hashing import match_key_and_words
 
 # A document holding a span: the span's hash, how much of a copier the document is, its place.
 HOLDER = np.dtype([("hash", "<u8"), ("rank", "u1"), ("shard", "<u4"), ("pos", "<u4")])
@@ -53,8 +53,7 @@ _CUT = "\uffff"  # marks where a span was cut until lines are tidied
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
-@dataclass(frozen=True)
-class _Span:
+class _Span(NamedTuple):
     start: int
     end: int
     key: int
@@ -94,17 +93,20 @@ class SpanDedup(BarrierStep):
     def spans(self, text: str) -> list[_Span]:
         """Return the spans of ``text`` that are matched across documents, in text order."""
         found: dict[tuple[int, int], _Span] = {}
+        # A line that is one sentence is both spans: its key and word count are computed once.
+        keyed: dict[tuple[int, int], tuple[int, int] | None] = {}
         if self.paragraphs:
             for line in _LINE.finditer(text):
-                start, end = _trim(text, line.start(), line.end())
-                simple = match_text(text[start:end])
-                if simple:
-                    found[start, end] = _Span(start, end, hash64(simple), sentence=False)
-        for start, end in sentence_spans(text):
-            simple = match_text(text[start:end])
-            if simple and simple.count(" ") + 1 >= self.min_words:
-                found[start, end] = _Span(start, end, hash64(simple), sentence=True)
-        return sorted(found.values(), key=lambda s: (s.start, -s.end))
+                start, end = _trim(line.group(), line.start())
+                keyed[start, end] = known = match_key_and_words(text[start:end])
+                if known is not None:
+                    found[start, end] = _Span(start, end, known[0], False)
+        min_words = self.min_words
+        for place in sentence_spans(text):
+            known = keyed[place] if place in keyed else match_key_and_words(text[place[0] : place[1]])
+            if known is not None and known[1] >= min_words:
+                found[place] = _Span(place[0], place[1], known[0], True)
+        return sorted(found.values(), key=_text_order)
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
         """Write one (hash, shard, position) row per distinct span of each document, bucketed.
@@ -199,16 +201,18 @@ class SpanDedup(BarrierStep):
 
 
 def _word_count(text: str) -> int:
-    simple = match_text(text)
-    return simple.count(" ") + 1 if simple else 0
+    known = match_key_and_words(text)
+    return known[1] if known else 0
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+def _trim(line: str, offset: int) -> tuple[int, int]:
+    """Return the offsets of ``line`` (found at ``offset``) without its surrounding whitespace."""
+    start = offset + len(line) - len(line.lstrip())
+    return start, max(start, offset + len(line.rstrip()))
+
+
+def _text_order(span: _Span) -> tuple[int, int]:
+    return span.start, -span.end
 
 
 def _after_spaces(text: str, end: int) -> int:

@@ -68,7 +68,7 @@ from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text import hash64, sentence_spans
-from gristmill.text.hashing import match_text
+from gristmill.text.hashing import match_key_and_words
 
 ROLES = ("none", "stitched", "mirror", "quotes", "original")
 NONE, STITCHED, MIRROR, QUOTES, ORIGINAL = range(len(ROLES))
@@ -145,9 +145,9 @@ class Provenance(BarrierStep):
         """Return the hashes of the sentences of ``text`` that count (``min_words`` words or more)."""
         keys: set[int] = set()
         for start, end in sentence_spans(text):
-            simple = match_text(text[start:end])
-            if simple and simple.count(" ") + 1 >= self.min_words:
-                keys.add(hash64(simple))
+            known = match_key_and_words(text[start:end])
+            if known is not None and known[1] >= self.min_words:
+                keys.add(known[0])
         return keys
 
     # -- sign -----------------------------------------------------------------------------------

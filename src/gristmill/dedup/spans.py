@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, ClassVar
 
@@ -40,8 +39,9 @@ from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
-from gristmill.text import hash64, match_key, sentence_spans
-from gristmill.text.hashing import match_text
+from gristmill.text import match_key
+from gristmill.text.hashing import match_key_and_words
+from gristmill.text.sentences import line_and_sentence_spans
 
 # A document holding a span: the span's hash, how much of a copier the document is, its place.
 HOLDER = np.dtype([("hash", "<u8"), ("rank", "u1"), ("shard", "<u4"), ("pos", "<u4")])
@@ -51,17 +51,12 @@ COPIER_RANK = {"stitched": 2, "quotes": 1, "mirror": 1}
 SPAN = np.dtype([("start", "<u4"), ("end", "<u4"), ("key", "<u8"), ("sentence", "?")])
 # A span held by two or more documents, as one of them sees it.
 SHARED = np.dtype([("hash", "<u8"), ("pos", "<u4"), ("docs", "<u4"), ("first", "?")])
-_LINE = re.compile(r"[^\n]+")
 _CUT = "\uffff"  # marks where a span was cut until lines are tidied
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int
-    key: int
-    sentence: bool
+# A span of one document: start, end, key (match_key), whether it is a sentence (or a line).
+_Span = tuple[int, int, int, bool]
 
 
 @register("span_dedup")
@@ -105,18 +100,23 @@ class SpanDedup(BarrierStep):
 
     def spans(self, text: str) -> list[_Span]:
         """Return the spans of ``text`` that are matched across documents, in text order."""
+        # Keyed by (start, -end) so that sorting the keys gives text order, longer spans first.
         found: dict[tuple[int, int], _Span] = {}
+        lines, sentences = line_and_sentence_spans(text)
+        # A line that is one sentence is both spans: its key and word count are computed once.
+        keyed: dict[tuple[int, int], tuple[int, int] | None] = {}
         if self.paragraphs:
-            for line in _LINE.finditer(text):
-                start, end = _trim(text, line.start(), line.end())
-                simple = match_text(text[start:end])
-                if simple:
-                    found[start, end] = _Span(start, end, hash64(simple), sentence=False)
-        for start, end in sentence_spans(text):
-            simple = match_text(text[start:end])
-            if simple and simple.count(" ") + 1 >= self.min_words:
-                found[start, end] = _Span(start, end, hash64(simple), sentence=True)
-        return sorted(found.values(), key=lambda s: (s.start, -s.end))
+            for start, end in lines:
+                keyed[start, end] = known = match_key_and_words(text[start:end])
+                if known is not None:
+                    found[start, -end] = (start, end, known[0], False)
+        min_words = self.min_words
+        for start, end in sentences:
+            place = (start, end)
+            known = keyed[place] if place in keyed else match_key_and_words(text[start:end])
+            if known is not None and known[1] >= min_words:
+                found[start, -end] = (start, end, known[0], True)
+        return [found[place] for place in sorted(found)]
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
         """Write one (hash, shard, position) row per distinct span of each document, bucketed.
@@ -130,11 +130,11 @@ class SpanDedup(BarrierStep):
         counts: list[int] = []
         for pos, doc in enumerate(docs):
             spans = self.spans(doc.text)
-            keys = {span.key for span in spans}
+            keys = {span[2] for span in spans}
             hashes.extend(keys)
             positions.extend([pos] * len(keys))
             ranks.extend([COPIER_RANK.get(str(doc.meta.get("provenance_role")), 0)] * len(keys))
-            found.extend((s.start, s.end, s.key, s.sentence) for s in spans)
+            found.extend(spans)
             counts.append(len(spans))
         rows = np.empty(len(hashes), HOLDER)
         rows["hash"] = np.array(hashes, np.uint64)
@@ -167,7 +167,7 @@ class SpanDedup(BarrierStep):
         found = np.load(work / f"doc-spans-{shard:05d}.npy")
         offsets = np.load(work / f"doc-span-offsets-{shard:05d}.npy")
         for pos, doc in enumerate(docs):
-            spans = [_Span(*row) for row in found[offsets[pos] : offsets[pos + 1]].tolist()]
+            spans: list[_Span] = found[offsets[pos] : offsets[pos + 1]].tolist()
             lo, hi = np.searchsorted(table["pos"], [pos, pos + 1])
             mine = table[lo:hi]
             shared = {
@@ -181,16 +181,16 @@ class SpanDedup(BarrierStep):
 
     def _cut(self, doc: Document, spans: list[_Span], shared: dict[int, tuple[int, bool]]) -> bool:
         """Cut ``doc``'s ``spans`` in place as ``shared`` says; return whether any text is left."""
-        sentences = [s for s in spans if s.sentence]
-        copied = sum(1 for s in sentences if s.key in shared)
+        sentences = [key for _, _, key, sentence in spans if sentence]
+        copied = sum(1 for key in sentences if key in shared)
         doc.signals["copied_sentence_fraction"] = round(copied / len(sentences), 4) if sentences else 0.0
         seen: set[int] = set()
         cut: list[tuple[int, int]] = []
-        for span in spans:
-            held = shared.get(span.key)
-            if span.key in seen or (held is not None and held[0] > self.max_docs and not held[1]):
-                cut.append((span.start, _after_spaces(doc.text, span.end)))
-            seen.add(span.key)
+        for start, end, key, _ in spans:
+            held = shared.get(key)
+            if key in seen or (held is not None and held[0] > self.max_docs and not held[1]):
+                cut.append((start, _after_spaces(doc.text, end)))
+            seen.add(key)
         doc.signals["spans_cut"] = len(cut)
         if cut:
             doc.text = _without(doc.text, cut)
@@ -211,16 +211,8 @@ class SpanDedup(BarrierStep):
 
 
 def _word_count(text: str) -> int:
-    simple = match_text(text)
-    return simple.count(" ") + 1 if simple else 0
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    known = match_key_and_words(text)
+    return known[1] if known else 0
 
 
 def _after_spaces(text: str, end: int) -> int:

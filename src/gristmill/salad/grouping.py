@@ -20,7 +20,7 @@ ORDER_LINK = 2.0
 MERGE_CENTROIDS = 0.15
 REASSIGN_ROUNDS = 5
 EMBEDDING_MIX = 1.0
-SEAM_LINK = 1.0  # order link between neighbours, times the chance their boundary is not a seam
+SEAM_LINK = 2.0  # order link between neighbours, times the chance their boundary is not a seam
 
 
 def with_embeddings(matrix: np.ndarray, embedded: np.ndarray, mix: float = EMBEDDING_MIX) -> np.ndarray:

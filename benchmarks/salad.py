@@ -89,7 +89,6 @@ def evaluate(pages: list[Page], threshold: float, embed: model.Embedder | None =
     out["recall_stitched"] = float(np.mean([r.score >= threshold for _, r in stitched]))
     out["sources_exact"] = float(np.mean([r.sources == p.sources for p, r in stitched]))
     out["sources_within_1"] = float(np.mean([abs(r.sources - p.sources) <= 1 for p, r in stitched]))
-    # The splitter on its own: forced to split every stitched page (threshold 0), 3+ sources.
     # The splitter on its own: forced to split every stitched page (threshold ~0).
     every = [(p, model.analyse(p.text, threshold=1e-9, embed=embed)) for p, _ in stitched]
     out["sources_exact_forced"] = float(np.mean([r.sources == p.sources for p, r in every]))

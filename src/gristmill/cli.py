@@ -162,14 +162,18 @@ def _finish(result: RunResult) -> None:
         sys.exit(EXIT_RUN_ERRORS)
 
 
-@cli.command()
-@click.option(
+# `steps` and `schema` take in the steps a pipeline's `imports:` register.
+_PIPELINE_IMPORTS = click.option(
     "--pipeline",
     "pipeline_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Also list the steps the modules under this pipeline's `imports:` register.",
+    help="Also take in the steps the modules under this pipeline's `imports:` register.",
 )
+
+
+@cli.command()
+@_PIPELINE_IMPORTS
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the steps as JSON, with each option's JSON Schema."
 )
@@ -189,13 +193,7 @@ def steps(pipeline_file: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--pipeline",
-    "pipeline_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Also take in the steps the modules under this pipeline's `imports:` register.",
-)
+@_PIPELINE_IMPORTS
 def schema(pipeline_file: str | None) -> None:
     """Print the JSON Schema of a pipeline file, for editors and checks before a run."""
     if pipeline_file:

@@ -52,6 +52,9 @@ from gristmill.salad.features import (
 )
 from gristmill.salad.grouping import cross_ratio, group, partition, with_embeddings
 from gristmill.salad.model import EMBEDDING_MODEL
+from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
+from gristmill.salad.pairs import PairModel, cluster, pair_features
+from gristmill.salad.pairs import load as load_pairs
 from gristmill.salad.style import style_matrix
 from gristmill.salad.transitions import TRANSITION_NAMES, transition_features
 from gristmill.salad.word_vectors import sentence_vectors
@@ -86,6 +89,8 @@ REPEAT_EVIDENCE = 0.3
 
 Embedder = Callable[[list[str]], np.ndarray]
 COHERENCE = CoherenceModel.load(MODEL_FILE)
+# The splitter's same-source model; None falls back to stop 18's graph (the fit compares the two).
+PAIRS: PairModel | None = load_pairs(PAIRS_FILE) if PAIRS_FILE.exists() else None
 
 
 @dataclass
@@ -181,6 +186,8 @@ class Measured:
     terms: list[dict[str, float]] = field(default_factory=list)
     lexical: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    sentences: list[str] = field(default_factory=list)  # the prose sentences
+    styles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def labels(self, fill: int) -> list[int]:
         """Furniture labelled as such, every other sentence ``fill``."""
@@ -224,7 +231,8 @@ def measure(text: str) -> Measured:
     vec_sim = _gram(centred)
     breaks = np.array(["\n" in text[a[1] : b[0]] for a, b in itertools.pairwise(found.prose_spans)])
     live = np.array([bool(t) for t in found.terms])
-    styles = style_matrix(said)
+    found.sentences = said
+    found.styles = styles = style_matrix(said)
     found.rows = transition_features(said, found.lexical, vec_sim, styles, breaks, centred, live, found.terms)
     n = len(prose)
     off = ~np.eye(n, dtype=bool)
@@ -281,26 +289,34 @@ def _near_gain(sim: np.ndarray) -> float:
 
 
 def _split(found: Measured, score: float, chances: np.ndarray) -> SaladAnalysis:
-    """Group a stitched page's prose sentences into recovered sources (word weights and word vectors)."""
+    """Group a stitched page's prose sentences into recovered sources by the learned pair model."""
     n = len(found.prose)
     max_k = max(2, min(MAX_SOURCES, n // SENTENCES_PER_SOURCE))
-    meaning = with_embeddings(term_matrix(found.terms), found.vectors, WORD_VECTOR_MIX)
-    sim = np.maximum(cosine_matrix(meaning), 0.0)
-    rng = np.random.default_rng(n)
-    order_z = local_z(found.lexical, rng)
-    grouped = group(meaning, sim, order_z, max_k, 1.0 - chances)
+    if PAIRS is None:
+        grouped = _graph_groups(found, chances, max_k)
+    else:
+        features = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
+        grouped = cluster(PAIRS.logits(features), max_k)
     sizes = Counter(int(x) for x in grouped if x >= 0)
     kept = [c for c, size in sorted(sizes.items()) if size >= 2]
-    features = {k: round(v, 4) for k, v in found.features.items()}
+    rounded = {k: round(v, 4) for k, v in found.features.items()}
     if len(kept) < 2:
-        return SaladAnalysis(score, 1, found.spans, found.labels(0), found.furniture, features, found.orphans)
+        return SaladAnalysis(score, 1, found.spans, found.labels(0), found.furniture, rounded, found.orphans)
     labels = found.labels(UNPLACED)
     renumber = {c: r for r, c in enumerate(kept)}
     for row, i in enumerate(found.prose):
         c = int(grouped[row])
         if c in renumber:
             labels[i] = renumber[c]
-    return SaladAnalysis(score, len(kept), found.spans, labels, found.furniture, features, found.orphans)
+    return SaladAnalysis(score, len(kept), found.spans, labels, found.furniture, rounded, found.orphans)
+
+
+def _graph_groups(found: Measured, chances: np.ndarray, max_k: int) -> np.ndarray:
+    """Stop 18's grouping: word weights and word vectors on a sentence graph with seam links."""
+    meaning = with_embeddings(term_matrix(found.terms), found.vectors, WORD_VECTOR_MIX)
+    sim = np.maximum(cosine_matrix(meaning), 0.0)
+    order_z = local_z(found.lexical, np.random.default_rng(len(found.prose)))
+    return group(meaning, sim, order_z, max_k, 1.0 - chances)
 
 
 def _analyse_embedded(

@@ -24,6 +24,8 @@ import numpy as np
 
 from gristmill.salad.coherence import Perceptron
 from gristmill.salad.transitions import _names
+from gristmill.text.content import STOPWORDS
+from gristmill.text.words import words
 
 PAIR_NAMES = (
     "word_cos",  # word-weight cosine
@@ -48,6 +50,11 @@ PAIR_NAMES = (
     "vec_context",
     "word_context_rel",
     "vec_context_rel",
+    "function_words",  # cosine of the two sentences' function-word counts (a writer's habits)
+    "raw_vec_cos",  # word-vector cosine before centring on the page
+    "log_sentences",  # the page's length
+    "page_word_cos",  # the page's mean word cosine: how much all its sentences share (one subject)
+    "page_vec_cos",
 )
 _PERSON = slice(0, 6)
 _TENSE = slice(6, 9)
@@ -108,6 +115,28 @@ def pair_features(
     for k, sim in ((18, lexical), (19, vec)):
         out[..., k] = _pooled_cosine(sim, pool)
         out[..., k + 2] = _relative(out[..., k], off)
+    out[..., 22] = _function_cosine(sentences)
+    raw = np.einsum("ik,jk->ij", vectors, vectors)
+    np.fill_diagonal(raw, 0.0)
+    out[..., 23] = raw
+    out[..., 24] = np.log(n)
+    out[..., 25] = float(lexical[off].mean()) if n > 1 else 0.0
+    out[..., 26] = float(raw[off].mean()) if n > 1 else 0.0
+    return out
+
+
+def _function_cosine(sentences: Sequence[str]) -> np.ndarray:
+    """Cosine of the sentences' counts of function words."""
+    index = {w: i for i, w in enumerate(sorted(STOPWORDS))}
+    counts = np.zeros((len(sentences), len(index)))
+    for row, sentence in enumerate(sentences):
+        for word in words(sentence):
+            i = index.get(word.lower())
+            if i is not None:
+                counts[row, i] += 1.0
+    counts /= np.maximum(np.linalg.norm(counts, axis=1, keepdims=True), 1e-12)
+    out = np.einsum("ik,jk->ij", counts, counts)
+    np.fill_diagonal(out, 0.0)
     return out
 
 

@@ -2,6 +2,7 @@
 
     python benchmarks/salad.py            # report on the held-out half
     python benchmarks/salad.py --fit      # fit the score's weights on the tune half and print them
+    python benchmarks/salad.py --fit-split --n 60 --write   # refit the splitter's pair model
 
 Pages come from benchmarks/saladgen (real text from ../shared/data; see its docstring). The weights in
 gristmill/salad/weights*.json were fitted with --fit on the tune half; the report half shares no source

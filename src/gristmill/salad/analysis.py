@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, page_score
+from gristmill.salad.correlation import cluster
 from gristmill.salad.features import (
     ORPHAN,
     best_cut,
@@ -53,7 +54,7 @@ from gristmill.salad.features import (
 from gristmill.salad.grouping import cross_ratio, group, partition, with_embeddings
 from gristmill.salad.model import EMBEDDING_MODEL
 from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
-from gristmill.salad.pairs import PairModel, cluster, pair_features
+from gristmill.salad.pairs import PairModel, pair_features
 from gristmill.salad.pairs import load as load_pairs
 from gristmill.salad.style import style_matrix
 from gristmill.salad.transitions import TRANSITION_NAMES, transition_features

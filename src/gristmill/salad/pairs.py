@@ -14,6 +14,7 @@ benchmark's tune half, many recipes mixed.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ _TENSE = slice(6, 9)
 _MARKS = slice(9, None)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 NEAR = 3
+_FUNCTION_INDEX = {w: i for i, w in enumerate(sorted(STOPWORDS))}
 
 
 def pair_features(
@@ -76,58 +78,72 @@ def pair_features(
     their :func:`gristmill.salad.style.style_matrix`, ``chances`` the n - 1 boundaries' seam chances.
     """
     n = len(sentences)
-    out = np.zeros((n, n, len(PAIR_NAMES)))
+    off = ~np.eye(n, dtype=bool)
     centred = vectors - vectors.mean(axis=0, keepdims=True)
     centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
-    vec = np.einsum("ik,jk->ij", centred, centred)
-    np.fill_diagonal(vec, 0.0)
-    off = ~np.eye(n, dtype=bool)
-    out[..., 0] = lexical
-    out[..., 1] = vec
-    out[..., 2] = _relative(lexical, off)
-    out[..., 3] = _relative(vec, off)
+    vec, raw = _gram(centred), _gram(vectors)
     joint = np.maximum(lexical, 0.0) + np.maximum(vec, 0.0)
-    out[..., 4] = _second_order(joint)
-    rank = np.argsort(-np.where(off, joint, -np.inf), axis=1)[:, : min(NEAR, n - 1)]
-    near = np.zeros((n, n))
-    near[np.repeat(np.arange(n), rank.shape[1]), rank.ravel()] = 1.0
-    out[..., 5] = (near + near.T) / 2
-    out[..., 6] = np.log1p(_shared([_names(s) for s in sentences]))
-    out[..., 7] = np.log1p(_shared([set(_NUMBER.findall(s)) for s in sentences]))
-    for k, part in ((8, _PERSON), (9, _TENSE), (10, _MARKS)):
-        block = styles[:, part]
-        out[..., k] = np.abs(block[:, None, :] - block[None, :, :]).mean(axis=2)
-    length = np.log([max(1, len(s)) for s in sentences])
-    out[..., 11] = np.abs(length[:, None] - length[None, :])
     index = np.arange(n)
     distance = np.abs(index[:, None] - index[None, :])
-    out[..., 12] = distance == 1
-    out[..., 13] = np.log(np.maximum(distance, 1))
-    # Cumulative sums over boundaries: boundary k lies between sentences k and k + 1.
+    # Boundary k lies between sentences k and k + 1: sums over the boundaries between i < j by cumsum.
     keep = np.concatenate([[0.0], np.cumsum(np.log(np.clip(1.0 - chances, 1e-4, 1.0)))])
-    lo, hi = np.minimum(index[:, None], index[None, :]), np.maximum(index[:, None], index[None, :])
-    out[..., 14] = keep[hi] - keep[lo]
-    out[..., 15] = _range_max(chances, n)
+    no_seam = (
+        keep[np.maximum(index[:, None], index[None, :])] - keep[np.minimum(index[:, None], index[None, :])]
+    )
     page_seams = float(chances.mean()) if len(chances) else 0.0
-    out[..., 16] = out[..., 13] * page_seams
-    out[..., 17] = out[..., 14] * page_seams
     pool = _context_weights(chances, n)
-    for k, sim in ((18, lexical), (19, vec)):
-        out[..., k] = _pooled_cosine(sim, pool)
-        out[..., k + 2] = _relative(out[..., k], off)
-    out[..., 22] = _function_cosine(sentences)
-    raw = np.einsum("ik,jk->ij", vectors, vectors)
-    np.fill_diagonal(raw, 0.0)
-    out[..., 23] = raw
-    out[..., 24] = np.log(n)
-    out[..., 25] = float(lexical[off].mean()) if n > 1 else 0.0
-    out[..., 26] = float(raw[off].mean()) if n > 1 else 0.0
+    length = np.log([max(1, len(s)) for s in sentences])
+    f = {
+        "word_cos": lexical,
+        "vec_cos": vec,
+        "word_rel": _relative(lexical, off),
+        "vec_rel": _relative(vec, off),
+        "shared_neighbours": _second_order(joint),
+        "mutual_near": _mutual_near(joint, off),
+        "shared_names": np.log1p(_shared([_names(s) for s in sentences])),
+        "shared_numbers": np.log1p(_shared([set(_NUMBER.findall(s)) for s in sentences])),
+        "length_diff": np.abs(length[:, None] - length[None, :]),
+        "adjacent": (distance == 1).astype(float),
+        "log_distance": np.log(np.maximum(distance, 1)),
+        "no_seam": no_seam,
+        "max_seam": _range_max(chances, n),
+        "distance_x_page_seams": np.log(np.maximum(distance, 1)) * page_seams,
+        "no_seam_x_page_seams": no_seam * page_seams,
+        "word_context": _pooled_cosine(lexical, pool),
+        "vec_context": _pooled_cosine(vec, pool),
+        "function_words": _function_cosine(sentences),
+        "raw_vec_cos": raw,
+        "log_sentences": math.log(n),
+        "page_word_cos": float(lexical[off].mean()) if n > 1 else 0.0,
+        "page_vec_cos": float(raw[off].mean()) if n > 1 else 0.0,
+    }
+    f["word_context_rel"] = _relative(f["word_context"], off)
+    f["vec_context_rel"] = _relative(f["vec_context"], off)
+    for name, part in (("person_diff", _PERSON), ("tense_diff", _TENSE), ("marks_diff", _MARKS)):
+        block = styles[:, part]
+        f[name] = np.abs(block[:, None, :] - block[None, :, :]).mean(axis=2)
+    return np.stack([np.broadcast_to(f[name], (n, n)) for name in PAIR_NAMES], axis=-1)
+
+
+def _gram(rows: np.ndarray) -> np.ndarray:
+    """Dot products of the rows, diagonal 0 (by einsum: at ~150 rows threaded BLAS only adds start-up)."""
+    out = np.einsum("ik,jk->ij", rows, rows)
+    np.fill_diagonal(out, 0.0)
     return out
+
+
+def _mutual_near(sim: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """1 when each of two sentences is among the other's :data:`NEAR` most similar, 0.5 when one is."""
+    n = len(sim)
+    rank = np.argsort(-np.where(off, sim, -np.inf), axis=1)[:, : min(NEAR, n - 1)]
+    near = np.zeros((n, n))
+    near[np.repeat(np.arange(n), rank.shape[1]), rank.ravel()] = 1.0
+    return (near + near.T) / 2
 
 
 def _function_cosine(sentences: Sequence[str]) -> np.ndarray:
     """Cosine of the sentences' counts of function words."""
-    index = {w: i for i, w in enumerate(sorted(STOPWORDS))}
+    index = _FUNCTION_INDEX
     counts = np.zeros((len(sentences), len(index)))
     for row, sentence in enumerate(sentences):
         for word in words(sentence):
@@ -135,9 +151,7 @@ def _function_cosine(sentences: Sequence[str]) -> np.ndarray:
             if i is not None:
                 counts[row, i] += 1.0
     counts /= np.maximum(np.linalg.norm(counts, axis=1, keepdims=True), 1e-12)
-    out = np.einsum("ik,jk->ij", counts, counts)
-    np.fill_diagonal(out, 0.0)
-    return out
+    return _gram(counts)
 
 
 def _context_weights(chances: np.ndarray, n: int) -> np.ndarray:
@@ -172,10 +186,7 @@ def _relative(sim: np.ndarray, off: np.ndarray) -> np.ndarray:
 
 def _second_order(sim: np.ndarray) -> np.ndarray:
     """Cosine of two sentences' rows of similarities to the others (their shared neighbours)."""
-    rows = sim / np.maximum(np.linalg.norm(sim, axis=1, keepdims=True), 1e-12)
-    two = np.einsum("ik,jk->ij", rows, rows)
-    np.fill_diagonal(two, 0.0)
-    return two
+    return _gram(sim / np.maximum(np.linalg.norm(sim, axis=1, keepdims=True), 1e-12))
 
 
 def _shared(sets: list[set[str]]) -> np.ndarray:
@@ -252,55 +263,6 @@ def agreement(logits: np.ndarray) -> np.ndarray:
     alike = np.einsum("ik,jk->ij", centred, centred)
     through = np.einsum("ik,jk->ij", chance, chance) / max(n - 2, 1)
     return np.stack([logits, alike, through], axis=-1)
-
-
-def cluster(logits: np.ndarray, max_k: int) -> np.ndarray:
-    """Group sentences so that pairs within a group have positive log-odds overall (correlation clustering).
-
-    Groups merge greedily, the pair whose summed log-odds across is highest first, while that sum is
-    positive (or while there are more than ``max_k`` groups); then each sentence moves to the group it
-    fits best, until none moves.
-    """
-    n = len(logits)
-    labels = np.arange(n)
-    across = logits.copy()  # summed log-odds between groups, by group id
-    np.fill_diagonal(across, -np.inf)
-    alive = np.ones(n, dtype=bool)
-    groups = n
-    while groups > 1:
-        masked = np.where(alive[:, None] & alive[None, :], across, -np.inf)
-        a, b = np.unravel_index(int(np.argmax(masked)), masked.shape)
-        if masked[a, b] <= 0 and groups <= max_k:
-            break
-        across[a, :] += across[b, :]
-        across[:, a] += across[:, b]
-        across[a, a] = -np.inf
-        alive[b] = False
-        labels[labels == b] = a
-        groups -= 1
-    return _first_appearance(_moves(labels, logits))
-
-
-def _moves(labels: np.ndarray, logits: np.ndarray) -> np.ndarray:
-    """Move each sentence to the group whose members' summed log-odds with it is highest."""
-    labels = labels.copy()
-    for _ in range(4 * len(labels)):
-        ids = np.unique(labels)
-        member = (labels[:, None] == ids[None, :]).astype(float)
-        fit = logits @ member  # the diagonal is 0: a sentence's own log-odds do not count
-        best = ids[np.argmax(fit, axis=1)]
-        own = fit[np.arange(len(labels)), np.searchsorted(ids, labels)]
-        better = fit.max(axis=1) > own + 1e-9
-        if not better.any():
-            break
-        i = int(np.argmax(np.where(better, fit.max(axis=1) - own, -np.inf)))
-        labels[i] = best[i]  # one at a time: moving all at once can swap two sentences forever
-    return labels
-
-
-def _first_appearance(labels: np.ndarray) -> np.ndarray:
-    order: dict[int, int] = {}
-    return np.array([order.setdefault(int(x), len(order)) for x in labels], dtype=np.int64)
 
 
 def load(path: Path) -> PairModel:

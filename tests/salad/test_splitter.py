@@ -2,9 +2,11 @@
 
 import sys
 
+import numpy as np
 import pytest
 
 from gristmill.salad import analyse
+from gristmill.salad.correlation import cluster
 from tests.helpers import REPO, SHARED
 from tests.steps.test_salad import DIGEST
 
@@ -72,3 +74,21 @@ def test_a_page_of_three_real_sources_is_split_into_them(
         parts.setdefault(source, set()).add(label)
     assert all(len(labels) == 1 for labels in parts.values()), parts  # each source in one part
     assert len(set().union(*parts.values())) == 3 and found.sources == 3  # and the parts are distinct
+
+
+def test_correlation_clustering_finds_the_groups_the_log_odds_say() -> None:
+    # Three groups, interleaved on the page: +2 within, -1 across, one noisy pair each way.
+    truth = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 0])
+    logits = np.where(truth[:, None] == truth[None, :], 2.0, -1.0)
+    logits[0, 3] = logits[3, 0] = -1.0
+    logits[1, 2] = logits[2, 1] = 1.5
+    np.fill_diagonal(logits, 0.0)
+    found = cluster(logits, max_k=5)
+    assert len(set(found.tolist())) == 3
+    assert all(len(set(found[truth == g].tolist())) == 1 for g in range(3))
+
+
+def test_correlation_clustering_keeps_to_the_most_groups_allowed() -> None:
+    logits = -np.ones((6, 6))  # every pair says "different sources"
+    np.fill_diagonal(logits, 0.0)
+    assert len(set(cluster(logits, max_k=3).tolist())) == 3

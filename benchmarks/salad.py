@@ -3,6 +3,7 @@
     python benchmarks/salad.py            # report on the held-out half
     python benchmarks/salad.py --fit      # fit the score's weights on the tune half and print them
     python benchmarks/salad.py --fit-split --n 60 --write   # refit the splitter's pair model
+    python benchmarks/salad.py --compare OLD.json   # the shipped model against another coherence.json
 
 Pages come from benchmarks/saladgen (real text from ../shared/data; see its docstring). The weights in
 gristmill/salad/weights*.json were fitted with --fit on the tune half; the report half shares no source
@@ -32,9 +33,11 @@ from gristmill.salad.coherence import (
     MODEL_FILE,
     PAGE_NAMES,
     REPEAT_EVIDENCE,
+    CoherenceModel,
     Logistic,
     Perceptron,
     boundary_summaries,
+    page_score,
 )
 from gristmill.salad.embeddings import load_embedder
 from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
@@ -286,6 +289,42 @@ def report(args: argparse.Namespace) -> None:
     print(f"run took {time.perf_counter() - t0:.0f} s")
 
 
+def compare(args: argparse.Namespace) -> None:
+    """The shipped model against another ``coherence.json`` on the same report pages (each measured once).
+
+    Besides AUROC, recall where each model flags a matched share of the genuine excerpts: the ranking
+    compared apart from where each fit put its threshold. A model that reads a page feature this code
+    no longer measures cannot be loaded here; compare it with its own commit's benchmark instead.
+    """
+    models = {"other": CoherenceModel.load(Path(args.compare)), "shipped": CoherenceModel.load(MODEL_FILE)}
+    corpus = factors.Corpus(DATA, "report")
+    rows: dict[str, list[float]] = defaultdict(list)
+    names, stitched = [], []
+    for cond in conditions(args.random):
+        for p in factors.pages(corpus, cond, args.n):
+            found = model.measure(p.text)
+            for key, coherence in models.items():
+                features = dict(found.features)
+                if found.prose_spans is not None:
+                    features.update(coherence.summaries(found.rows))
+                rows[key].append(page_score(coherence.page, features) if found.prose_spans else 0.0)
+            names.append(cond.name())
+            stitched.append(p.stitched)
+    y = np.array(stitched)
+    for key, coherence in models.items():
+        scores = np.array(rows[key])
+        per = [auroc(scores[np.array(names) == c], y[np.array(names) == c]) for c in dict.fromkeys(names)]
+        genuine = np.sort(scores[~y])
+        line = (
+            f"{key} ({coherence.threshold}): mean AUROC over conditions {np.mean(per):.3f}, "
+            f"worst {min(per):.3f}, pooled {auroc(scores, y):.3f}"
+        )
+        for share in (0.01, 0.015, 0.02):
+            cut = genuine[int(np.ceil((1 - share) * len(genuine))) - 1]
+            line += f"; recall at {share:.1%} false positives {np.mean(scores[y] > cut):.1%}"
+        print(line)
+
+
 def coherence_pages(n: int, random_combinations: int, seed: int = 0) -> list[tuple[str, Page]]:
     """The tune half's pages for fitting: every condition, random combinations, choppy and whole pages.
 
@@ -520,6 +559,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=None, help="default: the fitted one")
     parser.add_argument("--embeddings", action="store_true", help="with --legacy: add MiniLM embeddings")
     parser.add_argument("--legacy", action="store_true", help="the old three-kind report (stop 8)")
+    parser.add_argument("--compare", metavar="JSON", help="the shipped model against another coherence.json")
     args = parser.parse_args()
     embed = cached(load_embedder()) if args.embeddings else None
     if args.fit and args.embeddings:
@@ -530,6 +570,9 @@ def main() -> None:
         return
     if args.fit:
         fit_coherence(args)
+        return
+    if args.compare:
+        compare(args)
         return
     if not args.legacy:
         report(args)

@@ -37,6 +37,7 @@ import numpy as np
 
 from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, page_score
 from gristmill.salad.correlation import cluster
+from gristmill.salad.cuts import block_evidence
 from gristmill.salad.features import (
     ORPHAN,
     best_cut,
@@ -253,6 +254,9 @@ def measure(text: str) -> Measured:
         "furniture_inside_prose": float(furniture_inside(text, spans, furniture)),
         "log_sentences": math.log(n),
     }
+    found.features.update(
+        block_evidence(found.lexical, vec_sim, found.features["best_cut"], found.features["vec_order_z"])
+    )
     return found
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from gristmill.salad.cuts import BLOCK_NAMES
 from gristmill.salad.transitions import ABSOLUTE_COLUMNS
 
 
@@ -151,6 +152,7 @@ PAGE_NAMES = (
     "listlike",
     "orphan_opening",
     "furniture_inside_prose",
+    *BLOCK_NAMES,  # a sharp cut on a page whose order is otherwise coherent (gristmill.salad.cuts)
 )
 # A long sentence said twice: the generator of the tune pages never repeats one, while 11% of whole
 # web pages do (templates), so a learned weight would read a repeat as a sign of a *genuine* page.

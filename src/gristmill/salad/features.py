@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from gristmill.salad.cuts import cut_profile
 from gristmill.salad.style import between_group_share, between_group_shares
 from gristmill.text.content import cosine_matrix, term_matrix
 from gristmill.text.furniture import furniture_kind
@@ -78,19 +79,9 @@ def best_cut(sim: np.ndarray, margin: int = 3) -> float:
     """Least log ratio, over places to cut the page in two, of similarity across the cut to within.
 
     A page of blocks from different sources has a cut with almost nothing across it. Block sums come
-    from one 2-D prefix sum, so every cut costs O(1).
+    from one 2-D prefix sum (:func:`gristmill.salad.cuts.cut_profile`), so every cut costs O(1).
     """
-    n = len(sim)
-    if n < 2 * margin:
-        return 0.0
-    prefix = np.zeros((n + 1, n + 1))
-    prefix[1:, 1:] = sim.cumsum(axis=0).cumsum(axis=1)
-    cuts = np.arange(margin, n - margin + 1)
-    left = prefix[cuts, cuts]
-    right = prefix[n, n] - 2 * prefix[cuts, n] + left
-    across = (prefix[cuts, n] - left) / (cuts * (n - cuts))
-    pairs = cuts * (cuts - 1) + (n - cuts) * (n - cuts - 1)
-    within = (left + right) / np.maximum(pairs, 1)
+    within, across = cut_profile(sim, margin)
     ok = within > 0
     if not ok.any():
         return 0.0

@@ -17,10 +17,8 @@ from gristmill.config import load_pipeline, pipeline_from_dict
 from gristmill.engine import RunResult
 from gristmill.engine.progress import ProgressOptions
 from gristmill.errors import ConfigError, GristmillError, Interrupted
-from gristmill.inspect import format_inspection, inspect_document, read_target
 from gristmill.pipeline import Pipeline
 from gristmill.report import write_report
-from gristmill.steps.catalog import describe_steps, pipeline_schema
 from gristmill.steps.registry import describe, registered_steps, step_options, type_name
 
 EXIT_RUN_ERRORS = 1  # the run ended, but inputs broke off, documents raised, or the disk filled
@@ -182,6 +180,8 @@ def steps(pipeline_file: str | None, as_json: bool) -> None:
     if pipeline_file:
         load_pipeline(pipeline_file)
     if as_json:
+        from gristmill.steps.catalog import describe_steps  # every step's module: not for a run
+
         click.echo(json.dumps(describe_steps(), indent=2, ensure_ascii=False))
         return
     for name, cls in registered_steps().items():
@@ -198,6 +198,8 @@ def schema(pipeline_file: str | None) -> None:
     """Print the JSON Schema of a pipeline file, for editors and checks before a run."""
     if pipeline_file:
         load_pipeline(pipeline_file)
+    from gristmill.steps.catalog import pipeline_schema
+
     click.echo(json.dumps(pipeline_schema(), indent=2, ensure_ascii=False))
 
 
@@ -220,6 +222,8 @@ def inspect_command(target: str, record_id: str | None, pipeline_file: str | Non
     FILE is a text or HTML file; FILE.warc.gz#N (the N-th document record, from 0) or FILE.warc.gz with
     --record-id; out/kept/00000.jsonl.zst#ID (a document of a JSONL or Parquet file, by id); or - (stdin).
     """
+    from gristmill.inspect import format_inspection, inspect_document, read_target
+
     pipeline = load_pipeline(pipeline_file) if pipeline_file else demo_pipeline("out/demo")
     stdin = sys.stdin.buffer.read() if target == "-" else b""
     result = inspect_document(read_target(target, record_id=record_id, stdin=stdin), pipeline.steps)

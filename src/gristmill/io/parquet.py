@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from gristmill.document import Document
 from gristmill.errors import InputError
@@ -15,6 +12,9 @@ from gristmill.io.base import Reader, ReadSink
 from gristmill.io.records import RECORD_FIELDS, RecordError, document_from_record
 from gristmill.io.schema import Schema
 from gristmill.io.storage import StorageError, is_url, open_read
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class ParquetReader(Reader):
@@ -32,6 +32,9 @@ class ParquetReader(Reader):
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per row, batch by batch; quarantine rows that are not documents."""
+        import pyarrow as pa  # imported by the runs that read or write Parquet only
+        import pyarrow.parquet as pq
+
         try:
             # A local path stays a path: Arrow's own reader is faster than a Python file object.
             source = pq.ParquetFile(open_read(path) if is_url(path) else path)
@@ -80,6 +83,8 @@ def _rows(batch: pa.RecordBatch, text_key: str) -> list[dict[str, Any] | RecordE
 
 def _values(column: pa.Array) -> list[Any]:
     """The column's values; a value whose strings are not valid UTF-8 becomes a ``RecordError``."""
+    import pyarrow as pa
+
     try:
         return column.to_pylist()
     except (UnicodeDecodeError, pa.ArrowException):
@@ -97,6 +102,8 @@ def _values(column: pa.Array) -> list[Any]:
 
 def _is_plain(kind: pa.DataType) -> bool:
     """True for types whose Python values are JSON values as they are."""
+    import pyarrow as pa
+
     return bool(
         pa.types.is_string(kind)
         or pa.types.is_large_string(kind)
@@ -131,6 +138,8 @@ class ParquetWriter:
     """
 
     def __init__(self, path: str, schema: Schema | None = None, batch_size: int = 2048) -> None:
+        import pyarrow.parquet as pq
+
         self._schema = schema or Schema()
         self._arrow = self._schema.arrow()
         self._writer = pq.ParquetWriter(path, self._arrow, compression="zstd")
@@ -144,6 +153,8 @@ class ParquetWriter:
             self._flush()
 
     def _flush(self) -> None:
+        import pyarrow as pa
+
         if self._rows:
             self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self._arrow))
             self._rows = []

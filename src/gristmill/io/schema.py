@@ -17,25 +17,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
-import pyarrow as pa
 
 from gristmill.document import Document
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FieldType = Literal["str", "int", "float", "bool", "json"]
 FIELD_TYPES: tuple[FieldType, ...] = ("str", "int", "float", "bool", "json")
 EXTRA = "extra"  # the meta key that holds what the schema has no column for
 TOP_FIELDS = ("id", "text", "meta", "signals")
 
-_ARROW: dict[str, pa.DataType] = {
-    "str": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "json": pa.string(),
-}
 _ZERO: dict[str, Any] = {"str": "", "int": 0, "float": 0.0, "bool": False, "json": ""}
 
 
@@ -146,12 +141,16 @@ class Schema:
 
     def arrow(self) -> pa.Schema:
         """The Parquet schema: ``meta`` and ``signals`` as struct columns of typed fields."""
+        import pyarrow as pa  # only Parquet output needs it: a run without it does not import it
+
+        arrow = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+        arrow["json"] = pa.string()
         columns: list[pa.Field] = []
         for top, keys in self._columns().items():
             if top in ("id", "text"):
                 columns.append(pa.field(top, pa.string()))
                 continue
-            members = [pa.field(key, _ARROW[kind]) for key, kind in self._keys(top, keys)]
+            members = [pa.field(key, arrow[kind]) for key, kind in self._keys(top, keys)]
             if members:  # Parquet has no empty struct: a run that declares no signals has no such column
                 columns.append(pa.field(top, pa.struct(members)))
         return pa.schema(columns)

@@ -16,6 +16,7 @@ from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import ChunkStream, Damage, read_chunks
 from gristmill.io.schema import FieldType
+from gristmill.io.warc_native import native_documents, native_ok
 
 _DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
@@ -45,6 +46,8 @@ class WarcReader(Reader):
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per response, resource or conversion record.
 
+        A local plain or gzip file is read natively by fastwarc while it proves well formed
+        (``gristmill.io.warc_native``); otherwise, and from where that stops, as follows.
         fastwarc reads a well-formed file. Each record must end where the next one starts (its
         header as written plus ``Content-Length`` bytes plus CRLF CRLF); fastwarc itself skips
         silently over bytes a wrong ``Content-Length`` leaves behind, and reads a record cut short as
@@ -55,53 +58,97 @@ class WarcReader(Reader):
         quarantined with their offset; the last damage is raised as ``BrokenInputError`` once every
         record after it has been read, so the run reports the file as damaged.
         """
-        damages: list[Damage] = []
         name = self.options.name_of(path)  # the file as documents name it: relative to the input root
-        stream = ChunkStream(read_chunks(path, sink.progress, damages), history=_HISTORY)
-        records = ArchiveIterator(
-            stream,
-            parse_http=True,
-            auto_decode="all",
-            stream_detect=False,
-            fsspec_args=False,
-        )
-        yielded = 0
-        pending: Document | None = None
-        expected_start = 0
-        while True:
-            try:
-                record = next(records, None)
-                if record is None:
-                    if stream.tell() + 4 < expected_start:  # the last record was cut short
-                        break
-                    if pending is not None:
-                        yield pending
-                    _report(path, sink, damages)
-                    return
-                header = _header_length(stream, record.stream_pos)
-                unknown = record.record_type == WarcRecordType.unknown
-                if unknown or record.stream_pos != expected_start or header is None:
+        skip = 0
+        if native_ok(path):
+            told = _Told(sink)
+            done = yield from native_documents(path, name, _document, told.progress)
+            if done is None:
+                return
+            skip, sink = done, _AfterProgress(sink, told.nbytes)
+        yield from itertools.islice(_careful_read(path, sink, name), skip, None)
+
+
+def _careful_read(path: str, sink: ReadSink, name: str) -> Iterator[Document]:
+    """Read ``path`` through gristmill's own decompression, checking where every record starts."""
+    damages: list[Damage] = []
+    stream = ChunkStream(read_chunks(path, sink.progress, damages), history=_HISTORY)
+    records = ArchiveIterator(
+        stream,
+        parse_http=True,
+        auto_decode="all",
+        stream_detect=False,
+        fsspec_args=False,
+    )
+    yielded = 0
+    pending: Document | None = None
+    expected_start = 0
+    while True:
+        try:
+            record = next(records, None)
+            if record is None:
+                if stream.tell() + 4 < expected_start:  # the last record was cut short
                     break
-                expected_start = record.stream_pos + header + _declared_length(record) + 4
-                if record.record_type & _DOCUMENT_RECORDS:
-                    body = record.reader.read()
-                else:
-                    record.consume()
-                    continue
-            except InputError:
-                raise
-            except OSError:
+                if pending is not None:
+                    yield pending
+                _report(path, sink, damages)
+                return
+            header = _header_length(stream, record.stream_pos)
+            unknown = record.record_type == WarcRecordType.unknown
+            if unknown or record.stream_pos != expected_start or header is None:
                 break
-            if pending is not None:
-                yield pending
-                yielded += 1
-            pending = _document(name, record, body)
-        yield from _lenient_read(path, sink, skip=yielded, name=name)
+            expected_start = record.stream_pos + header + _declared_length(record) + 4
+            if record.record_type & _DOCUMENT_RECORDS:
+                body = record.reader.read()
+            else:
+                record.consume()
+                continue
+        except InputError:
+            raise
+        except OSError:
+            break
+        if pending is not None:
+            yield pending
+            yielded += 1
+        pending = _document(name, record, body)
+    yield from _lenient_read(path, sink, skip=yielded, name=name)
 
 
 # How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out.
 _HISTORY = 1 << 20
 _MAX_HEADER = 1 << 16
+
+
+class _Told:
+    """A sink's progress, counted: how much the native path reported before it gave up."""
+
+    def __init__(self, sink: ReadSink) -> None:
+        self.sink = sink
+        self.nbytes = 0
+
+    def progress(self, nbytes: int) -> None:
+        """Pass ``nbytes`` on to the sink and count them."""
+        self.nbytes += nbytes
+        self.sink.progress(nbytes)
+
+
+class _AfterProgress:
+    """A sink whose first ``nbytes`` of progress were already reported (by the native path)."""
+
+    def __init__(self, sink: ReadSink, nbytes: int) -> None:
+        self.sink = sink
+        self.told = nbytes
+
+    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+        """Quarantine as the wrapped sink does."""
+        self.sink.quarantine(path, where, reason, excerpt)
+
+    def progress(self, nbytes: int) -> None:
+        """Report only the bytes past those already reported."""
+        skipped = min(nbytes, self.told)
+        self.told -= skipped
+        if nbytes > skipped:
+            self.sink.progress(nbytes - skipped)
 
 
 def _report(path: str, sink: ReadSink, damages: list[Damage]) -> None:

@@ -15,7 +15,7 @@ from gristmill.steps.registry import register
 from gristmill.text.lines import duplicates, nonblank_lines
 from gristmill.text.punctuation import TERMINAL_PUNCTUATION
 from gristmill.text.repeats import repeated_indices
-from gristmill.text.tokens import iter_word_tokens
+from gristmill.text.tokens import document_tokens
 
 
 @register("fineweb_quality")
@@ -57,7 +57,8 @@ class FineWebQualityFilter(PerLanguageOptions):
             return {}
         n = len(split)
         chars = len(text) - text.count("\n")
-        tokens = sum(1 for _ in iter_word_tokens(text))
+        found = document_tokens(text)
+        tokens = len(found) if isinstance(found, tuple) else sum(1 for _ in found)
         return {
             "fineweb_line_punct_ratio": sum(line.endswith(self._stops) for line in split) / n,
             "fineweb_short_line_ratio": sum(len(line) <= self.short_line_length for line in split) / n,

@@ -20,7 +20,7 @@ from gristmill.text.lines import duplicates, lines, paragraphs
 from gristmill.text.ngrams import NgramIndex
 from gristmill.text.punctuation import GOPHER_STOP_WORDS, is_symbol
 from gristmill.text.repeats import repeated_indices
-from gristmill.text.tokens import iter_word_tokens
+from gristmill.text.tokens import document_tokens
 
 
 @register("gopher_quality")
@@ -76,8 +76,8 @@ class GopherQualityFilter(PerLanguageOptions):
 
     def measure(self, text: str) -> dict[str, float]:
         """Return the Gopher quality signals of ``text``."""
-        # Each distinct token is judged once, weighted by its count: no list of every token is held.
-        counts = Counter(iter_word_tokens(text))
+        # Each distinct token is judged once, weighted by its count.
+        counts = Counter(document_tokens(text))
         n_tokens = sum(counts.values()) or 1
         words = chars = alpha = 0
         for token, count in counts.items():
@@ -233,7 +233,7 @@ class GopherRepetitionFilter(PerLanguageOptions):
             "gopher_dup_line_frac": line_dups / len(split),
             "gopher_dup_line_char_frac": line_chars / length,
         }
-        index = NgramIndex(iter_word_tokens(text))
+        index = NgramIndex(document_tokens(text))
         for n, _ in self._top:
             signals[f"gopher_top_{n}_gram_frac"] = index.top_ngram_chars(n) / length
         for n, _ in self._dup:

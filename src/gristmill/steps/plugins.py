@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from gristmill.errors import ConfigError
@@ -28,6 +27,8 @@ def load_entry_point_steps() -> None:
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
+    from importlib.metadata import entry_points  # scanning installed packages: only when needed
+
     from gristmill.steps.base import Step
     from gristmill.steps.registry import register
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
 import types
 import typing
@@ -14,6 +15,7 @@ from gristmill.steps.base import Step
 from gristmill.steps.options import Option, check_options, options_schema, step_options, type_name
 
 __all__ = [
+    "BUILTIN_STEPS",
     "Option",
     "build_step",
     "describe",
@@ -50,7 +52,14 @@ def registered_steps() -> dict[str, type[Step]]:
 
 
 def step_class(name: str) -> type[Step]:
-    """Return the step class registered as ``name``, or fail suggesting the nearest name."""
+    """Return the step class registered as ``name``, or fail suggesting the nearest name.
+
+    A built-in step imports its own module only; any other name loads every step and plugin first.
+    """
+    if name not in _REGISTRY and name in BUILTIN_STEPS:
+        importlib.import_module(BUILTIN_STEPS[name])
+    if name in _REGISTRY:
+        return _REGISTRY[name]
     steps = registered_steps()
     if name not in steps:
         near = difflib.get_close_matches(name, steps, n=1)
@@ -104,10 +113,38 @@ def matches_type(value: Any, hint: Any) -> bool:
     return isinstance(value, hint)
 
 
+# Where each built-in step is registered: importing a module registers its steps, and a run imports
+# only the modules of the steps it uses (tests check this table against the modules' @register).
+BUILTIN_STEPS: dict[str, str] = {
+    "boilerplate_lines": "gristmill.steps.boilerplate",
+    "c4_quality": "gristmill.steps.c4",
+    "classifier": "gristmill.steps.classifier",
+    "classifier_top": "gristmill.steps.classifier",
+    "decontaminate": "gristmill.steps.decontaminate",
+    "exact_dedup": "gristmill.dedup.exact",
+    "extract": "gristmill.steps.extract",
+    "fineweb_quality": "gristmill.steps.fineweb",
+    "gopher_quality": "gristmill.steps.gopher",
+    "gopher_repetition": "gristmill.steps.gopher",
+    "language": "gristmill.steps.language",
+    "length_filter": "gristmill.steps.length",
+    "meta_filter": "gristmill.steps.meta",
+    "minhash_dedup": "gristmill.dedup.minhash",
+    "normalize": "gristmill.steps.normalize",
+    "pii": "gristmill.steps.pii",
+    "provenance": "gristmill.dedup.provenance",
+    "regex_filter": "gristmill.steps.regex",
+    "salad": "gristmill.steps.salad",
+    "span_dedup": "gristmill.dedup.spans",
+    "tokenize": "gristmill.steps.tokenize",
+    "url_filter": "gristmill.steps.url",
+}
+
+
 def _load_builtin_steps() -> None:
-    # Importing the packages registers their steps; installed plugins register theirs.
-    import gristmill.dedup
-    import gristmill.steps  # noqa: F401
+    # Importing the modules registers their steps; installed plugins register theirs.
     from gristmill.steps.plugins import load_entry_point_steps
 
+    for module in sorted(set(BUILTIN_STEPS.values())):
+        importlib.import_module(module)
     load_entry_point_steps()

@@ -116,6 +116,31 @@ def iter_word_tokens(text: str) -> Iterator[str]:
             yield from _chunk_tokens(chunk)
 
 
+def document_tokens(text: str) -> Iterable[str]:
+    """The tokens of ``text``, kept until a call with another text: each step of a document reuses them.
+
+    A pipeline's steps see one document after another, so the Gopher and FineWeb steps, which all
+    count the tokens of the same text, tokenize it once. A text longer than ``_BLOCK`` characters is
+    tokenized again each time, one token at a time, so that no list of all its tokens is held.
+    """
+    if len(text) > _BLOCK:
+        return iter_word_tokens(text)
+    if _last.text is not text and _last.text != text:
+        _last.tokens = tuple(word_tokens(text))
+        _last.text = text
+    return _last.tokens
+
+
+class _LastText:
+    """The last text :func:`document_tokens` tokenized, and its tokens."""
+
+    text = ""
+    tokens: tuple[str, ...] = ()
+
+
+_last = _LastText()
+
+
 def _whitespace_chunks(text: str) -> Iterable[str]:
     """Return ``text.split()``; for a long text, yield it a block at a time, cut at whitespace."""
     if len(text) <= _BLOCK:

@@ -1,0 +1,120 @@
+"""The fast path for well-formed local WARC files: fastwarc reads and decompresses them natively.
+
+fastwarc raises where a record's bytes do not line up with the next record's header (a wrong
+``Content-Length``, junk, corrupt gzip), but it reads a last record cut short as if whole, and its
+offsets are those of gzip members, not of records. So this path accepts a file only as far as it can
+prove it whole: plain files, and gzip files with one member per record (as crawlers write them), whose
+last record is checked against its header by hand. Anything else (an exception, two records in one
+member, a record without an id, a last record cut short) hands the file to the careful reader in
+``gristmill.io.warc``, which reads it again and skips the documents already yielded.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Callable, Generator
+from typing import Any
+
+from fastwarc import ArchiveIterator, GzipReader, WarcRecordType
+
+from gristmill.document import Document
+from gristmill.io.compression import compression_of
+from gristmill.io.storage import is_url, local_path
+
+_DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
+# The most bytes a record's header block may take (the careful reader's limit too).
+MAX_HEADER = 1 << 16
+
+NewDocument = Callable[[str, Any, bytes], Document]
+
+
+def native_ok(path: str) -> bool:
+    """Whether ``path`` is a local plain or gzip file, which the native path can read."""
+    return not is_url(path) and compression_of(path) in ("gzip", "none")
+
+
+def native_documents(
+    path: str, name: str, new_document: NewDocument, progress: Callable[[int], None]
+) -> Generator[Document, None, int | None]:
+    """Yield the documents of ``path`` while the file proves well formed.
+
+    Returns None when the whole file was read and checked, else how many documents were yielded
+    (each one whole) before the file stopped proving so: the careful reader takes over from there.
+    A document is yielded only once the record after it was parsed, or the last one checked.
+    ``new_document(name, record, body)`` builds a document as the careful reader does.
+    """
+    filename = local_path(path)
+    gzipped = compression_of(path) == "gzip"
+    size = os.path.getsize(filename)
+    source: Any = GzipReader(filename, fsspec_args=False) if gzipped else filename
+    yielded = 0
+    pending: Document | None = None
+    last: Any = None  # the last record seen: (stream offset, declared length)
+    reported = 0
+    try:
+        records = ArchiveIterator(
+            source, parse_http=True, auto_decode="all", stream_detect=False, fsspec_args=False
+        )
+        for record in records:
+            position = record.stream_pos
+            # Offsets must grow record by record: in a gzip file, one member per record.
+            if last is not None and position <= last[0]:
+                return yielded
+            if record.record_type == WarcRecordType.unknown or not record.record_id:
+                return yielded
+            last = (position, _declared_length(record))
+            if position > reported:
+                progress(position - reported)
+                reported = position
+            if not record.record_type & _DOCUMENT_RECORDS:
+                record.consume()
+                continue
+            document = new_document(name, record, record.reader.read())
+            if pending is not None:
+                yield pending
+                yielded += 1
+            pending = document
+    except Exception:  # any failure here means: read the file carefully instead
+        return yielded
+    finally:
+        if gzipped:
+            source.close()
+    if last is not None and not _last_record_whole(filename, gzipped, *last):
+        return yielded
+    if pending is not None:
+        yield pending
+    progress(size - reported)
+    return None
+
+
+def _declared_length(record: Any) -> int:
+    value = record.headers.get("Content-Length") or ""
+    return int(value) if value.strip().isdigit() else -1
+
+
+def _last_record_whole(filename: str, gzipped: bool, start: int, declared: int) -> bool:
+    """Whether the last record, at file offset ``start``, holds the bytes its header declares.
+
+    As in the careful reader, the blank lines that end a record may be missing. In a gzip file the
+    record's offset is its member's, so the member is decompressed on its own.
+    """
+    if declared < 0:
+        return False
+    with open(filename, "rb") as handle:
+        handle.seek(start)
+        data = handle.read()
+    if gzipped:
+        decoder = zlib.decompressobj(wbits=31)
+        try:
+            data = decoder.decompress(data)
+        except zlib.error:
+            return False
+        if not decoder.eof or decoder.unused_data:
+            return False
+    end = data.find(b"\r\n\r\n", 0, MAX_HEADER)
+    if not data.startswith(b"WARC/") or end < 0:
+        return False
+    record = end + 4 + declared
+    # The member holds this record and nothing else (more bytes: another record, or junk).
+    return record <= len(data) <= record + 4

@@ -1,0 +1,39 @@
+"""A run imports the modules of the steps it uses, not every step's (issue 16: the framework's cost)."""
+
+import ast
+import subprocess
+import sys
+
+from gristmill.steps.registry import BUILTIN_STEPS, registered_steps
+
+
+def test_the_builtin_table_names_the_module_of_every_builtin_step() -> None:
+    builtin = {
+        name: cls.__module__
+        for name, cls in registered_steps().items()
+        if cls.__module__.startswith("gristmill.")
+    }
+    assert builtin == BUILTIN_STEPS
+
+
+def test_an_extract_only_pipeline_imports_no_other_step() -> None:
+    script = (
+        "import sys\n"
+        "from gristmill import pipeline_from_dict\n"
+        "pipeline_from_dict({'input': {'path': 'x.warc.gz'}, 'output': {'path': 'out'},"
+        " 'steps': [{'extract': {}}]})\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('gristmill.steps.', 'gristmill.dedup.',"
+        " 'gristmill.salad', 'pyarrow', 'importlib.metadata'))))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = ast.literal_eval(found.stdout)
+    assert "gristmill.steps.extract" in loaded
+    unused = [m for m in loaded if m.split(".")[-1] in ("salad", "minhash", "language", "gopher", "pii")]
+    assert unused == [] and "pyarrow" not in loaded and "importlib.metadata" not in loaded
+
+
+def test_public_names_still_import_from_the_package() -> None:
+    import gristmill
+
+    assert gristmill.MinhashDedup.name == "minhash_dedup" and gristmill.Salad.name == "salad"
+    assert set(gristmill.__all__) <= set(dir(gristmill)) | set(gristmill._HOMES)

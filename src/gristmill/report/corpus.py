@@ -33,9 +33,11 @@ def counts_chart(kept: list[Document], rejected: list[Document], key: str) -> st
 def _key(doc: Document, key: str) -> str:
     if key == "language":
         return str(doc.meta.get("language") or "(none)")
-    url = doc.meta.get("url")
+    url = str(doc.meta.get("url") or "")
+    if url and "://" not in url and not url.startswith("//"):
+        url = "//" + url  # Dolma's and CC's text exports drop the scheme: the host still leads
     try:
-        host = urlsplit(str(url)).hostname if url else None
+        host = urlsplit(url).hostname if url else None
     except ValueError:
         host = None
     return host.removeprefix("www.") if host else "(no url)"

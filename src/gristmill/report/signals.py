@@ -112,8 +112,10 @@ def signal_sections(docs: list[Document], steps: list[dict[str, Any]]) -> list[S
 
 
 def _reached(doc: Document, index: int, dropped_at: dict[str, int]) -> bool:
-    """Whether ``doc`` came to the step at ``index``: an output document carries every declared
-    signal, 0 where its step never saw it, so one dropped earlier must not count as a 0."""
+    """Whether ``doc`` came to the step at ``index`` (one dropped before it did not).
+
+    An output document carries every declared signal, 0 where its step never saw it: such a 0 is no value.
+    """
     position = dropped_at.get(str(doc.meta.get("rejected_by") or ""))
     return position is None or position >= index
 

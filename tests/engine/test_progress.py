@@ -97,3 +97,39 @@ def test_a_report_that_arrives_after_its_task_is_done_is_not_counted_again() -> 
         bar.update("stage0/00000", 2, 0)  # the worker's last report, late
         bar.end_phase()
     assert json.loads(stream.getvalue().splitlines()[-1])["docs"] == 12
+
+
+def test_the_run_eta_adds_the_phases_still_to_come() -> None:
+    from gristmill.engine.progress import RunEstimate
+
+    planned = [
+        ("read and steps", 4),
+        ("exact_dedup sign", 4),
+        ("exact_dedup group", 16),
+        ("exact_dedup link 1 (large-star)", 4),
+        ("exact_dedup decide and steps", 4),
+    ]
+    estimate = RunEstimate(planned)
+    # Nothing measured yet: a phase that reads documents is taken to cost per task what this one does.
+    assert estimate.remaining(0, phase_eta=4.0, per_task=2.0) == 4.0 + 4 * 2.0 + 4 * 2.0
+    estimate.measured("read and steps", ran=4, seconds=8.0)
+    estimate.measured("exact_dedup sign", ran=4, seconds=2.0)
+    estimate.measured("exact_dedup group", ran=16, seconds=1.6)
+    # A link round planned once the one before was done joins the plan where the run puts it.
+    estimate.insert(4, "exact_dedup link 2 (name clusters)", 4)
+    estimate.measured("exact_dedup link 1 (large-star)", ran=4, seconds=0.4)
+    assert estimate.remaining(3, phase_eta=0.0, per_task=0.1) == 4 * 0.1 + 4 * 2.0
+    assert estimate.remaining(5, phase_eta=1.5, per_task=1.0) == 1.5
+
+
+def test_log_lines_give_the_eta_of_the_whole_run(make_corpus, tmp_path) -> None:
+    src = make_corpus(shards=2, docs=50)
+    config = write_pipeline(tmp_path / "p.yaml", PIPELINE.format(src=src, out=tmp_path / "out"))
+    done = run_in_a_pipe(config, "--log-json")
+    ends = [json.loads(line) for line in done.stderr.splitlines() if '"end"' in line]
+    assert all(e["run_eta_s"] is not None and e["run_eta_s"] >= e["eta_s"] for e in ends), ends
+    # After the first phase the sign and decide phases are still to come: they take time to run.
+    assert ends[0]["eta_s"] == 0 and ends[0]["run_eta_s"] > 0, ends[0]
+    assert ends[-1]["run_eta_s"] == 0
+    text = run_in_a_pipe(config, "--overwrite", "--log-every", "0.05")
+    assert all(", run ETA " in line for line in text.stderr.splitlines()), text.stderr

@@ -5,6 +5,8 @@ a batch job's log) a plain line is written every ``every`` seconds, and at the e
 the run has written one; ``json`` writes the same as JSON lines. Counts come from the tasks: while a
 task runs, what it has reported so far; once it is done, its exact figures from its stats, so the last
 line of a phase matches ``stats.json``. A resumed run starts from what its finished tasks did.
+Each line gives the phase's ETA and the run's: the phase's plus the phases still to come, each at the
+cost per task measured on a phase of its kind (:class:`RunEstimate`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
@@ -60,12 +63,69 @@ class _Phase:
     base_done: int
 
 
+def phase_kind(name: str) -> str:
+    """A phase's kind by its name: ``steps`` (read or decide, then steps), ``sign``, ``group``, ``link``."""
+    if name.endswith(" sign"):
+        return "sign"
+    if name.endswith(" group"):
+        return "group"
+    if " link" in name:
+        return "link"
+    return "steps"
+
+
+# Phases that read every document of the stage; the others work on signatures, far fewer bytes.
+_READING = ("steps", "sign")
+
+
+class RunEstimate:
+    """The time left to a run: the current phase's ETA plus each planned phase at a measured cost.
+
+    A phase still to come costs its tasks times the seconds per task of the last phase of its kind
+    this run ran; a reading phase of a kind not yet run costs what the reading phases did so far (or
+    the current one, projected); a group or link phase of a kind not yet run counts as nothing.
+    """
+
+    def __init__(self, planned: Sequence[tuple[str, int]]) -> None:
+        self._planned = list(planned)  # (name, tasks) per phase, in run order
+        self._per_task: dict[str, float] = {}
+
+    def insert(self, index: int, name: str, tasks: int) -> None:
+        """A phase planned once the one before it was done, at ``index`` of the run."""
+        self._planned.insert(index, (name, tasks))
+
+    def measured(self, name: str, ran: int, seconds: float) -> None:
+        """The phase ``name`` ran ``ran`` tasks in ``seconds``."""
+        if ran > 0:
+            self._per_task[phase_kind(name)] = seconds / ran
+
+    def remaining(self, index: int, phase_eta: float, per_task: float | None) -> float:
+        """Seconds left to the run while phase ``index`` has ``phase_eta`` left at ``per_task`` a task."""
+        current = phase_kind(self._planned[index][0]) if index < len(self._planned) else "steps"
+        reading = self._per_task.get("steps", per_task if current in _READING else None)
+        total = phase_eta
+        for name, tasks in self._planned[index + 1 :]:
+            kind = phase_kind(name)
+            cost = self._per_task.get(kind, reading if kind in _READING else None)
+            total += tasks * (cost or 0.0)
+        return total
+
+
 class Progress:
     """Follows the phases of one run; executors report task progress and completions to it."""
 
-    def __init__(self, options: ProgressOptions, phases: int, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        options: ProgressOptions,
+        phases: int,
+        stream: TextIO | None = None,
+        *,
+        planned: Sequence[tuple[str, int]] = (),
+    ) -> None:
         self._options = options
         self._phases = phases
+        self._estimate = RunEstimate(planned) if planned else None
+        self._index = 0
         self._stream = stream if stream is not None else sys.stderr
         self._phase: _Phase | None = None
         self._partial: dict[str, tuple[int, int]] = {}  # task key -> (docs, bytes) reported so far
@@ -80,10 +140,12 @@ class Progress:
             self._ticker = threading.Thread(target=self._tick, daemon=True, name="gristmill-progress")
             self._ticker.start()
 
-    def add_phase(self) -> None:
+    def add_phase(self, name: str = "", tasks: int = 0) -> None:
         """Count one more phase, planned once the ones before it were done (a round of the link)."""
         with self._lock:
             self._phases += 1
+            if self._estimate is not None:
+                self._estimate.insert(self._index + 1, name, tasks)
 
     def start_phase(
         self, name: str, index: int, tasks: int, done: int, docs: int, nbytes: int, total_bytes: int
@@ -93,6 +155,7 @@ class Progress:
             self._phase = _Phase(
                 name, index, tasks, done, docs, nbytes, total_bytes, time.monotonic(), docs, nbytes, done
             )
+            self._index = index
             self._partial.clear()
         if self._options.mode == "bar":
             from tqdm import tqdm
@@ -156,7 +219,10 @@ class Progress:
         elif self._options.mode == "json" or (self._options.mode == "log" and self._logged):
             self._emit("end")
         with self._lock:
-            self._phase = None
+            phase, self._phase = self._phase, None
+            if phase is not None and self._estimate is not None:
+                ran = phase.done - phase.base_done
+                self._estimate.measured(phase.name, ran, time.monotonic() - phase.started)
 
     def close(self) -> None:
         """Stop the log ticker."""
@@ -192,6 +258,16 @@ class Progress:
                 ran = phase.done - phase.base_done
                 task_speed = ran / elapsed if elapsed > 0 and ran else 0.0
                 eta = (phase.tasks - phase.done) / task_speed if task_speed > 0 else None
+            if phase.done >= phase.tasks:
+                eta = 0.0
+            to_run = phase.tasks - phase.base_done
+            per_task = (elapsed + eta) / to_run if eta is not None and to_run > 0 else None
+            if eta is None:
+                run_eta = None
+            elif self._estimate is None:  # nothing planned told: only the last phase knows the run's end
+                run_eta = eta if phase.index + 1 == self._phases else None
+            else:
+                run_eta = self._estimate.remaining(phase.index, eta, per_task)
             return {
                 "phase": phase.name,
                 "index": phase.index + 1,
@@ -204,6 +280,7 @@ class Progress:
                 "done": round(min(done_share, 1.0), 4),
                 "elapsed_s": round(elapsed, 1),
                 "eta_s": None if eta is None else round(eta, 1),
+                "run_eta_s": None if run_eta is None else round(run_eta, 1),
             }
 
     def _refresh_bar(self) -> None:
@@ -211,7 +288,7 @@ class Progress:
         if self._bar is not None and figures is not None:
             self._bar.set_postfix_str(
                 f"{figures['tasks_done']}/{figures['tasks']} tasks, {figures['docs']:,} docs, "
-                f"{figures['docs_per_s']:,.0f} docs/s",
+                f"{figures['docs_per_s']:,.0f} docs/s, run ETA {_eta(figures['run_eta_s'])}",
                 refresh=False,
             )
 
@@ -226,15 +303,19 @@ class Progress:
         if self._options.mode == "json":
             line = orjson.dumps({"event": event, **figures}).decode()
         else:
-            eta = "?" if figures["eta_s"] is None else _clock(figures["eta_s"])
             line = (
                 f"gristmill: [{figures['index']}/{figures['phases']}] {figures['phase']}: "
                 f"{figures['tasks_done']}/{figures['tasks']} tasks, {figures['docs']:,} docs, "
                 f"{figures['mb']:,.1f} MB, {figures['docs_per_s']:,.0f} docs/s, "
-                f"{_clock(figures['elapsed_s'])} elapsed, ETA {eta}" + (" (done)" if event == "end" else "")
+                f"{_clock(figures['elapsed_s'])} elapsed, ETA {_eta(figures['eta_s'])}, "
+                f"run ETA {_eta(figures['run_eta_s'])}" + (" (done)" if event == "end" else "")
             )
         self._logged = True
         print(line, file=self._stream, flush=True)
+
+
+def _eta(seconds: float | None) -> str:
+    return "?" if seconds is None else _clock(seconds)
 
 
 def _clock(seconds: float) -> str:

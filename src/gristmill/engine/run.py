@@ -76,7 +76,8 @@ def run_pipeline(
         write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
         layout.publish([layout.pipeline_file])
         phases = plan_phases(pipeline, shards)
-        with Progress(progress or ProgressOptions(), len(phases)) as bar:
+        planned = [(phase.name, len(phase.tasks)) for phase in phases]
+        with Progress(progress or ProgressOptions(), len(phases), planned=planned) as bar:
             index = 0
             while index < len(phases):
                 phase = phases[index]
@@ -98,7 +99,7 @@ def run_pipeline(
                 following = phase.follow(layout) if phase.follow else None
                 if following is not None:
                     phases.insert(index + 1, following)
-                    bar.add_phase()
+                    bar.add_phase(following.name, len(following.tasks))
                 index += 1
         stats = collect_stats(layout, phases, len(shards), time.time() - started)
         write_atomically(layout.stats, orjson.dumps(stats, option=orjson.OPT_INDENT_2))

@@ -133,3 +133,20 @@ def test_log_lines_give_the_eta_of_the_whole_run(make_corpus, tmp_path) -> None:
     assert ends[-1]["run_eta_s"] == 0
     text = run_in_a_pipe(config, "--overwrite", "--log-every", "0.05")
     assert all(", run ETA " in line for line in text.stderr.splitlines()), text.stderr
+
+
+def test_the_run_eta_is_known_before_a_phase_finishes_its_first_task() -> None:
+    import io
+
+    from gristmill.engine.progress import Progress
+
+    planned = [("read and steps", 2), ("exact_dedup sign", 2)]
+    stream = io.StringIO()
+    with Progress(ProgressOptions("json", every=60), 2, stream=stream, planned=planned) as bar:
+        bar.start_phase("read and steps", 0, tasks=2, done=0, docs=0, nbytes=0, total_bytes=0)
+        bar.task_done("stage0/00000", 10, 0)
+        bar.task_done("stage0/00001", 10, 0)
+        bar.end_phase()
+        bar.start_phase("exact_dedup sign", 1, tasks=2, done=0, docs=0, nbytes=0, total_bytes=0)
+        figures = bar.snapshot()
+    assert figures is not None and figures["eta_s"] is None and figures["run_eta_s"] is not None

@@ -99,6 +99,11 @@ class RunEstimate:
         if ran > 0:
             self._per_task[phase_kind(name)] = seconds / ran
 
+    def cost(self, name: str) -> float | None:
+        """Seconds per task of a phase named ``name``, as measured on its kind, or None."""
+        kind = phase_kind(name)
+        return self._per_task.get(kind, self._per_task.get("steps") if kind in _READING else None)
+
     def remaining(self, index: int, phase_eta: float, per_task: float | None) -> float:
         """Seconds left to the run while phase ``index`` has ``phase_eta`` left at ``per_task`` a task."""
         current = phase_kind(self._planned[index][0]) if index < len(self._planned) else "steps"
@@ -262,8 +267,13 @@ class Progress:
                 eta = 0.0
             to_run = phase.tasks - phase.base_done
             per_task = (elapsed + eta) / to_run if eta is not None and to_run > 0 else None
+            run_eta: float | None = None
             if eta is None:
-                run_eta = None
+                # No task of the phase done yet: the run's ETA takes the phase at its kind's cost.
+                cost = self._estimate.cost(phase.name) if self._estimate is not None else None
+                if self._estimate is not None and cost is not None:
+                    guess = max(0.0, to_run * cost - elapsed)
+                    run_eta = self._estimate.remaining(phase.index, guess, cost)
             elif self._estimate is None:  # nothing planned told: only the last phase knows the run's end
                 run_eta = eta if phase.index + 1 == self._phases else None
             else:

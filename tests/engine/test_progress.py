@@ -52,6 +52,7 @@ def test_a_run_into_a_pipe_logs_each_phase_with_counts_that_match_stats(make_cor
     assert f"4/4 tasks, {stats['totals']['read']:,} docs" in ends[0]
     decide_in = next(s["in"] for s in stats["steps"] if s["name"] == "exact_dedup")
     assert f"4/4 tasks, {decide_in:,} docs" in ends[-1]
+    assert f"4/4 tasks, {decide_in:,} docs" in ends[1]  # sign reads what the stage before handed on
     assert "[3/5] exact_dedup group: 16/16 tasks" in ends[2]
 
 
@@ -150,3 +151,30 @@ def test_the_run_eta_is_known_before_a_phase_finishes_its_first_task() -> None:
         bar.start_phase("exact_dedup sign", 1, tasks=2, done=0, docs=0, nbytes=0, total_bytes=0)
         figures = bar.snapshot()
     assert figures is not None and figures["eta_s"] is None and figures["run_eta_s"] is not None
+
+
+def test_a_sign_phase_counts_the_documents_handed_on_also_by_tasks_done_before() -> None:
+    import io
+
+    from gristmill.engine.progress import Progress
+    from gristmill.engine.tasks import SignTask, StageTask
+    from gristmill.io.inputs import Shard
+    from gristmill.stats import StepStats, TaskStats
+
+    def stage_stats(read: int, out: int) -> TaskStats:
+        return TaskStats(read=read, steps=[StepStats(0, "length_filter", docs_in=read, docs_out=out)])
+
+    shards = [Shard(n, "jsonl", (f"in{n}.jsonl",)) for n in range(2)]
+    stream = io.StringIO()
+    with Progress(ProgressOptions("json", every=60), 2, stream=stream) as bar:
+        # As a resumed run starts: shard 0 was done in the run before, from its done-marker's stats.
+        done_docs = bar.documents(StageTask(0, shards[0]), stage_stats(10, 7))
+        bar.start_phase("read and steps", 0, tasks=2, done=1, docs=done_docs, nbytes=0, total_bytes=0)
+        bar.finish_task(StageTask(0, shards[1]), stage_stats(10, 4))
+        bar.end_phase()
+        bar.start_phase("exact_dedup sign", 1, tasks=2, done=0, docs=0, nbytes=0, total_bytes=0)
+        bar.finish_task(SignTask(1, 0), TaskStats())
+        bar.finish_task(SignTask(1, 1), TaskStats())
+        bar.end_phase()
+    ends = [json.loads(line) for line in stream.getvalue().splitlines() if '"end"' in line]
+    assert [e["docs"] for e in ends] == [20, 11]

@@ -21,7 +21,7 @@ from typing import Any, Literal, TextIO
 import orjson
 
 from gristmill.engine.plan import documents_of, input_bytes
-from gristmill.engine.tasks import Task
+from gristmill.engine.tasks import SignTask, StageTask, Task
 from gristmill.stats import TaskStats
 
 Mode = Literal["bar", "log", "json", "off"]
@@ -139,6 +139,9 @@ class Progress:
         self._bar: Any = None
         self._logged = False
         self._lock = threading.Lock()
+        # One line at a time: the ticker and the main thread (a phase's end) may both write.
+        self._write_lock = threading.Lock()
+        self._handed_on: dict[tuple[int, int], int] = {}  # (stage, shard) -> documents to the barrier
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         if options.mode in ("log", "json"):
@@ -179,7 +182,8 @@ class Progress:
             )
             self._refresh_bar()
         elif self._options.mode == "json":
-            self._emit("start")
+            with self._write_lock:
+                self._emit("start")
 
     def update(self, task: str, docs: int, nbytes: int) -> None:
         """Add what a running task reports: documents taken in and input bytes read since last time."""
@@ -213,21 +217,35 @@ class Progress:
 
     def finish_task(self, task: Task, stats: TaskStats) -> None:
         """A task finished with ``stats``: count the documents it took in and the input it read."""
-        self.task_done(task.key, documents_of(task, stats), input_bytes(task))
+        self.task_done(task.key, self.documents(task, stats), input_bytes(task))
+
+    def documents(self, task: Task, stats: TaskStats) -> int:
+        """The documents a finished task took in; a sign task, those its shard's stage task handed on.
+
+        Stage tasks done in an earlier run are told here too (from their done-markers), so a resumed
+        run's sign phase counts them.
+        """
+        if isinstance(task, StageTask):
+            handed_on = stats.steps[-1].docs_out if stats.steps else stats.read
+            self._handed_on[(task.stage, task.shard.index)] = handed_on
+        elif isinstance(task, SignTask):
+            return self._handed_on.get((task.stage - 1, task.shard), 0)
+        return documents_of(task, stats)
 
     def end_phase(self) -> None:
         """The phase is over: close its bar, or log its last line."""
-        if self._bar is not None:
-            self._refresh_bar()
-            self._bar.close()
-            self._bar = None
-        elif self._options.mode == "json" or (self._options.mode == "log" and self._logged):
-            self._emit("end")
-        with self._lock:
-            phase, self._phase = self._phase, None
-            if phase is not None and self._estimate is not None:
-                ran = phase.done - phase.base_done
-                self._estimate.measured(phase.name, ran, time.monotonic() - phase.started)
+        with self._write_lock:  # no ticker line of this phase after its last
+            if self._bar is not None:
+                self._refresh_bar()
+                self._bar.close()
+                self._bar = None
+            elif self._options.mode == "json" or (self._options.mode == "log" and self._logged):
+                self._emit("end")
+            with self._lock:
+                phase, self._phase = self._phase, None
+                if phase is not None and self._estimate is not None:
+                    ran = phase.done - phase.base_done
+                    self._estimate.measured(phase.name, ran, time.monotonic() - phase.started)
 
     def close(self) -> None:
         """Stop the log ticker."""
@@ -304,7 +322,8 @@ class Progress:
 
     def _tick(self) -> None:
         while not self._stop.wait(self._options.every):
-            self._emit("progress")
+            with self._write_lock:
+                self._emit("progress")
 
     def _emit(self, event: str) -> None:
         figures = self.snapshot()
@@ -321,7 +340,8 @@ class Progress:
                 f"run ETA {_eta(figures['run_eta_s'])}" + (" (done)" if event == "end" else "")
             )
         self._logged = True
-        print(line, file=self._stream, flush=True)
+        self._stream.write(line + "\n")
+        self._stream.flush()
 
 
 def _eta(seconds: float | None) -> str:

@@ -14,7 +14,7 @@ from gristmill.engine.accounting import check_totals, collect_stats
 from gristmill.engine.layout import SIDE_FOLDERS, Layout, disk_full_as_error
 from gristmill.engine.lock import OutputLock
 from gristmill.engine.manifest import check_manifest
-from gristmill.engine.plan import documents_of, input_bytes, plan_phases
+from gristmill.engine.plan import input_bytes, plan_phases
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import interruptible
 from gristmill.engine.tasks import Task
@@ -89,7 +89,7 @@ def run_pipeline(
                     index,
                     tasks=len(phase.tasks),
                     done=len(done),
-                    docs=sum(documents_of(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in done),
+                    docs=sum(bar.documents(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in done),
                     nbytes=sum(input_bytes(t) for t in done),
                     total_bytes=sum(input_bytes(t) for t in phase.tasks),
                 )

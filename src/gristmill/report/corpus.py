@@ -74,8 +74,10 @@ def examples_by_reason(
 
 def _note(reason: str, doc: Document) -> str:
     if reason.startswith("extract:"):
+        if not doc.text.strip():
+            return "the input record holds no text"
         what = "no main text was found in" if reason == "extract:empty" else "extraction gave up on"
-        return f"{what} this page; below is its input as read (empty for a WARC record)"
+        return f"{what} this page; below is the page as extract read it, before extraction"
     if doc.meta.get("duplicate_of"):
         return f"duplicate of {doc.meta['duplicate_of']}"
     return ""

@@ -16,9 +16,9 @@ WARC = REPO / "src" / "gristmill" / "samples" / "warc" / "cc-main-2020-34-excerp
 
 def test_an_extract_example_of_a_warc_page_shows_its_html(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    Pipeline(
-        input={"path": str(WARC)}, output={"path": str(out)}, steps=[build_step("extract", {})]
-    ).run(workers=1, progress=False)
+    Pipeline(input={"path": str(WARC)}, output={"path": str(out)}, steps=[build_step("extract", {})]).run(
+        workers=1, progress=False
+    )
     html = render_report(out)
     block = html[html.index("extract:empty</b>") :]
     block = block[: block.index("</details>")]

@@ -178,3 +178,29 @@ def test_a_sign_phase_counts_the_documents_handed_on_also_by_tasks_done_before()
         bar.end_phase()
     ends = [json.loads(line) for line in stream.getvalue().splitlines() if '"end"' in line]
     assert [e["docs"] for e in ends] == [20, 11]
+
+
+def test_a_terminal_that_reports_no_width_still_gets_its_bars(make_corpus, tmp_path) -> None:
+    # A bare pseudo-terminal (a container's `-t`, some CI runners) reports 0 columns: tqdm then
+    # draws an empty line per phase unless it is given a width.
+    import os
+    import pty
+
+    src = make_corpus(shards=2, docs=20)
+    config = write_pipeline(tmp_path / "p.yaml", PIPELINE.format(src=src, out=tmp_path / "out"))
+    master, slave = pty.openpty()
+    command = [sys.executable, "-c", COMMAND, "run", str(config)]
+    child = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(master)
+    assert child.wait(timeout=300) == 0, output
+    assert b"[1/5] read and steps: 100%" in output and b"(large-star): 100%" in output, output

@@ -11,6 +11,7 @@ cost per task measured on a phase of its kind (:class:`RunEstimate`).
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -179,6 +180,7 @@ class Progress:
                 desc=f"[{index + 1}/{self._phases}] {name}",
                 file=self._stream,
                 leave=True,
+                **_size(self._stream),
             )
             self._refresh_bar()
         elif self._options.mode == "json":
@@ -342,6 +344,16 @@ class Progress:
         self._logged = True
         self._stream.write(line + "\n")
         self._stream.flush()
+
+
+def _size(stream: TextIO) -> dict[str, int]:
+    """The bar's size where the terminal says it has none (a bare pty: tqdm then draws nothing)."""
+    try:
+        if os.get_terminal_size(stream.fileno()).columns > 0:
+            return {}
+    except (OSError, ValueError, AttributeError):  # not a file, or not a terminal: tqdm decides
+        return {}
+    return {"ncols": 120, "nrows": 20}
 
 
 def _eta(seconds: float | None) -> str:

@@ -101,7 +101,7 @@ def test_a_report_that_arrives_after_its_task_is_done_is_not_counted_again() -> 
 
 
 def test_the_run_eta_adds_the_phases_still_to_come() -> None:
-    from gristmill.engine.progress import RunEstimate
+    from gristmill.engine.estimate import RunEstimate
 
     planned = [
         ("read and steps", 4),

@@ -48,6 +48,10 @@ def test_a_warc_record_by_its_record_id() -> None:
     code, out, err = _inspect(str(WARC), "--record-id", record_id, "--json")
     assert code == 0, err
     assert json.loads(out)["id"] == docs[5].id
+    # As the WARC header writes it, in angle brackets (what `zcat | grep WARC-Record-ID` shows).
+    code, out, err = _inspect(str(WARC), "--record-id", f"<{record_id}>", "--json")
+    assert code == 0, err
+    assert json.loads(out)["id"] == docs[5].id
 
 
 def test_a_record_that_is_not_there_is_one_line() -> None:

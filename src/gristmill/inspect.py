@@ -62,8 +62,10 @@ def read_target(target: str, *, record_id: str | None = None, stdin: bytes = b""
     if record_id is not None:
         if fmt != "warc":
             raise MissingInputError(f"{path}: --record-id picks a record of a WARC file, and this is none")
+        # The header writes the id in angle brackets, the reader's meta without: take either.
+        wanted = record_id.strip().removeprefix("<").removesuffix(">")
         return _find(
-            path, fmt, lambda n, doc: doc.meta.get("warc_record_id") == record_id, f"record {record_id}"
+            path, fmt, lambda n, doc: doc.meta.get("warc_record_id") == wanted, f"record {record_id}"
         )
     if fragment is None:
         if fmt in ("warc", "jsonl", "parquet"):

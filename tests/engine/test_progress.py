@@ -52,6 +52,7 @@ def test_a_run_into_a_pipe_logs_each_phase_with_counts_that_match_stats(make_cor
     assert f"4/4 tasks, {stats['totals']['read']:,} docs" in ends[0]
     decide_in = next(s["in"] for s in stats["steps"] if s["name"] == "exact_dedup")
     assert f"4/4 tasks, {decide_in:,} docs" in ends[-1]
+    assert f"4/4 tasks, {decide_in:,} docs" in ends[1]  # sign reads what the stage before handed on
     assert "[3/5] exact_dedup group: 16/16 tasks" in ends[2]
 
 
@@ -97,3 +98,109 @@ def test_a_report_that_arrives_after_its_task_is_done_is_not_counted_again() -> 
         bar.update("stage0/00000", 2, 0)  # the worker's last report, late
         bar.end_phase()
     assert json.loads(stream.getvalue().splitlines()[-1])["docs"] == 12
+
+
+def test_the_run_eta_adds_the_phases_still_to_come() -> None:
+    from gristmill.engine.estimate import RunEstimate
+
+    planned = [
+        ("read and steps", 4),
+        ("exact_dedup sign", 4),
+        ("exact_dedup group", 16),
+        ("exact_dedup link 1 (large-star)", 4),
+        ("exact_dedup decide and steps", 4),
+    ]
+    estimate = RunEstimate(planned)
+    # Nothing measured yet: a phase that reads documents is taken to cost per task what this one does.
+    assert estimate.remaining(0, phase_eta=4.0, per_task=2.0) == 4.0 + 4 * 2.0 + 4 * 2.0
+    estimate.measured("read and steps", ran=4, seconds=8.0)
+    estimate.measured("exact_dedup sign", ran=4, seconds=2.0)
+    estimate.measured("exact_dedup group", ran=16, seconds=1.6)
+    # A link round planned once the one before was done joins the plan where the run puts it.
+    estimate.insert(4, "exact_dedup link 2 (name clusters)", 4)
+    estimate.measured("exact_dedup link 1 (large-star)", ran=4, seconds=0.4)
+    assert estimate.remaining(3, phase_eta=0.0, per_task=0.1) == 4 * 0.1 + 4 * 2.0
+    assert estimate.remaining(5, phase_eta=1.5, per_task=1.0) == 1.5
+
+
+def test_log_lines_give_the_eta_of_the_whole_run(make_corpus, tmp_path) -> None:
+    src = make_corpus(shards=2, docs=50)
+    config = write_pipeline(tmp_path / "p.yaml", PIPELINE.format(src=src, out=tmp_path / "out"))
+    done = run_in_a_pipe(config, "--log-json")
+    ends = [json.loads(line) for line in done.stderr.splitlines() if '"end"' in line]
+    assert all(e["run_eta_s"] is not None and e["run_eta_s"] >= e["eta_s"] for e in ends), ends
+    # After the first phase the sign and decide phases are still to come: they take time to run.
+    assert ends[0]["eta_s"] == 0 and ends[0]["run_eta_s"] > 0, ends[0]
+    assert ends[-1]["run_eta_s"] == 0
+    text = run_in_a_pipe(config, "--overwrite", "--log-every", "0.05")
+    assert all(", run ETA " in line for line in text.stderr.splitlines()), text.stderr
+
+
+def test_the_run_eta_is_known_before_a_phase_finishes_its_first_task() -> None:
+    import io
+
+    from gristmill.engine.progress import Progress
+
+    planned = [("read and steps", 2), ("exact_dedup sign", 2)]
+    stream = io.StringIO()
+    with Progress(ProgressOptions("json", every=60), 2, stream=stream, planned=planned) as bar:
+        bar.start_phase("read and steps", 0, tasks=2, done=0, docs=0, nbytes=0, total_bytes=0)
+        bar.task_done("stage0/00000", 10, 0)
+        bar.task_done("stage0/00001", 10, 0)
+        bar.end_phase()
+        bar.start_phase("exact_dedup sign", 1, tasks=2, done=0, docs=0, nbytes=0, total_bytes=0)
+        figures = bar.snapshot()
+    assert figures is not None and figures["eta_s"] is None and figures["run_eta_s"] is not None
+
+
+def test_a_sign_phase_counts_the_documents_handed_on_also_by_tasks_done_before() -> None:
+    import io
+
+    from gristmill.engine.progress import Progress
+    from gristmill.engine.tasks import SignTask, StageTask
+    from gristmill.io.inputs import Shard
+    from gristmill.stats import StepStats, TaskStats
+
+    def stage_stats(read: int, out: int) -> TaskStats:
+        return TaskStats(read=read, steps=[StepStats(0, "length_filter", docs_in=read, docs_out=out)])
+
+    shards = [Shard(n, "jsonl", (f"in{n}.jsonl",)) for n in range(2)]
+    stream = io.StringIO()
+    with Progress(ProgressOptions("json", every=60), 2, stream=stream) as bar:
+        # As a resumed run starts: shard 0 was done in the run before, from its done-marker's stats.
+        done_docs = bar.documents(StageTask(0, shards[0]), stage_stats(10, 7))
+        bar.start_phase("read and steps", 0, tasks=2, done=1, docs=done_docs, nbytes=0, total_bytes=0)
+        bar.finish_task(StageTask(0, shards[1]), stage_stats(10, 4))
+        bar.end_phase()
+        bar.start_phase("exact_dedup sign", 1, tasks=2, done=0, docs=0, nbytes=0, total_bytes=0)
+        bar.finish_task(SignTask(1, 0), TaskStats())
+        bar.finish_task(SignTask(1, 1), TaskStats())
+        bar.end_phase()
+    ends = [json.loads(line) for line in stream.getvalue().splitlines() if '"end"' in line]
+    assert [e["docs"] for e in ends] == [20, 11]
+
+
+def test_a_terminal_that_reports_no_width_still_gets_its_bars(make_corpus, tmp_path) -> None:
+    # A bare pseudo-terminal (a container's `-t`, some CI runners) reports 0 columns: tqdm then
+    # draws an empty line per phase unless it is given a width.
+    import os
+    import pty
+
+    src = make_corpus(shards=2, docs=20)
+    config = write_pipeline(tmp_path / "p.yaml", PIPELINE.format(src=src, out=tmp_path / "out"))
+    master, slave = pty.openpty()
+    command = [sys.executable, "-c", COMMAND, "run", str(config)]
+    child = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(master)
+    assert child.wait(timeout=300) == 0, output
+    assert b"[1/5] read and steps: 100%" in output and b"(large-star): 100%" in output, output

@@ -33,7 +33,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
             {"id": f"web{n}", "text": text, "meta": {"url": f"https://{host}/{n}", "language": "en"}}
         )
     records.append(
-        {"id": "copy", "text": texts[2], "meta": {"url": "https://mirror.example/2", "language": "de"}}
+        # A URL without its scheme, as Dolma's and Common Crawl's text exports often hold them.
+        {"id": "copy", "text": texts[2], "meta": {"url": "mirror.example/2", "language": "de"}}
     )
     for n in range(12):
         records.append(
@@ -110,5 +111,17 @@ def test_text_changes_show_before_and_after(html: str) -> None:
 
 def test_languages_and_hosts_are_counted(html: str) -> None:
     counts = _section(html, "Languages and hosts")
-    for label in ("en", "de", "(none)", "news.example", "blog.example", "spam.example"):
+    for label in ("en", "de", "(none)", "news.example", "blog.example", "spam.example", "mirror.example"):
         assert f">{label}</text>" in counts, label
+
+
+def test_a_signal_counts_only_the_documents_that_reached_its_step(run: Path, html: str) -> None:
+    # Every output document carries every declared signal (0 where its step never saw it): a page
+    # gopher_quality dropped has salad_score 0, and must not show in salad's histogram as a passed 0.
+    stats = json.loads((run / "stats.json").read_text())
+    salad_in = next(s["in"] for s in stats["steps"] if s["name"] == "salad")
+    assert salad_in < stats["totals"]["read"]
+    signals = _section(html, "Signals, step by step")
+    assert f"<b>salad_score</b> <span class=muted>(score; {salad_in:,} documents" in signals
+    gopher_in = stats["steps"][0]["in"]
+    assert f"<b>gopher_words</b> <span class=muted>(words; {gopher_in:,} documents" in signals

@@ -5,20 +5,25 @@ a batch job's log) a plain line is written every ``every`` seconds, and at the e
 the run has written one; ``json`` writes the same as JSON lines. Counts come from the tasks: while a
 task runs, what it has reported so far; once it is done, its exact figures from its stats, so the last
 line of a phase matches ``stats.json``. A resumed run starts from what its finished tasks did.
+Each line gives the phase's ETA and the run's: the phase's plus the phases still to come, each at the
+cost per task measured on a phase of its kind (:mod:`gristmill.engine.estimate`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
 import orjson
 
+from gristmill.engine.estimate import RunEstimate
 from gristmill.engine.plan import documents_of, input_bytes
-from gristmill.engine.tasks import Task
+from gristmill.engine.tasks import SignTask, StageTask, Task
 from gristmill.stats import TaskStats
 
 Mode = Literal["bar", "log", "json", "off"]
@@ -63,9 +68,18 @@ class _Phase:
 class Progress:
     """Follows the phases of one run; executors report task progress and completions to it."""
 
-    def __init__(self, options: ProgressOptions, phases: int, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        options: ProgressOptions,
+        phases: int,
+        stream: TextIO | None = None,
+        *,
+        planned: Sequence[tuple[str, int]] = (),
+    ) -> None:
         self._options = options
         self._phases = phases
+        self._estimate = RunEstimate(planned) if planned else None
+        self._index = 0
         self._stream = stream if stream is not None else sys.stderr
         self._phase: _Phase | None = None
         self._partial: dict[str, tuple[int, int]] = {}  # task key -> (docs, bytes) reported so far
@@ -74,16 +88,21 @@ class Progress:
         self._bar: Any = None
         self._logged = False
         self._lock = threading.Lock()
+        # One line at a time: the ticker and the main thread (a phase's end) may both write.
+        self._write_lock = threading.Lock()
+        self._handed_on: dict[tuple[int, int], int] = {}  # (stage, shard) -> documents to the barrier
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         if options.mode in ("log", "json"):
             self._ticker = threading.Thread(target=self._tick, daemon=True, name="gristmill-progress")
             self._ticker.start()
 
-    def add_phase(self) -> None:
+    def add_phase(self, name: str = "", tasks: int = 0) -> None:
         """Count one more phase, planned once the ones before it were done (a round of the link)."""
         with self._lock:
             self._phases += 1
+            if self._estimate is not None:
+                self._estimate.insert(self._index + 1, name, tasks)
 
     def start_phase(
         self, name: str, index: int, tasks: int, done: int, docs: int, nbytes: int, total_bytes: int
@@ -93,6 +112,7 @@ class Progress:
             self._phase = _Phase(
                 name, index, tasks, done, docs, nbytes, total_bytes, time.monotonic(), docs, nbytes, done
             )
+            self._index = index
             self._partial.clear()
         if self._options.mode == "bar":
             from tqdm import tqdm
@@ -108,10 +128,12 @@ class Progress:
                 desc=f"[{index + 1}/{self._phases}] {name}",
                 file=self._stream,
                 leave=True,
+                **_size(self._stream),
             )
             self._refresh_bar()
         elif self._options.mode == "json":
-            self._emit("start")
+            with self._write_lock:
+                self._emit("start")
 
     def update(self, task: str, docs: int, nbytes: int) -> None:
         """Add what a running task reports: documents taken in and input bytes read since last time."""
@@ -145,18 +167,35 @@ class Progress:
 
     def finish_task(self, task: Task, stats: TaskStats) -> None:
         """A task finished with ``stats``: count the documents it took in and the input it read."""
-        self.task_done(task.key, documents_of(task, stats), input_bytes(task))
+        self.task_done(task.key, self.documents(task, stats), input_bytes(task))
+
+    def documents(self, task: Task, stats: TaskStats) -> int:
+        """The documents a finished task took in; a sign task, those its shard's stage task handed on.
+
+        Stage tasks done in an earlier run are told here too (from their done-markers), so a resumed
+        run's sign phase counts them.
+        """
+        if isinstance(task, StageTask):
+            handed_on = stats.steps[-1].docs_out if stats.steps else stats.read
+            self._handed_on[(task.stage, task.shard.index)] = handed_on
+        elif isinstance(task, SignTask):
+            return self._handed_on.get((task.stage - 1, task.shard), 0)
+        return documents_of(task, stats)
 
     def end_phase(self) -> None:
         """The phase is over: close its bar, or log its last line."""
-        if self._bar is not None:
-            self._refresh_bar()
-            self._bar.close()
-            self._bar = None
-        elif self._options.mode == "json" or (self._options.mode == "log" and self._logged):
-            self._emit("end")
-        with self._lock:
-            self._phase = None
+        with self._write_lock:  # no ticker line of this phase after its last
+            if self._bar is not None:
+                self._refresh_bar()
+                self._bar.close()
+                self._bar = None
+            elif self._options.mode == "json" or (self._options.mode == "log" and self._logged):
+                self._emit("end")
+            with self._lock:
+                phase, self._phase = self._phase, None
+                if phase is not None and self._estimate is not None:
+                    ran = phase.done - phase.base_done
+                    self._estimate.measured(phase.name, ran, time.monotonic() - phase.started)
 
     def close(self) -> None:
         """Stop the log ticker."""
@@ -192,6 +231,21 @@ class Progress:
                 ran = phase.done - phase.base_done
                 task_speed = ran / elapsed if elapsed > 0 and ran else 0.0
                 eta = (phase.tasks - phase.done) / task_speed if task_speed > 0 else None
+            if phase.done >= phase.tasks:
+                eta = 0.0
+            to_run = phase.tasks - phase.base_done
+            per_task = (elapsed + eta) / to_run if eta is not None and to_run > 0 else None
+            run_eta: float | None = None
+            if eta is None:
+                # No task of the phase done yet: the run's ETA takes the phase at its kind's cost.
+                cost = self._estimate.cost(phase.name) if self._estimate is not None else None
+                if self._estimate is not None and cost is not None:
+                    guess = max(0.0, to_run * cost - elapsed)
+                    run_eta = self._estimate.remaining(phase.index, guess, cost)
+            elif self._estimate is None:  # nothing planned told: only the last phase knows the run's end
+                run_eta = eta if phase.index + 1 == self._phases else None
+            else:
+                run_eta = self._estimate.remaining(phase.index, eta, per_task)
             return {
                 "phase": phase.name,
                 "index": phase.index + 1,
@@ -204,6 +258,7 @@ class Progress:
                 "done": round(min(done_share, 1.0), 4),
                 "elapsed_s": round(elapsed, 1),
                 "eta_s": None if eta is None else round(eta, 1),
+                "run_eta_s": None if run_eta is None else round(run_eta, 1),
             }
 
     def _refresh_bar(self) -> None:
@@ -211,13 +266,14 @@ class Progress:
         if self._bar is not None and figures is not None:
             self._bar.set_postfix_str(
                 f"{figures['tasks_done']}/{figures['tasks']} tasks, {figures['docs']:,} docs, "
-                f"{figures['docs_per_s']:,.0f} docs/s",
+                f"{figures['docs_per_s']:,.0f} docs/s, run ETA {_eta(figures['run_eta_s'])}",
                 refresh=False,
             )
 
     def _tick(self) -> None:
         while not self._stop.wait(self._options.every):
-            self._emit("progress")
+            with self._write_lock:
+                self._emit("progress")
 
     def _emit(self, event: str) -> None:
         figures = self.snapshot()
@@ -226,15 +282,30 @@ class Progress:
         if self._options.mode == "json":
             line = orjson.dumps({"event": event, **figures}).decode()
         else:
-            eta = "?" if figures["eta_s"] is None else _clock(figures["eta_s"])
             line = (
                 f"gristmill: [{figures['index']}/{figures['phases']}] {figures['phase']}: "
                 f"{figures['tasks_done']}/{figures['tasks']} tasks, {figures['docs']:,} docs, "
                 f"{figures['mb']:,.1f} MB, {figures['docs_per_s']:,.0f} docs/s, "
-                f"{_clock(figures['elapsed_s'])} elapsed, ETA {eta}" + (" (done)" if event == "end" else "")
+                f"{_clock(figures['elapsed_s'])} elapsed, ETA {_eta(figures['eta_s'])}, "
+                f"run ETA {_eta(figures['run_eta_s'])}" + (" (done)" if event == "end" else "")
             )
         self._logged = True
-        print(line, file=self._stream, flush=True)
+        self._stream.write(line + "\n")
+        self._stream.flush()
+
+
+def _size(stream: TextIO) -> dict[str, int]:
+    """The bar's size where the terminal says it has none (a bare pty: tqdm then draws nothing)."""
+    try:
+        if os.get_terminal_size(stream.fileno()).columns > 0:
+            return {}
+    except (OSError, ValueError, AttributeError):  # not a file, or not a terminal: tqdm decides
+        return {}
+    return {"ncols": 120, "nrows": 20}
+
+
+def _eta(seconds: float | None) -> str:
+    return "?" if seconds is None else _clock(seconds)
 
 
 def _clock(seconds: float) -> str:

@@ -14,7 +14,7 @@ from gristmill.engine.accounting import check_totals, collect_stats
 from gristmill.engine.layout import SIDE_FOLDERS, Layout, disk_full_as_error
 from gristmill.engine.lock import OutputLock
 from gristmill.engine.manifest import check_manifest
-from gristmill.engine.plan import documents_of, input_bytes, plan_phases
+from gristmill.engine.plan import input_bytes, plan_phases
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import interruptible
 from gristmill.engine.tasks import Task
@@ -76,7 +76,8 @@ def run_pipeline(
         write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
         layout.publish([layout.pipeline_file])
         phases = plan_phases(pipeline, shards)
-        with Progress(progress or ProgressOptions(), len(phases)) as bar:
+        planned = [(phase.name, len(phase.tasks)) for phase in phases]
+        with Progress(progress or ProgressOptions(), len(phases), planned=planned) as bar:
             index = 0
             while index < len(phases):
                 phase = phases[index]
@@ -88,7 +89,7 @@ def run_pipeline(
                     index,
                     tasks=len(phase.tasks),
                     done=len(done),
-                    docs=sum(documents_of(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in done),
+                    docs=sum(bar.documents(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in done),
                     nbytes=sum(input_bytes(t) for t in done),
                     total_bytes=sum(input_bytes(t) for t in phase.tasks),
                 )
@@ -98,7 +99,7 @@ def run_pipeline(
                 following = phase.follow(layout) if phase.follow else None
                 if following is not None:
                     phases.insert(index + 1, following)
-                    bar.add_phase()
+                    bar.add_phase(following.name, len(following.tasks))
                 index += 1
         stats = collect_stats(layout, phases, len(shards), time.time() - started)
         write_atomically(layout.stats, orjson.dumps(stats, option=orjson.OPT_INDENT_2))

@@ -33,9 +33,11 @@ def counts_chart(kept: list[Document], rejected: list[Document], key: str) -> st
 def _key(doc: Document, key: str) -> str:
     if key == "language":
         return str(doc.meta.get("language") or "(none)")
-    url = doc.meta.get("url")
+    url = str(doc.meta.get("url") or "")
+    if url and "://" not in url and not url.startswith("//"):
+        url = "//" + url  # Dolma's and CC's text exports drop the scheme: the host still leads
     try:
-        host = urlsplit(str(url)).hostname if url else None
+        host = urlsplit(url).hostname if url else None
     except ValueError:
         host = None
     return host.removeprefix("www.") if host else "(no url)"
@@ -72,8 +74,10 @@ def examples_by_reason(
 
 def _note(reason: str, doc: Document) -> str:
     if reason.startswith("extract:"):
+        if not doc.text.strip():
+            return "the input record holds no text"
         what = "no main text was found in" if reason == "extract:empty" else "extraction gave up on"
-        return f"{what} this page; below is its input as read (empty for a WARC record)"
+        return f"{what} this page; below is the page as extract read it, before extraction"
     if doc.meta.get("duplicate_of"):
         return f"duplicate of {doc.meta['duplicate_of']}"
     return ""

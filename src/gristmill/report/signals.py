@@ -92,13 +92,15 @@ def signal_sections(docs: list[Document], steps: list[dict[str, Any]]) -> list[S
     present = {str(k) for d in docs for k in d.signals}
     sections: list[StepSignals] = []
     shown: set[str] = set()
+    dropped_at = {name: index for index, entry in enumerate(steps) for name in entry}
     for index, entry in enumerate(steps):
         for step, options in entry.items():
             section = StepSignals(index, step)
+            reached = [doc for doc in docs if _reached(doc, index, dropped_at)]
             for signal, unit, thresholds in _rules_of(step, options or {}):
                 if signal in present and signal not in shown:
                     shown.add(signal)
-                    _add(section, docs, step, signal, unit, thresholds)
+                    _add(section, reached, step, signal, unit, thresholds)
             if section.charts or section.flat:
                 sections.append(section)
     rest = StepSignals(None, "other signals")
@@ -107,6 +109,15 @@ def signal_sections(docs: list[Document], steps: list[dict[str, Any]]) -> list[S
     if rest.charts or rest.flat:
         sections.append(rest)
     return sections
+
+
+def _reached(doc: Document, index: int, dropped_at: dict[str, int]) -> bool:
+    """Whether ``doc`` came to the step at ``index`` (one dropped before it did not).
+
+    An output document carries every declared signal, 0 where its step never saw it: such a 0 is no value.
+    """
+    position = dropped_at.get(str(doc.meta.get("rejected_by") or ""))
+    return position is None or position >= index
 
 
 def _rules_of(step: str, options: dict[str, Any]) -> list[tuple[str, str, list[Threshold]]]:

@@ -28,8 +28,9 @@ from gristmill.dedup.components import load_clusters, nodes, save_links
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import (
     MAX_BUCKETS,
+    bucket_windows,
     keep_cluster_firsts,
-    load_bucket,
+    load_tables_from,
     remember_ids,
     save_buckets,
     save_table,
@@ -233,19 +234,11 @@ class MinhashDedup(BarrierStep):
     # -- group ----------------------------------------------------------------------------------
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Link each document sharing a band value with the first one that has it."""
-        rows = load_bucket(work, "band", bucket, shards, SIGNATURE)
-        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
-        first = np.ones(len(rows), bool)
-        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
-        head = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
-        same_doc = (rows["shard"] == rows["shard"][head]) & (rows["pos"] == rows["pos"][head])
-        linked = np.flatnonzero(~first & ~same_doc)
-        if self.threshold is None:
-            edges = np.empty(linked.size, EDGE)
-            edges["shard"], edges["pos"] = rows["shard"][linked], rows["pos"][linked]
-            edges["to_shard"], edges["to_pos"] = rows["shard"][head[linked]], rows["pos"][head[linked]]
-        else:
-            edges = self._checked_edges(rows, linked, head, work)
+        found = [
+            self._window_edges(rows, work)
+            for rows in bucket_windows(work, "band", range(bucket, bucket + 1), shards, "hash")
+        ]
+        edges = load_tables_from(found, EDGE)
         save_links(
             work,
             bucket,
@@ -253,6 +246,21 @@ class MinhashDedup(BarrierStep):
             nodes(edges["shard"], edges["pos"]),
             nodes(edges["to_shard"], edges["to_pos"]),
         )
+
+    def _window_edges(self, rows: np.ndarray, work: Path) -> np.ndarray:
+        """The links of one window of band rows (whole runs of equal values)."""
+        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+        first = np.ones(len(rows), bool)
+        first[1:] = rows["hash"][1:] != rows["hash"][:-1]
+        head = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+        same_doc = (rows["shard"] == rows["shard"][head]) & (rows["pos"] == rows["pos"][head])
+        linked = np.flatnonzero(~first & ~same_doc)
+        if self.threshold is not None:
+            return self._checked_edges(rows, linked, head, work)
+        edges = np.empty(linked.size, EDGE)
+        edges["shard"], edges["pos"] = rows["shard"][linked], rows["pos"][linked]
+        edges["to_shard"], edges["to_pos"] = rows["shard"][head[linked]], rows["pos"][head[linked]]
+        return edges
 
     def _checked_edges(
         self, rows: np.ndarray, linked: np.ndarray, head: np.ndarray, work: Path

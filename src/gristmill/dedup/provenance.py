@@ -51,8 +51,8 @@ import orjson
 
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import (
+    bucket_windows,
     key_runs,
-    load_bucket,
     load_part,
     load_tables_from,
     remember_ids,
@@ -83,6 +83,7 @@ NAMED = np.dtype(
     ]
 )
 _POS = np.dtype("<u4")
+_SHARD = np.dtype("<u4")
 # Each document's counted sentences, and the hash of its id (ties broken by it never hang on order).
 COUNT = np.dtype([("sentences", "<u4"), ("id_hash", "<u8")])
 # Sources beside the largest must give this share of a stitched page's copied sentences: a near
@@ -166,7 +167,23 @@ class Provenance(BarrierStep):
     # -- group ----------------------------------------------------------------------------------
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Pair the holders of each hash held by 2..max_docs documents; note furniture per holder."""
-        rows = load_bucket(work, "sentences", bucket, shards, SIGNATURE)
+        pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        noise: list[tuple[np.ndarray, np.ndarray]] = []
+        for rows in bucket_windows(work, "sentences", range(bucket, bucket + 1), shards, "hash"):
+            found, furniture = self._window_pairs(rows)
+            pairs.append(found)
+            noise.append(furniture)
+        table = load_tables_from((t for t, _ in pairs), PAIR)
+        holders = load_tables_from((h for _, h in pairs), _SHARD)
+        save_parts(work / f"bucket-pairs-{bucket:03d}.npy", table, holders, shards)
+        pos = load_tables_from((p for p, _ in noise), _POS)
+        holders = load_tables_from((h for _, h in noise), _SHARD)
+        save_parts(work / f"bucket-furniture-{bucket:03d}.npy", pos, holders, shards)
+
+    def _window_pairs(
+        self, rows: np.ndarray
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """One window's pair rows and furniture positions, each with the holder's shard."""
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
         first, run, size = key_runs(rows["hash"])
         run_start = np.flatnonzero(first)[run] if len(rows) else np.empty(0, np.int64)
@@ -181,9 +198,8 @@ class Provenance(BarrierStep):
         table = np.empty(me.size, PAIR)
         table["pos"], table["hash"] = rows["pos"][me], rows["hash"][me]
         table["other_shard"], table["other_pos"] = rows["shard"][partner], rows["pos"][partner]
-        save_parts(work / f"bucket-pairs-{bucket:03d}.npy", table, rows["shard"][me], shards)
         noise = rows["pos"][furniture].astype(np.uint32)
-        save_parts(work / f"bucket-furniture-{bucket:03d}.npy", noise, rows["shard"][furniture], shards)
+        return (table, rows["shard"][me]), (noise, rows["shard"][furniture])
 
     # -- link -----------------------------------------------------------------------------------
     def link(self, shards: int, work: Path) -> None:

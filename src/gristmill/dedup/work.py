@@ -15,6 +15,9 @@ from gristmill.stats import StepContext
 
 # Buckets a barrier may spread its signatures over: a group task per bucket.
 MAX_BUCKETS = 4096
+# Rows a group task holds at once while it merges the shards' sorted runs (16 to 32 bytes each).
+WINDOW_ROWS = 1 << 20
+_MIN_CHUNK = 1024  # rows read from one shard's run at a time, at least
 
 
 def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
@@ -59,13 +62,95 @@ def _index_path(path: Path) -> Path:
 
 
 def save_buckets(work: Path, prefix: str, shard: int, rows: np.ndarray, key: str, buckets: int) -> None:
-    """Write one shard's ``rows`` split by ``rows[key] % buckets``, as one file ``prefix-SSSSS.npy``."""
-    save_parts(work / f"{prefix}-{shard:05d}.npy", rows, rows[key] % np.uint64(buckets), buckets)
+    """Write one shard's ``rows`` sorted by ``rows[key]``, as one file ``prefix-SSSSS.npy``.
+
+    Bucket ``b`` is the range of keys from ``b * 2**64 / buckets`` on; the index beside the file
+    holds where each bucket starts, so a group task reads its range of every shard's file as one
+    sorted run (:func:`bucket_windows`). Rows of one key keep their order.
+    """
+    order = np.argsort(rows[key], kind="stable")
+    rows = rows[order]
+    inner = np.array([(b << 64) // buckets for b in range(1, buckets)], np.uint64)
+    offsets = np.concatenate(([0], np.searchsorted(rows[key], inner), [len(rows)])).astype(np.int64)
+    path = work / f"{prefix}-{shard:05d}.npy"
+    save_table(_index_path(path), offsets)
+    save_table(path, rows)
 
 
-def load_bucket(work: Path, prefix: str, bucket: int, shards: int, dtype: np.dtype) -> np.ndarray:
-    """Every shard's rows of one bucket, as :func:`save_buckets` wrote them, in shard order."""
-    return load_tables_from((load_part(work / f"{prefix}-{s:05d}.npy", bucket) for s in range(shards)), dtype)
+def bucket_windows(
+    work: Path, prefix: str, buckets: range, shards: int, key: str, window: int = WINDOW_ROWS
+) -> Iterator[np.ndarray]:
+    """Every shard's rows of ``buckets``, as :func:`save_buckets` wrote them, a window at a time.
+
+    A k-way merge of the shards' sorted runs: each window holds every row of the keys it covers
+    (a run of equal keys is never split), in key order from one window to the next and in shard
+    order within it, so a caller that sorts a window as it would the whole range finds the same
+    runs. About ``window`` rows are held at once, more only while one key has more rows than that.
+    """
+    runs = [_Run(work / f"{prefix}-{s:05d}.npy", buckets, key) for s in range(shards)]
+    runs = [run for run in runs if not run.done]
+    chunk = max(_MIN_CHUNK, window // max(1, len(runs)))
+    for run in runs:
+        run.read(chunk)
+    while runs:
+        unread = [run.last_key() for run in runs if run.unread]
+        # Keys below the smallest last key any run has yet to read past are complete in every run.
+        bound = min(unread) if unread else None
+        taken = [run.take_below(bound) for run in runs]
+        found = [rows for rows in taken if len(rows)]
+        if found:
+            yield np.concatenate(found)
+        else:  # one key fills a whole chunk: read further into the runs that end on it
+            for run in runs:
+                if run.unread and run.last_key() == bound:
+                    run.read(chunk)
+        for run in runs:
+            if run.unread and not run.held:
+                run.read(chunk)
+        runs = [run for run in runs if not run.done]
+
+
+class _Run:
+    """One shard's sorted rows of a range of buckets, read from a memory map a chunk at a time."""
+
+    def __init__(self, path: Path, buckets: range, key: str) -> None:
+        offsets = np.load(_index_path(path))
+        self._table = np.load(path, mmap_mode="r")
+        self._at, self._end = int(offsets[buckets.start]), int(offsets[buckets.stop])
+        self._key = key
+        self._held = self._table[0:0].copy()
+
+    @property
+    def unread(self) -> bool:
+        """Whether rows are left in the file past what is held."""
+        return self._at < self._end
+
+    @property
+    def held(self) -> int:
+        """Rows read but not yet taken."""
+        return len(self._held)
+
+    @property
+    def done(self) -> bool:
+        """Whether every row was taken."""
+        return not self.unread and not self.held
+
+    def read(self, rows: int) -> None:
+        """Read up to ``rows`` more rows into what is held."""
+        stop = min(self._end, self._at + rows)
+        fresh = np.array(self._table[self._at : stop])
+        self._held = np.concatenate((self._held, fresh)) if self.held else fresh
+        self._at = stop
+
+    def last_key(self) -> int:
+        """The key of the last row held (the run reads on only when every held row is taken)."""
+        return int(self._held[self._key][-1]) if self.held else -1
+
+    def take_below(self, bound: int | None) -> np.ndarray:
+        """Hand over the held rows with keys below ``bound`` (all of them when None)."""
+        cut = self.held if bound is None else int(np.searchsorted(self._held[self._key], np.uint64(bound)))
+        taken, self._held = self._held[:cut], self._held[cut:]
+        return taken
 
 
 def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -36,7 +36,16 @@ from gristmill.dedup.minhash import MinhashDedup
 from gristmill.dedup.spans import SpanDedup
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.run import run_pipeline
-from gristmill.engine.tasks import ClusterTask, GroupTask, LinkTask, SignTask, StageTask, Task, run_task
+from gristmill.engine.tasks import (
+    ClusterTask,
+    GroupTask,
+    JoinTask,
+    LinkTask,
+    SignTask,
+    StageTask,
+    Task,
+    run_task,
+)
 
 # Words of letters only (the shingler splits words at digits); 20,000 of them, fixed.
 _VOCABULARY = sorted(
@@ -84,6 +93,8 @@ def phase_of(task: Task) -> str:
         return f"sign {task.stage}"
     if isinstance(task, GroupTask):
         return f"group {task.stage}"
+    if isinstance(task, JoinTask):
+        return f"join {task.stage}"
     if isinstance(task, ClusterTask):
         return f"link {task.stage} ({task.op})"
     assert isinstance(task, LinkTask)

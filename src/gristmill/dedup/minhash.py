@@ -5,11 +5,12 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
 - ``sign``: a shard's documents, in batches, become word n-gram hashes
   (:func:`gristmill.text.shingles.shingle_hashes`) and then a signature of ``num_hashes`` minima by
   one permutation hashing with densification (:class:`MinHasher`), all in numpy. Each band of
-  ``rows`` minima hashes to one 64-bit value,
-  written with the document's place (shard, position) into the bucket file its value picks.
-- ``group``: in one bucket, documents that share a band value are candidates; each is linked to the
-  first of them in the stable order (shard, position) — when ``threshold`` is set, only if their
-  Jaccard similarity (estimated from the signatures, or exact) reaches it.
+  ``rows`` minima hashes to one 64-bit value, written with the document's place (shard, position)
+  to the shard's one file, sorted by value (:func:`~gristmill.dedup.work.save_buckets`).
+- ``group``: in one bucket (a range of values, merged from every shard's file), documents that
+  share a band value are candidates; each is linked to the first of them in the stable order
+  (shard, position) — when ``threshold`` is set, only if their Jaccard similarity (estimated
+  from the signatures, or exact) reaches it.
 - ``link``: connected components in rounds of tasks per shard (:mod:`gristmill.dedup.components`);
   each cluster is named by its first document, which is kept.
 - ``decide``: reads only its shard's clusters; the kept document of a cluster gets
@@ -141,8 +142,8 @@ class MinhashDedup(BarrierStep):
             it (estimated from the signatures, or exact with exact_jaccard).
         exact_jaccard: check candidates on their stored n-gram hashes instead of the signatures.
         seed: seed of the hash functions; documents compared must share it.
-        buckets: files the band values are spread over; a group task holds one bucket in memory
-            (about 14 × 16 bytes per document / buckets with the default bands).
+        buckets: hash ranges the band values are spread over, a group task each; a group task
+            merges its range as a stream, holding about a million rows at a time.
     """
 
     finds_clusters = True

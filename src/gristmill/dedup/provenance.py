@@ -105,7 +105,7 @@ class Provenance(BarrierStep):
         stitch_share: share of a page's sentences that must come from two or more sources for it to
             be stitched.
         mirror_share: share of a page's sentences one other document must hold for it to be a mirror.
-        buckets: files the sentence hashes are spread over; a group task holds one bucket in memory.
+        buckets: hash ranges the sentence hashes are spread over, a group task each (merged as a stream).
     """
 
     def __init__(

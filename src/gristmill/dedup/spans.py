@@ -9,6 +9,7 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
   first in stable order (shard, position) among those ``provenance`` did not find copying (role
   ``stitched`` ranks last, ``quotes`` and ``mirror`` next, any other role or none first); spans held by
   two or more documents go to the bucket's file, one part per shard.
+- ``join``: per shard, its part of every bucket's file, as one file sorted by position.
 - ``decide``: a span held by more than ``max_docs`` documents is cut from all but the first; a span
   that repeats inside one document is cut after its first occurrence; ``signals`` record the share of
   sentences found in other documents and the number of spans cut.
@@ -75,9 +76,11 @@ class SpanDedup(BarrierStep):
         min_words: fewest words a sentence needs to count on its own (shorter ones still go with
             their paragraph); also the sentences counted in copied_sentence_fraction.
         paragraphs: also match whole lines (paragraphs), whatever their length, as CCNet does.
-        buckets: files the span hashes are spread over; a group task holds one bucket in memory
-            (16 bytes per distinct span of each document / buckets).
+        buckets: hash ranges the span hashes are spread over, a group task each; a group task
+            merges its range as a stream, holding about a million rows at a time.
     """
+
+    joins_per_shard = True
 
     def __init__(
         self, *, max_docs: int = 1, min_words: int = 4, paragraphs: bool = True, buckets: int = 16
@@ -149,15 +152,20 @@ class SpanDedup(BarrierStep):
             tables.append(table)
             holders.append(rows["shard"])
         table = load_tables_from(tables, SHARED)
-        save_parts(work / f"shared-{bucket:03d}.npy", table, load_tables_from(holders, _SHARD), shards)
+        save_parts(work / f"held-{bucket:03d}.npy", table, load_tables_from(holders, _SHARD), shards)
+
+    def join(self, shards: range, work: Path) -> None:
+        """Write each shard's rows of every group file as one file ``shared-SSSSS.npy``, by position."""
+        for shard in shards:
+            parts = (load_part(work / f"held-{b:03d}.npy", shard) for b in range(self.buckets))
+            table = load_tables_from(parts, SHARED)
+            save_table(work / f"shared-{shard:05d}.npy", table[np.argsort(table["pos"], kind="stable")])
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
     ) -> Iterator[Document]:
         """Cut each document's spans found earlier in it or in too many others; record signals."""
-        parts = (load_part(work / f"shared-{b:03d}.npy", shard) for b in range(self.buckets))
-        table = load_tables_from(parts, SHARED)
-        table = table[np.argsort(table["pos"], kind="stable")]
+        table = np.load(work / f"shared-{shard:05d}.npy")
         found = np.load(work / f"doc-spans-{shard:05d}.npy")
         offsets = np.load(work / f"doc-span-offsets-{shard:05d}.npy")
         for pos, doc in enumerate(docs):

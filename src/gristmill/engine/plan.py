@@ -8,11 +8,21 @@ from dataclasses import dataclass
 
 from gristmill.dedup import components
 from gristmill.engine.layout import Layout
-from gristmill.engine.tasks import UNSETTLED, ClusterTask, GroupTask, LinkTask, SignTask, StageTask, Task
+from gristmill.engine.tasks import (
+    UNSETTLED,
+    ClusterTask,
+    GroupTask,
+    JoinTask,
+    LinkTask,
+    SignTask,
+    StageTask,
+    Task,
+)
 from gristmill.errors import RunFailedError
 from gristmill.io.inputs import Shard
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
+from gristmill.steps.base import BarrierStep
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
                 f"{barrier.name} group",
                 tuple(GroupTask(stage.index, b, len(shards)) for b in range(barrier.buckets)),
             ),
-            _link_phase(barrier.name, stage.index, len(shards), barrier.buckets, barrier.finds_clusters),
+            _link_phase(barrier, stage.index, len(shards)),
             Phase(
                 f"{barrier.name} decide and steps", tuple(StageTask(stage.index, shard) for shard in shards)
             ),
@@ -45,11 +55,16 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
     return phases
 
 
-def _link_phase(name: str, stage: int, shards: int, buckets: int, distributed: bool) -> Phase:
-    """The barrier's link: one task, or the first round of the distributed link over shards."""
-    if not distributed:
-        return Phase(f"{name} link", (LinkTask(stage, shards),))
-    return _round(name, stage, shards, 1, components.LARGE, buckets)
+def _link_phase(barrier: BarrierStep, stage: int, shards: int) -> Phase:
+    """The barrier's link: the first round of the distributed link, a join per part, or one task."""
+    if barrier.finds_clusters:
+        return _round(barrier.name, stage, shards, 1, components.LARGE, barrier.buckets)
+    if barrier.joins_per_shard:
+        parts = components.Split.of(shards).parts
+        return Phase(
+            f"{barrier.name} join per shard", tuple(JoinTask(stage, p, shards) for p in range(parts))
+        )
+    return Phase(f"{barrier.name} link", (LinkTask(stage, shards),))
 
 
 def _round(name: str, stage: int, shards: int, step: int, op: str, sources: int) -> Phase:

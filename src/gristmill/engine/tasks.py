@@ -1,4 +1,4 @@
-"""The tasks an executor schedules: a stage over one shard, and a barrier's sign, group and link phases.
+"""The tasks an executor schedules: a stage over one shard, and a barrier's sign, group, link and join phases.
 
 Each task writes its outputs under temporary names, renames them into place, and only then writes
 its done-marker, so a task killed at any moment is simply done again, with the same bytes.
@@ -89,6 +89,20 @@ class LinkTask:
 
 
 @dataclass(frozen=True)
+class JoinTask:
+    """Join what every group task wrote into one file per shard, for a part of the shards."""
+
+    stage: int
+    part: int
+    shards: int
+
+    @property
+    def key(self) -> str:
+        """The done-marker name."""
+        return f"stage{self.stage}-join/{self.part:05d}"
+
+
+@dataclass(frozen=True)
 class ClusterTask:
     """One part's task in one round of the distributed link (:mod:`gristmill.dedup.components`)."""
 
@@ -105,7 +119,7 @@ class ClusterTask:
         return f"stage{self.stage}-link/{self.step:03d}-{self.part:05d}"
 
 
-Task = StageTask | SignTask | GroupTask | LinkTask | ClusterTask
+Task = StageTask | SignTask | GroupTask | LinkTask | JoinTask | ClusterTask
 
 
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
@@ -127,6 +141,10 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
     elif isinstance(task, GroupTask):
         stats = TaskStats()
         _barrier(stage).group(task.bucket, task.shards, _work_folder(layout, task.stage))
+    elif isinstance(task, JoinTask):
+        stats = TaskStats()
+        shards = components.Split.of(task.shards).shards_in(task.part)
+        _barrier(stage).join(shards, _work_folder(layout, task.stage))
     elif isinstance(task, ClusterTask):
         stats = TaskStats()
         work = _work_folder(layout, task.stage)

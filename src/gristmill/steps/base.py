@@ -95,10 +95,12 @@ class BarrierStep(Step):
     """A step that must see the whole corpus before it decides (deduplication).
 
     It runs in phases, each over files in its own work folder, so any executor can run them:
-    ``sign`` once per shard (a map: one file, a part per bucket), ``group`` once per bucket (the
-    shuffle), then either ``link`` once for the whole corpus (a few bytes per document) or, with
-    ``finds_clusters``, connected components in rounds of per-shard tasks, and ``decide`` once per
-    shard (a map that yields what goes on). Memory is bounded by a shard or a bucket.
+    ``sign`` once per shard (a map: one file sorted by key, a bucket being a range of keys),
+    ``group`` once per bucket (the shuffle: a streaming merge of every shard's run of the range),
+    then either ``link`` once for the whole corpus (a few bytes per document), ``join`` per part
+    of the shards (``joins_per_shard``), or, with ``finds_clusters``, connected components in
+    rounds of per-shard tasks, and ``decide`` once per shard (a map that yields what goes on).
+    Memory is bounded by a shard or a group task's window.
     """
 
     buckets: int = 16
@@ -106,6 +108,9 @@ class BarrierStep(Step):
     # joins into clusters in rounds of tasks, instead of calling ``link``; ``decide`` then reads
     # its shard's clusters with :func:`~gristmill.dedup.components.load_clusters`.
     finds_clusters: ClassVar[bool] = False
+    # Whether the engine calls ``join`` once per part of the shards instead of ``link`` once, so
+    # that each ``decide`` reads one file its shard's join wrote.
+    joins_per_shard: ClassVar[bool] = False
     # Whether the step still means something run on one document alone (``gristmill inspect`` runs it).
     runs_alone: ClassVar[bool] = False
 
@@ -119,6 +124,9 @@ class BarrierStep(Step):
 
     def link(self, shards: int, work: Path) -> None:
         """Join what every bucket's ``group`` wrote, once, before any ``decide`` (none by default)."""
+
+    def join(self, shards: range, work: Path) -> None:
+        """With ``joins_per_shard``: gather each of ``shards``' parts of every group file into one file."""
 
     @abstractmethod
     def decide(
@@ -140,6 +148,8 @@ class BarrierStep(Step):
                 from gristmill.dedup.components import run_all
 
                 run_all(work, self.buckets, 1)
+            elif self.joins_per_shard:
+                self.join(range(1), work)
             else:
                 self.link(1, work)
             yield from self.decide(held, 0, work, ctx)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# Debian's chromium, for the test that renders report.html (the test runs this too when it is missing).
+chromium:
+	tools/install_chromium.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools

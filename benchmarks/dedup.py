@@ -11,6 +11,12 @@ connected components; a pair counts when both documents sit in one cluster.
 
 ``--scale N`` instead runs gristmill alone on N synthetic documents on ``--workers`` processes and
 prints time and peak memory.
+
+``--reference`` deduplicates a new set against a reference set already kept: half of the real
+documents are the reference, the new set holds the other half plus planted near-duplicates and hard
+negatives of reference documents. It prints the precision and recall of the drops (a drop is right
+when ``meta.duplicate_of`` names the planted source), and the time of the run against the reference
+(signing the reference, then with its signatures cached) beside a plain run over both sets together.
 """
 
 from __future__ import annotations
@@ -496,6 +502,75 @@ def scale(n: int, workers: int, shards: int) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def build_reference_sets(root: Path, data: Path, seed: int = 13) -> dict[str, str]:
+    """Write ``reference.jsonl`` and ``new.jsonl`` under ``root``; return each planted copy's source id."""
+    rng = random.Random(seed)
+    bases = distinct(real_documents(data))
+    rng.shuffle(bases)
+    donor = " ".join(rng.sample(bases, 50)).split()
+    published, fresh = bases[: len(bases) // 2], bases[len(bases) // 2 :]
+    reference = [{"id": f"pub{i:05d}", "text": t} for i, t in enumerate(published)]
+    new = [{"id": f"new{i:05d}", "text": t} for i, t in enumerate(fresh)]
+    planted: dict[str, str] = {}
+    for i, text in enumerate(published):
+        roll = rng.random()
+        if roll < 0.3:  # a near-duplicate (or an exact copy) of a published document
+            target = rng.choice((1.0, *DUP_LEVELS))
+            edited = text if target == 1.0 else variant(text, target, donor, seed * 100_000 + i)[0]
+            new.append({"id": f"copy-of-pub{i:05d}", "text": edited})
+            planted[f"copy-of-pub{i:05d}"] = f"pub{i:05d}"
+        elif roll < 0.45:  # a hard negative: related, but not a duplicate; it must be kept
+            edited = variant(text, rng.choice(NEGATIVE_LEVELS), donor, seed * 100_000 + i)[0]
+            new.append({"id": f"related-to-pub{i:05d}", "text": edited})
+    rng.shuffle(new)
+    (root / "reference.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in reference))
+    (root / "new.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in new))
+    return planted
+
+
+def against_reference(data: Path, workers: int) -> None:
+    """Precision and recall of drops against a reference, and time beside a plain run over both sets."""
+    from gristmill import MinhashDedup, Pipeline
+
+    with tempfile.TemporaryDirectory(prefix="gristmill-bench-reference-") as tmp:
+        root = Path(tmp)
+        planted = build_reference_sets(root, data)
+        options = {"ngram": NGRAM, "bands": BANDS, "rows": ROWS}
+        reference = {"path": str(root / "reference.jsonl"), "cache": str(root / "cache")}
+        rows: list[list[Any]] = []
+        for label, inputs, with_reference in (
+            ("new vs reference (signing it)", [str(root / "new.jsonl")], True),
+            ("new vs reference (cached)", [str(root / "new.jsonl")], True),
+            ("plain run over both sets", [str(root / "reference.jsonl"), str(root / "new.jsonl")], False),
+        ):
+            out = root / f"out-{len(rows)}"
+            started = time.perf_counter()
+            step = MinhashDedup(**options, **({"reference": reference} if with_reference else {}))
+            run = Pipeline(input={"path": inputs}, output={"path": str(out)}, steps=[step]).run(
+                workers=workers, progress=False
+            )
+            seconds = time.perf_counter() - started
+            dropped = {d["id"]: d["meta"].get("duplicate_of") for d in _read_folder(out / "rejected")}
+            right = sum(planted.get(doc) == source for doc, source in dropped.items())
+            precision = right / len(dropped) if dropped else 0.0
+            recall = right / len(planted) if planted else 0.0
+            rows.append([label, run.totals["read"], len(dropped), precision, recall, seconds])
+        count = {name: (root / f"{name}.jsonl").read_bytes().count(b"\n") for name in ("reference", "new")}
+        print(
+            f"reference: {count['reference']} documents; new set: {count['new']} documents, "
+            f"{len(planted)} planted duplicates\n"
+        )
+        print(table(rows, ["run", "read", "dropped", "precision", "recall", "seconds"]))
+
+
+def _read_folder(folder: Path) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("*.jsonl.zst")):
+        raw = zstandard.ZstdDecompressor().stream_reader(path.open("rb")).read()
+        records += [orjson.loads(line) for line in raw.splitlines() if line.strip()]
+    return records
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated tools to compare")
@@ -506,6 +581,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool; the fastest is shown")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--shards", type=int, default=8)
+    parser.add_argument("--reference", action="store_true", help="dedup a new set against a reference")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -535,6 +611,8 @@ def main() -> None:
         args.result.write_bytes(orjson.dumps(result))
     elif args.scale:
         scale(args.scale, args.workers, args.shards)
+    elif args.reference:
+        against_reference(args.data, args.workers)
     else:
         compare([t.strip() for t in args.tools.split(",") if t.strip()], args.data, args.repeat, args.seeds)
 

@@ -120,7 +120,7 @@ def test_inspect_flags_every_fault_of_the_seed_that_the_demo_steps_see(run_cli) 
 def test_demo_report_lists_the_seed_as_a_stitched_page(run_cli, tmp_path: Path) -> None:
     assert run_cli("demo", "--out", str(tmp_path / "demo"), "--workers", "1").exit_code == 0
     html = (tmp_path / "demo/report.html").read_text()
-    section = html.split("<h2>Stitched pages</h2>", 1)[1].split("<h2>", 1)[0]
+    section = html.split(">Stitched pages</h2>", 1)[1].split("<h2", 1)[0]
     assert "000_13132f2b62ae2e4d.txt" in section
 
 

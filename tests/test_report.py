@@ -16,10 +16,12 @@ PAYLOADS = [
     "</textarea><iframe src=javascript:alert(4)>",
     "</pre></style><!-- --><object data=x>",
 ]
+SECTIONS = ("funnel", "signals", "languages", "duplicates", "stitched", "dropped", "changes", "pipeline")
 # Tags the report itself writes; anything else in the page came from the data.
 REPORT_TAGS = {
     "html", "meta", "title", "style", "h1", "h2", "h3", "div", "span", "b", "i", "p", "ul", "li", "svg",
-    "text", "rect", "table", "tr", "th", "td", "sub", "pre", "code",
+    "text", "rect", "table", "tr", "th", "td", "sub", "pre", "code", "line", "details", "summary", "br",
+    "del", "ins", "a",
 }  # fmt: skip
 
 
@@ -28,10 +30,12 @@ class _Tags(HTMLParser):
         super().__init__()
         self.tags: set[str] = set()
         self.attributes: set[str] = set()
+        self.links: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
         self.attributes.update(name for name, _ in attrs)
+        self.links.update(str(value) for name, value in attrs if name == "href")
 
 
 def _marked(n: int) -> str:
@@ -90,6 +94,7 @@ def test_every_value_in_the_report_is_escaped(tmp_path: Path, run_cli) -> None:
     parser.feed(html)
     assert parser.tags <= REPORT_TAGS, parser.tags - REPORT_TAGS
     assert not {"onerror", "onload", "src", "data"} & parser.attributes
+    assert parser.links <= {f"#s-{name}" for name in SECTIONS}, parser.links  # links within the page only
     for payload in PAYLOADS:
         assert payload not in html
     # The values are there, as text: the document ids, the sources, the reasons, the step names.

@@ -60,9 +60,11 @@ BASE = Condition()
 
 
 def one_at_a_time() -> list[Condition]:
-    """The base condition and every factor moved off it alone (same-subject per pool, too)."""
+    """The base condition and every factor moved off it alone (same-subject per pool, also shuffled)."""
     out = [BASE]
     out += [Condition(subject="same", pool=p) for p in POOLS]
+    # The seed page's recipe: single sentences from pages on one subject, shuffled.
+    out += [Condition(subject="same", pool=p, runs="1") for p in POOLS]
     out += [Condition(runs=r) for r in ("1", "3-5", "block")]
     out += [Condition(length=n) for n in (8, 40)]
     out += [Condition(layout=lay) for lay in ("random", "runs")]

@@ -38,6 +38,7 @@ from gristmill.steps import (
     Transform,
     UrlFilter,
 )
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "GopherQualityFilter",
     "GopherRepetitionFilter",
     "GristmillError",
+    "Help",
     "InputError",
     "InputSpec",
     "Language",

@@ -17,9 +17,10 @@ from gristmill.config import load_pipeline, pipeline_from_dict
 from gristmill.engine import RunResult
 from gristmill.engine.progress import ProgressOptions
 from gristmill.errors import ConfigError, GristmillError, Interrupted
-from gristmill.inspect import format_inspection, inspect_document, read_one
+from gristmill.inspect import format_inspection, inspect_document, read_target
 from gristmill.pipeline import Pipeline
 from gristmill.report import write_report
+from gristmill.steps.catalog import describe_steps, pipeline_schema
 from gristmill.steps.registry import describe, registered_steps, step_options, type_name
 
 EXIT_RUN_ERRORS = 1  # the run ended, but inputs broke off, documents raised, or the disk filled
@@ -161,18 +162,28 @@ def _finish(result: RunResult) -> None:
         sys.exit(EXIT_RUN_ERRORS)
 
 
-@cli.command()
-@click.option(
+# `steps` and `schema` take in the steps a pipeline's `imports:` register.
+_PIPELINE_IMPORTS = click.option(
     "--pipeline",
     "pipeline_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Also list the steps the modules under this pipeline's `imports:` register.",
+    help="Also take in the steps the modules under this pipeline's `imports:` register.",
 )
-def steps(pipeline_file: str | None) -> None:
+
+
+@cli.command()
+@_PIPELINE_IMPORTS
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the steps as JSON, with each option's JSON Schema."
+)
+def steps(pipeline_file: str | None, as_json: bool) -> None:
     """List every step (installed plugins' included) with its options, defaults and description."""
     if pipeline_file:
         load_pipeline(pipeline_file)
+    if as_json:
+        click.echo(json.dumps(describe_steps(), indent=2, ensure_ascii=False))
+        return
     for name, cls in registered_steps().items():
         click.echo(f"{name}: {describe(cls)}")
         for option in step_options(cls):
@@ -181,8 +192,20 @@ def steps(pipeline_file: str | None) -> None:
         click.echo()
 
 
+@cli.command()
+@_PIPELINE_IMPORTS
+def schema(pipeline_file: str | None) -> None:
+    """Print the JSON Schema of a pipeline file, for editors and checks before a run."""
+    if pipeline_file:
+        load_pipeline(pipeline_file)
+    click.echo(json.dumps(pipeline_schema(), indent=2, ensure_ascii=False))
+
+
 @cli.command("inspect")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("target", metavar="FILE")
+@click.option(
+    "--record-id", default=None, help="The WARC record of FILE with this WARC-Record-ID (<urn:uuid:…>)."
+)
 @click.option(
     "--pipeline",
     "pipeline_file",
@@ -191,10 +214,15 @@ def steps(pipeline_file: str | None) -> None:
     help="Take the steps from this pipeline (default: the demo pipeline).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def inspect_command(file: str, pipeline_file: str | None, as_json: bool) -> None:
-    """Show one document (text or HTML) through the steps, sentence by sentence."""
+def inspect_command(target: str, record_id: str | None, pipeline_file: str | None, as_json: bool) -> None:
+    """Show one document through the steps, sentence by sentence.
+
+    FILE is a text or HTML file; FILE.warc.gz#N (the N-th document record, from 0) or FILE.warc.gz with
+    --record-id; out/kept/00000.jsonl.zst#ID (a document of a JSONL or Parquet file, by id); or - (stdin).
+    """
     pipeline = load_pipeline(pipeline_file) if pipeline_file else demo_pipeline("out/demo")
-    result = inspect_document(read_one(file), pipeline.steps)
+    stdin = sys.stdin.buffer.read() if target == "-" else b""
+    result = inspect_document(read_target(target, record_id=record_id, stdin=stdin), pipeline.steps)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

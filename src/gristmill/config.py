@@ -93,8 +93,10 @@ def output_spec(data: Any) -> OutputSpec:
 
 
 def spec_to_dict(spec: InputSpec | OutputSpec) -> dict[str, Any]:
-    """Return an input or output section as its YAML mapping."""
-    return dataclasses.asdict(spec)
+    """Return an input or output section as its YAML mapping, without ``storage_options`` (credentials)."""
+    data = dataclasses.asdict(spec)
+    data.pop("storage_options", None)
+    return data
 
 
 def _spec(cls: Any, data: Any, section: str) -> Any:

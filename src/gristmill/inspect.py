@@ -1,18 +1,24 @@
-"""``gristmill inspect``: one document through the per-document steps, sentence by sentence."""
+"""``gristmill inspect``: one document through the per-document steps, sentence by sentence.
+
+The document is a text or HTML file, a WARC record (``FILE.warc.gz#N``, the N-th document record from 0,
+or by its ``WARC-Record-ID``), a document of a JSONL or Parquet file by id (``out/kept/00000.jsonl.zst#ID``),
+or what stdin holds (``-``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from gristmill.document import Document
-from gristmill.errors import InputError
+from gristmill.errors import InputError, MissingInputError
 from gristmill.io.files import HtmlFileReader, TextFileReader
-from gristmill.io.inputs import format_of
+from gristmill.io.inputs import format_of, reader_for
 from gristmill.stats import StepContext, StepStats
 from gristmill.steps.base import BarrierStep, Step
-from gristmill.steps.extract import Extract
+from gristmill.steps.extract import Extract, looks_like_markup
 from gristmill.steps.language import Language
 from gristmill.text.sentences import split_sentences
 
@@ -39,6 +45,77 @@ def read_one(path: str | Path) -> Document:
     if not docs:
         raise InputError(sink.problems[0] if sink.problems else f"{path}: no document")
     return docs[0]
+
+
+REMOVED_SHOWN = 5  # removed blocks listed in the terminal view; --json lists every one
+
+
+def read_target(target: str, *, record_id: str | None = None, stdin: bytes = b"") -> Document:
+    """The document ``target`` names: ``-`` (``stdin``), ``FILE#N``, ``FILE#ID``, or a file.
+
+    ``record_id`` picks a WARC record by its ``WARC-Record-ID``.
+    """
+    if target == "-":
+        return _from_stdin(stdin)
+    path, fragment = _split(target)
+    fmt = format_of(path)
+    if record_id is not None:
+        if fmt != "warc":
+            raise MissingInputError(f"{path}: --record-id picks a record of a WARC file, and this is none")
+        return _find(
+            path, fmt, lambda n, doc: doc.meta.get("warc_record_id") == record_id, f"record {record_id}"
+        )
+    if fragment is None:
+        if fmt in ("warc", "jsonl", "parquet"):
+            raise MissingInputError(
+                f"{path}: a {fmt} file holds many documents; name one: {path}#N (the N-th, from 0)"
+                + ("" if fmt == "warc" else f" or {path}#ID")
+                + (" or --record-id ID" if fmt == "warc" else "")
+            )
+        return read_one(path)
+    if fmt == "warc":
+        if not fragment.isdigit():
+            raise MissingInputError(f"{path}: #{fragment}: a WARC record is named by its place (#0, #1, …)")
+        place = int(fragment)
+        return _find(path, fmt, lambda n, doc: n == place, f"record #{place}")
+    if fmt in ("jsonl", "parquet"):
+        return _find(path, fmt, lambda n, doc: doc.id == fragment, f"document with id {fragment!r}")
+    raise MissingInputError(f"{path}: #{fragment} names a document of a WARC, JSONL or Parquet file only")
+
+
+def _split(target: str) -> tuple[str, str | None]:
+    """Split ``FILE#FRAGMENT`` at the first ``#`` after which an existing file is named (ids hold ``#``)."""
+    if Path(target).is_dir():
+        raise MissingInputError(f"{target}: a folder; inspect takes one file (or FILE#N, FILE#ID, -)")
+    if Path(target).exists():
+        return target, None
+    at = target.find("#")
+    while at > 0:
+        if Path(target[:at]).is_file():
+            return target[:at], target[at + 1 :]
+        at = target.find("#", at + 1)
+    raise MissingInputError(f"{target}: no such file")
+
+
+def _find(path: str, fmt: str, wanted: Callable[[int, Document], bool], what: str) -> Document:
+    sink = _Collect()
+    count = 0
+    for count, doc in enumerate(reader_for(fmt).read(path, sink), start=1):
+        if wanted(count - 1, doc):
+            return doc
+    problems = f"; {len(sink.problems)} record(s) could not be read" if sink.problems else ""
+    raise MissingInputError(f"{path}: no {what} among its {count:,} documents{problems}")
+
+
+def _from_stdin(data: bytes) -> Document:
+    """What stdin holds: an HTML page goes to extraction as a fetched page would; else it is the text."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or looks_like_markup(text):
+        return Document("-", "", raw=data)  # extraction finds the page's charset, as for a WARC record
+    return Document("-", text)
 
 
 def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
@@ -118,9 +195,16 @@ def format_inspection(result: dict[str, Any]) -> str:
     if result["signals"]:
         lines += ["", "signals:"]
         lines += [f"  {k:<28} {v}" for k, v in sorted(result["signals"].items())]
-    if result.get("removed"):
-        lines += ["", f"removed by extract ({len(result['removed'])} blocks):"]
-        lines += [f"  - {block[:100]}" for block in result["removed"]]
+    removed = result.get("removed") or []
+    if removed:
+        # A page may lose hundreds of blocks (menus, links): the first few say what kind they are.
+        lines += [
+            "",
+            f"removed by extract ({len(removed)} blocks, the first {min(len(removed), REMOVED_SHOWN)}):",
+        ]
+        lines += [f"  - {block[:100]}" for block in removed[:REMOVED_SHOWN]]
+        if len(removed) > REMOVED_SHOWN:
+            lines.append(f"  … {len(removed) - REMOVED_SHOWN} more (--json lists them all)")
     lines += ["", f"sentences ({len(result['sentences'])}):"]
     for sentence in result["sentences"]:
         mark = f"  [{', '.join(sentence['flags'])}]" if sentence["flags"] else ""

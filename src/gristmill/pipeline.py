@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gristmill.errors import ConfigError
 from gristmill.io.inputs import InputSpec
 from gristmill.io.outputs import OutputSpec
+from gristmill.io.schema import FieldType, Schema
 from gristmill.steps.base import BarrierStep, Step
 
 if TYPE_CHECKING:
@@ -77,6 +79,36 @@ class Pipeline:
             current.append((position, step))
         stages.append(Stage(len(stages), barrier, tuple(current)))
         return stages
+
+    def schema(self, formats: Iterable[str]) -> Schema:
+        """The output schema of a run over inputs of ``formats``: what readers and steps declare."""
+        empty: dict[str, FieldType] = {}
+        readers = [(self.input.meta_fields(fmt), empty) for fmt in sorted(set(formats))]
+        return Schema.union([*readers, *(step.output_fields() for step in self.steps)])
+
+    def kept_schema(self, formats: Iterable[str]) -> Schema:
+        """The schema of ``kept/``: the run's, with only ``output.fields``; fails naming an unknown field."""
+        schema = self.schema(formats)
+        fields = self.output.fields
+        if fields is None:
+            return schema
+        known = schema.names()
+        for name in fields:
+            if name not in known:
+                near = difflib.get_close_matches(str(name), known, n=1)
+                hint = (
+                    f"; did you mean {near[0]!r}?"
+                    if near
+                    else f"; fields are {known[:4]}, meta.KEY, signals.KEY"
+                )
+                raise ConfigError(f"output: fields names {name!r}, which this run does not write{hint}")
+        return schema.with_fields(fields)
+
+    def rejected_schema(self, formats: Iterable[str]) -> Schema:
+        """The schema of ``rejected/``: every field, and the ``rejected_by`` and ``reason`` of a drop."""
+        from gristmill.stats import REJECTED_FIELDS
+
+        return self.schema(formats).with_meta(REJECTED_FIELDS)
 
     def to_config(self) -> dict[str, Any]:
         """Return the pipeline as the YAML mapping that builds it again."""

@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
+
+# What ``StepContext.reject`` writes on every dropped document: the rejected output's own meta keys.
+REJECTED_FIELDS: dict[str, FieldType] = {"rejected_by": "str", "reason": "str"}
 
 
 @dataclass
@@ -29,6 +33,21 @@ class StepStats:
     seconds: float = 0.0
     # Time spent in this step and everything upstream of it; exclusive seconds are derived from it.
     cumulative: float = 0.0
+    # Characters of the documents taken in, yielded and dropped (the text as the step saw it).
+    chars_in: int = 0
+    chars_out: int = 0
+    chars_dropped: int = 0
+    # Documents the step let through with a changed text, and what it took out of them, counted per
+    # document as before minus after (negative where a step adds, as a redaction mark may).
+    changed: int = 0
+    chars_removed: int = 0
+    lines_removed: int = 0
+    # Tokens, when the pipeline has a ``tokenize`` step: of the documents yielded (from that step on,
+    # read from ``signals.tokens``) and of those dropped (counted with its tokenizer). None: not counted.
+    tokens_out: int | None = None
+    tokens_dropped: int | None = None
+    # A few documents whose text the step changed: id, url, and the text around the first change.
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form written to ``stats.json``."""
@@ -41,6 +60,15 @@ class StepStats:
             "created": self.created,
             "errors": self.errors,
             "seconds": round(self.seconds, 4),
+            "chars_in": self.chars_in,
+            "chars_out": self.chars_out,
+            "chars_dropped": self.chars_dropped,
+            "changed": self.changed,
+            "chars_removed": self.chars_removed,
+            "lines_removed": self.lines_removed,
+            **({"tokens_out": self.tokens_out} if self.tokens_out is not None else {}),
+            **({"tokens_dropped": self.tokens_dropped} if self.tokens_dropped is not None else {}),
+            **({"examples": self.examples} if self.examples else {}),
         }
 
     @classmethod
@@ -55,6 +83,15 @@ class StepStats:
             created=data.get("created", 0),
             errors=data.get("errors", 0),
             seconds=data["seconds"],
+            chars_in=data.get("chars_in", 0),
+            chars_out=data.get("chars_out", 0),
+            chars_dropped=data.get("chars_dropped", 0),
+            changed=data.get("changed", 0),
+            chars_removed=data.get("chars_removed", 0),
+            lines_removed=data.get("lines_removed", 0),
+            tokens_out=data.get("tokens_out"),
+            tokens_dropped=data.get("tokens_dropped"),
+            examples=list(data.get("examples", [])),
         )
 
     def add(self, other: StepStats) -> None:
@@ -65,10 +102,71 @@ class StepStats:
         self.created += other.created
         self.errors += other.errors
         self.seconds += other.seconds
+        self.chars_in += other.chars_in
+        self.chars_out += other.chars_out
+        self.chars_dropped += other.chars_dropped
+        self.changed += other.changed
+        self.chars_removed += other.chars_removed
+        self.lines_removed += other.lines_removed
+        self.tokens_out = _plus(self.tokens_out, other.tokens_out)
+        self.tokens_dropped = _plus(self.tokens_dropped, other.tokens_dropped)
+        # Tasks are added in shard order, so the examples kept are the same whatever the workers.
+        self.examples.extend(other.examples[: max(0, EXAMPLES_PER_STEP - len(self.examples))])
+
+    def count_drop(self, doc: Document, before: str, count_tokens: Callable[[str], int] | None) -> None:
+        """Count the characters (and tokens) of ``doc``, dropped, whose text was ``before`` when it came in.
+
+        The text as it came in, since a step may have emptied it before giving up on it. Tokens are
+        counted with ``count_tokens`` (the pipeline's tokenizer, for a step before ``tokenize``), else
+        read from ``signals.tokens``, which ``tokenize`` wrote.
+        """
+        self.chars_dropped += len(before)
+        if self.tokens_dropped is not None:
+            tokens = count_tokens(before) if count_tokens is not None else doc.signals.get("tokens")
+            self.tokens_dropped += tokens if isinstance(tokens, int) else 0
+
+    def count_change(self, doc: Document, before: str) -> None:
+        """Count what the step changed in ``doc``'s text, which was ``before`` when it came in."""
+        after = doc.text
+        if after is before or after == before:
+            return
+        self.changed += 1
+        self.chars_removed += len(before) - len(after)
+        self.lines_removed += _lines(before) - _lines(after)
+        if len(self.examples) < EXAMPLES_PER_STEP:
+            self.examples.append(change_example(doc, before))
 
     def unaccounted(self) -> int:
         """Documents this step took in (or made) but neither yielded, dropped nor quarantined."""
         return self.docs_in + self.created - self.docs_out - sum(self.dropped.values()) - self.errors
+
+
+EXAMPLES_PER_STEP = 3
+_EXCERPT = 400
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else a + b
+
+
+def _lines(text: str) -> int:
+    return text.count("\n") + 1 if text else 0
+
+
+def change_example(doc: Document, before: str) -> dict[str, Any]:
+    """``doc``'s text before and after a step, from a little before the first difference on."""
+    after = doc.text
+    pairs = zip(before, after, strict=False)
+    first = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(before), len(after)))
+    # From the start of the line that changed, or a little before the change on a long line.
+    start = max(before.rfind("\n", 0, first) + 1, first - 200)
+    return {
+        "id": doc.id,
+        "url": doc.meta.get("url"),
+        "at": start,
+        "before": before[start : start + _EXCERPT],
+        "after": after[start : start + _EXCERPT],
+    }
 
 
 @dataclass
@@ -158,6 +256,10 @@ def timed(docs: Iterable[Document], stats: StepStats) -> Iterator[Document]:
             return
         stats.cumulative += clock() - start
         stats.docs_out += 1
+        stats.chars_out += len(doc.text)
+        if stats.tokens_out is not None:
+            tokens = doc.signals.get("tokens")
+            stats.tokens_out += tokens if isinstance(tokens, int) else 0
         yield doc
 
 

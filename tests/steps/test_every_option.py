@@ -45,7 +45,14 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
             "drop_curly_bracket": False,
         },
     ],
-    "exact_dedup": [{"ignore_case": False, "ignore_whitespace": False, "ignore_punctuation": True}],
+    "exact_dedup": [
+        {
+            "ignore_case": False,
+            "ignore_whitespace": False,
+            "ignore_punctuation": True,
+            "reference": {"path": "<reference>", "cache": "<cache>"},
+        }
+    ],
     "extract": [
         {
             "engine": "trafilatura",
@@ -151,6 +158,7 @@ SETTINGS: dict[str, list[dict[str, Any]]] = {
             "exact_jaccard": True,
             "seed": 7,
             "buckets": 4,
+            "reference": {"path": "<reference>", "format": "jsonl", "cache": "<cache>"},
         }
     ],
     "normalize": [{"form": "NFKC", "whitespace": False, "control": False}],
@@ -191,6 +199,13 @@ def _with_files(options: Any, tmp_path: Path) -> Any:
             "eval.jsonl",
             "".join(orjson.dumps({"question": r["text"]}).decode() + "\n" for r in records),
         ),
+        "<reference>": (
+            "reference.jsonl",
+            "".join(
+                orjson.dumps({"id": f"ref-{i}", "text": r["text"]}).decode() + "\n"
+                for i, r in enumerate(records)
+            ),
+        ),
     }
     if isinstance(options, dict):
         return {key: _with_files(value, tmp_path) for key, value in options.items()}
@@ -198,6 +213,8 @@ def _with_files(options: Any, tmp_path: Path) -> Any:
         return [_with_files(value, tmp_path) for value in options]
     if options == "<tokenizer>":
         return str(build_tokenizer(tmp_path / "tokenizer.json"))
+    if options == "<cache>":
+        return str(tmp_path / "cache")
     if options == "<model>":
         return str(shipped_model())
     if options in files:

@@ -1,4 +1,5 @@
 from gristmill.text import sentence_spans, split_sentences
+from gristmill.text.sentences import line_and_sentence_spans
 
 
 def test_seed_abbreviations_stay_inside_their_sentence(seed_text: str) -> None:
@@ -47,3 +48,12 @@ def test_closing_quote_after_period_is_kept_with_its_sentence() -> None:
 def test_empty_text_has_no_sentences() -> None:
     assert split_sentences("") == []
     assert split_sentences(" \n\n ") == []
+
+
+def test_lines_and_sentences_in_one_pass() -> None:
+    text = "  Title line \n\n\t \nDr. Smith came. He left!  \r\nlast  "
+    lines, sentences = line_and_sentence_spans(text)
+    assert [text[a:b] for a, b in lines] == ["Title line", "Dr. Smith came. He left!", "last"]
+    assert [text[a:b] for a, b in sentences] == ["Title line", "Dr. Smith came.", "He left!", "last"]
+    assert sentences == sentence_spans(text)
+    assert line_and_sentence_spans("") == ([], [])

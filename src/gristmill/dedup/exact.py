@@ -6,11 +6,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 
 from gristmill.dedup.components import load_clusters, nodes, save_links
+from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
+    CLUSTER_FIELDS,
     bucket_windows,
     keep_cluster_firsts,
     key_runs,
@@ -21,6 +24,7 @@ from gristmill.dedup.work import (
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.hashing import hash64
 
@@ -31,27 +35,18 @@ _NODE = np.dtype("<u8")
 
 
 @register("exact_dedup")
-class ExactDedup(BarrierStep):
-    """Keep one of each set of documents whose texts are equal after normalisation.
+@against_reference
+class ExactDedup(ReferenceOption, BarrierStep):
+    """Keep one of each set of documents whose texts are equal after normalisation."""
 
-    Options:
-        ignore_case: compare texts case-folded.
-        ignore_whitespace: compare texts with runs of whitespace as one space, ends stripped.
-        ignore_punctuation: compare texts without punctuation characters.
-    """
+    ignore_case: Annotated[bool, Help("compare texts case-folded.")] = True
+    ignore_whitespace: Annotated[
+        bool, Help("compare texts with runs of whitespace as one space, ends stripped.")
+    ] = True
+    ignore_punctuation: Annotated[bool, Help("compare texts without punctuation characters.")] = False
+    meta_fields = CLUSTER_FIELDS
 
     finds_clusters = True
-
-    def __init__(
-        self,
-        *,
-        ignore_case: bool = True,
-        ignore_whitespace: bool = True,
-        ignore_punctuation: bool = False,
-    ) -> None:
-        self.ignore_case = ignore_case
-        self.ignore_whitespace = ignore_whitespace
-        self.ignore_punctuation = ignore_punctuation
 
     def key(self, text: str) -> int:
         """Return the 64-bit hash two texts share when this step calls them equal."""

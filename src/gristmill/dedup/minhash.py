@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 
 from gristmill.dedup.components import load_clusters, nodes, save_links
 from gristmill.dedup.exact import SIGNATURE
+from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
+    CLUSTER_FIELDS,
     MAX_BUCKETS,
     bucket_windows,
     keep_cluster_firsts,
@@ -39,6 +42,7 @@ from gristmill.dedup.work import (
 from gristmill.document import Document
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.shingles import mix64, shingle_hashes
 
@@ -124,69 +128,69 @@ class MinHasher:
 
 
 @register("minhash_dedup")
-class MinhashDedup(BarrierStep):
+@against_reference
+class MinhashDedup(ReferenceOption, BarrierStep):
     """Keep one document of each cluster of near-duplicates found by MinHash LSH.
 
     Two documents are candidates when all ``rows`` minima of one of the ``bands`` agree; the chance
     is ``1 - (1 - J**rows)**bands`` for Jaccard similarity J of their word n-grams (with the defaults,
     FineWeb's: 0.5 at J≈0.72, 0.92 at J=0.8, 0.9996 at J=0.9). Candidates join clusters by
     connected components, and each cluster keeps its first document in input order.
-
-    Options:
-        ngram: words per shingle.
-        num_hashes: MinHash values per document; at least bands × rows (extra ones sharpen the
-            Jaccard estimate used by threshold); none means bands × rows.
-        bands: LSH bands; more bands find pairs of lower similarity.
-        rows: minima per band; more rows make a band match rarer.
-        threshold: when set, a candidate pair joins a cluster only if its Jaccard similarity reaches
-            it (estimated from the signatures, or exact with exact_jaccard).
-        exact_jaccard: check candidates on their stored n-gram hashes instead of the signatures.
-        seed: seed of the hash functions; documents compared must share it.
-        buckets: hash ranges the band values are spread over, a group task each; a group task
-            merges its range as a stream, holding about a million rows at a time.
     """
 
     finds_clusters = True
+    meta_fields = CLUSTER_FIELDS
 
-    def __init__(
-        self,
-        *,
-        ngram: int = 5,
-        num_hashes: int | None = None,
-        bands: int = 14,
-        rows: int = 8,
-        threshold: float | None = None,
-        exact_jaccard: bool = False,
-        seed: int = 1,
-        buckets: int = 16,
-    ) -> None:
-        for option, value in (("ngram", ngram), ("bands", bands), ("rows", rows), ("buckets", buckets)):
-            self.require_at_least(option, value, 1)
-        if ngram > MAX_NGRAM:
-            raise self.fail("ngram", f"must be {MAX_NGRAM} or less, got {ngram}")
+    ngram: Annotated[int, Help("words per shingle.", ge=1, le=MAX_NGRAM)] = 5
+    num_hashes: (
+        Annotated[
+            int,
+            Help(
+                "MinHash values per document; at least bands × rows (extra ones sharpen the"
+                " Jaccard estimate used by threshold); none means bands × rows.",
+                ge=1,
+                le=MAX_HASHES,
+            ),
+        ]
+        | None
+    ) = None
+    bands: Annotated[int, Help("LSH bands; more bands find pairs of lower similarity.", ge=1)] = 14
+    rows: Annotated[int, Help("minima per band; more rows make a band match rarer.", ge=1)] = 8
+    threshold: (
+        Annotated[
+            float,
+            Help(
+                "when set, a candidate pair joins a cluster only if its Jaccard similarity reaches"
+                " it (estimated from the signatures, or exact with exact_jaccard).",
+                gt=0,
+                le=1,
+            ),
+        ]
+        | None
+    ) = None
+    exact_jaccard: Annotated[
+        bool, Help("check candidates on their stored n-gram hashes instead of the signatures.")
+    ] = False
+    seed: Annotated[int, Help("seed of the hash functions; documents compared must share it.", ge=0)] = 1
+    buckets: Annotated[
+        int,
+        Help(
+            "files the band values are spread over; a group task holds one bucket in memory"
+            " (about 14 × 16 bytes per document / buckets with the default bands).",
+            ge=1,
+            le=MAX_BUCKETS,
+        ),
+    ] = 16
+
+    def setup(self) -> None:
+        bands, rows, num_hashes = self.bands, self.rows, self.num_hashes
         if bands * rows > MAX_HASHES:
             raise self.fail("bands", f"bands × rows must be {MAX_HASHES} or less, got {bands} × {rows}")
         if num_hashes is not None and num_hashes < bands * rows:
             raise self.fail("num_hashes", f"must be at least bands × rows ({bands * rows}), got {num_hashes}")
-        if num_hashes is not None and num_hashes > MAX_HASHES:
-            raise self.fail("num_hashes", f"must be {MAX_HASHES} or less, got {num_hashes}")
-        if buckets > MAX_BUCKETS:
-            raise self.fail("buckets", f"must be {MAX_BUCKETS} or less, got {buckets}")
-        if seed < 0:
-            raise self.fail("seed", f"must be 0 or more, got {seed}")
-        if threshold is not None and not 0.0 < threshold <= 1.0:
-            raise self.fail("threshold", f"must lie in (0, 1], got {threshold}")
-        if exact_jaccard and threshold is None:
+        if self.exact_jaccard and self.threshold is None:
             raise self.fail("exact_jaccard", "checks candidates against threshold; set threshold too")
-        self.ngram = ngram
-        self.num_hashes = num_hashes
-        self.bands = bands
-        self.rows = rows
-        self.threshold = threshold
-        self.exact_jaccard = exact_jaccard
-        self.seed = seed
-        self.buckets = buckets
-        self._hasher = MinHasher(ngram=ngram, num_hashes=num_hashes or bands * rows, seed=seed)
+        self._hasher = MinHasher(ngram=self.ngram, num_hashes=num_hashes or bands * rows, seed=self.seed)
         self._band_salts = mix64(np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
 
     # -- sign -----------------------------------------------------------------------------------

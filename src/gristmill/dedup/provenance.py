@@ -44,13 +44,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import orjson
 
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import (
+    MAX_BUCKETS,
     bucket_windows,
     key_runs,
     load_part,
@@ -61,11 +62,13 @@ from gristmill.dedup.work import (
     save_table,
 )
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text import hash64, sentence_spans
-from gristmill.text.hashing import match_text
+from gristmill.text.hashing import match_key_and_words
 
 ROLES = ("none", "stitched", "mirror", "quotes", "original")
 NONE, STITCHED, MIRROR, QUOTES, ORIGINAL = range(len(ROLES))
@@ -95,51 +98,57 @@ VERDICT = np.dtype([("role", "u1"), ("copied", "<u4"), ("sentences", "<u4")])
 
 @register("provenance")
 class Provenance(BarrierStep):
-    """Name, for every document, the documents of the run its sentences also stand in, and its role.
+    """Name, for every document, the documents of the run its sentences also stand in, and its role."""
 
-    Options:
-        min_words: fewest words a sentence needs to count (shorter ones are too common to trace).
-        max_docs: a sentence held by more documents than this is furniture and does not count.
-        min_sentences: fewest counted sentences a page needs to be called stitched (a short page
-            of a site's template lines shared with its sister pages is not).
-        stitch_share: share of a page's sentences that must come from two or more sources for it to
-            be stitched.
-        mirror_share: share of a page's sentences one other document must hold for it to be a mirror.
-        buckets: hash ranges the sentence hashes are spread over, a group task each (merged as a stream).
-    """
-
-    def __init__(
-        self,
-        *,
-        min_words: int = 6,
-        max_docs: int = 20,
-        min_sentences: int = 5,
-        stitch_share: float = 0.5,
-        mirror_share: float = 0.8,
-        buckets: int = 16,
-    ) -> None:
-        self.require_at_least("min_words", min_words, 1)
-        self.require_at_least("max_docs", max_docs, 2)
-        self.require_at_least("min_sentences", min_sentences, 1)
-        self.require_at_least("buckets", buckets, 1)
-        for option, share in (("stitch_share", stitch_share), ("mirror_share", mirror_share)):
-            self.require_share(option, share)
-            if share == 0:
-                raise self.fail(option, "must be above 0")
-        self.min_words = min_words
-        self.max_docs = max_docs
-        self.min_sentences = min_sentences
-        self.stitch_share = stitch_share
-        self.mirror_share = mirror_share
-        self.buckets = buckets
+    min_words: Annotated[
+        int, Help("fewest words a sentence needs to count (shorter ones are too common to trace).", ge=1)
+    ] = 6
+    max_docs: Annotated[
+        int, Help("a sentence held by more documents than this is furniture and does not count.", ge=2)
+    ] = 20
+    min_sentences: Annotated[
+        int,
+        Help(
+            "fewest counted sentences a page needs to be called stitched (a short page"
+            " of a site's template lines shared with its sister pages is not).",
+            ge=1,
+        ),
+    ] = 5
+    stitch_share: Annotated[
+        float,
+        Help(
+            "share of a page's sentences that must come from two or more sources for it to be stitched.",
+            gt=0,
+            le=1,
+        ),
+    ] = 0.5
+    mirror_share: Annotated[
+        float,
+        Help("share of a page's sentences one other document must hold for it to be a mirror.", gt=0, le=1),
+    ] = 0.8
+    buckets: Annotated[
+        int,
+        Help(
+            "files the sentence hashes are spread over; a group task holds one bucket in memory.",
+            ge=1,
+            le=MAX_BUCKETS,
+        ),
+    ] = 16
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "provenance_role": "str",
+        "copied_from": "json",
+        "mirror_of": "str",
+        "copied_by": "json",
+    }
+    signal_fields: ClassVar[dict[str, FieldType]] = {"copied_sentence_fraction": "float"}
 
     def sentence_keys(self, text: str) -> set[int]:
         """Return the hashes of the sentences of ``text`` that count (``min_words`` words or more)."""
         keys: set[int] = set()
         for start, end in sentence_spans(text):
-            simple = match_text(text[start:end])
-            if simple and simple.count(" ") + 1 >= self.min_words:
-                keys.add(hash64(simple))
+            known = match_key_and_words(text[start:end])
+            if known is not None and known[1] >= self.min_words:
+                keys.add(known[0])
         return keys
 
     # -- sign -----------------------------------------------------------------------------------

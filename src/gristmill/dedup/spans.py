@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, ClassVar
 
 import numpy as np
 
@@ -35,11 +35,14 @@ from gristmill.dedup.work import (
     save_table,
 )
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
-from gristmill.text import hash64, match_key, sentence_spans
-from gristmill.text.hashing import match_text
+from gristmill.text import match_key
+from gristmill.text.hashing import match_key_and_words
+from gristmill.text.sentences import line_and_sentence_spans
 
 # A document holding a span: the span's hash, how much of a copier the document is, its place.
 HOLDER = np.dtype([("hash", "<u8"), ("rank", "u1"), ("shard", "<u4"), ("pos", "<u4")])
@@ -50,17 +53,12 @@ SPAN = np.dtype([("start", "<u4"), ("end", "<u4"), ("key", "<u8"), ("sentence", 
 # A span held by two or more documents, as one of them sees it.
 SHARED = np.dtype([("hash", "<u8"), ("pos", "<u4"), ("docs", "<u4"), ("first", "?")])
 _SHARD = np.dtype("<u4")
-_LINE = re.compile(r"[^\n]+")
 _CUT = "\uffff"  # marks where a span was cut until lines are tidied
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int
-    key: int
-    sentence: bool
+# A span of one document: start, end, key (match_key), whether it is a sentence (or a line).
+_Span = tuple[int, int, int, bool]
 
 
 @register("span_dedup")
@@ -69,46 +67,60 @@ class SpanDedup(BarrierStep):
 
     After ``provenance``, a copied span stays in its original: documents it found stitched (then
     quoting or mirroring) give their spans up first, whatever the input order.
-
-    Options:
-        max_docs: a span held by more documents than this is kept only in the first of them
-            (the first original, after provenance).
-        min_words: fewest words a sentence needs to count on its own (shorter ones still go with
-            their paragraph); also the sentences counted in copied_sentence_fraction.
-        paragraphs: also match whole lines (paragraphs), whatever their length, as CCNet does.
-        buckets: hash ranges the span hashes are spread over, a group task each; a group task
-            merges its range as a stream, holding about a million rows at a time.
     """
 
     joins_per_shard = True
 
-    def __init__(
-        self, *, max_docs: int = 1, min_words: int = 4, paragraphs: bool = True, buckets: int = 16
-    ) -> None:
-        self.require_at_least("max_docs", max_docs, 1)
-        self.require_at_least("min_words", min_words, 1)
-        self.require_at_least("buckets", buckets, 1)
-        if buckets > MAX_BUCKETS:
-            raise self.fail("buckets", f"must be {MAX_BUCKETS} or less, got {buckets}")
-        self.buckets = buckets
-        self.max_docs = max_docs
-        self.min_words = min_words
-        self.paragraphs = paragraphs
+    max_docs: Annotated[
+        int,
+        Help(
+            "a span held by more documents than this is kept only in the first of them"
+            " (the first original, after provenance).",
+            ge=1,
+        ),
+    ] = 1
+    min_words: Annotated[
+        int,
+        Help(
+            "fewest words a sentence needs to count on its own (shorter ones still go with"
+            " their paragraph); also the sentences counted in copied_sentence_fraction.",
+            ge=1,
+        ),
+    ] = 4
+    paragraphs: Annotated[
+        bool, Help("also match whole lines (paragraphs), whatever their length, as CCNet does.")
+    ] = True
+    buckets: Annotated[
+        int,
+        Help(
+            "files the span hashes are spread over; a group task holds one bucket in memory"
+            " (16 bytes per distinct span of each document / buckets).",
+            ge=1,
+            le=MAX_BUCKETS,
+        ),
+    ] = 16
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"copied_sentence_fraction": "float", "spans_cut": "int"}
 
     def spans(self, text: str) -> list[_Span]:
         """Return the spans of ``text`` that are matched across documents, in text order."""
+        # Keyed by (start, -end) so that sorting the keys gives text order, longer spans first.
         found: dict[tuple[int, int], _Span] = {}
+        lines, sentences = line_and_sentence_spans(text)
+        # A line that is one sentence is both spans: its key and word count are computed once.
+        keyed: dict[tuple[int, int], tuple[int, int] | None] = {}
         if self.paragraphs:
-            for line in _LINE.finditer(text):
-                start, end = _trim(text, line.start(), line.end())
-                simple = match_text(text[start:end])
-                if simple:
-                    found[start, end] = _Span(start, end, hash64(simple), sentence=False)
-        for start, end in sentence_spans(text):
-            simple = match_text(text[start:end])
-            if simple and simple.count(" ") + 1 >= self.min_words:
-                found[start, end] = _Span(start, end, hash64(simple), sentence=True)
-        return sorted(found.values(), key=lambda s: (s.start, -s.end))
+            for start, end in lines:
+                keyed[start, end] = known = match_key_and_words(text[start:end])
+                if known is not None:
+                    found[start, -end] = (start, end, known[0], False)
+        min_words = self.min_words
+        for start, end in sentences:
+            place = (start, end)
+            known = keyed[place] if place in keyed else match_key_and_words(text[start:end])
+            if known is not None and known[1] >= min_words:
+                found[start, -end] = (start, end, known[0], True)
+        return [found[place] for place in sorted(found)]
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
         """Write one (hash, shard, position) row per distinct span of each document, bucketed.
@@ -122,11 +134,11 @@ class SpanDedup(BarrierStep):
         counts: list[int] = []
         for pos, doc in enumerate(docs):
             spans = self.spans(doc.text)
-            keys = {span.key for span in spans}
+            keys = {span[2] for span in spans}
             hashes.extend(keys)
             positions.extend([pos] * len(keys))
             ranks.extend([COPIER_RANK.get(str(doc.meta.get("provenance_role")), 0)] * len(keys))
-            found.extend((s.start, s.end, s.key, s.sentence) for s in spans)
+            found.extend(spans)
             counts.append(len(spans))
         rows = np.empty(len(hashes), HOLDER)
         rows["hash"] = np.array(hashes, np.uint64)
@@ -169,7 +181,7 @@ class SpanDedup(BarrierStep):
         found = np.load(work / f"doc-spans-{shard:05d}.npy")
         offsets = np.load(work / f"doc-span-offsets-{shard:05d}.npy")
         for pos, doc in enumerate(docs):
-            spans = [_Span(*row) for row in found[offsets[pos] : offsets[pos + 1]].tolist()]
+            spans: list[_Span] = found[offsets[pos] : offsets[pos + 1]].tolist()
             lo, hi = np.searchsorted(table["pos"], [pos, pos + 1])
             mine = table[lo:hi]
             shared = {
@@ -183,16 +195,16 @@ class SpanDedup(BarrierStep):
 
     def _cut(self, doc: Document, spans: list[_Span], shared: dict[int, tuple[int, bool]]) -> bool:
         """Cut ``doc``'s ``spans`` in place as ``shared`` says; return whether any text is left."""
-        sentences = [s for s in spans if s.sentence]
-        copied = sum(1 for s in sentences if s.key in shared)
+        sentences = [key for _, _, key, sentence in spans if sentence]
+        copied = sum(1 for key in sentences if key in shared)
         doc.signals["copied_sentence_fraction"] = round(copied / len(sentences), 4) if sentences else 0.0
         seen: set[int] = set()
         cut: list[tuple[int, int]] = []
-        for span in spans:
-            held = shared.get(span.key)
-            if span.key in seen or (held is not None and held[0] > self.max_docs and not held[1]):
-                cut.append((span.start, _after_spaces(doc.text, span.end)))
-            seen.add(span.key)
+        for start, end, key, _ in spans:
+            held = shared.get(key)
+            if key in seen or (held is not None and held[0] > self.max_docs and not held[1]):
+                cut.append((start, _after_spaces(doc.text, end)))
+            seen.add(key)
         doc.signals["spans_cut"] = len(cut)
         if cut:
             doc.text = _without(doc.text, cut)
@@ -213,16 +225,8 @@ class SpanDedup(BarrierStep):
 
 
 def _word_count(text: str) -> int:
-    simple = match_text(text)
-    return simple.count(" ") + 1 if simple else 0
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    known = match_key_and_words(text)
+    return known[1] if known else 0
 
 
 def _after_spaces(text: str, end: int) -> int:

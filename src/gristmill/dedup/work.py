@@ -11,7 +11,15 @@ import orjson
 
 from gristmill.document import Document
 from gristmill.io.atomic import write_atomically
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
+
+# What the dedup steps that keep one document per cluster write in meta.
+CLUSTER_FIELDS: dict[str, FieldType] = {
+    "dup_cluster_size": "int",
+    "dup_cluster": "str",
+    "duplicate_of": "str",
+}
 
 # Buckets a barrier may spread its signatures over: a group task per bucket.
 MAX_BUCKETS = 4096

@@ -1,9 +1,19 @@
-"""The output folder: where kept, rejected and quarantined documents, state and stats live."""
+"""The output folder: where kept, rejected and quarantined documents, state and stats live.
+
+An output on an object store (``s3://bucket/run``) is staged: tasks write their files into a local
+folder as they do for a local output, and each task publishes what it wrote (uploaded under a
+temporary name, then moved into place) before its done-marker, which is published last. A run pulls
+the remote ``_state/`` and ``_work/`` into the staging folder when it starts, so it resumes from what
+the object store holds, wherever it ran before.
+"""
 
 from __future__ import annotations
 
 import errno
+import hashlib
+import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,11 +22,12 @@ from typing import Any
 import orjson
 
 from gristmill.errors import OutputError, UnusableOutputError
+from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
 
 # The folders steps write side outputs in (``StepContext.open_output``), beside ``kept/``.
 SIDE_FOLDERS = ("tokens",)
-_RUN_PARTS = (
+_RUN_PARTS: tuple[str, ...] = (
     "kept",
     "rejected",
     "quarantine",
@@ -26,6 +37,8 @@ _RUN_PARTS = (
     "pipeline.yaml",
     *SIDE_FOLDERS,
 )
+_CLEARED = (*_RUN_PARTS, "report.html")  # what --overwrite removes
+TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
 
 
 @contextmanager
@@ -42,11 +55,27 @@ def disk_full_as_error(layout: Layout) -> Iterator[None]:
         raise
 
 
-class Layout:
-    """Names every file of a run under its output folder."""
+def staging_folder(url: str) -> Path:
+    """The local folder where the files of the output ``url`` are written before they are published."""
+    base = os.environ.get("GRISTMILL_STAGING") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gristmill", "staging"
+    )
+    return Path(base) / hashlib.sha256(url.encode()).hexdigest()[:20]
 
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
+
+class Layout:
+    """Names every file of a run under its output folder (a local staging folder for a URL output)."""
+
+    def __init__(self, root: str | Path, storage_options: dict[str, Any] | None = None) -> None:
+        self.remote: storage.RemoteFolder | None = None
+        if storage.is_url(root):
+            storage.register(str(root), storage_options)
+            self.remote = storage.RemoteFolder(str(root))
+            self.name = self.remote.url
+            self.root = staging_folder(self.remote.url)
+        else:
+            self.root = Path(storage.local_path(root))
+            self.name = str(self.root)
         self.kept = self.root / "kept"
         self.rejected = self.root / "rejected"
         self.quarantine = self.root / "quarantine"
@@ -61,6 +90,12 @@ class Layout:
 
     def create(self) -> None:
         """Create the folder and check it can be written."""
+        if self.remote is not None:
+            try:
+                self.remote.write_bytes(".gristmill-write-test", b"")
+                self.remote.remove([".gristmill-write-test"])
+            except storage.StorageError as exc:
+                raise UnusableOutputError(f"output: cannot write to {exc}") from exc
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             probe = self.root / ".gristmill-write-test"
@@ -68,6 +103,19 @@ class Layout:
             probe.unlink()
         except OSError as exc:
             raise UnusableOutputError(f"output: cannot write to {str(self.root)!r}: {exc.strerror}") from exc
+
+    def begin(self) -> None:
+        """Make the staging folder of a URL output hold what the object store holds (under the lock)."""
+        if self.remote is None:
+            return
+        for part in _RUN_PARTS:
+            target = self.root / part
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink(missing_ok=True)
+        self.fetch(self.state)
+        self.fetch(self.work)
 
     def prepare(self, config: dict[str, Any], overwrite: bool) -> None:
         """Check the folder holds a run of the same pipeline (or clear it with ``overwrite``)."""
@@ -77,11 +125,14 @@ class Layout:
         )
         if not same and not overwrite:
             raise UnusableOutputError(
-                f"output: {str(self.root)!r} holds the run of a different pipeline; "
+                f"output: {self.name!r} holds the run of a different pipeline; "
                 "choose another folder or pass --overwrite"
             )
         if overwrite:
-            for part in (*_RUN_PARTS, "report.html"):
+            if self.remote is not None:
+                names = self._remote_call(lambda r: r.listing())
+                self._remote_call(lambda r: r.remove([n for n in names if n.split("/")[0] in _CLEARED]))
+            for part in _CLEARED:
                 target = self.root / part
                 if target.is_dir() and not target.is_symlink():
                     shutil.rmtree(target)
@@ -97,6 +148,7 @@ class Layout:
                 ) from exc
         if not recorded.exists():
             write_atomically(recorded, orjson.dumps(config, option=orjson.OPT_INDENT_2))
+            self.publish([recorded])
 
     def marker(self, task: str) -> Path:
         """The done-marker of a task (``stage0/00003``)."""
@@ -111,6 +163,7 @@ class Layout:
         path = self.marker(task)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, orjson.dumps(record))
+        self.publish([path])
 
     def read_marker(self, task: str) -> dict[str, Any]:
         """Read a task's done-marker."""
@@ -149,3 +202,97 @@ class Layout:
     def has_started(self) -> bool:
         """Whether a run already finished a task here (so a rerun resumes it)."""
         return self.state.is_dir() and any(self.state.rglob("*.done"))
+
+    def rel(self, path: Path) -> str:
+        """The name of ``path`` inside the output folder, ``/``-separated."""
+        return path.relative_to(self.root).as_posix()
+
+    def publish(self, paths: list[Path]) -> None:
+        """Upload the staged ``paths`` of a URL output into place (removing those no longer staged)."""
+        if self.remote is None:
+            return
+        gone = [self.rel(p) for p in paths if not p.exists()]
+        for path in paths:
+            if path.exists():
+                name = self.rel(path)
+                temporary = self.rel(path.with_name(temporary_name(path.name)))
+                self._remote_call(lambda r, p=path, n=name, t=temporary: r.publish(str(p), n, t))
+        if gone:
+            self._remote_call(lambda r: r.remove(gone))
+
+    def fetch(self, folder: Path) -> None:
+        """Download into the staging folder what the object store holds under ``folder`` and it lacks."""
+        if self.remote is None:
+            return
+        there = self._remote_call(lambda r: r.listing(self.rel(folder)))
+        for name, size in there.items():
+            if name.rsplit("/", 1)[-1].startswith("."):
+                continue  # another attempt's upload in flight
+            local = self.root / name
+            if local.is_file() and local.stat().st_size == size:
+                continue
+            local.parent.mkdir(parents=True, exist_ok=True)
+            self._remote_call(lambda r, n=name, p=local: r.download(n, str(p)))
+
+    def release(self, paths: list[Path]) -> None:
+        """Drop the staged copies of published outputs: a URL output keeps no second copy on local disk.
+
+        Files under ``_work/`` stay: the next phases on this machine read them.
+        """
+        if self.remote is None:
+            return
+        for path in paths:
+            if not path.is_relative_to(self.work):
+                path.unlink(missing_ok=True)
+
+    def fetch_samples(self, folders: list[Path], files: int = 3) -> None:
+        """Download the first ``files`` published files of each folder (the report shows a sample)."""
+        if self.remote is None:
+            return
+        for folder in folders:
+            there = self._remote_call(lambda r, f=folder: r.listing(self.rel(f)))
+            names = sorted(n for n in there if not n.rsplit("/", 1)[-1].startswith("."))[:files]
+            self.fetch_files([self.root / name for name in names])
+
+    def fetch_files(self, paths: list[Path]) -> None:
+        """Download the staged ``paths`` missing here (each is written whole, so one here is complete)."""
+        if self.remote is None:
+            return
+        for path in paths:
+            if not path.is_file():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._remote_call(lambda r, p=path: r.download(self.rel(p), str(p)))
+
+    def remove_work(self) -> None:
+        """Remove the barriers' work folder, staged and published."""
+        shutil.rmtree(self.work, ignore_errors=True)
+        if self.remote is not None:
+            names = list(self._remote_call(lambda r: r.listing(self.rel(self.work))))
+            self._remote_call(lambda r: r.remove(names))
+
+    def sweep(self, folders: list[Path]) -> None:
+        """Remove the half-written files killed attempts left in ``folders`` (in a URL output: anywhere)."""
+        for folder in folders:
+            for stale in folder.glob(f"{TMP_PREFIX}*"):
+                stale.unlink(missing_ok=True)
+        if self.remote is not None:
+            names = self._remote_call(lambda r: r.listing())
+            stale_names = [n for n in names if n.rsplit("/", 1)[-1].startswith(TMP_PREFIX)]
+            self._remote_call(lambda r: r.remove(stale_names))
+
+    def finish(self) -> None:
+        """Remove the staging folder of a URL output once everything in it is published."""
+        if self.remote is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _remote_call(self, call: Any) -> Any:
+        assert self.remote is not None
+        try:
+            return call(self.remote)
+        except storage.StorageError as exc:
+            raise OutputError(f"output: {exc}") from exc
+
+
+def temporary_name(name: str) -> str:
+    """A name for ``name`` while it is written, unique to this attempt (a retry beside a straggler)."""
+    return f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.{name}"

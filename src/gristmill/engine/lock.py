@@ -1,16 +1,30 @@
 """The output folder's lock: one run writes into a folder at a time.
 
 An OS file lock (``flock``) dies with its process, so a run killed with SIGKILL leaves no stale lock.
+An output on an object store has no such lock: there the run also writes a lock object,
+``.gristmill.lock`` (host, pid, run id), and refuses to start while one from another machine is
+present. One from this machine is stale (this run holds the local lock of the staging folder, so
+its writer has ended) and is replaced. A run killed on another machine leaves its lock object: the
+message says to remove it by hand. This guards against mistakes; it is not a distributed lock.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import socket
+import time
+import uuid
 from types import TracebackType
+from typing import Any
+
+import orjson
 
 from gristmill.engine.layout import Layout
-from gristmill.errors import OutputInUseError, UnusableOutputError
+from gristmill.errors import OutputError, OutputInUseError, UnusableOutputError
+from gristmill.io.storage import StorageError
+
+_LOCK_OBJECT = ".gristmill.lock"
 
 
 class OutputLock:
@@ -19,6 +33,7 @@ class OutputLock:
     def __init__(self, layout: Layout) -> None:
         self._layout = layout
         self._fd: int | None = None
+        self._run = uuid.uuid4().hex
 
     def __enter__(self) -> OutputLock:
         path = self._layout.lock
@@ -35,17 +50,62 @@ class OutputLock:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
             os.close(fd)
             raise OutputInUseError(
-                f"output: {str(self._layout.root)!r} is in use by another gristmill run (pid {holder}); "
+                f"output: {self._layout.name!r} is in use by another gristmill run (pid {holder}); "
                 "wait for it to end, or choose another output folder"
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
+        if self._layout.remote is not None:
+            try:
+                self._take_lock_object()
+            except BaseException:
+                self._release()
+                raise
         return self
+
+    def _take_lock_object(self) -> None:
+        remote = self._layout.remote
+        assert remote is not None
+        host = socket.gethostname()
+        try:
+            found = remote.read_bytes(_LOCK_OBJECT)
+            holder = _holder(found)
+            if found is not None and holder.get("host") != host:
+                since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(float(holder.get("started", 0))))
+                raise OutputInUseError(
+                    f"output: {self._layout.name!r} is in use by a gristmill run on {holder.get('host')!r} "
+                    f"(pid {holder.get('pid')}, since {since}); wait for it to end, or remove "
+                    f"{remote.url_of(_LOCK_OBJECT)} if that run is dead"
+                )
+            record = {"host": host, "pid": os.getpid(), "run": self._run, "started": time.time()}
+            remote.write_bytes(_LOCK_OBJECT, orjson.dumps(record))
+        except StorageError as exc:
+            raise UnusableOutputError(f"output: cannot take the lock object: {exc}") from exc
+
+    def _release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the lock
+            self._fd = None
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor releases the lock
-            self._fd = None
+        remote = self._layout.remote
+        try:
+            if remote is not None and _holder(remote.read_bytes(_LOCK_OBJECT)).get("run") == self._run:
+                remote.remove([_LOCK_OBJECT])
+        except StorageError as err:
+            if kind is None:
+                raise OutputError(f"output: cannot remove the lock object: {err}") from err
+        finally:
+            self._release()
+
+
+def _holder(data: bytes | None) -> dict[str, Any]:
+    """The lock object's record (empty when there is none or it is not ours to read)."""
+    try:
+        found = orjson.loads(data) if data else {}
+    except orjson.JSONDecodeError:
+        return {}
+    return found if isinstance(found, dict) else {}

@@ -1,7 +1,8 @@
 """The input manifest: which files a run started on, so a resume over changed inputs is refused.
 
 Each file is recorded by path, size, modification time and a hash of its first and last blocks: cheap
-on a corpus of large files, and enough to catch a file added, removed, replaced, grown or cut.
+on a corpus of large files, and enough to catch a file added, removed, replaced, grown or cut. An
+object (``s3://...``) is recorded the same way, with its ETag (or modified time) for the time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import orjson
 import xxhash
 
 from gristmill.engine.layout import Layout
-from gristmill.errors import ChangedInputError
+from gristmill.errors import ChangedInputError, InputError
+from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
 
 _BLOCK = 64 * 1024
@@ -21,7 +23,9 @@ _SHOWN = 3  # files named per kind of change in the one-line message
 
 
 def file_state(path: str) -> dict[str, Any]:
-    """Return the recorded state of one input file."""
+    """Return the recorded state of one input file or object."""
+    if storage.is_url(path):
+        return _object_state(path)
     stat = os.stat(path)
     digest = xxhash.xxh3_64()
     with open(path, "rb") as handle:
@@ -30,6 +34,17 @@ def file_state(path: str) -> dict[str, Any]:
             handle.seek(max(_BLOCK, stat.st_size - _BLOCK))
             digest.update(handle.read(_BLOCK))
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ends_xxh3": digest.hexdigest()}
+
+
+def _object_state(url: str) -> dict[str, Any]:
+    try:
+        state = storage.object_state(url)
+        digest = xxhash.xxh3_64(storage.read_range(url, 0, min(_BLOCK, state.size)))
+        if state.size > _BLOCK:
+            digest.update(storage.read_range(url, max(_BLOCK, state.size - _BLOCK), state.size))
+    except storage.StorageError as exc:
+        raise InputError(f"input: cannot read {exc}") from exc
+    return {"size": state.size, "version": state.version, "ends_xxh3": digest.hexdigest()}
 
 
 def take_manifest(files: list[str]) -> dict[str, dict[str, Any]]:
@@ -42,6 +57,7 @@ def check_manifest(layout: Layout, files: list[str]) -> None:
     current = take_manifest(files)
     if not layout.manifest.exists() or not layout.has_started():
         write_atomically(layout.manifest, orjson.dumps(current, option=orjson.OPT_INDENT_2))
+        layout.publish([layout.manifest])
         return
     recorded: dict[str, dict[str, Any]] = orjson.loads(layout.manifest.read_bytes())
     added = sorted(set(current) - set(recorded))
@@ -54,7 +70,7 @@ def check_manifest(layout: Layout, files: list[str]) -> None:
             if paths
         ]
         raise ChangedInputError(
-            f"output: {str(layout.root)!r} holds a run over other input files ({'; '.join(parts)}); "
+            f"output: {layout.name!r} holds a run over other input files ({'; '.join(parts)}); "
             "pass --overwrite to start again, or choose another output folder"
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from gristmill.engine.tasks import (
     Task,
 )
 from gristmill.errors import RunFailedError
+from gristmill.io import storage
 from gristmill.io.inputs import Shard
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
@@ -37,7 +39,8 @@ class Phase:
 
 def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
     """Return the run's phases: stage 0 over every shard, then sign, group, link, decide per barrier."""
-    phases = [Phase("read and steps", tuple(StageTask(0, shard) for shard in shards))]
+    formats = tuple(sorted({shard.format for shard in shards}))
+    phases = [Phase("read and steps", tuple(StageTask(0, shard, formats) for shard in shards))]
     for stage in pipeline.stages()[1:]:
         barrier = stage.barrier
         assert barrier is not None, "every stage after the first opens with a barrier"
@@ -47,9 +50,10 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
                 f"{barrier.name} group",
                 tuple(GroupTask(stage.index, b, len(shards)) for b in range(barrier.buckets)),
             ),
-            _link_phase(barrier, stage.index, len(shards)),
+            _link_phase(barrier, stage.index, barrier.signed_shards(len(shards))),
             Phase(
-                f"{barrier.name} decide and steps", tuple(StageTask(stage.index, shard) for shard in shards)
+                f"{barrier.name} decide and steps",
+                tuple(StageTask(stage.index, shard, formats) for shard in shards),
             ),
         ]
     return phases
@@ -110,8 +114,9 @@ def documents_of(task: Task, stats: TaskStats) -> int:
     return stats.steps[0].docs_in if stats.steps else 0
 
 
+@functools.lru_cache(maxsize=65536)  # asked at each phase's start: once per object is enough
 def _size(path: str) -> int:
     try:
-        return os.path.getsize(path)
-    except OSError:
+        return storage.object_state(path).size if storage.is_url(path) else os.path.getsize(path)
+    except (OSError, storage.StorageError):
         return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from gristmill.engine.manifest import check_manifest
 from gristmill.engine.plan import documents_of, input_bytes, plan_phases
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import interruptible
-from gristmill.engine.tasks import TMP_PREFIX, Task
+from gristmill.engine.tasks import Task
 from gristmill.io.atomic import write_atomically
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
@@ -60,16 +59,22 @@ def run_pipeline(
 ) -> RunResult:
     """Run every task of ``pipeline`` not yet done, then write ``stats.json`` and the report."""
     started = time.time()
-    layout = Layout(pipeline.output.path)
+    pipeline.input.use_storage()
+    layout = Layout(pipeline.output.path, pipeline.output.storage_options)
     # Listing the input fails on a missing path before anything is written.
-    shards = pipeline.input.shards(exclude=layout.root)
+    shards = pipeline.input.shards(exclude=layout.name)
+    # Field names (output.fields, input.meta_keys) are checked before anything is written.
+    pipeline.kept_schema({shard.format for shard in shards})
+    pipeline.input.check_meta_keys(shards)
     layout.create()
     with interruptible(), OutputLock(layout), disk_full_as_error(layout):
+        layout.begin()
         config = pipeline.to_config()
         # max_errors changes no output, only whether the run counts as failed: raising it resumes.
         layout.prepare({k: v for k, v in config.items() if k != "max_errors"}, overwrite)
         check_manifest(layout, [path for shard in shards for path in shard.files])
         write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
+        layout.publish([layout.pipeline_file])
         phases = plan_phases(pipeline, shards)
         with Progress(progress or ProgressOptions(), len(phases)) as bar:
             index = 0
@@ -97,18 +102,16 @@ def run_pipeline(
                 index += 1
         stats = collect_stats(layout, phases, len(shards), time.time() - started)
         write_atomically(layout.stats, orjson.dumps(stats, option=orjson.OPT_INDENT_2))
-        shutil.rmtree(layout.work, ignore_errors=True)
-        _sweep_temporary_files(layout)
+        layout.publish([layout.stats])
+        layout.remove_work()
+        # Every task is done, so no temporary file left in these folders belongs to a live attempt.
+        sides = [layout.root / side for side in SIDE_FOLDERS]
+        layout.sweep([layout.kept, layout.rejected, layout.quarantine, *sides])
         from gristmill.report import write_report
 
+        layout.fetch_samples([layout.kept, layout.rejected])
         write_report(layout.root)
+        layout.publish([layout.report])
         check_totals(stats, pipeline.max_errors)
-    return RunResult(output=str(layout.root), stats=stats)
-
-
-def _sweep_temporary_files(layout: Layout) -> None:
-    """Remove the half-written files that killed attempts left (every task is done, so none is live)."""
-    sides = [layout.root / side for side in SIDE_FOLDERS]
-    for folder in (layout.kept, layout.rejected, layout.quarantine, *sides):
-        for stale in folder.glob(f"{TMP_PREFIX}*"):
-            stale.unlink(missing_ok=True)
+    layout.finish()
+    return RunResult(output=layout.name, stats=stats)

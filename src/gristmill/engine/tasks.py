@@ -1,14 +1,13 @@
 """The tasks an executor schedules: a stage over one shard, and a barrier's sign, group, link and join phases.
 
 Each task writes its outputs under temporary names, renames them into place, and only then writes
-its done-marker, so a task killed at any moment is simply done again, with the same bytes.
+its done-marker, so a task killed at any moment is simply done again, with the same bytes. For an
+output on an object store, "into place" means published (see ``engine.layout``), marker last.
 """
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,28 +18,30 @@ import orjson
 from gristmill.dedup import components
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated
-from gristmill.engine.layout import Layout, disk_full_as_error
+from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
 from gristmill.errors import BrokenInputError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
 from gristmill.io.base import excerpt_of
 from gristmill.io.inputs import InputSpec, Shard
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
+from gristmill.io.schema import Schema
 from gristmill.pipeline import Pipeline, Stage
 from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, timed
 from gristmill.steps.base import BarrierStep, Step
+from gristmill.steps.tokenize import Tokenize
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
 UNSETTLED = "link_unsettled"  # what a link task's done-marker adds to its stats
-TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
 
 
 @dataclass(frozen=True)
 class StageTask:
-    """Run one stage of the pipeline over one shard."""
+    """Run one stage of the pipeline over one shard; ``formats``: the run's input formats (its schema)."""
 
     stage: int
     shard: Shard
+    formats: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -124,7 +125,8 @@ Task = StageTask | SignTask | GroupTask | LinkTask | JoinTask | ClusterTask
 
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
     """Run one task to completion and write its done-marker; return its stats."""
-    layout = Layout(pipeline.output.path)
+    pipeline.input.use_storage()
+    layout = Layout(pipeline.output.path, pipeline.output.storage_options)
     with disk_full_as_error(layout):
         return _run_task(pipeline, task, layout, progress)
 
@@ -132,31 +134,53 @@ def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None)
 def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: ProgressFn | None) -> TaskStats:
     stage = pipeline.stages()[task.stage]
     if isinstance(task, StageTask):
-        stats = _run_stage(pipeline, stage, task.shard, layout, progress)
-    elif isinstance(task, SignTask):
-        stats = TaskStats()
-        barrier = _barrier(stage)
-        work = _work_folder(layout, task.stage)
-        barrier.sign(_intermediate(layout, task.stage - 1, task.shard), task.shard, work)
-    elif isinstance(task, GroupTask):
-        stats = TaskStats()
-        _barrier(stage).group(task.bucket, task.shards, _work_folder(layout, task.stage))
-    elif isinstance(task, JoinTask):
-        stats = TaskStats()
-        shards = components.Split.of(task.shards).shards_in(task.part)
-        _barrier(stage).join(shards, _work_folder(layout, task.stage))
-    elif isinstance(task, ClusterTask):
-        stats = TaskStats()
-        work = _work_folder(layout, task.stage)
-        unsettled = components.run_task(work, task.step, task.op, task.part, task.sources, task.shards)
-        # The next round is planned from this count, also on a resume after the work folder is gone.
-        layout.mark_done(task.key, {**stats.to_dict(), UNSETTLED: unsettled})
-        return stats
+        if task.stage > 0:
+            layout.fetch_files([layout.stage_input(task.stage - 1, task.shard.index)])
+            layout.fetch(layout.barrier_work(task.stage))
+        stats = _run_stage(pipeline, stage, task, layout, progress)
     else:
         stats = TaskStats()
-        _barrier(stage).link(task.shards, _work_folder(layout, task.stage))
+        work = _work_folder(layout, task.stage)
+        before = _files_in(work) if layout.remote is not None else {}
+        if isinstance(task, SignTask):
+            layout.fetch_files([layout.stage_input(task.stage - 1, task.shard)])
+            _barrier(stage).sign(_intermediate(layout, task.stage - 1, task.shard), task.shard, work)
+        else:
+            layout.fetch(work)
+            if isinstance(task, GroupTask):
+                _barrier(stage).group(task.bucket, task.shards, work)
+            elif isinstance(task, ClusterTask):
+                unsettled = components.run_task(
+                    work, task.step, task.op, task.part, task.sources, task.shards
+                )
+            elif isinstance(task, JoinTask):
+                shards = components.Split.of(task.shards).shards_in(task.part)
+                _barrier(stage).join(shards, work)
+            else:
+                _barrier(stage).link(task.shards, work)
+        if layout.remote is not None:
+            after = _files_in(work)
+            layout.publish(sorted(p for p, state in after.items() if before.get(p) != state))
+        if isinstance(task, ClusterTask):
+            # The next round is planned from this count, also on a resume after the work folder is gone.
+            layout.mark_done(task.key, {**stats.to_dict(), UNSETTLED: unsettled})
+            return stats
     layout.mark_done(task.key, stats.to_dict())
     return stats
+
+
+def _files_in(folder: Path) -> dict[Path, tuple[int, int]]:
+    """The finished files under ``folder`` (temporary ones start with a dot), with size and time."""
+    found: dict[Path, tuple[int, int]] = {}
+    for path in folder.rglob("*"):
+        if not path.name.startswith("."):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # another task's file, replaced while we looked
+                continue
+            if not path.is_dir():
+                found[path] = (stat.st_size, stat.st_mtime_ns)
+    return found
 
 
 def _barrier(stage: Stage) -> BarrierStep:
@@ -197,7 +221,7 @@ class _Outputs:
     def _temporary(final: Path) -> Path:
         # The temporary name keeps the final suffix (it decides the compression) and is unique to
         # this attempt, so two attempts at one task (a retry beside a straggler) never share a file.
-        tmp = final.with_name(f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.{final.name}")
+        tmp = final.with_name(temporary_name(final.name))
         tmp.parent.mkdir(parents=True, exist_ok=True)
         return tmp
 
@@ -209,13 +233,15 @@ class _Outputs:
         self._files[final] = (tmp, tmp.open("wb"))
         return self._files[final][1]
 
-    def writer(self, final: Path, fmt: str) -> Writer:
+    def writer(self, final: Path, fmt: str, schema: Schema | None = None) -> Writer:
         if final not in self._open:
             tmp = self._temporary(final)
-            self._open[final] = (tmp, open_writer(str(tmp), fmt))
+            self._open[final] = (tmp, open_writer(str(tmp), fmt, schema))
         return self._open[final][1]
 
-    def commit(self, expected: Iterable[Path]) -> None:
+    def commit(self, expected: Iterable[Path]) -> list[Path]:
+        """Rename every output into place; return the final paths written or removed (to publish)."""
+        touched = [*self._open, *self._files]
         for final, (tmp, writer) in self._open.items():
             writer.close()
             tmp.replace(final)
@@ -226,6 +252,8 @@ class _Outputs:
         for final in expected:
             if final not in self._open:
                 final.unlink(missing_ok=True)
+                touched.append(final)
+        return touched
 
     def abandon(self) -> None:
         for tmp, writer in self._open.values():
@@ -242,7 +270,7 @@ class _Sink:
     """Collects a stage task's quarantined records (unreadable input, documents a step raised on)."""
 
     def __init__(self, path: Path, stats: TaskStats, progress: ProgressFn | None, source: str = ""):
-        self._path = path
+        self.path = path
         self._stats = stats
         self._progress = progress
         self._lines: list[bytes] = []
@@ -272,9 +300,9 @@ class _Sink:
 
     def flush(self) -> None:
         if self._lines:
-            write_atomically(self._path, b"".join(self._lines))
+            write_atomically(self.path, b"".join(self._lines))
         else:
-            self._path.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
@@ -302,25 +330,30 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
 
 
 def _run_stage(
-    pipeline: Pipeline, stage: Stage, shard: Shard, layout: Layout, progress: ProgressFn | None
+    pipeline: Pipeline, stage: Stage, task: StageTask, layout: Layout, progress: ProgressFn | None
 ) -> TaskStats:
+    shard = task.shard
     stats = TaskStats()
     outputs = _Outputs()
     suffix = pipeline.output.suffix
     fmt = pipeline.output.format
+    formats = task.formats or (shard.format,)
+    rejected_schema = pipeline.rejected_schema(formats)
     rejected_path = layout.rejected_file(shard.index, stage.index, suffix)
     last = stage.index == len(pipeline.stages()) - 1
+    kept_schema: Schema | None = pipeline.kept_schema(formats)
     if last:
         kept_path, kept_fmt = layout.kept_file(shard.index, suffix), fmt
-    else:
-        kept_path, kept_fmt = layout.stage_input(stage.index, shard.index), "jsonl"
+    else:  # handed to the barrier whole, as it is
+        kept_path, kept_fmt, kept_schema = layout.stage_input(stage.index, shard.index), "jsonl", None
     source_file = shard.files[0] if len(shard.files) == 1 else ""
     sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress, source_file)
 
     def reject(doc: Document) -> None:
         stats.rejected += 1
-        outputs.writer(rejected_path, fmt).write(doc)
+        outputs.writer(rejected_path, fmt, rejected_schema).write(doc)
 
+    count_tokens = _token_counter(pipeline)
     source_time = StepStats(-1, "read")
     if stage.index == 0:
         source: Iterable[Document] = _read_shard(pipeline.input, shard, sink, stats)
@@ -330,9 +363,18 @@ def _run_stage(
 
     for position, step in stage.steps:
         step_stats = StepStats(position, step.name)
+        before_tokenize = count_tokens is not None and position < count_tokens.position
+        if count_tokens is not None:
+            step_stats.tokens_dropped = 0
+            step_stats.tokens_out = None if before_tokenize else 0
         stats.steps.append(step_stats)
         on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
-        isolated = Isolated(step_stats, on_error, restartable=step is not stage.barrier)
+        isolated = Isolated(
+            step_stats,
+            on_error,
+            restartable=step is not stage.barrier,
+            count_tokens=count_tokens if before_tokenize else None,
+        )
         ctx = StepContext(
             step_stats,
             isolated.settling(reject),
@@ -342,7 +384,7 @@ def _run_stage(
         apply = _apply_fn(stage, step, shard.index, layout, ctx)
         stream = timed(isolated.run(apply, stream), step_stats)
 
-    kept_writer = outputs.writer(kept_path, kept_fmt)
+    kept_writer = outputs.writer(kept_path, kept_fmt, kept_schema)
     written = 0
     try:
         for doc in stream:
@@ -356,8 +398,29 @@ def _run_stage(
     if last:
         stats.kept = written
     sink.flush()
-    outputs.commit([rejected_path, kept_path])
+    published = [*outputs.commit([rejected_path, kept_path]), sink.path]
+    layout.publish(published)
+    layout.release(published)
     return stats
+
+
+class _TokenCounter:
+    """Counts a text's tokens with the pipeline's ``tokenize`` step, which stands at ``position``."""
+
+    def __init__(self, step: Tokenize, position: int) -> None:
+        self.step = step
+        self.position = position
+
+    def __call__(self, text: str) -> int:
+        return self.step.count_tokens(text)
+
+
+def _token_counter(pipeline: Pipeline) -> _TokenCounter | None:
+    """The counter of tokens for the run's stats, when the pipeline tokenizes (its first tokenize step)."""
+    for position, step in enumerate(pipeline.steps):
+        if isinstance(step, Tokenize):
+            return _TokenCounter(step, position)
+    return None
 
 
 def _reported(docs: Iterable[Document], progress: ProgressFn | None) -> Iterator[Document]:

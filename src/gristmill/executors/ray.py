@@ -8,6 +8,7 @@ Ray executor. Relative paths mean the driver's folder on every node.
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -65,6 +66,7 @@ class RayExecutor(Executor):
     ``RAY_ADDRESS``, or starts a local Ray with ``workers`` CPUs and stops it at the end. ``memory``
     reserves bytes per task kind (``{"group": 4 << 30}``) so Ray places big tasks where they fit.
     Ray's own settings (``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN``) are read from the environment.
+    An address where nothing answers, or a cluster that refuses the token, stops the run in one line.
     """
 
     def __init__(
@@ -144,13 +146,20 @@ class RayExecutor(Executor):
         ray = self._ray
         started_here = False
         if not ray.is_initialized():
-            ray.init(
-                address=self.address,
-                num_cpus=self.workers if self.address is None else None,
-                include_dashboard=False,
-                log_to_driver=False,
-                configure_logging=False,
-            )
+            address = self.address or os.environ.get("RAY_ADDRESS")
+            if address:
+                _check_answers(address)
+            try:
+                ray.init(
+                    address=self.address,
+                    # Ray refuses num_cpus when joining a cluster, RAY_ADDRESS's included.
+                    num_cpus=None if address else self.workers,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    configure_logging=False,
+                )
+            except ConnectionError as exc:
+                raise _join_error(address, exc) from exc
             started_here = True
         try:
             if not any(n.get("Alive") and n["Resources"].get("CPU", 0) >= 1 for n in ray.nodes()):
@@ -159,6 +168,39 @@ class RayExecutor(Executor):
         finally:
             if started_here:
                 ray.shutdown()
+
+
+def _check_answers(address: str) -> None:
+    """Fail in one line when nothing listens at a ``host:port`` address: Ray would retry it for minutes."""
+    host, colon, port = address.rpartition(":")
+    if not colon or not port.isdigit() or "://" in address:
+        return  # "auto", "ray://…": Ray knows what to do with them
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except OSError as exc:
+        why = "connection refused" if isinstance(exc, ConnectionRefusedError) else exc.strerror or str(exc)
+        raise ConfigError(
+            f"no Ray cluster answers at {address} ({why}); start one with `ray start --head --port={port}`, "
+            "or give the address of a running one with --ray-address or RAY_ADDRESS"
+        ) from exc
+
+
+def _join_error(address: str | None, exc: ConnectionError) -> ConfigError:
+    """One line for a cluster that answers but cannot be joined: its token, most of the time."""
+    cause: BaseException = exc
+    while cause.__cause__ is not None:  # Ray says only "Failed to connect"; the why is in the cause
+        cause = cause.__cause__
+    # Ray may quote a whole traceback in the message; its last line names the error.
+    lines = str(cause).strip().splitlines()
+    why = lines[-1].strip() if lines else type(cause).__name__
+    if "AuthenticationError" in why or "InvalidAuthToken" in why:
+        return ConfigError(
+            f"the Ray cluster at {address} uses token authentication and refused this command's token "
+            "(missing or wrong); run it with the cluster's RAY_AUTH_MODE=token and RAY_AUTH_TOKEN "
+            "(or RAY_AUTH_TOKEN_PATH)"
+        )
+    doing = f"join the Ray cluster at {address}" if address else "start a local Ray"
+    return ConfigError(f"cannot {doing}: {why}")
 
 
 def _run_on_ray(pipeline: Pipeline, task: Task, cwd: str) -> TaskStats:

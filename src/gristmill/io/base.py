@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 
 
 class ReadSink(Protocol):
@@ -29,6 +31,30 @@ class ReaderOptions:
 
     text_key: str = "text"
     id_key: str = "id"
+    # The record fields that go into ``meta`` (at the top level or in ``meta``/``metadata``); None: all.
+    meta_keys: tuple[str, ...] | None = None
+    # The folder input files are named from (ids, ``source_file``), so names are the same on every
+    # machine; None names them by the path as given.
+    root: str | None = None
+
+    def name_of(self, path: str) -> str:
+        """``path`` relative to the input root, with ``/`` between folders; as given when outside it."""
+        if not self.root:
+            return path if "://" in path else os.path.normpath(path)
+        if "://" in path or "://" in self.root:  # an object store's URL: named from a URL root
+            prefix = self.root.rstrip("/") + "/"
+            return path[len(prefix) :] if path.startswith(prefix) else path
+        absolute = os.path.abspath(path)
+        if absolute != self.root and not absolute.startswith(self.root.rstrip(os.sep) + os.sep):
+            return os.path.normpath(path)
+        return os.path.relpath(absolute, self.root).replace(os.sep, "/")
+
+    def stem_of(self, path: str) -> str:
+        """What a file's records without an id are named from: its name without extensions (``web/a``)."""
+        name = self.name_of(path) if self.root is not None else os.path.basename(path)
+        folder, _, file = name.rpartition("/")
+        stem = file.split(".", 1)[0] or file
+        return f"{folder}/{stem}" if folder else stem
 
 
 class Reader(ABC):
@@ -38,6 +64,10 @@ class Reader(ABC):
     extensions: ClassVar[tuple[str, ...]]
     # Formats whose files are small and many (one page a file) are grouped into shards.
     one_file_per_document: ClassVar[bool] = False
+    # The ``meta`` keys this format's documents carry (the run's output schema; see io.schema).
+    meta_fields: ClassVar[Mapping[str, FieldType]] = {}
+    # Whether records have named fields (JSONL, Parquet): ``input: {meta_keys}`` then chooses the meta.
+    has_fields: ClassVar[bool] = False
 
     def __init__(self, options: ReaderOptions | None = None) -> None:
         self.options = options or ReaderOptions()

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 import zstandard
 
 from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
+from gristmill.io.storage import StorageError, open_read
 
 CHUNK = 1 << 20
 
@@ -44,9 +45,11 @@ def read_chunks(
     """
     kind = compression_of(path)
     try:
-        raw = open(path, "rb")  # noqa: SIM115 - closed in the finally below
+        raw = open_read(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot open: {exc.strerror}") from exc
+    except StorageError as exc:
+        raise InputError(f"cannot open {exc}") from exc
     try:
         if kind == "none":
             while chunk := raw.read(CHUNK):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
+from typing import ClassVar
 
 from gristmill.document import Document
 from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import read_chunks
+from gristmill.io.schema import FieldType
 
 
 def _read_file(path: str, sink: ReadSink) -> bytes | None:
@@ -23,16 +24,13 @@ def _read_file(path: str, sink: ReadSink) -> bytes | None:
     return data
 
 
-def _doc_id(path: str) -> str:
-    return os.path.normpath(path)
-
-
 class TextFileReader(Reader):
     """Reads ``.txt`` and ``.md`` files (also ``.gz`` or ``.zst``), each one document, UTF-8."""
 
     format = "text"
     extensions = (".txt", ".text", ".md")
     one_file_per_document = True
+    meta_fields: ClassVar[dict[str, FieldType]] = {"source_file": "str"}
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield the file as a document; quarantine it when it is empty or not UTF-8."""
@@ -44,7 +42,8 @@ class TextFileReader(Reader):
         except UnicodeDecodeError as exc:
             sink.quarantine(path, f"byte {exc.start}", "invalid UTF-8", data[exc.start : exc.start + 40])
             return
-        yield Document(id=_doc_id(path), text=text, meta={"source_file": path})
+        name = self.options.name_of(path)
+        yield Document(id=name, text=text, meta={"source_file": name})
 
 
 class HtmlFileReader(Reader):
@@ -53,12 +52,14 @@ class HtmlFileReader(Reader):
     format = "html"
     extensions = (".html", ".htm", ".xhtml")
     one_file_per_document = True
+    meta_fields: ClassVar[dict[str, FieldType]] = {"source_file": "str", "content_type": "str"}
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield the page as a document with ``content_type`` text/html."""
         data = _read_file(path, sink)
         if data is None:
             return
-        meta = {"source_file": path, "content_type": "text/html"}
+        name = self.options.name_of(path)
+        meta = {"source_file": name, "content_type": "text/html"}
         text = data.decode("utf-8", "replace")
-        yield Document(id=_doc_id(path), text=text, meta=meta, raw=data)
+        yield Document(id=name, text=text, meta=meta, raw=data)

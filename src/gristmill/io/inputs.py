@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import glob
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from gristmill.errors import ConfigError, MissingInputError
+from gristmill.io import storage
 from gristmill.io.base import Reader, ReaderOptions
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.parquet import ParquetReader
+from gristmill.io.schema import FIELD_TYPES, FieldType
 from gristmill.io.warc import WarcReader
 
 READERS: dict[str, type[Reader]] = {
     r.format: r for r in (JsonlReader, ParquetReader, WarcReader, TextFileReader, HtmlFileReader)
 }
+_RUN_MARK = "_state/pipeline.json"
 _COMPRESSED = (".gz", ".gzip", ".zst", ".zstd")
 
 
@@ -51,7 +58,14 @@ class InputSpec:
         files_per_shard: how many one-page files (text, html) make one shard.
         text_key: the field of a JSONL or Parquet record that holds the text (default ``text``).
         id_key: the field that holds the document id (default ``id``; a record without one gets
-            ``file-stem/line``).
+            its file's path from the input root without extensions, and its line: ``web/a/12``).
+        meta_keys: the fields of a JSONL or Parquet record (top-level, or in its ``meta`` or
+            ``metadata``) that go into ``meta``, typed in the output: a list of names (each ``str``)
+            or a mapping of name to type (str, int, float, bool, json); by default every field goes,
+            the ones Dolma and datatrove share typed, the others in ``meta.extra``.
+        storage_options: options for the fsspec backend of URL paths (``s3://``, ``gs://``, ``hf://``),
+            passed through unchanged (s3fs: ``endpoint_url``, ``key``, ``secret``, ``anon``, ...);
+            never written into the output folder, as they may hold credentials.
     """
 
     path: str | list[str]
@@ -59,6 +73,8 @@ class InputSpec:
     files_per_shard: int = 500
     text_key: str = "text"
     id_key: str = "id"
+    storage_options: dict[str, Any] | None = None
+    meta_keys: list[str] | dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in READERS:
@@ -68,11 +84,84 @@ class InputSpec:
         for name in ("text_key", "id_key"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ConfigError(f"input: {name} must be a field name (a non-empty string)")
+        if self.storage_options is not None and not isinstance(self.storage_options, dict):
+            raise ConfigError("input: storage_options must be a mapping of fsspec options")
+        for key, kind in (self.meta_key_types or {}).items():
+            if not key:
+                raise ConfigError("input: meta_keys holds an empty field name")
+            if kind not in FIELD_TYPES:
+                raise ConfigError(
+                    f"input: meta_keys: unknown type {kind!r} for {key!r}; types are {list(FIELD_TYPES)}"
+                )
+        self.use_storage()
+
+    def use_storage(self) -> None:
+        """Register ``storage_options`` for this input's URLs (again in each worker process)."""
+        for pattern in self.paths:
+            storage.register(pattern, self.storage_options)
+
+    @property
+    def meta_key_types(self) -> dict[str, FieldType] | None:
+        """``meta_keys`` as name -> type (a list's names are each ``str``), or None when not set."""
+        if self.meta_keys is None:
+            return None
+        if isinstance(self.meta_keys, list):
+            return dict.fromkeys(self.meta_keys, "str")
+        return dict(self.meta_keys)  # type: ignore[arg-type]  # checked against FIELD_TYPES when built
+
+    def meta_fields(self, fmt: str) -> Mapping[str, FieldType]:
+        """The ``meta`` keys documents of ``fmt`` carry: the reader's, or ``meta_keys`` for records."""
+        reader = READERS[fmt]
+        chosen = self.meta_key_types
+        return chosen if chosen is not None and reader.has_fields else reader.meta_fields
 
     @property
     def reader_options(self) -> ReaderOptions:
         """The options every reader of this input gets."""
-        return ReaderOptions(text_key=self.text_key, id_key=self.id_key)
+        chosen = self.meta_key_types
+        meta_keys = None if chosen is None else tuple(chosen)
+        return ReaderOptions(text_key=self.text_key, id_key=self.id_key, meta_keys=meta_keys, root=self.root)
+
+    @property
+    def root(self) -> str:
+        """The input root: the deepest folder holding every path (a glob's up to its first wildcard).
+
+        Documents read from files are named relative to it, the same on every machine.
+        """
+        if any(storage.is_url(pattern) for pattern in self.paths):
+            return _url_root(self.paths)
+        folders = []
+        for pattern in self.paths:
+            path = os.path.abspath(os.path.expanduser(storage.local_path(pattern)))
+            wildcard = min((path.index(c) for c in "*?[" if c in path), default=-1)
+            if wildcard >= 0:
+                path = os.path.dirname(path[:wildcard])
+            elif not os.path.isdir(path):
+                path = os.path.dirname(path)
+            folders.append(path)
+        return os.path.commonpath(folders)
+
+    def check_meta_keys(self, shards: list[Shard], sample: int = 100) -> None:
+        """Fail naming a ``meta_keys`` field that none of the first records of the first such file has."""
+        chosen = self.meta_key_types
+        first = next((s.files[0] for s in shards if READERS[s.format].has_fields), None)
+        if not chosen or first is None:
+            return
+        fmt = next(s.format for s in shards if s.files[0] == first)
+        options = ReaderOptions(text_key=self.text_key, id_key=self.id_key)
+        seen: set[str] = set()
+        for count, doc in enumerate(reader_for(fmt, options).read(first, _Ignore()), start=1):
+            seen.update(doc.meta)
+            if count == sample:
+                break
+        missing = [key for key in chosen if key not in seen]
+        if seen and missing:
+            near = difflib.get_close_matches(missing[0], sorted(seen), n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"its fields: {sorted(seen)[:12]}"
+            raise ConfigError(
+                f"input: meta_keys names {missing[0]!r}, which none of the first {sample} records of "
+                f"{first} has; {hint}"
+            )
 
     def reader(self, fmt: str) -> Reader:
         """Return a reader for ``fmt`` with this input's options."""
@@ -90,11 +179,19 @@ class InputSpec:
         under ``exclude`` (the run's output folder) or in any other gristmill output folder are never
         input: a rerun must not read output back as input.
         """
-        skip = os.path.realpath(exclude) + os.sep if exclude is not None else None
+        skip = (
+            os.path.realpath(exclude) + os.sep
+            if exclude is not None and not storage.is_url(exclude)
+            else None
+        )
         in_run_folder = _RunFolders()
         seen: set[str] = set()
         found: list[tuple[str, str]] = []
         for pattern in self.paths:
+            if storage.is_url(pattern):
+                found.extend(self._objects(pattern, exclude, seen))
+                continue
+            pattern = storage.local_path(pattern)
             matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
             if not matches:
                 raise MissingInputError(f"input: {pattern!r} matches no file")
@@ -119,6 +216,35 @@ class InputSpec:
                 found.append((path, fmt))
         if not found:
             raise MissingInputError(f"input: {self.paths} holds no file of a known format")
+        return found
+
+    def _objects(
+        self, pattern: str, exclude: str | os.PathLike[str] | None, seen: set[str]
+    ) -> list[tuple[str, str]]:
+        """``(url, format)`` for every object a URL, prefix or glob names (listed through fsspec)."""
+        try:
+            urls = storage.expand(pattern)
+        except storage.StorageError as exc:
+            raise MissingInputError(f"input: cannot list {exc}") from exc
+        if not urls:
+            raise MissingInputError(f"input: {pattern!r} matches no object")
+        # An output folder's objects (this run's, or any holding _state/pipeline.json) are never input.
+        runs = tuple(u[: -len(_RUN_MARK)] for u in urls if u.endswith(_RUN_MARK))
+        if exclude is not None and storage.is_url(exclude):
+            runs += (str(exclude).rstrip("/") + "/",)
+        found: list[tuple[str, str]] = []
+        for url in urls:
+            if url in seen or url.startswith(runs):
+                continue
+            seen.add(url)
+            fmt = self.format or format_of(url)
+            if fmt is None:
+                if len(urls) == 1:
+                    raise ConfigError(
+                        f"input: cannot tell the format of {url!r} from its name; set `format:`"
+                    )
+                continue
+            found.append((url, fmt))
         return found
 
     def shards(self, exclude: str | os.PathLike[str] | None = None) -> list[Shard]:
@@ -181,6 +307,52 @@ class _RunFolders:
         return answer
 
 
+class _Ignore:
+    """A sink for a look at the first records: what cannot be read is the run's to report."""
+
+    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+        pass
+
+    def progress(self, nbytes: int) -> None:
+        pass
+
+
 def reader_for(fmt: str, options: ReaderOptions | None = None) -> Reader:
     """Return a reader for ``fmt``, with ``options`` (field names) where given."""
     return READERS[fmt](options)
+
+
+def _url_root(patterns: list[str]) -> str:
+    """The input root of URL paths: the deepest common folder URL (``s3://bucket/crawl``), or ""."""
+    folders = []
+    for pattern in patterns:
+        if not storage.is_url(pattern):
+            return ""  # local files and URLs together: each keeps the name it was listed by
+        wildcard = min((pattern.index(c) for c in "*?[" if c in pattern), default=-1)
+        if wildcard >= 0:
+            folder = pattern[:wildcard].rpartition("/")[0]
+        elif pattern.endswith("/") or _is_folder(pattern):
+            folder = pattern.rstrip("/")
+        else:
+            folder = pattern.rpartition("/")[0]
+        folders.append(folder)
+    scheme = {folder.split("://", 1)[0] for folder in folders}
+    if len(scheme) != 1:
+        return ""
+    parts = [folder.split("/") for folder in folders]
+    common = []
+    for segments in zip(*parts, strict=False):
+        if len(set(segments)) != 1:
+            break
+        common.append(segments[0])
+    root = "/".join(common)
+    return root if "://" in root and not root.endswith(":/") else ""
+
+
+@functools.lru_cache(maxsize=256)
+def _is_folder(url: str) -> bool:
+    fs, inner = storage.filesystem(url)
+    try:
+        return bool(fs.isdir(inner))
+    except Exception:  # an unreachable store fails later, when the input is listed, with its own message
+        return False

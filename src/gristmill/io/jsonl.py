@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO
 
 import orjson
@@ -12,7 +11,8 @@ import orjson
 from gristmill.document import Document
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import open_write, read_chunks, read_lines
-from gristmill.io.records import MAX_DEPTH, RecordError, document_from_record
+from gristmill.io.records import MAX_DEPTH, RECORD_FIELDS, RecordError, document_from_record
+from gristmill.io.schema import Schema
 
 
 class JsonlReader(Reader):
@@ -23,6 +23,8 @@ class JsonlReader(Reader):
 
     format = "jsonl"
     extensions = (".jsonl", ".json", ".ndjson")
+    meta_fields = RECORD_FIELDS
+    has_fields = True
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per line; quarantine lines that are not UTF-8 JSON documents.
@@ -30,7 +32,7 @@ class JsonlReader(Reader):
         A UTF-8 byte order mark at the start of the file is skipped. Integers beyond 64 bits, which
         would be read as inexact floats and cannot be written back, quarantine their record.
         """
-        stem = _stem(path)
+        stem = self.options.stem_of(path)
         for number, line in enumerate(read_lines(read_chunks(path, sink.progress)), start=1):
             if number == 1 and line.startswith(_BOM):
                 line = line[len(_BOM) :]
@@ -82,20 +84,21 @@ def _json_problem(line: bytes, exc: orjson.JSONDecodeError) -> str:
     return f"invalid JSON: {exc.msg} at column {exc.colno}"
 
 
-def _stem(path: str) -> str:
-    name = Path(path).name
-    return name.split(".", 1)[0] or name
-
-
 class JsonlWriter:
-    """Writes documents as JSON Lines; compression follows the file name."""
+    """Writes documents as JSON Lines; compression follows the file name.
 
-    def __init__(self, path: str) -> None:
+    With a ``schema`` every document is conformed to it (the run's outputs); without, written as it
+    is (the intermediate files between barriers).
+    """
+
+    def __init__(self, path: str, schema: Schema | None = None) -> None:
         self._out: BinaryIO = open_write(path)
+        self._schema = schema
 
     def write(self, doc: Document) -> None:
         """Append one document."""
-        self._out.write(orjson.dumps(doc.to_record(), option=orjson.OPT_APPEND_NEWLINE))
+        record = doc.to_record() if self._schema is None else self._schema.record(doc)
+        self._out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
 
     def close(self) -> None:
         """Finish the file."""

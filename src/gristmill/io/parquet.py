@@ -6,19 +6,15 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gristmill.document import Document
 from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
-from gristmill.io.records import RecordError, document_from_record
-
-# meta and signals vary per document, so they are stored as JSON text rather than as a struct.
-SCHEMA = pa.schema(
-    [("id", pa.string()), ("text", pa.string()), ("meta", pa.string()), ("signals", pa.string())]
-)
+from gristmill.io.records import RECORD_FIELDS, RecordError, document_from_record
+from gristmill.io.schema import Schema
+from gristmill.io.storage import StorageError, is_url, open_read
 
 
 class ParquetReader(Reader):
@@ -31,15 +27,20 @@ class ParquetReader(Reader):
 
     format = "parquet"
     extensions = (".parquet", ".pq")
+    meta_fields = RECORD_FIELDS
+    has_fields = True
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per row, batch by batch; quarantine rows that are not documents."""
         try:
-            source = pq.ParquetFile(path)
+            # A local path stays a path: Arrow's own reader is faster than a Python file object.
+            source = pq.ParquetFile(open_read(path) if is_url(path) else path)
+        except StorageError as exc:
+            raise InputError(f"cannot open {exc}") from exc
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{path}: not a readable Parquet file: {exc}") from exc
         row = 0
-        stem = path.rsplit("/", 1)[-1].split(".", 1)[0]
+        stem = self.options.stem_of(path)
         try:
             for batch in source.iter_batches(batch_size=1024):
                 sink.progress(batch.nbytes)
@@ -124,29 +125,27 @@ def _jsonable(value: Any) -> Any:
 
 
 class ParquetWriter:
-    """Writes documents to Parquet in row groups of ``batch_size``."""
+    """Writes documents to Parquet in row groups of ``batch_size``; ``meta`` and ``signals`` as structs.
 
-    def __init__(self, path: str, batch_size: int = 2048) -> None:
-        self._writer = pq.ParquetWriter(path, SCHEMA, compression="zstd")
+    The columns are the ``schema``'s (the run's declared keys, typed; a missing value is null).
+    """
+
+    def __init__(self, path: str, schema: Schema | None = None, batch_size: int = 2048) -> None:
+        self._schema = schema or Schema()
+        self._arrow = self._schema.arrow()
+        self._writer = pq.ParquetWriter(path, self._arrow, compression="zstd")
         self._rows: list[dict[str, Any]] = []
         self._batch_size = batch_size
 
     def write(self, doc: Document) -> None:
         """Append one document."""
-        self._rows.append(
-            {
-                "id": doc.id,
-                "text": doc.text,
-                "meta": orjson.dumps(doc.meta).decode(),
-                "signals": orjson.dumps(doc.signals).decode(),
-            }
-        )
+        self._rows.append(self._schema.record(doc, nulls=True))
         if len(self._rows) >= self._batch_size:
             self._flush()
 
     def _flush(self) -> None:
         if self._rows:
-            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=SCHEMA))
+            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self._arrow))
             self._rows = []
 
     def close(self) -> None:

@@ -8,12 +8,15 @@ import orjson
 
 from gristmill.document import Document
 from gristmill.io.base import ReaderOptions, describe_value
+from gristmill.io.schema import EXTRA, FieldType
 
 # Fields that are the document itself; every other top-level field is kept in ``meta``.
 _OWN_FIELDS = frozenset({"id", "text", "meta", "metadata", "signals"})
 # Deeper records cannot be written back out (orjson stops at 254 levels, the document adds two).
 MAX_DEPTH = 200
 _DEFAULT = ReaderOptions()
+# The fields Dolma and datatrove records share, typed in the output; other fields go to meta.extra.
+RECORD_FIELDS: dict[str, FieldType] = {"url": "str", "source": "str", "added": "str", "created": "str"}
 
 
 class RecordError(ValueError):
@@ -49,8 +52,47 @@ def document_from_record(
     for key, value in record.items():
         if key not in own and value is not None:
             meta.setdefault(key, value)
+    if keys.meta_keys is not None:
+        meta = {key: meta[key] for key in keys.meta_keys if meta.get(key) is not None}
     signals = _mapping(record.get("signals"), "signals")
+    if isinstance(meta.get(EXTRA), str):
+        meta, signals = _unconform(meta, signals)
     return Document(id=doc_id, text=text, meta=meta, signals=signals)
+
+
+def _unconform(meta: dict[str, Any], signals: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Undo gristmill's output schema (``io.schema``), so a run over a run's output sees what it wrote.
+
+    The empty values it filled in are dropped, JSON text lists and objects read back, ``extra`` unpacked.
+    """
+    extra = meta.pop(EXTRA)
+    meta = {
+        k: _json_text(v)
+        for k, v in meta.items()
+        if v is not None and v != "" and (isinstance(v, bool) or v != 0)
+    }
+    if extra:
+        try:
+            parts = orjson.loads(extra)
+        except orjson.JSONDecodeError as exc:
+            raise RecordError(f"'meta.{EXTRA}' is not JSON text") from exc
+        if not isinstance(parts, dict):
+            raise RecordError(f"'meta.{EXTRA}' is not a JSON object")
+        meta.update(_mapping(parts.get("meta"), f"meta.{EXTRA}.meta"))
+        signals.update(_mapping(parts.get("signals"), f"meta.{EXTRA}.signals"))
+    return meta, signals
+
+
+def _json_text(value: Any) -> Any:
+    """A ``json`` field's value: the list or object its text holds; any other value as it is."""
+    if isinstance(value, str) and value[:1] in ("[", "{"):
+        try:
+            parsed = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+        if isinstance(parsed, list | dict):
+            return parsed
+    return value
 
 
 def _missing_text(record: dict[str, Any], text_key: str) -> str:

@@ -7,7 +7,7 @@ import itertools
 import re
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from fastwarc import ArchiveIterator, WarcRecordType
 
@@ -15,6 +15,7 @@ from gristmill.document import Document
 from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import ChunkStream, Damage, read_chunks
+from gristmill.io.schema import FieldType
 
 _DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
@@ -29,6 +30,17 @@ class WarcReader(Reader):
 
     format = "warc"
     extensions = (".warc", ".wet", ".arc")
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "url": "str",
+        "warc_record_id": "str",
+        "warc_type": "str",
+        "warc_date": "str",
+        "warc_file": "str",
+        "content_type": "str",
+        "charset": "str",
+        "http_status": "int",
+        "warc_repaired": "str",
+    }
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per response, resource or conversion record.
@@ -44,6 +56,7 @@ class WarcReader(Reader):
         record after it has been read, so the run reports the file as damaged.
         """
         damages: list[Damage] = []
+        name = self.options.name_of(path)  # the file as documents name it: relative to the input root
         stream = ChunkStream(read_chunks(path, sink.progress, damages), history=_HISTORY)
         records = ArchiveIterator(
             stream,
@@ -82,8 +95,8 @@ class WarcReader(Reader):
             if pending is not None:
                 yield pending
                 yielded += 1
-            pending = _document(path, record, body)
-        yield from _lenient_read(path, sink, skip=yielded)
+            pending = _document(name, record, body)
+        yield from _lenient_read(path, sink, skip=yielded, name=name)
 
 
 # How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out.
@@ -230,8 +243,11 @@ def _records(path: str, damages: list[Damage]) -> Iterator[tuple[int, bytes, str
         yield offset, data, note
 
 
-def _lenient_read(path: str, sink: ReadSink, skip: int) -> Iterator[Document]:
-    """Read ``path`` record by record at its version lines, skipping the first ``skip`` documents."""
+def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[Document]:
+    """Read ``path`` record by record at its version lines, skipping the first ``skip`` documents.
+
+    ``name`` is the file as its documents name it.
+    """
     seen = 0
     damages: list[Damage] = []
     junk: list[tuple[int, bytes]] | None = []  # bytes before the first record; None once one is found
@@ -281,7 +297,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int) -> Iterator[Document]:
             reason = f"record cut short: {len(body)} of {declared} bytes"
             sink.quarantine(path, f"byte {offset}", reason, data)
             continue
-        yield _lenient_document(path, offset, headers, body, declared, note)
+        yield _lenient_document(name, offset, headers, body, declared, note)
     if junk is not None and not damages:
         raise BrokenInputError(
             path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"

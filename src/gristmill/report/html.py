@@ -2,91 +2,70 @@
 
 The page is a jinja2 template with autoescape on (``templates/report.html.j2``): ids, texts, urls,
 meta and signal values, reasons and step names come from the data and are always shown as text.
+Figures of the funnel come from ``stats.json`` (counted over the whole run); charts and examples from a
+sample of the output (:mod:`gristmill.report.sample`), so a report of 10⁶ documents takes seconds.
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import orjson
+import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
-from gristmill.document import Document
 from gristmill.engine.layout import Layout
 from gristmill.errors import InputError
-from gristmill.io.jsonl import JsonlReader
-from gristmill.io.parquet import ParquetReader
-from gristmill.report.svg import KEPT, REJECTED, bar_chart, histogram
+from gristmill.report.corpus import changes, counts_chart, duplicate_clusters, examples_by_reason
+from gristmill.report.funnel import funnel, has_tokens
+from gristmill.report.sample import sample_folder
+from gristmill.report.signals import StepSignals, number, signal_sections
+from gristmill.report.stitched import SOURCE_COLORS, stitched_pages
+from gristmill.report.svg import KEPT, REJECTED
 
-SAMPLE = 5000
-EXAMPLES_PER_REASON = 3
+SAMPLE = 5000  # kept and rejected documents each, read for the charts and examples
+STITCHED_SHOWN = 5
 
 _STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}
-h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse}td,th{padding:3px 10px;text-align:right;border-bottom:1px solid #eee}
-td:nth-child(-n+2),th:nth-child(-n+2){text-align:left}.muted{color:#888}
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}h3{font-size:1.05em}
+table{border-collapse:collapse}
+td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #eee;vertical-align:top}
+th{font-weight:600}td.l,th.l{text-align:left}.muted{color:#777}.small{font-size:12px}
 .totals span{display:inline-block;margin-right:2em;font-size:1.3em}
-pre{white-space:pre-wrap;background:#f7f7f7;padding:8px;max-height:12em;overflow:auto}
-svg text{font-size:12px}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
+pre{white-space:pre-wrap;background:#f7f7f7;padding:8px;max-height:14em;overflow:auto;margin:4px 0}
+svg text{font-size:11px;fill:#333}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
+.bar{display:inline-block;height:10px;background:#3b7dd8;vertical-align:middle}
+details{margin:4px 0}summary{cursor:pointer}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:12px}.side>div{min-width:0}
+.page{white-space:pre-wrap;background:#fafafa;border:1px solid #ddd;padding:8px;max-height:24em;overflow:auto}
+.furniture{color:#999;text-decoration:line-through}.unplaced{color:#555;font-style:italic}
+.seam{color:#c00;font-weight:bold}
+del{background:#fde0dc;text-decoration:none;display:block}ins{background:#dcf5dc;text-decoration:none;display:block}
+.same{display:block;color:#666}
 """
-
-
-def _documents(folder: Path, limit: int) -> Iterator[Document]:
-    class _Ignore:
-        def quarantine(self, *args: object, **kwargs: object) -> None:
-            pass
-
-        def progress(self, nbytes: int) -> None:
-            pass
-
-    count = 0
-    for path in sorted(folder.glob("*")):
-        if path.name.endswith(".jsonl.zst"):
-            reader: JsonlReader | ParquetReader = JsonlReader()
-        elif path.suffix == ".parquet":
-            reader = ParquetReader()
-        else:
-            continue
-        for doc in reader.read(str(path), _Ignore()):
-            yield doc
-            count += 1
-            if count >= limit:
-                return
 
 
 def render_report(root: str | Path) -> str:
     """Return the report of the run in ``root`` as one HTML page."""
     root = Path(root)
     layout = Layout(root)
-    stats_path = layout.stats
-    if not stats_path.exists():
+    if not layout.stats.exists():
         raise InputError(f"{root}: no stats.json here; is this the output folder of a finished run?")
-    stats: dict[str, Any] = orjson.loads(stats_path.read_bytes())
-    kept = list(_documents(layout.kept, SAMPLE))
-    rejected = list(_documents(layout.rejected, SAMPLE))
-    totals = stats["totals"]
+    stats: dict[str, Any] = orjson.loads(layout.stats.read_bytes())
+    kept_sample = sample_folder(layout.kept, SAMPLE)
+    rejected_sample = sample_folder(layout.rejected, SAMPLE)
+    kept, rejected = kept_sample.docs, rejected_sample.docs
+    totals = stats.get("totals") or {}
     shown = ("read", "created", "kept", "rejected", "quarantined")
-    signal_charts = []
-    for name in sorted({str(k) for d in kept + rejected for k in d.signals}):
-        k_values, r_values = _numbers(kept, name), _numbers(rejected, name)
-        if k_values or r_values:
-            signal_charts.append((name, Markup(histogram(k_values, r_values))))
-    sizes = _cluster_sizes(kept)
-    stitched = [d for d in kept + rejected if d.meta.get("salad") == "stitched"]
-    stitched.sort(key=lambda d: -(_number(d.signals.get("salad_score")) or 0.0))
-    by_reason: dict[str, list[Document]] = defaultdict(list)
-    for doc in rejected:
-        reason = str(doc.meta.get("reason", "?"))
-        if len(by_reason[reason]) < EXAMPLES_PER_REASON:
-            by_reason[reason].append(doc)
-    reasons = stats.get("dropped_by_reason", {})
+    steps = _pipeline_steps(layout.pipeline_file, stats)
+    rows = funnel(stats)
+    salad_options = next((opts for entry in steps for name, opts in entry.items() if name == "salad"), None)
+    cluster_chart, clusters = duplicate_clusters(kept, rejected)
+    sampled = kept + rejected
     context = {
         "style": Markup(_STYLE),
         "root": str(root),
@@ -94,33 +73,56 @@ def render_report(root: str | Path) -> str:
         "shards": stats.get("shards"),
         "seconds": stats.get("seconds"),
         "errors": stats.get("errors") or [],
-        "reasons_chart": Markup(bar_chart([(str(k), v) for k, v in reasons.items()])),
-        "steps": [_step_row(step) for step in stats["steps"]],
-        "sample": SAMPLE,
+        "funnel": rows,
+        "tokens": has_tokens(rows),
+        "step_seconds": {s.get("index"): _seconds(s) for s in stats.get("steps") or []},
+        "sample_kept": kept_sample,
+        "sample_rejected": rejected_sample,
         "kept_color": KEPT,
         "rejected_color": REJECTED,
-        "length_chart": Markup(histogram([_log_length(d) for d in kept], [_log_length(d) for d in rejected])),
-        "signal_charts": signal_charts,
-        "cluster_chart": Markup(bar_chart([(f"{n} documents", count) for n, count in sorted(sizes.items())]))
-        if sizes
-        else "",
-        "stitched_count": len(stitched),
-        "stitched": [
-            {
-                "id": d.id,
-                "score": d.signals.get("salad_score", ""),
-                "sources": d.signals.get("salad_sources", ""),
-                "outcome": d.meta.get("reason", "kept, flagged"),
-            }
-            for d in stitched[:20]
-        ],
-        "rejected_examples": [
-            (reason, [_example(d) for d in docs]) for reason, docs in sorted(by_reason.items())
-        ],
-        "kept_examples": [_example(d) for d in kept[:3]],
+        "signals": [_markup_charts(section) for section in signal_sections(sampled, steps)],
+        "languages": Markup(counts_chart(kept, rejected, "language")),
+        "hosts": Markup(counts_chart(kept, rejected, "host")),
+        "cluster_chart": Markup(cluster_chart),
+        "clusters": clusters,
+        "stitched_count": sum(1 for d in sampled if d.meta.get("salad") == "stitched"),
+        "stitched": stitched_pages(sampled, salad_options, STITCHED_SHOWN),
+        "reasons": examples_by_reason(rejected, _reasons(stats)),
+        "changes": changes(stats.get("steps") or []),
         "pipeline": layout.pipeline_file.read_text() if layout.pipeline_file.exists() else "",
     }
     return _template().render(context)
+
+
+def _pipeline_steps(path: Path, stats: dict[str, Any]) -> list[dict[str, Any]]:
+    """The run's steps with their options (``[{name: options}]``), from the pipeline it wrote."""
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    except (OSError, yaml.YAMLError):
+        config = None
+    steps = config.get("steps") if isinstance(config, dict) else None
+    if isinstance(steps, list) and all(isinstance(s, dict) for s in steps):
+        return [{str(k): v if isinstance(v, dict) else {} for k, v in s.items()} for s in steps]
+    return [{str(s.get("name")): {}} for s in stats.get("steps") or []]
+
+
+def _reasons(stats: dict[str, Any]) -> dict[str, int]:
+    reasons = stats.get("dropped_by_reason") or {}
+    return {str(k): v for k, v in reasons.items() if isinstance(v, int)}
+
+
+def _seconds(step: dict[str, Any]) -> str:
+    seconds = number(step.get("seconds")) or 0.0
+    docs_in = number(step.get("in")) or 0.0
+    rate = f" · {docs_in / seconds:,.0f}/s" if seconds else ""
+    return f"{seconds:.2f} s{rate}"
+
+
+def _markup_charts(section: StepSignals) -> StepSignals:
+    # The charts are SVG this package wrote, with every value escaped: trusted as markup.
+    for chart in section.charts:
+        chart.chart = Markup(chart.chart)
+    return section
 
 
 @lru_cache(maxsize=1)
@@ -134,57 +136,12 @@ def _template() -> Template:
         keep_trailing_newline=True,
     )
     env.filters["number"] = _thousands
+    env.globals["source_colors"] = SOURCE_COLORS
     return env.get_template("report.html.j2")
 
 
 def _thousands(value: object) -> str:
     return f"{value:,}" if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
-
-
-def _step_row(step: dict[str, Any]) -> dict[str, Any]:
-    seconds = _number(step.get("seconds")) or 0.0
-    docs_in = step.get("in", 0)
-    rate = docs_in / seconds if seconds and isinstance(docs_in, int | float) else 0
-    dropped = step.get("dropped") or {}
-    return {
-        "index": step.get("index"),
-        "name": step.get("name"),
-        "in": docs_in,
-        "out": step.get("out", 0),
-        "dropped": sum(v for v in dropped.values() if isinstance(v, int)),
-        "seconds": f"{seconds:.2f}",
-        "rate": f"{rate:,.0f}",
-    }
-
-
-def _example(doc: Document) -> dict[str, Any]:
-    """A document as the report shows it: id, the document it duplicates (if any), its start."""
-    return {"id": doc.id, "duplicate_of": doc.meta.get("duplicate_of"), "text": doc.text[:600]}
-
-
-def _log_length(doc: Document) -> float:
-    return math.log10(len(doc.text) + 1)
-
-
-def _cluster_sizes(kept: list[Document]) -> dict[int, int]:
-    """Count the clusters of each size, from ``meta.dup_cluster_size`` on each cluster's kept document."""
-    sizes: dict[int, int] = defaultdict(int)
-    for doc in kept:
-        size = doc.meta.get("dup_cluster_size")
-        if isinstance(size, int) and size > 1:
-            sizes[size] += 1
-    return dict(sizes)
-
-
-def _number(value: object) -> float | None:
-    """A signal's value as a finite number, or None (a signal read from input may be anything)."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
-def _numbers(docs: list[Document], name: str) -> list[float]:
-    return [v for d in docs if (v := _number(d.signals.get(name))) is not None]
 
 
 def write_report(root: str | Path) -> Path:

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, page_score, seam_summary
+from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, page_score
 from gristmill.salad.features import (
     ORPHAN,
     best_cut,
@@ -69,6 +69,9 @@ MIN_ENGLISH = 0.25  # English prose has 40-50% function words; below this share:
 MAX_SENTENCES = 400  # embeddings path: longer pages are judged on their first 400 prose sentences
 MAX_JUDGED = 150  # default path: longer pages are judged (and split) on their first 150 prose sentences
 MAX_SOURCES = 8
+# The splitter tries up to one source per this many sentences: at 3 an 8-sentence page of 3-5 sources
+# could only be cut in two (forced-split ARI 0.47 on the tune half; 0.63 at 2).
+SENTENCES_PER_SOURCE = 2
 _NULLS = 4  # random word deals for separation
 SEAMS_FOUND = 3.0  # seam_llr above which inspect names the seams as a reason
 WORD_VECTOR_MIX = 0.25  # weight of static word vectors in the words-only grouping (tune half)
@@ -149,7 +152,7 @@ def analyse(
         return found.unjudged()
     features = found.features
     chances = COHERENCE.seam_chances(found.rows)
-    features.update(seam_summary(chances, COHERENCE.seam_rate))
+    features.update(COHERENCE.summaries(found.rows))
     score = page_score(COHERENCE.page, features)
     score = _with_copies(score, copied_fraction, threshold)
     done = found.whole(score) if score < threshold else _split(found, score, chances)
@@ -221,7 +224,8 @@ def measure(text: str) -> Measured:
     vec_sim = _gram(centred)
     breaks = np.array(["\n" in text[a[1] : b[0]] for a, b in itertools.pairwise(found.prose_spans)])
     live = np.array([bool(t) for t in found.terms])
-    found.rows = transition_features(said, found.lexical, vec_sim, style_matrix(said), breaks, centred, live)
+    styles = style_matrix(said)
+    found.rows = transition_features(said, found.lexical, vec_sim, styles, breaks, centred, live, found.terms)
     n = len(prose)
     off = ~np.eye(n, dtype=bool)
     adjacent = np.arange(n - 1)
@@ -279,7 +283,7 @@ def _near_gain(sim: np.ndarray) -> float:
 def _split(found: Measured, score: float, chances: np.ndarray) -> SaladAnalysis:
     """Group a stitched page's prose sentences into recovered sources (word weights and word vectors)."""
     n = len(found.prose)
-    max_k = max(2, min(MAX_SOURCES, n // 3))
+    max_k = max(2, min(MAX_SOURCES, n // SENTENCES_PER_SOURCE))
     meaning = with_embeddings(term_matrix(found.terms), found.vectors, WORD_VECTOR_MIX)
     sim = np.maximum(cosine_matrix(meaning), 0.0)
     rng = np.random.default_rng(n)

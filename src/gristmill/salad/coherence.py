@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from gristmill.salad.transitions import ABSOLUTE_COLUMNS
+
 
 @dataclass
 class Logistic:
@@ -135,6 +137,9 @@ PAGE_NAMES = (
     "seam_upper",  # upper quartile of the boundaries' seam chances
     "seam_share",  # share of boundaries more likely seams than not
     "seam_logit",  # mean log-odds
+    "abs_seam_llr",  # seam_llr by the boundary model that reads no page-relative feature
+    "abs_seam_mean",
+    "abs_seam_logit",
     "order_gain",  # mean word cosine of neighbours less that of any two sentences of the page
     "vec_order_gain",  # the same through word vectors
     "order_z",  # order_gain in standard errors: ~0 for shuffled sentences at any length
@@ -164,6 +169,7 @@ class CoherenceModel:
     """The boundary model, the page model and the default threshold."""
 
     transition: Perceptron
+    absolute: Perceptron  # the same, over the features that are not relative to the page
     page: Logistic
     threshold: float
     seam_rate: float  # share of seams among the boundaries the transition model was fitted on
@@ -172,12 +178,38 @@ class CoherenceModel:
     def load(cls, path: Path) -> CoherenceModel:
         """Read the model from its JSON file."""
         data = json.loads(path.read_text(encoding="utf-8"))
-        transition, page = Perceptron.from_json(data["transition"]), Logistic.from_json(data["page"])
-        return cls(transition, page, data["threshold"], data["seam_rate"])
+        return cls(
+            Perceptron.from_json(data["transition"]),
+            Perceptron.from_json(data["absolute"]),
+            Logistic.from_json(data["page"]),
+            data["threshold"],
+            data["seam_rate"],
+        )
 
     def seam_chances(self, rows: np.ndarray) -> np.ndarray:
         """The chance that each boundary (a row of transition features) is a seam."""
         return 1.0 / (1.0 + np.exp(-np.clip(self.transition.logits(rows), -30, 30)))
+
+    def summaries(self, rows: np.ndarray) -> dict[str, float]:
+        """The page model's boundary summaries: :func:`seam_summary` of both boundary models."""
+        return boundary_summaries(self.transition, self.absolute, rows, self.seam_rate)
+
+
+def boundary_summaries(
+    transition: Perceptron, absolute: Perceptron, rows: np.ndarray, seam_rate: float
+) -> dict[str, float]:
+    """:func:`seam_summary` of ``transition``'s chances, and three of ``absolute``'s as ``abs_*``.
+
+    Features relative to the page ((x - median) / spread) see a seam as a boundary unlike the page's
+    others; on a page of single sentences from pages on one subject every boundary is a seam and
+    none stands out. The absolute model never compares a boundary with its page, so it still sees them.
+    """
+    chances = 1.0 / (1.0 + np.exp(-np.clip(transition.logits(rows), -30, 30)))
+    out = seam_summary(chances, seam_rate)
+    plain = 1.0 / (1.0 + np.exp(-np.clip(absolute.logits(rows[:, ABSOLUTE_COLUMNS]), -30, 30)))
+    other = seam_summary(plain, seam_rate)
+    out.update({f"abs_{k}": other[k] for k in ("seam_llr", "seam_mean", "seam_logit")})
+    return out
 
 
 _MIXES = np.array([0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0])

@@ -8,12 +8,13 @@ dropped document to the rejected output, counts it and times the step.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 
 if TYPE_CHECKING:
     from gristmill.stats import StepContext
@@ -23,6 +24,25 @@ class Step(ABC):
     """A stage of a pipeline; ``name`` is the name it is registered under in YAML."""
 
     name: ClassVar[str] = ""
+    # The keys this step writes into ``meta`` and ``signals``, with their types: the run's output
+    # schema is made of them (see ``gristmill.io.schema``); an undeclared key lands in ``meta.extra``.
+    meta_fields: ClassVar[Mapping[str, FieldType]] = {}
+    signal_fields: ClassVar[Mapping[str, FieldType]] = {}
+
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The ``(meta, signals)`` keys this step writes (a step whose keys follow options overrides it)."""
+        return self.meta_fields, self.signal_fields
+
+    def __init__(self, **options: Any) -> None:
+        """Build the step from its declared options (see :mod:`gristmill.steps.options`), then ``setup``."""
+        from gristmill.steps.options import check_options
+
+        for key, value in check_options(type(self), options).items():
+            setattr(self, key, value)
+        self.setup()
+
+    def setup(self) -> None:  # noqa: B027 - a hook most steps leave empty
+        """Check options against each other and prepare what the step needs (nothing by default)."""
 
     @abstractmethod
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
@@ -113,6 +133,10 @@ class BarrierStep(Step):
     joins_per_shard: ClassVar[bool] = False
     # Whether the step still means something run on one document alone (``gristmill inspect`` runs it).
     runs_alone: ClassVar[bool] = False
+
+    def signed_shards(self, shards: int) -> int:
+        """How many shards' signatures the work folder holds in a run of ``shards`` (+1 with a reference)."""
+        return shards
 
     @abstractmethod
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:

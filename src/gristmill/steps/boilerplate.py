@@ -17,15 +17,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from gristmill.dedup.work import bucket_windows, load_tables_from, save_buckets
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.furniture import furniture_rule
 from gristmill.text.hashing import hash64
@@ -55,35 +57,33 @@ def line_key(line: str) -> str:
 
 @register("boilerplate_lines")
 class BoilerplateLines(BarrierStep):
-    """Remove site furniture: pattern-matched sentences, and lines recurring across a host's pages.
+    """Remove site furniture: pattern-matched sentences, and lines recurring across a host's pages."""
 
-    Options:
-        patterns: remove sentences matching the furniture rules (copyright, newsletter, cookie, share,
-            read_more, breadcrumb, label).
-        learn: remove lines that recur on many pages of the same host (needs the whole corpus).
-        min_pages: pages of one host a line must appear on to count as that host's furniture.
-        min_line_chars: shorter lines are never learned (they are too common to mean anything).
-        url_field: the meta field holding the page URL the host is read from.
-    """
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "boilerplate_lines": "int",
+        "boilerplate_sentences": "int",
+        "boilerplate_chars": "int",
+    }
 
     runs_alone: ClassVar[bool] = True
 
-    def __init__(
-        self,
-        *,
-        patterns: bool = True,
-        learn: bool = True,
-        min_pages: int = 3,
-        min_line_chars: int = 10,
-        url_field: str = "url",
-    ) -> None:
-        self.require_at_least("min_pages", min_pages, 2)
-        self.require_at_least("min_line_chars", min_line_chars, 0)
-        self.patterns = patterns
-        self.learn = learn
-        self.min_pages = min_pages
-        self.min_line_chars = min_line_chars
-        self.url_field = url_field
+    patterns: Annotated[
+        bool,
+        Help(
+            "remove sentences matching the furniture rules (copyright, newsletter, cookie, share,"
+            " read_more, breadcrumb, label)."
+        ),
+    ] = True
+    learn: Annotated[
+        bool, Help("remove lines that recur on many pages of the same host (needs the whole corpus).")
+    ] = True
+    min_pages: Annotated[
+        int, Help("pages of one host a line must appear on to count as that host's furniture.", ge=2)
+    ] = 3
+    min_line_chars: Annotated[
+        int, Help("shorter lines are never learned (they are too common to mean anything).", ge=0)
+    ] = 10
+    url_field: Annotated[str, Help("the meta field holding the page URL the host is read from.")] = "url"
 
     # -- the corpus-wide count -------------------------------------------------------------------
 

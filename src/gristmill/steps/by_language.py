@@ -9,11 +9,12 @@ those options instead; every other document by the step's own options.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
 from gristmill.steps.base import Filter
+from gristmill.steps.options import Help
 
 LanguageOptions = dict[str, dict[str, Any]]
 _CODE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?")
@@ -22,15 +23,20 @@ _CODE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?")
 class PerLanguageOptions(Filter):
     """A filter that takes ``by_language``: other options for documents of the languages it lists."""
 
-    by_language: LanguageOptions | None = None
+    by_language: Annotated[
+        LanguageOptions | None,
+        Help("other values of these options for documents of some languages (``{fr: {…}}``)."),
+    ] = None
 
-    def init_by_language(self, by_language: LanguageOptions | None) -> None:
-        """Check ``by_language`` and build one variant of this step per listed language (call last)."""
+    def setup(self) -> None:
+        """Check ``by_language`` and build one variant of this step per listed language.
+
+        A subclass's own ``setup`` calls this last, once its other options are checked.
+        """
         from gristmill.steps.registry import build_step
 
-        self.by_language = by_language
         self._variants: dict[str, Filter] = {}
-        for language, overrides in (by_language or {}).items():
+        for language, overrides in (self.by_language or {}).items():
             if not _CODE.fullmatch(str(language)):
                 raise self.fail("by_language", f"expected language codes like 'fr' as keys, got {language!r}")
             if not isinstance(overrides, dict) or "by_language" in overrides:

@@ -9,10 +9,12 @@ citation marks (``[1]``, ``[edit]``) are taken out of kept lines, as in C4's ref
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.by_language import PerLanguageOptions
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.tokens import count_sentences, word_tokens
 
@@ -30,51 +32,29 @@ POLICY_PHRASES = (
 
 @register("c4_quality")
 class C4QualityFilter(PerLanguageOptions):
-    """Remove the lines C4 removes and drop the documents C4 drops; the kept text is the kept lines.
+    """Remove the lines C4 removes and drop the documents C4 drops; the kept text is the kept lines."""
 
-    Options:
-        min_sentences: fewest sentences left after line removal; paper: 5. 0 turns the rule off.
-        min_words_per_line: fewest whitespace-separated words a kept line has; paper: 3.
-        max_word_length: a line with a longer word goes; reference code: 1000. 0 turns it off.
-        remove_no_terminal_punct: remove lines that do not end in . ? ! " ' (or end in "...").
-        remove_javascript_lines: remove lines that mention javascript.
-        remove_policy_lines: remove lines about cookies, privacy policy or terms of use.
-        remove_citations: take [1], [edit] and [citation needed] out of lines.
-        drop_lorem_ipsum: drop documents with "lorem ipsum".
-        drop_curly_bracket: drop documents with a curly bracket "{".
-        by_language: other values of these options for documents of some languages (``{fr: {…}}``).
-    """
+    min_sentences: Annotated[
+        int, Help("fewest sentences left after line removal; paper: 5. 0 turns the rule off.", ge=0)
+    ] = 5
+    min_words_per_line: Annotated[
+        int, Help("fewest whitespace-separated words a kept line has; paper: 3.", ge=0)
+    ] = 3
+    max_word_length: Annotated[
+        int, Help("a line with a longer word goes; reference code: 1000. 0 turns it off.", ge=0)
+    ] = 1000
+    remove_no_terminal_punct: Annotated[
+        bool, Help('remove lines that do not end in . ? ! " \' (or end in "...").')
+    ] = True
+    remove_javascript_lines: Annotated[bool, Help("remove lines that mention javascript.")] = True
+    remove_policy_lines: Annotated[
+        bool, Help("remove lines about cookies, privacy policy or terms of use.")
+    ] = True
+    remove_citations: Annotated[bool, Help("take [1], [edit] and [citation needed] out of lines.")] = True
+    drop_lorem_ipsum: Annotated[bool, Help('drop documents with "lorem ipsum".')] = True
+    drop_curly_bracket: Annotated[bool, Help('drop documents with a curly bracket "{".')] = True
 
-    def __init__(
-        self,
-        *,
-        min_sentences: int = 5,
-        min_words_per_line: int = 3,
-        max_word_length: int = 1000,
-        remove_no_terminal_punct: bool = True,
-        remove_javascript_lines: bool = True,
-        remove_policy_lines: bool = True,
-        remove_citations: bool = True,
-        drop_lorem_ipsum: bool = True,
-        drop_curly_bracket: bool = True,
-        by_language: dict[str, dict[str, Any]] | None = None,
-    ) -> None:
-        for name, value in (
-            ("min_sentences", min_sentences),
-            ("min_words_per_line", min_words_per_line),
-            ("max_word_length", max_word_length),
-        ):
-            self.require_at_least(name, value, 0)
-        self.min_sentences = min_sentences
-        self.min_words_per_line = min_words_per_line
-        self.max_word_length = max_word_length
-        self.remove_no_terminal_punct = remove_no_terminal_punct
-        self.remove_javascript_lines = remove_javascript_lines
-        self.remove_policy_lines = remove_policy_lines
-        self.remove_citations = remove_citations
-        self.drop_lorem_ipsum = drop_lorem_ipsum
-        self.drop_curly_bracket = drop_curly_bracket
-        self.init_by_language(by_language)
+    signal_fields: ClassVar[dict[str, FieldType]] = {"c4_lines_removed": "int", "c4_sentences": "int"}
 
     def line_verdict(self, line: str) -> tuple[str, str]:
         """Judge one stripped line: ``("keep", text)``, ``("remove", rule)`` or ``("drop", rule)``."""

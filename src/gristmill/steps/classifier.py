@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import orjson
@@ -14,7 +14,9 @@ from gristmill.dedup.work import load_tables, save_table
 from gristmill.document import Document
 from gristmill.errors import ConfigError
 from gristmill.io.atomic import write_atomically
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import BarrierStep, Step
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 
 if TYPE_CHECKING:
@@ -65,36 +67,44 @@ def probability(model: Any, label: str, text: str) -> float:
     return 0.0
 
 
+class FastTextOptions:
+    """The options naming a fastText model and the label it scores, shared by the classifier steps."""
+
+    model: Annotated[str, Help("path of a fastText model (``.bin``) trained with ``train_supervised``.")]
+    label: Annotated[
+        str, Help("the label whose probability is the score, with or without the ``__label__`` prefix.")
+    ]
+    signal: Annotated[str, Help("the ``signals`` key the score is written to.")] = "classifier_score"
+
+
 @register("classifier")
-class Classifier(Step):
+class Classifier(FastTextOptions, Step):
     """Write a fastText model's probability of ``label`` to ``signals.<signal>``; drop below ``threshold``.
 
     The text goes to the model on one line (line breaks become spaces), as DCLM's quality filter does.
     A dropped document's reason is ``classifier:below_threshold``.
-
-    Options:
-        model: path of a fastText model (``.bin``) trained with ``train_supervised``.
-        label: the label whose probability is the score, with or without the ``__label__`` prefix.
-        signal: the ``signals`` key the score is written to.
-        threshold: drop documents scoring below it (a probability in [0, 1]); none keeps every document.
     """
 
-    def __init__(
-        self,
-        *,
-        model: str,
-        label: str,
-        signal: str = "classifier_score",
-        threshold: float | None = None,
-    ) -> None:
-        self.require_share("threshold", threshold)
-        if not signal:
+    threshold: (
+        Annotated[
+            float,
+            Help(
+                "drop documents scoring below it (a probability in [0, 1]); none keeps every document.",
+                ge=0,
+                le=1,
+            ),
+        ]
+        | None
+    ) = None
+
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The score, under the signal name this step was given."""
+        return {}, {self.signal: "float"}
+
+    def setup(self) -> None:
+        if not self.signal:
             raise self.fail("signal", "must be a non-empty name")
-        self.model = model
-        self.label = label
-        self.signal = signal
-        self.threshold = threshold
-        check_label(self, model, label)
+        check_label(self, self.model, self.label)
 
     def score(self, text: str) -> float:
         """Return the model's probability of the label for ``text``."""
@@ -112,31 +122,27 @@ class Classifier(Step):
 
 
 @register("classifier_top")
-class ClassifierTop(BarrierStep):
+class ClassifierTop(FastTextOptions, BarrierStep):
     """Keep the ``keep_top`` share of the whole run that a fastText model scores highest (DCLM's filter).
 
     A barrier: every shard is scored first (``sign``), the run's cut-off score is found once (``group``),
     then each shard keeps its documents scoring at least that (``decide``); ties at the cut-off are all
     kept. Each document's score goes to ``signals.<signal>``; a dropped one's reason is
     ``classifier_top:below_top``. The cut-off is in ``_work/barrier<N>/cutoff.json``.
-
-    Options:
-        model: path of a fastText model (``.bin``) trained with ``train_supervised``.
-        label: the label whose probability is the score, with or without the ``__label__`` prefix.
-        signal: the ``signals`` key the score is written to.
-        keep_top: the share of the run's documents to keep, in (0, 1] (DCLM keeps about 0.1).
     """
+
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The score, under the signal name this step was given."""
+        return {}, {self.signal: "float"}
 
     buckets = 1  # one cut-off for the whole run; ``group`` holds 8 bytes a document
 
-    def __init__(self, *, model: str, label: str, signal: str = "classifier_score", keep_top: float) -> None:
-        if not 0 < keep_top <= 1:
-            raise self.fail("keep_top", f"must lie in (0, 1], got {keep_top}")
-        self.model = model
-        self.label = label
-        self.signal = signal
-        self.keep_top = keep_top
-        check_label(self, model, label)
+    keep_top: Annotated[
+        float, Help("the share of the run's documents to keep, in (0, 1] (DCLM keeps about 0.1).", gt=0, le=1)
+    ]
+
+    def setup(self) -> None:
+        check_label(self, self.model, self.label)
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
         """Score the shard's documents, in order."""

@@ -12,14 +12,16 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import orjson
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.hashing import hash64
 
@@ -181,43 +183,44 @@ class Decontaminate(Step):
     Words are compared lower-cased with punctuation dropped, so case, punctuation and spacing edits still
     match. A dropped document's reason is ``decontaminate:<set file name>``, with ``meta.contamination``
     = ``{"set", "ngram", "matches"}``; ``signals.contaminated_ngrams`` counts the n-grams it shared.
-
-    Options:
-        sets: evaluation files: JSONL or Parquet (``field`` of each record) or text (each non-blank line).
-        field: the record field (JSONL key, Parquet column) holding the evaluation text.
-        ngram: words in an n-gram; evaluation items with fewer words are left out (the log counts them).
-        action: drop the document, or cut the overlapping spans (a document left blank is dropped).
-        min_matches: distinct shared n-grams that make a document contaminated.
-        max_ngrams: most n-grams the index may hold (10 bytes each); more fails when the step is built.
     """
 
-    def __init__(
-        self,
-        *,
-        sets: list[str],
-        field: str = "text",
-        ngram: int = 13,
-        action: Literal["drop", "cut"] = "drop",
-        min_matches: int = 1,
-        max_ngrams: int = 50_000_000,
-    ) -> None:
-        if not sets:
+    sets: Annotated[
+        list[str],
+        Help("evaluation files: JSONL or Parquet (``field`` of each record) or text (each non-blank line)."),
+    ]
+    field: Annotated[
+        str, Help("the record field (JSONL key, Parquet column) holding the evaluation text.")
+    ] = "text"
+    ngram: Annotated[
+        int,
+        Help(
+            "words in an n-gram; evaluation items with fewer words are left out (the log counts them).", ge=1
+        ),
+    ] = 13
+    action: Annotated[
+        Literal["drop", "cut"],
+        Help("drop the document, or cut the overlapping spans (a document left blank is dropped)."),
+    ] = "drop"
+    min_matches: Annotated[int, Help("distinct shared n-grams that make a document contaminated.", ge=1)] = 1
+    max_ngrams: Annotated[
+        int,
+        Help("most n-grams the index may hold (10 bytes each); more fails when the step is built.", ge=1),
+    ] = 50_000_000
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"contaminated_ngrams": "int"}
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {"contamination": "json"}
+
+    def setup(self) -> None:
+        if not self.sets:
             raise self.fail("sets", "name at least one evaluation file")
-        self.require_at_least("ngram", ngram, 1)
-        self.require_at_least("min_matches", min_matches, 1)
-        self.require_at_least("max_ngrams", max_ngrams, 1)
-        self.sets = list(sets)
-        self.field = field
-        self.ngram = ngram
-        self.action = action
-        self.min_matches = min_matches
-        self.max_ngrams = max_ngrams
         index = self.index()  # built now, so a missing file or empty set fails before any work starts
         log.info(
             "decontaminate: %s n-grams of %d words from %d set(s) in %.1f MiB; %d item(s) too short",
             f"{len(index.hashes):,}",
-            ngram,
-            len(sets),
+            self.ngram,
+            len(self.sets),
             index.nbytes / 2**20,
             index.short_items,
         )

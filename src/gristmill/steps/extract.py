@@ -6,11 +6,13 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Filter
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.charset import decode_page
 
@@ -80,36 +82,45 @@ class Extract(Filter):
     (:func:`looks_like_markup`), whatever ``meta.content_type`` says: text already extracted passes
     through untouched. ``meta`` of a parsed page gains ``title``, ``date`` (where the engine finds
     them), ``charset`` and ``extractor``.
-
-    Options:
-        engine: resiliparse (fast, the default) or trafilatura (slower, best quality; needs
-            ``pip install 'gristmill[trafilatura]'``).
-        comments: keep comment sections under an article.
-        tables: keep the text of tables.
-        max_bytes: pages larger than this (bytes of ``raw``, characters of ``text``) are dropped as
-            ``extract:too_large`` (they stall parsers).
-        time_limit: seconds one page may take; a page over it raises :class:`ExtractTimeout`
-            (the run quarantines the document).
     """
 
-    def __init__(
-        self,
-        *,
-        engine: Engine = "resiliparse",
-        comments: bool = False,
-        tables: bool = True,
-        max_bytes: int = 10_000_000,
-        time_limit: float = 10.0,
-    ) -> None:
-        if max_bytes < 1:
-            raise self.fail("max_bytes", f"must be positive, got {max_bytes}")
-        if not time_limit > 0:
-            raise self.fail("time_limit", f"must be a positive number of seconds, got {time_limit}")
-        self.engine = engine
-        self.comments = comments
-        self.tables = tables
-        self.max_bytes = max_bytes
-        self.time_limit = time_limit
+    engine: Annotated[
+        Engine,
+        Help(
+            "resiliparse (fast, the default) or trafilatura (slower, best quality; needs"
+            " ``pip install 'gristmill[trafilatura]'``)."
+        ),
+    ] = "resiliparse"
+    comments: Annotated[bool, Help("keep comment sections under an article.")] = False
+    tables: Annotated[bool, Help("keep the text of tables.")] = True
+    max_bytes: Annotated[
+        int,
+        Help(
+            "pages larger than this (bytes of ``raw``, characters of ``text``) are dropped as"
+            " ``extract:too_large`` (they stall parsers).",
+            ge=1,
+        ),
+    ] = 10_000_000
+    time_limit: Annotated[
+        float,
+        Help(
+            "seconds one page may take; a page over it raises :class:`ExtractTimeout`"
+            " (the run quarantines the document).",
+            gt=0,
+        ),
+    ] = 10.0
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "charset": "str",
+        "charset_source": "str",
+        "extractor": "str",
+        "extract_error": "str",
+        "title": "str",
+        "date": "str",
+    }
+
+    def setup(self) -> None:
+
         self._extract = _engine(self)
 
     def keep(self, doc: Document) -> Literal[True] | str:

@@ -5,10 +5,12 @@ Lines are the text's non-blank lines, unstripped, as in FineWeb's reference code
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.by_language import PerLanguageOptions
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.lines import duplicates, nonblank_lines
 from gristmill.text.punctuation import TERMINAL_PUNCTUATION
@@ -18,42 +20,35 @@ from gristmill.text.tokens import iter_word_tokens
 
 @register("fineweb_quality")
 class FineWebQualityFilter(PerLanguageOptions):
-    """Drop documents that fail FineWeb's line heuristics.
+    """Drop documents that fail FineWeb's line heuristics."""
 
-    Options:
-        min_line_punct_ratio: smallest share of lines ending in terminal punctuation; paper: 0.12.
-        line_punct_exclude_zero: let documents with no such line through (they may lack punctuation).
-        max_short_line_ratio: largest share of lines no longer than short_line_length; paper: 0.67.
-        short_line_length: characters at most in a "short" line; paper: 30.
-        max_char_dup_ratio: largest share of characters in lines that repeat an earlier line; paper: 0.01.
-        max_newline_ratio: most newlines per word (lists); paper: 0.3.
-        by_language: other values of these options for documents of some languages (``{fr: {…}}``).
-    """
+    min_line_punct_ratio: Annotated[
+        float, Help("smallest share of lines ending in terminal punctuation; paper: 0.12.", ge=0, le=1)
+    ] = 0.12
+    line_punct_exclude_zero: Annotated[
+        bool, Help("let documents with no such line through (they may lack punctuation).")
+    ] = False
+    max_short_line_ratio: Annotated[
+        float, Help("largest share of lines no longer than short_line_length; paper: 0.67.", ge=0, le=1)
+    ] = 0.67
+    short_line_length: Annotated[int, Help('characters at most in a "short" line; paper: 30.', ge=0)] = 30
+    max_char_dup_ratio: Annotated[
+        float,
+        Help("largest share of characters in lines that repeat an earlier line; paper: 0.01.", ge=0, le=1),
+    ] = 0.01
+    max_newline_ratio: Annotated[float, Help("most newlines per word (lists); paper: 0.3.", ge=0)] = 0.3
 
-    def __init__(
-        self,
-        *,
-        min_line_punct_ratio: float = 0.12,
-        line_punct_exclude_zero: bool = False,
-        max_short_line_ratio: float = 0.67,
-        short_line_length: int = 30,
-        max_char_dup_ratio: float = 0.01,
-        max_newline_ratio: float = 0.3,
-        by_language: dict[str, dict[str, Any]] | None = None,
-    ) -> None:
-        self.require_share("min_line_punct_ratio", min_line_punct_ratio)
-        self.require_share("max_short_line_ratio", max_short_line_ratio)
-        self.require_share("max_char_dup_ratio", max_char_dup_ratio)
-        self.require_at_least("short_line_length", short_line_length, 0)
-        self.require_at_least("max_newline_ratio", max_newline_ratio, 0)
-        self.min_line_punct_ratio = min_line_punct_ratio
-        self.line_punct_exclude_zero = line_punct_exclude_zero
-        self.max_short_line_ratio = max_short_line_ratio
-        self.short_line_length = short_line_length
-        self.max_char_dup_ratio = max_char_dup_ratio
-        self.max_newline_ratio = max_newline_ratio
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "fineweb_line_punct_ratio": "float",
+        "fineweb_short_line_ratio": "float",
+        "fineweb_char_dup_ratio": "float",
+        "fineweb_newline_ratio": "float",
+    }
+
+    def setup(self) -> None:
+
         self._stops = tuple(TERMINAL_PUNCTUATION)
-        self.init_by_language(by_language)
+        super().setup()
 
     def measure(self, text: str) -> dict[str, float]:
         """Return the FineWeb signals of ``text`` (empty when it has no non-blank line)."""

@@ -8,10 +8,13 @@ re-thresholded without running the step again; the first rule that fails names t
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.by_language import PerLanguageOptions
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.lines import duplicates, lines, paragraphs
 from gristmill.text.ngrams import NgramIndex
@@ -22,64 +25,54 @@ from gristmill.text.tokens import iter_word_tokens
 
 @register("gopher_quality")
 class GopherQualityFilter(PerLanguageOptions):
-    """Drop documents that fail Gopher's quality heuristics (length, word shape, symbols, stop words).
+    """Drop documents that fail Gopher's quality heuristics (length, word shape, symbols, stop words)."""
 
-    Options:
-        min_words: fewest words (tokens that are not only punctuation); paper: 50.
-        max_words: most words; paper: 100,000.
-        min_mean_word_length: shortest mean word length in characters; paper: 3.
-        max_mean_word_length: longest mean word length; paper: 10.
-        max_symbol_word_ratio: most "#" or "..." per token, each counted apart; paper: 0.1.
-        max_bullet_lines_ratio: largest share of lines that start with a bullet; paper: 0.9.
-        max_ellipsis_lines_ratio: largest share of lines that end with an ellipsis; paper: 0.3.
-        min_alpha_words_ratio: smallest share of tokens holding a letter; paper: 0.8.
-        min_stop_words: fewest distinct stop words present; paper: 2.
-        stop_words: the stop words; paper: the, be, to, of, and, that, have, with.
-        by_language: other values of these options for documents of some languages (``{fr: {…}}``).
-    """
+    min_words: (
+        Annotated[int, Help("fewest words (tokens that are not only punctuation); paper: 50.", ge=0)] | None
+    ) = 50
+    max_words: Annotated[int, Help("most words; paper: 100,000.", ge=0)] | None = 100_000
+    min_mean_word_length: (
+        Annotated[float, Help("shortest mean word length in characters; paper: 3.", ge=0)] | None
+    ) = 3
+    max_mean_word_length: Annotated[float, Help("longest mean word length; paper: 10.", ge=0)] | None = 10
+    max_symbol_word_ratio: (
+        Annotated[float, Help('most "#" or "..." per token, each counted apart; paper: 0.1.', ge=0, le=1)]
+        | None
+    ) = 0.1
+    max_bullet_lines_ratio: (
+        Annotated[float, Help("largest share of lines that start with a bullet; paper: 0.9.", ge=0, le=1)]
+        | None
+    ) = 0.9
+    max_ellipsis_lines_ratio: (
+        Annotated[float, Help("largest share of lines that end with an ellipsis; paper: 0.3.", ge=0, le=1)]
+        | None
+    ) = 0.3
+    min_alpha_words_ratio: (
+        Annotated[float, Help("smallest share of tokens holding a letter; paper: 0.8.", ge=0, le=1)] | None
+    ) = 0.8
+    min_stop_words: Annotated[int, Help("fewest distinct stop words present; paper: 2.", ge=0)] | None = 2
+    stop_words: Annotated[
+        list[str] | None, Help("the stop words; paper: the, be, to, of, and, that, have, with.")
+    ] = None
 
-    def __init__(
-        self,
-        *,
-        min_words: int | None = 50,
-        max_words: int | None = 100_000,
-        min_mean_word_length: float | None = 3,
-        max_mean_word_length: float | None = 10,
-        max_symbol_word_ratio: float | None = 0.1,
-        max_bullet_lines_ratio: float | None = 0.9,
-        max_ellipsis_lines_ratio: float | None = 0.3,
-        min_alpha_words_ratio: float | None = 0.8,
-        min_stop_words: int | None = 2,
-        stop_words: list[str] | None = None,
-        by_language: dict[str, dict[str, Any]] | None = None,
-    ) -> None:
-        for option, value in (
-            ("min_words", min_words),
-            ("max_words", max_words),
-            ("min_mean_word_length", min_mean_word_length),
-            ("max_mean_word_length", max_mean_word_length),
-            ("min_stop_words", min_stop_words),
-        ):
-            if value is not None:
-                self.require_at_least(option, value, 0)
-        self.require_share("max_symbol_word_ratio", max_symbol_word_ratio)
-        self.require_share("max_bullet_lines_ratio", max_bullet_lines_ratio)
-        self.require_share("max_ellipsis_lines_ratio", max_ellipsis_lines_ratio)
-        self.require_share("min_alpha_words_ratio", min_alpha_words_ratio)
-        if min_words is not None and max_words is not None and max_words < min_words:
-            raise self.fail("max_words", f"must be at least min_words ({min_words}), got {max_words}")
-        self.min_words = min_words
-        self.max_words = max_words
-        self.min_mean_word_length = min_mean_word_length
-        self.max_mean_word_length = max_mean_word_length
-        self.max_symbol_word_ratio = max_symbol_word_ratio
-        self.max_bullet_lines_ratio = max_bullet_lines_ratio
-        self.max_ellipsis_lines_ratio = max_ellipsis_lines_ratio
-        self.min_alpha_words_ratio = min_alpha_words_ratio
-        self.min_stop_words = min_stop_words
-        self.stop_words = stop_words
-        self._stop_words = frozenset(GOPHER_STOP_WORDS if stop_words is None else stop_words)
-        self.init_by_language(by_language)
+    def setup(self) -> None:
+        if self.min_words is not None and self.max_words is not None and self.max_words < self.min_words:
+            raise self.fail(
+                "max_words", f"must be at least min_words ({self.min_words}), got {self.max_words}"
+            )
+        self._stop_words = frozenset(GOPHER_STOP_WORDS if self.stop_words is None else self.stop_words)
+        super().setup()
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "gopher_words": "int",
+        "gopher_mean_word_length": "float",
+        "gopher_hash_ratio": "float",
+        "gopher_ellipsis_ratio": "float",
+        "gopher_bullet_lines": "float",
+        "gopher_ellipsis_lines": "float",
+        "gopher_alpha_words": "float",
+        "gopher_stop_words": "int",
+    }
 
     def measure(self, text: str) -> dict[str, float]:
         """Return the Gopher quality signals of ``text``."""
@@ -154,45 +147,62 @@ DEFAULT_DUP_NGRAMS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 
 @register("gopher_repetition")
 class GopherRepetitionFilter(PerLanguageOptions):
-    """Drop documents that repeat themselves: duplicate lines, paragraphs and n-grams (Gopher).
+    """Drop documents that repeat themselves: duplicate lines, paragraphs and n-grams (Gopher)."""
 
-    Options:
-        max_dup_para_frac: largest share of paragraphs that repeat an earlier one; paper: 0.3.
-        max_dup_para_char_frac: largest share of characters in repeated paragraphs; paper: 0.2.
-        max_dup_line_frac: largest share of lines that repeat an earlier one; paper: 0.3.
-        max_dup_line_char_frac: largest share of characters in repeated lines; paper: 0.2.
-        top_ngrams: n -> largest share of characters in the most frequent n-gram (n up to 100);
-            paper: {2: 0.2, 3: 0.18, 4: 0.16}.
-        dup_ngrams: n -> largest share of characters in repeated n-grams;
-            paper: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.1}.
-        by_language: other values of these options for documents of some languages (``{fr: {…}}``).
-    """
+    max_dup_para_frac: (
+        Annotated[
+            float, Help("largest share of paragraphs that repeat an earlier one; paper: 0.3.", ge=0, le=1)
+        ]
+        | None
+    ) = 0.3
+    max_dup_para_char_frac: (
+        Annotated[float, Help("largest share of characters in repeated paragraphs; paper: 0.2.", ge=0, le=1)]
+        | None
+    ) = 0.2
+    max_dup_line_frac: (
+        Annotated[float, Help("largest share of lines that repeat an earlier one; paper: 0.3.", ge=0, le=1)]
+        | None
+    ) = 0.3
+    max_dup_line_char_frac: (
+        Annotated[float, Help("largest share of characters in repeated lines; paper: 0.2.", ge=0, le=1)]
+        | None
+    ) = 0.2
+    top_ngrams: Annotated[
+        dict[int | str, float] | None,
+        Help(
+            "n -> largest share of characters in the most frequent n-gram (n up to 100);"
+            " paper: {2: 0.2, 3: 0.18, 4: 0.16}."
+        ),
+    ] = None
+    dup_ngrams: Annotated[
+        dict[int | str, float] | None,
+        Help(
+            "n -> largest share of characters in repeated n-grams;"
+            " paper: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.1}."
+        ),
+    ] = None
 
-    def __init__(
-        self,
-        *,
-        max_dup_para_frac: float | None = 0.3,
-        max_dup_para_char_frac: float | None = 0.2,
-        max_dup_line_frac: float | None = 0.3,
-        max_dup_line_char_frac: float | None = 0.2,
-        top_ngrams: dict[int | str, float] | None = None,
-        dup_ngrams: dict[int | str, float] | None = None,
-        by_language: dict[str, dict[str, Any]] | None = None,
-    ) -> None:
-        self.require_share("max_dup_para_frac", max_dup_para_frac)
-        self.require_share("max_dup_para_char_frac", max_dup_para_char_frac)
-        self.require_share("max_dup_line_frac", max_dup_line_frac)
-        self.require_share("max_dup_line_char_frac", max_dup_line_char_frac)
-        self.max_dup_para_frac = max_dup_para_frac
-        self.max_dup_para_char_frac = max_dup_para_char_frac
-        self.max_dup_line_frac = max_dup_line_frac
-        self.max_dup_line_char_frac = max_dup_line_char_frac
-        self._top = self._ngram_table("top_ngrams", top_ngrams, DEFAULT_TOP_NGRAMS)
-        self._dup = self._ngram_table("dup_ngrams", dup_ngrams, DEFAULT_DUP_NGRAMS)
+    def setup(self) -> None:
+        self._top = self._ngram_table("top_ngrams", self.top_ngrams, DEFAULT_TOP_NGRAMS)
+        self._dup = self._ngram_table("dup_ngrams", self.dup_ngrams, DEFAULT_DUP_NGRAMS)
         # Kept with text keys, as a JSON copy of the pipeline must hold them (JSON keys are text).
-        self.top_ngrams = None if top_ngrams is None else {str(n): frac for n, frac in self._top}
-        self.dup_ngrams = None if dup_ngrams is None else {str(n): frac for n, frac in self._dup}
-        self.init_by_language(by_language)
+        if self.top_ngrams is not None:
+            self.top_ngrams = {str(n): frac for n, frac in self._top}
+        if self.dup_ngrams is not None:
+            self.dup_ngrams = {str(n): frac for n, frac in self._dup}
+        super().setup()
+
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The repetition signals, with one n-gram signal per ``n`` this step or a language variant checks."""
+        signals: dict[str, FieldType] = {
+            f"gopher_{name}": "float"
+            for name in ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac")
+        }
+        for step in (self, *self._variants.values()):
+            assert isinstance(step, GopherRepetitionFilter)
+            signals |= {f"gopher_top_{n}_gram_frac": "float" for n, _ in step._top}
+            signals |= {f"gopher_dup_{n}_gram_frac": "float" for n, _ in step._dup}
+        return {}, signals
 
     def _ngram_table(
         self, option: str, table: dict[int | str, float] | None, default: dict[int, float]

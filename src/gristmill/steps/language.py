@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 
 if TYPE_CHECKING:
@@ -65,24 +67,40 @@ class Language(Step):
 
     ``signals.language_main_share`` is the share of the text (in characters, over lines of 40
     characters or more) whose own language is the document's: below 1 on mixed-language pages.
-
-    Options:
-        keep: language codes to keep (``[en, de]``); other documents are dropped as
-            ``language:not_kept``. None keeps every language.
-        min_score: documents whose language score is below this are dropped as ``language:low_score``.
-        mixed: compute ``language_main_share`` (one more prediction per line) for kept documents.
     """
 
-    def __init__(self, *, keep: list[str] | None = None, min_score: float = 0.0, mixed: bool = True) -> None:
+    keep: Annotated[
+        list[str] | None,
+        Help(
+            "language codes to keep (``[en, de]``); other documents are dropped as"
+            " ``language:not_kept``. None keeps every language."
+        ),
+    ] = None
+    min_score: Annotated[
+        float,
+        Help(
+            "documents whose language score is below this are dropped as ``language:low_score``.", ge=0, le=1
+        ),
+    ] = 0.0
+    mixed: Annotated[
+        bool, Help("compute ``language_main_share`` (one more prediction per line) for kept documents.")
+    ] = True
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {
+        "language_score": "float",
+        "language_main_share": "float",
+    }
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {"language": "str"}
+
+    def setup(self) -> None:
+        keep = self.keep
+
         if keep is not None:
             bad = [code for code in keep if not re.fullmatch(r"[a-z]{2,3}", str(code))]
             if bad or not keep:
                 raise self.fail("keep", f"expected lower-case language codes like 'en' or 'de', got {keep!r}")
-        self.require_share("min_score", min_score)
         _model_path()
-        self.keep = keep
-        self.min_score = min_score
-        self.mixed = mixed
 
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Annotate every document; drop those outside ``keep`` or under ``min_score``.

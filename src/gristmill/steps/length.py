@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from gristmill.document import Document
 from gristmill.steps.base import Filter
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 
 
 @register("length_filter")
 class LengthFilter(Filter):
-    """Drop documents shorter than ``min_chars`` or longer than ``max_chars``.
+    """Drop documents shorter than ``min_chars`` or longer than ``max_chars``."""
 
-    Options:
-        min_chars: fewest characters a kept document has.
-        max_chars: most characters a kept document has; none means no limit.
-    """
+    min_chars: Annotated[int, Help("fewest characters a kept document has.", ge=0)] = 1
+    max_chars: Annotated[int | None, Help("most characters a kept document has; none means no limit.")] = None
 
-    def __init__(self, *, min_chars: int = 1, max_chars: int | None = None) -> None:
-        self.require_at_least("min_chars", min_chars, 0)
-        if max_chars is not None and max_chars < min_chars:
-            raise self.fail("max_chars", f"must be at least min_chars ({min_chars}), got {max_chars}")
-        self.min_chars = min_chars
-        self.max_chars = max_chars
+    def setup(self) -> None:
+        if self.max_chars is not None and self.max_chars < self.min_chars:
+            raise self.fail(
+                "max_chars", f"must be at least min_chars ({self.min_chars}), got {self.max_chars}"
+            )
 
     def keep(self, doc: Document) -> Literal[True] | str:
         """Keep documents whose length lies within the bounds."""

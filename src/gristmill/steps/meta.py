@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from gristmill.document import Document
 from gristmill.steps.base import Filter
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.patterns import PatternError, UserPattern
 
@@ -14,38 +15,30 @@ Scalar = str | int | float | bool
 
 @register("meta_filter")
 class MetaFilter(Filter):
-    """Keep documents where ``meta[field]`` equals one of ``values`` or matches ``pattern``.
+    """Keep documents where ``meta[field]`` equals one of ``values`` or matches ``pattern``."""
 
-    Options:
-        field: the meta field to test; dots reach into nested objects (``warc.status``).
-        values: the values kept (any one of them).
-        pattern: a regular expression the field's text must match from its start; it runs on RE2
-            (time linear in the text; no lookaround or backreference), like regex_filter's.
-        missing: keep or drop documents that lack the field.
-    """
+    field: Annotated[str, Help("the meta field to test; dots reach into nested objects (``warc.status``).")]
+    values: Annotated[list[Scalar] | None, Help("the values kept (any one of them).")] = None
+    pattern: Annotated[
+        str | None,
+        Help(
+            "a regular expression the field's text must match from its start; it runs on RE2"
+            " (time linear in the text; no lookaround or backreference), like regex_filter's."
+        ),
+    ] = None
+    missing: Annotated[Literal["keep", "drop"], Help("keep or drop documents that lack the field.")] = "drop"
 
-    def __init__(
-        self,
-        *,
-        field: str,
-        values: list[Scalar] | None = None,
-        pattern: str | None = None,
-        missing: Literal["keep", "drop"] = "drop",
-    ) -> None:
-        if (values is None) == (pattern is None):
+    def setup(self) -> None:
+        if (self.values is None) == (self.pattern is None):
             raise self.fail("values", "give exactly one of `values` or `pattern`")
         self._regex = None
-        if pattern is not None:
+        if self.pattern is not None:
             try:
-                self._regex = UserPattern(pattern)
+                self._regex = UserPattern(self.pattern)
             except PatternError as exc:
                 raise self.fail("pattern", str(exc)) from exc
-        self.field = field
-        self.values = values
-        self.pattern = pattern
-        self.missing = missing
-        self._path = field.split(".")
-        self._allowed = set(values) if values is not None else set()
+        self._path = self.field.split(".")
+        self._allowed = set(self.values) if self.values is not None else set()
 
     def _lookup(self, doc: Document) -> tuple[bool, object]:
         value: object = doc.meta

@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Transform
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.normalize import normalize_text
 
 
 @register("normalize")
 class Normalize(Transform):
-    """Normalise Unicode (NFC by default), remove control characters, tidy whitespace.
+    """Normalise Unicode (NFC by default), remove control characters, tidy whitespace."""
 
-    Options:
-        form: the Unicode normal form (NFC, NFKC, NFD, NFKD), or none to leave it.
-        whitespace: collapse runs of spaces, strip lines, keep at most one blank line.
-        control: remove control and zero-width characters (tabs and newlines stay).
-    """
+    form: Annotated[
+        Literal["NFC", "NFKC", "NFD", "NFKD"] | None,
+        Help("the Unicode normal form (NFC, NFKC, NFD, NFKD), or none to leave it."),
+    ] = "NFC"
+    whitespace: Annotated[
+        bool, Help("collapse runs of spaces, strip lines, keep at most one blank line.")
+    ] = True
+    control: Annotated[bool, Help("remove control and zero-width characters (tabs and newlines stay).")] = (
+        True
+    )
 
-    def __init__(
-        self,
-        *,
-        form: Literal["NFC", "NFKC", "NFD", "NFKD"] | None = "NFC",
-        whitespace: bool = True,
-        control: bool = True,
-    ) -> None:
-        self.form = form
-        self.whitespace = whitespace
-        self.control = control
+    signal_fields: ClassVar[dict[str, FieldType]] = {"normalize_chars_removed": "int"}
 
     def transform(self, doc: Document) -> Document:
         """Normalise ``doc.text``; ``signals.normalize_chars_removed`` counts what went."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated, ClassVar
+
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Transform
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.pii import PII_KINDS, PiiKind, find_pii, redact
 
@@ -15,18 +19,16 @@ class PiiRedact(Transform):
     Each find becomes its kind's placeholder, and ``signals`` counts each kind (``pii_email``, ...).
     Cards are Luhn-checked; versions, dates, ISBNs, prices and order numbers are told apart from
     phones, IPs and cards (see ``gristmill.text.pii``).
-
-    Options:
-        redact: the kinds to find and replace: email, phone, ip, card, address.
     """
 
-    def __init__(self, *, redact: list[PiiKind] | None = None) -> None:
-        kinds = list(PII_KINDS) if redact is None else list(redact)
-        unknown = [k for k in kinds if k not in PII_KINDS]
-        if unknown:
-            raise self.fail("redact", f"unknown kind {unknown[0]!r}; kinds are {list(PII_KINDS)}")
-        self.redact = redact
-        self._kinds = tuple(kinds)
+    redact: Annotated[
+        list[PiiKind] | None, Help("the kinds to find and replace: email, phone, ip, card, address.")
+    ] = None
+
+    def setup(self) -> None:
+        self._kinds = tuple(PII_KINDS if self.redact is None else self.redact)
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {f"pii_{kind}": "int" for kind in PII_KINDS}
 
     def transform(self, doc: Document) -> Document:
         """Replace the document's personal data and count it per kind."""

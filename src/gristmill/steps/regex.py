@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from gristmill.document import Document
 from gristmill.steps.base import Filter
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.patterns import PatternError, UserPattern
 
@@ -17,32 +18,27 @@ class RegexFilter(Filter):
     The pattern runs on RE2, in time linear in the text whatever the pattern, so no pattern can stall
     a worker; RE2 has no lookaround or backreference, and its word, digit and boundary classes are
     ASCII (see ``gristmill.text.patterns``).
-
-    Options:
-        pattern: a regular expression (RE2 syntax, close to Python's) searched in the text.
-        action: drop (drop matching documents) or keep (keep only matching documents).
-        ignore_case: match without regard to case.
-        reason: the name of the rule in the drop reason (``regex_filter:<reason>``).
     """
 
-    def __init__(
-        self,
-        *,
-        pattern: str,
-        action: Literal["drop", "keep"] = "drop",
-        ignore_case: bool = False,
-        reason: str = "pattern",
-    ) -> None:
+    pattern: Annotated[
+        str, Help("a regular expression (RE2 syntax, close to Python's) searched in the text.")
+    ]
+    action: Annotated[
+        Literal["drop", "keep"],
+        Help("drop (drop matching documents) or keep (keep only matching documents)."),
+    ] = "drop"
+    ignore_case: Annotated[bool, Help("match without regard to case.")] = False
+    reason: Annotated[str, Help("the name of the rule in the drop reason (``regex_filter:<reason>``).")] = (
+        "pattern"
+    )
+
+    def setup(self) -> None:
         try:
-            self._regex = UserPattern(pattern, ignore_case=ignore_case)
+            self._regex = UserPattern(self.pattern, ignore_case=self.ignore_case)
         except PatternError as exc:
             raise self.fail("pattern", str(exc)) from exc
-        if not reason or ":" in reason:
+        if not self.reason or ":" in self.reason:
             raise self.fail("reason", "must be a non-empty name without ':'")
-        self.pattern = pattern
-        self.action = action
-        self.ignore_case = ignore_case
-        self.reason = reason
 
     def keep(self, doc: Document) -> Literal[True] | str:
         """Keep or drop by whether the pattern is found."""

@@ -1,37 +1,33 @@
-"""The step registry: YAML names to step classes, and options checked against their signatures."""
+"""The step registry: YAML names to step classes, built from options checked against their declarations."""
 
 from __future__ import annotations
 
 import difflib
 import inspect
-import math
-import re
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from gristmill.errors import ConfigError
 from gristmill.steps.base import Step
+from gristmill.steps.options import Option, check_options, options_schema, step_options, type_name
+
+__all__ = [
+    "Option",
+    "build_step",
+    "describe",
+    "matches_type",
+    "register",
+    "registered_steps",
+    "step_class",
+    "step_options",
+    "step_schema",
+    "type_name",
+]
 
 _REGISTRY: dict[str, type[Step]] = {}
 S = TypeVar("S", bound=type[Step])
-
-
-@dataclass(frozen=True)
-class Option:
-    """One keyword option of a step: what YAML may set."""
-
-    name: str
-    type: Any
-    default: Any
-    help: str
-
-    @property
-    def required(self) -> bool:
-        """Whether the option has no default."""
-        return self.default is inspect.Parameter.empty
 
 
 def register(name: str) -> Callable[[S], S]:
@@ -68,16 +64,9 @@ def describe(cls: type[Step]) -> str:
     return (inspect.getdoc(cls) or "").split("\n", 1)[0]
 
 
-def step_options(cls: type[Step]) -> list[Option]:
-    """Return the keyword options of a step class, with types, defaults and help."""
-    hints = typing.get_type_hints(cls.__init__)
-    helps = _option_help(cls)
-    params = inspect.signature(cls.__init__).parameters.values()
-    return [
-        Option(p.name, hints.get(p.name, Any), p.default, helps.get(p.name, ""))
-        for p in params
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
-    ]
+def step_schema(name: str) -> dict[str, Any]:
+    """Return the JSON Schema of the options of the step registered as ``name``."""
+    return options_schema(step_class(name))
 
 
 def build_step(name: str, options: dict[str, Any] | None) -> Step:
@@ -86,22 +75,7 @@ def build_step(name: str, options: dict[str, Any] | None) -> Step:
     options = options or {}
     if not isinstance(options, dict):
         raise ConfigError(f"step {name!r}: options must be a mapping, got {options!r}")
-    known = {opt.name: opt for opt in step_options(cls)}
-    for key, value in options.items():
-        if key not in known:
-            near = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else f"; options are {sorted(known)}"
-            raise ConfigError(f"step {name!r}: unknown option {key!r}{hint}")
-        if not matches_type(value, known[key].type):
-            raise ConfigError(
-                f"step {name!r}, option {key!r}: expected {type_name(known[key].type)}, got {value!r}"
-            )
-        problem = number_problem(value)
-        if problem:
-            raise ConfigError(f"step {name!r}, option {key!r}: {problem}")
-    missing = [opt.name for opt in known.values() if opt.required and opt.name not in options]
-    if missing:
-        raise ConfigError(f"step {name!r}: missing required option {missing[0]!r}")
+    check_options(cls, options)  # a step written the old way does not check them itself
     return cls(**options)
 
 
@@ -128,68 +102,6 @@ def matches_type(value: Any, hint: Any) -> bool:
             matches_type(k, args[0]) and matches_type(v, args[1]) for k, v in value.items()
         )
     return isinstance(value, hint)
-
-
-# Integers an option may hold: what a signed 64-bit field (numpy, orjson, Parquet) can take.
-LARGEST_INT = 2**63 - 1
-
-
-def number_problem(value: Any) -> str | None:
-    """Say what is wrong with the numbers in an option value (too large, not finite), or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) and not -LARGEST_INT <= value <= LARGEST_INT:
-        return f"{_short(value)} is out of range (at most 2**63 - 1 in size)"
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"must be a finite number, got {value}"
-    items: list[Any] = []
-    if isinstance(value, list | tuple):
-        items = list(value)
-    elif isinstance(value, dict):
-        items = [*value.keys(), *value.values()]
-    for item in items:
-        problem = number_problem(item)
-        if problem:
-            return problem
-    return None
-
-
-def _short(value: int) -> str:
-    """Show a huge integer by its size rather than its thousands of digits."""
-    return str(value) if value.bit_length() < 200 else f"an integer of {value.bit_length()} bits"
-
-
-def type_name(hint: Any) -> str:
-    """Return a type hint as a user reads it (``int``, ``'drop' | 'keep'``)."""
-    origin = typing.get_origin(hint)
-    if origin is Literal:
-        return " | ".join(repr(a) for a in typing.get_args(hint))
-    if origin in (typing.Union, types.UnionType):
-        return " | ".join(type_name(a) for a in typing.get_args(hint))
-    if hint is type(None):
-        return "none"
-    if origin is not None:
-        return f"{origin.__name__}[{', '.join(type_name(a) for a in typing.get_args(hint))}]"
-    return getattr(hint, "__name__", str(hint))
-
-
-_OPTION_LINE = re.compile(r"^\s{4}(\w+):\s*(.*)$")
-
-
-def _option_help(cls: type[Step]) -> dict[str, str]:
-    """Read option help from the ``Options:`` section of a step's docstring."""
-    doc = inspect.getdoc(cls) or ""
-    section = doc.split("Options:", 1)[1] if "Options:" in doc else ""
-    helps: dict[str, str] = {}
-    current = ""
-    for line in section.splitlines():
-        match = _OPTION_LINE.match(line)
-        if match:
-            current = match.group(1)
-            helps[current] = match.group(2).strip()
-        elif current and line.startswith("        "):
-            helps[current] += " " + line.strip()
-    return helps
 
 
 def _load_builtin_steps() -> None:

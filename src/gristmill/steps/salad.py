@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from gristmill.document import Document
+from gristmill.io.schema import FieldType
 from gristmill.salad import (
     COHERENCE,
     EMBEDDING_MODEL,
@@ -18,6 +19,7 @@ from gristmill.salad import (
 from gristmill.salad.embeddings import load_embedder
 from gristmill.salad.sources import assign_sources, copied_sources
 from gristmill.steps.base import Step
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 
 if TYPE_CHECKING:
@@ -36,49 +38,69 @@ class Salad(Step):
     ``meta.copied_from`` names two or more source documents, the page is stitched, ``salad_sources``
     is their number and split parts carry ``meta.source_id`` / ``meta.source_url``. See docs/salad.md
     for the method and its figures.
-
-    Options:
-        action: what to do with a stitched page: ``flag`` keeps it with ``meta.salad = "stitched"``;
-            ``drop`` rejects it as ``salad:stitched``; ``split`` yields one document per recovered
-            source (ids ``<id>#s<k>``, ``meta.split_from``) and rejects the page as ``salad:split``
-            (with ``meta.split_into``), furniture and
-            unplaceable sentences left out.
-        min_split_sentences: fewest sentences a recovered source needs to become a document when
-            splitting; smaller groups are left out.
-        embeddings: also compare sentences by MiniLM sentence embeddings (optional extra, CPU torch:
-            ``pip install 'gristmill[embeddings]'``; about 50 sentences/s on 2 cores).
-        threshold: salad_score at or above which a page is stitched; none takes the default fitted
-            for the path in use (docs/salad.md).
     """
 
-    def __init__(
-        self,
-        *,
-        action: Action = "flag",
-        threshold: float | None = None,
-        min_split_sentences: int = 2,
-        embeddings: bool = False,
-    ) -> None:
-        if action not in ("flag", "drop", "split"):
-            raise self.fail("action", f"must be 'flag', 'drop' or 'split', got {action!r}")
-        if threshold is not None and not 0.0 < threshold <= 1.0:
-            raise self.fail("threshold", f"must be in (0, 1], got {threshold}")
-        self.require_at_least("min_split_sentences", min_split_sentences, 1)
-        self.action: Action = action
-        self.min_split_sentences = min_split_sentences
-        self.embeddings = embeddings
+    action: Annotated[
+        Action,
+        Help(
+            'what to do with a stitched page: ``flag`` keeps it with ``meta.salad = "stitched"``;'
+            " ``drop`` rejects it as ``salad:stitched``; ``split`` yields one document per recovered"
+            " source (ids ``<id>#s<k>``, ``meta.split_from``) and rejects the page as ``salad:split``"
+            " (with ``meta.split_into``), furniture and unplaceable sentences left out."
+        ),
+    ] = "flag"
+    threshold: Annotated[
+        float | None,
+        Help(
+            "salad_score at or above which a page is stitched; none takes the default fitted"
+            " for the path in use (docs/salad.md)."
+        ),
+    ] = None
+    min_split_sentences: Annotated[
+        int,
+        Help(
+            "fewest sentences a recovered source needs to become a document when"
+            " splitting; smaller groups are left out.",
+            ge=1,
+        ),
+    ] = 2
+    embeddings: Annotated[
+        bool,
+        Help(
+            "also compare sentences by MiniLM sentence embeddings (optional extra, CPU torch:"
+            " ``pip install 'gristmill[embeddings]'``; about 50 sentences/s on 2 cores)."
+        ),
+    ] = False
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"salad_score": "float", "salad_sources": "int"}
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {
+        "salad": "str",
+        "split_into": "json",
+        "split_from": "str",
+        "salad_part": "int",
+        "source_id": "str",
+        "source_url": "str",
+    }
+
+    def setup(self) -> None:
+        if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
+            raise self.fail("threshold", f"must be in (0, 1], got {self.threshold}")
+
         self._embed: Embedder | None = None
-        if embeddings:
+        if self.embeddings:
             try:
                 self._embed = load_embedder()
             except ImportError as exc:
                 raise self.fail("embeddings", str(exc)) from exc
-        default = EMBEDDING_MODEL.threshold if embeddings else COHERENCE.threshold
-        self.threshold: float = default if threshold is None else threshold
+        default = EMBEDDING_MODEL.threshold if self.embeddings else COHERENCE.threshold
+        # The fitted default is written back, so the recorded pipeline says which threshold ran.
+        self.cutoff: float = default if self.threshold is None else self.threshold
+        self.threshold = self.cutoff
 
     def analyse(self, doc: Document) -> SaladAnalysis:
         """Return the salad analysis of ``doc`` at this step's threshold."""
-        return self._analyse_at(doc, self.threshold)
+        return self._analyse_at(doc, self.cutoff)
 
     def judge(self, doc: Document) -> SaladAnalysis:
         """The analysis the step acts on: :meth:`analyse`, or the sources ``provenance`` named."""
@@ -88,7 +110,7 @@ class Salad(Step):
         # provenance found runs of this page in two or more other documents: it is stitched, whatever
         # the page reads like.
         found = assign_sources(self._analyse_at(doc, 1e-9), sources, doc.text)
-        found.score = max(found.score, self.threshold)
+        found.score = max(found.score, self.cutoff)
         return found
 
     def _analyse_at(self, doc: Document, threshold: float) -> SaladAnalysis:
@@ -100,7 +122,7 @@ class Salad(Step):
         for doc in docs:
             sources = copied_sources(doc)
             found = self.judge(doc)
-            stitched = found.score >= self.threshold
+            stitched = found.score >= self.cutoff
             doc.signals["salad_score"] = round(found.score, 4)
             doc.signals["salad_sources"] = len(sources) if sources else found.sources
             doc.meta["salad"] = "stitched" if stitched else "coherent"
@@ -149,8 +171,8 @@ class Salad(Step):
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
         """Flag each sentence with its source cluster, furniture kind, or orphan opening."""
         found = self.judge(doc)
-        stitched = found.score >= self.threshold
-        reasons = found.reasons(self.threshold)
+        stitched = found.score >= self.cutoff
+        reasons = found.reasons(self.cutoff)
         if found.source_of:
             reasons.append("copied_from")
         seams = set(found.seams)

@@ -12,13 +12,15 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, ClassVar
 
 import numpy as np
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 
 if TYPE_CHECKING:
@@ -125,34 +127,35 @@ class Tokenize(Step):
     The tokenizer is a Hugging Face ``tokenizer.json`` the user names, read with the ``tokenizers``
     package (``pip install 'gristmill[tokenize]'``); nothing is downloaded. Put the step last: token
     files hold the documents that reach it.
-
-    Options:
-        tokenizer: path of a ``tokenizer.json``.
-        write_tokens: write ``tokens/<shard>-<part>.bin`` and ``.idx`` beside ``kept/``.
-        eos: a token appended after each document in the token files (``<|endoftext|>``); none adds none.
-        max_tokens_per_file: most tokens in one ``.bin`` (a longer document gets a file of its own).
-        batch_size: documents tokenized together (a document the tokenizer fails on quarantines its batch).
     """
 
-    def __init__(
-        self,
-        *,
-        tokenizer: str,
-        write_tokens: bool = False,
-        eos: str | None = None,
-        max_tokens_per_file: int = 500_000_000,
-        batch_size: int = 256,
-    ) -> None:
-        self.require_at_least("max_tokens_per_file", max_tokens_per_file, 1)
-        self.require_at_least("batch_size", batch_size, 1)
-        self.tokenizer = tokenizer
-        self.write_tokens = write_tokens
-        self.eos = eos
-        self.max_tokens_per_file = max_tokens_per_file
-        self.batch_size = batch_size
-        loaded = load_tokenizer(tokenizer, self.name)  # now, so a bad file fails before the run starts
-        if eos is not None and loaded.token_to_id(eos) is None:
-            raise self.fail("eos", f"{eos!r} is not in the vocabulary of {tokenizer}")
+    tokenizer: Annotated[str, Help("path of a ``tokenizer.json``.")]
+    write_tokens: Annotated[
+        bool, Help("write ``tokens/<shard>-<part>.bin`` and ``.idx`` beside ``kept/``.")
+    ] = False
+    eos: Annotated[
+        str | None,
+        Help("a token appended after each document in the token files (``<|endoftext|>``); none adds none."),
+    ] = None
+    max_tokens_per_file: Annotated[
+        int, Help("most tokens in one ``.bin`` (a longer document gets a file of its own).", ge=1)
+    ] = 500_000_000
+    batch_size: Annotated[
+        int,
+        Help("documents tokenized together (a document the tokenizer fails on quarantines its batch).", ge=1),
+    ] = 256
+
+    def setup(self) -> None:
+        loaded = load_tokenizer(self.tokenizer, self.name)  # now, so a bad file fails before the run starts
+        if self.eos is not None and loaded.token_to_id(self.eos) is None:
+            raise self.fail("eos", f"{self.eos!r} is not in the vocabulary of {self.tokenizer}")
+
+    def count_tokens(self, text: str) -> int:
+        """The number of tokens in ``text``, as ``signals.tokens`` would give it."""
+        encoding = load_tokenizer(self.tokenizer, self.name).encode(text, add_special_tokens=False)
+        return len(encoding.ids)
+
+    signal_fields: ClassVar[dict[str, FieldType]] = {"tokens": "int"}
 
     def _dtype(self, tokenizer: Any) -> np.dtype[Any]:
         return np.dtype(np.uint16 if tokenizer.get_vocab_size(with_added_tokens=True) <= 2**16 else np.int32)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
+from gristmill.io.schema import FieldType
 from gristmill.steps.base import Filter
+from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text.patterns import PatternError, UserPattern
 
@@ -85,38 +87,43 @@ class UrlFilter(Filter):
     Reasons: ``url_filter:<kind>:<list>`` (kind ``domain``, ``url`` or ``regex``; list the file's name),
     with ``meta.url_filter`` = ``{"kind", "list", "entry"}`` naming the entry; ``url_filter:no_url`` for
     a document without a URL.
-
-    Options:
-        block_domains: list files of domains; a domain blocks itself and all its subdomains.
-        block_urls: list files of URL substrings (case-insensitive), as datatrove's ``adult/urls``.
-        block_regex: list files of regular expressions (RE2, linear time) searched in the URL.
-        allow_domains: list files of domains that are never blocked (with their subdomains).
-        allow_urls: list files of URL substrings that are never blocked.
-        allow_regex: list files of regular expressions whose URLs are never blocked.
-        url_field: the ``meta`` key holding the URL.
-        missing_url: what to do with a document without a URL: drop (as ``no_url``) or keep.
     """
 
-    def __init__(
-        self,
-        *,
-        block_domains: list[str] | None = None,
-        block_urls: list[str] | None = None,
-        block_regex: list[str] | None = None,
-        allow_domains: list[str] | None = None,
-        allow_urls: list[str] | None = None,
-        allow_regex: list[str] | None = None,
-        url_field: str = "url",
-        missing_url: Literal["drop", "keep"] = "drop",
-    ) -> None:
-        self.block_domains = list(block_domains or [])
-        self.block_urls = list(block_urls or [])
-        self.block_regex = list(block_regex or [])
-        self.allow_domains = list(allow_domains or [])
-        self.allow_urls = list(allow_urls or [])
-        self.allow_regex = list(allow_regex or [])
-        self.url_field = url_field
-        self.missing_url = missing_url
+    block_domains: Annotated[
+        list[str] | None, Help("list files of domains; a domain blocks itself and all its subdomains.")
+    ] = None
+    block_urls: Annotated[
+        list[str] | None,
+        Help("list files of URL substrings (case-insensitive), as datatrove's ``adult/urls``."),
+    ] = None
+    block_regex: Annotated[
+        list[str] | None, Help("list files of regular expressions (RE2, linear time) searched in the URL.")
+    ] = None
+    allow_domains: Annotated[
+        list[str] | None, Help("list files of domains that are never blocked (with their subdomains).")
+    ] = None
+    allow_urls: Annotated[list[str] | None, Help("list files of URL substrings that are never blocked.")] = (
+        None
+    )
+    allow_regex: Annotated[
+        list[str] | None, Help("list files of regular expressions whose URLs are never blocked.")
+    ] = None
+    url_field: Annotated[str, Help("the ``meta`` key holding the URL.")] = "url"
+    missing_url: Annotated[
+        Literal["drop", "keep"],
+        Help("what to do with a document without a URL: drop (as ``no_url``) or keep."),
+    ] = "drop"
+
+    meta_fields: ClassVar[dict[str, FieldType]] = {"url_filter": "json"}
+
+    def setup(self) -> None:
+        self.block_domains = list(self.block_domains or [])
+        self.block_urls = list(self.block_urls or [])
+        self.block_regex = list(self.block_regex or [])
+        self.allow_domains = list(self.allow_domains or [])
+        self.allow_urls = list(self.allow_urls or [])
+        self.allow_regex = list(self.allow_regex or [])
+
         if not (self.block_domains or self.block_urls or self.block_regex):
             raise self.fail("block_domains", "name at least one block list (block_domains, _urls, _regex)")
         self._block = self._load("block", self.block_domains, self.block_urls, self.block_regex)

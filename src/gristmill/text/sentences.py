@@ -19,7 +19,7 @@ ABBREVIATIONS = frozenset(
 # after would otherwise be tried from every dot, each try running to the end (quadratic).
 _CANDIDATE = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’»)\]]*+(?=\s)")
 _NEXT_START = re.compile(r"\s++(?![a-zà-öø-ÿ])\S")
-_LINE_BREAK = re.compile(r"\n+")
+_LINE = re.compile(r"[^\n]+")
 
 
 def _ends_sentence(text: str, start: int, end: int) -> bool:
@@ -47,18 +47,35 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
     Line breaks always end a sentence: in web text a line is a unit (a heading, a menu item).
     """
+    return line_and_sentence_spans(text)[1]
+
+
+def line_and_sentence_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Return the offsets of the lines of ``text`` and of its sentences, each whitespace trimmed.
+
+    One pass for callers that need both: a line that is one sentence is trimmed once.
+    Lines holding only whitespace are left out.
+    """
+    lines: list[tuple[int, int]] = []
     spans: list[tuple[int, int]] = []
-    pos = 0
-    for line in _LINE_BREAK.split(text):
-        line_start = text.index(line, pos) if line else pos
-        pos = line_start + len(line)
+    for found in _LINE.finditer(text):
+        line = found.group()
+        offset = found.start()
+        stripped = line.strip()
+        if not stripped:
+            continue
+        start = offset + len(line) - len(line.lstrip())
+        lines.append((start, start + len(stripped)))
         cut = 0
         for match in _CANDIDATE.finditer(line):
             if _ends_sentence(line, match.start(), match.end()):
-                _add_span(spans, line, line_start, cut, match.end())
+                _add_span(spans, line, offset, cut, match.end())
                 cut = match.end()
-        _add_span(spans, line, line_start, cut, len(line))
-    return spans
+        if cut == 0:
+            spans.append(lines[-1])
+        else:
+            _add_span(spans, line, offset, cut, len(line))
+    return lines, spans
 
 
 def _add_span(spans: list[tuple[int, int]], line: str, offset: int, start: int, end: int) -> None:

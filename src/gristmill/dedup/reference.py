@@ -1,0 +1,199 @@
+"""Deduplicate against a reference: a dataset already kept, whose documents always win.
+
+``exact_dedup: {reference: {path: published/}}`` drops each new document that duplicates a reference
+document, with ``meta.duplicate_of`` the reference document's id. The reference's signatures are the
+step's own ``sign`` run over it once, as a shard numbered 0: the run's shards move up by one, so in
+the barrier's stable order every reference document comes first and is the one a cluster keeps. The
+reference is only read, never decided on or written. Its signatures are cached in a folder keyed by
+the step's options and the reference files' sizes and times, and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import orjson
+
+from gristmill.document import Document
+from gristmill.errors import GristmillError
+from gristmill.io.atomic import write_atomically
+from gristmill.stats import StepContext
+from gristmill.steps.base import BarrierStep
+from gristmill.steps.options import Help
+
+log = logging.getLogger(__name__)
+
+# The file that marks a cache folder complete; the signature files sit beside it.
+DONE = "reference.json"
+B = TypeVar("B", bound=type[BarrierStep])
+Sign = Callable[[Any, Iterable[Document], int, Path], None]
+
+
+class ReferenceOption:
+    """The ``reference`` option of the dedup steps that can deduplicate against a kept dataset."""
+
+    reference: Annotated[
+        dict[str, Any] | None,
+        Help(
+            "a dataset already kept, read as `input:` reads (path, format, text_key, id_key), plus"
+            " `cache:` (the folder for its signatures; default ~/.cache/gristmill); new documents"
+            " that duplicate one of its documents are dropped with meta.duplicate_of its id."
+        ),
+    ] = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference's cached signatures: the folder holding the files of its shard 0."""
+
+    folder: Path
+    documents: int
+
+    def install(self, work: Path) -> None:
+        """Put the reference's signature files into a barrier's work folder (once; atomically)."""
+        work.mkdir(parents=True, exist_ok=True)
+        for source in sorted(self.folder.iterdir()):
+            target = work / source.name
+            if source.name == DONE or target.exists():
+                continue
+            fd, tmp = tempfile.mkstemp(dir=work, prefix=f".{source.name}.")
+            os.close(fd)
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+
+
+def against_reference(cls: B) -> B:
+    """Let a dedup barrier take ``reference``: its signatures join the run's as shard 0, which wins.
+
+    The class declares the option by deriving from :class:`ReferenceOption`; this wraps its
+    ``setup`` (signatures computed or found in the cache when the step is built) and its phases
+    (the run's shard numbers moved up by one while a reference is set).
+    """
+    setup, sign, group, link, decide = cls.setup, cls.sign, cls.group, cls.link, cls.decide
+
+    def setup_with_reference(self: Any) -> None:
+        setup(self)
+        self._reference = prepare(self, sign) if self.reference is not None else None
+
+    def sign_after_reference(self: Any, docs: Iterable[Document], shard: int, work: Path) -> None:
+        if self._reference is None:
+            return sign(self, docs, shard, work)
+        self._reference.install(work)
+        return sign(self, docs, shard + 1, work)
+
+    def group_with_reference(self: Any, bucket: int, shards: int, work: Path) -> None:
+        group(self, bucket, shards + (self._reference is not None), work)
+
+    def link_with_reference(self: Any, shards: int, work: Path) -> None:
+        link(self, shards + (self._reference is not None), work)
+
+    def decide_after_reference(
+        self: Any, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
+    ) -> Iterator[Document]:
+        return decide(self, docs, shard + (self._reference is not None), work, ctx)
+
+    def signed_shards(self: Any, shards: int) -> int:
+        return shards + (self._reference is not None)
+
+    cls.setup = setup_with_reference  # type: ignore[method-assign]
+    cls.signed_shards = signed_shards  # type: ignore[method-assign]
+    cls.sign = sign_after_reference  # type: ignore[method-assign]
+    cls.group = group_with_reference  # type: ignore[method-assign]
+    cls.link = link_with_reference  # type: ignore[method-assign]
+    cls.decide = decide_after_reference  # type: ignore[method-assign]
+    return cls
+
+
+def prepare(step: Any, sign: Sign) -> Reference:
+    """Find the reference's signatures in the cache, or compute them there with the step's ``sign``."""
+    from gristmill.config import input_spec
+
+    options = dict(step.reference)
+    cache = options.pop("cache", None)
+    try:
+        spec = input_spec(options)
+        files = spec.files()
+    except GristmillError as exc:  # a wrong section or a path that matches nothing
+        raise step.fail("reference", str(exc).removeprefix("input: ")) from None
+    if cache is not None and not isinstance(cache, str):
+        raise step.fail("reference", f"cache: expected a folder path, got {cache!r}")
+    folder = Path(cache or default_cache()).expanduser() / f"{step.name}-{_key(step, options, files)}"
+    done = folder / DONE
+    if done.exists():
+        documents = int(orjson.loads(done.read_bytes())["documents"])
+        log.info("%s: reference signatures reused from %s (%d documents)", step.name, folder, documents)
+        return Reference(folder, documents)
+    return _compute(step, sign, spec, files, folder)
+
+
+def default_cache() -> str:
+    """The folder reference signatures are cached in when ``cache:`` is not given."""
+    if os.environ.get("GRISTMILL_CACHE"):
+        return os.environ["GRISTMILL_CACHE"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "gristmill", "reference")
+
+
+class _CountingSink:
+    """A reader sink for the reference: records that cannot be read are counted and named in the log."""
+
+    def __init__(self) -> None:
+        self.quarantined = 0
+        self.first = ""
+
+    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+        self.quarantined += 1
+        self.first = self.first or f"{path} {where}: {reason}"
+
+    def progress(self, nbytes: int) -> None:
+        pass
+
+
+def _compute(step: Any, sign: Sign, spec: Any, files: list[tuple[str, str]], folder: Path) -> Reference:
+    sink = _CountingSink()
+    count = 0
+
+    def documents() -> Iterator[Document]:
+        nonlocal count
+        for path, fmt in files:
+            for doc in spec.reader(fmt).read(path, sink):
+                count += 1
+                yield doc
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    sign(step, documents(), 0, building)
+    summary = {"documents": count, "files": [p for p, _ in files], "unreadable": sink.quarantined}
+    write_atomically(building / DONE, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    if sink.quarantined:
+        log.warning(
+            "%s: %d reference record(s) could not be read and are left out (first: %s)",
+            step.name,
+            sink.quarantined,
+            sink.first,
+        )
+    try:
+        building.rename(folder)
+    except OSError:  # another process published the same signatures first: theirs serve
+        shutil.rmtree(building, ignore_errors=True)
+    log.info("%s: reference signatures of %d documents computed into %s", step.name, count, folder)
+    return Reference(folder, count)
+
+
+def _key(step: Any, options: dict[str, Any], files: list[tuple[str, str]]) -> str:
+    """Name the signatures by what they depend on: the step's options and the reference files."""
+    stamp = []
+    for path, _ in files:
+        stat = os.stat(path)
+        stamp.append((os.path.realpath(path), stat.st_size, stat.st_mtime_ns))
+    own = {k: v for k, v in step.options().items() if k != "reference"}
+    blob = orjson.dumps([step.name, own, options, stamp], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(blob).hexdigest()[:16]

@@ -1,0 +1,185 @@
+"""Which step writes each signal, its unit, and the option that thresholds it, for the report's charts.
+
+Charts follow the pipeline: a step's signals show under it, with the threshold of the run's own
+options (from the ``pipeline.yaml`` the run wrote) drawn on. A signal no step here names (a plugin's)
+shows after the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gristmill.document import Document
+from gristmill.report.svg import Threshold, histogram
+from gristmill.steps.gopher import DEFAULT_DUP_NGRAMS, DEFAULT_TOP_NGRAMS
+
+# step -> (signal, unit, the option that sets its threshold, if any).
+Rule = tuple[str, str, str | None]
+RULES: dict[str, list[Rule]] = {
+    "language": [("language_score", "probability", "min_score"), ("language_main_share", "share", None)],
+    "normalize": [("normalize_chars_removed", "characters", None)],
+    "gopher_quality": [
+        ("gopher_words", "words", "min_words"),
+        ("gopher_words", "words", "max_words"),
+        ("gopher_mean_word_length", "characters per word", "min_mean_word_length"),
+        ("gopher_mean_word_length", "characters per word", "max_mean_word_length"),
+        ("gopher_hash_ratio", "'#' per word", "max_symbol_word_ratio"),
+        ("gopher_ellipsis_ratio", "ellipses per word", "max_symbol_word_ratio"),
+        ("gopher_bullet_lines", "share of lines", "max_bullet_lines_ratio"),
+        ("gopher_ellipsis_lines", "share of lines", "max_ellipsis_lines_ratio"),
+        ("gopher_alpha_words", "share of words", "min_alpha_words_ratio"),
+        ("gopher_stop_words", "distinct stop words", "min_stop_words"),
+    ],
+    "gopher_repetition": [
+        ("gopher_dup_para_frac", "share of paragraphs", "max_dup_para_frac"),
+        ("gopher_dup_para_char_frac", "share of characters", "max_dup_para_char_frac"),
+        ("gopher_dup_line_frac", "share of lines", "max_dup_line_frac"),
+        ("gopher_dup_line_char_frac", "share of characters", "max_dup_line_char_frac"),
+    ],
+    "fineweb_quality": [
+        ("fineweb_line_punct_ratio", "share of lines", "min_line_punct_ratio"),
+        ("fineweb_short_line_ratio", "share of lines", "max_short_line_ratio"),
+        ("fineweb_char_dup_ratio", "share of characters", "max_char_dup_ratio"),
+        ("fineweb_newline_ratio", "line breaks per word", "max_newline_ratio"),
+    ],
+    "c4_quality": [("c4_lines_removed", "lines", None), ("c4_sentences", "sentences", "min_sentences")],
+    "salad": [("salad_score", "score", "threshold"), ("salad_sources", "sources", None)],
+    "boilerplate_lines": [
+        ("boilerplate_lines", "lines", None),
+        ("boilerplate_sentences", "sentences", None),
+        ("boilerplate_chars", "characters", None),
+    ],
+    "pii": [(f"pii_{kind}", "matches", None) for kind in ("email", "phone", "ip", "card", "address")],
+    "span_dedup": [("copied_sentence_fraction", "share of sentences", None), ("spans_cut", "spans", None)],
+    "provenance": [("copied_sentence_fraction", "share of sentences", None)],
+    "decontaminate": [("contaminated_ngrams", "n-grams", None)],
+    "tokenize": [("tokens", "tokens", None)],
+}
+QUANTILES = (1, 10, 25, 50, 75, 90, 99)
+# Counts drawn on a log scale when they span orders of magnitude (a page of 10 words beside one of 10,000).
+COUNTS = {"words", "characters", "tokens", "sentences", "lines", "n-grams"}
+
+
+@dataclass
+class SignalChart:
+    """One signal's histogram and quantiles, under the step that writes it."""
+
+    step: str
+    name: str
+    unit: str
+    chart: str
+    thresholds: list[str]
+    count: int
+    quantiles: list[str]
+
+
+@dataclass
+class StepSignals:
+    """The charts of one step's signals; those with a single value are folded away."""
+
+    index: int | None
+    step: str
+    charts: list[SignalChart] = field(default_factory=list)
+    flat: list[str] = field(default_factory=list)  # signals that hold one value throughout the sample
+
+
+def signal_sections(docs: list[Document], steps: list[dict[str, Any]]) -> list[StepSignals]:
+    """Group the signals in ``docs`` under the steps of ``steps`` (``[{name: options}]``), in order."""
+    present = {str(k) for d in docs for k in d.signals}
+    sections: list[StepSignals] = []
+    shown: set[str] = set()
+    for index, entry in enumerate(steps):
+        for step, options in entry.items():
+            section = StepSignals(index, step)
+            for signal, unit, thresholds in _rules_of(step, options or {}):
+                if signal in present and signal not in shown:
+                    shown.add(signal)
+                    _add(section, docs, step, signal, unit, thresholds)
+            if section.charts or section.flat:
+                sections.append(section)
+    rest = StepSignals(None, "other signals")
+    for signal in sorted(present - shown):
+        _add(rest, docs, "", signal, "value", [])
+    if rest.charts or rest.flat:
+        sections.append(rest)
+    return sections
+
+
+def _rules_of(step: str, options: dict[str, Any]) -> list[tuple[str, str, list[Threshold]]]:
+    """Each signal the step writes, its unit and the thresholds the run's options set."""
+    rules: list[Rule] = list(RULES.get(step, []))
+    if step == "gopher_repetition":
+        for kind, default in (("top", DEFAULT_TOP_NGRAMS), ("dup", DEFAULT_DUP_NGRAMS)):
+            table = options.get(f"{kind}_ngrams") or default
+            for n in sorted(table, key=lambda key: int(key)):
+                entry = f"{kind}_ngrams[{n}]"
+                rules.append((f"gopher_{kind}_{n}_gram_frac", "share of characters", entry))
+    if step in ("classifier", "classifier_top"):
+        threshold = "threshold" if step == "classifier" else None
+        rules.append((str(options.get("signal", "classifier_score")), "probability", threshold))
+    by_signal: dict[str, tuple[str, list[Threshold]]] = {}
+    for signal, unit, option in rules:
+        _, lines = by_signal.setdefault(signal, (unit, []))
+        value = _option_value(options, option) if option else None
+        if option and value is not None:
+            lines.append(Threshold(value, option))
+    return [(signal, unit, lines) for signal, (unit, lines) in by_signal.items()]
+
+
+def _option_value(options: dict[str, Any], option: str) -> float | None:
+    value: object
+    if option.endswith("]"):  # one n of an n-gram table: ``top_ngrams[2]``
+        name, key = option[:-1].split("[")
+        table: Any = options.get(name) or (DEFAULT_TOP_NGRAMS if name == "top_ngrams" else DEFAULT_DUP_NGRAMS)
+        value = table.get(key, table.get(int(key))) if isinstance(table, dict) else None
+    else:
+        value = options.get(option)
+    return number(value)
+
+
+def _add(
+    section: StepSignals, docs: list[Document], step: str, signal: str, unit: str, lines: list[Threshold]
+) -> None:
+    passed: list[float] = []
+    dropped: list[float] = []
+    for doc in docs:
+        value = number(doc.signals.get(signal))
+        if value is None:
+            continue
+        # What the threshold acts on: the documents this step dropped against all it let through.
+        (dropped if step and doc.meta.get("rejected_by") == step else passed).append(value)
+    values = passed + dropped
+    if not values:
+        return
+    if min(values) == max(values):
+        section.flat.append(f"{signal} = {values[0]:.4g} ({len(values):,} documents)")
+        return
+    q = np.percentile(np.asarray(values), QUANTILES)
+    section.charts.append(
+        SignalChart(
+            step=step,
+            name=signal,
+            unit=unit,
+            chart=histogram(
+                passed,
+                dropped,
+                unit=f"{signal} ({unit})",
+                thresholds=lines,
+                log=unit in COUNTS and min(values) >= 0 and max(values) >= 100 * max(1.0, float(q[3])) / 10,
+            ),
+            thresholds=[f"{t.label} = {t.value:.4g}" for t in lines],
+            count=len(values),
+            quantiles=[f"{v:.4g}" for v in q],
+        )
+    )
+
+
+def number(value: object) -> float | None:
+    """A signal's value as a finite number, or None (a signal read from input may be anything)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None

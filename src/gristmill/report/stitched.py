@@ -1,0 +1,112 @@
+"""Stitched pages as the report shows them: each sentence coloured by the source the salad step found.
+
+The report runs the run's own ``salad`` step (its options from ``pipeline.yaml``; sentence embeddings
+left out, so no optional extra is needed) on each page shown, and draws what it found: the source
+cluster of every sentence, furniture, the seams, the reasons for the verdict and ``meta.copied_from``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gristmill.document import Document
+from gristmill.errors import GristmillError
+from gristmill.report.signals import number
+from gristmill.salad.analysis import FURNITURE, UNPLACED
+from gristmill.steps.salad import Salad
+
+# One colour per recovered source, repeating past eight.
+SOURCE_COLORS = ("#cfe3ff", "#ffe1b3", "#d6f5d6", "#f3d1f4", "#fff3a8", "#d0f0f0", "#ffd6d6", "#e2dcff")
+
+
+@dataclass
+class Piece:
+    """A run of a page's text: a sentence (with its source, furniture kind or seam) or the gap between."""
+
+    text: str
+    source: int | None = None  # index into SOURCE_COLORS, for a placed sentence
+    furniture: str = ""
+    unplaced: bool = False
+    seam: bool = False
+
+
+@dataclass
+class StitchedPage:
+    """One flagged page, ready to draw."""
+
+    id: str
+    url: str
+    score: float | None
+    outcome: str
+    reasons: list[str]
+    pieces: list[Piece]
+    sources: list[tuple[str, str]] = field(default_factory=list)  # (colour, what is known of the source)
+    copied_from: list[str] = field(default_factory=list)
+
+
+def stitched_pages(docs: list[Document], options: dict[str, Any] | None, limit: int) -> list[StitchedPage]:
+    """The ``limit`` highest-scoring pages flagged stitched among ``docs``, analysed again to be drawn."""
+    flagged = [d for d in docs if d.meta.get("salad") == "stitched" and d.text]
+    flagged.sort(key=lambda d: (-(number(d.signals.get("salad_score")) or 0.0), d.id))
+    if not flagged:
+        return []
+    step = _salad(options or {})
+    return [_page(step, doc) for doc in flagged[:limit]]
+
+
+def _salad(options: dict[str, Any]) -> Salad:
+    chosen = {k: options[k] for k in ("threshold", "min_split_sentences") if options.get(k) is not None}
+    try:
+        return Salad(**chosen)
+    except (GristmillError, TypeError):  # a hand-edited pipeline.yaml: the defaults still draw the page
+        return Salad()
+
+
+def _page(step: Salad, doc: Document) -> StitchedPage:
+    found = step.judge(doc)
+    seams = set(found.seams)
+    colours: dict[int, int] = {}
+    pieces: list[Piece] = []
+    at = 0
+    for i, ((start, end), label) in enumerate(zip(found.spans, found.labels, strict=False)):
+        if start > at:
+            pieces.append(Piece(doc.text[at:start]))
+        piece = Piece(doc.text[start:end], seam=i in seams)
+        if label == FURNITURE:
+            piece.furniture = found.furniture.get(i, "furniture")
+        elif label == UNPLACED:
+            piece.unplaced = True
+        else:
+            piece.source = colours.setdefault(label, len(colours)) % len(SOURCE_COLORS)
+        pieces.append(piece)
+        at = end
+    if at < len(doc.text):
+        pieces.append(Piece(doc.text[at:]))
+    sources = []
+    for label, colour in colours.items():
+        known = found.source_of.get(label) or {}
+        what = " ".join(str(known[k]) for k in ("id", "url") if known.get(k)) or "source not in the run"
+        sources.append((SOURCE_COLORS[colour % len(SOURCE_COLORS)], f"source {colour + 1}: {what}"))
+    reasons = found.reasons(step.cutoff)
+    copied = doc.meta.get("copied_from")
+    entries = copied if isinstance(copied, list) else []
+    return StitchedPage(
+        id=doc.id,
+        url=str(doc.meta.get("url", "")),
+        score=number(doc.signals.get("salad_score")),
+        outcome=str(doc.meta.get("reason", "kept, flagged")),
+        reasons=reasons + (["copied_from"] if found.source_of else []),
+        pieces=pieces,
+        sources=sources,
+        copied_from=[_entry(e) for e in entries[:10]],
+    )
+
+
+def _entry(entry: object) -> str:
+    if not isinstance(entry, dict):
+        return str(entry)
+    parts = [str(entry[k]) for k in ("id", "url") if entry.get(k)]
+    if entry.get("sentences"):
+        parts.append(f"({entry['sentences']} sentences)")
+    return " ".join(parts)

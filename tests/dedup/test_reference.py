@@ -1,0 +1,130 @@
+"""Dedup against a reference: new documents that duplicate a kept dataset are dropped, naming it."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from gristmill import ConfigError, ExactDedup, MinhashDedup
+from tests.dedup.helpers import random_words, run_pipeline
+from tests.helpers import read_all, write_jsonl, write_pipeline
+
+
+def _texts(seed: int, count: int, words: int = 120) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(random_words(rng, words)) for _ in range(count)]
+
+
+def test_exact_dedup_drops_copies_of_reference_documents_naming_them(tmp_path: Path) -> None:
+    ref_texts = _texts(1, 4)
+    (tmp_path / "ref").mkdir()
+    reference = write_jsonl(
+        tmp_path / "ref" / "kept.jsonl", [{"id": f"r{i}", "text": t} for i, t in enumerate(ref_texts)]
+    )
+    before = reference.read_bytes()
+    new = _texts(2, 3)
+    records = [
+        {"id": "n0", "text": new[0]},
+        {"id": "copy-r1", "text": ref_texts[1].upper()},  # equal after case folding
+        {"id": "n1", "text": new[1]},
+        {"id": "copy-r3", "text": ref_texts[3]},
+        {"id": "n1-again", "text": new[1]},
+        {"id": "copy-r1-again", "text": ref_texts[1]},
+    ]
+    step = ExactDedup(reference={"path": str(reference), "cache": str(tmp_path / "cache")})
+    out = run_pipeline(tmp_path, records, [step], files=2, workers=2)
+    assert out.kept_ids == ["n0", "n1"]
+    dropped = {d.id: d.meta["duplicate_of"] for d in out.rejected}
+    assert dropped == {"copy-r1": "r1", "copy-r3": "r3", "copy-r1-again": "r1", "n1-again": "n1"}
+    assert all(d.meta["reason"] == "exact_dedup:duplicate" for d in out.rejected)
+    assert out.stats["totals"]["read"] == len(records)  # the reference is not part of the run
+    assert reference.read_bytes() == before
+
+
+def _write_parquet(path: Path, rows: list[dict[str, Any]]) -> Path:
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+def test_minhash_dedup_against_a_parquet_reference_with_another_text_field(tmp_path: Path) -> None:
+    ref_texts = _texts(3, 5, words=200)
+    reference = _write_parquet(
+        tmp_path / "ref.parquet", [{"doc_id": f"pub-{i}", "content": t} for i, t in enumerate(ref_texts)]
+    )
+    near = ref_texts[2].split()
+    near[50] = "changed"  # one word of 200: a near duplicate
+    records = [{"id": f"n{i}", "text": t} for i, t in enumerate(_texts(4, 4, words=200))]
+    records.insert(2, {"id": "near-pub-2", "text": " ".join(near)})
+    step = MinhashDedup(
+        reference={
+            "path": str(reference),
+            "text_key": "content",
+            "id_key": "doc_id",
+            "cache": str(tmp_path / "cache"),
+        }
+    )
+    out = run_pipeline(tmp_path, records, [step], files=2)
+    assert out.kept_ids == ["n0", "n1", "n2", "n3"]
+    assert [(d.id, d.meta["duplicate_of"]) for d in out.rejected] == [("near-pub-2", "pub-2")]
+
+
+def test_reference_signatures_are_computed_once_and_reused_by_later_runs(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    ref_texts = _texts(5, 3)
+    (tmp_path / "ref").mkdir()
+    write_jsonl(
+        tmp_path / "ref" / "kept.jsonl", [{"id": f"r{i}", "text": t} for i, t in enumerate(ref_texts)]
+    )
+    write_jsonl(
+        tmp_path / "new.jsonl", [{"id": "a", "text": ref_texts[0]}, {"id": "b", "text": "fresh text"}]
+    )
+    cache = tmp_path / "cache"
+
+    def run(out: str) -> list[dict[str, Any]]:
+        path = write_pipeline(
+            tmp_path / f"{out}.yaml",
+            f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/{out}\nsteps:\n"
+            f"  - exact_dedup: {{reference: {{path: {tmp_path}/ref, cache: {cache}}}}}\n",
+        )
+        result = run_cli("run", str(path), "--quiet")
+        assert result.exit_code == 0, result.output
+        return read_all(tmp_path / out / "rejected")
+
+    assert [d["meta"]["duplicate_of"] for d in run("first")] == ["r0"]
+    (folder,) = cache.iterdir()
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert "reference.json" in stamps
+    assert [d["meta"]["duplicate_of"] for d in run("second")] == ["r0"]
+    assert [p.name for p in cache.iterdir()] == [folder.name]  # the same signatures, not new ones
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps  # not written again
+
+
+def test_changed_reference_gets_new_signatures(tmp_path: Path) -> None:
+    reference = write_jsonl(tmp_path / "ref.jsonl", [{"id": "r0", "text": "one text"}])
+    cache = tmp_path / "cache"
+    ExactDedup(reference={"path": str(reference), "cache": str(cache)})
+    write_jsonl(reference, [{"id": "r0", "text": "one text"}, {"id": "r1", "text": "another text"}])
+    ExactDedup(reference={"path": str(reference), "cache": str(cache)})
+    ExactDedup(ignore_case=False, reference={"path": str(reference), "cache": str(cache)})
+    assert len(list(cache.iterdir())) == 3
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ({"path": "nope/*.jsonl"}, "step 'exact_dedup', option 'reference': 'nope/*.jsonl' matches no file"),
+        ({"path": "x.jsonl", "fromat": "jsonl"}, "option 'reference': unknown option 'fromat'"),
+        ({}, "option 'reference': missing"),
+    ],
+)
+def test_a_bad_reference_is_one_line(tmp_path: Path, reference: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        ExactDedup(reference={**reference, "cache": str(tmp_path / "cache")})
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)

@@ -1,0 +1,90 @@
+"""Field mapping (issue 13): which input fields go into meta, and which fields kept/ holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import zstandard
+
+from tests.helpers import write_jsonl, write_pipeline
+
+RECORDS = [
+    {"id": "a", "content": "First page, long enough to keep.", "url": "https://a/", "year": 2019, "junk": 1},
+    {"id": "b", "content": "Second page, long enough to keep.", "url": "https://b/", "year": "old"},
+    {"id": "c", "content": "short", "url": "https://c/", "year": 2020},
+]
+
+
+def _lines(path: Path) -> list[dict]:
+    text = zstandard.ZstdDecompressor().decompress(path.read_bytes(), max_output_size=1 << 24).decode()
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _run(run_cli, tmp_path: Path, input_extra: str, output_extra: str = "", fmt: str = "jsonl"):
+    src = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{src}', text_key: content{input_extra}}}\n"
+        f"output: {{path: '{tmp_path}/out', format: {fmt}{output_extra}}}\n"
+        "steps:\n  - length_filter: {min_chars: 10}\n",
+    )
+    return run_cli("run", str(config), "--no-progress"), tmp_path / "out"
+
+
+def test_meta_keys_choose_and_type_the_input_fields_in_meta(run_cli, tmp_path: Path) -> None:
+    result, out = _run(run_cli, tmp_path, ", meta_keys: {url: str, year: int}")
+    assert result.exit_code == 0, result.output
+    kept = {d["id"]: d["meta"] for d in _lines(out / "kept/00000.jsonl.zst")}
+    assert kept["a"] == {"url": "https://a/", "year": 2019, "extra": ""}  # junk is not a meta key
+    # a value of another type than named is kept whole, beside the typed column
+    assert kept["b"]["year"] == 0 and json.loads(kept["b"]["extra"]) == {"meta": {"year": "old"}}
+
+
+def test_meta_keys_as_a_list_are_text_fields(run_cli, tmp_path: Path) -> None:
+    result, out = _run(run_cli, tmp_path, ", meta_keys: [url]")
+    assert result.exit_code == 0, result.output
+    assert _lines(out / "kept/00000.jsonl.zst")[0]["meta"] == {"url": "https://a/", "extra": ""}
+
+
+def test_a_meta_key_no_record_has_is_one_line(run_cli, tmp_path: Path) -> None:
+    result, out = _run(run_cli, tmp_path, ", meta_keys: [ulr]")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "meta_keys names 'ulr'" in result.output and "did you mean 'url'?" in result.output
+    assert not (out / "kept").exists()
+
+
+def test_a_meta_key_type_that_does_not_exist_is_one_line(run_cli, tmp_path: Path) -> None:
+    result, _ = _run(run_cli, tmp_path, ", meta_keys: {year: integer}")
+    assert result.exit_code == 2
+    assert result.output == (
+        "gristmill: error: input: meta_keys: unknown type 'integer' for 'year'; "
+        "types are ['str', 'int', 'float', 'bool', 'json']\n"
+    )
+
+
+def test_output_fields_slim_kept_and_leave_rejected_whole(run_cli, tmp_path: Path) -> None:
+    result, out = _run(run_cli, tmp_path, "", ", fields: [id, text, meta.url]")
+    assert result.exit_code == 0, result.output
+    kept = _lines(out / "kept/00000.jsonl.zst")
+    assert kept[0] == {"id": "a", "text": RECORDS[0]["content"], "meta": {"url": "https://a/"}}
+    (rejected,) = _lines(out / "rejected/00000.jsonl.zst")
+    assert rejected["meta"]["reason"] == "length_filter:min_chars" and "signals" in rejected
+
+
+def test_output_fields_drop_signals_from_parquet(run_cli, tmp_path: Path) -> None:
+    result, out = _run(run_cli, tmp_path, "", ", fields: [id, text, meta]", fmt="parquet")
+    assert result.exit_code == 0, result.output
+    assert pq.read_schema(out / "kept/00000.parquet").names == ["id", "text", "meta"]
+
+
+def test_an_output_field_that_does_not_exist_is_one_line(run_cli, tmp_path: Path) -> None:
+    result, out = _run(run_cli, tmp_path, "", ", fields: [id, meta.ulr]")
+    assert result.exit_code == 2
+    assert result.output == (
+        "gristmill: error: output: fields names 'meta.ulr', which this run does not write; "
+        "did you mean 'meta.url'?\n"
+    )
+    assert not (out / "kept").exists()

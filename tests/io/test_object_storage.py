@@ -1,0 +1,356 @@
+"""Inputs and outputs on an object store: a real S3 API (moto's server) on 127.0.0.1, read through s3fs."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+
+from gristmill.config import load_pipeline
+from gristmill.io import storage
+from tests.helpers import REPO, write_jsonl, write_pipeline
+
+moto_server = pytest.importorskip("moto.server")
+s3fs = pytest.importorskip("s3fs")
+
+WARC = REPO / "src" / "gristmill" / "samples" / "warc" / "cc-main-2020-34-excerpt.warc.gz"
+BUCKET = "crawl"
+STEPS = """
+steps:
+  - extract: {}
+  - length_filter: {min_chars: 40}
+  - exact_dedup: {}
+  - minhash_dedup: {}
+  - regex_filter: {pattern: "story 7", reason: seven}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A moto S3 server on 127.0.0.1 with an empty bucket; returns an s3fs file system talking to it."""
+    port = _free_port()
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    # moto keeps its buckets in the process, across servers: start each test from none.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+        "NO_PROXY": "127.0.0.1",
+        "GRISTMILL_STAGING": str(tmp_path / "staging"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    # fsspec caches file systems by their options; one made for an earlier test's server is stale.
+    s3fs.S3FileSystem.clear_instance_cache()
+    fs = s3fs.S3FileSystem(endpoint_url=endpoint, skip_instance_cache=True)
+    fs.mkdir(BUCKET)
+    fs.endpoint = endpoint
+    try:
+        yield fs
+    finally:
+        storage._OPTIONS.clear()
+        server.stop()
+
+
+def _corpus(folder: Path) -> Path:
+    """A real multi-file input: the bundled WARC and two JSON Lines files with planted duplicates."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(WARC, folder / WARC.name)
+    for s in range(2):
+        write_jsonl(
+            folder / f"part-{s}.jsonl.zst",
+            [
+                {
+                    "id": f"s{s}-d{d}",
+                    "text": f"A story {d % 9} told on page {d % 11} of the archive, filed in {d % 5}. " * 3,
+                }
+                for d in range(60)
+            ],
+        )
+    return folder
+
+
+def _config(path: Path, input_path: str, output_path: str, steps: str = "steps: []\n") -> Path:
+    text = f"input: {{path: '{input_path}'}}\noutput: {{path: '{output_path}'}}\n{steps}"
+    return write_pipeline(path, text)
+
+
+def _upload(fs: Any, folder: Path, prefix: str) -> None:
+    for path in sorted(folder.iterdir()):
+        fs.put_file(str(path), f"{prefix}/{path.name}")
+
+
+def _local_outputs(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for folder in ("kept", "rejected", "quarantine")
+        for p in sorted((out / folder).glob("*"))
+    }
+
+
+def _remote_outputs(fs: Any, prefix: str) -> dict[str, bytes]:
+    fs.invalidate_cache()
+    found = {}
+    for path in sorted(fs.find(prefix)):
+        name = path[len(prefix) + 1 :]
+        if name.split("/")[0] in ("kept", "rejected", "quarantine"):
+            found[name] = fs.cat_file(path)
+    return found
+
+
+def _decompressed(files: dict[str, bytes], replace: tuple[str, str]) -> dict[str, bytes]:
+    """The documents of each output file, with the input's location (``meta.warc_file``) made the same."""
+    plain = {
+        name: zstandard.ZstdDecompressor().decompressobj().decompress(data) if name.endswith(".zst") else data
+        for name, data in files.items()
+    }
+    return {name: data.replace(replace[0].encode(), replace[1].encode()) for name, data in plain.items()}
+
+
+def test_a_run_from_s3_to_s3_gives_the_output_of_the_same_run_on_local_paths(
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = _corpus(tmp_path / "in")
+    _upload(s3, src, f"{BUCKET}/in")
+    local_out = tmp_path / "local-out"
+    load_pipeline(_config(tmp_path / "local.yaml", str(src), str(local_out), STEPS)).run()
+
+    monkeypatch.chdir(tmp_path)  # an s3:// output once wrote a local folder ./s3:/...
+    endpoint = s3.endpoint
+    write_pipeline(
+        tmp_path / "s3.yaml",
+        f"input: {{path: 's3://{BUCKET}/in/*', storage_options: {{endpoint_url: '{endpoint}'}}}}\n"
+        f"output: {{path: 's3://{BUCKET}/out', storage_options: {{endpoint_url: '{endpoint}'}}}}\n" + STEPS,
+    )
+    result = load_pipeline(tmp_path / "s3.yaml").run()
+
+    assert result.output == f"s3://{BUCKET}/out"
+    assert not (tmp_path / "s3:").exists()
+    local, remote = _local_outputs(local_out), _remote_outputs(s3, f"{BUCKET}/out")
+    assert sorted(remote) == sorted(local)
+    assert any(name.startswith("rejected/") for name in remote)
+    # The JSON Lines shards name no input path: their compressed bytes are the same.
+    jsonl = [n for n in local if n.split("/")[1].startswith(("00001", "00002"))]
+    assert jsonl and all(remote[n] == local[n] for n in jsonl)
+    # The WARC's documents record their file (meta.warc_file), the one thing that differs.
+    assert _decompressed(remote, (f"s3://{BUCKET}/in/", f"{src}/")) == _decompressed(local, ("", ""))
+    names = s3.find(f"{BUCKET}/out")
+    assert f"{BUCKET}/out/stats.json" in names and f"{BUCKET}/out/_state/inputs.json" in names
+    # The staged copies of kept files were dropped once published; the report fetched a sample back.
+    assert b"A story" in s3.cat_file(f"{BUCKET}/out/report.html")
+    assert not [n for n in names if "/_work/" in n or "/.tmp." in n or n.endswith(".gristmill.lock")]
+    assert not (tmp_path / "staging").exists() or not any((tmp_path / "staging").iterdir())
+
+
+PLAIN_STEPS = """
+steps:
+  - normalize: {{}}
+  - test_sleep: {{seconds: 0.004}}
+  - exact_dedup: {{}}
+"""
+
+
+def _cli(config: Path) -> subprocess.Popen[bytes]:
+    with open(config.with_suffix(".log"), "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gristmill", "run", str(config), "-w", "2", "--no-progress"],
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            cwd=REPO,  # where the test steps (tests.engine.faulty) import from
+        )
+
+
+def _markers(fs: Any, prefix: str) -> int:
+    fs.invalidate_cache()
+    try:
+        return sum(1 for name in fs.find(f"{prefix}/_state") if name.endswith(".done"))
+    except FileNotFoundError:
+        return 0
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_way_and_resumed_on_s3_gives_the_same_objects_and_leaves_no_temporary_ones(
+    s3: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for s in range(4):
+        records = [
+            {"id": f"s{s}-d{d}", "text": f"Entry {d % 23} of the ledger, line {d % 7}. " * 4}
+            for d in range(80)
+        ]
+        write_jsonl(src / f"part-{s}.jsonl.zst", records)
+    _upload(s3, src, f"{BUCKET}/in")
+    header = "imports: [tests.engine.faulty]\ninput: {{path: 's3://{b}/in/'}}\noutput: {{path: 's3://{b}/{out}'}}\n"
+    whole = write_pipeline(tmp_path / "whole.yaml", (header + PLAIN_STEPS).format(b=BUCKET, out="whole"))
+    assert _cli(whole).wait() == 0, whole.with_suffix(".log").read_text()
+
+    killed = write_pipeline(tmp_path / "killed.yaml", (header + PLAIN_STEPS).format(b=BUCKET, out="killed"))
+    kills = 0
+    # 4 read tasks, then 4 sign, 16 group, 1 link and 4 decide tasks: kill in the first run's read
+    # phase, and in the resumed run's group phase.
+    for target in (2, 16):
+        proc = _cli(killed)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _markers(s3, f"{BUCKET}/killed") >= target:
+                break
+            time.sleep(0.05)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers, mid-upload wherever they are
+            proc.wait()
+            kills += 1
+    assert kills == 2, "the run ended before it could be killed"
+    assert _cli(killed).wait() == 0, killed.with_suffix(".log").read_text()
+
+    assert _remote_outputs(s3, f"{BUCKET}/killed") == _remote_outputs(s3, f"{BUCKET}/whole")
+    left = [n for n in s3.find(f"{BUCKET}/killed") if "/.tmp." in n or "/_work/" in n or n.endswith(".lock")]
+    assert left == []
+
+
+def test_an_s3_output_writes_no_local_folder_named_after_the_url(
+    s3: Any, tmp_path: Path, run_cli: Any
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", [{"id": "1", "text": "One document, read from a local file."}])
+    config = _config(tmp_path / "p.yaml", str(src), f"s3://{BUCKET}/out")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = run_cli("run", str(config), "--no-progress")
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "s3:").exists()
+    s3.invalidate_cache()
+    assert s3.exists(f"{BUCKET}/out/kept/00000.jsonl.zst")
+
+
+@pytest.mark.parametrize(
+    ("input_path", "output_path", "expected"),
+    [
+        (f"s3://{BUCKET}/gone/*.jsonl", "LOCAL", f"input: 's3://{BUCKET}/gone/*.jsonl' matches no object"),
+        (f"s3://{BUCKET}/in/nothing.jsonl", "LOCAL", "matches no object"),
+        ("s3://no-such-bucket/in/*.jsonl", "LOCAL", "no-such-bucket"),
+        ("LOCAL", "s3://no-such-bucket/out", "output: cannot write to s3://no-such-bucket/out"),
+    ],
+)
+def test_a_missing_bucket_or_object_is_one_line_and_exit_2(
+    s3: Any, tmp_path: Path, run_cli: Any, input_path: str, output_path: str, expected: str
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", [{"id": "1", "text": "One document."}])
+    input_path = str(src) if input_path == "LOCAL" else input_path
+    output_path = str(tmp_path / "out") if output_path == "LOCAL" else output_path
+    config = _config(tmp_path / "p.yaml", input_path, output_path)
+    result = run_cli("run", str(config), "--no-progress")
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.output
+    assert "Traceback" not in result.output
+
+
+def test_changed_input_objects_are_refused_on_resume(s3: Any, tmp_path: Path) -> None:
+    for name, text in (("a", "First document of the corpus."), ("b", "Second document of the corpus.")):
+        s3.pipe_file(f"{BUCKET}/in/{name}.jsonl", f'{{"id": "{name}", "text": "{text}"}}\n'.encode())
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    pipeline = load_pipeline(config)
+    pipeline.run()
+    state = s3.cat_file(f"{BUCKET}/out/_state/inputs.json")
+    assert f"s3://{BUCKET}/in/a.jsonl".encode() in state and b"ends_xxh3" in state
+    s3.rm(f"{BUCKET}/out/_state/stage0/00001.done")  # as if the run had been killed before shard 1 ended
+    s3.pipe_file(f"{BUCKET}/in/b.jsonl", b'{"id": "b", "text": "Another text, replaced since."}\n')
+    from gristmill.errors import ChangedInputError
+
+    with pytest.raises(ChangedInputError, match=r"changed s3://crawl/in/b\.jsonl"):
+        load_pipeline(config).run()
+
+
+def test_a_lock_object_from_another_machine_refuses_the_run(s3: Any, tmp_path: Path) -> None:
+    holder = b'{"host": "elsewhere", "pid": 7, "run": "x", "started": 0}'
+    s3.pipe_file(f"{BUCKET}/out/.gristmill.lock", holder)
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    from gristmill.errors import OutputInUseError
+
+    with pytest.raises(OutputInUseError, match="in use by a gristmill run on 'elsewhere'"):
+        load_pipeline(config).run()
+    s3.rm(f"{BUCKET}/out/.gristmill.lock")
+    assert load_pipeline(config).run().totals["kept"] == 1
+
+
+def test_file_urls_are_local_paths(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", [{"id": "1", "text": "One document, named by a file:// URL."}])
+    plain = load_pipeline(_config(tmp_path / "plain.yaml", str(src), str(tmp_path / "plain"))).run()
+    url = load_pipeline(_config(tmp_path / "url.yaml", f"file://{src}", f"file://{tmp_path / 'url'}")).run()
+    assert url.output == str(tmp_path / "url") and url.totals == plain.totals
+    assert _local_outputs(tmp_path / "url") == _local_outputs(tmp_path / "plain")
+
+
+def test_storage_options_are_not_written_into_the_output(s3: Any, tmp_path: Path) -> None:
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    options = f"storage_options: {{endpoint_url: '{s3.endpoint}', key: testing, secret: hunter2}}"
+    out = tmp_path / "out"
+    text = f"input: {{path: 's3://{BUCKET}/in', {options}}}\noutput: {{path: '{out}'}}\nsteps: []\n"
+    load_pipeline(write_pipeline(tmp_path / "p.yaml", text)).run()
+    written = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert b"hunter2" not in written and b"endpoint_url" not in written
+
+
+def test_a_url_whose_backend_is_not_installed_names_the_package(tmp_path: Path, run_cli: Any) -> None:
+    pytest.importorskip("fsspec")
+    if importlib.util.find_spec("gcsfs") is not None:
+        pytest.skip("gcsfs is installed here")
+    config = _config(tmp_path / "p.yaml", "gs://bucket/in/*.jsonl", str(tmp_path / "out"))
+    result = run_cli("run", str(config), "--no-progress")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "install gcsfs" in result.output, result.output
+
+
+def test_another_pipeline_on_an_s3_output_is_refused_and_overwrite_clears_it(s3: Any, tmp_path: Path) -> None:
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document of the corpus."}\n')
+    first = _config(tmp_path / "first.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    load_pipeline(first).run()
+    drop_all = "steps:\n  - length_filter: {min_chars: 1000}\n"
+    second = _config(tmp_path / "second.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out", drop_all)
+    from gristmill.errors import UnusableOutputError
+
+    with pytest.raises(UnusableOutputError, match=r"'s3://crawl/out' holds the run of a different pipeline"):
+        load_pipeline(second).run()
+    assert load_pipeline(second).run(overwrite=True).totals["rejected"] == 1
+    s3.invalidate_cache()
+    names = [n.split("/out/", 1)[1] for n in s3.find(f"{BUCKET}/out")]
+    assert "rejected/00000.jsonl.zst" in names and "pipeline.yaml" in names
+    # The first run kept its one document; the second kept none.
+    kept = s3.cat_file(f"{BUCKET}/out/kept/00000.jsonl.zst")
+    assert zstandard.ZstdDecompressor().decompressobj().decompress(kept) == b""

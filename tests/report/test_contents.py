@@ -1,0 +1,114 @@
+"""What report.html shows of a real run: the funnel, signals in step order, examples, duplicates, pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gristmill import Pipeline
+from gristmill.report import render_report
+from gristmill.salad import COHERENCE
+from gristmill.steps.registry import build_step
+from tests.helpers import SEED, write_jsonl
+from tests.report.helpers import check_funnel_against_stats
+from tests.steps.test_tokenize import web_texts
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run with a stitched page, short pages, an exact duplicate and e-mail addresses to redact."""
+    folder = tmp_path_factory.mktemp("report")
+    texts = [t for t in web_texts() if len(t.split()) > 200][:14]
+    records = [
+        {"id": "seed", "text": SEED.read_text(encoding="utf-8"), "meta": {"url": "https://seed.example/"}}
+    ]
+    for n, text in enumerate(texts):
+        if n % 4 == 0:
+            text += f"\nQuestions go to editor{n}@example.org before Friday."
+        host = "news.example" if n % 2 else "www.blog.example"
+        records.append(
+            {"id": f"web{n}", "text": text, "meta": {"url": f"https://{host}/{n}", "language": "en"}}
+        )
+    records.append(
+        {"id": "copy", "text": texts[2], "meta": {"url": "https://mirror.example/2", "language": "de"}}
+    )
+    for n in range(12):
+        records.append(
+            {
+                "id": f"short{n}",
+                "text": f"Buy now {n}. Click here.",
+                "meta": {"url": f"https://spam.example/{n}"},
+            }
+        )
+    write_jsonl(folder / "in.jsonl", records)
+    steps = [("gopher_quality", {}), ("salad", {}), ("pii", {}), ("exact_dedup", {})]
+    out = folder / "out"
+    Pipeline(
+        input={"path": str(folder / "in.jsonl")},
+        output={"path": str(out)},
+        steps=[build_step(name, options) for name, options in steps],
+    ).run(workers=1, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def html(run: Path) -> str:
+    return render_report(run)
+
+
+def _section(html: str, title: str) -> str:
+    start = html.index(f">{title}</h2>")
+    end = html.find("<h2>", start + 4)
+    return html[start : end if end > 0 else len(html)]
+
+
+def test_the_funnel_shows_what_stats_json_counted(run: Path, html: str) -> None:
+    stats = json.loads((run / "stats.json").read_text())
+    check_funnel_against_stats(html, stats)
+    gopher = stats["steps"][0]
+    assert gopher["dropped"]["gopher_quality:min_words"] == 12
+
+
+def test_signals_follow_the_pipeline_with_the_runs_thresholds(html: str) -> None:
+    signals = _section(html, "Signals, step by step")
+    order = [signals.index(f"<h3>{i}. {name}</h3>") for i, name in enumerate(["gopher_quality", "salad"])]
+    assert order == sorted(order)
+    assert "min_words = 50" in signals and f"threshold = {COHERENCE.threshold}" in signals
+    assert "words (" in signals  # the unit on the axis
+    assert "<th>median</th>" in signals and "gopher_mean_word_length" in signals
+
+
+def test_up_to_ten_examples_per_reason_with_their_url(html: str) -> None:
+    reasons = _section(html, "Dropped documents, by reason")
+    block = reasons[reasons.index("gopher_quality:min_words") : reasons.index("</details>")]
+    assert "12 dropped; 10 shown" in block
+    assert block.count("https://spam.example/") == 10
+    assert "short0" in block and "short10" not in block  # the first ten, in the order of the output
+
+
+def test_duplicates_show_two_members_side_by_side(html: str) -> None:
+    dupes = _section(html, "Duplicate clusters")
+    assert "a cluster of 2" in dupes
+    assert "kept: web2" in dupes and "dropped: copy" in dupes
+
+
+def test_a_stitched_page_is_coloured_by_source_with_its_reasons(html: str) -> None:
+    page = _section(html, "Stitched pages")
+    assert "<h3>seed</h3>" in page and "reasons: " in page
+    colours = set(re.findall(r'<span style="background:(#[0-9a-f]{6})">', page))
+    assert len(colours) >= 2, colours
+
+
+def test_text_changes_show_before_and_after(html: str) -> None:
+    changes = _section(html, "What text-changing steps changed")
+    assert re.search(r"<del>[^<]*editor0@example.org[^<]*</del>", changes)
+    assert re.search(r"<ins>[^<]*&lt;EMAIL&gt;[^<]*</ins>", changes)
+
+
+def test_languages_and_hosts_are_counted(html: str) -> None:
+    counts = _section(html, "Languages and hosts")
+    for label in ("en", "de", "(none)", "news.example", "blog.example", "spam.example"):
+        assert f">{label}</text>" in counts, label

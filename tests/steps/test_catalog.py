@@ -1,0 +1,72 @@
+"""``gristmill steps --json`` and ``gristmill schema`` (issue 13): what editors and other tools read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from gristmill.config import load_pipeline
+from gristmill.steps.registry import registered_steps
+from tests.helpers import REPO
+
+PIPELINES = [
+    REPO / "src/gristmill/samples/demo.yaml",
+    REPO / "examples/fineweb_like.yaml",
+    REPO / "examples/web_text.yaml",
+]
+
+
+def test_steps_json_lists_every_step_with_typed_options(run_cli) -> None:
+    result = run_cli("steps", "--json")
+    assert result.exit_code == 0, result.output
+    steps = {s["name"]: s for s in json.loads(result.output)}
+    assert set(steps) == set(registered_steps())
+    length = {o["name"]: o for o in steps["length_filter"]["options"]}
+    assert length["min_chars"]["schema"] == {"type": "integer", "minimum": 0}  # the bound is checked too
+    assert length["min_chars"]["required"] is False and isinstance(length["min_chars"]["default"], int)
+    assert steps["minhash_dedup"]["barrier"] is True and steps["length_filter"]["barrier"] is False
+    assert steps["language"]["signal_fields"]["language_score"] == "float"
+    assert all(s["summary"] for s in steps.values())
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    from click.testing import CliRunner
+
+    from gristmill.cli import cli
+
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == 0, result.output
+    loaded = json.loads(result.output)
+    jsonschema.Draft202012Validator.check_schema(loaded)
+    return loaded
+
+
+@pytest.mark.parametrize("path", PIPELINES, ids=lambda p: p.name)
+def test_every_bundled_pipeline_fits_the_schema(schema: dict[str, Any], path: Path) -> None:
+    load_pipeline(path)  # the same file gristmill itself accepts
+    jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        {"steps": [{"length_filter": {"min_char": 10}}]},  # unknown option
+        {"steps": [{"length_filter": {"min_chars": "ten"}}]},  # wrong type
+        {"steps": [{"salad": {"action": "explode"}}]},  # not one of the choices
+        {"steps": ["normalise"]},  # unknown step
+        {"steps": [{"decontaminate": {}}]},  # a required option missing
+        {"output": {"path": "out", "fields": "id"}},
+        {"input": {"path": "x.jsonl", "meta_keys": {"year": "integer"}}},
+        {"inputs": {"path": "x.jsonl"}},
+    ],
+)
+def test_the_schema_refuses_what_a_run_refuses(schema: dict[str, Any], mistake: dict[str, Any]) -> None:
+    pipeline = {"input": {"path": "x.jsonl"}, "output": "out", **mistake}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(pipeline, schema)

@@ -1,0 +1,108 @@
+"""``gristmill inspect`` finds its document in a WARC (by place or record id), an output shard, or stdin."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from gristmill.cli import cli
+from gristmill.io.warc import WarcReader
+from tests.helpers import REPO, write_jsonl, write_pipeline
+
+WARC = REPO / "src" / "gristmill" / "samples" / "warc" / "cc-main-2020-34-excerpt.warc.gz"
+
+
+class _Strict:
+    def quarantine(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError(args)
+
+    def progress(self, nbytes: int) -> None:
+        pass
+
+
+def _warc_docs() -> list:
+    return list(WarcReader().read(str(WARC), _Strict()))
+
+
+def _inspect(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["inspect", *args], input=stdin)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_warc_record_by_its_place(tmp_path: Path) -> None:
+    docs = _warc_docs()
+    code, out, err = _inspect(f"{WARC}#3", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["id"] == docs[3].id and data["meta"]["url"] == docs[3].meta["url"]
+    assert data["steps"][0]["step"] == "extract"  # a WARC page goes through extraction first
+
+
+def test_a_warc_record_by_its_record_id() -> None:
+    docs = _warc_docs()
+    record_id = docs[5].meta["warc_record_id"]
+    code, out, err = _inspect(str(WARC), "--record-id", record_id, "--json")
+    assert code == 0, err
+    assert json.loads(out)["id"] == docs[5].id
+
+
+def test_a_record_that_is_not_there_is_one_line() -> None:
+    count = len(_warc_docs())
+    for args in ([f"{WARC}#{count}"], [str(WARC), "--record-id", "<urn:uuid:nope>"], [f"{WARC}#x"]):
+        code, out, err = _inspect(*args)
+        assert code == 2, (args, out, err)
+        assert err.count("\n") == 1 and str(WARC) in err, err
+
+
+def test_a_document_of_an_output_shard_by_its_id(tmp_path: Path, run_cli) -> None:
+    write_jsonl(
+        tmp_path / "in.jsonl", [{"id": f"d#{n}", "text": f"Text number {n}. " * 30} for n in range(5)]
+    )
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{tmp_path}/in.jsonl'}}\noutput: {{path: '{tmp_path}/out'}}\n"
+        "steps:\n  - normalize: {}\n",
+    )
+    assert run_cli("run", str(config), "--no-progress").exit_code == 0
+    shard = tmp_path / "out" / "kept" / "00000.jsonl.zst"
+    code, out, err = _inspect(f"{shard}#d#3", "--json", "--pipeline", str(config))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["id"] == "d#3" and data["sentences"][0]["text"].startswith("Text number 3.")
+    code, out, err = _inspect(f"{shard}#d#9")
+    assert code == 2 and "no document with id 'd#9'" in err, err
+
+
+def test_stdin_html_goes_through_extraction() -> None:
+    page = "<html><head><title>T</title></head><body><nav>Home | About</nav><article>"
+    page += "<p>The mill ground grain for the whole valley for two hundred years.</p>" * 5
+    page += "</article><footer>Copyright 2020</footer></body></html>"
+    code, out, err = _inspect("-", "--json", stdin=page)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["id"] == "-" and data["steps"][0]["step"] == "extract"
+    assert data["sentences"][0]["text"].startswith("The mill ground grain")
+
+
+def test_stdin_text_is_read_as_text() -> None:
+    code, out, err = _inspect("-", "--json", stdin="One plain sentence here. And another one there.\n")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [s["text"] for s in data["sentences"]] == ["One plain sentence here.", "And another one there."]
+
+
+def test_removed_blocks_are_folded() -> None:
+    removed = [
+        len(json.loads(_inspect(f"{WARC}#{n}", "--json")[1])["removed"]) for n in range(len(_warc_docs()))
+    ]
+    most = max(range(len(removed)), key=lambda n: removed[n])
+    assert removed[most] > 10
+    code, out, err = _inspect(f"{WARC}#{most}")
+    assert code == 0, err
+    section = out.split("removed by extract", 1)[1].split("\n\n", 1)[0]
+    assert f"({removed[most]} blocks, the first 5)" in section
+    assert section.count("\n  - ") == 5 and f"{removed[most] - 5} more" in section

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 
 import numpy as np
+import pytest
 
 from gristmill import Document
+from gristmill.dedup import work
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.minhash import MinhashDedup
-from gristmill.dedup.work import bucket_windows, load_part, save_buckets, save_parts
+from gristmill.dedup.work import PartsWriter, bucket_windows, load_part, save_buckets, save_parts
 
 
 def test_sign_writes_one_sorted_file_per_shard_whatever_the_buckets(tmp_path):
@@ -82,3 +85,52 @@ def test_parts_keep_their_order_and_empty_parts_read_empty(tmp_path):
         [5, 6],
         [],
     ]
+
+
+def test_a_parts_writer_writes_what_save_parts_writes_batch_by_batch(tmp_path, monkeypatch):
+    rng = np.random.default_rng(3)
+    batches = [(rng.integers(0, 2**40, n), rng.integers(0, 7, n)) for n in (0, 50, 1, 300, 77)]
+    monkeypatch.setattr(work, "WINDOW_ROWS", 40)  # several groups of parts when copying out
+    with PartsWriter(tmp_path / "w.npy", np.dtype("<i8"), 7) as writer:
+        for rows, part in batches:
+            writer.add(rows, part)
+    every = np.concatenate([rows for rows, _ in batches])
+    save_parts(tmp_path / "s.npy", every, np.concatenate([part for _, part in batches]), 7)
+    for p in range(7):
+        assert load_part(tmp_path / "w.npy", p).tolist() == load_part(tmp_path / "s.npy", p).tolist()
+    assert np.load(tmp_path / "w.npy").tolist() == np.load(tmp_path / "s.npy").tolist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.index.npy", "s.npy", "w.index.npy", "w.npy"]
+
+
+def test_a_parts_writer_that_fails_leaves_no_file(tmp_path):
+    with pytest.raises(RuntimeError), PartsWriter(tmp_path / "w.npy", np.dtype("<i8"), 2) as writer:
+        writer.add(np.arange(5), np.array([0, 1, 0, 1, 1]))
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _peak_group_bytes(tmp_path, docs_per_shard, shards):
+    """Peak bytes numpy and Python allocate while a minhash group task merges one bucket."""
+    rng = np.random.default_rng(11)
+    tmp_path.mkdir()
+    for shard in range(shards):
+        rows = np.empty(docs_per_shard * 4, SIGNATURE)
+        # About two rows a key, whatever the corpus: a shard's links stay as many as it grows.
+        keys = docs_per_shard * 2 * shards
+        rows["hash"] = rng.integers(0, keys, len(rows), dtype=np.uint64) * np.uint64(2**64 // keys)
+        rows["shard"] = shard
+        rows["pos"] = np.repeat(np.arange(docs_per_shard), 4)
+        save_buckets(tmp_path, "band", shard, rows, "hash", 1)
+    tracemalloc.start()
+    try:
+        MinhashDedup(buckets=1).group(0, shards, tmp_path)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_group_task_holds_a_window_not_its_bucket(tmp_path, monkeypatch):
+    monkeypatch.setattr(work, "WINDOW_ROWS", 1 << 14)
+    small = _peak_group_bytes(tmp_path / "small", 20_000, 4)
+    large = _peak_group_bytes(tmp_path / "large", 20_000, 16)  # 4x the rows, and 4x the links
+    assert large < 1.5 * small, (small, large)

@@ -10,14 +10,13 @@ from typing import Annotated
 
 import numpy as np
 
-from gristmill.dedup.components import load_clusters, nodes, save_links
+from gristmill.dedup.components import LinkWriter, load_clusters, nodes
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
     CLUSTER_FIELDS,
     bucket_windows,
     keep_cluster_firsts,
     key_runs,
-    load_tables_from,
     remember_ids,
     save_buckets,
 )
@@ -69,16 +68,16 @@ class ExactDedup(ReferenceOption, BarrierStep):
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Link each document to the first in stable order with an equal hash, within a bucket."""
-        copies: list[np.ndarray] = []
-        keepers: list[np.ndarray] = []
-        for rows in bucket_windows(work, "sig", range(bucket, bucket + 1), shards, "hash"):
-            rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
-            first, _, _ = key_runs(rows["hash"])
-            keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
-            copy = np.flatnonzero(~first)
-            copies.append(nodes(rows["shard"][copy], rows["pos"][copy]))
-            keepers.append(nodes(rows["shard"][keeper[copy]], rows["pos"][keeper[copy]]))
-        save_links(work, bucket, shards, load_tables_from(copies, _NODE), load_tables_from(keepers, _NODE))
+        with LinkWriter(work, bucket, shards) as links:
+            for rows in bucket_windows(work, "sig", range(bucket, bucket + 1), shards, "hash"):
+                rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+                first, _, _ = key_runs(rows["hash"])
+                keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+                copy = np.flatnonzero(~first)
+                links.add(
+                    nodes(rows["shard"][copy], rows["pos"][copy]),
+                    nodes(rows["shard"][keeper[copy]], rows["pos"][keeper[copy]]),
+                )
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext

@@ -26,7 +26,7 @@ from typing import Annotated
 
 import numpy as np
 
-from gristmill.dedup.components import load_clusters, nodes, save_links
+from gristmill.dedup.components import LinkWriter, load_clusters, nodes
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
@@ -34,7 +34,6 @@ from gristmill.dedup.work import (
     MAX_BUCKETS,
     bucket_windows,
     keep_cluster_firsts,
-    load_tables_from,
     remember_ids,
     save_buckets,
     save_table,
@@ -239,18 +238,10 @@ class MinhashDedup(ReferenceOption, BarrierStep):
     # -- group ----------------------------------------------------------------------------------
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Link each document sharing a band value with the first one that has it."""
-        found = [
-            self._window_edges(rows, work)
-            for rows in bucket_windows(work, "band", range(bucket, bucket + 1), shards, "hash")
-        ]
-        edges = load_tables_from(found, EDGE)
-        save_links(
-            work,
-            bucket,
-            shards,
-            nodes(edges["shard"], edges["pos"]),
-            nodes(edges["to_shard"], edges["to_pos"]),
-        )
+        with LinkWriter(work, bucket, shards) as links:
+            for rows in bucket_windows(work, "band", range(bucket, bucket + 1), shards, "hash"):
+                edges = self._window_edges(rows, work)
+                links.add(nodes(edges["shard"], edges["pos"]), nodes(edges["to_shard"], edges["to_pos"]))
 
     def _window_edges(self, rows: np.ndarray, work: Path) -> np.ndarray:
         """The links of one window of band rows (whole runs of equal values)."""

@@ -52,13 +52,13 @@ import orjson
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import (
     MAX_BUCKETS,
+    PartsWriter,
     bucket_windows,
     key_runs,
     load_part,
     load_tables_from,
     remember_ids,
     save_buckets,
-    save_parts,
     save_table,
 )
 from gristmill.document import Document
@@ -86,7 +86,6 @@ NAMED = np.dtype(
     ]
 )
 _POS = np.dtype("<u4")
-_SHARD = np.dtype("<u4")
 # Each document's counted sentences, and the hash of its id (ties broken by it never hang on order).
 COUNT = np.dtype([("sentences", "<u4"), ("id_hash", "<u8")])
 # Sources beside the largest must give this share of a stitched page's copied sentences: a near
@@ -176,18 +175,14 @@ class Provenance(BarrierStep):
     # -- group ----------------------------------------------------------------------------------
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Pair the holders of each hash held by 2..max_docs documents; note furniture per holder."""
-        pairs: list[tuple[np.ndarray, np.ndarray]] = []
-        noise: list[tuple[np.ndarray, np.ndarray]] = []
-        for rows in bucket_windows(work, "sentences", range(bucket, bucket + 1), shards, "hash"):
-            found, furniture = self._window_pairs(rows)
-            pairs.append(found)
-            noise.append(furniture)
-        table = load_tables_from((t for t, _ in pairs), PAIR)
-        holders = load_tables_from((h for _, h in pairs), _SHARD)
-        save_parts(work / f"bucket-pairs-{bucket:03d}.npy", table, holders, shards)
-        pos = load_tables_from((p for p, _ in noise), _POS)
-        holders = load_tables_from((h for _, h in noise), _SHARD)
-        save_parts(work / f"bucket-furniture-{bucket:03d}.npy", pos, holders, shards)
+        with (
+            PartsWriter(work / f"bucket-pairs-{bucket:03d}.npy", PAIR, shards) as pairs,
+            PartsWriter(work / f"bucket-furniture-{bucket:03d}.npy", _POS, shards) as noise,
+        ):
+            for rows in bucket_windows(work, "sentences", range(bucket, bucket + 1), shards, "hash"):
+                found, furniture = self._window_pairs(rows)
+                pairs.add(*found)
+                noise.add(*furniture)
 
     def _window_pairs(
         self, rows: np.ndarray

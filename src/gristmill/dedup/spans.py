@@ -26,12 +26,12 @@ import numpy as np
 
 from gristmill.dedup.work import (
     MAX_BUCKETS,
+    PartsWriter,
     bucket_windows,
     key_runs,
     load_part,
     load_tables_from,
     save_buckets,
-    save_parts,
     save_table,
 )
 from gristmill.document import Document
@@ -52,7 +52,6 @@ COPIER_RANK = {"stitched": 2, "quotes": 1, "mirror": 1}
 SPAN = np.dtype([("start", "<u4"), ("end", "<u4"), ("key", "<u8"), ("sentence", "?")])
 # A span held by two or more documents, as one of them sees it.
 SHARED = np.dtype([("hash", "<u8"), ("pos", "<u4"), ("docs", "<u4"), ("first", "?")])
-_SHARD = np.dtype("<u4")
 _CUT = "\uffff"  # marks where a span was cut until lines are tidied
 _BLANK_RUN = re.compile(r"\n{3,}")
 
@@ -151,20 +150,16 @@ class SpanDedup(BarrierStep):
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Count the documents holding each span; hand spans held by two or more to their shards."""
-        tables: list[np.ndarray] = []
-        holders: list[np.ndarray] = []
-        for rows in bucket_windows(work, "spans", range(bucket, bucket + 1), shards, "hash"):
-            rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["rank"], rows["hash"]))]
-            first, _, docs = key_runs(rows["hash"])
-            shared = docs > 1
-            rows, first, docs = rows[shared], first[shared], docs[shared]
-            table = np.empty(len(rows), SHARED)
-            table["hash"], table["pos"] = rows["hash"], rows["pos"]
-            table["docs"], table["first"] = docs, first
-            tables.append(table)
-            holders.append(rows["shard"])
-        table = load_tables_from(tables, SHARED)
-        save_parts(work / f"held-{bucket:03d}.npy", table, load_tables_from(holders, _SHARD), shards)
+        with PartsWriter(work / f"held-{bucket:03d}.npy", SHARED, shards) as held:
+            for rows in bucket_windows(work, "spans", range(bucket, bucket + 1), shards, "hash"):
+                rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["rank"], rows["hash"]))]
+                first, _, docs = key_runs(rows["hash"])
+                shared = docs > 1
+                rows, first, docs = rows[shared], first[shared], docs[shared]
+                table = np.empty(len(rows), SHARED)
+                table["hash"], table["pos"] = rows["hash"], rows["pos"]
+                table["docs"], table["first"] = docs, first
+                held.add(table, rows["shard"])
 
     def join(self, shards: range, work: Path) -> None:
         """Write each shard's rows of every group file as one file ``shared-SSSSS.npy``, by position."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import TracebackType
 
 import numpy as np
 import orjson
@@ -58,11 +61,114 @@ def save_parts(path: Path, rows: np.ndarray, part: np.ndarray, parts: int) -> np
     return rows
 
 
+class PartsWriter:
+    """Write what :func:`save_parts` writes, a batch of rows at a time, holding one batch at most.
+
+    Each batch, grouped by part, is spilled to a temporary file beside ``path``; on a clean exit the
+    batches' slices are copied part by part into the final table (rows of a part in the order they
+    came) and renamed into place, so a task's memory does not grow with what it writes.
+    """
+
+    def __init__(self, path: Path, dtype: np.dtype, parts: int) -> None:
+        self._path, self._dtype, self._parts = path, np.dtype(dtype), parts
+        fd, spill = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".spill")
+        self._spill_path = Path(spill)
+        self._spill = os.fdopen(fd, "w+b")
+        self._starts: list[np.ndarray] = []  # per batch: where each of its parts starts in the spill
+        self._spilled = 0
+
+    def add(self, rows: np.ndarray, part: np.ndarray) -> None:
+        """Append a batch of ``rows``, each going to its ``part``."""
+        if not len(rows):
+            return
+        part = part.astype(np.int64, copy=False)
+        order = np.argsort(part, kind="stable")
+        counts = np.bincount(part, minlength=self._parts)
+        self._starts.append(self._spilled + np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+        rows[order].tofile(self._spill)
+        self._spilled += len(rows)
+
+    def __enter__(self) -> PartsWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        try:
+            if kind is None:
+                self._publish()
+        finally:
+            self._spill.close()
+            self._spill_path.unlink(missing_ok=True)
+
+    def _publish(self) -> None:
+        self._spill.flush()
+        starts = np.array(self._starts, np.int64).reshape(len(self._starts), self._parts + 1)
+        sizes = np.diff(starts, axis=1)
+        offsets = np.concatenate(([0], np.cumsum(sizes.sum(axis=0)))).astype(np.int64)
+        fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=f".{self._path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                header = {"descr": np.lib.format.dtype_to_descr(self._dtype), "fortran_order": False}
+                np.lib.format.write_array_header_1_0(out, {**header, "shape": (self._spilled,)})
+                for lo, hi in _part_groups(offsets, WINDOW_ROWS):
+                    if hi == lo + 1:  # one part, perhaps larger than a window: a batch's slice at a time
+                        for row in starts:
+                            out.write(self._read(int(row[lo]), int(row[hi])).tobytes())
+                        continue
+                    # Parts of about a window together: one read per batch, then each part in batch order.
+                    slices = [self._read(int(row[lo]), int(row[hi])) for row in starts]
+                    for p in range(lo, hi):
+                        for row, rows in zip(starts, slices, strict=True):
+                            out.write(rows[row[p] - row[lo] : row[p + 1] - row[lo]].tobytes())
+            save_table(_index_path(self._path), offsets)
+            os.replace(tmp, self._path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        self._spill.seek(start * self._dtype.itemsize)
+        return np.fromfile(self._spill, self._dtype, stop - start)
+
+
+def _part_groups(offsets: np.ndarray, rows: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges of parts holding about ``rows`` rows each (one part at least)."""
+    lo, parts = 0, len(offsets) - 1
+    while lo < parts:
+        hi = int(np.searchsorted(offsets, offsets[lo] + rows, side="right")) - 1
+        hi = min(parts, max(hi, lo + 1))
+        yield lo, hi
+        lo = hi
+
+
 def load_part(path: Path, part: int) -> np.ndarray:
-    """One part of a table :func:`save_parts` wrote; only that slice is read (a memory map)."""
+    """One part of a table :func:`save_parts` wrote; only that slice is read."""
     offsets = np.load(_index_path(path))
-    table = np.load(path, mmap_mode="r")
-    return np.array(table[offsets[part] : offsets[part + 1]])
+    return read_rows(path, int(offsets[part]), int(offsets[part + 1]))
+
+
+def read_rows(path: Path, start: int, stop: int, layout: tuple[np.dtype, int] | None = None) -> np.ndarray:
+    """Rows ``start`` to ``stop`` of a one-dimensional ``.npy`` table, with a plain read.
+
+    A plain read, not a memory map: the pages of a map a task has read stay in its resident memory
+    and grow with the file. ``layout`` is what :func:`npy_layout` says of the file, when known.
+    """
+    dtype, data = layout or npy_layout(path)
+    if stop <= start:
+        return np.empty(0, dtype)
+    return np.fromfile(path, dtype, stop - start, offset=data + start * dtype.itemsize)
+
+
+def npy_layout(path: Path) -> tuple[np.dtype, int]:
+    """The dtype of a one-dimensional ``.npy`` table and where its rows start in the file."""
+    with open(path, "rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            _, _, dtype = np.lib.format.read_array_header_1_0(handle)
+        else:
+            _, _, dtype = np.lib.format.read_array_header_2_0(handle)
+        return dtype, handle.tell()
 
 
 def _index_path(path: Path) -> Path:
@@ -86,7 +192,7 @@ def save_buckets(work: Path, prefix: str, shard: int, rows: np.ndarray, key: str
 
 
 def bucket_windows(
-    work: Path, prefix: str, buckets: range, shards: int, key: str, window: int = WINDOW_ROWS
+    work: Path, prefix: str, buckets: range, shards: int, key: str, window: int | None = None
 ) -> Iterator[np.ndarray]:
     """Every shard's rows of ``buckets``, as :func:`save_buckets` wrote them, a window at a time.
 
@@ -97,7 +203,7 @@ def bucket_windows(
     """
     runs = [_Run(work / f"{prefix}-{s:05d}.npy", buckets, key) for s in range(shards)]
     runs = [run for run in runs if not run.done]
-    chunk = max(_MIN_CHUNK, window // max(1, len(runs)))
+    chunk = max(_MIN_CHUNK, (window or WINDOW_ROWS) // max(1, len(runs)))
     for run in runs:
         run.read(chunk)
     while runs:
@@ -119,14 +225,14 @@ def bucket_windows(
 
 
 class _Run:
-    """One shard's sorted rows of a range of buckets, read from a memory map a chunk at a time."""
+    """One shard's sorted rows of a range of buckets, read from its file a chunk at a time."""
 
     def __init__(self, path: Path, buckets: range, key: str) -> None:
         offsets = np.load(_index_path(path))
-        self._table = np.load(path, mmap_mode="r")
+        self._path, self._layout = path, npy_layout(path)
         self._at, self._end = int(offsets[buckets.start]), int(offsets[buckets.stop])
         self._key = key
-        self._held = self._table[0:0].copy()
+        self._held = np.empty(0, self._layout[0])
 
     @property
     def unread(self) -> bool:
@@ -146,7 +252,7 @@ class _Run:
     def read(self, rows: int) -> None:
         """Read up to ``rows`` more rows into what is held."""
         stop = min(self._end, self._at + rows)
-        fresh = np.array(self._table[self._at : stop])
+        fresh = read_rows(self._path, self._at, stop, self._layout)
         self._held = np.concatenate((self._held, fresh)) if self.held else fresh
         self._at = stop
 

@@ -37,8 +37,12 @@ class Phase:
     follow: Callable[[Layout], Phase | None] | None = None
 
 
-def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
-    """Return the run's phases: stage 0 over every shard, then sign, group, link, decide per barrier."""
+def plan_phases(pipeline: Pipeline, shards: list[Shard], workers: int | None = None) -> list[Phase]:
+    """Return the run's phases: stage 0 over every shard, then sign, group, link, decide per barrier.
+
+    A barrier's group phase has a task per worker (``workers``; None: a task per bucket), each
+    merging a range of consecutive buckets one after another.
+    """
     formats = tuple(sorted({shard.format for shard in shards}))
     phases = [Phase("read and steps", tuple(StageTask(0, shard, formats) for shard in shards))]
     for stage in pipeline.stages()[1:]:
@@ -48,7 +52,10 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
             Phase(f"{barrier.name} sign", tuple(SignTask(stage.index, shard.index) for shard in shards)),
             Phase(
                 f"{barrier.name} group",
-                tuple(GroupTask(stage.index, b, len(shards)) for b in range(barrier.buckets)),
+                tuple(
+                    GroupTask(stage.index, part.start, part.stop, len(shards))
+                    for part in split_range(barrier.buckets, workers or barrier.buckets)
+                ),
             ),
             _link_phase(barrier, stage.index, barrier.signed_shards(len(shards))),
             Phase(
@@ -57,6 +64,12 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
             ),
         ]
     return phases
+
+
+def split_range(items: int, parts: int) -> list[range]:
+    """``range(items)`` cut into ``parts`` consecutive ranges as even as can be (fewer when items < parts)."""
+    parts = max(1, min(items, parts))
+    return [range(items * p // parts, items * (p + 1) // parts) for p in range(parts)]
 
 
 def _link_phase(barrier: BarrierStep, stage: int, shards: int) -> Phase:

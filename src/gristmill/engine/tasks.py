@@ -64,16 +64,22 @@ class SignTask:
 
 @dataclass(frozen=True)
 class GroupTask:
-    """Group one bucket of signatures for the barrier opening ``stage``."""
+    """Group the buckets ``first`` to ``stop`` - 1 (a hash range) for the barrier opening ``stage``."""
 
     stage: int
-    bucket: int
+    first: int
+    stop: int
     shards: int
 
     @property
+    def buckets(self) -> range:
+        """The buckets this task groups, one after another."""
+        return range(self.first, self.stop)
+
+    @property
     def key(self) -> str:
-        """The done-marker name."""
-        return f"stage{self.stage}-group/{self.bucket:03d}"
+        """The done-marker name (the range in it: a resume split otherwise groups its buckets again)."""
+        return f"stage{self.stage}-group/{self.first:04d}-{self.stop:04d}"
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,8 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
         else:
             layout.fetch(work)
             if isinstance(task, GroupTask):
-                _barrier(stage).group(task.bucket, task.shards, work)
+                for bucket in task.buckets:
+                    _barrier(stage).group(bucket, task.shards, work)
             elif isinstance(task, ClusterTask):
                 unsettled = components.run_task(
                     work, task.step, task.op, task.part, task.sources, task.shards

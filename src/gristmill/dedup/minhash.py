@@ -174,8 +174,8 @@ class MinhashDedup(ReferenceOption, BarrierStep):
     buckets: Annotated[
         int,
         Help(
-            "files the band values are spread over; a group task holds one bucket in memory"
-            " (about 14 × 16 bytes per document / buckets with the default bands).",
+            "hash ranges the band values are spread over, a file each; the group phase's tasks (one"
+            " per worker) merge their ranges as streams, about a million rows in memory at a time.",
             ge=1,
             le=MAX_BUCKETS,
         ),

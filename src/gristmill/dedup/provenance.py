@@ -128,7 +128,8 @@ class Provenance(BarrierStep):
     buckets: Annotated[
         int,
         Help(
-            "files the sentence hashes are spread over; a group task holds one bucket in memory.",
+            "hash ranges the sentence hashes are spread over, a file each; the group phase's tasks"
+            " (one per worker) merge their ranges as streams, about a million rows at a time.",
             ge=1,
             le=MAX_BUCKETS,
         ),

@@ -92,8 +92,8 @@ class SpanDedup(BarrierStep):
     buckets: Annotated[
         int,
         Help(
-            "files the span hashes are spread over; a group task holds one bucket in memory"
-            " (16 bytes per distinct span of each document / buckets).",
+            "hash ranges the span hashes are spread over, a file each; the group phase's tasks (one"
+            " per worker) merge their ranges as streams, about a million rows in memory at a time.",
             ge=1,
             le=MAX_BUCKETS,
         ),

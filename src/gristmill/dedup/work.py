@@ -24,7 +24,7 @@ CLUSTER_FIELDS: dict[str, FieldType] = {
     "duplicate_of": "str",
 }
 
-# Buckets a barrier may spread its signatures over: a group task per bucket.
+# Buckets a barrier may spread its signatures over: a file each from the group phase.
 MAX_BUCKETS = 4096
 # Rows a group task holds at once while it merges the shards' sorted runs (16 to 32 bytes each).
 WINDOW_ROWS = 1 << 20

@@ -116,7 +116,8 @@ class BarrierStep(Step):
 
     It runs in phases, each over files in its own work folder, so any executor can run them:
     ``sign`` once per shard (a map: one file sorted by key, a bucket being a range of keys),
-    ``group`` once per bucket (the shuffle: a streaming merge of every shard's run of the range),
+    ``group`` once per bucket (the shuffle: a streaming merge of every shard's run of the range;
+    a group task per worker takes a range of buckets),
     then either ``link`` once for the whole corpus (a few bytes per document), ``join`` per part
     of the shards (``joins_per_shard``), or, with ``finds_clusters``, connected components in
     rounds of per-shard tasks, and ``decide`` once per shard (a map that yields what goes on).

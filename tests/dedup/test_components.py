@@ -178,7 +178,7 @@ def test_span_dedup_decide_opens_only_its_own_shards_joined_file(tmp_path):
     for bucket in range(barrier.buckets):
         barrier.group(bucket, len(shards), work)
     for part in range(len(shards)):
-        barrier.join(range(part, part + 1), work)
+        barrier.join(0, range(part, part + 1), len(shards), work)
     ctx = StepContext(StepStats(0, barrier.name), lambda doc: None)
     _OPENED = []
     try:

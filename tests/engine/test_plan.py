@@ -6,6 +6,7 @@ import orjson
 
 from gristmill import Pipeline
 from gristmill.dedup.minhash import MinhashDedup
+from gristmill.dedup.provenance import Provenance
 from gristmill.dedup.spans import SpanDedup
 from gristmill.engine.plan import plan_phases
 from gristmill.engine.tasks import JoinTask
@@ -29,7 +30,7 @@ def test_span_dedup_joins_its_group_files_per_shard_before_deciding(tmp_path):
         "span_dedup decide and steps",
     ]
     join = plan_phases(pipeline, shards)[3]
-    assert join.tasks == tuple(JoinTask(1, part, 3) for part in range(3))
+    assert join.tasks == tuple(JoinTask(1, part, 3, 0) for part in range(3))
     assert len({task.key for task in join.tasks}) == 3
 
 
@@ -70,3 +71,17 @@ def test_outputs_are_the_same_whatever_the_group_tasks(tmp_path):
         LocalExecutor(workers=workers).run(pipeline)
         outputs.append({p.relative_to(out): p.read_bytes() for p in sorted((out / "kept").rglob("*"))})
     assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
+
+
+def test_provenance_links_in_five_passes_of_per_shard_tasks(tmp_path):
+    pipeline = Pipeline(
+        input={"path": str(tmp_path / "in")},
+        output={"path": str(tmp_path / "out")},
+        steps=[Provenance()],
+    )
+    shards = [Shard(index=i, files=(f"{i}.jsonl",), format="jsonl") for i in range(3)]
+    phases = plan_phases(pipeline, shards, workers=2)
+    joins = [phase for phase in phases if "join" in phase.name]
+    assert len(joins) == 5 and not any("link" in phase.name for phase in phases)
+    for step, phase in enumerate(joins):
+        assert phase.tasks == tuple(JoinTask(1, part, 3, step) for part in range(3))

@@ -68,7 +68,7 @@ class SpanDedup(BarrierStep):
     quoting or mirroring) give their spans up first, whatever the input order.
     """
 
-    joins_per_shard = True
+    join_passes = 1
 
     max_docs: Annotated[
         int,
@@ -161,7 +161,7 @@ class SpanDedup(BarrierStep):
                 table["docs"], table["first"] = docs, first
                 held.add(table, rows["shard"])
 
-    def join(self, shards: range, work: Path) -> None:
+    def join(self, step: int, shards: range, total: int, work: Path) -> None:
         """Write each shard's rows of every group file as one file ``shared-SSSSS.npy``, by position."""
         for shard in shards:
             parts = (load_part(work / f"held-{b:03d}.npy", shard) for b in range(self.buckets))

@@ -57,7 +57,7 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard], workers: int | None = N
                     for part in split_range(barrier.buckets, workers or barrier.buckets)
                 ),
             ),
-            _link_phase(barrier, stage.index, barrier.signed_shards(len(shards))),
+            *_link_phases(barrier, stage.index, barrier.signed_shards(len(shards))),
             Phase(
                 f"{barrier.name} decide and steps",
                 tuple(StageTask(stage.index, shard, formats) for shard in shards),
@@ -72,16 +72,20 @@ def split_range(items: int, parts: int) -> list[range]:
     return [range(items * p // parts, items * (p + 1) // parts) for p in range(parts)]
 
 
-def _link_phase(barrier: BarrierStep, stage: int, shards: int) -> Phase:
-    """The barrier's link: the first round of the distributed link, a join per part, or one task."""
+def _link_phases(barrier: BarrierStep, stage: int, shards: int) -> list[Phase]:
+    """The barrier's link: the first round of the distributed link, its join passes, or one task."""
     if barrier.finds_clusters:
-        return _round(barrier.name, stage, shards, 1, components.LARGE, barrier.buckets)
-    if barrier.joins_per_shard:
+        return [_round(barrier.name, stage, shards, 1, components.LARGE, barrier.buckets)]
+    if barrier.join_passes:
         parts = components.Split.of(shards).parts
-        return Phase(
-            f"{barrier.name} join per shard", tuple(JoinTask(stage, p, shards) for p in range(parts))
-        )
-    return Phase(f"{barrier.name} link", (LinkTask(stage, shards),))
+        return [
+            Phase(
+                f"{barrier.name} join per shard" + (f" {step + 1}/{barrier.join_passes}" if step else ""),
+                tuple(JoinTask(stage, p, shards, step) for p in range(parts)),
+            )
+            for step in range(barrier.join_passes)
+        ]
+    return [Phase(f"{barrier.name} link", (LinkTask(stage, shards),))]
 
 
 def _round(name: str, stage: int, shards: int, step: int, op: str, sources: int) -> Phase:

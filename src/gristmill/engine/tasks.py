@@ -97,16 +97,17 @@ class LinkTask:
 
 @dataclass(frozen=True)
 class JoinTask:
-    """Join what every group task wrote into one file per shard, for a part of the shards."""
+    """One pass of a barrier's per-shard link (``BarrierStep.join``), for a part of the shards."""
 
     stage: int
     part: int
     shards: int
+    step: int = 0
 
     @property
     def key(self) -> str:
         """The done-marker name."""
-        return f"stage{self.stage}-join/{self.part:05d}"
+        return f"stage{self.stage}-join/{self.step:02d}-{self.part:05d}"
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
                 )
             elif isinstance(task, JoinTask):
                 shards = components.Split.of(task.shards).shards_in(task.part)
-                _barrier(stage).join(shards, work)
+                _barrier(stage).join(task.step, shards, task.shards, work)
             else:
                 _barrier(stage).link(task.shards, work)
         if layout.remote is not None:

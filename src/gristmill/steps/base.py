@@ -119,7 +119,7 @@ class BarrierStep(Step):
     ``group`` once per bucket (the shuffle: a streaming merge of every shard's run of the range;
     a group task per worker takes a range of buckets),
     then either ``link`` once for the whole corpus (a few bytes per document), ``join`` per part
-    of the shards (``joins_per_shard``), or, with ``finds_clusters``, connected components in
+    of the shards in ``join_passes`` passes, or, with ``finds_clusters``, connected components in
     rounds of per-shard tasks, and ``decide`` once per shard (a map that yields what goes on).
     Memory is bounded by a shard or a group task's window.
     """
@@ -129,9 +129,10 @@ class BarrierStep(Step):
     # joins into clusters in rounds of tasks, instead of calling ``link``; ``decide`` then reads
     # its shard's clusters with :func:`~gristmill.dedup.components.load_clusters`.
     finds_clusters: ClassVar[bool] = False
-    # Whether the engine calls ``join`` once per part of the shards instead of ``link`` once, so
-    # that each ``decide`` reads one file its shard's join wrote.
-    joins_per_shard: ClassVar[bool] = False
+    # How many passes of ``join`` tasks (a task per part of the shards, every task of a pass done
+    # before the next pass starts) the engine runs instead of ``link`` once: each task writes files
+    # per shard, so no task holds the corpus, and each ``decide`` reads its shard's files.
+    join_passes: ClassVar[int] = 0
     # Whether the step still means something run on one document alone (``gristmill inspect`` runs it).
     runs_alone: ClassVar[bool] = False
 
@@ -150,8 +151,8 @@ class BarrierStep(Step):
     def link(self, shards: int, work: Path) -> None:
         """Join what every bucket's ``group`` wrote, once, before any ``decide`` (none by default)."""
 
-    def join(self, shards: range, work: Path) -> None:
-        """With ``joins_per_shard``: gather each of ``shards``' parts of every group file into one file."""
+    def join(self, step: int, shards: range, total: int, work: Path) -> None:
+        """With ``join_passes``: pass ``step`` over ``shards``, a part of the run's ``total`` shards."""
 
     @abstractmethod
     def decide(
@@ -173,8 +174,9 @@ class BarrierStep(Step):
                 from gristmill.dedup.components import run_all
 
                 run_all(work, self.buckets, 1)
-            elif self.joins_per_shard:
-                self.join(range(1), work)
+            elif self.join_passes:
+                for step in range(self.join_passes):
+                    self.join(step, range(1), 1, work)
             else:
                 self.link(1, work)
             yield from self.decide(held, 0, work, ctx)

@@ -52,7 +52,7 @@ def test_a_run_into_a_pipe_logs_each_phase_with_counts_that_match_stats(make_cor
     assert f"4/4 tasks, {stats['totals']['read']:,} docs" in ends[0]
     decide_in = next(s["in"] for s in stats["steps"] if s["name"] == "exact_dedup")
     assert f"4/4 tasks, {decide_in:,} docs" in ends[-1]
-    assert "[3/5] exact_dedup group: 16/16 tasks" in ends[2]
+    assert "[3/5] exact_dedup group: 2/2 tasks" in ends[2]  # a group task per worker
 
 
 def test_json_lines_and_quiet(make_corpus, tmp_path) -> None:

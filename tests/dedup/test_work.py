@@ -134,3 +134,15 @@ def test_a_group_task_holds_a_window_not_its_bucket(tmp_path, monkeypatch):
     small = _peak_group_bytes(tmp_path / "small", 20_000, 4)
     large = _peak_group_bytes(tmp_path / "large", 20_000, 16)  # 4x the rows, and 4x the links
     assert large < 1.5 * small, (small, large)
+
+
+def test_a_key_longer_than_a_window_comes_in_pieces_when_the_caller_allows(tmp_path):
+    keys = np.array([5, 42, 42, 42, 42, 42, 42, 42, 90], np.uint64)  # 42: most rows, a long run
+    every = _sorted_shards(tmp_path, shards=4, rows_per_shard=5000, keys=keys, buckets=1)
+    windows = list(bucket_windows(tmp_path, "t", range(1), 4, "hash", window=4096, long_runs=20))
+    assert max(len(w) for w in windows) <= 4096 + 4 * 1024
+    assert sorted(np.concatenate(windows).tolist()) == sorted(every.tolist())
+    for before, after in itertools.pairwise(windows):  # a key goes on only into the next window
+        assert before["hash"].max() <= after["hash"].min()
+    pieces = [w for w in windows if len(np.unique(w["hash"])) == 1 and w["hash"][0] == 42]
+    assert len(pieces) >= 2 and all(len(p) > 20 for p in pieces[:-1])

@@ -190,19 +190,32 @@ class Provenance(BarrierStep):
             PartsWriter(work / f"bucket-pairs-{bucket:03d}.npy", PAIR, shards) as pairs,
             PartsWriter(work / f"bucket-furniture-{bucket:03d}.npy", _POS, shards) as noise,
         ):
-            for rows in bucket_windows(work, "sentences", range(bucket, bucket + 1), shards, "hash"):
-                found, furniture = self._window_pairs(rows)
+            # A hash held by more documents than a window (a site's footer) comes in pieces: only
+            # its holders' positions are needed, and the last piece must know it is furniture.
+            going_on: int | None = None
+            windows = bucket_windows(
+                work, "sentences", range(bucket, bucket + 1), shards, "hash", long_runs=self.max_docs
+            )
+            for rows in windows:
+                found, furniture = self._window_pairs(rows, going_on)
                 pairs.add(*found)
                 noise.add(*furniture)
+                going_on = int(rows["hash"].max()) if len(rows) else None
 
     def _window_pairs(
-        self, rows: np.ndarray
+        self, rows: np.ndarray, going_on: int | None = None
     ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-        """One window's pair rows and furniture positions, each with the holder's shard."""
+        """One window's pair rows and furniture positions, each with the holder's shard.
+
+        ``going_on``: the last hash of the window before, furniture here too if its run goes on.
+        """
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
         first, run, size = key_runs(rows["hash"])
         run_start = np.flatnonzero(first)[run] if len(rows) else np.empty(0, np.int64)
         furniture = size > self.max_docs
+        if going_on is not None and len(rows) and int(rows["hash"][0]) == going_on:
+            # The rest of a run the window before handed over in pieces: every piece was furniture.
+            furniture |= rows["hash"] == np.uint64(going_on)
         held = np.flatnonzero((size > 1) & ~furniture)
         # Every ordered pair of holders of one hash: each row repeated once per member of its run.
         times = size[held]

@@ -192,14 +192,24 @@ def save_buckets(work: Path, prefix: str, shard: int, rows: np.ndarray, key: str
 
 
 def bucket_windows(
-    work: Path, prefix: str, buckets: range, shards: int, key: str, window: int | None = None
+    work: Path,
+    prefix: str,
+    buckets: range,
+    shards: int,
+    key: str,
+    window: int | None = None,
+    long_runs: int | None = None,
 ) -> Iterator[np.ndarray]:
     """Every shard's rows of ``buckets``, as :func:`save_buckets` wrote them, a window at a time.
 
     A k-way merge of the shards' sorted runs: each window holds every row of the keys it covers
     (a run of equal keys is never split), in key order from one window to the next and in shard
     order within it, so a caller that sorts a window as it would the whole range finds the same
-    runs. About ``window`` rows are held at once, more only while one key has more rows than that.
+    runs. About ``window`` rows are held at once, more only while one key has more rows than that
+    — unless ``long_runs`` is given: then a key with more rows than a window is handed over in
+    pieces of more than ``long_runs`` rows each (not in shard order), and the window after a piece
+    starts with the rest of that key, so a caller sees a key go on when a window's first key is
+    the last key of the window before.
     """
     runs = [_Run(work / f"{prefix}-{s:05d}.npy", buckets, key) for s in range(shards)]
     runs = [run for run in runs if not run.done]
@@ -214,6 +224,13 @@ def bucket_windows(
         found = [rows for rows in taken if len(rows)]
         if found:
             yield np.concatenate(found)
+        elif (
+            bound is not None
+            and long_runs is not None
+            and _rows_of(runs, bound) >= max(long_runs + 1, window or WINDOW_ROWS)
+        ):
+            # One key fills a window: hand over what is read of it, and read on.
+            yield np.concatenate([run.take_key(bound) for run in runs])
         else:  # one key fills a whole chunk: read further into the runs that end on it
             for run in runs:
                 if run.unread and run.last_key() == bound:
@@ -222,6 +239,11 @@ def bucket_windows(
             if run.unread and not run.held:
                 run.read(chunk)
         runs = [run for run in runs if not run.done]
+
+
+def _rows_of(runs: list[_Run], key: int) -> int:
+    """How many rows of ``key`` the runs hold."""
+    return sum(run.held_of(key) for run in runs)
 
 
 class _Run:
@@ -259,6 +281,16 @@ class _Run:
     def last_key(self) -> int:
         """The key of the last row held (the run reads on only when every held row is taken)."""
         return int(self._held[self._key][-1]) if self.held else -1
+
+    def held_of(self, key: int) -> int:
+        """How many held rows have ``key`` (they come first: every held row's key is ``key`` or more)."""
+        return int(np.searchsorted(self._held[self._key], np.uint64(key), side="right"))
+
+    def take_key(self, key: int) -> np.ndarray:
+        """Hand over the held rows of ``key``."""
+        cut = self.held_of(key)
+        taken, self._held = self._held[:cut], self._held[cut:]
+        return taken
 
     def take_below(self, bound: int | None) -> np.ndarray:
         """Hand over the held rows with keys below ``bound`` (all of them when None)."""

@@ -76,12 +76,25 @@ class PartsWriter:
         self._spill = os.fdopen(fd, "w+b")
         self._starts: list[np.ndarray] = []  # per batch: where each of its parts starts in the spill
         self._spilled = 0
+        # Small batches wait to be spilled together: part offsets are kept per spilled batch.
+        self._waiting: list[tuple[np.ndarray, np.ndarray]] = []
+        self._waiting_rows = 0
 
     def add(self, rows: np.ndarray, part: np.ndarray) -> None:
         """Append a batch of ``rows``, each going to its ``part``."""
         if not len(rows):
             return
-        part = part.astype(np.int64, copy=False)
+        self._waiting.append((rows, part))
+        self._waiting_rows += len(rows)
+        if self._waiting_rows >= WINDOW_ROWS // 4:
+            self._spill_waiting()
+
+    def _spill_waiting(self) -> None:
+        if not self._waiting:
+            return
+        rows = np.concatenate([r for r, _ in self._waiting])
+        part = np.concatenate([p.astype(np.int64, copy=False) for _, p in self._waiting])
+        self._waiting, self._waiting_rows = [], 0
         order = np.argsort(part, kind="stable")
         counts = np.bincount(part, minlength=self._parts)
         self._starts.append(self._spilled + np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
@@ -102,6 +115,7 @@ class PartsWriter:
             self._spill_path.unlink(missing_ok=True)
 
     def _publish(self) -> None:
+        self._spill_waiting()
         self._spill.flush()
         starts = np.array(self._starts, np.int64).reshape(len(self._starts), self._parts + 1)
         sizes = np.diff(starts, axis=1)
@@ -235,8 +249,8 @@ def bucket_windows(
             for run in runs:
                 if run.unread and run.last_key() == bound:
                     run.read(chunk)
-        for run in runs:
-            if run.unread and not run.held:
+        for run in runs:  # top up runs running low, or the next windows shrink to a few rows each
+            if run.unread and run.held < chunk // 2:
                 run.read(chunk)
         runs = [run for run in runs if not run.done]
 

@@ -36,7 +36,16 @@ from gristmill.dedup.minhash import MinhashDedup
 from gristmill.dedup.spans import SpanDedup
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.run import run_pipeline
-from gristmill.engine.tasks import ClusterTask, GroupTask, LinkTask, SignTask, StageTask, Task, run_task
+from gristmill.engine.tasks import (
+    ClusterTask,
+    GroupTask,
+    JoinTask,
+    LinkTask,
+    SignTask,
+    StageTask,
+    Task,
+    run_task,
+)
 
 # Words of letters only (the shingler splits words at digits); 20,000 of them, fixed.
 _VOCABULARY = sorted(
@@ -84,6 +93,8 @@ def phase_of(task: Task) -> str:
         return f"sign {task.stage}"
     if isinstance(task, GroupTask):
         return f"group {task.stage}"
+    if isinstance(task, JoinTask):
+        return f"join {task.stage}"
     if isinstance(task, ClusterTask):
         return f"link {task.stage} ({task.op})"
     assert isinstance(task, LinkTask)
@@ -149,16 +160,15 @@ class MeasuringRunner:
             self.records.append(orjson.loads(data))
 
 
-def measure(docs: int, per_shard: int, workers: int) -> dict[str, Any]:
+def measure(docs: int, per_shard: int, workers: int, buckets: int) -> dict[str, Any]:
     """Run the pipeline over a fresh corpus of ``docs`` documents; return the per-phase figures."""
     root = SCRATCH / f"scale-{docs}"
     shutil.rmtree(root, ignore_errors=True)
     started = time.perf_counter()
     write_corpus(root / "in", docs, per_shard)
     written = time.perf_counter() - started
-    # A group task holds one bucket: buckets growing with the shards keep it flat too.
+    # The buckets stay fixed: a group task merges its hash range as a stream, whatever the corpus.
     shards = -(-docs // per_shard)
-    buckets = max(16, shards)
     pipeline = Pipeline(
         input={"path": str(root / "in")},
         output={"path": str(root / "out")},
@@ -198,14 +208,15 @@ def main() -> None:
     parser.add_argument("--docs", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--per-shard", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--buckets", type=int, default=16, help="hash ranges of each barrier's group phase")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     runs = []
     for docs in args.docs:
-        run = measure(docs, args.per_shard, args.workers)
+        run = measure(docs, args.per_shard, args.workers, args.buckets)
         runs.append(run)
         print(
-            f"\n{docs:,} documents, {run['shards']} shards, {args.workers} workers: "
+            f"\n{docs:,} documents, {run['shards']} shards, {args.buckets} buckets, {args.workers} workers: "
             f"{run['run_wall_s']} s wall; totals {run['totals']}"
         )
         rows = [

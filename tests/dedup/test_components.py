@@ -15,6 +15,7 @@ from gristmill.dedup import components
 from gristmill.dedup.components import load_clusters, nodes, run_all, save_links
 from gristmill.dedup.exact import ExactDedup
 from gristmill.dedup.minhash import MinhashDedup
+from gristmill.dedup.spans import SpanDedup
 from gristmill.stats import StepContext, StepStats
 
 
@@ -159,3 +160,32 @@ def test_decide_opens_only_its_own_shards_file(tmp_path, barrier):
     # Every page of shard 1 has a copy in shard 0: all are dropped, naming the one kept there.
     assert kept == []
     assert {d.meta["duplicate_of"] for d in shards[1]} <= {d.id for d in shards[0]}
+
+
+def test_span_dedup_decide_opens_only_its_own_shards_joined_file(tmp_path):
+    global _OPENED
+    barrier = SpanDedup(buckets=3)
+    shared = "This sentence stands in every page of the corpus."
+    own = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+    shards = [
+        [Document(id=f"s{s}d{d}", text=f"{own[s * 3 + d]} page tells its story. {shared}") for d in range(3)]
+        for s in range(3)
+    ]
+    work = tmp_path / "work"
+    work.mkdir()
+    for s, docs in enumerate(shards):
+        barrier.sign(docs, s, work)
+    for bucket in range(barrier.buckets):
+        barrier.group(bucket, len(shards), work)
+    for part in range(len(shards)):
+        barrier.join(0, range(part, part + 1), len(shards), work)
+    ctx = StepContext(StepStats(0, barrier.name), lambda doc: None)
+    _OPENED = []
+    try:
+        kept = list(barrier.decide(shards[1], 1, work, ctx))
+    finally:
+        opened, _OPENED = _OPENED, None
+    mine = [str(work / f"{name}-00001.npy") for name in ("shared", "doc-spans", "doc-span-offsets")]
+    assert sorted(p for p in opened if p.startswith(str(tmp_path))) == sorted(mine)
+    # The shared sentence stays only in the first page of shard 0.
+    assert [d.text for d in kept] == [f"{own[3 + d]} page tells its story." for d in range(3)]

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 from gristmill import ConfigError, Provenance, SpanDedup
+from gristmill.dedup import provenance, work
+from gristmill.dedup.work import bucket_windows
 from gristmill.text import split_sentences
 from tests.dedup.helpers import run_pipeline
 
@@ -178,3 +180,28 @@ def test_odd_documents_go_on_with_role_none(tmp_path, corpus):
     counted = len(Provenance().sentence_keys(records[0]["text"]))
     assert docs["source0"].meta["copied_from"] == [{"id": "numeric-url", "sentences": counted}]
     assert docs["numeric-url"].meta["mirror_of"] == "source0"
+
+
+def test_furniture_held_by_more_documents_than_a_window_comes_in_pieces(tmp_path, shared_data, monkeypatch):
+    arts = wiki_articles(shared_data, 20)
+    footer = "All rights reserved by the publisher of this website and its partners."
+    rng = random.Random(3)
+    records = [{"id": f"s{i}", "text": " ".join(a[:20]) + f"\n{footer}"} for i, a in enumerate(arts[:10])]
+    for j in range(3):
+        records.append({"id": f"t{j}", "text": stitch(rng, rng.sample(arts[:10], 3)) + f"\n{footer}"})
+    for k in range(3000):  # more holders of the footer than a window of the test's size
+        records.append({"id": f"p{k}", "text": f"Page {k} of the site has only its footer.\n{footer}"})
+    whole = run_pipeline(tmp_path / "whole", records, [Provenance()], files=2)
+    windows: list[int] = []
+
+    def spied(*args, **kwargs):  # the real merge, its window sizes noted
+        for rows in bucket_windows(*args, **kwargs):
+            windows.append(len(rows))
+            yield rows
+
+    monkeypatch.setattr(work, "WINDOW_ROWS", 64)
+    monkeypatch.setattr(provenance, "bucket_windows", spied)
+    pieces = run_pipeline(tmp_path / "pieces", records, [Provenance()], files=2)
+    assert max(windows) < 3013  # the footer's run was handed over in pieces
+    assert [(d.id, d.meta, d.signals) for d in pieces.kept] == [(d.id, d.meta, d.signals) for d in whole.kept]
+    assert "stitched" in {d.meta[ROLE] for d in whole.kept if d.id.startswith("t")}  # pairs still found

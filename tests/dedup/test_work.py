@@ -1,16 +1,21 @@
-"""The barrier toolkit's files: one file per sign task with a bucket index, read a bucket at a time."""
+"""The barrier toolkit's files: a sorted file per sign task with a bucket index, merged a window at a time."""
 
 from __future__ import annotations
 
+import itertools
+import tracemalloc
+
 import numpy as np
+import pytest
 
 from gristmill import Document
+from gristmill.dedup import work
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.minhash import MinhashDedup
-from gristmill.dedup.work import load_bucket, load_part, save_parts
+from gristmill.dedup.work import PartsWriter, bucket_windows, load_part, save_buckets, save_parts
 
 
-def test_sign_writes_one_file_per_shard_whatever_the_buckets(tmp_path):
+def test_sign_writes_one_sorted_file_per_shard_whatever_the_buckets(tmp_path):
     step = MinhashDedup(buckets=512)
     for shard in range(3):
         docs = [
@@ -20,11 +25,53 @@ def test_sign_writes_one_file_per_shard_whatever_the_buckets(tmp_path):
         step.sign(docs, shard, tmp_path)
     names = sorted(p.name for p in tmp_path.glob("band-*"))
     assert names == [f"band-{s:05d}{suffix}" for s in range(3) for suffix in (".index.npy", ".npy")]
-    rows = [load_bucket(tmp_path, "band", b, 3, SIGNATURE) for b in range(512)]
-    assert sum(len(r) for r in rows) == 3 * 40 * step.bands
-    for bucket, found in enumerate(rows):
-        assert np.all(found["hash"] % np.uint64(512) == bucket)
-        assert np.all(np.diff(found["shard"].astype(np.int64)) >= 0)  # shard order, as groups expect
+    for shard in range(3):
+        hashes = np.load(tmp_path / f"band-{shard:05d}.npy")["hash"]
+        assert np.all(hashes[1:] >= hashes[:-1])  # sorted, so group can merge the shards as runs
+    width = 2**64 // 512
+    total = 0
+    for bucket in range(512):
+        for rows in bucket_windows(tmp_path, "band", range(bucket, bucket + 1), 3, "hash"):
+            total += len(rows)
+            assert all(bucket * width <= int(h) < (bucket + 1) * width + 1 for h in rows["hash"])
+    assert total == 3 * 40 * step.bands
+
+
+def _sorted_shards(tmp_path, shards, rows_per_shard, keys, buckets=4):
+    rng = np.random.default_rng(7)
+    every = []
+    for shard in range(shards):
+        rows = np.empty(rows_per_shard, SIGNATURE)
+        rows["hash"] = rng.choice(keys, rows_per_shard)
+        rows["shard"] = shard
+        rows["pos"] = np.arange(rows_per_shard)
+        save_buckets(tmp_path, "t", shard, rows, "hash", buckets)
+        every.append(rows)
+    return np.concatenate(every)
+
+
+def test_windows_merge_every_shard_in_key_order_without_splitting_a_key(tmp_path):
+    keys = np.array([3, 5, 9, 2**62, 2**63 + 1, 2**64 - 2, *range(100, 2000, 7)], np.uint64)
+    every = _sorted_shards(tmp_path, shards=5, rows_per_shard=3000, keys=keys)
+    windows = list(bucket_windows(tmp_path, "t", range(0, 4), 5, "hash", window=200))
+    assert len(windows) > 2
+    seen = np.concatenate(windows)
+    assert sorted(seen.tolist()) == sorted(every.tolist())
+    for before, after in itertools.pairwise(windows):
+        assert before["hash"].max() < after["hash"].min()  # key order, and no key in two windows
+    for window in windows:  # within a window: shard order, and each shard's rows in their order
+        for key in np.unique(window["hash"]):
+            run = window[window["hash"] == key]
+            assert run["shard"].tolist() == sorted(run["shard"].tolist())
+
+
+def test_windows_hold_a_bounded_number_of_rows_but_a_whole_run_of_one_key(tmp_path):
+    many = np.arange(50_000, dtype=np.uint64) * np.uint64(2**40)
+    _sorted_shards(tmp_path, shards=4, rows_per_shard=20_000, keys=many, buckets=1)
+    sizes = [len(w) for w in bucket_windows(tmp_path, "t", range(1), 4, "hash", window=4096)]
+    assert sum(sizes) == 80_000 and max(sizes) <= 4096 + 4 * 1024
+    _sorted_shards(tmp_path, shards=4, rows_per_shard=5000, keys=np.array([42], np.uint64), buckets=1)
+    assert [len(w) for w in bucket_windows(tmp_path, "t", range(1), 4, "hash", window=4096)] == [20_000]
 
 
 def test_parts_keep_their_order_and_empty_parts_read_empty(tmp_path):
@@ -38,3 +85,64 @@ def test_parts_keep_their_order_and_empty_parts_read_empty(tmp_path):
         [5, 6],
         [],
     ]
+
+
+def test_a_parts_writer_writes_what_save_parts_writes_batch_by_batch(tmp_path, monkeypatch):
+    rng = np.random.default_rng(3)
+    batches = [(rng.integers(0, 2**40, n), rng.integers(0, 7, n)) for n in (0, 50, 1, 300, 77)]
+    monkeypatch.setattr(work, "WINDOW_ROWS", 40)  # several groups of parts when copying out
+    with PartsWriter(tmp_path / "w.npy", np.dtype("<i8"), 7) as writer:
+        for rows, part in batches:
+            writer.add(rows, part)
+    every = np.concatenate([rows for rows, _ in batches])
+    save_parts(tmp_path / "s.npy", every, np.concatenate([part for _, part in batches]), 7)
+    for p in range(7):
+        assert load_part(tmp_path / "w.npy", p).tolist() == load_part(tmp_path / "s.npy", p).tolist()
+    assert np.load(tmp_path / "w.npy").tolist() == np.load(tmp_path / "s.npy").tolist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.index.npy", "s.npy", "w.index.npy", "w.npy"]
+
+
+def test_a_parts_writer_that_fails_leaves_no_file(tmp_path):
+    with pytest.raises(RuntimeError), PartsWriter(tmp_path / "w.npy", np.dtype("<i8"), 2) as writer:
+        writer.add(np.arange(5), np.array([0, 1, 0, 1, 1]))
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _peak_group_bytes(tmp_path, docs_per_shard, shards):
+    """Peak bytes numpy and Python allocate while a minhash group task merges one bucket."""
+    rng = np.random.default_rng(11)
+    tmp_path.mkdir()
+    for shard in range(shards):
+        rows = np.empty(docs_per_shard * 4, SIGNATURE)
+        # About two rows a key, whatever the corpus: a shard's links stay as many as it grows.
+        keys = docs_per_shard * 2 * shards
+        rows["hash"] = rng.integers(0, keys, len(rows), dtype=np.uint64) * np.uint64(2**64 // keys)
+        rows["shard"] = shard
+        rows["pos"] = np.repeat(np.arange(docs_per_shard), 4)
+        save_buckets(tmp_path, "band", shard, rows, "hash", 1)
+    tracemalloc.start()
+    try:
+        MinhashDedup(buckets=1).group(0, shards, tmp_path)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_group_task_holds_a_window_not_its_bucket(tmp_path, monkeypatch):
+    monkeypatch.setattr(work, "WINDOW_ROWS", 1 << 14)
+    small = _peak_group_bytes(tmp_path / "small", 20_000, 4)
+    large = _peak_group_bytes(tmp_path / "large", 20_000, 16)  # 4x the rows, and 4x the links
+    assert large < 1.5 * small, (small, large)
+
+
+def test_a_key_longer_than_a_window_comes_in_pieces_when_the_caller_allows(tmp_path):
+    keys = np.array([5, 42, 42, 42, 42, 42, 42, 42, 90], np.uint64)  # 42: most rows, a long run
+    every = _sorted_shards(tmp_path, shards=4, rows_per_shard=5000, keys=keys, buckets=1)
+    windows = list(bucket_windows(tmp_path, "t", range(1), 4, "hash", window=4096, long_runs=20))
+    assert max(len(w) for w in windows) <= 4096 + 4 * 1024
+    assert sorted(np.concatenate(windows).tolist()) == sorted(every.tolist())
+    for before, after in itertools.pairwise(windows):  # a key goes on only into the next window
+        assert before["hash"].max() <= after["hash"].min()
+    pieces = [w for w in windows if len(np.unique(w["hash"])) == 1 and w["hash"][0] == 42]
+    assert len(pieces) >= 2 and all(len(p) > 20 for p in pieces[:-1])

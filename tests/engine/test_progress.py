@@ -53,7 +53,7 @@ def test_a_run_into_a_pipe_logs_each_phase_with_counts_that_match_stats(make_cor
     decide_in = next(s["in"] for s in stats["steps"] if s["name"] == "exact_dedup")
     assert f"4/4 tasks, {decide_in:,} docs" in ends[-1]
     assert f"4/4 tasks, {decide_in:,} docs" in ends[1]  # sign reads what the stage before handed on
-    assert "[3/5] exact_dedup group: 16/16 tasks" in ends[2]
+    assert "[3/5] exact_dedup group: 2/2 tasks" in ends[2]  # a group task per worker
 
 
 def test_json_lines_and_quiet(make_corpus, tmp_path) -> None:
@@ -204,3 +204,12 @@ def test_a_terminal_that_reports_no_width_still_gets_its_bars(make_corpus, tmp_p
     os.close(master)
     assert child.wait(timeout=300) == 0, output
     assert b"[1/5] read and steps: 100%" in output and b"(large-star): 100%" in output, output
+
+
+def test_a_join_pass_is_priced_as_a_join_not_as_a_reading_phase() -> None:
+    from gristmill.engine.estimate import RunEstimate
+
+    estimate = RunEstimate([("span_dedup sign", 2), ("span_dedup join per shard", 2), ("span_dedup decide", 2)])
+    estimate.measured("span_dedup sign", ran=2, seconds=10.0)
+    # A join reads small tables: until one has run it is not priced at the documents' cost.
+    assert estimate.remaining(0, phase_eta=0.0, per_task=5.0) == 2 * 5.0

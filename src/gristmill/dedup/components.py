@@ -23,12 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
 import orjson
 
-from gristmill.dedup.work import load_part, save_parts
+from gristmill.dedup.work import PartsWriter, load_part, save_parts
 from gristmill.io.atomic import write_atomically
 
 # A link as a task sees it: the node it is grouped by, and the other end. A node is shard << 32 | pos.
@@ -80,10 +81,32 @@ def save_links(
     work: Path, source: int, shards: int, a: np.ndarray, b: np.ndarray, span: int | None = None
 ) -> None:
     """Write step 0's file of ``source`` (a group task): each link (a, b) in both directions."""
-    rows = np.empty(2 * a.size, LINK)
-    rows["key"] = np.concatenate((a, b))
-    rows["other"] = np.concatenate((b, a))
-    _save_step(work, 0, source, Split.of(shards, span), rows, rows["key"])
+    with LinkWriter(work, source, shards, span) as links:
+        links.add(a, b)
+
+
+class LinkWriter:
+    """Step 0's file of one group task, written a window of links at a time (:class:`PartsWriter`)."""
+
+    def __init__(self, work: Path, source: int, shards: int, span: int | None = None) -> None:
+        (work / FOLDER).mkdir(parents=True, exist_ok=True)
+        self._split = Split.of(shards, span)
+        self._parts = PartsWriter(_path(work, 0, source, ".npy"), LINK, self._split.parts)
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Add the links (a, b) in both directions."""
+        rows = np.empty(2 * a.size, LINK)
+        rows["key"] = np.concatenate((a, b))
+        rows["other"] = np.concatenate((b, a))
+        self._parts.add(rows, self._split.part_of(rows["key"]))
+
+    def __enter__(self) -> LinkWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._parts.__exit__(kind, error, trace)
 
 
 def next_step(step: int, op: str, parts: int, sources: int, unsettled: int) -> tuple[str, int] | None:

@@ -10,13 +10,13 @@ from typing import Annotated
 
 import numpy as np
 
-from gristmill.dedup.components import load_clusters, nodes, save_links
+from gristmill.dedup.components import LinkWriter, load_clusters, nodes
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
     CLUSTER_FIELDS,
+    bucket_windows,
     keep_cluster_firsts,
     key_runs,
-    load_bucket,
     remember_ids,
     save_buckets,
 )
@@ -30,6 +30,7 @@ from gristmill.text.hashing import hash64
 # One row per document: its text hash and its place in the stable order (shard, position).
 SIGNATURE = np.dtype([("hash", "<u8"), ("shard", "<u4"), ("pos", "<u4")])
 _SPACE = re.compile(r"\s+")
+_NODE = np.dtype("<u8")
 
 
 @register("exact_dedup")
@@ -67,18 +68,16 @@ class ExactDedup(ReferenceOption, BarrierStep):
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Link each document to the first in stable order with an equal hash, within a bucket."""
-        rows = load_bucket(work, "sig", bucket, shards, SIGNATURE)
-        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
-        first, _, _ = key_runs(rows["hash"])
-        keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
-        copy = np.flatnonzero(~first)
-        save_links(
-            work,
-            bucket,
-            shards,
-            nodes(rows["shard"][copy], rows["pos"][copy]),
-            nodes(rows["shard"][keeper[copy]], rows["pos"][keeper[copy]]),
-        )
+        with LinkWriter(work, bucket, shards) as links:
+            for rows in bucket_windows(work, "sig", range(bucket, bucket + 1), shards, "hash"):
+                rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+                first, _, _ = key_runs(rows["hash"])
+                keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+                copy = np.flatnonzero(~first)
+                links.add(
+                    nodes(rows["shard"][copy], rows["pos"][copy]),
+                    nodes(rows["shard"][keeper[copy]], rows["pos"][keeper[copy]]),
+                )
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext

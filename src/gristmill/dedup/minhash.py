@@ -5,11 +5,12 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
 - ``sign``: a shard's documents, in batches, become word n-gram hashes
   (:func:`gristmill.text.shingles.shingle_hashes`) and then a signature of ``num_hashes`` minima by
   one permutation hashing with densification (:class:`MinHasher`), all in numpy. Each band of
-  ``rows`` minima hashes to one 64-bit value,
-  written with the document's place (shard, position) into the bucket file its value picks.
-- ``group``: in one bucket, documents that share a band value are candidates; each is linked to the
-  first of them in the stable order (shard, position) — when ``threshold`` is set, only if their
-  Jaccard similarity (estimated from the signatures, or exact) reaches it.
+  ``rows`` minima hashes to one 64-bit value, written with the document's place (shard, position)
+  to the shard's one file, sorted by value (:func:`~gristmill.dedup.work.save_buckets`).
+- ``group``: in one bucket (a range of values, merged from every shard's file), documents that
+  share a band value are candidates; each is linked to the first of them in the stable order
+  (shard, position) — when ``threshold`` is set, only if their Jaccard similarity (estimated
+  from the signatures, or exact) reaches it.
 - ``link``: connected components in rounds of tasks per shard (:mod:`gristmill.dedup.components`);
   each cluster is named by its first document, which is kept.
 - ``decide``: reads only its shard's clusters; the kept document of a cluster gets
@@ -25,14 +26,14 @@ from typing import Annotated
 
 import numpy as np
 
-from gristmill.dedup.components import load_clusters, nodes, save_links
+from gristmill.dedup.components import LinkWriter, load_clusters, nodes
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
     CLUSTER_FIELDS,
     MAX_BUCKETS,
+    bucket_windows,
     keep_cluster_firsts,
-    load_bucket,
     remember_ids,
     save_buckets,
     save_table,
@@ -173,8 +174,8 @@ class MinhashDedup(ReferenceOption, BarrierStep):
     buckets: Annotated[
         int,
         Help(
-            "files the band values are spread over; a group task holds one bucket in memory"
-            " (about 14 × 16 bytes per document / buckets with the default bands).",
+            "hash ranges the band values are spread over, a file each; the group phase's tasks (one"
+            " per worker) merge their ranges as streams, about a million rows in memory at a time.",
             ge=1,
             le=MAX_BUCKETS,
         ),
@@ -237,26 +238,25 @@ class MinhashDedup(ReferenceOption, BarrierStep):
     # -- group ----------------------------------------------------------------------------------
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Link each document sharing a band value with the first one that has it."""
-        rows = load_bucket(work, "band", bucket, shards, SIGNATURE)
+        with LinkWriter(work, bucket, shards) as links:
+            for rows in bucket_windows(work, "band", range(bucket, bucket + 1), shards, "hash"):
+                edges = self._window_edges(rows, work)
+                links.add(nodes(edges["shard"], edges["pos"]), nodes(edges["to_shard"], edges["to_pos"]))
+
+    def _window_edges(self, rows: np.ndarray, work: Path) -> np.ndarray:
+        """The links of one window of band rows (whole runs of equal values)."""
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
         first = np.ones(len(rows), bool)
         first[1:] = rows["hash"][1:] != rows["hash"][:-1]
         head = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
         same_doc = (rows["shard"] == rows["shard"][head]) & (rows["pos"] == rows["pos"][head])
         linked = np.flatnonzero(~first & ~same_doc)
-        if self.threshold is None:
-            edges = np.empty(linked.size, EDGE)
-            edges["shard"], edges["pos"] = rows["shard"][linked], rows["pos"][linked]
-            edges["to_shard"], edges["to_pos"] = rows["shard"][head[linked]], rows["pos"][head[linked]]
-        else:
-            edges = self._checked_edges(rows, linked, head, work)
-        save_links(
-            work,
-            bucket,
-            shards,
-            nodes(edges["shard"], edges["pos"]),
-            nodes(edges["to_shard"], edges["to_pos"]),
-        )
+        if self.threshold is not None:
+            return self._checked_edges(rows, linked, head, work)
+        edges = np.empty(linked.size, EDGE)
+        edges["shard"], edges["pos"] = rows["shard"][linked], rows["pos"][linked]
+        edges["to_shard"], edges["to_pos"] = rows["shard"][head[linked]], rows["pos"][head[linked]]
+        return edges
 
     def _checked_edges(
         self, rows: np.ndarray, linked: np.ndarray, head: np.ndarray, work: Path

@@ -29,9 +29,11 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
   the number of them and a hash of its id; the ids and urls of the shard.
 - ``group``: per bucket, the documents holding each hash; for a hash held by 2 to ``max_docs``
   documents, one row per (holder, other holder) goes to the holder's shard; larger groups are furniture.
-- ``link``: the shard files are read five times, one shard at a time: pair counts (sentences two
-  documents share), own text, stitched pages, mirrors, then every role and whom each document
-  names. About 30 bytes per document stay in memory for the whole corpus.
+- ``join``, five passes of a task per part of the shards: pair counts (sentences two documents
+  share), own text, stitched pages, mirrors, then every role and whom each document names. Each
+  pass writes a few numbers per document of its shards; the next reads them for the documents its
+  pairs point at, one other shard's file at a time, and a stitched page or a mirror tells the
+  shard of the document it copied through a file partitioned by shard. No task holds the corpus.
 - ``decide``: ``meta.provenance_role``; ``meta.copied_from`` (stitched: its sources; mirror: the
   documents holding most of it; quotes: the documents it shares sentences with; otherwise empty), a
   list of ``{"id", "url", "sentences"}`` (``url`` when the other document has ``meta.url``), most
@@ -49,11 +51,13 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 import orjson
 
+from gristmill.dedup.components import nodes
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.work import (
     MAX_BUCKETS,
+    PartsWriter,
+    bucket_windows,
     key_runs,
-    load_bucket,
     load_part,
     load_tables_from,
     remember_ids,
@@ -91,6 +95,10 @@ COUNT = np.dtype([("sentences", "<u4"), ("id_hash", "<u8")])
 # Sources beside the largest must give this share of a stitched page's copied sentences: a near
 # copy of one page with a stray sentence found elsewhere is not a stitch.
 _OTHER_SOURCES_SHARE = 0.1
+# What the link's first passes find per document: counted sentences (furniture out), copied ones,
+# and the counted sentences no other document holds (whole copies aside), also as a share.
+COUNTED = np.dtype([("sentences", "<i4"), ("copied", "<i4")])
+OWN = np.dtype([("own", "<i4"), ("own_share", "<f8")])
 # What decide needs of each document of a shard.
 VERDICT = np.dtype([("role", "u1"), ("copied", "<u4"), ("sentences", "<u4")])
 
@@ -128,7 +136,8 @@ class Provenance(BarrierStep):
     buckets: Annotated[
         int,
         Help(
-            "files the sentence hashes are spread over; a group task holds one bucket in memory.",
+            "hash ranges the sentence hashes are spread over, a file each; the group phase's tasks"
+            " (one per worker) merge their ranges as streams, about a million rows at a time.",
             ge=1,
             le=MAX_BUCKETS,
         ),
@@ -140,6 +149,8 @@ class Provenance(BarrierStep):
         "copied_by": "json",
     }
     signal_fields: ClassVar[dict[str, FieldType]] = {"copied_sentence_fraction": "float"}
+    # The link: five passes of a task per part of the shards (see ``join``).
+    join_passes = 5
 
     def sentence_keys(self, text: str) -> set[int]:
         """Return the hashes of the sentences of ``text`` that count (``min_words`` words or more)."""
@@ -175,11 +186,36 @@ class Provenance(BarrierStep):
     # -- group ----------------------------------------------------------------------------------
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Pair the holders of each hash held by 2..max_docs documents; note furniture per holder."""
-        rows = load_bucket(work, "sentences", bucket, shards, SIGNATURE)
+        with (
+            PartsWriter(work / f"bucket-pairs-{bucket:03d}.npy", PAIR, shards) as pairs,
+            PartsWriter(work / f"bucket-furniture-{bucket:03d}.npy", _POS, shards) as noise,
+        ):
+            # A hash held by more documents than a window (a site's footer) comes in pieces: only
+            # its holders' positions are needed, and the last piece must know it is furniture.
+            going_on: int | None = None
+            windows = bucket_windows(
+                work, "sentences", range(bucket, bucket + 1), shards, "hash", long_runs=self.max_docs
+            )
+            for rows in windows:
+                found, furniture = self._window_pairs(rows, going_on)
+                pairs.add(*found)
+                noise.add(*furniture)
+                going_on = int(rows["hash"].max()) if len(rows) else None
+
+    def _window_pairs(
+        self, rows: np.ndarray, going_on: int | None = None
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """One window's pair rows and furniture positions, each with the holder's shard.
+
+        ``going_on``: the last hash of the window before, furniture here too if its run goes on.
+        """
         rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
         first, run, size = key_runs(rows["hash"])
         run_start = np.flatnonzero(first)[run] if len(rows) else np.empty(0, np.int64)
         furniture = size > self.max_docs
+        if going_on is not None and len(rows) and int(rows["hash"][0]) == going_on:
+            # The rest of a run the window before handed over in pieces: every piece was furniture.
+            furniture |= rows["hash"] == np.uint64(going_on)
         held = np.flatnonzero((size > 1) & ~furniture)
         # Every ordered pair of holders of one hash: each row repeated once per member of its run.
         times = size[held]
@@ -190,74 +226,73 @@ class Provenance(BarrierStep):
         table = np.empty(me.size, PAIR)
         table["pos"], table["hash"] = rows["pos"][me], rows["hash"][me]
         table["other_shard"], table["other_pos"] = rows["shard"][partner], rows["pos"][partner]
-        save_parts(work / f"bucket-pairs-{bucket:03d}.npy", table, rows["shard"][me], shards)
         noise = rows["pos"][furniture].astype(np.uint32)
-        save_parts(work / f"bucket-furniture-{bucket:03d}.npy", noise, rows["shard"][furniture], shards)
+        return (table, rows["shard"][me]), (noise, rows["shard"][furniture])
 
-    # -- link -----------------------------------------------------------------------------------
-    def link(self, shards: int, work: Path) -> None:
-        """Decide every document's role from its pair counts, one shard's files at a time."""
-        corpus = _Corpus(work, shards)
-        for shard in range(shards):  # pass 1: counted sentences, and those found elsewhere
-            table = self._gather(work, shard, corpus)
-            save_table(work / f"pairs-{shard:05d}.npy", table)
-            corpus.copied[corpus.place(shard)] = _distinct_per_pos(table, corpus.size(shard))
-        for shard in range(shards):  # pass 2: own text, whole copies aside
-            pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
-            whole = self._whole_copies(pairs, corpus)
-            shared = _distinct_per_pos(pairs.rows[~whole[pairs.pair_of]], corpus.size(shard))
-            corpus.own[corpus.place(shard)] = corpus.sentences[corpus.place(shard)] - shared
-        corpus.own_share = corpus.own / np.maximum(corpus.sentences, 1)
-        for shard in range(shards):  # pass 3: stitched pages, and the sources of their sentences
-            self._stitched(work, shard, corpus)
-        for shard in range(shards):  # pass 4: mirrors of pages that are not stitched
-            self._mirrors(work, shard, corpus)
-        for shard in range(shards):  # pass 5: every role, and the documents each one names
-            self._name(work, shard, corpus)
+    # -- link: five passes of per-shard tasks ---------------------------------------------------
+    def join(self, step: int, shards: range, total: int, work: Path) -> None:
+        """Pass ``step`` of the link for ``shards``: each reads its shards' files and the others' few numbers.
 
-    def _gather(self, work: Path, shard: int, corpus: _Corpus) -> np.ndarray:
+        0: pair rows and counts; 1: own text, whole copies aside; 2: stitched pages and whom they
+        took from; 3: mirrors; 4: every role and whom each document names. A pass reads what the
+        passes before wrote for the documents its pairs point at, one shard's file at a time.
+        """
+        passes = (self._gather, self._own, self._stitched, self._mirrors, self._name)
+        for shard in shards:
+            passes[step](work, shard, total)
+
+    def _gather(self, work: Path, shard: int, total: int) -> None:
         """Join the shard's pair rows of every bucket; take furniture out of its sentence counts."""
-        size = corpus.size(shard)
+        counts = np.load(work / f"counts-{shard:05d}.npy")
         noise = load_tables_from(
             (load_part(work / f"bucket-furniture-{b:03d}.npy", shard) for b in range(self.buckets)), _POS
         )
-        corpus.sentences[corpus.place(shard)] -= np.bincount(noise, minlength=size).astype(np.int32)
+        state = np.empty(counts.size, COUNTED)
+        state["sentences"] = counts["sentences"]
+        state["sentences"] -= np.bincount(noise, minlength=counts.size).astype(np.int32)
         parts = (load_part(work / f"bucket-pairs-{b:03d}.npy", shard) for b in range(self.buckets))
         table = load_tables_from(parts, PAIR)
-        return table[np.lexsort((table["hash"], table["other_pos"], table["other_shard"], table["pos"]))]
+        table = table[np.lexsort((table["hash"], table["other_pos"], table["other_shard"], table["pos"]))]
+        save_table(work / f"pairs-{shard:05d}.npy", table)
+        state["copied"] = _distinct_per_pos(table, counts.size)
+        save_table(work / f"counted-{shard:05d}.npy", state)
 
-    def _whole_copies(self, pairs: _Pairs, corpus: _Corpus) -> np.ndarray:
+    def _own(self, work: Path, shard: int, total: int) -> None:
+        """Count each document's own text: its sentences no other document holds, whole copies aside."""
+        pairs = _Pairs(work, shard)
+        whole = self._whole_copies(pairs)
+        shared = _distinct_per_pos(pairs.rows[~whole[pairs.pair_of]], pairs.size)
+        sentences = pairs.mine("counted", "sentences")
+        state = np.empty(pairs.size, OWN)
+        state["own"] = sentences - shared
+        state["own_share"] = state["own"] / np.maximum(sentences, 1)
+        save_table(work / f"own-{shard:05d}.npy", state)
+
+    def _whole_copies(self, pairs: _Pairs) -> np.ndarray:
         """Per pair: whether each of the two holds ``mirror_share`` of the other's sentences."""
-        mine = corpus.sentences[pairs.me]
-        theirs = corpus.sentences[pairs.other]
+        mine = pairs.mine("counted", "sentences")[pairs.pos]
+        theirs = pairs.theirs("counted", "sentences")
         return (pairs.shared >= self.mirror_share * mine) & (pairs.shared >= self.mirror_share * theirs)
 
-    def _sources(self, pairs: _Pairs, corpus: _Corpus, whole: np.ndarray, *, mine: bool) -> np.ndarray:
-        """Per pair: whether the other document is a source of this one (``mine``: the reverse).
-
-        A source holds the shared sentences inside more text of its own than the copier has: a
-        larger share of its sentences stand nowhere else (whole copies aside).
-        """
-        giver, taker = (pairs.me, pairs.other) if mine else (pairs.other, pairs.me)
-        return ~whole & (corpus.own[giver] > 0) & (corpus.own_share[giver] > corpus.own_share[taker])
-
-    def _stitched(self, work: Path, shard: int, corpus: _Corpus) -> None:
+    def _stitched(self, work: Path, shard: int, total: int) -> None:
         """Give each copied sentence of a page to one source; a page with two or more is stitched.
 
-        A sentence goes to the source that shares most sentences with the page, then the one with
-        the most text of its own, then the lowest id hash: a page quoting one sentence of an article
-        that a stitched page took a run from is not named as that page's source.
+        A source holds the shared sentences inside more text of its own than the copier has: a
+        larger share of its sentences stand nowhere else (whole copies aside). A sentence goes to
+        the source that shares most sentences with the page, then the one with the most text of its
+        own, then the lowest id hash: a page quoting one sentence of an article that a stitched page
+        took a run from is not named as that page's source.
         """
-        pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
-        size = corpus.size(shard)
-        sentences = corpus.sentences[corpus.place(shard)]
-        source = self._sources(pairs, corpus, self._whole_copies(pairs, corpus), mine=False)
+        pairs = _Pairs(work, shard)
+        size = pairs.size
+        sentences = pairs.mine("counted", "sentences")
+        own, own_share = pairs.theirs("own", "own"), pairs.theirs("own", "own_share")
+        taker_share = pairs.mine("own", "own_share")[pairs.pos]
+        source = ~self._whole_copies(pairs) & (own > 0) & (own_share > taker_share)
         pick = source[pairs.pair_of]
         rows, pair = pairs.rows[pick], pairs.pair_of[pick]
-        other = pairs.other[pair]
-        order = np.lexsort(
-            (corpus.id_hash[other], -corpus.own_share[other], -pairs.shared[pair], rows["hash"], rows["pos"])
-        )
+        id_hash = pairs.theirs("counts", "id_hash")
+        order = np.lexsort((id_hash[pair], -own_share[pair], -pairs.shared[pair], rows["hash"], rows["pos"]))
         rows, pair = rows[order], pair[order]
         first = np.ones(len(rows), bool)
         first[1:] = (rows["pos"][1:] != rows["pos"][:-1]) | (rows["hash"][1:] != rows["hash"][:-1])
@@ -270,52 +305,66 @@ class Provenance(BarrierStep):
             & (covered >= self.stitch_share * sentences)
             & (covered - largest >= np.maximum(1, _OTHER_SOURCES_SHARE * covered))
         )
-        corpus.role[corpus.place(shard)][stitched] = STITCHED
+        role = np.zeros(size, np.uint8)
+        role[stitched] = STITCHED
         taken = (credit > 0) & stitched[pairs.pos]
-        corpus.copied_by[pairs.other[taken]] = True
         table = np.empty(int(taken.sum()), NAMED)
         table["pos"], table["sentences"] = pairs.pos[taken], credit[taken]
         table["other_shard"], table["other_pos"] = pairs.other_shard[taken], pairs.other_pos[taken]
         table["mirror"], table["by"] = False, False
         save_table(work / f"sources-{shard:05d}.npy", table)
+        pairs.tell_others(work / f"copied-by-sources-{shard:05d}.npy", taken, total)
+        save_table(work / f"stitched-{shard:05d}.npy", role)
 
-    def _mirrors(self, work: Path, shard: int, corpus: _Corpus) -> None:
+    def _mirrors(self, work: Path, shard: int, total: int) -> None:
         """A page held mostly by one document that is not stitched is a mirror; mark that one."""
-        pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
-        role = corpus.role[corpus.place(shard)]
-        held = self._held(pairs, corpus) & (role[pairs.pos] != STITCHED)
-        held &= corpus.role[pairs.other] != STITCHED
+        pairs = _Pairs(work, shard)
+        role = np.load(work / f"stitched-{shard:05d}.npy")
+        held = self._held(pairs) & (role[pairs.pos] != STITCHED)
+        held &= pairs.theirs("stitched", None) != STITCHED
         role[pairs.pos[held]] = MIRROR
-        corpus.copied_by[pairs.other[held]] = True
+        pairs.tell_others(work / f"copied-by-mirrors-{shard:05d}.npy", held, total)
+        save_table(work / f"roles-{shard:05d}.npy", role)
 
-    def _held(self, pairs: _Pairs, corpus: _Corpus, *, mine: bool = False) -> np.ndarray:
+    def _held(self, pairs: _Pairs, *, mine: bool = False) -> np.ndarray:
         """Per pair: whether the other holds ``mirror_share`` of this one (``mine``: the reverse)."""
-        return pairs.shared >= self.mirror_share * corpus.sentences[pairs.other if mine else pairs.me]
+        if mine:
+            return pairs.shared >= self.mirror_share * pairs.theirs("counted", "sentences")
+        return pairs.shared >= self.mirror_share * pairs.mine("counted", "sentences")[pairs.pos]
 
-    def _name(self, work: Path, shard: int, corpus: _Corpus) -> None:
+    def _name(self, work: Path, shard: int, total: int) -> None:
         """Settle the roles of the shard's other documents; write whom each names, and the verdicts."""
-        pairs = _Pairs(np.load(work / f"pairs-{shard:05d}.npy"), corpus, shard)
-        place = corpus.place(shard)
-        role = corpus.role[place].copy()
-        copied = corpus.copied[place]
+        pairs = _Pairs(work, shard)
+        role = np.load(work / f"roles-{shard:05d}.npy")
+        copied = pairs.mine("counted", "copied")
+        copied_by = np.zeros(pairs.size, bool)
+        for kind in ("sources", "mirrors"):  # what the other shards' passes said of this one's documents
+            for other in range(total):
+                copied_by[load_part(work / f"copied-by-{kind}-{other:05d}.npy", shard)] = True
+        theirs = pairs.theirs("roles", None)
         undecided = role == NONE
         role[undecided & (copied > 0)] = QUOTES
-        role[undecided & corpus.copied_by[place]] = ORIGINAL
-        mine, theirs = role[pairs.pos], corpus.role[pairs.other]
-        held = self._held(pairs, corpus) & (theirs != STITCHED)
+        role[undecided & copied_by] = ORIGINAL
+        mine = role[pairs.pos]
+        held = self._held(pairs) & (theirs != STITCHED)
         copied_from = (held & (mine == MIRROR)) | (mine == QUOTES)
-        copied_by = (mine == ORIGINAL) & (
-            (theirs == STITCHED) | ((theirs == MIRROR) & self._held(pairs, corpus, mine=True))
+        copied_by_pair = (mine == ORIGINAL) & (
+            (theirs == STITCHED) | ((theirs == MIRROR) & self._held(pairs, mine=True))
         )
-        named = copied_from | copied_by
+        named = copied_from | copied_by_pair
         table = np.empty(int(named.sum()), NAMED)
         table["pos"] = pairs.pos[named]
         table["other_shard"], table["other_pos"] = pairs.other_shard[named], pairs.other_pos[named]
-        table["sentences"], table["mirror"], table["by"] = pairs.shared[named], held[named], copied_by[named]
+        table["sentences"], table["mirror"], table["by"] = (
+            pairs.shared[named],
+            held[named],
+            copied_by_pair[named],
+        )
         table = np.concatenate((np.load(work / f"sources-{shard:05d}.npy"), table))
         save_table(work / f"named-{shard:05d}.npy", table[np.argsort(table["pos"], kind="stable")])
-        verdict = np.empty(corpus.size(shard), VERDICT)
-        verdict["role"], verdict["copied"], verdict["sentences"] = role, copied, corpus.sentences[place]
+        verdict = np.empty(pairs.size, VERDICT)
+        verdict["role"], verdict["copied"] = role, copied
+        verdict["sentences"] = pairs.mine("counted", "sentences")
         save_table(work / f"verdict-{shard:05d}.npy", verdict)
 
     # -- decide ---------------------------------------------------------------------------------
@@ -343,52 +392,51 @@ class Provenance(BarrierStep):
             yield doc
 
 
-class _Corpus:
-    """The few numbers per document that ``link`` holds for the whole corpus, by global index."""
-
-    def __init__(self, work: Path, shards: int) -> None:
-        sizes = [np.load(work / f"counts-{s:05d}.npy", mmap_mode="r").size for s in range(shards)]
-        self.start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-        total = int(self.start[-1])
-        self.sentences = np.empty(total, np.int32)
-        self.id_hash = np.empty(total, np.uint64)
-        for s in range(shards):
-            counts = np.load(work / f"counts-{s:05d}.npy")
-            self.sentences[self.place(s)], self.id_hash[self.place(s)] = (
-                counts["sentences"],
-                counts["id_hash"],
-            )
-        self.copied = np.zeros(total, np.int32)
-        self.own = np.zeros(total, np.int32)
-        self.own_share = np.zeros(total, np.float64)
-        self.role = np.zeros(total, np.uint8)
-        self.copied_by = np.zeros(total, bool)
-
-    def size(self, shard: int) -> int:
-        """The number of documents of ``shard``."""
-        return int(self.start[shard + 1] - self.start[shard])
-
-    def place(self, shard: int) -> slice:
-        """The global indexes of ``shard``'s documents."""
-        return slice(int(self.start[shard]), int(self.start[shard + 1]))
-
-
 class _Pairs:
-    """A shard's pair rows (sorted by position, then other document) and the pairs they make."""
+    """A shard's pair rows (sorted by position, then other document) and the pairs they make.
 
-    def __init__(self, rows: np.ndarray, corpus: _Corpus, shard: int) -> None:
+    It reads what the link's passes wrote per document, for this shard's documents and the others'.
+    """
+
+    def __init__(self, work: Path, shard: int) -> None:
+        self._work, self._shard = work, shard
+        self._mine: dict[str, np.ndarray] = {}
+        rows = np.load(work / f"pairs-{shard:05d}.npy")
         self.rows = rows
-        other = corpus.start[rows["other_shard"]] + rows["other_pos"]
+        self.size = int(self.mine("counts", None).size)
+        other = nodes(rows["other_shard"], rows["other_pos"])
         new = np.ones(len(rows), bool)
         new[1:] = (rows["pos"][1:] != rows["pos"][:-1]) | (other[1:] != other[:-1])
         starts = np.flatnonzero(new)
         self.pair_of = np.cumsum(new) - 1  # pair index of each row
         self.shared = np.diff(np.append(starts, len(rows))).astype(np.int64)
         self.pos = rows["pos"][starts].astype(np.int64)
-        self.me = corpus.start[shard] + self.pos
-        self.other = other[starts]
         self.other_shard = rows["other_shard"][starts]
         self.other_pos = rows["other_pos"][starts]
+
+    def mine(self, name: str, field: str | None) -> np.ndarray:
+        """Per document of this shard: ``field`` of its file ``name-SSSSS.npy`` (None: the whole table)."""
+        if name not in self._mine:
+            self._mine[name] = np.load(self._work / f"{name}-{self._shard:05d}.npy")
+        table = self._mine[name]
+        return table if field is None else table[field]
+
+    def theirs(self, name: str, field: str | None) -> np.ndarray:
+        """Per pair: ``field`` of the other document, reading each other shard's file in turn."""
+        out = np.empty(self.pos.size, self.mine(name, field).dtype)
+        order = np.argsort(self.other_shard, kind="stable")
+        shards = self.other_shard[order]
+        cuts = np.flatnonzero(np.diff(shards)) + 1
+        for chunk in np.split(order, cuts) if order.size else []:
+            other = int(self.other_shard[chunk[0]])
+            own = other == self._shard
+            table = self.mine(name, None) if own else np.load(self._work / f"{name}-{other:05d}.npy")
+            out[chunk] = (table if field is None else table[field])[self.other_pos[chunk]]
+        return out
+
+    def tell_others(self, path: Path, which: np.ndarray, total: int) -> None:
+        """Write the other ends of the pairs ``which`` picks, one part per shard, for that shard to read."""
+        save_parts(path, self.other_pos[which].astype(_POS), self.other_shard[which], total)
 
 
 def _distinct_per_pos(rows: np.ndarray, size: int) -> np.ndarray:

@@ -9,6 +9,7 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
   first in stable order (shard, position) among those ``provenance`` did not find copying (role
   ``stitched`` ranks last, ``quotes`` and ``mirror`` next, any other role or none first); spans held by
   two or more documents go to the bucket's file, one part per shard.
+- ``join``: per shard, its part of every bucket's file, as one file sorted by position.
 - ``decide``: a span held by more than ``max_docs`` documents is cut from all but the first; a span
   that repeats inside one document is cut after its first occurrence; ``signals`` record the share of
   sentences found in other documents and the number of spans cut.
@@ -25,12 +26,12 @@ import numpy as np
 
 from gristmill.dedup.work import (
     MAX_BUCKETS,
+    PartsWriter,
+    bucket_windows,
     key_runs,
-    load_bucket,
     load_part,
     load_tables_from,
     save_buckets,
-    save_parts,
     save_table,
 )
 from gristmill.document import Document
@@ -67,6 +68,8 @@ class SpanDedup(BarrierStep):
     quoting or mirroring) give their spans up first, whatever the input order.
     """
 
+    join_passes = 1
+
     max_docs: Annotated[
         int,
         Help(
@@ -89,8 +92,8 @@ class SpanDedup(BarrierStep):
     buckets: Annotated[
         int,
         Help(
-            "files the span hashes are spread over; a group task holds one bucket in memory"
-            " (16 bytes per distinct span of each document / buckets).",
+            "hash ranges the span hashes are spread over, a file each; the group phase's tasks (one"
+            " per worker) merge their ranges as streams, about a million rows in memory at a time.",
             ge=1,
             le=MAX_BUCKETS,
         ),
@@ -147,23 +150,29 @@ class SpanDedup(BarrierStep):
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Count the documents holding each span; hand spans held by two or more to their shards."""
-        rows = load_bucket(work, "spans", bucket, shards, HOLDER)
-        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["rank"], rows["hash"]))]
-        first, _, docs = key_runs(rows["hash"])
-        shared = docs > 1
-        rows, first, docs = rows[shared], first[shared], docs[shared]
-        table = np.empty(len(rows), SHARED)
-        table["hash"], table["pos"] = rows["hash"], rows["pos"]
-        table["docs"], table["first"] = docs, first
-        save_parts(work / f"shared-{bucket:03d}.npy", table, rows["shard"], shards)
+        with PartsWriter(work / f"held-{bucket:03d}.npy", SHARED, shards) as held:
+            for rows in bucket_windows(work, "spans", range(bucket, bucket + 1), shards, "hash"):
+                rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["rank"], rows["hash"]))]
+                first, _, docs = key_runs(rows["hash"])
+                shared = docs > 1
+                rows, first, docs = rows[shared], first[shared], docs[shared]
+                table = np.empty(len(rows), SHARED)
+                table["hash"], table["pos"] = rows["hash"], rows["pos"]
+                table["docs"], table["first"] = docs, first
+                held.add(table, rows["shard"])
+
+    def join(self, step: int, shards: range, total: int, work: Path) -> None:
+        """Write each shard's rows of every group file as one file ``shared-SSSSS.npy``, by position."""
+        for shard in shards:
+            parts = (load_part(work / f"held-{b:03d}.npy", shard) for b in range(self.buckets))
+            table = load_tables_from(parts, SHARED)
+            save_table(work / f"shared-{shard:05d}.npy", table[np.argsort(table["pos"], kind="stable")])
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
     ) -> Iterator[Document]:
         """Cut each document's spans found earlier in it or in too many others; record signals."""
-        parts = (load_part(work / f"shared-{b:03d}.npy", shard) for b in range(self.buckets))
-        table = load_tables_from(parts, SHARED)
-        table = table[np.argsort(table["pos"], kind="stable")]
+        table = np.load(work / f"shared-{shard:05d}.npy")
         found = np.load(work / f"doc-spans-{shard:05d}.npy")
         offsets = np.load(work / f"doc-span-offsets-{shard:05d}.npy")
         for pos, doc in enumerate(docs):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import TracebackType
 
 import numpy as np
 import orjson
@@ -21,8 +24,11 @@ CLUSTER_FIELDS: dict[str, FieldType] = {
     "duplicate_of": "str",
 }
 
-# Buckets a barrier may spread its signatures over: a group task per bucket.
+# Buckets a barrier may spread its signatures over: a file each from the group phase.
 MAX_BUCKETS = 4096
+# Rows a group task holds at once while it merges the shards' sorted runs (16 to 32 bytes each).
+WINDOW_ROWS = 1 << 20
+_MIN_CHUNK = 1024  # rows read from one shard's run at a time, at least
 
 
 def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
@@ -55,11 +61,128 @@ def save_parts(path: Path, rows: np.ndarray, part: np.ndarray, parts: int) -> np
     return rows
 
 
+class PartsWriter:
+    """Write what :func:`save_parts` writes, a batch of rows at a time, holding one batch at most.
+
+    Each batch, grouped by part, is spilled to a temporary file beside ``path``; on a clean exit the
+    batches' slices are copied part by part into the final table (rows of a part in the order they
+    came) and renamed into place, so a task's memory does not grow with what it writes.
+    """
+
+    def __init__(self, path: Path, dtype: np.dtype, parts: int) -> None:
+        self._path, self._dtype, self._parts = path, np.dtype(dtype), parts
+        fd, spill = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".spill")
+        self._spill_path = Path(spill)
+        self._spill = os.fdopen(fd, "w+b")
+        self._starts: list[np.ndarray] = []  # per batch: where each of its parts starts in the spill
+        self._spilled = 0
+        # Small batches wait to be spilled together: part offsets are kept per spilled batch.
+        self._waiting: list[tuple[np.ndarray, np.ndarray]] = []
+        self._waiting_rows = 0
+
+    def add(self, rows: np.ndarray, part: np.ndarray) -> None:
+        """Append a batch of ``rows``, each going to its ``part``."""
+        if not len(rows):
+            return
+        self._waiting.append((rows, part))
+        self._waiting_rows += len(rows)
+        if self._waiting_rows >= WINDOW_ROWS // 4:
+            self._spill_waiting()
+
+    def _spill_waiting(self) -> None:
+        if not self._waiting:
+            return
+        rows = np.concatenate([r for r, _ in self._waiting])
+        part = np.concatenate([p.astype(np.int64, copy=False) for _, p in self._waiting])
+        self._waiting, self._waiting_rows = [], 0
+        order = np.argsort(part, kind="stable")
+        counts = np.bincount(part, minlength=self._parts)
+        self._starts.append(self._spilled + np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+        rows[order].tofile(self._spill)
+        self._spilled += len(rows)
+
+    def __enter__(self) -> PartsWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        try:
+            if kind is None:
+                self._publish()
+        finally:
+            self._spill.close()
+            self._spill_path.unlink(missing_ok=True)
+
+    def _publish(self) -> None:
+        self._spill_waiting()
+        self._spill.flush()
+        starts = np.array(self._starts, np.int64).reshape(len(self._starts), self._parts + 1)
+        sizes = np.diff(starts, axis=1)
+        offsets = np.concatenate(([0], np.cumsum(sizes.sum(axis=0)))).astype(np.int64)
+        fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=f".{self._path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                header = {"descr": np.lib.format.dtype_to_descr(self._dtype), "fortran_order": False}
+                np.lib.format.write_array_header_1_0(out, {**header, "shape": (self._spilled,)})
+                for lo, hi in _part_groups(offsets, WINDOW_ROWS):
+                    if hi == lo + 1:  # one part, perhaps larger than a window: a batch's slice at a time
+                        for row in starts:
+                            out.write(self._read(int(row[lo]), int(row[hi])).tobytes())
+                        continue
+                    # Parts of about a window together: one read per batch, then each part in batch order.
+                    slices = [self._read(int(row[lo]), int(row[hi])) for row in starts]
+                    for p in range(lo, hi):
+                        for row, rows in zip(starts, slices, strict=True):
+                            out.write(rows[row[p] - row[lo] : row[p + 1] - row[lo]].tobytes())
+            save_table(_index_path(self._path), offsets)
+            os.replace(tmp, self._path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        self._spill.seek(start * self._dtype.itemsize)
+        return np.fromfile(self._spill, self._dtype, stop - start)
+
+
+def _part_groups(offsets: np.ndarray, rows: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges of parts holding about ``rows`` rows each (one part at least)."""
+    lo, parts = 0, len(offsets) - 1
+    while lo < parts:
+        hi = int(np.searchsorted(offsets, offsets[lo] + rows, side="right")) - 1
+        hi = min(parts, max(hi, lo + 1))
+        yield lo, hi
+        lo = hi
+
+
 def load_part(path: Path, part: int) -> np.ndarray:
-    """One part of a table :func:`save_parts` wrote; only that slice is read (a memory map)."""
+    """One part of a table :func:`save_parts` wrote; only that slice is read."""
     offsets = np.load(_index_path(path))
-    table = np.load(path, mmap_mode="r")
-    return np.array(table[offsets[part] : offsets[part + 1]])
+    return read_rows(path, int(offsets[part]), int(offsets[part + 1]))
+
+
+def read_rows(path: Path, start: int, stop: int, layout: tuple[np.dtype, int] | None = None) -> np.ndarray:
+    """Rows ``start`` to ``stop`` of a one-dimensional ``.npy`` table, with a plain read.
+
+    A plain read, not a memory map: the pages of a map a task has read stay in its resident memory
+    and grow with the file. ``layout`` is what :func:`npy_layout` says of the file, when known.
+    """
+    dtype, data = layout or npy_layout(path)
+    if stop <= start:
+        return np.empty(0, dtype)
+    return np.fromfile(path, dtype, stop - start, offset=data + start * dtype.itemsize)
+
+
+def npy_layout(path: Path) -> tuple[np.dtype, int]:
+    """The dtype of a one-dimensional ``.npy`` table and where its rows start in the file."""
+    with open(path, "rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            _, _, dtype = np.lib.format.read_array_header_1_0(handle)
+        else:
+            _, _, dtype = np.lib.format.read_array_header_2_0(handle)
+        return dtype, handle.tell()
 
 
 def _index_path(path: Path) -> Path:
@@ -67,13 +190,127 @@ def _index_path(path: Path) -> Path:
 
 
 def save_buckets(work: Path, prefix: str, shard: int, rows: np.ndarray, key: str, buckets: int) -> None:
-    """Write one shard's ``rows`` split by ``rows[key] % buckets``, as one file ``prefix-SSSSS.npy``."""
-    save_parts(work / f"{prefix}-{shard:05d}.npy", rows, rows[key] % np.uint64(buckets), buckets)
+    """Write one shard's ``rows`` sorted by ``rows[key]``, as one file ``prefix-SSSSS.npy``.
+
+    Bucket ``b`` is the range of keys from ``b * 2**64 / buckets`` on; the index beside the file
+    holds where each bucket starts, so a group task reads its range of every shard's file as one
+    sorted run (:func:`bucket_windows`). Rows of one key keep their order.
+    """
+    order = np.argsort(rows[key], kind="stable")
+    rows = rows[order]
+    inner = np.array([(b << 64) // buckets for b in range(1, buckets)], np.uint64)
+    offsets = np.concatenate(([0], np.searchsorted(rows[key], inner), [len(rows)])).astype(np.int64)
+    path = work / f"{prefix}-{shard:05d}.npy"
+    save_table(_index_path(path), offsets)
+    save_table(path, rows)
 
 
-def load_bucket(work: Path, prefix: str, bucket: int, shards: int, dtype: np.dtype) -> np.ndarray:
-    """Every shard's rows of one bucket, as :func:`save_buckets` wrote them, in shard order."""
-    return load_tables_from((load_part(work / f"{prefix}-{s:05d}.npy", bucket) for s in range(shards)), dtype)
+def bucket_windows(
+    work: Path,
+    prefix: str,
+    buckets: range,
+    shards: int,
+    key: str,
+    window: int | None = None,
+    long_runs: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Every shard's rows of ``buckets``, as :func:`save_buckets` wrote them, a window at a time.
+
+    A k-way merge of the shards' sorted runs: each window holds every row of the keys it covers
+    (a run of equal keys is never split), in key order from one window to the next and in shard
+    order within it, so a caller that sorts a window as it would the whole range finds the same
+    runs. About ``window`` rows are held at once, more only while one key has more rows than that
+    — unless ``long_runs`` is given: then a key with more rows than a window is handed over in
+    pieces of more than ``long_runs`` rows each (not in shard order), and the window after a piece
+    starts with the rest of that key, so a caller sees a key go on when a window's first key is
+    the last key of the window before.
+    """
+    runs = [_Run(work / f"{prefix}-{s:05d}.npy", buckets, key) for s in range(shards)]
+    runs = [run for run in runs if not run.done]
+    chunk = max(_MIN_CHUNK, (window or WINDOW_ROWS) // max(1, len(runs)))
+    for run in runs:
+        run.read(chunk)
+    while runs:
+        unread = [run.last_key() for run in runs if run.unread]
+        # Keys below the smallest last key any run has yet to read past are complete in every run.
+        bound = min(unread) if unread else None
+        taken = [run.take_below(bound) for run in runs]
+        found = [rows for rows in taken if len(rows)]
+        if found:
+            yield np.concatenate(found)
+        elif (
+            bound is not None
+            and long_runs is not None
+            and _rows_of(runs, bound) >= max(long_runs + 1, window or WINDOW_ROWS)
+        ):
+            # One key fills a window: hand over what is read of it, and read on.
+            yield np.concatenate([run.take_key(bound) for run in runs])
+        else:  # one key fills a whole chunk: read further into the runs that end on it
+            for run in runs:
+                if run.unread and run.last_key() == bound:
+                    run.read(chunk)
+        for run in runs:  # top up runs running low, or the next windows shrink to a few rows each
+            if run.unread and run.held < chunk // 2:
+                run.read(chunk)
+        runs = [run for run in runs if not run.done]
+
+
+def _rows_of(runs: list[_Run], key: int) -> int:
+    """How many rows of ``key`` the runs hold."""
+    return sum(run.held_of(key) for run in runs)
+
+
+class _Run:
+    """One shard's sorted rows of a range of buckets, read from its file a chunk at a time."""
+
+    def __init__(self, path: Path, buckets: range, key: str) -> None:
+        offsets = np.load(_index_path(path))
+        self._path, self._layout = path, npy_layout(path)
+        self._at, self._end = int(offsets[buckets.start]), int(offsets[buckets.stop])
+        self._key = key
+        self._held = np.empty(0, self._layout[0])
+
+    @property
+    def unread(self) -> bool:
+        """Whether rows are left in the file past what is held."""
+        return self._at < self._end
+
+    @property
+    def held(self) -> int:
+        """Rows read but not yet taken."""
+        return len(self._held)
+
+    @property
+    def done(self) -> bool:
+        """Whether every row was taken."""
+        return not self.unread and not self.held
+
+    def read(self, rows: int) -> None:
+        """Read up to ``rows`` more rows into what is held."""
+        stop = min(self._end, self._at + rows)
+        fresh = read_rows(self._path, self._at, stop, self._layout)
+        self._held = np.concatenate((self._held, fresh)) if self.held else fresh
+        self._at = stop
+
+    def last_key(self) -> int:
+        """The key of the last row held (the run reads on only when every held row is taken)."""
+        return int(self._held[self._key][-1]) if self.held else -1
+
+    def held_of(self, key: int) -> int:
+        """How many held rows have ``key`` (they come first: every held row's key is ``key`` or more)."""
+        return int(np.searchsorted(self._held[self._key], np.uint64(key), side="right"))
+
+    def take_key(self, key: int) -> np.ndarray:
+        """Hand over the held rows of ``key``."""
+        cut = self.held_of(key)
+        taken, self._held = self._held[:cut], self._held[cut:]
+        return taken
+
+    def take_below(self, bound: int | None) -> np.ndarray:
+        """Hand over the held rows with keys below ``bound`` (all of them when None)."""
+        cut = self.held if bound is None else int(np.searchsorted(self._held[self._key], np.uint64(bound)))
+        taken, self._held = self._held[:cut], self._held[cut:]
+        return taken
 
 
 def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 
 
 def phase_kind(name: str) -> str:
-    """A phase's kind by its name: ``steps`` (read or decide, then steps), ``sign``, ``group``, ``link``."""
+    """A phase's kind by its name: ``steps`` (read or decide, then steps), ``sign``, ``group``, ``link``, ``join``."""
     if name.endswith(" sign"):
         return "sign"
     if name.endswith(" group"):
         return "group"
     if " link" in name:
         return "link"
+    if " join" in name:  # a barrier's per-shard join passes read tables, not documents
+        return "join"
     return "steps"
 
 

@@ -9,12 +9,22 @@ from dataclasses import dataclass
 
 from gristmill.dedup import components
 from gristmill.engine.layout import Layout
-from gristmill.engine.tasks import UNSETTLED, ClusterTask, GroupTask, LinkTask, SignTask, StageTask, Task
+from gristmill.engine.tasks import (
+    UNSETTLED,
+    ClusterTask,
+    GroupTask,
+    JoinTask,
+    LinkTask,
+    SignTask,
+    StageTask,
+    Task,
+)
 from gristmill.errors import RunFailedError
 from gristmill.io import storage
 from gristmill.io.inputs import Shard
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
+from gristmill.steps.base import BarrierStep
 
 
 @dataclass(frozen=True)
@@ -27,8 +37,12 @@ class Phase:
     follow: Callable[[Layout], Phase | None] | None = None
 
 
-def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
-    """Return the run's phases: stage 0 over every shard, then sign, group, link, decide per barrier."""
+def plan_phases(pipeline: Pipeline, shards: list[Shard], workers: int | None = None) -> list[Phase]:
+    """Return the run's phases: stage 0 over every shard, then sign, group, link, decide per barrier.
+
+    A barrier's group phase has a task per worker (``workers``; None: a task per bucket), each
+    merging a range of consecutive buckets one after another.
+    """
     formats = tuple(sorted({shard.format for shard in shards}))
     phases = [Phase("read and steps", tuple(StageTask(0, shard, formats) for shard in shards))]
     for stage in pipeline.stages()[1:]:
@@ -38,15 +52,12 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
             Phase(f"{barrier.name} sign", tuple(SignTask(stage.index, shard.index) for shard in shards)),
             Phase(
                 f"{barrier.name} group",
-                tuple(GroupTask(stage.index, b, len(shards)) for b in range(barrier.buckets)),
+                tuple(
+                    GroupTask(stage.index, part.start, part.stop, len(shards))
+                    for part in split_range(barrier.buckets, workers or barrier.buckets)
+                ),
             ),
-            _link_phase(
-                barrier.name,
-                stage.index,
-                barrier.signed_shards(len(shards)),
-                barrier.buckets,
-                barrier.finds_clusters,
-            ),
+            *_link_phases(barrier, stage.index, barrier.signed_shards(len(shards))),
             Phase(
                 f"{barrier.name} decide and steps",
                 tuple(StageTask(stage.index, shard, formats) for shard in shards),
@@ -55,11 +66,26 @@ def plan_phases(pipeline: Pipeline, shards: list[Shard]) -> list[Phase]:
     return phases
 
 
-def _link_phase(name: str, stage: int, shards: int, buckets: int, distributed: bool) -> Phase:
-    """The barrier's link: one task, or the first round of the distributed link over shards."""
-    if not distributed:
-        return Phase(f"{name} link", (LinkTask(stage, shards),))
-    return _round(name, stage, shards, 1, components.LARGE, buckets)
+def split_range(items: int, parts: int) -> list[range]:
+    """``range(items)`` cut into ``parts`` consecutive ranges as even as can be (fewer when items < parts)."""
+    parts = max(1, min(items, parts))
+    return [range(items * p // parts, items * (p + 1) // parts) for p in range(parts)]
+
+
+def _link_phases(barrier: BarrierStep, stage: int, shards: int) -> list[Phase]:
+    """The barrier's link: the first round of the distributed link, its join passes, or one task."""
+    if barrier.finds_clusters:
+        return [_round(barrier.name, stage, shards, 1, components.LARGE, barrier.buckets)]
+    if barrier.join_passes:
+        parts = components.Split.of(shards).parts
+        return [
+            Phase(
+                f"{barrier.name} join per shard" + (f" {step + 1}/{barrier.join_passes}" if step else ""),
+                tuple(JoinTask(stage, p, shards, step) for p in range(parts)),
+            )
+            for step in range(barrier.join_passes)
+        ]
+    return [Phase(f"{barrier.name} link", (LinkTask(stage, shards),))]
 
 
 def _round(name: str, stage: int, shards: int, step: int, op: str, sources: int) -> Phase:

@@ -46,6 +46,9 @@ class RunResult:
 class TaskRunner(Protocol):
     """Where tasks run: what an executor gives the engine."""
 
+    # How many tasks run at once, when known: a barrier's group phase has as many tasks.
+    workers: int | None
+
     def run_tasks(self, pipeline: Pipeline, tasks: Sequence[Task], bar: Progress) -> None:
         """Run every task of one phase to completion; raise the first task error."""
 
@@ -75,7 +78,7 @@ def run_pipeline(
         check_manifest(layout, [path for shard in shards for path in shard.files])
         write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
         layout.publish([layout.pipeline_file])
-        phases = plan_phases(pipeline, shards)
+        phases = plan_phases(pipeline, shards, runner.workers)
         planned = [(phase.name, len(phase.tasks)) for phase in phases]
         with Progress(progress or ProgressOptions(), len(phases), planned=planned) as bar:
             index = 0

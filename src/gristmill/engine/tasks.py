@@ -1,4 +1,4 @@
-"""The tasks an executor schedules: a stage over one shard, and a barrier's sign, group and link phases.
+"""The tasks an executor schedules: a stage over one shard, and a barrier's sign, group, link and join phases.
 
 Each task writes its outputs under temporary names, renames them into place, and only then writes
 its done-marker, so a task killed at any moment is simply done again, with the same bytes. For an
@@ -64,16 +64,22 @@ class SignTask:
 
 @dataclass(frozen=True)
 class GroupTask:
-    """Group one bucket of signatures for the barrier opening ``stage``."""
+    """Group the buckets ``first`` to ``stop`` - 1 (a hash range) for the barrier opening ``stage``."""
 
     stage: int
-    bucket: int
+    first: int
+    stop: int
     shards: int
 
     @property
+    def buckets(self) -> range:
+        """The buckets this task groups, one after another."""
+        return range(self.first, self.stop)
+
+    @property
     def key(self) -> str:
-        """The done-marker name."""
-        return f"stage{self.stage}-group/{self.bucket:03d}"
+        """The done-marker name (the range in it: a resume split otherwise groups its buckets again)."""
+        return f"stage{self.stage}-group/{self.first:04d}-{self.stop:04d}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,21 @@ class LinkTask:
     def key(self) -> str:
         """The done-marker name."""
         return f"stage{self.stage}-link"
+
+
+@dataclass(frozen=True)
+class JoinTask:
+    """One pass of a barrier's per-shard link (``BarrierStep.join``), for a part of the shards."""
+
+    stage: int
+    part: int
+    shards: int
+    step: int = 0
+
+    @property
+    def key(self) -> str:
+        """The done-marker name."""
+        return f"stage{self.stage}-join/{self.step:02d}-{self.part:05d}"
 
 
 @dataclass(frozen=True)
@@ -106,7 +127,7 @@ class ClusterTask:
         return f"stage{self.stage}-link/{self.step:03d}-{self.part:05d}"
 
 
-Task = StageTask | SignTask | GroupTask | LinkTask | ClusterTask
+Task = StageTask | SignTask | GroupTask | LinkTask | JoinTask | ClusterTask
 
 
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
@@ -134,11 +155,15 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
         else:
             layout.fetch(work)
             if isinstance(task, GroupTask):
-                _barrier(stage).group(task.bucket, task.shards, work)
+                for bucket in task.buckets:
+                    _barrier(stage).group(bucket, task.shards, work)
             elif isinstance(task, ClusterTask):
                 unsettled = components.run_task(
                     work, task.step, task.op, task.part, task.sources, task.shards
                 )
+            elif isinstance(task, JoinTask):
+                shards = components.Split.of(task.shards).shards_in(task.part)
+                _barrier(stage).join(task.step, shards, task.shards, work)
             else:
                 _barrier(stage).link(task.shards, work)
         if layout.remote is not None:

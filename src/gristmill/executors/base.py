@@ -15,6 +15,9 @@ from gristmill.pipeline import Pipeline
 class Executor(ABC):
     """Runs the tasks of each phase of a run, in parallel where it can."""
 
+    # Tasks run at once, when known (the engine plans a barrier's group phase with as many tasks).
+    workers: int | None = None
+
     def __init__(self, *, progress: bool | ProgressOptions | None = None) -> None:
         self.progress = (
             progress if isinstance(progress, ProgressOptions) else ProgressOptions.choose(progress)

@@ -23,6 +23,8 @@ from gristmill.stats import TaskStats
 class LocalExecutor(Executor):
     """Runs a pipeline's tasks on ``workers`` processes (in this process when ``workers`` is 1)."""
 
+    workers: int
+
     def __init__(self, *, workers: int = 1, progress: bool | ProgressOptions | None = None) -> None:
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ConfigError(f"workers must be a positive whole number, got {workers!r}")

@@ -15,7 +15,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from gristmill.engine.progress import Progress, ProgressOptions
-from gristmill.engine.tasks import ClusterTask, GroupTask, LinkTask, SignTask, StageTask, Task, run_task
+from gristmill.engine.tasks import (
+    ClusterTask,
+    GroupTask,
+    JoinTask,
+    LinkTask,
+    SignTask,
+    StageTask,
+    Task,
+    run_task,
+)
 from gristmill.errors import ConfigError, RunFailedError
 from gristmill.executors.base import Executor
 from gristmill.pipeline import Pipeline
@@ -43,6 +52,7 @@ def task_kind(task: Task) -> str:
         SignTask: "sign",
         GroupTask: "group",
         LinkTask: "link",
+        JoinTask: "link",
         ClusterTask: "link",
     }
     return kinds[type(task)]

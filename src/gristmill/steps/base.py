@@ -115,10 +115,13 @@ class BarrierStep(Step):
     """A step that must see the whole corpus before it decides (deduplication).
 
     It runs in phases, each over files in its own work folder, so any executor can run them:
-    ``sign`` once per shard (a map: one file, a part per bucket), ``group`` once per bucket (the
-    shuffle), then either ``link`` once for the whole corpus (a few bytes per document) or, with
-    ``finds_clusters``, connected components in rounds of per-shard tasks, and ``decide`` once per
-    shard (a map that yields what goes on). Memory is bounded by a shard or a bucket.
+    ``sign`` once per shard (a map: one file sorted by key, a bucket being a range of keys),
+    ``group`` once per bucket (the shuffle: a streaming merge of every shard's run of the range;
+    a group task per worker takes a range of buckets),
+    then either ``link`` once for the whole corpus (a few bytes per document), ``join`` per part
+    of the shards in ``join_passes`` passes, or, with ``finds_clusters``, connected components in
+    rounds of per-shard tasks, and ``decide`` once per shard (a map that yields what goes on).
+    Memory is bounded by a shard or a group task's window.
     """
 
     buckets: int = 16
@@ -126,6 +129,10 @@ class BarrierStep(Step):
     # joins into clusters in rounds of tasks, instead of calling ``link``; ``decide`` then reads
     # its shard's clusters with :func:`~gristmill.dedup.components.load_clusters`.
     finds_clusters: ClassVar[bool] = False
+    # How many passes of ``join`` tasks (a task per part of the shards, every task of a pass done
+    # before the next pass starts) the engine runs instead of ``link`` once: each task writes files
+    # per shard, so no task holds the corpus, and each ``decide`` reads its shard's files.
+    join_passes: ClassVar[int] = 0
     # Whether the step still means something run on one document alone (``gristmill inspect`` runs it).
     runs_alone: ClassVar[bool] = False
 
@@ -143,6 +150,9 @@ class BarrierStep(Step):
 
     def link(self, shards: int, work: Path) -> None:
         """Join what every bucket's ``group`` wrote, once, before any ``decide`` (none by default)."""
+
+    def join(self, step: int, shards: range, total: int, work: Path) -> None:
+        """With ``join_passes``: pass ``step`` over ``shards``, a part of the run's ``total`` shards."""
 
     @abstractmethod
     def decide(
@@ -164,6 +174,9 @@ class BarrierStep(Step):
                 from gristmill.dedup.components import run_all
 
                 run_all(work, self.buckets, 1)
+            elif self.join_passes:
+                for step in range(self.join_passes):
+                    self.join(step, range(1), 1, work)
             else:
                 self.link(1, work)
             yield from self.decide(held, 0, work, ctx)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from gristmill.dedup.work import load_bucket, save_buckets
+from gristmill.dedup.work import bucket_windows, load_tables_from, save_buckets
 from gristmill.document import Document
 from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
@@ -112,9 +112,11 @@ class BoilerplateLines(BarrierStep):
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Keep the (host, line) pairs seen on at least ``min_pages`` pages."""
-        rows = load_bucket(work, "pairs", bucket, shards, PAIR)
-        unique, counts = np.unique(rows, return_counts=True)
-        np.save(work / f"furniture-{bucket:03d}.npy", unique[counts >= self.min_pages])
+        learned: list[np.ndarray] = []
+        for rows in bucket_windows(work, "pairs", range(bucket, bucket + 1), shards, "line"):
+            unique, counts = np.unique(rows, return_counts=True)
+            learned.append(unique[counts >= self.min_pages])
+        np.save(work / f"furniture-{bucket:03d}.npy", load_tables_from(learned, PAIR))
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext

@@ -209,7 +209,8 @@ def test_a_terminal_that_reports_no_width_still_gets_its_bars(make_corpus, tmp_p
 def test_a_join_pass_is_priced_as_a_join_not_as_a_reading_phase() -> None:
     from gristmill.engine.estimate import RunEstimate
 
-    estimate = RunEstimate([("span_dedup sign", 2), ("span_dedup join per shard", 2), ("span_dedup decide", 2)])
+    planned = [("span_dedup sign", 2), ("span_dedup join per shard", 2), ("span_dedup decide", 2)]
+    estimate = RunEstimate(planned)
     estimate.measured("span_dedup sign", ran=2, seconds=10.0)
     # A join reads small tables: until one has run it is not priced at the documents' cost.
     assert estimate.remaining(0, phase_eta=0.0, per_task=5.0) == 2 * 5.0

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 
 def phase_kind(name: str) -> str:
-    """A phase's kind by its name: ``steps`` (read or decide, then steps), ``sign``, ``group``, ``link``, ``join``."""
+    """A phase's kind by its name: ``steps`` (read or decide, then steps), or the barrier phase."""
     if name.endswith(" sign"):
         return "sign"
     if name.endswith(" group"):

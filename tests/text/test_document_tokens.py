@@ -35,6 +35,6 @@ def test_the_steps_signals_are_those_of_fresh_tokens() -> None:
     shared = [step.measure(text) for step in steps]  # the second and third reuse the first's tokens
     alone = []
     for step in steps:
-        tokens._last = tokens._LastText()  # as if no step had seen the text
+        tokens._last_tokens.cache_clear()  # as if no step had seen the text
         alone.append(step.measure(text))
     assert shared == alone

@@ -16,9 +16,8 @@ from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import ChunkStream, Damage, read_chunks
 from gristmill.io.schema import FieldType
-from gristmill.io.warc_native import native_documents, native_ok
+from gristmill.io.warc_native import DOCUMENT_RECORDS, MAX_HEADER, native_documents, native_ok
 
-_DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
 
 
@@ -98,7 +97,7 @@ def _careful_read(path: str, sink: ReadSink, name: str) -> Iterator[Document]:
             if unknown or record.stream_pos != expected_start or header is None:
                 break
             expected_start = record.stream_pos + header + _declared_length(record) + 4
-            if record.record_type & _DOCUMENT_RECORDS:
+            if record.record_type & DOCUMENT_RECORDS:
                 body = record.reader.read()
             else:
                 record.consume()
@@ -116,7 +115,6 @@ def _careful_read(path: str, sink: ReadSink, name: str) -> Iterator[Document]:
 
 # How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out.
 _HISTORY = 1 << 20
-_MAX_HEADER = 1 << 16
 
 
 class _Told:
@@ -174,7 +172,7 @@ def _declared_length(record: Any) -> int:
 
 def _header_length(stream: ChunkStream, start: int) -> int | None:
     """Bytes of the WARC header block at ``start`` as written (version line to blank line), or None."""
-    head = stream.recent(start, _MAX_HEADER)
+    head = stream.recent(start, MAX_HEADER)
     end = head.find(b"\r\n\r\n")
     if not head.startswith(b"WARC/") or end < 0:
         return None

@@ -22,7 +22,8 @@ from gristmill.document import Document
 from gristmill.io.compression import compression_of
 from gristmill.io.storage import is_url, local_path
 
-_DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
+# The records that become documents (the careful reader's too).
+DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 # The most bytes a record's header block may take (the careful reader's limit too).
 MAX_HEADER = 1 << 16
 
@@ -67,7 +68,7 @@ def native_documents(
             if position > reported:
                 progress(position - reported)
                 reported = position
-            if not record.record_type & _DOCUMENT_RECORDS:
+            if not record.record_type & DOCUMENT_RECORDS:
                 record.consume()
                 continue
             document = new_document(name, record, record.reader.read())

@@ -125,20 +125,13 @@ def document_tokens(text: str) -> Iterable[str]:
     """
     if len(text) > _BLOCK:
         return iter_word_tokens(text)
-    if _last.text is not text and _last.text != text:
-        _last.tokens = tuple(word_tokens(text))
-        _last.text = text
-    return _last.tokens
+    return _last_tokens(text)
 
 
-class _LastText:
-    """The last text :func:`document_tokens` tokenized, and its tokens."""
-
-    text = ""
-    tokens: tuple[str, ...] = ()
-
-
-_last = _LastText()
+@lru_cache(maxsize=1)
+def _last_tokens(text: str) -> tuple[str, ...]:
+    """The tokens of the last text asked for (one entry: the document the steps are on)."""
+    return tuple(word_tokens(text))
 
 
 def _whitespace_chunks(text: str) -> Iterable[str]:

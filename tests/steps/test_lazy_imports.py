@@ -37,3 +37,27 @@ def test_public_names_still_import_from_the_package() -> None:
 
     assert gristmill.MinhashDedup.name == "minhash_dedup" and gristmill.Salad.name == "salad"
     assert set(gristmill.__all__) <= set(dir(gristmill)) | set(gristmill._HOMES)
+
+
+def test_a_whole_extract_only_run_with_its_report_loads_no_numpy(tmp_path) -> None:
+    from pathlib import Path
+
+    import gristmill
+
+    warc = next((Path(gristmill.__file__).parent / "samples" / "warc").glob("*.warc*"))
+    (tmp_path / "p.yaml").write_text(
+        f"input: {{path: '{warc}'}}\noutput: {{path: '{tmp_path / 'out'}'}}\nsteps:\n  - extract: {{}}\n"
+    )
+    script = (
+        "import sys\n"
+        "from gristmill.cli import cli\n"
+        f"sys.argv = ['gristmill', 'run', {str(tmp_path / 'p.yaml')!r}, '--quiet']\n"
+        "try:\n    cli()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'gristmill')))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = ast.literal_eval(found.stdout.splitlines()[-1])
+    assert (tmp_path / "out" / "report.html").exists() and "gristmill.steps.extract" in loaded
+    # numpy, the salad model and the Gopher step cost ~0.2 CPU-s of imports that this run never uses.
+    heavy = [m for m in loaded if m == "numpy" or m.startswith(("gristmill.salad", "gristmill.steps.gopher"))]
+    assert heavy == []

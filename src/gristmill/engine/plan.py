@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gristmill.dedup import components
 from gristmill.engine.layout import Layout
 from gristmill.engine.tasks import (
     UNSETTLED,
@@ -74,6 +73,9 @@ def split_range(items: int, parts: int) -> list[range]:
 
 def _link_phases(barrier: BarrierStep, stage: int, shards: int) -> list[Phase]:
     """The barrier's link: the first round of the distributed link, its join passes, or one task."""
+    # Imported here: the link's code brings numpy, which a run without a barrier never needs.
+    from gristmill.dedup import components
+
     if barrier.finds_clusters:
         return [_round(barrier.name, stage, shards, 1, components.LARGE, barrier.buckets)]
     if barrier.join_passes:
@@ -90,6 +92,7 @@ def _link_phases(barrier: BarrierStep, stage: int, shards: int) -> list[Phase]:
 
 def _round(name: str, stage: int, shards: int, step: int, op: str, sources: int) -> Phase:
     """One step of the distributed link: a task per part of the shards; their markers plan the next."""
+    from gristmill.dedup import components
 
     def follow(layout: Layout) -> Phase | None:
         unsettled = sum(int(layout.read_marker(t.key)[UNSETTLED]) for t in tasks)
@@ -102,15 +105,15 @@ def _round(name: str, stage: int, shards: int, step: int, op: str, sources: int)
 
     parts = components.Split.of(shards).parts
     tasks = tuple(ClusterTask(stage, step, op, part, sources, shards) for part in range(parts))
-    return Phase(f"{name} link {step} ({_OPERATIONS[op]})", tasks, follow)
+    operations = {
+        components.LARGE: "large-star",
+        components.SMALL: "small-star",
+        components.RESOLVE: "name clusters",
+        components.GATHER: "gather per shard",
+    }
+    return Phase(f"{name} link {step} ({operations[op]})", tasks, follow)
 
 
-_OPERATIONS = {
-    components.LARGE: "large-star",
-    components.SMALL: "small-star",
-    components.RESOLVE: "name clusters",
-    components.GATHER: "gather per shard",
-}
 # Large-star and small-star settle in O(log² n) rounds at worst, a handful in practice.
 _MAX_LINK_STEPS = 500
 

@@ -7,15 +7,15 @@ output on an object store, "into place" means published (see ``engine.layout``),
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import orjson
 
-from gristmill.dedup import components
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
@@ -29,7 +29,9 @@ from gristmill.io.schema import Schema
 from gristmill.pipeline import Pipeline, Stage
 from gristmill.stats import StepContext, StepStats, TaskStats, settle_seconds, timed
 from gristmill.steps.base import BarrierStep, Step
-from gristmill.steps.tokenize import Tokenize
+
+if TYPE_CHECKING:
+    from gristmill.steps.tokenize import Tokenize
 
 ProgressFn = Callable[[int, int], None]  # (documents, input bytes)
 UNSETTLED = "link_unsettled"  # what a link task's done-marker adds to its stats
@@ -158,10 +160,15 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
                 for bucket in task.buckets:
                     _barrier(stage).group(bucket, task.shards, work)
             elif isinstance(task, ClusterTask):
+                # Imported here: the link's code brings numpy, which a run without a barrier never needs.
+                from gristmill.dedup import components
+
                 unsettled = components.run_task(
                     work, task.step, task.op, task.part, task.sources, task.shards
                 )
             elif isinstance(task, JoinTask):
+                from gristmill.dedup import components
+
                 shards = components.Split.of(task.shards).shards_in(task.part)
                 _barrier(stage).join(task.step, shards, task.shards, work)
             else:
@@ -425,8 +432,13 @@ class _TokenCounter:
 
 def _token_counter(pipeline: Pipeline) -> _TokenCounter | None:
     """The counter of tokens for the run's stats, when the pipeline tokenizes (its first tokenize step)."""
+    # A tokenize step exists only once its module was imported (with numpy): a run without one
+    # does not import it here.
+    tokenize = sys.modules.get("gristmill.steps.tokenize")
+    if tokenize is None:
+        return None
     for position, step in enumerate(pipeline.steps):
-        if isinstance(step, Tokenize):
+        if isinstance(step, tokenize.Tokenize):
             return _TokenCounter(step, position)
     return None
 

@@ -11,11 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from gristmill.document import Document
 from gristmill.report.svg import Threshold, histogram
-from gristmill.steps.gopher import DEFAULT_DUP_NGRAMS, DEFAULT_TOP_NGRAMS
 
 # step -> (signal, unit, the option that sets its threshold, if any).
 Rule = tuple[str, str, str | None]
@@ -124,7 +121,7 @@ def _rules_of(step: str, options: dict[str, Any]) -> list[tuple[str, str, list[T
     """Each signal the step writes, its unit and the thresholds the run's options set."""
     rules: list[Rule] = list(RULES.get(step, []))
     if step == "gopher_repetition":
-        for kind, default in (("top", DEFAULT_TOP_NGRAMS), ("dup", DEFAULT_DUP_NGRAMS)):
+        for kind, default in _ngram_defaults().items():
             table = options.get(f"{kind}_ngrams") or default
             for n in sorted(table, key=lambda key: int(key)):
                 entry = f"{kind}_ngrams[{n}]"
@@ -141,11 +138,18 @@ def _rules_of(step: str, options: dict[str, Any]) -> list[tuple[str, str, list[T
     return [(signal, unit, lines) for signal, (unit, lines) in by_signal.items()]
 
 
+def _ngram_defaults() -> dict[str, dict[int, float]]:
+    # Imported here: the Gopher step's module (and its token tables) only when its signals are drawn.
+    from gristmill.steps.gopher import DEFAULT_DUP_NGRAMS, DEFAULT_TOP_NGRAMS
+
+    return {"top": DEFAULT_TOP_NGRAMS, "dup": DEFAULT_DUP_NGRAMS}
+
+
 def _option_value(options: dict[str, Any], option: str) -> float | None:
     value: object
     if option.endswith("]"):  # one n of an n-gram table: ``top_ngrams[2]``
         name, key = option[:-1].split("[")
-        table: Any = options.get(name) or (DEFAULT_TOP_NGRAMS if name == "top_ngrams" else DEFAULT_DUP_NGRAMS)
+        table: Any = options.get(name) or _ngram_defaults()[name.removesuffix("_ngrams")]
         value = table.get(key, table.get(int(key))) if isinstance(table, dict) else None
     else:
         value = options.get(option)
@@ -169,6 +173,8 @@ def _add(
     if min(values) == max(values):
         section.flat.append(f"{signal} = {values[0]:.4g} ({len(values):,} documents)")
         return
+    import numpy as np  # here: a report without a chart does not import numpy
+
     q = np.percentile(np.asarray(values), QUANTILES)
     section.charts.append(
         SignalChart(

@@ -8,13 +8,14 @@ cluster of every sentence, furniture, the seams, the reasons for the verdict and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gristmill.document import Document
 from gristmill.errors import GristmillError
 from gristmill.report.signals import number
-from gristmill.salad.analysis import FURNITURE, UNPLACED
-from gristmill.steps.salad import Salad
+
+if TYPE_CHECKING:
+    from gristmill.steps.salad import Salad
 
 # One colour per recovered source, repeating past eight.
 SOURCE_COLORS = ("#cfe3ff", "#ffe1b3", "#d6f5d6", "#f3d1f4", "#fff3a8", "#d0f0f0", "#ffd6d6", "#e2dcff")
@@ -56,6 +57,9 @@ def stitched_pages(docs: list[Document], options: dict[str, Any] | None, limit: 
 
 
 def _salad(options: dict[str, Any]) -> Salad:
+    # Imported here: the salad model loads only for a report that has a stitched page to draw.
+    from gristmill.steps.salad import Salad
+
     chosen = {k: options[k] for k in ("threshold", "min_split_sentences") if options.get(k) is not None}
     try:
         return Salad(**chosen)
@@ -64,6 +68,8 @@ def _salad(options: dict[str, Any]) -> Salad:
 
 
 def _page(step: Salad, doc: Document) -> StitchedPage:
+    from gristmill.salad.analysis import FURNITURE, UNPLACED
+
     found = step.judge(doc)
     seams = set(found.seams)
     colours: dict[int, int] = {}

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-import numpy as np
-
 KEPT = "#3b7dd8"
 REJECTED = "#d8563b"
 LATER = "#b9b9b9"
@@ -71,6 +69,8 @@ def histogram(
     rest, saying how many lie beyond), widened to show each threshold. ``log`` spaces the bins by
     log10(1 + value), for counts that run over several orders of magnitude (words, characters).
     """
+    import numpy as np  # here: a report without a chart does not import numpy
+
     if log:
         passed, dropped = _log(passed), _log(dropped)
         thresholds = [Threshold(float(np.log10(1 + max(t.value, 0))), t.label) for t in thresholds or []]
@@ -151,4 +151,6 @@ def histogram(
 
 
 def _log(values: list[float]) -> list[float]:
+    import numpy as np
+
     return [float(np.log10(1 + v)) for v in values if v > -1]

@@ -70,7 +70,7 @@ class Pool:
             for key in sorted(gt):
                 if half(f"news:{key}") != self.which:
                     continue
-                raw = gzip.open(self.data / SCRAPINGHUB / "html" / f"{key}.html.gz").read()
+                raw = gzip.decompress((self.data / SCRAPINGHUB / "html" / f"{key}.html.gz").read_bytes())
                 doc = Document(id=key, text="", meta={"content_type": "text/html"}, raw=raw)
                 if step.keep(doc) is True:
                     blocks = [b for b in doc.text.split("\n") if b.strip()]

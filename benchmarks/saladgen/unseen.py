@@ -310,6 +310,50 @@ def html(pool: Pool, stitched: bool, rng: random.Random) -> Page:
     return w.page("genuine", 1)
 
 
+TRAFILATURA = Path("html_extraction/trafilatura_eval")
+_ENGLISH = frozenset("the of and to a in is that for it with as was on be by this are at from".split())
+
+
+def real_pages(data: Path, which: str = "report") -> list[tuple[str, str]]:
+    """Whole real pages no tune-half page was built from: (kind, text).
+
+    Every dolma document but the tune half's sources (the ones ``load_web`` drops were never
+    sources), the provided dolma documents, and the English pages of the trafilatura set extracted
+    by gristmill's ``extract`` step (no salad page is built from that set).
+    """
+    tune_keys = {s.key for s in load_web(data)[0] if half(s.key) != which}
+    out: list[tuple[str, str]] = []
+    dolma = data / "web_text/dolma"
+    with gzip.open(
+        dolma / "CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz", "rt", encoding="utf-8"
+    ) as fh:
+        for line in fh:
+            doc = json.loads(line)
+            if f"web:{doc['id']}" not in tune_keys:
+                out.append(("dolma-web", doc["text"]))
+    with gzip.open(dolma / "provided-documents-000.jsonl.gz", "rt", encoding="utf-8") as fh:
+        out += [("dolma-provided", json.loads(line)["text"]) for line in fh]
+    step = Extract()
+    step.setup()
+    evaldata = json.loads((data / TRAFILATURA / "evaldata.json").read_text(encoding="utf-8"))
+    for item in evaldata.values():
+        path = data / TRAFILATURA / "html" / f"{item['file']}.gz"
+        if not path.exists():
+            continue
+        doc = Document(
+            id=item["file"],
+            text="",
+            meta={"content_type": "text/html"},
+            raw=gzip.decompress(path.read_bytes()),
+        )
+        if step.keep(doc) is not True:
+            continue
+        tokens = re.findall(r"\w+", doc.text.lower())
+        if sum(t in _ENGLISH for t in tokens) / max(len(tokens), 1) >= 0.15:
+            out.append(("trafilatura-en", doc.text))
+    return out
+
+
 Recipe = Callable[[Pool, bool, random.Random], Page]
 RECIPES: dict[str, Recipe] = {
     "edited (words swapped, numbers changed)": edited,

@@ -353,9 +353,11 @@ def audit(pool: object, threshold: float) -> None:
     whole += [("extracted-news", "\n".join(blocks)) for blocks in pool.extracted()]
     flagged: dict[str, list[tuple[float, str]]] = defaultdict(list)
     counts: Counter[str] = Counter()
+    near: Counter[str] = Counter()  # over 0.5: how close the rest come to the threshold
     for kind, text in whole:
         counts[kind] += 1
         score = model.analyse(text, threshold=threshold).score
+        near[kind] += score >= 0.5
         if score >= threshold:
             flagged[kind].append((score, text))
     total = sum(len(v) for v in flagged.values())
@@ -363,6 +365,7 @@ def audit(pool: object, threshold: float) -> None:
         f"audit: whole genuine pages (report half, CCNet, extracted news) flagged {total} of {len(whole)}: "
         + ", ".join(f"{k} {len(flagged[k])}/{n}" for k, n in sorted(counts.items()))
     )
+    print("audit: scoring 0.5 or more: " + ", ".join(f"{k} {near[k]}/{n}" for k, n in sorted(counts.items())))
     for kind, found in sorted(flagged.items()):
         for score, text in sorted(found, reverse=True):
             lines = [ln for ln in text.split("\n") if ln.strip()]

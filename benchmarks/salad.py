@@ -46,7 +46,7 @@ from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
 from gristmill.salad.pairs import PAIR_NAMES, SECOND_NAMES, PairModel, agreement, pair_features, pair_logits
 from gristmill.salad.transitions import ABSOLUTE_COLUMNS, TRANSITION_NAMES
 from gristmill.steps.salad import Salad
-from saladgen import Page, build, factors
+from saladgen import Page, build, factors, unseen
 from saladgen.fitting import fit_perceptron
 from saladgen.metrics import adjusted_rand_index, auroc
 
@@ -291,20 +291,18 @@ def report(args: argparse.Namespace) -> None:
     print(f"run took {time.perf_counter() - t0:.0f} s")
 
 
-def unseen(args: argparse.Namespace) -> None:
+def unseen_report(args: argparse.Namespace) -> None:
     """Recipes that factors.py never builds (report half, report only) and the real pages flagged.
 
     Nothing here may be used to fit or to choose a threshold: these figures check that the fit
     generalises, and lose that meaning once tuned on.
     """
-    from saladgen import unseen as recipes
-
     threshold = args.threshold or Salad().threshold
     t0 = time.perf_counter()
-    pool = recipes.Pool(DATA, "report")
+    pool = unseen.Pool(DATA, "report")
     rows = []
-    for name, recipe in recipes.RECIPES.items():
-        built = recipes.pages(pool, recipe, args.n)
+    for name, recipe in unseen.RECIPES.items():
+        built = unseen.pages(pool, recipe, args.n)
         scores = [model.analyse(p.text, threshold=threshold).score for p in built]
         is_pos = [p.stitched for p in built]
         flagged = [s >= threshold for s in scores]
@@ -336,20 +334,17 @@ def unseen(args: argparse.Namespace) -> None:
         "seed page: "
         + ", ".join(
             f"{k} {model.analyse(t, threshold=threshold).score:.3f}"
-            for k, t in recipes.seed_variants(seed_text, rng).items()
+            for k, t in unseen.seed_variants(seed_text, rng).items()
         )
     )
     audit(pool, threshold)
     print(f"run took {time.perf_counter() - t0:.0f} s")
 
 
-def audit(pool: object, threshold: float) -> None:
+def audit(pool: unseen.Pool, threshold: float) -> None:
     """Whole real pages outside the tune half scored by the step; print every one flagged."""
-    from saladgen import unseen as recipes
-
-    assert isinstance(pool, recipes.Pool)
     whole = [(k, t) for k, t in factors.whole_documents(DATA, "report") if k != "dolma-web"]
-    whole += recipes.real_pages(DATA, "report")
+    whole += unseen.real_pages(DATA, "report")
     whole += [("extracted-news", "\n".join(blocks)) for blocks in pool.extracted()]
     flagged: dict[str, list[tuple[float, str]]] = defaultdict(list)
     counts: Counter[str] = Counter()
@@ -662,7 +657,7 @@ def main() -> None:
         compare(args)
         return
     if args.unseen:
-        unseen(args)
+        unseen_report(args)
         return
     if not args.legacy:
         report(args)

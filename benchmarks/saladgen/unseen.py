@@ -151,6 +151,7 @@ def edit(sentence: str, rng: random.Random) -> str:
 
 
 def edited(pool: Pool, stitched: bool, rng: random.Random) -> Page:
+    """Runs of 1-3 sentences from 3 pages, every sentence copy-edited (genuine: one page, same edits)."""
     w = _Writer()
     if stitched:
         docs = pool.docs_apart(rng, 3)
@@ -165,6 +166,7 @@ def edited(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 
 def headings(pool: Pool, stitched: bool, rng: random.Random) -> Page:
+    """Paragraphs of 3 pages taking turns, a heading or list item between paragraphs."""
     w = _Writer()
     if stitched:
         docs = pool.docs_apart(rng, 3, 12)
@@ -181,6 +183,7 @@ def headings(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 
 def qa(pool: Pool, stitched: bool, rng: random.Random) -> Page:
+    """A question and 3-5 answers, each a run of a different page (genuine: runs of one page)."""
     w = _Writer()
     answers = rng.randint(3, 5)
     if stitched:
@@ -207,6 +210,7 @@ def qa(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 
 def insert(pool: Pool, stitched: bool, rng: random.Random) -> Page:
+    """One article with 1-2 foreign paragraphs inserted between its own (genuine: the article alone)."""
     w = _Writer()
     article = _excerpt(pool.doc(rng, 24, 5), 24, rng)
     foreign: list[list[str]] = []
@@ -232,6 +236,7 @@ def insert(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 
 def as_list(pool: Pool, stitched: bool, rng: random.Random) -> Page:
+    """12-16 one-sentence list items, runs of 1-3 from 3 pages (genuine: one page's sentences)."""
     w = _Writer()
     n = rng.randint(12, 16)
     if stitched:
@@ -246,6 +251,7 @@ def as_list(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 
 def long(pool: Pool, stitched: bool, rng: random.Random) -> Page:
+    """80-100 sentences, runs of 3-8 from 3-4 pages, a paragraph per run (genuine: one page's excerpt)."""
     w = _Writer()
     n = rng.randint(80, 100)
     if stitched:
@@ -262,6 +268,7 @@ def long(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 
 def markdown(pool: Pool, stitched: bool, rng: random.Random) -> Page:
+    """A markdown page of title, headings, bullets and bold words around paragraphs of 3 pages."""
     w = _Writer()
     if stitched:
         docs = pool.docs_apart(rng, 3, 10)
@@ -287,6 +294,7 @@ def markdown(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 
 def html(pool: Pool, stitched: bool, rng: random.Random) -> Page:
+    """16 extracted blocks in runs of 1-3 from 2-3 news pages (genuine: a window of one page's blocks)."""
     w = _Writer()
     pages = pool.extracted()
     n = 16

@@ -99,10 +99,21 @@ def _word_term(word: str) -> tuple[str | None, float, bool]:
     return stem(lower), rarity(lower), bool(_NAME.match(word))
 
 
+# Scripts written without spaces between words (Chinese, Japanese, Korean): a run of them is one
+# "word" to :func:`words`, so a page of such text with a few English glosses read as English.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
 def stopword_share(text: str) -> float:
-    """Share of the words of ``text`` that are English function words (0.4-0.5 in English prose)."""
+    """Share of the words of ``text`` that are English function words (0.4-0.5 in English prose).
+
+    Text of an unspaced script counts as one word per two characters (about its mean word length).
+    """
     found = words(text.lower())
-    return sum(1 for w in found if w in STOPWORDS) / len(found) if found else 0.0
+    unspaced = len(_UNSPACED.findall(text))
+    spaced = sum(1 for w in found if not _UNSPACED.search(w)) if unspaced else len(found)
+    total = spaced + unspaced / 2
+    return sum(1 for w in found if w in STOPWORDS) / total if found else 0.0
 
 
 def term_matrix(term_weights: Sequence[dict[str, float]]) -> np.ndarray:

@@ -54,7 +54,7 @@ FURNITURE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"^(?:related (?:articles|posts|stories|content)|you (?:may|might) also like"
             r"|recommended(?: for you)?|advertisement|sponsored(?: content)?|skip to (?:main )?content"
             r"|back to top|leave a (?:comment|reply)|\d+ comments?|comments?|tags?:.*|categories?:.*"
-            r"|filed under:?.*|more stories|trending(?: now)?)$",
+            r"|filed under:?.*|more stories|trending(?: now)?|(?:user|site|page) tools)$",
         ),
     )
 )

@@ -1,0 +1,51 @@
+"""The unseen-recipe pages of benchmarks/saladgen/unseen.py: report half only, labels that match the text."""
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from saladgen import half, unseen  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pool() -> unseen.Pool:
+    for candidate in (REPO.parent / "shared/data", REPO.parents[1] / "shared/data"):
+        if candidate.is_dir():
+            return unseen.Pool(candidate, "report")
+    pytest.skip("../shared/data is not here")
+
+
+def test_the_pool_holds_report_half_documents_only(pool: unseen.Pool) -> None:
+    assert pool.docs
+    assert {half(d.key) for d in pool.docs} == {"report"}
+
+
+@pytest.mark.parametrize("name", list(unseen.RECIPES))
+def test_each_recipe_builds_both_classes_with_matching_labels(pool: unseen.Pool, name: str) -> None:
+    built = unseen.pages(pool, unseen.RECIPES[name], 3)
+    stitched, genuine = built[:3], built[3:]
+    for page in built:
+        assert page.units and page.text
+        for a, b, _ in page.units:
+            assert page.text[a:b].strip() == page.text[a:b]  # a unit is a whole piece of the text
+    for page in stitched:
+        assert page.stitched
+        assert len({s for _, _, s in page.units if s >= 0}) >= 2
+    for page in genuine:
+        assert not page.stitched
+        assert {s for _, _, s in page.units if s >= 0} == {0}
+
+
+def test_the_edit_swaps_words_and_changes_numbers() -> None:
+    before = "The mill was built in 1852 by the harbour board."
+    after = unseen.edit(before, random.Random(0))
+    assert after != before
+    assert "1852" not in after
+    words_before = [w for w in before.split() if not w.isdigit()]
+    words_after = [w for w in after.split() if not w.isdigit()]
+    assert sorted(words_after) == sorted(words_before) and words_after != words_before

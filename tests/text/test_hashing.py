@@ -1,7 +1,7 @@
 import random
 
 from gristmill.text import match_key
-from gristmill.text.hashing import hash64, match_key_and_words, match_text
+from gristmill.text.hashing import hash64, match_key_and_words, match_text, span_keys_and_words
 
 TRICKY = [
     "Hello, World!",
@@ -25,3 +25,32 @@ def test_key_and_words_agree_with_match_text() -> None:
         expected = (hash64(simple), simple.count(" ") + 1) if simple else None
         assert match_key_and_words(text) == expected, repr(text)
         assert match_key(text) == (expected[0] if expected else None)
+
+
+def _random_spans(rng: random.Random, text: str) -> list[tuple[int, int]]:
+    places = [(0, len(text))]
+    for _ in range(rng.randrange(6)):
+        a = rng.randrange(len(text) + 1)
+        places.append((a, rng.randrange(a, len(text) + 1)))
+    return places
+
+
+def test_span_keys_agree_with_key_per_slice() -> None:
+    # Whole-text spans and random ones, including cuts inside words and runs of non-word characters
+    # (the batched path folds case once per text, which must give every slice's own key).
+    rng = random.Random(7)
+    alphabet = "aZ09 _.,-'\n\té€İΣσς\u0301\u00a0١²ǅ\U0001d400\udc80ﬁ"
+    texts = [*TRICKY, "ΟΔΟΣ Α", "abc", "A1 b_2 c³", "\u0301\u0301 x", "𝐀𝐁 ab"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(60))) for _ in range(3000)]
+    # Texts whose case folding keeps one character per character (no İ, no Σ): the batched path itself.
+    texts += [t.replace("İ", "I").replace("Σ", "S") for t in texts]
+    for text in texts:
+        spans = _random_spans(rng, text)
+        expected = [match_key_and_words(text[a:b]) for a, b in spans]
+        assert span_keys_and_words(text, spans) == expected, repr(text)
+
+
+def test_span_keys_of_no_spans_and_empty_text() -> None:
+    assert span_keys_and_words("", []) == []
+    assert span_keys_and_words("", [(0, 0)]) == [None]
+    assert span_keys_and_words("... !!", [(0, 3), (3, 6)]) == [None, None]

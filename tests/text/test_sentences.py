@@ -1,3 +1,6 @@
+import random
+import re
+
 from gristmill.text import sentence_spans, split_sentences
 from gristmill.text.sentences import line_and_sentence_spans
 
@@ -57,3 +60,71 @@ def test_lines_and_sentences_in_one_pass() -> None:
     assert [text[a:b] for a, b in sentences] == ["Title line", "Dr. Smith came.", "He left!", "last"]
     assert sentences == sentence_spans(text)
     assert line_and_sentence_spans("") == ([], [])
+
+
+def _per_line_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The splitter as it was, line by line (the whole-text version must give the same offsets)."""
+    from gristmill.text.sentences import _CANDIDATE, _ends_sentence
+
+    lines: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = []
+
+    def add(line: str, offset: int, start: int, end: int) -> None:
+        piece = line[start:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((offset + start + lead, offset + start + lead + len(piece.strip())))
+
+    for found in re.finditer(r"[^\n]+", text):
+        line, offset = found.group(), found.start()
+        if not line.strip():
+            continue
+        start = offset + len(line) - len(line.lstrip())
+        lines.append((start, start + len(line.strip())))
+        cut = 0
+        for match in _CANDIDATE.finditer(line):
+            if _ends_sentence(line, match.start(), match.end()):
+                add(line, offset, cut, match.end())
+                cut = match.end()
+        if cut == 0:
+            spans.append(lines[-1])
+        else:
+            add(line, offset, cut, len(line))
+    return lines, spans
+
+
+def test_whole_text_pass_matches_the_per_line_splitter() -> None:
+    # Candidates at line ends, runs of marks, quotes, abbreviations, initials, Unicode spaces.
+    rng = random.Random(11)
+    pieces = [
+        "Mr",
+        "U.S",
+        "J",
+        "word",
+        "Cat",
+        "été",
+        "3.5",
+        ".",
+        "!",
+        "?",
+        "…",
+        '"',
+        "”",
+        ")",
+        " ",
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        "\t",
+        "\r",
+        "\u2028",
+        "\x85",
+        "\u00a0",
+        "a",
+        "B",
+    ]
+    texts = ["", " ", "\n", "End.\nnext line. Next one", "A. B.\n  C!  \n\nd?", "x.\u2028Y", "Hi.\r\nYo."]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(40))) for _ in range(4000)]
+    for text in texts:
+        assert line_and_sentence_spans(text) == _per_line_spans(text), repr(text)

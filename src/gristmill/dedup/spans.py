@@ -41,7 +41,7 @@ from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text import match_key
-from gristmill.text.hashing import match_key_and_words
+from gristmill.text.hashing import match_key_and_words, span_keys_and_words
 from gristmill.text.sentences import line_and_sentence_spans
 
 # A document holding a span: the span's hash, how much of a copier the document is, its place.
@@ -106,17 +106,15 @@ class SpanDedup(BarrierStep):
         # Keyed by (start, -end) so that sorting the keys gives text order, longer spans first.
         found: dict[tuple[int, int], _Span] = {}
         lines, sentences = line_and_sentence_spans(text)
-        # A line that is one sentence is both spans: its key and word count are computed once.
-        keyed: dict[tuple[int, int], tuple[int, int] | None] = {}
-        if self.paragraphs:
-            for start, end in lines:
-                keyed[start, end] = known = match_key_and_words(text[start:end])
-                if known is not None:
-                    found[start, -end] = (start, end, known[0], False)
+        if not self.paragraphs:
+            lines = []
+        # All spans keyed in one pass over the text; a line that is one sentence is both spans.
+        keys = span_keys_and_words(text, lines + sentences)
+        for (start, end), known in zip(lines, keys, strict=False):
+            if known is not None:
+                found[start, -end] = (start, end, known[0], False)
         min_words = self.min_words
-        for start, end in sentences:
-            place = (start, end)
-            known = keyed[place] if place in keyed else match_key_and_words(text[start:end])
+        for (start, end), known in zip(sentences, keys[len(lines) :], strict=True):
             if known is not None and known[1] >= min_words:
                 found[start, -end] = (start, end, known[0], True)
         return [found[place] for place in sorted(found)]

@@ -19,7 +19,8 @@ ABBREVIATIONS = frozenset(
 # after would otherwise be tried from every dot, each try running to the end (quadratic).
 _CANDIDATE = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’»)\]]*+(?=\s)")
 _NEXT_START = re.compile(r"\s++(?![a-zà-öø-ÿ])\S")
-_LINE = re.compile(r"[^\n]+")
+# A line without its leading and trailing whitespace (lines holding only whitespace do not match).
+_TRIMMED_LINE = re.compile(r"(?m)^[^\S\n]*+(\S(?:[^\n]*\S)?)")
 
 
 def _ends_sentence(text: str, start: int, end: int) -> bool:
@@ -56,25 +57,28 @@ def line_and_sentence_spans(text: str) -> tuple[list[tuple[int, int]], list[tupl
     One pass for callers that need both: a line that is one sentence is trimmed once.
     Lines holding only whitespace are left out.
     """
-    lines: list[tuple[int, int]] = []
+    # Candidates are found over the whole text, not line by line: one at a line's end may then end a
+    # sentence, which changes nothing (what follows it on its line is whitespace, trimmed either way).
+    lines = [found.span(1) for found in _TRIMMED_LINE.finditer(text)]
+    ends = [
+        match.end() for match in _CANDIDATE.finditer(text) if _ends_sentence(text, match.start(), match.end())
+    ]
+    if not ends:
+        return lines, list(lines)
     spans: list[tuple[int, int]] = []
-    for found in _LINE.finditer(text):
-        line = found.group()
-        offset = found.start()
-        stripped = line.strip()
-        if not stripped:
+    i, count = 0, len(ends)
+    for start, end in lines:
+        while i < count and ends[i] <= start:
+            i += 1
+        if i == count or ends[i] >= end:
+            spans.append((start, end))
             continue
-        start = offset + len(line) - len(line.lstrip())
-        lines.append((start, start + len(stripped)))
-        cut = 0
-        for match in _CANDIDATE.finditer(line):
-            if _ends_sentence(line, match.start(), match.end()):
-                _add_span(spans, line, offset, cut, match.end())
-                cut = match.end()
-        if cut == 0:
-            spans.append(lines[-1])
-        else:
-            _add_span(spans, line, offset, cut, len(line))
+        cut = start
+        while i < count and ends[i] < end:
+            _add_span(spans, text, 0, cut, ends[i])
+            cut = ends[i]
+            i += 1
+        _add_span(spans, text, 0, cut, end)
     return lines, spans
 
 

@@ -1,7 +1,8 @@
 import random
 
 from gristmill.text import match_key
-from gristmill.text.hashing import hash64, match_key_and_words, match_text, span_keys_and_words
+from gristmill.text.hashing import hash64, match_key_and_words, match_text
+from gristmill.text.span_keys import span_keys_and_words
 
 TRICKY = [
     "Hello, World!",

@@ -41,8 +41,9 @@ from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
 from gristmill.text import match_key
-from gristmill.text.hashing import match_key_and_words, span_keys_and_words
+from gristmill.text.hashing import match_key_and_words
 from gristmill.text.sentences import line_and_sentence_spans
+from gristmill.text.span_keys import span_keys_and_words
 
 # A document holding a span: the span's hash, how much of a copier the document is, its place.
 HOLDER = np.dtype([("hash", "<u8"), ("rank", "u1"), ("shard", "<u4"), ("pos", "<u4")])

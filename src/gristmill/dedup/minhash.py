@@ -245,7 +245,9 @@ class MinhashDedup(ReferenceOption, BarrierStep):
 
     def _window_edges(self, rows: np.ndarray, work: Path) -> np.ndarray:
         """The links of one window of band rows (whole runs of equal values)."""
-        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+        # A window comes in shard order within a key and each shard's rows in position order, so a
+        # stable sort on the value alone is the (value, shard, pos) order, about 3x faster than lexsort.
+        rows = rows[np.argsort(rows["hash"], kind="stable")]
         first = np.ones(len(rows), bool)
         first[1:] = rows["hash"][1:] != rows["hash"][:-1]
         head = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))

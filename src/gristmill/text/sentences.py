@@ -75,19 +75,19 @@ def line_and_sentence_spans(text: str) -> tuple[list[tuple[int, int]], list[tupl
             continue
         cut = start
         while i < count and ends[i] < end:
-            _add_span(spans, text, 0, cut, ends[i])
+            _add_span(spans, text, cut, ends[i])
             cut = ends[i]
             i += 1
-        _add_span(spans, text, 0, cut, end)
+        _add_span(spans, text, cut, end)
     return lines, spans
 
 
-def _add_span(spans: list[tuple[int, int]], line: str, offset: int, start: int, end: int) -> None:
-    piece = line[start:end]
+def _add_span(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    piece = text[start:end]
     stripped = piece.strip()
     if stripped:
         lead = len(piece) - len(piece.lstrip())
-        spans.append((offset + start + lead, offset + start + lead + len(stripped)))
+        spans.append((start + lead, start + lead + len(stripped)))
 
 
 def split_sentences(text: str) -> list[str]:

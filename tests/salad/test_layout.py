@@ -113,7 +113,7 @@ def test_layout_marks_are_read_past_and_spans_stay_on_the_page() -> None:
         "# The harbour\n\n"
         "- The **harbour** was dredged in 1910, as the [council](https://x.example/c) asked\n"
         "2. Ships of deeper draught could then dock at the quay.\n"
-        "a) Trade grew for a decade.\n"
+        "a) Trade grew steadily for a whole decade.\n"
         "Short title line\n"
         "The quay was rebuilt after the war. It still stands."
     )
@@ -125,7 +125,7 @@ def test_layout_marks_are_read_past_and_spans_stay_on_the_page() -> None:
         "The harbour was dredged in 1910, as the council asked"
     )
     assert "Ships of deeper draught could then dock at the quay." in layout.sentences
-    assert said["a) Trade grew for a decade."] == "Trade grew for a decade."
+    assert said["a) Trade grew steadily for a whole decade."] == "Trade grew steadily for a whole decade."
     headings = {text[spans[i][0] : spans[i][1]] for i in layout.headings}
     assert headings == {"# The harbour", "Short title line"}
     # A list number the splitter cut off as a sentence of its own is layout, not prose.
@@ -151,3 +151,10 @@ def test_inspect_marks_the_sentences_of_a_markdown_seed_by_their_place_on_the_pa
     assert any(f.startswith("salad:verdict=stitched") for f in flags["# Trotsky"])
     seams = [s["text"] for s in shown["sentences"] if "salad:seam" in s["flags"]]
     assert len(seams) >= 3 and not any(s.startswith("#") for s in seams)
+
+
+def test_a_page_of_short_lines_keeps_its_lines_and_breaks_as_written() -> None:
+    text = "Filter by: Author\n\nRepository\n\nYou can copy this text:\n\nThis file is restricted\n\nLog in."
+    layout = read_layout(text, sentence_spans(text))
+    assert not layout.reads_as_prose
+    assert not layout.headings and not layout.lines_are_sentences

@@ -258,7 +258,7 @@ def measure(text: str) -> Measured:
     shaped = listlike(unmarked(text))
     # Lines opening with a time, a term or a question are items of their own (a ticker, a glossary,
     # an FAQ): their breaks are content, not layout, and are read as written.
-    found.breaks_are_layout = shaped < ITEM_LINES
+    found.breaks_are_layout = layout.reads_as_prose and shaped < ITEM_LINES
     if not found.breaks_are_layout:
         layout.lines_are_sentences = False
     breaks = paragraph_breaks(text, spans, prose, layout, _unknown_break())

@@ -34,6 +34,10 @@ LIST_RUN = 3  # ... unless it is one of this many such lines in a row: the items
 # layout: a list or one sentence a line says nothing of where the author's paragraphs were.
 LINES_ARE_SENTENCES = 0.9
 _MIN_LINES = 4
+# A page is prose laid out when at most this share of its lines (and at least one) are not lines of
+# prose: this many words or more, ending as a sentence does (a list item need not).
+OTHER_LINES = 0.1
+PROSE_LINE_WORDS = 6
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Layout:
     marks: set[int] = field(default_factory=set)  # a list number standing as a span of its own
     items: set[int] = field(default_factory=set)  # spans that open a line with a list marker
     lines_are_sentences: bool = False  # nearly every prose line is one sentence: breaks carry nothing
+    reads_as_prose: bool = True  # nearly every line is prose (see _reads_as_prose)
 
 
 def plain(sentence: str, at_line_start: bool) -> str:
@@ -84,6 +89,9 @@ def read_layout(text: str, spans: list[tuple[int, int]]) -> Layout:
             layout.headings.add(i)
         elif starts_line and ends_line and _is_short_line(raw, said):
             short.append(i)
+    layout.reads_as_prose = _reads_as_prose(layout, line_of)
+    if not layout.reads_as_prose:  # a page of items: its lines and breaks are read as written
+        return layout
     layout.headings.update(_titles(short, line_of))
     prose_lines: dict[int, int] = {}
     for i, number in enumerate(line_of):
@@ -93,6 +101,23 @@ def read_layout(text: str, spans: list[tuple[int, int]]) -> Layout:
         single = sum(1 for count in prose_lines.values() if count == 1)
         layout.lines_are_sentences = single >= LINES_ARE_SENTENCES * len(prose_lines)
     return layout
+
+
+def _reads_as_prose(layout: Layout, line_of: list[int]) -> bool:
+    """Whether nearly every line (markdown headings aside) is prose: sentences, or list items of them.
+
+    Only such a page is prose laid out: on a page of short lines (menus, archive entries, tool
+    pages) the lines and their breaks are what tells its items apart, and are read as written.
+    """
+    words: dict[int, int] = {}
+    ends: dict[int, bool] = {}
+    for i, number in enumerate(line_of):
+        if i in layout.headings:
+            continue
+        words[number] = words.get(number, 0) + len(layout.sentences[i].split())
+        ends[number] = i in layout.items or bool(_ENDS_SENTENCE.search(layout.sentences[i]))
+    other = sum(1 for n, count in words.items() if count < PROSE_LINE_WORDS or not ends[n])
+    return other <= max(1, OTHER_LINES * len(words))
 
 
 def paragraph_breaks(

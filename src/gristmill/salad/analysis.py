@@ -171,9 +171,10 @@ _BREAK = TRANSITION_NAMES.index("paragraph_break")
 def _layout_free_score(found: Measured) -> tuple[float, np.ndarray]:
     """The page model's score, and the boundary rows it read, with its paragraphs or as one paragraph.
 
-    Paragraph breaks are layout a stitcher sets for free: a break at a run's end may show a seam,
-    but breaks placed inside the runs must not clear the page. So a page with breaks is also read as
-    one paragraph, and the higher score stands (its features are kept in ``found.features``).
+    On a page laid out in markdown or lists the paragraphs are the layout's, set for free: a break at
+    a run's end may show a seam, but breaks placed inside the runs must not clear the page. So such a
+    page is also read as one paragraph, and the higher score stands (its features are kept in
+    ``found.features``). Plain paragraphs, which the model was fitted on, are read as written.
     """
     features = dict(found.features)
     features.update(COHERENCE.summaries(found.rows))
@@ -212,7 +213,7 @@ class Measured:
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     sentences: list[str] = field(default_factory=list)  # the prose sentences
     styles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    breaks_are_layout: bool = True  # False: the lines are items of their own (see ITEM_LINES)
+    breaks_are_layout: bool = False  # also read as one paragraph (see _layout_free_score)
 
     def labels(self, fill: int) -> list[int]:
         """Furniture labelled as such, every other sentence ``fill``."""
@@ -255,12 +256,14 @@ def measure(text: str) -> Measured:
     centred = found.vectors - found.vectors.mean(axis=0, keepdims=True)
     centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
     vec_sim = _gram(centred)
-    shaped = listlike(unmarked(text))
+    shaped = listlike(unmarked(text) if layout.reads_as_prose else text)
     # Lines opening with a time, a term or a question are items of their own (a ticker, a glossary,
     # an FAQ): their breaks are content, not layout, and are read as written.
-    found.breaks_are_layout = layout.reads_as_prose and shaped < ITEM_LINES
-    if not found.breaks_are_layout:
+    if shaped >= ITEM_LINES:
         layout.lines_are_sentences = False
+    # Plain paragraphs are what the model was fitted on, and are read as written; the paragraphs of a
+    # page laid out in markdown or lists are the layout's, and are also read as one paragraph.
+    found.breaks_are_layout = layout.reads_as_prose and layout.marked and shaped < ITEM_LINES
     breaks = paragraph_breaks(text, spans, prose, layout, _unknown_break())
     live = np.array([bool(t) for t in found.terms])
     found.sentences = said

@@ -50,6 +50,7 @@ class Layout:
     items: set[int] = field(default_factory=set)  # spans that open a line with a list marker
     lines_are_sentences: bool = False  # nearly every prose line is one sentence: breaks carry nothing
     reads_as_prose: bool = True  # nearly every line is prose (see _reads_as_prose)
+    marked: bool = False  # list markers, markdown headings, emphasis or links: the page was laid out
 
 
 def plain(sentence: str, at_line_start: bool) -> str:
@@ -89,9 +90,12 @@ def read_layout(text: str, spans: list[tuple[int, int]]) -> Layout:
             layout.headings.add(i)
         elif starts_line and ends_line and _is_short_line(raw, said):
             short.append(i)
+    layout.marked = bool(layout.items or layout.headings) or any(
+        said != text[a:b] for said, (a, b) in zip(layout.sentences, spans, strict=True)
+    )
     layout.reads_as_prose = _reads_as_prose(layout, line_of)
-    if not layout.reads_as_prose:  # a page of items: its lines and breaks are read as written
-        return layout
+    if not layout.reads_as_prose:  # a page of items: its lines, marks and breaks are read as written
+        return Layout([text[a:b] for a, b in spans], reads_as_prose=False)
     layout.headings.update(_titles(short, line_of))
     prose_lines: dict[int, int] = {}
     for i, number in enumerate(line_of):

@@ -115,13 +115,20 @@ def _reads_as_prose(layout: Layout, line_of: list[int]) -> bool:
     """
     words: dict[int, int] = {}
     ends: dict[int, bool] = {}
+    item: dict[int, bool] = {}
     for i, number in enumerate(line_of):
         if i in layout.headings:
             continue
         words[number] = words.get(number, 0) + len(layout.sentences[i].split())
-        ends[number] = i in layout.items or bool(_ENDS_SENTENCE.search(layout.sentences[i]))
-    other = sum(1 for n, count in words.items() if count < PROSE_LINE_WORDS or not ends[n])
-    return other <= max(1, OTHER_LINES * len(words))
+        ends[number] = bool(_ENDS_SENTENCE.search(layout.sentences[i]))
+        item[number] = item.get(number, False) or i in layout.items
+    # A list item is a sentence if it ends as one or is long enough; another line needs both.
+    prose = sum(
+        1
+        for n, count in words.items()
+        if (item[n] and (ends[n] or count >= PROSE_LINE_WORDS)) or (ends[n] and count >= PROSE_LINE_WORDS)
+    )
+    return len(words) - prose <= max(1, OTHER_LINES * len(words))
 
 
 def paragraph_breaks(

@@ -37,7 +37,7 @@ _MIN_LINES = 4
 # A page is prose laid out when at most this share of its lines (and at least one) are not lines of
 # prose: this many words or more, ending as a sentence does (a list item need not).
 OTHER_LINES = 0.1
-PROSE_LINE_WORDS = 6
+PROSE_LINE_WORDS = 4
 
 
 @dataclass

@@ -66,6 +66,8 @@ def plain(sentence: str, at_line_start: bool) -> str:
 
 def read_layout(text: str, spans: list[tuple[int, int]]) -> Layout:
     """Read the layout of ``text`` around its sentence ``spans`` (see the module's docstring)."""
+    if not reads_as_prose(text):  # a page of items: its lines, marks and breaks are read as written
+        return Layout([text[a:b] for a, b in spans], reads_as_prose=False)
     layout = Layout([])
     previous_end = 0
     line_of: list[int] = []  # the line number of each span
@@ -93,9 +95,6 @@ def read_layout(text: str, spans: list[tuple[int, int]]) -> Layout:
     layout.marked = bool(layout.items or layout.headings) or any(
         said != text[a:b] for said, (a, b) in zip(layout.sentences, spans, strict=True)
     )
-    layout.reads_as_prose = _reads_as_prose(layout, line_of)
-    if not layout.reads_as_prose:  # a page of items: its lines, marks and breaks are read as written
-        return Layout([text[a:b] for a, b in spans], reads_as_prose=False)
     layout.headings.update(_titles(short, line_of))
     prose_lines: dict[int, int] = {}
     for i, number in enumerate(line_of):
@@ -107,28 +106,28 @@ def read_layout(text: str, spans: list[tuple[int, int]]) -> Layout:
     return layout
 
 
-def _reads_as_prose(layout: Layout, line_of: list[int]) -> bool:
+def reads_as_prose(text: str) -> bool:
     """Whether nearly every line (markdown headings aside) is prose: sentences, or list items of them.
 
     Only such a page is prose laid out: on a page of short lines (menus, archive entries, tool
     pages) the lines and their breaks are what tells its items apart, and are read as written.
+    A list item is a line of prose if it ends as a sentence or is long enough; another line needs both.
     """
-    words: dict[int, int] = {}
-    ends: dict[int, bool] = {}
-    item: dict[int, bool] = {}
-    for i, number in enumerate(line_of):
-        if i in layout.headings:
-            continue
-        words[number] = words.get(number, 0) + len(layout.sentences[i].split())
-        ends[number] = bool(_ENDS_SENTENCE.search(layout.sentences[i]))
-        item[number] = item.get(number, False) or i in layout.items
-    # A list item is a sentence if it ends as one or is long enough; another line needs both.
-    prose = sum(
-        1
-        for n, count in words.items()
-        if (item[n] and (ends[n] or count >= PROSE_LINE_WORDS)) or (ends[n] and count >= PROSE_LINE_WORDS)
-    )
-    return len(words) - prose <= max(1, OTHER_LINES * len(words))
+    lines = [
+        line for line in (raw.strip() for raw in text.split("\n")) if line and not _HEADING_MARK.match(line)
+    ]
+    allowed = max(1.0, OTHER_LINES * len(lines))
+    other = 0
+    for line in lines:
+        item = MARKER.match(line) is not None
+        said = plain(line, True)
+        ends = _ENDS_SENTENCE.search(said) is not None
+        long = len(said.split()) >= PROSE_LINE_WORDS
+        if not ((item and (ends or long)) or (ends and long)):
+            other += 1
+            if other > allowed:  # most web pages of short lines stop here, after a few lines
+                return False
+    return True
 
 
 def paragraph_breaks(

@@ -49,7 +49,7 @@ class Layout:
     marks: set[int] = field(default_factory=set)  # a list number standing as a span of its own
     items: set[int] = field(default_factory=set)  # spans that open a line with a list marker
     lines_are_sentences: bool = False  # nearly every prose line is one sentence: breaks carry nothing
-    reads_as_prose: bool = True  # nearly every line is prose (see _reads_as_prose)
+    reads_as_prose: bool = True  # nearly every line is prose (see reads_as_prose)
     marked: bool = False  # list markers, markdown headings, emphasis or links: the page was laid out
 
 

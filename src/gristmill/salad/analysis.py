@@ -26,7 +26,6 @@ addresses) is set aside before any measure and never goes into a recovered sourc
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -53,6 +52,7 @@ from gristmill.salad.features import (
     topic_terms,
 )
 from gristmill.salad.grouping import cross_ratio, group, partition, with_embeddings
+from gristmill.salad.layout import Layout, paragraph_breaks, read_layout, unmarked
 from gristmill.salad.model import EMBEDDING_MODEL
 from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
 from gristmill.salad.pairs import PairModel, pair_features
@@ -157,14 +157,37 @@ def analyse(
     found = measure(text)
     if found.prose_spans is None:
         return found.unjudged()
-    features = found.features
-    chances = COHERENCE.seam_chances(found.rows)
-    features.update(COHERENCE.summaries(found.rows))
-    score = page_score(COHERENCE.page, features)
+    score, rows = _layout_free_score(found)
+    chances = COHERENCE.seam_chances(rows)
     score = _with_copies(score, copied_fraction, threshold)
     done = found.whole(score) if score < threshold else _split(found, score, chances)
     done.seams = [found.prose[j + 1] for j in np.flatnonzero(chances > 0.5).tolist()]
     return done
+
+
+_BREAK = TRANSITION_NAMES.index("paragraph_break")
+
+
+def _layout_free_score(found: Measured) -> tuple[float, np.ndarray]:
+    """The page model's score, and the boundary rows it read, with its paragraphs or as one paragraph.
+
+    On a page laid out in markdown or lists the paragraphs are the layout's, set for free: a break at
+    a run's end may show a seam, but breaks placed inside the runs must not clear the page. So such a
+    page is also read as one paragraph, and the higher score stands (its features are kept in
+    ``found.features``). Plain paragraphs, which the model was fitted on, are read as written.
+    """
+    features = dict(found.features)
+    features.update(COHERENCE.summaries(found.rows))
+    score, rows = page_score(COHERENCE.page, features), found.rows
+    if found.breaks_are_layout and found.rows[:, _BREAK].any():
+        joined = found.rows.copy()
+        joined[:, _BREAK] = 0.0
+        other = dict(found.features)
+        other.update(COHERENCE.summaries(joined))
+        if (as_one := page_score(COHERENCE.page, other)) > score:
+            score, rows, features = as_one, joined, other
+    found.features = features
+    return score, rows
 
 
 def _with_copies(score: float, copied_fraction: float | None, threshold: float) -> float:
@@ -190,6 +213,7 @@ class Measured:
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     sentences: list[str] = field(default_factory=list)  # the prose sentences
     styles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    breaks_are_layout: bool = False  # also read as one paragraph (see _layout_free_score)
 
     def labels(self, fill: int) -> list[int]:
         """Furniture labelled as such, every other sentence ``fill``."""
@@ -208,13 +232,14 @@ class Measured:
 def measure(text: str) -> Measured:
     """Split ``text`` into sentences, set furniture aside, and measure each boundary and the page."""
     spans = sentence_spans(text)
-    sentences = [text[a:b] for a, b in spans]
+    layout = read_layout(text, spans)
+    sentences = layout.sentences  # as the measures read them: list markers and markdown read past
     furniture: dict[int, str] = {}
     prose: list[int] = []
     for i, sentence in enumerate(sentences):
         if len(prose) == MAX_JUDGED:  # the rest is neither judged nor looked at
             break
-        kind = furniture_of(sentence)
+        kind = furniture_of(sentence) or _layout_kind(layout, i)
         if kind:
             furniture[i] = kind
         else:
@@ -231,7 +256,15 @@ def measure(text: str) -> Measured:
     centred = found.vectors - found.vectors.mean(axis=0, keepdims=True)
     centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
     vec_sim = _gram(centred)
-    breaks = np.array(["\n" in text[a[1] : b[0]] for a, b in itertools.pairwise(found.prose_spans)])
+    shaped = listlike(unmarked(text) if layout.reads_as_prose else text)
+    # Lines opening with a time, a term or a question are items of their own (a ticker, a glossary,
+    # an FAQ): their breaks are content, not layout, and are read as written.
+    if shaped >= ITEM_LINES:
+        layout.lines_are_sentences = False
+    # Plain paragraphs are what the model was fitted on, and are read as written; the paragraphs of a
+    # page laid out in markdown or lists are the layout's, and are also read as one paragraph.
+    found.breaks_are_layout = layout.reads_as_prose and layout.marked and shaped < ITEM_LINES
+    breaks = paragraph_breaks(text, spans, prose, layout, _unknown_break())
     live = np.array([bool(t) for t in found.terms])
     found.sentences = said
     found.styles = styles = style_matrix(said)
@@ -248,7 +281,7 @@ def measure(text: str) -> Measured:
         "vec_near_gain": _near_gain(vec_sim),
         "best_cut": best_cut(found.lexical),
         "top_terms_cover": topic_terms(found.terms)[1],
-        "listlike": listlike(text),
+        "listlike": shaped,
         "orphan_opening": float(bool(orphans) and orphans[0] == prose[0]),
         "repeated_sentence": float(repeats(sentences, prose)),
         "furniture_inside_prose": float(furniture_inside(text, spans, furniture)),
@@ -258,6 +291,29 @@ def measure(text: str) -> Measured:
         block_evidence(found.lexical, vec_sim, found.features["best_cut"], found.features["vec_order_z"])
     )
     return found
+
+
+def _layout_kind(layout: Layout, i: int) -> str | None:
+    """``"heading"`` for a heading or title line, ``"layout"`` for a list number cut off on its own."""
+    if i in layout.headings:
+        return "heading"
+    return "layout" if i in layout.marks else None
+
+
+# Where a page's line breaks carry no paragraph information (a list, one sentence a line), the
+# paragraph-break column reads: "none" (one paragraph) or "unknown" (the column's mean over the
+# boundaries the model was fitted on: a break at an unknown place). Chosen on tune-half pages.
+UNKNOWN_BREAKS = "none"
+# Share of a page's lines opening with an item's shape (time stamp, "Term:", "Q:", quantity; list
+# markers are read past first) from which its lines are items and its breaks stay as written.
+ITEM_LINES = 0.5
+
+
+def _unknown_break() -> float:
+    """What the paragraph-break column reads where line breaks say nothing (:data:`UNKNOWN_BREAKS`)."""
+    if UNKNOWN_BREAKS == "none":
+        return 0.0
+    return float(COHERENCE.transition.means[TRANSITION_NAMES.index("paragraph_break")])
 
 
 def _gram(unit: np.ndarray) -> np.ndarray:

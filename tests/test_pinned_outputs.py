@@ -26,6 +26,7 @@ PINNED = {
     "minhash": {"kept": "53c60f82de69f138", "rejected": "e4c195d7d036ef2f"},
     "span": {"kept": "869a94c1610e72eb", "rejected": "11234aab0daabfb4"},
     "extract": {"kept": "8944e6cde040acf5", "rejected": "01debc1a2bdb8605"},
+    "charsets": {"kept": "e53e418bce2b933e", "rejected": "e3b0c44298fc1c14"},
 }
 
 
@@ -108,3 +109,104 @@ def test_extract_output_is_pinned(run_cli, shared_data: Path, tmp_path: Path) ->
     write_warc_gz(warcs / "articles.warc.gz", records)
     hashes = run(run_cli, tmp_path, f"{warcs}/*.warc.gz", "  - extract: {}\n")
     assert hashes == PINNED["extract"], hashes
+
+
+def _page(title: str, body: str) -> str:
+    paragraph = (
+        f"{body} This paragraph is long enough to be the main text of its page, so the extractor keeps it "
+        "whole and does not fall back to the densest run of prose on the page."
+    )
+    return f"<title>{title}</title></head><body><article><h1>{title}</h1><p>{paragraph}</p><p>{paragraph}</p>"
+
+
+def _response(uri: str, record_id: str, content_type: str, body: bytes) -> bytes:
+    """A WARC response record whose HTTP ``Content-Type`` is given whole (charset or none)."""
+    http = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type.encode() + b"\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    head = (
+        "WARC/1.0\r\nWARC-Type: response\r\n"
+        f"WARC-Target-URI: {uri}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n"
+        f"WARC-Record-ID: <urn:uuid:{record_id}>\r\n"
+        "Content-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {len(http)}\r\n\r\n"
+    ).encode()
+    return head + http + b"\r\n\r\n"
+
+
+# (HTTP Content-Type, the page's head, its text, how its bytes are encoded) -> the charset extract
+# reports and where it learnt it.
+CHARSET_PAGES = [
+    ("text/html; charset=utf-8", "", "Grüße aus Köln — “quoted”.", "utf-8", ("utf-8", "header")),
+    ("text/html; charset=windows-1252", "", "Café naïve — “quoted” € ‰.", "cp1252", ("cp1252", "header")),
+    (
+        "text/html; charset=Shift_JIS",
+        "",
+        "日本語のページです。東京の天気は晴れ。",
+        "shift_jis",
+        ("shift_jis", "header"),
+    ),
+    # iso-8859-1 is windows-1252 to browsers: 0x93/0x94 are curly quotes, not C1 controls.
+    ("text/html; charset=iso-8859-1", "", "He said “yes” — twice.", "cp1252", ("cp1252", "header")),
+    # A <meta> that lies: the bytes are windows-1252, not UTF-8.
+    ("text/html", '<meta charset="utf-8">', "Crème brûlée “chez” Anaïs.", "cp1252", ("utf-8", "meta")),
+    # UTF-16 in a <meta> is always a lie (the tag was read as ASCII).
+    ("text/html", '<meta charset="utf-16">', "Straße in München.", "utf-8", ("utf-8", "meta")),
+    (
+        "text/html",
+        '<meta http-equiv="Content-Type" content="text/html; charset=shift_jis">',
+        "大阪の街。",
+        "shift_jis",
+        ("shift_jis", "meta"),
+    ),
+    # No charset anywhere: valid UTF-8 is UTF-8, anything else is detected.
+    ("text/html", "", "Ünïcödé without a declaration.", "utf-8", ("utf-8", "detected")),
+    ("text/html", "", "Ça déjà été très français, à côté.", "latin-1", ("cp1252", "detected")),
+    # A header charset Python does not know falls through to the <meta>.
+    (
+        "text/html; charset=x-unknown",
+        '<meta charset="windows-1251">',
+        "Привет, мир.",
+        "cp1251",
+        ("cp1251", "meta"),
+    ),
+    # Bytes that do not fit the declared charset.
+    ("text/html; charset=utf-8", "", "Broken \udcff bytes here.", "utf-8", ("utf-8", "header")),
+    # A byte-order mark wins over the header.
+    ("text/html; charset=iso-8859-1", "", "\ufeffBOM page — ok.", "utf-8", ("utf-8", "bom")),
+    ("text/plain", "", "A plain text page.\n\n  Second   line.  ", "utf-8", ("utf-8", "detected")),
+]
+
+
+def test_extract_output_over_charsets_is_pinned(run_cli, tmp_path: Path) -> None:
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    records = []
+    for i, (content_type, head, text, encoding, _) in enumerate(CHARSET_PAGES):
+        bom, text = ("\ufeff", text[1:]) if text.startswith("\ufeff") else ("", text)
+        page = (
+            text if content_type == "text/plain" else f"<html><head>{head}{_page(f'Page {i}', text)}</html>"
+        )
+        page = bom + page
+        records.append(
+            _response(
+                f"https://c.example/{i}", f"{i:04d}", content_type, page.encode(encoding, "surrogateescape")
+            )
+        )
+    write_warc_gz(warcs / "charsets.warc.gz", records)
+    hashes = run(run_cli, tmp_path, f"{warcs}/*.warc.gz", "  - extract: {}\n")
+    out = (
+        zstandard.ZstdDecompressor()
+        .decompressobj()
+        .decompress(b"".join(p.read_bytes() for p in sorted((tmp_path / "out" / "kept").glob("*.jsonl.zst"))))
+    )
+    docs = {doc["id"]: doc for doc in map(json.loads, out.splitlines())}
+    assert len(docs) == len(CHARSET_PAGES)
+    for i, (*_, expected) in enumerate(CHARSET_PAGES):
+        meta = docs[f"urn:uuid:{i:04d}"]["meta"]
+        assert (meta["charset"], meta["charset_source"]) == expected, i
+    assert "Broken ÿ bytes" in docs["urn:uuid:0010"]["text"]  # replaced by the cp1252 fallback
+    assert "“yes”" in docs["urn:uuid:0003"]["text"]
+    assert "日本語のページです。" in docs["urn:uuid:0002"]["text"]
+    assert hashes == PINNED["charsets"], hashes

@@ -11,6 +11,9 @@ class Document:
     """One text with its metadata (``meta``) and the numbers steps computed (``signals``).
 
     ``raw`` holds the original payload (an HTTP body) for the extract step; it is never written out.
+    ``raw_decoded`` is ``(codec, text)`` where a reader decoded ``raw`` into ``text`` with that Python
+    codec, errors replaced: extract reuses the text, while ``text`` is still that very string, instead
+    of decoding the page a second time.
     """
 
     id: str
@@ -18,6 +21,7 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)
     raw: bytes | None = None
+    raw_decoded: tuple[str, str] | None = None
 
     def to_record(self) -> dict[str, Any]:
         """Return the on-disk form: ``{"id", "text", "meta", "signals"}``."""

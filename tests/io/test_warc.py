@@ -61,11 +61,13 @@ def test_responses_become_documents_with_url_id_date_and_body(tmp_path: Path) ->
     html = docs[0]
     assert html.raw == page
     assert "Grüße aus Köln" in html.text  # decoded with the charset the server declared
+    assert html.raw_decoded == ("iso-8859-1", html.text)  # what extract may reuse
     assert html.meta["url"] == "https://a.example/"
     assert html.meta["warc_date"] == "2024-05-01T10:00:00Z"
     assert html.meta["content_type"] == "text/html"
     assert html.meta["http_status"] == 200
     assert docs[1].text == "" and docs[1].meta["content_type"] == "image/png"
+    assert docs[1].raw_decoded is None
 
 
 def test_common_crawl_excerpt(shared_data: Path) -> None:

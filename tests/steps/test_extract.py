@@ -268,3 +268,33 @@ def test_undeclared_charset_is_utf8_when_valid_else_detected():
     assert (decode_page(text.encode()).charset, decode_page(text.encode()).source) == ("utf-8", "detected")
     latin = decode_page(text.encode("cp1252") * 20)
     assert latin.source == "detected" and latin.charset != "utf-8" and "Grüße" in latin.text
+
+
+def test_a_readers_decoding_is_reused_only_where_the_rules_pick_the_same_codec():
+    from gristmill.text.charset import decode_page
+
+    page = f"<html><body><p>Grüße “aus” Köln. {PROSE}</p></body></html>"
+    data = page.encode("cp1252")
+    read = data.decode("cp1252")
+    # The same codec under another label, nothing replaced: the reader's string itself.
+    assert decode_page(data, "windows-1252", decoded=("cp1252", read)).text is read
+    # iso-8859-1 is windows-1252 to browsers, not Python's latin-1: decoded again.
+    latin = data.decode("latin-1", "replace")
+    again = decode_page(data, "iso-8859-1", decoded=("latin-1", latin))
+    assert again.text == read and again.charset == "cp1252"
+    # Undeclared UTF-8, read as UTF-8.
+    utf8 = page.encode()
+    assert decode_page(utf8, decoded=("utf-8", page)).text is page
+    # A reader that replaced bytes: the rules decode again and fall back to cp1252 for what does not fit.
+    replaced = data.decode("utf-8", "replace")
+    assert decode_page(data, "utf-8", decoded=("utf-8", replaced)).text == read
+    assert decode_page(data, "utf-8").text == read
+
+
+def test_extract_decodes_raw_again_when_a_step_replaced_the_readers_text():
+    step = build_step("extract", {})
+    html = ARTICLE.format(charset="utf-8")
+    stale = Document(id="a", text="replaced", raw=html.encode(), raw_decoded=("utf-8", html))
+    (kept,), _ = run(step, [stale])
+    assert "The old mill by the brook" in kept.text
+    assert kept.raw is None and kept.raw_decoded is None

@@ -62,4 +62,4 @@ class HtmlFileReader(Reader):
         name = self.options.name_of(path)
         meta = {"source_file": name, "content_type": "text/html"}
         text = data.decode("utf-8", "replace")
-        yield Document(id=name, text=text, meta=meta, raw=data)
+        yield Document(id=name, text=text, meta=meta, raw=data, raw_decoded=("utf-8", text))

@@ -25,7 +25,8 @@ class WarcReader(Reader):
     """Reads WARC/WET files (plain, ``.gz`` or ``.zst``) with fastwarc, one document per record.
 
     The HTTP body stays in ``Document.raw`` for the extract step; ``text`` holds it decoded with the
-    charset the server declared (UTF-8 otherwise), or is empty for a payload that is not text.
+    charset the server declared (UTF-8 otherwise), or is empty for a payload that is not text; the
+    codec used is in ``Document.raw_decoded``, so that extract need not decode the body again.
     """
 
     format = "warc"
@@ -210,12 +211,15 @@ def _finish(
     if status is not None:
         meta["http_status"] = status
     content_type = meta["content_type"]
-    is_text = not content_type or content_type.lower().startswith(_TEXT_TYPES)
+    if content_type and not content_type.lower().startswith(_TEXT_TYPES):
+        return Document(id=doc_id, text="", meta=meta, raw=body)
+    codec = charset or "utf-8"
     try:
-        text = body.decode(charset or "utf-8", "replace") if is_text else ""
+        text = body.decode(codec, "replace")
     except LookupError:
-        text = body.decode("utf-8", "replace")
-    return Document(id=doc_id, text=text, meta=meta, raw=body)
+        codec = "utf-8"
+        text = body.decode(codec, "replace")
+    return Document(id=doc_id, text=text, meta=meta, raw=body, raw_decoded=(codec, text))
 
 
 _VERSION_LINE = re.compile(rb"(?m)^WARC/1\.[01]\r?$")

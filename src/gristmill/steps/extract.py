@@ -136,7 +136,9 @@ class Extract(Filter):
             return "too_large"
         deadline = Deadline(self.time_limit)
         if data is not None:
-            decoded = decode_page(data, doc.meta.get("charset"), html=kind == "html")
+            # The reader's decoding, where no step has replaced the text since.
+            reader = doc.raw_decoded if doc.raw_decoded and doc.raw_decoded[1] is doc.text else None
+            decoded = decode_page(data, doc.meta.get("charset"), html=kind == "html", decoded=reader)
             doc.meta["charset"] = decoded.charset
             doc.meta["charset_source"] = decoded.source
             page = decoded.text
@@ -155,7 +157,7 @@ class Extract(Filter):
                 return "parse_error"
             doc.meta["extractor"] = self.engine
         text = found.text
-        doc.raw = None
+        doc.raw = doc.raw_decoded = None
         if not text:
             return "empty"
         doc.text = text

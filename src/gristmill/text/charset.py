@@ -52,11 +52,18 @@ def meta_charset(data: bytes) -> str | None:
     return _known(match.group(1).decode("ascii")) if match else None
 
 
-def decode_page(data: bytes, declared: str | None = None, *, html: bool = True) -> Decoded:
+def decode_page(
+    data: bytes,
+    declared: str | None = None,
+    *,
+    html: bool = True,
+    decoded: tuple[str, str] | None = None,
+) -> Decoded:
     """Decode ``data``: BOM, then the ``declared`` (HTTP header) charset, then ``<meta>``, then detection.
 
     Bytes that do not fit the chosen charset are replaced, never raised on: a bad page must not
-    stop a run.
+    stop a run. ``decoded`` is ``(codec, text)``, ``data`` already decoded by a reader with errors
+    replaced; its text is returned as it is where these rules pick the same codec and it replaced nothing.
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -69,6 +76,8 @@ def decode_page(data: bytes, declared: str | None = None, *, html: bool = True) 
         charset = meta_charset(data) if html else None
         source = "meta"
         if not charset:
+            if decoded and (text := _same_decoding(decoded, "utf-8")) is not None:
+                return Decoded(text, "utf-8", "detected")
             try:  # bytes that are valid UTF-8 are UTF-8 (and this is faster than detection)
                 return Decoded(data.decode("utf-8"), "utf-8", "detected")
             except UnicodeDecodeError:
@@ -77,8 +86,26 @@ def decode_page(data: bytes, declared: str | None = None, *, html: bool = True) 
     # UTF-16 declared in a meta tag is a known lie (the tag itself was read as ASCII).
     if source == "meta" and charset.startswith("utf-16"):
         charset = "utf-8"
+    if decoded and (text := _same_decoding(decoded, charset)) is not None:
+        return Decoded(text, charset, source)
     try:
         text = data.decode(charset)  # the common case, without bytes_to_str's overhead
     except UnicodeDecodeError:
         text = bytes_to_str(data, charset, errors="replace", fallback_encodings=("utf-8", "cp1252"))
     return Decoded(text, charset, source)
+
+
+def _same_decoding(decoded: tuple[str, str], charset: str) -> str | None:
+    """The text of ``decoded`` where decoding with ``charset``, strictly, would give the same text.
+
+    A decoding that replaced nothing holds no U+FFFD (one that did would have raised strictly, and is
+    decoded again: the rules then fall back to other charsets).
+    """
+    codec, text = decoded
+    if "\ufffd" in text:
+        return None
+    try:
+        same = codec == charset or codecs.lookup(codec).name == codecs.lookup(charset).name
+    except LookupError:
+        return None
+    return text if same else None

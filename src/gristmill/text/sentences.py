@@ -16,8 +16,10 @@ ABBREVIATIONS = frozenset(
 
 # A candidate end: terminal punctuation, optional closing quotes/brackets, then space. It starts only
 # where a run of marks starts and never gives back what it took: a megabyte of "." with no space
-# after would otherwise be tried from every dot, each try running to the end (quadratic).
-_CANDIDATE = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’»)\]]*+(?=\s)")
+# after would otherwise be tried from every dot, each try running to the end (quadratic). The first
+# mark comes before the look-behind (which says the character before it is no mark) so that the regex
+# engine skips ahead to the next mark instead of trying the look-behind at every character.
+_CANDIDATE = re.compile(r"[.!?…](?<![.!?…][.!?…])[.!?…]*+[\"'”’»)\]]*+(?=\s)")
 _NEXT_START = re.compile(r"\s++(?![a-zà-öø-ÿ])\S")
 # A line without its leading and trailing whitespace (lines holding only whitespace do not match).
 _TRIMMED_LINE = re.compile(r"(?m)^[^\S\n]*+(\S(?:[^\n]*\S)?)")

@@ -191,7 +191,9 @@ def long(corpus: factors.Corpus, stitched: bool, rng: random.Random) -> Page:
             size = min(rng.randint(3, 10), m - total)
             plan.append((src, size))
             total, last = total + size, src
-        k = len({s for s, _ in plan})
+        number = {src: i for i, src in enumerate(dict.fromkeys(s for s, _ in plan))}  # a source never drawn
+        plan = [(number[src], size) for src, size in plan]
+        k = len(number)
         need = [sum(n for s, n in plan if s == src) for src in range(k)]
         docs = _docs(corpus, rng, k, max(need))
         reading = {src: iter(_excerpt(docs[src], need[src], rng)) for src in range(k)}

@@ -55,7 +55,7 @@ def test_a_source_comes_back_after_another_in_insert_pages(corpus: factors.Corpu
 
 
 def test_long_pages_hold_50_to_150_sentences(corpus: factors.Corpus) -> None:
-    for page in families.pages(corpus, "long", 4):
+    for page in families.pages(corpus, "long", 40):
         assert 50 <= sum(1 for _, _, s in page.units if s >= 0) <= 150
 
 

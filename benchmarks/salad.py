@@ -392,6 +392,17 @@ def compare(args: argparse.Namespace) -> None:
             names.append(cond.name())
             stitched.append(p.stitched)
     y = np.array(stitched)
+    # Per condition, each model at its own threshold: where a refit moved a row, not only the worst.
+    print("| condition | other: AUROC / recall / FP | shipped: AUROC / recall / FP | AUROC change |")
+    print("|---|---|---|---|")
+    for c in dict.fromkeys(names):
+        at = np.array(names) == c
+        cells, aurocs = [], []
+        for key, coherence in models.items():
+            scores, flagged = np.array(rows[key])[at], np.array(rows[key])[at] >= coherence.threshold
+            aurocs.append(auroc(scores, y[at]))
+            cells.append(f"{aurocs[-1]:.3f} / {flagged[y[at]].mean():.0%} / {flagged[~y[at]].mean():.1%}")
+        print(f"| {c} | {cells[0]} | {cells[1]} | {aurocs[1] - aurocs[0]:+.3f} |")
     for key, coherence in models.items():
         scores = np.array(rows[key])
         per = [auroc(scores[np.array(names) == c], y[np.array(names) == c]) for c in dict.fromkeys(names)]
@@ -407,19 +418,21 @@ def compare(args: argparse.Namespace) -> None:
 
 
 def coherence_pages(
-    n: int, random_combinations: int, seed: int = 0, leave_out: tuple[str, ...] = ()
+    n: int, random_combinations: int, seed: int = 0, family_share: float = 1.0
 ) -> list[tuple[str, Page]]:
     """The tune half's pages for fitting: every condition, random combinations, the families of
-    :mod:`saladgen.families` (all but ``leave_out``), choppy and whole pages.
+    :mod:`saladgen.families` (``family_share`` of ``n`` pages a class each), choppy and whole pages.
 
+    Each page comes with its kind: ``excerpt:<condition>``, ``family:<name>``, ``choppy``, ``whole``.
     Another ``seed`` draws other pages (and other random conditions) from the same tune documents.
     """
     corpus = factors.Corpus(DATA, "tune")
     conds = factors.one_at_a_time() + factors.random_conditions(random_combinations, seed=7 + seed)
-    out = [("excerpt", p) for cond in conds for p in factors.pages(corpus, cond, n, seed=seed)]
+    out = [(f"excerpt:{cond.name()}", p) for cond in conds for p in factors.pages(corpus, cond, n, seed=seed)]
+    per_family = round(n * family_share)
     for name in families.FAMILIES:
-        if name not in leave_out:
-            out += [(f"family:{name}", p) for p in families.pages(corpus, name, n, seed=seed)]
+        if per_family:
+            out += [(f"family:{name}", p) for p in families.pages(corpus, name, per_family, seed=seed)]
     out += [("choppy", p) for p in choppy_pages(DATA, "tune", 3 * n, seed=seed)]
     out += [("whole", saladgen._whole(t)) for _, t in factors.whole_documents(DATA, "tune")]
     return out
@@ -534,11 +547,35 @@ def fit_models(measured: Measured, held: Measured, verbose: bool = True) -> Cohe
     return fitted
 
 
+def guard(fitted: CoherenceModel, reference: CoherenceModel, held: Measured) -> list[str]:
+    """Per kind of held-out tune page (condition or family), AUROC of ``fitted`` against ``reference``.
+
+    Prints every row and returns the conditions of :mod:`saladgen.factors` whose AUROC fell by more
+    than 0.02: a refit must not buy new shapes with the old ones, and this says so on the tune half.
+    """
+    new, old = model_scores(fitted, held), model_scores(reference, held)
+    kinds = np.array([kind for kind, _, _ in held])
+    y = np.array([p.stitched for _, p, _ in held])
+    fallen = []
+    print("| held-out tune pages | reference AUROC | refit AUROC | change |")
+    print("|---|---|---|---|")
+    for kind in dict.fromkeys(k for k in kinds if k.startswith(("excerpt:", "family:"))):
+        at = kinds == kind
+        before, after = auroc(old[at], y[at]), auroc(new[at], y[at])
+        print(f"| {kind} | {before:.3f} | {after:.3f} | {after - before:+.3f} |")
+        if kind.startswith("excerpt:") and after < before - 0.02:
+            fallen.append(kind)
+    return fallen
+
+
 def fit_coherence(args: argparse.Namespace) -> None:
     """Fit the boundary model, then the page model, on the tune half; print (and write) them."""
-    measured = measure_pages(coherence_pages(args.n, args.random))
-    held = measure_pages(coherence_pages(args.n, args.random, seed=1))
+    measured = measure_pages(coherence_pages(args.n, args.random, family_share=args.family_share))
+    held = measure_pages(coherence_pages(args.n, args.random, seed=1, family_share=args.family_share))
     fitted = fit_models(measured, held)
+    reference = CoherenceModel.load(Path(args.compare) if args.compare else MODEL_FILE)
+    fallen = guard(fitted, reference, held)
+    print(f"conditions whose held-out tune AUROC fell by more than 0.02: {fallen or 'none'}")
     boundaries = sum(len(m.rows) for _, _, m in measured)
     out = {
         "fitted_on": f"benchmarks/salad.py --fit --n {args.n} --random {args.random}: tune half "
@@ -550,9 +587,10 @@ def fit_coherence(args: argparse.Namespace) -> None:
         "page": fitted.page.to_json(),
     }
     print(json.dumps(out, indent=1))
-    if args.write:
-        MODEL_FILE.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_FILE}")
+    target = Path(args.out) if args.out else MODEL_FILE if args.write else None
+    if target:
+        target.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {target}")
 
 
 def family_figures(coherence: CoherenceModel, measured: Measured) -> tuple[float, float, float]:
@@ -573,8 +611,10 @@ def lofo(args: argparse.Namespace) -> None:
     tune = measure_pages(coherence_pages(args.n, args.random))
     held = measure_pages(coherence_pages(args.n, args.random, seed=1))
     corpus = factors.Corpus(DATA, "report")
+    # More report pages than fit pages per family: a family's row is read alone, fits are many.
+    per_family = max(args.n, 80)
     report_pages = {
-        name: measure_pages([(f"family:{name}", p) for p in families.pages(corpus, name, args.n, seed=5)])
+        name: measure_pages([(f"family:{name}", p) for p in families.pages(corpus, name, per_family, seed=5)])
         for name in families.FAMILIES
     }
     print(
@@ -585,14 +625,14 @@ def lofo(args: argparse.Namespace) -> None:
     every = fit_models(tune, held, verbose=False)
     print(f"fit on every family: threshold {every.threshold}")
     print(
-        f"report half, {args.n} stitched + {args.n} genuine pages per family: "
+        f"report half, {per_family} stitched + {per_family} genuine pages per family: "
         "AUROC / recall / false positives at the fit's threshold"
     )
     print(f"| family | shipped ({shipped.threshold}) | fitted on every family | fitted without it |")
     print("|---|---|---|---|")
     for name in families.FAMILIES:
 
-        def keep(rows: Measured, name: str = name) -> Measured:
+        def keep(rows: Measured, name: str = name) -> Measured:  # both draws, both classes
             return [r for r in rows if r[0] != f"family:{name}"]
 
         without = fit_models(keep(tune), keep(held), verbose=False)
@@ -721,6 +761,10 @@ def main() -> None:
     parser.add_argument("--legacy", action="store_true", help="the old three-kind report (stop 8)")
     parser.add_argument("--unseen", action="store_true", help="recipes nobody tuned on; audit real pages")
     parser.add_argument("--compare", metavar="JSON", help="the shipped model against another coherence.json")
+    parser.add_argument("--out", metavar="JSON", help="with --fit: write the model here instead")
+    parser.add_argument(
+        "--family-share", type=float, default=1.0, help="family pages per class: share of --n"
+    )
     parser.add_argument(
         "--lofo", action="store_true", help="leave one recipe family out of the fit, each in turn"
     )

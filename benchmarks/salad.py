@@ -5,6 +5,7 @@
     python benchmarks/salad.py --fit-split --n 60 --write   # refit the splitter's pair model
     python benchmarks/salad.py --compare OLD.json   # the shipped model against another coherence.json
     python benchmarks/salad.py --unseen   # recipes nobody tuned on + the audit of flagged real pages
+    python benchmarks/salad.py --lofo --n 30   # leave one recipe family out of the fit, each in turn
 
 Pages come from benchmarks/saladgen (real text from ../shared/data; see its docstring). The weights in
 gristmill/salad/weights*.json were fitted with --fit on the tune half; the report half shares no source

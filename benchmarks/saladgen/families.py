@@ -76,28 +76,8 @@ class _Builder:
         return Page(self.text, kind, sources if stitched else 1, self.units)
 
 
-# Share of stitched pages whose sources are on one subject (TF-IDF neighbours, as in factors.py):
-# families of sources drawn at random alone cost the same-subject conditions 0.02-0.03 AUROC.
-SAME_SUBJECT = 0.5
-
-
 def _docs(corpus: factors.Corpus, rng: random.Random, k: int, sentences: int) -> list[Source]:
-    """``k`` different tune documents with at least ``sentences`` sentences each.
-
-    With ``k`` > 1, a share :data:`SAME_SUBJECT` of draws are a document and its nearest neighbours
-    (one pool); the rest, and any draw without enough long neighbours, are documents of any pool.
-    """
-    if k > 1 and rng.random() < SAME_SUBJECT:
-        name = rng.choice(factors.POOLS)
-        pool = corpus.pools[name]
-        firsts = [i for i, d in enumerate(pool) if len(d.sentences) >= sentences]
-        if firsts:
-            first = rng.choice(firsts)
-            near = [
-                int(i) for i in corpus.neighbours[name][first][:40] if len(pool[i].sentences) >= sentences
-            ]
-            if len(near) >= k - 1:
-                return [pool[first], *(pool[i] for i in rng.sample(near[: max(k + 2, 6)], k - 1))]
+    """``k`` different tune documents of any pool with at least ``sentences`` sentences each."""
     fits = [d for pool in corpus.pools.values() for d in pool if len(d.sentences) >= sentences]
     return rng.sample(fits, k)
 

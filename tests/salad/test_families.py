@@ -71,15 +71,3 @@ def test_the_copy_edit_changes_numbers_and_keeps_the_words() -> None:
     assert after != before
     assert "1852" not in after and "300" not in after
     assert len(after.split()) == len(before.split())
-
-
-def test_some_stitched_pages_take_their_sources_on_one_subject(corpus: factors.Corpus) -> None:
-    rng = random.Random(1)
-    drawn = [families._docs(corpus, rng, 3, 8) for _ in range(40)]
-    near = 0
-    for first, *rest in drawn:
-        for name, pool in corpus.pools.items():
-            if first in pool:
-                nearest = {id(pool[int(i)]) for i in corpus.neighbours[name][pool.index(first)][:40]}
-                near += all(id(d) in nearest for d in rest)
-    assert 8 <= near <= 32  # about half, by SAME_SUBJECT

@@ -5,6 +5,7 @@
     python benchmarks/salad.py --fit-split --n 60 --write   # refit the splitter's pair model
     python benchmarks/salad.py --compare OLD.json   # the shipped model against another coherence.json
     python benchmarks/salad.py --unseen   # recipes nobody tuned on + the audit of flagged real pages
+    python benchmarks/salad.py --lofo --n 30   # leave one recipe family out of the fit, each in turn
 
 Pages come from benchmarks/saladgen (real text from ../shared/data; see its docstring). The weights in
 gristmill/salad/weights*.json were fitted with --fit on the tune half; the report half shares no source
@@ -46,7 +47,7 @@ from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
 from gristmill.salad.pairs import PAIR_NAMES, SECOND_NAMES, PairModel, agreement, pair_features, pair_logits
 from gristmill.salad.transitions import ABSOLUTE_COLUMNS, TRANSITION_NAMES
 from gristmill.steps.salad import Salad
-from saladgen import Page, build, factors, unseen
+from saladgen import Page, build, factors, families, unseen
 from saladgen.fitting import fit_perceptron
 from saladgen.metrics import adjusted_rand_index, auroc
 
@@ -392,6 +393,17 @@ def compare(args: argparse.Namespace) -> None:
             names.append(cond.name())
             stitched.append(p.stitched)
     y = np.array(stitched)
+    # Per condition, each model at its own threshold: where a refit moved a row, not only the worst.
+    print("| condition | other: AUROC / recall / FP | shipped: AUROC / recall / FP | AUROC change |")
+    print("|---|---|---|---|")
+    for c in dict.fromkeys(names):
+        at = np.array(names) == c
+        cells, aurocs = [], []
+        for key, coherence in models.items():
+            scores, flagged = np.array(rows[key])[at], np.array(rows[key])[at] >= coherence.threshold
+            aurocs.append(auroc(scores, y[at]))
+            cells.append(f"{aurocs[-1]:.3f} / {flagged[y[at]].mean():.0%} / {flagged[~y[at]].mean():.1%}")
+        print(f"| {c} | {cells[0]} | {cells[1]} | {aurocs[1] - aurocs[0]:+.3f} |")
     for key, coherence in models.items():
         scores = np.array(rows[key])
         per = [auroc(scores[np.array(names) == c], y[np.array(names) == c]) for c in dict.fromkeys(names)]
@@ -406,21 +418,38 @@ def compare(args: argparse.Namespace) -> None:
         print(line)
 
 
-def coherence_pages(n: int, random_combinations: int, seed: int = 0) -> list[tuple[str, Page]]:
-    """The tune half's pages for fitting: every condition, random combinations, choppy and whole pages.
+def coherence_pages(
+    n: int, random_combinations: int, seed: int = 0, family_share: float = 1.0
+) -> list[tuple[str, Page]]:
+    """The tune half's pages for fitting: every condition, random combinations, the families of
+    :mod:`saladgen.families` (``family_share`` of ``n`` pages a class each), choppy and whole pages.
 
+    Each page comes with its kind: ``excerpt:<condition>``, ``family:<name>``, ``choppy``, ``whole``.
     Another ``seed`` draws other pages (and other random conditions) from the same tune documents.
     """
     corpus = factors.Corpus(DATA, "tune")
     conds = factors.one_at_a_time() + factors.random_conditions(random_combinations, seed=7 + seed)
-    out = [("excerpt", p) for cond in conds for p in factors.pages(corpus, cond, n, seed=seed)]
+    out = [(f"excerpt:{cond.name()}", p) for cond in conds for p in factors.pages(corpus, cond, n, seed=seed)]
+    per_family = round(n * family_share)
+    for name in families.FAMILIES:
+        if per_family:
+            out += [(f"family:{name}", p) for p in families.pages(corpus, name, per_family, seed=seed)]
     out += [("choppy", p) for p in choppy_pages(DATA, "tune", 3 * n, seed=seed)]
     out += [("whole", saladgen._whole(t)) for _, t in factors.whole_documents(DATA, "tune")]
     return out
 
 
+Measured = list[tuple[str, Page, salad_analysis.Measured]]
+
+
+def measure_pages(labelled: list[tuple[str, Page]]) -> Measured:
+    """Each page measured once (the fits below only re-weigh these); pages not judged left out."""
+    measured = [(kind, p, model.measure(p.text)) for kind, p in labelled]
+    return [(kind, p, m) for kind, p, m in measured if m.prose_spans is not None]
+
+
 def page_matrix(
-    measured: list[tuple[str, Page, model.Measured]],
+    measured: Measured,
     boundary: tuple[Perceptron, Perceptron],
     seam_rate: float,
 ) -> np.ndarray:
@@ -433,39 +462,46 @@ def page_matrix(
     return np.array(rows)
 
 
-def page_scores(
-    page: Logistic, x: np.ndarray, measured: list[tuple[str, Page, model.Measured]]
-) -> np.ndarray:
+def page_scores(page: Logistic, x: np.ndarray, measured: Measured) -> np.ndarray:
     """The final scores of :func:`gristmill.salad.coherence.page_score` for the rows of ``x``."""
     scores = 1 / (1 + np.exp(-page.logits(x)))
     repeats = np.array([m.features["repeated_sentence"] for _, _, m in measured])
     return 1 - (1 - scores) * (1 - REPEAT_EVIDENCE * repeats)
 
 
-def fit_coherence(args: argparse.Namespace) -> None:
-    """Fit the boundary model, then the page model, on the tune half; print (and write) them."""
-    labelled = coherence_pages(args.n, args.random)
-    measured = [(kind, p, model.measure(p.text)) for kind, p in labelled]
-    measured = [(kind, p, m) for kind, p, m in measured if m.prose_spans is not None]
-    gold_seams = [
+def model_scores(coherence: CoherenceModel, measured: Measured) -> np.ndarray:
+    """``coherence``'s final page scores for already measured pages."""
+    if not measured:
+        return np.zeros(0)
+    x = page_matrix(measured, (coherence.transition, coherence.absolute), coherence.seam_rate)
+    return page_scores(coherence.page, x, measured)
+
+
+def gold_seams(measured: Measured) -> list[np.ndarray]:
+    """Per page, 1 at each boundary between sentences of two sources."""
+    return [
         np.array([a != b for a, b in itertools.pairwise(p.gold_labels(m.prose_spans or []))], dtype=float)
         for _, p, m in measured
     ]
 
+
+# Per kind of genuine tune page, the percentile of its scores the default threshold must clear.
+QUANTILES = {"excerpt": 0.99, "choppy": 0.98, "whole": 0.99, "family": 0.99}
+
+
+def fit_models(measured: Measured, held: Measured, verbose: bool = True) -> CoherenceModel:
+    """Fit the boundary models, then the page model, on ``measured``; the threshold on ``held``."""
+    seams = gold_seams(measured)
+
     def boundary_models(pages: list[int]) -> tuple[Perceptron, Perceptron]:
         x = np.vstack([measured[i][2].rows for i in pages])
-        y = np.concatenate([gold_seams[i] for i in pages])
+        y = np.concatenate([seams[i] for i in pages])
         names = list(TRANSITION_NAMES)
         full = fit_perceptron(x, y, names)
         return full, fit_perceptron(x[:, ABSOLUTE_COLUMNS], y, [names[i] for i in ABSOLUTE_COLUMNS])
 
     transition, absolute = boundary_models(list(range(len(measured))))
-    seam_rate = float(np.mean(np.concatenate(gold_seams)))
-    chances = transition.logits(np.vstack([m.rows for _, _, m in measured]))
-    print(
-        f"boundaries: {len(chances)}, seams {seam_rate:.1%}, "
-        f"AUROC {auroc(chances, np.concatenate(gold_seams)):.3f}"
-    )
+    seam_rate = float(np.mean(np.concatenate(seams)))
     # The page model learns from boundary chances the boundary model gives pages it was not fitted
     # on (two folds, each scored by a model fitted on the other): on its own training pages the
     # boundary model is surer than on new ones, and a page model fitted there trusts it too much.
@@ -477,50 +513,134 @@ def fit_coherence(args: argparse.Namespace) -> None:
         x[scored] = page_matrix([measured[i] for i in scored], other, seam_rate)
     y = np.array([p.stitched for _, p, _ in measured], dtype=float)
     page = Logistic.fit(x, y, list(PAGE_NAMES))
-    scores = page_scores(page, x, measured)
+    fitted = CoherenceModel(transition, absolute, page, 1.0, seam_rate)
     # The default threshold: a high percentile of each kind of genuine page, whichever is highest,
     # over other pages than the models were fitted on (another draw from the tune documents): on
     # the fitted pages themselves the percentiles came out low, and 3.3% of the report half's
     # excerpts went through a threshold set at their 99th.
-    held = [
-        (k, p, m)
-        for k, p, m in (
-            (k, p, model.measure(p.text)) for k, p in coherence_pages(args.n, args.random, seed=1)
-        )
-        if m.prose_spans is not None
-    ]
-    held_scores = page_scores(page, page_matrix(held, (transition, absolute), seam_rate), held)
-    held_seams = np.concatenate(
-        [[a != b for a, b in itertools.pairwise(p.gold_labels(m.prose_spans or []))] for _, p, m in held]
-    )
-    held_chances = transition.logits(np.vstack([m.rows for _, _, m in held]))
-    print(f"held-out tune boundaries: AUROC {auroc(held_chances, held_seams):.3f}")
-    kinds = np.array([kind if not p.stitched else "stitched" for kind, p, _ in held])
-    quantiles = {"excerpt": 0.99, "choppy": 0.98, "whole": 0.99}
-    threshold = max(
-        float(np.quantile(held_scores[kinds == kind], q, method="higher")) for kind, q in quantiles.items()
-    )
-    threshold = round(min(0.99, threshold + 0.005), 3)
-    held_y = np.array([p.stitched for _, p, _ in held])
-    held_recall = np.mean(held_scores[held_y] >= threshold)
-    print(
-        f"held-out tune pages: AUROC {auroc(held_scores, held_y):.3f}, recall at threshold {held_recall:.1%}"
-    )
-    print(f"pages: {len(y)}, AUROC {auroc(scores, y.astype(bool)):.3f}, threshold {threshold}")
-    print(f"tune recall at the threshold {np.mean(scores[y == 1] >= threshold):.1%}")
-    fitted = {
-        "fitted_on": f"benchmarks/salad.py --fit --n {args.n} --random {args.random}: tune half, "
-        f"{len(y)} pages, {len(chances)} boundaries",
-        "threshold": threshold,
-        "seam_rate": round(seam_rate, 4),
-        "transition": transition.to_json(),
-        "absolute": absolute.to_json(),
-        "page": page.to_json(),
+    held_scores = model_scores(fitted, held)
+    kinds = np.array(["stitched" if p.stitched else kind.split(":")[0] for kind, p, _ in held])
+    per_kind = {
+        kind: float(np.quantile(held_scores[kinds == kind], q, method="higher"))
+        for kind, q in QUANTILES.items()
+        if (kinds == kind).any()
     }
-    print(json.dumps(fitted, indent=1))
-    if args.write:
-        MODEL_FILE.write_text(json.dumps(fitted, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_FILE}")
+    fitted.threshold = round(min(0.99, max(per_kind.values()) + 0.005), 3)
+    if verbose:
+        chances = transition.logits(np.vstack([m.rows for _, _, m in measured]))
+        held_chances = transition.logits(np.vstack([m.rows for _, _, m in held]))
+        held_y = np.array([p.stitched for _, p, _ in held])
+        scores = page_scores(page, x, measured)
+        print(
+            f"boundaries: {len(chances)}, seams {seam_rate:.1%}, "
+            f"AUROC {auroc(chances, np.concatenate(seams)):.3f}; held-out tune boundaries: AUROC "
+            f"{auroc(held_chances, np.concatenate(gold_seams(held))):.3f}"
+        )
+        print(
+            "held-out genuine percentiles per kind: " + ", ".join(f"{k} {v:.3f}" for k, v in per_kind.items())
+        )
+        print(
+            f"held-out tune pages: AUROC {auroc(held_scores, held_y):.3f}, "
+            f"recall at threshold {np.mean(held_scores[held_y] >= fitted.threshold):.1%}"
+        )
+        print(f"pages: {len(y)}, AUROC {auroc(scores, y.astype(bool)):.3f}, threshold {fitted.threshold}")
+        print(f"tune recall at the threshold {np.mean(scores[y == 1] >= fitted.threshold):.1%}")
+    return fitted
+
+
+def guard(fitted: CoherenceModel, reference: CoherenceModel, held: Measured) -> list[str]:
+    """Per kind of held-out tune page (condition or family), AUROC of ``fitted`` against ``reference``.
+
+    Prints every row and returns the conditions of :mod:`saladgen.factors` whose AUROC fell by more
+    than 0.02: a refit must not buy new shapes with the old ones, and this says so on the tune half.
+    """
+    new, old = model_scores(fitted, held), model_scores(reference, held)
+    kinds = np.array([kind for kind, _, _ in held])
+    y = np.array([p.stitched for _, p, _ in held])
+    fallen = []
+    print("| held-out tune pages | reference AUROC | refit AUROC | change |")
+    print("|---|---|---|---|")
+    for kind in dict.fromkeys(k for k in kinds if k.startswith(("excerpt:", "family:"))):
+        at = kinds == kind
+        before, after = auroc(old[at], y[at]), auroc(new[at], y[at])
+        print(f"| {kind} | {before:.3f} | {after:.3f} | {after - before:+.3f} |")
+        if kind.startswith("excerpt:") and after < before - 0.02:
+            fallen.append(kind)
+    return fallen
+
+
+def fit_coherence(args: argparse.Namespace) -> None:
+    """Fit the boundary model, then the page model, on the tune half; print (and write) them."""
+    measured = measure_pages(coherence_pages(args.n, args.random, family_share=args.family_share))
+    held = measure_pages(coherence_pages(args.n, args.random, seed=1, family_share=args.family_share))
+    fitted = fit_models(measured, held)
+    reference = CoherenceModel.load(Path(args.compare) if args.compare else MODEL_FILE)
+    fallen = guard(fitted, reference, held)
+    print(f"conditions whose held-out tune AUROC fell by more than 0.02: {fallen or 'none'}")
+    boundaries = sum(len(m.rows) for _, _, m in measured)
+    out = {
+        "fitted_on": f"benchmarks/salad.py --fit --n {args.n} --random {args.random}: tune half "
+        f"(factor conditions and families), {len(measured)} pages, {boundaries} boundaries",
+        "threshold": fitted.threshold,
+        "seam_rate": round(fitted.seam_rate, 4),
+        "transition": fitted.transition.to_json(),
+        "absolute": fitted.absolute.to_json(),
+        "page": fitted.page.to_json(),
+    }
+    print(json.dumps(out, indent=1))
+    target = Path(args.out) if args.out else MODEL_FILE if args.write else None
+    if target:
+        target.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {target}")
+
+
+def family_figures(coherence: CoherenceModel, measured: Measured) -> tuple[float, float, float]:
+    """AUROC, recall and false positives at ``coherence``'s threshold over measured pages."""
+    scores = model_scores(coherence, measured)
+    y = np.array([p.stitched for _, p, _ in measured])
+    flagged = scores >= coherence.threshold
+    return auroc(scores, y), float(flagged[y].mean()), float(flagged[~y].mean())
+
+
+def lofo(args: argparse.Namespace) -> None:
+    """Leave one family out: fit without it (tune half), report on its report-half pages.
+
+    Every page is measured once; each fit re-weighs the same measures without one family's pages
+    (both classes, in the fit and in the threshold's draw), then scores that family's report pages.
+    """
+    t0 = time.perf_counter()
+    tune = measure_pages(coherence_pages(args.n, args.random))
+    held = measure_pages(coherence_pages(args.n, args.random, seed=1))
+    corpus = factors.Corpus(DATA, "report")
+    # More report pages than fit pages per family: a family's row is read alone, fits are many.
+    per_family = max(args.n, 80)
+    report_pages = {
+        name: measure_pages([(f"family:{name}", p) for p in families.pages(corpus, name, per_family, seed=5)])
+        for name in families.FAMILIES
+    }
+    print(
+        f"measured {len(tune)} + {len(held)} tune pages and the report pages "
+        f"in {time.perf_counter() - t0:.0f} s"
+    )
+    shipped = CoherenceModel.load(Path(args.compare) if args.compare else MODEL_FILE)
+    every = fit_models(tune, held, verbose=False)
+    print(f"fit on every family: threshold {every.threshold}")
+    print(
+        f"report half, {per_family} stitched + {per_family} genuine pages per family: "
+        "AUROC / recall / false positives at the fit's threshold"
+    )
+    print(f"| family | shipped ({shipped.threshold}) | fitted on every family | fitted without it |")
+    print("|---|---|---|---|")
+    for name in families.FAMILIES:
+
+        def keep(rows: Measured, name: str = name) -> Measured:  # both draws, both classes
+            return [r for r in rows if r[0] != f"family:{name}"]
+
+        without = fit_models(keep(tune), keep(held), verbose=False)
+        cells = [family_figures(m, report_pages[name]) for m in (shipped, every, without)]
+        text = [f"{a:.3f} / {r:.0%} / {f:.1%}" for a, r, f in cells]
+        print(f"| {name} | {text[0]} | {text[1]} | {text[2]} (threshold {without.threshold}) |", flush=True)
+    print(f"run took {time.perf_counter() - t0:.0f} s")
 
 
 PAIRS_PER_PAGE = 300  # pairs drawn from each tune page, so long pages do not outweigh short ones
@@ -642,6 +762,13 @@ def main() -> None:
     parser.add_argument("--legacy", action="store_true", help="the old three-kind report (stop 8)")
     parser.add_argument("--unseen", action="store_true", help="recipes nobody tuned on; audit real pages")
     parser.add_argument("--compare", metavar="JSON", help="the shipped model against another coherence.json")
+    parser.add_argument("--out", metavar="JSON", help="with --fit: write the model here instead")
+    parser.add_argument(
+        "--family-share", type=float, default=1.0, help="family pages per class: share of --n"
+    )
+    parser.add_argument(
+        "--lofo", action="store_true", help="leave one recipe family out of the fit, each in turn"
+    )
     args = parser.parse_args()
     embed = cached(load_embedder()) if args.embeddings else None
     if args.fit and args.embeddings:
@@ -652,6 +779,9 @@ def main() -> None:
         return
     if args.fit:
         fit_coherence(args)
+        return
+    if args.lofo:
+        lofo(args)
         return
     if args.compare:
         compare(args)

@@ -216,7 +216,9 @@ def measure(tool: str, corpus: Path, mode: str, workers: int, out: Path) -> dict
     out.parent.mkdir(parents=True, exist_ok=True)
     result_file, log = out.with_suffix(".json"), out.with_suffix(".log")
     clock = str(Path(__file__).resolve().parent / "cpu_clock")
-    env = dict(os.environ, PYTHONPATH=clock, HF_HOME=str(SCRATCH / "hf"), HF_HUB_OFFLINE="1")
+    # The clock first; a PYTHONPATH already set (a checkout's src/ to measure) stays after it.
+    path = os.pathsep.join(p for p in (clock, os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, PYTHONPATH=path, HF_HOME=str(SCRATCH / "hf"), HF_HUB_OFFLINE="1")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("wb") as sink:

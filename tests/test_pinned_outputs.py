@@ -26,6 +26,8 @@ PINNED = {
     "minhash": {"kept": "53c60f82de69f138", "rejected": "e4c195d7d036ef2f"},
     "span": {"kept": "869a94c1610e72eb", "rejected": "11234aab0daabfb4"},
     "extract": {"kept": "8944e6cde040acf5", "rejected": "01debc1a2bdb8605"},
+    # Taken before the speed work on language and the quality filters (commit df1d597).
+    "quality": {"kept": "76c1460144f3b698", "rejected": "cd209f87fd163bd9"},
 }
 
 
@@ -108,3 +110,32 @@ def test_extract_output_is_pinned(run_cli, shared_data: Path, tmp_path: Path) ->
     write_warc_gz(warcs / "articles.warc.gz", records)
     hashes = run(run_cli, tmp_path, f"{warcs}/*.warc.gz", "  - extract: {}\n")
     assert hashes == PINNED["extract"], hashes
+
+
+QUALITY_STEPS = """\
+  - language: {keep: [en], min_score: 0.65}
+  - gopher_repetition: {}
+  - gopher_quality: {}
+  - c4_quality: {}
+  - fineweb_quality: {}
+"""
+
+
+def test_quality_pipeline_output_is_pinned(run_cli, shared_data: Path, tmp_path: Path) -> None:
+    """The FineWeb-style filters after extraction: language (with its per-line share), Gopher, C4, FineWeb."""
+    corpus = dedup_corpus(shared_data, tmp_path / "corpus")
+    pages = shared_data / "html_extraction" / "scrapinghub_article_extraction_benchmark" / "output"
+    full = json.loads((pages / "html-text.json").read_text(encoding="utf-8"))
+    records = [{"id": k, "text": v["articleBody"]} for k, v in sorted(full.get("output", full).items())]
+    mixed = "\n".join(
+        [
+            "The miller grinds rye and wheat every morning for the bakers of the village.",
+            "Der Müller mahlt jeden Morgen Roggen und Weizen für die Bäcker des Dorfes.",
+            "Le meunier moud chaque matin du seigle et du blé pour les boulangers du village.",
+        ]
+        * 20
+    )
+    records.append({"id": "mixed", "text": mixed})
+    write_jsonl(corpus / "pages.jsonl.zst", records)
+    hashes = run(run_cli, tmp_path, f"{corpus}/*.jsonl.zst", QUALITY_STEPS)
+    assert hashes == PINNED["quality"], hashes

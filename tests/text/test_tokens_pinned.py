@@ -57,8 +57,16 @@ PINNED = ("a43cf7a734f18d98", 334094, 11343)
 
 def test_word_tokens_are_pinned_on_real_and_tricky_text(shared_data: Path) -> None:
     texts = _texts(shared_data)
-    tokens._cached_chunk_tokens.cache_clear()  # cold: every chunk split by the rules
+    tokens.clear_cache()  # cold: every chunk split by the rules
     cold = _digest(texts)
     warm = _digest(texts)  # the second pass comes from the per-chunk cache
     assert cold == warm == PINNED, cold
     assert [list(iter_word_tokens(t)) for t in texts[:3]] == [word_tokens(t) for t in texts[:3]]
+
+
+def test_the_shortcuts_split_every_chunk_of_real_text_as_the_affix_loop_does(shared_data: Path) -> None:
+    from tests.text.test_tokens import _by_the_loop
+
+    chunks = {chunk for text in _texts(shared_data) for chunk in text.split()}
+    wrong = [c for c in sorted(chunks) if tokens._new_chunk_tokens(c) != _by_the_loop(c)]
+    assert wrong == [] and len(chunks) > 50_000

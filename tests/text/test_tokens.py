@@ -65,3 +65,12 @@ def test_the_shortcuts_for_common_chunks_split_as_the_affix_loop_does() -> None:
     chunks |= {"".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))) for _ in range(20_000)}
     wrong = [c for c in sorted(chunks) if _new_chunk_tokens(c) != _by_the_loop(c)]
     assert wrong == []
+
+
+def test_ngram_index_gives_the_same_ids_from_a_tuple_and_from_an_iterator() -> None:
+    import random
+
+    rng = random.Random(3)
+    found = tuple(rng.choice(["a", "bb", "a", "ccc", ".", "dd", "a"]) for _ in range(500))
+    whole, streamed = NgramIndex(found), NgramIndex(iter(found))
+    assert whole.ids.tolist() == streamed.ids.tolist() and whole.lengths.tolist() == streamed.lengths.tolist()

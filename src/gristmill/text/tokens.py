@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import chain
 
 from gristmill.text._token_exceptions import EXCEPTIONS
 
@@ -86,6 +87,8 @@ _REJOIN_HEADS = frozenset(k[:i] for k in _REJOIN for i in range(1, len(k) + 1))
 _LONGEST_EXCEPTION = max(len(k) for k in EXCEPTIONS)
 # Chunks longer than this are rarely seen twice: caching them would only hold on to their memory.
 _CACHED_CHUNK = 64
+# Chunks kept at most (about 20 MB); when full the cache starts again empty.
+_CACHE_SIZE = 1 << 17
 
 
 # Texts longer than this are split into whitespace-separated chunks a block at a time, so that a
@@ -96,24 +99,13 @@ _WHITESPACE = re.compile(r"\s")
 
 def word_tokens(text: str) -> list[str]:
     """Return the tokens of ``text``: words, numbers and punctuation marks, whitespace dropped."""
-    out: list[str] = []
-    extend = out.extend
-    append = out.append
-    for chunk in _whitespace_chunks(text):
-        if chunk.isalpha() and chunk not in EXCEPTIONS:
-            append(chunk)
-        else:
-            extend(_chunk_tokens(chunk))
-    return out
+    return list(iter_word_tokens(text))
 
 
 def iter_word_tokens(text: str) -> Iterator[str]:
     """Yield the tokens of ``text`` one by one (:func:`word_tokens` without holding them all)."""
-    for chunk in _whitespace_chunks(text):
-        if chunk.isalpha() and chunk not in EXCEPTIONS:
-            yield chunk
-        else:
-            yield from _chunk_tokens(chunk)
+    # A chunk seen before costs a dict lookup in C (map, chain): no Python call per chunk.
+    return chain.from_iterable(map(_CHUNKS.__getitem__, _whitespace_chunks(text)))
 
 
 def document_tokens(text: str) -> Iterable[str]:
@@ -131,7 +123,7 @@ def document_tokens(text: str) -> Iterable[str]:
 @lru_cache(maxsize=1)
 def _last_tokens(text: str) -> tuple[str, ...]:
     """The tokens of the last text asked for (one entry: the document the steps are on)."""
-    return tuple(word_tokens(text))
+    return tuple(iter_word_tokens(text))
 
 
 def _whitespace_chunks(text: str) -> Iterable[str]:
@@ -150,16 +142,67 @@ def _block_chunks(text: str) -> Iterator[str]:
         start = end
 
 
-def _chunk_tokens(chunk: str) -> tuple[str, ...]:
-    """Split one whitespace-free chunk into tokens; short chunks, which recur, come from a cache."""
-    if len(chunk) <= _CACHED_CHUNK:
-        return _cached_chunk_tokens(chunk)
+class _ChunkTokens(dict[str, tuple[str, ...]]):
+    """Chunk -> its tokens. A chunk not seen before is split by the rules, and kept if it is short."""
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        if chunk.isalpha() and chunk not in EXCEPTIONS:  # most new chunks: a word
+            tokens: tuple[str, ...] = (chunk,)
+        else:
+            tokens = _new_chunk_tokens(chunk)
+        if len(chunk) <= _CACHED_CHUNK:
+            if len(self) >= _CACHE_SIZE:
+                self.clear()  # cheaper than tracking use; the common words come back at once
+            self[chunk] = tokens
+        return tokens
+
+
+_CHUNKS = _ChunkTokens()
+
+
+def clear_cache() -> None:
+    """Forget every chunk seen (tests and benchmarks use it to measure a cold start)."""
+    _CHUNKS.clear()
+    _last_tokens.cache_clear()
+
+
+def _new_chunk_tokens(chunk: str) -> tuple[str, ...]:
+    """Split a chunk seen for the first time; the commonest shapes skip the affix loop.
+
+    A plain word (letters only, or ASCII digits only), a plain word with one closing mark
+    (``word,`` ``word)``, ``word.`` where the loop would shed the full stop) or one opening mark
+    (``(word``), and two words joined by a hyphen split as the loop splits them, unless an exception
+    (``Mr.``, ``a.``, ``e-mail``) is in play. ``tests/text/test_tokens.py`` checks these against the
+    loop on every chunk of real text and on random ones; ``test_tokens_pinned.py`` pins the output.
+    """
+    if _plain(chunk):
+        return (chunk,)
+    if len(chunk) > 1 and chunk not in EXCEPTIONS:
+        last, word = chunk[-1], chunk[:-1]
+        if _plain(word) and (
+            last in _SUFFIX_CHARS or (last == "." and (word[-1].isdigit() or _is_lower(word[-1])))
+        ):
+            return (word, last)
+        first, word = chunk[0], chunk[1:]
+        if first in _PREFIX_CHARS and _plain(word):
+            return (first, word)
+        left, hyphen, right = chunk.partition("-")
+        if (
+            hyphen
+            and left.isalpha()
+            and right.isalpha()
+            and not _UNLISTED_CHAR.match(left[-1])
+            and not _UNLISTED_CHAR.match(right[0])
+            and left + "-" not in EXCEPTIONS
+            and "-" + right not in EXCEPTIONS
+        ):
+            return (left, "-", right)
     return _split_chunk(chunk)
 
 
-@lru_cache(maxsize=1 << 16)
-def _cached_chunk_tokens(chunk: str) -> tuple[str, ...]:
-    return _split_chunk(chunk)
+def _plain(word: str) -> bool:
+    """Whether the affix loop leaves ``word`` whole: letters only, or ASCII digits only, no exception."""
+    return (word.isalpha() or (word.isdigit() and word.isascii())) and word not in EXCEPTIONS
 
 
 def _split_chunk(chunk: str) -> tuple[str, ...]:

@@ -63,7 +63,7 @@ class LastSpan:
             self._keeper = low
         self._ranks.update(np.unique(rows["rank"]).tolist())
         if self._spill is None and self._count <= tables.WINDOW_ROWS // 16:
-            self._rows.append(rows)
+            self._rows.append(rows.copy())  # a copy: a view would keep its whole window alive
             return
         if self._spill is None:
             fd, name = tempfile.mkstemp(dir=self._path.parent, prefix=f".{self._path.name}.", suffix=".spill")

@@ -269,6 +269,7 @@ class MinhashDedup(ReferenceOption, BarrierStep):
         last = rows[int(head[-1]) :]
         if len(last) > _MAX_CHECKS:  # the run's first row, and the rows a later one is checked against
             last = np.concatenate((last[:1], last[1 - _MAX_CHECKS :]))
+        last = last.copy()  # not a view, which would keep the whole window alive through the next
         if self.threshold is not None:
             return self._checked_edges(rows, linked, head, work), last
         edges = np.empty(linked.size, EDGE)

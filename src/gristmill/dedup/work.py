@@ -268,7 +268,7 @@ def _merge_to_file(work: Path, paths: list[Path], buckets: range, key: str, merg
         # Pieces of a long key come in run order, so each window sorted stably by key keeps the
         # rows of a key in run order, as the runs of a later level will be read.
         for rows in _merge([run for run in runs if not run.done], WINDOW_ROWS, 0):
-            out.write(rows[np.argsort(rows[key], kind="stable")].tobytes())
+            rows[np.argsort(rows[key], kind="stable")].tofile(out)
     save_table(_index_path(path), np.array([0, total], np.int64))
     return path
 
@@ -313,7 +313,7 @@ def _key_pieces(runs: list[_Run], key: int, chunk: int, piece: int) -> Iterator[
                 rows = np.concatenate(waiting)
                 for lo in range(0, len(rows) - piece + 1, piece):
                     yield rows[lo : lo + piece]
-                rest = rows[len(rows) - len(rows) % piece :]
+                rest = rows[len(rows) - len(rows) % piece :].copy()  # not holding the rows handed over
                 waiting, count = [rest], len(rest)
             if run.held or not run.unread:
                 break  # the run is past the key

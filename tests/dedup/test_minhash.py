@@ -154,3 +154,42 @@ def test_signature_slots_agree_at_the_jaccard_rate_and_none_stays_empty():
         s, _, _ = MinHasher(ngram=1, num_hashes=112, seed=seed).signatures([short_a, short_b])
         agree.append(float((s[0] == s[1]).mean()))
     assert abs(sum(agree) / len(agree) - 1 / 3) < 0.02
+
+
+def _copies_in_long_runs(rng: random.Random) -> list[dict[str, str]]:
+    """7,200 pages: most exact copies of one text (every band value held by thousands), some variants."""
+    words = random_words(rng, 80)
+    records = []
+    for i in range(7200):
+        if i % 5 == 1:  # a near copy: a band value shared with the copies now and then
+            text = variant(words, 0.8, rng)
+        elif i % 7 == 3:
+            text = " ".join(random_words(rng, 80))
+        else:
+            text = " ".join(words)
+        records.append({"id": f"d{i}", "text": text})
+    return records
+
+
+@pytest.mark.parametrize("threshold", [None, 0.75])
+def test_a_band_value_held_by_more_rows_than_a_window_is_linked_in_pieces(tmp_path, monkeypatch, threshold):
+    from gristmill.dedup import minhash, work
+
+    records = _copies_in_long_runs(random.Random(9))
+    options = {"bands": 2, "rows": 4, "buckets": 1, "threshold": threshold}
+    whole = run_pipeline(tmp_path / "whole", records, [MinhashDedup(**options)], files=3)
+    windows: list[int] = []
+
+    def spied(*args, **kwargs):  # the real merge, its window sizes noted
+        for rows in work.bucket_windows(*args, **kwargs):
+            windows.append(len(rows))
+            yield rows
+
+    monkeypatch.setattr(work, "WINDOW_ROWS", 1024)
+    monkeypatch.setattr(minhash, "bucket_windows", spied)
+    pieces = run_pipeline(tmp_path / "pieces", records, [MinhashDedup(**options)], files=3)
+    copies = sum(r["text"] == records[0]["text"] for r in records)
+    assert max(windows) <= 1024 + 3 * 1024 < copies  # each band value of the copies: a run of them all
+    assert [(d.id, d.meta) for d in pieces.kept] == [(d.id, d.meta) for d in whole.kept]
+    assert [(d.id, d.meta) for d in pieces.rejected] == [(d.id, d.meta) for d in whole.rejected]
+    assert len(whole.rejected) > 2000

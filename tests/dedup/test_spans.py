@@ -115,3 +115,59 @@ def _apply(step: SpanDedup, docs: list[Document]) -> list[Document]:
     kept = list(step.apply(docs, StepContext(StepStats(0, step.name), dropped.append)))
     assert dropped == []
     return kept
+
+
+def _holders_of_one_sentence(shards: int, per_shard: int) -> list[list[Document]]:
+    """Shards of pages that all end with one footer; the first shard's pages are all copiers."""
+    rng = random.Random(11)
+    footer = sentence(rng, 12)
+    shared = [sentence(rng) for _ in range(20)]
+    out = []
+    for shard in range(shards):
+        docs = []
+        for pos in range(per_shard):
+            doc = Document(f"{shard}-{pos}", f"{rng.choice(shared)} {sentence(rng)}\n{footer}")
+            if shard == 0 or pos % 9 == 4:  # the first holder is then in a later piece
+                doc.meta["provenance_role"] = "stitched" if pos % 2 else "mirror"
+            docs.append(doc)
+        out.append(docs)
+    return out
+
+
+def test_a_span_held_by_more_documents_than_a_window_is_counted_in_pieces(tmp_path, monkeypatch):
+    from gristmill.dedup import spans, work
+
+    shards = _holders_of_one_sentence(3, 1500)
+    for folder in ("whole", "pieces"):
+        (tmp_path / folder).mkdir()
+        for shard, docs in enumerate(shards):
+            SpanDedup(buckets=2).sign(docs, shard, tmp_path / folder)
+    for bucket in range(2):
+        SpanDedup(buckets=2).group(bucket, 3, tmp_path / "whole")
+    windows: list[int] = []
+
+    def spied(*args, **kwargs):  # the real merge, its window sizes noted
+        for rows in work.bucket_windows(*args, **kwargs):
+            windows.append(len(rows))
+            yield rows
+
+    monkeypatch.setattr(work, "WINDOW_ROWS", 1024)
+    monkeypatch.setattr(spans, "bucket_windows", spied)
+    for bucket in range(2):
+        SpanDedup(buckets=2).group(bucket, 3, tmp_path / "pieces")
+    assert max(windows) <= 1024 + 3 * 1024 < 4500  # the footer is held by 4,500 documents
+    names = sorted(p.name for p in (tmp_path / "whole").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "pieces").iterdir())
+    for name in names:  # the group's files, byte for byte
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "pieces" / name).read_bytes(), name
+
+
+def test_a_long_span_run_in_pieces_gives_the_same_pipeline_output(tmp_path, monkeypatch):
+    from gristmill.dedup import work
+
+    records = [{"id": d.id, "text": d.text} for docs in _holders_of_one_sentence(3, 1200) for d in docs]
+    whole = run_pipeline(tmp_path / "whole", records, [SpanDedup(buckets=1)], files=3)
+    monkeypatch.setattr(work, "WINDOW_ROWS", 1024)
+    pieces = run_pipeline(tmp_path / "pieces", records, [SpanDedup(buckets=1)], files=3)
+    assert [(d.id, d.text, d.signals) for d in pieces.kept] == [(d.id, d.text, d.signals) for d in whole.kept]
+    assert len(whole.kept) == 3600 and sum("\n" not in d.text for d in whole.kept) == 3599

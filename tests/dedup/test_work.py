@@ -147,3 +147,55 @@ def test_a_key_longer_than_a_window_comes_in_pieces_when_the_caller_allows(tmp_p
         assert before["hash"].max() <= after["hash"].min()
     pieces = [w for w in windows if len(np.unique(w["hash"])) == 1 and w["hash"][0] == 42]
     assert len(pieces) >= 2 and all(len(p) > 20 for p in pieces[:-1])
+
+
+def test_a_long_key_comes_in_pieces_in_shard_order(tmp_path):
+    keys = np.array([5, 42, 42, 42, 42, 42, 42, 42, 90], np.uint64)
+    every = _sorted_shards(tmp_path, shards=4, rows_per_shard=5000, keys=keys, buckets=1)
+    windows = list(bucket_windows(tmp_path, "t", range(1), 4, "hash", window=2048, long_runs=0))
+    assert max(len(w) for w in windows) <= 2048 + 4 * 1024
+    rows = np.concatenate(windows)
+    run = rows[rows["hash"] == 42]
+    expected = every[every["hash"] == 42]  # the shards one after the other, each in position order
+    assert run[["shard", "pos"]].tolist() == expected[["shard", "pos"]].tolist()
+    assert sum(1 for w in windows if 42 in w["hash"]) >= 3
+
+
+def _windows_sorted(tmp_path, shards, **kwargs):
+    """The merge's windows, each sorted by key as the groups sort them (stable: shard order within a key)."""
+    out = []
+    for rows in bucket_windows(tmp_path, "t", range(1, 3), shards, "hash", **kwargs):
+        out.append(rows[np.argsort(rows["hash"], kind="stable")])
+    return np.concatenate(out)
+
+
+def test_many_shard_runs_are_merged_in_levels_with_the_same_rows_in_the_same_order(tmp_path, monkeypatch):
+    keys = np.array([7, 8, *range(100, 400, 3)], np.uint64) * np.uint64(2**56)
+    _sorted_shards(tmp_path, shards=20, rows_per_shard=1500, keys=keys, buckets=4)
+    whole = _windows_sorted(tmp_path, 20, window=2048)
+    monkeypatch.setattr(work, "MERGE_FAN_IN", 4)  # 20 runs: 5 files, then 2, then the last merge
+    before = set(tmp_path.iterdir())
+    assert _windows_sorted(tmp_path, 20, window=2048).tolist() == whole.tolist()
+    assert set(tmp_path.iterdir()) == before  # the intermediate files are gone
+    pieces = _windows_sorted(tmp_path, 20, window=2048, long_runs=0)
+    assert pieces.tolist() == whole.tolist()
+    windows = bucket_windows(tmp_path, "t", range(1, 3), 20, "hash", window=2048)
+    next(windows)
+    windows.close()  # a task stopped midway leaves no intermediate file either
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_a_merge_of_many_runs_holds_a_bounded_read_ahead(tmp_path, monkeypatch):
+    keys = np.arange(1, 4000, dtype=np.uint64) * np.uint64(2**50)
+    _sorted_shards(tmp_path, shards=300, rows_per_shard=1200, keys=keys, buckets=1)
+    monkeypatch.setattr(work, "WINDOW_ROWS", 1 << 12)
+    monkeypatch.setattr(work, "MERGE_FAN_IN", 16)
+    tracemalloc.start()
+    try:
+        total = sum(len(w) for w in bucket_windows(tmp_path, "t", range(1), 300, "hash"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert total == 300 * 1200
+    # 300 runs read 1,024 rows (16 bytes) ahead each: 4.9 MB; merged 16 at a time far less.
+    assert peak < 2_500_000, peak

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Annotated, ClassVar
 
 import numpy as np
 
+from gristmill.dedup.last_span import LastSpan
 from gristmill.dedup.work import (
     MAX_BUCKETS,
     PartsWriter,
@@ -149,16 +151,17 @@ class SpanDedup(BarrierStep):
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Count the documents holding each span; hand spans held by two or more to their shards."""
-        with PartsWriter(work / f"held-{bucket:03d}.npy", SHARED, shards) as held:
-            for rows in bucket_windows(work, "spans", range(bucket, bucket + 1), shards, "hash"):
+        path = work / f"held-{bucket:03d}.npy"
+        with PartsWriter(path, SHARED, shards) as held, LastSpan(path, partial(_add_shared, held)) as last:
+            # A span held by more documents than a window comes in pieces: the last span of every
+            # window waits, counted, until a window starts with another.
+            for rows in bucket_windows(work, "spans", range(bucket, bucket + 1), shards, "hash", long_runs=0):
                 rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["rank"], rows["hash"]))]
-                first, _, docs = key_runs(rows["hash"])
-                shared = docs > 1
-                rows, first, docs = rows[shared], first[shared], docs[shared]
-                table = np.empty(len(rows), SHARED)
-                table["hash"], table["pos"] = rows["hash"], rows["pos"]
-                table["docs"], table["first"] = docs, first
-                held.add(table, rows["shard"])
+                rows = last.go_on(rows)
+                if len(rows):
+                    tail = int(np.searchsorted(rows["hash"], rows["hash"][-1]))
+                    _add_whole_spans(rows[:tail], held)
+                    last.start(rows[tail:])
 
     def join(self, step: int, shards: range, total: int, work: Path) -> None:
         """Write each shard's rows of every group file as one file ``shared-SSSSS.npy``, by position."""
@@ -216,6 +219,24 @@ class SpanDedup(BarrierStep):
                 flags[i] = ["repeated_in_document"]
             seen.add(key)
         return flags
+
+
+def _add_whole_spans(rows: np.ndarray, held: PartsWriter) -> None:
+    """Hand the rows of whole spans held by two or more documents to their shards' parts.
+
+    ``rows`` are sorted by (hash, rank, shard, pos): the first of a span's rows is its keeper.
+    """
+    first, _, docs = key_runs(rows["hash"])
+    shared = docs > 1
+    _add_shared(held, rows[shared], docs[shared], first[shared])
+
+
+def _add_shared(held: PartsWriter, rows: np.ndarray, docs: np.ndarray | int, first: np.ndarray) -> None:
+    """Hand holder ``rows`` of shared spans to their shards: each span's count and whether it keeps it."""
+    table = np.empty(len(rows), SHARED)
+    table["hash"], table["pos"] = rows["hash"], rows["pos"]
+    table["docs"], table["first"] = docs, first
+    held.add(table, rows["shard"])
 
 
 def _word_count(text: str) -> int:

@@ -29,6 +29,9 @@ MAX_BUCKETS = 4096
 # Rows a group task holds at once while it merges the shards' sorted runs (16 to 32 bytes each).
 WINDOW_ROWS = 1 << 20
 _MIN_CHUNK = 1024  # rows read from one shard's run at a time, at least
+# Runs one merge reads at once: past this many, groups of them are merged into files first, so a
+# group task's read-ahead (at least _MIN_CHUNK rows a run) does not grow with the shard count.
+MERGE_FAN_IN = 512
 
 
 def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
@@ -217,17 +220,64 @@ def bucket_windows(
     """Every shard's rows of ``buckets``, as :func:`save_buckets` wrote them, a window at a time.
 
     A k-way merge of the shards' sorted runs: each window holds every row of the keys it covers
-    (a run of equal keys is never split), in key order from one window to the next and in shard
-    order within it, so a caller that sorts a window as it would the whole range finds the same
-    runs. About ``window`` rows are held at once, more only while one key has more rows than that
-    — unless ``long_runs`` is given: then a key with more rows than a window is handed over in
-    pieces of more than ``long_runs`` rows each (not in shard order), and the window after a piece
-    starts with the rest of that key, so a caller sees a key go on when a window's first key is
-    the last key of the window before.
+    (a run of equal keys is never split), in key order from one window to the next and, sorted
+    stably by key, in shard order within a key, so a caller that sorts a window as it would the
+    whole range finds the same runs. About ``window`` rows are held at once, more only while one
+    key has more rows than that — unless ``long_runs`` is given: then a key with more rows than a
+    window is handed over in pieces of more than ``long_runs`` rows each, one key alone, in shard
+    then position order from the first piece to the last; what is left of the key comes alone
+    after them. A caller sees a key go on when a window's first key is the last key of the window
+    before. Past :data:`MERGE_FAN_IN` shards, groups of runs are first merged into sorted files
+    in ``work`` (removed as they are read), so the read-ahead stays bounded too.
     """
-    runs = [_Run(work / f"{prefix}-{s:05d}.npy", buckets, key) for s in range(shards)]
+    paths = [work / f"{prefix}-{s:05d}.npy" for s in range(shards)]
+    merged: list[Path] = []  # intermediate files not yet removed
+    try:
+        while len(paths) > MERGE_FAN_IN:
+            fresh = []
+            for lo in range(0, len(paths), MERGE_FAN_IN):
+                group = paths[lo : lo + MERGE_FAN_IN]
+                fresh.append(_merge_to_file(work, group, buckets, key, merged))
+                for path in set(group) & set(merged):  # an intermediate file, read: gone
+                    merged.remove(path)
+                    _remove_table(path)
+            paths, buckets = fresh, range(1)
+        yield from _merge([_Run(path, buckets, key) for path in paths], window or WINDOW_ROWS, long_runs)
+    finally:
+        for path in merged:
+            _remove_table(path)
+
+
+def _remove_table(path: Path) -> None:
+    """Remove a table and its index."""
+    path.unlink(missing_ok=True)
+    _index_path(path).unlink(missing_ok=True)
+
+
+def _merge_to_file(work: Path, paths: list[Path], buckets: range, key: str, merged: list[Path]) -> Path:
+    """Merge the runs of ``paths`` into one sorted file in ``work`` (one bucket); note it in ``merged``."""
+    runs = [_Run(path, buckets, key) for path in paths]
+    total = sum(run.left for run in runs)
+    fd, name = tempfile.mkstemp(dir=work, prefix=".merge.", suffix=".npy")
+    path = Path(name)
+    merged.append(path)
+    dtype = npy_layout(paths[0])[0]
+    with os.fdopen(fd, "wb") as out:
+        header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (total,)}
+        np.lib.format.write_array_header_1_0(out, header)
+        # Pieces of a long key come in run order, so each window sorted stably by key keeps the
+        # rows of a key in run order, as the runs of a later level will be read.
+        for rows in _merge([run for run in runs if not run.done], WINDOW_ROWS, 0):
+            rows[np.argsort(rows[key], kind="stable")].tofile(out)
+    save_table(_index_path(path), np.array([0, total], np.int64))
+    return path
+
+
+def _merge(runs: list[_Run], window: int, long_runs: int | None) -> Iterator[np.ndarray]:
+    """The windows of :func:`bucket_windows`, merged from ``runs``."""
     runs = [run for run in runs if not run.done]
-    chunk = max(_MIN_CHUNK, (window or WINDOW_ROWS) // max(1, len(runs)))
+    chunk = max(_MIN_CHUNK, window // max(1, len(runs)))
+    piece = max((long_runs or 0) + 1, window)
     for run in runs:
         run.read(chunk)
     while runs:
@@ -238,13 +288,8 @@ def bucket_windows(
         found = [rows for rows in taken if len(rows)]
         if found:
             yield np.concatenate(found)
-        elif (
-            bound is not None
-            and long_runs is not None
-            and _rows_of(runs, bound) >= max(long_runs + 1, window or WINDOW_ROWS)
-        ):
-            # One key fills a window: hand over what is read of it, and read on.
-            yield np.concatenate([run.take_key(bound) for run in runs])
+        elif bound is not None and long_runs is not None and _rows_of(runs, bound) >= piece:
+            yield from _key_pieces(runs, bound, chunk, piece)
         else:  # one key fills a whole chunk: read further into the runs that end on it
             for run in runs:
                 if run.unread and run.last_key() == bound:
@@ -253,6 +298,28 @@ def bucket_windows(
             if run.unread and run.held < chunk // 2:
                 run.read(chunk)
         runs = [run for run in runs if not run.done]
+
+
+def _key_pieces(runs: list[_Run], key: int, chunk: int, piece: int) -> Iterator[np.ndarray]:
+    """Every row of ``key``, one run after the other, in windows of ``piece`` rows; then the rest."""
+    waiting: list[np.ndarray] = []
+    count = 0
+    for run in runs:
+        while True:
+            rows = run.take_key(key)
+            waiting.append(rows)
+            count += len(rows)
+            if count >= piece:
+                rows = np.concatenate(waiting)
+                for lo in range(0, len(rows) - piece + 1, piece):
+                    yield rows[lo : lo + piece]
+                rest = rows[len(rows) - len(rows) % piece :].copy()  # not holding the rows handed over
+                waiting, count = [rest], len(rest)
+            if run.held or not run.unread:
+                break  # the run is past the key
+            run.read(chunk)
+    if count:
+        yield np.concatenate(waiting)
 
 
 def _rows_of(runs: list[_Run], key: int) -> int:
@@ -274,6 +341,11 @@ class _Run:
     def unread(self) -> bool:
         """Whether rows are left in the file past what is held."""
         return self._at < self._end
+
+    @property
+    def left(self) -> int:
+        """Rows not yet taken, held or not."""
+        return self._end - self._at + len(self._held)
 
     @property
     def held(self) -> int:

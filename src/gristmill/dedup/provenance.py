@@ -215,6 +215,13 @@ class Provenance(BarrierStep):
         document, and a window can hold up to two windows' rows while a long run is handed over,
         so no table of a row's run is made for every row.
         """
+        if len(rows) > self.max_docs or going_on is not None:
+            key = rows["hash"][0]
+            if (len(rows) > self.max_docs or key == going_on) and bool((rows["hash"] == key).all()):
+                # A piece of a run longer than a window (a site's footer): all furniture, already in
+                # shard then position order. Nothing to sort, no pair to make.
+                no_pairs = (np.empty(0, PAIR), np.empty(0, np.uint32))
+                return no_pairs, (rows["pos"].astype(np.uint32), rows["shard"])
         order = np.argsort(rows["hash"], kind="stable")
         keys = rows["hash"][order]
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else order[:0]

@@ -2,6 +2,7 @@ import random
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gristmill import ConfigError, Provenance, SpanDedup
@@ -205,3 +206,40 @@ def test_furniture_held_by_more_documents_than_a_window_comes_in_pieces(tmp_path
     assert max(windows) < 3013  # the footer's run was handed over in pieces
     assert [(d.id, d.meta, d.signals) for d in pieces.kept] == [(d.id, d.meta, d.signals) for d in whole.kept]
     assert "stitched" in {d.meta[ROLE] for d in whole.kept if d.id.startswith("t")}  # pairs still found
+
+
+def _sign_files(folder: Path, shards: int, docs: int) -> None:
+    """Sign files as ``Provenance.sign`` writes them: 12 sentences a document, one footer on all,
+    every 20th page holding four sentences of each of the three pages before it."""
+    from gristmill.dedup.exact import SIGNATURE
+
+    for shard in range(shards):
+        doc = np.arange(shard * docs, (shard + 1) * docs)
+        sentence = doc[:, None] * 12 + np.arange(12)
+        stitched = doc % 20 == 19
+        for k in range(3):
+            sentence[stitched, 4 * k : 4 * k + 4] = (doc[stitched] - k - 1)[:, None] * 12 + np.arange(4)
+        rows = np.empty(docs * 13, SIGNATURE)
+        spread = sentence.reshape(-1).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # distinct: odd
+        rows["hash"] = np.concatenate([spread, np.full(docs, 7, np.uint64)])
+        rows["shard"] = shard
+        rows["pos"] = np.concatenate([np.repeat(np.arange(docs), 12), np.arange(docs)])
+        work.save_buckets(folder, "sentences", shard, rows, "hash", 1)
+
+
+def test_a_group_task_holds_little_more_than_its_windows(tmp_path, monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(work, "WINDOW_ROWS", 1 << 16)
+    _sign_files(tmp_path, shards=4, docs=20_000)  # 16 windows of rows, a quarter of them the footer
+    tracemalloc.start()
+    try:
+        Provenance(buckets=1).group(0, 4, tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # A window's rows are 16 bytes each; the merge reads ahead and hands a long run over in pieces
+    # of up to two windows. Before: each window's run tables per row, and the window before still held.
+    assert peak < 130 * (1 << 16), peak / (1 << 16)
+    pairs = np.load(tmp_path / "bucket-pairs-000.npy")
+    assert len(pairs) == 4 * 20_000 // 20 * 12 * 2  # each copied sentence: the page and its source

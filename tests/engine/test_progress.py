@@ -214,3 +214,70 @@ def test_a_join_pass_is_priced_as_a_join_not_as_a_reading_phase() -> None:
     estimate.measured("span_dedup sign", ran=2, seconds=10.0)
     # A join reads small tables: until one has run it is not priced at the documents' cost.
     assert estimate.remaining(0, phase_eta=0.0, per_task=5.0) == 2 * 5.0
+
+
+def test_every_phase_after_the_first_reports_the_megabytes_it_reads(make_corpus, tmp_path, capsys) -> None:
+    from gristmill.dedup import MinhashDedup
+    from gristmill.steps import Normalize
+
+    def text(shard: int, doc: int) -> str:
+        return f"Page {doc % 40} of the site says this and that about item {doc % 40}, at length. " * 30
+
+    src = make_corpus(shards=3, docs=60, text=text)
+    out = tmp_path / "out"
+    pipeline(src, out, steps=[Normalize(), MinhashDedup()]).run(progress=ProgressOptions("json", every=60))
+    events = map(json.loads, capsys.readouterr().err.splitlines())
+    ends = {e["phase"]: e for e in events if e["event"] == "end"}
+    names = list(ends)
+    assert names[1:3] == ["minhash_dedup sign", "minhash_dedup group"] and " link 1 " in names[3], names
+    # Every phase ends having read all it was to read, and that is more than nothing.
+    assert all(0 < ends[name]["bytes"] == ends[name]["total_bytes"] for name in names), ends
+    # Sign and decide both read the documents the first stage handed on: the same files, whole.
+    assert ends["minhash_dedup sign"]["bytes"] == ends["minhash_dedup decide and steps"]["bytes"]
+
+
+def test_a_sign_task_reports_documents_and_bytes_while_it_reads(make_corpus, tmp_path) -> None:
+    from gristmill.dedup import MinhashDedup
+    from gristmill.engine.layout import Layout
+    from gristmill.engine.tasks import SignTask, StageTask, run_task
+    from gristmill.steps import Normalize
+
+    src = make_corpus(shards=1, docs=3000)
+    run = pipeline(src, tmp_path / "out", steps=[Normalize(), MinhashDedup()])
+    layout = Layout(tmp_path / "out")
+    layout.create()
+    layout.prepare({}, overwrite=False)
+    shard = run.input.shards()[0]
+    run_task(run, StageTask(0, shard))
+    reports: list[tuple[int, int]] = []
+    run_task(run, SignTask(1, 0), lambda docs, nbytes: reports.append((docs, nbytes)))
+    assert sum(d for d, _ in reports) == 3000
+    assert sum(b for _, b in reports) == layout.stage_input(0, 0).stat().st_size
+
+
+def test_a_barrier_phase_reads_what_the_phase_before_wrote_also_when_resumed(make_corpus, tmp_path) -> None:
+    from gristmill.dedup import MinhashDedup
+    from gristmill.engine.layout import Layout
+    from gristmill.engine.plan import plan_phases
+    from gristmill.engine.volume import task_bytes
+    from gristmill.steps import Normalize
+
+    src = make_corpus(shards=2, docs=5)
+    run = pipeline(src, tmp_path / "out", steps=[Normalize(), MinhashDedup(buckets=16)])
+    layout = Layout(tmp_path / "out")
+    layout.create()
+    layout.prepare({}, overwrite=False)
+    read, sign, group, link = plan_phases(run, run.input.shards(), workers=2)[:4]
+    for shard in range(2):
+        layout.stage_input(0, shard).parent.mkdir(parents=True, exist_ok=True)
+        layout.stage_input(0, shard).write_bytes(b"x" * (100 + shard))
+    assert task_bytes(layout, sign, read) == {"stage1-sign/00000": 100, "stage1-sign/00001": 101}
+    layout.barrier_work(1).mkdir(parents=True)
+    (layout.barrier_work(1) / "band-00000.npy").write_bytes(b"x" * 999)  # what sign wrote
+    # Split by bucket range: 16 buckets over 2 group tasks.
+    assert task_bytes(layout, group, sign) == {"stage1-group/0000-0008": 499, "stage1-group/0008-0016": 500}
+    # A resumed run, after a group task wrote its part: the group's share is what sign wrote.
+    (layout.barrier_work(1) / "links").mkdir()
+    (layout.barrier_work(1) / "links/000-00000.npy").write_bytes(b"x" * 50)
+    assert sum(task_bytes(Layout(tmp_path / "out"), group, sign).values()) == 999
+    assert task_bytes(layout, link, group) == {t.key: 25 for t in link.tasks}

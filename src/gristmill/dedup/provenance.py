@@ -57,7 +57,6 @@ from gristmill.dedup.work import (
     MAX_BUCKETS,
     PartsWriter,
     bucket_windows,
-    key_runs,
     load_part,
     load_tables_from,
     remember_ids,
@@ -201,6 +200,8 @@ class Provenance(BarrierStep):
                 pairs.add(*found)
                 noise.add(*furniture)
                 going_on = int(rows["hash"].max()) if len(rows) else None
+                # Not held while the merge reads the next window (a loop variable lives on till then).
+                del rows, found, furniture
 
     def _window_pairs(
         self, rows: np.ndarray, going_on: int | None = None
@@ -208,26 +209,44 @@ class Provenance(BarrierStep):
         """One window's pair rows and furniture positions, each with the holder's shard.
 
         ``going_on``: the last hash of the window before, furniture here too if its run goes on.
+        A window comes in shard then position order within a hash (as the merge gives it), so a
+        stable sort on the hash alone is the (hash, shard, position) order. Runs are found on the
+        sorted hashes and rows are picked only for runs of 2 or more: most sentences stand in one
+        document, and a window can hold up to two windows' rows while a long run is handed over,
+        so no table of a row's run is made for every row.
         """
-        rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
-        first, run, size = key_runs(rows["hash"])
-        run_start = np.flatnonzero(first)[run] if len(rows) else np.empty(0, np.int64)
-        furniture = size > self.max_docs
-        if going_on is not None and len(rows) and int(rows["hash"][0]) == going_on:
+        if len(rows) > self.max_docs or going_on is not None:
+            key = rows["hash"][0]
+            if (len(rows) > self.max_docs or key == going_on) and bool((rows["hash"] == key).all()):
+                # A piece of a run longer than a window (a site's footer): all furniture, already in
+                # shard then position order. Nothing to sort, no pair to make.
+                no_pairs = (np.empty(0, PAIR), np.empty(0, np.uint32))
+                return no_pairs, (rows["pos"].astype(np.uint32), rows["shard"])
+        order = np.argsort(rows["hash"], kind="stable")
+        keys = rows["hash"][order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else order[:0]
+        first_key = int(keys[0]) if len(keys) else None
+        del keys  # a window's worth: gone before the rows are picked
+        sizes = np.diff(np.append(starts, len(order)))
+        furniture = sizes > self.max_docs
+        if going_on is not None and first_key == going_on:
             # The rest of a run the window before handed over in pieces: every piece was furniture.
-            furniture |= rows["hash"] == np.uint64(going_on)
-        held = np.flatnonzero((size > 1) & ~furniture)
+            furniture[0] = True
+        noise = order[np.repeat(furniture, sizes)]
+        shared = (sizes > 1) & ~furniture
+        start, size = starts[shared], sizes[shared]
+        del starts, sizes, furniture, shared
         # Every ordered pair of holders of one hash: each row repeated once per member of its run.
-        times = size[held]
+        held = np.repeat(start, size) + _offsets(size)
+        times = np.repeat(size, size)
         me = np.repeat(held, times)
-        partner = run_start[me] + (np.arange(me.size) - np.repeat(np.cumsum(times) - times, times))
+        partner = np.repeat(np.repeat(start, size), times) + _offsets(times)
         other = partner != me
-        me, partner = me[other], partner[other]
+        me, partner = order[me[other]], order[partner[other]]
         table = np.empty(me.size, PAIR)
         table["pos"], table["hash"] = rows["pos"][me], rows["hash"][me]
         table["other_shard"], table["other_pos"] = rows["shard"][partner], rows["pos"][partner]
-        noise = rows["pos"][furniture].astype(np.uint32)
-        return (table, rows["shard"][me]), (noise, rows["shard"][furniture])
+        return (table, rows["shard"][me]), (rows["pos"][noise].astype(np.uint32), rows["shard"][noise])
 
     # -- link: five passes of per-shard tasks ---------------------------------------------------
     def join(self, step: int, shards: range, total: int, work: Path) -> None:
@@ -473,3 +492,8 @@ def _names(work: Path, named: np.ndarray) -> dict[tuple[int, int], tuple[str, st
         for pos in np.unique(named["other_pos"][named["other_shard"] == shard]).tolist():
             found[shard, pos] = (ids[pos], urls[pos])
     return found
+
+
+def _offsets(sizes: np.ndarray) -> np.ndarray:
+    """0 .. size - 1 for each of ``sizes``, one after another."""
+    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)

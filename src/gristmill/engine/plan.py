@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +17,6 @@ from gristmill.engine.tasks import (
     Task,
 )
 from gristmill.errors import RunFailedError
-from gristmill.io import storage
 from gristmill.io.inputs import Shard
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
@@ -118,13 +115,6 @@ def _round(name: str, stage: int, shards: int, step: int, op: str, sources: int)
 _MAX_LINK_STEPS = 500
 
 
-def input_bytes(task: Task) -> int:
-    """The input bytes a task reads from the user's files (stage 0 only), for progress."""
-    if isinstance(task, StageTask) and task.stage == 0:
-        return sum(_size(path) for path in task.shard.files)
-    return 0
-
-
 def documents_of(task: Task, stats: TaskStats) -> int:
     """The documents a finished task took in: records read in stage 0, the stage's input later."""
     if not isinstance(task, StageTask):
@@ -132,11 +122,3 @@ def documents_of(task: Task, stats: TaskStats) -> int:
     if task.stage == 0:
         return stats.read
     return stats.steps[0].docs_in if stats.steps else 0
-
-
-@functools.lru_cache(maxsize=65536)  # asked at each phase's start: once per object is enough
-def _size(path: str) -> int:
-    try:
-        return storage.object_state(path).size if storage.is_url(path) else os.path.getsize(path)
-    except (OSError, storage.StorageError):
-        return 0

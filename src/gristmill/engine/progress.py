@@ -15,14 +15,14 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
 import orjson
 
 from gristmill.engine.estimate import RunEstimate
-from gristmill.engine.plan import documents_of, input_bytes
+from gristmill.engine.plan import documents_of
 from gristmill.engine.tasks import SignTask, StageTask, Task
 from gristmill.stats import TaskStats
 
@@ -83,6 +83,7 @@ class Progress:
         self._stream = stream if stream is not None else sys.stderr
         self._phase: _Phase | None = None
         self._partial: dict[str, tuple[int, int]] = {}  # task key -> (docs, bytes) reported so far
+        self._sizes: dict[str, int] = {}  # task key -> the bytes it reads, in the current phase
         # A worker's last report can arrive after its task is done: it must not be counted again.
         self._finished: set[str] = set()
         self._bar: Any = None
@@ -105,10 +106,22 @@ class Progress:
                 self._estimate.insert(self._index + 1, name, tasks)
 
     def start_phase(
-        self, name: str, index: int, tasks: int, done: int, docs: int, nbytes: int, total_bytes: int
+        self,
+        name: str,
+        index: int,
+        tasks: int,
+        done: int,
+        docs: int,
+        nbytes: int,
+        total_bytes: int,
+        sizes: Mapping[str, int] | None = None,
     ) -> None:
-        """Begin phase ``index`` (0-based) of ``tasks`` tasks, ``done`` of them finished before."""
+        """Begin phase ``index`` (0-based) of ``tasks`` tasks, ``done`` of them finished before.
+
+        ``sizes``: the bytes each task reads, by task key (:mod:`gristmill.engine.volume`).
+        """
         with self._lock:
+            self._sizes = dict(sizes or {})
             self._phase = _Phase(
                 name, index, tasks, done, docs, nbytes, total_bytes, time.monotonic(), docs, nbytes, done
             )
@@ -167,7 +180,7 @@ class Progress:
 
     def finish_task(self, task: Task, stats: TaskStats) -> None:
         """A task finished with ``stats``: count the documents it took in and the input it read."""
-        self.task_done(task.key, self.documents(task, stats), input_bytes(task))
+        self.task_done(task.key, self.documents(task, stats), self._sizes.get(task.key, 0))
 
     def documents(self, task: Task, stats: TaskStats) -> int:
         """The documents a finished task took in; a sign task, those its shard's stage task handed on.
@@ -254,6 +267,9 @@ class Progress:
                 "tasks": phase.tasks,
                 "docs": docs,
                 "mb": round(nbytes / 1e6, 1),
+                "mb_total": round(phase.total_bytes / 1e6, 1),
+                "bytes": nbytes,
+                "total_bytes": phase.total_bytes,
                 "docs_per_s": round(rate, 1),
                 "done": round(min(done_share, 1.0), 4),
                 "elapsed_s": round(elapsed, 1),
@@ -285,7 +301,7 @@ class Progress:
             line = (
                 f"gristmill: [{figures['index']}/{figures['phases']}] {figures['phase']}: "
                 f"{figures['tasks_done']}/{figures['tasks']} tasks, {figures['docs']:,} docs, "
-                f"{figures['mb']:,.1f} MB, {figures['docs_per_s']:,.0f} docs/s, "
+                f"{_megabytes(figures)}, {figures['docs_per_s']:,.0f} docs/s, "
                 f"{_clock(figures['elapsed_s'])} elapsed, ETA {_eta(figures['eta_s'])}, "
                 f"run ETA {_eta(figures['run_eta_s'])}" + (" (done)" if event == "end" else "")
             )
@@ -302,6 +318,13 @@ def _size(stream: TextIO) -> dict[str, int]:
     except (OSError, ValueError, AttributeError):  # not a file, or not a terminal: tqdm decides
         return {}
     return {"ncols": 120, "nrows": 20}
+
+
+def _megabytes(figures: dict[str, Any]) -> str:
+    """``12.3 of 45.6 MB`` read in the phase, or ``12.3 MB`` when its total is not known."""
+    if figures["total_bytes"]:
+        return f"{figures['mb']:,.1f} of {figures['mb_total']:,.1f} MB"
+    return f"{figures['mb']:,.1f} MB"
 
 
 def _eta(seconds: float | None) -> str:

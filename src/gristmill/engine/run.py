@@ -14,10 +14,11 @@ from gristmill.engine.accounting import check_totals, collect_stats
 from gristmill.engine.layout import SIDE_FOLDERS, Layout, disk_full_as_error
 from gristmill.engine.lock import OutputLock
 from gristmill.engine.manifest import check_manifest
-from gristmill.engine.plan import input_bytes, plan_phases
+from gristmill.engine.plan import plan_phases
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import interruptible
 from gristmill.engine.tasks import Task
+from gristmill.engine.volume import task_bytes
 from gristmill.io.atomic import write_atomically
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
@@ -87,14 +88,16 @@ def run_pipeline(
                 finished = {t.key for t in phase.tasks if layout.is_done(t.key)}
                 done = [t for t in phase.tasks if t.key in finished]
                 todo = [t for t in phase.tasks if t.key not in finished]
+                sizes = task_bytes(layout, phase, phases[index - 1] if index else None)
                 bar.start_phase(
                     phase.name,
                     index,
                     tasks=len(phase.tasks),
                     done=len(done),
                     docs=sum(bar.documents(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in done),
-                    nbytes=sum(input_bytes(t) for t in done),
-                    total_bytes=sum(input_bytes(t) for t in phase.tasks),
+                    nbytes=sum(sizes[t.key] for t in done),
+                    total_bytes=sum(sizes.values()),
+                    sizes=sizes,
                 )
                 if todo:
                     runner.run_tasks(pipeline, todo, bar)

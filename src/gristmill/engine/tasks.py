@@ -153,7 +153,9 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
         before = _files_in(work) if layout.remote is not None else {}
         if isinstance(task, SignTask):
             layout.fetch_files([layout.stage_input(task.stage - 1, task.shard)])
-            _barrier(stage).sign(_intermediate(layout, task.stage - 1, task.shard), task.shard, work)
+            docs = _intermediate(layout, task.stage - 1, task.shard, progress)
+            # Counted as they are read, so a sign phase's rate and ETA move before its first task ends.
+            _barrier(stage).sign(_reported(docs, progress), task.shard, work)
         else:
             layout.fetch(work)
             if isinstance(task, GroupTask):
@@ -209,20 +211,26 @@ def _work_folder(layout: Layout, stage: int) -> Path:
     return work
 
 
-def _intermediate(layout: Layout, stage: int, shard: int) -> Iterator[Document]:
-    """Read back what a stage handed to the barrier after it."""
+def _intermediate(
+    layout: Layout, stage: int, shard: int, progress: ProgressFn | None = None
+) -> Iterator[Document]:
+    """Read back what a stage handed to the barrier after it, telling ``progress`` the bytes read."""
     path = str(layout.stage_input(stage, shard))
-    return JsonlReader().read(path, _NoQuarantine())
+    return JsonlReader().read(path, _NoQuarantine(progress))
 
 
 class _NoQuarantine:
     """The sink for gristmill's own intermediate files, which are never malformed."""
 
+    def __init__(self, progress: ProgressFn | None = None) -> None:
+        self._progress = progress
+
     def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
         raise InputError(f"{path}: {where}: {reason} (an intermediate file was damaged; rerun)")
 
     def progress(self, nbytes: int) -> None:
-        pass
+        if self._progress is not None:
+            self._progress(0, nbytes)
 
 
 class _Outputs:
@@ -373,7 +381,7 @@ def _run_stage(
     if stage.index == 0:
         source: Iterable[Document] = _read_shard(pipeline.input, shard, sink, stats)
     else:
-        source = _intermediate(layout, stage.index - 1, shard.index)
+        source = _intermediate(layout, stage.index - 1, shard.index, progress)
     stream: Iterable[Document] = timed(_reported(source, progress), source_time)
 
     for position, step in stage.steps:

@@ -134,3 +134,45 @@ def test_a_heading_whose_section_went_goes_too() -> None:
         "The Mill\nThe wheel turns all day and the miller grinds the grain.\n\n"
         "Opening hours\nFrom ten to five."
     )
+
+
+def _pages_of_few_hosts() -> list[dict[str, str]]:
+    """6,000 pages of four hosts sharing one footer line (one run of it), a rarer line, own lines."""
+    footer = "Example Gazette, 12 Mill Road, serving the valley since 1901"
+    records = []
+    for i in range(6000):
+        host = ["example.org", "other.net", "third.com", "lone.io"][0 if i % 7 else 1 + i % 3]
+        lines = [f"Story number {i} tells of the river and the mill."]
+        if host != "lone.io" or i < 40:  # lone.io: the footer on two pages, under min_pages
+            lines.append(footer)
+        if i % 500 == 0:
+            lines.append("Printed on recycled paper since the spring of 1952")
+        records.append({"id": f"d{i}", "text": "\n".join(lines), "url": f"https://{host}/{i}"})
+    return records
+
+
+def test_a_line_on_more_pages_than_a_window_is_counted_in_pieces(tmp_path: Path, monkeypatch) -> None:
+    from gristmill.dedup import work
+    from gristmill.steps import boilerplate
+    from tests.dedup.helpers import run_pipeline
+
+    records = _pages_of_few_hosts()
+    whole = run_pipeline(tmp_path / "whole", records, [BoilerplateLines()], files=3)
+    windows: list[int] = []
+
+    def spied(*args, **kwargs):  # the real merge, its window sizes noted
+        for rows in work.bucket_windows(*args, **kwargs):
+            windows.append(len(rows))
+            yield rows
+
+    monkeypatch.setattr(work, "WINDOW_ROWS", 1024)
+    monkeypatch.setattr(boilerplate, "bucket_windows", spied)
+    pieces = run_pipeline(tmp_path / "pieces", records, [BoilerplateLines()], files=3)
+    assert max(windows) <= 1024 + 3 * 1024 < 5000  # the footer of example.org: one run of ~5,100
+    assert [(d.id, d.text, d.signals) for d in pieces.kept] == [(d.id, d.text, d.signals) for d in whole.kept]
+    assert [d.id for d in pieces.rejected] == [d.id for d in whole.rejected] == []
+    texts = {d.id: d.text for d in whole.kept}
+    assert "Gazette" not in texts["d1"] and "Gazette" not in texts["d7"]  # example.org, other.net
+    lone = [d for d in records if d["url"].startswith("https://lone.io/")]
+    assert ["Gazette" in texts[d["id"]] for d in lone] == [d["id"] in ("d14", "d35") for d in lone]
+    assert "recycled" not in texts["d500"] and "recycled" in texts["d0"]  # d0: other.net's one

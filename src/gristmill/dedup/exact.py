@@ -69,18 +69,31 @@ class ExactDedup(ReferenceOption, BarrierStep):
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Link each document to the first in stable order with an equal hash, within a bucket."""
         with LinkWriter(work, bucket, shards) as links:
-            for rows in bucket_windows(work, "sig", range(bucket, bucket + 1), shards, "hash"):
-                rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
-                first, _, _ = key_runs(rows["hash"])
-                keeper = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
-                copy = np.flatnonzero(~first)
-                links.add(
-                    nodes(rows["shard"][copy], rows["pos"][copy]),
-                    nodes(rows["shard"][keeper[copy]], rows["pos"][keeper[copy]]),
-                )
+            # A hash held by more rows than a window comes in pieces, in (shard, pos) order: the
+            # first row of its run (the one every copy links to) goes on into the next window.
+            keeper = np.empty(0, SIGNATURE)
+            for rows in bucket_windows(work, "sig", range(bucket, bucket + 1), shards, "hash", long_runs=0):
+                copy, to, keeper = _window_links(rows, keeper)
+                links.add(nodes(copy["shard"], copy["pos"]), nodes(to["shard"], to["pos"]))
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
     ) -> Iterator[Document]:
         """Drop the shard's duplicates, naming the document kept instead; name each kept one's cluster."""
         yield from keep_cluster_firsts(docs, load_clusters(work, shard), ctx, f"{self.name}:duplicate")
+
+
+def _window_links(rows: np.ndarray, keeper: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The copies of one window, the rows they link to, and the first row of the window's last run.
+
+    ``keeper``: that first row of the window before, put before this window's rows when its hash
+    goes on into this window.
+    """
+    rows = rows[np.lexsort((rows["pos"], rows["shard"], rows["hash"]))]
+    if len(keeper) and rows["hash"][0] == keeper["hash"][0]:
+        rows = np.concatenate((keeper, rows))  # the pieces come after it in (shard, pos) order
+    first, _, _ = key_runs(rows["hash"])
+    head = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+    copy = np.flatnonzero(~first)
+    last = int(head[-1])
+    return rows[copy], rows[head[copy]], rows[last : last + 1].copy()

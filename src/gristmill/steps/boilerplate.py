@@ -6,7 +6,7 @@ Two sources of evidence:
   share/follow prompts, "read more" seams, breadcrumbs, and labels such as "Related articles";
 - **the corpus**, per line: a line that recurs on ``min_pages`` or more pages of the same host is the
   host's furniture (menus, footers, bylines). Counting needs the whole corpus, so the step is a
-  barrier: ``sign`` writes (host, line) hashes, ``group`` counts them, ``decide`` removes.
+  barrier: ``sign`` writes a hash per (host, line) pair, ``group`` counts them, ``decide`` removes.
 
 What goes is counted in ``signals`` (``boilerplate_lines``, ``boilerplate_sentences``,
 ``boilerplate_chars``); a document left with no text is dropped as ``boilerplate_lines:empty``.
@@ -33,7 +33,9 @@ from gristmill.text.furniture import furniture_rule
 from gristmill.text.hashing import hash64
 from gristmill.text.sentences import sentence_spans
 
-PAIR = np.dtype([("host", "<u8"), ("line", "<u8")])
+# One row per distinct (host, line) pair of a page: the line's hash seeded with the host's, so a
+# line on every page of a host is one run of one key, which the group task can take in pieces.
+PAIR = np.dtype([("pair", "<u8")])
 _SPACE = re.compile(r"\s+")
 _BLANKS = re.compile(r"[ \t]{2,}")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
@@ -53,6 +55,11 @@ def host_of(url: object) -> str:
 def line_key(line: str) -> str:
     """Return the form two lines share when they count as the same line."""
     return _SPACE.sub(" ", line).strip().casefold()
+
+
+def pair_hash(host_hash: int, key: str) -> int:
+    """Return the hash of line ``key`` on the host hashed as ``host_hash``."""
+    return hash64(key, host_hash)
 
 
 @register("boilerplate_lines")
@@ -87,46 +94,55 @@ class BoilerplateLines(BarrierStep):
 
     # -- the corpus-wide count -------------------------------------------------------------------
 
-    def _pairs(self, doc: Document) -> set[tuple[int, int]]:
+    def _pairs(self, doc: Document) -> set[int]:
         host = host_of(doc.meta.get(self.url_field))
         if not host:
             return set()
         host_hash = hash64(host)
         return {
-            (host_hash, hash64(key))
+            pair_hash(host_hash, key)
             for key in map(line_key, doc.text.split("\n"))
             if len(key) >= self.min_line_chars
         }
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
-        """Write each document's distinct (host, line) hash pairs, bucketed by line."""
-        pairs: list[tuple[int, int]] = []
+        """Write the hash of each document's distinct (host, line) pairs, bucketed by it."""
+        pairs: list[int] = []
         if self.learn:
             for doc in docs:
                 pairs.extend(self._pairs(doc))
         else:
             for _ in docs:
                 pass
-        rows = np.array(pairs, dtype=PAIR) if pairs else np.empty(0, PAIR)
-        save_buckets(work, "pairs", shard, rows, "line", self.buckets)
+        rows = np.empty(len(pairs), PAIR)
+        rows["pair"] = np.array(pairs, np.uint64)
+        save_buckets(work, "pairs", shard, rows, "pair", self.buckets)
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
         """Keep the (host, line) pairs seen on at least ``min_pages`` pages."""
         learned: list[np.ndarray] = []
-        for rows in bucket_windows(work, "pairs", range(bucket, bucket + 1), shards, "line"):
-            unique, counts = np.unique(rows, return_counts=True)
-            learned.append(unique[counts >= self.min_pages])
-        np.save(work / f"furniture-{bucket:03d}.npy", load_tables_from(learned, PAIR))
+        # A pair on more pages than a window holds comes in pieces: the window's last pair and its
+        # count go on into the next window, which may start with the same pair.
+        last, last_count = np.empty(0, np.uint64), np.empty(0, np.int64)
+        for rows in bucket_windows(work, "pairs", range(bucket, bucket + 1), shards, "pair", long_runs=0):
+            pairs, counts = np.unique(rows["pair"], return_counts=True)
+            if len(last) and pairs[0] == last[0]:
+                counts[0] += last_count[0]
+            else:
+                pairs, counts = np.concatenate((last, pairs)), np.concatenate((last_count, counts))
+            learned.append(pairs[:-1][counts[:-1] >= self.min_pages])
+            last, last_count = pairs[-1:], counts[-1:]
+        learned.append(last[last_count >= self.min_pages])
+        np.save(work / f"furniture-{bucket:03d}.npy", load_tables_from(learned, np.dtype(np.uint64)))
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
     ) -> Iterator[Document]:
         """Remove furniture from each document of the shard; drop documents left empty."""
-        learned: set[tuple[int, int]] = set()
+        learned: set[int] = set()
         if self.learn:
             for bucket in range(self.buckets):
-                rows = np.load(work / f"furniture-{bucket:03d}.npy")
-                learned.update(zip(rows["host"].tolist(), rows["line"].tolist(), strict=True))
+                learned.update(np.load(work / f"furniture-{bucket:03d}.npy").tolist())
         for doc in docs:
             if self.clean(doc, learned):
                 yield doc
@@ -135,8 +151,10 @@ class BoilerplateLines(BarrierStep):
 
     # -- removal ---------------------------------------------------------------------------------
 
-    def furniture_spans(self, doc: Document, learned: set[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    def furniture_spans(self, doc: Document, learned: set[int]) -> list[tuple[int, int, str]]:
         """Return ``(start, end, rule)`` for every piece of ``doc.text`` that is furniture.
+
+        ``learned``: the :func:`pair_hash` of each (host, line) pair the corpus calls furniture.
 
         Besides recurring lines and pattern matches, a heading (a short line without end punctuation)
         whose whole section went is removed too, as ``dangling_heading``.
@@ -152,7 +170,7 @@ class BoilerplateLines(BarrierStep):
             end = start + len(line)
             key = line_key(line)
             state = "blank" if not key else "kept"
-            if host and len(key) >= self.min_line_chars and (host_hash, hash64(key)) in learned:
+            if host and len(key) >= self.min_line_chars and pair_hash(host_hash, key) in learned:
                 spans.append((start, end, "recurring"))
                 state = "removed"
             elif self.patterns and key:
@@ -172,7 +190,7 @@ class BoilerplateLines(BarrierStep):
             spans.sort()
         return spans
 
-    def clean(self, doc: Document, learned: set[tuple[int, int]]) -> bool:
+    def clean(self, doc: Document, learned: set[int]) -> bool:
         """Remove furniture from ``doc`` in place; return whether any text is left."""
         spans = self.furniture_spans(doc, learned)
         lines_removed = sum(1 for *_, rule in spans if rule == "recurring")

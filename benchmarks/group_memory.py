@@ -93,6 +93,7 @@ def _long_key_rows(dtype: np.dtype, copies: int, shards: int, key: str) -> Calla
         rows[key][mine:] = rng.integers(0, BACKGROUND // 2, other, dtype=np.uint64) * np.uint64(2**44)
         if "shard" in dtype.names:
             rows["shard"] = shard
+        if "pos" in dtype.names:
             rows["pos"] = np.arange(mine + other)
         return rows
 

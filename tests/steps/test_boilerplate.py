@@ -176,3 +176,29 @@ def test_a_line_on_more_pages_than_a_window_is_counted_in_pieces(tmp_path: Path,
     lone = [d for d in records if d["url"].startswith("https://lone.io/")]
     assert ["Gazette" in texts[d["id"]] for d in lone] == [d["id"] in ("d14", "d35") for d in lone]
     assert "recycled" not in texts["d500"] and "recycled" in texts["d0"]  # d0: other.net's one
+
+
+def test_a_shards_decide_holds_only_the_learned_lines_its_own_pages_have(tmp_path: Path, monkeypatch) -> None:
+    """decide reads its shard's part of what the corpus learned, not every learned line of the run."""
+    from gristmill.steps import boilerplate
+    from tests.dedup.helpers import run_pipeline
+
+    records = []
+    for shard, host in enumerate(["a.org", "b.net", "c.com"]):  # each host's pages in one file
+        for i in range(4):
+            lines = [
+                f"Page {shard}-{i} of {host} tells its own story of the valley.",
+                f"Footer of {host}, all rights",
+            ]
+            records.append({"id": f"{shard}-{i}", "text": "\n".join(lines), "url": f"https://{host}/{i}"})
+    held: list[int] = []
+    clean = boilerplate.BoilerplateLines.clean
+
+    def spied(self, doc, learned):  # the real cleaning, the size of the learned set it was given noted
+        held.append(len(learned))
+        return clean(self, doc, learned)
+
+    monkeypatch.setattr(boilerplate.BoilerplateLines, "clean", spied)
+    out = run_pipeline(tmp_path, records, [BoilerplateLines(min_pages=3)], files=3)
+    assert all("Footer" not in d.text for d in out.kept) and len(out.kept) == 12
+    assert held == [1] * 12  # one learned footer per shard; three in the run

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from gristmill.dedup.work import bucket_windows, load_tables_from, save_buckets
+from gristmill.dedup.work import PartsWriter, bucket_windows, key_runs, load_part, save_buckets
 from gristmill.document import Document
 from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
@@ -35,7 +35,9 @@ from gristmill.text.sentences import sentence_spans
 
 # One row per distinct (host, line) pair of a page: the line's hash seeded with the host's, so a
 # line on every page of a host is one run of one key, which the group task can take in pieces.
-PAIR = np.dtype([("pair", "<u8")])
+# The shard goes with it, so that what is learned goes back only to the shards whose pages have it.
+PAIR = np.dtype([("pair", "<u8"), ("shard", "<u4")])
+LEARNED = np.dtype([("pair", "<u8")])
 _SPACE = re.compile(r"\s+")
 _BLANKS = re.compile(r"[ \t]{2,}")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
@@ -115,34 +117,25 @@ class BoilerplateLines(BarrierStep):
             for _ in docs:
                 pass
         rows = np.empty(len(pairs), PAIR)
-        rows["pair"] = np.array(pairs, np.uint64)
+        rows["pair"], rows["shard"] = np.array(pairs, np.uint64), shard
         save_buckets(work, "pairs", shard, rows, "pair", self.buckets)
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
-        """Keep the (host, line) pairs seen on at least ``min_pages`` pages."""
-        learned: list[np.ndarray] = []
-        # A pair on more pages than a window holds comes in pieces: the window's last pair and its
-        # count go on into the next window, which may start with the same pair.
-        last, last_count = np.empty(0, np.uint64), np.empty(0, np.int64)
-        for rows in bucket_windows(work, "pairs", range(bucket, bucket + 1), shards, "pair", long_runs=0):
-            pairs, counts = np.unique(rows["pair"], return_counts=True)
-            if len(last) and pairs[0] == last[0]:
-                counts[0] += last_count[0]
-            else:
-                pairs, counts = np.concatenate((last, pairs)), np.concatenate((last_count, counts))
-            learned.append(pairs[:-1][counts[:-1] >= self.min_pages])
-            last, last_count = pairs[-1:], counts[-1:]
-        learned.append(last[last_count >= self.min_pages])
-        np.save(work / f"furniture-{bucket:03d}.npy", load_tables_from(learned, np.dtype(np.uint64)))
+        """Hand each (host, line) pair seen on ``min_pages`` pages or more to the shards of those pages."""
+        with PartsWriter(work / f"furniture-{bucket:03d}.npy", LEARNED, shards) as learned:
+            run = _LearnedRun(learned, self.min_pages)
+            for rows in bucket_windows(work, "pairs", range(bucket, bucket + 1), shards, "pair", long_runs=0):
+                run.add(rows[np.argsort(rows["pair"], kind="stable")])
+            run.finish()
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
     ) -> Iterator[Document]:
         """Remove furniture from each document of the shard; drop documents left empty."""
         learned: set[int] = set()
-        if self.learn:
+        if self.learn:  # only the pairs this shard's pages have: bounded by the shard, not the run
             for bucket in range(self.buckets):
-                learned.update(np.load(work / f"furniture-{bucket:03d}.npy").tolist())
+                learned.update(load_part(work / f"furniture-{bucket:03d}.npy", shard)["pair"].tolist())
         for doc in docs:
             if self.clean(doc, learned):
                 yield doc
@@ -226,6 +219,52 @@ class BoilerplateLines(BarrierStep):
 
 
 _HEADING_END = (".", "!", "?", ",", ";", ":", '"', "'", "”", "’", ")")
+
+
+class _LearnedRun:
+    """Counts the pages of each pair of a group task's windows and hands learned pairs to their shards.
+
+    A pair on more pages than a window comes in pieces: the window's last pair goes on into the next
+    window, its rows held back only until ``min_pages`` of them are seen (then they go out at once).
+    """
+
+    def __init__(self, learned: PartsWriter, min_pages: int) -> None:
+        self._learned, self._min_pages = learned, min_pages
+        self._pair: int | None = None
+        self._seen = 0
+        self._waiting = np.empty(0, PAIR)
+
+    def add(self, rows: np.ndarray) -> None:
+        """Take a window's rows, sorted by pair."""
+        if self._pair is not None and len(rows) and int(rows["pair"][0]) == self._pair:
+            cut = int(np.searchsorted(rows["pair"], rows["pair"][0], side="right"))
+            self._go_on(rows[:cut])
+            rows = rows[cut:]
+        if not len(rows):
+            return
+        first, _, pages = key_runs(rows["pair"])
+        last = int(np.flatnonzero(first)[-1])  # where the window's last pair starts
+        whole = pages[:last] >= self._min_pages
+        self._hand(rows[:last][whole])
+        self._pair, self._seen, self._waiting = int(rows["pair"][last]), 0, np.empty(0, PAIR)
+        self._go_on(rows[last:])
+
+    def finish(self) -> None:
+        """The last pair ends with the bucket: its rows held back were not learned."""
+        self._pair, self._waiting = None, np.empty(0, PAIR)
+
+    def _go_on(self, rows: np.ndarray) -> None:
+        self._seen += len(rows)
+        if self._seen < self._min_pages:
+            self._waiting = np.concatenate((self._waiting, rows))
+            return
+        self._hand(np.concatenate((self._waiting, rows)))
+        self._waiting = np.empty(0, PAIR)
+
+    def _hand(self, rows: np.ndarray) -> None:
+        table = np.empty(len(rows), LEARNED)
+        table["pair"] = rows["pair"]
+        self._learned.add(table, rows["shard"])
 
 
 def _is_heading(line: str) -> bool:

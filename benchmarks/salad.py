@@ -485,27 +485,32 @@ def gold_seams(measured: Measured) -> list[np.ndarray]:
     ]
 
 
-# Per kind of genuine tune page, the percentile of its scores the default threshold must clear.
-QUANTILES = {"excerpt": 0.99, "choppy": 0.98, "whole": 0.99}
-# The families' genuine pages count as excerpts: as a kind of their own (150 pages at half share)
-# their 99th percentile was their top page or two, and one page set a threshold of 0.99.
-THRESHOLD_KIND = {"family": "excerpt"}
+# Which genuine held-out tune pages each percentile is taken over, and which percentile: the
+# default threshold must clear every one. The families' genuine pages count with the excerpts: as a
+# kind of their own (150 pages at half share) their 99th percentile was their top page or two, and
+# one page set a threshold of 0.99. The excerpts alone stay a pool too, so that many low-scoring
+# family pages cannot lower the excerpts' own percentile.
+POOLS = {
+    "excerpt": (("excerpt",), 0.99),
+    "excerpt+family": (("excerpt", "family"), 0.99),
+    "choppy": (("choppy",), 0.98),
+    "whole": (("whole",), 0.99),
+}
 
 
 def threshold_kinds(held: Measured) -> np.ndarray:
-    """Per held-out page, the kind whose percentile it counts in (``stitched`` for stitched pages)."""
-    kinds = ["stitched" if p.stitched else kind.split(":")[0] for kind, p, _ in held]
-    return np.array([THRESHOLD_KIND.get(k, k) for k in kinds])
+    """Per held-out page, its kind (``excerpt``, ``family``, ``choppy``, ``whole``) or ``stitched``."""
+    return np.array(["stitched" if p.stitched else kind.split(":")[0] for kind, p, _ in held])
 
 
 def default_threshold(scores: np.ndarray, kinds: np.ndarray) -> tuple[float, dict[str, float]]:
-    """The highest of the per-kind percentiles of :data:`QUANTILES` over genuine ``scores``, and each."""
-    per_kind = {
-        kind: float(np.quantile(scores[kinds == kind], q, method="higher"))
-        for kind, q in QUANTILES.items()
-        if (kinds == kind).any()
-    }
-    return round(min(0.99, max(per_kind.values()) + 0.005), 3), per_kind
+    """The highest of the percentiles of :data:`POOLS` over genuine ``scores`` (+ 0.005), and each."""
+    per_pool = {}
+    for pool, (members, q) in POOLS.items():
+        at = np.isin(kinds, members)
+        if at.any():
+            per_pool[pool] = float(np.quantile(scores[at], q, method="higher"))
+    return round(min(0.99, max(per_pool.values()) + 0.005), 3), per_pool
 
 
 def fit_models(measured: Measured, held: Measured, verbose: bool = True) -> CoherenceModel:

@@ -199,3 +199,22 @@ def test_a_merge_of_many_runs_holds_a_bounded_read_ahead(tmp_path, monkeypatch):
     assert total == 300 * 1200
     # 300 runs read 1,024 rows (16 bytes) ahead each: 4.9 MB; merged 16 at a time far less.
     assert peak < 2_500_000, peak
+
+
+def test_a_parts_writer_holds_no_table_of_batches_by_parts(tmp_path, monkeypatch) -> None:
+    """Its memory must not grow with batches x parts (10^5 shards x thousands of batches at scale)."""
+    monkeypatch.setattr(work, "WINDOW_ROWS", 4096)  # batches of 1,024 rows
+    parts, batches = 20_000, 40
+    rng = np.random.default_rng(7)
+    written = [rng.integers(0, 1 << 60, 1024) for _ in range(batches)]
+    to = [rng.integers(0, parts, 1024) for _ in range(batches)]
+    tracemalloc.start()
+    with PartsWriter(tmp_path / "w.npy", np.dtype("<i8"), parts) as writer:
+        for rows, part in zip(written, to, strict=True):
+            writer.add(rows, part)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2_000_000, peak  # a batches x parts table of int64 is 6.4 MB here
+    rows, part = np.concatenate(written), np.concatenate(to)
+    for p in (0, 1, 777, parts - 1):
+        assert load_part(tmp_path / "w.npy", p).tolist() == rows[part == p].tolist()

@@ -202,3 +202,22 @@ def test_a_shards_decide_holds_only_the_learned_lines_its_own_pages_have(tmp_pat
     out = run_pipeline(tmp_path, records, [BoilerplateLines(min_pages=3)], files=3)
     assert all("Footer" not in d.text for d in out.kept) and len(out.kept) == 12
     assert held == [1] * 12  # one learned footer per shard; three in the run
+
+
+def test_a_learned_line_goes_to_each_shard_once_however_many_pages_have_it(tmp_path: Path) -> None:
+    from gristmill.dedup.work import load_part
+
+    step = BoilerplateLines(min_pages=3)
+    step.buckets = 1
+    pages = [
+        Document(
+            id=f"d{i}",
+            text=f"Story {i} of the valley\nFooter of the site, all rights",
+            meta={"url": f"https://a.org/{i}"},
+        )
+        for i in range(50)
+    ]
+    for shard in range(2):
+        step.sign(pages[shard * 25 : (shard + 1) * 25], shard, tmp_path)
+    step.group(0, 2, tmp_path)
+    assert [len(load_part(tmp_path / "furniture-000.npy", shard)) for shard in range(2)] == [1, 1]

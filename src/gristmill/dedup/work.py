@@ -29,6 +29,8 @@ MAX_BUCKETS = 4096
 # Rows a group task holds at once while it merges the shards' sorted runs (16 to 32 bytes each).
 WINDOW_ROWS = 1 << 20
 _MIN_CHUNK = 1024  # rows read from one shard's run at a time, at least
+# Parts a PartsWriter copies out together: it holds where each starts in every batch it spilled.
+_GROUP_PARTS = 256
 # Runs one merge reads at once: past this many, groups of them are merged into files first, so a
 # group task's read-ahead (at least _MIN_CHUNK rows a run) does not grow with the shard count.
 MERGE_FAN_IN = 512
@@ -67,9 +69,10 @@ def save_parts(path: Path, rows: np.ndarray, part: np.ndarray, parts: int) -> np
 class PartsWriter:
     """Write what :func:`save_parts` writes, a batch of rows at a time, holding one batch at most.
 
-    Each batch, grouped by part, is spilled to a temporary file beside ``path``; on a clean exit the
-    batches' slices are copied part by part into the final table (rows of a part in the order they
-    came) and renamed into place, so a task's memory does not grow with what it writes.
+    Each batch, grouped by part, is spilled to a temporary file beside ``path``, and where each of its
+    parts starts to a second one; on a clean exit the batches' slices are copied part by part into
+    the final table (rows of a part in the order they came) and renamed into place, so a task's
+    memory grows neither with what it writes nor with batches x parts (10^5 shards at scale).
     """
 
     def __init__(self, path: Path, dtype: np.dtype, parts: int) -> None:
@@ -77,7 +80,12 @@ class PartsWriter:
         fd, spill = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".spill")
         self._spill_path = Path(spill)
         self._spill = os.fdopen(fd, "w+b")
-        self._starts: list[np.ndarray] = []  # per batch: where each of its parts starts in the spill
+        # Per batch, where each of its parts starts in the spill: a row of parts + 1 in this file.
+        fd, starts = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".starts.spill")
+        self._starts_path = Path(starts)
+        self._starts = os.fdopen(fd, "w+b")
+        self._batches = 0
+        self._sizes = np.zeros(parts, np.int64)  # rows of each part so far
         self._spilled = 0
         # Small batches wait to be spilled together: part offsets are kept per spilled batch.
         self._waiting: list[tuple[np.ndarray, np.ndarray]] = []
@@ -100,7 +108,9 @@ class PartsWriter:
         self._waiting, self._waiting_rows = [], 0
         order = np.argsort(part, kind="stable")
         counts = np.bincount(part, minlength=self._parts)
-        self._starts.append(self._spilled + np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+        self._sizes += counts
+        (self._spilled + np.concatenate(([0], np.cumsum(counts)))).astype(np.int64).tofile(self._starts)
+        self._batches += 1
         rows[order].tofile(self._spill)
         self._spilled += len(rows)
 
@@ -114,47 +124,53 @@ class PartsWriter:
             if kind is None:
                 self._publish()
         finally:
-            self._spill.close()
-            self._spill_path.unlink(missing_ok=True)
+            for handle, spilled in ((self._spill, self._spill_path), (self._starts, self._starts_path)):
+                handle.close()
+                spilled.unlink(missing_ok=True)
 
     def _publish(self) -> None:
         self._spill_waiting()
         self._spill.flush()
-        starts = np.array(self._starts, np.int64).reshape(len(self._starts), self._parts + 1)
-        sizes = np.diff(starts, axis=1)
-        offsets = np.concatenate(([0], np.cumsum(sizes.sum(axis=0)))).astype(np.int64)
+        self._starts.flush()
+        offsets = np.concatenate(([0], np.cumsum(self._sizes))).astype(np.int64)
         fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=f".{self._path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
                 header = {"descr": np.lib.format.dtype_to_descr(self._dtype), "fortran_order": False}
                 np.lib.format.write_array_header_1_0(out, {**header, "shape": (self._spilled,)})
-                for lo, hi in _part_groups(offsets, WINDOW_ROWS):
+                for lo, hi in _part_groups(offsets, WINDOW_ROWS, _GROUP_PARTS):
+                    starts = [self._batch_starts(batch, lo, hi) for batch in range(self._batches)]
                     if hi == lo + 1:  # one part, perhaps larger than a window: a batch's slice at a time
                         for row in starts:
-                            out.write(self._read(int(row[lo]), int(row[hi])).tobytes())
+                            out.write(self._read(int(row[0]), int(row[1])).tobytes())
                         continue
                     # Parts of about a window together: one read per batch, then each part in batch order.
-                    slices = [self._read(int(row[lo]), int(row[hi])) for row in starts]
-                    for p in range(lo, hi):
+                    slices = [self._read(int(row[0]), int(row[-1])) for row in starts]
+                    for p in range(hi - lo):
                         for row, rows in zip(starts, slices, strict=True):
-                            out.write(rows[row[p] - row[lo] : row[p + 1] - row[lo]].tobytes())
+                            out.write(rows[row[p] - row[0] : row[p + 1] - row[0]].tobytes())
             save_table(_index_path(self._path), offsets)
             os.replace(tmp, self._path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def _batch_starts(self, batch: int, lo: int, hi: int) -> np.ndarray:
+        """Where parts ``lo`` to ``hi`` (its end) of one spilled batch start in the spill."""
+        self._starts.seek((batch * (self._parts + 1) + lo) * 8)
+        return np.fromfile(self._starts, np.int64, hi - lo + 1)
+
     def _read(self, start: int, stop: int) -> np.ndarray:
         self._spill.seek(start * self._dtype.itemsize)
         return np.fromfile(self._spill, self._dtype, stop - start)
 
 
-def _part_groups(offsets: np.ndarray, rows: int) -> Iterator[tuple[int, int]]:
-    """Consecutive ranges of parts holding about ``rows`` rows each (one part at least)."""
+def _part_groups(offsets: np.ndarray, rows: int, most: int | None = None) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges of parts holding about ``rows`` rows each (one part at least, ``most`` at most)."""
     lo, parts = 0, len(offsets) - 1
     while lo < parts:
         hi = int(np.searchsorted(offsets, offsets[lo] + rows, side="right")) - 1
-        hi = min(parts, max(hi, lo + 1))
+        hi = min(parts, max(hi, lo + 1), lo + most if most else parts)
         yield lo, hi
         lo = hi
 

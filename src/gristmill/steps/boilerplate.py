@@ -262,6 +262,10 @@ class _LearnedRun:
         self._waiting = np.empty(0, PAIR)
 
     def _hand(self, rows: np.ndarray) -> None:
+        # Rows of a pair come in shard order: one row per (pair, shard) is all a decide needs.
+        fresh = np.ones(len(rows), bool)
+        fresh[1:] = (rows["pair"][1:] != rows["pair"][:-1]) | (rows["shard"][1:] != rows["shard"][:-1])
+        rows = rows[fresh]
         table = np.empty(len(rows), LEARNED)
         table["pair"] = rows["pair"]
         self._learned.add(table, rows["shard"])

@@ -1,7 +1,9 @@
 import json
 from pathlib import Path
 
-from tests.helpers import SEED, write_pipeline
+import pytest
+
+from tests.helpers import REPO, SEED, write_pipeline
 
 
 def test_run_prints_totals_and_writes_outputs(run_cli, make_corpus, tmp_path) -> None:
@@ -132,3 +134,24 @@ def test_a_usage_mistake_on_the_command_line_is_one_line_and_exit_2(tmp_path) ->
         done = subprocess.run([sys.executable, "-m", "gristmill", *args], capture_output=True, text=True)
         assert done.returncode == 2, args
         assert done.stderr.count("\n") == 1 and done.stderr.startswith("gristmill: error: "), done.stderr
+
+
+@pytest.mark.parametrize("section", ["input", "output"])
+@pytest.mark.parametrize("typo", ["s3:/bucket/out", "s3:bucket/out", "GS:/bucket/out"])
+def test_an_object_store_url_with_one_slash_is_refused_not_written_locally(
+    run_cli, tmp_path, section, typo
+) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "one"}\n')
+    paths = {"input": str(src), "output": str(tmp_path / "out"), section: typo}
+    config = write_pipeline(
+        tmp_path / "p.yaml", f"input: {paths['input']}\noutput: {paths['output']}\nsteps: []\n"
+    )
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2, result.output
+    scheme = typo.split(":")[0]
+    assert result.output == (
+        f"gristmill: error: {section}, option 'path': {typo!r} is not a URL: "
+        f"write {scheme}://… for an object store, or ./{typo} for a local folder\n"
+    )
+    assert not (REPO / typo.split("/")[0]).exists() and not list(tmp_path.glob("s3*"))

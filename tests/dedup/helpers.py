@@ -6,9 +6,10 @@ import gzip
 import json
 import random
 import string
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -69,3 +70,19 @@ def run_pipeline(
 
 def random_words(rng: random.Random, count: int) -> list[str]:
     return ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(count)]
+
+
+def small_windows(monkeypatch: Any, module: Any, rows: int = 1024) -> list[int]:
+    """Make the group merge in ``module`` use windows of ``rows``; return the sizes of those it yields."""
+    from gristmill.dedup import work
+
+    windows: list[int] = []
+
+    def spied(*args: Any, **kwargs: Any) -> Iterator[Any]:  # the real merge, its window sizes noted
+        for found in work.bucket_windows(*args, **kwargs):
+            windows.append(len(found))
+            yield found
+
+    monkeypatch.setattr(work, "WINDOW_ROWS", rows)
+    monkeypatch.setattr(module, "bucket_windows", spied)
+    return windows

@@ -3,7 +3,7 @@ import random
 import pytest
 
 from gristmill import ExactDedup
-from tests.dedup.helpers import random_words, run_pipeline
+from tests.dedup.helpers import random_words, run_pipeline, small_windows
 
 RECORDS = [
     {"id": "a", "text": "The same words, in the same order."},
@@ -43,19 +43,11 @@ def _copies_of_one_page(rng: random.Random) -> list[dict[str, str]]:
 
 
 def test_a_page_copied_by_more_documents_than_a_window_is_linked_in_pieces(tmp_path, monkeypatch):
-    from gristmill.dedup import exact, work
+    from gristmill.dedup import exact
 
     records = _copies_of_one_page(random.Random(5))
     whole = run_pipeline(tmp_path / "whole", records, [ExactDedup()], files=3)
-    windows: list[int] = []
-
-    def spied(*args, **kwargs):  # the real merge, its window sizes noted
-        for rows in work.bucket_windows(*args, **kwargs):
-            windows.append(len(rows))
-            yield rows
-
-    monkeypatch.setattr(work, "WINDOW_ROWS", 1024)
-    monkeypatch.setattr(exact, "bucket_windows", spied)
+    windows = small_windows(monkeypatch, exact)
     pieces = run_pipeline(tmp_path / "pieces", records, [ExactDedup()], files=3)
     copies = len(records) - len(whole.kept)
     assert max(windows) <= 1024 + 3 * 1024 < copies  # the copies: one run of one hash

@@ -4,7 +4,7 @@ import pytest
 
 from gristmill import ConfigError, MinhashDedup, pipeline_from_dict
 from gristmill.text.shingles import shingle_hashes
-from tests.dedup.helpers import dolma_docs, random_words, run_pipeline
+from tests.dedup.helpers import dolma_docs, random_words, run_pipeline, small_windows
 
 
 def jaccard(a: str, b: str) -> float:
@@ -173,20 +173,12 @@ def _copies_in_long_runs(rng: random.Random) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("threshold", [None, 0.75])
 def test_a_band_value_held_by_more_rows_than_a_window_is_linked_in_pieces(tmp_path, monkeypatch, threshold):
-    from gristmill.dedup import minhash, work
+    from gristmill.dedup import minhash
 
     records = _copies_in_long_runs(random.Random(9))
     options = {"bands": 2, "rows": 4, "buckets": 1, "threshold": threshold}
     whole = run_pipeline(tmp_path / "whole", records, [MinhashDedup(**options)], files=3)
-    windows: list[int] = []
-
-    def spied(*args, **kwargs):  # the real merge, its window sizes noted
-        for rows in work.bucket_windows(*args, **kwargs):
-            windows.append(len(rows))
-            yield rows
-
-    monkeypatch.setattr(work, "WINDOW_ROWS", 1024)
-    monkeypatch.setattr(minhash, "bucket_windows", spied)
+    windows = small_windows(monkeypatch, minhash)
     pieces = run_pipeline(tmp_path / "pieces", records, [MinhashDedup(**options)], files=3)
     copies = sum(r["text"] == records[0]["text"] for r in records)
     assert max(windows) <= 1024 + 3 * 1024 < copies  # each band value of the copies: a run of them all

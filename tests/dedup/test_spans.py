@@ -6,7 +6,7 @@ from gristmill import ConfigError, SpanDedup
 from gristmill.document import Document
 from gristmill.inspect import inspect_document
 from gristmill.text import split_sentences
-from tests.dedup.helpers import SEED, dolma_docs, random_words, run_pipeline
+from tests.dedup.helpers import SEED, dolma_docs, random_words, run_pipeline, small_windows
 
 TROTSKY = "Leon Trotsky, a leader of the Bolshevik revolution and early architect of the Soviet state"
 
@@ -135,7 +135,7 @@ def _holders_of_one_sentence(shards: int, per_shard: int) -> list[list[Document]
 
 
 def test_a_span_held_by_more_documents_than_a_window_is_counted_in_pieces(tmp_path, monkeypatch):
-    from gristmill.dedup import spans, work
+    from gristmill.dedup import spans
 
     shards = _holders_of_one_sentence(3, 1500)
     for folder in ("whole", "pieces"):
@@ -144,15 +144,7 @@ def test_a_span_held_by_more_documents_than_a_window_is_counted_in_pieces(tmp_pa
             SpanDedup(buckets=2).sign(docs, shard, tmp_path / folder)
     for bucket in range(2):
         SpanDedup(buckets=2).group(bucket, 3, tmp_path / "whole")
-    windows: list[int] = []
-
-    def spied(*args, **kwargs):  # the real merge, its window sizes noted
-        for rows in work.bucket_windows(*args, **kwargs):
-            windows.append(len(rows))
-            yield rows
-
-    monkeypatch.setattr(work, "WINDOW_ROWS", 1024)
-    monkeypatch.setattr(spans, "bucket_windows", spied)
+    windows = small_windows(monkeypatch, spans)
     for bucket in range(2):
         SpanDedup(buckets=2).group(bucket, 3, tmp_path / "pieces")
     assert max(windows) <= 1024 + 3 * 1024 < 4500  # the footer is held by 4,500 documents

@@ -152,21 +152,12 @@ def _pages_of_few_hosts() -> list[dict[str, str]]:
 
 
 def test_a_line_on_more_pages_than_a_window_is_counted_in_pieces(tmp_path: Path, monkeypatch) -> None:
-    from gristmill.dedup import work
     from gristmill.steps import boilerplate
-    from tests.dedup.helpers import run_pipeline
+    from tests.dedup.helpers import run_pipeline, small_windows
 
     records = _pages_of_few_hosts()
     whole = run_pipeline(tmp_path / "whole", records, [BoilerplateLines()], files=3)
-    windows: list[int] = []
-
-    def spied(*args, **kwargs):  # the real merge, its window sizes noted
-        for rows in work.bucket_windows(*args, **kwargs):
-            windows.append(len(rows))
-            yield rows
-
-    monkeypatch.setattr(work, "WINDOW_ROWS", 1024)
-    monkeypatch.setattr(boilerplate, "bucket_windows", spied)
+    windows = small_windows(monkeypatch, boilerplate)
     pieces = run_pipeline(tmp_path / "pieces", records, [BoilerplateLines()], files=3)
     assert max(windows) <= 1024 + 3 * 1024 < 5000  # the footer of example.org: one run of ~5,100
     assert [(d.id, d.text, d.signals) for d in pieces.kept] == [(d.id, d.text, d.signals) for d in whole.kept]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from gristmill.errors import ConfigError
+from gristmill.io import storage
 from gristmill.io.inputs import InputSpec
 from gristmill.io.outputs import OutputSpec
 from gristmill.pipeline import Pipeline
@@ -113,27 +113,13 @@ def _spec(cls: Any, data: Any, section: str) -> Any:
     if "path" not in data:
         raise ConfigError(f"{section}: missing option 'path'")
     for path in [data["path"]] if isinstance(data["path"], str) else data["path"]:
-        _refuse_broken_url(path, section)
+        scheme = storage.mistyped_url_scheme(path) if isinstance(path, str) else None
+        if scheme is not None:
+            raise ConfigError(
+                f"{section}, option 'path': {path!r} is not a URL: write {scheme}://… for an object store, "
+                f"or ./{path} for a local folder"
+            )
     return cls(**data)
-
-
-# "s3:/bucket/out" or "s3:bucket/out": a URL missing a slash would otherwise be a local folder named
-# "s3:", written without a word (the scheme is at least two letters, so "C:/data" stays a path).
-_BROKEN_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):(?!//)")
-
-
-def _refuse_broken_url(path: Any, section: str) -> None:
-    found = _BROKEN_URL.match(path) if isinstance(path, str) else None
-    if found is None:
-        return
-    from fsspec.registry import known_implementations
-
-    scheme = found.group(1)
-    if scheme.lower() in known_implementations:
-        raise ConfigError(
-            f"{section}, option 'path': {path!r} is not a URL: write {scheme}://… for an object store, "
-            f"or ./{path} for a local folder"
-        )
 
 
 def _hints(cls: Any) -> dict[str, Any]:

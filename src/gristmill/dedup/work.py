@@ -165,12 +165,12 @@ class PartsWriter:
         return np.fromfile(self._spill, self._dtype, stop - start)
 
 
-def _part_groups(offsets: np.ndarray, rows: int, most: int | None = None) -> Iterator[tuple[int, int]]:
+def _part_groups(offsets: np.ndarray, rows: int, most: int) -> Iterator[tuple[int, int]]:
     """Consecutive ranges of parts holding about ``rows`` rows each (one part at least, ``most`` at most)."""
     lo, parts = 0, len(offsets) - 1
     while lo < parts:
         hi = int(np.searchsorted(offsets, offsets[lo] + rows, side="right")) - 1
-        hi = min(parts, max(hi, lo + 1), lo + most if most else parts)
+        hi = min(parts, max(hi, lo + 1), lo + most)
         yield lo, hi
         lo = hi
 
@@ -283,7 +283,7 @@ def _merge_to_file(work: Path, paths: list[Path], buckets: range, key: str, merg
         np.lib.format.write_array_header_1_0(out, header)
         # Pieces of a long key come in run order, so each window sorted stably by key keeps the
         # rows of a key in run order, as the runs of a later level will be read.
-        for rows in _merge([run for run in runs if not run.done], WINDOW_ROWS, 0):
+        for rows in _merge(runs, WINDOW_ROWS, 0):
             rows[np.argsort(rows[key], kind="stable")].tofile(out)
     save_table(_index_path(path), np.array([0, total], np.int64))
     return path

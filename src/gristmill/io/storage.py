@@ -17,6 +17,8 @@ from typing import Any, BinaryIO
 from gristmill.errors import ConfigError
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+# A scheme without its "//" ("s3:/bucket", "s3:bucket"): at least two letters, so "C:/data" is a path.
+_SCHEME_WITHOUT_SLASHES = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):(?!//)")
 # The extra that installs each protocol's backend, for the one-line message when it is missing.
 _EXTRAS = {"s3": "s3", "s3a": "s3"}
 _OPTIONS: dict[str, dict[str, Any]] = {}  # URL prefix -> storage_options, longest prefix wins
@@ -34,6 +36,19 @@ def is_url(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` names a remote object (a URL with a scheme other than ``file``)."""
     found = _SCHEME.match(os.fspath(path))
     return found is not None and found.group(1).lower() not in ("file", "local")
+
+
+def mistyped_url_scheme(path: str) -> str | None:
+    """The fsspec protocol ``path`` names without its "//" ("s3:/bucket/out"), or None.
+
+    Such a path would otherwise be a local folder named "s3:", written without a word.
+    """
+    found = _SCHEME_WITHOUT_SLASHES.match(path)
+    if found is None:
+        return None
+    from fsspec.registry import known_implementations
+
+    return found.group(1) if found.group(1).lower() in known_implementations else None
 
 
 def local_path(path: str | os.PathLike[str]) -> str:

@@ -176,16 +176,16 @@ def _layout_free_score(found: Measured) -> tuple[float, np.ndarray]:
     page is also read as one paragraph, and the higher score stands (its features are kept in
     ``found.features``). Plain paragraphs, which the model was fitted on, are read as written.
     """
-    features = dict(found.features)
-    features.update(COHERENCE.summaries(found.rows))
-    score, rows = page_score(COHERENCE.page, features), found.rows
+
+    def scored(rows: np.ndarray) -> tuple[float, np.ndarray, dict[str, float]]:
+        features = {**found.features, **COHERENCE.summaries(rows)}
+        return page_score(COHERENCE.page, features), rows, features
+
+    score, rows, features = scored(found.rows)
     if found.breaks_are_layout and found.rows[:, _BREAK].any():
         joined = found.rows.copy()
         joined[:, _BREAK] = 0.0
-        other = dict(found.features)
-        other.update(COHERENCE.summaries(joined))
-        if (as_one := page_score(COHERENCE.page, other)) > score:
-            score, rows, features = as_one, joined, other
+        score, rows, features = max((score, rows, features), scored(joined), key=lambda reading: reading[0])
     found.features = features
     return score, rows
 
@@ -313,7 +313,7 @@ def _unknown_break() -> float:
     """What the paragraph-break column reads where line breaks say nothing (:data:`UNKNOWN_BREAKS`)."""
     if UNKNOWN_BREAKS == "none":
         return 0.0
-    return float(COHERENCE.transition.means[TRANSITION_NAMES.index("paragraph_break")])
+    return float(COHERENCE.transition.means[_BREAK])
 
 
 def _gram(unit: np.ndarray) -> np.ndarray:

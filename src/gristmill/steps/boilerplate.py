@@ -126,7 +126,6 @@ class BoilerplateLines(BarrierStep):
             run = _LearnedRun(learned, self.min_pages)
             for rows in bucket_windows(work, "pairs", range(bucket, bucket + 1), shards, "pair", long_runs=0):
                 run.add(rows[np.argsort(rows["pair"], kind="stable")])
-            run.finish()
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext
@@ -225,7 +224,8 @@ class _LearnedRun:
     """Counts the pages of each pair of a group task's windows and hands learned pairs to their shards.
 
     A pair on more pages than a window comes in pieces: the window's last pair goes on into the next
-    window, its rows held back only until ``min_pages`` of them are seen (then they go out at once).
+    window, its rows held back only until ``min_pages`` of them are seen (then they go out at once);
+    rows still held back when the bucket ends were not learned.
     """
 
     def __init__(self, learned: PartsWriter, min_pages: int) -> None:
@@ -248,10 +248,6 @@ class _LearnedRun:
         self._hand(rows[:last][whole])
         self._pair, self._seen, self._waiting = int(rows["pair"][last]), 0, np.empty(0, PAIR)
         self._go_on(rows[last:])
-
-    def finish(self) -> None:
-        """The last pair ends with the bucket: its rows held back were not learned."""
-        self._pair, self._waiting = None, np.empty(0, PAIR)
 
     def _go_on(self, rows: np.ndarray) -> None:
         self._seen += len(rows)

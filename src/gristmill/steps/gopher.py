@@ -85,15 +85,11 @@ class GopherQualityFilter(PerLanguageOptions):
         n_tokens = sum(counts.values()) or 1
         words = chars = alpha = 0
         for token, count in counts.items():
-            if token.isalpha():  # most tokens: a word, which holds a letter (no symbol is a letter)
+            letters = token.isalpha()  # most tokens: a word, which holds a letter (no symbol is a letter)
+            if letters or not is_symbol(token):
                 words += count
                 chars += len(token) * count
-                alpha += count
-                continue
-            if not is_symbol(token):
-                words += count
-                chars += len(token) * count
-            if any(c.isalpha() for c in token):
+            if letters or any(c.isalpha() for c in token):
                 alpha += count
         split = text.splitlines() or [""]
         return {

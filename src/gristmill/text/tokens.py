@@ -146,10 +146,7 @@ class _ChunkTokens(dict[str, tuple[str, ...]]):
     """Chunk -> its tokens. A chunk not seen before is split by the rules, and kept if it is short."""
 
     def __missing__(self, chunk: str) -> tuple[str, ...]:
-        if chunk.isalpha() and chunk not in EXCEPTIONS:  # most new chunks: a word
-            tokens: tuple[str, ...] = (chunk,)
-        else:
-            tokens = _new_chunk_tokens(chunk)
+        tokens = _new_chunk_tokens(chunk)
         if len(chunk) <= _CACHED_CHUNK:
             if len(self) >= _CACHE_SIZE:
                 self.clear()  # cheaper than tracking use; the common words come back at once

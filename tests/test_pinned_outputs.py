@@ -121,22 +121,6 @@ def _page(title: str, body: str) -> str:
     return f"<title>{title}</title></head><body><article><h1>{title}</h1><p>{paragraph}</p><p>{paragraph}</p>"
 
 
-def _response(uri: str, record_id: str, content_type: str, body: bytes) -> bytes:
-    """A WARC response record whose HTTP ``Content-Type`` is given whole (charset or none)."""
-    http = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type.encode() + b"\r\n"
-        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-    )
-    head = (
-        "WARC/1.0\r\nWARC-Type: response\r\n"
-        f"WARC-Target-URI: {uri}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n"
-        f"WARC-Record-ID: <urn:uuid:{record_id}>\r\n"
-        "Content-Type: application/http; msgtype=response\r\n"
-        f"Content-Length: {len(http)}\r\n\r\n"
-    ).encode()
-    return head + http + b"\r\n\r\n"
-
-
 # (HTTP Content-Type, the page's head, its text, how its bytes are encoded) -> the charset extract
 # reports and where it learnt it.
 CHARSET_PAGES = [
@@ -192,8 +176,12 @@ def test_extract_output_over_charsets_is_pinned(run_cli, tmp_path: Path) -> None
         )
         page = bom + page
         records.append(
-            _response(
-                f"https://c.example/{i}", f"{i:04d}", content_type, page.encode(encoding, "surrogateescape")
+            warc_response(
+                f"https://c.example/{i}",
+                page.encode(encoding, "surrogateescape"),
+                f"{i:04d}",
+                content_type,
+                charset=None,  # the content type is given whole, with its charset or without one
             )
         )
     write_warc_gz(warcs / "charsets.warc.gz", records)

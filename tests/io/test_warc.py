@@ -8,9 +8,13 @@ from gristmill.io.warc import WarcReader
 from tests.io.test_jsonl import Sink
 
 
-def warc_response(uri: str, body: bytes, record_id: str, content_type: str = "text/html") -> bytes:
+def warc_response(
+    uri: str, body: bytes, record_id: str, content_type: str = "text/html", charset: str | None = "iso-8859-1"
+) -> bytes:
+    """A WARC response record; the HTTP ``Content-Type`` is ``content_type`` with ``charset`` (if any)."""
+    declared = f"{content_type}; charset={charset}" if charset else content_type
     http = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type.encode() + b"; charset=iso-8859-1\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Type: " + declared.encode() + b"\r\n"
         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
     )
     head = (

@@ -3,22 +3,21 @@
 import random
 import re
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO, SHARED
+
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from saladgen import factors, families, half  # noqa: E402
+from saladgen import factors, families, half
 
 
 @pytest.fixture(scope="module")
 def corpus() -> factors.Corpus:
-    for candidate in (REPO.parent / "shared/data", REPO.parents[1] / "shared/data"):
-        if candidate.is_dir():
-            return factors.Corpus(candidate, "tune")
-    pytest.skip("../shared/data is not here")
+    if not (SHARED / "data").is_dir():
+        pytest.skip("../shared/data is not here")
+    return factors.Corpus(SHARED / "data", "tune")
 
 
 def _sentences_used(page: object) -> set[str]:

@@ -2,22 +2,21 @@
 
 import random
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO, SHARED
+
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from saladgen import half, unseen  # noqa: E402
+from saladgen import half, unseen
 
 
 @pytest.fixture(scope="module")
 def pool() -> unseen.Pool:
-    for candidate in (REPO.parent / "shared/data", REPO.parents[1] / "shared/data"):
-        if candidate.is_dir():
-            return unseen.Pool(candidate, "report")
-    pytest.skip("../shared/data is not here")
+    if not (SHARED / "data").is_dir():
+        pytest.skip("../shared/data is not here")
+    return unseen.Pool(SHARED / "data", "report")
 
 
 def test_the_pool_holds_report_half_documents_only(pool: unseen.Pool) -> None:

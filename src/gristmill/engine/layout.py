@@ -39,6 +39,9 @@ _RUN_PARTS: tuple[str, ...] = (
 )
 _CLEARED = (*_RUN_PARTS, "report.html")  # what --overwrite removes
 TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
+# How barrier tasks write what a later phase reads (signature rows, parts, carried runs). Raise it
+# whenever one of those files changes shape: an unfinished run's files are then refused, not misread.
+WORK_FORMAT = 2
 
 
 @contextmanager
@@ -138,6 +141,8 @@ class Layout:
                     shutil.rmtree(target)
                 else:
                     target.unlink(missing_ok=True)
+        if not overwrite:
+            self._check_work_format()
         for folder in (self.kept, self.rejected, self.quarantine, self.state, self.work):
             try:
                 folder.mkdir(exist_ok=True)
@@ -149,6 +154,29 @@ class Layout:
         if not recorded.exists():
             write_atomically(recorded, orjson.dumps(config, option=orjson.OPT_INDENT_2))
             self.publish([recorded])
+        if self._recorded_work_format() != WORK_FORMAT:
+            format_file = self.state / "work-format.json"
+            write_atomically(format_file, orjson.dumps({"work_format": WORK_FORMAT}))
+            self.publish([format_file])
+
+    def _recorded_work_format(self) -> int | None:
+        """The work format of the run in this folder: 1 for a run begun before it was recorded."""
+        path = self.state / "work-format.json"
+        if path.exists():
+            found: int = orjson.loads(path.read_bytes())["work_format"]
+            return found
+        return 1 if (self.state / "pipeline.json").exists() else None
+
+    def _check_work_format(self) -> None:
+        """Refuse to resume a run whose waiting work files another gristmill wrote."""
+        found = self._recorded_work_format()
+        if found in (None, WORK_FORMAT) or not any(p.is_file() for p in self.work.rglob("*")):
+            return
+        raise UnusableOutputError(
+            f"output: {self.name!r} holds an unfinished run whose work files another gristmill wrote "
+            f"(work format {found}; this one reads format {WORK_FORMAT}): resume it with that gristmill, "
+            "or pass --overwrite to start again"
+        )
 
     def marker(self, task: str) -> Path:
         """The done-marker of a task (``stage0/00003``)."""

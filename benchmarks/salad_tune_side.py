@@ -1,6 +1,7 @@
 """Tune-side check of a change to the salad step's reading: family figures and which pages moved.
 
-Builds tune-half pages only (recipe families, factor conditions, choppy pages, whole documents),
+Builds tune-half pages (recipe families, factor conditions, whole documents; ``--half report``: the
+report half's families, for the one judgement after the change),
 scores them with the shipped model and writes every score to ``--out``; with ``--before FILE`` it
 also prints how many pages of each group changed score or verdict against that earlier run:
 
@@ -29,15 +30,24 @@ DATA = next((p for p in (REPO.parent / "shared/data", REPO.parents[1] / "shared/
 FAMILIES = ("thread", "insert", "blocks")
 
 
-def groups(n: int) -> dict[str, list[tuple[bool, str]]]:
-    """Tune-half pages by group: (stitched, text)."""
-    corpus = factors.Corpus(DATA, "tune")
+def groups(n: int, which: str) -> dict[str, list[tuple[bool, str]]]:
+    """Pages of half ``which`` by group: (stitched, text).
+
+    The tune half has the families this change was developed on, every factor condition and the whole
+    documents; the report half (judged once) has every family, drawn as ``--lofo`` draws them (seed 5).
+    """
+    corpus = factors.Corpus(DATA, which)
     out: dict[str, list[tuple[bool, str]]] = {}
-    for name in FAMILIES:
-        out[f"family:{name}"] = [(p.stitched, p.text) for p in families.pages(corpus, name, n, seed=3)]
-    for cond in factors.one_at_a_time():
-        out[f"condition:{cond.name()}"] = [(p.stitched, p.text) for p in factors.pages(corpus, cond, n // 4)]
-    out["whole"] = [(False, text) for _, text in factors.whole_documents(DATA, "tune")]
+    names = FAMILIES if which == "tune" else tuple(families.FAMILIES)
+    for name in names:
+        pages = families.pages(corpus, name, n, seed=3 if which == "tune" else 5)
+        out[f"family:{name}"] = [(p.stitched, p.text) for p in pages]
+    if which == "tune":
+        for cond in factors.one_at_a_time():
+            out[f"condition:{cond.name()}"] = [
+                (p.stitched, p.text) for p in factors.pages(corpus, cond, n // 4)
+            ]
+        out["whole"] = [(False, text) for _, text in factors.whole_documents(DATA, "tune")]
     return out
 
 
@@ -47,10 +57,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=80, help="stitched pages per family (as many genuine)")
     parser.add_argument("--out", required=True, help="write every page's score here (JSON)")
     parser.add_argument("--before", help="an earlier --out file to compare with")
+    parser.add_argument("--half", default="tune", choices=["tune", "report"], help="report: families only")
     args = parser.parse_args()
     threshold = COHERENCE.threshold
     t0 = time.process_time()
-    scores = {name: [(y, analyse(text).score) for y, text in pages] for name, pages in groups(args.n).items()}
+    scores = {
+        name: [(y, analyse(text).score) for y, text in pages]
+        for name, pages in groups(args.n, args.half).items()
+    }
     print(f"scored in {time.process_time() - t0:.0f} CPU s, threshold {threshold}")
     before = json.loads(Path(args.before).read_text()) if args.before else None
     changed_total = 0

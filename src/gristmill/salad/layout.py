@@ -93,8 +93,8 @@ def plain(sentence: str, at_line_start: bool) -> str:
 
 def read_layout(text: str, spans: list[tuple[int, int]]) -> Layout:
     """Read the layout of ``text`` around its sentence ``spans`` (see the module's docstring)."""
-    labels = label_lines(text)
-    if not reads_as_prose(text, labels):  # a page of items: its lines, marks and breaks are read as written
+    labels, prose = _scan(text, stop_early=True)
+    if not prose:  # a page of items: its lines, marks and breaks are read as written
         return Layout([text[a:b] for a, b in spans], reads_as_prose=False)
     layout = Layout([])
     labelled: list[int] = []
@@ -141,27 +141,15 @@ def read_layout(text: str, spans: list[tuple[int, int]]) -> Layout:
     return layout
 
 
-def reads_as_prose(text: str, labels: dict[int, bool] | None = None) -> bool:
+def reads_as_prose(text: str) -> bool:
     """Whether nearly every line (markdown headings and labels aside) is prose: sentences, or list items.
 
     Only such a page is prose laid out: on a page of short lines (menus, archive entries, tool
     pages) the lines and their breaks are what tells its items apart, and are read as written.
     A list item is a line of prose if it ends as a sentence or is long enough; another line needs both.
-    A label (see :func:`label_lines`; ``labels`` when already found) is a line of the layout, not one
-    of the page's items.
+    A label (see :func:`label_lines`) is a line of the layout, not one of the page's items.
     """
-    lines = _lines(text)
-    if labels is None:
-        labels = label_lines(text)
-    kept = [line for number, line in lines if number not in labels]
-    allowed = max(1.0, OTHER_LINES * len(kept))
-    other = 0
-    for line in kept:
-        if not _is_prose_line(line):
-            other += 1
-            if other > allowed:  # most web pages of short lines stop here, after a few lines
-                return False
-    return True
+    return _scan(text, stop_early=True)[1]
 
 
 def label_lines(text: str) -> dict[int, bool]:
@@ -172,27 +160,57 @@ def label_lines(text: str) -> dict[int, bool]:
     line of prose; a lone short list item between paragraphs is one too. Three or more short lines
     in a row are a list or a menu, not labels, and so is a short line with no prose after it.
     """
-    out: dict[int, bool] = {}
-    run: list[tuple[int, bool]] = []
+    return _scan(text, stop_early=False)[0]
+
+
+def _scan(text: str, stop_early: bool) -> tuple[dict[int, bool], bool]:
+    """One pass over the lines: the label lines, and whether the page reads as prose.
+
+    With ``stop_early`` the pass stops (labels unfinished) once more lines than one in ten of the
+    whole page are neither prose nor labels: most web pages of short lines stop after a few lines.
+    """
     lines = _lines(text)
-    item = [MARKER.match(line) is not None for _, line in lines] + [False]
+    bound = max(1.0, OTHER_LINES * len(lines))  # the share of kept lines can only be larger
+    labels: dict[int, bool] = {}
+    run: list[tuple[int, str, bool]] = []  # short lines waiting for a line of prose: number, text, other
+    spoiled = False  # the run grew past LABEL_RUN: a list or a menu, no labels until the next prose
+    other = 0  # lines that are neither prose nor labels
+    was_item = False
     for k, (number, line) in enumerate(lines):
         said = plain(line, True)
-        short = len(said.split()) <= HEADING_WORDS
+        item = MARKER.match(line) is not None
+        words = len(said.split())
+        ends = _ENDS_SENTENCE.search(said) is not None
+        prose = (item and (ends or words >= PROSE_LINE_WORDS)) or (ends and words >= PROSE_LINE_WORDS)
+        short = words <= HEADING_WORDS
         # A short list item that does not end as a sentence is a label if it stands alone (a list of
         # one between paragraphs: "- Related: ..."); beside other items it is one of a list.
-        lone = item[k] and not item[k - 1 if k else -1] and not item[k + 1]
-        lone_item = short and lone and not _ENDS_SENTENCE.search(said)
-        prose = _is_prose_line(line) and not lone_item
-        if prose and not (short and _POST_HEADER.search(said)):
-            if len(run) <= LABEL_RUN:
-                out.update(run)
-            run = []
-        elif short:
-            run.append((number, _BYLINE.search(said) is not None))
-        else:  # a long line that is not prose (a menu bar, a run-on caption): no label, none before it
-            run = []
-    return out
+        lone_item = item and short and not ends and not was_item and not _next_is_item(lines, k)
+        was_item = item
+        if prose and not lone_item and not (short and _POST_HEADER.search(said)):
+            if not spoiled:
+                labels.update((n, _BYLINE.search(t) is not None) for n, t, _ in run)
+            run, spoiled = [], False
+            continue
+        if not short:  # a long line that is not prose (a menu bar, a run-on caption): no label before it
+            other += 1 + sum(o for _, _, o in run)
+            run, spoiled = [], False
+        elif spoiled:
+            other += not prose
+        else:
+            run.append((number, said, not prose))
+            if len(run) > LABEL_RUN:
+                other += sum(o for _, _, o in run)
+                run, spoiled = [], True
+        if stop_early and other > bound:
+            return labels, False
+    other += sum(o for _, _, o in run)
+    return labels, other <= max(1.0, OTHER_LINES * (len(lines) - len(labels)))
+
+
+def _next_is_item(lines: list[tuple[int, str]], k: int) -> bool:
+    """Whether the non-empty line after line ``k`` opens with a list marker."""
+    return k + 1 < len(lines) and MARKER.match(lines[k + 1][1]) is not None
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -203,15 +221,6 @@ def _lines(text: str) -> list[tuple[int, str]]:
         if line and not _HEADING_MARK.match(line):
             out.append((number, line))
     return out
-
-
-def _is_prose_line(line: str) -> bool:
-    """A line of prose: it ends as a sentence and is long enough; a list item needs one of the two."""
-    item = MARKER.match(line) is not None
-    said = plain(line, True)
-    ends = _ENDS_SENTENCE.search(said) is not None
-    long = len(said.split()) >= PROSE_LINE_WORDS
-    return (item and (ends or long)) or (ends and long)
 
 
 def paragraph_breaks(

@@ -263,7 +263,10 @@ def measure(text: str) -> Measured:
         layout.lines_are_sentences = False
     # Plain paragraphs are what the model was fitted on, and are read as written; the paragraphs of a
     # page laid out in markdown or lists are the layout's, and are also read as one paragraph.
-    found.breaks_are_layout = layout.reads_as_prose and layout.marked and shaped < ITEM_LINES
+    # Label lines (post headers, headings) lay a page out as markdown does: the breaks behind them are
+    # free to place, so they must not clear the page either (furniture lines are no layout).
+    labelled = any(furniture.get(i) in ("heading", "byline") for i in layout.labels)
+    found.breaks_are_layout = layout.reads_as_prose and (layout.marked or labelled) and shaped < ITEM_LINES
     breaks = paragraph_breaks(text, spans, prose, layout, _unknown_break())
     live = np.array([bool(t) for t in found.terms])
     found.sentences = said
@@ -294,9 +297,9 @@ def measure(text: str) -> Measured:
 
 
 def _layout_kind(layout: Layout, i: int) -> str | None:
-    """``"heading"`` for a heading or title line, ``"layout"`` for a list number cut off on its own."""
+    """``"heading"`` for a heading or title (``"byline"``: a post header), ``"layout"`` for a list number."""
     if i in layout.headings:
-        return "heading"
+        return "byline" if i in layout.bylines else "heading"
     return "layout" if i in layout.marks else None
 
 

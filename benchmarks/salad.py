@@ -605,26 +605,42 @@ def fell(change: float, se: float) -> bool:
     return change < -MAX_DROP and change < -NOISE_SE * se
 
 
-def guard(fitted: CoherenceModel, reference: CoherenceModel, held: Measured) -> list[str]:
-    """Per kind of guard page (condition or family), AUROC of ``fitted`` against ``reference``.
+def guard(fitted: CoherenceModel, references: dict[str, CoherenceModel], held: Measured) -> list[str]:
+    """Per kind of guard page (condition or family), AUROC of ``fitted`` against each of ``references``.
 
-    Prints every row with the change's paired standard error and returns the conditions of
-    :mod:`saladgen.factors` that fell by the rule of :func:`fell`: a refit must not buy new shapes
-    with the old ones, and this says so on tune documents the fit never saw.
+    Prints every row with each change's paired standard error and returns the conditions of
+    :mod:`saladgen.factors` that fell (:func:`fell`) against the *last* reference: a refit must not
+    buy new shapes with the old ones, and this says so on tune documents the fit never saw.
     """
-    new, old = model_scores(fitted, held), model_scores(reference, held)
+    new = model_scores(fitted, held)
+    old = {name: model_scores(ref, held) for name, ref in references.items()}
     kinds = np.array([kind for kind, _, _ in held])
     y = np.array([p.stitched for _, p, _ in held])
     fallen = []
-    print("| guard pages | reference AUROC | refit AUROC | change | SE of change |")
-    print("|---|---|---|---|---|")
+    print(
+        "| guard pages | "
+        + " | ".join(f"{name} AUROC" for name in old)
+        + " | refit AUROC | "
+        + " | ".join(f"change from {name} (SE)" for name in old)
+        + " |"
+    )
+    print("|---" * (2 + 2 * len(old)) + "|")
     for kind in dict.fromkeys(k for k in kinds if k.startswith(("excerpt:", "family:"))):
         at = kinds == kind
-        before, after = auroc(old[at], y[at]), auroc(new[at], y[at])
-        se = auroc_se(new[at], y[at], reference=old[at])
-        mark = " **fell**" if fell(after - before, se) else ""
-        print(f"| {kind} | {before:.3f} | {after:.3f} | {after - before:+.3f}{mark} | {se:.3f} |")
-        if kind.startswith("excerpt:") and fell(after - before, se):
+        after = auroc(new[at], y[at])
+        before = {name: auroc(scores[at], y[at]) for name, scores in old.items()}
+        cells = []
+        for name, scores in old.items():
+            change, se = after - before[name], auroc_se(new[at], y[at], reference=scores[at])
+            cells.append(f"{change:+.3f} ({se:.3f}){' **fell**' if fell(change, se) else ''}")
+        print(
+            f"| {kind} | "
+            + " | ".join(f"{v:.3f}" for v in before.values())
+            + f" | {after:.3f} | "
+            + " | ".join(cells)
+            + " |"
+        )
+        if kind.startswith("excerpt:") and cells[-1].endswith("**fell**"):
             fallen.append(kind)
     return fallen
 
@@ -636,10 +652,18 @@ def fit_coherence(args: argparse.Namespace) -> None:
         coherence_pages(args.n, args.random, seed=1, family_share=args.family_share, only="guard")
     )
     fitted = fit_models(measured, held)
-    reference = CoherenceModel.load(Path(args.compare) if args.compare else MODEL_FILE)
-    fallen = guard(fitted, reference, held)
+    references = {"shipped": CoherenceModel.load(Path(args.compare) if args.compare else MODEL_FILE)}
+    # The shipped model was fitted on every tune document, the guard's too, so on guard pages it
+    # has an edge no refit can have (stop 22: its own recipe refitted on the fit documents lost
+    # 0.009 mean AUROC there, 11 of 45 rows by more than 0.02). The drop rule is applied against
+    # that recipe (no families) fitted on the same fit pages: like for like, the families alone.
+    if any(kind.startswith("family:") for kind, _, _ in measured):
+        plain = [row for row in measured if not row[0].startswith("family:")]
+        references["baseline"] = fit_models(plain, held, verbose=False)
+    fallen = guard(fitted, references, held)
     print(
-        f"conditions whose guard AUROC fell by more than {MAX_DROP} and {NOISE_SE:g} SE: {fallen or 'none'}"
+        f"conditions whose guard AUROC fell from the {list(references)[-1]} by more than {MAX_DROP} "
+        f"and {NOISE_SE:g} SE: {fallen or 'none'}"
     )
     out = fitted_json(
         fitted, measured, f"--n {args.n} --random {args.random} --family-share {args.family_share}"

@@ -641,7 +641,7 @@ def guard(fitted: CoherenceModel, references: dict[str, CoherenceModel], held: M
             + " |"
         )
         if kind.startswith("excerpt:") and cells[-1].endswith("**fell**"):
-            fallen.append(kind)
+            fallen.append(str(kind))
     return fallen
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from gristmill.text import hash64
-from saladgen import FURNITURE, Page, Source, half, load_news, load_web, load_wikitext
+from saladgen import FURNITURE, Page, Source, half, load_news, load_web, load_wikitext, part
 
 POOLS = ("wiki", "news", "web")
 
@@ -98,13 +98,20 @@ def random_conditions(n: int, seed: int) -> list[Condition]:
 
 
 class Corpus:
-    """The source documents of one half, by pool, with each pool's TF-IDF neighbours."""
+    """The source documents of one half, by pool, with each pool's TF-IDF neighbours.
 
-    def __init__(self, data: Path, which: str) -> None:
+    ``only`` keeps one part of the half (:func:`saladgen.part`: ``"fit"`` or ``"guard"``).
+    """
+
+    def __init__(self, data: Path, which: str, only: str | None = None) -> None:
         web, _ = load_web(data)
         loaded = {"wiki": load_wikitext(data), "news": load_news(data), "web": web}
         self.pools = {
-            name: [s for s in sources if half(s.key) == which and len(s.sentences) >= 8]
+            name: [
+                s
+                for s in sources
+                if half(s.key) == which and len(s.sentences) >= 8 and only in (None, part(s.key))
+            ]
             for name, sources in loaded.items()
         }
         self.neighbours = {name: _neighbours(pool) for name, pool in self.pools.items()}
@@ -256,22 +263,30 @@ def pages(corpus: Corpus, cond: Condition, n: int, seed: int = 0) -> list[Page]:
     return [stitched(corpus, cond, rng) for _ in range(n)] + [genuine(corpus, cond, rng) for _ in range(n)]
 
 
-def whole_documents(data: Path, which: str | None = None) -> list[tuple[str, str]]:
-    """Whole genuine documents as (kind, text): dolma web, CCNet, WikiText articles, news gold bodies."""
+def whole_documents(data: Path, which: str | None = None, only: str | None = None) -> list[tuple[str, str]]:
+    """Whole genuine documents as (kind, text): dolma web, CCNet, WikiText articles, news gold bodies.
+
+    ``which`` keeps one half (CCNet documents are in both: they never feed a page); ``only`` keeps one
+    part of it (:func:`saladgen.part`), CCNet included, by its file and line.
+    """
+
+    def keep(key: str, halved: bool = True) -> bool:
+        return (which is None or not halved or half(key) == which) and only in (None, part(key))
+
     out: list[tuple[str, str]] = []
     web_sources, web = load_web(data)
-    keep = [which is None or half(s.key) == which for s in web_sources]
-    out += [("dolma-web", t) for t, k in zip(web, keep, strict=True) if k]
+    out += [("dolma-web", t) for s, t in zip(web_sources, web, strict=True) if keep(s.key)]
     for name in ("cc_en_head-0091.jsonl.gz", "cc_en_head-0174.jsonl.gz"):
         with gzip.open(data / "web_text/dolma" / name, "rt", encoding="utf-8") as handle:
-            out += [("ccnet", json.loads(line)["text"]) for line in handle]
+            lines = enumerate(handle)
+            out += [("ccnet", json.loads(ln)["text"]) for i, ln in lines if keep(f"ccnet:{name}:{i}", False)]
     for src in load_wikitext(data):
-        if which is None or half(src.key) == which:
+        if keep(src.key):
             out.append(("wikitext", "\n\n".join(" ".join(p) for p in src.paragraphs)))
     gt = json.loads(
         (data / "html_extraction/scrapinghub_article_extraction_benchmark/ground-truth.json").read_text()
     )
     for key, item in gt.items():
-        if which is None or half(f"news:{key}") == which:
+        if keep(f"news:{key}"):
             out.append(("news", item["articleBody"]))
     return out

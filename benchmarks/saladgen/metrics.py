@@ -39,3 +39,25 @@ def adjusted_rand_index(truth: Sequence[int], found: Sequence[int]) -> float:
     if top == expected:
         return 1.0
     return (index - expected) / (top - expected)
+
+
+def _placements(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """DeLong's components: per positive, the share of negatives it outscores; per negative, of positives."""
+    pos, neg = scores[y], scores[~y]
+    wins = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    return wins.mean(axis=1), wins.mean(axis=0)
+
+
+def auroc_se(
+    scores: Sequence[float], positive: Sequence[bool], reference: Sequence[float] | None = None
+) -> float:
+    """Standard error of the AUROC of ``scores`` (DeLong et al., 1988); with ``reference`` (other scores
+    of the same pages), of the change AUROC(scores) - AUROC(reference), paired page by page."""
+    y = np.asarray(positive, dtype=bool)
+    if y.sum() < 2 or (~y).sum() < 2:
+        raise ValueError("a standard error needs two positives and two negatives")
+    ones, zeros = _placements(np.asarray(scores, dtype=float), y)
+    if reference is not None:
+        ref_ones, ref_zeros = _placements(np.asarray(reference, dtype=float), y)
+        ones, zeros = ones - ref_ones, zeros - ref_zeros
+    return float(np.sqrt(ones.var(ddof=1) / len(ones) + zeros.var(ddof=1) / len(zeros)))

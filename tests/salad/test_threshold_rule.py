@@ -1,13 +1,14 @@
-"""The default threshold of `benchmarks/salad.py --fit`: no small kind of held-out genuine page sets it."""
+"""`benchmarks/salad.py --fit`'s threshold and guard: no small kind of guard page sets the threshold,
+the guard's pages share no document with the fit's, and an AUROC drop counts only beyond its noise."""
 
 import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import numpy as np
+import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO, SHARED
 
 
 def _benchmark() -> ModuleType:
@@ -51,15 +52,90 @@ def test_two_high_family_pages_do_not_set_the_threshold() -> None:
             np.full(150, 0.99),
         ]
     )
-    threshold, per_kind = bench.default_threshold(scores, bench.threshold_kinds(_held(kinds)))
-    assert set(per_kind) == {"excerpt", "excerpt+family", "choppy", "whole"}
-    assert 0.88 < threshold < 0.92
+    threshold, per_pool = bench.default_threshold(scores, bench.threshold_kinds(_held(kinds)))
+    assert set(per_pool) == {"genuine", "choppy"}
+    assert 0.88 < threshold < 0.9
 
 
-def test_many_low_family_pages_do_not_lower_the_excerpts_percentile() -> None:
+def test_the_top_pages_of_a_small_kind_do_not_set_the_threshold() -> None:
     bench = _benchmark()
-    kinds = [("excerpt:base", False)] * 1000 + [("family:long", False)] * 1000
-    scores = np.r_[np.linspace(0, 0.95, 1000), np.zeros(1000)]
-    threshold, _ = bench.default_threshold(scores, bench.threshold_kinds(_held(kinds)))
-    # the excerpts' own 99th percentile (0.9405), not the pooled one (0.931)
-    assert threshold >= 0.945
+    # 70 whole documents, three of them scoring high: alone, their 99th percentile would be 0.97.
+    kinds = [("excerpt:base", False)] * 2900 + [("whole", False)] * 70
+    scores = np.r_[np.linspace(0, 0.9, 2900), np.zeros(67), 0.97, 0.98, 0.99]
+    threshold, per_pool = bench.default_threshold(scores, bench.threshold_kinds(_held(kinds)))
+    assert per_pool["genuine"] < 0.9
+    assert threshold < 0.91
+
+
+def test_choppy_pages_keep_a_percentile_of_their_own() -> None:
+    bench = _benchmark()
+    kinds = [("excerpt:base", False)] * 2000 + [("choppy", False)] * 180
+    scores = np.r_[np.linspace(0, 0.5, 2000), np.linspace(0, 0.95, 180)]
+    threshold, per_pool = bench.default_threshold(scores, bench.threshold_kinds(_held(kinds)))
+    assert per_pool["choppy"] > 0.9
+    assert threshold >= per_pool["choppy"]
+
+
+def test_a_drop_counts_only_beyond_the_limit_and_the_noise() -> None:
+    bench = _benchmark()
+    assert bench.fell(-0.05, 0.01)
+    assert not bench.fell(-0.021, 0.02)  # within two standard errors
+    assert not bench.fell(-0.015, 0.001)  # beyond the noise, within the limit
+    assert not bench.fell(0.03, 0.01)
+
+
+def _prose(pages: list[tuple[str, object]]) -> set[str]:
+    """The sentences taken from source documents on ``pages`` (edited family pages left out)."""
+    return {
+        p.text[a:b]  # type: ignore[attr-defined]
+        for kind, p in pages
+        if kind != "family:edited"
+        for a, b, src in p.units  # type: ignore[attr-defined]
+        if src >= 0
+    }
+
+
+def test_the_guard_pages_share_no_document_with_the_fit_pages() -> None:
+    if not (SHARED / "data").is_dir():
+        pytest.skip("../shared/data is not here")
+    bench = _benchmark()
+    from saladgen import factors
+
+    fit = factors.Corpus(SHARED / "data", "tune", "fit")
+    guard = factors.Corpus(SHARED / "data", "tune", "guard")
+    fit_docs = {d.key: d for pool in fit.pools.values() for d in pool}
+    guard_docs = {d.key: d for pool in guard.pools.values() for d in pool}
+    assert fit_docs and guard_docs and not set(fit_docs) & set(guard_docs)
+    whole = {
+        only: {text for _, text in factors.whole_documents(SHARED / "data", "tune", only)}
+        for only in ("fit", "guard")
+    }
+    assert whole["fit"] and whole["guard"] and not whole["fit"] & whole["guard"]
+    guard_text = {s for d in guard_docs.values() for s in d.sentences}
+    fit_only = {s for d in fit_docs.values() for s in d.sentences} - guard_text
+    drawn = bench.coherence_pages(2, 2, seed=1, family_share=1.0, only="guard")
+    assert {kind.split(":")[0] for kind, _ in drawn} == {"excerpt", "family", "choppy", "whole"}
+    used = _prose([(k, p) for k, p in drawn if k.startswith(("excerpt:", "family:"))])
+    assert len(used & guard_text) > len(used) / 2  # the rest: thread headers, headings
+    assert not used & fit_only
+    assert not {p.text for k, p in drawn if k == "whole"} & whole["fit"]
+
+
+def test_the_standard_error_of_a_change_agrees_with_a_paired_bootstrap() -> None:
+    _benchmark()
+    from saladgen.metrics import auroc, auroc_se
+
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(100, bool), np.zeros(100, bool)]
+    old = rng.normal(0, 1, 200) + 2.0 * y  # AUROC ~0.92, as the hard conditions
+    new = old + rng.normal(0, 0.5, 200)  # the same pages under a close model
+    se_one, se_change = auroc_se(old, y), auroc_se(new, y, reference=old)
+    assert 0.01 < se_one < 0.03  # Hanley-McNeil's size at 100 + 100 pages
+    assert se_change < se_one  # paired: the pages' own difficulty cancels
+    pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
+    changes = []
+    for _ in range(400):
+        at = np.r_[rng.choice(pos, len(pos)), rng.choice(neg, len(neg))]
+        changes.append(auroc(new[at], y[at]) - auroc(old[at], y[at]))
+    assert abs(se_change / np.std(changes) - 1) < 0.25
+    assert auroc_se(old, y, reference=old) == 0.0

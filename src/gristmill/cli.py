@@ -19,7 +19,6 @@ from gristmill.engine import RunResult
 from gristmill.engine.progress import ProgressOptions
 from gristmill.errors import ConfigError, GristmillError, Interrupted
 from gristmill.pipeline import Pipeline
-from gristmill.report import write_report
 from gristmill.steps.registry import describe, registered_steps, step_options, type_name
 
 EXIT_RUN_ERRORS = 1  # the run ended, but inputs broke off, documents raised, or the disk filled
@@ -240,6 +239,10 @@ def inspect_command(target: str, record_id: str | None, pipeline_file: str | Non
 @click.argument("output", type=click.Path(file_okay=False))
 def report(output: str) -> None:
     """Write OUTPUT/report.html from the run in OUTPUT."""
+    # Imported here: every worker process of a run imports this module again (the console script is
+    # its __main__), and the report (jinja2 with it) is written once, by the run's own process.
+    from gristmill.report import write_report
+
     click.echo(write_report(output))
 
 

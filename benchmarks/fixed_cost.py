@@ -1,10 +1,11 @@
 """The fixed cost of a gristmill process: CPU seconds of one command on a tiny input, medians of N runs.
 
-Each command runs in its own process (``python -m gristmill ...``); its CPU is user + system of that
-child (``RUSAGE_CHILDREN``). Commands: the interpreter alone, ``import gristmill.cli``, an extract-only
-run and the FineWeb-style pipeline of ``benchmarks/pipeline.py`` over the bundled 136 KB sample WARC,
-and ``gristmill demo``. With several ``--src`` folders (a checkout's ``src/`` before and after a change)
-the runs are interleaved, so other load on the machine falls on each alike.
+Each command runs in its own process, through the ``gristmill`` console script as a user runs it; its
+CPU is user + system of that child and its workers (``RUSAGE_CHILDREN``). Commands: the interpreter
+alone, ``import gristmill.cli``, an extract-only run and the FineWeb-style pipeline of
+``benchmarks/pipeline.py`` over the bundled 136 KB sample WARC (the pipeline on 1 and 2 workers),
+and ``gristmill demo`` (1 worker). With several ``--src`` folders (a checkout's ``src/`` before and
+after a change) the runs are interleaved, so other load on the machine falls on each alike.
 
 This machine sets ``PYTHONDONTWRITEBYTECODE=1``: compile the sources once first
 (``python -m compileall -q src``) to measure what an installed gristmill costs.
@@ -29,33 +30,36 @@ from _common import REPO, table
 from pipeline import gristmill_yaml
 
 SAMPLE_WARCS = REPO / "src" / "gristmill" / "samples" / "warc"
-CASES = ("python", "import", "extract", "pipeline", "demo")
+CASES = ("python", "import", "extract", "pipeline", "pipeline-2", "demo")
 
 
 def command(case: str, work: Path) -> list[str]:
-    """The arguments after ``python`` for one case, writing under ``work``."""
-    out = work / "out"
+    """The command line of one case, writing a new output folder under ``work``."""
+    out = Path(tempfile.mkdtemp(dir=work)) / "out"  # a fresh one: clearing an old run is not fixed cost
+    python = Path(sys.executable)
+    gristmill = str(python.parent / "gristmill")
     if case == "python":
-        return ["-c", "pass"]
+        return [str(python), "-c", "pass"]
     if case == "import":
-        return ["-c", "import gristmill.cli"]
+        return [str(python), "-c", "import gristmill.cli"]
     if case == "demo":
-        return ["-m", "gristmill", "demo", "--workers", "1", "--out", str(out), "--no-progress"]
-    spec = work / f"{case}.yaml"
+        return [gristmill, "demo", "--workers", "1", "--out", str(out), "--no-progress"]
+    spec = out.with_suffix(".yaml")
     if case == "extract":
         text = f'input: {{path: "{SAMPLE_WARCS}/*.warc.gz"}}\noutput: {{path: "{out}"}}\n'
         text += "steps:\n  - extract: {}\n"
     else:
         text = gristmill_yaml(SAMPLE_WARCS, out, "defaults")
     spec.write_text(text, encoding="utf-8")
-    return ["-m", "gristmill", "run", str(spec), "--workers", "1", "--quiet", "--overwrite"]
+    workers = "2" if case == "pipeline-2" else "1"
+    return [gristmill, "run", str(spec), "--workers", workers, "--quiet"]
 
 
 def cpu_of(args: list[str], src: Path) -> float:
-    """CPU seconds (user + system) of one child process running ``python args`` with ``src`` first."""
+    """CPU seconds (user + system) of one command and its workers, with ``src`` first on the path."""
     env = {**os.environ, "PYTHONPATH": str(src)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 

@@ -155,3 +155,35 @@ def test_an_object_store_url_with_one_slash_is_refused_not_written_locally(
         f"write {scheme}://… for an object store, or ./{typo} for a local folder\n"
     )
     assert not (REPO / typo.split("/")[0]).exists() and not list(tmp_path.glob("s3*"))
+
+
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _blas_after_main(**env: str) -> list[str]:
+    """numpy's thread count and OPENBLAS_NUM_THREADS in a fresh process that ran the command first."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys\nfrom gristmill.cli import main\nsys.argv = ['gristmill', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nimport numpy\n"
+        "print(len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
+    found = subprocess.run(
+        [sys.executable, "-c", script], env={**clean, **env}, capture_output=True, text=True, check=True
+    )
+    return found.stdout.splitlines()[-1].split()
+
+
+def test_the_command_loads_numpy_with_one_blas_thread() -> None:
+    # OpenBLAS started a spinning thread per core when numpy loaded: 0.07 CPU-s per process on 2 cores,
+    # for matrix products that are small and run one per worker process anyway.
+    assert _blas_after_main() == ["1", "1"]
+
+
+def test_a_blas_thread_count_the_user_set_is_kept() -> None:
+    assert _blas_after_main(OMP_NUM_THREADS="2")[1] == "None"
+    assert _blas_after_main(OPENBLAS_NUM_THREADS="3")[1] == "3"

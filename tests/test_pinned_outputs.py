@@ -29,6 +29,8 @@ PINNED = {
     "charsets": {"kept": "e53e418bce2b933e", "rejected": "e3b0c44298fc1c14"},
     # Taken before the speed work on language and the quality filters (commit df1d597).
     "quality": {"kept": "76c1460144f3b698", "rejected": "cd209f87fd163bd9"},
+    # Taken before the work on a run's fixed cost (commit 6dac267).
+    "fineweb": {"kept": "81ea8778b887be36", "rejected": "ca75aacff558171a"},
 }
 
 
@@ -93,8 +95,8 @@ def test_span_dedup_output_is_pinned(run_cli, shared_data: Path, tmp_path: Path)
     assert hashes == PINNED["span"], hashes
 
 
-def test_extract_output_is_pinned(run_cli, shared_data: Path, tmp_path: Path) -> None:
-    warcs = tmp_path / "warcs"
+def warc_corpus(shared_data: Path, warcs: Path) -> Path:
+    """Three WARC files of ../shared/data and 40 news articles written as one more."""
     warcs.mkdir()
     names = [
         "resiliparse/warcfile.warc.gz",
@@ -109,6 +111,11 @@ def test_extract_output_is_pinned(run_cli, shared_data: Path, tmp_path: Path) ->
         for i, page in enumerate(sorted(articles.glob("*.html.gz"))[:40])
     ]
     write_warc_gz(warcs / "articles.warc.gz", records)
+    return warcs
+
+
+def test_extract_output_is_pinned(run_cli, shared_data: Path, tmp_path: Path) -> None:
+    warcs = warc_corpus(shared_data, tmp_path / "warcs")
     hashes = run(run_cli, tmp_path, f"{warcs}/*.warc.gz", "  - extract: {}\n")
     assert hashes == PINNED["extract"], hashes
 
@@ -229,3 +236,11 @@ def test_quality_pipeline_output_is_pinned(run_cli, shared_data: Path, tmp_path:
     write_jsonl(corpus / "pages.jsonl.zst", records)
     hashes = run(run_cli, tmp_path, f"{corpus}/*.jsonl.zst", QUALITY_STEPS)
     assert hashes == PINNED["quality"], hashes
+
+
+def test_fineweb_style_pipeline_output_is_pinned(run_cli, shared_data: Path, tmp_path: Path) -> None:
+    """benchmarks/pipeline.py's gristmill side over WARC: extract, the quality filters, minhash_dedup."""
+    warcs = warc_corpus(shared_data, tmp_path / "warcs")
+    steps = "  - extract: {}\n" + QUALITY_STEPS + "  - minhash_dedup: {}\n"
+    hashes = run(run_cli, tmp_path, f"{warcs}/*.warc.gz", steps)
+    assert hashes == PINNED["fineweb"], hashes

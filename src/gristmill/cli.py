@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from importlib import resources
@@ -18,12 +19,13 @@ from gristmill.engine import RunResult
 from gristmill.engine.progress import ProgressOptions
 from gristmill.errors import ConfigError, GristmillError, Interrupted
 from gristmill.pipeline import Pipeline
-from gristmill.report import write_report
 from gristmill.steps.registry import describe, registered_steps, step_options, type_name
 
 EXIT_RUN_ERRORS = 1  # the run ended, but inputs broke off, documents raised, or the disk filled
 EXIT_USAGE = 2  # nothing was run: the command, pipeline, input or output folder needs fixing
 # 130 / 143: interrupted by Ctrl-C / SIGTERM (128 + the signal), finished tasks kept
+# Any of these set by the user says how many threads OpenBLAS (numpy's) starts; the command keeps it.
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
 
 class _Failure(click.ClickException):
@@ -237,6 +239,10 @@ def inspect_command(target: str, record_id: str | None, pipeline_file: str | Non
 @click.argument("output", type=click.Path(file_okay=False))
 def report(output: str) -> None:
     """Write OUTPUT/report.html from the run in OUTPUT."""
+    # Imported here: every worker process of a run imports this module again (the console script is
+    # its __main__), and the report (jinja2 with it) is written once, by the run's own process.
+    from gristmill.report import write_report
+
     click.echo(write_report(output))
 
 
@@ -258,8 +264,19 @@ def demo_pipeline(out: str) -> Pipeline:
     return pipeline_from_dict(data, source="demo.yaml")
 
 
+def _one_blas_thread() -> None:
+    """Have numpy's OpenBLAS start no thread pool, in this process and the workers it starts.
+
+    OpenBLAS starts a spinning thread per core when numpy loads (0.07 CPU-s per process on two
+    cores, more on more); gristmill's matrix products are small, and parallel by worker processes.
+    """
+    if not any(name in os.environ for name in _BLAS_THREADS):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
 def main() -> None:
     """Entry point of the ``gristmill`` console script: a usage mistake is one line too, exit 2."""
+    _one_blas_thread()
     try:
         code = cli.main(prog_name="gristmill", standalone_mode=False)
     except click.UsageError as exc:

@@ -83,3 +83,12 @@ def test_building_a_step_finds_its_package_without_importing_it(step, options, m
     )
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "False"
+
+
+def test_the_command_module_leaves_the_report_to_the_run_that_writes_it() -> None:
+    # Every worker process of a run imports gristmill.cli again (the console script is its __main__);
+    # the report and jinja2 (0.024 CPU-s each time) are for the run's own process.
+    script = "import sys\nimport gristmill.cli\n"
+    script += "print(sorted({'jinja2', 'gristmill.report'} & sys.modules.keys()))"
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

@@ -22,6 +22,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 
+from gristmill.cache import user_cache
 from gristmill.document import Document
 from gristmill.errors import GristmillError
 from gristmill.io.atomic import write_atomically
@@ -138,8 +139,7 @@ def default_cache() -> str:
     """The folder reference signatures are cached in when ``cache:`` is not given."""
     if os.environ.get("GRISTMILL_CACHE"):
         return os.environ["GRISTMILL_CACHE"]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "gristmill", "reference")
+    return str(user_cache("reference"))
 
 
 class _CountingSink:

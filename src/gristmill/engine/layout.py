@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from gristmill.cache import user_cache
 from gristmill.errors import OutputError, UnusableOutputError
 from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
@@ -60,10 +61,8 @@ def disk_full_as_error(layout: Layout) -> Iterator[None]:
 
 def staging_folder(url: str) -> Path:
     """The local folder where the files of the output ``url`` are written before they are published."""
-    base = os.environ.get("GRISTMILL_STAGING") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gristmill", "staging"
-    )
-    return Path(base) / hashlib.sha256(url.encode()).hexdigest()[:20]
+    base = Path(os.environ.get("GRISTMILL_STAGING") or user_cache("staging"))
+    return base / hashlib.sha256(url.encode()).hexdigest()[:20]
 
 
 class Layout:

@@ -8,15 +8,18 @@ sample of the output (:mod:`gristmill.report.sample`), so a report of 10⁶ docu
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import orjson
 import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined, Template
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
+from gristmill.cache import user_cache
 from gristmill.engine.layout import Layout
 from gristmill.errors import InputError
 from gristmill.report.corpus import changes, counts_chart, duplicate_clusters, examples_by_reason
@@ -125,6 +128,27 @@ def _markup_charts(section: StepSignals) -> StepSignals:
     return section
 
 
+class _TemplateCache(FileSystemBytecodeCache):
+    """The template's compiled code, kept between runs: compiling it cost every run 0.026 CPU-s.
+
+    jinja2 compiles again when the template's source or the Python version changed. The cache only
+    saves time: a folder that cannot be written, or a file it cannot read, costs the compile.
+    """
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged file (cut short, overwritten): compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 @lru_cache(maxsize=1)
 def _template() -> Template:
     # Autoescape: every value a template shows is escaped, whatever it holds; only the charts and
@@ -134,6 +158,7 @@ def _template() -> Template:
         autoescape=True,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        bytecode_cache=_TemplateCache(str(user_cache("report"))),
     )
     env.filters["number"] = _thousands
     env.globals["source_colors"] = SOURCE_COLORS

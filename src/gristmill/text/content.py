@@ -8,10 +8,13 @@ likely to come from one source.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -52,9 +55,46 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _zipf() -> dict[str, float]:
-    from wordfreq import get_frequency_dict
+    """English words' Zipf frequencies: the same values as from wordfreq's ``get_frequency_dict("en")``."""
+    pack = _english_pack()
+    if pack is None:
+        from wordfreq import get_frequency_dict
 
-    return {w: math.log10(f) + 9.0 for w, f in get_frequency_dict("en").items() if f > 1e-8}
+        return {w: math.log10(f) + 9.0 for w, f in get_frequency_dict("en").items() if f > 1e-8}
+    # The list's index is minus the frequency in centibels (wordfreq's ``read_cBpack``); a word in
+    # several buckets takes its last, as in wordfreq's own dict.
+    zipf: dict[str, float] = {}
+    for index, bucket in enumerate(pack):
+        freq = 10 ** (-index / 100)
+        if freq > 1e-8:
+            zipf.update(dict.fromkeys(bucket, math.log10(freq) + 9.0))
+        else:
+            for word in bucket:
+                zipf.pop(word, None)
+    return zipf
+
+
+def _english_pack() -> list[list[str]] | None:
+    """The word buckets of wordfreq's large English list, read without importing wordfreq.
+
+    Its import (langcodes, ftfy) and its dict cost each process 0.23 CPU-s; None where the file is
+    not where wordfreq 3 keeps it, or not in its format, and then wordfreq is asked.
+    """
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "data" / "large_en.msgpack.gz"
+    try:
+        import msgpack  # wordfreq's own dependency
+
+        with gzip.open(path, "rb") as handle:
+            data = msgpack.load(handle, raw=False)
+    except (ImportError, OSError, EOFError, ValueError):
+        return None
+    header = data[0] if isinstance(data, list) and data else None
+    if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+        return None
+    return list(data[1:])
 
 
 def rarity(word: str) -> float:

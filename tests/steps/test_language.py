@@ -93,3 +93,18 @@ def test_whitespace_is_flattened_as_one_space_per_run() -> None:
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert _SPACE.sub(" ", text) == re.sub(r"\s+", " ", text), repr(text)
+
+
+def test_identify_gives_what_fasttexts_own_predict_gives() -> None:
+    # identify calls fastText's compiled predict without its Python wrapper; the label and the score
+    # must be the wrapper's, exactly, on every kind of text it is given (documents, lines, sentences).
+    import re
+
+    from gristmill.steps.language import _model
+
+    lines = [line for text in TEXTS.values() for line in (text, text[:45], f"{text}\n\t{text}  x")]
+    lines += ["12345 67890 !!!", "x", "\xa0Müller\u3000mahlt", "🙂 🙂 🙂"]
+    for text in lines:
+        flat = re.sub(r"\s+", " ", text).strip()
+        labels, scores = _model().predict(flat, k=1)
+        assert identify(text) == (labels[0].removeprefix("__label__"), min(1.0, float(scores[0])))

@@ -108,3 +108,21 @@ def test_identify_gives_what_fasttexts_own_predict_gives() -> None:
         flat = re.sub(r"\s+", " ", text).strip()
         labels, scores = _model().predict(flat, k=1)
         assert identify(text) == (labels[0].removeprefix("__label__"), min(1.0, float(scores[0])))
+
+
+def test_the_per_line_share_remembers_lines_within_bounds_and_answers_the_same() -> None:
+    from gristmill.steps import language
+
+    mixed = "\n".join([TEXTS["en"], TEXTS["de"], TEXTS["fr"], "short", TEXTS["en"] + " " + "x" * 1000])
+    language._LINES.clear()
+    first = main_share(mixed, "en")
+    # The three prose lines are remembered; the line over 1,000 characters and the short one are not.
+    assert set(language._LINES) == {TEXTS["en"], TEXTS["de"], TEXTS["fr"]}
+    assert language._LINES[TEXTS["de"]] == "de"
+    assert main_share(mixed, "en") == first  # answered from what was remembered
+    # Full: it starts again empty rather than growing.
+    language._LINES.update(
+        (f"line {i} " * 8, "en") for i in range(language._LINES_KEPT - len(language._LINES))
+    )
+    main_share(TEXTS["es"] + " " + TEXTS["pt"], "es")
+    assert len(language._LINES) == 1

@@ -167,6 +167,25 @@ def main_share(text: str, main: str) -> float:
         if len(line) < _MIN_LINE_CHARS:
             continue
         total += len(line)
-        if identify(line)[0] == main:
+        if _line_language(line) == main:
             same += len(line)
     return same / total if total else 1.0
+
+
+# Lines already identified: the pages of one site repeat their furniture (footers, notices, bylines)
+# line for line, and fastText gives a line the same answer every time. Bounded in entries and line
+# length; emptied when full, as the tokenizer's chunk cache is.
+_LINES: dict[str, str] = {}
+_LINES_KEPT = 1 << 14
+_LINE_KEPT_CHARS = 1000
+
+
+def _line_language(line: str) -> str:
+    language = _LINES.get(line)
+    if language is None:
+        language = identify(line)[0]
+        if len(line) <= _LINE_KEPT_CHARS:
+            if len(_LINES) >= _LINES_KEPT:
+                _LINES.clear()
+            _LINES[line] = language
+    return language

@@ -74,3 +74,52 @@ def test_ngram_index_gives_the_same_ids_from_a_tuple_and_from_an_iterator() -> N
     found = tuple(rng.choice(["a", "bb", "a", "ccc", ".", "dd", "a"]) for _ in range(500))
     whole, streamed = NgramIndex(found), NgramIndex(iter(found))
     assert whole.ids.tolist() == streamed.ids.tolist() and whole.lengths.tolist() == streamed.lengths.tolist()
+
+
+def _top_by_tuples(tokens: list[str], n: int) -> int:
+    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    if not grams:
+        return 0
+    counts: dict[tuple[str, ...], int] = {}
+    for gram in grams:
+        counts[gram] = counts.get(gram, 0) + 1
+    top = max(counts.values())
+    first = next(g for g in grams if counts[g] == top)  # ties: the n-gram seen first
+    return top * (sum(map(len, first)) + n - 1)
+
+
+def _duplicates_by_tuples(tokens: list[str], n: int) -> int:
+    seen: set[tuple[str, ...]] = set()
+    repeated = i = 0
+    while i <= len(tokens) - n:
+        gram = tuple(tokens[i : i + n])
+        if gram in seen:
+            repeated += sum(map(len, gram))
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return repeated
+
+
+def test_ngram_index_answers_as_plain_tuples_do_for_every_n_in_any_order() -> None:
+    # The index hashes n-grams into 64-bit keys (and reuses the keys of one n for the next); the
+    # answers must be those of the n-grams themselves, whatever order the sizes are asked in.
+    import random
+
+    rng = random.Random(22)
+    vocab = ["a", "bb", "the", "ccc", ".", "dd", "mill", ",", "e"]
+    texts = [[rng.choice(vocab[: rng.randint(2, 9)]) for _ in range(rng.randint(0, 300))] for _ in range(60)]
+    texts += [["w"] * 40, [str(i) for i in range(50)], [*("x y z " * 30).split(), "q"]]
+    for tokens in texts:
+        sizes = list(range(1, 12))
+        for order in (sizes, sizes[::-1], rng.sample(sizes, len(sizes))):
+            index = NgramIndex(tuple(tokens))
+            for n in order:
+                assert index.top_ngram_chars(n) == _top_by_tuples(tokens, n), (tokens, n)
+                assert index.duplicate_ngram_chars(n) == _duplicates_by_tuples(tokens, n), (tokens, n)
+    # More repeated n-grams than the scan takes in one block (_SCAN_BLOCK), from a tuple and streamed.
+    long = [rng.choice(vocab[:4]) for _ in range(150_000)]
+    for index in (NgramIndex(tuple(long)), NgramIndex(iter(long))):
+        for n in (2, 5, 9):
+            assert index.duplicate_ngram_chars(n) == _duplicates_by_tuples(long, n)

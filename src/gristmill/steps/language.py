@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from gristmill.stats import StepContext
 
 _MODEL: Any = None
+# fastText's compiled predict, called without its Python wrapper: the wrapper copies the text to check
+# it for a newline (flattened text has none) and builds a numpy array for one score.
+_PREDICT: Any = None
 _LABEL = "__label__"
 # Runs of whitespace, each to become one space. A lone space is already one, so it is not matched:
 # on prose that leaves few matches to replace (``\s+`` matched every gap between words).
@@ -48,11 +51,12 @@ def _model_path() -> Path:
 
 
 def _model() -> Any:
-    global _MODEL
+    global _MODEL, _PREDICT
     if _MODEL is None:
         import fasttext
 
         _MODEL = fasttext.load_model(str(_model_path()))
+        _PREDICT = _MODEL.f.predict
     return _MODEL
 
 
@@ -61,8 +65,10 @@ def identify(text: str) -> tuple[str, float]:
     flat = _SPACE.sub(" ", text[:_MAX_CHARS]).strip()
     if not flat:
         return "und", 0.0
-    labels, scores = _model().predict(flat, k=1)
-    return labels[0][len(_LABEL) :], min(1.0, float(scores[0]))
+    if _PREDICT is None:
+        _model()
+    ((score, label),) = _PREDICT(flat + "\n", 1, 0.0, "strict")
+    return label[len(_LABEL) :], min(1.0, score)
 
 
 @register("language")
@@ -112,13 +118,29 @@ class Language(Step):
         The per-line share (one prediction per line) is computed for kept documents only: on a crawl
         where ``keep`` drops most pages, it was most of the step's time spent on pages thrown away.
         """
-        for doc in docs:
-            verdict = self.verdict(self.annotate(doc, share=False))
-            if verdict is True:
-                self._add_share(doc)
-                yield doc
-            else:
-                ctx.reject(doc, f"{self.name}:{verdict}")
+        for batch in _batches(docs):
+            # Judged a batch at a time: fastText's model stays in the processor's caches from one
+            # prediction to the next (with a page's extraction between two, a prediction cost twice
+            # as much). Then settled in the order they came.
+            verdicts: list[Literal[True] | str | None] = []
+            failure: Exception | None = None
+            for doc in batch:
+                try:
+                    verdict = self.verdict(self.annotate(doc, share=False))
+                    if verdict is True:
+                        self._add_share(doc)
+                except Exception as exc:
+                    verdict, failure = None, failure or exc
+                verdicts.append(verdict)
+            for doc, verdict in zip(batch, verdicts, strict=True):
+                if verdict is True:
+                    yield doc
+                elif verdict is not None:
+                    ctx.reject(doc, f"{self.name}:{verdict}")
+            if failure is not None:
+                # Raised once the rest of the batch is settled: what the engine sets aside is what the
+                # step took in and did not settle, the documents it raised on (with the first error).
+                raise failure
 
     def annotate(self, doc: Document, *, share: bool = True) -> Document:
         """Set ``meta.language`` and the language signals on ``doc`` (the per-line share if ``share``)."""
@@ -153,6 +175,24 @@ class Language(Step):
         return flags
 
 
+# A batch: this many documents, or fewer holding this many characters.
+_BATCH_DOCS = 64
+_BATCH_CHARS = 1 << 22
+
+
+def _batches(docs: Iterable[Document]) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    chars = 0
+    for doc in docs:
+        batch.append(doc)
+        chars += len(doc.text)
+        if len(batch) >= _BATCH_DOCS or chars >= _BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
 def main_share(text: str, main: str) -> float:
     """Share of characters, over lines long enough to identify, in lines of language ``main``."""
     total = same = 0
@@ -161,6 +201,25 @@ def main_share(text: str, main: str) -> float:
         if len(line) < _MIN_LINE_CHARS:
             continue
         total += len(line)
-        if identify(line)[0] == main:
+        if _line_language(line) == main:
             same += len(line)
     return same / total if total else 1.0
+
+
+# Lines already identified: the pages of one site repeat their furniture (footers, notices, bylines)
+# line for line, and fastText gives a line the same answer every time. Bounded in entries and line
+# length; emptied when full, as the tokenizer's chunk cache is.
+_LINES: dict[str, str] = {}
+_LINES_KEPT = 1 << 14
+_LINE_KEPT_CHARS = 1000
+
+
+def _line_language(line: str) -> str:
+    language = _LINES.get(line)
+    if language is None:
+        language = identify(line)[0]
+        if len(line) <= _LINE_KEPT_CHARS:
+            if len(_LINES) >= _LINES_KEPT:
+                _LINES.clear()
+            _LINES[line] = language
+    return language

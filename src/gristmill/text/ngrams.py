@@ -31,16 +31,21 @@ class NgramIndex:
         vocab_lengths = np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))
         self.lengths = vocab_lengths[self.ids.astype(np.intp)]
         self._cum = np.concatenate(([0], np.cumsum(self.lengths)))
+        # The keys of the last n asked for: the next larger n extends them by one token (Gopher asks
+        # n = 2, 3, ... 10 in turn), instead of hashing every n-gram from its first token again.
+        self._last: tuple[int, np.ndarray] = (0, np.zeros(len(self.ids), dtype=np.uint64))
 
     def keys(self, n: int) -> np.ndarray:
         """Return one 64-bit key per n-gram (equal n-grams, equal keys)."""
         count = len(self.ids) - n + 1
         if count <= 0:
             return np.empty(0, dtype=np.uint64)
-        key = np.zeros(count, dtype=np.uint64)
+        done, key = self._last if self._last[0] <= n else (0, np.zeros(len(self.ids), dtype=np.uint64))
+        key = key[:count]  # the keys of the first ``done`` tokens of each n-gram
         with np.errstate(over="ignore"):
-            for offset in range(n):
+            for offset in range(done, n):
                 key = (key ^ self.ids[offset : offset + count]) * _MULT + np.uint64(offset + 1)
+        self._last = (n, key)
         return key
 
     def chars(self, n: int) -> np.ndarray:
@@ -55,9 +60,10 @@ class NgramIndex:
         keys = self.keys(n)
         if not len(keys):
             return 0
-        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        # The first position whose n-gram has the top count (an unstable sort is enough for that).
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         top = counts.max()
-        where = int(first[counts == top].min())
+        where = int(np.argmax(counts[inverse] == top))
         return int(top) * (int(self.chars(n)[where]) + n - 1)
 
     def duplicate_ngram_chars(self, n: int) -> int:
@@ -69,32 +75,28 @@ class NgramIndex:
         keys = self.keys(n)
         if not len(keys):
             return 0
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        earlier = first[inverse] < np.arange(len(keys))
-        if not earlier.any():
+        # Most texts repeat no long n-gram: a plain sort tells so, at a fraction of what the
+        # index arrays below cost.
+        ordered = np.sort(keys)
+        if not (ordered[1:] == ordered[:-1]).any():
             return 0
-        start = int(np.argmax(earlier))
-        # seen[k]: n-gram k was at a position the scan stood on. Before ``start`` it stood on each.
-        marks = np.zeros(len(first), np.uint8)
-        marks[inverse[:start]] = 1
-        seen = bytearray(marks.tobytes())
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        # The scan need only stop where an n-gram that occurs more than once stands: elsewhere it
+        # would remember an n-gram never met again and move one token on, changing nothing.
+        stops = np.flatnonzero(counts[inverse] > 1)
         chars = self.chars(n)
-        repeated = 0
-        pos = start
-        total = len(keys)
-        while pos < total:
-            # A block at a time, so no Python list of every n-gram is ever built.
-            stop = min(total, pos + _SCAN_BLOCK)
-            ids = inverse[pos:stop].tolist()
-            lengths = chars[pos:stop].tolist()
-            i, size = 0, stop - pos
-            while i < size:
-                k = ids[i]
+        seen = bytearray(len(counts))
+        repeated = pos = 0
+        for block in range(0, len(stops), _SCAN_BLOCK):  # no Python list of every stop at once
+            where = stops[block : block + _SCAN_BLOCK]
+            found = zip(where.tolist(), inverse[where].tolist(), chars[where].tolist(), strict=True)
+            for at, k, length in found:
+                if at < pos:  # jumped over
+                    continue
                 if seen[k]:
-                    repeated += lengths[i]
-                    i += n
+                    repeated += length
+                    pos = at + n
                 else:
                     seen[k] = 1
-                    i += 1
-            pos += i  # a jump may end past the block: the next block starts there
+                    pos = at + 1
         return repeated

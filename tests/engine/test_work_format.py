@@ -42,3 +42,14 @@ def test_a_finished_run_of_another_work_format_reruns_and_records_this_one(make_
     recorded.write_bytes(orjson.dumps({"work_format": 1}))
     assert run_cli("run", str(config)).exit_code == 0
     assert orjson.loads(recorded.read_bytes()) == {"work_format": 2}
+
+
+def test_a_damaged_work_format_record_is_one_line_not_a_traceback(make_corpus, tmp_path, run_cli):
+    config, out = stopped_barrier_run(make_corpus, tmp_path, run_cli)
+    (out / "_state/work-format.json").write_bytes(b'{"work_for')
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: output: cannot read {str(out / '_state/work-format.json')!r} (the run's work "
+        "format): pass --overwrite to start again\n"
+    )

@@ -162,7 +162,15 @@ class Layout:
         """The work format of the run in this folder: 1 for a run begun before it was recorded."""
         path = self.state / "work-format.json"
         if path.exists():
-            found: int = orjson.loads(path.read_bytes())["work_format"]
+            try:
+                found = orjson.loads(path.read_bytes())["work_format"]
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                found = None
+            if not isinstance(found, int):
+                raise UnusableOutputError(
+                    f"output: cannot read {str(path)!r} (the run's work format): "
+                    "pass --overwrite to start again"
+                )
             return found
         return 1 if (self.state / "pipeline.json").exists() else None
 

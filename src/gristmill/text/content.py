@@ -12,6 +12,7 @@ import gzip
 import importlib.util
 import math
 import re
+import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -83,13 +84,19 @@ def _english_pack() -> list[list[str]] | None:
     spec = importlib.util.find_spec("wordfreq")
     if spec is None or spec.origin is None:
         return None
-    path = Path(spec.origin).parent / "data" / "large_en.msgpack.gz"
+    return _read_pack(Path(spec.origin).parent / "data" / "large_en.msgpack.gz")
+
+
+def _read_pack(path: Path) -> list[list[str]] | None:
+    """The buckets of a wordfreq ``cB`` list file; None where it is missing, damaged or another format."""
     try:
         import msgpack  # wordfreq's own dependency
-
+    except ImportError:
+        return None
+    try:
         with gzip.open(path, "rb") as handle:
             data = msgpack.load(handle, raw=False)
-    except (ImportError, OSError, EOFError, ValueError):
+    except (OSError, EOFError, ValueError, zlib.error, msgpack.UnpackException):
         return None
     header = data[0] if isinstance(data, list) and data else None
     if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:

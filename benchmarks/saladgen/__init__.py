@@ -83,6 +83,25 @@ class Page:
         return out
 
 
+class PageWriter:
+    """Pieces of text with their sources, joined into a :class:`Page` with matching units."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.units: list[tuple[int, int, int]] = []
+
+    def add(self, piece: str, source: int, sep: str = " ") -> None:
+        """Append ``piece`` (after ``sep`` unless it is the first) as a unit of ``source``."""
+        if self.text:
+            self.text += sep
+        self.units.append((len(self.text), len(self.text) + len(piece), source))
+        self.text += piece
+
+    def page(self, kind: str, sources: int) -> Page:
+        """The page written so far."""
+        return Page(self.text, kind, sources, self.units)
+
+
 def half(key: str) -> str:
     return "tune" if hash64(key) % 2 == 0 else "report"
 

@@ -24,7 +24,7 @@ import random
 import re
 from collections.abc import Callable
 
-from saladgen import Page, Source, factors
+from saladgen import Page, PageWriter, Source, factors
 
 HEADER_PATTERN = r"^(Reply #\d+|Posted by |#\d+ |Re: |Comment from )"
 NAMES = ["mike_t", "annab", "riverside22", "jkl", "old_salt", "dr.kim", "peteF", "moonbeam", "tsr", "hal9"]
@@ -58,22 +58,10 @@ SYNONYMS = {
 }
 
 
-class _Builder:
-    """Pieces of text with their sources, joined into a :class:`Page` with matching units."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.units: list[tuple[int, int, int]] = []
-
-    def add(self, piece: str, source: int, sep: str = " ") -> None:
-        if self.text:
-            self.text += sep
-        self.units.append((len(self.text), len(self.text) + len(piece), source))
-        self.text += piece
-
-    def page(self, stitched: bool, family: str, sources: int) -> Page:
-        kind = f"stitched-{family}" if stitched else f"genuine-{family}"
-        return Page(self.text, kind, sources if stitched else 1, self.units)
+def _page(b: PageWriter, stitched: bool, family: str, sources: int) -> Page:
+    """The page ``b`` wrote, of the family's stitched or genuine kind (a genuine page has one source)."""
+    kind = f"stitched-{family}" if stitched else f"genuine-{family}"
+    return b.page(kind, sources if stitched else 1)
 
 
 def _docs(corpus: factors.Corpus, rng: random.Random, k: int, sentences: int) -> list[Source]:
@@ -102,10 +90,10 @@ def insert(corpus: factors.Corpus, stitched: bool, rng: random.Random) -> Page:
     article, *others = _docs(corpus, rng, 3, m)
     body = _excerpt(article, m, rng)
     if not stitched:
-        b = _Builder()
+        b = PageWriter()
         for i, (s, opens) in enumerate(body):
             b.add(s, 0, "\n\n" if opens and i else " ")
-        return b.page(False, "insert", 1)
+        return _page(b, False, "insert", 1)
     plan: list[tuple[int, int]] = []  # (source, sentences) in page order
     if rng.random() < 0.5:  # the spam insert: mostly one article, 1-2 foreign runs of 2-4
         inserts = [rng.randint(2, 4) for _ in range(rng.randint(1, 2))]
@@ -128,13 +116,13 @@ def insert(corpus: factors.Corpus, stitched: bool, rng: random.Random) -> Page:
     docs = {0: article, 1: others[0], 2: others[1]}
     reading = {src: iter(_excerpt(docs[src], n, rng)) for src, n in need.items()}
     own_breaks = rng.random() < 0.5  # foreign runs as paragraphs of their own, or inside the prose
-    b = _Builder()
+    b = PageWriter()
     for run, (src, size) in enumerate(plan):
         for j in range(size):
             s, opens = next(reading[src])
             sep = "\n\n" if (run and j == 0 and own_breaks) or (opens and src == 0 and j) else " "
             b.add(s, src, sep)
-    return b.page(True, "insert", len(need))
+    return _page(b, True, "insert", len(need))
 
 
 def _header(k: int, rng: random.Random, title: str) -> str:
@@ -156,7 +144,7 @@ def thread(corpus: factors.Corpus, stitched: bool, rng: random.Random) -> Page:
     k = min(len(posts), rng.randint(3, 5)) if stitched else 1
     docs = _docs(corpus, rng, k, max(posts) + 1 if stitched else sum(posts))
     title = _title(docs[0])
-    b = _Builder()
+    b = PageWriter()
     b.add(rng.choice(QUESTIONS).format(t=title), 0)
     if stitched:
         order = list(range(k)) + [rng.randrange(k) for _ in posts[k:]]
@@ -171,7 +159,7 @@ def thread(corpus: factors.Corpus, stitched: bool, rng: random.Random) -> Page:
         b.add(_header(i, rng, title), src, "\n\n")
         for j, s in enumerate(sentences):
             b.add(s, src, "\n" if j == 0 else " ")
-    return b.page(stitched, "thread", k)
+    return _page(b, stitched, "thread", k)
 
 
 def long(corpus: factors.Corpus, stitched: bool, rng: random.Random) -> Page:
@@ -198,12 +186,12 @@ def long(corpus: factors.Corpus, stitched: bool, rng: random.Random) -> Page:
         docs = _docs(corpus, rng, k, max(need))
         reading = {src: iter(_excerpt(docs[src], need[src], rng)) for src in range(k)}
         units = [(next(reading[src])[0], src, j == 0) for src, size in plan for j in range(size)]
-    b, since = _Builder(), 0
+    b, since = PageWriter(), 0
     for i, (s, src, opens) in enumerate(units):
         brk = opens if per_run else since >= rng.randint(3, 7)
         since = 0 if brk else since + 1
         b.add(s, src, "\n\n" if brk and i else " ")
-    return b.page(stitched, "long", len({s for _, s, _ in units}))
+    return _page(b, stitched, "long", len({s for _, s, _ in units}))
 
 
 def copy_edit(sentence: str, rng: random.Random) -> str:
@@ -252,7 +240,7 @@ def blocks(corpus: factors.Corpus, stitched: bool, rng: random.Random) -> Page:
     reading = {
         src: iter(_excerpt(docs[src], min(len(docs[src].sentences), sum(sizes)), rng)) for src in range(k)
     }
-    b = _Builder()
+    b = PageWriter()
     b.add(_title(docs[0]), 0)
     src, left = 0, rng.randint(1, 3)
     for size in sizes:
@@ -274,7 +262,7 @@ def blocks(corpus: factors.Corpus, stitched: bool, rng: random.Random) -> Page:
     used = len({s for _, _, s in b.units})
     if stitched and used < 2:  # too few blocks to change source: give the last block to another one
         return blocks(corpus, stitched, rng)
-    return b.page(stitched, "blocks", used)
+    return _page(b, stitched, "blocks", used)
 
 
 Family = Callable[[factors.Corpus, bool, random.Random], Page]

@@ -28,7 +28,7 @@ from pathlib import Path
 from gristmill.document import Document
 from gristmill.steps.extract import Extract
 from gristmill.text import split_sentences
-from saladgen import Page, Source, half, load_news, load_web, load_wikitext
+from saladgen import Page, PageWriter, Source, half, load_news, load_web, load_wikitext
 
 SCRAPINGHUB = Path("html_extraction/scrapinghub_article_extraction_benchmark")
 HEADINGS = ["Background", "Overview", "What happened next", "Key facts", "Why it matters", "Details"]
@@ -77,23 +77,6 @@ class Pool:
                     if len(blocks) >= 12:
                         self._extracted.append(blocks)
         return self._extracted
-
-
-class _Writer:
-    """Builds a page's text and records each unit's source and offsets."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.units: list[tuple[int, int, int]] = []
-
-    def add(self, piece: str, source: int, sep: str = " ") -> None:
-        if self.text:
-            self.text += sep
-        self.units.append((len(self.text), len(self.text) + len(piece), source))
-        self.text += piece
-
-    def page(self, kind: str, sources: int) -> Page:
-        return Page(self.text, kind, sources, self.units)
 
 
 def _runs(
@@ -152,7 +135,7 @@ def edit(sentence: str, rng: random.Random) -> str:
 
 def edited(pool: Pool, stitched: bool, rng: random.Random) -> Page:
     """Runs of 1-3 sentences from 3 pages, every sentence copy-edited (genuine: one page, same edits)."""
-    w = _Writer()
+    w = PageWriter()
     if stitched:
         docs = pool.docs_apart(rng, 3)
         for src, run in _runs(docs, 20, 1, 3, rng):
@@ -167,7 +150,7 @@ def edited(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 def headings(pool: Pool, stitched: bool, rng: random.Random) -> Page:
     """Paragraphs of 3 pages taking turns, a heading or list item between paragraphs."""
-    w = _Writer()
+    w = PageWriter()
     if stitched:
         docs = pool.docs_apart(rng, 3, 12)
         paras = [(src, run) for src, run in _runs(docs, 24, 2, 4, rng)]
@@ -184,7 +167,7 @@ def headings(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 def qa(pool: Pool, stitched: bool, rng: random.Random) -> Page:
     """A question and 3-5 answers, each a run of a different page (genuine: runs of one page)."""
-    w = _Writer()
+    w = PageWriter()
     answers = rng.randint(3, 5)
     if stitched:
         docs = pool.docs_apart(rng, answers, 6)
@@ -211,7 +194,7 @@ def qa(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 def insert(pool: Pool, stitched: bool, rng: random.Random) -> Page:
     """One article with 1-2 foreign paragraphs inserted between its own (genuine: the article alone)."""
-    w = _Writer()
+    w = PageWriter()
     article = _excerpt(pool.doc(rng, 24, 5), 24, rng)
     foreign: list[list[str]] = []
     if stitched:
@@ -237,7 +220,7 @@ def insert(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 def as_list(pool: Pool, stitched: bool, rng: random.Random) -> Page:
     """12-16 one-sentence list items, runs of 1-3 from 3 pages (genuine: one page's sentences)."""
-    w = _Writer()
+    w = PageWriter()
     n = rng.randint(12, 16)
     if stitched:
         runs = _runs(pool.docs_apart(rng, 3), n, 1, 3, rng)
@@ -252,7 +235,7 @@ def as_list(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 def long(pool: Pool, stitched: bool, rng: random.Random) -> Page:
     """80-100 sentences, runs of 3-8 from 3-4 pages, a paragraph per run (genuine: one page's excerpt)."""
-    w = _Writer()
+    w = PageWriter()
     n = rng.randint(80, 100)
     if stitched:
         k = rng.randint(3, 4)
@@ -269,7 +252,7 @@ def long(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 def markdown(pool: Pool, stitched: bool, rng: random.Random) -> Page:
     """A markdown page of title, headings, bullets and bold words around paragraphs of 3 pages."""
-    w = _Writer()
+    w = PageWriter()
     if stitched:
         docs = pool.docs_apart(rng, 3, 10)
         paras = _runs(docs, 20, 2, 4, rng)
@@ -295,7 +278,7 @@ def markdown(pool: Pool, stitched: bool, rng: random.Random) -> Page:
 
 def html(pool: Pool, stitched: bool, rng: random.Random) -> Page:
     """16 extracted blocks in runs of 1-3 from 2-3 news pages (genuine: a window of one page's blocks)."""
-    w = _Writer()
+    w = PageWriter()
     pages = pool.extracted()
     n = 16
     if stitched:

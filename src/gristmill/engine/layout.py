@@ -140,8 +140,7 @@ class Layout:
                     shutil.rmtree(target)
                 else:
                     target.unlink(missing_ok=True)
-        if not overwrite:
-            self._check_work_format()
+        work_format = self._check_work_format()  # after --overwrite cleared the folder: no run to check
         for folder in (self.kept, self.rejected, self.quarantine, self.state, self.work):
             try:
                 folder.mkdir(exist_ok=True)
@@ -153,7 +152,7 @@ class Layout:
         if not recorded.exists():
             write_atomically(recorded, orjson.dumps(config, option=orjson.OPT_INDENT_2))
             self.publish([recorded])
-        if self._recorded_work_format() != WORK_FORMAT:
+        if work_format != WORK_FORMAT:
             format_file = self.state / "work-format.json"
             write_atomically(format_file, orjson.dumps({"work_format": WORK_FORMAT}))
             self.publish([format_file])
@@ -174,11 +173,11 @@ class Layout:
             return found
         return 1 if (self.state / "pipeline.json").exists() else None
 
-    def _check_work_format(self) -> None:
-        """Refuse to resume a run whose waiting work files another gristmill wrote."""
+    def _check_work_format(self) -> int | None:
+        """The recorded work format; refused where another gristmill wrote the waiting work files."""
         found = self._recorded_work_format()
         if found in (None, WORK_FORMAT) or not any(p.is_file() for p in self.work.rglob("*")):
-            return
+            return found
         raise UnusableOutputError(
             f"output: {self.name!r} holds an unfinished run whose work files another gristmill wrote "
             f"(work format {found}; this one reads format {WORK_FORMAT}): resume it with that gristmill, "

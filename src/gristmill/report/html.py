@@ -136,12 +136,14 @@ class _TemplateCache(FileSystemBytecodeCache):
     """
 
     def load_bytecode(self, bucket: Bucket) -> None:
+        """Load the cached code into ``bucket``, or leave it empty (compile) if the file is damaged."""
         try:
             super().load_bytecode(bucket)
         except Exception:  # a damaged file (cut short, overwritten): compile instead
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
+        """Keep ``bucket``'s code for the next run, where the cache folder can be written."""
         try:
             os.makedirs(self.directory, exist_ok=True)
             super().dump_bytecode(bucket)

@@ -45,8 +45,9 @@ PROSE_LINE_WORDS = 4
 LABEL_RUN = 2
 # What a post header or byline says, in the words of several languages' forum software: a reply's
 # subject ("Re:", "AW:", "SV:"), a post number ("#3"), a handle ("@jo"), who wrote it and when.
+_REPLY_SUBJECT = r"(?:re|aw|sv|vs|antw|odp|r)\s*:"
 _BYLINE = re.compile(
-    r"^(?:re|aw|sv|vs|antw|odp|r)\s*:"
+    rf"^{_REPLY_SUBJECT}"
     r"|(?:^|\s)#\d+\b|(?:^|\s)@\w"
     r"|\b(?:posted|reply|replied|wrote|writes|quote|comment(?:ed)?|answer(?:ed)?|asked"
     r"|schrieb|antwort(?:ete)?|écrit|répondu|escribió|respondió|respuesta|scritto|risposta"
@@ -59,7 +60,7 @@ _BYLINE = re.compile(
 # A short line that ends as a sentence does is a label only when it opens as a post header does, or
 # ends as an attribution ("jo wrote:"): a short sentence that merely mentions a reply or a day is prose.
 _POST_HEADER = re.compile(
-    r"^(?:(?:re|aw|sv|vs|antw|odp|r)\s*:|#\d+\b|@\w|(?:posted|replied|reply|comment|answer|quote)\b)"
+    rf"^(?:{_REPLY_SUBJECT}|#\d+\b|@\w|(?:posted|replied|reply|comment|answer|quote)\b)"
     r"|\b(?:wrote|writes|schrieb|a écrit|escribió|ha scritto|schreef|skrev|napisał)\s*:$",
     re.IGNORECASE,
 )

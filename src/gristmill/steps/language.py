@@ -24,9 +24,6 @@ if TYPE_CHECKING:
     from gristmill.stats import StepContext
 
 _MODEL: Any = None
-# fastText's compiled predict, called without its Python wrapper: the wrapper copies the text to check
-# it for a newline (flattened text has none) and builds a numpy array for one score.
-_PREDICT: Any = None
 _LABEL = "__label__"
 # Runs of whitespace, each to become one space. A lone space is already one, so it is not matched:
 # on prose that leaves few matches to replace (``\s+`` matched every gap between words).
@@ -51,12 +48,11 @@ def _model_path() -> Path:
 
 
 def _model() -> Any:
-    global _MODEL, _PREDICT
+    global _MODEL
     if _MODEL is None:
         import fasttext
 
         _MODEL = fasttext.load_model(str(_model_path()))
-        _PREDICT = _MODEL.f.predict
     return _MODEL
 
 
@@ -65,9 +61,9 @@ def identify(text: str) -> tuple[str, float]:
     flat = _SPACE.sub(" ", text[:_MAX_CHARS]).strip()
     if not flat:
         return "und", 0.0
-    if _PREDICT is None:
-        _model()
-    ((score, label),) = _PREDICT(flat + "\n", 1, 0.0, "strict")
+    # fastText's compiled predict, without its Python wrapper: the wrapper copies the text to check it
+    # for a newline (flattened text has none) and builds a numpy array for one score.
+    ((score, label),) = _model().f.predict(flat + "\n", 1, 0.0, "strict")
     return label[len(_LABEL) :], min(1.0, score)
 
 

@@ -111,6 +111,12 @@ def test_ngram_index_answers_as_plain_tuples_do_for_every_n_in_any_order() -> No
     vocab = ["a", "bb", "the", "ccc", ".", "dd", "mill", ",", "e"]
     texts = [[rng.choice(vocab[: rng.randint(2, 9)]) for _ in range(rng.randint(0, 300))] for _ in range(60)]
     texts += [["w"] * 40, [str(i) for i in range(50)], [*("x y z " * 30).split(), "q"]]
+    # Distinct words with one run of k words planted twice: n-grams repeat up to n = k, none beyond
+    # (the index stops sorting there).
+    for k in range(1, 12):
+        words = [f"w{i}" for i in range(rng.randint(k, 120))]
+        at, to = rng.randrange(len(words) - k + 1), rng.randrange(len(words) + 1)
+        texts.append(words[:to] + words[at : at + k] + words[to:])
     for tokens in texts:
         sizes = list(range(1, 12))
         for order in (sizes, sizes[::-1], rng.sample(sizes, len(sizes))):

@@ -34,6 +34,9 @@ class NgramIndex:
         # The keys of the last n asked for: the next larger n extends them by one token (Gopher asks
         # n = 2, 3, ... 10 in turn), instead of hashing every n-gram from its first token again.
         self._last: tuple[int, np.ndarray] = (0, np.zeros(len(self.ids), dtype=np.uint64))
+        # The smallest n found to hold no repeated n-gram. Where two (n+1)-grams are equal, so are
+        # their first n tokens: no larger n repeats either, and its answers need no sort.
+        self._distinct_from = len(self.ids) + 1
 
     def keys(self, n: int) -> np.ndarray:
         """Return one 64-bit key per n-gram (equal n-grams, equal keys)."""
@@ -57,12 +60,16 @@ class NgramIndex:
 
         Ties go to the n-gram seen first. Returns 0 when the text has fewer than ``n`` tokens.
         """
+        if n >= self._distinct_from:  # every n-gram occurs once: the top one is the first
+            return int(self.chars(n)[0]) + n - 1 if len(self.ids) >= n else 0
         keys = self.keys(n)
         if not len(keys):
             return 0
         # The first position whose n-gram has the top count (an unstable sort is enough for that).
         _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         top = counts.max()
+        if top == 1:
+            self._distinct_from = min(self._distinct_from, n)
         where = int(np.argmax(counts[inverse] == top))
         return int(top) * (int(self.chars(n)[where]) + n - 1)
 
@@ -72,6 +79,8 @@ class NgramIndex:
         Scanning left to right, an n-gram already seen counts all its characters and the scan jumps
         past it; otherwise it is remembered and the scan moves one token on.
         """
+        if n >= self._distinct_from:
+            return 0
         keys = self.keys(n)
         if not len(keys):
             return 0
@@ -79,6 +88,7 @@ class NgramIndex:
         # index arrays below cost.
         ordered = np.sort(keys)
         if not (ordered[1:] == ordered[:-1]).any():
+            self._distinct_from = min(self._distinct_from, n)
             return 0
         _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         # The scan need only stop where an n-gram that occurs more than once stands: elsewhere it

@@ -17,6 +17,7 @@ from gristmill.document import Document
 from gristmill.steps.c4 import C4QualityFilter
 from gristmill.steps.gopher import GopherQualityFilter
 from gristmill.text import tokens
+from gristmill.text.tokens import document_tokens, word_tokens
 from tests.text.test_tokens_pinned import VARIED, _texts
 
 ODD_LINES = [
@@ -63,6 +64,8 @@ def _digest(step: GopherQualityFilter | C4QualityFilter, texts: list[str]) -> st
     for i, text in enumerate(texts):
         doc = Document(str(i), text)
         verdict = step.keep(doc)
+        # What C4 hands on as the kept text's tokens (the next step's) are the text's own.
+        assert tuple(document_tokens(doc.text)) == tuple(word_tokens(doc.text))
         digest.update(orjson.dumps([verdict, doc.signals, doc.text], option=orjson.OPT_SORT_KEYS))
     return digest.hexdigest()[:16]
 

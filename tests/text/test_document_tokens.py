@@ -35,6 +35,20 @@ def test_the_steps_signals_are_those_of_fresh_tokens() -> None:
     shared = [step.measure(text) for step in steps]  # the second and third reuse the first's tokens
     alone = []
     for step in steps:
-        tokens._last_tokens.cache_clear()  # as if no step had seen the text
+        tokens.clear_cache()  # as if no step had seen the text
         alone.append(step.measure(text))
     assert shared == alone
+
+
+def test_the_tokens_c4_hands_on_are_those_of_its_kept_text() -> None:
+    from gristmill.document import Document
+    from gristmill.steps.c4 import C4QualityFilter
+
+    lines = [f"Line {i} of a page [1] that says the same thing again, and again." for i in range(12)]
+    doc = Document("d", "\n".join([*lines, "menu  home  about", "  We use cookies, see our policy.  "]))
+    assert C4QualityFilter().keep(doc) is True
+    handed_on = document_tokens(doc.text)
+    assert handed_on == tuple(word_tokens(doc.text)) and "[" not in handed_on
+    after_c4 = FineWebQualityFilter().measure(doc.text)
+    tokens.clear_cache()
+    assert FineWebQualityFilter().measure(doc.text) == after_c4

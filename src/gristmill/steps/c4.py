@@ -16,7 +16,7 @@ from gristmill.io.schema import FieldType
 from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
-from gristmill.text.tokens import count_sentences, word_tokens
+from gristmill.text.tokens import count_sentences, remember_tokens, word_tokens
 
 _CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
 _END_PUNCTUATION = (".", "?", "!", '"', "'", "”", "’", "»")
@@ -59,9 +59,14 @@ class C4QualityFilter(PerLanguageOptions):
     def line_verdict(self, line: str) -> tuple[str, str]:
         """Judge one stripped line: ``("keep", text)``, ``("remove", rule)`` or ``("drop", rule)``."""
         words = line.split()
-        if self.max_word_length and max(map(len, words), default=0) > self.max_word_length:
+        # A word is no longer than its line: most lines need no look at each word's length.
+        if (
+            self.max_word_length
+            and len(line) > self.max_word_length
+            and max(map(len, words), default=0) > self.max_word_length
+        ):
             return "remove", "too_long_word"
-        if self.remove_citations:
+        if self.remove_citations and "[" in line:  # every citation mark starts with one
             line = _CITATION.sub("", line)
         if self.remove_no_terminal_punct and (not line.endswith(_END_PUNCTUATION) or line.endswith("...")):
             return "remove", "no_terminal_punct"
@@ -74,31 +79,42 @@ class C4QualityFilter(PerLanguageOptions):
             return "remove", "javascript"
         if self.drop_curly_bracket and "{" in line:
             return "drop", "curly_bracket"
-        if self.remove_policy_lines and any(p in lower for p in POLICY_PHRASES):
+        # Every policy phrase holds "cookie", "policy" or "terms of use": most lines need no more.
+        if (
+            self.remove_policy_lines
+            and ("cookie" in lower or "policy" in lower or "terms of use" in lower)
+            and any(p in lower for p in POLICY_PHRASES)
+        ):
             return "remove", "policy"
         return "keep", line
 
     def keep(self, doc: Document) -> Literal[True] | str:
         """Drop the document for a document rule, else keep it with only its kept lines."""
         kept: list[str] = []
+        kept_tokens: list[list[str]] = []
         removed = 0
         sentences = 0
         for raw in doc.text.splitlines():
-            verdict, value = self.line_verdict(raw.strip())
+            line = raw.strip()
+            verdict, value = self.line_verdict(line)
             if verdict == "drop":
                 doc.signals["c4_lines_removed"] = removed
                 return value
             if verdict == "remove":
-                removed += bool(raw.strip())
+                removed += bool(line)
                 continue
             kept.append(value)
             if self.min_sentences:
-                sentences += count_sentences(word_tokens(value))
+                found = word_tokens(value)
+                sentences += count_sentences(found)
+                kept_tokens.append(found)
         doc.signals["c4_lines_removed"] = removed
         doc.signals["c4_sentences"] = sentences
         if sentences < self.min_sentences:
             return "too_few_sentences"
         doc.text = "\n".join(kept).strip()
+        if self.min_sentences:  # the kept text's tokens are its lines': the next steps reuse them
+            remember_tokens(doc.text, kept_tokens)
         return True
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:

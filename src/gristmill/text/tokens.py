@@ -117,13 +117,34 @@ def document_tokens(text: str) -> Iterable[str]:
     """
     if len(text) > _BLOCK:
         return iter_word_tokens(text)
-    return _last_tokens(text)
+    if text != _LAST.text:
+        _LAST.keep(text, tuple(iter_word_tokens(text)))
+    return _LAST.tokens
 
 
-@lru_cache(maxsize=1)
-def _last_tokens(text: str) -> tuple[str, ...]:
-    """The tokens of the last text asked for (one entry: the document the steps are on)."""
-    return tuple(iter_word_tokens(text))
+def remember_tokens(text: str, parts: Iterable[Iterable[str]]) -> None:
+    """Keep for :func:`document_tokens` the tokens of ``text``, which a step built from ``parts``.
+
+    ``parts`` are the tokens of the pieces ``text`` is made of, in order, where whitespace separates
+    the pieces (C4's kept lines, joined by newlines): tokens never span whitespace, so they are the
+    tokens of ``text``, and the next step need not tokenize the text again.
+    """
+    if len(text) <= _BLOCK:
+        _LAST.keep(text, tuple(chain.from_iterable(parts)))
+
+
+class _LastText:
+    """The last text whose tokens were asked for or remembered (one entry: the document the steps are on)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.tokens: tuple[str, ...] = ()
+
+    def keep(self, text: str, tokens: tuple[str, ...]) -> None:
+        self.text, self.tokens = text, tokens
+
+
+_LAST = _LastText()
 
 
 def _whitespace_chunks(text: str) -> Iterable[str]:
@@ -160,7 +181,7 @@ _CHUNKS = _ChunkTokens()
 def clear_cache() -> None:
     """Forget every chunk seen (tests and benchmarks use it to measure a cold start)."""
     _CHUNKS.clear()
-    _last_tokens.cache_clear()
+    _LAST.keep("", ())
 
 
 def _new_chunk_tokens(chunk: str) -> tuple[str, ...]:

@@ -35,7 +35,8 @@ class NgramIndex:
         # n = 2, 3, ... 10 in turn), instead of hashing every n-gram from its first token again.
         self._last: tuple[int, np.ndarray] = (0, np.zeros(len(self.ids), dtype=np.uint64))
         # The smallest n found to hold no repeated n-gram. Where two (n+1)-grams are equal, so are
-        # their first n tokens: no larger n repeats either, and its answers need no sort.
+        # their first n tokens: no larger n repeats either, and its answers need no sort. (This
+        # holds of the n-grams; their keys could only disagree by a 64-bit collision.)
         self._distinct_from = len(self.ids) + 1
 
     def keys(self, n: int) -> np.ndarray:

@@ -117,9 +117,11 @@ def document_tokens(text: str) -> Iterable[str]:
     """
     if len(text) > _BLOCK:
         return iter_word_tokens(text)
-    if text != _LAST.text:
-        _LAST.keep(text, tuple(iter_word_tokens(text)))
-    return _LAST.tokens
+    last, found = _LAST.entry
+    if text != last:
+        found = tuple(iter_word_tokens(text))
+        _LAST.entry = (text, found)
+    return found
 
 
 def remember_tokens(text: str, parts: Iterable[Iterable[str]]) -> None:
@@ -130,18 +132,16 @@ def remember_tokens(text: str, parts: Iterable[Iterable[str]]) -> None:
     tokens of ``text``, and the next step need not tokenize the text again.
     """
     if len(text) <= _BLOCK:
-        _LAST.keep(text, tuple(chain.from_iterable(parts)))
+        _LAST.entry = (text, tuple(chain.from_iterable(parts)))
 
 
 class _LastText:
-    """The last text whose tokens were asked for or remembered (one entry: the document the steps are on)."""
+    """The last text whose tokens were asked for or remembered, with them (the document the steps are on).
 
-    def __init__(self) -> None:
-        self.text = ""
-        self.tokens: tuple[str, ...] = ()
+    One pair, replaced whole, so that a reader never sees one text with another's tokens.
+    """
 
-    def keep(self, text: str, tokens: tuple[str, ...]) -> None:
-        self.text, self.tokens = text, tokens
+    entry: tuple[str, tuple[str, ...]] = ("", ())
 
 
 _LAST = _LastText()
@@ -181,7 +181,7 @@ _CHUNKS = _ChunkTokens()
 def clear_cache() -> None:
     """Forget every chunk seen (tests and benchmarks use it to measure a cold start)."""
     _CHUNKS.clear()
-    _LAST.keep("", ())
+    _LAST.entry = ("", ())
 
 
 def _new_chunk_tokens(chunk: str) -> tuple[str, ...]:

@@ -137,7 +137,11 @@ def _judged(docs: list[Document]) -> tuple[list[str], list[tuple[str, str]], lis
     rejected: list[tuple[str, str]] = []
     errors: list[str] = []
     isolated = Isolated(stats, lambda doc, exc: errors.append(doc.id))
-    ctx = StepContext(stats, isolated.settling(lambda doc: rejected.append((doc.id, doc.meta["reason"]))))
+    ctx = StepContext(
+        stats,
+        isolated.settling(lambda doc: rejected.append((doc.id, doc.meta["reason"]))),
+        on_error=isolated.setting_aside(),
+    )
     step = Language(keep=["en", "de"], min_score=0.5)
     kept = [doc.id for doc in isolated.run(lambda stream: step.apply(stream, ctx), docs)]
     return kept, rejected, errors

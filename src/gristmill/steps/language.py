@@ -117,26 +117,25 @@ class Language(Step):
         for batch in _batches(docs):
             # Judged a batch at a time: fastText's model stays in the processor's caches from one
             # prediction to the next (with a page's extraction between two, a prediction cost twice
-            # as much). Then settled in the order they came.
-            verdicts: list[Literal[True] | str | None] = []
-            failure: Exception | None = None
+            # as much). Then settled in the order they came, so rejected/ keeps input order.
+            verdicts: list[Literal[True] | str | Exception] = []
             for doc in batch:
+                verdict: Literal[True] | str | Exception
                 try:
                     verdict = self.verdict(self.annotate(doc, share=False))
                     if verdict is True:
                         self._add_share(doc)
                 except Exception as exc:
-                    verdict, failure = None, failure or exc
+                    verdict = exc
                 verdicts.append(verdict)
             for doc, verdict in zip(batch, verdicts, strict=True):
                 if verdict is True:
                     yield doc
-                elif verdict is not None:
+                elif isinstance(verdict, Exception):
+                    # In its turn, and alone: raising would set aside every document of the batch.
+                    ctx.set_aside(doc, verdict)
+                else:
                     ctx.reject(doc, f"{self.name}:{verdict}")
-            if failure is not None:
-                # Raised once the rest of the batch is settled: what the engine sets aside is what the
-                # step took in and did not settle, the documents it raised on (with the first error).
-                raise failure
 
     def annotate(self, doc: Document, *, share: bool = True) -> Document:
         """Set ``meta.language`` and the language signals on ``doc`` (the per-line share if ``share``)."""

@@ -214,11 +214,13 @@ class StepContext:
         *,
         shard: int = 0,
         open_output: Callable[[str], BinaryIO] | None = None,
+        on_error: Callable[[Document, BaseException], None] | None = None,
     ) -> None:
         self.stats = stats
         self.shard = shard  # the index of the shard the step runs over, for naming its side outputs
         self._on_reject = on_reject
         self._open_output = open_output
+        self._on_error = on_error
 
     def open_output(self, name: str) -> BinaryIO:
         """Open a side output (``tokens/00003-000.bin``, under the output folder) for writing.
@@ -236,6 +238,16 @@ class StepContext:
         doc.meta["reason"] = reason
         self.stats.dropped[reason] += 1
         self._on_reject(doc)
+
+    def set_aside(self, doc: Document, error: BaseException) -> None:
+        """Quarantine ``doc``, which the step failed on with ``error``, in its turn among the documents held.
+
+        For a step that holds several documents and settles them in the order they came: raising would
+        set aside every document it holds. Without a run to quarantine into, ``error`` is raised.
+        """
+        if self._on_error is None:
+            raise error
+        self._on_error(doc, error)
 
     def create(self, doc: Document) -> Document:
         """Count ``doc`` as made by this step (a split page's part) and return it, to be yielded."""

@@ -126,3 +126,45 @@ def test_the_per_line_share_remembers_lines_within_bounds_and_answers_the_same()
     )
     main_share(TEXTS["es"] + " " + TEXTS["pt"], "es")
     assert len(language._LINES) == 1
+
+
+def _judged(docs: list[Document]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """Run the step as a pipeline does (through Isolated): kept ids, (id, reason) in the order
+    rejected, and the ids set aside for an error."""
+    from gristmill.engine.isolate import Isolated
+
+    stats = StepStats(0, "language")
+    rejected: list[tuple[str, str]] = []
+    errors: list[str] = []
+    isolated = Isolated(stats, lambda doc, exc: errors.append(doc.id))
+    ctx = StepContext(
+        stats,
+        isolated.settling(lambda doc: rejected.append((doc.id, doc.meta["reason"]))),
+        on_error=isolated.setting_aside(),
+    )
+    step = Language(keep=["en", "de"], min_score=0.5)
+    kept = [doc.id for doc in isolated.run(lambda stream: step.apply(stream, ctx), docs)]
+    return kept, rejected, errors
+
+
+def test_documents_are_settled_in_the_order_they_came_whatever_the_batches() -> None:
+    texts = list(TEXTS.values())
+    docs = [Document(id=str(i), text=texts[i * 7 % len(texts)] + f" {i}") for i in range(300)]
+    kept, rejected, errors = _judged(docs)
+    one_by_one = [
+        (d.id, Language(keep=["en", "de"], min_score=0.5).verdict(Language().annotate(d))) for d in docs
+    ]
+    assert kept == [i for i, verdict in one_by_one if verdict is True]
+    assert rejected == [(i, f"language:{verdict}") for i, verdict in one_by_one if verdict is not True]
+    assert errors == [] and len(kept) + len(rejected) == 300
+
+
+def test_only_the_document_the_step_raises_on_is_set_aside() -> None:
+    # fastText refuses a text holding a lone surrogate (only the Python API can make one).
+    docs = [Document(id=str(i), text=TEXTS["en" if i % 3 else "fr"] + f" {i}") for i in range(100)]
+    docs[10].text += " \ud800"
+    docs[70].text += " \ud800"
+    kept, rejected, errors = _judged(docs)
+    assert errors == ["10", "70"]
+    assert kept == [str(i) for i in range(100) if i % 3 and i not in (10, 70)]
+    assert [i for i, _ in rejected] == [str(i) for i in range(100) if not i % 3]

@@ -11,13 +11,14 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import orjson
 
 from gristmill.document import Document
-from gristmill.engine.isolate import Isolated
+from gristmill.engine.isolate import Isolated, PassOn, write_now
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
 from gristmill.errors import BrokenInputError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
@@ -298,15 +299,17 @@ class _Sink:
         self._progress = progress
         self._lines: list[bytes] = []
         self._source = source  # the input file a document a step raises on came from, when the shard has one
+        # Where the reader's records go: to the first step, which holds them while it holds documents.
+        self.read_records: PassOn = write_now
 
     def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
         self._stats.read += 1
         self._stats.quarantined += 1
         record = {"file": path, "where": where, "reason": reason, "excerpt": excerpt_of(excerpt)}
-        self._lines.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+        self.read_records(partial(self._lines.append, orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)))
 
-    def step_error(self, step: str, doc: Document, exc: BaseException) -> None:
-        """Set aside a document a step raised on, whole, with the step and the error."""
+    def step_error(self, step: str, doc: Document, exc: BaseException, records: PassOn) -> None:
+        """Set aside a document a step raised on, whole, with the step and the error, through ``records``."""
         self._stats.quarantined += 1
         record = {
             "file": self._source,
@@ -315,7 +318,8 @@ class _Sink:
             "step": step,
             "document": doc.to_record(),
         }
-        self._lines.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS))
+        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
+        records(partial(self._lines.append, line))
 
     def progress(self, nbytes: int) -> None:
         if self._progress is not None:
@@ -372,9 +376,15 @@ def _run_stage(
     source_file = shard.files[0] if len(shard.files) == 1 else ""
     sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress, source_file)
 
-    def reject(doc: Document) -> None:
-        stats.rejected += 1
+    def write_rejected(doc: Document) -> None:
         outputs.writer(rejected_path, fmt, rejected_schema).write(doc)
+
+    def rejecting(records: PassOn) -> Callable[[Document], None]:
+        def reject(doc: Document) -> None:
+            stats.rejected += 1
+            records(partial(write_rejected, doc))
+
+        return reject
 
     count_tokens = _token_counter(pipeline)
     source_time = StepStats(-1, "read")
@@ -384,25 +394,35 @@ def _run_stage(
         source = _intermediate(layout, stage.index - 1, shard.index, progress)
     stream: Iterable[Document] = timed(_reported(source, progress), source_time)
 
-    for position, step in stage.steps:
+    # Built from the last step back: a step's records (rejected, quarantined) go to the step after it,
+    # which holds them while it holds documents that came in before them, so they keep input order.
+    chain: list[tuple[Step, StepStats, Isolated, PassOn]] = []
+    records: PassOn = write_now
+    for position, step in reversed(stage.steps):
         step_stats = StepStats(position, step.name)
         before_tokenize = count_tokens is not None and position < count_tokens.position
         if count_tokens is not None:
             step_stats.tokens_dropped = 0
             step_stats.tokens_out = None if before_tokenize else 0
-        stats.steps.append(step_stats)
-        on_error = _error_handler(sink, step.name, stats, pipeline.max_errors)
         isolated = Isolated(
             step_stats,
-            on_error,
+            _error_handler(sink, step.name, stats, pipeline.max_errors, records),
             restartable=step is not stage.barrier,
             count_tokens=count_tokens if before_tokenize else None,
+            records=records,
         )
+        chain.append((step, step_stats, isolated, records))
+        records = isolated.hold
+    sink.read_records = records
+
+    for step, step_stats, isolated, records in reversed(chain):
+        stats.steps.append(step_stats)
         ctx = StepContext(
             step_stats,
-            isolated.settling(reject),
+            isolated.settling(rejecting(records)),
             shard=shard.index,
             open_output=lambda name: outputs.file(layout.side_file(name)),
+            on_error=isolated.setting_aside(),
         )
         apply = _apply_fn(stage, step, shard.index, layout, ctx)
         stream = timed(isolated.run(apply, stream), step_stats)
@@ -481,12 +501,12 @@ def _apply_fn(
 
 
 def _error_handler(
-    sink: _Sink, step: str, stats: TaskStats, max_errors: float
+    sink: _Sink, step: str, stats: TaskStats, max_errors: float, records: PassOn
 ) -> Callable[[Document, BaseException], None]:
     """Quarantine a document a step raised on; fail the task early when errors are far past the limit."""
 
     def on_error(doc: Document, exc: BaseException) -> None:
-        sink.step_error(step, doc, exc)
+        sink.step_error(step, doc, exc, records)
         errors = sum(s.errors for s in stats.steps)
         seen = max((s.docs_in for s in stats.steps), default=0)
         # A step that fails on most documents would grind through the corpus: stop at once instead.

@@ -114,13 +114,28 @@ class Language(Step):
         The per-line share (one prediction per line) is computed for kept documents only: on a crawl
         where ``keep`` drops most pages, it was most of the step's time spent on pages thrown away.
         """
-        for doc in docs:
-            verdict = self.verdict(self.annotate(doc, share=False))
-            if verdict is True:
-                self._add_share(doc)
-                yield doc
-            else:
-                ctx.reject(doc, f"{self.name}:{verdict}")
+        for batch in _batches(docs):
+            # Judged a batch at a time: fastText's model stays in the processor's caches from one
+            # prediction to the next (with a page's extraction between two, a prediction cost twice
+            # as much). Then settled in the order they came, so rejected/ keeps input order.
+            verdicts: list[Literal[True] | str | Exception] = []
+            for doc in batch:
+                verdict: Literal[True] | str | Exception
+                try:
+                    verdict = self.verdict(self.annotate(doc, share=False))
+                    if verdict is True:
+                        self._add_share(doc)
+                except Exception as exc:
+                    verdict = exc
+                verdicts.append(verdict)
+            for doc, verdict in zip(batch, verdicts, strict=True):
+                if verdict is True:
+                    yield doc
+                elif isinstance(verdict, Exception):
+                    # In its turn, and alone: raising would set aside every document of the batch.
+                    ctx.set_aside(doc, verdict)
+                else:
+                    ctx.reject(doc, f"{self.name}:{verdict}")
 
     def annotate(self, doc: Document, *, share: bool = True) -> Document:
         """Set ``meta.language`` and the language signals on ``doc`` (the per-line share if ``share``)."""
@@ -153,6 +168,24 @@ class Language(Step):
                 if language != main and score >= 0.5:
                     flags[i] = [f"lang:{language}"]
         return flags
+
+
+# A batch: this many documents, or fewer holding this many characters.
+_BATCH_DOCS = 64
+_BATCH_CHARS = 1 << 22
+
+
+def _batches(docs: Iterable[Document]) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    chars = 0
+    for doc in docs:
+        batch.append(doc)
+        chars += len(doc.text)
+        if len(batch) >= _BATCH_DOCS or chars >= _BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
 
 
 def main_share(text: str, main: str) -> float:

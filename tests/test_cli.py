@@ -15,7 +15,7 @@ def test_run_prints_totals_and_writes_outputs(run_cli, make_corpus, tmp_path) ->
     )
     result = run_cli("run", str(config), "--workers", "2")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("read 20  kept ")
+    assert result.stdout.startswith("read 20  kept ")
     assert (tmp_path / "out/stats.json").exists() and (tmp_path / "out/report.html").exists()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -21,7 +21,7 @@ from gristmill.engine.isolate import Isolated
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
 from gristmill.errors import BrokenInputError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
-from gristmill.io.base import excerpt_of
+from gristmill.io.base import SOURCE_FILE, excerpt_of
 from gristmill.io.inputs import InputSpec, Shard
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
@@ -292,12 +292,20 @@ class _Outputs:
 class _Sink:
     """Collects a stage task's quarantined records (unreadable input, documents a step raised on)."""
 
-    def __init__(self, path: Path, stats: TaskStats, progress: ProgressFn | None, source: str = ""):
+    def __init__(
+        self,
+        path: Path,
+        stats: TaskStats,
+        progress: ProgressFn | None,
+        files: Mapping[str, str] | None = None,
+    ):
         self.path = path
         self._stats = stats
         self._progress = progress
         self._lines: list[bytes] = []
-        self._source = source  # the input file a document a step raises on came from, when the shard has one
+        # The shard's input files by the name documents give them (meta.source_file), to name the
+        # file a document a step raises on came from as the pipeline gave it, so a user can open it.
+        self._files = dict(files or {})
 
     def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
         self._stats.read += 1
@@ -309,13 +317,21 @@ class _Sink:
         """Set aside a document a step raised on, whole, with the step and the error."""
         self._stats.quarantined += 1
         record = {
-            "file": self._source,
+            "file": self._file_of(doc),
             "where": f"document {doc.id}",
             "reason": f"{step}:error:{type(exc).__name__}: {_one_line(exc)}",
             "step": step,
             "document": doc.to_record(),
         }
         self._lines.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS))
+
+    def _file_of(self, doc: Document) -> str:
+        name = doc.meta.get(SOURCE_FILE)
+        if isinstance(name, str) and name in self._files:
+            return self._files[name]
+        if len(self._files) == 1:  # a record that named another source_file itself
+            return next(iter(self._files.values()))
+        return name if isinstance(name, str) else ""
 
     def progress(self, nbytes: int) -> None:
         if self._progress is not None:
@@ -339,7 +355,7 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
     for path in shard.files:
         before = stats.read
         try:
-            for doc in reader.read(path, sink):
+            for doc in reader.documents(path, sink):
                 stats.read += 1
                 yield doc
         except BrokenInputError as exc:
@@ -369,8 +385,9 @@ def _run_stage(
         kept_path, kept_fmt = layout.kept_file(shard.index, suffix), fmt
     else:  # handed to the barrier whole, as it is
         kept_path, kept_fmt, kept_schema = layout.stage_input(stage.index, shard.index), "jsonl", None
-    source_file = shard.files[0] if len(shard.files) == 1 else ""
-    sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress, source_file)
+    names = pipeline.input.reader_options
+    files = {names.name_of(path): path for path in shard.files}
+    sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress, files)
 
     def reject(doc: Document) -> None:
         stats.rejected += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,15 @@ from click.testing import CliRunner
 
 from gristmill.cli import cli
 from tests.helpers import SEED, SHARED, write_jsonl
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep gristmill's per-user cache (report template, staging) out of the real ``~/.cache``."""
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))  # what gristmill.cache.user_cache reads
+        yield cache
 
 
 @pytest.fixture

@@ -52,3 +52,8 @@ def write_pipeline(path: Path, text: str) -> Path:
     """Write a pipeline YAML file."""
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def without_progress(output: str) -> list[str]:
+    """A run's output lines other than its progress lines (``gristmill: [2/5] phase: …``)."""
+    return [line for line in output.splitlines() if not line.startswith("gristmill: [")]

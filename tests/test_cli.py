@@ -15,7 +15,7 @@ def test_run_prints_totals_and_writes_outputs(run_cli, make_corpus, tmp_path) ->
     )
     result = run_cli("run", str(config), "--workers", "2")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("read 20  kept ")
+    assert result.stdout.startswith("read 20  kept ")
     assert (tmp_path / "out/stats.json").exists() and (tmp_path / "out/report.html").exists()
 
 
@@ -187,3 +187,15 @@ def test_the_command_loads_numpy_with_one_blas_thread() -> None:
 def test_a_blas_thread_count_the_user_set_is_kept() -> None:
     assert _blas_after_main(OMP_NUM_THREADS="2")[1] == "None"
     assert _blas_after_main(OPENBLAS_NUM_THREADS="3")[1] == "3"
+
+
+def test_importing_the_library_leaves_the_blas_threads_to_the_caller() -> None:
+    # docs/python.md: only the command sets OPENBLAS_NUM_THREADS; a library does not change its caller.
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, gristmill; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    clean = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
+    done = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["None"]

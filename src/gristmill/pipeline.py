@@ -140,7 +140,8 @@ class Pipeline:
         forces the bar, False shows nothing, a :class:`ProgressOptions` says exactly what.
 
         ``executor`` is ``"local"`` (a process pool of ``workers``) or ``"ray"`` (``ray_address``, or a
-        local Ray with ``workers`` CPUs).
+        local Ray with ``workers`` CPUs). Unlike the command, it leaves ``OPENBLAS_NUM_THREADS`` to the
+        caller (docs/python.md).
         """
         if executor == "local":
             from gristmill.executors.local import LocalExecutor

@@ -281,3 +281,16 @@ def test_a_barrier_phase_reads_what_the_phase_before_wrote_also_when_resumed(mak
     (layout.barrier_work(1) / "links/000-00000.npy").write_bytes(b"x" * 50)
     assert sum(task_bytes(Layout(tmp_path / "out"), group, sign).values()) == 999
     assert task_bytes(layout, link, group) == {t.key: 25 for t in link.tasks}
+
+
+def test_every_phase_logs_its_last_line_even_when_shorter_than_log_every(make_corpus, tmp_path) -> None:
+    # No phase of this run lasts anywhere near 600 s: each must still say how it ended.
+    src = make_corpus(shards=2, docs=20)
+    config = write_pipeline(tmp_path / "p.yaml", PIPELINE.format(src=src, out=tmp_path / "out"))
+    done = run_in_a_pipe(config, "--log-every", "600")
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert all(line.endswith("(done)") for line in lines), lines
+    assert [line.split("] ", 1)[1].split(":", 1)[0] for line in lines] == PHASES
+    stats = orjson.loads((tmp_path / "out/stats.json").read_bytes())
+    assert f"2/2 tasks, {stats['totals']['read']:,} docs" in lines[0]

@@ -41,7 +41,7 @@ def test_cli_runs_on_ray(ray_cluster, run_cli, make_corpus, tmp_path) -> None:
     config.write_text(f"input: {src}\noutput: {tmp_path}/out\nsteps:\n  - length_filter: {{min_chars: 60}}\n")
     result = run_cli("run", str(config), "--executor", "ray")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("read 20  kept ")
+    assert result.stdout.startswith("read 20  kept ")
 
 
 def test_relative_paths_mean_the_drivers_folder_on_every_worker(
@@ -54,7 +54,7 @@ def test_relative_paths_mean_the_drivers_folder_on_every_worker(
     )
     result = run_cli("run", "p.yaml", "--executor", "ray", "--ray-memory", "stage=64MB")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("read 20  kept ") and len(list((tmp_path / "out/kept").iterdir())) == 2
+    assert result.stdout.startswith("read 20  kept ") and len(list((tmp_path / "out/kept").iterdir())) == 2
 
 
 def test_ray_memory_options_are_checked(run_cli, tmp_path) -> None:

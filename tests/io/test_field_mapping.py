@@ -37,7 +37,8 @@ def test_meta_keys_choose_and_type_the_input_fields_in_meta(run_cli, tmp_path: P
     result, out = _run(run_cli, tmp_path, ", meta_keys: {url: str, year: int}")
     assert result.exit_code == 0, result.output
     kept = {d["id"]: d["meta"] for d in _lines(out / "kept/00000.jsonl.zst")}
-    assert kept["a"] == {"url": "https://a/", "year": 2019, "extra": ""}  # junk is not a meta key
+    # junk is not a meta key; every document names its input file
+    assert kept["a"] == {"source_file": "in.jsonl", "url": "https://a/", "year": 2019, "extra": ""}
     # a value of another type than named is kept whole, beside the typed column
     assert kept["b"]["year"] == 0 and json.loads(kept["b"]["extra"]) == {"meta": {"year": "old"}}
 
@@ -45,7 +46,8 @@ def test_meta_keys_choose_and_type_the_input_fields_in_meta(run_cli, tmp_path: P
 def test_meta_keys_as_a_list_are_text_fields(run_cli, tmp_path: Path) -> None:
     result, out = _run(run_cli, tmp_path, ", meta_keys: [url]")
     assert result.exit_code == 0, result.output
-    assert _lines(out / "kept/00000.jsonl.zst")[0]["meta"] == {"url": "https://a/", "extra": ""}
+    meta = _lines(out / "kept/00000.jsonl.zst")[0]["meta"]
+    assert meta == {"source_file": "in.jsonl", "url": "https://a/", "extra": ""}
 
 
 def test_a_meta_key_no_record_has_is_one_line(run_cli, tmp_path: Path) -> None:

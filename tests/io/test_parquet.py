@@ -81,6 +81,7 @@ def test_columns_of_types_json_lacks_are_read_as_json_values(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     first, second = read_all(out / "kept")
     assert first["meta"] == {
+        "source_file": "in.parquet",
         "blob": "bytes",
         "fixed": "ab",
         "price": "1.50",

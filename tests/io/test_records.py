@@ -52,7 +52,8 @@ def test_text_key_and_id_key_read_records_named_otherwise(tmp_path: Path, fmt: s
     totals, kept, _ = run(tmp_path, f"{{path: {path}, text_key: content, id_key: doc_id}}")
     assert totals["read"] == 2 and totals["kept"] == 2
     assert [(d["id"], d["text"]) for d in kept] == [("x1", "First text."), ("x2", "Second text.")]
-    assert kept[0]["meta"] == {"url": "https://a/1"}  # the text and id fields are not copied into meta
+    # the text and id fields are not copied into meta
+    assert kept[0]["meta"] == {"source_file": f"docs.{fmt}", "url": "https://a/1"}
 
 
 def test_missing_text_says_which_key_was_expected(tmp_path: Path) -> None:

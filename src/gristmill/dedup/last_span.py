@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -12,6 +11,7 @@ from typing import BinaryIO
 import numpy as np
 
 from gristmill.dedup import work as tables
+from gristmill.dedup.scratch import scratch_file
 
 # What receives a span's rows once it is complete: the rows (sorted by rank, shard, pos within
 # each rank), how many documents hold the span, and which row is its keeper.
@@ -66,8 +66,8 @@ class LastSpan:
             self._rows.append(rows.copy())  # a copy: a view would keep its whole window alive
             return
         if self._spill is None:
-            fd, name = tempfile.mkstemp(dir=self._path.parent, prefix=f".{self._path.name}.", suffix=".spill")
-            self._spill, self._spill_path = os.fdopen(fd, "w+b"), Path(name)
+            fd, name = scratch_file(self._path.parent, self._path.name, ".spill")
+            self._spill, self._spill_path = os.fdopen(fd, "w+b"), name
             for waiting in self._rows:
                 waiting.tofile(self._spill)
             self._rows = []

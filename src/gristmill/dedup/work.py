@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -12,6 +11,7 @@ from types import TracebackType
 import numpy as np
 import orjson
 
+from gristmill.dedup.scratch import scratch_file
 from gristmill.document import Document
 from gristmill.io.atomic import write_atomically
 from gristmill.io.schema import FieldType
@@ -77,12 +77,10 @@ class PartsWriter:
 
     def __init__(self, path: Path, dtype: np.dtype, parts: int) -> None:
         self._path, self._dtype, self._parts = path, np.dtype(dtype), parts
-        fd, spill = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".spill")
-        self._spill_path = Path(spill)
+        fd, self._spill_path = scratch_file(path.parent, path.name, ".spill")
         self._spill = os.fdopen(fd, "w+b")
         # Per batch, where each of its parts starts in the spill: a row of parts + 1 in this file.
-        fd, starts = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".starts.spill")
-        self._starts_path = Path(starts)
+        fd, self._starts_path = scratch_file(path.parent, path.name, ".starts.spill")
         self._starts = os.fdopen(fd, "w+b")
         self._batches = 0
         self._sizes = np.zeros(parts, np.int64)  # rows of each part so far
@@ -133,7 +131,7 @@ class PartsWriter:
         self._spill.flush()
         self._starts.flush()
         offsets = np.concatenate(([0], np.cumsum(self._sizes))).astype(np.int64)
-        fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=f".{self._path.name}.", suffix=".tmp")
+        fd, tmp = scratch_file(self._path.parent, self._path.name, ".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
                 header = {"descr": np.lib.format.dtype_to_descr(self._dtype), "fortran_order": False}
@@ -152,7 +150,7 @@ class PartsWriter:
             save_table(_index_path(self._path), offsets)
             os.replace(tmp, self._path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
     def _batch_starts(self, batch: int, lo: int, hi: int) -> np.ndarray:
@@ -274,8 +272,7 @@ def _merge_to_file(work: Path, paths: list[Path], buckets: range, key: str, merg
     """Merge the runs of ``paths`` into one sorted file in ``work`` (one bucket); note it in ``merged``."""
     runs = [_Run(path, buckets, key) for path in paths]
     total = sum(run.left for run in runs)
-    fd, name = tempfile.mkstemp(dir=work, prefix=".merge.", suffix=".npy")
-    path = Path(name)
+    fd, path = scratch_file(work, "merge", ".npy")
     merged.append(path)
     dtype = npy_layout(paths[0])[0]
     with os.fdopen(fd, "wb") as out:

@@ -1,8 +1,8 @@
 """Progress: one line per phase of a run (documents, MB, rate, ETA), on a terminal or as log lines.
 
 On a terminal each phase gets a bar that stays on its own line when the phase ends. Elsewhere (a pipe,
-a batch job's log) a plain line is written every ``every`` seconds, and at the end of each phase once
-the run has written one; ``json`` writes the same as JSON lines. Counts come from the tasks: while a
+a batch job's log) a plain line is written every ``every`` seconds, and at the end of every phase, however
+short; ``json`` writes the same as JSON lines. Counts come from the tasks: while a
 task runs, what it has reported so far; once it is done, its exact figures from its stats, so the last
 line of a phase matches ``stats.json``. A resumed run starts from what its finished tasks did.
 Each line gives the phase's ETA and the run's: the phase's plus the phases still to come, each at the
@@ -87,7 +87,6 @@ class Progress:
         # A worker's last report can arrive after its task is done: it must not be counted again.
         self._finished: set[str] = set()
         self._bar: Any = None
-        self._logged = False
         self._lock = threading.Lock()
         # One line at a time: the ticker and the main thread (a phase's end) may both write.
         self._write_lock = threading.Lock()
@@ -202,7 +201,7 @@ class Progress:
                 self._refresh_bar()
                 self._bar.close()
                 self._bar = None
-            elif self._options.mode == "json" or (self._options.mode == "log" and self._logged):
+            elif self._options.mode in ("json", "log"):
                 self._emit("end")
             with self._lock:
                 phase, self._phase = self._phase, None
@@ -305,7 +304,6 @@ class Progress:
                 f"{_clock(figures['elapsed_s'])} elapsed, ETA {_eta(figures['eta_s'])}, "
                 f"run ETA {_eta(figures['run_eta_s'])}" + (" (done)" if event == "end" else "")
             )
-        self._logged = True
         self._stream.write(line + "\n")
         self._stream.flush()
 

@@ -7,9 +7,10 @@ output on an object store, "into place" means published (see ``engine.layout``),
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -22,7 +23,7 @@ from gristmill.engine.isolate import Isolated, PassOn, write_now
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
 from gristmill.errors import BrokenInputError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
-from gristmill.io.base import excerpt_of
+from gristmill.io.base import SOURCE_FILE, excerpt_of
 from gristmill.io.inputs import InputSpec, Shard
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
@@ -130,7 +131,8 @@ class ClusterTask:
         return f"stage{self.stage}-link/{self.step:03d}-{self.part:05d}"
 
 
-Task = StageTask | SignTask | GroupTask | LinkTask | JoinTask | ClusterTask
+BarrierTask = SignTask | GroupTask | LinkTask | JoinTask | ClusterTask
+Task = StageTask | BarrierTask
 
 
 def run_task(pipeline: Pipeline, task: Task, progress: ProgressFn | None = None) -> TaskStats:
@@ -149,33 +151,17 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
             layout.fetch(layout.barrier_work(task.stage))
         stats = _run_stage(pipeline, stage, task, layout, progress)
     else:
+        # Imported here: the dedup package brings numpy, which a run without a barrier never needs.
+        from gristmill.dedup.scratch import task_scratch
+
         stats = TaskStats()
         work = _work_folder(layout, task.stage)
         before = _files_in(work) if layout.remote is not None else {}
-        if isinstance(task, SignTask):
-            layout.fetch_files([layout.stage_input(task.stage - 1, task.shard)])
-            docs = _intermediate(layout, task.stage - 1, task.shard, progress)
-            # Counted as they are read, so a sign phase's rate and ETA move before its first task ends.
-            _barrier(stage).sign(_reported(docs, progress), task.shard, work)
-        else:
-            layout.fetch(work)
-            if isinstance(task, GroupTask):
-                for bucket in task.buckets:
-                    _barrier(stage).group(bucket, task.shards, work)
-            elif isinstance(task, ClusterTask):
-                # Imported here: the link's code brings numpy, which a run without a barrier never needs.
-                from gristmill.dedup import components
-
-                unsettled = components.run_task(
-                    work, task.step, task.op, task.part, task.sources, task.shards
-                )
-            elif isinstance(task, JoinTask):
-                from gristmill.dedup import components
-
-                shards = components.Split.of(task.shards).shards_in(task.part)
-                _barrier(stage).join(task.step, shards, task.shards, work)
-            else:
-                _barrier(stage).link(task.shards, work)
+        # Each attempt names its temporary files by its task and first clears what a killed attempt
+        # of the same task left; group tasks do so per bucket, as a resume may split buckets otherwise.
+        whole = not isinstance(task, GroupTask)
+        with task_scratch(work, task.key.replace("/", "-")) if whole else contextlib.nullcontext():
+            unsettled = _run_barrier_task(stage, task, work, layout, progress)
         if layout.remote is not None:
             after = _files_in(work)
             layout.publish(sorted(p for p, state in after.items() if before.get(p) != state))
@@ -185,6 +171,38 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
             return stats
     layout.mark_done(task.key, stats.to_dict())
     return stats
+
+
+def _run_barrier_task(
+    stage: Stage, task: BarrierTask, work: Path, layout: Layout, progress: ProgressFn | None
+) -> int | None:
+    """Run a barrier task (sign, group, link, join) in ``work``; a link round returns its unsettled count."""
+    from gristmill.dedup.scratch import task_scratch
+
+    unsettled = None
+    if isinstance(task, SignTask):
+        layout.fetch_files([layout.stage_input(task.stage - 1, task.shard)])
+        docs = _intermediate(layout, task.stage - 1, task.shard, progress)
+        # Counted as they are read, so a sign phase's rate and ETA move before its first task ends.
+        _barrier(stage).sign(_reported(docs, progress), task.shard, work)
+        return unsettled
+    layout.fetch(work)
+    if isinstance(task, GroupTask):
+        for bucket in task.buckets:
+            with task_scratch(work, f"stage{task.stage}-group-{bucket:04d}"):
+                _barrier(stage).group(bucket, task.shards, work)
+    elif isinstance(task, ClusterTask):
+        from gristmill.dedup import components
+
+        unsettled = components.run_task(work, task.step, task.op, task.part, task.sources, task.shards)
+    elif isinstance(task, JoinTask):
+        from gristmill.dedup import components
+
+        shards = components.Split.of(task.shards).shards_in(task.part)
+        _barrier(stage).join(task.step, shards, task.shards, work)
+    else:
+        _barrier(stage).link(task.shards, work)
+    return unsettled
 
 
 def _files_in(folder: Path) -> dict[Path, tuple[int, int]]:
@@ -293,12 +311,20 @@ class _Outputs:
 class _Sink:
     """Collects a stage task's quarantined records (unreadable input, documents a step raised on)."""
 
-    def __init__(self, path: Path, stats: TaskStats, progress: ProgressFn | None, source: str = ""):
+    def __init__(
+        self,
+        path: Path,
+        stats: TaskStats,
+        progress: ProgressFn | None,
+        files: Mapping[str, str] | None = None,
+    ):
         self.path = path
         self._stats = stats
         self._progress = progress
         self._lines: list[bytes] = []
-        self._source = source  # the input file a document a step raises on came from, when the shard has one
+        # The shard's input files by the name documents give them (meta.source_file), to name the
+        # file a document a step raises on came from as the pipeline gave it, so a user can open it.
+        self._files = dict(files or {})
         # Where the reader's records go: to the first step, which holds them while it holds documents.
         self.read_records: PassOn = write_now
 
@@ -312,7 +338,7 @@ class _Sink:
         """Set aside a document a step raised on, whole, with the step and the error, through ``records``."""
         self._stats.quarantined += 1
         record = {
-            "file": self._source,
+            "file": self._file_of(doc),
             "where": f"document {doc.id}",
             "reason": f"{step}:error:{type(exc).__name__}: {_one_line(exc)}",
             "step": step,
@@ -320,6 +346,14 @@ class _Sink:
         }
         line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
         records(partial(self._lines.append, line))
+
+    def _file_of(self, doc: Document) -> str:
+        name = doc.meta.get(SOURCE_FILE)
+        if isinstance(name, str) and name in self._files:
+            return self._files[name]
+        if len(self._files) == 1:  # a record that named another source_file itself
+            return next(iter(self._files.values()))
+        return name if isinstance(name, str) else ""
 
     def progress(self, nbytes: int) -> None:
         if self._progress is not None:
@@ -343,7 +377,7 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
     for path in shard.files:
         before = stats.read
         try:
-            for doc in reader.read(path, sink):
+            for doc in reader.documents(path, sink):
                 stats.read += 1
                 yield doc
         except BrokenInputError as exc:
@@ -373,8 +407,9 @@ def _run_stage(
         kept_path, kept_fmt = layout.kept_file(shard.index, suffix), fmt
     else:  # handed to the barrier whole, as it is
         kept_path, kept_fmt, kept_schema = layout.stage_input(stage.index, shard.index), "jsonl", None
-    source_file = shard.files[0] if len(shard.files) == 1 else ""
-    sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress, source_file)
+    names = pipeline.input.reader_options
+    files = {names.name_of(path): path for path in shard.files}
+    sink = _Sink(layout.quarantine_file(shard.index, stage.index), stats, progress, files)
 
     def write_rejected(doc: Document) -> None:
         outputs.writer(rejected_path, fmt, rejected_schema).write(doc)

@@ -11,6 +11,9 @@ from typing import Any, ClassVar, Protocol
 from gristmill.document import Document
 from gristmill.io.schema import FieldType
 
+# The ``meta`` key naming the input file a run read a document from (relative to the input root).
+SOURCE_FILE = "source_file"
+
 
 class ReadSink(Protocol):
     """Where a reader reports what is not a document, and how far it has read."""
@@ -75,6 +78,16 @@ class Reader(ABC):
     @abstractmethod
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield the documents of one file; quarantine what cannot be read."""
+
+    def documents(self, path: str, sink: ReadSink) -> Iterator[Document]:
+        """Yield ``read``'s documents, each naming ``path`` in ``meta.source_file`` (a run's input).
+
+        A record that names a ``source_file`` already (an earlier run's output read back) keeps it.
+        """
+        name = self.options.name_of(path)
+        for doc in self.read(path, sink):
+            doc.meta.setdefault(SOURCE_FILE, name)
+            yield doc
 
 
 def excerpt_of(raw: bytes | str, limit: int = 200) -> str:

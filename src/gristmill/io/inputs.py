@@ -12,7 +12,7 @@ from typing import Any
 
 from gristmill.errors import ConfigError, MissingInputError
 from gristmill.io import storage
-from gristmill.io.base import Reader, ReaderOptions
+from gristmill.io.base import SOURCE_FILE, Reader, ReaderOptions
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.parquet import ParquetReader
@@ -110,10 +110,14 @@ class InputSpec:
         return dict(self.meta_keys)  # type: ignore[arg-type]  # checked against FIELD_TYPES when built
 
     def meta_fields(self, fmt: str) -> Mapping[str, FieldType]:
-        """The ``meta`` keys documents of ``fmt`` carry: the reader's, or ``meta_keys`` for records."""
+        """The ``meta`` keys documents of ``fmt`` carry: the reader's, or ``meta_keys`` for records.
+
+        ``source_file`` comes first whatever the format: every document names its input file.
+        """
         reader = READERS[fmt]
         chosen = self.meta_key_types
-        return chosen if chosen is not None and reader.has_fields else reader.meta_fields
+        fields = chosen if chosen is not None and reader.has_fields else reader.meta_fields
+        return {SOURCE_FILE: "str", **fields}
 
     @property
     def reader_options(self) -> ReaderOptions:

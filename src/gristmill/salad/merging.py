@@ -65,8 +65,9 @@ def merge_groups(profiles: Profiles, model: Perceptron, max_k: int, shift: float
     start = profiles.logits + START_SHIFT
     np.fill_diagonal(start, 0.0)
     labels = cluster(start, len(start))
+    grams = _grams(profiles)
     while True:
-        ids, features = group_features(profiles, labels)
+        ids, features = group_features(profiles, labels, grams)
         if len(ids) < 2:
             break
         upper = np.triu_indices(len(ids), 1)
@@ -78,23 +79,31 @@ def merge_groups(profiles: Profiles, model: Perceptron, max_k: int, shift: float
     return _first_appearance(labels)
 
 
-def group_features(profiles: Profiles, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The group ids (sorted) and a G x G x len(:data:`MERGE_NAMES`) array of their pair features."""
+def group_features(
+    profiles: Profiles, labels: np.ndarray, grams: tuple[np.ndarray, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The group ids (sorted) and a G x G x len(:data:`MERGE_NAMES`) array of their pair features.
+
+    ``grams``: the sentences' word, vector and function-word dot products (computed when not given).
+    """
     ids = np.unique(labels)
     member = (labels[:, None] == ids[None, :]).astype(float)
     size = member.sum(axis=0)
     g, n = len(ids), len(labels)
-    logits = profiles.logits
-    summed = member.T @ logits @ member
-    # The largest pair log-odds between two groups: each group's row maxima, then over the other's members.
-    row_max = np.stack([logits[labels == k].max(axis=0) for k in ids])
-    largest = np.stack([row_max[:, labels == k].max(axis=1) for k in ids], axis=1)
+    # Sums and maxima over two groups' sentences by runs of sentences sorted by group (reduceat): at
+    # every merge this costs the page's n x n, where matrix products with a membership matrix cost more.
+    order = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[order], ids)
+    logits = profiles.logits[np.ix_(order, order)]
+    summed = _pooled(np.add, logits, starts)
+    largest = _pooled(np.maximum, logits, starts)
     link = np.zeros((g, g))
     at = np.searchsorted(ids, labels)
     np.maximum.at(link, (at[:-1], at[1:]), profiles.stay)
     np.maximum.at(link, (at[1:], at[:-1]), profiles.stay)
-    term_cos = _cosine(member.T @ profiles.terms)
-    vec_cos = _cosine(member.T @ profiles.vectors)
+    term_gram, vec_gram, function_gram = grams if grams is not None else _grams(profiles)
+    term_cos = _pooled_cosine(term_gram, order, starts)
+    vec_cos = _pooled_cosine(vec_gram, order, starts)
     mean_styles = (member.T @ profiles.styles) / size[:, None]
     mean_length = (member.T @ profiles.log_lengths) / size
     mean_logit = summed / np.outer(size, size)
@@ -104,7 +113,7 @@ def group_features(profiles: Profiles, labels: np.ndarray) -> tuple[np.ndarray, 
         "max_logit": largest,
         "term_cos": term_cos,
         "vec_cos": vec_cos,
-        "function_cos": _cosine(member.T @ profiles.function_words),
+        "function_cos": _pooled_cosine(function_gram, order, starts),
         "style_diff": np.abs(mean_styles[:, None, :] - mean_styles[None, :, :]).mean(axis=2),
         "length_diff": np.abs(mean_length[:, None] - mean_length[None, :]),
         "log_size_min": np.log(np.minimum(size[:, None], size[None, :])),
@@ -118,6 +127,27 @@ def group_features(profiles: Profiles, labels: np.ndarray) -> tuple[np.ndarray, 
         "agreement": _agreement(mean_logit),
     }
     return ids, np.stack([np.broadcast_to(f[name], (g, g)) for name in MERGE_NAMES], axis=-1)
+
+
+def _grams(profiles: Profiles) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sentence-by-sentence dot products of words, vectors and function words.
+
+    Pooled cosines taken from them cost the page's length, not its vocabulary, at every merge.
+    """
+    terms, vectors, function_words = profiles.terms, profiles.vectors, profiles.function_words
+    return terms @ terms.T, vectors @ vectors.T, function_words @ function_words.T
+
+
+def _pooled(ufunc: np.ufunc, matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``ufunc`` over each two groups' block of a matrix whose rows and columns are sorted by group."""
+    return ufunc.reduceat(ufunc.reduceat(matrix, starts, axis=0), starts, axis=1)
+
+
+def _pooled_cosine(gram: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Cosine of the groups' summed rows, from the rows' dot products."""
+    pooled = _pooled(np.add, gram[np.ix_(order, order)], starts)
+    norms = np.sqrt(np.maximum(np.diagonal(pooled), 0.0))
+    return pooled / np.maximum(np.outer(norms, norms), 1e-24)
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:

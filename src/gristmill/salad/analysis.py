@@ -53,9 +53,10 @@ from gristmill.salad.features import (
 )
 from gristmill.salad.grouping import cross_ratio, group, partition, with_embeddings
 from gristmill.salad.layout import Layout, paragraph_breaks, read_layout, unmarked
+from gristmill.salad.merging import Profiles, merge_groups
 from gristmill.salad.model import EMBEDDING_MODEL
 from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
-from gristmill.salad.pairs import PairModel, pair_features
+from gristmill.salad.pairs import PairModel, function_counts, pair_features
 from gristmill.salad.pairs import load as load_pairs
 from gristmill.salad.style import style_matrix
 from gristmill.salad.transitions import TRANSITION_NAMES, transition_features
@@ -360,7 +361,11 @@ def _split(found: Measured, score: float, chances: np.ndarray) -> SaladAnalysis:
         grouped = _graph_groups(found, chances, max_k)
     else:
         features = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
-        grouped = cluster(PAIRS.logits(features), max_k)
+        logits = PAIRS.logits(features)
+        if PAIRS.merge is None:
+            grouped = cluster(logits, max_k)
+        else:
+            grouped = merge_groups(profiles(found, logits, chances), PAIRS.merge, max_k, PAIRS.merge_shift)
     sizes = Counter(int(x) for x in grouped if x >= 0)
     kept = [c for c, size in sorted(sizes.items()) if size >= 2]
     rounded = {k: round(v, 4) for k, v in found.features.items()}
@@ -373,6 +378,21 @@ def _split(found: Measured, score: float, chances: np.ndarray) -> SaladAnalysis:
         if c in renumber:
             labels[i] = renumber[c]
     return SaladAnalysis(score, len(kept), found.spans, labels, found.furniture, rounded, found.orphans)
+
+
+def profiles(found: Measured, logits: np.ndarray, chances: np.ndarray) -> Profiles:
+    """The rows the merge stage pools a page's groups from (:mod:`gristmill.salad.merging`)."""
+    centred = found.vectors - found.vectors.mean(axis=0, keepdims=True)
+    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    return Profiles(
+        logits,
+        term_matrix(found.terms),
+        centred,
+        function_counts(found.sentences),
+        found.styles,
+        np.log([max(1, len(s)) for s in found.sentences]),
+        1.0 - chances,
+    )
 
 
 def _graph_groups(found: Measured, chances: np.ndarray, max_k: int) -> np.ndarray:

@@ -141,8 +141,8 @@ def _mutual_near(sim: np.ndarray, off: np.ndarray) -> np.ndarray:
     return (near + near.T) / 2
 
 
-def _function_cosine(sentences: Sequence[str]) -> np.ndarray:
-    """Cosine of the sentences' counts of function words."""
+def function_counts(sentences: Sequence[str]) -> np.ndarray:
+    """Each sentence's counts of function words (one column per word of ``STOPWORDS``)."""
     index = _FUNCTION_INDEX
     counts = np.zeros((len(sentences), len(index)))
     for row, sentence in enumerate(sentences):
@@ -150,6 +150,12 @@ def _function_cosine(sentences: Sequence[str]) -> np.ndarray:
             i = index.get(word.lower())
             if i is not None:
                 counts[row, i] += 1.0
+    return counts
+
+
+def _function_cosine(sentences: Sequence[str]) -> np.ndarray:
+    """Cosine of the sentences' counts of function words."""
+    counts = function_counts(sentences)
     counts /= np.maximum(np.linalg.norm(counts, axis=1, keepdims=True), 1e-12)
     return _gram(counts)
 
@@ -216,20 +222,36 @@ SECOND_NAMES = (*PAIR_NAMES, "first_logit", "agreement", "through_others")
 
 @dataclass
 class PairModel:
-    """The two pair models and the log-odds added before clustering (a prior toward fewer groups)."""
+    """The two pair models and the log-odds added before clustering (a prior toward fewer groups).
+
+    ``merge``, when fitted, is the group model of :mod:`gristmill.salad.merging` (stop 23), with the
+    log-odds ``merge_shift`` added to its answers.
+    """
 
     first: Perceptron
     second: Perceptron
     shift: float
+    merge: Perceptron | None = None
+    merge_shift: float = 0.0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PairModel:
         """Build from the dict :meth:`to_json` writes."""
-        return cls(Perceptron.from_json(data["first"]), Perceptron.from_json(data["second"]), data["shift"])
+        merge = Perceptron.from_json(data["merge"]) if "merge" in data else None
+        return cls(
+            Perceptron.from_json(data["first"]),
+            Perceptron.from_json(data["second"]),
+            data["shift"],
+            merge,
+            float(data.get("merge_shift", 0.0)),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The weights as plain lists (rounded)."""
-        return {"first": self.first.to_json(), "second": self.second.to_json(), "shift": self.shift}
+        out = {"first": self.first.to_json(), "second": self.second.to_json(), "shift": self.shift}
+        if self.merge is not None:
+            out.update(merge=self.merge.to_json(), merge_shift=self.merge_shift)
+        return out
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         """The log-odds that each two sentences share a source (n x n, symmetric, diagonal 0)."""

@@ -23,6 +23,7 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -482,13 +483,14 @@ def page_matrix(
     measured: Measured,
     boundary: tuple[Perceptron, Perceptron],
     seam_rate: float,
+    names: Sequence[str] = PAGE_NAMES,
 ) -> np.ndarray:
-    """The page model's input rows: each page's measures and the summaries of its boundaries."""
+    """The page model's input rows (``names``): each page's measures and the summaries of its boundaries."""
     rows = []
     for _, _, m in measured:
         f = dict(m.features)
-        f.update(boundary_summaries(*boundary, m.rows, seam_rate))
-        rows.append([f[k] for k in PAGE_NAMES])
+        f.update(boundary_summaries(*boundary, m.rows, seam_rate, m.runs))
+        rows.append([f[k] for k in names])
     return np.array(rows)
 
 
@@ -503,7 +505,9 @@ def model_scores(coherence: CoherenceModel, measured: Measured) -> np.ndarray:
     """``coherence``'s final page scores for already measured pages."""
     if not measured:
         return np.zeros(0)
-    x = page_matrix(measured, (coherence.transition, coherence.absolute), coherence.seam_rate)
+    x = page_matrix(
+        measured, (coherence.transition, coherence.absolute), coherence.seam_rate, coherence.page.names
+    )
     return page_scores(coherence.page, x, measured)
 
 
@@ -541,8 +545,10 @@ def default_threshold(scores: np.ndarray, kinds: np.ndarray) -> tuple[float, dic
     return round(min(0.99, max(per_pool.values()) + 0.005), 3), per_pool
 
 
-def fit_models(measured: Measured, held: Measured, verbose: bool = True) -> CoherenceModel:
-    """Fit the boundary models, then the page model, on ``measured``; the threshold on ``held``."""
+def fit_models(
+    measured: Measured, held: Measured, verbose: bool = True, names: Sequence[str] = PAGE_NAMES
+) -> CoherenceModel:
+    """Fit the boundary models, then the page model over ``names``, on ``measured``; threshold on ``held``."""
     seams = gold_seams(measured)
 
     def boundary_models(pages: list[int]) -> tuple[Perceptron, Perceptron]:
@@ -558,13 +564,13 @@ def fit_models(measured: Measured, held: Measured, verbose: bool = True) -> Cohe
     # on (two folds, each scored by a model fitted on the other): on its own training pages the
     # boundary model is surer than on new ones, and a page model fitted there trusts it too much.
     folds = np.arange(len(measured)) % 2
-    x = np.zeros((len(measured), len(PAGE_NAMES)))
+    x = np.zeros((len(measured), len(names)))
     for fold in (0, 1):
         other = boundary_models(np.flatnonzero(folds != fold).tolist())
         scored = np.flatnonzero(folds == fold)
-        x[scored] = page_matrix([measured[i] for i in scored], other, seam_rate)
+        x[scored] = page_matrix([measured[i] for i in scored], other, seam_rate, names)
     y = np.array([p.stitched for _, p, _ in measured], dtype=float)
-    page = Logistic.fit(x, y, list(PAGE_NAMES))
+    page = Logistic.fit(x, y, list(names))
     fitted = CoherenceModel(transition, absolute, page, 1.0, seam_rate)
     # The default threshold: high percentiles of the genuine guard pages (:data:`POOLS`), pages of
     # other documents than the models were fitted on. On the fitted pages the percentiles came out
@@ -648,16 +654,20 @@ def guard(fitted: CoherenceModel, references: dict[str, CoherenceModel], held: M
 def fit_coherence(args: argparse.Namespace) -> None:
     """Fit the boundary model, then the page model, on the tune half; print (and write) them."""
     measured = measure_pages(coherence_pages(args.n, args.random, family_share=args.family_share))
+    # The guard judges every family, whatever share of them the fit learns from: a fit without
+    # families (the shipped recipe) is still judged on the shapes they hold (an insert, a thread).
     held = measure_pages(
-        coherence_pages(args.n, args.random, seed=1, family_share=args.family_share, only="guard")
+        coherence_pages(args.n, args.random, seed=1, family_share=max(1.0, args.family_share), only="guard")
     )
-    fitted = fit_models(measured, held)
+    extra = [name for name in args.with_features.split(",") if name]
+    fitted = fit_models(measured, held, names=[*PAGE_NAMES, *extra])
     references = {"shipped": CoherenceModel.load(Path(args.compare) if args.compare else MODEL_FILE)}
     # The shipped model was fitted on every tune document, the guard's too, so on guard pages it
     # has an edge no refit can have (stop 22: its own recipe refitted on the fit documents lost
     # 0.009 mean AUROC there, 11 of 45 rows by more than 0.02). The drop rule is applied against
-    # that recipe (no families) fitted on the same fit pages: like for like, the families alone.
-    if any(kind.startswith("family:") for kind, _, _ in measured):
+    # that recipe (no families, no --with features) fitted on the same fit pages: like for like,
+    # the families and the new features alone.
+    if extra or any(kind.startswith("family:") for kind, _, _ in measured):
         plain = [row for row in measured if not row[0].startswith("family:")]
         references["baseline"] = fit_models(plain, held, verbose=False)
     fallen = guard(fitted, references, held)
@@ -665,9 +675,8 @@ def fit_coherence(args: argparse.Namespace) -> None:
         f"conditions whose guard AUROC fell from the {list(references)[-1]} by more than {MAX_DROP} "
         f"and {NOISE_SE:g} SE: {fallen or 'none'}"
     )
-    out = fitted_json(
-        fitted, measured, f"--n {args.n} --random {args.random} --family-share {args.family_share}"
-    )
+    options = f"--n {args.n} --random {args.random} --family-share {args.family_share}"
+    out = fitted_json(fitted, measured, options + (f" --with {','.join(extra)}" if extra else ""))
     print(json.dumps(out, indent=1))
     target = Path(args.out) if args.out else MODEL_FILE if args.write else None
     if target:
@@ -861,6 +870,14 @@ def main() -> None:
     parser.add_argument("--out", metavar="JSON", help="with --fit: write the model here instead")
     parser.add_argument(
         "--family-share", type=float, default=1.0, help="family pages per class: share of --n"
+    )
+    parser.add_argument(
+        "--with",
+        dest="with_features",
+        default="",
+        metavar="NAMES",
+        help="with --fit: page measures to add to the page model (comma-separated), judged against "
+        "the same fit without them",
     )
     parser.add_argument(
         "--lofo", action="store_true", help="leave one recipe family out of the fit, each in turn"

@@ -52,6 +52,7 @@ from gristmill.salad.features import (
     topic_terms,
 )
 from gristmill.salad.grouping import cross_ratio, group, partition, with_embeddings
+from gristmill.salad.insertion import Runs, candidate_runs
 from gristmill.salad.layout import Layout, paragraph_breaks, read_layout, unmarked
 from gristmill.salad.model import EMBEDDING_MODEL
 from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
@@ -178,7 +179,7 @@ def _layout_free_score(found: Measured) -> tuple[float, np.ndarray]:
     """
 
     def scored(rows: np.ndarray) -> tuple[float, np.ndarray, dict[str, float]]:
-        features = {**found.features, **COHERENCE.summaries(rows)}
+        features = {**found.features, **COHERENCE.summaries(rows, found.runs)}
         return page_score(COHERENCE.page, features), rows, features
 
     score, rows, features = scored(found.rows)
@@ -214,6 +215,7 @@ class Measured:
     sentences: list[str] = field(default_factory=list)  # the prose sentences
     styles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     breaks_are_layout: bool = False  # also read as one paragraph (see _layout_free_score)
+    runs: Runs | None = None  # candidate inserted runs (gristmill.salad.insertion)
 
     def labels(self, fill: int) -> list[int]:
         """Furniture labelled as such, every other sentence ``fill``."""
@@ -293,6 +295,7 @@ def measure(text: str) -> Measured:
     found.features.update(
         block_evidence(found.lexical, vec_sim, found.features["best_cut"], found.features["vec_order_z"])
     )
+    found.runs = candidate_runs(vec_sim)
     return found
 
 

@@ -379,12 +379,12 @@ def audit(pool: unseen.Pool, threshold: float) -> None:
 
 def scores_by_model(models: dict[str, CoherenceModel], text: str) -> dict[str, float]:
     """The page score of ``text`` under each model, the page measured once (0 when not judged)."""
-    found = model.measure(text)
+    found = model.measure(text, insertions=True)
     out = {}
     for key, coherence in models.items():
         features = dict(found.features)
         if found.prose_spans is not None:
-            features.update(coherence.summaries(found.rows))
+            features.update(coherence.summaries(found.rows, found.runs))
         out[key] = page_score(coherence.page, features) if found.prose_spans else 0.0
     return out
 
@@ -475,7 +475,7 @@ Measured = list[tuple[str, Page, salad_analysis.Measured]]
 
 def measure_pages(labelled: list[tuple[str, Page]]) -> Measured:
     """Each page measured once (the fits below only re-weigh these); pages not judged left out."""
-    measured = [(kind, p, model.measure(p.text)) for kind, p in labelled]
+    measured = [(kind, p, model.measure(p.text, insertions=True)) for kind, p in labelled]
     return [(kind, p, m) for kind, p, m in measured if m.prose_spans is not None]
 
 
@@ -675,6 +675,7 @@ def fit_coherence(args: argparse.Namespace) -> None:
         f"conditions whose guard AUROC fell from the {list(references)[-1]} by more than {MAX_DROP} "
         f"and {NOISE_SE:g} SE: {fallen or 'none'}"
     )
+    guard_unseen(fitted, references, args.n)
     options = f"--n {args.n} --random {args.random} --family-share {args.family_share}"
     out = fitted_json(fitted, measured, options + (f" --with {','.join(extra)}" if extra else ""))
     print(json.dumps(out, indent=1))
@@ -682,6 +683,36 @@ def fit_coherence(args: argparse.Namespace) -> None:
     if target:
         target.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {target}")
+    if args.out and "baseline" in references:  # for --compare: the like-for-like reference
+        beside = Path(args.out).with_suffix(".baseline.json")
+        beside.write_text(json.dumps(fitted_json(references["baseline"], measured, options), indent=1) + "\n")
+        print(f"wrote {beside}")
+
+
+def guard_unseen(fitted: CoherenceModel, references: dict[str, CoherenceModel], n: int) -> None:
+    """The unseen recipes built from the guard documents: AUROC of each reference and of ``fitted``.
+
+    A check on the tune side of what ``--unseen`` reports on the report half; the recipes are never
+    fitted on, and the guard's documents are not the fit's. Changes with their paired standard errors.
+    """
+    pool = unseen.Pool(DATA, "tune")
+    pool.docs = [d for d in pool.docs if saladgen.part(d.key) == "guard"]
+    print(f"| unseen recipe, guard documents ({len(pool.docs)}) | " + " | ".join(references) + " | refit |")
+    print("|---" * (2 + len(references)) + "|")
+    for name, recipe in unseen.RECIPES.items():
+        try:
+            built = measure_pages([(name, p) for p in unseen.pages(pool, recipe, n, seed=1)])
+        except (IndexError, ValueError):  # a recipe needs longer documents than the guard holds
+            print(f"| {name} | (too few guard documents) |")
+            continue
+        y = np.array([p.stitched for _, p, _ in built])
+        new = model_scores(fitted, built)
+        cells = []
+        for ref in references.values():
+            old = model_scores(ref, built)
+            change, se = auroc(new, y) - auroc(old, y), auroc_se(new, y, reference=old)
+            cells.append(f"{auroc(old, y):.3f} ({change:+.3f}, SE {se:.3f})")
+        print(f"| {name} | " + " | ".join(cells) + f" | {auroc(new, y):.3f} |")
 
 
 def fitted_json(fitted: CoherenceModel, measured: Measured, options: str) -> dict[str, object]:

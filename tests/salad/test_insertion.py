@@ -16,7 +16,7 @@ from saladgen import unseen
 
 
 def _evidence(text: str) -> float:
-    found = measure(text)
+    found = measure(text, insertions=True)
     assert found.runs is not None, "the page is judged"
     return COHERENCE.summaries(found.rows, found.runs)["insert_seams"]
 
@@ -74,8 +74,8 @@ LIGHTHOUSE_LATER = [
 ]
 # A genuine digression: the keeper's own words, on the same lighthouse, lamp and harbour.
 DIGRESSION = [
-    "\"On a winter night the lamp was all that stood between a ship and the rock,\" the last keeper once said.",
-    "\"I climbed those steps in every storm, and the harbour never went dark.\"",
+    '"On a winter night the lamp was all that stood between a ship and the rock," the last keeper once said.',
+    '"I climbed those steps in every storm, and the harbour never went dark."',
 ]
 # The same place taken by a paragraph from another page.
 FOREIGN = [
@@ -115,7 +115,8 @@ def test_a_paragraph_inserted_into_report_half_articles_raises_the_evidence(repo
         mid = len(paras) // 2
         start = rng.randint(0, len(foreign.sentences) - 3)
         insert = " ".join(foreign.sentences[start : start + 3])
-        plain, aba = measure("\n\n".join(paras)), measure("\n\n".join([*paras[:mid], insert, *paras[mid:]]))
+        plain = measure("\n\n".join(paras), insertions=True)
+        aba = measure("\n\n".join([*paras[:mid], insert, *paras[mid:]]), insertions=True)
         if plain.runs is None or aba.runs is None:
             continue
         after = COHERENCE.summaries(aba.rows, aba.runs)["insert_seams"]
@@ -123,3 +124,10 @@ def test_a_paragraph_inserted_into_report_half_articles_raises_the_evidence(repo
     assert len(changes) >= 30
     assert np.mean(np.array(changes) > 0) >= 0.55
     assert np.median(changes) > 0
+
+
+def test_the_default_path_finds_runs_only_when_the_page_model_reads_them() -> None:
+    found = measure(_article(FOREIGN))
+    reads = "insert_seams" in COHERENCE.page.names
+    assert (found.runs is not None) == reads
+    assert ("insert_seams" in COHERENCE.summaries(found.rows, found.runs)) == reads

@@ -92,6 +92,7 @@ REPEAT_EVIDENCE = 0.3
 
 Embedder = Callable[[list[str]], np.ndarray]
 COHERENCE = CoherenceModel.load(MODEL_FILE)
+READS_INSERTIONS = "insert_seams" in COHERENCE.page.names
 # The splitter's same-source model; None falls back to stop 18's graph (the fit compares the two).
 PAIRS: PairModel | None = load_pairs(PAIRS_FILE) if PAIRS_FILE.exists() else None
 
@@ -231,8 +232,12 @@ class Measured:
         return SaladAnalysis(score, 1, self.spans, self.labels(0), self.furniture, features, self.orphans)
 
 
-def measure(text: str) -> Measured:
-    """Split ``text`` into sentences, set furniture aside, and measure each boundary and the page."""
+def measure(text: str, *, insertions: bool | None = None) -> Measured:
+    """Split ``text`` into sentences, set furniture aside, and measure each boundary and the page.
+
+    ``insertions``: also find the candidate inserted runs (:mod:`gristmill.salad.insertion`); by
+    default only when the shipped page model reads them (a fit measures them for every page).
+    """
     spans = sentence_spans(text)
     layout = read_layout(text, spans)
     sentences = layout.sentences  # as the measures read them: list markers and markdown read past
@@ -295,7 +300,8 @@ def measure(text: str) -> Measured:
     found.features.update(
         block_evidence(found.lexical, vec_sim, found.features["best_cut"], found.features["vec_order_z"])
     )
-    found.runs = candidate_runs(vec_sim)
+    if READS_INSERTIONS if insertions is None else insertions:
+        found.runs = candidate_runs(vec_sim)
     return found
 
 

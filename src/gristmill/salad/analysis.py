@@ -300,7 +300,8 @@ def measure(text: str, *, insertions: bool | None = None) -> Measured:
     found.features.update(
         block_evidence(found.lexical, vec_sim, found.features["best_cut"], found.features["vec_order_z"])
     )
-    if READS_INSERTIONS if insertions is None else insertions:
+    find_runs = READS_INSERTIONS if insertions is None else insertions
+    if find_runs:
         found.runs = candidate_runs(vec_sim)
     return found
 

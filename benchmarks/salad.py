@@ -23,7 +23,9 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -202,7 +204,7 @@ def choppy_pages(data: Path, which: str, n: int, seed: int = 0, only: str | None
     rng = random.Random(f"choppy:{which}:{seed}")
 
     def keep(key: str) -> bool:
-        return saladgen.half(key) == which and only in (None, saladgen.part(key))
+        return saladgen.half(key) == which and saladgen.in_part(key, only)
 
     wiki = [s for s in saladgen.load_wikitext(data) if keep(s.key)]
     news = [s for s in saladgen.load_news(data) if keep(s.key)]
@@ -384,12 +386,12 @@ def audit(pool: unseen.Pool, threshold: float) -> None:
 
 def scores_by_model(models: dict[str, CoherenceModel], text: str) -> dict[str, float]:
     """The page score of ``text`` under each model, the page measured once (0 when not judged)."""
-    found = model.measure(text)
+    found = model.measure(text, insertions=True)
     out = {}
     for key, coherence in models.items():
         features = dict(found.features)
         if found.prose_spans is not None:
-            features.update(coherence.summaries(found.rows))
+            features.update(coherence.summaries(found.rows, found.runs))
         out[key] = page_score(coherence.page, features) if found.prose_spans else 0.0
     return out
 
@@ -480,7 +482,7 @@ Measured = list[tuple[str, Page, salad_analysis.Measured]]
 
 def measure_pages(labelled: list[tuple[str, Page]]) -> Measured:
     """Each page measured once (the fits below only re-weigh these); pages not judged left out."""
-    measured = [(kind, p, model.measure(p.text)) for kind, p in labelled]
+    measured = [(kind, p, model.measure(p.text, insertions=True)) for kind, p in labelled]
     return [(kind, p, m) for kind, p, m in measured if m.prose_spans is not None]
 
 
@@ -488,13 +490,14 @@ def page_matrix(
     measured: Measured,
     boundary: tuple[Perceptron, Perceptron],
     seam_rate: float,
+    names: Sequence[str] = PAGE_NAMES,
 ) -> np.ndarray:
-    """The page model's input rows: each page's measures and the summaries of its boundaries."""
+    """The page model's input rows (``names``): each page's measures and the summaries of its boundaries."""
     rows = []
     for _, _, m in measured:
         f = dict(m.features)
-        f.update(boundary_summaries(*boundary, m.rows, seam_rate))
-        rows.append([f[k] for k in PAGE_NAMES])
+        f.update(boundary_summaries(*boundary, m.rows, seam_rate, m.runs))
+        rows.append([f[k] for k in names])
     return np.array(rows)
 
 
@@ -509,7 +512,9 @@ def model_scores(coherence: CoherenceModel, measured: Measured) -> np.ndarray:
     """``coherence``'s final page scores for already measured pages."""
     if not measured:
         return np.zeros(0)
-    x = page_matrix(measured, (coherence.transition, coherence.absolute), coherence.seam_rate)
+    x = page_matrix(
+        measured, (coherence.transition, coherence.absolute), coherence.seam_rate, coherence.page.names
+    )
     return page_scores(coherence.page, x, measured)
 
 
@@ -547,8 +552,10 @@ def default_threshold(scores: np.ndarray, kinds: np.ndarray) -> tuple[float, dic
     return round(min(0.99, max(per_pool.values()) + 0.005), 3), per_pool
 
 
-def fit_models(measured: Measured, held: Measured, verbose: bool = True) -> CoherenceModel:
-    """Fit the boundary models, then the page model, on ``measured``; the threshold on ``held``."""
+def fit_models(
+    measured: Measured, held: Measured, verbose: bool = True, names: Sequence[str] = PAGE_NAMES
+) -> CoherenceModel:
+    """Fit the boundary models, then the page model over ``names``, on ``measured``; threshold on ``held``."""
     seams = gold_seams(measured)
 
     def boundary_models(pages: list[int]) -> tuple[Perceptron, Perceptron]:
@@ -564,18 +571,20 @@ def fit_models(measured: Measured, held: Measured, verbose: bool = True) -> Cohe
     # on (two folds, each scored by a model fitted on the other): on its own training pages the
     # boundary model is surer than on new ones, and a page model fitted there trusts it too much.
     folds = np.arange(len(measured)) % 2
-    x = np.zeros((len(measured), len(PAGE_NAMES)))
+    x = np.zeros((len(measured), len(names)))
     for fold in (0, 1):
         other = boundary_models(np.flatnonzero(folds != fold).tolist())
         scored = np.flatnonzero(folds == fold)
-        x[scored] = page_matrix([measured[i] for i in scored], other, seam_rate)
+        x[scored] = page_matrix([measured[i] for i in scored], other, seam_rate, names)
     y = np.array([p.stitched for _, p, _ in measured], dtype=float)
-    page = Logistic.fit(x, y, list(PAGE_NAMES))
+    page = Logistic.fit(x, y, list(names))
     fitted = CoherenceModel(transition, absolute, page, 1.0, seam_rate)
     # The default threshold: high percentiles of the genuine guard pages (:data:`POOLS`), pages of
     # other documents than the models were fitted on. On the fitted pages the percentiles came out
     # low (3.3% of report excerpts went through); on other pages of the same documents still low
     # (0.87% of those excerpts over it, 2.1% of the report half's).
+    if not held:  # the all-folds fit sets it from out-of-fold scores
+        return fitted
     held_scores = model_scores(fitted, held)
     fitted.threshold, per_kind = default_threshold(held_scores, threshold_kinds(held))
     if verbose:
@@ -654,16 +663,20 @@ def guard(fitted: CoherenceModel, references: dict[str, CoherenceModel], held: M
 def fit_coherence(args: argparse.Namespace) -> None:
     """Fit the boundary model, then the page model, on the tune half; print (and write) them."""
     measured = measure_pages(coherence_pages(args.n, args.random, family_share=args.family_share))
+    # The guard judges every family, whatever share of them the fit learns from: a fit without
+    # families (the shipped recipe) is still judged on the shapes they hold (an insert, a thread).
     held = measure_pages(
-        coherence_pages(args.n, args.random, seed=1, family_share=args.family_share, only="guard")
+        coherence_pages(args.n, args.random, seed=1, family_share=max(1.0, args.family_share), only="guard")
     )
-    fitted = fit_models(measured, held)
+    extra = [name for name in args.with_features.split(",") if name]
+    fitted = fit_models(measured, held, names=[*PAGE_NAMES, *extra])
     references = {"shipped": CoherenceModel.load(Path(args.compare) if args.compare else MODEL_FILE)}
     # The shipped model was fitted on every tune document, the guard's too, so on guard pages it
     # has an edge no refit can have (stop 22: its own recipe refitted on the fit documents lost
     # 0.009 mean AUROC there, 11 of 45 rows by more than 0.02). The drop rule is applied against
-    # that recipe (no families) fitted on the same fit pages: like for like, the families alone.
-    if any(kind.startswith("family:") for kind, _, _ in measured):
+    # that recipe (no families, no --with features) fitted on the same fit pages: like for like,
+    # the families and the new features alone.
+    if extra or any(kind.startswith("family:") for kind, _, _ in measured):
         plain = [row for row in measured if not row[0].startswith("family:")]
         references["baseline"] = fit_models(plain, held, verbose=False)
     fallen = guard(fitted, references, held)
@@ -671,14 +684,110 @@ def fit_coherence(args: argparse.Namespace) -> None:
         f"conditions whose guard AUROC fell from the {list(references)[-1]} by more than {MAX_DROP} "
         f"and {NOISE_SE:g} SE: {fallen or 'none'}"
     )
-    out = fitted_json(
-        fitted, measured, f"--n {args.n} --random {args.random} --family-share {args.family_share}"
+    guard_unseen(fitted, references, args.n)
+    options = f"--n {args.n} --random {args.random} --family-share {args.family_share}"
+    out = fitted_json(fitted, measured, options + (f" --with {','.join(extra)}" if extra else ""))
+    print(json.dumps(out, indent=1))
+    target = Path(args.out) if args.out else MODEL_FILE if args.write else None
+    if target:
+        target.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {target}")
+    if args.out and "baseline" in references:  # for --compare: the like-for-like reference
+        beside = Path(args.out).with_suffix(".baseline.json")
+        beside.write_text(json.dumps(fitted_json(references["baseline"], measured, options), indent=1) + "\n")
+        print(f"wrote {beside}")
+
+
+# The all-folds fit: k folds of tune documents (saladgen.fold), each drawing its own pages.
+FOLDS = 3
+
+T = TypeVar("T")
+
+
+def fold_split(folds: Sequence[Sequence[T]], i: int) -> tuple[list[T], list[T]]:
+    """Fold ``i``'s fit (the pages of every other fold) and its out-of-fold pages (fold ``i``'s own)."""
+    return [row for j, fold in enumerate(folds) if j != i for row in fold], list(folds[i])
+
+
+def fold_pages(
+    n: int, random_combinations: int, family_share: float, k: int = FOLDS
+) -> list[list[tuple[str, Page]]]:
+    """Per fold of the tune documents, its pages (:func:`coherence_pages`, ``n`` / ``k`` a condition
+    and class, at least one): a page mixes documents of one fold only."""
+    per_fold = max(1, round(n / k))
+    return [
+        coherence_pages(per_fold, random_combinations, family_share=family_share, only=f"fold:{i}/{k}")
+        for i in range(k)
+    ]
+
+
+def fit_all_folds(args: argparse.Namespace) -> None:
+    """The shipped weights fitted on every tune document, the threshold from out-of-fold scores."""
+    extra = [name for name in args.with_features.split(",") if name]
+    names = [*PAGE_NAMES, *extra]
+    folds = [measure_pages(pages) for pages in fold_pages(args.n, args.random, args.family_share)]
+    scores, kinds, stitched = [], [], []
+    for i in range(len(folds)):
+        fit_rows, scored = fold_split(folds, i)
+        scores.append(model_scores(fit_models(fit_rows, [], verbose=False, names=names), scored))
+        kinds.append(threshold_kinds(scored))
+        stitched.append(np.array([p.stitched for _, p, _ in scored]))
+        print(f"fold {i}: fitted on {len(fit_rows)} pages, scored {len(scored)}")
+    oof, oof_kinds, y = np.concatenate(scores), np.concatenate(kinds), np.concatenate(stitched)
+    everything = [row for fold in folds for row in fold]
+    fitted = fit_models(everything, [], verbose=False, names=names)
+    fitted.threshold, per_pool = default_threshold(oof, oof_kinds)
+    for kind in ("excerpt", "whole", "choppy"):  # where the percentiles come from
+        at = oof_kinds == kind
+        print(
+            f"out-of-fold {kind} pages: {at.sum()}, 99th percentile {np.quantile(oof[at], 0.99):.3f}, "
+            f"over 0.964 {np.mean(oof[at] >= 0.964):.1%}, over 0.99 {np.mean(oof[at] >= 0.99):.1%}"
+        )
+    print(
+        "out-of-fold genuine percentiles per pool: " + ", ".join(f"{k} {v:.3f}" for k, v in per_pool.items())
+    )
+    print(
+        f"out-of-fold pages: {len(y)}, AUROC {auroc(oof, y):.3f}, "
+        f"recall at threshold {np.mean(oof[y] >= fitted.threshold):.1%}; threshold {fitted.threshold}"
+    )
+    options = f"--all-folds --n {args.n} --random {args.random} --family-share {args.family_share}"
+    out = fitted_json(fitted, everything, options + (f" --with {','.join(extra)}" if extra else ""))
+    out["fitted_on"] = (
+        str(out["fitted_on"])
+        .replace("the tune half's fit documents", f"every tune document ({FOLDS} folds)")
+        .replace("threshold on the guard documents' pages", "threshold from out-of-fold scores")
     )
     print(json.dumps(out, indent=1))
     target = Path(args.out) if args.out else MODEL_FILE if args.write else None
     if target:
         target.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {target}")
+
+
+def guard_unseen(fitted: CoherenceModel, references: dict[str, CoherenceModel], n: int) -> None:
+    """The unseen recipes built from the guard documents: AUROC of each reference and of ``fitted``.
+
+    A check on the tune side of what ``--unseen`` reports on the report half; the recipes are never
+    fitted on, and the guard's documents are not the fit's. Changes with their paired standard errors.
+    """
+    pool = unseen.Pool(DATA, "tune")
+    pool.docs = [d for d in pool.docs if saladgen.part(d.key) == "guard"]
+    print(f"| unseen recipe, guard documents ({len(pool.docs)}) | " + " | ".join(references) + " | refit |")
+    print("|---" * (2 + len(references)) + "|")
+    for name, recipe in unseen.RECIPES.items():
+        try:
+            built = measure_pages([(name, p) for p in unseen.pages(pool, recipe, n, seed=1)])
+        except (IndexError, ValueError):  # a recipe needs longer documents than the guard holds
+            print(f"| {name} | (too few guard documents) |")
+            continue
+        y = np.array([p.stitched for _, p, _ in built])
+        new = model_scores(fitted, built)
+        cells = []
+        for ref in references.values():
+            old = model_scores(ref, built)
+            change, se = auroc(new, y) - auroc(old, y), auroc_se(new, y, reference=old)
+            cells.append(f"{auroc(old, y):.3f} ({change:+.3f}, SE {se:.3f})")
+        print(f"| {name} | " + " | ".join(cells) + f" | {auroc(new, y):.3f} |")
 
 
 def fitted_json(fitted: CoherenceModel, measured: Measured, options: str) -> dict[str, object]:
@@ -955,6 +1064,19 @@ def main() -> None:
         "--family-share", type=float, default=1.0, help="family pages per class: share of --n"
     )
     parser.add_argument(
+        "--with",
+        dest="with_features",
+        default="",
+        metavar="NAMES",
+        help="with --fit: page measures to add to the page model (comma-separated), judged against "
+        "the same fit without them",
+    )
+    parser.add_argument(
+        "--all-folds",
+        action="store_true",
+        help="with --fit: fit on every tune document, threshold from out-of-fold scores (3 folds)",
+    )
+    parser.add_argument(
         "--lofo", action="store_true", help="leave one recipe family out of the fit, each in turn"
     )
     args = parser.parse_args()
@@ -967,6 +1089,9 @@ def main() -> None:
         return
     if args.fit_merge:
         fit_merge(args)
+        return
+    if args.fit and args.all_folds:
+        fit_all_folds(args)
         return
     if args.fit:
         fit_coherence(args)

@@ -118,6 +118,23 @@ def part(key: str) -> str:
     return "guard" if hash64(f"guard:{key}") % GUARD_EVERY == 0 else "fit"
 
 
+def fold(key: str, k: int) -> int:
+    """Which of ``k`` folds of documents ``key`` is in (by a hash of its key): the all-folds fit's
+    out-of-fold pages never share a document with the fit that scores them."""
+    return hash64(f"fold:{key}") % k
+
+
+def in_part(key: str, only: str | None) -> bool:
+    """Whether document ``key`` is in part ``only``: ``None`` (all), ``"fit"`` or ``"guard"``
+    (:func:`part`), or ``"fold:I/K"`` (:func:`fold`)."""
+    if only is None:
+        return True
+    if only.startswith("fold:"):
+        i, k = (int(v) for v in only.removeprefix("fold:").split("/"))
+        return fold(key, k) == i
+    return part(key) == only
+
+
 def _detok(line: str) -> str:
     s = re.sub(r" @(.)@ ", r"\1", line)
     s = s.replace("<unk>", "")

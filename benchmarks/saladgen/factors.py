@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from gristmill.text import hash64
-from saladgen import FURNITURE, Page, Source, half, load_news, load_web, load_wikitext, part
+from saladgen import FURNITURE, Page, Source, half, in_part, load_news, load_web, load_wikitext
 
 POOLS = ("wiki", "news", "web")
 
@@ -100,7 +100,7 @@ def random_conditions(n: int, seed: int) -> list[Condition]:
 class Corpus:
     """The source documents of one half, by pool, with each pool's TF-IDF neighbours.
 
-    ``only`` keeps one part of the half (:func:`saladgen.part`: ``"fit"`` or ``"guard"``).
+    ``only`` keeps one part of the half (:func:`saladgen.in_part`: ``"fit"``, ``"guard"`` or ``"fold:I/K"``).
     """
 
     def __init__(self, data: Path, which: str, only: str | None = None) -> None:
@@ -108,9 +108,7 @@ class Corpus:
         loaded = {"wiki": load_wikitext(data), "news": load_news(data), "web": web}
         self.pools = {
             name: [
-                s
-                for s in sources
-                if half(s.key) == which and len(s.sentences) >= 8 and only in (None, part(s.key))
+                s for s in sources if half(s.key) == which and len(s.sentences) >= 8 and in_part(s.key, only)
             ]
             for name, sources in loaded.items()
         }
@@ -267,11 +265,11 @@ def whole_documents(data: Path, which: str | None = None, only: str | None = Non
     """Whole genuine documents as (kind, text): dolma web, CCNet, WikiText articles, news gold bodies.
 
     ``which`` keeps one half (CCNet documents are in both: they never feed a page); ``only`` keeps one
-    part of it (:func:`saladgen.part`), CCNet included, by its file and line.
+    part of it (:func:`saladgen.in_part`), CCNet included, by its file and line.
     """
 
     def keep(key: str, halved: bool = True) -> bool:
-        return (which is None or not halved or half(key) == which) and only in (None, part(key))
+        return (which is None or not halved or half(key) == which) and in_part(key, only)
 
     out: list[tuple[str, str]] = []
     web_sources, web = load_web(data)

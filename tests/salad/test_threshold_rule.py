@@ -139,3 +139,27 @@ def test_the_standard_error_of_a_change_agrees_with_a_paired_bootstrap() -> None
         changes.append(auroc(new[at], y[at]) - auroc(old[at], y[at]))
     assert abs(se_change / np.std(changes) - 1) < 0.25
     assert auroc_se(old, y, reference=old) == 0.0
+
+
+def test_the_out_of_fold_pages_share_no_document_with_their_fit() -> None:
+    if not (SHARED / "data").is_dir():
+        pytest.skip("../shared/data is not here")
+    bench = _benchmark()
+    from saladgen import factors
+
+    k = bench.FOLDS
+    sentences = []  # per fold, the sentences of its documents and of no other fold's
+    for i in range(k):
+        corpus = factors.Corpus(SHARED / "data", "tune", f"fold:{i}/{k}")
+        sentences.append({s for pool in corpus.pools.values() for d in pool for s in d.sentences})
+    own = [sentences[i] - set().union(*(sentences[j] for j in range(k) if j != i)) for i in range(k)]
+    folds = bench.fold_pages(2 * k, 2, family_share=1.0)
+    for i in range(k):
+        fit, scored = bench.fold_split(folds, i)
+        assert fit and scored and len(fit) + len(scored) == sum(map(len, folds))
+        fit_used = _prose([(kind, p) for kind, p in fit if kind.startswith(("excerpt:", "family:"))])
+        scored_used = _prose([(kind, p) for kind, p in scored if kind.startswith(("excerpt:", "family:"))])
+        assert len(scored_used & own[i]) > len(scored_used) / 2  # the rest: thread headers, headings
+        assert not fit_used & own[i]
+        whole = {p.text for kind, p in scored if kind == "whole"}
+        assert whole and not whole & {p.text for kind, p in fit if kind == "whole"}

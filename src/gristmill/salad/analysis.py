@@ -52,6 +52,7 @@ from gristmill.salad.features import (
     topic_terms,
 )
 from gristmill.salad.grouping import cross_ratio, group, partition, with_embeddings
+from gristmill.salad.insertion import Runs, candidate_runs
 from gristmill.salad.layout import Layout, paragraph_breaks, read_layout, unmarked
 from gristmill.salad.merging import Profiles, merge_groups
 from gristmill.salad.model import EMBEDDING_MODEL
@@ -92,6 +93,7 @@ REPEAT_EVIDENCE = 0.3
 
 Embedder = Callable[[list[str]], np.ndarray]
 COHERENCE = CoherenceModel.load(MODEL_FILE)
+READS_INSERTIONS = "insert_seams" in COHERENCE.page.names
 # The splitter's same-source model; None falls back to stop 18's graph (the fit compares the two).
 PAIRS: PairModel | None = load_pairs(PAIRS_FILE) if PAIRS_FILE.exists() else None
 
@@ -179,7 +181,7 @@ def _layout_free_score(found: Measured) -> tuple[float, np.ndarray]:
     """
 
     def scored(rows: np.ndarray) -> tuple[float, np.ndarray, dict[str, float]]:
-        features = {**found.features, **COHERENCE.summaries(rows)}
+        features = {**found.features, **COHERENCE.summaries(rows, found.runs)}
         return page_score(COHERENCE.page, features), rows, features
 
     score, rows, features = scored(found.rows)
@@ -215,6 +217,7 @@ class Measured:
     sentences: list[str] = field(default_factory=list)  # the prose sentences
     styles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     breaks_are_layout: bool = False  # also read as one paragraph (see _layout_free_score)
+    runs: Runs | None = None  # candidate inserted runs (gristmill.salad.insertion)
 
     def labels(self, fill: int) -> list[int]:
         """Furniture labelled as such, every other sentence ``fill``."""
@@ -230,8 +233,12 @@ class Measured:
         return SaladAnalysis(score, 1, self.spans, self.labels(0), self.furniture, features, self.orphans)
 
 
-def measure(text: str) -> Measured:
-    """Split ``text`` into sentences, set furniture aside, and measure each boundary and the page."""
+def measure(text: str, *, insertions: bool | None = None) -> Measured:
+    """Split ``text`` into sentences, set furniture aside, and measure each boundary and the page.
+
+    ``insertions``: also find the candidate inserted runs (:mod:`gristmill.salad.insertion`); by
+    default only when the shipped page model reads them (a fit measures them for every page).
+    """
     spans = sentence_spans(text)
     layout = read_layout(text, spans)
     sentences = layout.sentences  # as the measures read them: list markers and markdown read past
@@ -294,6 +301,9 @@ def measure(text: str) -> Measured:
     found.features.update(
         block_evidence(found.lexical, vec_sim, found.features["best_cut"], found.features["vec_order_z"])
     )
+    find_runs = READS_INSERTIONS if insertions is None else insertions
+    if find_runs:
+        found.runs = candidate_runs(vec_sim)
     return found
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from gristmill.salad.cuts import BLOCK_NAMES
+from gristmill.salad.insertion import Runs, insert_evidence
 from gristmill.salad.transitions import ABSOLUTE_COLUMNS
 
 
@@ -192,22 +193,28 @@ class CoherenceModel:
         """The chance that each boundary (a row of transition features) is a seam."""
         return 1.0 / (1.0 + np.exp(-np.clip(self.transition.logits(rows), -30, 30)))
 
-    def summaries(self, rows: np.ndarray) -> dict[str, float]:
+    def summaries(self, rows: np.ndarray, runs: Runs | None = None) -> dict[str, float]:
         """The page model's boundary summaries: :func:`seam_summary` of both boundary models."""
-        return boundary_summaries(self.transition, self.absolute, rows, self.seam_rate)
+        return boundary_summaries(self.transition, self.absolute, rows, self.seam_rate, runs)
 
 
 def boundary_summaries(
-    transition: Perceptron, absolute: Perceptron, rows: np.ndarray, seam_rate: float
+    transition: Perceptron, absolute: Perceptron, rows: np.ndarray, seam_rate: float, runs: Runs | None = None
 ) -> dict[str, float]:
     """:func:`seam_summary` of ``transition``'s chances, and three of ``absolute``'s as ``abs_*``.
+
+    With the page's candidate ``runs``, also ``insert_seams``: a short run both of whose ends are
+    seams, bridged by its sides (:func:`gristmill.salad.insertion.insert_evidence` on the log-odds).
 
     Features relative to the page ((x - median) / spread) see a seam as a boundary unlike the page's
     others; on a page of single sentences from pages on one subject every boundary is a seam and
     none stands out. The absolute model never compares a boundary with its page, so it still sees them.
     """
-    chances = 1.0 / (1.0 + np.exp(-np.clip(transition.logits(rows), -30, 30)))
+    logits = transition.logits(rows)
+    chances = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
     out = seam_summary(chances, seam_rate)
+    if runs is not None:
+        out["insert_seams"] = insert_evidence(logits, runs)
     plain = 1.0 / (1.0 + np.exp(-np.clip(absolute.logits(rows[:, ABSOLUTE_COLUMNS]), -30, 30)))
     other = seam_summary(plain, seam_rate)
     out.update({f"abs_{k}": other[k] for k in ("seam_llr", "seam_mean", "seam_logit")})

@@ -12,6 +12,8 @@ article's growing ``order_z`` cannot scale the measure with its length.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 WINDOW = 6  # sentences either side of a boundary in the window contrast
@@ -27,6 +29,19 @@ def _prefix(sim: np.ndarray) -> np.ndarray:
     prefix = np.zeros((n + 1, n + 1))
     prefix[1:, 1:] = sim.cumsum(axis=0).cumsum(axis=1)
     return prefix
+
+
+def block_sums(sim: np.ndarray) -> Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """Block sums of ``sim``, each in O(1) from one 2-D prefix sum.
+
+    The function returned maps arrays of row ranges ``[r0, r1)`` and column ranges ``[c0, c1)`` to sums.
+    """
+    prefix = _prefix(sim)
+
+    def block(r0: np.ndarray, r1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> np.ndarray:
+        return prefix[r1, c1] - prefix[r0, c1] - prefix[r1, c0] + prefix[r0, c0]
+
+    return block
 
 
 def cut_profile(sim: np.ndarray, margin: int = MARGIN) -> tuple[np.ndarray, np.ndarray]:
@@ -66,13 +81,9 @@ def window_cut(sim: np.ndarray, window: int = WINDOW) -> tuple[float, int]:
     blocks has a seam that the whole-page cut blurs; the window sees each seam with its neighbours only.
     """
     n = len(sim)
-    prefix = _prefix(sim)
+    block = block_sums(sim)
     j = np.arange(1, n)
     lo, hi = np.maximum(0, j - window), np.minimum(n, j + window)
-
-    def block(r0: np.ndarray, r1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> np.ndarray:
-        return prefix[r1, c1] - prefix[r0, c1] - prefix[r1, c0] + prefix[r0, c0]
-
     left, right = j - lo, hi - j
     within = (
         block(lo, j, lo, j) / np.maximum(left * (left - 1), 1)

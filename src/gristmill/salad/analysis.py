@@ -61,7 +61,7 @@ from gristmill.salad.pairs import PairModel, function_counts, pair_features
 from gristmill.salad.pairs import load as load_pairs
 from gristmill.salad.style import style_matrix
 from gristmill.salad.transitions import TRANSITION_NAMES, transition_features
-from gristmill.salad.word_vectors import sentence_vectors
+from gristmill.salad.word_vectors import page_centred, sentence_vectors
 from gristmill.text.content import content_terms, cosine_matrix, stopword_share, term_matrix
 from gristmill.text.furniture import furniture_kind
 from gristmill.text.hashing import hash64
@@ -261,8 +261,7 @@ def measure(text: str, *, insertions: bool | None = None) -> Measured:
     found.terms = [content_terms(s) for s in said]
     found.lexical = term_cosine(found.terms)
     found.vectors = sentence_vectors(said)
-    centred = found.vectors - found.vectors.mean(axis=0, keepdims=True)
-    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    centred = page_centred(found.vectors)
     vec_sim = _gram(centred)
     shaped = listlike(unmarked(text) if layout.reads_as_prose else text)
     # Lines opening with a time, a term or a question are items of their own (a ticker, a glossary,
@@ -392,12 +391,10 @@ def _split(found: Measured, score: float, chances: np.ndarray) -> SaladAnalysis:
 
 def profiles(found: Measured, logits: np.ndarray, chances: np.ndarray) -> Profiles:
     """The rows the merge stage pools a page's groups from (:mod:`gristmill.salad.merging`)."""
-    centred = found.vectors - found.vectors.mean(axis=0, keepdims=True)
-    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
     return Profiles(
         logits,
         term_matrix(found.terms),
-        centred,
+        page_centred(found.vectors),
         function_counts(found.sentences),
         found.styles,
         np.log([max(1, len(s)) for s in found.sentences]),

@@ -25,6 +25,7 @@ import numpy as np
 
 from gristmill.salad.coherence import Perceptron
 from gristmill.salad.transitions import _names
+from gristmill.salad.word_vectors import page_centred
 from gristmill.text.content import STOPWORDS
 from gristmill.text.words import words
 
@@ -79,8 +80,7 @@ def pair_features(
     """
     n = len(sentences)
     off = ~np.eye(n, dtype=bool)
-    centred = vectors - vectors.mean(axis=0, keepdims=True)
-    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    centred = page_centred(vectors)
     vec, raw = _gram(centred), _gram(vectors)
     joint = np.maximum(lexical, 0.0) + np.maximum(vec, 0.0)
     index = np.arange(n)

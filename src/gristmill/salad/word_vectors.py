@@ -44,3 +44,14 @@ def sentence_vectors(sentences: Sequence[str]) -> np.ndarray:
                 out[row] += rarity(lower) * vectors[i]
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms > 0, norms, 1.0)
+
+
+def page_centred(vectors: np.ndarray) -> np.ndarray:
+    """The rows less the page's mean row, each scaled to unit length (a zero row stays zero).
+
+    Centring removes what all the page's sentences share (language, register), so cosines compare
+    what sets one sentence apart from another on this page.
+    """
+    centred = vectors - vectors.mean(axis=0, keepdims=True)
+    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    return centred

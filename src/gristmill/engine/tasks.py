@@ -7,7 +7,6 @@ output on an object store, "into place" means published (see ``engine.layout``),
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -151,17 +150,10 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
             layout.fetch(layout.barrier_work(task.stage))
         stats = _run_stage(pipeline, stage, task, layout, progress)
     else:
-        # Imported here: the dedup package brings numpy, which a run without a barrier never needs.
-        from gristmill.dedup.scratch import task_scratch
-
         stats = TaskStats()
         work = _work_folder(layout, task.stage)
         before = _files_in(work) if layout.remote is not None else {}
-        # Each attempt names its temporary files by its task and first clears what a killed attempt
-        # of the same task left; group tasks do so per bucket, as a resume may split buckets otherwise.
-        whole = not isinstance(task, GroupTask)
-        with task_scratch(work, task.key.replace("/", "-")) if whole else contextlib.nullcontext():
-            unsettled = _run_barrier_task(stage, task, work, layout, progress)
+        unsettled = _run_barrier_task(stage, task, work, layout, progress)
         if layout.remote is not None:
             after = _files_in(work)
             layout.publish(sorted(p for p, state in after.items() if before.get(p) != state))
@@ -176,33 +168,40 @@ def _run_task(pipeline: Pipeline, task: Task, layout: Layout, progress: Progress
 def _run_barrier_task(
     stage: Stage, task: BarrierTask, work: Path, layout: Layout, progress: ProgressFn | None
 ) -> int | None:
-    """Run a barrier task (sign, group, link, join) in ``work``; a link round returns its unsettled count."""
+    """Run a barrier task (sign, group, link, join) in ``work``; a link round returns its unsettled count.
+
+    Each attempt names its temporary files by its task and first clears what a killed attempt of the
+    same task left; group tasks do so per bucket, as a resume may split buckets otherwise.
+    """
+    # Imported here: the dedup package brings numpy, which a run without a barrier never needs.
     from gristmill.dedup.scratch import task_scratch
 
-    unsettled = None
-    if isinstance(task, SignTask):
-        layout.fetch_files([layout.stage_input(task.stage - 1, task.shard)])
-        docs = _intermediate(layout, task.stage - 1, task.shard, progress)
-        # Counted as they are read, so a sign phase's rate and ETA move before its first task ends.
-        _barrier(stage).sign(_reported(docs, progress), task.shard, work)
-        return unsettled
-    layout.fetch(work)
     if isinstance(task, GroupTask):
+        layout.fetch(work)
         for bucket in task.buckets:
             with task_scratch(work, f"stage{task.stage}-group-{bucket:04d}"):
                 _barrier(stage).group(bucket, task.shards, work)
-    elif isinstance(task, ClusterTask):
-        from gristmill.dedup import components
+        return None
+    with task_scratch(work, task.key.replace("/", "-")):
+        if isinstance(task, SignTask):
+            layout.fetch_files([layout.stage_input(task.stage - 1, task.shard)])
+            docs = _intermediate(layout, task.stage - 1, task.shard, progress)
+            # Counted as they are read, so a sign phase's rate and ETA move before its first task ends.
+            _barrier(stage).sign(_reported(docs, progress), task.shard, work)
+            return None
+        layout.fetch(work)
+        if isinstance(task, ClusterTask):
+            from gristmill.dedup import components
 
-        unsettled = components.run_task(work, task.step, task.op, task.part, task.sources, task.shards)
-    elif isinstance(task, JoinTask):
-        from gristmill.dedup import components
+            return components.run_task(work, task.step, task.op, task.part, task.sources, task.shards)
+        if isinstance(task, JoinTask):
+            from gristmill.dedup import components
 
-        shards = components.Split.of(task.shards).shards_in(task.part)
-        _barrier(stage).join(task.step, shards, task.shards, work)
-    else:
-        _barrier(stage).link(task.shards, work)
-    return unsettled
+            shards = components.Split.of(task.shards).shards_in(task.part)
+            _barrier(stage).join(task.step, shards, task.shards, work)
+        else:
+            _barrier(stage).link(task.shards, work)
+        return None
 
 
 def _files_in(folder: Path) -> dict[Path, tuple[int, int]]:

@@ -128,3 +128,26 @@ def test_a_genuine_page_is_not_split_by_the_step(report_corpus: factors.Corpus) 
     assert not dropped
     assert [(d.id, d.text, d.meta["salad"]) for d in out] == [(d.id, d.text, "coherent") for d in docs]
     assert all(d.signals["salad_sources"] == 1 for d in out)
+
+
+def test_refitting_the_pair_models_refits_the_merge_stage_instead_of_dropping_it() -> None:
+    # --fit-split --write once rewrote splitter.json without the merge stage (stop 24): the refit must
+    # carry a merge model fitted over the new pair models, with the previous shift and stopping rule.
+    from salad import with_merge_stage
+
+    if not (SHARED / "data").is_dir():
+        pytest.skip("shared/data is not beside the repository")
+    corpus = factors.Corpus(SHARED / "data", "tune")
+    built = [p for p in factors.pages(corpus, factors.Condition(sources="4"), 6, seed=1) if p.stitched]
+    shipped = load(MODEL_FILE)
+    assert shipped.merge is not None
+    new_pairs = PairModel(shipped.first, shipped.second, 0.25)
+    refitted = with_merge_stage(new_pairs, shipped, built)
+    assert refitted.merge is not None and refitted.merge is not shipped.merge
+    assert refitted.merge.names == list(MERGE_NAMES)
+    assert (refitted.first, refitted.second, refitted.shift) == (new_pairs.first, new_pairs.second, 0.25)
+    assert refitted.merge_shift == shipped.merge_shift
+    written = refitted.to_json()
+    assert "merge" in written and PairModel.from_json(written).merge is not None
+    without = PairModel(shipped.first, shipped.second, shipped.shift)
+    assert with_merge_stage(new_pairs, without, built) is new_pairs  # none before: none invented

@@ -2,7 +2,7 @@
 
     python benchmarks/salad.py            # report on the held-out half
     python benchmarks/salad.py --fit      # fit the score's weights on the tune half and print them
-    python benchmarks/salad.py --fit-split --n 60 --write   # refit the splitter's pair models (and merge stage)
+    python benchmarks/salad.py --fit-split --n 60 --write   # refit the splitter (pair models, merge stage)
     python benchmarks/salad.py --compare OLD.json   # the shipped model against another coherence.json
     python benchmarks/salad.py --unseen   # recipes nobody tuned on + the audit of flagged real pages
     python benchmarks/salad.py --lofo --n 30   # leave one recipe family out of the fit, each in turn

@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import salad as bench  # noqa: E402
-from gristmill.salad.coherence import MODEL_FILE, CoherenceModel  # noqa: E402
-from saladgen import factors  # noqa: E402
+import salad as bench
+from gristmill.salad.coherence import MODEL_FILE, CoherenceModel
+from saladgen import factors
 
 
 def document_index() -> dict[str, str]:
@@ -36,6 +36,8 @@ def page_document(page: bench.Page, kind: str, index: dict[str, str]) -> str:
         return "whole:" + page.text[:40].replace("\n", " ")
     if kind == "choppy":
         return "choppy:" + page.kind
+    if page.document:
+        return page.document
     for a, b, src in page.units:
         if src == 0 and page.text[a:b] in index:
             return index[page.text[a:b]]
@@ -70,8 +72,10 @@ def main() -> None:
         at = kinds == kind
         q = 0.98 if kind == "choppy" else 0.99
         print(
-            f"{kind}: {at.sum()} pages, median {np.median(scores[at]):.3f}, {q:.0%} {np.quantile(scores[at], q):.3f}, "
-            f"over {args.over} {np.mean(scores[at] >= args.over):.1%}, over 0.964 {np.mean(scores[at] >= 0.964):.1%}"
+            f"{kind}: {at.sum()} pages, median {np.median(scores[at]):.3f}, "
+            f"{q:.0%} {np.quantile(scores[at], q):.3f}, "
+            f"over {args.over} {np.mean(scores[at] >= args.over):.1%}, "
+            f"over 0.964 {np.mean(scores[at] >= 0.964):.1%}"
         )
     pool = np.isin(kinds, ("excerpt", "whole"))
     cut = np.quantile(scores[pool], 0.99, method="higher")
@@ -79,11 +83,9 @@ def main() -> None:
     print(f"pooled genuine 99th {cut:.3f}; top 1%: {top.sum()} pages from {len(set(docs[top]))} documents")
     for doc, c in Counter(docs[top]).most_common():
         drawn = (docs == doc) & pool
-        print(
-            f"  {c:3d} of {drawn.sum():3d} drawn pages  median {np.median(scores[drawn]):.3f}  {doc}"
-        )
+        print(f"  {c:3d} of {drawn.sum():3d} drawn pages  median {np.median(scores[drawn]):.3f}  {doc}")
     tail = genuine & (scores >= args.over)
-    print(f"\ngenuine pages over {args.over}: {tail.sum()} of {genuine.sum()}, {len(set(docs[tail]))} documents")
+    print(f"\ngenuine pages over {args.over}: {tail.sum()} of {genuine.sum()}, {len(set(docs[tail]))} docs")
     by_cond: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for c, t, g in zip(conds, tail, genuine, strict=True):
         if g:
@@ -93,14 +95,14 @@ def main() -> None:
         if t:
             print(f"  {t:3d}/{g:3d}  {c}")
     # The page model's contributions: weight x standardised value, tail against every genuine page.
-    x = bench.page_matrix(measured, (coherence.transition, coherence.absolute), coherence.seam_rate, coherence.page.names)
+    boundary = (coherence.transition, coherence.absolute)
+    x = bench.page_matrix(measured, boundary, coherence.seam_rate, coherence.page.names)
     contrib = (x - coherence.page.means) / coherence.page.scales * coherence.page.weights
     diff = contrib[tail].mean(axis=0) - contrib[genuine & ~tail].mean(axis=0)
     print("\nper-feature contribution to the log-odds, tail mean - other genuine mean (largest first):")
     for j in np.argsort(-diff)[:12]:
-        print(
-            f"  {coherence.page.names[j]:24s} {diff[j]:+.2f}  (raw tail {x[tail, j].mean():.3f}, others {x[genuine & ~tail, j].mean():.3f})"
-        )
+        raw = f"raw tail {x[tail, j].mean():.3f}, others {x[genuine & ~tail, j].mean():.3f}"
+        print(f"  {coherence.page.names[j]:24s} {diff[j]:+.2f}  ({raw})")
     print("\nthe tail pages (score, kind, document, first 160 characters):")
     for i in np.argsort(-scores * tail)[: tail.sum()]:
         print(f"  {scores[i]:.3f} {conds[i][:60]:60s} {docs[i][:40]}")

@@ -437,6 +437,7 @@ def compare(args: argparse.Namespace) -> None:
         print(f"| {c} | {cells[0]} | {cells[1]} | {change:+.3f}{mark} | {se:.3f} |")
     print(f"conditions that fell by more than {MAX_DROP} and {NOISE_SE:g} SE: {fallen or 'none'}")
     whole = [scores_by_model(models, text) for _, text in factors.whole_documents(DATA)]
+    choppy = [scores_by_model(models, p.text) for p in choppy_pages(DATA, "report", args.n * 2)]
     for key, coherence in models.items():
         scores = np.array(rows[key])
         per = [auroc(scores[np.array(names) == c], y[np.array(names) == c]) for c in dict.fromkeys(names)]
@@ -446,7 +447,9 @@ def compare(args: argparse.Namespace) -> None:
             f"{key} ({coherence.threshold}): mean AUROC over conditions {np.mean(per):.3f}, "
             f"worst {min(per):.3f}, pooled {auroc(scores, y):.3f}; mean recall {np.mean(recall[key]):.1%}, "
             f"mean false positives on excerpts {np.mean(false_pos[key]):.2%}; "
-            f"whole genuine documents flagged {flagged_whole} of {len(whole)}"
+            f"whole genuine documents flagged {flagged_whole} of {len(whole)}; "
+            f"choppy pages flagged {sum(c[key] >= coherence.threshold for c in choppy)} of {len(choppy)}; "
+            f"conditions with false positives over 4%: {sum(f > 0.04 for f in false_pos[key])}"
         )
         for share in (0.01, 0.015, 0.02):
             cut = genuine[int(np.ceil((1 - share) * len(genuine))) - 1]

@@ -1,6 +1,6 @@
 """The genuine tail: which tune-half genuine pages score high under the shipped model, and why.
 
-    python benchmarks/salad_tail.py --n 30 --random 20     # tune half only (seed=1 draw, all tune documents)
+    python benchmarks/salad_tail.py --n 30 --random 20 [--seed 2]   # tune half only, all tune documents
 
 Prints the genuine pages over ``--over`` by kind and condition, how many distinct source documents make
 the top 1%, and the page model's per-feature contributions (weight x standardised value) on the tail
@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--random", type=int, default=20)
     parser.add_argument("--over", type=float, default=0.8)
+    parser.add_argument("--seed", type=int, default=1, help="which draw of tune pages (1: the rule's)")
     parser.add_argument("--model", default=str(MODEL_FILE))
     parser.add_argument("--cache", help="pickle of the measured pages (written if absent)")
     args = parser.parse_args()
@@ -56,7 +57,7 @@ def main() -> None:
     if cache and cache.exists():
         measured = pickle.loads(cache.read_bytes())
     else:
-        pages = bench.coherence_pages(args.n, args.random, seed=1, family_share=0, only=None)
+        pages = bench.coherence_pages(args.n, args.random, seed=args.seed, family_share=0, only=None)
         measured = bench.measure_pages(pages)
         if cache:
             cache.write_bytes(pickle.dumps(measured))

@@ -54,7 +54,7 @@ from gristmill.steps.salad import Salad
 from saladgen import Page, build, factors, families, unseen
 from saladgen.fitting import fit_perceptron
 from saladgen.merge_rows import merge_rows
-from saladgen.metrics import adjusted_rand_index, auroc, auroc_se
+from saladgen.metrics import adjusted_rand_index, auroc, auroc_se, weighted_quantile
 
 REPO = Path(__file__).resolve().parents[1]
 WEIGHTS_FILE = REPO / "src/gristmill/salad/weights_embeddings.json"
@@ -438,6 +438,7 @@ def compare(args: argparse.Namespace) -> None:
         print(f"| {c} | {cells[0]} | {cells[1]} | {change:+.3f}{mark} | {se:.3f} |")
     print(f"conditions that fell by more than {MAX_DROP} and {NOISE_SE:g} SE: {fallen or 'none'}")
     whole = [scores_by_model(models, text) for _, text in factors.whole_documents(DATA)]
+    choppy = [scores_by_model(models, p.text) for p in choppy_pages(DATA, "report", args.n * 2)]
     for key, coherence in models.items():
         scores = np.array(rows[key])
         per = [auroc(scores[np.array(names) == c], y[np.array(names) == c]) for c in dict.fromkeys(names)]
@@ -447,7 +448,9 @@ def compare(args: argparse.Namespace) -> None:
             f"{key} ({coherence.threshold}): mean AUROC over conditions {np.mean(per):.3f}, "
             f"worst {min(per):.3f}, pooled {auroc(scores, y):.3f}; mean recall {np.mean(recall[key]):.1%}, "
             f"mean false positives on excerpts {np.mean(false_pos[key]):.2%}; "
-            f"whole genuine documents flagged {flagged_whole} of {len(whole)}"
+            f"whole genuine documents flagged {flagged_whole} of {len(whole)}; "
+            f"choppy pages flagged {sum(c[key] >= coherence.threshold for c in choppy)} of {len(choppy)}; "
+            f"conditions with false positives over 4%: {sum(f > 0.04 for f in false_pos[key])}"
         )
         for share in (0.01, 0.015, 0.02):
             cut = genuine[int(np.ceil((1 - share) * len(genuine))) - 1]
@@ -543,14 +546,33 @@ def threshold_kinds(held: Measured) -> np.ndarray:
     return np.array(["stitched" if p.stitched else kind.split(":")[0] for kind, p, _ in held])
 
 
-def default_threshold(scores: np.ndarray, kinds: np.ndarray) -> tuple[float, dict[str, float]]:
-    """The highest of the percentiles of :data:`POOLS` over genuine ``scores`` (+ 0.005), and each."""
+def default_threshold(
+    scores: np.ndarray, kinds: np.ndarray, documents: Sequence[str] | None = None
+) -> tuple[float, dict[str, float]]:
+    """The highest of the percentiles of :data:`POOLS` over genuine ``scores`` (+ 0.005), and each.
+
+    With ``documents`` (each page's source document, "" for a page that is its own), the percentiles
+    are taken over documents: a document's pages in a pool weigh one page together (stop 24), so one
+    odd document that a draw picked many times does not set the threshold.
+    """
     per_pool = {}
     for pool, (members, q) in POOLS.items():
-        at = np.isin(kinds, members)
-        if at.any():
+        at = np.flatnonzero(np.isin(kinds, members))
+        if not len(at):
+            continue
+        if documents is None:
             per_pool[pool] = float(np.quantile(scores[at], q, method="higher"))
+            continue
+        keys = [documents[i] or f"page:{i}" for i in at]
+        counts = Counter(keys)
+        weights = np.array([1.0 / counts[k] for k in keys])
+        per_pool[pool] = weighted_quantile(scores[at], weights, q)
     return round(min(0.99, max(per_pool.values()) + 0.005), 3), per_pool
+
+
+def page_documents(measured: Measured) -> list[str]:
+    """Each measured page's source document (:attr:`saladgen.Page.document`; "" when it has none)."""
+    return [p.document for _, p, _ in measured]
 
 
 def fit_models(
@@ -587,7 +609,7 @@ def fit_models(
     if not held:  # the all-folds fit sets it from out-of-fold scores
         return fitted
     held_scores = model_scores(fitted, held)
-    fitted.threshold, per_kind = default_threshold(held_scores, threshold_kinds(held))
+    fitted.threshold, per_kind = default_threshold(held_scores, threshold_kinds(held), page_documents(held))
     if verbose:
         chances = transition.logits(np.vstack([m.rows for _, _, m in measured]))
         held_chances = transition.logits(np.vstack([m.rows for _, _, m in held]))
@@ -727,17 +749,25 @@ def fit_all_folds(args: argparse.Namespace) -> None:
     extra = [name for name in args.with_features.split(",") if name]
     names = [*PAGE_NAMES, *extra]
     folds = [measure_pages(pages) for pages in fold_pages(args.n, args.random, args.family_share)]
-    scores, kinds, stitched = [], [], []
+    scores, kinds, stitched, documents = [], [], [], []
     for i in range(len(folds)):
         fit_rows, scored = fold_split(folds, i)
         scores.append(model_scores(fit_models(fit_rows, [], verbose=False, names=names), scored))
         kinds.append(threshold_kinds(scored))
+        documents += page_documents(scored)
         stitched.append(np.array([p.stitched for _, p, _ in scored]))
         print(f"fold {i}: fitted on {len(fit_rows)} pages, scored {len(scored)}")
     oof, oof_kinds, y = np.concatenate(scores), np.concatenate(kinds), np.concatenate(stitched)
     everything = [row for fold in folds for row in fold]
     fitted = fit_models(everything, [], verbose=False, names=names)
-    fitted.threshold, per_pool = default_threshold(oof, oof_kinds)
+    # Stop 24: over documents (each document's out-of-fold pages weigh one page together): a fold
+    # draws its pages from a third of the documents, so one odd document comes three times as often.
+    fitted.threshold, per_pool = default_threshold(oof, oof_kinds, documents)
+    plain, plain_pools = default_threshold(oof, oof_kinds)
+    print(
+        f"page-weighted rule (stop 23): threshold {plain}, "
+        + ", ".join(f"{k} {v:.3f}" for k, v in plain_pools.items())
+    )
     for kind in ("excerpt", "whole", "choppy"):  # where the percentiles come from
         at = oof_kinds == kind
         print(
@@ -745,7 +775,8 @@ def fit_all_folds(args: argparse.Namespace) -> None:
             f"over 0.964 {np.mean(oof[at] >= 0.964):.1%}, over 0.99 {np.mean(oof[at] >= 0.99):.1%}"
         )
     print(
-        "out-of-fold genuine percentiles per pool: " + ", ".join(f"{k} {v:.3f}" for k, v in per_pool.items())
+        "out-of-fold genuine percentiles per pool, over documents: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in per_pool.items())
     )
     print(
         f"out-of-fold pages: {len(y)}, AUROC {auroc(oof, y):.3f}, "

@@ -65,6 +65,7 @@ class Page:
     kind: str  # stitched-shuffled | stitched-blocks | untouched | choppy-<type>
     sources: int
     units: list[tuple[int, int, int]]  # (start, end, source index or -1 for furniture)
+    document: str = ""  # a genuine excerpt's source document key ("" when not one document's excerpt)
 
     @property
     def stitched(self) -> bool:

@@ -218,7 +218,7 @@ def genuine(corpus: Corpus, cond: Condition, rng: random.Random) -> Page:
     chosen = flat[start : start + m]
     units = [(s, 0, j > 0 and chosen[j - 1][0] != p) for j, (p, s) in enumerate(chosen)]
     page = _lay_out(units, cond, rng)
-    page.kind, page.sources = f"genuine-{name}", 1
+    page.kind, page.sources, page.document = f"genuine-{name}", 1, doc.key
     if cond.boilerplate in ("genuine", "both"):
         _furnish(page, cond.inline, rng)
     return page

@@ -1,4 +1,4 @@
-"""AUROC and adjusted Rand index on numpy alone (gristmill takes no sklearn dependency)."""
+"""AUROC, adjusted Rand index and a weighted quantile on numpy alone (gristmill takes no sklearn)."""
 
 from __future__ import annotations
 
@@ -61,3 +61,12 @@ def auroc_se(
         ref_ones, ref_zeros = _placements(np.asarray(reference, dtype=float), y)
         ones, zeros = ones - ref_ones, zeros - ref_zeros
     return float(np.sqrt(ones.var(ddof=1) / len(ones) + zeros.var(ddof=1) / len(zeros)))
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The smallest value at which the weights of the values up to it reach share ``q`` of all weight
+    (``np.quantile(..., method="higher")``'s kind of answer, each value counted by its weight)."""
+    order = np.argsort(values, kind="stable")
+    reached = np.cumsum(weights[order]) / weights.sum()
+    # Float sums can stop a hair short of q at an exact share.
+    return float(values[order][min(int(np.searchsorted(reached, q - 1e-12)), len(values) - 1)])

@@ -163,3 +163,30 @@ def test_the_out_of_fold_pages_share_no_document_with_their_fit() -> None:
         assert not fit_used & own[i]
         whole = {p.text for kind, p in scored if kind == "whole"}
         assert whole and not whole & {p.text for kind, p in fit if kind == "whole"}
+
+
+def test_one_document_drawn_many_times_does_not_set_the_threshold() -> None:
+    # Stop 24: a threshold taken over documents, each document's pages counting once together. One odd
+    # document that a fold's draw picked 40 times (scores ~0.99) would hold 4% of the pages and so set
+    # a page-weighted 99th percentile; counted once among 150 documents it sits above the 99th.
+    bench = _benchmark()
+    rng = np.random.default_rng(1)
+    pages = [("excerpt:base", False)] * 1000
+    scores = np.r_[np.full(40, 0.99), rng.uniform(0, 0.8, 960)]
+    documents = ["odd"] * 40 + [f"doc{i % 150}" for i in range(960)]
+    kinds = bench.threshold_kinds(_held(pages))
+    plain, _ = bench.default_threshold(scores, kinds)
+    assert plain == 0.99  # the odd document's pages set it (0.99 + 0.005, capped)
+    per_document, per_pool = bench.default_threshold(scores, kinds, documents)
+    assert 0.78 < per_document < 0.81
+    assert per_pool["genuine"] < 0.8
+
+
+def test_the_document_weighted_quantile() -> None:
+    from saladgen.metrics import weighted_quantile
+
+    values = np.array([0.1, 0.2, 0.3, 0.9])
+    assert weighted_quantile(values, np.ones(4), 0.5) == 0.2
+    # The last value weighs as much as the other three together: the median is still among them.
+    assert weighted_quantile(values, np.array([1, 1, 1, 3.0]), 0.5) == 0.3
+    assert weighted_quantile(values, np.array([1, 1, 1, 3.0]), 0.99) == 0.9

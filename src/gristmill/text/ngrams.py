@@ -119,7 +119,11 @@ class NgramIndex:
         if last == n - 1 and repeating is not None:
             candidates = np.flatnonzero(repeating[:-1] & repeating[1:])
         else:
-            candidates = np.arange(len(keys))
+            # Without the last n's answer: an n-gram repeats only where each of its tokens does
+            # (the ids count tokens without a sort).
+            once = np.bincount(self.ids.astype(np.intp))[self.ids.astype(np.intp)] == 1
+            within = np.concatenate(([0], np.cumsum(once)))
+            candidates = np.flatnonzero(within[n:] == within[:-n])
         group, counts = _groups(keys[candidates])
         many = counts[group] > 1
         if not many.any():

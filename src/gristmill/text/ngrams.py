@@ -38,6 +38,10 @@ class NgramIndex:
         # their first n tokens: no larger n repeats either, and its answers need no sort. (This
         # holds of the n-grams; their keys could only disagree by a 64-bit collision.)
         self._distinct_from = len(self.ids) + 1
+        # The positions whose n-gram occurs twice or more, for the last n answered. An (n+1)-gram
+        # repeats only where the n-grams at its position and the next both repeat, so the next n
+        # groups those positions alone (most of a page's n-grams occur once).
+        self._repeating: tuple[int, np.ndarray | None] = (0, None)
 
     def keys(self, n: int) -> np.ndarray:
         """Return one 64-bit key per n-gram (equal n-grams, equal keys)."""
@@ -61,18 +65,15 @@ class NgramIndex:
 
         Ties go to the n-gram seen first. Returns 0 when the text has fewer than ``n`` tokens.
         """
-        if n >= self._distinct_from:  # every n-gram occurs once: the top one is the first
-            return int(self.chars(n)[0]) + n - 1 if len(self.ids) >= n else 0
-        keys = self.keys(n)
-        if not len(keys):
+        if len(self.ids) < n:
             return 0
-        # The first position whose n-gram has the top count (an unstable sort is enough for that).
-        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        top = counts.max()
-        if top == 1:
-            self._distinct_from = min(self._distinct_from, n)
-        where = int(np.argmax(counts[inverse] == top))
-        return int(top) * (int(self.chars(n)[where]) + n - 1)
+        at, group, counts = (None, None, None) if n >= self._distinct_from else self._repeats(n)
+        if at is None or group is None or counts is None:  # every n-gram occurs once: the first
+            return int(self.chars(n)[0]) + n - 1
+        per = counts[group]
+        top = int(per.max())
+        where = int(at[int(np.argmax(per == top))])  # the first position with the top count
+        return top * (int(self.chars(n)[where]) + n - 1)
 
     def duplicate_ngram_chars(self, n: int) -> int:
         """Characters in n-grams that repeat an earlier one, never counting a token twice.
@@ -80,34 +81,75 @@ class NgramIndex:
         Scanning left to right, an n-gram already seen counts all its characters and the scan jumps
         past it; otherwise it is remembered and the scan moves one token on.
         """
-        if n >= self._distinct_from:
+        if n >= self._distinct_from or len(self.ids) < n:
             return 0
-        keys = self.keys(n)
-        if not len(keys):
+        at, group, counts = self._repeats(n)
+        if at is None or group is None or counts is None:
             return 0
-        # Most texts repeat no long n-gram: a plain sort tells so, at a fraction of what the
-        # index arrays below cost.
-        ordered = np.sort(keys)
-        if not (ordered[1:] == ordered[:-1]).any():
-            self._distinct_from = min(self._distinct_from, n)
-            return 0
-        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         # The scan need only stop where an n-gram that occurs more than once stands: elsewhere it
         # would remember an n-gram never met again and move one token on, changing nothing.
-        stops = np.flatnonzero(counts[inverse] > 1)
         chars = self.chars(n)
         seen = bytearray(len(counts))
         repeated = pos = 0
-        for block in range(0, len(stops), _SCAN_BLOCK):  # no Python list of every stop at once
-            where = stops[block : block + _SCAN_BLOCK]
-            found = zip(where.tolist(), inverse[where].tolist(), chars[where].tolist(), strict=True)
-            for at, k, length in found:
-                if at < pos:  # jumped over
+        for block in range(0, len(at), _SCAN_BLOCK):  # no Python list of every stop at once
+            found = zip(
+                at[block : block + _SCAN_BLOCK].tolist(),
+                group[block : block + _SCAN_BLOCK].tolist(),
+                chars[at[block : block + _SCAN_BLOCK]].tolist(),
+                strict=True,
+            )
+            for where, k, length in found:
+                if where < pos:  # jumped over
                     continue
                 if seen[k]:
                     repeated += length
-                    pos = at + n
+                    pos = where + n
                 else:
                     seen[k] = 1
-                    pos = at + 1
+                    pos = where + 1
         return repeated
+
+    def _repeats(self, n: int) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """The positions whose n-gram occurs twice or more (ascending), each one's group, the counts.
+
+        Three Nones (and no larger n asked again) when every n-gram occurs once.
+        """
+        keys = self.keys(n)
+        last, repeating = self._repeating
+        if last == n - 1 and repeating is not None:
+            candidates = np.flatnonzero(repeating[:-1] & repeating[1:])
+        else:
+            # Without the last n's answer: an n-gram repeats only where each of its tokens does
+            # (the ids count tokens without a sort).
+            once = np.bincount(self.ids.astype(np.intp))[self.ids.astype(np.intp)] == 1
+            within = np.concatenate(([0], np.cumsum(once)))
+            candidates = np.flatnonzero(within[n:] == within[:-n])
+        group, counts = _groups(keys[candidates])
+        many = counts[group] > 1
+        if not many.any():
+            self._distinct_from = min(self._distinct_from, n)
+            self._repeating = (n, None)
+            return None, None, None
+        at = candidates[many]
+        mask = np.zeros(len(keys), dtype=bool)
+        mask[at] = True
+        self._repeating = (n, mask)
+        return at, group[many], counts
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's group (equal keys, one group) and each group's count.
+
+    numpy's ``unique`` with ``return_inverse`` and ``return_counts``, without its checks and copies.
+    """
+    if not len(keys):
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    group = np.empty(len(keys), dtype=np.intp)
+    group[order] = np.cumsum(first) - 1
+    counts = np.diff(np.append(np.flatnonzero(first), len(keys)))
+    return group, counts

@@ -31,8 +31,6 @@ steps:
 """
 SHARDS = 24
 DOCS = 60
-# 24 stage tasks, then per barrier 24 signatures, 16 groups, 1 link and 24 stage tasks.
-TASKS = SHARDS + 2 * (SHARDS + 16 + 1 + SHARDS)
 RAY_LOG_LINE = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z] \d+ \d+\] ")
 LOSE_AFTER = 8  # the first phase, whose tasks (reading the input) keep both nodes busy
 CRASH_AFTER = SHARDS + 4  # once minhash_dedup's barrier has begun
@@ -149,8 +147,10 @@ def test_two_node_cluster_matches_local_and_survives_losing_a_node(make_corpus, 
 
     # The second node dies while the first phase runs: its tasks run again on the head, and the
     # barriers after it run on the head alone.
+    # The done-markers of the whole run, counted, not derived: the link's rounds vary with the data.
+    tasks = sum(1 for _ in (tmp_path / "local" / "_state").rglob("*.done"))
     assert lost["killed"], lost
-    assert LOSE_AFTER <= lost["killed_at"]["done"] < TASKS
+    assert LOSE_AFTER <= lost["killed_at"]["done"] < tasks
     if lost["returncode"] == 0:
         assert outputs(tmp_path / "lost") == outputs(tmp_path / "local")
         # Ray's own notices of the lost tasks come first; the summary is the usual one
@@ -162,7 +162,7 @@ def test_two_node_cluster_matches_local_and_survives_losing_a_node(make_corpus, 
     # The second node and the driver die together; the same command on the head alone resumes
     # (given the address in RAY_ADDRESS this time).
     assert crashed["killed"] and crashed["returncode"] == -9, crashed
-    assert CRASH_AFTER <= crashed["killed_at"]["done"] < TASKS
+    assert CRASH_AFTER <= crashed["killed_at"]["done"] < tasks
     assert resumed["returncode"] == 0, resumed["stderr"]
     assert resumed["nodes"] == ["head"]
     assert outputs(tmp_path / "crashed") == outputs(tmp_path / "local")

@@ -88,7 +88,7 @@ def test_tokenize_writes_token_shards_identical_across_workers(tmp_path: Path, t
     assert token_files(one) == token_files(two)
     assert sorted(token_files(one)) == [f"{s:05d}-000.{x}" for s in range(3) for x in ("bin", "idx")]
     kept = read_all(one / "kept")
-    expected = [[*tokenizer.encode(d["text"]).ids, eos] for d in kept]
+    expected = [[*ids, eos] for d in kept if (ids := tokenizer.encode(d["text"]).ids)]  # empty texts: none
     assert read_tokens(one) == expected
     assert (read_tokens(one)[0][-1], np.dtype(read_index(one / "tokens" / "00000-000.idx")[0])) == (
         eos,
@@ -108,7 +108,9 @@ def test_tokenize_bounds_each_file_and_resumes_with_the_same_bytes(
         if name.endswith(".idx"):
             _, sizes, _ = read_index(out / "tokens" / name)
             assert sizes.sum() <= limit or len(sizes) == 1
-    assert read_tokens(out) == [tokenizer.encode(d["text"]).ids for d in read_all(out / "kept")]
+    assert read_tokens(out) == [
+        ids for d in read_all(out / "kept") if (ids := tokenizer.encode(d["text"]).ids)
+    ]
     # A task killed after its files were renamed but before its done-marker is run again.
     (out / "_state" / "stage0" / "00001.done").unlink()
     for name in first:
@@ -133,3 +135,19 @@ def test_tokenize_bad_options_are_one_line_errors(tmp_path: Path, tokenizer: Tok
         Tokenize(tokenizer=str(tmp_path / "tokenizer.json"), eos="<eos>")
     with pytest.raises(ConfigError, match="option 'max_tokens_per_file': must be 1 or more"):
         Tokenize(tokenizer=str(tmp_path / "tokenizer.json"), max_tokens_per_file=0)
+
+
+def test_a_document_without_tokens_writes_nothing_to_the_token_files(
+    tmp_path: Path, tokenizer: Tokenizer
+) -> None:
+    # A lone eos is no training sample: a document with no text (or only spaces the tokenizer drops)
+    # passes on with signals.tokens = 0 and leaves the token files as if it were not there.
+    (tmp_path / "in").mkdir()
+    texts = ["Stalin and Trotsky argued.", "", "Lenin wrote a testament.", "", "Trotsky left Russia."]
+    write_jsonl(tmp_path / "in" / "part0.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)])
+    eos = tokenizer.token_to_id("<|endoftext|>")
+    out = run(tmp_path, "out", write_tokens=True, eos="<|endoftext|>")
+    kept = read_all(out / "kept")
+    assert [d["id"] for d in kept] == [f"d{i}" for i in range(5)]
+    assert [d["signals"]["tokens"] for d in kept] == [len(tokenizer.encode(t).ids) for t in texts]
+    assert read_tokens(out) == [[*tokenizer.encode(t).ids, eos] for t in texts if t]

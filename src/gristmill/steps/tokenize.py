@@ -135,7 +135,10 @@ class Tokenize(Step):
     ] = False
     eos: Annotated[
         str | None,
-        Help("a token appended after each document in the token files (``<|endoftext|>``); none adds none."),
+        Help(
+            "a token appended after each document in the token files (``<|endoftext|>``); none adds none."
+            " A document with no tokens writes nothing."
+        ),
     ] = None
     max_tokens_per_file: Annotated[
         int, Help("most tokens in one ``.bin`` (a longer document gets a file of its own).", ge=1)
@@ -182,7 +185,7 @@ class Tokenize(Step):
                 for item, encoding in zip(batch, encodings, strict=True):
                     ids = encoding.ids
                     item.signals["tokens"] = len(ids)
-                    if self.write_tokens:
+                    if self.write_tokens and ids:  # a lone eos is no sample: an empty text writes nothing
                         writer.add(np.concatenate((np.asarray(ids, dtype=dtype), eos)))
                 batch, done = [], batch
                 yield from done

@@ -18,11 +18,16 @@ def fit_perceptron(
     l2: float = 1e-4,
     seed: int = 0,
     batch: int = 512,
+    weights: np.ndarray | None = None,
 ) -> Perceptron:
-    """Fit a tanh perceptron to the 0/1 targets ``y`` by minibatch Adam on the log-loss."""
+    """Fit a tanh perceptron to the 0/1 targets ``y`` by minibatch Adam on the log-loss.
+
+    ``weights``, when given, weigh each row's loss (scaled to a mean of 1; the default weighs all alike).
+    """
     rng = np.random.default_rng(seed)
     means, scales = x.mean(axis=0), x.std(axis=0) + 1e-6
     z = (x - means) / scales
+    weight = np.ones(len(z)) if weights is None else weights / weights.mean()
     w1 = rng.normal(0.0, 1.0 / np.sqrt(z.shape[1]), (z.shape[1], hidden))
     params = [w1, np.zeros(hidden), rng.normal(0.0, 1.0 / np.sqrt(hidden), hidden), np.zeros(1)]
     first = [np.zeros_like(p) for p in params]
@@ -32,11 +37,11 @@ def fit_perceptron(
         order = rng.permutation(len(z))
         for start in range(0, len(z), batch):
             rows = order[start : start + batch]
-            xb, yb = z[rows], y[rows]
+            xb, yb, wb = z[rows], y[rows], weight[rows]
             a, b, c, d = params
             h = np.tanh(xb @ a + b)
             p = 1.0 / (1.0 + np.exp(-np.clip(h @ c + d[0], -30, 30)))
-            g = (p - yb) / len(rows)
+            g = wb * (p - yb) / len(rows)
             gh = np.outer(g, c) * (1 - h**2)
             grads = [xb.T @ gh + l2 * a, gh.sum(axis=0), h.T @ g + l2 * c, np.array([g.sum()])]
             step += 1

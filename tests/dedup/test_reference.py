@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gristmill import ConfigError, ExactDedup, MinhashDedup
+from gristmill import ConfigError, Document, ExactDedup, MinhashDedup
 from tests.dedup.helpers import random_words, run_pipeline
 from tests.helpers import read_all, write_jsonl, write_pipeline
 
@@ -128,3 +130,17 @@ def test_a_bad_reference_is_one_line(tmp_path: Path, reference: dict[str, Any], 
         ExactDedup(reference={**reference, "cache": str(tmp_path / "cache")})
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_reference_signatures_copied_into_a_run_are_readable_like_every_output(tmp_path: Path) -> None:
+    records = [{"id": f"r{i}", "text": t} for i, t in enumerate(_texts(5, 3))]
+    reference = write_jsonl(tmp_path / "kept.jsonl", records)
+    step = ExactDedup(reference={"path": str(reference), "cache": str(tmp_path / "cache")})
+    work = tmp_path / "work"
+    step.sign([Document(id="n0", text=_texts(6, 1)[0])], 0, work)
+    installed = sorted(p.name for p in (tmp_path / "cache").glob("*/*") if p.name != "reference.json")
+    assert installed and all((work / name).is_file() for name in installed)
+    mask = os.umask(0)
+    os.umask(mask)
+    modes = {name: oct(stat.S_IMODE((work / name).stat().st_mode)) for name in installed}
+    assert modes == {name: oct(0o666 & ~mask) for name in installed}  # as write_atomically's outputs

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
+import stat
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +15,7 @@ from gristmill import Document
 from gristmill.dedup import work
 from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.minhash import MinhashDedup
+from gristmill.dedup.spans import SpanDedup
 from gristmill.dedup.work import PartsWriter, bucket_windows, load_part, save_buckets, save_parts
 
 
@@ -218,3 +222,33 @@ def test_a_parts_writer_holds_no_table_of_batches_by_parts(tmp_path, monkeypatch
     rows, part = np.concatenate(written), np.concatenate(to)
     for p in (0, 1, 777, parts - 1):
         assert load_part(tmp_path / "w.npy", p).tolist() == rows[part == p].tolist()
+
+
+def _output_mode() -> int:
+    """The mode every output gets: read and write for all, less the umask (as ``write_atomically``)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _modes(work: Path) -> dict[str, int]:
+    return {str(p.relative_to(work)): stat.S_IMODE(p.stat().st_mode) for p in work.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("barrier", [SpanDedup(buckets=2), MinhashDedup(buckets=2)], ids=["spans", "minhash"])
+def test_files_a_group_task_leaves_for_later_phases_are_readable_like_every_output(tmp_path, barrier):
+    shared = "This sentence stands in every page of the corpus, word for word, every time."
+    shards = [
+        [Document(id=f"s{s}d{d}", text=f"Page {s}-{d} tells its own story here. {shared}") for d in range(4)]
+        for s in range(2)
+    ]
+    work = tmp_path / "work"
+    work.mkdir()
+    for s, docs in enumerate(shards):
+        barrier.sign(docs, s, work)
+    for bucket in range(barrier.buckets):
+        barrier.group(bucket, len(shards), work)
+    modes = _modes(work)
+    # A group task's PartsWriter tables: held spans (span_dedup), step 0's links (minhash).
+    assert any(name.startswith(("held-", "links/")) and not name.endswith(".index.npy") for name in modes)
+    assert {name: oct(mode) for name, mode in modes.items()} == {name: oct(_output_mode()) for name in modes}

@@ -25,7 +25,7 @@ import orjson
 from gristmill.cache import user_cache
 from gristmill.document import Document
 from gristmill.errors import GristmillError
-from gristmill.io.atomic import write_atomically
+from gristmill.io.atomic import give_output_mode, write_atomically
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
@@ -66,6 +66,7 @@ class Reference:
             if source.name == DONE or target.exists():
                 continue
             fd, tmp = tempfile.mkstemp(dir=work, prefix=f".{source.name}.")
+            give_output_mode(fd)  # later phases read it as they read the run's own signatures
             os.close(fd)
             shutil.copyfile(source, tmp)
             os.replace(tmp, target)

@@ -13,7 +13,7 @@ import orjson
 
 from gristmill.dedup.scratch import scratch_file
 from gristmill.document import Document
-from gristmill.io.atomic import write_atomically
+from gristmill.io.atomic import give_output_mode, write_atomically
 from gristmill.io.schema import FieldType
 from gristmill.stats import StepContext
 
@@ -133,6 +133,8 @@ class PartsWriter:
         offsets = np.concatenate(([0], np.cumsum(self._sizes))).astype(np.int64)
         fd, tmp = scratch_file(self._path.parent, self._path.name, ".tmp")
         try:
+            # The table is read by later phases like the index beside it; the spills stay private.
+            give_output_mode(fd)
             with os.fdopen(fd, "wb") as out:
                 header = {"descr": np.lib.format.dtype_to_descr(self._dtype), "fortran_order": False}
                 np.lib.format.write_array_header_1_0(out, {**header, "shape": (self._spilled,)})

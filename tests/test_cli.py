@@ -199,3 +199,23 @@ def test_importing_the_library_leaves_the_blas_threads_to_the_caller() -> None:
     clean = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
     done = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["None"]
+
+
+def test_a_ray_address_runs_on_ray_and_is_never_ignored(run_cli, make_corpus, tmp_path) -> None:
+    # Nothing listens on port 1: a run that went to Ray fails at once naming the address; one that
+    # quietly ran in local processes instead would exit 0 having ignored it.
+    src = make_corpus(shards=1, docs=3)
+    config = write_pipeline(
+        tmp_path / "p.yaml", f"input: {{path: '{src}'}}\noutput: {{path: '{tmp_path}/out'}}\nsteps: []\n"
+    )
+    result = run_cli("run", str(config), "--ray-address", "127.0.0.1:1")
+    assert result.exit_code == 2
+    assert result.output.startswith("gristmill: error: no Ray cluster answers at 127.0.0.1:1")
+    for options in (["--ray-address", "127.0.0.1:1"], ["--ray-memory", "group=1GB"]):
+        result = run_cli("run", str(config), "--executor", "local", *options)
+        assert result.exit_code == 2
+        assert result.output == (
+            "gristmill: error: --ray-address and --ray-memory (ray_address, ray_memory) are options of the "
+            "Ray executor; leave out --executor local (executor='local') to run on Ray\n"
+        )
+    assert not (tmp_path / "out").exists()

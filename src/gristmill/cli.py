@@ -61,9 +61,16 @@ def cli() -> None:
 @cli.command()
 @click.argument("pipeline_file", metavar="PIPELINE.yaml", type=click.Path(dir_okay=False))
 @click.option("--workers", "-w", default=1, show_default=True, help="Processes (or Ray CPUs) to run on.")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option(
-    "--ray-address", default=None, help="A running Ray cluster (default: RAY_ADDRESS or a local Ray)."
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default=None,
+    help="Where tasks run  [default: local; ray when --ray-address or --ray-memory is given]",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    help="A running Ray cluster; implies --executor ray (default: RAY_ADDRESS or a local Ray).",
 )
 @click.option(
     "--ray-memory",
@@ -89,7 +96,7 @@ def cli() -> None:
 def run(
     pipeline_file: str,
     workers: int,
-    executor: str,
+    executor: str | None,
     ray_address: str | None,
     ray_memory: tuple[str, ...],
     overwrite: bool,

@@ -128,7 +128,7 @@ class Pipeline:
         self,
         *,
         workers: int = 1,
-        executor: str = "local",
+        executor: str | None = None,
         overwrite: bool = False,
         progress: bool | ProgressOptions | None = None,
         ray_address: str | None = None,
@@ -140,9 +140,17 @@ class Pipeline:
         forces the bar, False shows nothing, a :class:`ProgressOptions` says exactly what.
 
         ``executor`` is ``"local"`` (a process pool of ``workers``) or ``"ray"`` (``ray_address``, or a
-        local Ray with ``workers`` CPUs). Unlike the command, it leaves ``OPENBLAS_NUM_THREADS`` to the
-        caller (docs/python.md).
+        local Ray with ``workers`` CPUs); None means Ray when ``ray_address`` or ``ray_memory`` is given,
+        else local. Unlike the command, it leaves ``OPENBLAS_NUM_THREADS`` to the caller (docs/python.md).
         """
+        on_ray = ray_address is not None or bool(ray_memory)
+        if executor is None:
+            executor = "ray" if on_ray else "local"
+        elif executor == "local" and on_ray:  # never run locally and quietly drop where the user said to run
+            raise ConfigError(
+                "--ray-address and --ray-memory (ray_address, ray_memory) are options of the Ray executor; "
+                "leave out --executor local (executor='local') to run on Ray"
+            )
         if executor == "local":
             from gristmill.executors.local import LocalExecutor
 

@@ -105,6 +105,17 @@ def test_a_file_named_twice_or_through_a_link_is_read_once(run_cli, tmp_path) ->
     assert result.exit_code == 0 and "read 6 " in result.output, result.output
 
 
+def test_a_broken_link_in_the_input_folder_is_one_line_naming_it(run_cli, tmp_path) -> None:
+    src, config = setup(tmp_path)
+    (src / "d.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: input: cannot read '{src}/d.jsonl' (a link to a missing file): "
+        "No such file or directory\n"
+    )
+
+
 def test_an_earlier_runs_output_inside_the_input_is_not_input(run_cli, tmp_path) -> None:
     src, _ = setup(tmp_path)
     first = write_pipeline(tmp_path / "a.yaml", f"input: {src}\noutput: {src}/out-a\n")

@@ -116,6 +116,14 @@ def test_a_broken_link_in_the_input_folder_is_one_line_naming_it(run_cli, tmp_pa
     )
 
 
+def test_a_named_pipe_in_the_input_folder_is_one_line_not_a_hang(run_cli, tmp_path) -> None:
+    src, config = setup(tmp_path)
+    os.mkfifo(src / "d.jsonl")  # opening it to record the manifest would wait for a writer
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == f"gristmill: error: input: cannot read '{src}/d.jsonl': not a regular file\n"
+
+
 def test_an_earlier_runs_output_inside_the_input_is_not_input(run_cli, tmp_path) -> None:
     src, _ = setup(tmp_path)
     first = write_pipeline(tmp_path / "a.yaml", f"input: {src}\noutput: {src}/out-a\n")

@@ -8,6 +8,7 @@ object (``s3://...``) is recorded the same way, with its ETag (or modified time)
 from __future__ import annotations
 
 import os
+from stat import S_ISREG
 from typing import Any
 
 import orjson
@@ -29,6 +30,8 @@ def file_state(path: str) -> dict[str, Any]:
     digest = xxhash.xxh3_64()
     try:
         stat = os.stat(path)
+        if not S_ISREG(stat.st_mode):  # a named pipe would block the open below until written to
+            raise MissingInputError(f"input: cannot read {path!r}: not a regular file")
         with open(path, "rb") as handle:
             digest.update(handle.read(_BLOCK))
             if stat.st_size > _BLOCK:

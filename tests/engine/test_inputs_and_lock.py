@@ -124,6 +124,17 @@ def test_a_named_pipe_in_the_input_folder_is_one_line_not_a_hang(run_cli, tmp_pa
     assert result.output == f"gristmill: error: input: cannot read '{src}/d.jsonl': not a regular file\n"
 
 
+def test_an_output_folder_that_is_the_input_folder_is_named_as_the_reason(run_cli, tmp_path) -> None:
+    src, _ = setup(tmp_path)
+    config = write_pipeline(tmp_path / "q.yaml", f"input: {src}\noutput: {src}\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: input: ['{src}'] holds no file of a known format outside the output folder "
+        f"'{src}' (a run never reads its output folder); choose an output folder apart from the input\n"
+    )
+
+
 def test_an_earlier_runs_output_inside_the_input_is_not_input(run_cli, tmp_path) -> None:
     src, _ = setup(tmp_path)
     first = write_pipeline(tmp_path / "a.yaml", f"input: {src}\noutput: {src}/out-a\n")

@@ -197,6 +197,7 @@ class InputSpec:
         in_run_folder = _RunFolders()
         seen: set[str] = set()
         found: list[tuple[str, str]] = []
+        in_output = False
         for pattern in self.paths:
             if storage.is_url(pattern):
                 found.extend(self._objects(pattern, exclude, seen, passed_over))
@@ -213,7 +214,10 @@ class InputSpec:
                     listed.append(match)
             for path in listed:
                 real = os.path.realpath(path)
-                if real in seen or (skip is not None and real.startswith(skip)) or in_run_folder(path):
+                if skip is not None and real.startswith(skip):
+                    in_output = True
+                    continue
+                if real in seen or in_run_folder(path):
                     continue
                 seen.add(real)
                 fmt = self.format or format_of(path)
@@ -226,6 +230,12 @@ class InputSpec:
                         passed_over.append(path)
                     continue
                 found.append((path, fmt))
+        if not found and in_output:
+            raise MissingInputError(
+                f"input: {self.paths} holds no file of a known format outside the output folder "
+                f"{str(exclude)!r} (a run never reads its output folder); choose an output folder apart "
+                "from the input"
+            )
         if not found:
             raise MissingInputError(f"input: {self.paths} holds no file of a known format")
         return found

@@ -135,6 +135,21 @@ def test_an_output_folder_that_is_the_input_folder_is_named_as_the_reason(run_cl
     )
 
 
+def test_an_input_inside_an_earlier_runs_output_folder_is_named_as_the_reason(run_cli, tmp_path) -> None:
+    (tmp_path / "run/_state").mkdir(parents=True)
+    (tmp_path / "run/_state/pipeline.json").write_text("{}")
+    src = tmp_path / "run/data"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", records("a"))
+    config = write_pipeline(tmp_path / "q.yaml", f"input: {src}\noutput: {tmp_path}/out\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: input: ['{src}'] holds no file of a known format outside gristmill output "
+        f"folders (a folder above it holds _state/pipeline.json: a run's output, never read as input)\n"
+    )
+
+
 def test_an_earlier_runs_output_inside_the_input_is_not_input(run_cli, tmp_path) -> None:
     src, _ = setup(tmp_path)
     first = write_pipeline(tmp_path / "a.yaml", f"input: {src}\noutput: {src}/out-a\n")

@@ -197,7 +197,7 @@ class InputSpec:
         in_run_folder = _RunFolders()
         seen: set[str] = set()
         found: list[tuple[str, str]] = []
-        in_output = False
+        in_output = in_run = False
         for pattern in self.paths:
             if storage.is_url(pattern):
                 found.extend(self._objects(pattern, exclude, seen, passed_over))
@@ -217,7 +217,10 @@ class InputSpec:
                 if skip is not None and real.startswith(skip):
                     in_output = True
                     continue
-                if real in seen or in_run_folder(path):
+                if real in seen:
+                    continue
+                if in_run_folder(path):
+                    in_run = True
                     continue
                 seen.add(real)
                 fmt = self.format or format_of(path)
@@ -235,6 +238,11 @@ class InputSpec:
                 f"input: {self.paths} holds no file of a known format outside the output folder "
                 f"{str(exclude)!r} (a run never reads its output folder); choose an output folder apart "
                 "from the input"
+            )
+        if not found and in_run:
+            raise MissingInputError(
+                f"input: {self.paths} holds no file of a known format outside gristmill output folders "
+                "(a folder above it holds _state/pipeline.json: a run's output, never read as input)"
             )
         if not found:
             raise MissingInputError(f"input: {self.paths} holds no file of a known format")

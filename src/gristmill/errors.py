@@ -3,7 +3,7 @@
     GristmillError                 any failure gristmill reports to a user            exit 1
     ├── ConfigError                a pipeline, step or option that is wrong           exit 2
     ├── InputError                 an input that cannot be read
-    │   ├── MissingInputError      an input path that matches nothing                 exit 2
+    │   ├── MissingInputError      an input that matches nothing or cannot be opened  exit 2
     │   └── BrokenInputError       a file that breaks off mid-stream (the records before it count)
     │       └── TruncatedInputError  a compressed stream that ends before its end marker
     ├── OutputError                an output folder that cannot be written mid-run (disk full)
@@ -42,7 +42,7 @@ class InputError(GristmillError):
 
 
 class MissingInputError(InputError):
-    """An input path or glob matches no file, or no file of a known format."""
+    """An input path matches no file (or none of a known format), or a listed file cannot be opened."""
 
     exit_code = 2
 

@@ -1,8 +1,13 @@
 import random
+import re
+import subprocess
+import sys
+import unicodedata
 
 import pytest
 
 from gristmill import ExactDedup
+from gristmill.text.hashing import hash64
 from tests.dedup.helpers import random_words, run_pipeline, small_windows
 
 RECORDS = [
@@ -54,3 +59,54 @@ def test_a_page_copied_by_more_documents_than_a_window_is_linked_in_pieces(tmp_p
     assert [(d.id, d.meta) for d in pieces.kept] == [(d.id, d.meta) for d in whole.kept]
     assert [(d.id, d.meta) for d in pieces.rejected] == [(d.id, d.meta) for d in whole.rejected]
     assert {d.meta["duplicate_of"] for d in whole.rejected} == {"d0"}
+
+
+def _old_key(text: str, options: dict) -> int:
+    """The key as one pass over the whole text computes it: what keying in pieces must give."""
+    if options.get("ignore_case", True):
+        text = text.casefold()
+    if options.get("ignore_punctuation", False):
+        text = "".join(c for c in text if not unicodedata.category(c).startswith("P"))
+    if options.get("ignore_whitespace", True):
+        text = re.sub(r"\s+", " ", text).strip()
+    return hash64(text)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"ignore_punctuation": True}, {"ignore_case": False}, {"ignore_whitespace": False}],
+)
+def test_a_text_keyed_in_pieces_has_the_key_of_the_whole(monkeypatch, options) -> None:
+    from gristmill.dedup import exact
+
+    monkeypatch.setattr(exact, "_PIECE", 5)  # whitespace runs and punctuation across every piece edge
+    rng = random.Random(3)
+    parts = ["Word", "ß", "  ", "\t\n", "\u2003", ",", "...", " ", "x", "Σ", "-"]
+    texts = [
+        "",
+        " ",
+        " \t ",
+        ",,",
+        "a",
+        " a ",
+        *("".join(rng.choices(parts, k=rng.randint(1, 40))) for _ in range(500)),
+    ]
+    step = ExactDedup(**options)
+    assert [step.key(t) for t in texts] == [_old_key(t, options) for t in texts]
+
+
+@pytest.mark.parametrize("options", [{}, {"ignore_punctuation": True}])
+def test_keying_a_large_text_takes_a_small_multiple_of_its_size(options) -> None:
+    size = 20 << 20
+    code = (
+        "import resource, sys; from gristmill import ExactDedup; "
+        f"text = ('Word, and  more\\twords. ' * {size // 24}); "
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+        f"ExactDedup(**{options!r}).key(text); "
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    extra = int(done.stdout)
+    assert extra < 2 * size, f"{extra / size:.1f} times the text"  # a string per space: 20 times

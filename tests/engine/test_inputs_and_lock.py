@@ -105,6 +105,51 @@ def test_a_file_named_twice_or_through_a_link_is_read_once(run_cli, tmp_path) ->
     assert result.exit_code == 0 and "read 6 " in result.output, result.output
 
 
+def test_a_broken_link_in_the_input_folder_is_one_line_naming_it(run_cli, tmp_path) -> None:
+    src, config = setup(tmp_path)
+    (src / "d.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: input: cannot read '{src}/d.jsonl' (a link to a missing file): "
+        "No such file or directory\n"
+    )
+
+
+def test_a_named_pipe_in_the_input_folder_is_one_line_not_a_hang(run_cli, tmp_path) -> None:
+    src, config = setup(tmp_path)
+    os.mkfifo(src / "d.jsonl")  # opening it to record the manifest would wait for a writer
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == f"gristmill: error: input: cannot read '{src}/d.jsonl': not a regular file\n"
+
+
+def test_an_output_folder_that_is_the_input_folder_is_named_as_the_reason(run_cli, tmp_path) -> None:
+    src, _ = setup(tmp_path)
+    config = write_pipeline(tmp_path / "q.yaml", f"input: {src}\noutput: {src}\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: input: ['{src}'] holds no file of a known format outside the output folder "
+        f"'{src}' (a run never reads its output folder); choose an output folder apart from the input\n"
+    )
+
+
+def test_an_input_inside_an_earlier_runs_output_folder_is_named_as_the_reason(run_cli, tmp_path) -> None:
+    (tmp_path / "run/_state").mkdir(parents=True)
+    (tmp_path / "run/_state/pipeline.json").write_text("{}")
+    src = tmp_path / "run/data"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", records("a"))
+    config = write_pipeline(tmp_path / "q.yaml", f"input: {src}\noutput: {tmp_path}/out\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: input: ['{src}'] holds no file of a known format outside gristmill output "
+        f"folders (a folder above it holds _state/pipeline.json: a run's output, never read as input)\n"
+    )
+
+
 def test_an_earlier_runs_output_inside_the_input_is_not_input(run_cli, tmp_path) -> None:
     src, _ = setup(tmp_path)
     first = write_pipeline(tmp_path / "a.yaml", f"input: {src}\noutput: {src}/out-a\n")

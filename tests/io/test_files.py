@@ -44,6 +44,23 @@ def test_folders_of_pages_are_grouped_into_shards(tmp_path: Path) -> None:
     assert all(s.format == "text" for s in shards)
 
 
+def test_files_of_no_known_format_in_a_folder_are_named_in_one_line_not_passed_over_in_silence(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"text": "A document."}\n')
+    for name in ("LICENSE", "b.csv", "c.tsv", "d.bin"):
+        (folder / name).write_text("x")
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {folder}\noutput: {tmp_path}/out\nsteps: []\n")
+    result = CliRunner().invoke(cli, ["run", str(config), "--quiet"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"gristmill: input: 4 files of no known format passed over: {folder}/LICENSE, {folder}/b.csv, "
+        f"{folder}/c.tsv and 1 more (`format:` in input: reads every file as that format)\n"
+    )
+
+
 def test_mixed_inputs_get_one_shard_per_data_file(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl.gz").write_bytes(b"")
     (tmp_path / "b.parquet").write_bytes(b"")

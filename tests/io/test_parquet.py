@@ -1,5 +1,6 @@
 import datetime
 import decimal
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -91,3 +92,28 @@ def test_columns_of_types_json_lacks_are_read_as_json_values(tmp_path: Path) -> 
         "tags": ["x"],
     }
     assert second["meta"]["blob"] == "\\xfe\\xff" and second["meta"]["took"] == 0.005
+
+
+def test_a_file_that_is_not_parquet_is_quarantined_counted_and_named_in_one_line(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    pq.write_table(pa.table({"text": ["one", "two"]}), src / "a.parquet")
+    (src / "b.parquet").write_bytes(b"not parquet at all")
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["x", "y"]}), src / "c.parquet")
+    damaged = bytearray((src / "c.parquet").read_bytes())
+    damaged[len(damaged) // 2 : len(damaged) // 2 + 20] = bytes(20)  # Arrow's message ends in a newline
+    (src / "c.parquet").write_bytes(damaged)
+    out = tmp_path / "out"
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {out}\nsteps: []\n")
+    result = CliRunner().invoke(cli, ["run", str(config), "--quiet"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"gristmill: error: {src}/b.parquet: not a readable Parquet file: ")
+    assert result.stderr.splitlines()[1].startswith(f"gristmill: error: {src}/c.parquet: not a readable")
+    assert result.stderr.count("\n") == 2, result.stderr
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["totals"] == {"read": 4, "created": 0, "kept": 2, "rejected": 0, "quarantined": 2}
+    for index, name in ((1, "b.parquet"), (2, "c.parquet")):
+        lines = (out / f"quarantine/{index:05}.jsonl").read_text().splitlines()
+        (record,) = [json.loads(line) for line in lines]
+        assert (record["file"], record["where"]) == (str(src / name), "file")
+        assert record["reason"].startswith("not a readable Parquet file: ")

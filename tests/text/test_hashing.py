@@ -1,4 +1,7 @@
 import random
+import re
+import subprocess
+import sys
 
 from gristmill.text import match_key
 from gristmill.text.hashing import hash64, match_key_and_words, match_text
@@ -55,3 +58,34 @@ def test_span_keys_of_no_spans_and_empty_text() -> None:
     assert span_keys_and_words("", []) == []
     assert span_keys_and_words("", [(0, 0)]) == [None]
     assert span_keys_and_words("... !!", [(0, 3), (3, 6)]) == [None, None]
+
+
+def test_span_keys_of_a_text_keyed_in_pieces_agree_with_key_per_slice(monkeypatch) -> None:
+    from gristmill.text import span_keys
+
+    monkeypatch.setattr(span_keys, "_PIECE", 8)  # cut at the first line end after every 8 characters
+    rng = random.Random(11)
+    alphabet = "aZ09 _.,-'\n\n\té€İΣσς\u00a0١ﬁ"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(120))) for _ in range(2000)]
+    for text in texts:
+        lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+        spans = lines + _random_spans(rng, text)  # the random ones may cross pieces
+        expected = [match_key_and_words(text[a:b]) for a, b in spans]
+        assert span_keys_and_words(text, spans) == expected, repr(text)
+
+
+def test_span_keys_of_a_large_text_take_a_small_multiple_of_its_size() -> None:
+    size = 40 << 20
+    code = (
+        "import resource, re; from gristmill.text.span_keys import span_keys_and_words; "
+        f"text = ('Some words of a line, and more of them. ' * 5 + '\\n') * {size // 201}; "
+        "spans = [m.span() for m in re.finditer('[^\\n]+', text)]; "
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+        "span_keys_and_words(text, spans); "
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    extra = int(done.stdout)
+    assert extra < 2 * size, f"{extra / size:.1f} times the text"  # arrays per character: 36 times

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
+import xxhash
 
 from gristmill.dedup.components import LinkWriter, load_clusters, nodes
 from gristmill.dedup.reference import ReferenceOption, against_reference
@@ -25,11 +26,12 @@ from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
-from gristmill.text.hashing import hash64
 
 # One row per document: its text hash and its place in the stable order (shard, position).
 SIGNATURE = np.dtype([("hash", "<u8"), ("shard", "<u4"), ("pos", "<u4")])
 _SPACE = re.compile(r"\s+")
+# Characters compared at a time: the whitespace pass over a whole large text held a string per space.
+_PIECE = 1 << 20
 _NODE = np.dtype("<u8")
 
 
@@ -49,13 +51,32 @@ class ExactDedup(ReferenceOption, BarrierStep):
 
     def key(self, text: str) -> int:
         """Return the 64-bit hash two texts share when this step calls them equal."""
-        if self.ignore_case:
-            text = text.casefold()
-        if self.ignore_punctuation:
-            text = "".join(c for c in text if not unicodedata.category(c).startswith("P"))
-        if self.ignore_whitespace:
-            text = _SPACE.sub(" ", text).strip()
-        return hash64(text)
+        digest = xxhash.xxh3_64()
+        for piece in self._compared(text):
+            digest.update(piece.encode("utf-8", "surrogatepass"))
+        return digest.intdigest()
+
+    def _compared(self, text: str) -> Iterator[str]:
+        """The text as compared, a piece at a time; a whitespace run across pieces is one space."""
+        started = pending = False
+        for at in range(0, len(text), _PIECE):
+            piece = text[at : at + _PIECE]
+            if self.ignore_case:
+                piece = piece.casefold()
+            if self.ignore_punctuation:
+                piece = "".join(c for c in piece if not unicodedata.category(c).startswith("P"))
+            if not self.ignore_whitespace:
+                yield piece
+                continue
+            piece = _SPACE.sub(" ", piece)
+            core = piece.strip()
+            if not core:  # whitespace only: at most a space owed before the next word
+                pending = pending or bool(piece)
+                continue
+            if started and (pending or piece[0] == " "):
+                yield " "
+            yield core
+            started, pending = True, piece[-1] == " "
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
         """Write each bucket's (hash, shard, position) rows, and the shard's document ids."""

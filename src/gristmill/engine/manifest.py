@@ -8,13 +8,14 @@ object (``s3://...``) is recorded the same way, with its ETag (or modified time)
 from __future__ import annotations
 
 import os
+from stat import S_ISREG
 from typing import Any
 
 import orjson
 import xxhash
 
 from gristmill.engine.layout import Layout
-from gristmill.errors import ChangedInputError, InputError
+from gristmill.errors import ChangedInputError, InputError, MissingInputError
 from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
 
@@ -26,13 +27,19 @@ def file_state(path: str) -> dict[str, Any]:
     """Return the recorded state of one input file or object."""
     if storage.is_url(path):
         return _object_state(path)
-    stat = os.stat(path)
     digest = xxhash.xxh3_64()
-    with open(path, "rb") as handle:
-        digest.update(handle.read(_BLOCK))
-        if stat.st_size > _BLOCK:
-            handle.seek(max(_BLOCK, stat.st_size - _BLOCK))
+    try:
+        stat = os.stat(path)
+        if not S_ISREG(stat.st_mode):  # a named pipe would block the open below until written to
+            raise MissingInputError(f"input: cannot read {path!r}: not a regular file")
+        with open(path, "rb") as handle:
             digest.update(handle.read(_BLOCK))
+            if stat.st_size > _BLOCK:
+                handle.seek(max(_BLOCK, stat.st_size - _BLOCK))
+                digest.update(handle.read(_BLOCK))
+    except OSError as exc:
+        link = " (a link to a missing file)" if os.path.islink(path) and not os.path.exists(path) else ""
+        raise MissingInputError(f"input: cannot read {path!r}{link}: {exc.strerror}") from exc
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ends_xxh3": digest.hexdigest()}
 
 

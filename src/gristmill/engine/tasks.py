@@ -382,7 +382,10 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
         except BrokenInputError as exc:
             sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
             stats.errors.append(str(exc))
-        except InputError as exc:
+        except InputError as exc:  # a file that cannot be opened, or read on, is quarantined from there
+            met = stats.read - before
+            reason = str(exc).removeprefix(f"{path}: ")
+            sink.quarantine(path, "file" if met == 0 else f"after record {met}", reason)
             stats.errors.append(str(exc))
         else:
             if stats.read == before:  # an empty file is reported, not passed over in silence

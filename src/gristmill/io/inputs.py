@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import glob
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ READERS: dict[str, type[Reader]] = {
 }
 _RUN_MARK = "_state/pipeline.json"
 _COMPRESSED = (".gz", ".gzip", ".zst", ".zstd")
+_NAMED = 3  # files named in the one line on files of no known format
+log = logging.getLogger(__name__)
 
 
 def format_of(path: str) -> str | None:
@@ -176,12 +179,15 @@ class InputSpec:
         """The paths as a list."""
         return [self.path] if isinstance(self.path, str) else list(self.path)
 
-    def files(self, exclude: str | os.PathLike[str] | None = None) -> list[tuple[str, str]]:
+    def files(
+        self, exclude: str | os.PathLike[str] | None = None, passed_over: list[str] | None = None
+    ) -> list[tuple[str, str]]:
         """Return ``(file, format)`` for every input file, in order; fail if a path matches nothing.
 
         A file named twice (by overlapping paths or globs, or through a link) is listed once. Files
         under ``exclude`` (the run's output folder) or in any other gristmill output folder are never
-        input: a rerun must not read output back as input.
+        input: a rerun must not read output back as input. Files in a folder whose names imply no
+        format are appended to ``passed_over``.
         """
         skip = (
             os.path.realpath(exclude) + os.sep
@@ -191,9 +197,10 @@ class InputSpec:
         in_run_folder = _RunFolders()
         seen: set[str] = set()
         found: list[tuple[str, str]] = []
+        in_output = in_run = False
         for pattern in self.paths:
             if storage.is_url(pattern):
-                found.extend(self._objects(pattern, exclude, seen))
+                found.extend(self._objects(pattern, exclude, seen, passed_over))
                 continue
             pattern = storage.local_path(pattern)
             matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
@@ -207,7 +214,13 @@ class InputSpec:
                     listed.append(match)
             for path in listed:
                 real = os.path.realpath(path)
-                if real in seen or (skip is not None and real.startswith(skip)) or in_run_folder(path):
+                if skip is not None and real.startswith(skip):
+                    in_output = True
+                    continue
+                if real in seen:
+                    continue
+                if in_run_folder(path):
+                    in_run = True
                     continue
                 seen.add(real)
                 fmt = self.format or format_of(path)
@@ -216,14 +229,31 @@ class InputSpec:
                         raise ConfigError(
                             f"input: cannot tell the format of {path!r} from its name; set `format:`"
                         )
-                    continue  # a folder may hold a README or a LICENSE beside the data
+                    if passed_over is not None:  # a folder may hold a LICENSE beside the data
+                        passed_over.append(path)
+                    continue
                 found.append((path, fmt))
+        if not found and in_output:
+            raise MissingInputError(
+                f"input: {self.paths} holds no file of a known format outside the output folder "
+                f"{str(exclude)!r} (a run never reads its output folder); choose an output folder apart "
+                "from the input"
+            )
+        if not found and in_run:
+            raise MissingInputError(
+                f"input: {self.paths} holds no file of a known format outside gristmill output folders "
+                "(a folder above it holds _state/pipeline.json: a run's output, never read as input)"
+            )
         if not found:
             raise MissingInputError(f"input: {self.paths} holds no file of a known format")
         return found
 
     def _objects(
-        self, pattern: str, exclude: str | os.PathLike[str] | None, seen: set[str]
+        self,
+        pattern: str,
+        exclude: str | os.PathLike[str] | None,
+        seen: set[str],
+        passed_over: list[str] | None,
     ) -> list[tuple[str, str]]:
         """``(url, format)`` for every object a URL, prefix or glob names (listed through fsspec)."""
         try:
@@ -247,6 +277,8 @@ class InputSpec:
                     raise ConfigError(
                         f"input: cannot tell the format of {url!r} from its name; set `format:`"
                     )
+                if passed_over is not None:
+                    passed_over.append(url)
                 continue
             found.append((url, fmt))
         return found
@@ -255,7 +287,18 @@ class InputSpec:
         """Split the input files (none under ``exclude``) into shards: a file each, one-page files grouped."""
         shards: list[Shard] = []
         pending: dict[str, list[str]] = {}
-        for path, fmt in self.files(exclude):
+        passed_over: list[str] = []
+        files = self.files(exclude, passed_over)
+        if passed_over:
+            more = f" and {len(passed_over) - _NAMED:,} more" if len(passed_over) > _NAMED else ""
+            log.warning(
+                "input: %s of no known format passed over: %s%s (`format:` in input: reads every file as "
+                "that format)",
+                f"{len(passed_over):,} file" + ("s" if len(passed_over) > 1 else ""),
+                ", ".join(passed_over[:_NAMED]),
+                more,
+            )
+        for path, fmt in files:
             if READERS[fmt].one_file_per_document:
                 group = pending.setdefault(fmt, [])
                 group.append(path)

@@ -41,7 +41,7 @@ class ParquetReader(Reader):
         except StorageError as exc:
             raise InputError(f"cannot open {exc}") from exc
         except (OSError, pa.ArrowException) as exc:
-            raise InputError(f"{path}: not a readable Parquet file: {exc}") from exc
+            raise InputError(f"{path}: not a readable Parquet file: {str(exc).strip()}") from exc
         row = 0
         stem = self.options.stem_of(path)
         try:
@@ -57,7 +57,7 @@ class ParquetReader(Reader):
                     except RecordError as exc:
                         sink.quarantine(path, f"row {row}", str(exc), repr(record)[:200])
         except (OSError, pa.ArrowException) as exc:
-            raise InputError(f"{path}: unreadable after row {row}: {exc}") from exc
+            raise InputError(f"{path}: unreadable after row {row}: {str(exc).strip()}") from exc
 
 
 def _rows(batch: pa.RecordBatch, text_key: str) -> list[dict[str, Any] | RecordError]:

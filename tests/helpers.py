@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -57,3 +58,10 @@ def write_pipeline(path: Path, text: str) -> Path:
 def without_progress(output: str) -> list[str]:
     """A run's output lines other than its progress lines (``gristmill: [2/5] phase: …``)."""
     return [line for line in output.splitlines() if not line.startswith("gristmill: [")]
+
+
+def output_mode() -> int:
+    """The mode every output file gets: read and write for all, less the umask (as ``write_atomically``)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 
@@ -10,13 +9,7 @@ import pytest
 
 from gristmill import ExactDedup, MinhashDedup, SpanDedup
 from tests.dedup.helpers import random_words, run_pipeline
-from tests.helpers import write_jsonl
-
-
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+from tests.helpers import output_mode, write_jsonl
 
 
 def _modes(folder: Path) -> dict[str, int]:
@@ -37,5 +30,5 @@ def test_a_dedup_run_leaves_no_file_only_its_owner_can_read(tmp_path: Path, make
     step = make() if make is SpanDedup else make(**options)
     run_pipeline(tmp_path, records, [step], files=2, workers=1)
     modes = {**_modes(tmp_path / "out"), **_modes(tmp_path / "cache")}
-    wrong = {name: oct(mode) for name, mode in modes.items() if mode != _umask_mode()}
+    wrong = {name: oct(mode) for name, mode in modes.items() if mode != output_mode()}
     assert modes and not wrong

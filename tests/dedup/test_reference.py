@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import stat
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 
 from gristmill import ConfigError, Document, ExactDedup, MinhashDedup
 from tests.dedup.helpers import random_words, run_pipeline
-from tests.helpers import read_all, write_jsonl, write_pipeline
+from tests.helpers import output_mode, read_all, write_jsonl, write_pipeline
 
 
 def _texts(seed: int, count: int, words: int = 120) -> list[str]:
@@ -140,7 +139,5 @@ def test_reference_signatures_copied_into_a_run_are_readable_like_every_output(t
     step.sign([Document(id="n0", text=_texts(6, 1)[0])], 0, work)
     installed = sorted(p.name for p in (tmp_path / "cache").glob("*/*") if p.name != "reference.json")
     assert installed and all((work / name).is_file() for name in installed)
-    mask = os.umask(0)
-    os.umask(mask)
     modes = {name: oct(stat.S_IMODE((work / name).stat().st_mode)) for name in installed}
-    assert modes == {name: oct(0o666 & ~mask) for name in installed}  # as write_atomically's outputs
+    assert modes == {name: oct(output_mode()) for name in installed}  # as write_atomically's outputs

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 import stat
 import tracemalloc
 from pathlib import Path
@@ -17,6 +16,7 @@ from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.minhash import MinhashDedup
 from gristmill.dedup.spans import SpanDedup
 from gristmill.dedup.work import PartsWriter, bucket_windows, load_part, save_buckets, save_parts
+from tests.helpers import output_mode
 
 
 def test_sign_writes_one_sorted_file_per_shard_whatever_the_buckets(tmp_path):
@@ -224,13 +224,6 @@ def test_a_parts_writer_holds_no_table_of_batches_by_parts(tmp_path, monkeypatch
         assert load_part(tmp_path / "w.npy", p).tolist() == rows[part == p].tolist()
 
 
-def _output_mode() -> int:
-    """The mode every output gets: read and write for all, less the umask (as ``write_atomically``)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def _modes(work: Path) -> dict[str, int]:
     return {str(p.relative_to(work)): stat.S_IMODE(p.stat().st_mode) for p in work.rglob("*") if p.is_file()}
 
@@ -251,4 +244,4 @@ def test_files_a_group_task_leaves_for_later_phases_are_readable_like_every_outp
     modes = _modes(work)
     # A group task's PartsWriter tables: held spans (span_dedup), step 0's links (minhash).
     assert any(name.startswith(("held-", "links/")) and not name.endswith(".index.npy") for name in modes)
-    assert {name: oct(mode) for name, mode in modes.items()} == {name: oct(_output_mode()) for name in modes}
+    assert {name: oct(mode) for name, mode in modes.items()} == {name: oct(output_mode()) for name in modes}

@@ -2,8 +2,11 @@
 
 import os
 
+import pytest
+
 from gristmill.engine.layout import Layout
 from gristmill.engine.lock import OutputLock
+from gristmill.errors import UnusableOutputError
 from tests.executors.test_local import outputs
 from tests.helpers import read_all, write_jsonl, write_pipeline
 
@@ -176,3 +179,28 @@ def test_raising_max_errors_after_a_failed_run_resumes_it(run_cli, tmp_path) -> 
     config.write_text(config.read_text().replace("0.5", "0.9"))
     result = run_cli("run", str(config))
     assert result.exit_code == 0, result.output
+
+
+def test_the_home_folder_or_the_filesystem_root_is_refused_as_output(run_cli, tmp_path, monkeypatch) -> None:
+    # A run writes kept/, rejected/, _state/ … beside whatever the folder holds: in the home folder or /
+    # that is a slip of the config (`output: ~`, `output: /`), not a place to put a corpus.
+    src, _ = setup(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    config = write_pipeline(tmp_path / "q.yaml", f"input: {src}\noutput: '~'\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: output: {str(home)!r} is your home folder; name a folder for the run's outputs\n"
+    )
+    assert list(home.iterdir()) == []
+    with pytest.raises(
+        UnusableOutputError, match=r"output: '/' is the filesystem root; name a folder for the run's outputs"
+    ):
+        Layout("/").create()
+    # A folder under home is the user's, as in input paths: `output: ~/corpus` is not ./~/corpus.
+    config = write_pipeline(tmp_path / "r.yaml", f"input: {src}\noutput: ~/corpus\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 0, result.output
+    assert (home / "corpus" / "stats.json").is_file() and not (tmp_path / "~").exists()

@@ -76,7 +76,8 @@ class Layout:
             self.name = self.remote.url
             self.root = staging_folder(self.remote.url)
         else:
-            self.root = Path(storage.local_path(root))
+            # "~/corpus" is the user's, as in input paths (it once made a folder named "~" here).
+            self.root = Path(storage.local_path(root)).expanduser()
             self.name = str(self.root)
         self.kept = self.root / "kept"
         self.rejected = self.root / "rejected"
@@ -91,7 +92,17 @@ class Layout:
         self.manifest = self.state / "inputs.json"
 
     def create(self) -> None:
-        """Create the folder and check it can be written."""
+        """Create the folder and check it can be written; refuse the home folder and the filesystem root."""
+        if self.remote is None:
+            where = self.root.resolve()
+            if where == Path(where.anchor):
+                raise UnusableOutputError(
+                    f"output: {self.name!r} is the filesystem root; name a folder for the run's outputs"
+                )
+            if where == Path.home().resolve():
+                raise UnusableOutputError(
+                    f"output: {self.name!r} is your home folder; name a folder for the run's outputs"
+                )
         if self.remote is not None:
             try:
                 self.remote.write_bytes(".gristmill-write-test", b"")

@@ -90,7 +90,7 @@ def test_inspect_text_output(run_cli) -> None:
 
 def test_report_on_a_folder_without_a_run(run_cli, tmp_path) -> None:
     result = run_cli("report", str(tmp_path))
-    assert result.exit_code == 1 and "no stats.json here" in result.output
+    assert result.exit_code == 2 and "no stats.json here" in result.output  # a mistake of the command line
 
 
 def test_demo_runs_on_the_bundled_samples(run_cli, tmp_path: Path) -> None:

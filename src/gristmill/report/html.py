@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from gristmill.cache import user_cache
 from gristmill.engine.layout import Layout
-from gristmill.errors import InputError
+from gristmill.errors import MissingInputError
 from gristmill.report.corpus import changes, counts_chart, duplicate_clusters, examples_by_reason
 from gristmill.report.funnel import funnel, has_tokens
 from gristmill.report.sample import sample_folder
@@ -57,7 +57,7 @@ def render_report(root: str | Path) -> str:
     root = Path(root)
     layout = Layout(root)
     if not layout.stats.exists():
-        raise InputError(f"{root}: no stats.json here; is this the output folder of a finished run?")
+        raise MissingInputError(f"{root}: no stats.json here; is this the output folder of a finished run?")
     stats: dict[str, Any] = orjson.loads(layout.stats.read_bytes())
     kept_sample = sample_folder(layout.kept, SAMPLE)
     rejected_sample = sample_folder(layout.rejected, SAMPLE)

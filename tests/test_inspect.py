@@ -110,3 +110,15 @@ def test_removed_blocks_are_folded() -> None:
     section = out.split("removed by extract", 1)[1].split("\n\n", 1)[0]
     assert f"({removed[most]} blocks, the first 5)" in section
     assert section.count("\n  - ") == 5 and f"{removed[most] - 5} more" in section
+
+
+def test_a_page_extraction_empties_is_not_judged_on_its_markup() -> None:
+    # Record 2 of the sample is a page whose extraction keeps no text: the steps after extract have
+    # nothing to judge, and its HTML source must not be shown or judged as if it were its sentences.
+    code, out, err = _inspect(f"{WARC}#2", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["verdict"] == "extract:empty"
+    assert data["steps"][0] == {"step": "extract", "result": "extract:empty"}
+    assert {s["result"] for s in data["steps"][1:]} == {"skipped: extract kept no text"}
+    assert data["sentences"] == [] and data["removed"]

@@ -124,7 +124,8 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     """Run ``doc`` through every per-document step; return what each step and sentence showed.
 
     The verdict is the first drop reason, or ``"kept"``; later steps still run so that every flag shows.
-    An HTML page goes through ``extract`` and ``language`` first when the pipeline has neither.
+    An HTML page goes through ``extract`` and ``language`` first when the pipeline has neither; a page
+    that extraction leaves without text has nothing for the later steps to judge.
     """
     steps = _with_page_steps(doc, steps)
     verdict = "kept"
@@ -134,7 +135,11 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     # Sentences are those of the input (of the extracted text, for a page), so a sentence a step
     # removes or rewrites still shows, flagged.
     sentences = split_sentences(doc.text)
+    no_text = False
     for position, step in enumerate(steps):
+        if no_text:  # the text left is the page's markup, not prose to judge
+            outcomes.append({"step": step.name, "result": "skipped: extract kept no text"})
+            continue
         if isinstance(step, BarrierStep) and not step.runs_alone:
             outcomes.append({"step": step.name, "result": "skipped: needs the whole corpus"})
             flags_by_step.append((step, doc))  # what it sees within one document still shows
@@ -147,9 +152,10 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
         passed = list(step.apply([doc], ctx))
         if isinstance(step, Extract):
             removed = step.removed_blocks(before, passed[0] if passed else before)
-            if passed:  # the page's sentences are those of its main text, not of its markup
-                sentences = split_sentences(passed[0].text)
-                flags_by_step.clear()
+            # The page's sentences are those of its main text, not of its markup (none if it has none).
+            sentences = split_sentences(passed[0].text) if passed else []
+            flags_by_step.clear()
+            no_text = not passed
         if dropped:
             reason = str(dropped[0].meta.pop("reason"))
             dropped[0].meta.pop("rejected_by", None)

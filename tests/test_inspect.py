@@ -122,3 +122,20 @@ def test_a_page_extraction_empties_is_not_judged_on_its_markup() -> None:
     assert data["steps"][0] == {"step": "extract", "result": "extract:empty"}
     assert {s["result"] for s in data["steps"][1:]} == {"skipped: extract kept no text"}
     assert data["sentences"] == [] and data["removed"]
+
+
+def test_a_pipeline_that_writes_token_files_is_inspected_without_writing(tmp_path: Path) -> None:
+    from tests.steps.test_tokenize import build_tokenizer
+
+    tokenizer = build_tokenizer(tmp_path / "tokenizer.json")
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{tmp_path}/in.jsonl'}}\noutput: {{path: '{tmp_path}/out'}}\n"
+        f"steps:\n  - tokenize: {{tokenizer: '{tokenizer}', write_tokens: true}}\n",
+    )
+    text = "Stalin and Trotsky disagreed about the revolution. " * 5
+    code, out, err = _inspect("-", "--json", "--pipeline", str(config), stdin=text)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["verdict"] == "kept" and data["signals"]["tokens"] > 0
+    assert not (tmp_path / "out").exists()  # a look at one document writes no run

@@ -7,6 +7,7 @@ or what stdin holds (``-``).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -147,7 +148,8 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
         # The text as the step saw it, with the meta and signals it sets (shared, so they fill in).
         seen = Document(doc.id, doc.text, doc.meta, doc.signals)
         dropped: list[Document] = []
-        ctx = StepContext(StepStats(position, step.name), dropped.append)
+        # A step's side outputs (token files) are written to nowhere: a look at one document is not a run.
+        ctx = StepContext(StepStats(position, step.name), dropped.append, open_output=lambda _: io.BytesIO())
         before = replace(doc, meta=dict(doc.meta), signals=dict(doc.signals))
         passed = list(step.apply([doc], ctx))
         if isinstance(step, Extract):

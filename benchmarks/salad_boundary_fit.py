@@ -70,8 +70,9 @@ def page_weights(seams: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate(out)
 
 
-def fit(measured: bench.Measured, weighted: bool) -> CoherenceModel:
-    """The boundary models and the page model as ``benchmarks/salad.py --fit`` fits them (no threshold)."""
+def fit(measured: bench.Measured, weighted: bool) -> tuple[CoherenceModel, np.ndarray]:
+    """The boundary models and the page model as ``benchmarks/salad.py --fit`` fits them (no threshold),
+    and the page model's input rows (each page scored by boundary models fitted on the other fold)."""
     seams = bench.gold_seams(measured)
     columns = measured[0][2].rows.shape[1]
     names = [*TRANSITION_NAMES, *(f"page_{name}" for name in MEDIAN_OF)][:columns]
@@ -95,7 +96,62 @@ def fit(measured: bench.Measured, weighted: bool) -> CoherenceModel:
         scored = np.flatnonzero(folds == fold)
         x[scored] = bench.page_matrix([measured[i] for i in scored], (other[0], other[1]), other_rate)
     y = np.array([p.stitched for _, p, _ in measured], dtype=float)
-    return CoherenceModel(transition, absolute, Logistic.fit(x, y, list(bench.PAGE_NAMES)), 1.0, rate)
+    return CoherenceModel(transition, absolute, Logistic.fit(x, y, list(bench.PAGE_NAMES)), 1.0, rate), x
+
+
+PageModel = Callable[[bench.Measured, bench.Measured], np.ndarray]
+
+
+def page_models(
+    fit_pages: bench.Measured,
+    base: CoherenceModel,
+    base_rows: np.ndarray,
+    new: CoherenceModel,
+    new_rows: np.ndarray,
+) -> dict[str, PageModel]:
+    """Page models over the variant's boundary models, each meant to rank pages alike across conditions.
+
+    Each returns the final scores of held pages (measured for the shipped recipe, and for the variant).
+    """
+    y = np.array([p.stitched for _, p, _ in fit_pages], dtype=float)
+    names = list(bench.PAGE_NAMES)
+    kinds = np.array(
+        [kind if kind.startswith("excerpt:") else kind.split(":")[0] for kind, _, _ in fit_pages]
+    )
+    balanced = np.ones(len(y))
+    for kind in set(kinds):  # every condition's stitched pages weigh alike, and its genuine pages
+        for label in (0.0, 1.0):
+            at = (kinds == kind) & (y == label)
+            balanced[at] = 1.0 / max(1, at.sum())
+    balanced *= len(y) / balanced.sum()
+    tail = Logistic.fit(new_rows, y, names)
+    for _ in range(2):  # the genuine pages in the top 5% weigh four times: the threshold is set there
+        logits = tail.logits(new_rows)
+        heavy = (y == 0) & (logits > np.quantile(logits[y == 0], 0.95))
+        tail = Logistic.fit(new_rows, y, names, weights=np.where(heavy, 4.0, 1.0))
+    both = Logistic.fit(np.hstack([base_rows, new_rows]), y, names + [f"new_{n}" for n in names])
+
+    def rows(model: CoherenceModel, held: bench.Measured) -> np.ndarray:
+        return bench.page_matrix(held, (model.transition, model.absolute), model.seam_rate)
+
+    def with_page(page: Logistic) -> PageModel:
+        return lambda _, held: bench.page_scores(page, rows(new, held), held)
+
+    def mean_logits(held_base: bench.Measured, held: bench.Measured) -> np.ndarray:
+        logits = (base.page.logits(rows(base, held_base)) + new.page.logits(rows(new, held))) / 2
+        return bench.page_scores(
+            Logistic(["mean"], np.ones(1), np.zeros(1), np.ones(1), 0.0), logits[:, None], held
+        )
+
+    def stacked(held_base: bench.Measured, held: bench.Measured) -> np.ndarray:
+        return bench.page_scores(both, np.hstack([rows(base, held_base), rows(new, held)]), held)
+
+    return {
+        "conditions balanced": with_page(Logistic.fit(new_rows, y, names, weights=balanced)),
+        "genuine tail weighed x4": with_page(tail),
+        "mean log-odds of the shipped recipe's page model and the variant's": mean_logits,
+        "one page model over both recipes' summaries": stacked,
+    }
 
 
 def compare(base: np.ndarray, new: np.ndarray, held: bench.Measured) -> None:
@@ -154,6 +210,11 @@ def main() -> None:
     parser.add_argument("--no-medians", action="store_true", help="leave out the page's medians")
     parser.add_argument("--no-weights", action="store_true", help="weigh every boundary alike")
     parser.add_argument("--cache", help="a folder to keep the measured pages in")
+    parser.add_argument(
+        "--page-models",
+        action="store_true",
+        help="also try page models meant to pool across conditions",
+    )
     args = parser.parse_args()
     folder = Path(args.cache) if args.cache else None
     if folder:
@@ -166,8 +227,9 @@ def main() -> None:
         where("fit"), lambda: bench.measure_pages(bench.coherence_pages(args.n, args.random, family_share=0))
     )
     variant = with_medians if not args.no_medians else (lambda measured: measured)
-    base = fit(fit_pages, weighted=False)
-    new = fit(variant(fit_pages), weighted=not args.no_weights)
+    base, base_rows = fit(fit_pages, weighted=False)
+    new, new_rows = fit(variant(fit_pages), weighted=not args.no_weights)
+    pooled = page_models(fit_pages, base, base_rows, new, new_rows) if args.page_models else {}
     for seed in (1, 2):
         held = cached(
             where(f"guard{seed}"),
@@ -176,7 +238,11 @@ def main() -> None:
             ),
         )
         print(f"guard draw {seed}: {len(held)} pages, the shipped recipe -> the variant")
-        compare(bench.model_scores(base, held), bench.model_scores(new, variant(held)), held)
+        shipped = bench.model_scores(base, held)
+        compare(shipped, bench.model_scores(new, variant(held)), held)
+        for name, score in pooled.items():
+            print(f"  page model: {name}")
+            compare(shipped, score(held, variant(held)), held)
 
 
 if __name__ == "__main__":

@@ -71,16 +71,27 @@ class Logistic:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray, names: list[str], ridge: float = 1.0) -> Logistic:
-        """Fit by Newton's method on the L2-penalised log-likelihood, features standardised first."""
+    def fit(
+        cls,
+        x: np.ndarray,
+        y: np.ndarray,
+        names: list[str],
+        ridge: float = 1.0,
+        weights: np.ndarray | None = None,
+    ) -> Logistic:
+        """Fit by Newton's method on the L2-penalised log-likelihood, features standardised first.
+
+        ``weights``, when given, weigh each row's term of the likelihood (the default weighs all alike).
+        """
         mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
         z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+        weight = np.ones(len(x)) if weights is None else weights
         w = np.zeros(z.shape[1])
         penalty = ridge * np.diag(np.r_[0.0, np.ones(len(names))])
         for _ in range(30):
             p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
-            grad = z.T @ (p - y) + penalty @ w
-            hess = z.T @ (z * (p * (1 - p))[:, None]) + penalty
+            grad = z.T @ (weight * (p - y)) + penalty @ w
+            hess = z.T @ (z * (weight * p * (1 - p))[:, None]) + penalty
             step = np.linalg.solve(hess, grad)
             w -= step
             if np.abs(step).max() < 1e-6:

@@ -1,5 +1,6 @@
 import random
 
+import numpy as np
 import pytest
 
 from gristmill import ConfigError, MinhashDedup, pipeline_from_dict
@@ -185,3 +186,22 @@ def test_a_band_value_held_by_more_rows_than_a_window_is_linked_in_pieces(tmp_pa
     assert [(d.id, d.meta) for d in pieces.kept] == [(d.id, d.meta) for d in whole.kept]
     assert [(d.id, d.meta) for d in pieces.rejected] == [(d.id, d.meta) for d in whole.rejected]
     assert len(whole.rejected) > 2000
+
+
+def test_a_long_text_signed_in_pieces_has_the_signature_of_the_whole(monkeypatch) -> None:
+    from gristmill.dedup import minhash
+
+    rng = random.Random(11)
+    words = ["river", "Stadt", "Σ", "42", "naïve", "—", "日本", ",", "the"]
+    texts = [
+        "short text of a few words",
+        *(" ".join(rng.choices(words, k=rng.randint(0, 900))) for _ in range(6)),
+    ]
+    hasher = minhash.MinHasher(ngram=5, num_hashes=112, seed=3)
+    whole, whole_hashes, whole_offsets = hasher.signatures(texts)
+    monkeypatch.setattr(minhash, "PIECE_CHARS", 200)  # every long text in many pieces
+    pieces, hashes, offsets = hasher.signatures(texts)
+    assert np.array_equal(pieces, whole)
+    for i in range(len(texts)):  # the shingles the exact check reads: the same sets
+        got = set(hashes[offsets[i] : offsets[i + 1]].tolist())
+        assert got == set(whole_hashes[whole_offsets[i] : whole_offsets[i + 1]].tolist())

@@ -1,3 +1,5 @@
+import random
+
 import numpy as np
 
 from gristmill.text.shingles import shingle_hashes
@@ -48,3 +50,46 @@ def test_a_text_over_a_megabyte_hashes_its_words_a_block_at_a_time_with_the_same
     assert len((unit * 80_000).encode()) > 2 << 20 and offsets[-1] == len(long)
     assert np.array_equal(long[period:], long[:-period])
     assert np.array_equal(long[: len(short)], short)
+
+
+def test_a_long_text_cut_in_pieces_has_the_shingles_of_the_whole() -> None:
+    from gristmill.text.shingles import shingle_pieces
+
+    rng = random.Random(5)
+    # Separators of every kind the words are cut at (ASCII, U+00A0-U+00BF, U+2000-U+207F, U+3000-U+303F)
+    # beside letters just outside those ranges, so a piece edge lands on each.
+    parts = [
+        "Word",
+        "ß",
+        "é",
+        "  ",
+        "\n",
+        ",",
+        "...",
+        "x",
+        "7",
+        "\u00a0",
+        "\u00bf",
+        "\u00c0",
+        "\u2014",
+        "\u207f",
+        "\u2080",
+        "\u3001",
+        "\u3040",
+        "日本",
+        "İ",
+        "Σ",
+        "-",
+        "_",
+        "😀",
+    ]
+    for _ in range(400):
+        text = "".join(rng.choices(parts, k=rng.randint(1, 120)))
+        for n in (1, 2, 5, 13):
+            size = rng.randint(1, 40)
+            pieces = shingle_pieces(text, n, size)
+            whole = _sets([text], n)[0]
+            assert set().union(*_sets(pieces, n)) == whole, (text, n, size, pieces)
+    long = "alpha beta, gamma. " * 1000
+    assert len(shingle_pieces(long, 5, 1000)) > 10  # it is cut: each piece about 1,000 characters
+    assert shingle_pieces(long, 5, len(long)) == [long]

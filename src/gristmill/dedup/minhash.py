@@ -43,7 +43,7 @@ from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
-from gristmill.text.shingles import mix64, shingle_hashes
+from gristmill.text.shingles import mix64, shingle_hashes, shingle_pieces
 
 # A link found in a bucket: a document and the one before it in stable order it duplicates.
 EDGE = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("to_shard", "<u4"), ("to_pos", "<u4")])
@@ -54,6 +54,9 @@ _MAX_BORROWS = 2048  # tries of an empty signature slot to find a filled bin bef
 _STEPWISE_TRIES = 8  # tries made one by one before the rest are resolved at once (_first_try)
 _DENSIFY_BLOCK = 16_384  # empty slots resolved at once (× num_hashes ranks in memory)
 NO_SHINGLE = np.iinfo(np.uint32).max
+# Characters of a text hashed at once: a longer text is hashed in pieces (MinHasher.signatures),
+# so a 100 MB document's arrays per word (about 50 bytes a word) stay near 100 MB, not 2 GB.
+PIECE_CHARS = 1 << 21
 _MAX_CHECKS = 8  # candidates of one run a document is checked against, when threshold is set
 
 
@@ -87,20 +90,31 @@ class MinHasher:
         """Return the texts' signatures (texts × num_hashes, uint32), and their shingle hashes.
 
         A text without words has a signature of all ones (``2**32 - 1``) and no shingles. The shingle
-        hashes come as :func:`~gristmill.text.shingles.shingle_hashes` gives them: hashes, offsets.
+        hashes come as :func:`~gristmill.text.shingles.shingle_hashes` gives them: hashes, offsets. A
+        text over :data:`PIECE_CHARS` is hashed in pieces (:func:`~gristmill.text.shingles.shingle_pieces`),
+        so its arrays per word stay the size of a piece: a bin's minimum over the whole text is the
+        smallest of its pieces', and the shingles the pieces share come twice.
         """
-        hashes, offsets = shingle_hashes(texts, self.ngram)
         k = self.num_hashes
-        mixed = mix64(hashes ^ self._salt)
-        bin_ = ((mixed >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)  # high 32 bits: the bin
-        cell = bin_.astype(np.intp)
-        cell += np.repeat(np.arange(len(texts), dtype=np.intp) * k, np.diff(offsets))
         sig = np.full((len(texts), k), NO_SHINGLE, np.uint32)
-        np.minimum.at(sig.reshape(-1), cell, mixed.astype(np.uint32))  # low 32 bits: the value
         filled = np.zeros(sig.shape, bool)
-        filled.reshape(-1)[cell] = True
+        found: list[np.ndarray] = []
+        counts = np.zeros(len(texts), np.int64)
+        for owners, pieces in _pieces(texts, self.ngram):
+            hashes, offsets = shingle_hashes(pieces, self.ngram)
+            per_piece = np.diff(offsets)
+            mixed = mix64(hashes ^ self._salt)
+            bin_ = ((mixed >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)  # high 32 bits: the bin
+            cell = bin_.astype(np.intp)
+            cell += np.repeat(owners * k, per_piece)
+            np.minimum.at(sig.reshape(-1), cell, mixed.astype(np.uint32))  # low 32 bits: the value
+            filled.reshape(-1)[cell] = True
+            np.add.at(counts, owners, per_piece)
+            found.append(hashes)
         self._densify(sig, filled)
-        return sig, hashes, offsets
+        offsets = np.zeros(len(texts) + 1, np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return sig, np.concatenate(found) if found else np.empty(0, np.uint64), offsets
 
     def _densify(self, sig: np.ndarray, filled: np.ndarray) -> None:
         """Give each empty slot of a text with shingles the value of a bin its sequence finds filled.
@@ -309,6 +323,23 @@ class MinhashDedup(ReferenceOption, BarrierStep):
         """Keep each cluster's first document, naming the cluster; drop the rest."""
         clusters = load_clusters(work, shard)
         yield from keep_cluster_firsts(docs, clusters, ctx, f"{self.name}:near_duplicate")
+
+
+def _pieces(texts: list[str], ngram: int) -> Iterator[tuple[np.ndarray, list[str]]]:
+    """The texts to hash at once, each with the index of the text it is (or is a piece of), in order."""
+    if all(len(text) <= PIECE_CHARS for text in texts):
+        yield np.arange(len(texts), dtype=np.intp), texts
+        return
+    first = 0
+    for i, text in enumerate(texts):
+        if len(text) > PIECE_CHARS:
+            if first < i:
+                yield np.arange(first, i, dtype=np.intp), texts[first:i]
+            for piece in shingle_pieces(text, ngram, PIECE_CHARS):
+                yield np.array([i], dtype=np.intp), [piece]
+            first = i + 1
+    if first < len(texts):
+        yield np.arange(first, len(texts), dtype=np.intp), texts[first:]
 
 
 def _batches(docs: Iterable[Document], max_chars: int = 131_072, max_docs: int = 1000) -> Iterator[list[str]]:

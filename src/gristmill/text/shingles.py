@@ -10,6 +10,7 @@ every machine and run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -84,6 +85,60 @@ def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray
     first += np.repeat(word_offsets[:-1] - offsets[:-1], shingles_per_text)
     last = np.minimum(first + n, np.repeat(word_offsets[1:], shingles_per_text))
     return mix64(_span_hashes(word_hashes, first, last, _WORD_BASE)), offsets
+
+
+# The characters that separate words, as the byte tables and _mark_unicode_punctuation read them:
+# ASCII other than letters and digits, U+00A0-U+00BF, U+2000-U+207F and U+3000-U+303F.
+_SEPARATORS = "\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\u00a0-\u00bf\u2000-\u207f\u3000-\u303f"
+_WORD = re.compile(f"[^{_SEPARATORS}]+")
+# Pieces are cut at ASCII whitespace: it separates words, and Python's one lower-casing that reads
+# the characters around (a final capital sigma) reads no further than it.
+_SPACES = "\t\n\x0b\x0c\r "
+_SPACE = re.compile(f"[{_SPACES}]")
+
+
+def shingle_pieces(text: str, n: int, size: int) -> list[str]:
+    """Cut a long ``text`` into pieces of about ``size`` characters whose shingles together are the text's.
+
+    Each piece ends before an ASCII space and the next begins after one, at least ``n - 1`` words
+    before that cut, so every n-gram lies whole in some piece; every piece holds at least ``n``
+    words, so none has the one short shingle of a text under ``n`` words. A text that cannot be cut
+    so stays whole.
+    """
+    pieces: list[str] = []
+    start = 0
+    target = size
+    while len(text) - start > target:
+        found = _SPACE.search(text, start + target)
+        if found is None or _WORD.search(text, found.start()) is None:
+            break  # no space left, or no word after it: the rest stays with this piece
+        cut = found.start()
+        words = _last_word_starts(text, start, cut, n)
+        # The next piece begins after the last space before the (n-1)-th last word (or at the cut).
+        after = start
+        if len(words) == n:
+            after = cut if n == 1 else max(text.rfind(c, start, words[1]) for c in _SPACES) + 1
+        if after <= start:
+            target += size  # too few words yet for a piece of its own
+            continue
+        pieces.append(text[start:cut])
+        start = after
+        target = size
+    pieces.append(text[start:])
+    return pieces
+
+
+def _last_word_starts(text: str, start: int, end: int, n: int) -> list[int]:
+    """Where the last ``n`` words of ``text[start:end]`` begin (fewer when it has fewer)."""
+    window = 16 * n
+    while True:
+        lo = max(start, end - window)
+        starts = [m.start() for m in _WORD.finditer(text, lo, end)]
+        if starts and starts[0] == lo and lo > start and _WORD.match(text, lo - 1):
+            starts = starts[1:]  # the window begins inside a word: its true start is further back
+        if len(starts) >= n or lo == start:
+            return starts[-n:]
+        window *= 4
 
 
 def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

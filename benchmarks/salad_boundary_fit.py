@@ -58,19 +58,22 @@ def with_medians(measured: bench.Measured) -> bench.Measured:
     return out
 
 
-def page_weights(seams: Sequence[np.ndarray]) -> np.ndarray:
-    """Per boundary, a weight that makes each page's seams weigh what its other boundaries weigh."""
+def page_weights(seams: Sequence[np.ndarray], power: float = 1.0) -> np.ndarray:
+    """Per boundary, a weight that makes each page's seams weigh what its other boundaries weigh.
+
+    With ``power`` under 1, part of the way: a seam weighs that power of the full weight.
+    """
     out = []
     for gold in seams:
         weight = np.ones(len(gold))
         k = int(gold.sum())
         if 0 < k < len(gold):
-            weight[gold == 1] = (len(gold) - k) / k
+            weight[gold == 1] = ((len(gold) - k) / k) ** power
         out.append(weight)
     return np.concatenate(out)
 
 
-def fit(measured: bench.Measured, weighted: bool) -> tuple[CoherenceModel, np.ndarray]:
+def fit(measured: bench.Measured, weighted: bool, power: float = 1.0) -> tuple[CoherenceModel, np.ndarray]:
     """The boundary models and the page model as ``benchmarks/salad.py --fit`` fits them (no threshold),
     and the page model's input rows (each page scored by boundary models fitted on the other fold)."""
     seams = bench.gold_seams(measured)
@@ -80,7 +83,7 @@ def fit(measured: bench.Measured, weighted: bool) -> tuple[CoherenceModel, np.nd
     def boundary(pages: list[int]) -> tuple[Perceptron, Perceptron, float]:
         x = np.vstack([measured[i][2].rows for i in pages])
         y = np.concatenate([seams[i] for i in pages])
-        w = page_weights([seams[i] for i in pages]) if weighted else np.ones(len(y))
+        w = page_weights([seams[i] for i in pages], power) if weighted else np.ones(len(y))
         absolute = [names[i] for i in ABSOLUTE_COLUMNS]
         return (
             fit_perceptron(x, y, names, weights=w),
@@ -210,6 +213,7 @@ def main() -> None:
     parser.add_argument("--no-medians", action="store_true", help="leave out the page's medians")
     parser.add_argument("--no-weights", action="store_true", help="weigh every boundary alike")
     parser.add_argument("--cache", help="a folder to keep the measured pages in")
+    parser.add_argument("--power", type=float, default=1.0, help="seams' weights to this power (1: full)")
     parser.add_argument(
         "--page-models",
         action="store_true",
@@ -228,7 +232,7 @@ def main() -> None:
     )
     variant = with_medians if not args.no_medians else (lambda measured: measured)
     base, base_rows = fit(fit_pages, weighted=False)
-    new, new_rows = fit(variant(fit_pages), weighted=not args.no_weights)
+    new, new_rows = fit(variant(fit_pages), weighted=not args.no_weights, power=args.power)
     pooled = page_models(fit_pages, base, base_rows, new, new_rows) if args.page_models else {}
     for seed in (1, 2):
         held = cached(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,10 @@ from gristmill.io.inputs import InputSpec
 from gristmill.io.outputs import OutputSpec
 from gristmill.io.schema import FieldType, Schema
 from gristmill.steps.base import BarrierStep, Step
+
+# Input formats whose documents are pages, and what to call them.
+_PAGE_FORMATS = {"warc": "WARC records", "html": "HTML files"}
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from gristmill.engine import RunResult
@@ -103,6 +108,16 @@ class Pipeline:
                 )
                 raise ConfigError(f"output: fields names {name!r}, which this run does not write{hint}")
         return schema.with_fields(fields)
+
+    def warn_markup_kept(self, formats: Iterable[str]) -> None:
+        """Say in one line when pages (WARC records, HTML files) pass no step that extracts their text."""
+        pages = [what for fmt, what in _PAGE_FORMATS.items() if fmt in set(formats)]
+        if pages and not any(step.extracts_text for step in self.steps):
+            log.warning(
+                "input: the %s keep their HTML as their text: no step extracts it "
+                "(`- extract: {}` as the first step keeps each page's main text)",
+                " and ".join(pages),
+            )
 
     def rejected_schema(self, formats: Iterable[str]) -> Schema:
         """The schema of ``rejected/``: every field, and the ``rejected_by`` and ``reason`` of a drop."""

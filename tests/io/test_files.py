@@ -10,7 +10,7 @@ from gristmill.cli import cli
 from gristmill.errors import TruncatedInputError
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.inputs import InputSpec
-from tests.helpers import read_all, write_pipeline
+from tests.helpers import REPO, read_all, write_pipeline
 from tests.io.test_jsonl import Sink
 
 
@@ -110,3 +110,26 @@ def test_a_cut_html_gz_is_quarantined_with_its_offset(tmp_path: Path) -> None:
     with pytest.raises(TruncatedInputError) as info:
         list(HtmlFileReader().read(str(folder / "cut.html.gz"), sink))
     assert info.value.offset == len(data) // 2
+
+
+@pytest.mark.parametrize("steps", ["[]", "[{normalize: {}}]"])
+def test_pages_read_without_extract_are_named_in_one_line(tmp_path: Path, steps: str) -> None:
+    warc = REPO / "src" / "gristmill" / "samples" / "warc" / "cc-main-2020-34-excerpt.warc.gz"
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {warc}\noutput: {tmp_path}/out\nsteps: {steps}\n")
+    result = CliRunner().invoke(cli, ["run", str(config), "--quiet"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "gristmill: input: the WARC records keep their HTML as their text: no step extracts it "
+        "(`- extract: {}` as the first step keeps each page's main text)\n"
+    )
+
+
+def test_pages_read_with_extract_are_not_warned_about(tmp_path: Path) -> None:
+    page = tmp_path / "in" / "a.html"
+    page.parent.mkdir()
+    page.write_text("<html><body><p>" + "A sentence of the page. " * 20 + "</p></body></html>")
+    config = write_pipeline(
+        tmp_path / "p.yaml", f"input: {page.parent}\noutput: {tmp_path}/out\nsteps: [{{extract: {{}}}}]\n"
+    )
+    result = CliRunner().invoke(cli, ["run", str(config), "--quiet"], catch_exceptions=False)
+    assert result.exit_code == 0 and result.stderr == "", result.output

@@ -70,6 +70,7 @@ def run_pipeline(
     # Field names (output.fields, input.meta_keys) are checked before anything is written.
     pipeline.kept_schema({shard.format for shard in shards})
     pipeline.input.check_meta_keys(shards)
+    pipeline.warn_markup_kept({shard.format for shard in shards})
     layout.create()
     with interruptible(), OutputLock(layout), disk_full_as_error(layout):
         layout.begin()

@@ -28,6 +28,8 @@ class Step(ABC):
     # schema is made of them (see ``gristmill.io.schema``); an undeclared key lands in ``meta.extra``.
     meta_fields: ClassVar[Mapping[str, FieldType]] = {}
     signal_fields: ClassVar[Mapping[str, FieldType]] = {}
+    # True for a step that turns a page's HTML into its text (a run without one keeps the HTML).
+    extracts_text: ClassVar[bool] = False
 
     def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
         """The ``(meta, signals)`` keys this step writes (a step whose keys follow options overrides it)."""

@@ -111,6 +111,7 @@ class Extract(Filter):
         ),
     ] = 10.0
 
+    extracts_text: ClassVar[bool] = True
     meta_fields: ClassVar[dict[str, FieldType]] = {
         "charset": "str",
         "charset_source": "str",

@@ -14,9 +14,12 @@ def auroc(scores: Sequence[float], positive: Sequence[bool]) -> float:
     pos, neg = s[y], s[~y]
     if len(pos) == 0 or len(neg) == 0:
         raise ValueError("AUROC needs positives and negatives")
-    greater = (pos[:, None] > neg[None, :]).sum()
-    ties = (pos[:, None] == neg[None, :]).sum()
-    return float((greater + 0.5 * ties) / (len(pos) * len(neg)))
+    # Mann-Whitney by ranks (ties get their mean rank): O(n log n), where comparing every positive
+    # with every negative took n_pos x n_neg memory (40 GiB for the pair model's 436,000 pairs).
+    _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
+    mean_rank = np.cumsum(counts) - (counts - 1) / 2.0
+    rank_sum = mean_rank[inverse.reshape(-1)][y].sum()
+    return float((rank_sum - len(pos) * (len(pos) + 1) / 2.0) / (len(pos) * len(neg)))
 
 
 def adjusted_rand_index(truth: Sequence[int], found: Sequence[int]) -> float:

@@ -103,7 +103,7 @@ def main() -> None:
     t0 = time.perf_counter()
     corpus = factors.Corpus(DATA, "tune")
     built = [p for cond in CONDITIONS for p in factors.pages(corpus, cond, args.n, seed=5)]
-    threshold = analysis.COHERENCE.threshold
+    threshold = analysis.DEFAULT_THRESHOLD
     print(
         f"tune half, {len(CONDITIONS)} conditions x {args.n} + {args.n} pages; breaks read as {args.breaks}"
     )

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gristmill.salad.analysis import COHERENCE, analyse
+from gristmill.salad.analysis import DEFAULT_THRESHOLD, analyse
 from saladgen import factors, families
 from saladgen.metrics import auroc
 
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--before", help="an earlier --out file to compare with")
     parser.add_argument("--half", default="tune", choices=["tune", "report"], help="report: families only")
     args = parser.parse_args()
-    threshold = COHERENCE.threshold
+    threshold = DEFAULT_THRESHOLD
     t0 = time.process_time()
     scores = {
         name: [(y, analyse(text).score) for y, text in pages]

@@ -10,7 +10,7 @@ import pytest
 
 from gristmill import Pipeline
 from gristmill.report import render_report
-from gristmill.salad import COHERENCE
+from gristmill.salad import DEFAULT_THRESHOLD
 from gristmill.steps.registry import build_step
 from tests.helpers import SEED, write_jsonl
 from tests.report.helpers import check_funnel_against_stats
@@ -77,7 +77,7 @@ def test_signals_follow_the_pipeline_with_the_runs_thresholds(html: str) -> None
     signals = _section(html, "Signals, step by step")
     order = [signals.index(f"<h3>{i}. {name}</h3>") for i, name in enumerate(["gopher_quality", "salad"])]
     assert order == sorted(order)
-    assert "min_words = 50" in signals and f"threshold = {COHERENCE.threshold}" in signals
+    assert "min_words = 50" in signals and f"threshold = {DEFAULT_THRESHOLD}" in signals
     assert "words (" in signals  # the unit on the axis
     assert "<th>median</th>" in signals and "gopher_mean_word_length" in signals
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, page_score
+from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, with_repeat
 from gristmill.salad.correlation import cluster
 from gristmill.salad.cuts import block_evidence
 from gristmill.salad.features import (
@@ -56,6 +56,8 @@ from gristmill.salad.insertion import Runs, candidate_runs
 from gristmill.salad.layout import Layout, paragraph_breaks, read_layout, unmarked
 from gristmill.salad.merging import Profiles, merge_groups
 from gristmill.salad.model import EMBEDDING_MODEL
+from gristmill.salad.pair_evidence import PairEvidence, first_pairs, pair_q10
+from gristmill.salad.pair_evidence import load as load_pair_evidence
 from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
 from gristmill.salad.pairs import PairModel, function_counts, pair_features
 from gristmill.salad.pairs import load as load_pairs
@@ -96,6 +98,10 @@ COHERENCE = CoherenceModel.load(MODEL_FILE)
 READS_INSERTIONS = "insert_seams" in COHERENCE.page.names
 # The splitter's same-source model; None falls back to stop 18's graph (the fit compares the two).
 PAIRS: PairModel | None = load_pairs(PAIRS_FILE) if PAIRS_FILE.exists() else None
+# The page score's second stage (gristmill.salad.pair_evidence); None: the first stage's score stands.
+EVIDENCE: PairEvidence | None = load_pair_evidence()
+# The default threshold of the score as analyse gives it (with the second stage when there is one).
+DEFAULT_THRESHOLD = EVIDENCE.threshold if EVIDENCE is not None else COHERENCE.threshold
 
 
 @dataclass
@@ -156,14 +162,20 @@ def analyse(
     if embed is not None:
         return _analyse_embedded(text, threshold, copied_fraction, embed)
     if threshold is None:
-        threshold = COHERENCE.threshold
+        threshold = DEFAULT_THRESHOLD
     found = measure(text)
     if found.prose_spans is None:
         return found.unjudged()
-    score, rows = _layout_free_score(found)
+    probability, rows = _layout_free_score(found)
     chances = COHERENCE.seam_chances(rows)
-    score = _with_copies(score, copied_fraction, threshold)
-    done = found.whole(score) if score < threshold else _split(found, score, chances)
+    pairs = None
+    if EVIDENCE is not None and probability >= EVIDENCE.gate:  # the second stage: the page's pairs
+        paired = first_pairs(found.sentences, found.lexical, found.vectors, found.styles, chances)
+        found.features["pair_q10"] = q10 = pair_q10(EVIDENCE.pairs, paired)
+        probability = EVIDENCE.rescore(probability, q10)
+        pairs = paired if len(paired) == len(found.sentences) else None  # all of them: the split's too
+    score = _with_copies(with_repeat(probability, found.features), copied_fraction, threshold)
+    done = found.whole(score) if score < threshold else _split(found, score, chances, pairs)
     done.seams = [found.prose[j + 1] for j in np.flatnonzero(chances > 0.5).tolist()]
     return done
 
@@ -172,17 +184,18 @@ _BREAK = TRANSITION_NAMES.index("paragraph_break")
 
 
 def _layout_free_score(found: Measured) -> tuple[float, np.ndarray]:
-    """The page model's score, and the boundary rows it read, with its paragraphs or as one paragraph.
+    """The page model's probability (a repeat not yet counted), and the boundary rows it read.
 
-    On a page laid out in markdown or lists the paragraphs are the layout's, set for free: a break at
-    a run's end may show a seam, but breaks placed inside the runs must not clear the page. So such a
-    page is also read as one paragraph, and the higher score stands (its features are kept in
-    ``found.features``). Plain paragraphs, which the model was fitted on, are read as written.
+    The page is read with its paragraphs or as one paragraph. On a page laid out in markdown or lists
+    the paragraphs are the layout's, set for free: a break at a run's end may show a seam, but breaks
+    placed inside the runs must not clear the page. So such a page is also read as one paragraph, and
+    the higher score stands (its features are kept in ``found.features``). Plain paragraphs, which the
+    model was fitted on, are read as written.
     """
 
     def scored(rows: np.ndarray) -> tuple[float, np.ndarray, dict[str, float]]:
         features = {**found.features, **COHERENCE.summaries(rows, found.runs)}
-        return page_score(COHERENCE.page, features), rows, features
+        return COHERENCE.page.probability(features), rows, features
 
     score, rows, features = scored(found.rows)
     if found.breaks_are_layout and found.rows[:, _BREAK].any():
@@ -362,15 +375,21 @@ def _near_gain(sim: np.ndarray) -> float:
     return float(np.diagonal(sim, 1).mean() - np.concatenate(far).mean()) if far else 0.0
 
 
-def _split(found: Measured, score: float, chances: np.ndarray) -> SaladAnalysis:
-    """Group a stitched page's prose sentences into recovered sources by the learned pair model."""
+def _split(
+    found: Measured, score: float, chances: np.ndarray, pairs: np.ndarray | None = None
+) -> SaladAnalysis:
+    """Group a stitched page's prose sentences into recovered sources by the learned pair model.
+
+    ``pairs``: the page's pair features when the score's second stage has measured them already.
+    """
     n = len(found.prose)
     max_k = max(2, min(MAX_SOURCES, n // SENTENCES_PER_SOURCE))
     if PAIRS is None:
         grouped = _graph_groups(found, chances, max_k)
     else:
-        features = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
-        logits = PAIRS.logits(features)
+        if pairs is None:
+            pairs = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
+        logits = PAIRS.logits(pairs)
         if PAIRS.merge is None:
             grouped = cluster(logits, max_k)
         else:

@@ -174,7 +174,11 @@ REPEAT_EVIDENCE = 0.3
 
 def page_score(model: Logistic, features: dict[str, float]) -> float:
     """The page model's probability, with a repeated sentence as evidence of assembly."""
-    score = model.probability(features)
+    return with_repeat(model.probability(features), features)
+
+
+def with_repeat(score: float, features: dict[str, float]) -> float:
+    """``score`` with a repeated sentence (``features["repeated_sentence"]``) as evidence of assembly."""
     return 1.0 - (1.0 - score) * (1.0 - REPEAT_EVIDENCE * features.get("repeated_sentence", 0.0))
 
 

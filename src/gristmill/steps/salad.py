@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from gristmill.document import Document
 from gristmill.io.schema import FieldType
 from gristmill.salad import (
-    COHERENCE,
+    DEFAULT_THRESHOLD,
     EMBEDDING_MODEL,
     FURNITURE,
     UNPLACED,
@@ -93,7 +93,7 @@ class Salad(Step):
                 self._embed = load_embedder()
             except ImportError as exc:
                 raise self.fail("embeddings", str(exc)) from exc
-        default = EMBEDDING_MODEL.threshold if self.embeddings else COHERENCE.threshold
+        default = EMBEDDING_MODEL.threshold if self.embeddings else DEFAULT_THRESHOLD
         # The fitted default is written back, so the recorded pipeline says which threshold ran.
         self.cutoff: float = default if self.threshold is None else self.threshold
         self.threshold = self.cutoff

@@ -139,3 +139,11 @@ def test_a_pipeline_that_writes_token_files_is_inspected_without_writing(tmp_pat
     data = json.loads(out)
     assert data["verdict"] == "kept" and data["signals"]["tokens"] > 0
     assert not (tmp_path / "out").exists()  # a look at one document writes no run
+
+
+def test_a_record_that_could_not_be_read_is_named_with_its_reason(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "d#1", "text": "One."}\n{"id": "d#2", "text": "Two.\n', encoding="utf-8")
+    code, _, err = _inspect(f"{path}#d#2")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "1 record(s) could not be read" in err and "line 2" in err, err

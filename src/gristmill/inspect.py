@@ -106,7 +106,10 @@ def _find(path: str, fmt: str, wanted: Callable[[int, Document], bool], what: st
     for count, doc in enumerate(reader_for(fmt).read(path, sink), start=1):
         if wanted(count - 1, doc):
             return doc
-    problems = f"; {len(sink.problems)} record(s) could not be read" if sink.problems else ""
+    problems = ""
+    if sink.problems:  # the record wanted may be one of them: say why the first could not be read
+        first = sink.problems[0].removeprefix(f"{path}: ")
+        problems = f"; {len(sink.problems)} record(s) could not be read (the first: {first})"
     raise MissingInputError(f"{path}: no {what} among its {count:,} documents{problems}")
 
 

@@ -71,3 +71,14 @@ def test_the_stage_reads_back_what_it_wrote() -> None:
     for p, q in ((0.85, -4.0), (0.9, -1.0), (0.99, 0.5)):
         assert again.rescore(p, q) == pytest.approx(EVIDENCE.rescore(p, q), abs=1e-4)
     assert EVIDENCE.rescore(0.9, -4.0) > EVIDENCE.rescore(0.9, 1.0)  # pairs further apart: more stitched
+
+
+def test_inspect_names_sentences_of_other_sources_on_stitched_pages_more_often(
+    report_corpus: factors.Corpus,  # noqa: F811
+) -> None:
+    pages = factors.pages(report_corpus, factors.Condition(), 40, seed=5)
+    named = {True: 0, False: 0}
+    for page in pages:
+        found = analysis.analyse(page.text)
+        named[page.stitched] += "sentences_of_other_sources" in found.reasons(analysis.DEFAULT_THRESHOLD)
+    assert named[True] >= 5 and named[True] > 3 * named[False], named

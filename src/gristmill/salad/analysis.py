@@ -83,6 +83,9 @@ MAX_SOURCES = 8
 SENTENCES_PER_SOURCE = 2
 _NULLS = 4  # random word deals for separation
 SEAMS_FOUND = 3.0  # seam_llr above which inspect names the seams as a reason
+# pair_q10 under which inspect says the page holds sentences of other sources: the median over the
+# tune half's stitched fit pages the second stage read (-4.18; its genuine pages there: -2.30).
+PAIRS_APART = -4.18
 WORD_VECTOR_MIX = 0.25  # weight of static word vectors in the words-only grouping (tune half)
 
 # How much each assembly cue cuts the chance that a page is whole, in step with how rare the cue is
@@ -140,6 +143,8 @@ class SaladAnalysis:
             out.append("no_common_subject")
         if f.get("cross", 0.0) < -3.6:
             out.append("separate_topic_groups")
+        if f.get("pair_q10", 0.0) < PAIRS_APART:
+            out.append("sentences_of_other_sources")
         for cue in ("orphan_opening", "repeated_sentence", "furniture_inside_prose"):
             if f.get(cue):
                 out.append(cue)

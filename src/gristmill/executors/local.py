@@ -55,7 +55,10 @@ class LocalExecutor(Executor):
         except BaseException:
             # Ctrl-C, SIGTERM or a failed task: end the workers now; finished tasks' outputs stay.
             kill_children()
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            # Wait for the pool's manager thread (quick: its workers are dead): left running, it closes
+            # its wake-up pipe while the interpreter's exit hook writes to it, and Python 3.11 prints
+            # "Exception ignored ... Bad file descriptor" after the one line (seen in CI once).
+            self._pool.shutdown(wait=True, cancel_futures=True)
             raise
         finally:
             self._pool = None

@@ -205,6 +205,30 @@ def cached(path: Path | None, build: Callable[[], bench.Measured]) -> bench.Meas
     return measured
 
 
+def tune_pages(cache: str | None, n: int, random: int) -> tuple[bench.Measured, dict[int, bench.Measured]]:
+    """The tune half's fit pages and two guard draws (``seed`` 1 and 2), measured, kept in ``cache``."""
+    folder = Path(cache) if cache else None
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def where(name: str) -> Path | None:
+        return folder / f"{name}-{n}-{random}.pkl" if folder else None
+
+    fit_pages = cached(
+        where("fit"), lambda: bench.measure_pages(bench.coherence_pages(n, random, family_share=0))
+    )
+    guards = {
+        seed: cached(
+            where(f"guard{seed}"),
+            lambda seed=seed: bench.measure_pages(
+                bench.coherence_pages(n, random, seed=seed, family_share=1.0, only="guard")
+            ),
+        )
+        for seed in (1, 2)
+    }
+    return fit_pages, guards
+
+
 def main() -> None:
     """Fit the shipped recipe and the variant on the tune half's fit pages; compare on two guard draws."""
     parser = argparse.ArgumentParser()
@@ -220,27 +244,12 @@ def main() -> None:
         help="also try page models meant to pool across conditions",
     )
     args = parser.parse_args()
-    folder = Path(args.cache) if args.cache else None
-    if folder:
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def where(name: str) -> Path | None:
-        return folder / f"{name}-{args.n}-{args.random}.pkl" if folder else None
-
-    fit_pages = cached(
-        where("fit"), lambda: bench.measure_pages(bench.coherence_pages(args.n, args.random, family_share=0))
-    )
+    fit_pages, guards = tune_pages(args.cache, args.n, args.random)
     variant = with_medians if not args.no_medians else (lambda measured: measured)
     base, base_rows = fit(fit_pages, weighted=False)
     new, new_rows = fit(variant(fit_pages), weighted=not args.no_weights, power=args.power)
     pooled = page_models(fit_pages, base, base_rows, new, new_rows) if args.page_models else {}
-    for seed in (1, 2):
-        held = cached(
-            where(f"guard{seed}"),
-            lambda seed=seed: bench.measure_pages(
-                bench.coherence_pages(args.n, args.random, seed=seed, family_share=1.0, only="guard")
-            ),
-        )
+    for seed, held in guards.items():
         print(f"guard draw {seed}: {len(held)} pages, the shipped recipe -> the variant")
         shipped = bench.model_scores(base, held)
         compare(shipped, bench.model_scores(new, variant(held)), held)

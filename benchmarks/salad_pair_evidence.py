@@ -30,7 +30,7 @@ from gristmill.salad.coherence import MODEL_FILE as COHERENCE_FILE
 from gristmill.salad.coherence import CoherenceModel, Logistic
 from gristmill.salad.pair_evidence import COLUMNS, MODEL_FILE, PairEvidence, first_pairs, pair_q10
 from gristmill.salad.pairs import PairModel
-from salad_boundary_fit import cached, compare
+from salad_boundary_fit import compare, tune_pages
 from saladgen import factors
 
 # Chosen before the report half was read (stop 26): 0.5 unless the step then fell under 300 docs per
@@ -120,26 +120,11 @@ def main() -> None:
     if args.judge:
         judge(coherence, args.judge, args.random)
         return
-    folder = Path(args.cache) if args.cache else None
-    if folder:
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def where(name: str) -> Path | None:
-        return folder / f"{name}-{args.n}-{args.random}.pkl" if folder else None
-
-    fit_pages = cached(
-        where("fit"), lambda: bench.measure_pages(bench.coherence_pages(args.n, args.random, family_share=0))
-    )
+    fit_pages, guards = tune_pages(args.cache, args.n, args.random)
     evidence = fit(coherence, fit_pages, args.gate)
     weights = np.round(evidence.page.weights / evidence.page.scales, 3)
     print(f"second stage: {dict(zip(COLUMNS, weights, strict=True))}")
-    for seed in (1, 2):
-        held = cached(
-            where(f"guard{seed}"),
-            lambda seed=seed: bench.measure_pages(
-                bench.coherence_pages(args.n, args.random, seed=seed, family_share=1.0, only="guard")
-            ),
-        )
+    for seed, held in guards.items():
         first, second = staged_scores(coherence, None, held), staged_scores(coherence, evidence, held)
         print(f"guard draw {seed}: {len(held)} pages, the shipped score -> with the second stage")
         compare(first, second, held)

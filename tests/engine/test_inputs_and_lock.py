@@ -33,7 +33,8 @@ def test_a_rerun_after_a_file_is_added_is_refused_naming_it(run_cli, tmp_path) -
     assert result.exit_code == 2
     assert result.output == (
         f"gristmill: error: output: '{tmp_path}/out' holds a run over other input files "
-        f"(added {src}/a.jsonl); pass --overwrite to start again, or choose another output folder\n"
+        f"(added {src}/a.jsonl); pass --overwrite (overwrite=True in Python) to start again, "
+        "or choose another output folder\n"
     )
     assert outputs(tmp_path / "out") == before  # nothing read twice, nothing written
     result = run_cli("run", str(config), "--overwrite")
@@ -204,3 +205,17 @@ def test_the_home_folder_or_the_filesystem_root_is_refused_as_output(run_cli, tm
     result = run_cli("run", str(config))
     assert result.exit_code == 0, result.output
     assert (home / "corpus" / "stats.json").is_file() and not (tmp_path / "~").exists()
+
+
+def test_the_python_api_is_told_how_to_overwrite_in_python(tmp_path) -> None:
+    from gristmill import Normalize, Pipeline
+
+    src, _ = setup(tmp_path)
+
+    def pipeline(*steps):
+        return Pipeline(input={"path": str(src)}, output={"path": str(tmp_path / "out")}, steps=list(steps))
+
+    pipeline().run(progress=False)
+    with pytest.raises(UnusableOutputError, match=r"overwrite=True"):
+        pipeline(Normalize()).run(progress=False)
+    assert pipeline(Normalize()).run(progress=False, overwrite=True).stats["totals"]["read"] == 6

@@ -28,7 +28,7 @@ def test_an_unfinished_run_left_by_another_work_format_is_refused_in_one_line(ma
     assert result.output == (
         f"gristmill: error: output: {str(out)!r} holds an unfinished run whose work files another gristmill "
         "wrote (work format 1; this one reads format 2): resume it with that gristmill, or pass --overwrite "
-        "to start again\n"
+        "(overwrite=True in Python) to start again\n"
     )
 
 
@@ -51,5 +51,5 @@ def test_a_damaged_work_format_record_is_one_line_not_a_traceback(make_corpus, t
     assert result.exit_code == 2
     assert result.output == (
         f"gristmill: error: output: cannot read {str(out / '_state/work-format.json')!r} (the run's work "
-        "format): pass --overwrite to start again\n"
+        "format): pass --overwrite (overwrite=True in Python) to start again\n"
     )

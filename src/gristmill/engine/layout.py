@@ -139,7 +139,7 @@ class Layout:
         if not same and not overwrite:
             raise UnusableOutputError(
                 f"output: {self.name!r} holds the run of a different pipeline; "
-                "choose another folder or pass --overwrite"
+                "choose another folder or pass --overwrite (overwrite=True in Python)"
             )
         if overwrite:
             if self.remote is not None:
@@ -158,7 +158,7 @@ class Layout:
             except OSError as exc:
                 raise UnusableOutputError(
                     f"output: cannot use {str(folder)!r} as a folder: {exc.strerror}; "
-                    "choose another output folder, or pass --overwrite"
+                    "choose another output folder, or pass --overwrite (overwrite=True in Python)"
                 ) from exc
         if not recorded.exists():
             write_atomically(recorded, orjson.dumps(config, option=orjson.OPT_INDENT_2))
@@ -179,7 +179,7 @@ class Layout:
             if not isinstance(found, int):
                 raise UnusableOutputError(
                     f"output: cannot read {str(path)!r} (the run's work format): "
-                    "pass --overwrite to start again"
+                    "pass --overwrite (overwrite=True in Python) to start again"
                 )
             return found
         return 1 if (self.state / "pipeline.json").exists() else None
@@ -192,7 +192,7 @@ class Layout:
         raise UnusableOutputError(
             f"output: {self.name!r} holds an unfinished run whose work files another gristmill wrote "
             f"(work format {found}; this one reads format {WORK_FORMAT}): resume it with that gristmill, "
-            "or pass --overwrite to start again"
+            "or pass --overwrite (overwrite=True in Python) to start again"
         )
 
     def marker(self, task: str) -> Path:

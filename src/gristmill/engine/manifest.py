@@ -78,7 +78,7 @@ def check_manifest(layout: Layout, files: list[str]) -> None:
         ]
         raise ChangedInputError(
             f"output: {layout.name!r} holds a run over other input files ({'; '.join(parts)}); "
-            "pass --overwrite to start again, or choose another output folder"
+            "pass --overwrite (overwrite=True in Python) to start again, or choose another output folder"
         )
 
 

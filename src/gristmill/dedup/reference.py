@@ -45,7 +45,7 @@ class ReferenceOption:
         dict[str, Any] | None,
         Help(
             "a dataset already kept, read as `input:` reads (path, format, text_key, id_key), plus"
-            " `cache:` (the folder for its signatures; default ~/.cache/gristmill); new documents"
+            " `cache:` (the folder for its signatures; default ~/.cache/gristmill/reference); new documents"
             " that duplicate one of its documents are dropped with meta.duplicate_of its id."
         ),
     ] = None

@@ -219,3 +219,16 @@ def test_a_ray_address_runs_on_ray_and_is_never_ignored(run_cli, make_corpus, tm
             "Ray executor; leave out --executor local (executor='local') to run on Ray\n"
         )
     assert not (tmp_path / "out").exists()
+
+
+def test_steps_named_shows_only_those_and_an_unknown_name_is_one_line(run_cli) -> None:
+    result = run_cli("steps", "length_filter")
+    assert result.exit_code == 0
+    assert result.output.startswith("length_filter: Drop documents shorter than")
+    assert "salad:" not in result.output
+    result = run_cli("steps", "lenght_filter")
+    assert result.exit_code == 2
+    assert result.output == (
+        "gristmill: error: unknown step 'lenght_filter'; did you mean 'length_filter'? "
+        "(`gristmill steps` lists them)\n"
+    )

@@ -19,7 +19,7 @@ from gristmill.engine import RunResult
 from gristmill.engine.progress import ProgressOptions
 from gristmill.errors import ConfigError, GristmillError, Interrupted
 from gristmill.pipeline import Pipeline
-from gristmill.steps.registry import describe, registered_steps, step_options, type_name
+from gristmill.steps.registry import describe, registered_steps, step_class, step_options, type_name
 
 EXIT_RUN_ERRORS = 1  # the run ended, but inputs broke off, documents raised, or the disk filled
 EXIT_USAGE = 2  # nothing was run: the command, pipeline, input or output folder needs fixing
@@ -180,20 +180,23 @@ _PIPELINE_IMPORTS = click.option(
 
 
 @cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
 @_PIPELINE_IMPORTS
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the steps as JSON, with each option's JSON Schema."
 )
-def steps(pipeline_file: str | None, as_json: bool) -> None:
-    """List every step (installed plugins' included) with its options, defaults and description."""
+def steps(names: tuple[str, ...], pipeline_file: str | None, as_json: bool) -> None:
+    """List every step (installed plugins' included), or the steps NAMEd: options, defaults, description."""
     if pipeline_file:
         load_pipeline(pipeline_file)
+    chosen = {name: step_class(name) for name in names} or registered_steps()  # an unknown name: one line
     if as_json:
         from gristmill.steps.catalog import describe_steps  # every step's module: not for a run
 
-        click.echo(json.dumps(describe_steps(), indent=2, ensure_ascii=False))
+        described = [step for step in describe_steps() if step["name"] in chosen]
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False))
         return
-    for name, cls in registered_steps().items():
+    for name, cls in chosen.items():
         click.echo(f"{name}: {describe(cls)}")
         for option in step_options(cls):
             default = "required" if option.required else f"default {option.default!r}"

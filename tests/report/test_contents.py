@@ -126,3 +126,28 @@ def test_a_signal_counts_only_the_documents_that_reached_its_step(run: Path, htm
     assert f"<b>salad_score</b> <span class=muted>(score; {salad_in:,} documents" in signals
     gopher_in = stats["steps"][0]["in"]
     assert f"<b>gopher_words</b> <span class=muted>(words; {gopher_in:,} documents" in signals
+
+
+def test_a_share_computed_for_kept_documents_only_counts_those(tmp_path: Path) -> None:
+    # language_main_share is measured only for documents language keeps; the ones it drops carry a 0
+    # in JSON Lines output (no value), which must not show as a share of 0.
+    english = [f"{t}" for t in web_texts()[:6]]
+    german = [
+        f"Dies ist ein deutscher Satz über das Wetter heute und morgen in der Stadt Nummer {n}."
+        for n in range(4)
+    ]
+    records = [{"id": f"en{n}", "text": t} for n, t in enumerate(english)]
+    records += [{"id": f"de{n}", "text": t} for n, t in enumerate(german)]
+    write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out"
+    Pipeline(
+        input={"path": str(tmp_path / "in.jsonl")},
+        output={"path": str(out)},
+        steps=[build_step("language", {"keep": ["en"]})],
+    ).run(workers=1, progress=False)
+    kept = json.loads((out / "stats.json").read_text())["totals"]["kept"]
+    assert 0 < kept < len(records)
+    signals = _section(render_report(out), "Signals, step by step")
+    assert f"language_main_share = 1 ({kept:,} documents)" in signals or (
+        f"<b>language_main_share</b> <span class=muted>(share; {kept:,} documents" in signals
+    ), signals

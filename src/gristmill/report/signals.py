@@ -57,6 +57,9 @@ RULES: dict[str, list[Rule]] = {
     "tokenize": [("tokens", "tokens", None)],
 }
 QUANTILES = (1, 10, 25, 50, 75, 90, 99)
+# Signals a step measures only on the documents it keeps (the per-line share is skipped, for speed, on
+# the documents ``language`` drops): an output document the step dropped carries no value there.
+KEPT_ONLY = {"language_main_share"}
 # Counts drawn on a log scale when they span orders of magnitude (a page of 10 words beside one of 10,000).
 COUNTS = {"words", "characters", "tokens", "sentences", "lines", "n-grams"}
 
@@ -97,7 +100,10 @@ def signal_sections(docs: list[Document], steps: list[dict[str, Any]]) -> list[S
             for signal, unit, thresholds in _rules_of(step, options or {}):
                 if signal in present and signal not in shown:
                     shown.add(signal)
-                    _add(section, reached, step, signal, unit, thresholds)
+                    among = reached
+                    if signal in KEPT_ONLY:
+                        among = [doc for doc in reached if doc.meta.get("rejected_by") != step]
+                    _add(section, among, step, signal, unit, thresholds)
             if section.charts or section.flat:
                 sections.append(section)
     rest = StepSignals(None, "other signals")

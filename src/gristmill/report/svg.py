@@ -107,6 +107,7 @@ def histogram(
             f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{round(top * frac):,}</text>'
         )
     bar_w = plot_w / bins
+    shown = 10**edges - 1 if log else edges  # a bar's hover text names values, not their logarithms
     for i in range(bins):
         x = left + i * bar_w
         y = float(base)
@@ -116,7 +117,7 @@ def histogram(
                 y -= h
                 parts.append(
                     f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 1, 1):.1f}" height="{h:.1f}" '
-                    f'fill="{color}"><title>{edges[i]:.4g} to {edges[i + 1]:.4g}: {count:,}</title></rect>'
+                    f'fill="{color}"><title>{shown[i]:.4g} to {shown[i + 1]:.4g}: {count:,}</title></rect>'
                 )
     # x axis: five ticks and the unit.
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{base}" y2="{base}" stroke="#888"/>')

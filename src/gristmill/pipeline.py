@@ -71,6 +71,12 @@ class Pipeline:
             if not isinstance(step, Step):
                 raise ConfigError(f"steps[{position}] is a {type(step).__name__}, not a Step")
         self.steps = list(steps)
+        for step, after in zip(self.steps, self.steps[1:], strict=False):
+            reason = step.why_last()
+            if reason is not None:
+                raise ConfigError(
+                    f"step {step.name!r} must be the last step ({reason}); {after.name!r} comes after it"
+                )
 
     def stages(self) -> list[Stage]:
         """Split the steps at each barrier: stage 0 reads the input, each later one opens with a barrier."""

@@ -151,3 +151,30 @@ def test_a_document_without_tokens_writes_nothing_to_the_token_files(
     assert [d["id"] for d in kept] == [f"d{i}" for i in range(5)]
     assert [d["signals"]["tokens"] for d in kept] == [len(tokenizer.encode(t).ids) for t in texts]
     assert read_tokens(out) == [[*tokenizer.encode(t).ids, eos] for t in texts if t]
+
+
+def test_a_step_after_a_tokenize_that_writes_tokens_is_refused(tmp_path: Path, run_cli) -> None:
+    # Token files hold the documents that reach tokenize: a later drop would leave its tokens behind.
+    tokenizer = str(build_tokenizer(tmp_path / "tokenizer.json"))
+    from gristmill import LengthFilter
+
+    with pytest.raises(ConfigError, match=r"'tokenize' .* last .*'length_filter'"):
+        Pipeline(
+            input={"path": str(tmp_path / "in")},
+            output={"path": str(tmp_path / "out")},
+            steps=[Tokenize(tokenizer=tokenizer, write_tokens=True), LengthFilter(min_chars=10)],
+        )
+    Pipeline(  # counting tokens only: it may stand anywhere
+        input={"path": str(tmp_path / "in")},
+        output={"path": str(tmp_path / "out")},
+        steps=[Tokenize(tokenizer=tokenizer), LengthFilter(min_chars=10)],
+    )
+    config = tmp_path / "p.yaml"
+    config.write_text(
+        f"input: {tmp_path}/in\noutput: {tmp_path}/out\nsteps:\n"
+        f"  - tokenize: {{tokenizer: {tokenizer}, write_tokens: true}}\n"
+        "  - length_filter: {min_chars: 10}\n"
+    )
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert not (tmp_path / "out").exists()

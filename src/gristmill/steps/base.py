@@ -46,6 +46,10 @@ class Step(ABC):
     def setup(self) -> None:  # noqa: B027 - a hook most steps leave empty
         """Check options against each other and prepare what the step needs (nothing by default)."""
 
+    def why_last(self) -> str | None:
+        """Why, with these options, no step may come after this one (None: any may)."""
+        return None
+
     @abstractmethod
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Yield the documents that go on; report dropped ones with ``ctx.reject``."""

@@ -125,8 +125,8 @@ class Tokenize(Step):
     """Count each document's tokens in ``signals.tokens``; with ``write_tokens``, write token shards.
 
     The tokenizer is a Hugging Face ``tokenizer.json`` the user names, read with the ``tokenizers``
-    package (``pip install 'gristmill[tokenize]'``); nothing is downloaded. Put the step last: token
-    files hold the documents that reach it.
+    package (``pip install 'gristmill[tokenize]'``); nothing is downloaded. With ``write_tokens`` the step
+    must be last (a pipeline with a step after it is refused): token files hold the documents that reach it.
     """
 
     tokenizer: Annotated[str, Help("path of a ``tokenizer.json``.")]
@@ -147,6 +147,12 @@ class Tokenize(Step):
         int,
         Help("documents tokenized together (a document the tokenizer fails on quarantines its batch).", ge=1),
     ] = 256
+
+    def why_last(self) -> str | None:
+        """With ``write_tokens``: token files hold the documents that reach the step, later drops included."""
+        if self.write_tokens:
+            return "it writes the token files of the documents that reach it; later drops would stay in them"
+        return None
 
     def setup(self) -> None:
         loaded = load_tokenizer(self.tokenizer, self.name)  # now, so a bad file fails before the run starts

@@ -11,8 +11,13 @@ from gristmill.errors import RunFailedError
 from gristmill.stats import TaskStats, merge_steps
 
 
-def collect_stats(layout: Layout, phases: list[Phase], shards: int, seconds: float) -> dict[str, Any]:
-    """Sum the stats kept in every done-marker into the run's ``stats.json``."""
+def collect_stats(
+    layout: Layout, phases: list[Phase], shards: int, seconds: float, command_seconds: float
+) -> dict[str, Any]:
+    """Sum the stats kept in every done-marker into the run's ``stats.json``.
+
+    ``seconds``: wall time of every command that worked on the run; ``command_seconds``: this one's.
+    """
     stage_tasks = [t for phase in phases for t in phase.tasks if isinstance(t, StageTask)]
     last_stage = max(t.stage for t in stage_tasks)
     records = [(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in stage_tasks]
@@ -35,6 +40,7 @@ def collect_stats(layout: Layout, phases: list[Phase], shards: int, seconds: flo
         "shards": shards,
         "errors": [e for _, s in records for e in s.errors],
         "seconds": round(seconds, 3),
+        "command_seconds": round(command_seconds, 3),
     }
 
 

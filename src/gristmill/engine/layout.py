@@ -325,6 +325,19 @@ class Layout:
             stale_names = [n for n in names if n.rsplit("/", 1)[-1].startswith(TMP_PREFIX)]
             self._remote_call(lambda r: r.remove(stale_names))
 
+    def seconds_spent(self) -> float:
+        """Wall seconds the earlier commands of this run spent on it (0 for a new or overwritten run)."""
+        try:
+            return float(orjson.loads((self.state / "seconds.json").read_bytes())["seconds"])
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            return 0.0
+
+    def record_seconds(self, seconds: float) -> None:
+        """Keep the wall seconds every command of this run has spent, for the next one to add to."""
+        path = self.state / "seconds.json"
+        write_atomically(path, orjson.dumps({"seconds": round(seconds, 3)}))
+        self.publish([path])
+
     def finish(self) -> None:
         """Remove the staging folder of a URL output once everything in it is published."""
         if self.remote is not None:

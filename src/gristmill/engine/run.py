@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,12 +15,13 @@ from gristmill.engine.accounting import check_totals, collect_stats
 from gristmill.engine.layout import SIDE_FOLDERS, Layout, disk_full_as_error
 from gristmill.engine.lock import OutputLock
 from gristmill.engine.manifest import check_manifest
-from gristmill.engine.plan import plan_phases
+from gristmill.engine.plan import Phase, plan_phases
 from gristmill.engine.progress import Progress, ProgressOptions
 from gristmill.engine.signals import interruptible
 from gristmill.engine.tasks import Task
 from gristmill.engine.volume import task_bytes
 from gristmill.io.atomic import write_atomically
+from gristmill.io.inputs import Shard
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
 
@@ -78,37 +80,16 @@ def run_pipeline(
         # max_errors changes no output, only whether the run counts as failed: raising it resumes.
         layout.prepare({k: v for k, v in config.items() if k != "max_errors"}, overwrite)
         check_manifest(layout, [path for shard in shards for path in shard.files])
-        write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
-        layout.publish([layout.pipeline_file])
-        phases = plan_phases(pipeline, shards, runner.workers)
-        planned = [(phase.name, len(phase.tasks)) for phase in phases]
-        with Progress(progress or ProgressOptions(), len(phases), planned=planned) as bar:
-            index = 0
-            while index < len(phases):
-                phase = phases[index]
-                finished = {t.key for t in phase.tasks if layout.is_done(t.key)}
-                done = [t for t in phase.tasks if t.key in finished]
-                todo = [t for t in phase.tasks if t.key not in finished]
-                sizes = task_bytes(layout, phase, phases[index - 1] if index else None)
-                bar.start_phase(
-                    phase.name,
-                    index,
-                    tasks=len(phase.tasks),
-                    done=len(done),
-                    docs=sum(bar.documents(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in done),
-                    nbytes=sum(sizes[t.key] for t in done),
-                    total_bytes=sum(sizes.values()),
-                    sizes=sizes,
-                )
-                if todo:
-                    runner.run_tasks(pipeline, todo, bar)
-                bar.end_phase()
-                following = phase.follow(layout) if phase.follow else None
-                if following is not None:
-                    phases.insert(index + 1, following)
-                    bar.add_phase(following.name, len(following.tasks))
-                index += 1
-        stats = collect_stats(layout, phases, len(shards), time.time() - started)
+        spent = layout.seconds_spent()  # by the commands before this one
+        try:
+            phases = _run_phases(pipeline, runner, layout, shards, config, progress)
+        except BaseException:
+            with contextlib.suppress(Exception):  # an interrupted command's time went into the run too
+                layout.record_seconds(spent + time.time() - started)
+            raise
+        command = time.time() - started
+        layout.record_seconds(spent + command)
+        stats = collect_stats(layout, phases, len(shards), spent + command, command)
         write_atomically(layout.stats, orjson.dumps(stats, option=orjson.OPT_INDENT_2))
         layout.publish([layout.stats])
         layout.remove_work()
@@ -123,3 +104,45 @@ def run_pipeline(
         check_totals(stats, pipeline.max_errors)
     layout.finish()
     return RunResult(output=layout.name, stats=stats)
+
+
+def _run_phases(
+    pipeline: Pipeline,
+    runner: TaskRunner,
+    layout: Layout,
+    shards: list[Shard],
+    config: dict[str, Any],
+    progress: ProgressOptions | None,
+) -> list[Phase]:
+    """Record the pipeline, then run each phase's unfinished tasks; return the phases (follow-ups too)."""
+    write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
+    layout.publish([layout.pipeline_file])
+    phases = plan_phases(pipeline, shards, runner.workers)
+    planned = [(phase.name, len(phase.tasks)) for phase in phases]
+    with Progress(progress or ProgressOptions(), len(phases), planned=planned) as bar:
+        index = 0
+        while index < len(phases):
+            phase = phases[index]
+            finished = {t.key for t in phase.tasks if layout.is_done(t.key)}
+            done = [t for t in phase.tasks if t.key in finished]
+            todo = [t for t in phase.tasks if t.key not in finished]
+            sizes = task_bytes(layout, phase, phases[index - 1] if index else None)
+            bar.start_phase(
+                phase.name,
+                index,
+                tasks=len(phase.tasks),
+                done=len(done),
+                docs=sum(bar.documents(t, TaskStats.from_dict(layout.read_marker(t.key))) for t in done),
+                nbytes=sum(sizes[t.key] for t in done),
+                total_bytes=sum(sizes.values()),
+                sizes=sizes,
+            )
+            if todo:
+                runner.run_tasks(pipeline, todo, bar)
+            bar.end_phase()
+            following = phase.follow(layout) if phase.follow else None
+            if following is not None:
+                phases.insert(index + 1, following)
+                bar.add_phase(following.name, len(following.tasks))
+            index += 1
+    return phases

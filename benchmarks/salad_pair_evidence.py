@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import salad as bench
 from gristmill.salad import analysis
 from gristmill.salad.coherence import MODEL_FILE as COHERENCE_FILE
-from gristmill.salad.coherence import CoherenceModel, Logistic
-from gristmill.salad.pair_evidence import COLUMNS, MODEL_FILE, PairEvidence, first_pairs, pair_q10
-from gristmill.salad.pairs import PairModel
+from gristmill.salad.coherence import CoherenceModel, Logistic, with_repeat
+from gristmill.salad.pair_evidence import COLUMNS, MODEL_FILE, PAIR_SENTENCES, PairEvidence, pair_q10
+from gristmill.salad.pairs import PairModel, pair_features
 from salad_boundary_fit import compare, tune_pages
 from saladgen import factors
 
@@ -38,18 +38,16 @@ from saladgen import factors
 GATE = 0.8
 
 
-def page_pairs(coherence: CoherenceModel, measured: bench.Measured, i: int) -> np.ndarray:
-    """The pair features of page ``i`` as the second stage reads them (its first 40 sentences)."""
-    m = measured[i][2]
-    return first_pairs(m.sentences, m.lexical, m.vectors, m.styles, coherence.seam_chances(m.rows))
+def first_stage(measured: bench.Measured) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Each page's first-stage probability (no repeat counted) and the boundary rows it read, as
+    :func:`gristmill.salad.analysis.analyse` reads the page (with its paragraphs, or as one)."""
+    read = [analysis._layout_free_score(m) for _, _, m in measured]
+    return np.array([p for p, _ in read]), [rows for _, rows in read]
 
 
-def first_logits(coherence: CoherenceModel, measured: bench.Measured) -> np.ndarray:
-    """The first stage's log-odds (the page model, no repeat counted) of measured pages."""
-    x = bench.page_matrix(
-        measured, (coherence.transition, coherence.absolute), coherence.seam_rate, coherence.page.names
-    )
-    return coherence.page.logits(x)
+def page_pairs(coherence: CoherenceModel, m: analysis.Measured, rows: np.ndarray) -> np.ndarray:
+    """A page's pair features, with the seam chances of the boundary rows it was read with."""
+    return pair_features(m.sentences, m.lexical, m.vectors, m.styles, coherence.seam_chances(rows))
 
 
 def staged_scores(
@@ -57,12 +55,13 @@ def staged_scores(
 ) -> np.ndarray:
     """Final page scores as :func:`gristmill.salad.analysis.analyse` gives them, with the second stage
     (``evidence``) or without it."""
-    p = 1 / (1 + np.exp(-first_logits(coherence, measured)))
-    if evidence is not None:
-        for i in np.flatnonzero(p >= evidence.gate):
-            p[i] = evidence.rescore(float(p[i]), pair_q10(evidence.pairs, page_pairs(coherence, measured, i)))
-    repeats = np.array([m.features["repeated_sentence"] for _, _, m in measured])
-    return 1 - (1 - p) * (1 - bench.REPEAT_EVIDENCE * repeats)
+    first, rows = first_stage(measured)
+    out = []
+    for (_, _, m), p, read in zip(measured, first.tolist(), rows, strict=True):
+        if evidence is not None and evidence.reads(p, len(m.sentences)):
+            p = evidence.rescore(p, pair_q10(evidence.pairs, page_pairs(coherence, m, read)))
+        out.append(with_repeat(p, m.features))
+    return np.array(out)
 
 
 def matched_threshold(first: np.ndarray, second: np.ndarray, kinds: np.ndarray, threshold: float) -> float:
@@ -70,8 +69,9 @@ def matched_threshold(first: np.ndarray, second: np.ndarray, kinds: np.ndarray, 
 
     The percentile rule (:func:`salad.default_threshold`) gave 0.777 here, and 5.0% of the report half's
     genuine excerpts over it (stop 26): the guard's genuine pages are documents the shipped first stage
-    was fitted on, so their tail is thinner than new pages'. Flagging them as often as the shipped
-    score does keeps that optimism the same on both sides.
+    was fitted on, so their tail is thinner than new pages', and flagging them as often as the shipped
+    score does keeps that optimism the same on both sides. The pool is the percentile rule's genuine
+    one (excerpts, family pages, whole documents); its second pool, choppy pages, is not matched.
     """
     genuine = np.isin(kinds, bench.POOLS["genuine"][0])
     flagged = int((first[genuine] >= threshold).sum())
@@ -81,13 +81,15 @@ def matched_threshold(first: np.ndarray, second: np.ndarray, kinds: np.ndarray, 
 
 def fit(coherence: CoherenceModel, measured: bench.Measured, gate: float) -> PairEvidence:
     """The pair model on the stitched pages, and the second stage's logistic model over the page model's
-    log-odds and out-of-fold ``pair_q10``."""
-    stitched = [i for i, (_, p, _) in enumerate(measured) if p.stitched]
+    log-odds and out-of-fold ``pair_q10``, both on the pages the stage can read (up to 40 sentences)."""
+    p, read = first_stage(measured)
+    short = [i for i, (_, _, m) in enumerate(measured) if len(m.sentences) <= PAIR_SENTENCES]
+    stitched = [i for i in short if measured[i][1].stitched]
 
     def pair_model(pages: list[int]) -> PairModel:
         rows = [
             (
-                page_pairs(coherence, measured, i),
+                page_pairs(coherence, measured[i][2], read[i]),
                 np.array(measured[i][1].gold_labels(measured[i][2].prose_spans)),
             )
             for i in pages
@@ -99,11 +101,16 @@ def fit(coherence: CoherenceModel, measured: bench.Measured, gate: float) -> Pai
     q10 = np.zeros(len(measured))
     for fold in (0, 1):
         other = pair_model([i for i in stitched if folds[i] != fold])
-        for i in np.flatnonzero(folds == fold):
-            q10[i] = pair_q10(other, page_pairs(coherence, measured, int(i)))
-    y = np.array([p.stitched for _, p, _ in measured], dtype=float)
-    page = Logistic.fit(np.c_[first_logits(coherence, measured), q10], y, list(COLUMNS))
-    return PairEvidence(pair_model(stitched), page, gate, coherence.threshold)
+        for i in short:
+            if folds[i] == fold:
+                q10[i] = pair_q10(other, page_pairs(coherence, measured[i][2], read[i]))
+    y = np.array([page.stitched for _, page, _ in measured], dtype=float)
+    # Over every page the stage could read, under the gate too (the model is told the first stage's
+    # log-odds; fitting on the gated pages alone did no better on the tune draws).
+    clipped = np.clip(p, 1e-12, 1 - 1e-12)
+    x = np.c_[np.log(clipped / (1 - clipped)), q10]
+    page = Logistic.fit(x[short], y[short], list(COLUMNS))
+    return PairEvidence(pair_model(stitched), page, gate, 1.0, coherence.threshold)
 
 
 def main() -> None:

@@ -56,7 +56,7 @@ from gristmill.salad.insertion import Runs, candidate_runs
 from gristmill.salad.layout import Layout, paragraph_breaks, read_layout, unmarked
 from gristmill.salad.merging import Profiles, merge_groups
 from gristmill.salad.model import EMBEDDING_MODEL
-from gristmill.salad.pair_evidence import PairEvidence, first_pairs, pair_q10
+from gristmill.salad.pair_evidence import PairEvidence, pair_q10
 from gristmill.salad.pair_evidence import load as load_pair_evidence
 from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
 from gristmill.salad.pairs import PairModel, function_counts, pair_features
@@ -84,8 +84,8 @@ SENTENCES_PER_SOURCE = 2
 _NULLS = 4  # random word deals for separation
 SEAMS_FOUND = 3.0  # seam_llr above which inspect names the seams as a reason
 # pair_q10 under which inspect says the page holds sentences of other sources: the median over the
-# tune half's stitched fit pages the second stage read (-4.18; its genuine pages there: -2.30).
-PAIRS_APART = -4.18
+# tune half's stitched fit pages the second stage read (-4.12; its genuine pages there: -2.21).
+PAIRS_APART = -4.12
 WORD_VECTOR_MIX = 0.25  # weight of static word vectors in the words-only grouping (tune half)
 
 # How much each assembly cue cuts the chance that a page is whole, in step with how rare the cue is
@@ -102,7 +102,7 @@ READS_INSERTIONS = "insert_seams" in COHERENCE.page.names
 # The splitter's same-source model; None falls back to stop 18's graph (the fit compares the two).
 PAIRS: PairModel | None = load_pairs(PAIRS_FILE) if PAIRS_FILE.exists() else None
 # The page score's second stage (gristmill.salad.pair_evidence); None: the first stage's score stands.
-EVIDENCE: PairEvidence | None = load_pair_evidence()
+EVIDENCE: PairEvidence | None = load_pair_evidence(COHERENCE.threshold)
 # The default threshold of the score as analyse gives it (with the second stage when there is one).
 DEFAULT_THRESHOLD = EVIDENCE.threshold if EVIDENCE is not None else COHERENCE.threshold
 
@@ -173,14 +173,13 @@ def analyse(
         return found.unjudged()
     probability, rows = _layout_free_score(found)
     chances = COHERENCE.seam_chances(rows)
-    pairs = None
-    if EVIDENCE is not None and probability >= EVIDENCE.gate:  # the second stage: the page's pairs
-        paired = first_pairs(found.sentences, found.lexical, found.vectors, found.styles, chances)
-        found.features["pair_q10"] = q10 = pair_q10(EVIDENCE.pairs, paired)
+    pair_rows = None
+    if EVIDENCE is not None and EVIDENCE.reads(probability, len(found.sentences)):  # the second stage
+        pair_rows = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
+        found.features["pair_q10"] = q10 = pair_q10(EVIDENCE.pairs, pair_rows)
         probability = EVIDENCE.rescore(probability, q10)
-        pairs = paired if len(paired) == len(found.sentences) else None  # all of them: the split's too
     score = _with_copies(with_repeat(probability, found.features), copied_fraction, threshold)
-    done = found.whole(score) if score < threshold else _split(found, score, chances, pairs)
+    done = found.whole(score) if score < threshold else _split(found, score, chances, pair_rows)
     done.seams = [found.prose[j + 1] for j in np.flatnonzero(chances > 0.5).tolist()]
     return done
 
@@ -381,20 +380,20 @@ def _near_gain(sim: np.ndarray) -> float:
 
 
 def _split(
-    found: Measured, score: float, chances: np.ndarray, pairs: np.ndarray | None = None
+    found: Measured, score: float, chances: np.ndarray, pair_rows: np.ndarray | None = None
 ) -> SaladAnalysis:
     """Group a stitched page's prose sentences into recovered sources by the learned pair model.
 
-    ``pairs``: the page's pair features when the score's second stage has measured them already.
+    ``pair_rows``: the page's pair features when the score's second stage has measured them already.
     """
     n = len(found.prose)
     max_k = max(2, min(MAX_SOURCES, n // SENTENCES_PER_SOURCE))
     if PAIRS is None:
         grouped = _graph_groups(found, chances, max_k)
     else:
-        if pairs is None:
-            pairs = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
-        logits = PAIRS.logits(pairs)
+        if pair_rows is None:
+            pair_rows = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
+        logits = PAIRS.logits(pair_rows)
         if PAIRS.merge is None:
             grouped = cluster(logits, max_k)
         else:

@@ -19,6 +19,7 @@ source), from **report-half documents only**, so AUROC and false positives compa
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import random
 import re
@@ -90,12 +91,22 @@ def _runs(
         cursors[i] = iter(d.sentences[start:] + d.sentences[:start])
     out: list[tuple[int, list[str]]] = []
     got, last = 0, -1
+    read_out: set[int] = set()  # sources with no sentence left (a short page picked often)
     while got < total:
-        src = rng.choice([i for i in range(len(docs)) if i != last or len(docs) == 1])
+        choices = [i for i in range(len(docs)) if i not in read_out and (i != last or len(docs) == 1)]
+        if not choices:  # every other source is read out: the last one goes on, or the page ends
+            choices = [i for i in range(len(docs)) if i not in read_out]
+        if not choices:
+            break
+        src = rng.choice(choices)
         size = min(rng.randint(lo, hi), total - got)
-        out.append((src, [next(cursors[src]) for _ in range(size)]))
-        got += size
-        last = src
+        run = list(itertools.islice(cursors[src], size))
+        if len(run) < size:
+            read_out.add(src)
+        if run:
+            out.append((src, run))
+            got += len(run)
+            last = src
     return out
 
 

@@ -48,3 +48,14 @@ def test_the_edit_swaps_words_and_changes_numbers() -> None:
     words_before = [w for w in before.split() if not w.isdigit()]
     words_after = [w for w in after.split() if not w.isdigit()]
     assert sorted(words_after) == sorted(words_before) and words_after != words_before
+
+
+def test_runs_from_a_short_source_go_on_from_the_others() -> None:
+    from saladgen import Source
+
+    short = Source("short", "Short", [[f"Short sentence {i}." for i in range(3)]])
+    long = Source("long", "Long", [[f"Long sentence {i}." for i in range(100)]])
+    for seed in range(20):  # the short page is read out on most draws: the long one goes on
+        runs = unseen._runs([short, long], 20, 1, 3, random.Random(seed))
+        sentences = [s for _, run in runs for s in run]
+        assert len(sentences) == 20 and len(set(sentences)) == 20

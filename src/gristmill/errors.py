@@ -37,6 +37,10 @@ class ConfigError(GristmillError):
     exit_code = 2
 
 
+# How an output-folder error tells the command's user and the Python caller to start the run again.
+PASS_OVERWRITE = "pass --overwrite (overwrite=True in Python)"
+
+
 class InputError(GristmillError):
     """An input is missing or cannot be read."""
 

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from gristmill.cache import user_cache
-from gristmill.errors import OutputError, UnusableOutputError
+from gristmill.errors import PASS_OVERWRITE, OutputError, UnusableOutputError
 from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
 
@@ -103,7 +103,7 @@ class Layout:
                 raise UnusableOutputError(
                     f"output: {self.name!r} is your home folder; name a folder for the run's outputs"
                 )
-        if self.remote is not None:
+        else:
             try:
                 self.remote.write_bytes(".gristmill-write-test", b"")
                 self.remote.remove([".gristmill-write-test"])
@@ -139,7 +139,7 @@ class Layout:
         if not same and not overwrite:
             raise UnusableOutputError(
                 f"output: {self.name!r} holds the run of a different pipeline; "
-                "choose another folder or pass --overwrite (overwrite=True in Python)"
+                f"choose another folder or {PASS_OVERWRITE}"
             )
         if overwrite:
             if self.remote is not None:
@@ -158,7 +158,7 @@ class Layout:
             except OSError as exc:
                 raise UnusableOutputError(
                     f"output: cannot use {str(folder)!r} as a folder: {exc.strerror}; "
-                    "choose another output folder, or pass --overwrite (overwrite=True in Python)"
+                    f"choose another output folder, or {PASS_OVERWRITE}"
                 ) from exc
         if not recorded.exists():
             write_atomically(recorded, orjson.dumps(config, option=orjson.OPT_INDENT_2))
@@ -179,7 +179,7 @@ class Layout:
             if not isinstance(found, int):
                 raise UnusableOutputError(
                     f"output: cannot read {str(path)!r} (the run's work format): "
-                    "pass --overwrite (overwrite=True in Python) to start again"
+                    f"{PASS_OVERWRITE} to start again"
                 )
             return found
         return 1 if (self.state / "pipeline.json").exists() else None
@@ -192,7 +192,7 @@ class Layout:
         raise UnusableOutputError(
             f"output: {self.name!r} holds an unfinished run whose work files another gristmill wrote "
             f"(work format {found}; this one reads format {WORK_FORMAT}): resume it with that gristmill, "
-            "or pass --overwrite (overwrite=True in Python) to start again"
+            f"or {PASS_OVERWRITE} to start again"
         )
 
     def marker(self, task: str) -> Path:

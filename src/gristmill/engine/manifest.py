@@ -15,7 +15,7 @@ import orjson
 import xxhash
 
 from gristmill.engine.layout import Layout
-from gristmill.errors import ChangedInputError, InputError, MissingInputError
+from gristmill.errors import PASS_OVERWRITE, ChangedInputError, InputError, MissingInputError
 from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
 
@@ -78,7 +78,7 @@ def check_manifest(layout: Layout, files: list[str]) -> None:
         ]
         raise ChangedInputError(
             f"output: {layout.name!r} holds a run over other input files ({'; '.join(parts)}); "
-            "pass --overwrite (overwrite=True in Python) to start again, or choose another output folder"
+            f"{PASS_OVERWRITE} to start again, or choose another output folder"
         )
 
 

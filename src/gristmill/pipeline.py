@@ -115,9 +115,9 @@ class Pipeline:
                 raise ConfigError(f"output: fields names {name!r}, which this run does not write{hint}")
         return schema.with_fields(fields)
 
-    def warn_markup_kept(self, formats: Iterable[str]) -> None:
+    def warn_markup_kept(self, formats: set[str]) -> None:
         """Say in one line when pages (WARC records, HTML files) pass no step that extracts their text."""
-        pages = [what for fmt, what in _PAGE_FORMATS.items() if fmt in set(formats)]
+        pages = [what for fmt, what in _PAGE_FORMATS.items() if fmt in formats]
         if pages and not any(step.extracts_text for step in self.steps):
             log.warning(
                 "input: the %s keep their HTML as their text: no step extracts it "

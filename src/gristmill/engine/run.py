@@ -70,9 +70,10 @@ def run_pipeline(
     # Listing the input fails on a missing path before anything is written.
     shards = pipeline.input.shards(exclude=layout.name)
     # Field names (output.fields, input.meta_keys) are checked before anything is written.
-    pipeline.kept_schema({shard.format for shard in shards})
+    formats = {shard.format for shard in shards}
+    pipeline.kept_schema(formats)
     pipeline.input.check_meta_keys(shards)
-    pipeline.warn_markup_kept({shard.format for shard in shards})
+    pipeline.warn_markup_kept(formats)
     layout.create()
     with interruptible(), OutputLock(layout), disk_full_as_error(layout):
         layout.begin()

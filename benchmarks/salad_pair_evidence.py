@@ -7,10 +7,11 @@
 The fit: a same-source pair model (the splitter's two perceptrons, :func:`salad.fit_pair_models`) on
 the stitched pages of the tune half's fit documents; each fit page's ``pair_q10`` from the pair model
 fitted on the other fold of pages; then a logistic model over the shipped page model's log-odds and
-``pair_q10``. The threshold is set again by the documented rule (:func:`salad.default_threshold`) on
-guard pages (tune documents the fit never saw). ``--judge`` reads the report half: per condition AUROC
-with and without the second stage (paired, the drop rule of stop 22), recall at matched false
-positives, and the false positives at each one's own threshold.
+``pair_q10``. The threshold is matched on guard pages (tune documents the fit never saw): the score
+with the stage that flags their genuine pages as often as the first stage does at its own
+(:func:`matched_threshold`). ``--judge`` reads the report half: per condition AUROC with and without
+the second stage (paired, the drop rule of stop 22), recall at matched false positives, and the false
+positives at each one's own threshold.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from salad_boundary_fit import compare, tune_pages
 from saladgen import factors
 
 # Chosen before the report half was read (stop 26): 0.5 unless the step then fell under 300 docs per
-# CPU second on the dolma sample; it did (267), so 0.8 (306-340 at the first threshold, 422-430 now).
+# CPU second on the dolma sample; it did (267), so 0.8 (305-332 as shipped, 329-362 without the stage).
 GATE = 0.8
 
 
@@ -50,18 +51,12 @@ def page_pairs(coherence: CoherenceModel, m: analysis.Measured, rows: np.ndarray
     return pair_features(m.sentences, m.lexical, m.vectors, m.styles, coherence.seam_chances(rows))
 
 
-def staged_scores(
-    coherence: CoherenceModel, evidence: PairEvidence | None, measured: bench.Measured
-) -> np.ndarray:
-    """Final page scores as :func:`gristmill.salad.analysis.analyse` gives them, with the second stage
-    (``evidence``) or without it."""
-    first, rows = first_stage(measured)
-    out = []
-    for (_, _, m), p, read in zip(measured, first.tolist(), rows, strict=True):
-        if evidence is not None and evidence.reads(p, len(m.sentences)):
-            p = evidence.rescore(p, pair_q10(evidence.pairs, page_pairs(coherence, m, read)))
-        out.append(with_repeat(p, m.features))
-    return np.array(out)
+def staged_scores(evidence: PairEvidence | None, measured: bench.Measured) -> np.ndarray:
+    """Final page scores as :func:`gristmill.salad.analysis.analyse` gives them (through
+    :func:`~gristmill.salad.analysis.staged_probability`), with the second stage ``evidence`` or without."""
+    return np.array(
+        [with_repeat(analysis.staged_probability(m, evidence)[0], m.features) for _, _, m in measured]
+    )
 
 
 def matched_threshold(first: np.ndarray, second: np.ndarray, kinds: np.ndarray, threshold: float) -> float:
@@ -132,7 +127,7 @@ def main() -> None:
     weights = np.round(evidence.page.weights / evidence.page.scales, 3)
     print(f"second stage: {dict(zip(COLUMNS, weights, strict=True))}")
     for seed, held in guards.items():
-        first, second = staged_scores(coherence, None, held), staged_scores(coherence, evidence, held)
+        first, second = staged_scores(None, held), staged_scores(evidence, held)
         print(f"guard draw {seed}: {len(held)} pages, the shipped score -> with the second stage")
         compare(first, second, held)
         if seed == 1:  # on the guard draw the threshold has always come from
@@ -164,8 +159,8 @@ def judge(coherence: CoherenceModel, n: int, random_combinations: int) -> None:
         for p in factors.pages(corpus, cond, n)
     ]
     held = bench.measure_pages(pages)
-    first = staged_scores(coherence, None, held)
-    second = staged_scores(coherence, evidence, held)
+    first = staged_scores(None, held)
+    second = staged_scores(evidence, held)
     compare(first, second, held)
     y = np.array([p.stitched for _, p, _ in held])
     kinds = np.array([kind for kind, _, _ in held])
@@ -178,8 +173,8 @@ def judge(coherence: CoherenceModel, n: int, random_combinations: int) -> None:
         recall, fp = np.mean(scores[y] >= cut), np.mean(scores[~y] >= cut)
         per_condition = [np.mean(scores[(kinds == k) & ~y] >= cut) for k in dict.fromkeys(kinds)]
         over = sum(share > 0.04 for share in per_condition)
-        flagged_whole = int((staged_scores(coherence, stage, whole) >= cut).sum())
-        flagged_choppy = int((staged_scores(coherence, stage, choppy) >= cut).sum())
+        flagged_whole = int((staged_scores(stage, whole) >= cut).sum())
+        flagged_choppy = int((staged_scores(stage, choppy) >= cut).sum())
         print(
             f"  {label} the second stage, at {cut}: recall {recall:.1%}, false positives {fp:.1%} "
             f"({over} conditions over 4%), whole documents flagged {flagged_whole} of {len(whole)}, "

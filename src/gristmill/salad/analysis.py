@@ -171,13 +171,7 @@ def analyse(
     found = measure(text)
     if found.prose_spans is None:
         return found.unjudged()
-    probability, rows = _layout_free_score(found)
-    chances = COHERENCE.seam_chances(rows)
-    pair_rows = None
-    if EVIDENCE is not None and EVIDENCE.reads(probability, len(found.sentences)):  # the second stage
-        pair_rows = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
-        found.features["pair_q10"] = q10 = pair_q10(EVIDENCE.pairs, pair_rows)
-        probability = EVIDENCE.rescore(probability, q10)
+    probability, chances, pair_rows = staged_probability(found, EVIDENCE)
     score = _with_copies(with_repeat(probability, found.features), copied_fraction, threshold)
     done = found.whole(score) if score < threshold else _split(found, score, chances, pair_rows)
     done.seams = [found.prose[j + 1] for j in np.flatnonzero(chances > 0.5).tolist()]
@@ -185,6 +179,22 @@ def analyse(
 
 
 _BREAK = TRANSITION_NAMES.index("paragraph_break")
+
+
+def staged_probability(
+    found: Measured, evidence: PairEvidence | None
+) -> tuple[float, np.ndarray, np.ndarray | None]:
+    """The page's probability through the first stage and ``evidence`` (a repeat not yet counted).
+
+    Also its boundaries' seam chances, and its pair features when the second stage read them.
+    """
+    probability, rows = _layout_free_score(found)
+    chances = COHERENCE.seam_chances(rows)
+    if evidence is None or not evidence.reads(probability, len(found.sentences)):
+        return probability, chances, None
+    pair_rows = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
+    found.features["pair_q10"] = q10 = pair_q10(evidence.pairs, pair_rows)
+    return evidence.rescore(probability, q10), chances, pair_rows
 
 
 def _layout_free_score(found: Measured) -> tuple[float, np.ndarray]:

@@ -1,6 +1,7 @@
 """A resume over changed inputs is refused; one run at a time per output folder; output is never input."""
 
 import os
+import shutil
 
 import pytest
 
@@ -165,7 +166,8 @@ def test_an_earlier_runs_output_inside_the_input_is_not_input(run_cli, tmp_path)
 
 def test_an_output_folder_whose_parts_are_files_is_exit_2(run_cli, tmp_path) -> None:
     _, config = setup(tmp_path)
-    (tmp_path / "out").mkdir()
+    assert run_cli("run", str(config)).exit_code == 0
+    shutil.rmtree(tmp_path / "out/kept")
     (tmp_path / "out/kept").write_text("")
     result = run_cli("run", str(config))
     assert result.exit_code == 2
@@ -219,3 +221,32 @@ def test_the_python_api_is_told_how_to_overwrite_in_python(tmp_path) -> None:
     with pytest.raises(UnusableOutputError, match=r"overwrite=True"):
         pipeline(Normalize()).run(progress=False)
     assert pipeline(Normalize()).run(progress=False, overwrite=True).stats["totals"]["read"] == 6
+
+
+def test_a_folder_of_other_files_is_refused_as_output(run_cli, tmp_path) -> None:
+    # A run writes kept/, rejected/, stats.json … beside what the folder holds and reads a kept/ it finds
+    # there as its own: a folder of the user's files is refused until they say to write beside them.
+    src, config = setup(tmp_path)
+    out = tmp_path / "out"
+    (out / "kept").mkdir(parents=True)
+    (out / "kept" / "mine.jsonl").write_text('{"id": "mine", "text": "my own file"}\n')
+    (out / "notes.txt").write_text("my notes\n")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: output: '{out}' holds files but no gristmill run (kept, notes.txt); "
+        "choose an empty or new folder, or pass --overwrite (overwrite=True in Python) to clear the run's "
+        "names there (kept, rejected, _state …) and write beside the rest\n"
+    )
+    assert (out / "kept" / "mine.jsonl").read_text() == '{"id": "mine", "text": "my own file"}\n'
+    assert not (out / "_state").exists() and not (out / "stats.json").exists()
+    result = run_cli("run", str(config), "--overwrite")
+    assert result.exit_code == 0, result.output
+    assert (out / "notes.txt").read_text() == "my notes\n"  # --overwrite clears the run's names only
+    assert [r["id"] for r in read_all(out / "kept")] == [f"{n}-{i}" for n in "bc" for i in range(3)]
+    # A run's own folder resumes as before, and an empty folder is a new run.
+    assert run_cli("run", str(config)).exit_code == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    other = write_pipeline(tmp_path / "e.yaml", f"input: {src}\noutput: {empty}\nsteps: [normalize]\n")
+    assert run_cli("run", str(other)).exit_code == 0

@@ -307,6 +307,18 @@ def test_a_lock_object_from_another_machine_refuses_the_run(s3: Any, tmp_path: P
     assert load_pipeline(config).run().totals["kept"] == 1
 
 
+def test_an_s3_prefix_of_other_objects_is_refused_as_output(s3: Any, tmp_path: Path) -> None:
+    s3.pipe_file(f"{BUCKET}/out/kept/mine.jsonl", b'{"id": "mine", "text": "Not a run of gristmill."}\n')
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    from gristmill.errors import UnusableOutputError
+
+    with pytest.raises(UnusableOutputError, match=r"holds files but no gristmill run \(kept\)"):
+        load_pipeline(config).run()
+    assert s3.find(f"{BUCKET}/out") == [f"{BUCKET}/out/kept/mine.jsonl"]
+    assert load_pipeline(config).run(overwrite=True).totals["kept"] == 1
+
+
 def test_file_urls_are_local_paths(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()

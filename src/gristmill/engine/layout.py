@@ -136,6 +136,8 @@ class Layout:
         same = not recorded.exists() or orjson.loads(recorded.read_bytes()) == orjson.loads(
             orjson.dumps(config)
         )
+        if not recorded.exists() and not overwrite:
+            self._refuse_other_files()
         if not same and not overwrite:
             raise UnusableOutputError(
                 f"output: {self.name!r} holds the run of a different pipeline; "
@@ -167,6 +169,25 @@ class Layout:
             format_file = self.state / "work-format.json"
             write_atomically(format_file, orjson.dumps({"work_format": WORK_FORMAT}))
             self.publish([format_file])
+
+    def _refuse_other_files(self) -> None:
+        """Refuse a folder holding files but no run (a ``kept/`` of the user's would be read as the run's)."""
+        if self.remote is not None:
+            names = self._remote_call(lambda r: r.listing())
+            found = sorted({n.split("/")[0] for n in names} - {self.lock.name})
+        else:
+            found = sorted(
+                p.name
+                for p in self.root.iterdir()
+                if p.name != self.lock.name and not (p.is_dir() and not any(p.iterdir()))
+            )
+        if found:
+            shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+            raise UnusableOutputError(
+                f"output: {self.name!r} holds files but no gristmill run ({shown}); choose an empty or "
+                f"new folder, or {PASS_OVERWRITE} to clear the run's names there (kept, rejected, _state …) "
+                "and write beside the rest"
+            )
 
     def _recorded_work_format(self) -> int | None:
         """The work format of the run in this folder: 1 for a run begun before it was recorded."""

@@ -12,8 +12,9 @@ from gristmill import Pipeline
 from gristmill.report import render_report
 from gristmill.salad import DEFAULT_THRESHOLD
 from gristmill.steps.registry import build_step
-from tests.helpers import SEED, write_jsonl
+from tests.helpers import SEED, read_all, write_jsonl
 from tests.report.helpers import check_funnel_against_stats
+from tests.steps.test_language import TEXTS
 from tests.steps.test_tokenize import web_texts
 
 
@@ -151,3 +152,16 @@ def test_a_share_computed_for_kept_documents_only_counts_those(tmp_path: Path) -
     assert f"language_main_share = 1 ({kept:,} documents)" in signals or (
         f"<b>language_main_share</b> <span class=muted>(share; {kept:,} documents" in signals
     ), signals
+
+
+def test_language_without_mixed_writes_no_main_share_column(tmp_path: Path) -> None:
+    # mixed: false computes no share: a column of zeros would chart as pages wholly in another language.
+    write_jsonl(tmp_path / "in.jsonl", [{"id": f"en{n}", "text": TEXTS["en"] * (n + 1)} for n in range(3)])
+    out = tmp_path / "out"
+    Pipeline(
+        input={"path": str(tmp_path / "in.jsonl")},
+        output={"path": str(out)},
+        steps=[build_step("language", {"mixed": False})],
+    ).run(workers=1, progress=False)
+    assert all("language_main_share" not in d["signals"] for d in read_all(out / "kept"))
+    assert "language_main_share" not in render_report(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
@@ -98,6 +98,12 @@ class Language(Step):
     }
 
     meta_fields: ClassVar[dict[str, FieldType]] = {"language": "str"}
+
+    def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
+        """The step's keys; without ``mixed``, no ``language_main_share`` column of zeros."""
+        if self.mixed:
+            return self.meta_fields, self.signal_fields
+        return self.meta_fields, {k: v for k, v in self.signal_fields.items() if k != "language_main_share"}
 
     def setup(self) -> None:
         keep = self.keep

@@ -33,10 +33,11 @@ class StepStats:
     seconds: float = 0.0
     # Time spent in this step and everything upstream of it; exclusive seconds are derived from it.
     cumulative: float = 0.0
-    # Characters of the documents taken in, yielded and dropped (the text as the step saw it).
+    # Characters of the documents taken in, yielded, dropped and set aside (the text as the step saw it).
     chars_in: int = 0
     chars_out: int = 0
     chars_dropped: int = 0
+    chars_errors: int = 0
     # Documents the step let through with a changed text, and what it took out of them, counted per
     # document as before minus after (negative where a step adds, as a redaction mark may).
     changed: int = 0
@@ -63,6 +64,7 @@ class StepStats:
             "chars_in": self.chars_in,
             "chars_out": self.chars_out,
             "chars_dropped": self.chars_dropped,
+            "chars_errors": self.chars_errors,
             "changed": self.changed,
             "chars_removed": self.chars_removed,
             "lines_removed": self.lines_removed,
@@ -86,6 +88,7 @@ class StepStats:
             chars_in=data.get("chars_in", 0),
             chars_out=data.get("chars_out", 0),
             chars_dropped=data.get("chars_dropped", 0),
+            chars_errors=data.get("chars_errors", 0),
             changed=data.get("changed", 0),
             chars_removed=data.get("chars_removed", 0),
             lines_removed=data.get("lines_removed", 0),
@@ -105,6 +108,7 @@ class StepStats:
         self.chars_in += other.chars_in
         self.chars_out += other.chars_out
         self.chars_dropped += other.chars_dropped
+        self.chars_errors += other.chars_errors
         self.changed += other.changed
         self.chars_removed += other.chars_removed
         self.lines_removed += other.lines_removed
@@ -124,6 +128,11 @@ class StepStats:
         if self.tokens_dropped is not None:
             tokens = count_tokens(before) if count_tokens is not None else doc.signals.get("tokens")
             self.tokens_dropped += tokens if isinstance(tokens, int) else 0
+
+    def count_error(self, before: str) -> None:
+        """Count a document set aside (quarantined) whose text was ``before`` when it came in."""
+        self.errors += 1
+        self.chars_errors += len(before)
 
     def count_change(self, doc: Document, before: str) -> None:
         """Count what the step changed in ``doc``'s text, which was ``before`` when it came in."""

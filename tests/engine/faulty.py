@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 
-from gristmill import Document, Filter, Step, register
+from gristmill import Document, Filter, Step, Transform, register
 from gristmill.dedup.exact import ExactDedup as ExactDedupBase
 from gristmill.stats import StepContext
 
@@ -121,3 +121,33 @@ class BarrierRaise(ExactDedupBase):
             if self.needle in doc.text:
                 raise ValueError("decide went wrong")
             yield doc
+
+
+@register("test_none_on")
+class NoneOn(Transform):
+    """Return None (datatrove's way to drop) for documents whose text contains ``needle``.
+
+    Options:
+        needle: the text that makes the step return None.
+    """
+
+    def __init__(self, *, needle: str = "BOOM") -> None:
+        self.needle = needle
+
+    def transform(self, doc: Document) -> Document:
+        return None if self.needle in doc.text else doc  # type: ignore[return-value]
+
+
+@register("test_false_on")
+class FalseOn(Filter):
+    """Return False (not a reason) for documents whose text contains ``needle``; keep the rest.
+
+    Options:
+        needle: the text that makes the step return False.
+    """
+
+    def __init__(self, *, needle: str = "BOOM") -> None:
+        self.needle = needle
+
+    def keep(self, doc: Document) -> bool:
+        return self.needle not in doc.text

@@ -5,8 +5,10 @@ import pytest
 
 from gristmill import Normalize, Pipeline
 from gristmill.errors import RunFailedError
-from tests.engine.faulty import BatchRaise, RaiseOn, Twins  # registers the test_* steps too
+from gristmill.report import render_report
+from tests.engine.faulty import BatchRaise, FalseOn, NoneOn, RaiseOn, Twins  # registers the test_* steps too
 from tests.helpers import read_all, without_progress, write_pipeline
+from tests.report.helpers import check_funnel_against_stats
 
 
 def corpus(make_corpus, bad: set[tuple[int, int]]):
@@ -37,6 +39,33 @@ def test_a_document_a_step_raises_on_goes_to_quarantine_and_the_run_goes_on(make
     assert len(read_all(out / "kept")) == 119
     steps = {s["name"]: s for s in orjson.loads((out / "stats.json").read_bytes())["steps"]}
     assert steps["test_raise_on"]["errors"] == 1 and steps["test_raise_on"]["out"] == 119
+
+
+@pytest.mark.parametrize(
+    ("step", "why"),
+    [
+        (NoneOn(), "test_none_on:error:TypeError: the step yielded None, not a Document"),
+        (FalseOn(), "test_false_on:error:TypeError: keep() returned False: return True to keep, or a reason"),
+    ],
+)
+def test_a_step_that_answers_wrongly_costs_that_document_not_the_run(make_corpus, tmp_path, step, why):
+    # datatrove's habits (a transform returning None to drop, a filter returning False) are not ours:
+    # the document goes to quarantine saying what the step should return, and every count adds up.
+    src = corpus(make_corpus, {(0, 3), (2, 9)})
+    out = tmp_path / "out"
+    result = Pipeline(input={"path": str(src)}, output={"path": str(out)}, steps=[step], max_errors=0.05).run(
+        workers=1
+    )
+    assert result.totals == {"read": 120, "created": 0, "kept": 118, "rejected": 0, "quarantined": 2}
+    records = quarantined(out)
+    assert sorted(r["document"]["id"] for r in records) == ["s0-d3", "s2-d9"]
+    assert {r["reason"] for r in records} == {why}
+    (stats,) = orjson.loads((out / "stats.json").read_bytes())["steps"]
+    assert stats["errors"] == 2
+    set_aside = sum(len(r["document"]["text"]) for r in records)
+    assert stats["chars_errors"] == set_aside > 0
+    assert stats["chars_in"] == stats["chars_out"] + stats["chars_dropped"] + stats["chars_errors"]
+    check_funnel_against_stats(render_report(out), orjson.loads((out / "stats.json").read_bytes()))
 
 
 def test_a_batch_in_flight_when_a_step_raises_is_quarantined_whole(make_corpus, tmp_path):

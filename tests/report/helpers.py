@@ -62,6 +62,8 @@ def check_funnel_against_stats(html: str, stats: dict[str, Any]) -> None:
         assert as_number(shown["dropped"]) == sum(step["dropped"].values()), (step["name"], shown)
         if step["dropped"]:
             assert as_number(shown["chars_dropped"]) == step["chars_dropped"]
+        if step.get("errors"):
+            assert f"{step['errors']:,} quarantined" in shown["dropped"], (step["name"], shown)
         if step["changed"]:
             assert as_number(shown["changed"]) == step["changed"]
             assert as_number(shown["chars_removed"]) == step["chars_removed"]

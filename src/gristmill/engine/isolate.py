@@ -102,7 +102,7 @@ class Isolated:
             entry = self._pending.pop(id(doc), None)
             if entry is not None and self._held:
                 self._release(entry[2])
-            self._stats.errors += 1
+            self._stats.count_error(doc.text if entry is None else entry[1])
             self._on_error(doc, exc)
 
         return on_error
@@ -113,6 +113,9 @@ class Isolated:
         while True:
             try:
                 for doc in apply(self._feed(source)):
+                    if not isinstance(doc, Document):  # a transform returning None, datatrove's way to drop
+                        what = "None" if doc is None else f"a {type(doc).__name__}"
+                        raise TypeError(f"the step yielded {what}, not a Document")
                     entry = self._pending.pop(id(doc), None)
                     if entry is not None:
                         if self._held:
@@ -133,9 +136,9 @@ class Isolated:
                     ) from exc
                 failed = list(self._pending.values())
                 self._pending.clear()
-                for doc, _, place in failed:
+                for doc, before, place in failed:
                     self._release(place)
-                    self._stats.errors += 1
+                    self._stats.count_error(before)
                     self._on_error(doc, exc)
                 if not failed:
                     raise  # raised between documents: a fault of the step itself, not of a document

@@ -21,6 +21,7 @@ class FunnelRow:
     chars_dropped: int
     tokens_dropped: int | None
     created: int
+    errors: int  # documents the step set aside in quarantine
     changed: int
     chars_removed: int
     lines_removed: int
@@ -38,7 +39,7 @@ def funnel(stats: dict[str, Any]) -> list[FunnelRow]:
     rows = [
         FunnelRow(
             None, "in", read, _int(first.get("chars_in")), None, read / top, 0, [], 0, None,
-            0, 0, 0, 0,
+            0, 0, 0, 0, 0,
         )
     ]  # fmt: skip
     for step in steps:
@@ -57,6 +58,7 @@ def funnel(stats: dict[str, Any]) -> list[FunnelRow]:
                 chars_dropped=_int(step.get("chars_dropped")),
                 tokens_dropped=_maybe(step.get("tokens_dropped")),
                 created=_int(step.get("created")),
+                errors=_int(step.get("errors")),
                 changed=_int(step.get("changed")),
                 chars_removed=_int(step.get("chars_removed")),
                 lines_removed=_int(step.get("lines_removed")),

@@ -96,8 +96,10 @@ class Filter(Step):
             verdict = self.for_document(doc).keep(doc)
             if verdict is True:
                 yield doc
-            else:
+            elif isinstance(verdict, str) and verdict:
                 ctx.reject(doc, f"{self.name}:{verdict}")
+            else:  # False or None is datatrove's answer, not ours: say so rather than drop for "False"
+                raise TypeError(f"keep() returned {verdict!r}: return True to keep, or a reason")
 
     def for_document(self, doc: Document) -> Filter:
         """The filter that judges ``doc``: this one, unless options differ by language (``by_language``)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import inspect
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -144,6 +146,25 @@ class Pipeline:
         if self.max_errors != DEFAULT_MAX_ERRORS:
             config["max_errors"] = self.max_errors
         return config
+
+    def step_code(self) -> dict[str, dict[str, str]]:
+        """Each plugin step's source file and a hash of its class's source, by ``steps[i]``.
+
+        gristmill's own steps are left out: a finished run reruns under any version of gristmill.
+        """
+        code: dict[str, dict[str, str]] = {}
+        for position, step in enumerate(self.steps):
+            kind = type(step)
+            if kind.__module__.split(".")[0] == "gristmill":
+                continue
+            try:
+                source = inspect.getsource(kind)
+                where = inspect.getsourcefile(kind) or kind.__module__
+            except (OSError, TypeError):  # defined where no source is kept (a REPL)
+                continue
+            digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+            code[f"steps[{position}]"] = {"step": step.name, "file": where, "sha256": digest}
+        return code
 
     def run(
         self,

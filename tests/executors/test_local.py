@@ -135,6 +135,13 @@ def test_a_different_pipeline_on_an_existing_output_is_refused(make_corpus, tmp_
     with pytest.raises(OutputError, match="holds the run of a different pipeline"):
         other.run()
     assert other.run(overwrite=True).totals["kept"] == 5
+    # The line names what changed, so a user who edited one option knows which.
+    changed = pipeline(src, tmp_path / "out", [LengthFilter(min_chars=7)])
+    with pytest.raises(OutputError, match=r"\(steps\[0\]\.length_filter\.min_chars: 1 → 7\)"):
+        changed.run()
+    longer = pipeline(src, tmp_path / "out", [LengthFilter(min_chars=1), LengthFilter(min_chars=2)])
+    with pytest.raises(OutputError, match=r"\(steps: 1 step → 2\)"):
+        longer.run()
 
 
 def test_missing_input_and_unwritable_output_stop_before_any_work(tmp_path, make_corpus) -> None:

@@ -109,3 +109,31 @@ def test_an_installed_plugin_registers_its_steps_through_the_entry_point(tmp_pat
     done = gristmill("run", str(config), "-w", "2", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert {d["text"] for d in read_all(tmp_path / "out/kept")} >= {"PAGE 1.", "PAGE 9."}
+
+
+def test_a_rerun_after_a_plugin_steps_code_changed_is_refused(tmp_path) -> None:
+    # The pipeline is the same but the step is not: finished shards hold the old code's output, and a
+    # resume would add the new code's (or, finished, do nothing) without a word.
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "my_steps.py").write_text(STEP_MODULE)
+    src = corpus(tmp_path)
+    config = write_pipeline(
+        project / "custom.yaml",
+        f"imports: [my_steps]\ninput: {src}/*.jsonl\noutput: {tmp_path}/out\n"
+        "steps:\n  - url_blocklist: {hosts: [bad.org]}\n",
+    )
+    assert gristmill("run", str(config), cwd=tmp_path).returncode == 0
+    assert gristmill("run", str(config), cwd=tmp_path).returncode == 0  # unchanged: a finished run
+    (project / "my_steps.py").write_text(STEP_MODULE.replace('"blocked"', '"host_blocked"'))
+    again = gristmill("run", str(config), cwd=tmp_path)
+    assert again.returncode == 2
+    assert again.stderr == (
+        f"gristmill: error: output: '{tmp_path}/out' holds a run made with other code for steps[0] "
+        f"(url_blocklist, {project}/my_steps.py): pass --overwrite (overwrite=True in Python) to start "
+        "again, or choose another output folder\n"
+    )
+    done = gristmill("run", str(config), "--overwrite", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    reasons = {d["meta"]["reason"] for d in read_all(tmp_path / "out/rejected")}
+    assert reasons == {"url_blocklist:host_blocked"}

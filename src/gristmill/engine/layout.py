@@ -59,6 +59,34 @@ def disk_full_as_error(layout: Layout) -> Iterator[None]:
         raise
 
 
+def first_difference(then: Any, now: Any, where: str = "pipeline") -> str:
+    """Where two recorded pipelines first differ, as ``steps[0].length_filter.min_chars: 1 → 7``."""
+    if isinstance(then, dict) and isinstance(now, dict):
+        if len(then) == len(now) == 1 and then.keys() != now.keys():  # a step replaced by another
+            return f"{where}: {next(iter(then))} → {next(iter(now))}"
+        for key in [*then, *(k for k in now if k not in then)]:
+            if then.get(key, _NONE) != now.get(key, _NONE):
+                inner = where + "." + key if where != "pipeline" else key
+                return first_difference(then.get(key, _NONE), now.get(key, _NONE), inner)
+    if isinstance(then, list) and isinstance(now, list):
+        if len(then) == len(now):
+            for position, (old, new) in enumerate(zip(then, now, strict=True)):
+                if old != new:
+                    return first_difference(old, new, f"{where}[{position}]")
+        elif where == "steps":
+            return f"steps: {len(then)} step{'' if len(then) == 1 else 's'} → {len(now)}"
+    return f"{where}: {_shown(then)} → {_shown(now)}"
+
+
+_NONE = object()  # a key one pipeline has and the other has not
+
+
+def _shown(value: Any) -> str:
+    """A recorded value as the difference names it, cut to 60 characters."""
+    text = "none" if value is _NONE else orjson.dumps(value).decode()
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def staging_folder(url: str) -> Path:
     """The local folder where the files of the output ``url`` are written before they are published."""
     base = Path(os.environ.get("GRISTMILL_STAGING") or user_cache("staging"))
@@ -139,8 +167,9 @@ class Layout:
         if not recorded.exists() and not overwrite:
             self._refuse_other_files()
         if not same and not overwrite:
+            change = first_difference(orjson.loads(recorded.read_bytes()), orjson.loads(orjson.dumps(config)))
             raise UnusableOutputError(
-                f"output: {self.name!r} holds the run of a different pipeline; "
+                f"output: {self.name!r} holds the run of a different pipeline ({change}); "
                 f"choose another folder or {PASS_OVERWRITE}"
             )
         if overwrite:
@@ -169,6 +198,23 @@ class Layout:
             format_file = self.state / "work-format.json"
             write_atomically(format_file, orjson.dumps({"work_format": WORK_FORMAT}))
             self.publish([format_file])
+
+    def check_code(self, code: dict[str, dict[str, str]]) -> None:
+        """Refuse a run whose plugin steps' code changed since it began; record it on a new run."""
+        path = self.state / "code.json"
+        if path.exists():
+            recorded = orjson.loads(path.read_bytes())
+            for where, now in code.items():
+                then = recorded.get(where)
+                if then is not None and then.get("sha256") != now["sha256"]:
+                    raise UnusableOutputError(
+                        f"output: {self.name!r} holds a run made with other code for {where} "
+                        f"({now['step']}, {now['file']}): {PASS_OVERWRITE} to start again, "
+                        "or choose another output folder"
+                    )
+            return
+        write_atomically(path, orjson.dumps(code, option=orjson.OPT_INDENT_2))
+        self.publish([path])
 
     def _refuse_other_files(self) -> None:
         """Refuse a folder holding files but no run (a ``kept/`` of the user's would be read as the run's)."""

@@ -80,6 +80,7 @@ def run_pipeline(
         config = pipeline.to_config()
         # max_errors changes no output, only whether the run counts as failed: raising it resumes.
         layout.prepare({k: v for k, v in config.items() if k != "max_errors"}, overwrite)
+        layout.check_code(pipeline.step_code())
         check_manifest(layout, [path for shard in shards for path in shard.files])
         spent = layout.seconds_spent()  # by the commands before this one
         try:

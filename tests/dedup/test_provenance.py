@@ -101,6 +101,25 @@ def test_roles_sources_and_fractions(tmp_path, corpus):
     assert docs["unrelated9"].signals["copied_sentence_fraction"] == 0.0
 
 
+def test_a_stitched_page_is_not_named_where_the_article_it_copied_holds_the_sentences(tmp_path, shared_data):
+    # Two stitched pages took the same run of one article; the second also has text of its own (a
+    # sidebar) and shares a sentence with the first that no article holds. It shares more with the
+    # first page than the article does, yet the article is where those sentences come from.
+    arts = wiki_articles(shared_data, 7)
+    records = [{"id": f"article{i}", "text": " ".join(arts[i])} for i in range(5)]
+    shared_run, fragment = arts[0][10:13], "Readers of this page also liked the following seven stories here."
+    first = [*arts[1][:4], *shared_run, *arts[2][20:23], fragment]
+    second = [*shared_run, *arts[3][5:9], *arts[4][30:33], fragment, *arts[5][:3]]
+    records += [{"id": "page1", "text": " ".join(first)}, {"id": "page2", "text": " ".join(second)}]
+    docs = run_pipeline(tmp_path, records, [Provenance()], files=2).by_id()
+    assert docs["page1"].meta[ROLE] == docs["page2"].meta[ROLE] == "stitched"
+    named = {e["id"]: e["sentences"] for e in docs["page1"].meta["copied_from"]}
+    assert named == {"article1": 4, "article0": 3, "article2": 3, "page2": 1}
+    named = {e["id"]: e["sentences"] for e in docs["page2"].meta["copied_from"]}
+    assert named["article0"] == 3 and named["article3"] == 4 and named["article4"] == 3
+    assert {e["id"] for e in docs["article0"].meta["copied_by"]} == {"page1", "page2"}
+
+
 def test_roles_do_not_depend_on_input_order(tmp_path, corpus):
     records, roles, _ = corpus
     seen = []

@@ -7,9 +7,9 @@ Roles (``meta.provenance_role``), decided from sentence sets alone, so the input
   tenth of them. A source of a page holds the sentences they share inside more text of its own: a
   larger share of its sentences than the page's stand in no other document. A stitched page, made
   of copies, has hardly any text of its own, so it is never the source of its sources. Each copied
-  sentence is credited to one source: the one sharing most with the page, then the one with most
-  text of its own, then the lowest id hash. ``meta.copied_from`` names the sources credited, with
-  the sentences credited to each.
+  sentence is credited to one source: one that is not itself stitched where one holds it, then the
+  one sharing most with the page, then the one with most text of its own, then the lowest id hash.
+  ``meta.copied_from`` names the sources credited, with the sentences credited to each.
 - ``mirror``: not stitched, and one other document that is not stitched holds ``mirror_share`` or
   more of its sentences: a whole copy, a syndicated article, an excerpt. ``meta.mirror_of`` names
   that document (most sentences, then id); two whole copies of one page are each other's mirrors.
@@ -30,7 +30,8 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
 - ``group``: per bucket, the documents holding each hash; for a hash held by 2 to ``max_docs``
   documents, one row per (holder, other holder) goes to the holder's shard; larger groups are furniture.
 - ``join``, five passes of a task per part of the shards: pair counts (sentences two documents
-  share), own text, stitched pages, mirrors, then every role and whom each document names. Each
+  share), own text, stitched pages, their sources and mirrors, then every role and whom each
+  document names. Each
   pass writes a few numbers per document of its shards; the next reads them for the documents its
   pairs point at, one other shard's file at a time, and a stitched page or a mirror tells the
   shard of the document it copied through a file partitioned by shard. No task holds the corpus.
@@ -252,8 +253,8 @@ class Provenance(BarrierStep):
     def join(self, step: int, shards: range, total: int, work: Path) -> None:
         """Pass ``step`` of the link for ``shards``: each reads its shards' files and the others' few numbers.
 
-        0: pair rows and counts; 1: own text, whole copies aside; 2: stitched pages and whom they
-        took from; 3: mirrors; 4: every role and whom each document names. A pass reads what the
+        0: pair rows and counts; 1: own text, whole copies aside; 2: stitched pages; 3: whom they took
+        from, and mirrors; 4: every role and whom each document names. A pass reads what the
         passes before wrote for the documents its pairs point at, one shard's file at a time.
         """
         passes = (self._gather, self._own, self._stitched, self._mirrors, self._name)
@@ -294,53 +295,62 @@ class Provenance(BarrierStep):
         return (pairs.shared >= self.mirror_share * mine) & (pairs.shared >= self.mirror_share * theirs)
 
     def _stitched(self, work: Path, shard: int, total: int) -> None:
-        """Give each copied sentence of a page to one source; a page with two or more is stitched.
-
-        A source holds the shared sentences inside more text of its own than the copier has: a
-        larger share of its sentences stand nowhere else (whole copies aside). A sentence goes to
-        the source that shares most sentences with the page, then the one with the most text of its
-        own, then the lowest id hash: a page quoting one sentence of an article that a stitched page
-        took a run from is not named as that page's source.
-        """
+        """Give each copied sentence of a page to one source; a page with two or more is stitched."""
         pairs = _Pairs(work, shard)
-        size = pairs.size
         sentences = pairs.mine("counted", "sentences")
-        own, own_share = pairs.theirs("own", "own"), pairs.theirs("own", "own_share")
-        taker_share = pairs.mine("own", "own_share")[pairs.pos]
-        source = ~self._whole_copies(pairs) & (own > 0) & (own_share > taker_share)
-        pick = source[pairs.pair_of]
-        rows, pair = pairs.rows[pick], pairs.pair_of[pick]
-        id_hash = pairs.theirs("counts", "id_hash")
-        order = np.lexsort((id_hash[pair], -own_share[pair], -pairs.shared[pair], rows["hash"], rows["pos"]))
-        rows, pair = rows[order], pair[order]
-        first = np.ones(len(rows), bool)
-        first[1:] = (rows["pos"][1:] != rows["pos"][:-1]) | (rows["hash"][1:] != rows["hash"][:-1])
-        covered = np.bincount(rows["pos"][first], minlength=size)
-        credit = np.bincount(pair[first], minlength=pairs.pos.size)
-        largest = np.zeros(size, np.int64)
+        covered, credit = self._credit(pairs)
+        largest = np.zeros(pairs.size, np.int64)
         np.maximum.at(largest, pairs.pos, credit)
         stitched = (
             (sentences >= self.min_sentences)
             & (covered >= self.stitch_share * sentences)
             & (covered - largest >= np.maximum(1, _OTHER_SOURCES_SHARE * covered))
         )
-        role = np.zeros(size, np.uint8)
+        role = np.zeros(pairs.size, np.uint8)
         role[stitched] = STITCHED
-        taken = (credit > 0) & stitched[pairs.pos]
+        save_table(work / f"stitched-{shard:05d}.npy", role)
+
+    def _credit(self, pairs: _Pairs, stitched: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per document, the copied sentences its sources hold; per pair, the sentences credited to it.
+
+        A source holds the shared sentences inside more text of its own than the copier has: a
+        larger share of its sentences stand nowhere else (whole copies aside). A sentence goes to
+        the source that shares most sentences with the page, then the one with the most text of its
+        own, then the lowest id hash: a page quoting one sentence of an article that a stitched page
+        took a run from is not named as that page's source. Given ``stitched`` (per pair, whether the
+        other is a stitched page), a source that is not goes first: two stitched pages that took one
+        run from an article both name the article, though they share more with each other.
+        """
+        own, own_share = pairs.theirs("own", "own"), pairs.theirs("own", "own_share")
+        taker_share = pairs.mine("own", "own_share")[pairs.pos]
+        source = ~self._whole_copies(pairs) & (own > 0) & (own_share > taker_share)
+        pick = source[pairs.pair_of]
+        rows, pair = pairs.rows[pick], pairs.pair_of[pick]
+        id_hash = pairs.theirs("counts", "id_hash")
+        keys = [id_hash[pair], -own_share[pair], -pairs.shared[pair]]
+        if stitched is not None:
+            keys.append(stitched[pair])
+        order = np.lexsort((*keys, rows["hash"], rows["pos"]))
+        rows, pair = rows[order], pair[order]
+        first = np.ones(len(rows), bool)
+        first[1:] = (rows["pos"][1:] != rows["pos"][:-1]) | (rows["hash"][1:] != rows["hash"][:-1])
+        covered = np.bincount(rows["pos"][first], minlength=pairs.size)
+        return covered, np.bincount(pair[first], minlength=pairs.pos.size)
+
+    def _mirrors(self, work: Path, shard: int, total: int) -> None:
+        """Name each stitched page's sources; a page held mostly by one document not stitched is a mirror."""
+        pairs = _Pairs(work, shard)
+        role = np.load(work / f"stitched-{shard:05d}.npy")
+        theirs = pairs.theirs("stitched", None) == STITCHED
+        _, credit = self._credit(pairs, theirs)
+        taken = (credit > 0) & (role[pairs.pos] == STITCHED)
         table = np.empty(int(taken.sum()), NAMED)
         table["pos"], table["sentences"] = pairs.pos[taken], credit[taken]
         table["other_shard"], table["other_pos"] = pairs.other_shard[taken], pairs.other_pos[taken]
         table["mirror"], table["by"] = False, False
         save_table(work / f"sources-{shard:05d}.npy", table)
         pairs.tell_others(work / f"copied-by-sources-{shard:05d}.npy", taken, total)
-        save_table(work / f"stitched-{shard:05d}.npy", role)
-
-    def _mirrors(self, work: Path, shard: int, total: int) -> None:
-        """A page held mostly by one document that is not stitched is a mirror; mark that one."""
-        pairs = _Pairs(work, shard)
-        role = np.load(work / f"stitched-{shard:05d}.npy")
-        held = self._held(pairs) & (role[pairs.pos] != STITCHED)
-        held &= pairs.theirs("stitched", None) != STITCHED
+        held = self._held(pairs) & (role[pairs.pos] != STITCHED) & ~theirs
         role[pairs.pos[held]] = MIRROR
         pairs.tell_others(work / f"copied-by-mirrors-{shard:05d}.npy", held, total)
         save_table(work / f"roles-{shard:05d}.npy", role)

@@ -3,13 +3,15 @@
 Builds a corpus from the real texts in ../shared/data (SOURCES.md): news articles (Zyte's gold
 bodies) and Wikipedia articles (WikiText-2) as *sources*; *stitched* pages made of runs taken from
 2-6 of them (runs of 1, 1-3 or 3-5 sentences, or one block per source; 8, 20 or 40 sentences; one
-paragraph, random breaks, or breaks at run boundaries); *syndicated* whole copies of other articles
+paragraph, random breaks, or breaks at run boundaries; a third with a sidebar of 2-4 sentences of
+their own, from CCNet pages outside the corpus); *syndicated* whole copies of other articles
 (under a line of their own, as syndication adds); *quoting* pages (an article with one sentence of a
 source inside its own prose); and *unrelated* Common Crawl pages (Dolma's sample, menus and all).
 
 The corpus runs through ``provenance`` and ``span_dedup`` in three input orders (sources first,
 stitched pages first, shuffled), and the figures are printed: stitched recall, pages of every other
-kind flagged stitched, stitched pages whose true sources are all named in ``copied_from``, source
+kind flagged stitched, stitched pages whose true sources are all named in ``copied_from``, stitched
+pages naming a document they took nothing from, source
 articles left whole by ``span_dedup`` (as whole as ``span_dedup`` leaves them alone), and whether the
 roles are the same in every order.
 
@@ -70,6 +72,16 @@ def articles(data: Path) -> list[tuple[str, list[list[str]]]]:
         if sum(len(p) for p in paragraphs) >= 15:
             usable.append((name, paragraphs))
     return usable
+
+
+def sidebar_texts(data: Path) -> list[list[str]]:
+    """Sentences of CCNet pages (not in the corpus): the text of a stitched page's own sidebar."""
+    texts = []
+    for name in ("cc_en_head-0091.jsonl.gz", "cc_en_head-0174.jsonl.gz"):
+        with gzip.open(data / "web_text" / "dolma" / name, "rt", encoding="utf-8") as handle:
+            texts += [json.loads(line)["text"] for line in handle]
+    found = [[s for s in split_sentences(t) if len(s.split()) >= 6] for t in texts]
+    return [sentences[k : k + 4] for sentences in found for k in range(0, len(sentences) - 3, 4)]
 
 
 def crawl_pages(data: Path) -> list[str]:
@@ -138,6 +150,11 @@ def build(data: Path, seed: int = 7, stitched: int = 160) -> tuple[list[dict[str
 
     for name, paragraphs in sources:
         add(name, "\n".join(" ".join(p) for p in paragraphs), "source", f"https://example.org/{name}")
+    # A third of the stitched pages carry a sidebar of 2-4 sentences of their own (a drawn page's own
+    # text, from a generator of its own, so the rest of the corpus is the one built without them).
+    sidebar_rng = random.Random(seed + 1000)
+    sidebars = sidebar_texts(data)
+    sidebar_rng.shuffle(sidebars)
     # Each source lends to a few pages at most, as on the web, where a copier takes a little of many.
     uses = {name: 0 for name, _ in sources}
     for j in range(stitched):
@@ -155,6 +172,11 @@ def build(data: Path, seed: int = 7, stitched: int = 160) -> tuple[list[dict[str
                 break
         for name in givers:
             uses[name] += 1
+        if j % 3 == 2:
+            own = sidebars.pop()[: sidebar_rng.randint(2, 4)]
+            page = (
+                f"{page}\n\n{' '.join(own)}" if sidebar_rng.random() < 0.5 else f"{' '.join(own)}\n\n{page}"
+            )
         add(f"stitched-{j:03d}-{runs}-{length}-{breaks}", page, "stitched")
         truth[records[-1]["id"]] = givers
     for name, paragraphs in syndicated:
@@ -240,6 +262,9 @@ def quality(data: Path, workers: int, seed: int) -> None:
             stitched = [i for i in kind if kind[i] == "stitched"]
             found = sum(roles[i] == "stitched" for i in stitched)
             named = sum(truth[i] <= {e["id"] for e in docs[i].meta["copied_from"]} for i in stitched)
+            # A page naming a document it took nothing from (another stitched page that took the
+            # same run) credits the copy, not the source.
+            wrong = sum(bool({e["id"] for e in docs[i].meta["copied_from"]} - truth[i]) for i in stitched)
             false = {
                 what: sum(roles[i] == "stitched" for i in kind if kind[i] == what)
                 for what in ("source", "syndicated original", "syndicated copy", "quoting", "unrelated")
@@ -251,6 +276,7 @@ def quality(data: Path, workers: int, seed: int) -> None:
                     found / len(stitched),
                     sum(false.values()),
                     named / len(stitched),
+                    wrong,
                     f"{whole}/{len(alone)}",
                     round(seconds, 1),
                 ]
@@ -267,7 +293,15 @@ def quality(data: Path, workers: int, seed: int) -> None:
     print(
         table(
             rows,
-            ["input order", "stitched recall", "others flagged", "sources named", "sources whole", "seconds"],
+            [
+                "input order",
+                "stitched recall",
+                "others flagged",
+                "sources named",
+                "naming a non-source",
+                "sources whole",
+                "seconds",
+            ],
         )
     )
     print(f"pages of other kinds flagged stitched (sources first): {detail}")

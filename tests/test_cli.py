@@ -65,7 +65,7 @@ def test_every_shared_warc_file_gives_output_or_a_clear_error(run_cli, shared_da
 def test_steps_lists_options_with_defaults_and_help(run_cli) -> None:
     result = run_cli("steps")
     assert result.exit_code == 0
-    assert "length_filter: Drop documents shorter than" in result.output
+    assert "length_filter (gristmill.LengthFilter): Drop documents shorter than" in result.output
     assert "    min_chars (int, default 1): fewest characters a kept document has." in result.output
     assert "    pattern (str, required):" in result.output
 
@@ -224,7 +224,11 @@ def test_a_ray_address_runs_on_ray_and_is_never_ignored(run_cli, make_corpus, tm
 def test_steps_named_shows_only_those_and_an_unknown_name_is_one_line(run_cli) -> None:
     result = run_cli("steps", "length_filter")
     assert result.exit_code == 0
-    assert result.output.startswith("length_filter: Drop documents shorter than")
+    # The Python name too: a user of the API need not guess LengthFilter from length_filter.
+    assert result.output.startswith("length_filter (gristmill.LengthFilter): Drop documents shorter than")
+    assert run_cli("steps", "gopher_quality").output.startswith(
+        "gopher_quality (gristmill.GopherQualityFilter): "
+    )
     assert "salad:" not in result.output
     result = run_cli("steps", "lenght_filter")
     assert result.exit_code == 2

@@ -19,7 +19,14 @@ from gristmill.engine import RunResult
 from gristmill.engine.progress import ProgressOptions
 from gristmill.errors import ConfigError, GristmillError, Interrupted
 from gristmill.pipeline import Pipeline
-from gristmill.steps.registry import describe, registered_steps, step_class, step_options, type_name
+from gristmill.steps.registry import (
+    describe,
+    python_name,
+    registered_steps,
+    step_class,
+    step_options,
+    type_name,
+)
 
 EXIT_RUN_ERRORS = 1  # the run ended, but inputs broke off, documents raised, or the disk filled
 EXIT_USAGE = 2  # nothing was run: the command, pipeline, input or output folder needs fixing
@@ -197,7 +204,7 @@ def steps(names: tuple[str, ...], pipeline_file: str | None, as_json: bool) -> N
         click.echo(json.dumps(described, indent=2, ensure_ascii=False))
         return
     for name, cls in chosen.items():
-        click.echo(f"{name}: {describe(cls)}")
+        click.echo(f"{name} ({python_name(cls)}): {describe(cls)}")
         for option in step_options(cls):
             default = "required" if option.required else f"default {option.default!r}"
             click.echo(f"    {option.name} ({type_name(option.type)}, {default}): {option.help}")

@@ -68,7 +68,7 @@ def test_a_module_named_under_imports_beside_the_yaml_runs_from_the_cli(tmp_path
     assert {d["meta"]["reason"] for d in read_all(tmp_path / "out/rejected")} == {"url_blocklist:blocked"}
     assert (tmp_path / "out/pipeline.yaml").read_text().startswith("imports:\n- my_steps\n")
     listed = gristmill("steps", "--pipeline", str(config), cwd=tmp_path)
-    assert "url_blocklist: Drop documents from blocked hosts." in listed.stdout
+    assert "url_blocklist (my_steps.UrlBlocklist): Drop documents from blocked hosts." in listed.stdout
     assert "    hosts (list[str], required): hosts whose pages are dropped." in listed.stdout
 
 
@@ -101,7 +101,9 @@ def test_an_installed_plugin_registers_its_steps_through_the_entry_point(tmp_pat
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shout-plugin\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text("[gristmill.steps]\nshout = shout_plugin:Shout\n")
     env = {"PYTHONPATH": str(site)}
-    assert "shout: Upper-case the text." in gristmill("steps", cwd=tmp_path, env=env).stdout
+    assert (
+        "shout (shout_plugin.Shout): Upper-case the text." in gristmill("steps", cwd=tmp_path, env=env).stdout
+    )
     src = corpus(tmp_path)
     config = write_pipeline(
         tmp_path / "p.yaml", f"input: {src}/*.jsonl\noutput: {tmp_path}/out\nsteps: [shout]\n"

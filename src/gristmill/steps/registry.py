@@ -73,6 +73,15 @@ def describe(cls: type[Step]) -> str:
     return (inspect.getdoc(cls) or "").split("\n", 1)[0]
 
 
+def python_name(cls: type[Step]) -> str:
+    """How Python code names a step's class: ``gristmill.LengthFilter``, or its module's path for a plugin."""
+    import gristmill
+
+    if getattr(gristmill, cls.__name__, None) is cls:
+        return f"gristmill.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def step_schema(name: str) -> dict[str, Any]:
     """Return the JSON Schema of the options of the step registered as ``name``."""
     return options_schema(step_class(name))

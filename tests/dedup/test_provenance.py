@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gristmill import ConfigError, Provenance, SpanDedup
+from gristmill import ConfigError, Provenance, Salad, SpanDedup
 from gristmill.dedup import provenance, work
 from gristmill.dedup.work import bucket_windows
 from gristmill.text import split_sentences
@@ -87,6 +87,10 @@ def test_roles_sources_and_fractions(tmp_path, corpus):
         order = [(-e["sentences"], e["id"]) for e in named]
         assert order == sorted(order)
         assert all(e["url"] == f"https://wiki.example/{e['id'][-1]}" for e in named)
+        text = docs[page].text
+        for e in named:  # the spans credited to a source are sentences of that source
+            assert len(e["spans"]) >= e["sentences"]
+            assert all(text[a:b] in docs[e["id"]].text for a, b in e["spans"])
         assert docs[page].signals["copied_sentence_fraction"] == 1.0
     assert docs["syndicated"].meta["mirror_of"] == "article6"
     assert docs["article6"].meta["mirror_of"] == "syndicated"
@@ -118,6 +122,33 @@ def test_a_stitched_page_is_not_named_where_the_article_it_copied_holds_the_sent
     named = {e["id"]: e["sentences"] for e in docs["page2"].meta["copied_from"]}
     assert named["article0"] == 3 and named["article3"] == 4 and named["article4"] == 3
     assert {e["id"] for e in docs["article0"].meta["copied_by"]} == {"page1", "page2"}
+    # Each source names the page's sentences credited to it: where in the page its text stands.
+    text = docs["page1"].text
+    spans = {e["id"]: [text[a:b] for a, b in e["spans"]] for e in docs["page1"].meta["copied_from"]}
+    assert spans == {
+        "article0": shared_run,
+        "article1": arts[1][:4],
+        "article2": arts[2][20:23],
+        "page2": [fragment],
+    }
+
+
+def test_salad_splits_a_page_by_the_sentences_provenance_credited(tmp_path, shared_data):
+    # Three sources give 4, 3 and 3 sentences in runs: matched by group size alone, the two
+    # 3-sentence sources were a coin toss. Each part holds its own source's sentences.
+    arts = wiki_articles(shared_data, 4)
+    records = [
+        {"id": f"article{i}", "text": " ".join(arts[i]), "url": f"https://wiki.example/{i}"} for i in range(3)
+    ]
+    runs = [arts[0][5:7], arts[1][10:13], arts[0][30:32], arts[2][3:6]]
+    records.append({"id": "page", "text": " ".join(s for run in runs for s in run)})
+    out = run_pipeline(tmp_path, records, [Provenance(), Salad(action="split")], files=2)
+    parts = {d.meta["source_id"]: d.text for d in out.kept if d.id.startswith("page#")}
+    assert not any("spans" in e for d in out.kept if d.id.startswith("page#") for e in d.meta["copied_from"])
+    assert set(parts) == {"article0", "article1", "article2"}
+    for i, taken in ((0, [*runs[0], *runs[2]]), (1, runs[1]), (2, runs[3])):
+        assert all(s in parts[f"article{i}"] for s in taken)
+        assert not any(s in parts[f"article{i}"] for run in runs for s in run if s not in taken)
 
 
 def test_roles_do_not_depend_on_input_order(tmp_path, corpus):

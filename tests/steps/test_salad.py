@@ -356,6 +356,25 @@ def test_copied_sentences_listed_by_provenance_go_to_their_source() -> None:
     assert all(s in texts["a"] for s in volcano) and all(s in texts["b"] for s in chess)
 
 
+def test_spans_from_provenance_place_sentences_and_stale_ones_are_not_read() -> None:
+    text, volcano, chess = _copied_page()
+
+    def spans(sentences: list[str], shift: int = 0) -> list[list[int]]:
+        return [[text.index(s) + shift, text.index(s) + len(s) + shift] for s in sentences]
+
+    for shift in (0, 1):  # 1: a step changed the text after provenance; its offsets name no sentence
+        meta = {
+            "copied_from": [
+                {"id": "a", "sentences": len(volcano), "spans": spans(volcano, shift)},
+                {"id": "b", "sentences": len(chess), "spans": spans(chess, shift)},
+            ]
+        }
+        parts, _ = run(Salad(action="split"), [Document("p", text, meta)])
+        texts = {p.meta["source_id"]: p.text for p in parts}
+        assert set(texts) == {"a", "b"}
+        assert all(s in texts["a"] for s in volcano) and all(s in texts["b"] for s in chess)
+
+
 def test_a_page_copied_from_one_document_is_judged_as_any_other(shared: Path) -> None:
     article = max(saladgen.load_news(shared / "data"), key=lambda s: len(s.sentences))
     text = "\n\n".join(" ".join(p) for p in article.paragraphs)

@@ -298,7 +298,7 @@ class Provenance(BarrierStep):
         """Give each copied sentence of a page to one source; a page with two or more is stitched."""
         pairs = _Pairs(work, shard)
         sentences = pairs.mine("counted", "sentences")
-        covered, credit = self._credit(pairs)
+        covered, credit, _ = self._credit(pairs)
         largest = np.zeros(pairs.size, np.int64)
         np.maximum.at(largest, pairs.pos, credit)
         stitched = (
@@ -310,8 +310,12 @@ class Provenance(BarrierStep):
         role[stitched] = STITCHED
         save_table(work / f"stitched-{shard:05d}.npy", role)
 
-    def _credit(self, pairs: _Pairs, stitched: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Per document, the copied sentences its sources hold; per pair, the sentences credited to it.
+    def _credit(
+        self, pairs: _Pairs, stitched: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per document, the copied sentences its sources hold; per pair, those credited to it; the rows.
+
+        The rows credited: one per copied sentence of a page, naming the source it is credited to.
 
         A source holds the shared sentences inside more text of its own than the copier has: a
         larger share of its sentences stand nowhere else (whole copies aside). A sentence goes to
@@ -335,14 +339,16 @@ class Provenance(BarrierStep):
         first = np.ones(len(rows), bool)
         first[1:] = (rows["pos"][1:] != rows["pos"][:-1]) | (rows["hash"][1:] != rows["hash"][:-1])
         covered = np.bincount(rows["pos"][first], minlength=pairs.size)
-        return covered, np.bincount(pair[first], minlength=pairs.pos.size)
+        return covered, np.bincount(pair[first], minlength=pairs.pos.size), rows[first]
 
     def _mirrors(self, work: Path, shard: int, total: int) -> None:
         """Name each stitched page's sources; a page held mostly by one document not stitched is a mirror."""
         pairs = _Pairs(work, shard)
         role = np.load(work / f"stitched-{shard:05d}.npy")
         theirs = pairs.theirs("stitched", None) == STITCHED
-        _, credit = self._credit(pairs, theirs)
+        _, credit, credited = self._credit(pairs, theirs)
+        # Which source each copied sentence of a stitched page is credited to, for decide's spans.
+        save_table(work / f"credited-{shard:05d}.npy", credited[role[credited["pos"]] == STITCHED])
         taken = (credit > 0) & (role[pairs.pos] == STITCHED)
         table = np.empty(int(taken.sum()), NAMED)
         table["pos"], table["sentences"] = pairs.pos[taken], credit[taken]
@@ -405,10 +411,14 @@ class Provenance(BarrierStep):
         named = np.load(work / f"named-{shard:05d}.npy")
         names = _names(work, named)
         bounds = np.searchsorted(named["pos"], np.arange(verdict.size + 1))
+        credited = np.load(work / f"credited-{shard:05d}.npy")
+        credited = credited[np.argsort(credited["pos"], kind="stable")]
+        credited_bounds = np.searchsorted(credited["pos"], np.arange(verdict.size + 1))
         for pos, doc in enumerate(docs):
             role, copied, sentences = (int(v) for v in verdict[pos].tolist())
             mine = named[bounds[pos] : bounds[pos + 1]]
-            entries, mirror_of = _copied_from(mine[~mine["by"]], names)
+            spans = self._spans(doc.text, credited[credited_bounds[pos] : credited_bounds[pos + 1]])
+            entries, mirror_of = _copied_from(mine[~mine["by"]], names, spans)
             doc.meta["provenance_role"] = ROLES[role]
             doc.meta["copied_from"] = entries
             for stale in ("mirror_of", "copied_by"):  # from an earlier provenance step, if any
@@ -419,6 +429,21 @@ class Provenance(BarrierStep):
                 doc.meta["copied_by"] = _copied_from(mine[mine["by"]], names)[0]
             doc.signals["copied_sentence_fraction"] = round(copied / sentences, 4) if sentences else 0.0
             yield doc
+
+    def _spans(self, text: str, credited: np.ndarray) -> dict[tuple[int, int], list[list[int]]]:
+        """Per source (its shard and position), the ``[start, end]`` of each page sentence credited to it."""
+        if not credited.size:
+            return {}
+        source = {
+            int(h): (int(sh), int(p))
+            for h, sh, p in zip(credited["hash"], credited["other_shard"], credited["other_pos"], strict=True)
+        }
+        spans: dict[tuple[int, int], list[list[int]]] = {}
+        for start, end in sentence_spans(text):
+            known = match_key_and_words(text[start:end])
+            if known is not None and known[1] >= self.min_words and known[0] in source:
+                spans.setdefault(source[known[0]], []).append([start, end])
+        return spans
 
 
 class _Pairs:
@@ -478,17 +503,24 @@ def _distinct_per_pos(rows: np.ndarray, size: int) -> np.ndarray:
 
 
 def _copied_from(
-    named: np.ndarray, names: dict[tuple[int, int], tuple[str, str | None]]
+    named: np.ndarray,
+    names: dict[tuple[int, int], tuple[str, str | None]],
+    spans: dict[tuple[int, int], list[list[int]]] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Return a document's ``copied_from`` entries (most sentences, then id) and the best whole copy."""
+    """Return a document's ``copied_from`` entries (most sentences, then id) and the best whole copy.
+
+    A stitched page's entries carry the ``spans`` of the sentences credited to each source.
+    """
     rows = named.tolist()  # (pos, other_shard, other_pos, sentences, mirror, by)
-    found = [(n, *names[shard, pos], whole) for _, shard, pos, n, whole, _ in rows]
+    found = [(n, *names[shard, pos], whole, (shard, pos)) for _, shard, pos, n, whole, _ in rows]
     found.sort(key=lambda f: (-f[0], f[1]))
     entries: list[dict[str, Any]] = []
-    for count, doc_id, url, _ in found:
+    for count, doc_id, url, _, where in found:
         entry: dict[str, Any] = {"id": doc_id, "sentences": count}
         if url is not None:
             entry["url"] = url
+        if spans and where in spans:
+            entry["spans"] = spans[where]
         entries.append(entry)
     return entries, next((f[1] for f in found if f[3]), None)
 

@@ -42,7 +42,8 @@ _CLEARED = (*_RUN_PARTS, "report.html")  # what --overwrite removes
 TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
 # How barrier tasks write what a later phase reads (signature rows, parts, carried runs). Raise it
 # whenever one of those files changes shape: an unfinished run's files are then refused, not misread.
-WORK_FORMAT = 2
+# 3: provenance's naming pass writes credited-*.npy, which its decide reads (stop 27).
+WORK_FORMAT = 3
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """Sources named by the ``provenance`` step: a page made of runs of two or more other documents.
 
-``provenance`` sets ``meta.copied_from`` to a list of ``{"id", "url", "sentences"}``, where
-``sentences`` counts the page's sentences found in that document (or lists them). Such a page is
+``provenance`` sets ``meta.copied_from`` to a list of ``{"id", "url", "sentences", "spans"}``, where
+``sentences`` counts the page's sentences found in that document (or lists them) and ``spans`` says
+where in the page they stand. Such a page is
 stitched whatever it reads like; its split parts carry the source they came from.
 """
 
@@ -36,9 +37,16 @@ def _key(sentence: str) -> str:
 def assign_sources(found: SaladAnalysis, sources: list[dict[str, Any]], text: str) -> SaladAnalysis:
     """Label each sentence with the source it came from; ``found.source_of`` maps label to source.
 
-    When ``sentences`` lists the copied sentences, each sentence goes to the source that lists it.
-    When it only counts them, the recovered groups are matched to the sources by size, largest first.
+    When ``spans`` gives where the page's sentences credited to each source stand (``provenance``
+    writes them), each such sentence goes to its source, and a sentence provenance did not count
+    (under ``min_words``) goes with its recovered group's source. When ``sentences`` lists the copied
+    sentences, each sentence goes to the source that lists it. When it only counts them, the
+    recovered groups are matched to the sources by size, largest first.
     """
+    if all(isinstance(s.get("spans"), list) for s in sources):
+        placed = _by_spans(found, sources)
+        if placed is not None:
+            return placed
     if all(isinstance(s.get("sentences"), list) for s in sources):
         owner = {_key(str(x)): k for k, s in enumerate(sources) for x in s["sentences"]}
         labels = []
@@ -55,6 +63,43 @@ def assign_sources(found: SaladAnalysis, sources: list[dict[str, Any]], text: st
     groups = [g for g, _ in sizes.most_common()]
     by_count = sorted(sources, key=lambda s: -_count(s))
     found.source_of = dict(zip(groups, by_count, strict=False))
+    return found
+
+
+def _by_spans(found: SaladAnalysis, sources: list[dict[str, Any]]) -> SaladAnalysis | None:
+    """Label the sentences ``spans`` credit to a source with it.
+
+    None when no span is a sentence of the text (a step changed the text after ``provenance``).
+    """
+    owner: dict[tuple[int, int], int] = {}
+    for k, source in enumerate(sources):
+        for span in source["spans"]:
+            if isinstance(span, list | tuple) and len(span) == 2:
+                owner[int(span[0]), int(span[1])] = k
+    credited = {
+        i: owner[a, b]
+        for i, (a, b) in enumerate(found.spans)
+        if (a, b) in owner and found.labels[i] != FURNITURE
+    }
+    if not credited:
+        return None
+    votes: dict[int, Counter[int]] = {}
+    for i, k in credited.items():
+        if found.labels[i] >= 0:
+            votes.setdefault(found.labels[i], Counter())[k] += 1
+    group_source = {group: counted.most_common(1)[0][0] for group, counted in votes.items()}
+    # A group with no credited sentence is a source outside the corpus: a label after the named ones.
+    labels = [
+        credited[i]
+        if i in credited
+        else group_source.get(label, len(sources) + label)
+        if label >= 0
+        else label
+        for i, label in enumerate(found.labels)
+    ]
+    found.labels = labels
+    found.source_of = {k: sources[k] for k in sorted(set(labels)) if 0 <= k < len(sources)}
+    found.sources = len({x for x in labels if x >= 0})
     return found
 
 

@@ -159,6 +159,12 @@ class Salad(Step):
                 text += doc.text[a:b]
             k = len(parts)
             meta = {**doc.meta, "split_from": doc.id, "salad_part": k}
+            copied = meta.get("copied_from")
+            if isinstance(copied, list):  # spans are offsets into the page, not into a part of it
+                meta["copied_from"] = [
+                    {key: v for key, v in e.items() if key != "spans"} if isinstance(e, dict) else e
+                    for e in copied
+                ]
             source = found.source_of.get(found.labels[members[0]])
             if source is not None:
                 meta["source_id"] = source.get("id")

@@ -38,6 +38,6 @@ def test_an_address_where_no_cluster_listens_fails_in_one_line(how, make_corpus,
     assert result.stderr == (
         f"gristmill: error: no Ray cluster answers at {address} (connection refused); "
         f"start one with `ray start --head --port={address.split(':')[1]}`, or give the address "
-        "of a running one with --ray-address or RAY_ADDRESS\n"
+        "of a running one with --ray-address (ray_address= in Python) or RAY_ADDRESS\n"
     )
     assert not (tmp_path / "out").exists()

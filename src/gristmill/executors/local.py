@@ -87,7 +87,7 @@ class LocalExecutor(Executor):
                 except BrokenProcessPool:
                     raise RunFailedError(
                         "a worker process died (killed, or out of memory); "
-                        "run the same command to resume, perhaps with fewer --workers"
+                        "run the same command to resume, perhaps with fewer --workers (workers= in Python)"
                     ) from None
                 _drain(self._updates, bar)
                 bar.finish_task(task, stats)

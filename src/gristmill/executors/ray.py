@@ -137,7 +137,8 @@ class RayExecutor(Executor):
                 raise RunFailedError(
                     f"no live node of the Ray cluster can run a {task_kind(task)} task "
                     f"(1 CPU{f', {need:,} bytes of memory' if need else ''}; {len(nodes)} node(s) alive); "
-                    "add a node, or lower --ray-memory, and run the same command to resume"
+                    "add a node, or lower --ray-memory (ray_memory= in Python), and run the same command "
+                    "to resume"
                 )
 
     @contextmanager
@@ -181,7 +182,7 @@ def _check_answers(address: str) -> None:
         why = "connection refused" if isinstance(exc, ConnectionRefusedError) else exc.strerror or str(exc)
         raise ConfigError(
             f"no Ray cluster answers at {address} ({why}); start one with `ray start --head --port={port}`, "
-            "or give the address of a running one with --ray-address or RAY_ADDRESS"
+            "or give the address of a running one with --ray-address (ray_address= in Python) or RAY_ADDRESS"
         ) from exc
 
 

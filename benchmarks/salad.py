@@ -38,12 +38,12 @@ from gristmill.salad import analysis as salad_analysis
 from gristmill.salad.coherence import (
     MODEL_FILE,
     PAGE_NAMES,
-    REPEAT_EVIDENCE,
     CoherenceModel,
     Logistic,
     Perceptron,
     boundary_summaries,
     page_score,
+    with_repeat,
 )
 from gristmill.salad.embeddings import load_embedder
 from gristmill.salad.merging import MERGE_NAMES
@@ -508,8 +508,9 @@ def page_matrix(
 def page_scores(page: Logistic, x: np.ndarray, measured: Measured) -> np.ndarray:
     """The final scores of :func:`gristmill.salad.coherence.page_score` for the rows of ``x``."""
     scores = 1 / (1 + np.exp(-page.logits(x)))
-    repeats = np.array([m.features["repeated_sentence"] for _, _, m in measured])
-    return 1 - (1 - scores) * (1 - REPEAT_EVIDENCE * repeats)
+    return np.array(
+        [with_repeat(float(p), m.features) for p, (_, _, m) in zip(scores, measured, strict=True)]
+    )
 
 
 def model_scores(coherence: CoherenceModel, measured: Measured) -> np.ndarray:

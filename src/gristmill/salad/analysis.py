@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from gristmill.salad.coherence import MODEL_FILE, CoherenceModel, with_repeat
+from gristmill.salad.coherence import MODEL_FILE, REPEAT_EVIDENCE, CoherenceModel, with_repeat
 from gristmill.salad.correlation import cluster
 from gristmill.salad.cuts import block_evidence
 from gristmill.salad.features import (
@@ -93,8 +93,7 @@ WORD_VECTOR_MIX = 0.25  # weight of static word vectors in the words-only groupi
 # with an orphan; 0.7% of 878 have furniture inside a line of prose; 11% of the web pages repeat a
 # long sentence (docs/salad.md).
 ORPHAN_EVIDENCE = 0.9
-INSIDE_EVIDENCE = 0.7
-REPEAT_EVIDENCE = 0.3
+INSIDE_EVIDENCE = 0.7  # the repeat's weight, REPEAT_EVIDENCE, lives beside with_repeat (coherence)
 
 Embedder = Callable[[list[str]], np.ndarray]
 COHERENCE = CoherenceModel.load(MODEL_FILE)

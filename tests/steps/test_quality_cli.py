@@ -50,7 +50,7 @@ def test_steps_lists_the_quality_options() -> None:
         "boilerplate_lines",
         "pii",
     ):
-        assert f"{name}:" in result.output
+        assert f"\n{name} (gristmill." in "\n" + result.output
     assert "min_mean_word_length (float | none, default 3)" in result.output
 
 

@@ -7,13 +7,14 @@ import logging
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gristmill import Salad
 from gristmill.salad import analysis
 from gristmill.salad.coherence import with_repeat
 from gristmill.salad.pair_evidence import MODEL_FILE as EVIDENCE_FILE
-from gristmill.salad.pair_evidence import PAIR_SENTENCES, PairEvidence, load, pair_q10
+from gristmill.salad.pair_evidence import PAIR_SENTENCES, PairEvidence, load, pair_q10, windows
 from gristmill.salad.pairs import pair_features
 from tests.helpers import REPO
 from tests.salad.test_merging import report_corpus  # noqa: F401  (a fixture)
@@ -63,18 +64,40 @@ def test_the_stage_reads_a_page_over_its_gate_and_a_repeat_counts_after(
     assert found.score != pytest.approx(with_repeat(first, found.features))  # the stage moved it
 
 
-def test_a_page_longer_than_the_stage_reads_keeps_the_first_stages_score(
+def test_a_long_page_is_read_in_windows_of_40_with_their_pairs_pooled(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    words = ["river", "bridge", "council", "harvest", "engine", "market", "winter", "school"]
-    text = " ".join(
-        f"The {words[i % 8]} of the town was described again in report {i}, as the {words[(i * 3) % 8]} was."
-        for i in range(PAIR_SENTENCES + 20)
-    )
+    # The stage was fitted on pages of at most 40 sentences: a longer one is read as overlapping pages
+    # of 40, and the percentile is taken over all their pairs (not the lowest window's: that falls
+    # with the number of windows, on genuine pages too).
+    assert windows(40) == [(0, 40)]
+    assert windows(60) == [(0, 40), (20, 60)]
+    assert windows(75) == [(0, 40), (20, 60), (35, 75)]
+    for n in range(41, 151):
+        assert all(b - a == PAIR_SENTENCES for a, b in windows(n)) and windows(n)[-1][1] == n
+    sentences = [sentence for story in DIGEST for sentence in story]
+    text = " ".join(sentences * 3)
     _with_first_stage(monkeypatch, 0.95)
     found = analysis.analyse(text, threshold=1.0)
-    assert len(analysis.measure(text).sentences) > PAIR_SENTENCES
-    assert "pair_q10" not in found.features and found.score == pytest.approx(0.95)
+    measured = analysis.measure(text)
+    n = len(measured.sentences)
+    assert PAIR_SENTENCES < n <= 150
+    chances = analysis.COHERENCE.seam_chances(analysis._layout_free_score(measured)[1])
+    assert EVIDENCE is not None
+    pooled = []
+    for a, b in windows(n):
+        rows = pair_features(
+            measured.sentences[a:b],
+            measured.lexical[a:b, a:b],
+            measured.vectors[a:b],
+            measured.styles[a:b],
+            chances[a : b - 1],
+        )
+        logits = EVIDENCE.pairs.logits(rows) - EVIDENCE.pairs.shift
+        pooled.extend(logits[np.triu_indices(b - a, 1)].tolist())
+    q10 = float(np.quantile(pooled, 0.1))
+    assert found.features["pair_q10"] == pytest.approx(q10, abs=1e-4)
+    assert found.score == pytest.approx(with_repeat(EVIDENCE.rescore(0.95, q10), found.features))
 
 
 def test_the_step_flags_at_the_stages_threshold() -> None:

@@ -56,7 +56,7 @@ from gristmill.salad.insertion import Runs, candidate_runs
 from gristmill.salad.layout import Layout, paragraph_breaks, read_layout, unmarked
 from gristmill.salad.merging import Profiles, merge_groups
 from gristmill.salad.model import EMBEDDING_MODEL
-from gristmill.salad.pair_evidence import PairEvidence, pair_q10
+from gristmill.salad.pair_evidence import PairEvidence, page_q10
 from gristmill.salad.pair_evidence import load as load_pair_evidence
 from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
 from gristmill.salad.pairs import PairModel, function_counts, pair_features
@@ -189,10 +189,20 @@ def staged_probability(
     """
     probability, rows = _layout_free_score(found)
     chances = COHERENCE.seam_chances(rows)
-    if evidence is None or not evidence.reads(probability, len(found.sentences)):
+    if evidence is None or not evidence.reads(probability):
         return probability, chances, None
-    pair_rows = pair_features(found.sentences, found.lexical, found.vectors, found.styles, chances)
-    found.features["pair_q10"] = q10 = pair_q10(evidence.pairs, pair_rows)
+
+    def features(a: int, b: int) -> np.ndarray:
+        return pair_features(
+            found.sentences[a:b],
+            found.lexical[a:b, a:b],
+            found.vectors[a:b],
+            found.styles[a:b],
+            chances[a : b - 1],
+        )
+
+    q10, pair_rows = page_q10(evidence.pairs, features, len(found.sentences))
+    found.features["pair_q10"] = q10
     return evidence.rescore(probability, q10), chances, pair_rows
 
 

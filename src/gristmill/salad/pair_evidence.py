@@ -7,8 +7,9 @@ two prose sentences the log-odds that they share a source, and the page's 10th p
 (``pair_q10``: how far apart its least alike tenth of pairs stand, in style as well as words) joins the
 page model's log-odds in a two-weight logistic model. A page with a real topic jump keeps its author's
 habits across it; sentences of other pages do not. Pages under the gate keep the first stage's score
-(they are far from the threshold), and so do pages of more than :data:`PAIR_SENTENCES` prose sentences
-(the pairs cost O(n²), and pairing only part of a page would miss what the rest holds). The stage is
+(they are far from the threshold). A page of more than :data:`PAIR_SENTENCES` prose sentences is read
+in overlapping windows of that many (:func:`windows`), their pairs pooled: the pairs of a whole page
+cost O(n²), and the stage was fitted on pages of at most 40 (stop 27). The stage is
 fitted over one ``coherence.json`` (:attr:`PairEvidence.first_stage` is its threshold) and stands down,
 saying so, beside another. ``pair_evidence.json`` is fitted by
 ``python benchmarks/salad_pair_evidence.py --write`` (docs/salad.md, "Stop 26: the pairs as evidence").
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,15 +34,49 @@ from gristmill.salad.pairs import PairModel
 COLUMNS = ("page_logit", "pair_q10")
 MODEL_FILE = Path(__file__).with_name("pair_evidence.json")
 log = logging.getLogger(__name__)
-# The longest page the stage reads, in prose sentences: 40 (the longest benchmark page) keeps a page's
-# pairs under 1,600; a page judged on its first 150 sentences took ~20 ms (244 docs/s at gate 0.5).
+# The most prose sentences the stage pairs at once: 40 (the longest benchmark page, the longest the
+# stage was fitted on). A longer page is read in windows of 40, each STRIDE after the last (stop 27).
 PAIR_SENTENCES = 40
+STRIDE = 20
 
 
 def pair_q10(pairs: PairModel, features: np.ndarray) -> float:
     """The 10th percentile of the same-source log-odds over a page's pairs (``features``: n x n x k)."""
+    return float(np.quantile(_pair_logits(pairs, features), 0.1))
+
+
+def _pair_logits(pairs: PairModel, features: np.ndarray) -> np.ndarray:
     logits = pairs.logits(features) - pairs.shift
-    return float(np.quantile(logits[np.triu_indices(len(logits), 1)], 0.1))
+    return logits[np.triu_indices(len(logits), 1)]
+
+
+def windows(n: int) -> list[tuple[int, int]]:
+    """The ``[start, end)`` windows of :data:`PAIR_SENTENCES` sentences a page of ``n`` is read in."""
+    if n <= PAIR_SENTENCES:
+        return [(0, n)]
+    starts = list(range(0, n - PAIR_SENTENCES + 1, STRIDE))
+    if starts[-1] + PAIR_SENTENCES < n:
+        starts.append(n - PAIR_SENTENCES)
+    return [(a, a + PAIR_SENTENCES) for a in starts]
+
+
+def page_q10(
+    pairs: PairModel,
+    features: Callable[[int, int], np.ndarray],
+    n: int,
+) -> tuple[float, np.ndarray | None]:
+    """``pair_q10`` of a page of ``n`` prose sentences, and its pair features when it is one window.
+
+    ``features(a, b)`` gives the pair features of sentences ``a`` to ``b``, measured as on a page of
+    their own (the windows the stage was fitted on). A longer page pools every window's pairs: the
+    percentile of all of them, not the lowest window's (which would fall with the number of windows,
+    on genuine pages too); a pair two windows share counts twice.
+    """
+    if n <= PAIR_SENTENCES:
+        rows = features(0, n)
+        return pair_q10(pairs, rows), rows
+    pooled = np.concatenate([_pair_logits(pairs, features(a, b)) for a, b in windows(n)])
+    return float(np.quantile(pooled, 0.1)), None
 
 
 @dataclass
@@ -79,12 +115,9 @@ class PairEvidence:
             "pairs": self.pairs.to_json(),
         }
 
-    def reads(self, probability: float, sentences: int) -> bool:
-        """Whether the stage reads a page (``sentences`` prose sentences, first-stage ``probability``).
-
-        A page under the gate, or longer than :data:`PAIR_SENTENCES`, keeps the first stage's score.
-        """
-        return probability >= self.gate and sentences <= PAIR_SENTENCES
+    def reads(self, probability: float) -> bool:
+        """Whether the stage reads a page the first stage scored ``probability`` (not under the gate)."""
+        return probability >= self.gate
 
     def rescore(self, probability: float, q10: float) -> float:
         """The second stage's probability for a page the first scored ``probability`` (one it reads)."""

@@ -52,7 +52,8 @@ def corpus(folder: Path) -> Path:
     return folder
 
 
-def test_a_module_named_under_imports_beside_the_yaml_runs_from_the_cli(tmp_path) -> None:
+def plugin_project(tmp_path: Path) -> tuple[Path, Path]:
+    """A project folder holding my_steps.py and a pipeline importing it, over the corpus in ``tmp_path``."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "my_steps.py").write_text(STEP_MODULE)
@@ -62,6 +63,11 @@ def test_a_module_named_under_imports_beside_the_yaml_runs_from_the_cli(tmp_path
         f"imports: [my_steps]\ninput: {src}/*.jsonl\noutput: {tmp_path}/out\n"
         "steps:\n  - url_blocklist: {hosts: [bad.org]}\n",
     )
+    return project, config
+
+
+def test_a_module_named_under_imports_beside_the_yaml_runs_from_the_cli(tmp_path) -> None:
+    _, config = plugin_project(tmp_path)
     done = gristmill("run", str(config), "-w", "2", cwd=tmp_path)  # not the project folder
     assert done.returncode == 0, done.stderr
     assert "read 20  kept 10  rejected 10" in done.stdout
@@ -116,15 +122,7 @@ def test_an_installed_plugin_registers_its_steps_through_the_entry_point(tmp_pat
 def test_a_rerun_after_a_plugin_steps_code_changed_is_refused(tmp_path) -> None:
     # The pipeline is the same but the step is not: finished shards hold the old code's output, and a
     # resume would add the new code's (or, finished, do nothing) without a word.
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "my_steps.py").write_text(STEP_MODULE)
-    src = corpus(tmp_path)
-    config = write_pipeline(
-        project / "custom.yaml",
-        f"imports: [my_steps]\ninput: {src}/*.jsonl\noutput: {tmp_path}/out\n"
-        "steps:\n  - url_blocklist: {hosts: [bad.org]}\n",
-    )
+    project, config = plugin_project(tmp_path)
     assert gristmill("run", str(config), cwd=tmp_path).returncode == 0
     assert gristmill("run", str(config), cwd=tmp_path).returncode == 0  # unchanged: a finished run
     (project / "my_steps.py").write_text(STEP_MODULE.replace('"blocked"', '"host_blocked"'))

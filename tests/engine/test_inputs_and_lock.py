@@ -235,8 +235,8 @@ def test_a_folder_of_other_files_is_refused_as_output(run_cli, tmp_path) -> None
     assert result.exit_code == 2
     assert result.output == (
         f"gristmill: error: output: '{out}' holds files but no gristmill run (kept, notes.txt); "
-        "choose an empty or new folder, or pass --overwrite (overwrite=True in Python) to clear the run's "
-        "names there (kept, rejected, _state …) and write beside the rest\n"
+        "choose an empty or new folder, or pass --overwrite (overwrite=True in Python) to delete kept there "
+        "and write the run beside the rest\n"
     )
     assert (out / "kept" / "mine.jsonl").read_text() == '{"id": "mine", "text": "my own file"}\n'
     assert not (out / "_state").exists() and not (out / "stats.json").exists()
@@ -244,9 +244,13 @@ def test_a_folder_of_other_files_is_refused_as_output(run_cli, tmp_path) -> None
     assert result.exit_code == 0, result.output
     assert (out / "notes.txt").read_text() == "my notes\n"  # --overwrite clears the run's names only
     assert [r["id"] for r in read_all(out / "kept")] == [f"{n}-{i}" for n in "bc" for i in range(3)]
-    # A run's own folder resumes as before, and an empty folder is a new run.
+    # A run's own folder resumes as before, and an empty folder is a new run, hidden files and empty
+    # folders (a Finder's .DS_Store, what a killed write leaves) counting for nothing.
     assert run_cli("run", str(config)).exit_code == 0
     empty = tmp_path / "empty"
-    empty.mkdir()
+    (empty / "kept").mkdir(parents=True)
+    (empty / ".DS_Store").write_bytes(b"")
+    (empty / "_state").mkdir()
+    (empty / "_state" / ".pipeline.json.123.tmp").write_bytes(b"{")
     other = write_pipeline(tmp_path / "e.yaml", f"input: {src}\noutput: {empty}\nsteps: [normalize]\n")
     assert run_cli("run", str(other)).exit_code == 0

@@ -317,6 +317,11 @@ def test_an_s3_prefix_of_other_objects_is_refused_as_output(s3: Any, tmp_path: P
         load_pipeline(config).run()
     assert s3.find(f"{BUCKET}/out") == [f"{BUCKET}/out/kept/mine.jsonl"]
     assert load_pipeline(config).run(overwrite=True).totals["kept"] == 1
+    # A folder marker (the console's "Create folder") and what a killed upload left are not files.
+    s3.pipe_file(f"{BUCKET}/new/", b"")
+    s3.pipe_file(f"{BUCKET}/new/_state/.tmp.7-ab.pipeline.json", b"{")
+    other = _config(tmp_path / "q.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/new")
+    assert load_pipeline(other).run().totals["kept"] == 1
 
 
 def test_file_urls_are_local_paths(tmp_path: Path) -> None:

@@ -82,6 +82,15 @@ def first_difference(then: Any, now: Any, where: str = "pipeline") -> str:
 _NONE = object()  # a key one pipeline has and the other has not
 
 
+def _hidden(parts: tuple[str, ...] | list[str]) -> bool:
+    """Whether a path inside the output folder is hidden (a dot-name anywhere on it)."""
+    return any(part.startswith(".") for part in parts)
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
+
+
 def _shown(value: Any) -> str:
     """A recorded value as the difference names it, cut to 60 characters."""
     text = "none" if value is _NONE else orjson.dumps(value).decode()
@@ -218,22 +227,42 @@ class Layout:
         self.publish([path])
 
     def _refuse_other_files(self) -> None:
-        """Refuse a folder holding files but no run (a ``kept/`` of the user's would be read as the run's)."""
+        """Refuse a folder holding files but no run (a ``kept/`` of the user's would be read as the run's).
+
+        Hidden names (``.DS_Store``, the lock, what a killed write left) and folders holding nothing
+        else, an object store's folder markers among them, do not count.
+        """
         if self.remote is not None:
             names = self._remote_call(lambda r: r.listing())
-            found = sorted({n.split("/")[0] for n in names} - {self.lock.name})
-        else:
             found = sorted(
-                p.name
-                for p in self.root.iterdir()
-                if p.name != self.lock.name and not (p.is_dir() and not any(p.iterdir()))
+                {parts[0] for parts in (n.split("/") for n in names) if parts[-1] and not _hidden(parts)}
             )
+        else:
+            try:
+                found = sorted(
+                    {
+                        Path(root).relative_to(self.root).parts[0] if root != str(self.root) else name
+                        for root, _, files in os.walk(self.root, onerror=_raise)
+                        for name in files
+                        if not _hidden(Path(root, name).relative_to(self.root).parts)
+                    }
+                )
+            except OSError as exc:
+                raise UnusableOutputError(
+                    f"output: cannot read {str(exc.filename or self.root)!r}: {exc.strerror}; choose another "
+                    "output folder"
+                ) from exc
         if found:
             shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+            cleared = [name for name in found if name in _CLEARED]
+            what = (
+                f"to delete {', '.join(cleared)} there and write the run beside the rest"
+                if cleared
+                else "to write the run beside them"
+            )
             raise UnusableOutputError(
                 f"output: {self.name!r} holds files but no gristmill run ({shown}); choose an empty or "
-                f"new folder, or {PASS_OVERWRITE} to clear the run's names there (kept, rejected, _state …) "
-                "and write beside the rest"
+                f"new folder, or {PASS_OVERWRITE} {what}"
             )
 
     def _recorded_work_format(self) -> int | None:

@@ -151,3 +151,20 @@ class FalseOn(Filter):
 
     def keep(self, doc: Document) -> bool:
         return self.needle not in doc.text
+
+
+@register("test_numpy_verdict")
+class NumpyVerdict(Filter):
+    """Answer with a numpy comparison (``np.True_`` / ``np.False_``): keep documents under ``limit`` chars.
+
+    Options:
+        limit: documents this long or longer are not kept.
+    """
+
+    def __init__(self, *, limit: int = 20) -> None:
+        self.limit = limit
+
+    def keep(self, doc: Document) -> bool:
+        import numpy as np
+
+        return np.float64(len(doc.text)) < self.limit  # type: ignore[return-value]

@@ -6,7 +6,14 @@ import pytest
 from gristmill import Normalize, Pipeline
 from gristmill.errors import RunFailedError
 from gristmill.report import render_report
-from tests.engine.faulty import BatchRaise, FalseOn, NoneOn, RaiseOn, Twins  # registers the test_* steps too
+from tests.engine.faulty import (
+    BatchRaise,
+    FalseOn,
+    NoneOn,
+    NumpyVerdict,
+    RaiseOn,
+    Twins,
+)  # registers the test_* steps too
 from tests.helpers import read_all, without_progress, write_pipeline
 from tests.report.helpers import check_funnel_against_stats
 
@@ -66,6 +73,21 @@ def test_a_step_that_answers_wrongly_costs_that_document_not_the_run(make_corpus
     assert stats["chars_errors"] == set_aside > 0
     assert stats["chars_in"] == stats["chars_out"] + stats["chars_dropped"] + stats["chars_errors"]
     check_funnel_against_stats(render_report(out), orjson.loads((out / "stats.json").read_bytes()))
+
+
+def test_a_numpy_true_keeps_and_a_numpy_false_is_set_aside_as_false_is(make_corpus, tmp_path):
+    # np.float64(x) < t is np.True_, not True: it keeps; np.False_ is False's habit and says so.
+    src = corpus(make_corpus, set())
+    out = tmp_path / "out"
+    result = Pipeline(
+        input={"path": str(src)}, output={"path": str(out)}, steps=[NumpyVerdict()], max_errors=1
+    ).run()
+    short = sum(len(f"Story {d} of shard {s}.") < 20 for s in range(3) for d in range(40))
+    assert 0 < short < 120
+    assert result.totals["kept"] == short and result.totals["quarantined"] == 120 - short
+    assert {r["reason"] for r in quarantined(out)} == {
+        "test_numpy_verdict:error:TypeError: keep() returned np.False_: return True to keep, or a reason"
+    }
 
 
 def test_a_batch_in_flight_when_a_step_raises_is_quarantined_whole(make_corpus, tmp_path):

@@ -94,7 +94,7 @@ class Filter(Step):
         """Yield kept documents; reject the rest as ``"<step>:<reason>"``."""
         for doc in docs:
             verdict = self.for_document(doc).keep(doc)
-            if verdict is True:
+            if verdict is True or (_numpy_bool(verdict) and verdict):
                 yield doc
             elif isinstance(verdict, str) and verdict:
                 ctx.reject(doc, f"{self.name}:{verdict}")
@@ -104,6 +104,12 @@ class Filter(Step):
     def for_document(self, doc: Document) -> Filter:
         """The filter that judges ``doc``: this one, unless options differ by language (``by_language``)."""
         return self
+
+
+def _numpy_bool(value: object) -> bool:
+    """Whether ``value`` is a numpy boolean (``np.float64(x) > t``), without importing numpy here."""
+    dtype = getattr(value, "dtype", None)
+    return getattr(dtype, "kind", None) == "b" and getattr(value, "shape", None) == ()
 
 
 class Transform(Step):

@@ -26,3 +26,16 @@ class Document:
     def to_record(self) -> dict[str, Any]:
         """Return the on-disk form: ``{"id", "text", "meta", "signals"}``."""
         return {"id": self.id, "text": self.text, "meta": self.meta, "signals": self.signals}
+
+
+def forget_offsets(doc: Document) -> None:
+    """Drop what holds offsets into ``doc``'s text once that text changed: ``meta.copied_from``'s ``spans``.
+
+    ``provenance`` gives where each copied sentence stands in the page; after a step cut or rewrote
+    the text (``span_dedup``, ``pii``, a split part) those offsets would point at other characters.
+    """
+    copied = doc.meta.get("copied_from")
+    if isinstance(copied, list) and any(isinstance(e, dict) and "spans" in e for e in copied):
+        doc.meta["copied_from"] = [
+            {key: v for key, v in e.items() if key != "spans"} if isinstance(e, dict) else e for e in copied
+        ]

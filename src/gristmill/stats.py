@@ -134,16 +134,17 @@ class StepStats:
         self.errors += 1
         self.chars_errors += len(before)
 
-    def count_change(self, doc: Document, before: str) -> None:
-        """Count what the step changed in ``doc``'s text, which was ``before`` when it came in."""
+    def count_change(self, doc: Document, before: str) -> bool:
+        """Count what the step changed in ``doc``'s text (``before`` when it came in); say whether it did."""
         after = doc.text
         if after is before or after == before:
-            return
+            return False
         self.changed += 1
         self.chars_removed += len(before) - len(after)
         self.lines_removed += _lines(before) - _lines(after)
         if len(self.examples) < EXAMPLES_PER_STEP:
             self.examples.append(change_example(doc, before))
+        return True
 
     def unaccounted(self) -> int:
         """Documents this step took in (or made) but neither yielded, dropped nor quarantined."""

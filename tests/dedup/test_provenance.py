@@ -151,6 +151,22 @@ def test_salad_splits_a_page_by_the_sentences_provenance_credited(tmp_path, shar
         assert not any(s in parts[f"article{i}"] for run in runs for s in run if s not in taken)
 
 
+def test_spans_are_dropped_once_a_later_step_changes_the_text(tmp_path, shared_data):
+    # span_dedup cuts the copied sentences out of the page: offsets into the old text would point at
+    # other characters, so the page keeps its sources without them.
+    arts = wiki_articles(shared_data, 5)
+    records = [{"id": f"article{i}", "text": " ".join(arts[i])} for i in range(2)]
+    sidebar = arts[4][:4]  # text of its own: article 4 is not in the corpus
+    records.append({"id": "page", "text": " ".join([*arts[0][3:6], *arts[1][8:11], *sidebar])})
+    alone = run_pipeline(tmp_path / "alone", records, [Provenance()]).by_id()["page"]
+    assert all("spans" in e for e in alone.meta["copied_from"])
+    docs = run_pipeline(tmp_path / "cut", records, [Provenance(), SpanDedup()]).by_id()
+    assert docs["page"].text == " ".join(sidebar)
+    assert {e["id"] for e in docs["page"].meta["copied_from"]} == {"article0", "article1"}
+    assert not any("spans" in e for e in docs["page"].meta["copied_from"])
+    assert docs["article0"].meta["copied_by"][0]["id"] == "page"
+
+
 def test_roles_do_not_depend_on_input_order(tmp_path, corpus):
     records, roles, _ = corpus
     seen = []

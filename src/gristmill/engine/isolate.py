@@ -9,7 +9,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
-from gristmill.document import Document
+from gristmill.document import Document, forget_offsets
 from gristmill.errors import RunFailedError
 from gristmill.stats import StepStats
 
@@ -120,7 +120,8 @@ class Isolated:
                     if entry is not None:
                         if self._held:
                             self._release(entry[2])
-                        self._stats.count_change(doc, entry[1])
+                        if self._stats.count_change(doc, entry[1]):
+                            forget_offsets(doc)
                     yield doc
                 self._release(math.inf)
                 return

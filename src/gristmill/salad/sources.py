@@ -74,8 +74,8 @@ def _by_spans(found: SaladAnalysis, sources: list[dict[str, Any]]) -> SaladAnaly
     owner: dict[tuple[int, int], int] = {}
     for k, source in enumerate(sources):
         for span in source["spans"]:
-            if isinstance(span, list | tuple) and len(span) == 2:
-                owner[int(span[0]), int(span[1])] = k
+            if isinstance(span, list | tuple) and len(span) == 2 and all(isinstance(x, int) for x in span):
+                owner[span[0], span[1]] = k
     credited = {
         i: owner[a, b]
         for i, (a, b) in enumerate(found.spans)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-from gristmill.document import Document
+from gristmill.document import Document, forget_offsets
 from gristmill.io.schema import FieldType
 from gristmill.salad import (
     DEFAULT_THRESHOLD,
@@ -159,19 +159,15 @@ class Salad(Step):
                 text += doc.text[a:b]
             k = len(parts)
             meta = {**doc.meta, "split_from": doc.id, "salad_part": k}
-            copied = meta.get("copied_from")
-            if isinstance(copied, list):  # spans are offsets into the page, not into a part of it
-                meta["copied_from"] = [
-                    {key: v for key, v in e.items() if key != "spans"} if isinstance(e, dict) else e
-                    for e in copied
-                ]
             source = found.source_of.get(found.labels[members[0]])
             if source is not None:
                 meta["source_id"] = source.get("id")
                 if source.get("url"):
                     meta["source_url"] = source["url"]
             signals = {**doc.signals, "salad_part_sentences": len(members)}
-            parts.append(Document(f"{doc.id}#s{k}", text, meta, signals))
+            part = Document(f"{doc.id}#s{k}", text, meta, signals)
+            forget_offsets(part)  # the page's spans are offsets into the page, not into a part of it
+            parts.append(part)
         return parts
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:

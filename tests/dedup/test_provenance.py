@@ -167,6 +167,23 @@ def test_spans_are_dropped_once_a_later_step_changes_the_text(tmp_path, shared_d
     assert docs["article0"].meta["copied_by"][0]["id"] == "page"
 
 
+def test_a_page_wholly_inside_a_bigger_stitched_page_is_stitched_from_the_articles(tmp_path, shared_data):
+    # One page is two runs of two articles; a bigger stitched page took the same two runs, a third and
+    # a sidebar of its own. The small page shares most with the big one, which is no source of it.
+    arts = wiki_articles(shared_data, 5)
+    records = [{"id": f"article{i}", "text": " ".join(arts[i])} for i in range(3)]
+    small = [*arts[0][4:7], *arts[1][9:12]]
+    big = [*small, *arts[2][15:18], *arts[3][:3]]  # article 3 is not in the corpus: the sidebar
+    records += [{"id": "small", "text": " ".join(small)}, {"id": "big", "text": " ".join(big)}]
+    docs = run_pipeline(tmp_path, records, [Provenance()], files=2).by_id()
+    assert docs["big"].meta[ROLE] == "stitched"
+    assert docs["small"].meta[ROLE] == "stitched"
+    assert {e["id"]: e["sentences"] for e in docs["small"].meta["copied_from"]} == {
+        "article0": 3,
+        "article1": 3,
+    }
+
+
 def test_roles_do_not_depend_on_input_order(tmp_path, corpus):
     records, roles, _ = corpus
     seen = []

@@ -8,8 +8,9 @@ Roles (``meta.provenance_role``), decided from sentence sets alone, so the input
   larger share of its sentences than the page's stand in no other document. A stitched page, made
   of copies, has hardly any text of its own, so it is never the source of its sources. Each copied
   sentence is credited to one source: one that is not itself stitched where one holds it, then the
-  one sharing most with the page, then the one with most text of its own, then the lowest id hash.
-  ``meta.copied_from`` names the sources credited, with the sentences credited to each.
+  one sharing most with the page, then the one with most text of its own, then the lowest id hash
+  (a page is also stitched when it is so by that credit alone). ``meta.copied_from`` names the sources
+  credited, with the sentences credited to each and where in the page they stand (``spans``).
 - ``mirror``: not stitched, and one other document that is not stitched holds ``mirror_share`` or
   more of its sentences: a whole copy, a syndicated article, an excerpt. ``meta.mirror_of`` names
   that document (most sentences, then id); two whole copies of one page are each other's mirrors.
@@ -297,18 +298,21 @@ class Provenance(BarrierStep):
     def _stitched(self, work: Path, shard: int, total: int) -> None:
         """Give each copied sentence of a page to one source; a page with two or more is stitched."""
         pairs = _Pairs(work, shard)
-        sentences = pairs.mine("counted", "sentences")
         covered, credit, _ = self._credit(pairs)
+        role = np.zeros(pairs.size, np.uint8)
+        role[self._stitched_by(pairs, covered, credit)] = STITCHED
+        save_table(work / f"stitched-{shard:05d}.npy", role)
+
+    def _stitched_by(self, pairs: _Pairs, covered: np.ndarray, credit: np.ndarray) -> np.ndarray:
+        """Per document: stitched, given the copied sentences its sources hold and each pair's credit."""
+        sentences = pairs.mine("counted", "sentences")
         largest = np.zeros(pairs.size, np.int64)
         np.maximum.at(largest, pairs.pos, credit)
-        stitched = (
+        return (
             (sentences >= self.min_sentences)
             & (covered >= self.stitch_share * sentences)
             & (covered - largest >= np.maximum(1, _OTHER_SOURCES_SHARE * covered))
         )
-        role = np.zeros(pairs.size, np.uint8)
-        role[stitched] = STITCHED
-        save_table(work / f"stitched-{shard:05d}.npy", role)
 
     def _credit(
         self, pairs: _Pairs, stitched: np.ndarray | None = None
@@ -342,11 +346,17 @@ class Provenance(BarrierStep):
         return covered, np.bincount(pair[first], minlength=pairs.pos.size), rows[first]
 
     def _mirrors(self, work: Path, shard: int, total: int) -> None:
-        """Name each stitched page's sources; a page held mostly by one document not stitched is a mirror."""
+        """Name each stitched page's sources; a page held mostly by one document not stitched is a mirror.
+
+        Sources that are not stitched go first here, and a page may be found stitched only then.
+        """
         pairs = _Pairs(work, shard)
         role = np.load(work / f"stitched-{shard:05d}.npy")
         theirs = pairs.theirs("stitched", None) == STITCHED
-        _, credit, credited = self._credit(pairs, theirs)
+        covered, credit, credited = self._credit(pairs, theirs)
+        # A page whose sentences a bigger stitched page also holds gave them all to that one; credited
+        # to the articles first, it may be stitched from them after all.
+        role[self._stitched_by(pairs, covered, credit)] = STITCHED
         # Which source each copied sentence of a stitched page is credited to, for decide's spans.
         save_table(work / f"credited-{shard:05d}.npy", credited[role[credited["pos"]] == STITCHED])
         taken = (credit > 0) & (role[pairs.pos] == STITCHED)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -63,7 +64,7 @@ def disk_full_as_error(layout: Layout) -> Iterator[None]:
 def first_difference(then: Any, now: Any, where: str = "pipeline") -> str:
     """Where two recorded pipelines first differ, as ``steps[0].length_filter.min_chars: 1 → 7``."""
     if isinstance(then, dict) and isinstance(now, dict):
-        if len(then) == len(now) == 1 and then.keys() != now.keys():  # a step replaced by another
+        if re.fullmatch(r"steps\[\d+\]", where) and then.keys() != now.keys():  # a step replaced
             return f"{where}: {next(iter(then))} → {next(iter(now))}"
         for key in [*then, *(k for k in now if k not in then)]:
             if then.get(key, _NONE) != now.get(key, _NONE):

@@ -100,7 +100,7 @@ def test_duplicates_show_two_members_side_by_side(html: str) -> None:
 def test_a_stitched_page_is_coloured_by_source_with_its_reasons(html: str) -> None:
     page = _section(html, "Stitched pages")
     assert "<h3>seed</h3>" in page and "reasons: " in page
-    assert "1 sampled document scored as sentence salad" in page  # one page, in the singular
+    assert "1 sampled document scored as sentence salad; it is shown" in page  # one page, in the singular
     colours = set(re.findall(r'<span style="background:(#[0-9a-f]{6})">', page))
     assert len(colours) >= 2, colours
 

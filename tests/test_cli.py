@@ -1,8 +1,10 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+from gristmill.pipeline import Pipeline
 from tests.helpers import REPO, SEED, write_pipeline
 
 
@@ -100,6 +102,24 @@ def test_demo_runs_on_the_bundled_samples(run_cli, tmp_path: Path) -> None:
     assert stats["totals"]["read"] == 317  # 300 web documents, the seed page, 16 WARC responses
     assert stats["totals"]["read"] == sum(v for k, v in stats["totals"].items() if k != "read")
     assert (tmp_path / "demo/report.html").stat().st_size > 1000
+
+
+def test_the_demo_pipeline_file_reads_the_samples_when_run_from_the_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What `gristmill run src/gristmill/samples/demo.yaml` reads from the root, where README's commands run.
+    from gristmill.cli import demo_pipeline
+    from gristmill.config import load_pipeline
+
+    def files(pipeline: Pipeline) -> list[str]:
+        return [os.path.abspath(f) for shard in pipeline.input.shards() for f in shard.files]
+
+    monkeypatch.chdir(REPO)
+    from_file = load_pipeline("src/gristmill/samples/demo.yaml")
+    command = demo_pipeline(str(tmp_path / "demo"))
+    assert len(files(from_file)) == 3 and files(from_file) == files(command)  # web sample, WARC, seed page
+    assert from_file.output.path == "out/demo"
+    assert from_file.to_config()["steps"] == command.to_config()["steps"]
 
 
 def test_inspect_flags_every_fault_of_the_seed_that_the_demo_steps_see(run_cli) -> None:

@@ -272,11 +272,16 @@ def demo(out: str, workers: int, progress: bool | None) -> None:
     _finish(demo_pipeline(out).run(workers=workers, overwrite=True, progress=progress))
 
 
+# Where demo.yaml's input paths start: the samples folder, from the repository root.
+_DEMO_SAMPLES = "src/gristmill/samples"
+
+
 def demo_pipeline(out: str) -> Pipeline:
     """Return the bundled demo pipeline, reading the bundled samples and writing to ``out``."""
     samples = Path(str(resources.files("gristmill") / "samples"))
     data = yaml.safe_load((samples / "demo.yaml").read_text(encoding="utf-8"))
-    data["input"]["path"] = [str(samples / p) for p in data["input"]["path"]]
+    # demo.yaml names the samples as seen from the repository root; the installed copy is elsewhere.
+    data["input"]["path"] = [str(samples / Path(p).relative_to(_DEMO_SAMPLES)) for p in data["input"]["path"]]
     data["output"]["path"] = out
     return pipeline_from_dict(data, source="demo.yaml")
 

@@ -147,3 +147,21 @@ def test_a_record_that_could_not_be_read_is_named_with_its_reason(tmp_path: Path
     code, _, err = _inspect(f"{path}#d#2")
     assert code == 2 and err.count("\n") == 1, err
     assert "1 record(s) could not be read" in err and "line 2" in err, err
+
+
+def test_a_document_of_a_run_is_inspected_through_that_runs_steps(tmp_path: Path, run_cli) -> None:
+    # Without --pipeline, a document of a run's output goes through the run's own steps (pipeline.yaml),
+    # not the demo's: a page the run's length filter dropped shows that reason.
+    write_jsonl(tmp_path / "in.jsonl", [{"id": f"d{n}", "text": "Short text. " * (n + 1)} for n in range(5)])
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{tmp_path}/in.jsonl'}}\noutput: {{path: '{tmp_path}/out'}}\n"
+        "steps:\n  - length_filter: {min_chars: 30}\n",
+    )
+    assert run_cli("run", str(config), "--no-progress").exit_code == 0
+    shard = tmp_path / "out" / "rejected" / "00000.jsonl.zst"
+    code, out, err = _inspect(f"{shard}#d0", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [s["step"] for s in data["steps"]] == ["length_filter"]
+    assert data["verdict"] == "length_filter:min_chars"

@@ -232,7 +232,7 @@ def schema(pipeline_file: str | None) -> None:
     "pipeline_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Take the steps from this pipeline (default: the demo pipeline).",
+    help="Take the steps from this pipeline (default: for a run's output, that run's; else the demo's).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def inspect_command(target: str, record_id: str | None, pipeline_file: str | None, as_json: bool) -> None:
@@ -243,13 +243,28 @@ def inspect_command(target: str, record_id: str | None, pipeline_file: str | Non
     """
     from gristmill.inspect import format_inspection, inspect_document, read_target
 
-    pipeline = load_pipeline(pipeline_file) if pipeline_file else demo_pipeline("out/demo")
+    run = None if pipeline_file or target == "-" else _run_holding(target)
+    if pipeline_file:
+        pipeline = load_pipeline(pipeline_file)
+    elif run is not None:  # a document of a run's output: through that run's own steps
+        pipeline = load_pipeline(str(run / "pipeline.yaml"))
+    else:
+        pipeline = demo_pipeline("out/demo")
     stdin = sys.stdin.buffer.read() if target == "-" else b""
     result = inspect_document(read_target(target, record_id=record_id, stdin=stdin), pipeline.steps)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         click.echo(format_inspection(result))
+
+
+def _run_holding(target: str) -> Path | None:
+    """The output folder of the run whose file ``target`` (``FILE`` or ``FILE#ID``) is, if it is one's."""
+    path = Path(target).resolve() if Path(target).exists() else Path(target.rsplit("#", 1)[0]).resolve()
+    for folder in path.parents:
+        if (folder / "_state" / "pipeline.json").is_file() and (folder / "pipeline.yaml").is_file():
+            return folder
+    return None
 
 
 @cli.command()

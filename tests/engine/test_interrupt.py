@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -104,6 +105,9 @@ def test_a_signal_stops_the_run_within_seconds_and_the_same_command_resumes(slow
 
     resumed = start(config, mark)
     assert resumed.wait(timeout=120) == 0, config.with_suffix(".err").read_text()
+    stats = json.loads((out / "stats.json").read_text())
+    # The interrupted command finished a task of 100 documents of 0.01 s: its time is in the run's.
+    assert stats["seconds"] - stats["command_seconds"] >= 0.5
     assert start(clean, mark).wait(timeout=120) == 0
     assert outputs(out) == outputs(clean.parent / "clean")
 

@@ -220,6 +220,9 @@ def test_span_dedup_keeps_copied_sentences_in_their_originals(tmp_path, corpus):
         assert docs[f"source{i}"].text == alone[f"source{i}"].text
     assert {d.id for d in out.rejected} >= {"stitched0", "stitched1", "stitched2", "stitched3"}
     assert all(d.meta["reason"] == "span_dedup:empty" for d in out.rejected if d.id.startswith("stitched"))
+    # rejected/ keeps each stitched page as span_dedup was given it, not the nothing it cut it to.
+    given = {r["id"]: r["text"] for r in records}
+    assert all(d.text == given[d.id] for d in out.rejected if d.id.startswith("stitched"))
 
 
 def test_furniture_and_short_sentences_do_not_count(tmp_path, shared_data):

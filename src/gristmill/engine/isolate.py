@@ -91,6 +91,10 @@ class Isolated:
             if entry is not None and self._held:
                 self._release(entry[2])
             self._stats.count_drop(doc, doc.text if entry is None else entry[1], self._count_tokens)
+            if entry is not None and doc.text is not entry[1]:
+                # rejected/ keeps the text the step was given: a step that cut it to nothing before
+                # giving up (span_dedup:empty) would leave an empty record, the page lost.
+                doc.text = entry[1]
             reject(doc)
 
         return on_reject

@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import inspect
 import logging
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -148,7 +149,7 @@ class Pipeline:
         return config
 
     def step_code(self) -> dict[str, dict[str, str]]:
-        """Each plugin step's source file and a hash of its class's source, by ``steps[i]``.
+        """Each plugin step's source file and a hash of its module's source, by ``steps[i]``.
 
         gristmill's own steps are left out: a finished run reruns under any version of gristmill.
         """
@@ -158,7 +159,11 @@ class Pipeline:
             if kind.__module__.split(".")[0] == "gristmill":
                 continue
             try:
-                source = inspect.getsource(kind)
+                # The whole module: a helper the class calls changes what the step does as much. Not
+                # for the script that runs the pipeline (__main__): it holds the run's settings too.
+                module = sys.modules.get(kind.__module__)
+                whole = module is not None and kind.__module__ != "__main__"
+                source = inspect.getsource(module if whole else kind)
                 where = inspect.getsourcefile(kind) or kind.__module__
             except (OSError, TypeError):  # defined where no source is kept (a REPL)
                 continue

@@ -137,3 +137,6 @@ def test_a_rerun_after_a_plugin_steps_code_changed_is_refused(tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     reasons = {d["meta"]["reason"] for d in read_all(tmp_path / "out/rejected")}
     assert reasons == {"url_blocklist:host_blocked"}
+    # A helper beside the class changes what the step does as much: the module is what is compared.
+    (project / "my_steps.py").write_text((project / "my_steps.py").read_text() + "\nLIMIT = 500\n")
+    assert gristmill("run", str(config), cwd=tmp_path).returncode == 2

@@ -162,8 +162,10 @@ class Pipeline:
                 # The whole module: a helper the class calls changes what the step does as much. Not
                 # for the script that runs the pipeline (__main__): it holds the run's settings too.
                 module = sys.modules.get(kind.__module__)
-                whole = module is not None and kind.__module__ != "__main__"
-                source = inspect.getsource(module if whole else kind)
+                if module is not None and kind.__module__ != "__main__":
+                    source = inspect.getsource(module)
+                else:
+                    source = inspect.getsource(kind)
                 where = inspect.getsourcefile(kind) or kind.__module__
             except (OSError, TypeError):  # defined where no source is kept (a REPL)
                 continue

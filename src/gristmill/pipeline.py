@@ -73,6 +73,11 @@ class Pipeline:
         for position, step in enumerate(steps):
             if not isinstance(step, Step):
                 raise ConfigError(f"steps[{position}] is a {type(step).__name__}, not a Step")
+            if not step.name:  # its counts, reasons and recorded pipeline.yaml need the name it is built by
+                raise ConfigError(
+                    f"steps[{position}] ({type(step).__name__}) has no name: register it with "
+                    '@register("a_name") from gristmill'
+                )
         self.steps = list(steps)
         for step, after in zip(self.steps, self.steps[1:], strict=False):
             reason = step.why_last()

@@ -164,3 +164,20 @@ def test_a_barrier_that_raises_while_deciding_fails_the_task_in_one_line(make_co
         "gristmill: error: step 'test_barrier_raise' raised while deciding, where it cannot set one "
         "document aside: ValueError: decide went wrong"
     ]
+
+
+def test_a_step_class_never_registered_is_refused_before_the_run(tmp_path):
+    # Its counts, reasons and the recorded pipeline.yaml were written under the name '' ("- ? '' : {}").
+    from gristmill import Filter
+    from gristmill.errors import ConfigError
+
+    class Unnamed(Filter):
+        def keep(self, doc):
+            return True
+
+    with pytest.raises(ConfigError, match=r"steps\[1\] \(Unnamed\) has no name: register it with @register"):
+        Pipeline(
+            input={"path": str(tmp_path)},
+            output={"path": str(tmp_path / "out")},
+            steps=[Normalize(), Unnamed()],
+        )

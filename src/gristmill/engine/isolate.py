@@ -119,7 +119,9 @@ class Isolated:
                 for doc in apply(self._feed(source)):
                     if not isinstance(doc, Document):  # a transform returning None, datatrove's way to drop
                         what = "None" if doc is None else f"a {type(doc).__name__}"
-                        raise TypeError(f"the step yielded {what}, not a Document")
+                        raise TypeError(
+                            f"the step yielded {what}, not a Document: return the document (a Filter drops)"
+                        )
                     entry = self._pending.pop(id(doc), None)
                     if entry is not None:
                         if self._held:

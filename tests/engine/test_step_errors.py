@@ -53,7 +53,8 @@ def test_a_document_a_step_raises_on_goes_to_quarantine_and_the_run_goes_on(make
     [
         (
             NoneOn(),
-            "test_none_on:error:TypeError: the step yielded None, not a Document: return the document (a Filter drops)",
+            "test_none_on:error:TypeError: the step yielded None, not a Document: "
+            "return the document (a Filter drops)",
         ),
         (FalseOn(), "test_false_on:error:TypeError: keep() returned False: return True to keep, or a reason"),
     ],

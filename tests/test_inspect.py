@@ -165,3 +165,7 @@ def test_a_document_of_a_run_is_inspected_through_that_runs_steps(tmp_path: Path
     data = json.loads(out)
     assert [s["step"] for s in data["steps"]] == ["length_filter"]
     assert data["verdict"] == "length_filter:min_chars"
+    # The reason the run recorded shows too: a dedup step cannot give it again on one document.
+    assert data["recorded_reason"] == "length_filter:min_chars"
+    code, out, err = _inspect(f"{shard}#d0")
+    assert "in run    rejected as length_filter:min_chars" in out

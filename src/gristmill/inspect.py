@@ -132,6 +132,9 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     that extraction leaves without text has nothing for the later steps to judge.
     """
     steps = _with_page_steps(doc, steps)
+    # A document of a run's rejected/ carries the reason the run gave: a step that needs the whole
+    # corpus (dedup) cannot give it again here, so it is shown as recorded.
+    recorded = doc.meta.get("reason") if isinstance(doc.meta.get("reason"), str) else None
     verdict = "kept"
     removed: list[str] = []
     outcomes: list[dict[str, Any]] = []
@@ -183,6 +186,7 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
         "sentences": [{"i": i, "text": text, "flags": flags.get(i, [])} for i, text in enumerate(sentences)],
         "steps": outcomes,
         "verdict": verdict,
+        **({"recorded_reason": recorded} if recorded else {}),
     }
 
 
@@ -202,6 +206,8 @@ def _with_page_steps(doc: Document, steps: list[Step]) -> list[Step]:
 def format_inspection(result: dict[str, Any]) -> str:
     """Render an inspection for a terminal."""
     lines = [f"document  {result['id']}", f"verdict   {result['verdict']}"]
+    if result.get("recorded_reason"):
+        lines.append(f"in run    rejected as {result['recorded_reason']}")
     lines += [f"{k:<9} {v}" for k, v in result.get("meta", {}).items()]
     lines += ["", "steps:"]
     lines += [f"  {o['step']:<20} {o['result']}" for o in result["steps"]]

@@ -247,7 +247,12 @@ def inspect_command(target: str, record_id: str | None, pipeline_file: str | Non
     if pipeline_file:
         pipeline = load_pipeline(pipeline_file)
     elif run is not None:  # a document of a run's output: through that run's own steps
-        pipeline = load_pipeline(str(run / "pipeline.yaml"))
+        try:
+            pipeline = load_pipeline(str(run / "pipeline.yaml"))
+        except ConfigError as exc:  # its plugins (imports:) live beside the pipeline file, not the run
+            raise ConfigError(
+                f"{exc}; inspect takes the steps of {run}: pass --pipeline with its file"
+            ) from exc
     else:
         pipeline = demo_pipeline("out/demo")
     stdin = sys.stdin.buffer.read() if target == "-" else b""

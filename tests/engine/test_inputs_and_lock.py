@@ -254,3 +254,22 @@ def test_a_folder_of_other_files_is_refused_as_output(run_cli, tmp_path) -> None
     (empty / "_state" / ".pipeline.json.123.tmp").write_bytes(b"{")
     other = write_pipeline(tmp_path / "e.yaml", f"input: {src}\noutput: {empty}\nsteps: [normalize]\n")
     assert run_cli("run", str(other)).exit_code == 0
+
+
+def test_overwrite_that_cannot_delete_is_one_line(run_cli, tmp_path, monkeypatch) -> None:
+    # (As root no permission stops a delete; an immutable folder does: its error is what rmtree raises.)
+    from gristmill.engine import layout
+
+    _, config = setup(tmp_path)
+    assert run_cli("run", str(config)).exit_code == 0
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(layout.shutil, "rmtree", refuse)
+    result = run_cli("run", str(config), "--overwrite")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: output: --overwrite cannot delete '{tmp_path}/out/kept': "
+        "Operation not permitted; choose another output folder\n"
+    )

@@ -140,3 +140,16 @@ def test_a_rerun_after_a_plugin_steps_code_changed_is_refused(tmp_path) -> None:
     # A helper beside the class changes what the step does as much: the module is what is compared.
     (project / "my_steps.py").write_text((project / "my_steps.py").read_text() + "\nLIMIT = 500\n")
     assert gristmill("run", str(config), cwd=tmp_path).returncode == 2
+
+
+def test_inspect_on_a_plugin_runs_output_names_the_pipeline_to_pass(tmp_path) -> None:
+    # The run's pipeline.yaml names its plugins by module; they live beside the pipeline file, not the run.
+    _, config = plugin_project(tmp_path)
+    assert gristmill("run", str(config), cwd=tmp_path).returncode == 0
+    shard = next((tmp_path / "out" / "rejected").glob("*.jsonl*"))
+    target = f"{shard}#0-1"
+    shown = gristmill("inspect", target, cwd=tmp_path)
+    assert shown.returncode == 2 and shown.stderr.count("\n") == 1
+    assert f"inspect takes the steps of {tmp_path / 'out'}: pass --pipeline with its file" in shown.stderr
+    shown = gristmill("inspect", target, "--pipeline", str(config), cwd=tmp_path)
+    assert shown.returncode == 0 and "url_blocklist:blocked" in shown.stdout

@@ -76,7 +76,12 @@ def first_difference(then: Any, now: Any, where: str = "pipeline") -> str:
                 if old != new:
                     return first_difference(old, new, f"{where}[{position}]")
         elif where == "steps":
-            return f"steps: {len(then)} step{'' if len(then) == 1 else 's'} → {len(now)}"
+            names = [[next(iter(step), "?") for step in side] for side in (then, now)]
+            at = next(
+                (i for i, (a, b) in enumerate(zip(*names, strict=False)) if a != b), min(map(len, names))
+            )
+            longer, what = (now, "added") if len(now) > len(then) else (then, "removed")
+            return f"steps[{at}]: {next(iter(longer[at]), '?')} {what}"
     return f"{where}: {_shown(then)} → {_shown(now)}"
 
 
@@ -189,10 +194,16 @@ class Layout:
                 self._remote_call(lambda r: r.remove([n for n in names if n.split("/")[0] in _CLEARED]))
             for part in _CLEARED:
                 target = self.root / part
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target)
-                else:
-                    target.unlink(missing_ok=True)
+                try:
+                    if target.is_dir() and not target.is_symlink():
+                        shutil.rmtree(target)
+                    else:
+                        target.unlink(missing_ok=True)
+                except OSError as exc:
+                    raise UnusableOutputError(
+                        f"output: --overwrite cannot delete {str(exc.filename or target)!r}: {exc.strerror}; "
+                        "choose another output folder"
+                    ) from exc
         work_format = self._check_work_format()  # after --overwrite cleared the folder: no run to check
         for folder in (self.kept, self.rejected, self.quarantine, self.state, self.work):
             try:

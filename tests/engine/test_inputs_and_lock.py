@@ -239,7 +239,7 @@ def test_a_folder_of_other_files_is_refused_as_output(run_cli, tmp_path) -> None
         "and write the run beside the rest\n"
     )
     assert (out / "kept" / "mine.jsonl").read_text() == '{"id": "mine", "text": "my own file"}\n'
-    assert not (out / "_state").exists() and not (out / "stats.json").exists()
+    assert sorted(p.name for p in out.rglob("*")) == ["kept", "mine.jsonl", "notes.txt"]  # as it was: no lock
     result = run_cli("run", str(config), "--overwrite")
     assert result.exit_code == 0, result.output
     assert (out / "notes.txt").read_text() == "my notes\n"  # --overwrite clears the run's names only

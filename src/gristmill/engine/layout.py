@@ -272,6 +272,8 @@ class Layout:
                 if cleared
                 else "to write the run beside them"
             )
+            # The folder is the user's: leave it as it was, without the lock file this command made.
+            self.lock.unlink(missing_ok=True)
             raise UnusableOutputError(
                 f"output: {self.name!r} holds files but no gristmill run ({shown}); choose an empty or "
                 f"new folder, or {PASS_OVERWRITE} {what}"

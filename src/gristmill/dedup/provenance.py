@@ -155,12 +155,14 @@ class Provenance(BarrierStep):
 
     def sentence_keys(self, text: str) -> set[int]:
         """Return the hashes of the sentences of ``text`` that count (``min_words`` words or more)."""
-        keys: set[int] = set()
+        return {key for _, _, key in self._counted(text)}
+
+    def _counted(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """``(start, end, hash)`` of each sentence of ``text`` that counts (``min_words`` words or more)."""
         for start, end in sentence_spans(text):
             known = match_key_and_words(text[start:end])
             if known is not None and known[1] >= self.min_words:
-                keys.add(known[0])
-        return keys
+                yield start, end, known[0]
 
     # -- sign -----------------------------------------------------------------------------------
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
@@ -449,10 +451,9 @@ class Provenance(BarrierStep):
             for h, sh, p in zip(credited["hash"], credited["other_shard"], credited["other_pos"], strict=True)
         }
         spans: dict[tuple[int, int], list[list[int]]] = {}
-        for start, end in sentence_spans(text):
-            known = match_key_and_words(text[start:end])
-            if known is not None and known[1] >= self.min_words and known[0] in source:
-                spans.setdefault(source[known[0]], []).append([start, end])
+        for start, end, key in self._counted(text):
+            if key in source:
+                spans.setdefault(source[key], []).append([start, end])
         return spans
 
 

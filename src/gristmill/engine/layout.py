@@ -177,13 +177,12 @@ class Layout:
     def prepare(self, config: dict[str, Any], overwrite: bool) -> None:
         """Check the folder holds a run of the same pipeline (or clear it with ``overwrite``)."""
         recorded = self.state / "pipeline.json"
-        same = not recorded.exists() or orjson.loads(recorded.read_bytes()) == orjson.loads(
-            orjson.dumps(config)
-        )
-        if not recorded.exists() and not overwrite:
+        then = orjson.loads(recorded.read_bytes()) if recorded.exists() else None
+        now = orjson.loads(orjson.dumps(config))  # as it reads back from pipeline.json
+        if then is None and not overwrite:
             self._refuse_other_files()
-        if not same and not overwrite:
-            change = first_difference(orjson.loads(recorded.read_bytes()), orjson.loads(orjson.dumps(config)))
+        if then is not None and then != now and not overwrite:
+            change = first_difference(then, now)
             raise UnusableOutputError(
                 f"output: {self.name!r} holds the run of a different pipeline ({change}); "
                 f"choose another folder or {PASS_OVERWRITE}"
@@ -251,14 +250,12 @@ class Layout:
             )
         else:
             try:
-                found = sorted(
-                    {
-                        Path(root).relative_to(self.root).parts[0] if root != str(self.root) else name
-                        for root, _, files in os.walk(self.root, onerror=_raise)
-                        for name in files
-                        if not _hidden(Path(root, name).relative_to(self.root).parts)
-                    }
+                paths = (
+                    (*Path(root).relative_to(self.root).parts, name)
+                    for root, _, files in os.walk(self.root, onerror=_raise)
+                    for name in files
                 )
+                found = sorted({parts[0] for parts in paths if not _hidden(parts)})
             except OSError as exc:
                 raise UnusableOutputError(
                     f"output: cannot read {str(exc.filename or self.root)!r}: {exc.strerror}; choose another "

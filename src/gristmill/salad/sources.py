@@ -88,15 +88,12 @@ def _by_spans(found: SaladAnalysis, sources: list[dict[str, Any]]) -> SaladAnaly
         if found.labels[i] >= 0:
             votes.setdefault(found.labels[i], Counter())[k] += 1
     group_source = {group: counted.most_common(1)[0][0] for group, counted in votes.items()}
-    # A group with no credited sentence is a source outside the corpus: a label after the named ones.
-    labels = [
-        credited[i]
-        if i in credited
-        else group_source.get(label, len(sources) + label)
-        if label >= 0
-        else label
-        for i, label in enumerate(found.labels)
-    ]
+    labels = list(found.labels)  # furniture and unplaced sentences stay as they are
+    for i, label in enumerate(labels):
+        if i in credited:
+            labels[i] = credited[i]
+        elif label >= 0:  # a group with no credited sentence: a source outside the corpus, after the named
+            labels[i] = group_source.get(label, len(sources) + label)
     found.labels = labels
     found.source_of = {k: sources[k] for k in sorted(set(labels)) if 0 <= k < len(sources)}
     found.sources = len({x for x in labels if x >= 0})

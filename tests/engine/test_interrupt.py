@@ -149,3 +149,43 @@ def test_ctrl_c_while_workers_start_is_still_one_line(slow_run, delay) -> None:
         "gristmill: error: interrupted by SIGINT: finished tasks are kept; run the same command to resume\n"
     )
     assert gone_within(mark, 5)
+
+
+_CTRL_C_WHILE_STARTING = """
+import multiprocessing, os, signal, sys, time
+from gristmill.engine.signals import workers_start_deaf_to_ctrl_c
+
+def nap():
+    time.sleep(0.5)
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("spawn")
+    try:
+        with workers_start_deaf_to_ctrl_c():
+            child = context.Process(target=nap)
+            child.start()
+            os.killpg(0, signal.SIGINT)  # Ctrl-C reaches the whole group: the child still starting, and us
+            time.sleep(0.2)
+        time.sleep(1.0)
+    except KeyboardInterrupt:
+        child.join()
+        print("interrupted", child.exitcode)
+        sys.exit(0)
+    child.join()
+    print("lost", child.exitcode)
+"""
+
+
+def test_ctrl_c_while_a_worker_starts_reaches_the_parent_but_not_the_worker(tmp_path) -> None:
+    script = tmp_path / "starting.py"
+    script.write_text(_CTRL_C_WHILE_STARTING)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,  # its own process group, so the Ctrl-C it sends reaches no one else
+        cwd=REPO,
+    )
+    assert done.stderr == ""  # no traceback from the child
+    assert done.stdout == "interrupted 0\n"

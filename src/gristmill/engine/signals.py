@@ -13,6 +13,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from multiprocessing import resource_tracker
 from types import FrameType
 
 from gristmill.errors import Interrupted
@@ -55,25 +56,31 @@ def interruptible() -> Iterator[None]:
 
 @contextmanager
 def workers_start_deaf_to_ctrl_c() -> Iterator[None]:
-    """Start processes within the block with Ctrl-C ignored from their first instruction.
+    """Start processes within the block deaf to Ctrl-C from their start; the parent still hears it.
 
-    An ignored signal stays ignored across ``exec``, so a worker still importing when the user presses
-    Ctrl-C does not print a traceback; the parent alone handles it. The block is short (a fork and an
-    exec), and the parent's own handler is back as soon as it ends.
+    SIGINT is blocked, not ignored, while the block runs: a blocked signal stays blocked across ``exec``,
+    so a worker still importing when the user presses Ctrl-C prints no traceback (its initializer then
+    ignores SIGINT, which discards the pending one), and the parent's own Ctrl-C waits until the block
+    ends and is handled then. Ignoring it instead dropped a Ctrl-C pressed while the pool started.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The first spawned process starts multiprocessing's resource tracker, which unblocks SIGINT on its
+    # way out whatever the mask was: start it before blocking.
+    resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def ignore_interrupts_in_worker() -> None:
     """In a worker process: leave Ctrl-C to the parent, and die with the parent."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # discards a Ctrl-C pending since the worker started
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by workers_start_deaf_to_ctrl_c
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
 

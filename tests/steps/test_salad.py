@@ -345,6 +345,9 @@ def test_a_page_copied_from_two_documents_is_stitched_and_split_by_source() -> N
     assert set(by_source) == {"a", "b"}
     assert by_source["a"].meta["source_url"] == "https://a.example/volcano"
     assert "chess" in by_source["b"].text and "volcano" not in by_source["b"].text
+    # A part lists the one document its text came from, not the page's every source.
+    assert [e["id"] for e in by_source["a"].meta["copied_from"]] == ["a"]
+    assert [e["id"] for e in by_source["b"].meta["copied_from"]] == ["b"]
 
 
 def test_copied_sentences_listed_by_provenance_go_to_their_source() -> None:

@@ -164,6 +164,13 @@ class Salad(Step):
                 meta["source_id"] = source.get("id")
                 if source.get("url"):
                     meta["source_url"] = source["url"]
+            if isinstance(meta.get("copied_from"), list):
+                # A part holds one source's sentences: it lists that document, not the page's others.
+                meta["copied_from"] = [
+                    entry
+                    for entry in meta["copied_from"]
+                    if source is not None and isinstance(entry, dict) and entry.get("id") == source.get("id")
+                ]
             signals = {**doc.signals, "salad_part_sentences": len(members)}
             part = Document(f"{doc.id}#s{k}", text, meta, signals)
             forget_offsets(part)  # the page's spans are offsets into the page, not into a part of it

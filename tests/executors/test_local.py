@@ -132,8 +132,10 @@ def test_a_different_pipeline_on_an_existing_output_is_refused(make_corpus, tmp_
     src = make_corpus(shards=1, docs=5)
     pipeline(src, tmp_path / "out").run()
     other = pipeline(src, tmp_path / "out", [LengthFilter(min_chars=1)])
-    with pytest.raises(OutputError, match="holds the run of a different pipeline"):
+    with pytest.raises(OutputError, match="holds the run of a different pipeline") as refused:
         other.run()
+    # --overwrite deletes a run: the line says so, and names what goes.
+    assert "to delete that run (kept, rejected, quarantine" in str(refused.value)
     assert other.run(overwrite=True).totals["kept"] == 5
     # The line names what changed, so a user who edited one option knows which.
     changed = pipeline(src, tmp_path / "out", [LengthFilter(min_chars=7)])

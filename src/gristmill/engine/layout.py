@@ -40,6 +40,7 @@ _RUN_PARTS: tuple[str, ...] = (
     *SIDE_FOLDERS,
 )
 _CLEARED = (*_RUN_PARTS, "report.html")  # what --overwrite removes
+_CLEARED_SHOWN = ", ".join(name for name in _CLEARED if not name.startswith("_"))  # as a refusal names it
 TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
 # How barrier tasks write what a later phase reads (signature rows, parts, carried runs). Raise it
 # whenever one of those files changes shape: an unfinished run's files are then refused, not misread.
@@ -185,7 +186,8 @@ class Layout:
             change = first_difference(then, now)
             raise UnusableOutputError(
                 f"output: {self.name!r} holds the run of a different pipeline ({change}); "
-                f"choose another folder or {PASS_OVERWRITE}"
+                f"choose another folder or {PASS_OVERWRITE} to delete that run ({_CLEARED_SHOWN}) "
+                "and start this one"
             )
         if overwrite:
             if self.remote is not None:

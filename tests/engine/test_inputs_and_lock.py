@@ -273,3 +273,18 @@ def test_overwrite_that_cannot_delete_is_one_line(run_cli, tmp_path, monkeypatch
         f"gristmill: error: output: --overwrite cannot delete '{tmp_path}/out/kept': "
         "Operation not permitted; choose another output folder\n"
     )
+
+
+def test_an_output_folder_the_run_cannot_write_in_is_one_line(run_cli, tmp_path) -> None:
+    # kept/ a link to a folder no one may create files in (root included): refused before any task,
+    # where the first write raised a traceback from a worker and left _state/ and _work/ behind.
+    _, config = setup(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "kept").symlink_to("/proc/self/fdinfo")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"gristmill: error: output: cannot write in '{out}/kept': No such file or directory; "
+        "choose another output folder, or pass --overwrite (overwrite=True in Python)\n"
+    )

@@ -214,6 +214,17 @@ class Layout:
                     f"output: cannot use {str(folder)!r} as a folder: {exc.strerror}; "
                     f"choose another output folder, or {PASS_OVERWRITE}"
                 ) from exc
+            # A folder that exists but takes no file (its permissions, a link elsewhere) fails here, in
+            # one line, not at a task's first write.
+            probe = folder / ".gristmill-write-test"
+            try:
+                probe.write_bytes(b"")
+                probe.unlink()
+            except OSError as exc:
+                raise UnusableOutputError(
+                    f"output: cannot write in {str(folder)!r}: {exc.strerror}; "
+                    f"choose another output folder, or {PASS_OVERWRITE}"
+                ) from exc
         if not recorded.exists():
             write_atomically(recorded, orjson.dumps(config, option=orjson.OPT_INDENT_2))
             self.publish([recorded])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,3 +40,20 @@ def forget_offsets(doc: Document) -> None:
         doc.meta["copied_from"] = [
             {key: v for key, v in e.items() if key != "spans"} if isinstance(e, dict) else e for e in copied
         ]
+
+
+def batches(docs: Iterable[Document], max_docs: int, max_chars: int) -> Iterator[list[Document]]:
+    """Group documents ``max_docs`` at a time, or fewer holding ``max_chars`` characters of text.
+
+    Steps that hand a library many texts at once (fastText, numpy) work a few megabytes at a time.
+    """
+    batch: list[Document] = []
+    chars = 0
+    for doc in docs:
+        batch.append(doc)
+        chars += len(doc.text)
+        if len(batch) >= max_docs or chars >= max_chars:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch

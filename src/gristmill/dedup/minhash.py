@@ -38,7 +38,7 @@ from gristmill.dedup.work import (
     save_buckets,
     save_table,
 )
-from gristmill.document import Document
+from gristmill.document import Document, batches
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
@@ -214,7 +214,8 @@ class MinhashDedup(ReferenceOption, BarrierStep):
         shingles: list[np.ndarray] = []
         counts: list[np.ndarray] = []
         pos = 0
-        for texts in _batches(remember_ids(docs, shard, work)):
+        for batch in batches(remember_ids(docs, shard, work), max_docs=1000, max_chars=131_072):
+            texts = [doc.text for doc in batch]
             sig, hashes, offsets = self._hasher.signatures(texts)
             parts.append(self._band_rows(sig, shard, pos))
             if self.threshold is not None:
@@ -340,20 +341,6 @@ def _pieces(texts: list[str], ngram: int) -> Iterator[tuple[np.ndarray, list[str
             first = i + 1
     if first < len(texts):
         yield np.arange(first, len(texts), dtype=np.intp), texts[first:]
-
-
-def _batches(docs: Iterable[Document], max_chars: int = 131_072, max_docs: int = 1000) -> Iterator[list[str]]:
-    """Group document texts so numpy works on a few megabytes at a time."""
-    batch: list[str] = []
-    chars = 0
-    for doc in docs:
-        batch.append(doc.text)
-        chars += len(doc.text)
-        if chars >= max_chars or len(batch) >= max_docs:
-            yield batch
-            batch, chars = [], 0
-    if batch:
-        yield batch
 
 
 class _Similarity:

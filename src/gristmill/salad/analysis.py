@@ -59,7 +59,7 @@ from gristmill.salad.model import EMBEDDING_MODEL
 from gristmill.salad.pair_evidence import PairEvidence, page_q10
 from gristmill.salad.pair_evidence import load as load_pair_evidence
 from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
-from gristmill.salad.pairs import PairModel, function_counts, pair_features
+from gristmill.salad.pairs import PairModel, function_counts, gram, pair_features
 from gristmill.salad.pairs import load as load_pairs
 from gristmill.salad.style import style_matrix
 from gristmill.salad.transitions import TRANSITION_NAMES, transition_features
@@ -298,7 +298,7 @@ def measure(text: str, *, insertions: bool | None = None) -> Measured:
     found.lexical = term_cosine(found.terms)
     found.vectors = sentence_vectors(said)
     centred = page_centred(found.vectors)
-    vec_sim = _gram(centred)
+    vec_sim = gram(centred)
     shaped = listlike(unmarked(text) if layout.reads_as_prose else text)
     # Lines opening with a time, a term or a question are items of their own (a ticker, a glossary,
     # an FAQ): their breaks are content, not layout, and are read as written.
@@ -363,17 +363,6 @@ def _unknown_break() -> float:
     if UNKNOWN_BREAKS == "none":
         return 0.0
     return float(COHERENCE.transition.means[_BREAK])
-
-
-def _gram(unit: np.ndarray) -> np.ndarray:
-    """Pairwise dot products of unit rows, diagonal 0 (their cosines).
-
-    By einsum, not BLAS: at ~150 rows a threaded BLAS spends more time starting threads than
-    multiplying (5 ms against 1.4 ms of CPU on the 2-core machine).
-    """
-    sim = np.einsum("ik,jk->ij", unit, unit)
-    np.fill_diagonal(sim, 0.0)
-    return sim
 
 
 def _order_z(sim: np.ndarray) -> float:

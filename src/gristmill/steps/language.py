@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from gristmill.document import Document
+from gristmill.document import Document, batches
 from gristmill.errors import ConfigError
 from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
@@ -120,7 +120,7 @@ class Language(Step):
         The per-line share (one prediction per line) is computed for kept documents only: on a crawl
         where ``keep`` drops most pages, it was most of the step's time spent on pages thrown away.
         """
-        for batch in _batches(docs):
+        for batch in batches(docs, _BATCH_DOCS, _BATCH_CHARS):
             # Judged a batch at a time: fastText's model stays in the processor's caches from one
             # prediction to the next (with a page's extraction between two, a prediction cost twice
             # as much). Then settled in the order they came, so rejected/ keeps input order.
@@ -179,19 +179,6 @@ class Language(Step):
 # A batch: this many documents, or fewer holding this many characters.
 _BATCH_DOCS = 64
 _BATCH_CHARS = 1 << 22
-
-
-def _batches(docs: Iterable[Document]) -> Iterator[list[Document]]:
-    batch: list[Document] = []
-    chars = 0
-    for doc in docs:
-        batch.append(doc)
-        chars += len(doc.text)
-        if len(batch) >= _BATCH_DOCS or chars >= _BATCH_CHARS:
-            yield batch
-            batch, chars = [], 0
-    if batch:
-        yield batch
 
 
 def main_share(text: str, main: str) -> float:

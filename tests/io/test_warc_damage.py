@@ -138,3 +138,21 @@ def test_garbage_before_the_first_record_is_quarantined_and_the_records_read(tmp
     ids, sink, error = read_until_error(path)
     assert ids == ["urn:uuid:0000", "urn:uuid:0001"] and error is None
     assert sink.bad == [("lead.warc", "byte 0", "bytes that are not a WARC record")]
+
+
+def test_records_read_by_the_lenient_parser_name_their_file(tmp_path: Path) -> None:
+    # Records without a WARC-Record-ID are named <file>@<offset>: two files must not share names.
+    def without_id(record: bytes) -> bytes:
+        head, sep, rest = record.partition(b"\r\n\r\n")
+        kept = [line for line in head.split(b"\r\n") if not line.startswith(b"WARC-Record-ID")]
+        return b"\r\n".join(kept) + sep + rest
+
+    ids = []
+    for name in ("one.warc", "two.warc"):
+        path = tmp_path / name
+        records = b"".join(without_id(r) for r in responses(2))
+        path.write_bytes(b"WBRC/1.0\r\n" + records[len(b"WARC/1.0\r\n") :])  # read by the lenient parser
+        docs = list(WarcReader().read(str(path), Sink()))
+        assert [d.meta["warc_file"] for d in docs] == [WarcReader().options.name_of(str(path))] * 2
+        ids += [d.id for d in docs]
+    assert len(set(ids)) == 4, ids

@@ -316,9 +316,9 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         head = parts[0].decode("utf-8", "replace").splitlines()[1:]
         headers: dict[str, str] = {}
         for line in head:
-            name, sep, value = line.partition(":")
+            field, sep, value = line.partition(":")
             if sep:
-                headers[name.strip()] = value.strip()
+                headers[field.strip()] = value.strip()
         warc_type = headers.get("WARC-Type", "")
         if warc_type not in _DOC_TYPES:
             continue

@@ -5,6 +5,7 @@
     ├── InputError                 an input that cannot be read
     │   ├── MissingInputError      an input that matches nothing or cannot be opened  exit 2
     │   └── BrokenInputError       a file that breaks off mid-stream (the records before it count)
+    │       ├── DamagedInputError    a file damaged in the middle (the records around it count)
     │       └── TruncatedInputError  a compressed stream that ends before its end marker
     ├── OutputError                an output folder that cannot be written mid-run (disk full)
     │   ├── UnusableOutputError    an output folder that cannot be used at all         exit 2
@@ -63,6 +64,14 @@ class BrokenInputError(InputError):
     def __reduce__(self) -> tuple[type, tuple[str, int, str]]:
         # Rebuilt from its fields when it crosses from a worker process to the parent.
         return (type(self), (self.path, self.offset, self.detail))
+
+
+class DamagedInputError(BrokenInputError):
+    """A file damaged at ``offset`` whose records before and after the damage were read."""
+
+    def __init__(self, path: str, offset: int, detail: str) -> None:
+        super().__init__(path, offset, detail)
+        self.args = (f"{path}: damaged at byte {offset}: {detail}; the records around it were read",)
 
 
 class TruncatedInputError(BrokenInputError):

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from gristmill.errors import BrokenInputError, TruncatedInputError
 from gristmill.io.warc import WarcReader, _split_records
@@ -156,3 +157,33 @@ def test_records_read_by_the_lenient_parser_name_their_file(tmp_path: Path) -> N
         assert [d.meta["warc_file"] for d in docs] == [WarcReader().options.name_of(str(path))] * 2
         ids += [d.id for d in docs]
     assert len(set(ids)) == 4, ids
+
+
+def _bad_checksum(member: bytes) -> bytes:
+    """A gzip member whose CRC-32 does not match its bytes (they decode to their end, then fail)."""
+    return member[:-8] + bytes(b ^ 0xFF for b in member[-8:-4]) + member[-4:]
+
+
+def test_a_member_that_fails_its_checksum_loses_its_record_counted_once(tmp_path: Path) -> None:
+    # The bytes of such a member are not those written, wherever the flip fell: its record is not
+    # kept, and the damage entry stands for it (the run's read count is the file's records).
+    members = [gzip.compress(r, mtime=0) for r in responses(5)]
+    members[2] = _bad_checksum(members[2])
+    path = tmp_path / "crc.warc.gz"
+    path.write_bytes(b"".join(members))
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0001", "urn:uuid:0003", "urn:uuid:0004"]
+    assert sink.bad == [] and error is not None and "incorrect data check" in str(error)
+    assert "damaged at byte" in str(error)  # not "unreadable after": the records after it were read
+    # Three records in one member: those read before its end stay read, the others are set aside,
+    # each counted once (the damage entry for the first).
+    whole = tmp_path / "one-member.warc.gz"
+    whole.write_bytes(_bad_checksum(gzip.compress(b"".join(responses(3)), mtime=0)))
+    ids, sink, error = read_until_error(whole)
+    assert "urn:uuid:0002" not in ids and len(ids) + len(sink.bad) + 1 == 3 and error is not None
+    frame = zstandard.ZstdCompressor(write_checksum=True).compress(b"".join(responses(3)))
+    zst = tmp_path / "one-frame.warc.zst"
+    zst.write_bytes(frame[:-4] + bytes(b ^ 0xFF for b in frame[-4:]))
+    ids, sink, error = read_until_error(zst)
+    assert ids == [] and len(sink.bad) == 2 and error is not None and "doesn't match checksum" in str(error)
+    assert all("failed its checksum" in reason for _, _, reason in sink.bad)

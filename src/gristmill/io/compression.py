@@ -68,7 +68,9 @@ class Damage:
     """Compressed bytes that did not decode, from ``start`` to ``end`` (offsets in the file).
 
     ``output`` is where the gap falls in the decompressed stream; ``cut`` says the file ends inside a
-    member (it was cut short) rather than holding bytes that do not decode.
+    member (it was cut short) rather than holding bytes that do not decode. ``suspect_from`` is set
+    for a member that decoded to its end and then failed its checksum: its decoded bytes, from there
+    to ``output``, are not all those written, and no one can say which.
     """
 
     start: int
@@ -76,6 +78,11 @@ class Damage:
     detail: str
     output: int
     cut: bool = False
+    suspect_from: int | None = None
+
+
+# What zlib and zstd say of a member whose bytes decoded but do not match its checksum or length.
+_CHECK_FAILED = ("incorrect data check", "incorrect length check", "checksum")
 
 
 @dataclass(frozen=True)
@@ -140,15 +147,18 @@ class _Decoder:
                 out = decoder.decompress(piece)
             except codec.error as exc:
                 rest, at = self._salvage(member, pos, decoded, piece)
+                detail = f"corrupt {codec.name} data: {exc}"
+                if self._damages is not None and damage is None:
+                    # Noted before the salvaged bytes go out: a reader checks them against it.
+                    checked = any(words in str(exc) for words in _CHECK_FAILED)
+                    suspect = total - decoded if checked else None  # where the member's bytes began
+                    damage = Damage(at, at, detail, total + len(rest), suspect_from=suspect)
+                    self._damages.append(damage)
                 if rest:
                     total += len(rest)
                     yield rest
-                detail = f"corrupt {codec.name} data: {exc}"
-                if self._damages is None:
+                if self._damages is None or damage is None:
                     raise BrokenInputError(self._path, at, detail) from exc
-                if damage is None:
-                    damage = Damage(at, at, detail, total)
-                    self._damages.append(damage)
                 decoder = None
                 resume = self._find_magic(max(at, member + 1))
                 damage.end = raw.seek(0, 2) if resume is None else resume

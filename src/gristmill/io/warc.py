@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from fastwarc import ArchiveIterator, WarcRecordType
 
 from gristmill.document import Document
-from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
+from gristmill.errors import BrokenInputError, DamagedInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import ChunkStream, Damage, read_chunks
 from gristmill.io.schema import FieldType
@@ -66,11 +66,15 @@ class WarcReader(Reader):
             if done is None:
                 return
             skip, sink = done, _AfterProgress(sink, told.nbytes)
-        yield from itertools.islice(_careful_read(path, sink, name), skip, None)
+        yield from _careful_read(path, sink, name, skip)
 
 
-def _careful_read(path: str, sink: ReadSink, name: str) -> Iterator[Document]:
-    """Read ``path`` through gristmill's own decompression, checking where every record starts."""
+def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterator[Document]:
+    """Read ``path`` through gristmill's own decompression, checking where every record starts.
+
+    The first ``skip`` documents were yielded already (by the native path): they are counted, not
+    yielded again, and not withdrawn whatever is found after them.
+    """
     damages: list[Damage] = []
     stream = ChunkStream(read_chunks(path, sink.progress, damages), history=_HISTORY)
     records = ArchiveIterator(
@@ -82,6 +86,7 @@ def _careful_read(path: str, sink: ReadSink, name: str) -> Iterator[Document]:
     )
     yielded = 0
     pending: Document | None = None
+    pending_span = (0, 0)  # where the pending record lies in the decompressed stream
     expected_start = 0
     while True:
         try:
@@ -89,7 +94,9 @@ def _careful_read(path: str, sink: ReadSink, name: str) -> Iterator[Document]:
             if record is None:
                 if stream.tell() + 4 < expected_start:  # the last record was cut short
                     break
-                if pending is not None:
+                if pending is not None and yielded >= skip:
+                    if _suspect(damages, *pending_span) is not None:
+                        break
                     yield pending
                 _report(path, sink, damages)
                 return
@@ -108,9 +115,13 @@ def _careful_read(path: str, sink: ReadSink, name: str) -> Iterator[Document]:
         except OSError:
             break
         if pending is not None:
-            yield pending
+            if yielded >= skip:
+                if _suspect(damages, *pending_span) is not None:
+                    break  # the lenient parser sets it aside, counted
+                yield pending
             yielded += 1
         pending = _document(name, record, body)
+        pending_span = (record.stream_pos, expected_start)
     yield from _lenient_read(path, sink, skip=yielded, name=name)
 
 
@@ -156,13 +167,25 @@ def _report(path: str, sink: ReadSink, damages: list[Damage]) -> None:
         sink.quarantine(path, f"byte {damage.start}", _damage_reason(damage))
     if damages:
         last = damages[-1]
-        error = TruncatedInputError if last.cut else BrokenInputError
+        error = TruncatedInputError if last.cut else DamagedInputError
         raise error(path, last.start, _damage_reason(last))
+
+
+def _suspect(damages: list[Damage], start: int, end: int) -> Damage | None:
+    """The damage whose member failed its checksum and decoded into bytes ``start`` to ``end``, if any."""
+    for damage in damages:
+        if damage.suspect_from is not None and damage.suspect_from < end and start < damage.output:
+            return damage
+    return None
 
 
 def _damage_reason(damage: Damage) -> str:
     if damage.cut:
         return damage.detail
+    if damage.suspect_from is not None:
+        return (
+            f"{damage.detail} (the member before compressed byte {damage.end} failed its checksum: set aside)"
+        )
     return f"{damage.detail} (compressed bytes {damage.start} to {damage.end} skipped)"
 
 
@@ -299,6 +322,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
     """
     seen = 0
     damages: list[Damage] = []
+    represented: set[int] = set()  # damages (by id) a record set aside already stands for
     junk: list[tuple[int, bytes]] | None = []  # bytes before the first record; None once one is found
     for offset, data, note in _records(path, damages):
         if not data.startswith(b"WARC/"):
@@ -341,6 +365,20 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
                     "next record's first bytes)",
                     data,
                 )
+            continue
+        failed = _suspect(damages, offset, offset + len(data))
+        if failed is not None:
+            # The damage entry stands for the first record set aside from the member; any other is
+            # one entry each. (Records yielded before the member's end was reached stay yielded.)
+            if id(failed) in represented:
+                sink.quarantine(
+                    path,
+                    f"byte {offset}",
+                    f"its compressed member failed its checksum (compressed bytes {failed.start} to "
+                    f"{failed.end}): the record's bytes are not all those written",
+                    data[:200],
+                )
+            represented.add(id(failed))
             continue
         if short:
             reason = f"record cut short: {len(body)} of {declared} bytes"

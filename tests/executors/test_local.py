@@ -178,3 +178,18 @@ def test_an_empty_input_file_is_reported_in_quarantine(tmp_path) -> None:
     record = orjson.loads((tmp_path / "out/quarantine/00000.jsonl").read_bytes())
     assert record["file"].endswith("empty.jsonl.gz")
     assert record["reason"] == "no jsonl records in the file"
+
+
+def test_a_warc_of_requests_only_is_no_empty_file(tmp_path, shared_data) -> None:
+    # warcio's example-digest.warc holds four request records: no document, and nothing wrong with it.
+    from tests.io.test_warc import warc_response
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "requests.warc").write_bytes((shared_data / "warc/warcio/example-digest.warc").read_bytes())
+    (src / "pages.warc").write_bytes(warc_response("https://a.example/", b"<p>" + b"x" * 100 + b"</p>", "1"))
+    (src / "empty.warc").write_bytes(b"")
+    result = pipeline(src, tmp_path / "out").run()
+    assert result.totals == {"read": 2, "created": 0, "kept": 1, "rejected": 0, "quarantined": 1}
+    record = orjson.loads((tmp_path / "out/quarantine/00000.jsonl").read_bytes())
+    assert record["file"].endswith("empty.warc") and record["reason"] == "no warc records in the file"

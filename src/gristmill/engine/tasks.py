@@ -388,7 +388,8 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
             sink.quarantine(path, "file" if met == 0 else f"after record {met}", reason)
             stats.errors.append(str(exc))
         else:
-            if stats.read == before:  # an empty file is reported, not passed over in silence
+            # An empty file is reported, not passed over in silence; a WARC of requests is not empty.
+            if stats.read == before and not reader.holds_other_records(path):
                 sink.quarantine(path, "file", f"no {shard.format} records in the file")
 
 

@@ -79,6 +79,13 @@ class Reader(ABC):
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield the documents of one file; quarantine what cannot be read."""
 
+    def holds_other_records(self, path: str) -> bool:
+        """Whether a file that gave no document holds records that are no documents (WARC requests).
+
+        Such a file is not reported as empty. None of the formats but WARC has such records.
+        """
+        return False
+
     def documents(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield ``read``'s documents, each naming ``path`` in ``meta.source_file`` (a run's input).
 

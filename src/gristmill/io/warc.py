@@ -68,6 +68,10 @@ class WarcReader(Reader):
             skip, sink = done, _AfterProgress(sink, told.nbytes)
         yield from _careful_read(path, sink, name, skip)
 
+    def holds_other_records(self, path: str) -> bool:
+        """Whether the file holds a WARC record at all (requests, metadata: kinds that are no documents)."""
+        return any(data.startswith(b"WARC/") for _, data, _ in _records(path, []))
+
 
 def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterator[Document]:
     """Read ``path`` through gristmill's own decompression, checking where every record starts.

@@ -187,3 +187,33 @@ def test_a_member_that_fails_its_checksum_loses_its_record_counted_once(tmp_path
     ids, sink, error = read_until_error(zst)
     assert ids == [] and len(sink.bad) == 2 and error is not None and "doesn't match checksum" in str(error)
     assert all("failed its checksum" in reason for _, _, reason in sink.bad)
+
+
+def test_bytes_between_two_records_are_quarantined_not_read_into_the_first(tmp_path: Path) -> None:
+    first, second = responses(2)
+    path = tmp_path / "between.warc"
+    path.write_bytes(first + b"GARBAGE LINE\r\nGARBAGE LINE\r\n" + second)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:0001"]
+    assert "GARBAGE" not in docs[0].text and docs[0].raw == read_plain(first)
+    assert [(where, reason) for _, where, reason in sink.bad] == [
+        (f"byte {len(first)}", "bytes that are not a WARC record")
+    ]
+
+
+def test_a_record_cut_short_does_not_damage_the_next(tmp_path: Path) -> None:
+    # The cut record's last line runs into the next record's version line ("...b3WARC/1.0").
+    records = responses(3)
+    path = tmp_path / "glued.warc"
+    path.write_bytes(records[0] + records[1][:-2000] + records[2])
+    ids, sink, error = read_until_error(path)
+    docs = list(WarcReader().read(str(path), Sink()))
+    assert ids == ["urn:uuid:0000", "urn:uuid:0002"] and error is None
+    assert [reason.split(":")[0] for _, _, reason in sink.bad] == ["record cut short"]
+    assert "version line" not in docs[1].meta.get("warc_repaired", "")
+
+
+def read_plain(record: bytes) -> bytes:
+    """The HTML body of one :func:`warc_response` record."""
+    http = record.split(b"\r\n\r\n", 1)[1]
+    return http.split(b"\r\n\r\n", 1)[1][:-4]

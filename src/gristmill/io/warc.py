@@ -249,7 +249,9 @@ def _finish(
     return Document(id=doc_id, text=text, meta=meta, raw=body, raw_decoded=(codec, text))
 
 
-_VERSION_LINE = re.compile(rb"(?m)^WARC/1\.[01]\r?$")
+# A record starts at a version line, or at a version glued to the end of a line (the record before
+# was cut short mid-line) when WARC header fields follow it.
+_VERSION_LINE = re.compile(rb"(?m)^WARC/1\.[01]\r?$|WARC/1\.[01]\r\n(?=WARC-[\w-]+:)")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _DOC_TYPES = {"response", "resource", "conversion"}
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -356,6 +358,18 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
             declared is None or len(body) < declared
         ):
             continue  # a record that damage cut short is quarantined with the damage, not twice
+        if (
+            declared is not None
+            and body[declared : declared + 4] == b"\r\n\r\n"
+            and body[declared + 4 :].strip()
+        ):
+            # The record ends where its Content-Length says, with its CRLF CRLF: what follows, up to
+            # the next version line, is no part of it.
+            at = offset + len(data) - len(body) + declared + 4
+            sink.quarantine(
+                path, f"byte {at}", "bytes that are not a WARC record", body[declared + 4 :][:200]
+            )
+            body = body[: declared + 4]
         seen += 1
         body = body[:-4] if body.endswith(b"\r\n\r\n") else body.rstrip(b"\r\n")
         short = declared is not None and len(body) < declared

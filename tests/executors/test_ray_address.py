@@ -41,3 +41,22 @@ def test_an_address_where_no_cluster_listens_fails_in_one_line(how, make_corpus,
         "of a running one with --ray-address (ray_address= in Python) or RAY_ADDRESS\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("127.0.0.1", "is not HOST:PORT"),
+        ("127.0.0.1:abc", "is not HOST:PORT"),
+        ("ray://127.0.0.1:1", "Ray Client requires pip package `ray[client]`"),
+    ],
+)
+def test_an_address_ray_cannot_read_is_one_line(address, why, make_corpus, tmp_path) -> None:
+    src = make_corpus(shards=1, docs=5)
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {tmp_path}/out\n")
+    command = [sys.executable, "-m", "gristmill", "run", str(config), "--ray-address", address, "-q"]
+    env = {"PATH": "/usr/bin:/bin", "RAY_USAGE_STATS_ENABLED": "0"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("gristmill: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert why in result.stderr and address in result.stderr

@@ -161,6 +161,8 @@ class RayExecutor(Executor):
                 )
             except ConnectionError as exc:
                 raise _join_error(address, exc) from exc
+            except ValueError as exc:  # an address Ray cannot use (ray:// without Ray Client installed)
+                raise ConfigError(f"cannot join the Ray cluster at {address}: {_first_line(exc)}") from exc
             started_here = True
         try:
             if not any(n.get("Alive") and n["Resources"].get("CPU", 0) >= 1 for n in ray.nodes()):
@@ -172,10 +174,18 @@ class RayExecutor(Executor):
 
 
 def _check_answers(address: str) -> None:
-    """Fail in one line when nothing listens at a ``host:port`` address: Ray would retry it for minutes."""
+    """Fail in one line when nothing listens at a ``host:port`` address: Ray would retry it for minutes.
+
+    An address of no form Ray reads (no port, a port that is no number) is one line too.
+    """
+    if address in ("auto", "local") or "://" in address:
+        return  # Ray knows what to do with them
     host, colon, port = address.rpartition(":")
-    if not colon or not port.isdigit() or "://" in address:
-        return  # "auto", "ray://…": Ray knows what to do with them
+    if not colon or not host or not port.isdigit():
+        raise ConfigError(
+            f"the Ray address {address!r} is not HOST:PORT (the head's `ray start --head --port`), auto, "
+            "or ray://HOST:PORT; give one with --ray-address (ray_address= in Python) or RAY_ADDRESS"
+        )
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
     except OSError as exc:
@@ -184,6 +194,12 @@ def _check_answers(address: str) -> None:
             f"no Ray cluster answers at {address} ({why}); start one with `ray start --head --port={port}`, "
             "or give the address of a running one with --ray-address (ray_address= in Python) or RAY_ADDRESS"
         ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first sentence of an exception's message (Ray's go on with how to reinstall it)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.split(". ")[0].rstrip(".")
 
 
 def _join_error(address: str | None, exc: ConnectionError) -> ConfigError:

@@ -93,6 +93,12 @@ def test_inspect_text_output(run_cli) -> None:
 def test_report_on_a_folder_without_a_run(run_cli, tmp_path) -> None:
     result = run_cli("report", str(tmp_path))
     assert result.exit_code == 2 and "no stats.json here" in result.output  # a mistake of the command line
+    result = run_cli("report", "s3://crawl/out")  # no local folder "s3:/crawl/out" to look for
+    assert result.exit_code == 2
+    assert result.output == (
+        "gristmill: error: s3://crawl/out: gristmill report reads a local run folder; a run on object "
+        "storage writes its report beside its outputs (report.html there)\n"
+    )
 
 
 def test_demo_runs_on_the_bundled_samples(run_cli, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import yaml
 from gristmill.config import load_pipeline, pipeline_from_dict
 from gristmill.engine import RunResult
 from gristmill.engine.progress import ProgressOptions
-from gristmill.errors import ConfigError, GristmillError, Interrupted
+from gristmill.errors import ConfigError, GristmillError, Interrupted, MissingInputError
 from gristmill.pipeline import Pipeline
 from gristmill.steps.registry import (
     describe,
@@ -280,6 +280,11 @@ def report(output: str) -> None:
     # its __main__), and the report (jinja2 with it) is written once, by the run's own process.
     from gristmill.report import write_report
 
+    if "://" in output:
+        raise MissingInputError(
+            f"{output}: gristmill report reads a local run folder; a run on object storage writes its "
+            "report beside its outputs (report.html there)"
+        )
     click.echo(write_report(output))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import signal
 import socket
@@ -136,6 +137,11 @@ def test_a_run_from_s3_to_s3_gives_the_output_of_the_same_run_on_local_paths(
     s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src = _corpus(tmp_path / "in")
+    for s in (2, 3):  # five shards: more than the three files the report once fetched back
+        write_jsonl(
+            src / f"part-{s}.jsonl.zst",
+            [{"id": f"s{s}-d{d}", "text": f"Page {d} of {s}. " * 9} for d in range(9)],
+        )
     _upload(s3, src, f"{BUCKET}/in")
     local_out = tmp_path / "local-out"
     load_pipeline(_config(tmp_path / "local.yaml", str(src), str(local_out), STEPS)).run()
@@ -161,8 +167,14 @@ def test_a_run_from_s3_to_s3_gives_the_output_of_the_same_run_on_local_paths(
     assert _decompressed(remote, (f"s3://{BUCKET}/in/", f"{src}/")) == _decompressed(local, ("", ""))
     names = s3.find(f"{BUCKET}/out")
     assert f"{BUCKET}/out/stats.json" in names and f"{BUCKET}/out/_state/inputs.json" in names
-    # The staged copies of kept files were dropped once published; the report fetched a sample back.
-    assert b"A story" in s3.cat_file(f"{BUCKET}/out/report.html")
+    # The staged copies of kept files were dropped once published; the report fetched a sample back:
+    # the same as the local run's, under the run's URL.
+    report = s3.cat_file(f"{BUCKET}/out/report.html").decode()
+    assert "A story" in report and f"<h1>gristmill run: s3://{BUCKET}/out</h1>" in report
+    sampled = re.compile(r"kept: [\d,]+ documents, [^;]*; rejected: [\d,]+, [^.]*\.")
+    local_report = (local_out / "report.html").read_text()
+    assert sampled.search(report)[0] == sampled.search(local_report)[0]  # type: ignore[index]
+    assert "each of its 5 shard files" in sampled.search(report)[0]  # type: ignore[index]
     assert not [n for n in names if "/_work/" in n or "/.tmp." in n or n.endswith(".gristmill.lock")]
     assert not (tmp_path / "staging").exists() or not any((tmp_path / "staging").iterdir())
 

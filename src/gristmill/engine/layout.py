@@ -411,14 +411,21 @@ class Layout:
             if not path.is_relative_to(self.work):
                 path.unlink(missing_ok=True)
 
-    def fetch_samples(self, folders: list[Path], files: int = 3) -> None:
-        """Download the first ``files`` published files of each folder (the report shows a sample)."""
+    def fetch_samples(self, folders: list[Path], files: int = 8) -> dict[Path, int]:
+        """Download up to ``files`` published files of each folder, spread evenly (the report's sample).
+
+        Returns how many files each folder holds there (the report names the count, not the sample's).
+        """
+        counts: dict[Path, int] = {}
         if self.remote is None:
-            return
+            return counts
         for folder in folders:
             there = self._remote_call(lambda r, f=folder: r.listing(self.rel(f)))
-            names = sorted(n for n in there if not n.rsplit("/", 1)[-1].startswith("."))[:files]
-            self.fetch_files([self.root / name for name in names])
+            names = sorted(n for n in there if n.endswith((".jsonl.zst", ".parquet")))
+            counts[folder] = len(names)
+            chosen = names if len(names) <= files else [names[i * len(names) // files] for i in range(files)]
+            self.fetch_files([self.root / name for name in chosen])
+        return counts
 
     def fetch_files(self, paths: list[Path]) -> None:
         """Download the staged ``paths`` missing here (each is written whole, so one here is complete)."""

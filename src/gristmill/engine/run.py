@@ -100,8 +100,8 @@ def run_pipeline(
         layout.sweep([layout.kept, layout.rejected, layout.quarantine, *sides])
         from gristmill.report import write_report
 
-        layout.fetch_samples([layout.kept, layout.rejected])
-        write_report(layout.root)
+        shard_files = layout.fetch_samples([layout.kept, layout.rejected])
+        write_report(layout.root, title=layout.name, shard_files={f.name: n for f, n in shard_files.items()})
         layout.publish([layout.report])
         check_totals(stats, pipeline.max_errors)
     layout.finish()

@@ -52,15 +52,18 @@ del{background:#fde0dc;text-decoration:none;display:block}ins{background:#dcf5dc
 """
 
 
-def render_report(root: str | Path) -> str:
-    """Return the report of the run in ``root`` as one HTML page."""
+def render_report(
+    root: str | Path, title: str | None = None, shard_files: dict[str, int] | None = None
+) -> str:
+    """Return the report of the run in ``root`` as one HTML page (``write_report`` says the rest)."""
     root = Path(root)
     layout = Layout(root)
     if not layout.stats.exists():
         raise MissingInputError(f"{root}: no stats.json here; is this the output folder of a finished run?")
     stats: dict[str, Any] = orjson.loads(layout.stats.read_bytes())
-    kept_sample = sample_folder(layout.kept, SAMPLE)
-    rejected_sample = sample_folder(layout.rejected, SAMPLE)
+    counts = shard_files or {}
+    kept_sample = sample_folder(layout.kept, SAMPLE, counts.get(layout.kept.name))
+    rejected_sample = sample_folder(layout.rejected, SAMPLE, counts.get(layout.rejected.name))
     kept, rejected = kept_sample.docs, rejected_sample.docs
     totals = stats.get("totals") or {}
     shown = ("read", "created", "kept", "rejected", "quarantined")
@@ -71,7 +74,7 @@ def render_report(root: str | Path) -> str:
     sampled = kept + rejected
     context = {
         "style": Markup(_STYLE),
-        "root": str(root),
+        "root": title or str(root),
         "totals": [(k, totals.get(k, 0)) for k in shown if k != "created" or totals.get("created")],
         "shards": stats.get("shards"),
         "seconds": stats.get("seconds"),
@@ -171,8 +174,14 @@ def _thousands(value: object) -> str:
     return f"{value:,}" if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
-def write_report(root: str | Path) -> Path:
-    """Write ``report.html`` into the run folder ``root`` and return its path."""
+def write_report(
+    root: str | Path, title: str | None = None, shard_files: dict[str, int] | None = None
+) -> Path:
+    """Write ``report.html`` into the run folder ``root`` and return its path.
+
+    ``title`` names the run (its URL, when ``root`` stages an object store's output); ``shard_files``
+    counts each output folder's files where ``root`` holds only those the sample reads.
+    """
     path = Layout(root).report
-    path.write_text(render_report(root), encoding="utf-8")
+    path.write_text(render_report(root, title, shard_files), encoding="utf-8")
     return path

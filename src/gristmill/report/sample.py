@@ -52,8 +52,11 @@ def output_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*") if p.name.endswith(".jsonl.zst") or p.suffix == ".parquet")
 
 
-def sample_folder(folder: Path, limit: int) -> Sample:
-    """Read up to ``limit`` documents from ``folder``, the first few of each shard file."""
+def sample_folder(folder: Path, limit: int, files_there: int | None = None) -> Sample:
+    """Read up to ``limit`` documents from ``folder``, the first few of each shard file.
+
+    ``files_there``: how many files the folder holds on the object store it was sampled from.
+    """
     files = output_files(folder)
     if not files:
         return Sample([], 0, 0, 0)
@@ -62,7 +65,7 @@ def sample_folder(folder: Path, limit: int) -> Sample:
     docs: list[Document] = []
     for path in chosen:
         docs.extend(islice(_read(path), per_file))
-    return Sample(docs[:limit], len(files), len(chosen), per_file)
+    return Sample(docs[:limit], files_there or len(files), len(chosen), per_file)
 
 
 def _read(path: Path) -> Iterator[Document]:

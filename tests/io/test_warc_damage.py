@@ -217,3 +217,119 @@ def read_plain(record: bytes) -> bytes:
     """The HTML body of one :func:`warc_response` record."""
     http = record.split(b"\r\n\r\n", 1)[1]
     return http.split(b"\r\n\r\n", 1)[1][:-4]
+
+
+def chunked_gzip_response(uri: str, html: bytes, record_id: str) -> bytes:
+    """A valid response whose body is gzip-encoded and sent in chunks, as servers send them."""
+    body = gzip.compress(html, mtime=0)
+    chunked = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+    http = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Encoding: gzip\r\n\r\n" + chunked
+    )
+    head = (
+        f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n"
+        f"WARC-Record-ID: <urn:uuid:{record_id}>\r\nContent-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {len(http)}\r\n\r\n"
+    ).encode()
+    return head + http + b"\r\n\r\n"
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole"])
+def test_a_chunked_gzip_response_loses_no_record_after_it(tmp_path: Path, layout: str) -> None:
+    records = [
+        *responses(2),
+        chunked_gzip_response("https://a.example/z", b"<p>zipped page</p>", "zzzz"),
+        *responses(5)[2:],
+    ]
+    path = tmp_path / ("c.warc" if layout == "plain" else "c.warc.gz")
+    if layout == "plain":
+        path.write_bytes(b"".join(records))
+    elif layout == "gzip per record":
+        write_warc_gz(path, records)
+    else:
+        path.write_bytes(gzip.compress(b"".join(records), mtime=0))
+    ids, sink, error = read_until_error(path)
+    assert ids == [
+        "urn:uuid:0000",
+        "urn:uuid:0001",
+        "urn:uuid:zzzz",
+        "urn:uuid:0002",
+        "urn:uuid:0003",
+        "urn:uuid:0004",
+    ]
+    assert sink.bad == [] and error is None
+    zipped = next(d for d in WarcReader().read(str(path), Sink()) if d.id == "urn:uuid:zzzz")
+    assert zipped.text == "<p>zipped page</p>"
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_file_cut_inside_a_header_repeats_no_document(tmp_path: Path, gzipped: bool) -> None:
+    records = responses(5)
+    records[4] = records[4][:100]  # the file ends inside the last record's header
+    path = tmp_path / ("cut.warc.gz" if gzipped else "cut.warc")
+    if gzipped:
+        write_warc_gz(path, records)
+    else:
+        path.write_bytes(b"".join(records))
+    ids, sink, error = read_until_error(path)
+    assert ids == [f"urn:uuid:{i:04d}" for i in range(4)]
+    assert len(sink.bad) + (error is not None) == 1  # the cut record, counted once
+
+
+def test_lf_records_whose_text_ends_in_a_newline_keep_it(tmp_path: Path) -> None:
+    # Hand-made WETs end lines with LF; a record's own last newline is counted by its Content-Length.
+    texts = [b"First page.\n", b"Second page,\nlast line.\n", b"Third page, no newline"]
+    path = tmp_path / "lf.warc.wet"
+    path.write_bytes(
+        b"".join(
+            b"WARC/1.0\nWARC-Type: conversion\nWARC-Target-URI: https://a.example/%d\n"
+            b"WARC-Record-ID: <urn:uuid:%d>\nContent-Length: %d\n\n" % (i, i, len(t)) + t + b"\n\n"
+            for i, t in enumerate(texts)
+        )
+    )
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.text for d in docs] == [t.decode() for t in texts] and sink.bad == []
+
+
+def test_a_plain_file_cut_inside_its_last_record_is_reported_truncated(tmp_path: Path) -> None:
+    data = b"".join(responses(3))
+    path = tmp_path / "cut.warc"
+    path.write_bytes(data[:-1000])
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0001"] and sink.bad == []
+    assert isinstance(error, TruncatedInputError) and error.offset == len(data) - 1000
+    assert "record cut short" in str(error) and "the file ends inside it" in str(error)
+    # Compressed whole, the stream decodes to its end: the record is damage, named where it is.
+    gz = tmp_path / "cut.warc.gz"
+    gz.write_bytes(gzip.compress(data[:-1000], mtime=0))
+    ids, sink, error = read_until_error(gz)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0001"] and error is None
+    assert [where for _, where, _ in sink.bad] == [f"decompressed byte {len(b''.join(responses(2)))}"]
+
+
+def test_a_record_whose_warc_type_is_damaged_is_quarantined_not_lost(tmp_path: Path) -> None:
+    records = responses(3)
+    records[1] = records[1].replace(b"WARC-Type: response", b"WARC-Type: respXnse")
+    path = tmp_path / "type.warc"
+    path.write_bytes(b"".join(records))
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0002"] and error is None
+    assert [(where, reason) for _, where, reason in sink.bad] == [
+        (f"byte {len(records[0])}", "a record of no WARC type: WARC-Type 'respXnse'")
+    ]
+
+
+def test_every_reading_path_names_the_charset_alike(tmp_path: Path) -> None:
+    records = [
+        warc_response("https://a.example/1", b"<p>one</p>", "0001", charset='"UTF-8"'),
+        warc_response("https://a.example/2", b"<p>two</p>", "0002", charset="UTF-8"),
+    ]
+    whole = tmp_path / "native.warc"
+    whole.write_bytes(b"".join(records))
+    lenient = tmp_path / "lenient.warc"
+    lenient.write_bytes(b"WBRC" + whole.read_bytes()[4:])  # a damaged first line: the lenient parser
+    native_docs, lenient_docs = (list(WarcReader().read(str(p), Sink())) for p in (whole, lenient))
+    assert [d.meta["charset"] for d in native_docs] == ["utf-8", "utf-8"]
+    assert [d.meta["charset"] for d in lenient_docs] == ["utf-8", "utf-8"]
+    assert "warc_repaired" in lenient_docs[0].meta and "warc_repaired" not in native_docs[0].meta

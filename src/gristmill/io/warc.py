@@ -14,7 +14,7 @@ from fastwarc import ArchiveIterator, WarcRecordType
 from gristmill.document import Document
 from gristmill.errors import BrokenInputError, DamagedInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
-from gristmill.io.compression import ChunkStream, Damage, read_chunks
+from gristmill.io.compression import ChunkStream, Damage, compression_of, read_chunks
 from gristmill.io.schema import FieldType
 from gristmill.io.warc_native import DOCUMENT_RECORDS, MAX_HEADER, native_documents, native_ok
 
@@ -98,6 +98,10 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             if record is None:
                 if stream.tell() + 4 < expected_start:  # the last record was cut short
                     break
+                if _stream_end(stream) > expected_start + 4:
+                    # Bytes after the last record fastwarc gave: it stopped early (a chunked gzip
+                    # body it decoded to the end of the stream), or junk follows. Read them leniently.
+                    break
                 if pending is not None and yielded >= skip:
                     if _suspect(damages, *pending_span) is not None:
                         break
@@ -126,7 +130,8 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             yielded += 1
         pending = _document(name, record, body)
         pending_span = (record.stream_pos, expected_start)
-    yield from _lenient_read(path, sink, skip=yielded, name=name)
+    # The pending document was not yielded here, but the native path may have yielded it already.
+    yield from _lenient_read(path, sink, skip=max(yielded, skip), name=name)
 
 
 # How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out.
@@ -193,6 +198,13 @@ def _damage_reason(damage: Damage) -> str:
     return f"{damage.detail} (compressed bytes {damage.start} to {damage.end} skipped)"
 
 
+def _stream_end(stream: ChunkStream) -> int:
+    """Where the stream ends: read what is left of it (nothing, once a parser read it all)."""
+    while stream.read(1 << 20):
+        pass
+    return stream.tell()
+
+
 def _declared_length(record: Any) -> int:
     value = record.headers.get("Content-Length") or ""
     return int(value) if value.strip().isdigit() else record.content_length
@@ -233,6 +245,8 @@ def _document(path: str, record: Any, body: bytes) -> Document:
 def _finish(
     meta: dict[str, Any], charset: str | None, status: int | None, body: bytes, doc_id: str
 ) -> Document:
+    # As the server wrote it, but for case and quotes: every reading path names it the same.
+    charset = (charset or "").strip().strip("\"'").lower() or None
     if charset:
         meta["charset"] = charset
     if status is not None:
@@ -254,6 +268,7 @@ def _finish(
 _VERSION_LINE = re.compile(rb"(?m)^WARC/1\.[01]\r?$|WARC/1\.[01]\r\n(?=WARC-[\w-]+:)")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _DOC_TYPES = {"response", "resource", "conversion"}
+_OTHER_TYPES = {"warcinfo", "request", "metadata", "revisit", "continuation"}  # WARC 1.1's others
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
@@ -329,18 +344,25 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
     seen = 0
     damages: list[Damage] = []
     represented: set[int] = set()  # damages (by id) a record set aside already stands for
+    held: tuple[int, str, bytes] | None = None  # a record cut short, quarantined once another follows
+    compressed = compression_of(path) != "none"
+
+    def where(offset: int) -> str:
+        # Offsets are in the decompressed stream: in a compressed file they are no file position.
+        return f"decompressed byte {offset}" if compressed else f"byte {offset}"
+
     junk: list[tuple[int, bytes]] | None = []  # bytes before the first record; None once one is found
     for offset, data, note in _records(path, damages):
         if not data.startswith(b"WARC/"):
             if junk is not None:
                 junk.append((offset, data[:200]))
             elif data.strip():
-                sink.quarantine(path, f"byte {offset}", "bytes that are not a WARC record", data[:200])
+                sink.quarantine(path, where(offset), "bytes that are not a WARC record", data[:200])
             continue
         if junk:
             for at, excerpt in junk:
                 if excerpt.strip():
-                    sink.quarantine(path, f"byte {at}", "bytes that are not a WARC record", excerpt)
+                    sink.quarantine(path, where(at), "bytes that are not a WARC record", excerpt)
         junk = None
         parts = _BLANK_LINE.split(data, maxsplit=1)
         head = parts[0].decode("utf-8", "replace").splitlines()[1:]
@@ -349,8 +371,16 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
             field, sep, value = line.partition(":")
             if sep:
                 headers[field.strip()] = value.strip()
+        if held is not None:  # a record follows the one cut short: the file goes on, so it is damage
+            sink.quarantine(path, where(held[0]), held[1], held[2])
+            held = None
         warc_type = headers.get("WARC-Type", "")
-        if warc_type not in _DOC_TYPES:
+        cut_in_header = len(parts) < 2  # no blank line ends the header: the record was cut inside it
+        if warc_type not in _DOC_TYPES and not (cut_in_header and not warc_type):
+            if warc_type not in _OTHER_TYPES and not cut_in_header:  # damaged: it may have been a document
+                sink.quarantine(
+                    path, where(offset), f"a record of no WARC type: WARC-Type {warc_type!r}", data[:200]
+                )
             continue
         body = parts[1] if len(parts) > 1 else b""
         declared = int(headers["Content-Length"]) if headers.get("Content-Length", "").isdigit() else None
@@ -366,19 +396,28 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
             # The record ends where its Content-Length says, with its CRLF CRLF: what follows, up to
             # the next version line, is no part of it.
             at = offset + len(data) - len(body) + declared + 4
-            sink.quarantine(
-                path, f"byte {at}", "bytes that are not a WARC record", body[declared + 4 :][:200]
-            )
+            sink.quarantine(path, where(at), "bytes that are not a WARC record", body[declared + 4 :][:200])
             body = body[: declared + 4]
         seen += 1
-        body = body[:-4] if body.endswith(b"\r\n\r\n") else body.rstrip(b"\r\n")
-        short = declared is not None and len(body) < declared
+        whole = body
+        # Drop the blank lines that end a record (CRLF CRLF, or LF LF in hand-made files), but never
+        # the record's own last line ends, which its Content-Length counts.
+        body = (
+            body[:-4]
+            if body.endswith(b"\r\n\r\n")
+            else body[:-2]
+            if body.endswith(b"\n\n")
+            else body.rstrip(b"\r\n")
+        )
+        if declared is not None and len(body) < declared <= len(whole):
+            body = whole[:declared]
+        short = cut_in_header or (declared is not None and len(body) < declared)
         if seen <= skip:
             if short:
                 # fastwarc read this record to its declared length, into the next record's bytes.
                 sink.quarantine(
                     path,
-                    f"byte {offset}",
+                    where(offset),
                     f"record cut short: {len(body)} of {declared} bytes (its document was read with the "
                     "next record's first bytes)",
                     data,
@@ -391,7 +430,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
             if id(failed) in represented:
                 sink.quarantine(
                     path,
-                    f"byte {offset}",
+                    where(offset),
                     f"its compressed member failed its checksum (compressed bytes {failed.start} to "
                     f"{failed.end}): the record's bytes are not all those written",
                     data[:200],
@@ -399,10 +438,20 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
             represented.add(id(failed))
             continue
         if short:
-            reason = f"record cut short: {len(body)} of {declared} bytes"
-            sink.quarantine(path, f"byte {offset}", reason, data)
+            reason = (
+                "record cut short inside its header"
+                if cut_in_header
+                else f"record cut short: {len(body)} of {declared} bytes"
+            )
+            held = (offset, reason, data)  # if no record follows, the file itself was cut short
             continue
         yield _lenient_document(name, offset, headers, body, declared, note)
+    if held is not None:
+        at, reason, data = held
+        if compressed or damages:  # the stream decoded whole, or its own damage is reported
+            sink.quarantine(path, where(at), reason, data)
+        else:
+            raise TruncatedInputError(path, at + len(data), f"{reason} at byte {at}; the file ends inside it")
     if junk is not None and not damages:
         raise BrokenInputError(
             path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
@@ -443,8 +492,11 @@ def _lenient_document(
         parts = _BLANK_LINE.split(body, maxsplit=1)
         http_head = parts[0].decode("latin-1").splitlines()
         body = parts[1] if len(parts) > 1 else b""
-        fields = dict(line.split(":", 1) for line in http_head[1:] if ":" in line)
-        fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
+        fields: dict[str, str] = {}
+        for line in http_head[1:]:
+            key, sep, value = line.partition(":")
+            if sep:  # the first of a repeated header counts, as fastwarc reads it
+                fields.setdefault(key.strip().lower(), value.strip())
         content_type = fields.get("content-type", "").split(";", 1)[0].strip()
         match = _HTTP_CHARSET.search(fields.get("content-type", ""))
         charset = match.group(1) if match else None

@@ -32,8 +32,9 @@ PINNED = {
     "span": {"kept": "8876becf26a9789b", "rejected": "b0ffd385d2918221"},
     "extract": {"kept": "10f633c74d731f0a", "rejected": "171abf5059a3302a"},
     "charsets": {"kept": "6de285a8a46d6678", "rejected": "e3b0c44298fc1c14"},
-    # Taken before the speed work on language and the quality filters (commit df1d597).
-    "quality": {"kept": "6de9c6ed2238aa0b", "rejected": "611a5946a3159978"},
+    # Taken before the speed work on language and the quality filters (commit df1d597); re-pinned at
+    # stop 28 when c4_quality stopped taking » as an end mark (the only change: with it back, as before).
+    "quality": {"kept": "2c5e5759b42b5e7a", "rejected": "871dcffb9699337e"},
     # Taken before the work on a run's fixed cost (commit 6dac267).
     "fineweb": {"kept": "64ce055ae42b49bf", "rejected": "c2c492bf4f375766"},
 }

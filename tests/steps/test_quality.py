@@ -104,6 +104,18 @@ def test_c4_removes_lines_and_keeps_the_rest() -> None:
     assert d.signals["c4_sentences"] == 5
 
 
+def test_c4_keeps_curly_quotes_as_end_marks_but_not_a_link_arrow() -> None:
+    # The paper's "end quotation mark": ” and ’ close a quotation; » ends "Read more »" links on the
+    # web far more often than a French quotation (and opens German ones).
+    quoted = "“It was never about the money,” she said in an interview on Tuesday.”"
+    d = doc(
+        "\n".join([quoted, "Read more »", "page 1 of 3 next »", *PROSE.replace(". ", ".\n").splitlines()])
+    )
+    assert C4QualityFilter().keep(d) is True
+    assert d.text.splitlines()[0] == quoted and "»" not in d.text
+    assert d.signals["c4_lines_removed"] == 2
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [

@@ -19,7 +19,9 @@ from gristmill.steps.registry import register
 from gristmill.text.tokens import count_sentences, remember_tokens, word_tokens
 
 _CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
-_END_PUNCTUATION = (".", "?", "!", '"', "'", "”", "’", "»")
+# The paper's end marks, with the typographic closing quotes; not », which on web pages ends "Read
+# more »" links far more often than a French quotation (and opens a German one).
+_END_PUNCTUATION = (".", "?", "!", '"', "'", "”", "’")
 POLICY_PHRASES = (
     "terms of use",
     "privacy policy",
@@ -44,7 +46,7 @@ class C4QualityFilter(PerLanguageOptions):
         int, Help("a line with a longer word goes; reference code: 1000. 0 turns it off.", ge=0)
     ] = 1000
     remove_no_terminal_punct: Annotated[
-        bool, Help('remove lines that do not end in . ? ! " \' (or end in "...").')
+        bool, Help('remove lines that do not end in . ? ! " \' ” ’ (or end in "...").')
     ] = True
     remove_javascript_lines: Annotated[bool, Help("remove lines that mention javascript.")] = True
     remove_policy_lines: Annotated[

@@ -16,6 +16,12 @@ from gristmill.text import NgramIndex, count_sentences, duplicates, word_tokens
         ("it's fine... end", ["it", "'s", "fine", "...", "end"]),
         ("smile :) now", ["smile", ":)", "now"]),
         ("hello.World", ["hello", ".", "World"]),
+        # A capital after the dot is a sentence run together, not a domain, in any script (spaCy's
+        # URL pattern ends in a lower-case TLD for this reason).
+        ("water.Über", ["water", ".", "Über"]),
+        ("bad.Ölpreis", ["bad", ".", "Ölpreis"]),
+        ("пример.рф", ["пример.рф"]),
+        ("http://müller.de/x", ["http://müller.de/x"]),
     ],
 )
 def test_word_tokens_follow_the_reference_rules(text: str, tokens: list[str]) -> None:

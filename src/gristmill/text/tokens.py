@@ -75,7 +75,7 @@ _INFIX = re.compile(
     rf"|(?<={_ALNUM})[:<>=/](?={_ALPHA})"
 )
 _URL = re.compile(
-    r"^(?:(?:[a-z][a-z0-9+.-]*:)?//)?(?:[^\W_](?:[\w-]*[^\W_])?\.)+[a-z\u00a1-\uffff]{2,63}\.?"
+    r"^(?:(?:[a-z][a-z0-9+.-]*:)?//)?(?:[^\W_](?:[\w-]*[^\W_])?\.)+([a-z\u00a1-\uffff]{2,63})\.?"
     r"(?::\d{2,5})?(?:[/?#]\S*)?$"
 )
 # Exceptions whose text holds punctuation that the affix rules would split off: after a chunk is
@@ -368,7 +368,9 @@ def _middle_tokens(s: str) -> list[str]:
     special = EXCEPTIONS.get(s)
     if special:
         return list(special)
-    if _URL.match(s):
+    url = _URL.match(s)
+    # Its top-level domain has no capital (spaCy's is lower-case letters): "water.Über" is two words.
+    if url and not any(c.isupper() for c in url.group(1)):
         return [s]
     if not s.isascii() and _icon_patterns()[0].search(s):
         tokens: list[str] = []

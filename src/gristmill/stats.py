@@ -43,6 +43,8 @@ class StepStats:
     changed: int = 0
     chars_removed: int = 0
     lines_removed: int = 0
+    # Of those lines, how many each of the step's line rules removed (steps that name them: c4_quality).
+    lines_by_rule: Counter[str] = field(default_factory=Counter)
     # Tokens, when the pipeline has a ``tokenize`` step: of the documents yielded (from that step on,
     # read from ``signals.tokens``) and of those dropped (counted with its tokenizer). None: not counted.
     tokens_out: int | None = None
@@ -68,6 +70,11 @@ class StepStats:
             "changed": self.changed,
             "chars_removed": self.chars_removed,
             "lines_removed": self.lines_removed,
+            **(
+                {"lines_removed_by_rule": dict(sorted(self.lines_by_rule.items()))}
+                if self.lines_by_rule
+                else {}
+            ),
             **({"tokens_out": self.tokens_out} if self.tokens_out is not None else {}),
             **({"tokens_dropped": self.tokens_dropped} if self.tokens_dropped is not None else {}),
             **({"examples": self.examples} if self.examples else {}),
@@ -92,6 +99,7 @@ class StepStats:
             changed=data.get("changed", 0),
             chars_removed=data.get("chars_removed", 0),
             lines_removed=data.get("lines_removed", 0),
+            lines_by_rule=Counter(data.get("lines_removed_by_rule", {})),
             tokens_out=data.get("tokens_out"),
             tokens_dropped=data.get("tokens_dropped"),
             examples=list(data.get("examples", [])),
@@ -112,6 +120,7 @@ class StepStats:
         self.changed += other.changed
         self.chars_removed += other.chars_removed
         self.lines_removed += other.lines_removed
+        self.lines_by_rule.update(other.lines_by_rule)
         self.tokens_out = _plus(self.tokens_out, other.tokens_out)
         self.tokens_dropped = _plus(self.tokens_dropped, other.tokens_dropped)
         # Tasks are added in shard order, so the examples kept are the same whatever the workers.
@@ -241,6 +250,10 @@ class StepContext:
         if self._open_output is None:
             raise RuntimeError(f"step {self.stats.name!r} writes files, which it can only do in a run")
         return self._open_output(name)
+
+    def count_lines(self, removed: Counter[str]) -> None:
+        """Count the lines a step's rules removed from a document it keeps, by rule (``stats.json``)."""
+        self.stats.lines_by_rule.update(removed)
 
     def reject(self, doc: Document, reason: str) -> None:
         """Drop ``doc`` for ``reason`` (``"step:rule"``); it goes to the rejected output."""

@@ -188,3 +188,28 @@ def test_pipeline_routes_drops_with_rule_reasons(tmp_path: Path) -> None:
     for step in stats["steps"]:
         dropped.update(step["dropped"])
     assert dropped == {"gopher_quality:min_words": 1, "c4_quality:lorem_ipsum": 1}
+
+
+def test_c4_counts_the_lines_each_rule_removed_in_stats(tmp_path) -> None:
+    # datatrove's stats count C4's line rules one by one; a run's stats.json says the same.
+    from gristmill.config import pipeline_from_dict
+    from tests.helpers import write_jsonl
+
+    prose = PROSE.replace(". ", ".\n")
+    texts = [
+        "Home\nRead more »\nPlease enable JavaScript to view this.\n"
+        + prose,  # 2 no_terminal_punct, 1 javascript
+        "We use cookies, see our privacy policy for details.\nOk.\n" + prose,  # 1 policy, 1 too_few_words
+        "Menu\nOnly one sentence here.",  # dropped (too_few_sentences): its lines are not counted
+    ]
+    write_jsonl(tmp_path / "in.jsonl", [{"id": str(i), "text": t} for i, t in enumerate(texts)])
+    config = {"input": {"path": str(tmp_path / "in.jsonl")}, "output": {"path": str(tmp_path / "out")}}
+    result = pipeline_from_dict({**config, "steps": [{"c4_quality": {}}]}).run(progress=False)
+    step = result.stats["steps"][0]
+    assert step["lines_removed_by_rule"] == {
+        "javascript": 1,
+        "no_terminal_punct": 2,
+        "policy": 1,
+        "too_few_words": 1,
+    }
+    assert sum(step["lines_removed_by_rule"].values()) == step["lines_removed"]

@@ -9,10 +9,13 @@ citation marks (``[1]``, ``[edit]``) are taken out of kept lines, as in C4's ref
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar, Literal
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Annotated, ClassVar, Literal, cast
 
 from gristmill.document import Document
 from gristmill.io.schema import FieldType
+from gristmill.stats import StepContext
 from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -90,34 +93,49 @@ class C4QualityFilter(PerLanguageOptions):
             return "remove", "policy"
         return "keep", line
 
+    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
+        """Yield kept documents, counting the lines each rule removed from them; reject the rest."""
+        for doc in docs:
+            verdict, removed = cast(C4QualityFilter, self.for_document(doc)).judge(doc)
+            if verdict is True:
+                ctx.count_lines(removed)
+                yield doc
+            else:
+                ctx.reject(doc, f"{self.name}:{verdict}")
+
     def keep(self, doc: Document) -> Literal[True] | str:
         """Drop the document for a document rule, else keep it with only its kept lines."""
+        return self.judge(doc)[0]
+
+    def judge(self, doc: Document) -> tuple[Literal[True] | str, Counter[str]]:
+        """``keep``'s verdict, and how many non-blank lines each line rule removed."""
         kept: list[str] = []
         kept_tokens: list[list[str]] = []
-        removed = 0
+        by_rule: Counter[str] = Counter()
         sentences = 0
         for raw in doc.text.splitlines():
             line = raw.strip()
             verdict, value = self.line_verdict(line)
             if verdict == "drop":
-                doc.signals["c4_lines_removed"] = removed
-                return value
+                doc.signals["c4_lines_removed"] = by_rule.total()
+                return value, by_rule
             if verdict == "remove":
-                removed += bool(line)
+                if line:
+                    by_rule[value] += 1
                 continue
             kept.append(value)
             if self.min_sentences:
                 found = word_tokens(value)
                 sentences += count_sentences(found)
                 kept_tokens.append(found)
-        doc.signals["c4_lines_removed"] = removed
+        doc.signals["c4_lines_removed"] = by_rule.total()
         doc.signals["c4_sentences"] = sentences
         if sentences < self.min_sentences:
-            return "too_few_sentences"
+            return "too_few_sentences", by_rule
         doc.text = "\n".join(kept).strip()
         if self.min_sentences:  # the kept text's tokens are its lines': the next steps reuse them
             remember_tokens(doc.text, kept_tokens)
-        return True
+        return True, by_rule
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
         """Flag sentences that sit on a line of ``doc.text`` that C4 removes, naming the line rule."""

@@ -6,6 +6,7 @@ from gristmill.document import Document
 from gristmill.errors import (
     BrokenInputError,
     ConfigError,
+    DamagedInputError,
     GristmillError,
     InputError,
     OutputError,
@@ -54,6 +55,7 @@ __all__ = [
     "Classifier",
     "ClassifierTop",
     "ConfigError",
+    "DamagedInputError",
     "Decontaminate",
     "Document",
     "ExactDedup",

@@ -6,7 +6,7 @@
     │   ├── MissingInputError      an input that matches nothing or cannot be opened  exit 2
     │   └── BrokenInputError       a file that breaks off mid-stream (the records before it count)
     │       ├── DamagedInputError    a file damaged in the middle (the records around it count)
-    │       └── TruncatedInputError  a compressed stream that ends before its end marker
+    │       └── TruncatedInputError  a file cut short (a compressed stream, or a WARC's last record)
     ├── OutputError                an output folder that cannot be written mid-run (disk full)
     │   ├── UnusableOutputError    an output folder that cannot be used at all         exit 2
     │   ├── OutputInUseError       an output folder another run is writing in          exit 2
@@ -75,7 +75,7 @@ class DamagedInputError(BrokenInputError):
 
 
 class TruncatedInputError(BrokenInputError):
-    """A compressed stream that ends before its end marker: the file was cut short."""
+    """A file cut short: a compressed stream without its end marker, or a WARC inside its last record."""
 
     def __init__(self, path: str, offset: int, detail: str) -> None:
         super().__init__(path, offset, detail)

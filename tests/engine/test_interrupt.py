@@ -153,9 +153,10 @@ def test_ctrl_c_while_workers_start_is_still_one_line(slow_run, delay) -> None:
 
 _CTRL_C_WHILE_STARTING = """
 import multiprocessing, os, signal, sys, time
-from gristmill.engine.signals import workers_start_deaf_to_ctrl_c
+from gristmill.engine.signals import ignore_interrupts_in_worker, workers_start_deaf_to_ctrl_c
 
 def nap():
+    ignore_interrupts_in_worker()  # as a pool worker starts: the Ctrl-C pending since its start is dropped
     time.sleep(0.5)
 
 if __name__ == "__main__":

@@ -333,3 +333,35 @@ def test_every_reading_path_names_the_charset_alike(tmp_path: Path) -> None:
     assert [d.meta["charset"] for d in native_docs] == ["utf-8", "utf-8"]
     assert [d.meta["charset"] for d in lenient_docs] == ["utf-8", "utf-8"]
     assert "warc_repaired" in lenient_docs[0].meta and "warc_repaired" not in native_docs[0].meta
+
+
+def test_two_members_in_a_row_that_fail_their_checksums_lose_both_records_counted(tmp_path: Path) -> None:
+    members = [gzip.compress(r, mtime=0) for r in responses(5)]
+    members[1], members[2] = _bad_checksum(members[1]), _bad_checksum(members[2])
+    path = tmp_path / "two-crc.warc.gz"
+    path.write_bytes(b"".join(members))
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0003", "urn:uuid:0004"]
+    assert len(sink.bad) + (error is not None) == 2
+
+
+def test_blank_lines_after_the_last_record_leave_its_document_as_written(tmp_path: Path) -> None:
+    records = responses(3)
+    path = tmp_path / "trailing.warc"
+    path.write_bytes(b"".join(records) + b"\n" * 5)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.raw for d in docs] == [read_plain(r) for r in records] and sink.bad == []
+    assert not any("Content-Length says" in d.meta.get("warc_repaired", "") for d in docs)
+
+
+def test_header_names_and_types_in_other_cases_read_as_fastwarc_reads_them(tmp_path: Path) -> None:
+    records = responses(4)
+    records[1] = records[1].replace(b"WARC-Type: response", b"WARC-Type: Response")
+    records[2] = (
+        records[2].replace(b"WARC-Type:", b"warc-type:").replace(b"WARC-Record-ID:", b"warc-record-id:")
+    )
+    path = tmp_path / "case.warc"
+    path.write_bytes(b"".join(records[:3]) + b"GARBAGE\r\n" + records[3])  # garbage: the lenient parser too
+    ids, sink, error = read_until_error(path)
+    assert ids == [f"urn:uuid:{i:04d}" for i in range(4)] and error is None
+    assert [reason for _, _, reason in sink.bad] == ["bytes that are not a WARC record"]

@@ -16,8 +16,8 @@ from gristmill.text import NgramIndex, count_sentences, duplicates, word_tokens
         ("it's fine... end", ["it", "'s", "fine", "...", "end"]),
         ("smile :) now", ["smile", ":)", "now"]),
         ("hello.World", ["hello", ".", "World"]),
-        # A capital after the dot is a sentence run together, not a domain, in any script (spaCy's
-        # URL pattern ends in a lower-case TLD for this reason).
+        # A capital after the dot is a sentence run together, not a domain (spaCy's URL pattern ends
+        # in a lower-case TLD for this reason); Latin letters only here (docs/quality.md).
         ("water.Über", ["water", ".", "Über"]),
         ("bad.Ölpreis", ["bad", ".", "Ölpreis"]),
         ("пример.рф", ["пример.рф"]),

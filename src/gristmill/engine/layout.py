@@ -62,6 +62,13 @@ def disk_full_as_error(layout: Layout) -> Iterator[None]:
         raise
 
 
+def _probe_write(folder: Path) -> None:
+    """Create and remove a file in ``folder``: raises the ``OSError`` the first real write would meet."""
+    probe = folder / ".gristmill-write-test"
+    probe.write_bytes(b"")
+    probe.unlink()
+
+
 def first_difference(then: Any, now: Any, where: str = "pipeline") -> str:
     """Where two recorded pipelines first differ, as ``steps[0].length_filter.min_chars: 1 → 7``."""
     if isinstance(then, dict) and isinstance(now, dict):
@@ -156,9 +163,7 @@ class Layout:
                 raise UnusableOutputError(f"output: cannot write to {exc}") from exc
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = self.root / ".gristmill-write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
+            _probe_write(self.root)
         except OSError as exc:
             raise UnusableOutputError(f"output: cannot write to {str(self.root)!r}: {exc.strerror}") from exc
 
@@ -216,10 +221,8 @@ class Layout:
                 ) from exc
             # A folder that exists but takes no file (its permissions, a link elsewhere) fails here, in
             # one line, not at a task's first write.
-            probe = folder / ".gristmill-write-test"
             try:
-                probe.write_bytes(b"")
-                probe.unlink()
+                _probe_write(folder)
             except OSError as exc:
                 raise UnusableOutputError(
                     f"output: cannot write in {str(folder)!r}: {exc.strerror}; "

@@ -79,6 +79,7 @@ class Damage:
     output: int
     cut: bool = False
     suspect_from: int | None = None
+    resumed: bool = False  # a member that decodes was found after it: records after it were read
 
 
 # What zlib and zstd say of a member whose bytes decoded but do not match its checksum or length.
@@ -148,9 +149,10 @@ class _Decoder:
             except codec.error as exc:
                 rest, at = self._salvage(member, pos, decoded, piece)
                 detail = f"corrupt {codec.name} data: {exc}"
-                if self._damages is not None and damage is None:
-                    # Noted before the salvaged bytes go out: a reader checks them against it.
-                    checked = any(words in str(exc) for words in _CHECK_FAILED)
+                checked = any(words in str(exc) for words in _CHECK_FAILED)
+                if self._damages is not None and (damage is None or checked):
+                    # Noted before the salvaged bytes go out: a reader checks them against it. A member
+                    # that failed its checksum is damage of its own, even right after other damage.
                     suspect = total - decoded if checked else None  # where the member's bytes began
                     damage = Damage(at, at, detail, total + len(rest), suspect_from=suspect)
                     self._damages.append(damage)
@@ -162,6 +164,7 @@ class _Decoder:
                 decoder = None
                 resume = self._find_magic(max(at, member + 1))
                 damage.end = raw.seek(0, 2) if resume is None else resume
+                damage.resumed = resume is not None
                 self._progress(damage.end - pos)
                 pos = damage.end
                 continue

@@ -98,7 +98,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             if record is None:
                 if stream.tell() + 4 < expected_start:  # the last record was cut short
                     break
-                if _stream_end(stream) > expected_start + 4:
+                if not _only_blank_after(stream, expected_start):
                     # Bytes after the last record fastwarc gave: it stopped early (a chunked gzip
                     # body it decoded to the end of the stream), or junk follows. Read them leniently.
                     break
@@ -176,7 +176,7 @@ def _report(path: str, sink: ReadSink, damages: list[Damage]) -> None:
         sink.quarantine(path, f"byte {damage.start}", _damage_reason(damage))
     if damages:
         last = damages[-1]
-        error = TruncatedInputError if last.cut else DamagedInputError
+        error = TruncatedInputError if last.cut else DamagedInputError if last.resumed else BrokenInputError
         raise error(path, last.start, _damage_reason(last))
 
 
@@ -198,11 +198,21 @@ def _damage_reason(damage: Damage) -> str:
     return f"{damage.detail} (compressed bytes {damage.start} to {damage.end} skipped)"
 
 
-def _stream_end(stream: ChunkStream) -> int:
-    """Where the stream ends: read what is left of it (nothing, once a parser read it all)."""
-    while stream.read(1 << 20):
-        pass
-    return stream.tell()
+def _only_blank_after(stream: ChunkStream, start: int) -> bool:
+    """Whether the stream holds nothing but blank lines from ``start`` (a record's end) to its end.
+
+    Reads what is left of it (nothing, once a parser read it all); what the parser read past
+    ``start`` is still in the stream's history.
+    """
+    if start > stream.tell():
+        return False
+    tail = stream.recent(start, _HISTORY)
+    if len(tail) < stream.tell() - start:  # no longer kept: more than a few blank lines anyway
+        return False
+    while chunk := stream.read(1 << 16):
+        if chunk.strip():
+            return False
+    return not tail.strip()
 
 
 def _declared_length(record: Any) -> int:
@@ -344,7 +354,9 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
     seen = 0
     damages: list[Damage] = []
     represented: set[int] = set()  # damages (by id) a record set aside already stands for
-    held: tuple[int, str, bytes] | None = None  # a record cut short, quarantined once another follows
+    # A record cut short: (offset, reason, bytes, whether it counts as a document set aside); what it
+    # means is known once the next record comes, or the file ends.
+    held: tuple[int, str, bytes, bool] | None = None
     compressed = compression_of(path) != "none"
 
     def where(offset: int) -> str:
@@ -369,25 +381,38 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         headers: dict[str, str] = {}
         for line in head:
             field, sep, value = line.partition(":")
-            if sep:
-                headers[field.strip()] = value.strip()
+            if sep:  # field names are case-insensitive (fastwarc reads them so too)
+                headers[field.strip().lower()] = value.strip()
         if held is not None:  # a record follows the one cut short: the file goes on, so it is damage
-            sink.quarantine(path, where(held[0]), held[1], held[2])
+            at, reason, cut, counted = held
+            if counted:
+                sink.quarantine(path, where(at), reason, cut)
             held = None
-        warc_type = headers.get("WARC-Type", "")
-        cut_in_header = len(parts) < 2  # no blank line ends the header: the record was cut inside it
-        if warc_type not in _DOC_TYPES and not (cut_in_header and not warc_type):
-            if warc_type not in _OTHER_TYPES and not cut_in_header:  # damaged: it may have been a document
-                sink.quarantine(
-                    path, where(offset), f"a record of no WARC type: WARC-Type {warc_type!r}", data[:200]
-                )
-            continue
+        warc_type = headers.get("warc-type", "").lower()  # fastwarc reads "Response" as a response too
         body = parts[1] if len(parts) > 1 else b""
-        declared = int(headers["Content-Length"]) if headers.get("Content-Length", "").isdigit() else None
+        declared = int(headers["content-length"]) if headers.get("content-length", "").isdigit() else None
         if any(offset < d.output <= offset + len(data) for d in damages) and (
             declared is None or len(body) < declared
         ):
             continue  # a record that damage cut short is quarantined with the damage, not twice
+        if len(parts) < 2:
+            # Cut inside its header. Never counted among the documents fastwarc gave: it may have read
+            # this stub and the next record as one. Set aside (a document, or of no known type) or
+            # passed over (another type), and the file's own end if nothing follows.
+            counted = warc_type not in _OTHER_TYPES  # a document, or a type cut off mid-word
+            held = (offset, "record cut short inside its header", data, counted)
+            continue
+        if warc_type not in _DOC_TYPES:
+            if warc_type not in _OTHER_TYPES:  # damaged: it may have been a document
+                sink.quarantine(
+                    path,
+                    where(offset),
+                    f"a record of no WARC type: WARC-Type {headers.get('warc-type', '')!r}",
+                    data[:200],
+                )
+            elif declared is not None and len(_without_separator(body, declared)) < declared:
+                held = (offset, f"{warc_type} record cut short", data, False)
+            continue
         if (
             declared is not None
             and body[declared : declared + 4] == b"\r\n\r\n"
@@ -399,19 +424,8 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
             sink.quarantine(path, where(at), "bytes that are not a WARC record", body[declared + 4 :][:200])
             body = body[: declared + 4]
         seen += 1
-        whole = body
-        # Drop the blank lines that end a record (CRLF CRLF, or LF LF in hand-made files), but never
-        # the record's own last line ends, which its Content-Length counts.
-        body = (
-            body[:-4]
-            if body.endswith(b"\r\n\r\n")
-            else body[:-2]
-            if body.endswith(b"\n\n")
-            else body.rstrip(b"\r\n")
-        )
-        if declared is not None and len(body) < declared <= len(whole):
-            body = whole[:declared]
-        short = cut_in_header or (declared is not None and len(body) < declared)
+        body = _without_separator(body, declared)
+        short = declared is not None and len(body) < declared
         if seen <= skip:
             if short:
                 # fastwarc read this record to its declared length, into the next record's bytes.
@@ -437,19 +451,15 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
                 )
             represented.add(id(failed))
             continue
-        if short:
-            reason = (
-                "record cut short inside its header"
-                if cut_in_header
-                else f"record cut short: {len(body)} of {declared} bytes"
-            )
-            held = (offset, reason, data)  # if no record follows, the file itself was cut short
+        if short:  # if no record follows, the file itself was cut short
+            held = (offset, f"record cut short: {len(body)} of {declared} bytes", data, True)
             continue
         yield _lenient_document(name, offset, headers, body, declared, note)
     if held is not None:
-        at, reason, data = held
+        at, reason, data, counted = held
         if compressed or damages:  # the stream decoded whole, or its own damage is reported
-            sink.quarantine(path, where(at), reason, data)
+            if counted:
+                sink.quarantine(path, where(at), reason, data)
         else:
             raise TruncatedInputError(path, at + len(data), f"{reason} at byte {at}; the file ends inside it")
     if junk is not None and not damages:
@@ -457,6 +467,27 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
             path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
         )
     _report(path, sink, damages)
+
+
+def _without_separator(body: bytes, declared: int | None) -> bytes:
+    """A record's block without the blank lines that end it (CRLF CRLF, or LF LF in hand-made files).
+
+    Never without the record's own last line ends, which its ``Content-Length`` counts, and never with
+    more than it counts when only blank lines follow (a file's trailing newlines).
+    """
+    whole = body
+    if body.endswith(b"\r\n\r\n"):
+        body = body[:-4]
+    elif body.endswith(b"\n\n"):
+        body = body[:-2]
+    else:
+        body = body.rstrip(b"\r\n")
+    if declared is not None:
+        if len(body) < declared <= len(whole):
+            body = whole[:declared]
+        elif len(body) > declared and not body[declared:].strip():
+            body = body[:declared]
+    return body
 
 
 def _decode_http_body(body: bytes, fields: dict[str, str]) -> bytes:
@@ -484,8 +515,8 @@ def _decode_http_body(body: bytes, fields: dict[str, str]) -> bytes:
 def _lenient_document(
     path: str, offset: int, headers: dict[str, str], body: bytes, declared: int | None, note: str = ""
 ) -> Document:
-    record_id = headers.get("WARC-Record-ID", "").strip("<>")
-    content_type = headers.get("Content-Type", "").split(";", 1)[0].strip()
+    record_id = headers.get("warc-record-id", "").strip("<>")
+    content_type = headers.get("content-type", "").split(";", 1)[0].strip()
     block_length = len(body)
     charset = status = None
     if content_type == "application/http":
@@ -504,10 +535,10 @@ def _lenient_document(
         status = int(code) if code.isdigit() else None
         body = _decode_http_body(body, fields)
     meta: dict[str, Any] = {
-        "url": headers.get("WARC-Target-URI", "").strip("<>"),
+        "url": headers.get("warc-target-uri", "").strip("<>"),
         "warc_record_id": record_id,
-        "warc_type": headers.get("WARC-Type", ""),
-        "warc_date": headers.get("WARC-Date", ""),
+        "warc_type": headers.get("warc-type", ""),
+        "warc_date": headers.get("warc-date", ""),
         "warc_file": path,
         "content_type": content_type,
         "warc_repaired": "record read by the lenient parser",

@@ -365,3 +365,20 @@ def test_header_names_and_types_in_other_cases_read_as_fastwarc_reads_them(tmp_p
     ids, sink, error = read_until_error(path)
     assert ids == [f"urn:uuid:{i:04d}" for i in range(4)] and error is None
     assert [reason for _, _, reason in sink.bad] == ["bytes that are not a WARC record"]
+
+
+def test_a_content_length_that_counts_only_the_http_header_keeps_the_page(tmp_path: Path) -> None:
+    # A writer that counted the HTTP header alone: the "\r\n\r\n" at the declared end is the header's
+    # own blank line, and the page after it is the record's, not bytes between records.
+    records = responses(3)
+    head, _, block = records[1].partition(b"\r\n\r\n")
+    http_head = block.index(b"\r\n\r\n")
+    head = head.replace(b"Content-Length: %d" % (len(block) - 4), b"Content-Length: %d" % http_head)
+    records[1] = head + b"\r\n\r\n" + block
+    path = tmp_path / "short-length.warc"
+    path.write_bytes(b"".join(records))
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:0001", "urn:uuid:0002"] and sink.bad == []
+    assert (
+        docs[1].raw == read_plain(responses(3)[1]) and "Content-Length says" in docs[1].meta["warc_repaired"]
+    )

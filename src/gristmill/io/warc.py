@@ -293,7 +293,7 @@ def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
     searched = 0  # buffer offset up to which no version line starts (but at 0)
     for chunk in chunks:
         buffer += chunk
-        starts = [m.start() for m in _VERSION_LINE.finditer(buffer, max(0, searched - 16))]
+        starts = [m.start() for m in _VERSION_LINE.finditer(buffer, max(0, searched - 64))]
         starts = [s for s in starts if s > 0]
         searched = len(buffer)
         if starts:
@@ -417,9 +417,14 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
             declared is not None
             and body[declared : declared + 4] == b"\r\n\r\n"
             and body[declared + 4 :].strip()
+            and not (
+                headers.get("content-type", "").startswith("application/http")
+                and b"\r\n\r\n" not in body[:declared]
+            )
         ):
             # The record ends where its Content-Length says, with its CRLF CRLF: what follows, up to
-            # the next version line, is no part of it.
+            # the next version line, is no part of it. (Unless that CRLF CRLF is where an HTTP
+            # header ends: then the length counted the header alone, and the page is the record's.)
             at = offset + len(data) - len(body) + declared + 4
             sink.quarantine(path, where(at), "bytes that are not a WARC record", body[declared + 4 :][:200])
             body = body[: declared + 4]

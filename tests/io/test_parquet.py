@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from click.testing import CliRunner
 
 from gristmill.cli import cli
 from gristmill.document import Document
+from gristmill.errors import InputError
 from gristmill.io.parquet import ParquetReader, ParquetWriter
 from tests.helpers import read_all, write_pipeline
 from tests.io.test_jsonl import Sink
@@ -117,3 +119,15 @@ def test_a_file_that_is_not_parquet_is_quarantined_counted_and_named_in_one_line
         (record,) = [json.loads(line) for line in lines]
         assert (record["file"], record["where"]) == (str(src / name), "file")
         assert record["reason"].startswith("not a readable Parquet file: ")
+
+
+def test_a_parquet_file_whose_column_names_are_not_utf8_is_one_line(tmp_path: Path) -> None:
+    # A byte flipped in the footer's column name (found by tools/fuzz_inputs.py): Arrow raises
+    # UnicodeDecodeError opening it, which was a traceback.
+    path = tmp_path / "names.parquet"
+    pq.write_table(pa.table({"text": ["one"], "zqzq": ["x"]}), path)
+    data = path.read_bytes()
+    assert data.count(b"zqzq") >= 1
+    path.write_bytes(data.replace(b"zqzq", b"\x96\x96\x96\x96"))
+    with pytest.raises(InputError, match="not a readable Parquet file"):  # the engine quarantines the file
+        list(ParquetReader().read(str(path), Sink()))

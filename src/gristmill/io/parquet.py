@@ -40,7 +40,7 @@ class ParquetReader(Reader):
             source = pq.ParquetFile(open_read(path) if is_url(path) else path)
         except StorageError as exc:
             raise InputError(f"cannot open {exc}") from exc
-        except (OSError, pa.ArrowException) as exc:
+        except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:  # the last: names that are not UTF-8
             raise InputError(f"{path}: not a readable Parquet file: {str(exc).strip()}") from exc
         row = 0
         stem = self.options.stem_of(path)
@@ -56,7 +56,7 @@ class ParquetReader(Reader):
                         yield document_from_record(record, f"{stem}/{row}", self.options)
                     except RecordError as exc:
                         sink.quarantine(path, f"row {row}", str(exc), repr(record)[:200])
-        except (OSError, pa.ArrowException) as exc:
+        except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: unreadable after row {row}: {str(exc).strip()}") from exc
 
 

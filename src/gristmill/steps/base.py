@@ -8,6 +8,7 @@ dropped document to the rejected output, counts it and times the step.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -93,13 +94,19 @@ class Filter(Step):
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Yield kept documents; reject the rest as ``"<step>:<reason>"``."""
         for doc in docs:
-            verdict = self.for_document(doc).keep(doc)
+            verdict, lines = self.for_document(doc).judge(doc)
             if verdict is True or (_numpy_bool(verdict) and verdict):
+                if lines:
+                    ctx.count_lines(lines)
                 yield doc
             elif isinstance(verdict, str) and verdict:
                 ctx.reject(doc, f"{self.name}:{verdict}")
             else:  # False or None is datatrove's answer, not ours: say so rather than drop for "False"
                 raise TypeError(f"keep() returned {verdict!r}: return True to keep, or a reason")
+
+    def judge(self, doc: Document) -> tuple[Literal[True] | str, Counter[str] | None]:
+        """``keep``'s verdict, and the lines each of the filter's line rules removed (None: it names none)."""
+        return self.keep(doc), None
 
     def for_document(self, doc: Document) -> Filter:
         """The filter that judges ``doc``: this one, unless options differ by language (``by_language``)."""

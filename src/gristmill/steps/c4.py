@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from typing import Annotated, ClassVar, Literal, cast
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.io.schema import FieldType
-from gristmill.stats import StepContext
 from gristmill.steps.by_language import PerLanguageOptions
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
@@ -93,22 +91,12 @@ class C4QualityFilter(PerLanguageOptions):
             return "remove", "policy"
         return "keep", line
 
-    def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
-        """Yield kept documents, counting the lines each rule removed from them; reject the rest."""
-        for doc in docs:
-            verdict, removed = cast(C4QualityFilter, self.for_document(doc)).judge(doc)
-            if verdict is True:
-                ctx.count_lines(removed)
-                yield doc
-            else:
-                ctx.reject(doc, f"{self.name}:{verdict}")
-
     def keep(self, doc: Document) -> Literal[True] | str:
         """Drop the document for a document rule, else keep it with only its kept lines."""
         return self.judge(doc)[0]
 
     def judge(self, doc: Document) -> tuple[Literal[True] | str, Counter[str]]:
-        """``keep``'s verdict, and how many non-blank lines each line rule removed."""
+        """``keep``'s verdict, and how many non-blank lines each line rule removed (in ``stats.json``)."""
         kept: list[str] = []
         kept_tokens: list[list[str]] = []
         by_rule: Counter[str] = Counter()

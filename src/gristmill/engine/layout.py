@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -41,6 +41,8 @@ _RUN_PARTS: tuple[str, ...] = (
 )
 _CLEARED = (*_RUN_PARTS, "report.html")  # what --overwrite removes
 _CLEARED_SHOWN = ", ".join(name for name in _CLEARED if not name.startswith("_"))  # as a refusal names it
+_T = TypeVar("_T")
+OUTPUT_SUFFIXES = (".jsonl.zst", ".parquet")  # the document files kept/ and rejected/ hold
 TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
 # How barrier tasks write what a later phase reads (signature rows, parts, carried runs). Raise it
 # whenever one of those files changes shape: an unfinished run's files are then refused, not misread.
@@ -60,6 +62,11 @@ def disk_full_as_error(layout: Layout) -> Iterator[None]:
                 "free some and run the same command to resume"
             ) from None
         raise
+
+
+def spread(items: list[_T], most: int) -> list[_T]:
+    """Up to ``most`` of ``items``, evenly spaced from the first (all of them when there are no more)."""
+    return items if len(items) <= most else [items[i * len(items) // most] for i in range(most)]
 
 
 def _probe_write(folder: Path) -> None:
@@ -424,10 +431,9 @@ class Layout:
             return counts
         for folder in folders:
             there = self._remote_call(lambda r, f=folder: r.listing(self.rel(f)))
-            names = sorted(n for n in there if n.endswith((".jsonl.zst", ".parquet")))
+            names = sorted(n for n in there if n.endswith(OUTPUT_SUFFIXES))
             counts[folder] = len(names)
-            chosen = names if len(names) <= files else [names[i * len(names) // files] for i in range(files)]
-            self.fetch_files([self.root / name for name in chosen])
+            self.fetch_files([self.root / name for name in spread(names, files)])
         return counts
 
     def fetch_files(self, paths: list[Path]) -> None:

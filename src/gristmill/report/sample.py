@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 
 from gristmill.document import Document
+from gristmill.engine.layout import OUTPUT_SUFFIXES, spread
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.parquet import ParquetReader
 
@@ -49,7 +50,7 @@ class _Ignore:
 
 def output_files(folder: Path) -> list[Path]:
     """The document files in an output folder, in name order."""
-    return sorted(p for p in folder.glob("*") if p.name.endswith(".jsonl.zst") or p.suffix == ".parquet")
+    return sorted(p for p in folder.glob("*") if p.name.endswith(OUTPUT_SUFFIXES))
 
 
 def sample_folder(folder: Path, limit: int, files_there: int | None = None) -> Sample:
@@ -60,7 +61,7 @@ def sample_folder(folder: Path, limit: int, files_there: int | None = None) -> S
     files = output_files(folder)
     if not files:
         return Sample([], 0, 0, 0)
-    chosen = files if len(files) <= limit else [files[i * len(files) // limit] for i in range(limit)]
+    chosen = spread(files, limit)
     per_file = max(1, math.ceil(limit / len(chosen)))
     docs: list[Document] = []
     for path in chosen:

@@ -26,6 +26,17 @@ def _warc_docs() -> list:
     return list(WarcReader().read(str(WARC), _Strict()))
 
 
+def _run(tmp_path: Path, run_cli, records: list[dict], step: str) -> Path:
+    """Run ``records`` (JSON Lines) through one step into ``tmp_path/out``; return the pipeline file."""
+    write_jsonl(tmp_path / "in.jsonl", records)
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{tmp_path}/in.jsonl'}}\noutput: {{path: '{tmp_path}/out'}}\nsteps:\n  - {step}\n",
+    )
+    assert run_cli("run", str(config), "--no-progress").exit_code == 0
+    return config
+
+
 def _inspect(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, ["inspect", *args], input=stdin)
     if result.exception and not isinstance(result.exception, SystemExit):
@@ -63,15 +74,8 @@ def test_a_record_that_is_not_there_is_one_line() -> None:
 
 
 def test_a_document_of_an_output_shard_by_its_id(tmp_path: Path, run_cli) -> None:
-    write_jsonl(
-        tmp_path / "in.jsonl", [{"id": f"d#{n}", "text": f"Text number {n}. " * 30} for n in range(5)]
-    )
-    config = write_pipeline(
-        tmp_path / "p.yaml",
-        f"input: {{path: '{tmp_path}/in.jsonl'}}\noutput: {{path: '{tmp_path}/out'}}\n"
-        "steps:\n  - normalize: {}\n",
-    )
-    assert run_cli("run", str(config), "--no-progress").exit_code == 0
+    records = [{"id": f"d#{n}", "text": f"Text number {n}. " * 30} for n in range(5)]
+    config = _run(tmp_path, run_cli, records, "normalize: {}")
     shard = tmp_path / "out" / "kept" / "00000.jsonl.zst"
     code, out, err = _inspect(f"{shard}#d#3", "--json", "--pipeline", str(config))
     assert code == 0, err
@@ -152,13 +156,8 @@ def test_a_record_that_could_not_be_read_is_named_with_its_reason(tmp_path: Path
 def test_a_document_of_a_run_is_inspected_through_that_runs_steps(tmp_path: Path, run_cli) -> None:
     # Without --pipeline, a document of a run's output goes through the run's own steps (pipeline.yaml),
     # not the demo's: a page the run's length filter dropped shows that reason.
-    write_jsonl(tmp_path / "in.jsonl", [{"id": f"d{n}", "text": "Short text. " * (n + 1)} for n in range(5)])
-    config = write_pipeline(
-        tmp_path / "p.yaml",
-        f"input: {{path: '{tmp_path}/in.jsonl'}}\noutput: {{path: '{tmp_path}/out'}}\n"
-        "steps:\n  - length_filter: {min_chars: 30}\n",
-    )
-    assert run_cli("run", str(config), "--no-progress").exit_code == 0
+    records = [{"id": f"d{n}", "text": "Short text. " * (n + 1)} for n in range(5)]
+    _run(tmp_path, run_cli, records, "length_filter: {min_chars: 30}")
     shard = tmp_path / "out" / "rejected" / "00000.jsonl.zst"
     code, out, err = _inspect(f"{shard}#d0", "--json")
     assert code == 0, err

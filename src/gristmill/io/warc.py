@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
-import zlib
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -15,6 +13,7 @@ from gristmill.document import Document
 from gristmill.errors import BrokenInputError, DamagedInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import ChunkStream, Damage, compression_of, read_chunks
+from gristmill.io.http_body import decode_content, undo_chunked
 from gristmill.io.schema import FieldType
 from gristmill.io.warc_native import DOCUMENT_RECORDS, MAX_HEADER, native_documents, native_ok
 
@@ -84,7 +83,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
     records = ArchiveIterator(
         stream,
         parse_http=True,
-        auto_decode="all",
+        auto_decode="transfer",  # the content encoding is undone in _document
         stream_detect=False,
         fsspec_args=False,
     )
@@ -234,6 +233,8 @@ def _document(path: str, record: Any, body: bytes) -> Document:
     record_id = (record.record_id or "").strip("<>")
     url = (headers.get("WARC-Target-URI") or "").strip("<>")
     if record.is_http:
+        if record.http_headers is not None:
+            body = decode_content(body, record.http_headers.get("Content-Encoding"))
         content_type = record.http_content_type or ""
         charset = record.http_charset
         status = record.http_headers.status_code if record.http_headers is not None else None
@@ -496,25 +497,10 @@ def _without_separator(body: bytes, declared: int | None) -> bytes:
 
 
 def _decode_http_body(body: bytes, fields: dict[str, str]) -> bytes:
-    """Undo chunked transfer and gzip/deflate content encoding, as far as the bytes allow."""
+    """Undo chunked transfer and content encoding, as far as the bytes allow."""
     if "chunked" in fields.get("transfer-encoding", "").lower():
-        out, rest = [], body
-        while rest:
-            size_line, _, rest = rest.partition(b"\r\n")
-            try:
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-            except ValueError:
-                return body  # not chunked after all
-            if size == 0:
-                break
-            out.append(rest[:size])
-            rest = rest[size + 2 :]
-        body = b"".join(out)
-    encoding = fields.get("content-encoding", "").lower()
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        with contextlib.suppress(zlib.error):
-            body = zlib.decompressobj(wbits=47 if "gzip" in encoding else 15).decompress(body)
-    return body
+        body = undo_chunked(body)
+    return decode_content(body, fields.get("content-encoding"))
 
 
 def _lenient_document(

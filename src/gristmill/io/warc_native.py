@@ -55,7 +55,7 @@ def native_documents(
     reported = 0
     try:
         records = ArchiveIterator(
-            source, parse_http=True, auto_decode="all", stream_detect=False, fsspec_args=False
+            source, parse_http=True, auto_decode="transfer", stream_detect=False, fsspec_args=False
         )
         for record in records:
             position = record.stream_pos

@@ -368,6 +368,29 @@ def test_a_file_cut_inside_a_header_repeats_no_document(tmp_path: Path, gzipped:
     assert len(sink.bad) + (error is not None) == 1  # the cut record, counted once
 
 
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+def test_a_record_cut_inside_its_first_header_lines_is_counted_when_a_whole_record_follows(
+    tmp_path: Path, layout: str
+) -> None:
+    # Cut after its version line, before its WARC-Type's colon, a record's stub runs into the next
+    # record's header: fastwarc reads the two as one (it skips a header line without a colon).
+    records = responses(4)
+    for cut in range(len(b"WARC/1.0\r\n"), len(b"WARC/1.0\r\nWARC-Type:")):
+        parts = [records[0], records[1][:cut], *records[2:]]
+        path = tmp_path / f"stub-{cut}.warc{ {'plain': '', 'zstd': '.zst'}.get(layout, '.gz') }"
+        if layout == "gzip per record":
+            write_warc_gz(path, parts)
+        elif layout == "gzip whole":
+            path.write_bytes(gzip.compress(b"".join(parts), mtime=0))
+        elif layout == "zstd":
+            path.write_bytes(zstandard.ZstdCompressor().compress(b"".join(parts)))
+        else:
+            path.write_bytes(b"".join(parts))
+        ids, sink, error = read_until_error(path)
+        assert ids == ["urn:uuid:0000", "urn:uuid:0002", "urn:uuid:0003"], cut
+        assert len(sink.bad) + (error is not None) == 1, cut  # the stub, counted once
+
+
 def test_lf_records_whose_text_ends_in_a_newline_keep_it(tmp_path: Path) -> None:
     # Hand-made WETs end lines with LF; a record's own last newline is counted by its Content-Length.
     texts = [b"First page.\n", b"Second page,\nlast line.\n", b"Third page, no newline"]

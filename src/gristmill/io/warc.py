@@ -15,7 +15,7 @@ from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import ChunkStream, Damage, compression_of, read_chunks
 from gristmill.io.http_body import decode_content, undo_chunked
 from gristmill.io.schema import FieldType
-from gristmill.io.warc_native import DOCUMENT_RECORDS, MAX_HEADER, native_documents, native_ok
+from gristmill.io.warc_native import DOCUMENT_RECORDS, MAX_HEADER, native_documents, native_ok, one_header
 
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
 
@@ -223,7 +223,7 @@ def _header_length(stream: ChunkStream, start: int) -> int | None:
     """Bytes of the WARC header block at ``start`` as written (version line to blank line), or None."""
     head = stream.recent(start, MAX_HEADER)
     end = head.find(b"\r\n\r\n")
-    if not head.startswith(b"WARC/") or end < 0:
+    if not head.startswith(b"WARC/") or end < 0 or not one_header(head[: end + 2]):
         return None
     return end + 4
 

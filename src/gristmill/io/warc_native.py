@@ -12,6 +12,7 @@ member, a record without an id, a last record cut short) hands the file to the c
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections.abc import Callable, Generator
 from typing import Any
@@ -26,6 +27,18 @@ from gristmill.io.storage import is_url, local_path
 DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 # The most bytes a record's header block may take (the careful reader's limit too).
 MAX_HEADER = 1 << 16
+# A version line inside a header block, on a line of its own or glued to a cut line's end.
+_INNER_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
+
+
+def one_header(head: bytes) -> bool:
+    """Whether the header block ``head`` (from its version line to its blank line) is one record's.
+
+    A record cut inside its first header lines runs into the next record's header, and fastwarc,
+    which skips a header line without a colon, reads the two as one record: its stub goes uncounted.
+    """
+    return _INNER_VERSION.search(head, 8) is None
+
 
 NewDocument = Callable[[str, Any, bytes], Document]
 
@@ -53,6 +66,7 @@ def native_documents(
     pending: Document | None = None
     last: Any = None  # the last record seen: (stream offset, declared length)
     reported = 0
+    handle = open(filename, "rb")  # noqa: SIM115 (closed below, with the reader)
     try:
         records = ArchiveIterator(
             source, parse_http=True, auto_decode="transfer", stream_detect=False, fsspec_args=False
@@ -63,6 +77,8 @@ def native_documents(
             if last is not None and position <= last[0]:
                 return yielded
             if record.record_type == WarcRecordType.unknown or not record.record_id:
+                return yielded
+            if not _header_at(handle.fileno(), position, gzipped):
                 return yielded
             last = (position, _declared_length(record))
             if position > reported:
@@ -79,6 +95,7 @@ def native_documents(
     except Exception:  # any failure here means: read the file carefully instead
         return yielded
     finally:
+        handle.close()
         if gzipped:
             source.close()
     if last is not None and not _last_record_whole(filename, gzipped, *last):
@@ -92,6 +109,24 @@ def native_documents(
 def _declared_length(record: Any) -> int:
     value = record.headers.get("Content-Length") or ""
     return int(value) if value.strip().isdigit() else -1
+
+
+def _header_at(fd: int, offset: int, gzipped: bool) -> bool:
+    """Whether the record at file ``offset`` (a gzip member's, in a gzip file) has one header of its own."""
+    size = 1024  # most headers take under 1 KB: read (and inflate) no more unless needed
+    while True:
+        data = os.pread(fd, size, offset)
+        if gzipped:
+            try:
+                data = zlib.decompressobj(wbits=31).decompress(data, 4 * size)
+            except zlib.error:
+                return False
+        end = data.find(b"\r\n\r\n")
+        if end >= 0:
+            return one_header(data[: end + 2])
+        if size > MAX_HEADER:
+            return False  # no header end where one must be: the careful reader looks
+        size *= 8
 
 
 def _last_record_whole(filename: str, gzipped: bool, start: int, declared: int) -> bool:

@@ -221,13 +221,18 @@ def read_plain(record: bytes) -> bytes:
     return http.split(b"\r\n\r\n", 1)[1][:-4]
 
 
-def chunked_gzip_response(uri: str, html: bytes, record_id: str) -> bytes:
-    """A valid response whose body is gzip-encoded and sent in chunks, as servers send them."""
-    body = gzip.compress(html, mtime=0)
-    chunked = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+def encoded_response(uri: str, record_id: str, body: bytes, encoding: str, chunks: int) -> bytes:
+    """A response whose ``body`` was sent with ``Content-Encoding: encoding``, in ``chunks`` chunks."""
+    if chunks:
+        step = -(-len(body) // chunks)
+        parts = [body[i : i + step] for i in range(0, len(body), step)]
+        body = b"".join(b"%x\r\n" % len(part) + part + b"\r\n" for part in parts) + b"0\r\n\r\n"
     http = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n"
-        b"Content-Encoding: gzip\r\n\r\n" + chunked
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        + (b"Transfer-Encoding: chunked\r\n" if chunks else b"")
+        + (f"Content-Encoding: {encoding}\r\n".encode() if encoding else b"")
+        + b"\r\n"
+        + body
     )
     head = (
         f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n"
@@ -241,7 +246,7 @@ def chunked_gzip_response(uri: str, html: bytes, record_id: str) -> bytes:
 def test_a_chunked_gzip_response_loses_no_record_after_it(tmp_path: Path, layout: str) -> None:
     records = [
         *responses(2),
-        chunked_gzip_response("https://a.example/z", b"<p>zipped page</p>", "zzzz"),
+        encoded_response("https://a.example/z", "zzzz", gzip.compress(b"<p>zipped page</p>"), "gzip", 1),
         *responses(5)[2:],
     ]
     path = tmp_path / ("c.warc" if layout == "plain" else "c.warc.gz")
@@ -263,27 +268,6 @@ def test_a_chunked_gzip_response_loses_no_record_after_it(tmp_path: Path, layout
     assert sink.bad == [] and error is None
     zipped = next(d for d in WarcReader().read(str(path), Sink()) if d.id == "urn:uuid:zzzz")
     assert zipped.text == "<p>zipped page</p>"
-
-
-def encoded_response(uri: str, record_id: str, body: bytes, encoding: str, chunks: int) -> bytes:
-    """A response whose ``body`` was sent with ``Content-Encoding: encoding``, in ``chunks`` chunks."""
-    if chunks:
-        step = -(-len(body) // chunks)
-        parts = [body[i : i + step] for i in range(0, len(body), step)]
-        body = b"".join(b"%x\r\n" % len(part) + part + b"\r\n" for part in parts) + b"0\r\n\r\n"
-    http = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-        + (b"Transfer-Encoding: chunked\r\n" if chunks else b"")
-        + (f"Content-Encoding: {encoding}\r\n".encode() if encoding else b"")
-        + b"\r\n"
-        + body
-    )
-    head = (
-        f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n"
-        f"WARC-Record-ID: <urn:uuid:{record_id}>\r\nContent-Type: application/http; msgtype=response\r\n"
-        f"Content-Length: {len(http)}\r\n\r\n"
-    ).encode()
-    return head + http + b"\r\n\r\n"
 
 
 def _raw_deflate(data: bytes) -> bytes:

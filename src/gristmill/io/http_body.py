@@ -1,10 +1,12 @@
 """HTTP bodies as a browser reads them: chunked transfer and content encodings undone.
 
-fastwarc undoes the chunked transfer encoding itself (``auto_decode="transfer"``); the content
-encoding is undone here, for every reading path alike. fastwarc's own content decoding
-(``auto_decode="all"``) read a chunked gzip or brotli body to the end of the stream, losing the
-records after it, and raised on raw deflate, ``x-gzip`` and bodies that are not what their header
-says. Decoding here costs the same zlib and brotli calls.
+fastwarc is told to decode nothing (``auto_decode="none"``), so it reads each record's
+``Content-Length`` bytes and no more; the transfer and content encodings are undone here, for every
+reading path alike. Its own decoding read a chunked gzip or brotli body, or a body sent as chunked
+that is not, to the end of the stream (losing the records after it), and raised on raw deflate,
+``x-gzip`` and bodies that are not what their header says. Decoding here costs the same zlib and
+brotli calls, and stops at :data:`MAX_DECODED` bytes: a few KB of gzip, brotli or zstd can decode
+to gigabytes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,25 @@ from collections.abc import Callable
 
 import brotli
 import zstandard
+
+# The most bytes a body decodes to; past it the body is cut, and the record says so. The extract
+# step drops pages over 10 MB by default, so a real page never comes near it.
+MAX_DECODED = 1 << 27
+
+
+def decode_http_body(
+    body: bytes, transfer_encoding: str | None, content_encoding: str | None
+) -> tuple[bytes, str]:
+    """Undo a response body's transfer codings (chunked, then any other), then its content codings.
+
+    The header values are as sent, repeated headers joined by commas; see :func:`decode_content`.
+    """
+    transfer = [c.strip() for c in (transfer_encoding or "").split(",") if c.strip()]
+    if any(c.lower() == "chunked" for c in transfer):
+        body = undo_chunked(body)
+    # Transfer codings were applied after the content codings: listed after them, undone first.
+    codings = [content_encoding or "", *(c for c in transfer if c.lower() != "chunked")]
+    return decode_content(body, ", ".join(c for c in codings if c))
 
 
 def undo_chunked(body: bytes) -> bytes:
@@ -32,71 +53,141 @@ def undo_chunked(body: bytes) -> bytes:
     return b"".join(out)
 
 
-def decode_content(body: bytes, content_encoding: str | None) -> bytes:
+def decode_content(body: bytes, content_encoding: str | None, limit: int = MAX_DECODED) -> tuple[bytes, str]:
     """Undo ``Content-Encoding`` (gzip, deflate, br, zstd; several in the order the server applied them).
 
-    A truncated stream gives what it holds; a body that does not decode as its header says, or names
-    an encoding not known here, is returned as sent.
+    Returns the body and a note for ``meta.warc_repaired`` ("" when it decoded whole): a stream cut
+    short or damaged gives the part that decodes (zstd's cut is not noted: its decoder does not tell);
+    a body that does not decode as its header says, or names an encoding not known here, is returned
+    as sent; one that decodes to more than ``limit`` bytes is cut there.
     """
-    if not content_encoding:
-        return body
+    if not content_encoding or not body:
+        return body, ""
     decoded = body
+    note = ""
     for coding in reversed(content_encoding.split(",")):
         coding = coding.strip().lower()
         if coding in ("", "identity"):
             continue
         decoder = _DECODERS.get(coding)
-        result = decoder(decoded) if decoder is not None else None
+        if decoder is None:
+            return body, f"Content-Encoding {coding!r} is not known: the body is kept as sent"
+        result, ending = decoder(decoded, limit)
         if result is None:
-            return body
+            return body, f"the body does not decode as Content-Encoding {coding}: kept as sent"
+        if ending == "cut":
+            note = f"the {coding} body is cut short or damaged: the part that decodes is kept"
+        elif ending == "over":
+            return result, f"the {coding} body decodes to over {limit:,} bytes: cut there"
         decoded = result
-    return decoded
+    return decoded, note
 
 
-def _gunzip(data: bytes) -> bytes | None:
-    # Concatenated members are one body (RFC 1952); bytes after the last member are ignored.
+# What a decoder gives: the decoded bytes (None: the data is not of that encoding) and how the stream
+# ended: "whole", "cut" (cut short or damaged after a part that decodes) or "over" (past the limit).
+Decoded = tuple[bytes | None, str]
+
+
+def _inflate_stream(data: memoryview, wbits: int, limit: int) -> tuple[bytes, str, int]:
+    """Inflate the zlib, gzip or raw deflate stream at the start of ``data``, up to ``limit`` bytes.
+
+    Returns the output, how the stream ended ("whole", "cut" at the end of the data, "error",
+    "over" the limit) and the bytes it took. Fed in growing pieces, so that a body of many members
+    costs time in its size (each member's ``unused_data`` is a copy), and the last 8 bytes one at a
+    time: a bad checksum in the trailer loses none of the text before it (browsers do not check it).
+    """
+    decoder = zlib.decompressobj(wbits=wbits)
     out: list[bytes] = []
-    while data:
-        decoder = zlib.decompressobj(wbits=47)  # gzip or zlib header, as the first bytes say
+    size = pos = 0
+    piece = 1 << 10
+    n = len(data)
+    while pos < n:
+        end = min(pos + piece, n) if pos < n - 8 else pos + 1
+        if pos < n - 8 < end:
+            end = n - 8
         try:
-            out.append(decoder.decompress(data))
+            part = decoder.decompress(data[pos:end], limit - size + 1)
         except zlib.error:
-            return b"".join(out) if out else None
-        if not decoder.eof:
-            break  # cut short: what it holds
-        data = decoder.unused_data
-        if not data.startswith(b"\x1f\x8b"):
-            break
-    return b"".join(out)
+            return b"".join(out), "error", pos
+        out.append(part)
+        size += len(part)
+        if size > limit:
+            return b"".join(out)[:limit], "over", end
+        if decoder.eof:
+            return b"".join(out), "whole", end - len(decoder.unused_data)
+        pos = end
+        piece *= 2
+    return b"".join(out), "cut", n
 
 
-def _inflate(data: bytes) -> bytes | None:
+def _gunzip(data: bytes, limit: int) -> Decoded:
+    # Concatenated members are one body (RFC 1952); bytes after the last member are ignored.
+    view = memoryview(data)
+    out: list[bytes] = []
+    size = pos = 0
+    while True:
+        part, ending, used = _inflate_stream(view[pos:], 47, limit - size)  # gzip or zlib header
+        out.append(part)
+        size += len(part)
+        if ending == "over":
+            return b"".join(out), "over"
+        if ending != "whole":
+            return (b"".join(out), "cut") if size else (None, "")
+        pos += used
+        if view[pos : pos + 2] != b"\x1f\x8b":
+            return b"".join(out), "whole"
+
+
+def _inflate(data: bytes, limit: int) -> Decoded:
     # "deflate" means a zlib stream (RFC 9110), but some servers send raw deflate; browsers read both.
-    try:
-        return zlib.decompressobj(wbits=47).decompress(data)
-    except zlib.error:
-        pass
-    try:
-        return zlib.decompressobj(wbits=-15).decompress(data)
-    except zlib.error:
-        return None
+    # Arbitrary bytes often inflate a little as raw deflate without an error: raw counts only whole,
+    # ending where the body ends.
+    view = memoryview(data)
+    out, ending, _ = _inflate_stream(view, 47, limit)
+    if ending in ("whole", "over"):
+        return out, ending
+    if out:
+        return out, "cut"  # a zlib header, then the stream was cut short or damaged
+    out, ending, used = _inflate_stream(view, -15, limit)
+    if ending == "over" or (ending == "whole" and used == len(data)):
+        return out, ending
+    return None, ""
 
 
-def _unbrotli(data: bytes) -> bytes | None:
+def _unbrotli(data: bytes, limit: int) -> Decoded:
+    decoder = brotli.Decompressor()
     try:
-        return bytes(brotli.decompress(data))
+        out = bytes(decoder.process(data, output_buffer_limit=limit + 1))
     except brotli.error:
-        return None
+        return None, ""
+    if len(out) > limit:
+        return out[:limit], "over"
+    if decoder.is_finished():
+        return out, "whole"
+    return (out, "cut") if out else (None, "")
 
 
-def _unzstd(data: bytes) -> bytes | None:
-    try:
-        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
-    except zstandard.ZstdError:
-        return None
+def _unzstd(data: bytes, limit: int) -> Decoded:
+    # Across frames (skippable ones too), a megabyte at a time: zstd's decoder has no output limit.
+    # A frame cut short gives what it holds without an error, so it is not told from a whole one.
+    reader = zstandard.ZstdDecompressor().stream_reader(data, read_across_frames=True)
+    out: list[bytes] = []
+    size = 0
+    while size <= limit:
+        try:
+            part = reader.read(min(1 << 20, limit + 1 - size))
+        except zstandard.ZstdError:
+            return (b"".join(out), "cut") if size else (None, "")
+        if not part:
+            break
+        out.append(part)
+        size += len(part)
+    if size > limit:
+        return b"".join(out)[:limit], "over"
+    return (b"".join(out), "whole") if size else (None, "")
 
 
-_DECODERS: dict[str, Callable[[bytes], bytes | None]] = {
+_DECODERS: dict[str, Callable[[bytes, int], Decoded]] = {
     "gzip": _gunzip,
     "x-gzip": _gunzip,
     "deflate": _inflate,

@@ -13,7 +13,7 @@ from gristmill.document import Document
 from gristmill.errors import BrokenInputError, DamagedInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import ChunkStream, Damage, compression_of, read_chunks
-from gristmill.io.http_body import decode_content, undo_chunked
+from gristmill.io.http_body import decode_http_body
 from gristmill.io.schema import FieldType
 from gristmill.io.warc_native import DOCUMENT_RECORDS, MAX_HEADER, native_documents, native_ok, one_header
 
@@ -83,7 +83,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
     records = ArchiveIterator(
         stream,
         parse_http=True,
-        auto_decode="transfer",  # the content encoding is undone in _document
+        auto_decode="none",  # the body is decoded in _document: fastwarc then reads no further
         stream_detect=False,
         fsspec_args=False,
     )
@@ -98,8 +98,9 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
                 if stream.tell() + 4 < expected_start:  # the last record was cut short
                     break
                 if not _only_blank_after(stream, expected_start):
-                    # Bytes after the last record fastwarc gave: it stopped early (a chunked gzip
-                    # body it decoded to the end of the stream), or junk follows. Read them leniently.
+                    # Bytes after the last record fastwarc gave: it stopped early (a body sent as
+                    # chunked that is not, which it reads to the end of the stream), or junk follows.
+                    # Read them leniently.
                     break
                 if pending is not None and yielded >= skip:
                     if _suspect(damages, *pending_span) is not None:
@@ -232,9 +233,12 @@ def _document(path: str, record: Any, body: bytes) -> Document:
     headers = record.headers
     record_id = (record.record_id or "").strip("<>")
     url = (headers.get("WARC-Target-URI") or "").strip("<>")
+    decoding = ""
     if record.is_http:
-        if record.http_headers is not None:
-            body = decode_content(body, record.http_headers.get("Content-Encoding"))
+        http = record.http_headers
+        if http is not None and (http.get("Transfer-Encoding") or http.get("Content-Encoding")):
+            transfer, content = _listed(http, "transfer-encoding"), _listed(http, "content-encoding")
+            body, decoding = decode_http_body(body, transfer, content)
         content_type = record.http_content_type or ""
         charset = record.http_charset
         status = record.http_headers.status_code if record.http_headers is not None else None
@@ -250,7 +254,14 @@ def _document(path: str, record: Any, body: bytes) -> Document:
         "warc_file": path,
         "content_type": content_type,
     }
+    if decoding:
+        meta["warc_repaired"] = decoding
     return _finish(meta, charset, status, body, record_id or f"{path}@{record.stream_pos}")
+
+
+def _listed(headers: Any, name: str) -> str:
+    """Every value of header ``name`` (lower case), joined by commas: a repeated header is one list."""
+    return ", ".join(value for key, value in headers.items() if key.lower() == name)
 
 
 def _finish(
@@ -280,6 +291,8 @@ _VERSION_LINE = re.compile(rb"(?m)^WARC/1\.[01]\r?$|WARC/1\.[01]\r\n(?=WARC-[\w-
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _DOC_TYPES = {"response", "resource", "conversion"}
 _OTHER_TYPES = {"warcinfo", "request", "metadata", "revisit", "continuation"}  # WARC 1.1's others
+# HTTP headers whose repeats make one list (RFC 9110 5.3), as the body's decoding reads them.
+_LISTED = ("transfer-encoding", "content-encoding")
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
@@ -496,13 +509,6 @@ def _without_separator(body: bytes, declared: int | None) -> bytes:
     return body
 
 
-def _decode_http_body(body: bytes, fields: dict[str, str]) -> bytes:
-    """Undo chunked transfer and content encoding, as far as the bytes allow."""
-    if "chunked" in fields.get("transfer-encoding", "").lower():
-        body = undo_chunked(body)
-    return decode_content(body, fields.get("content-encoding"))
-
-
 def _lenient_document(
     path: str, offset: int, headers: dict[str, str], body: bytes, declared: int | None, note: str = ""
 ) -> Document:
@@ -510,6 +516,7 @@ def _lenient_document(
     content_type = headers.get("content-type", "").split(";", 1)[0].strip()
     block_length = len(body)
     charset = status = None
+    decoding = ""
     if content_type == "application/http":
         parts = _BLANK_LINE.split(body, maxsplit=1)
         http_head = parts[0].decode("latin-1").splitlines()
@@ -517,14 +524,19 @@ def _lenient_document(
         fields: dict[str, str] = {}
         for line in http_head[1:]:
             key, sep, value = line.partition(":")
-            if sep:  # the first of a repeated header counts, as fastwarc reads it
-                fields.setdefault(key.strip().lower(), value.strip())
+            key = key.strip().lower()
+            if sep and key in _LISTED and key in fields:
+                fields[key] += f", {value.strip()}"
+            elif sep:  # the first of a repeated header counts, as fastwarc reads it
+                fields.setdefault(key, value.strip())
         content_type = fields.get("content-type", "").split(";", 1)[0].strip()
         match = _HTTP_CHARSET.search(fields.get("content-type", ""))
         charset = match.group(1) if match else None
         code = http_head[0].split()[1] if http_head and len(http_head[0].split()) > 1 else ""
         status = int(code) if code.isdigit() else None
-        body = _decode_http_body(body, fields)
+        body, decoding = decode_http_body(
+            body, fields.get("transfer-encoding"), fields.get("content-encoding")
+        )
     meta: dict[str, Any] = {
         "url": headers.get("warc-target-uri", "").strip("<>"),
         "warc_record_id": record_id,
@@ -538,4 +550,6 @@ def _lenient_document(
         meta["warc_repaired"] = f"Content-Length says {declared} bytes, the record holds {block_length}"
     if note:
         meta["warc_repaired"] = note
+    if decoding:
+        meta["warc_repaired"] += f"; {decoding}"
     return _finish(meta, charset, status, body, record_id or f"{path}@{offset}")

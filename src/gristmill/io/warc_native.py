@@ -27,7 +27,7 @@ from gristmill.io.storage import is_url, local_path
 DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 # The most bytes a record's header block may take (the careful reader's limit too).
 MAX_HEADER = 1 << 16
-# A version line inside a header block, on a line of its own or glued to a cut line's end.
+# A version line inside a header block, opening a line or glued to the end of a cut line.
 _INNER_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
 
 
@@ -36,8 +36,13 @@ def one_header(head: bytes) -> bool:
 
     A record cut inside its first header lines runs into the next record's header, and fastwarc,
     which skips a header line without a colon, reads the two as one record: its stub goes uncounted.
+    A version line inside a field's value (a URL ending in ``/WARC/1.0``) is no stub: its line has a colon.
     """
-    return _INNER_VERSION.search(head, 8) is None
+    for found in _INNER_VERSION.finditer(head, 8):
+        line_start = head.rfind(b"\n", 0, found.start()) + 1
+        if b":" not in head[line_start : found.start()]:
+            return False
+    return True
 
 
 NewDocument = Callable[[str, Any, bytes], Document]
@@ -66,38 +71,37 @@ def native_documents(
     pending: Document | None = None
     last: Any = None  # the last record seen: (stream offset, declared length)
     reported = 0
-    handle = open(filename, "rb")  # noqa: SIM115 (closed below, with the reader)
-    try:
-        records = ArchiveIterator(
-            source, parse_http=True, auto_decode="transfer", stream_detect=False, fsspec_args=False
-        )
-        for record in records:
-            position = record.stream_pos
-            # Offsets must grow record by record: in a gzip file, one member per record.
-            if last is not None and position <= last[0]:
-                return yielded
-            if record.record_type == WarcRecordType.unknown or not record.record_id:
-                return yielded
-            if not _header_at(handle.fileno(), position, gzipped):
-                return yielded
-            last = (position, _declared_length(record))
-            if position > reported:
-                progress(position - reported)
-                reported = position
-            if not record.record_type & DOCUMENT_RECORDS:
-                record.consume()
-                continue
-            document = new_document(name, record, record.reader.read())
-            if pending is not None:
-                yield pending
-                yielded += 1
-            pending = document
-    except Exception:  # any failure here means: read the file carefully instead
-        return yielded
-    finally:
-        handle.close()
-        if gzipped:
-            source.close()
+    with open(filename, "rb") as handle:  # each record's header is read again from it
+        try:
+            records = ArchiveIterator(
+                source, parse_http=True, auto_decode="none", stream_detect=False, fsspec_args=False
+            )
+            for record in records:
+                position = record.stream_pos
+                # Offsets must grow record by record: in a gzip file, one member per record.
+                if last is not None and position <= last[0]:
+                    return yielded
+                if record.record_type == WarcRecordType.unknown or not record.record_id:
+                    return yielded
+                if not _header_at(handle.fileno(), position, gzipped):
+                    return yielded
+                last = (position, _declared_length(record))
+                if position > reported:
+                    progress(position - reported)
+                    reported = position
+                if not record.record_type & DOCUMENT_RECORDS:
+                    record.consume()
+                    continue
+                document = new_document(name, record, record.reader.read())
+                if pending is not None:
+                    yield pending
+                    yielded += 1
+                pending = document
+        except Exception:  # any failure here means: read the file carefully instead
+            return yielded
+        finally:
+            if gzipped:
+                source.close()
     if last is not None and not _last_record_whole(filename, gzipped, *last):
         return yielded
     if pending is not None:
@@ -113,12 +117,12 @@ def _declared_length(record: Any) -> int:
 
 def _header_at(fd: int, offset: int, gzipped: bool) -> bool:
     """Whether the record at file ``offset`` (a gzip member's, in a gzip file) has one header of its own."""
-    size = 1024  # most headers take under 1 KB: read (and inflate) no more unless needed
+    size = 512  # most headers take under 1 KB: read (and inflate) no more unless needed
     while True:
         data = os.pread(fd, size, offset)
         if gzipped:
             try:
-                data = zlib.decompressobj(wbits=31).decompress(data, 4 * size)
+                data = zlib.decompressobj(wbits=31).decompress(data, 2 * size)
             except zlib.error:
                 return False
         end = data.find(b"\r\n\r\n")

@@ -355,6 +355,26 @@ def test_repeated_content_encoding_headers_are_one_list(tmp_path: Path, lenient:
     assert ("lenient" in (docs[-1].meta.get("warc_repaired") or "")) is lenient
 
 
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_body_said_to_be_chunked_that_is_not_is_read_as_sent(
+    tmp_path: Path, gzipped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fastwarc's chunked decoding read such a body to the end of the stream: the rest went lenient.
+    record = encoded_response("https://a.example/z", "zzzz", _PAGE, "", 0)
+    record = record.replace(b"charset=utf-8\r\n", b"charset=utf-8\r\nTransfer-Encoding: chunked\r\n")
+    record = re.sub(rb"Content-Length: (\d+)", lambda m: b"Content-Length: %d" % (int(m[1]) + 28), record)
+    records = [*responses(1), record, *responses(2)[1:]]
+    path = tmp_path / ("c.warc.gz" if gzipped else "c.warc")
+    if gzipped:
+        write_warc_gz(path, records)
+    else:
+        path.write_bytes(b"".join(records))
+    only_native(monkeypatch)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:zzzz", "urn:uuid:0001"] and sink.bad == []
+    assert docs[1].text == _PAGE.decode()
+
+
 def test_a_body_that_is_not_what_its_content_encoding_says_is_kept_as_sent(tmp_path: Path) -> None:
     records = [
         *responses(1),

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 import brotli
 import zstandard
 
 # The most bytes a body decodes to; past it the body is cut, and the record says so. The extract
-# step drops pages over 10 MB by default, so a real page never comes near it.
-MAX_DECODED = 1 << 27
+# step drops pages over 10 MB by default, so a real page never comes near it; a run holds a
+# document's bytes many times over (text, raw, the rejected record), so the cut keeps it bounded.
+MAX_DECODED = 1 << 25
 
 
 def decode_http_body(
@@ -38,18 +40,26 @@ def decode_http_body(
 
 
 def undo_chunked(body: bytes) -> bytes:
-    """Join the chunks of a ``Transfer-Encoding: chunked`` body; one that is not chunked is returned as is."""
-    out, rest = [], body
-    while rest:
-        size_line, _, rest = rest.partition(b"\r\n")
+    """Join the chunks of a ``Transfer-Encoding: chunked`` body; one that is not chunked is returned as is.
+
+    Size lines may carry extensions (``;name=value``) and end in LF alone; a trailer is dropped.
+    """
+    out: list[bytes] = []
+    pos, n = 0, len(body)
+    while pos < n:
+        eol = body.find(b"\n", pos)
+        if eol < 0:
+            eol = n
         try:
-            size = int(size_line.split(b";")[0].strip() or b"0", 16)
+            size = int(body[pos:eol].split(b";")[0].strip() or b"0", 16)
         except ValueError:
             return body  # not chunked after all
         if size == 0:
             break
-        out.append(rest[:size])
-        rest = rest[size + 2 :]
+        start = eol + 1
+        out.append(body[start : start + size])
+        pos = start + size
+        pos += 2 if body.startswith(b"\r\n", pos) else 1 if body.startswith(b"\n", pos) else 0
     return b"".join(out)
 
 
@@ -93,8 +103,8 @@ def _inflate_stream(data: memoryview, wbits: int, limit: int) -> tuple[bytes, st
 
     Returns the output, how the stream ended ("whole", "cut" at the end of the data, "error",
     "over" the limit) and the bytes it took. Fed in growing pieces, so that a body of many members
-    costs time in its size (each member's ``unused_data`` is a copy), and the last 8 bytes one at a
-    time: a bad checksum in the trailer loses none of the text before it (browsers do not check it).
+    costs time in its size (each member's ``unused_data`` is a copy); where a piece fails (a bad
+    checksum in a trailer, damage), the output before the bad byte is kept, as browsers keep it.
     """
     decoder = zlib.decompressobj(wbits=wbits)
     out: list[bytes] = []
@@ -102,13 +112,13 @@ def _inflate_stream(data: memoryview, wbits: int, limit: int) -> tuple[bytes, st
     piece = 1 << 10
     n = len(data)
     while pos < n:
-        end = min(pos + piece, n) if pos < n - 8 else pos + 1
-        if pos < n - 8 < end:
-            end = n - 8
+        end = min(pos + piece, n)
+        before = decoder.copy()
         try:
             part = decoder.decompress(data[pos:end], limit - size + 1)
         except zlib.error:
-            return b"".join(out), "error", pos
+            out.append(_before_error(before, data[pos:end], limit - size + 1))
+            return b"".join(out)[:limit], "error", pos
         out.append(part)
         size += len(part)
         if size > limit:
@@ -118,6 +128,25 @@ def _inflate_stream(data: memoryview, wbits: int, limit: int) -> tuple[bytes, st
         pos = end
         piece *= 2
     return b"".join(out), "cut", n
+
+
+def _before_error(decoder: Any, data: memoryview, limit: int) -> bytes:
+    """What ``decoder`` gives from ``data`` before the byte it fails on (halving the data to find it)."""
+    out: list[bytes] = []
+    while len(data) > 1:
+        half = len(data) // 2
+        trial = decoder.copy()
+        try:
+            part = trial.decompress(data[:half], max(1, limit))
+        except zlib.error:
+            data = data[:half]
+            continue
+        out.append(part)
+        limit -= len(part)
+        if limit <= 0 or trial.eof:
+            break
+        decoder, data = trial, data[half:]
+    return b"".join(out)
 
 
 def _gunzip(data: bytes, limit: int) -> Decoded:
@@ -131,8 +160,10 @@ def _gunzip(data: bytes, limit: int) -> Decoded:
         size += len(part)
         if ending == "over":
             return b"".join(out), "over"
-        if ending != "whole":
-            return (b"".join(out), "cut") if size else (None, "")
+        if ending == "error" and not size:
+            return None, ""
+        if ending != "whole":  # cut short or damaged: what decodes (nothing, if cut in its header)
+            return b"".join(out), "cut"
         pos += used
         if view[pos : pos + 2] != b"\x1f\x8b":
             return b"".join(out), "whole"
@@ -168,23 +199,34 @@ def _unbrotli(data: bytes, limit: int) -> Decoded:
 
 
 def _unzstd(data: bytes, limit: int) -> Decoded:
-    # Across frames (skippable ones too), a megabyte at a time: zstd's decoder has no output limit.
-    # A frame cut short gives what it holds without an error, so it is not told from a whole one.
-    reader = zstandard.ZstdDecompressor().stream_reader(data, read_across_frames=True)
+    # Frame after frame (skippable ones too), fed a KB at a time: zstd's decoder has no output limit,
+    # and a KB of input decodes to at most a few tens of MB (its densest blocks hold 128 KB in 4 bytes).
     out: list[bytes] = []
-    size = 0
-    while size <= limit:
+    size = pos = 0
+    decoder = zstandard.ZstdDecompressor().decompressobj()
+    while pos < len(data):
+        piece = data[pos : pos + 1024]
         try:
-            part = reader.read(min(1 << 20, limit + 1 - size))
+            part = decoder.decompress(piece)
         except zstandard.ZstdError:
             return (b"".join(out), "cut") if size else (None, "")
-        if not part:
-            break
         out.append(part)
         size += len(part)
-    if size > limit:
-        return b"".join(out)[:limit], "over"
-    return (b"".join(out), "whole") if size else (None, "")
+        if size > limit:
+            return b"".join(out)[:limit], "over"
+        pos += len(piece)
+        if decoder.eof:
+            pos -= len(decoder.unused_data)
+            if pos < len(data):
+                decoder = zstandard.ZstdDecompressor().decompressobj()
+    if decoder.eof:
+        return b"".join(out), "whole"
+    if size or data.startswith(_ZSTD_MAGIC):  # cut short: what it holds, nothing if cut in its first block
+        return b"".join(out), "cut"
+    return None, ""
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 _DECODERS: dict[str, Callable[[bytes, int], Decoded]] = {

@@ -140,6 +140,8 @@ def test_transfer_codings_are_undone_before_content_codings() -> None:
 def test_chunks_are_joined_and_a_body_that_is_not_chunked_is_left_alone() -> None:
     assert undo_chunked(b"5;ext=1\r\nHello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n") == b"Hello world"
     assert undo_chunked(PAGE) == PAGE
+    assert undo_chunked(b"\n" + PAGE) == b"\n" + PAGE  # a blank first line is no last chunk
+    assert undo_chunked(b"0\r\n\r\n") == b""
 
 
 def test_chunk_lines_may_end_in_lf_alone() -> None:

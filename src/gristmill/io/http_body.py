@@ -50,8 +50,11 @@ def undo_chunked(body: bytes) -> bytes:
         eol = body.find(b"\n", pos)
         if eol < 0:
             eol = n
+        digits = body[pos:eol].split(b";")[0].strip()
+        if not digits and not out:
+            return body  # a blank first line: not chunked after all
         try:
-            size = int(body[pos:eol].split(b";")[0].strip() or b"0", 16)
+            size = int(digits or b"0", 16)
         except ValueError:
             return body  # not chunked after all
         if size == 0:

@@ -24,6 +24,21 @@ def responses(n: int) -> list[bytes]:
     ]
 
 
+def write_as(path: Path, records: list[bytes], layout: str) -> Path:
+    """Write ``records`` to ``path`` plus the layout's extension: plain, gzip per record, gzip whole, zstd."""
+    suffix = {"plain": ".warc", "gzip per record": ".warc.gz", "gzip whole": ".warc.gz", "zstd": ".warc.zst"}
+    path = path.with_name(path.name + suffix[layout])
+    if layout == "gzip per record":
+        return write_warc_gz(path, records)
+    data = b"".join(records)
+    if layout == "gzip whole":
+        data = gzip.compress(data, mtime=0)
+    elif layout == "zstd":
+        data = zstandard.ZstdCompressor().compress(data)
+    path.write_bytes(data)
+    return path
+
+
 def read_until_error(path: Path) -> tuple[list[str], Sink, Exception | None]:
     sink = Sink()
     ids: list[str] = []
@@ -251,13 +266,7 @@ def test_a_chunked_gzip_response_loses_no_record_after_it(tmp_path: Path, layout
         encoded_response("https://a.example/z", "zzzz", gzip.compress(b"<p>zip</p>", mtime=0), "gzip", 1),
         *responses(5)[2:],
     ]
-    path = tmp_path / ("c.warc" if layout == "plain" else "c.warc.gz")
-    if layout == "plain":
-        path.write_bytes(b"".join(records))
-    elif layout == "gzip per record":
-        write_warc_gz(path, records)
-    else:
-        path.write_bytes(gzip.compress(b"".join(records), mtime=0))
+    path = write_as(tmp_path / "c", records, layout)
     ids, sink, error = read_until_error(path)
     assert ids == [
         "urn:uuid:0000",
@@ -316,11 +325,7 @@ def test_a_content_encoded_response_is_decoded_and_the_records_after_it_read_as_
         encoded_response("https://a.example/z", "zzzz", _ENCODED[encoding], header, chunks),
         *responses(4)[2:],
     ]
-    path = tmp_path / ("c.warc" if layout == "plain" else "c.warc.gz")
-    if layout == "plain":
-        path.write_bytes(b"".join(records))
-    else:
-        write_warc_gz(path, records)
+    path = write_as(tmp_path / "c", records, layout)
     only_native(monkeypatch)
     sink = Sink()
     docs = list(WarcReader().read(str(path), sink))
@@ -364,11 +369,7 @@ def test_a_body_said_to_be_chunked_that_is_not_is_read_as_sent(
     record = record.replace(b"charset=utf-8\r\n", b"charset=utf-8\r\nTransfer-Encoding: chunked\r\n")
     record = re.sub(rb"Content-Length: (\d+)", lambda m: b"Content-Length: %d" % (int(m[1]) + 28), record)
     records = [*responses(1), record, *responses(2)[1:]]
-    path = tmp_path / ("c.warc.gz" if gzipped else "c.warc")
-    if gzipped:
-        write_warc_gz(path, records)
-    else:
-        path.write_bytes(b"".join(records))
+    path = write_as(tmp_path / "c", records, "gzip per record" if gzipped else "plain")
     only_native(monkeypatch)
     docs = list(WarcReader().read(str(path), sink := Sink()))
     assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:zzzz", "urn:uuid:0001"] and sink.bad == []
@@ -414,15 +415,7 @@ def test_a_record_cut_inside_its_first_header_lines_is_counted_when_a_whole_reco
     records = responses(4)
     for cut in range(len(b"WARC/1.0\r\n"), len(b"WARC/1.0\r\nWARC-Type:")):
         parts = [records[0], records[1][:cut], *records[2:]]
-        path = tmp_path / f"stub-{cut}.warc{ {'plain': '', 'zstd': '.zst'}.get(layout, '.gz') }"
-        if layout == "gzip per record":
-            write_warc_gz(path, parts)
-        elif layout == "gzip whole":
-            path.write_bytes(gzip.compress(b"".join(parts), mtime=0))
-        elif layout == "zstd":
-            path.write_bytes(zstandard.ZstdCompressor().compress(b"".join(parts)))
-        else:
-            path.write_bytes(b"".join(parts))
+        path = write_as(tmp_path / f"stub-{cut}", parts, layout)
         ids, sink, error = read_until_error(path)
         assert ids == ["urn:uuid:0000", "urn:uuid:0002", "urn:uuid:0003"], cut
         assert [reason for _, _, reason in sink.bad] == ["record cut short inside its header"], cut
@@ -435,11 +428,7 @@ def test_a_version_inside_a_header_value_is_no_cut_record(
 ) -> None:
     records = responses(3)
     records[1] = records[1].replace(b"https://a.example/1", b"https://a.example/spec/WARC/1.0")
-    path = tmp_path / ("spec.warc.gz" if gzipped else "spec.warc")
-    if gzipped:
-        write_warc_gz(path, records)
-    else:
-        path.write_bytes(b"".join(records))
+    path = write_as(tmp_path / "spec", records, "gzip per record" if gzipped else "plain")
     only_native(monkeypatch)
     docs = list(WarcReader().read(str(path), sink := Sink()))
     assert [d.meta["url"] for d in docs][1] == "https://a.example/spec/WARC/1.0"

@@ -138,18 +138,58 @@ def test_transfer_codings_are_undone_before_content_codings() -> None:
 
 
 def test_chunks_are_joined_and_a_body_that_is_not_chunked_is_left_alone() -> None:
-    assert undo_chunked(b"5;ext=1\r\nHello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n") == b"Hello world"
-    assert undo_chunked(PAGE) == PAGE
-    assert undo_chunked(b"\n" + PAGE) == b"\n" + PAGE  # a blank first line is no last chunk
-    assert undo_chunked(b"0\r\n\r\n") == b""
+    assert undo_chunked(b"5;ext=1\r\nHello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n") == (b"Hello world", "")
+    assert undo_chunked(PAGE) == (PAGE, "")
+    assert undo_chunked(b"\n" + PAGE) == (b"\n" + PAGE, "")  # a blank first line is no last chunk
+    assert undo_chunked(b"0\r\n\r\n") == (b"", "")
 
 
 def test_chunk_lines_may_end_in_lf_alone() -> None:
-    assert undo_chunked(b"5\nHello\n6\n world\n0\n\n") == b"Hello world"
+    assert undo_chunked(b"5\nHello\n6\n world\n0\n\n") == (b"Hello world", "")
 
 
 def test_a_body_of_many_small_chunks_is_joined_whole() -> None:
     # Each chunk copied the rest of the body: 1.9 MB in 1-byte chunks took 32 s (quadratic).
     page = PAGE * 10
     chunked = b"".join(b"1\r\n%c\r\n" % byte for byte in page) + b"0\r\n\r\n"
-    assert undo_chunked(chunked) == page
+    assert undo_chunked(chunked) == (page, "")
+
+
+@pytest.mark.parametrize("size", [b"-3", b"+3", b"0x3", b"1_0", b"3 3"])
+def test_a_chunk_size_is_hexadecimal_digits_only(size: bytes) -> None:
+    # int() takes "-3", and a negative size read the same size line again, forever.
+    assert undo_chunked(size + b"\nabc\n0\n\n") == (size + b"\nabc\n0\n\n", "")
+
+
+def test_a_damaged_size_line_keeps_the_chunks_before_it() -> None:
+    body = gzip.compress(PAGE, mtime=0)
+    half = len(body) // 2
+    chunked = b"%x\r\n" % half + body[:half] + b"\r\nzz\r\n" + body[half:] + b"\r\n0\r\n\r\n"
+    joined, note = decode_http_body(chunked, "chunked", "gzip")
+    assert 0 < len(joined) < len(PAGE) and PAGE.startswith(joined)
+    assert note == (
+        "the chunked body is damaged: the chunks before the damage are kept; "
+        "the gzip body is cut short or damaged: the part that decodes is kept"
+    )
+
+
+def test_a_damaged_or_trailed_brotli_or_zstd_stream_keeps_what_decodes() -> None:
+    for coding in ("br", "zstd"):
+        whole = ENCODERS[coding](PAGE + random.Random(3).randbytes(100_000))
+        assert decode_content(whole + b"\r\n", coding)[0].startswith(PAGE), coding  # a stray line end
+        damaged = bytearray(whole)
+        damaged[len(damaged) * 3 // 4] ^= 0xFF
+        body = decode_content(bytes(damaged), coding)[0]
+        assert len(body) > len(PAGE) and body.startswith(PAGE), coding
+
+
+def test_short_text_that_only_looks_like_a_stream_start_is_kept_as_sent() -> None:
+    assert decode_content(b"1", "gzip")[0] == b"1"
+    assert decode_content(b"80", "gzip")[0] == b"80"  # a valid zlib header, but no gzip body
+    assert decode_content("été: le soleil".encode(), "br")[0] == "été: le soleil".encode()
+
+
+def test_an_outer_coding_over_the_limit_still_undoes_the_inner_ones() -> None:
+    inner = gzip.compress(random.Random(1).randbytes(5000), mtime=0)
+    body, note = decode_content(brotli.compress(inner), "gzip, br", 1000)
+    assert not body.startswith(b"\x1f\x8b") and note == "the br body decodes to over 1,000 bytes: cut there"

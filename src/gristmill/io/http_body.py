@@ -11,6 +11,7 @@ to gigabytes.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -32,47 +33,57 @@ def decode_http_body(
     The header values are as sent, repeated headers joined by commas; see :func:`decode_content`.
     """
     transfer = [c.strip() for c in (transfer_encoding or "").split(",") if c.strip()]
+    note = ""
     if any(c.lower() == "chunked" for c in transfer):
-        body = undo_chunked(body)
+        body, note = undo_chunked(body)
     # Transfer codings were applied after the content codings: listed after them, undone first.
     codings = [content_encoding or "", *(c for c in transfer if c.lower() != "chunked")]
-    return decode_content(body, ", ".join(c for c in codings if c))
+    body, decoding = decode_content(body, ", ".join(c for c in codings if c))
+    return body, "; ".join(n for n in (note, decoding) if n)
 
 
-def undo_chunked(body: bytes) -> bytes:
-    """Join the chunks of a ``Transfer-Encoding: chunked`` body; one that is not chunked is returned as is.
+# A chunk's size: hexadecimal digits, nothing else (int() would take "-3", "+5", "0x5", "1_0").
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
-    Size lines may carry extensions (``;name=value``) and end in LF alone; a trailer is dropped.
+
+def undo_chunked(body: bytes) -> tuple[bytes, str]:
+    """Join the chunks of a ``Transfer-Encoding: chunked`` body, with a note ("" when whole).
+
+    Size lines may carry extensions (``;name=value``) and end in LF alone; a trailer is dropped. A
+    body whose first line is no chunk size is not chunked and is returned as is; a size line that
+    does not parse after some chunks is damage: the chunks before it are kept.
     """
-    out: list[bytes] = []
+    out = bytearray()  # in place: a list of many small chunks took ~30x the body's size
     pos, n = 0, len(body)
+    chunks = 0
     while pos < n:
         eol = body.find(b"\n", pos)
         if eol < 0:
             eol = n
         digits = body[pos:eol].split(b";")[0].strip()
-        if not digits and not out:
-            return body  # a blank first line: not chunked after all
-        try:
-            size = int(digits or b"0", 16)
-        except ValueError:
-            return body  # not chunked after all
+        if not _CHUNK_SIZE.fullmatch(digits):
+            if not chunks:
+                return body, ""  # not chunked after all
+            return bytes(out), "the chunked body is damaged: the chunks before the damage are kept"
+        size = int(digits, 16)
         if size == 0:
             break
         start = eol + 1
-        out.append(body[start : start + size])
+        out += body[start : start + size]
+        chunks += 1
         pos = start + size
         pos += 2 if body.startswith(b"\r\n", pos) else 1 if body.startswith(b"\n", pos) else 0
-    return b"".join(out)
+    return bytes(out), ""
 
 
 def decode_content(body: bytes, content_encoding: str | None, limit: int = MAX_DECODED) -> tuple[bytes, str]:
     """Undo ``Content-Encoding`` (gzip, deflate, br, zstd; several in the order the server applied them).
 
     Returns the body and a note for ``meta.warc_repaired`` ("" when it decoded whole): a stream cut
-    short or damaged gives the part that decodes (zstd's cut is not noted: its decoder does not tell);
-    a body that does not decode as its header says, or names an encoding not known here, is returned
-    as sent; one that decodes to more than ``limit`` bytes is cut there.
+    short or damaged gives the part that decodes (nothing, if cut in its header); a body that does
+    not decode as its header says, or names an encoding not known here, is returned as sent; one
+    that decodes to more than ``limit`` bytes is cut there (and the codings inside it undone as far
+    as the cut allows).
     """
     if not content_encoding or not body:
         return body, ""
@@ -87,11 +98,13 @@ def decode_content(body: bytes, content_encoding: str | None, limit: int = MAX_D
             return body, f"Content-Encoding {coding!r} is not known: the body is kept as sent"
         result, ending = decoder(decoded, limit)
         if result is None:
+            if note:  # an outer layer was cut: this one cannot be read whole
+                return decoded, note
             return body, f"the body does not decode as Content-Encoding {coding}: kept as sent"
-        if ending == "cut":
+        if ending == "over":
+            note = f"the {coding} body decodes to over {limit:,} bytes: cut there"
+        elif ending == "cut" and not note:
             note = f"the {coding} body is cut short or damaged: the part that decodes is kept"
-        elif ending == "over":
-            return result, f"the {coding} body decodes to over {limit:,} bytes: cut there"
         decoded = result
     return decoded, note
 
@@ -156,20 +169,26 @@ def _gunzip(data: bytes, limit: int) -> Decoded:
     # Concatenated members are one body (RFC 1952); bytes after the last member are ignored.
     view = memoryview(data)
     out: list[bytes] = []
-    size = pos = 0
+    size = pos = members = 0
     while True:
         part, ending, used = _inflate_stream(view[pos:], 47, limit - size)  # gzip or zlib header
         out.append(part)
         size += len(part)
         if ending == "over":
             return b"".join(out), "over"
-        if ending == "error" and not size:
+        if ending != "whole":
+            # Cut short or damaged: what decodes; nothing, if cut in a gzip header (a short text
+            # that only looks like the start of a zlib header is no gzip body).
+            if size or members or (ending == "cut" and view[pos : pos + 2] == _GZIP_MAGIC):
+                return b"".join(out), "cut"
             return None, ""
-        if ending != "whole":  # cut short or damaged: what decodes (nothing, if cut in its header)
-            return b"".join(out), "cut"
+        members += 1
         pos += used
-        if view[pos : pos + 2] != b"\x1f\x8b":
+        if view[pos : pos + 2] != _GZIP_MAGIC:
             return b"".join(out), "whole"
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _inflate(data: bytes, limit: int) -> Decoded:
@@ -188,45 +207,99 @@ def _inflate(data: bytes, limit: int) -> Decoded:
     return None, ""
 
 
+# Input fed to the brotli and zstd decoders at a time. Neither can copy its state, so a damaged
+# piece is decoded again from the stream's start, its bytes one at a time, to keep what precedes the
+# bad byte; and zstd has no output limit: 256 bytes of its densest blocks decode to ~8 MB.
+_PIECE = 256
+
+
 def _unbrotli(data: bytes, limit: int) -> Decoded:
     decoder = brotli.Decompressor()
-    try:
-        out = bytes(decoder.process(data, output_buffer_limit=limit + 1))
-    except brotli.error:
-        return None, ""
-    if len(out) > limit:
-        return out[:limit], "over"
-    if decoder.is_finished():
-        return out, "whole"
-    return (out, "cut") if out else (None, "")
+    out = bytearray()
+    pos = 0
+    finished = False
+    while pos < len(data) and not finished:
+        piece = data[pos : pos + 16 * _PIECE]
+        try:
+            out += decoder.process(piece, output_buffer_limit=limit + 1 - len(out))
+        except brotli.error:
+            out, finished, pos = _brotli_before_error(data, pos, len(piece), limit)
+            if not finished:
+                break  # damaged
+        else:
+            pos += len(piece)
+            finished = decoder.is_finished()  # bytes after the stream's end are left
+        if len(out) > limit:
+            return bytes(out[:limit]), "over"
+    if finished:
+        return bytes(out), "whole"
+    # Cut short or damaged: the part that decodes, if it looks decoded (text that happens to parse as
+    # brotli's uncompressed blocks decodes to fewer bytes than it holds).
+    return (bytes(out), "cut") if len(out) > pos else (None, "")
+
+
+def _brotli_before_error(data: bytes, start: int, length: int, limit: int) -> tuple[bytearray, bool, int]:
+    """Decode ``data`` again up to ``start``, then byte by byte to the first bad one (or the stream's end).
+
+    Returns the output, whether the stream ended, and the bytes taken. (A decoder that failed
+    answers nothing more, not even whether it finished: it is asked before each byte.)
+    """
+    decoder = brotli.Decompressor()
+    out = bytearray(decoder.process(data[:start], output_buffer_limit=limit + 1)) if start else bytearray()
+    finished = decoder.is_finished()
+    pos = start
+    while pos < start + length and not finished and len(out) <= limit:
+        try:
+            out += decoder.process(data[pos : pos + 1], output_buffer_limit=limit + 1 - len(out))
+        except brotli.error:
+            break
+        pos += 1
+        finished = decoder.is_finished()
+    return out, finished, pos
 
 
 def _unzstd(data: bytes, limit: int) -> Decoded:
-    # Frame after frame (skippable ones too), fed a KB at a time: zstd's decoder has no output limit,
-    # and a KB of input decodes to at most a few tens of MB (its densest blocks hold 128 KB in 4 bytes).
-    out: list[bytes] = []
-    size = pos = 0
-    decoder = zstandard.ZstdDecompressor().decompressobj()
+    # Frame after frame (skippable ones too), a piece at a time.
+    maker = zstandard.ZstdDecompressor()
+    decoder = maker.decompressobj()
+    out = bytearray()
+    pos = frame_start = frame_out = 0
     while pos < len(data):
-        piece = data[pos : pos + 1024]
+        piece = data[pos : pos + _PIECE]
         try:
-            part = decoder.decompress(piece)
+            out += decoder.decompress(piece)
         except zstandard.ZstdError:
-            return (b"".join(out), "cut") if size else (None, "")
-        out.append(part)
-        size += len(part)
-        if size > limit:
-            return b"".join(out)[:limit], "over"
+            del out[frame_out:]
+            out += _zstd_before_error(maker, data, frame_start, pos, len(piece))
+            if len(out) > limit:
+                return bytes(out[:limit]), "over"
+            return (bytes(out), "cut") if out else (None, "")
+        if len(out) > limit:
+            return bytes(out[:limit]), "over"
         pos += len(piece)
         if decoder.eof:
             pos -= len(decoder.unused_data)
             if pos < len(data):
-                decoder = zstandard.ZstdDecompressor().decompressobj()
+                decoder, frame_start, frame_out = maker.decompressobj(), pos, len(out)
     if decoder.eof:
-        return b"".join(out), "whole"
-    if size or data.startswith(_ZSTD_MAGIC):  # cut short: what it holds, nothing if cut in its first block
-        return b"".join(out), "cut"
+        return bytes(out), "whole"
+    if out or data.startswith(_ZSTD_MAGIC):  # cut short: what it holds, nothing if cut in its first block
+        return bytes(out), "cut"
     return None, ""
+
+
+def _zstd_before_error(maker: Any, data: bytes, start: int, fail: int, length: int) -> bytes:
+    """The frame at ``start`` decoded again: whole up to ``fail``, then byte by byte to the first bad one."""
+    decoder = maker.decompressobj()
+    out = bytearray(decoder.decompress(data[start:fail])) if fail > start else bytearray()
+    for pos in range(fail, fail + length):
+        if decoder.eof:
+            break
+        try:
+            out += decoder.decompress(data[pos : pos + 1])
+        except zstandard.ZstdError:
+            break
+    return bytes(out)
 
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"

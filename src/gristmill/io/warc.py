@@ -241,7 +241,7 @@ def _document(path: str, record: Any, body: bytes) -> Document:
             body, decoding = decode_http_body(body, transfer, content)
         content_type = record.http_content_type or ""
         charset = record.http_charset
-        status = record.http_headers.status_code if record.http_headers is not None else None
+        status = http.status_code if http is not None else None
     else:
         content_type = (headers.get("Content-Type") or "").split(";", 1)[0].strip()
         charset = None

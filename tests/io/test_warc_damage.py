@@ -138,7 +138,7 @@ def test_splitting_a_large_record_is_linear_in_its_size() -> None:
     started = time.monotonic()
     parts = list(_split_records(chunks))
     assert time.monotonic() - started < 20
-    assert [offset for offset, _ in parts] == [0] and len(parts[0][1]) == len(record)
+    assert [offset for offset, _, _ in parts] == [0] and len(parts[0][1]) == len(record)
 
 
 def test_large_record_with_odd_uri_reads_within_seconds(tmp_path: Path) -> None:
@@ -540,3 +540,94 @@ def test_a_content_length_that_counts_only_the_http_header_keeps_the_page(tmp_pa
     assert (
         docs[1].raw == read_plain(responses(3)[1]) and "Content-Length says" in docs[1].meta["warc_repaired"]
     )
+
+
+def warc_record(
+    record_id: str, block: bytes, warc_type: str, content_type: str, eol: bytes = b"\r\n"
+) -> bytes:
+    """A WARC record of any type whose block is ``block``, its lines ended by ``eol``."""
+    head = eol.join(
+        [
+            b"WARC/1.0",
+            b"WARC-Type: " + warc_type.encode(),
+            b"WARC-Target-URI: https://a.example/" + record_id.encode(),
+            b"WARC-Date: 2024-05-01T10:00:00Z",
+            b"WARC-Record-ID: <urn:uuid:" + record_id.encode() + b">",
+            b"Content-Type: " + content_type.encode(),
+            b"Content-Length: %d" % len(block),
+        ]
+    )
+    return head + eol + eol + block + eol + eol
+
+
+# A record fastwarc cannot parse (LF line ends, as hand-made WETs have): from it on, the file is read
+# by the careful and lenient parsers, which must count the documents before it as fastwarc did.
+_LF_RECORD = warc_record("lf", b"A plain text record.", "resource", "text/plain", eol=b"\n")
+_QUOTED_RECORD = b"WARC/1.1\nWARC-Type: conversion\nContent-Length: 5\n\nhello\n\n"
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+@pytest.mark.parametrize(
+    "middle",
+    [
+        # A WET record of a page that shows a WARC record (the WARC specification, say).
+        warc_record(
+            "0001", b"A record looks like:\n" + _QUOTED_RECORD + b"End.\n", "conversion", "text/plain"
+        ),
+        # A response serving a WARC file.
+        warc_record(
+            "0001",
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/warc\r\n\r\n"
+            + warc_record("X1", b"one", "resource", "text/plain")
+            + warc_record("X2", b"two", "resource", "text/plain"),
+            "response",
+            "application/http; msgtype=response",
+        ),
+        # A URL ending in a version, then a WARC header field: a version glued to a line's end.
+        responses(2)[1].replace(b"https://a.example/1", b"https://a.example/spec/WARC/1.0"),
+    ],
+    ids=["quoted record", "served warc file", "url ending in a version"],
+)
+@pytest.mark.parametrize("after_lf", [False, True], ids=["before the handoff", "after it"])
+def test_records_whose_bytes_hold_a_version_line_are_one_document_whatever_path_reads_them(
+    tmp_path: Path, layout: str, middle: bytes, after_lf: bool
+) -> None:
+    records = responses(4)
+    parts = [records[0], middle, records[2], records[3], _LF_RECORD, responses(5)[4]]
+    ids = ["0000", "0001", "0002", "0003", "lf", "0004"]
+    if after_lf:  # read by the lenient parser alone
+        parts.insert(0, parts.pop(4))
+        ids.insert(0, ids.pop(4))
+    path = write_as(tmp_path / "quoted", parts, layout)
+    read, sink, error = read_until_error(path)
+    assert read == [f"urn:uuid:{i}" for i in ids]
+    assert sink.bad == [] and error is None
+
+
+def test_a_stub_sharing_a_member_with_the_record_before_is_counted_before_an_empty_record(
+    tmp_path: Path,
+) -> None:
+    # fastwarc reads the stub and the next member's record as one, at the next member's offset: a
+    # check of that member's header alone finds nothing wrong.
+    whole, stub_of, last = responses(3)[0], responses(3)[1], responses(3)[2]
+    stub = stub_of[: stub_of.index(b"Content-Type")]
+    empty = warc_record("empty", b"", "resource", "text/plain")
+    path = tmp_path / "stub.warc.gz"
+    path.write_bytes(
+        gzip.compress(whole + stub, mtime=0) + gzip.compress(empty, mtime=0) + gzip.compress(last, mtime=0)
+    )
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:empty", "urn:uuid:0002"]
+    assert [reason for _, _, reason in sink.bad] == ["record cut short inside its header"] and error is None
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record"])
+def test_a_record_of_two_warc_types_is_quarantined_not_lost(tmp_path: Path, layout: str) -> None:
+    # fastwarc takes the last WARC-Type (a request: no document) and the first of the other fields.
+    records = responses(3)
+    records[1] = records[1].replace(
+        b"WARC-Type: response\r\n", b"WARC-Type: response\r\nWARC-Type: request\r\n"
+    )
+    ids, sink, error = read_until_error(write_as(tmp_path / "types", records, layout))
+    assert ids == ["urn:uuid:0000", "urn:uuid:0002"] and error is None
+    assert [reason for _, _, reason in sink.bad] == ["a record of two WARC types: response, request"]

@@ -296,36 +296,100 @@ _LISTED = ("transfer-encoding", "content-encoding")
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
-def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Split a decompressed stream at ``WARC/1.x`` lines: (offset, record bytes).
+def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes, bool]]:
+    """Split a decompressed stream into records: (offset, record bytes, whether its length held).
 
-    Each chunk is searched once (from just before it, for a line split across chunks), so a record
-    spread over many chunks costs time in its size, not its square.
+    A record whose ``Content-Length`` holds (its block is followed by line ends and then the next
+    version line, or the stream's end) is taken whole, whatever its bytes hold: a WET record of a page
+    that shows a WARC record, a response serving a WARC file, a URL ending in ``/WARC/1.0``. fastwarc
+    reads such a record as one, and the paths before this one counted it so. Any other record ends
+    at the next ``WARC/1.x`` line. Each byte is searched once for version lines, so a record spread
+    over many chunks costs time in its size, not its square.
     """
     buffer = bytearray()
     base = 0  # stream offset of buffer[0]
     searched = 0  # buffer offset up to which no version line starts (but at 0)
-    for chunk in chunks:
-        buffer += chunk
-        starts = [m.start() for m in _VERSION_LINE.finditer(buffer, max(0, searched - 64))]
-        starts = [s for s in starts if s > 0]
-        searched = len(buffer)
-        if starts:
-            bounds = [0, *starts]
-            for begin, end in itertools.pairwise(bounds):
-                yield base + begin, bytes(buffer[begin:end])
-            base += starts[-1]
-            del buffer[: starts[-1]]
-            searched = len(buffer)
-        elif len(buffer) > _MAX_JUNK and not buffer.startswith(b"WARC/"):
-            yield base, bytes(buffer)
-            base += len(buffer)
-            buffer.clear()
-            searched = 0
-    if buffer.strip():
-        yield base, bytes(buffer)
+    held: int | None = None  # the declared end of the record at buffer[0], while more bytes must come
+    untrusted = False  # the record at buffer[0] does not end where its length says
+
+    def cut(end: int, whole: bool) -> tuple[int, bytes, bool]:
+        nonlocal base, searched, held, untrusted
+        piece = (base, bytes(buffer[:end]), whole)
+        del buffer[:end]
+        base += end
+        searched, held, untrusted = 0, None, False
+        return piece
+
+    final = False
+    for chunk in itertools.chain(chunks, [None]):
+        if chunk is None:
+            final = True
+        else:
+            buffer += chunk
+        while buffer:
+            if buffer.startswith(b"WARC/") and not untrusted:
+                if held is None or len(buffer) >= held or final:
+                    ends = _declared_end(buffer, final)
+                    if isinstance(ends, tuple):
+                        held = ends[0]
+                    elif ends is None:
+                        untrusted = True
+                    else:
+                        yield cut(ends, True)
+                        continue
+                if not untrusted:
+                    break  # wait for the bytes that tell
+            found = _VERSION_LINE.search(buffer, max(1, searched - 64))
+            if found is not None:
+                yield cut(found.start(), False)
+            elif final:
+                if buffer.strip():
+                    yield cut(len(buffer), False)
+                buffer.clear()
+            else:
+                searched = len(buffer)
+                if len(buffer) > _MAX_JUNK and not buffer.startswith(b"WARC/"):
+                    yield cut(len(buffer), False)
+                break
 
 
+def _declared_end(buffer: bytearray, final: bool) -> int | tuple[int] | None:
+    """Where the record at ``buffer[0]`` ends by its ``Content-Length``, if it holds; None if not.
+
+    A 1-tuple: the length ``buffer`` must reach before this can be told. The header must end within
+    :data:`MAX_HEADER` bytes and be one record's (:func:`one_header`: else it is a record cut inside
+    its header, run into the next), and the block be followed by line ends and a version line.
+    """
+    head = _HEADER_END.search(buffer, 0, MAX_HEADER)
+    if head is None:
+        return (len(buffer) + 1,) if not final and len(buffer) < MAX_HEADER else None
+    if not one_header(bytes(buffer[: head.end()])):
+        return None
+    length = _CONTENT_LENGTH.search(buffer, 0, head.start())
+    if length is None or int(length.group(1)) > _MAX_TRUSTED:
+        return None
+    end = head.end() + int(length.group(1))
+    after = bytes(buffer[end : end + _LOOK_AFTER])
+    gap = len(after) - len(after.lstrip(b"\r\n"))
+    # No more bytes than it takes to tell: a damage found further on must not reach back to this one.
+    if not final and (gap == len(after) or len(after) < gap + len(b"WARC/1.0\r\n")):
+        return (end + gap + len(b"WARC/1.0\r\n"),) if len(after) < _LOOK_AFTER else None
+    if not after.startswith((b"\r\n", b"\n")):
+        return None
+    if _NEXT_VERSION.match(after, gap):
+        return end + gap
+    if final and end + gap == len(buffer):
+        return len(buffer)
+    return None
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d{1,12})[ \t]*\r?$")
+_NEXT_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
+# A declared length over this is not waited for (a damaged one could hold the rest of the file).
+_MAX_TRUSTED = 1 << 28
+# Bytes after a block read to see the next version line (a few line ends, then "WARC/1.0").
+_LOOK_AFTER = 64
 _MAX_JUNK = 1 << 20
 # A record whose version line was damaged: a short line, then header fields with a WARC-Type among
 # them; inside a record, after the blank lines that end the record before it.
@@ -341,7 +405,10 @@ def _records(path: str, damages: list[Damage]) -> Iterator[tuple[int, bytes, str
     A record whose version line is damaged is no split point, so it ends up inside the record before
     it; it is cut off at its header fields and read on its own, tagged with what its line said.
     """
-    for offset, data in _split_records(read_chunks(path, None, damages)):
+    for offset, data, whole in _split_records(read_chunks(path, None, damages)):
+        if whole:  # its length held: nothing is glued to it
+            yield offset, data, ""
+            continue
         base, note = offset, ""  # base: the stream offset of data[0]
         found = None if data.startswith(b"WARC/") else _DAMAGED_FIRST.match(data)
         while True:
@@ -393,16 +460,24 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         parts = _BLANK_LINE.split(data, maxsplit=1)
         head = parts[0].decode("utf-8", "replace").splitlines()[1:]
         headers: dict[str, str] = {}
+        types: list[str] = []
         for line in head:
             field, sep, value = line.partition(":")
             if sep:  # field names are case-insensitive (fastwarc reads them so too)
                 headers[field.strip().lower()] = value.strip()
+                if field.strip().lower() == "warc-type":
+                    types.append(value.strip().lower())
         if held is not None:  # a record follows the one cut short: the file goes on, so it is damage
             at, reason, cut, counted = held
             if counted:
                 sink.quarantine(path, where(at), reason, cut)
             held = None
         warc_type = headers.get("warc-type", "").lower()  # fastwarc reads "Response" as a response too
+        if len(set(types)) > 1:  # which is it? It may have been a document: set aside, said
+            sink.quarantine(
+                path, where(offset), f"a record of two WARC types: {', '.join(types)}", data[:200]
+            )
+            continue
         body = parts[1] if len(parts) > 1 else b""
         declared = int(headers["content-length"]) if headers.get("content-length", "").isdigit() else None
         if any(offset < d.output <= offset + len(data) for d in damages) and (

@@ -29,20 +29,25 @@ DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecor
 MAX_HEADER = 1 << 16
 # A version line inside a header block, opening a line or glued to the end of a cut line.
 _INNER_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
+# Fields a record's header holds once (a second one is the next record's, run into a cut one).
+_ONCE = re.compile(rb"(?im)^(warc-type|warc-record-id)[ \t]*:")
 
 
 def one_header(head: bytes) -> bool:
     """Whether the header block ``head`` (from its version line to its blank line) is one record's.
 
-    A record cut inside its first header lines runs into the next record's header, and fastwarc,
-    which skips a header line without a colon, reads the two as one record: its stub goes uncounted.
-    A version line inside a field's value (a URL ending in ``/WARC/1.0``) is no stub: its line has a colon.
+    A record cut inside its header runs into the next record's header, and fastwarc, which skips a
+    header line without a colon, reads the two as one record: its stub goes uncounted. Cut before its
+    ``WARC-Type`` colon, a version line is left on a line without a colon; cut later, a ``WARC-Type``
+    or ``WARC-Record-ID`` field comes twice. A version line inside a field's value (a URL ending in
+    ``/WARC/1.0``) is no stub: its line has a colon, and no field repeats.
     """
     for found in _INNER_VERSION.finditer(head, 8):
         line_start = head.rfind(b"\n", 0, found.start()) + 1
         if b":" not in head[line_start : found.start()]:
             return False
-    return True
+    names = _ONCE.findall(head)
+    return len(names) == len({name.lower() for name in names})
 
 
 NewDocument = Callable[[str, Any, bytes], Document]
@@ -83,7 +88,7 @@ def native_documents(
                     return yielded
                 if record.record_type == WarcRecordType.unknown or not record.record_id:
                     return yielded
-                if not _header_at(handle.fileno(), position, gzipped):
+                if not _header_at(handle.fileno(), position, gzipped, record.record_id):
                     return yielded
                 last = (position, _declared_length(record))
                 if position > reported:
@@ -115,8 +120,12 @@ def _declared_length(record: Any) -> int:
     return int(value) if value.strip().isdigit() else -1
 
 
-def _header_at(fd: int, offset: int, gzipped: bool) -> bool:
-    """Whether the record at file ``offset`` (a gzip member's, in a gzip file) has one header of its own."""
+def _header_at(fd: int, offset: int, gzipped: bool, record_id: str) -> bool:
+    """Whether the record at file ``offset`` (a gzip member's, in a gzip file) has one header of its own.
+
+    Its own: the one with its ``record_id``. fastwarc gives a record cut inside its header and run into
+    the next member's record the offset of that member, whose header alone is whole.
+    """
     size = 512  # most headers take under 1 KB: read (and inflate) no more unless needed
     while True:
         data = os.pread(fd, size, offset)
@@ -127,7 +136,7 @@ def _header_at(fd: int, offset: int, gzipped: bool) -> bool:
                 return False
         end = data.find(b"\r\n\r\n")
         if end >= 0:
-            return one_header(data[: end + 2])
+            return one_header(data[: end + 2]) and record_id.encode() in data[:end]
         if size > MAX_HEADER:
             return False  # no header end where one must be: the careful reader looks
         size *= 8

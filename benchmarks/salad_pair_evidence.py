@@ -147,27 +147,31 @@ def main() -> None:
         print(f"wrote {MODEL_FILE} (threshold {evidence.threshold})")
 
 
-def judge(coherence: CoherenceModel, n: int, random_combinations: int) -> None:
-    """The report half, once: the shipped score against the score with the second stage."""
-    evidence = analysis.EVIDENCE
-    if evidence is None:
-        raise SystemExit(f"no {MODEL_FILE}: fit it first")
+def report_pages(n: int, random_combinations: int) -> tuple[bench.Measured, bench.Measured, bench.Measured]:
+    """The report half, measured: ``n`` pages a class of every condition, its whole documents and
+    ``2n`` choppy pages."""
     corpus = factors.Corpus(bench.DATA, "report")
     pages = [
         (f"excerpt:{cond.name()}", p)
         for cond in bench.conditions(random_combinations)
         for p in factors.pages(corpus, cond, n)
     ]
-    held = bench.measure_pages(pages)
+    whole = [("whole", bench.saladgen._whole(t)) for _, t in factors.whole_documents(bench.DATA)]
+    choppy = [("choppy", p) for p in bench.choppy_pages(bench.DATA, "report", n * 2)]
+    return bench.measure_pages(pages), bench.measure_pages(whole), bench.measure_pages(choppy)
+
+
+def judge(coherence: CoherenceModel, n: int, random_combinations: int) -> None:
+    """The report half, once: the shipped score against the score with the second stage."""
+    evidence = analysis.EVIDENCE
+    if evidence is None:
+        raise SystemExit(f"no {MODEL_FILE}: fit it first")
+    held, whole, choppy = report_pages(n, random_combinations)
     first = staged_scores(None, held)
     second = staged_scores(evidence, held)
     compare(first, second, held)
     y = np.array([p.stitched for _, p, _ in held])
     kinds = np.array([kind for kind, _, _ in held])
-    whole = bench.measure_pages(
-        [("whole", bench.saladgen._whole(t)) for _, t in factors.whole_documents(bench.DATA)]
-    )
-    choppy = bench.measure_pages([("choppy", p) for p in bench.choppy_pages(bench.DATA, "report", n * 2)])
     for label, stage, cut in (("without", None, coherence.threshold), ("with", evidence, evidence.threshold)):
         scores = first if stage is None else second
         recall, fp = np.mean(scores[y] >= cut), np.mean(scores[~y] >= cut)

@@ -31,8 +31,7 @@ import salad as bench
 from gristmill.salad import analysis
 from gristmill.salad.coherence import Logistic
 from salad_boundary_fit import compare, tune_pages
-from salad_pair_evidence import matched_threshold, staged_scores
-from saladgen import factors
+from salad_pair_evidence import matched_threshold, report_pages, staged_scores
 
 # (name, the one way, the other way)
 HABITS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
@@ -114,23 +113,13 @@ def main() -> None:
 
 def judge(layer: Logistic, threshold: float, n: int, random_combinations: int) -> None:
     """The report half, once: the shipped score against the score with the layer."""
-    corpus = factors.Corpus(bench.DATA, "report")
-    pages = [
-        (f"excerpt:{cond.name()}", p)
-        for cond in bench.conditions(random_combinations)
-        for p in factors.pages(corpus, cond, n)
-    ]
-    held = bench.measure_pages(pages)
+    held, whole, choppy = report_pages(n, random_combinations)
     x = layer_input(held)
     before, after = 1 / (1 + np.exp(-x[:, 0])), probabilities(layer, x)
     print(f"report half: {len(held)} pages ({x[:, 1].mean():.1%} mixed), without -> with the layer")
     compare(before, after, held)
     y = np.array([p.stitched for _, p, _ in held])
     kinds = np.array([kind for kind, _, _ in held])
-    whole = bench.measure_pages(
-        [("whole", bench.saladgen._whole(t)) for _, t in factors.whole_documents(bench.DATA)]
-    )
-    choppy = bench.measure_pages([("choppy", p) for p in bench.choppy_pages(bench.DATA, "report", n * 2)])
     extra = {name: layer_input(pages) for name, pages in (("whole", whole), ("choppy", choppy))}
     long_whole = np.array([len(m.sentences) > 40 for _, _, m in whole])
     for label, cut, with_layer in (

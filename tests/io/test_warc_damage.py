@@ -631,3 +631,68 @@ def test_a_record_of_two_warc_types_is_quarantined_not_lost(tmp_path: Path, layo
     ids, sink, error = read_until_error(write_as(tmp_path / "types", records, layout))
     assert ids == ["urn:uuid:0000", "urn:uuid:0002"] and error is None
     assert [reason for _, _, reason in sink.bad] == ["a record of two WARC types: response, request"]
+
+
+_QUOTING = warc_record("0001", b"See:\n" + _QUOTED_RECORD + b"End.\n", "conversion", "text/plain")
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+@pytest.mark.parametrize(
+    "middle",
+    [_QUOTING[:-4], _QUOTING + b"\r\n" * 30, _QUOTING.replace(b"Content-Length: ", b"Content-Length : ")],
+    ids=["no separator", "many blank lines after", "space before the colon"],
+)
+def test_a_quoting_record_written_loosely_is_still_one_document(
+    tmp_path: Path, layout: str, middle: bytes
+) -> None:
+    # fastwarc reads each of these whole: the lenient parser must count it as one too.
+    records = responses(4)
+    parts = [records[0], middle, records[2], records[3], _LF_RECORD, responses(5)[4]]
+    ids, sink, error = read_until_error(write_as(tmp_path / "loose", parts, layout))
+    assert ids == [f"urn:uuid:{i}" for i in ("0000", "0001", "0002", "0003", "lf", "0004")]
+    assert sink.bad == [] and error is None
+
+
+def test_a_record_cut_mid_line_before_an_lf_record_loses_only_itself(tmp_path: Path) -> None:
+    cut = responses(2)[1]
+    cut = cut[: cut.index(b"WARC-Target-URI") + 8]
+    path = write_as(tmp_path / "cut", [responses(1)[0], cut, _LF_RECORD, responses(4)[3]], "plain")
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:lf", "urn:uuid:0003"] and error is None
+    assert [reason for _, _, reason in sink.bad] == ["record cut short inside its header"]
+
+
+def test_the_first_of_two_content_lengths_counts_on_every_path(tmp_path: Path) -> None:
+    # As fastwarc reads a repeated field: the first.
+    n = len(b"See:\n" + _QUOTED_RECORD + b"End.\n")
+    twice = _QUOTING.replace(
+        b"Content-Length: %d" % n, b"Content-Length: %d\r\nContent-Length: %d" % (n, n + 7)
+    )
+    parts = [responses(1)[0], twice, responses(3)[2], _LF_RECORD, responses(5)[4]]
+    ids, sink, error = read_until_error(write_as(tmp_path / "twice", parts, "plain"))
+    assert ids == [f"urn:uuid:{i}" for i in ("0000", "0001", "0002", "lf", "0004")]
+    assert sink.bad == [] and error is None
+
+
+def test_version_lines_inside_a_damaged_record_are_split_with_linear_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A record whose length does not hold is split at its version lines: each piece's header is
+    # looked for only up to the next version line, not a header's worth of bytes (80,000 lines took
+    # a minute when each search ran 64 KB).
+    scanned = []
+    stop = warc_module._HEADER_STOP
+
+    class Counting:
+        def search(self, buffer: bytearray, pos: int, endpos: int) -> re.Match[bytes] | None:
+            found = stop.search(buffer, pos, endpos)
+            scanned.append((found.end() if found else min(endpos, len(buffer))) - pos)
+            return found
+
+    monkeypatch.setattr(warc_module, "_HEADER_STOP", Counting())
+    body = b"WARC/1.0\r\n" * 80000
+    head = b"WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: %d\r\n\r\n" % (len(body) + 50)
+    data = head + body + b"\r\n\r\n" + responses(1)[0]
+    parts = list(_split_records(data[i : i + 4096] for i in range(0, len(data), 4096)))
+    assert len(parts) == 80002 and b"".join(p for _, p, _ in parts) == data
+    assert sum(scanned) < 4 * len(data)

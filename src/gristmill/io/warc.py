@@ -287,7 +287,7 @@ def _finish(
 
 # A record starts at a version line, or at a version glued to the end of a line (the record before
 # was cut short mid-line) when WARC header fields follow it.
-_VERSION_LINE = re.compile(rb"(?m)^WARC/1\.[01]\r?$|WARC/1\.[01]\r\n(?=WARC-[\w-]+:)")
+_VERSION_LINE = re.compile(rb"(?m)^WARC/1\.[01]\r?$|WARC/1\.[01]\r?\n(?=WARC-[\w-]+:)")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _DOC_TYPES = {"response", "resource", "conversion"}
 _OTHER_TYPES = {"warcinfo", "request", "metadata", "revisit", "continuation"}  # WARC 1.1's others
@@ -360,11 +360,11 @@ def _declared_end(buffer: bytearray, final: bool) -> int | tuple[int] | None:
     :data:`MAX_HEADER` bytes and be one record's (:func:`one_header`: else it is a record cut inside
     its header, run into the next), and the block be followed by line ends and a version line.
     """
-    head = _HEADER_END.search(buffer, 0, MAX_HEADER)
+    head = _HEADER_STOP.search(buffer, 0, MAX_HEADER)
     if head is None:
         return (len(buffer) + 1,) if not final and len(buffer) < MAX_HEADER else None
-    if not one_header(bytes(buffer[: head.end()])):
-        return None
+    if head.group().lstrip().startswith(b"WARC/") or not one_header(bytes(buffer[: head.end()])):
+        return None  # a version line opens a line of the header: a stub, run into the next record
     length = _CONTENT_LENGTH.search(buffer, 0, head.start())
     if length is None or int(length.group(1)) > _MAX_TRUSTED:
         return None
@@ -374,8 +374,7 @@ def _declared_end(buffer: bytearray, final: bool) -> int | tuple[int] | None:
     # No more bytes than it takes to tell: a damage found further on must not reach back to this one.
     if not final and (gap == len(after) or len(after) < gap + len(b"WARC/1.0\r\n")):
         return (end + gap + len(b"WARC/1.0\r\n"),) if len(after) < _LOOK_AFTER else None
-    if not after.startswith((b"\r\n", b"\n")):
-        return None
+    # The next record may follow with no blank lines: fastwarc reads the two so too.
     if _NEXT_VERSION.match(after, gap):
         return end + gap
     if final and end + gap == len(buffer):
@@ -383,13 +382,15 @@ def _declared_end(buffer: bytearray, final: bool) -> int | tuple[int] | None:
     return None
 
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d{1,12})[ \t]*\r?$")
+# A header's end, or a version line opening one of its lines (whichever comes first).
+_HEADER_STOP = re.compile(rb"\r?\n\r?\n|\nWARC/1\.[01]\r?\n")
+# The first Content-Length, as fastwarc reads one ("Content-Length : +12" too).
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r?$")
 _NEXT_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
-# A declared length over this is not waited for (a damaged one could hold the rest of the file).
-_MAX_TRUSTED = 1 << 28
-# Bytes after a block read to see the next version line (a few line ends, then "WARC/1.0").
-_LOOK_AFTER = 64
+# A declared length over this is not waited for: a damaged one would hold that much of what follows.
+_MAX_TRUSTED = 1 << 25
+# Bytes after a block read to see the next version line (line ends, then "WARC/1.0").
+_LOOK_AFTER = 4096
 _MAX_JUNK = 1 << 20
 # A record whose version line was damaged: a short line, then header fields with a WARC-Type among
 # them; inside a record, after the blank lines that end the record before it.
@@ -464,7 +465,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         for line in head:
             field, sep, value = line.partition(":")
             if sep:  # field names are case-insensitive (fastwarc reads them so too)
-                headers[field.strip().lower()] = value.strip()
+                headers.setdefault(field.strip().lower(), value.strip())  # the first, as fastwarc
                 if field.strip().lower() == "warc-type":
                     types.append(value.strip().lower())
         if held is not None:  # a record follows the one cut short: the file goes on, so it is damage
@@ -473,17 +474,18 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
                 sink.quarantine(path, where(at), reason, cut)
             held = None
         warc_type = headers.get("warc-type", "").lower()  # fastwarc reads "Response" as a response too
+        body = parts[1] if len(parts) > 1 else b""
+        length = headers.get("content-length", "").removeprefix("+")
+        declared = int(length) if length.isdigit() else None
+        if any(offset < d.output <= offset + len(data) for d in damages) and (
+            declared is None or len(body) < declared
+        ):
+            continue  # a record that damage cut short is quarantined with the damage, not twice
         if len(set(types)) > 1:  # which is it? It may have been a document: set aside, said
             sink.quarantine(
                 path, where(offset), f"a record of two WARC types: {', '.join(types)}", data[:200]
             )
             continue
-        body = parts[1] if len(parts) > 1 else b""
-        declared = int(headers["content-length"]) if headers.get("content-length", "").isdigit() else None
-        if any(offset < d.output <= offset + len(data) for d in damages) and (
-            declared is None or len(body) < declared
-        ):
-            continue  # a record that damage cut short is quarantined with the damage, not twice
         if len(parts) < 2:
             # Cut inside its header. Never counted among the documents fastwarc gave: it may have read
             # this stub and the next record as one. Set aside (a document, or of no known type) or

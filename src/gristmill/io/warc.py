@@ -299,8 +299,8 @@ _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes, bool]]:
     """Split a decompressed stream into records: (offset, record bytes, whether its length held).
 
-    A record whose ``Content-Length`` holds (its block is followed by line ends and then the next
-    version line, or the stream's end) is taken whole, whatever its bytes hold: a WET record of a page
+    A record whose ``Content-Length`` holds (its block is followed by the next version line, after
+    line ends or none, or by the stream's end) is taken whole, whatever its bytes hold: a WET record of a page
     that shows a WARC record, a response serving a WARC file, a URL ending in ``/WARC/1.0``. fastwarc
     reads such a record as one, and the paths before this one counted it so. Any other record ends
     at the next ``WARC/1.x`` line. Each byte is searched once for version lines, so a record spread
@@ -358,7 +358,8 @@ def _declared_end(buffer: bytearray, final: bool) -> int | tuple[int] | None:
 
     A 1-tuple: the length ``buffer`` must reach before this can be told. The header must end within
     :data:`MAX_HEADER` bytes and be one record's (:func:`one_header`: else it is a record cut inside
-    its header, run into the next), and the block be followed by line ends and a version line.
+    its header, run into the next), and the block be followed by a version line (after any line
+    ends) or the stream's end.
     """
     head = _HEADER_STOP.search(buffer, 0, MAX_HEADER)
     if head is None:

@@ -696,3 +696,67 @@ def test_version_lines_inside_a_damaged_record_are_split_with_linear_search(
     parts = list(_split_records(data[i : i + 4096] for i in range(0, len(data), 4096)))
     assert len(parts) == 80002 and b"".join(p for _, p, _ in parts) == data
     assert sum(scanned) < 4 * len(data)
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record"])
+def test_a_field_written_twice_alike_is_no_damage(tmp_path: Path, layout: str) -> None:
+    # Only a header that holds another record's version line is a stub run into the next record.
+    line = b"WARC-Record-ID: <urn:uuid:0001>\r\n"
+    quoting = _QUOTING.replace(line, line * 2)
+    records = responses(4)
+    records[2] = records[2].replace(b"WARC-Type: response\r\n", b"WARC-Type: response\r\n" * 2)
+    parts = [records[0], quoting, records[2], records[3]]
+    docs = list(WarcReader().read(str(write_as(tmp_path / "twice", parts, layout)), sink := Sink()))
+    assert [d.id for d in docs] == [f"urn:uuid:{i:04d}" for i in range(4)] and sink.bad == []
+    # The repeated id is read on the fast path (fastwarc itself stops at a repeated WARC-Type).
+    assert "warc_repaired" not in docs[1].meta
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record"])
+@pytest.mark.parametrize(
+    "tail",
+    [b"\r\n\t\r\n", b"\r\n\r\n\x0c\r\n", b"\r\n" * 3000],
+    ids=["tab line", "form feed", "6 KB of line ends"],
+)
+def test_a_quoting_record_followed_by_blank_lines_of_any_kind_is_one_document(
+    tmp_path: Path, layout: str, tail: bytes
+) -> None:
+    parts = [responses(1)[0], _QUOTING[:-4] + tail, responses(3)[2], _LF_RECORD, responses(5)[4]]
+    ids, sink, error = read_until_error(write_as(tmp_path / "tail", parts, layout))
+    assert ids == [f"urn:uuid:{i}" for i in ("0000", "0001", "0002", "lf", "0004")]
+    assert sink.bad == [] and error is None
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole"])
+def test_a_folded_header_line_continues_its_field_on_the_lenient_path_too(
+    tmp_path: Path, layout: str
+) -> None:
+    records = responses(3)
+    records[1] = records[1].replace(
+        b"Content-Type: application/http",
+        b"X-Note: foo\r\n WARC-Type: metadata\r\nContent-Type: application/http",
+    )
+    parts = [records[0], records[1], records[2], _LF_RECORD, responses(5)[4]]
+    ids, sink, error = read_until_error(write_as(tmp_path / "folded", parts, layout))
+    assert ids == [f"urn:uuid:{i}" for i in ("0000", "0001", "0002", "lf", "0004")]
+    assert sink.bad == [] and error is None
+
+
+def test_glued_stubs_are_split_with_linear_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A chain of header stubs cut mid-line, each run into the next: each piece's header is looked for
+    # once, not a header's worth of bytes each (20,000 stubs took 20 s).
+    scanned = []
+    stop = warc_module._HEADER_STOP
+
+    class Counting:
+        def search(self, buffer: bytearray, pos: int, endpos: int) -> re.Match[bytes] | None:
+            found = stop.search(buffer, pos, endpos)
+            scanned.append((found.end() if found else min(endpos, len(buffer))) - pos)
+            return found
+
+    monkeypatch.setattr(warc_module, "_HEADER_STOP", Counting())
+    stubs = b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://x/" * 20000
+    data = responses(1)[0] + stubs + b"\r\n\r\n" + responses(3)[2]
+    parts = list(_split_records(data[i : i + 4096] for i in range(0, len(data), 4096)))
+    assert b"".join(p for _, p, _ in parts) == data and len(parts) == 20002
+    assert sum(scanned) < 4 * len(data)

@@ -311,6 +311,7 @@ def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes, bool]]
     searched = 0  # buffer offset up to which no version line starts (but at 0)
     held: int | None = None  # the declared end of the record at buffer[0], while more bytes must come
     untrusted = False  # the record at buffer[0] does not end where its length says
+    no_stop = 0  # stream offset up to which no header ends (nor version line opens a line)
 
     def cut(end: int, whole: bool) -> tuple[int, bytes, bool]:
         nonlocal base, searched, held, untrusted
@@ -319,6 +320,15 @@ def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes, bool]]
         base += end
         searched, held, untrusted = 0, None, False
         return piece
+
+    def header_stop() -> re.Match[bytes] | None:
+        # Each byte is searched about once however many pieces start before it (a chain of stubs).
+        nonlocal no_stop
+        start = max(0, no_stop - base - 16)  # a stop may straddle where the last search ended
+        found = _HEADER_STOP.search(buffer, start, MAX_HEADER)
+        if found is None:
+            no_stop = base + min(len(buffer), MAX_HEADER)
+        return found
 
     final = False
     for chunk in itertools.chain(chunks, [None]):
@@ -329,7 +339,7 @@ def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes, bool]]
         while buffer:
             if buffer.startswith(b"WARC/") and not untrusted:
                 if held is None or len(buffer) >= held or final:
-                    ends = _declared_end(buffer, final)
+                    ends = _declared_end(buffer, final, header_stop())
                     if isinstance(ends, tuple):
                         held = ends[0]
                     elif ends is None:
@@ -353,15 +363,15 @@ def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes, bool]]
                 break
 
 
-def _declared_end(buffer: bytearray, final: bool) -> int | tuple[int] | None:
+def _declared_end(buffer: bytearray, final: bool, head: re.Match[bytes] | None) -> int | tuple[int] | None:
     """Where the record at ``buffer[0]`` ends by its ``Content-Length``, if it holds; None if not.
 
-    A 1-tuple: the length ``buffer`` must reach before this can be told. The header must end within
-    :data:`MAX_HEADER` bytes and be one record's (:func:`one_header`: else it is a record cut inside
-    its header, run into the next), and the block be followed by a version line (after any line
-    ends) or the stream's end.
+    ``head``: where its header ends (:data:`_HEADER_STOP` in the first :data:`MAX_HEADER` bytes).
+    A 1-tuple: the length ``buffer`` must reach before this can be told. The header must be one
+    record's (:func:`one_header`: else it is a record cut inside its header, run into the next), and
+    the block be followed by a version line (after any blank lines, which may hold spaces and tabs)
+    or the stream's end.
     """
-    head = _HEADER_STOP.search(buffer, 0, MAX_HEADER)
     if head is None:
         return (len(buffer) + 1,) if not final and len(buffer) < MAX_HEADER else None
     if head.group().lstrip().startswith(b"WARC/") or not one_header(bytes(buffer[: head.end()])):
@@ -370,15 +380,16 @@ def _declared_end(buffer: bytearray, final: bool) -> int | tuple[int] | None:
     if length is None or int(length.group(1)) > _MAX_TRUSTED:
         return None
     end = head.end() + int(length.group(1))
-    after = bytes(buffer[end : end + _LOOK_AFTER])
-    gap = len(after) - len(after.lstrip(b"\r\n"))
+    blank = _BLANK.match(buffer, end, end + _MAX_GAP)
+    gap = blank.end() if blank else end  # where the next record must start
+    version = len(b"WARC/1.0\r\n")
     # No more bytes than it takes to tell: a damage found further on must not reach back to this one.
-    if not final and (gap == len(after) or len(after) < gap + len(b"WARC/1.0\r\n")):
-        return (end + gap + len(b"WARC/1.0\r\n"),) if len(after) < _LOOK_AFTER else None
+    if not final and len(buffer) < gap + version:
+        return (gap + version,) if gap < end + _MAX_GAP else None
     # The next record may follow with no blank lines: fastwarc reads the two so too.
-    if _NEXT_VERSION.match(after, gap):
-        return end + gap
-    if final and end + gap == len(buffer):
+    if _NEXT_VERSION.match(buffer, gap):
+        return gap
+    if final and gap == len(buffer):
         return len(buffer)
     return None
 
@@ -390,8 +401,9 @@ _CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ 
 _NEXT_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
 # A declared length over this is not waited for: a damaged one would hold that much of what follows.
 _MAX_TRUSTED = 1 << 25
-# Bytes after a block read to see the next version line (line ends, then "WARC/1.0").
-_LOOK_AFTER = 4096
+# Blank lines after a block, as fastwarc skips them (spaces, tabs and form feeds too), up to a bound.
+_BLANK = re.compile(rb"[ \t\r\n\x0b\x0c]+")
+_MAX_GAP = 1 << 20
 _MAX_JUNK = 1 << 20
 # A record whose version line was damaged: a short line, then header fields with a WARC-Type among
 # them; inside a record, after the blank lines that end the record before it.
@@ -463,11 +475,19 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         head = parts[0].decode("utf-8", "replace").splitlines()[1:]
         headers: dict[str, str] = {}
         types: list[str] = []
+        last = ""  # the field a folded line (one starting with a space or tab) continues
         for line in head:
+            if line[:1] in (" ", "\t"):
+                if last:
+                    headers[last] = f"{headers[last]} {line.strip()}".strip()
+                continue
             field, sep, value = line.partition(":")
+            last = ""
             if sep:  # field names are case-insensitive (fastwarc reads them so too)
-                headers.setdefault(field.strip().lower(), value.strip())  # the first, as fastwarc
-                if field.strip().lower() == "warc-type":
+                key = field.strip().lower()
+                if key not in headers:  # the first, as fastwarc reads a repeated field
+                    headers[key], last = value.strip(), key
+                if key == "warc-type":
                     types.append(value.strip().lower())
         if held is not None:  # a record follows the one cut short: the file goes on, so it is damage
             at, reason, cut, counted = held

@@ -38,14 +38,19 @@ def one_header(head: bytes) -> bool:
 
     A record cut inside its header runs into the next record's header, and fastwarc, which skips a
     header line without a colon, reads the two as one record: its stub goes uncounted. Cut before its
-    ``WARC-Type`` colon, a version line is left on a line without a colon; cut later, a ``WARC-Type``
-    or ``WARC-Record-ID`` field comes twice. A version line inside a field's value (a URL ending in
-    ``/WARC/1.0``) is no stub: its line has a colon, and no field repeats.
+    ``WARC-Type`` colon, a version line is left on a line without a colon; cut later, the next
+    record's version line is glued to a cut line and a ``WARC-Type`` or ``WARC-Record-ID`` field comes
+    twice. A version line inside a field's value (a URL ending in ``/WARC/1.0``) is no stub: its line
+    has a colon, and no field repeats.
     """
+    inner = False
     for found in _INNER_VERSION.finditer(head, 8):
         line_start = head.rfind(b"\n", 0, found.start()) + 1
         if b":" not in head[line_start : found.start()]:
             return False
+        inner = True
+    if not inner:  # a field written twice alike, with no other version line, is no stub
+        return True
     names = _ONCE.findall(head)
     return len(names) == len({name.lower() for name in names})
 

@@ -674,13 +674,9 @@ def test_the_first_of_two_content_lengths_counts_on_every_path(tmp_path: Path) -
     assert sink.bad == [] and error is None
 
 
-def test_version_lines_inside_a_damaged_record_are_split_with_linear_search(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A record whose length does not hold is split at its version lines: each piece's header is
-    # looked for only up to the next version line, not a header's worth of bytes (80,000 lines took
-    # a minute when each search ran 64 KB).
-    scanned = []
+def counting_header_search(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make the lenient splitter's header search count the bytes each search covers (into the list)."""
+    scanned: list[int] = []
     stop = warc_module._HEADER_STOP
 
     class Counting:
@@ -690,6 +686,16 @@ def test_version_lines_inside_a_damaged_record_are_split_with_linear_search(
             return found
 
     monkeypatch.setattr(warc_module, "_HEADER_STOP", Counting())
+    return scanned
+
+
+def test_version_lines_inside_a_damaged_record_are_split_with_linear_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A record whose length does not hold is split at its version lines: each piece's header is
+    # looked for only up to the next version line, not a header's worth of bytes (80,000 lines took
+    # a minute when each search ran 64 KB).
+    scanned = counting_header_search(monkeypatch)
     body = b"WARC/1.0\r\n" * 80000
     head = b"WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: %d\r\n\r\n" % (len(body) + 50)
     data = head + body + b"\r\n\r\n" + responses(1)[0]
@@ -745,16 +751,7 @@ def test_a_folded_header_line_continues_its_field_on_the_lenient_path_too(
 def test_glued_stubs_are_split_with_linear_search(monkeypatch: pytest.MonkeyPatch) -> None:
     # A chain of header stubs cut mid-line, each run into the next: each piece's header is looked for
     # once, not a header's worth of bytes each (20,000 stubs took 20 s).
-    scanned = []
-    stop = warc_module._HEADER_STOP
-
-    class Counting:
-        def search(self, buffer: bytearray, pos: int, endpos: int) -> re.Match[bytes] | None:
-            found = stop.search(buffer, pos, endpos)
-            scanned.append((found.end() if found else min(endpos, len(buffer))) - pos)
-            return found
-
-    monkeypatch.setattr(warc_module, "_HEADER_STOP", Counting())
+    scanned = counting_header_search(monkeypatch)
     stubs = b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://x/" * 20000
     data = responses(1)[0] + stubs + b"\r\n\r\n" + responses(3)[2]
     parts = list(_split_records(data[i : i + 4096] for i in range(0, len(data), 4096)))

@@ -184,7 +184,11 @@ def random_input(rng: random.Random) -> tuple[str, bytes, list[int]]:
 
 
 def plain_decompress(kind: str, data: bytes) -> tuple[bytes, bool]:
-    """Decompress member by member, stopping at the first damage: the bytes, and whether it was whole."""
+    """Decompress member by member, stopping at the first damage: the bytes, and whether it was whole.
+
+    A member that fails (corrupt, or its checksum or length wrong) gives nothing: its bytes are not
+    all those written, and gristmill sets aside the records it has not yet given from it.
+    """
     if not kind.endswith((".gz", ".zst")):
         return data, True
     out: list[bytes] = []
@@ -195,13 +199,14 @@ def plain_decompress(kind: str, data: bytes) -> tuple[bytes, bool]:
             if kind.endswith(".gz")
             else zstandard.ZstdDecompressor().decompressobj()
         )
+        member = len(out)
         try:
             for start in range(0, len(rest), 256):
                 out.append(decoder.decompress(rest[start : start + 256]))
                 if decoder.eof:
                     break
         except (zlib.error, zstandard.ZstdError):
-            return b"".join(out), False
+            return b"".join(out[:member]), False
         if not decoder.eof:
             return b"".join(out), False
         rest = decoder.unused_data

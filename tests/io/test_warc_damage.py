@@ -757,3 +757,50 @@ def test_glued_stubs_are_split_with_linear_search(monkeypatch: pytest.MonkeyPatc
     parts = list(_split_records(data[i : i + 4096] for i in range(0, len(data), 4096)))
     assert b"".join(p for _, p, _ in parts) == data and len(parts) == 20002
     assert sum(scanned) < 4 * len(data)
+
+
+def test_a_form_feed_in_a_header_value_is_no_line_end(tmp_path: Path) -> None:
+    records = responses(4)
+    records[1] = records[1].replace(b"https://a.example/1", b"https://a.example/1\x0cWARC-Type: request")
+    parts = [records[0], records[1], records[2], records[3], _LF_RECORD, responses(5)[4]]
+    ids, sink, error = read_until_error(write_as(tmp_path / "ff", parts, "plain"))
+    assert ids == [f"urn:uuid:{i}" for i in ("0000", "0001", "0002", "0003", "lf", "0004")]
+    assert sink.bad == [] and error is None
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record"])
+def test_a_blank_run_at_the_bound_reads_alike_whatever_the_chunks(tmp_path: Path, layout: str) -> None:
+    # A run of exactly the bound ends where a gzip member does: that must not decide the split.
+    quoting = _QUOTING[:-4] + b"\r\n" + b"\n" * ((1 << 20) - 2)
+    parts = [responses(1)[0], quoting, responses(3)[2], _LF_RECORD, responses(5)[4]]
+    ids, sink, error = read_until_error(write_as(tmp_path / "bound", parts, layout))
+    assert ids == [f"urn:uuid:{i}" for i in ("0000", "0001", "0002", "lf", "0004")]
+    assert sink.bad == [] and error is None
+
+
+def test_a_blank_run_in_tiny_chunks_is_scanned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    scanned: list[int] = []
+    blank = warc_module._BLANK
+
+    class Counting:
+        def match(self, buffer: bytearray, pos: int, endpos: int) -> re.Match[bytes] | None:
+            found = blank.match(buffer, pos, endpos)
+            scanned.append((found.end() if found else pos) - pos)
+            return found
+
+    monkeypatch.setattr(warc_module, "_BLANK", Counting())
+    data = responses(1)[0] + b"\r\n" * 200000 + responses(2)[1]
+    parts = list(_split_records(data[i : i + 2] for i in range(0, len(data), 2)))
+    assert [whole for _, _, whole in parts] == [True, True] and b"".join(p for _, p, _ in parts) == data
+    assert sum(scanned) < 4 * len(data)
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+def test_a_folded_id_and_url_read_alike_on_every_path(tmp_path: Path, lenient: bool) -> None:
+    records = responses(3)
+    records[1] = records[1].replace(b"WARC-Record-ID: ", b"WARC-Record-ID:\r\n ")
+    records[1] = records[1].replace(b"WARC-Target-URI: ", b"WARC-Target-URI:\r\n\t")
+    parts = [_LF_RECORD, *records] if lenient else records
+    docs = list(WarcReader().read(str(write_as(tmp_path / "fold", parts, "plain")), sink := Sink()))
+    assert [(d.id, d.meta["url"]) for d in docs][-2] == ("urn:uuid:0001", "https://a.example/1")
+    assert sink.bad == []

@@ -231,8 +231,8 @@ def _header_length(stream: ChunkStream, start: int) -> int | None:
 
 def _document(path: str, record: Any, body: bytes) -> Document:
     headers = record.headers
-    record_id = (record.record_id or "").strip("<>")
-    url = (headers.get("WARC-Target-URI") or "").strip("<>")
+    record_id = (record.record_id or "").strip().strip("<>")  # a folded value keeps its space
+    url = (headers.get("WARC-Target-URI") or "").strip().strip("<>")
     decoding = ""
     if record.is_http:
         http = record.http_headers
@@ -312,13 +312,15 @@ def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes, bool]]
     held: int | None = None  # the declared end of the record at buffer[0], while more bytes must come
     untrusted = False  # the record at buffer[0] does not end where its length says
     no_stop = 0  # stream offset up to which no header ends (nor version line opens a line)
+    head: re.Match[bytes] | None = None  # where the header of the record at buffer[0] ends, once found
+    blank = 0  # buffer offset up to which the bytes after its block were found blank
 
     def cut(end: int, whole: bool) -> tuple[int, bytes, bool]:
-        nonlocal base, searched, held, untrusted
+        nonlocal base, searched, held, untrusted, head, blank
         piece = (base, bytes(buffer[:end]), whole)
         del buffer[:end]
         base += end
-        searched, held, untrusted = 0, None, False
+        searched, held, untrusted, head, blank = 0, None, False, None, 0
         return piece
 
     def header_stop() -> re.Match[bytes] | None:
@@ -339,9 +341,10 @@ def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes, bool]]
         while buffer:
             if buffer.startswith(b"WARC/") and not untrusted:
                 if held is None or len(buffer) >= held or final:
-                    ends = _declared_end(buffer, final, header_stop())
+                    head = head or header_stop()
+                    ends = _declared_end(buffer, final, head, blank)
                     if isinstance(ends, tuple):
-                        held = ends[0]
+                        held, blank = ends
                     elif ends is None:
                         untrusted = True
                     else:
@@ -363,29 +366,33 @@ def _split_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes, bool]]
                 break
 
 
-def _declared_end(buffer: bytearray, final: bool, head: re.Match[bytes] | None) -> int | tuple[int] | None:
+def _declared_end(
+    buffer: bytearray, final: bool, head: re.Match[bytes] | None, blank: int = 0
+) -> int | tuple[int, int] | None:
     """Where the record at ``buffer[0]`` ends by its ``Content-Length``, if it holds; None if not.
 
-    ``head``: where its header ends (:data:`_HEADER_STOP` in the first :data:`MAX_HEADER` bytes).
-    A 1-tuple: the length ``buffer`` must reach before this can be told. The header must be one
+    ``head``: where its header ends (:data:`_HEADER_STOP` in the first :data:`MAX_HEADER` bytes);
+    ``blank``: how far the bytes after its block are known blank (from an earlier call). A 2-tuple:
+    the length ``buffer`` must reach before this can be told, and how far it is blank. The header must be one
     record's (:func:`one_header`: else it is a record cut inside its header, run into the next), and
     the block be followed by a version line (after any blank lines, which may hold spaces and tabs)
     or the stream's end.
     """
     if head is None:
-        return (len(buffer) + 1,) if not final and len(buffer) < MAX_HEADER else None
+        return (len(buffer) + 1, 0) if not final and len(buffer) < MAX_HEADER else None
     if head.group().lstrip().startswith(b"WARC/") or not one_header(bytes(buffer[: head.end()])):
         return None  # a version line opens a line of the header: a stub, run into the next record
     length = _CONTENT_LENGTH.search(buffer, 0, head.start())
     if length is None or int(length.group(1)) > _MAX_TRUSTED:
         return None
     end = head.end() + int(length.group(1))
-    blank = _BLANK.match(buffer, end, end + _MAX_GAP)
-    gap = blank.end() if blank else end  # where the next record must start
+    start = max(end, blank)
+    run = _BLANK.match(buffer, start, end + _MAX_GAP)
+    gap = run.end() if run else start  # where the next record must start
     version = len(b"WARC/1.0\r\n")
     # No more bytes than it takes to tell: a damage found further on must not reach back to this one.
     if not final and len(buffer) < gap + version:
-        return (gap + version,) if gap < end + _MAX_GAP else None
+        return (gap + version, gap) if gap <= end + _MAX_GAP else None
     # The next record may follow with no blank lines: fastwarc reads the two so too.
     if _NEXT_VERSION.match(buffer, gap):
         return gap
@@ -404,6 +411,7 @@ _MAX_TRUSTED = 1 << 25
 # Blank lines after a block, as fastwarc skips them (spaces, tabs and form feeds too), up to a bound.
 _BLANK = re.compile(rb"[ \t\r\n\x0b\x0c]+")
 _MAX_GAP = 1 << 20
+_LINE_END = re.compile(r"\r?\n")
 _MAX_JUNK = 1 << 20
 # A record whose version line was damaged: a short line, then header fields with a WARC-Type among
 # them; inside a record, after the blank lines that end the record before it.
@@ -472,7 +480,8 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
                     sink.quarantine(path, where(at), "bytes that are not a WARC record", excerpt)
         junk = None
         parts = _BLANK_LINE.split(data, maxsplit=1)
-        head = parts[0].decode("utf-8", "replace").splitlines()[1:]
+        # Lines end at LF (str.splitlines would also split a value at a form feed or U+0085).
+        head = _LINE_END.split(parts[0].decode("utf-8", "replace"))[1:]
         headers: dict[str, str] = {}
         types: list[str] = []
         last = ""  # the field a folded line (one starting with a space or tab) continues

@@ -15,7 +15,14 @@ from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import ChunkStream, Damage, compression_of, read_chunks
 from gristmill.io.http_body import decode_http_body
 from gristmill.io.schema import FieldType
-from gristmill.io.warc_native import DOCUMENT_RECORDS, MAX_HEADER, native_documents, native_ok, one_header
+from gristmill.io.warc_native import (
+    DOCUMENT_RECORDS,
+    MAX_HEADER,
+    WARC_VERSION,
+    native_documents,
+    native_ok,
+    one_header,
+)
 
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
 
@@ -394,7 +401,7 @@ def _declared_end(
     if not final and len(buffer) < gap + version:
         return (gap + version, gap) if gap <= end + _MAX_GAP else None
     # The next record may follow with no blank lines: fastwarc reads the two so too.
-    if _NEXT_VERSION.match(buffer, gap):
+    if WARC_VERSION.match(buffer, gap):
         return gap
     if final and gap == len(buffer):
         return len(buffer)
@@ -405,7 +412,6 @@ def _declared_end(
 _HEADER_STOP = re.compile(rb"\r?\n\r?\n|\nWARC/1\.[01]\r?\n")
 # The first Content-Length, as fastwarc reads one ("Content-Length : +12" too).
 _CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r?$")
-_NEXT_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
 # A declared length over this is not waited for: a damaged one would hold that much of what follows.
 _MAX_TRUSTED = 1 << 25
 # Blank lines after a block, as fastwarc skips them (spaces, tabs and form feeds too), up to a bound.

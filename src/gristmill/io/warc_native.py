@@ -27,8 +27,9 @@ from gristmill.io.storage import is_url, local_path
 DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 # The most bytes a record's header block may take (the careful reader's limit too).
 MAX_HEADER = 1 << 16
-# A version line inside a header block, opening a line or glued to the end of a cut line.
-_INNER_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
+# A version and its line end: inside a header block (opening a line or glued to the end of a cut
+# line), or where the next record starts (the lenient parser's check that a record's length holds).
+WARC_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
 # Fields a record's header holds once (a second one is the next record's, run into a cut one).
 _ONCE = re.compile(rb"(?im)^(warc-type|warc-record-id)[ \t]*:")
 
@@ -44,7 +45,7 @@ def one_header(head: bytes) -> bool:
     has a colon, and no field repeats.
     """
     inner = False
-    for found in _INNER_VERSION.finditer(head, 8):
+    for found in WARC_VERSION.finditer(head, 8):
         line_start = head.rfind(b"\n", 0, found.start()) + 1
         if b":" not in head[line_start : found.start()]:
             return False

@@ -59,9 +59,9 @@ def layer_input(measured: bench.Measured) -> np.ndarray:
     return np.c_[np.log(base / (1 - base)), mixed]
 
 
-def probabilities(layer: Logistic, x: np.ndarray) -> np.ndarray:
-    """The layer's scores for rows of :func:`layer_input`."""
-    return 1 / (1 + np.exp(-layer.logits(x)))
+def probabilities(layer: Logistic | None, x: np.ndarray) -> np.ndarray:
+    """Scores for rows of :func:`layer_input`: the layer's, or with ``layer`` None the shipped score."""
+    return 1 / (1 + np.exp(-(x[:, 0] if layer is None else layer.logits(x))))
 
 
 def rates(guards: dict[int, bench.Measured]) -> None:
@@ -99,7 +99,7 @@ def main() -> None:
     threshold = analysis.DEFAULT_THRESHOLD
     for seed, held in guards.items():
         x = x1 if seed == 1 else layer_input(held)
-        before, after = 1 / (1 + np.exp(-x[:, 0])), probabilities(layer, x)
+        before, after = probabilities(None, x), probabilities(layer, x)
         mixed = x[:, 1].mean()
         print(f"guard draw {seed}: {len(held)} pages ({mixed:.1%} mixed), shipped -> with the layer")
         compare(before, after, held)
@@ -115,31 +115,27 @@ def judge(layer: Logistic, threshold: float, n: int, random_combinations: int) -
     """The report half, once: the shipped score against the score with the layer."""
     held, whole, choppy = report_pages(n, random_combinations)
     x = layer_input(held)
-    before, after = 1 / (1 + np.exp(-x[:, 0])), probabilities(layer, x)
+    before, after = probabilities(None, x), probabilities(layer, x)
     print(f"report half: {len(held)} pages ({x[:, 1].mean():.1%} mixed), without -> with the layer")
     compare(before, after, held)
     y = np.array([p.stitched for _, p, _ in held])
     kinds = np.array([kind for kind, _, _ in held])
     extra = {name: layer_input(pages) for name, pages in (("whole", whole), ("choppy", choppy))}
     long_whole = np.array([len(m.sentences) > 40 for _, _, m in whole])
-    for label, cut, with_layer in (
-        ("without", analysis.DEFAULT_THRESHOLD, False),
-        ("with", threshold, True),
+    for label, cut, scoring, got in (
+        ("without", analysis.DEFAULT_THRESHOLD, None, before),
+        ("with", threshold, layer, after),
     ):
-        got = after if with_layer else before
-
-        def flagged(rows: np.ndarray, with_layer: bool = with_layer, cut: float = cut) -> np.ndarray:
-            return (probabilities(layer, rows) if with_layer else 1 / (1 + np.exp(-rows[:, 0]))) >= cut
-
+        whole_flagged = probabilities(scoring, extra["whole"]) >= cut
+        choppy_flagged = probabilities(scoring, extra["choppy"]) >= cut
         per_condition = [np.mean(got[(kinds == k) & ~y] >= cut) for k in dict.fromkeys(kinds)]
         over = sum(share > 0.04 for share in per_condition)
-        whole_flagged = flagged(extra["whole"])
         print(
             f"  {label} the layer, at {cut}: recall {np.mean(got[y] >= cut):.1%}, false positives "
             f"{np.mean(got[~y] >= cut):.1%} ({over} conditions over 4%), whole documents flagged "
             f"{whole_flagged.sum()} of {len(whole)} ({whole_flagged[long_whole].sum()} of the "
             f"{long_whole.sum()} over 40 sentences), choppy pages "
-            f"{flagged(extra['choppy']).sum()} of {len(choppy)}"
+            f"{choppy_flagged.sum()} of {len(choppy)}"
         )
 
 

@@ -1,3 +1,6 @@
+import gzip
+import itertools
+import json
 import sys
 from pathlib import Path
 
@@ -56,3 +59,53 @@ def test_a_run_longer_than_any_furniture_line_is_left_to_the_prose_measures() ->
     assert len(run) > 600
     assert furniture_kind(run) is None
     assert furniture_kind("Call us on 555 123 4567") == "address"
+
+
+def _by_the_patterns(sentence: str) -> str | None:
+    """What the furniture rules' patterns alone say of ``sentence``: no shortcut before them."""
+    from gristmill.text import furniture
+
+    stripped = sentence.strip()
+    if stripped and len(stripped) <= 300:
+        for name, pattern in furniture.FURNITURE_RULES:
+            if pattern.search(stripped):
+                return name
+    if len(sentence) > furniture.LOOSE_MAX_CHARS:
+        return None
+    for kind, pattern in furniture._LOOSE_RULES:
+        if pattern.search(sentence):
+            return kind
+    return "seam" if furniture._SEAM.search(sentence) else None
+
+
+def test_the_cheap_tests_before_each_pattern_never_change_what_it_says(shared_data: Path) -> None:
+    # Each rule's pattern is searched only in a sentence holding a word it needs. The patterns ignore
+    # case as the re module does, which folds "ı", "İ" and "ſ" to i and s where str.lower() does not.
+    crafted = [
+        "All rıghts reserved.",
+        "All rıghts reserved by the club since 1990 and onwards",
+        "The text is copyrıght 2019 by its author, used with leave",
+        "ALL RİGHTS RESERVED",
+        "Thiſ ſite uſes cookies to help us.",
+        "This site uses COOKİES.",
+        "Read our prıvacy polıcy before you sign.",
+        "By using it you agree to the Terms of Use.",
+        "Copyright 2021 Example Ltd",
+        "(C) 2020 The Mill Press",
+        "&COPY; Example",
+        "Write to help@example.org for details",
+        "Call 020 7946 0958",
+        "12 Mill Road, Springfield, IL 62701",
+        "The cookie jar was empty, said the baker's son.",
+    ]
+    sentences = list(crafted)
+    with gzip.open(
+        shared_data / "web_text/dolma/CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz", "rt"
+    ) as f:
+        for line in itertools.islice(f, 300):
+            sentences += json.loads(line)["text"].splitlines()
+    assert len(sentences) > 5000
+    found = [(s, furniture_kind(s)) for s in sentences]
+    assert [(s, _by_the_patterns(s)) for s in sentences] == found
+    assert sum(1 for _, kind in found if kind) > 100  # the real pages hold furniture of every kind
+    assert {kind for _, kind in found} >= {"copyright", "cookie", "notice", "address", "share", None}

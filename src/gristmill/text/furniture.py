@@ -62,13 +62,42 @@ FURNITURE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 def furniture_rule(sentence: str) -> str | None:
     """Return the name of the furniture rule ``sentence`` matches, or ``None`` for content."""
+    return _strict_rule(sentence, _lowered(sentence))
+
+
+def _strict_rule(sentence: str, lower: str | None) -> str | None:
     stripped = sentence.strip()
     if not stripped or len(stripped) > 300:
         return None
     for name, pattern in FURNITURE_RULES:
-        if pattern.search(stripped):
+        if _may_hold(_STRICT_NEEDS.get(name), lower) and pattern.search(stripped):
             return name
     return None
+
+
+# Words (lower case) one of which a rule's pattern needs: a sentence holding none of them is not searched.
+# The unanchored patterns scan every position of every sentence, and most sentences hold none.
+_STRICT_NEEDS = {
+    "copyright": ("©", "(c)", "&copy;", "copyright", "all rights reserved"),
+    "cookie": ("cookie",),
+}
+_LOOSE_NEEDS = {
+    "copyright": ("©", "(c)", "copyright", "all rights reserved"),
+    "notice": ("cookie", "privacy policy", "terms of ", "your inbox"),
+}
+# re.IGNORECASE folds these to the i and s of those words; str.lower() does not.
+_FOLDED_OTHERWISE = ("ı", "İ", "ſ")
+
+
+def _lowered(sentence: str) -> str | None:
+    """``sentence`` in lower case for the tests of needed words; None where they cannot be told so."""
+    if not sentence.isascii() and any(c in sentence for c in _FOLDED_OTHERWISE):
+        return None
+    return sentence.lower()
+
+
+def _may_hold(needs: tuple[str, ...] | None, lower: str | None) -> bool:
+    return needs is None or lower is None or any(word in lower for word in needs)
 
 
 _LOOSE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -122,26 +151,22 @@ LOOSE_MAX_CHARS = 600
 
 def furniture_kind(sentence: str) -> str | None:
     """Return the kind of furniture ``sentence`` is (``"copyright"``, ``"address"``, …), or ``None``."""
-    strict = furniture_rule(sentence)
+    lower = _lowered(sentence)
+    strict = _strict_rule(sentence, lower)
     if strict is not None:
         return strict
     if len(sentence) > LOOSE_MAX_CHARS:
         return None
-    lower = sentence.lower()
     for kind, pattern in _LOOSE_RULES:
-        if _could_match(kind, sentence, lower) and pattern.search(sentence):
+        if kind == "address":
+            if _DIGIT_OR_AT.search(sentence) is None:  # each of its patterns needs a digit or an @
+                continue
+        elif not _may_hold(_LOOSE_NEEDS.get(kind), lower):
+            continue
+        if pattern.search(sentence):
             return kind
     could_be_seam = "more" in sentence or "…" in sentence or "..." in sentence
     return "seam" if could_be_seam and _SEAM.search(sentence) else None
 
 
 _DIGIT_OR_AT = re.compile(r"[\d@]")
-
-
-def _could_match(kind: str, sentence: str, lower: str) -> bool:
-    """A cheap test that rules out a loose rule's pattern (each needs one of these strings)."""
-    if kind == "copyright":
-        return "©" in sentence or "(c)" in lower or "copyright" in lower or "all rights reserved" in lower
-    if kind == "address":
-        return _DIGIT_OR_AT.search(sentence) is not None
-    return True

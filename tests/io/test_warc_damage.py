@@ -804,3 +804,44 @@ def test_a_folded_id_and_url_read_alike_on_every_path(tmp_path: Path, lenient: b
     docs = list(WarcReader().read(str(write_as(tmp_path / "fold", parts, "plain")), sink := Sink()))
     assert [(d.id, d.meta["url"]) for d in docs][-2] == ("urn:uuid:0001", "https://a.example/1")
     assert sink.bad == []
+
+
+def _response_with_http_head(record_id: str, http_head: bytes, body: bytes) -> bytes:
+    http = http_head + b"\r\n\r\n" + body
+    head = (
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://a.example/h\r\n"
+        f"WARC-Date: 2024-05-01T10:00:00Z\r\nWARC-Record-ID: <urn:uuid:{record_id}>\r\n"
+        f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http)}\r\n\r\n"
+    ).encode()
+    return head + http + b"\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "http_head",
+    [
+        # A folded header line (obsolete, still sent): the charset is on the line that continues it.
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html;\r\n charset=windows-1252\r\nServer: x",
+        # A value holding a form feed and, in UTF-8, the byte 0x85 ("\xc3\x85": "\xc5"): no line ends there.
+        b"HTTP/1.1 200 OK\r\nX-Place: \xc3\x85land\x0cContent-Type: text/plain\r\n"
+        b"Content-Type: text/html; charset=windows-1252",
+    ],
+)
+def test_the_lenient_parser_reads_an_http_header_as_fastwarc_does(tmp_path: Path, http_head: bytes) -> None:
+    # The lenient parser split HTTP header lines with str.splitlines and knew no folded lines: the
+    # page's charset went unread (its text decoded as UTF-8, "Gr\ufffd\ufffde") or another line's
+    # Content-Type was made up; read natively, the same record gave "Grüße" as HTML.
+    page = "<html><body><p>Grüße aus Köln, sagte der Müller.</p></body></html>".encode("cp1252")
+    record = _response_with_http_head("hhhh", http_head, page)
+    read = {}
+    for lenient in (False, True):
+        before = responses(1)[0]
+        if lenient:  # a Content-Length one byte short sends the file to the lenient parser from there
+            before = before.replace(b"Content-Length: 3099", b"Content-Length: 3098")
+        path = tmp_path / f"h{lenient}.warc"
+        path.write_bytes(before + record)
+        doc = list(WarcReader().read(str(path), Sink()))[-1]
+        assert doc.id == "urn:uuid:hhhh"
+        assert ("lenient" in (doc.meta.get("warc_repaired") or "")) is lenient
+        read[lenient] = (doc.text, doc.meta["content_type"], doc.meta.get("charset"), doc.meta["http_status"])
+    assert read[False] == (page.decode("cp1252"), "text/html", "windows-1252", 200)
+    assert read[True] == read[False]

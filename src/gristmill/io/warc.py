@@ -486,24 +486,9 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
                     sink.quarantine(path, where(at), "bytes that are not a WARC record", excerpt)
         junk = None
         parts = _BLANK_LINE.split(data, maxsplit=1)
-        # Lines end at LF (str.splitlines would also split a value at a form feed or U+0085).
-        head = _LINE_END.split(parts[0].decode("utf-8", "replace"))[1:]
-        headers: dict[str, str] = {}
-        types: list[str] = []
-        last = ""  # the field a folded line (one starting with a space or tab) continues
-        for line in head:
-            if line[:1] in (" ", "\t"):
-                if last:
-                    headers[last] = f"{headers[last]} {line.strip()}".strip()
-                continue
-            field, sep, value = line.partition(":")
-            last = ""
-            if sep:  # field names are case-insensitive (fastwarc reads them so too)
-                key = field.strip().lower()
-                if key not in headers:  # the first, as fastwarc reads a repeated field
-                    headers[key], last = value.strip(), key
-                if key == "warc-type":
-                    types.append(value.strip().lower())
+        fields = _header_fields(parts[0].decode("utf-8", "replace"))
+        headers = {key: values[0] for key, values in fields.items()}  # the first, as fastwarc reads it
+        types = [value.lower() for value in fields.get("warc-type", [])]
         if held is not None:  # a record follows the one cut short: the file goes on, so it is damage
             at, reason, cut, counted = held
             if counted:
@@ -601,6 +586,26 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
     _report(path, sink, damages)
 
 
+def _header_fields(head: str) -> dict[str, list[str]]:
+    """Every value of each field of a header block (WARC or HTTP) past its first line, by lower-case name.
+
+    As fastwarc reads one: lines end at LF (``str.splitlines`` would also end one at a form feed or
+    U+0085, which a value may hold), and a line starting with a space or tab continues the one before.
+    """
+    fields: dict[str, list[str]] = {}
+    values: list[str] | None = None  # those of the field a folded line continues
+    for line in _LINE_END.split(head)[1:]:
+        if line[:1] in (" ", "\t"):
+            if values:
+                values[-1] = f"{values[-1]} {line.strip()}".strip()
+            continue
+        name, sep, value = line.partition(":")
+        values = fields.setdefault(name.strip().lower(), []) if sep else None
+        if values is not None:
+            values.append(value.strip())
+    return fields
+
+
 def _without_separator(body: bytes, declared: int | None) -> bytes:
     """A record's block without the blank lines that end it (CRLF CRLF, or LF LF in hand-made files).
 
@@ -632,20 +637,18 @@ def _lenient_document(
     decoding = ""
     if content_type == "application/http":
         parts = _BLANK_LINE.split(body, maxsplit=1)
-        http_head = parts[0].decode("latin-1").splitlines()
+        http_head = parts[0].decode("latin-1")
         body = parts[1] if len(parts) > 1 else b""
-        fields: dict[str, str] = {}
-        for line in http_head[1:]:
-            key, sep, value = line.partition(":")
-            key = key.strip().lower()
-            if sep and key in _LISTED and key in fields:
-                fields[key] += f", {value.strip()}"
-            elif sep:  # the first of a repeated header counts, as fastwarc reads it
-                fields.setdefault(key, value.strip())
+        # The first of a repeated header counts, as fastwarc reads it; the listed ones are one list.
+        fields = {
+            key: ", ".join(values) if key in _LISTED else values[0]
+            for key, values in _header_fields(http_head).items()
+        }
         content_type = fields.get("content-type", "").split(";", 1)[0].strip()
         match = _HTTP_CHARSET.search(fields.get("content-type", ""))
         charset = match.group(1) if match else None
-        code = http_head[0].split()[1] if http_head and len(http_head[0].split()) > 1 else ""
+        status_line = _LINE_END.split(http_head, maxsplit=1)[0].split()
+        code = status_line[1] if len(status_line) > 1 else ""
         status = int(code) if code.isdigit() else None
         body, decoding = decode_http_body(
             body, fields.get("transfer-encoding"), fields.get("content-encoding")

@@ -845,3 +845,26 @@ def test_the_lenient_parser_reads_an_http_header_as_fastwarc_does(tmp_path: Path
         read[lenient] = (doc.text, doc.meta["content_type"], doc.meta.get("charset"), doc.meta["http_status"])
     assert read[False] == (page.decode("cp1252"), "text/html", "windows-1252", 200)
     assert read[True] == read[False]
+
+
+@pytest.mark.parametrize("damaged_at", [10, 40, 100])
+@pytest.mark.parametrize("kept", [200, 1603, 3503])
+def test_a_record_cut_short_before_a_damaged_member_is_named_apart_from_the_damage(
+    tmp_path: Path, kept: int, damaged_at: int
+) -> None:
+    # One member per record: the second record was cut short when written, the third member is damaged.
+    # Where the damage fell before the third member gave any byte, the cut record was taken for the one
+    # the damage cut and went uncounted: read 3, one error, for a file of 5 records.
+    records = responses(5)
+    members = [gzip.compress(r, mtime=0) for r in records]
+    members[1] = gzip.compress(records[1][:kept], mtime=0)
+    members[2] = members[2][:damaged_at] + b"\x00" * 20 + members[2][damaged_at + 20 :]
+    path = tmp_path / "cut-then-damaged.warc.gz"
+    path.write_bytes(b"".join(members))
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0003", "urn:uuid:0004"] and error is not None
+    assert [reason.split(":")[0] for _, _, reason in sink.bad] in (
+        ["record cut short"],
+        ["record cut short inside its header"],
+    )
+    assert len(ids) + len(sink.bad) + 1 == len(records)  # the error stands for the damaged member's record

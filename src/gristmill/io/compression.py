@@ -80,6 +80,10 @@ class Damage:
     cut: bool = False
     suspect_from: int | None = None
     resumed: bool = False  # a member that decodes was found after it: records after it were read
+    # Where the damaged member's bytes began in the decompressed stream, and where the member before
+    # it (decoded whole, ending there) began: None after other damage.
+    member_output: int | None = None
+    previous_member_output: int | None = None
 
 
 # What zlib and zstd say of a member whose bytes decoded but do not match its checksum or length.
@@ -136,6 +140,7 @@ class _Decoder:
         total = 0  # decompressed bytes yielded
         decoder: Any = None  # None between members
         damage: Damage | None = None  # damage not yet closed by a member that decodes
+        whole: int | None = None  # output offset of the last member, where it decoded whole
         while True:
             if raw.tell() != pos:
                 raw.seek(pos)
@@ -153,9 +158,12 @@ class _Decoder:
                 if self._damages is not None and (damage is None or checked):
                     # Noted before the salvaged bytes go out: a reader checks them against it. A member
                     # that failed its checksum is damage of its own, even right after other damage.
-                    suspect = total - decoded if checked else None  # where the member's bytes began
+                    began = total - decoded  # where the member's bytes began
+                    suspect = began if checked else None
                     damage = Damage(at, at, detail, total + len(rest), suspect_from=suspect)
+                    damage.member_output, damage.previous_member_output = began, whole
                     self._damages.append(damage)
+                whole = None
                 if rest:
                     total += len(rest)
                     yield rest
@@ -177,6 +185,7 @@ class _Decoder:
                 self._progress(consumed)
                 pos += consumed
                 decoder = damage = None
+                whole = total - decoded
             else:
                 self._progress(len(piece))
                 pos += len(piece)

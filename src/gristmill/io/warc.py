@@ -187,6 +187,18 @@ def _report(path: str, sink: ReadSink, damages: list[Damage]) -> None:
         raise error(path, last.start, _damage_reason(last))
 
 
+def _cut_by(damage: Damage, start: int, end: int) -> bool:
+    """Whether ``damage`` may have cut short the record of stream bytes ``start`` to ``end``.
+
+    It falls inside the record or at its end; but a record that filled the member before the damaged one,
+    which gave no byte, ended with its own member (one member per record, as crawlers write them): it was
+    cut short before the damage, and is named apart from it.
+    """
+    if not start < damage.output <= end:
+        return False
+    return not (end == damage.output == damage.member_output and start == damage.previous_member_output)
+
+
 def _suspect(damages: list[Damage], start: int, end: int) -> Damage | None:
     """The damage whose member failed its checksum and decoded into bytes ``start`` to ``end``, if any."""
     for damage in damages:
@@ -498,7 +510,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         body = parts[1] if len(parts) > 1 else b""
         length = headers.get("content-length", "").removeprefix("+")
         declared = int(length) if length.isdigit() else None
-        if any(offset < d.output <= offset + len(data) for d in damages) and (
+        if any(_cut_by(d, offset, offset + len(data)) for d in damages) and (
             declared is None or len(body) < declared
         ):
             continue  # a record that damage cut short is quarantined with the damage, not twice

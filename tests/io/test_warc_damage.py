@@ -868,3 +868,46 @@ def test_a_record_cut_short_before_a_damaged_member_is_named_apart_from_the_dama
         ["record cut short inside its header"],
     )
     assert len(ids) + len(sink.bad) + 1 == len(records)  # the error stands for the damaged member's record
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        (b"Content-Length: ", "Content-Length: \u00b2".encode()),  # a superscript two: isdigit() says yes
+        (b"Content-Length: ", b"Content-Length: " + b"0" * 5000),  # past int()'s 4,300 digits
+        (b"HTTP/1.1 200 OK", "HTTP/1.1 \u00b2\u00b2\u00b2 OK".encode()),
+        (b"charset=utf-8", b"charset=utf\x00-8"),  # a codec name holding NUL: ValueError, not LookupError
+    ],
+)
+def test_odd_digits_and_names_in_a_header_are_no_traceback(
+    tmp_path: Path, damage: tuple[bytes, bytes], lenient: bool
+) -> None:
+    # Each raised ValueError out of the reader: the whole file, and the run, stopped on one field.
+    first, last = responses(3)[0], responses(3)[2]
+    if lenient:  # a Content-Length one byte short sends the file to the lenient parser from there
+        first = first.replace(b"Content-Length: 3099", b"Content-Length: 3098")
+    odd = encoded_response("https://a.example/z", "zzzz", _PAGE, "", 0).replace(*damage, 1)
+    path = tmp_path / "odd.warc"
+    path.write_bytes(first + odd + last)
+    ids, sink, error = read_until_error(path)
+    assert ids[0] == "urn:uuid:0000" and ids[-1] == "urn:uuid:0002" and error is None
+    assert len(ids) + len(sink.bad) == 3
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_record_whose_block_is_in_the_damaged_member_is_counted_once(tmp_path: Path, first: bool) -> None:
+    # A writer that puts each record's header and block in members of their own: the header's member
+    # decodes whole, the block's is damaged before its first byte. The record was cut by the damage,
+    # and the damage stands for it: one entry, not a "cut short" entry besides (4 of 3).
+    records = responses(3)
+    members = []
+    for record in records:
+        head = record.index(b"\r\n\r\n") + 4
+        members += [gzip.compress(record[:head], mtime=0), gzip.compress(record[head:], mtime=0)]
+    hit = 1 if first else 3
+    members[hit] = b"\x00" * 10 + members[hit][10:]
+    path = tmp_path / "split.warc.gz"
+    path.write_bytes(b"".join(members))
+    ids, sink, error = read_until_error(path)
+    assert error is not None and len(ids) + len(sink.bad) + 1 == len(records)

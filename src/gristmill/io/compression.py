@@ -81,9 +81,10 @@ class Damage:
     suspect_from: int | None = None
     resumed: bool = False  # a member that decodes was found after it: records after it were read
     # Where the damaged member's bytes began in the decompressed stream, and where the member before
-    # it (decoded whole, ending there) began: None after other damage.
+    # it (decoded whole, ending there) began: None after other damage. How many members came before it.
     member_output: int | None = None
     previous_member_output: int | None = None
+    member_index: int = 0
 
 
 # What zlib and zstd say of a member whose bytes decoded but do not match its checksum or length.
@@ -141,6 +142,7 @@ class _Decoder:
         decoder: Any = None  # None between members
         damage: Damage | None = None  # damage not yet closed by a member that decodes
         whole: int | None = None  # output offset of the last member, where it decoded whole
+        members = 0  # members begun
         while True:
             if raw.tell() != pos:
                 raw.seek(pos)
@@ -149,6 +151,7 @@ class _Decoder:
                 break
             if decoder is None:
                 decoder, member, decoded = codec.new_decoder(), pos, 0
+                members += 1
             try:
                 out = decoder.decompress(piece)
             except codec.error as exc:
@@ -162,6 +165,7 @@ class _Decoder:
                     suspect = began if checked else None
                     damage = Damage(at, at, detail, total + len(rest), suspect_from=suspect)
                     damage.member_output, damage.previous_member_output = began, whole
+                    damage.member_index = members - 1
                     self._damages.append(damage)
                 whole = None
                 if rest:

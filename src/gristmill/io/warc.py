@@ -19,6 +19,7 @@ from gristmill.io.warc_native import (
     DOCUMENT_RECORDS,
     MAX_HEADER,
     WARC_VERSION,
+    length_value,
     native_documents,
     native_ok,
     one_header,
@@ -187,16 +188,19 @@ def _report(path: str, sink: ReadSink, damages: list[Damage]) -> None:
         raise error(path, last.start, _damage_reason(last))
 
 
-def _cut_by(damage: Damage, start: int, end: int) -> bool:
-    """Whether ``damage`` may have cut short the record of stream bytes ``start`` to ``end``.
+def _cut_by(damage: Damage, start: int, end: int, index: int) -> bool:
+    """Whether ``damage`` may have cut short record ``index`` of the file, stream bytes ``start`` to ``end``.
 
-    It falls inside the record or at its end; but a record that filled the member before the damaged one,
-    which gave no byte, ended with its own member (one member per record, as crawlers write them): it was
-    cut short before the damage, and is named apart from it.
+    It falls inside the record or at its end; but where the file holds one member per record (as
+    crawlers write them: the records before this one each filled one), a record that filled the member
+    before the damaged one, which gave no byte, ended with its own member: it was cut short before the
+    damage, and is named apart from it. (A writer may put a record's header and block in members of
+    their own; the first record alone cannot tell, and is taken as the damage's.)
     """
     if not start < damage.output <= end:
         return False
-    return not (end == damage.output == damage.member_output and start == damage.previous_member_output)
+    own_member = end == damage.output == damage.member_output and start == damage.previous_member_output
+    return not (own_member and index >= 1 and damage.member_index == index + 1)
 
 
 def _suspect(damages: list[Damage], start: int, end: int) -> Damage | None:
@@ -235,8 +239,8 @@ def _only_blank_after(stream: ChunkStream, start: int) -> bool:
 
 
 def _declared_length(record: Any) -> int:
-    value = record.headers.get("Content-Length") or ""
-    return int(value) if value.strip().isdigit() else record.content_length
+    length = length_value(record.headers.get("Content-Length") or "")
+    return record.content_length if length is None else length
 
 
 def _header_length(stream: ChunkStream, start: int) -> int | None:
@@ -298,7 +302,7 @@ def _finish(
     codec = charset or "utf-8"
     try:
         text = body.decode(codec, "replace")
-    except LookupError:
+    except (LookupError, ValueError):  # no such codec; a name holding NUL raises ValueError
         codec = "utf-8"
         text = body.decode(codec, "replace")
     return Document(id=doc_id, text=text, meta=meta, raw=body, raw_decoded=(codec, text))
@@ -473,6 +477,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
     ``name`` is the file as its documents name it.
     """
     seen = 0
+    records = -1  # the index of the record at hand among the file's records
     damages: list[Damage] = []
     represented: set[int] = set()  # damages (by id) a record set aside already stands for
     # A record cut short: (offset, reason, bytes, whether it counts as a document set aside); what it
@@ -497,6 +502,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
                 if excerpt.strip():
                     sink.quarantine(path, where(at), "bytes that are not a WARC record", excerpt)
         junk = None
+        records += 1
         parts = _BLANK_LINE.split(data, maxsplit=1)
         fields = _header_fields(parts[0].decode("utf-8", "replace"))
         headers = {key: values[0] for key, values in fields.items()}  # the first, as fastwarc reads it
@@ -508,9 +514,8 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
             held = None
         warc_type = headers.get("warc-type", "").lower()  # fastwarc reads "Response" as a response too
         body = parts[1] if len(parts) > 1 else b""
-        length = headers.get("content-length", "").removeprefix("+")
-        declared = int(length) if length.isdigit() else None
-        if any(_cut_by(d, offset, offset + len(data)) for d in damages) and (
+        declared = length_value(headers.get("content-length", "").removeprefix("+"))
+        if any(_cut_by(d, offset, offset + len(data), records) for d in damages) and (
             declared is None or len(body) < declared
         ):
             continue  # a record that damage cut short is quarantined with the damage, not twice
@@ -659,9 +664,10 @@ def _lenient_document(
         content_type = fields.get("content-type", "").split(";", 1)[0].strip()
         match = _HTTP_CHARSET.search(fields.get("content-type", ""))
         charset = match.group(1) if match else None
-        status_line = _LINE_END.split(http_head, maxsplit=1)[0].split()
+        # "HTTP/1.1 200 OK": a status of three digits after one space, as fastwarc reads it.
+        status_line = _LINE_END.split(http_head, maxsplit=1)[0].split(" ")
         code = status_line[1] if len(status_line) > 1 else ""
-        status = int(code) if code.isdigit() else None
+        status = length_value(code) if len(code) == 3 else None
         body, decoding = decode_http_body(
             body, fields.get("transfer-encoding"), fields.get("content-encoding")
         )

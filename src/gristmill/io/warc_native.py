@@ -122,8 +122,20 @@ def native_documents(
 
 
 def _declared_length(record: Any) -> int:
-    value = record.headers.get("Content-Length") or ""
-    return int(value) if value.strip().isdigit() else -1
+    length = length_value(record.headers.get("Content-Length") or "")
+    return -1 if length is None else length
+
+
+def length_value(value: str) -> int | None:
+    """A header's number (a length, a status), or None where it is none: ASCII digits, at most 18.
+
+    ``str.isdigit`` also takes "²", which ``int`` refuses, and ``int`` refuses over 4,300 digits.
+    """
+    value = value.strip()
+    return int(value) if _NUMBER.fullmatch(value) else None
+
+
+_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 def _header_at(fd: int, offset: int, gzipped: bool, record_id: str) -> bool:

@@ -878,6 +878,7 @@ def test_a_record_cut_short_before_a_damaged_member_is_named_apart_from_the_dama
         (b"Content-Length: ", b"Content-Length: " + b"0" * 5000),  # past int()'s 4,300 digits
         (b"HTTP/1.1 200 OK", "HTTP/1.1 \u00b2\u00b2\u00b2 OK".encode()),
         (b"charset=utf-8", b"charset=utf\x00-8"),  # a codec name holding NUL: ValueError, not LookupError
+        (b"HTTP/1.1 200 OK", b"GET / HTTP/1.1"),  # a request where a response should be: no status line
     ],
 )
 def test_odd_digits_and_names_in_a_header_are_no_traceback(
@@ -911,3 +912,36 @@ def test_a_record_whose_block_is_in_the_damaged_member_is_counted_once(tmp_path:
     path.write_bytes(b"".join(members))
     ids, sink, error = read_until_error(path)
     assert error is not None and len(ids) + len(sink.bad) + 1 == len(records)
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+@pytest.mark.parametrize(
+    "http_head",
+    [
+        b"HTTP/1.1 200 OK\nContent-Type: text/html; charset=utf-8\nServer: x",  # a server ending lines in LF
+        b"HTTP/1.1 200 OK\nContent-Type: text/html; charset=utf-8\r\nServer: x",  # the status line alone
+        b"HTTP/1.1 200 OK\r\nX-Note: a\nContent-Type: text/html; charset=utf-8\r\nServer: x",
+    ],
+)
+def test_an_http_header_with_lines_ending_in_lf_alone_keeps_its_page(
+    tmp_path: Path, http_head: bytes, layout: str
+) -> None:
+    # fastwarc ends HTTP header lines at CRLF only: with LF alone it took the whole head and the page
+    # for the status line, and the document came out empty (then dropped as an empty page), unsaid.
+    page = "<html><body><p>Grüße from a server that ends its lines in LF.</p></body></html>".encode()
+    record = _response_with_http_head("llll", http_head, page)
+    if b"\r\n" not in http_head:  # its head ends with LF LF too
+        record = record.replace(http_head + b"\r\n\r\n", http_head + b"\n\n")
+        record = re.sub(
+            rb"Content-Length: (\d+)", lambda m: b"Content-Length: %d" % (int(m[1]) - 2), record, count=1
+        )
+    first, last = responses(2)
+    path = write_as(tmp_path / "lf", [first, record, last], layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:llll", "urn:uuid:0001"] and sink.bad == []
+    assert docs[1].text == page.decode()
+    assert (docs[1].meta["content_type"], docs[1].meta.get("charset"), docs[1].meta["http_status"]) == (
+        "text/html",
+        "utf-8",
+        200,
+    )

@@ -19,6 +19,7 @@ from gristmill.io.warc_native import (
     DOCUMENT_RECORDS,
     MAX_HEADER,
     WARC_VERSION,
+    http_head_unread,
     length_value,
     native_documents,
     native_ok,
@@ -122,6 +123,8 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
                 break
             expected_start = record.stream_pos + header + _declared_length(record) + 4
             if record.record_type & DOCUMENT_RECORDS:
+                if http_head_unread(record):
+                    break
                 body = record.reader.read()
             else:
                 record.consume()

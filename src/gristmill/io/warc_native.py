@@ -103,6 +103,8 @@ def native_documents(
                 if not record.record_type & DOCUMENT_RECORDS:
                     record.consume()
                     continue
+                if http_head_unread(record):
+                    return yielded
                 document = new_document(name, record, record.reader.read())
                 if pending is not None:
                     yield pending
@@ -119,6 +121,18 @@ def native_documents(
         yield pending
     progress(size - reported)
     return None
+
+
+def http_head_unread(record: Any) -> bool:
+    """Whether fastwarc misread a record's HTTP header: a line of it ends in LF alone.
+
+    fastwarc ends header lines at CRLF only: it then takes the next line (or the whole head and the
+    page) into the status line or a value, and the page is lost. The lenient parser reads such lines.
+    """
+    http = record.http_headers if record.is_http else None
+    if http is None:
+        return False
+    return "\n" in (http.status_line or "") or any("\n" in (value or "") for value in http.values())
 
 
 def _declared_length(record: Any) -> int:

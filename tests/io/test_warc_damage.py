@@ -806,8 +806,10 @@ def test_a_folded_id_and_url_read_alike_on_every_path(tmp_path: Path, lenient: b
     assert sink.bad == []
 
 
-def _response_with_http_head(record_id: str, http_head: bytes, body: bytes) -> bytes:
-    http = http_head + b"\r\n\r\n" + body
+def _response_with_http_head(
+    record_id: str, http_head: bytes, body: bytes, end: bytes = b"\r\n\r\n"
+) -> bytes:
+    http = http_head + end + body
     head = (
         "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://a.example/h\r\n"
         f"WARC-Date: 2024-05-01T10:00:00Z\r\nWARC-Record-ID: <urn:uuid:{record_id}>\r\n"
@@ -896,45 +898,77 @@ def test_odd_digits_and_names_in_a_header_are_no_traceback(
     assert len(ids) + len(sink.bad) == 3
 
 
-@pytest.mark.parametrize("first", [True, False])
-def test_a_record_whose_block_is_in_the_damaged_member_is_counted_once(tmp_path: Path, first: bool) -> None:
+def test_a_record_whose_block_is_in_the_damaged_member_is_counted_once(tmp_path: Path) -> None:
     # A writer that puts each record's header and block in members of their own: the header's member
     # decodes whole, the block's is damaged before its first byte. The record was cut by the damage,
-    # and the damage stands for it: one entry, not a "cut short" entry besides (4 of 3).
+    # and the damage stands for it: one entry, not a "cut short" entry besides (4 of 3). (The first
+    # record has no record before it to tell the layout by, and is taken as one member per record.)
     records = responses(3)
     members = []
     for record in records:
         head = record.index(b"\r\n\r\n") + 4
         members += [gzip.compress(record[:head], mtime=0), gzip.compress(record[head:], mtime=0)]
-    hit = 1 if first else 3
-    members[hit] = b"\x00" * 10 + members[hit][10:]
+    members[3] = b"\x00" * 10 + members[3][10:]
     path = tmp_path / "split.warc.gz"
     path.write_bytes(b"".join(members))
     ids, sink, error = read_until_error(path)
-    assert error is not None and len(ids) + len(sink.bad) + 1 == len(records)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0002"] and sink.bad == [] and error is not None
+
+
+@pytest.mark.parametrize("damage_before", [False, True])
+def test_a_first_record_or_one_after_damage_cut_before_a_damaged_member_is_named(
+    tmp_path: Path, damage_before: bool
+) -> None:
+    # One member per record, each damaged member bytes that are no gzip at all: the cut record is its own
+    # entry whether it comes first or after other damage.
+    records = responses(4)
+    junk = b"\x1f\x8bnot a gzip member at all"
+    if damage_before:
+        members = [gzip.compress(records[0], mtime=0), junk, gzip.compress(records[2][:-40], mtime=0), junk]
+        expected = ["urn:uuid:0000"]
+    else:
+        members = [gzip.compress(records[0][:-40], mtime=0), junk]
+        expected = []
+    path = tmp_path / "cut-then-junk.warc.gz"
+    path.write_bytes(b"".join(members))
+    ids, sink, error = read_until_error(path)
+    assert ids == expected and error is not None
+    assert "record cut short" in [reason.split(":")[0] for _, _, reason in sink.bad]
+    assert len(ids) + len(sink.bad) + 1 == (4 if damage_before else 2)  # the last junk stands for nothing
 
 
 @pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
 @pytest.mark.parametrize(
-    "http_head",
+    ("http_head", "end"),
     [
-        b"HTTP/1.1 200 OK\nContent-Type: text/html; charset=utf-8\nServer: x",  # a server ending lines in LF
-        b"HTTP/1.1 200 OK\nContent-Type: text/html; charset=utf-8\r\nServer: x",  # the status line alone
-        b"HTTP/1.1 200 OK\r\nX-Note: a\nContent-Type: text/html; charset=utf-8\r\nServer: x",
+        (
+            b"HTTP/1.1 200 OK\nContent-Type: text/html; charset=utf-8\nServer: x",
+            b"\n\n",
+        ),  # a server ending lines in LF
+        (
+            b"HTTP/1.1 200 OK\nContent-Type: text/html; charset=utf-8\r\nServer: x",
+            b"\r\n\r\n",
+        ),  # the status line
+        (b"HTTP/1.1 200 OK\r\nX-Note: a\nContent-Type: text/html; charset=utf-8\r\nServer: x", b"\r\n\r\n"),
+        (
+            b"HTTP/1.1 200 OK\r\nX\nContent-Type: text/html; charset=utf-8\r\nServer: x",
+            b"\r\n\r\n",
+        ),  # in a name
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nServer: x",
+            b"\r\n\n",
+        ),  # the blank line
+        (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nServer: x", b"\n\r\n"),
     ],
 )
 def test_an_http_header_with_lines_ending_in_lf_alone_keeps_its_page(
-    tmp_path: Path, http_head: bytes, layout: str
+    tmp_path: Path, http_head: bytes, end: bytes, layout: str
 ) -> None:
-    # fastwarc ends HTTP header lines at CRLF only: with LF alone it took the whole head and the page
-    # for the status line, and the document came out empty (then dropped as an empty page), unsaid.
+    # fastwarc ends HTTP header lines at CRLF only: with LF alone it took the rest of the head (and the
+    # page, where the blank line after the head was LF) into the status line, a name or a value, and the
+    # document came out empty (then dropped as an empty page), or without its Content-Type, unsaid.
     page = "<html><body><p>Grüße from a server that ends its lines in LF.</p></body></html>".encode()
-    record = _response_with_http_head("llll", http_head, page)
-    if b"\r\n" not in http_head:  # its head ends with LF LF too
-        record = record.replace(http_head + b"\r\n\r\n", http_head + b"\n\n")
-        record = re.sub(
-            rb"Content-Length: (\d+)", lambda m: b"Content-Length: %d" % (int(m[1]) - 2), record, count=1
-        )
+    record = _response_with_http_head("llll", http_head, page, end)
     first, last = responses(2)
     path = write_as(tmp_path / "lf", [first, record, last], layout)
     docs = list(WarcReader().read(str(path), sink := Sink()))

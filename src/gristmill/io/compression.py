@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -80,11 +81,10 @@ class Damage:
     cut: bool = False
     suspect_from: int | None = None
     resumed: bool = False  # a member that decodes was found after it: records after it were read
-    # Where the damaged member's bytes began in the decompressed stream, and where the member before
-    # it (decoded whole, ending there) began: None after other damage. How many members came before it.
+    # Where the damaged member's bytes began in the decompressed stream, and where the (up to) two
+    # members before it began, oldest first (members that gave no byte left out).
     member_output: int | None = None
-    previous_member_output: int | None = None
-    member_index: int = 0
+    members_before: tuple[int, ...] = ()
 
 
 # What zlib and zstd say of a member whose bytes decoded but do not match its checksum or length.
@@ -141,8 +141,7 @@ class _Decoder:
         total = 0  # decompressed bytes yielded
         decoder: Any = None  # None between members
         damage: Damage | None = None  # damage not yet closed by a member that decodes
-        whole: int | None = None  # output offset of the last member, where it decoded whole
-        members = 0  # members begun
+        starts: deque[int] = deque(maxlen=3)  # where the last members began in the output, each once
         while True:
             if raw.tell() != pos:
                 raw.seek(pos)
@@ -151,7 +150,8 @@ class _Decoder:
                 break
             if decoder is None:
                 decoder, member, decoded = codec.new_decoder(), pos, 0
-                members += 1
+                if not starts or starts[-1] != total:
+                    starts.append(total)
             try:
                 out = decoder.decompress(piece)
             except codec.error as exc:
@@ -164,10 +164,9 @@ class _Decoder:
                     began = total - decoded  # where the member's bytes began
                     suspect = began if checked else None
                     damage = Damage(at, at, detail, total + len(rest), suspect_from=suspect)
-                    damage.member_output, damage.previous_member_output = began, whole
-                    damage.member_index = members - 1
+                    damage.member_output = began
+                    damage.members_before = tuple(start for start in starts if start < began)[-2:]
                     self._damages.append(damage)
-                whole = None
                 if rest:
                     total += len(rest)
                     yield rest
@@ -189,7 +188,6 @@ class _Decoder:
                 self._progress(consumed)
                 pos += consumed
                 decoder = damage = None
-                whole = total - decoded
             else:
                 self._progress(len(piece))
                 pos += len(piece)

@@ -123,9 +123,8 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
                 break
             expected_start = record.stream_pos + header + _declared_length(record) + 4
             if record.record_type & DOCUMENT_RECORDS:
-                if http_head_unread(record):
-                    break
                 body = record.reader.read()
+                unread = http_head_unread(record, body)
             else:
                 record.consume()
                 continue
@@ -139,6 +138,9 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
                     break  # the lenient parser sets it aside, counted
                 yield pending
             yielded += 1
+            pending = None
+        if unread:
+            break  # the lenient parser reads its HTTP header
         pending = _document(name, record, body)
         pending_span = (record.stream_pos, expected_start)
     # The pending document was not yielded here, but the native path may have yielded it already.
@@ -191,19 +193,22 @@ def _report(path: str, sink: ReadSink, damages: list[Damage]) -> None:
         raise error(path, last.start, _damage_reason(last))
 
 
-def _cut_by(damage: Damage, start: int, end: int, index: int) -> bool:
-    """Whether ``damage`` may have cut short record ``index`` of the file, stream bytes ``start`` to ``end``.
+def _cut_by(damage: Damage, start: int, end: int, previous: int | None) -> bool:
+    """Whether ``damage`` may have cut short the record of stream bytes ``start`` to ``end``.
 
-    It falls inside the record or at its end; but where the file holds one member per record (as
-    crawlers write them: the records before this one each filled one), a record that filled the member
-    before the damaged one, which gave no byte, ended with its own member: it was cut short before the
-    damage, and is named apart from it. (A writer may put a record's header and block in members of
-    their own; the first record alone cannot tell, and is taken as the damage's.)
+    It falls inside the record or at its end; but a record that filled the member before the damaged
+    one, which gave no byte, ended with its own member where the record before it (from ``previous``)
+    filled the member before that: one member per record, as crawlers write them. It was cut short
+    before the damage, and is named apart from it. (A writer may put a record's header and block in
+    members of their own: there the record before fills two, and the damage stands for this one. A
+    file's first record has none before it, and is taken as written one member per record.)
     """
     if not start < damage.output <= end:
         return False
-    own_member = end == damage.output == damage.member_output and start == damage.previous_member_output
-    return not (own_member and index >= 1 and damage.member_index == index + 1)
+    before = damage.members_before
+    own_member = end == damage.output == damage.member_output and before[-1:] == (start,)
+    record_before_own = previous is None or before[-2:-1] == (previous,)
+    return not (own_member and record_before_own)
 
 
 def _suspect(damages: list[Damage], start: int, end: int) -> Damage | None:
@@ -480,7 +485,8 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
     ``name`` is the file as its documents name it.
     """
     seen = 0
-    records = -1  # the index of the record at hand among the file's records
+    previous: int | None = None  # where the record before the one at hand began
+    current: int | None = None  # where the one at hand began
     damages: list[Damage] = []
     represented: set[int] = set()  # damages (by id) a record set aside already stands for
     # A record cut short: (offset, reason, bytes, whether it counts as a document set aside); what it
@@ -505,7 +511,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
                 if excerpt.strip():
                     sink.quarantine(path, where(at), "bytes that are not a WARC record", excerpt)
         junk = None
-        records += 1
+        previous, current = current, offset
         parts = _BLANK_LINE.split(data, maxsplit=1)
         fields = _header_fields(parts[0].decode("utf-8", "replace"))
         headers = {key: values[0] for key, values in fields.items()}  # the first, as fastwarc reads it
@@ -518,7 +524,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         warc_type = headers.get("warc-type", "").lower()  # fastwarc reads "Response" as a response too
         body = parts[1] if len(parts) > 1 else b""
         declared = length_value(headers.get("content-length", "").removeprefix("+"))
-        if any(_cut_by(d, offset, offset + len(data), records) for d in damages) and (
+        if any(_cut_by(d, offset, offset + len(data), previous) for d in damages) and (
             declared is None or len(body) < declared
         ):
             continue  # a record that damage cut short is quarantined with the damage, not twice
@@ -667,10 +673,8 @@ def _lenient_document(
         content_type = fields.get("content-type", "").split(";", 1)[0].strip()
         match = _HTTP_CHARSET.search(fields.get("content-type", ""))
         charset = match.group(1) if match else None
-        # "HTTP/1.1 200 OK": a status of three digits after one space, as fastwarc reads it.
-        status_line = _LINE_END.split(http_head, maxsplit=1)[0].split(" ")
-        code = status_line[1] if len(status_line) > 1 else ""
-        status = length_value(code) if len(code) == 3 else None
+        status_line = _LINE_END.split(http_head, maxsplit=1)[0].split()  # "HTTP/1.1 200 OK"
+        status = length_value(status_line[1]) if len(status_line) > 1 else None
         body, decoding = decode_http_body(
             body, fields.get("transfer-encoding"), fields.get("content-encoding")
         )

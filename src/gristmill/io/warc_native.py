@@ -103,13 +103,14 @@ def native_documents(
                 if not record.record_type & DOCUMENT_RECORDS:
                     record.consume()
                     continue
-                if http_head_unread(record):
-                    return yielded
-                document = new_document(name, record, record.reader.read())
-                if pending is not None:
+                body = record.reader.read()
+                if pending is not None:  # the record after it parsed: it is whole
                     yield pending
                     yielded += 1
-                pending = document
+                    pending = None
+                if http_head_unread(record, body):
+                    return yielded
+                pending = new_document(name, record, body)
         except Exception:  # any failure here means: read the file carefully instead
             return yielded
         finally:
@@ -123,16 +124,28 @@ def native_documents(
     return None
 
 
-def http_head_unread(record: Any) -> bool:
-    """Whether fastwarc misread a record's HTTP header: a line of it ends in LF alone.
+def http_head_unread(record: Any, body: bytes) -> bool:
+    """Whether fastwarc misread a record's HTTP header (``body``: what it gave as the body).
 
-    fastwarc ends header lines at CRLF only: it then takes the next line (or the whole head and the
-    page) into the status line or a value, and the page is lost. The lenient parser reads such lines.
+    fastwarc ends header lines at CRLF only: a line ending in LF alone goes into the status line, a
+    name or a value, and a head ending in LF alone takes the page with it (its lines without a colon
+    dropped, the body empty). The lenient parser reads such lines.
     """
     http = record.http_headers if record.is_http else None
     if http is None:
         return False
-    return "\n" in (http.status_line or "") or any("\n" in (value or "") for value in http.values())
+    fields = http.items()
+    status = http.status_line or ""
+    if "\n" in status or any("\n" in name or "\n" in (value or "") for name, value in fields):
+        return True
+    if body:
+        return False
+    kept = len(status) + 4 + sum(len(name) + len(value or "") + 4 for name, value in fields)
+    return _declared_length(record) - kept > _HEAD_LOST
+
+
+# More bytes than this in an HTTP head with no body than fastwarc kept of it: a page went into the head.
+_HEAD_LOST = 64
 
 
 def _declared_length(record: Any) -> int:

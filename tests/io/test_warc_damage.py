@@ -979,3 +979,27 @@ def test_an_http_header_with_lines_ending_in_lf_alone_keeps_its_page(
         "utf-8",
         200,
     )
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+@pytest.mark.parametrize("name", [b"Transfer-Encoding", b"transfer-encoding"])
+def test_an_empty_transfer_encoding_before_chunked_still_unchunks(
+    tmp_path: Path, lenient: bool, name: bytes
+) -> None:
+    # The native path asked for the first value only: an empty one left the body chunked (chunk sizes in
+    # the page's text); the lenient parser joined both and read the page.
+    chunked = b"%x\r\n" % len(_PAGE) + _PAGE + b"\r\n0\r\n\r\n"
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        + name
+        + b": \r\n"
+        + name
+        + b": chunked"
+    )
+    first = responses(1)[0]
+    if lenient:  # a Content-Length one byte short sends the file to the lenient parser from there
+        first = first.replace(b"Content-Length: 3099", b"Content-Length: 3098")
+    path = tmp_path / "te.warc"
+    path.write_bytes(first + _response_with_http_head("tttt", head, chunked))
+    doc = list(WarcReader().read(str(path), Sink()))[-1]
+    assert doc.id == "urn:uuid:tttt" and doc.text == _PAGE.decode()

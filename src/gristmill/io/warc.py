@@ -267,7 +267,8 @@ def _document(path: str, record: Any, body: bytes) -> Document:
     decoding = ""
     if record.is_http:
         http = record.http_headers
-        if http is not None and (http.get("Transfer-Encoding") or http.get("Content-Encoding")):
+        # Present, not merely set: an empty first value may come before "chunked".
+        if http is not None and ("Transfer-Encoding" in http or "Content-Encoding" in http):
             transfer, content = _listed(http, "transfer-encoding"), _listed(http, "content-encoding")
             body, decoding = decode_http_body(body, transfer, content)
         content_type = record.http_content_type or ""

@@ -1003,3 +1003,27 @@ def test_an_empty_transfer_encoding_before_chunked_still_unchunks(
     path.write_bytes(first + _response_with_http_head("tttt", head, chunked))
     doc = list(WarcReader().read(str(path), Sink()))[-1]
     assert doc.id == "urn:uuid:tttt" and doc.text == _PAGE.decode()
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+def test_a_redirect_with_folded_or_padded_headers_is_read_on_the_fast_path(
+    tmp_path: Path, layout: str
+) -> None:
+    # fastwarc drops a well-formed head's folds, padding and colon-less lines: with no body, more than
+    # 64 bytes of them sent the rest of the file to the lenient parser, each document marked repaired.
+    policy = b"Content-Security-Policy: default-src 'self';" + b"".join(
+        b"\r\n        img-src-%d 'self';" % i for i in range(8)
+    )
+    head = (
+        b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://b.example/\r\nX-Pad:"
+        + b" " * 70
+        + b"v\r\n"
+        + policy
+    )
+    redirect = _response_with_http_head("rrrr", head, b"")
+    first, third, fourth = responses(3)
+    path = write_as(tmp_path / "redirect", [first, redirect, third, fourth], layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:rrrr", "urn:uuid:0001", "urn:uuid:0002"]
+    assert sink.bad == [] and [d.meta.get("warc_repaired") for d in docs] == [None] * 4
+    assert docs[1].meta["http_status"] == 301

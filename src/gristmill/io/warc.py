@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any, ClassVar
 
 from fastwarc import ArchiveIterator, WarcRecordType
@@ -124,7 +125,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             expected_start = record.stream_pos + header + _declared_length(record) + 4
             if record.record_type & DOCUMENT_RECORDS:
                 body = record.reader.read()
-                unread = http_head_unread(record, body)
+                unread = http_head_unread(record, body, partial(stream.recent, record.stream_pos + header))
             else:
                 record.consume()
                 continue

@@ -15,6 +15,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 from fastwarc import ArchiveIterator, GzipReader, WarcRecordType
@@ -108,7 +109,7 @@ def native_documents(
                     yield pending
                     yielded += 1
                     pending = None
-                if http_head_unread(record, body):
+                if http_head_unread(record, body, partial(_block_at, handle.fileno(), position, gzipped)):
                     return yielded
                 pending = new_document(name, record, body)
         except Exception:  # any failure here means: read the file carefully instead
@@ -124,12 +125,15 @@ def native_documents(
     return None
 
 
-def http_head_unread(record: Any, body: bytes) -> bool:
+def http_head_unread(record: Any, body: bytes, block: Callable[[int], bytes]) -> bool:
     """Whether fastwarc misread a record's HTTP header (``body``: what it gave as the body).
 
     fastwarc ends header lines at CRLF only: a line ending in LF alone goes into the status line, a
-    name or a value, and a head ending in LF alone takes the page with it (its lines without a colon
-    dropped, the body empty). The lenient parser reads such lines.
+    name or a value, and a head whose blank line is LF takes the page with it (the body then empty,
+    the page's lines dropped for want of a colon). The lenient parser reads such lines. ``block(n)``
+    gives the first ``n`` bytes of the record's block as written, asked for only where a head with no
+    body kept fewer bytes than the record holds (fastwarc also drops the spaces, folds and colon-less
+    lines of a well-formed head: only a line ending in LF alone there says the page went into it).
     """
     http = record.http_headers if record.is_http else None
     if http is None:
@@ -140,12 +144,28 @@ def http_head_unread(record: Any, body: bytes) -> bool:
         return True
     if body:
         return False
-    kept = len(status) + 4 + sum(len(name) + len(value or "") + 4 for name, value in fields)
-    return _declared_length(record) - kept > _HEAD_LOST
+    declared = _declared_length(record)
+    if declared - (len(status) + 4 + sum(len(name) + len(value or "") + 4 for name, value in fields)) <= 0:
+        return False
+    written = block(declared)
+    end = written.find(b"\r\n\r\n")
+    return _BARE_LF.search(written, 0, len(written) if end < 0 else end) is not None
 
 
-# More bytes than this in an HTTP head with no body than fastwarc kept of it: a page went into the head.
-_HEAD_LOST = 64
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+def _block_at(fd: int, offset: int, gzipped: bool, size: int) -> bytes:
+    """Up to ``size`` bytes of the block of the record at file ``offset`` (its member's, in a gzip file)."""
+    want = MAX_HEADER + size
+    data = os.pread(fd, want + 1024, offset)
+    if gzipped:
+        try:
+            data = zlib.decompressobj(wbits=31).decompress(data, want)
+        except zlib.error:
+            return b""
+    end = data.find(b"\r\n\r\n", 0, MAX_HEADER)
+    return data[end + 4 : end + 4 + size] if end >= 0 else b""
 
 
 def _declared_length(record: Any) -> int:

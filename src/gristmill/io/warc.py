@@ -617,8 +617,9 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
 def _header_fields(head: str) -> dict[str, list[str]]:
     """Every value of each field of a header block (WARC or HTTP) past its first line, by lower-case name.
 
-    As fastwarc reads one: lines end at LF (``str.splitlines`` would also end one at a form feed or
-    U+0085, which a value may hold), and a line starting with a space or tab continues the one before.
+    Lines end at LF, CR before it or not (fastwarc ends them at CRLF only, and hands a record whose
+    lines end otherwise to this parser; ``str.splitlines`` would also end one at a form feed or
+    U+0085, which a value may hold); a line starting with a space or tab continues the one before.
     """
     fields: dict[str, list[str]] = {}
     values: list[str] | None = None  # those of the field a folded line continues

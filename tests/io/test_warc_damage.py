@@ -979,6 +979,8 @@ def test_an_http_header_with_lines_ending_in_lf_alone_keeps_its_page(
         "utf-8",
         200,
     )
+    # Read from its bytes as written, and the file goes on as before (not the lenient parser from there).
+    assert "LF alone" in docs[1].meta["warc_repaired"] and "warc_repaired" not in docs[2].meta
 
 
 @pytest.mark.parametrize("lenient", [False, True])

@@ -125,7 +125,11 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             expected_start = record.stream_pos + header + _declared_length(record) + 4
             if record.record_type & DOCUMENT_RECORDS:
                 body = record.reader.read()
-                unread = http_head_unread(record, body, partial(stream.recent, record.stream_pos + header))
+                block = partial(stream.recent, record.stream_pos + header)
+                written = None
+                if http_head_unread(record, body, block):
+                    written = block(_declared_length(record))
+                unread = written is not None and len(written) != _declared_length(record)
             else:
                 record.consume()
                 continue
@@ -141,8 +145,8 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             yielded += 1
             pending = None
         if unread:
-            break  # the lenient parser reads its HTTP header
-        pending = _document(name, record, body)
+            break  # its bytes are no longer at hand: the lenient parser reads them
+        pending = _document(name, record, body, written)
         pending_span = (record.stream_pos, expected_start)
     # The pending document was not yielded here, but the native path may have yielded it already.
     yield from _lenient_read(path, sink, skip=max(yielded, skip), name=name)
@@ -261,7 +265,12 @@ def _header_length(stream: ChunkStream, start: int) -> int | None:
     return end + 4
 
 
-def _document(path: str, record: Any, body: bytes) -> Document:
+def _document(path: str, record: Any, body: bytes, block: bytes | None = None) -> Document:
+    if block is not None:  # fastwarc misread its HTTP head: the block is read as written
+        fields: dict[str, str] = {}
+        for key, value in record.headers.items():
+            fields.setdefault(key.strip().lower(), value.strip())  # the first, as fastwarc reads it
+        return _lenient_document(path, record.stream_pos, fields, block, len(block), _LF_HEAD)
     headers = record.headers
     record_id = (record.record_id or "").strip().strip("<>")  # a folded value keeps its space
     url = (headers.get("WARC-Target-URI") or "").strip().strip("<>")
@@ -290,6 +299,9 @@ def _document(path: str, record: Any, body: bytes) -> Document:
     if decoding:
         meta["warc_repaired"] = decoding
     return _finish(meta, charset, status, body, record_id or f"{path}@{record.stream_pos}")
+
+
+_LF_HEAD = "lines of its HTTP header end in LF alone: read as written"
 
 
 def _listed(headers: Any, name: str) -> str:

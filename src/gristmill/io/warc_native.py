@@ -57,7 +57,8 @@ def one_header(head: bytes) -> bool:
     return len(names) == len({name.lower() for name in names})
 
 
-NewDocument = Callable[[str, Any, bytes], Document]
+# (file name, record, body, the block as written where fastwarc misread the record's HTTP head)
+NewDocument = Callable[[str, Any, bytes, "bytes | None"], Document]
 
 
 def native_ok(path: str) -> bool:
@@ -73,7 +74,7 @@ def native_documents(
     Returns None when the whole file was read and checked, else how many documents were yielded
     (each one whole) before the file stopped proving so: the careful reader takes over from there.
     A document is yielded only once the record after it was parsed, or the last one checked.
-    ``new_document(name, record, body)`` builds a document as the careful reader does.
+    ``new_document(name, record, body, block)`` builds a document as the careful reader does.
     """
     filename = local_path(path)
     gzipped = compression_of(path) == "gzip"
@@ -109,9 +110,13 @@ def native_documents(
                     yield pending
                     yielded += 1
                     pending = None
-                if http_head_unread(record, body, partial(_block_at, handle.fileno(), position, gzipped)):
-                    return yielded
-                pending = new_document(name, record, body)
+                block = partial(_block_at, handle.fileno(), position, gzipped)
+                written = None
+                if http_head_unread(record, body, block):
+                    written = block(_declared_length(record))
+                    if len(written) != _declared_length(record):
+                        return yielded  # not all at hand: the lenient parser reads it
+                pending = new_document(name, record, body, written)
         except Exception:  # any failure here means: read the file carefully instead
             return yielded
         finally:
@@ -130,7 +135,8 @@ def http_head_unread(record: Any, body: bytes, block: Callable[[int], bytes]) ->
 
     fastwarc ends header lines at CRLF only: a line ending in LF alone goes into the status line, a
     name or a value, and a head whose blank line is LF takes the page with it (the body then empty,
-    the page's lines dropped for want of a colon). The lenient parser reads such lines. ``block(n)``
+    the page's lines dropped for want of a colon). Such a record is read from its bytes as written,
+    as the lenient parser reads it. ``block(n)``
     gives the first ``n`` bytes of the record's block as written, asked for only where a head with no
     body kept fewer bytes than the record holds (fastwarc also drops the spaces, folds and colon-less
     lines of a well-formed head: only a line ending in LF alone there says the page went into it).

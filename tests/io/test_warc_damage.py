@@ -1029,3 +1029,31 @@ def test_a_redirect_with_folded_or_padded_headers_is_read_on_the_fast_path(
     assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:rrrr", "urn:uuid:0001", "urn:uuid:0002"]
     assert sink.bad == [] and [d.meta.get("warc_repaired") for d in docs] == [None] * 4
     assert docs[1].meta["http_status"] == 301
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+def test_a_warc_header_line_ending_in_lf_alone_is_read_as_written(tmp_path: Path, layout: str) -> None:
+    # fastwarc ran the URL line into the date line after it: the URL held "\nWARC-Date: …", no date.
+    record = responses(2)[1].replace(b"https://a.example/1\r\n", b"https://a.example/1\n")
+    first, _, last = responses(3)
+    path = write_as(tmp_path / "lfwarc", [first, record, last], layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:0001", "urn:uuid:0002"] and sink.bad == []
+    assert (
+        docs[1].meta["url"] == "https://a.example/1" and docs[1].meta["warc_date"] == "2024-05-01T10:00:00Z"
+    )
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+def test_a_head_ending_in_lf_before_a_page_holding_a_blank_line_keeps_all_of_the_page(
+    tmp_path: Path, layout: str
+) -> None:
+    # fastwarc dropped the page's first lines for want of a colon and began the body at the page's own
+    # blank line: the body was not empty, so nothing said the head was misread.
+    page = b"<p>first part</p>\r\n\r\n<p>second part</p>"
+    record = _response_with_http_head("pppp", b"HTTP/1.1 200 OK\r\nContent-Type: text/html", page, b"\r\n\n")
+    first, last = responses(2)
+    path = write_as(tmp_path / "lfpage", [first, record, last], layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:pppp", "urn:uuid:0001"] and sink.bad == []
+    assert docs[1].text == page.decode() and docs[1].meta["content_type"] == "text/html"

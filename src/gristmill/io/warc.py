@@ -25,6 +25,7 @@ from gristmill.io.warc_native import (
     native_documents,
     native_ok,
     one_header,
+    warc_head_misread,
 )
 
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
@@ -129,7 +130,9 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
                 written = None
                 if http_head_unread(record, body, block):
                     written = block(_declared_length(record))
-                unread = written is not None and len(written) != _declared_length(record)
+                unread = warc_head_misread(record) or (
+                    written is not None and len(written) != _declared_length(record)
+                )
             else:
                 record.consume()
                 continue

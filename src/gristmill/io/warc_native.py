@@ -110,6 +110,8 @@ def native_documents(
                     yield pending
                     yielded += 1
                     pending = None
+                if warc_head_misread(record):
+                    return yielded
                 block = partial(_block_at, handle.fileno(), position, gzipped)
                 written = None
                 if http_head_unread(record, body, block):
@@ -130,16 +132,25 @@ def native_documents(
     return None
 
 
+def warc_head_misread(record: Any) -> bool:
+    """Whether fastwarc misread a record's WARC header: a line of it ends in LF alone.
+
+    fastwarc ends those lines at CRLF only too, and runs such a line into the next (a URL holding
+    the date line after it, no date): the lenient parser reads the record.
+    """
+    return any("\n" in name or "\n" in (value or "") for name, value in record.headers.items())
+
+
 def http_head_unread(record: Any, body: bytes, block: Callable[[int], bytes]) -> bool:
     """Whether fastwarc misread a record's HTTP header (``body``: what it gave as the body).
 
     fastwarc ends header lines at CRLF only: a line ending in LF alone goes into the status line, a
     name or a value, and a head whose blank line is LF takes the page with it (the body then empty,
     the page's lines dropped for want of a colon). Such a record is read from its bytes as written,
-    as the lenient parser reads it. ``block(n)``
-    gives the first ``n`` bytes of the record's block as written, asked for only where a head with no
-    body kept fewer bytes than the record holds (fastwarc also drops the spaces, folds and colon-less
-    lines of a well-formed head: only a line ending in LF alone there says the page went into it).
+    as the lenient parser reads it. ``block(n)`` gives the first ``n`` bytes of the record's block as
+    written, asked for only where the head took more bytes than fastwarc kept of it (fastwarc also drops
+    the spaces, folds and colon-less lines of a well-formed head: only a line ending in LF alone there
+    says the page went into it).
     """
     http = record.http_headers if record.is_http else None
     if http is None:
@@ -148,10 +159,9 @@ def http_head_unread(record: Any, body: bytes, block: Callable[[int], bytes]) ->
     status = http.status_line or ""
     if "\n" in status or any("\n" in name or "\n" in (value or "") for name, value in fields):
         return True
-    if body:
-        return False
     declared = _declared_length(record)
-    if declared - (len(status) + 4 + sum(len(name) + len(value or "") + 4 for name, value in fields)) <= 0:
+    kept = len(status) + 4 + sum(len(name) + len(value or "") + 4 for name, value in fields)
+    if declared - len(body) <= kept:  # the head took no more bytes than fastwarc kept of it
         return False
     written = block(declared)
     end = written.find(b"\r\n\r\n")

@@ -148,9 +148,9 @@ def http_head_unread(record: Any, body: bytes, block: Callable[[int], bytes]) ->
     name or a value, and a head whose blank line is LF takes the page with it (the body then empty,
     the page's lines dropped for want of a colon). Such a record is read from its bytes as written,
     as the lenient parser reads it. ``block(n)`` gives the first ``n`` bytes of the record's block as
-    written, asked for only where the head took more bytes than fastwarc kept of it (fastwarc also drops
-    the spaces, folds and colon-less lines of a well-formed head: only a line ending in LF alone there
-    says the page went into it).
+    written, asked for (the head's) only where the head took more bytes than fastwarc kept of it
+    (fastwarc also drops the spaces, folds and colon-less lines of a well-formed head: only a line
+    ending in LF alone there says the page, or part of it, went into it).
     """
     http = record.http_headers if record.is_http else None
     if http is None:
@@ -159,13 +159,11 @@ def http_head_unread(record: Any, body: bytes, block: Callable[[int], bytes]) ->
     status = http.status_line or ""
     if "\n" in status or any("\n" in name or "\n" in (value or "") for name, value in fields):
         return True
-    declared = _declared_length(record)
+    took = _declared_length(record) - len(body)  # the head's bytes, as fastwarc read them
     kept = len(status) + 4 + sum(len(name) + len(value or "") + 4 for name, value in fields)
-    if declared - len(body) <= kept:  # the head took no more bytes than fastwarc kept of it
+    if took <= kept:
         return False
-    written = block(declared)
-    end = written.find(b"\r\n\r\n")
-    return _BARE_LF.search(written, 0, len(written) if end < 0 else end) is not None
+    return _BARE_LF.search(block(took)) is not None
 
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")

@@ -162,10 +162,15 @@ class _Decoder:
                     # Noted before the salvaged bytes go out: a reader checks them against it. A member
                     # that failed its checksum is damage of its own, even right after other damage.
                     began = total - decoded  # where the member's bytes began
-                    suspect = began if checked else None
-                    damage = Damage(at, at, detail, total + len(rest), suspect_from=suspect)
-                    damage.member_output = began
-                    damage.members_before = tuple(start for start in starts if start < began)[-2:]
+                    damage = Damage(
+                        at,
+                        at,
+                        detail,
+                        total + len(rest),
+                        suspect_from=began if checked else None,
+                        member_output=began,
+                        members_before=tuple(start for start in starts if start < began)[-2:],
+                    )
                     self._damages.append(damage)
                 if rest:
                     total += len(rest)

@@ -18,14 +18,14 @@ from gristmill.io.http_body import decode_http_body
 from gristmill.io.schema import FieldType
 from gristmill.io.warc_native import (
     DOCUMENT_RECORDS,
+    LENIENT,
     MAX_HEADER,
     WARC_VERSION,
-    http_head_unread,
+    block_as_written,
     length_value,
     native_documents,
     native_ok,
     one_header,
-    warc_head_misread,
 )
 
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
@@ -126,13 +126,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             expected_start = record.stream_pos + header + _declared_length(record) + 4
             if record.record_type & DOCUMENT_RECORDS:
                 body = record.reader.read()
-                block = partial(stream.recent, record.stream_pos + header)
-                written = None
-                if http_head_unread(record, body, block):
-                    written = block(_declared_length(record))
-                unread = warc_head_misread(record) or (
-                    written is not None and len(written) != _declared_length(record)
-                )
+                written = block_as_written(record, body, partial(stream.recent, record.stream_pos + header))
             else:
                 record.consume()
                 continue
@@ -147,8 +141,8 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
                 yield pending
             yielded += 1
             pending = None
-        if unread:
-            break  # its bytes are no longer at hand: the lenient parser reads them
+        if written == LENIENT:
+            break  # the lenient parser reads it
         pending = _document(name, record, body, written)
         pending_span = (record.stream_pos, expected_start)
     # The pending document was not yielded here, but the native path may have yielded it already.

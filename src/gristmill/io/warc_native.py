@@ -110,14 +110,11 @@ def native_documents(
                     yield pending
                     yielded += 1
                     pending = None
-                if warc_head_misread(record):
+                written = block_as_written(
+                    record, body, partial(_block_at, handle.fileno(), position, gzipped)
+                )
+                if written == LENIENT:
                     return yielded
-                block = partial(_block_at, handle.fileno(), position, gzipped)
-                written = None
-                if http_head_unread(record, body, block):
-                    written = block(_declared_length(record))
-                    if len(written) != _declared_length(record):
-                        return yielded  # not all at hand: the lenient parser reads it
                 pending = new_document(name, record, body, written)
         except Exception:  # any failure here means: read the file carefully instead
             return yielded
@@ -132,16 +129,27 @@ def native_documents(
     return None
 
 
-def warc_head_misread(record: Any) -> bool:
-    """Whether fastwarc misread a record's WARC header: a line of it ends in LF alone.
+# What :func:`block_as_written` gives for a record only the lenient parser reads right.
+LENIENT = b""
 
-    fastwarc ends those lines at CRLF only too, and runs such a line into the next (a URL holding
-    the date line after it, no date): the lenient parser reads the record.
+
+def block_as_written(record: Any, body: bytes, block: Callable[[int], bytes]) -> bytes | None:
+    """Where fastwarc misread a document record's head: its block as written, else None.
+
+    :data:`LENIENT` where the lenient parser must read it: a line of its WARC header ends in LF alone
+    (fastwarc runs it into the next: a URL holding the date line after it, no date), or its block is
+    no longer at hand. ``block(n)``: the first ``n`` bytes of the record's block as written.
     """
-    return any("\n" in name or "\n" in (value or "") for name, value in record.headers.items())
+    if any("\n" in name or "\n" in (value or "") for name, value in record.headers.items()):
+        return LENIENT
+    if not _http_head_unread(record, body, block):
+        return None
+    declared = _declared_length(record)
+    written = block(declared)
+    return written if len(written) == declared else LENIENT
 
 
-def http_head_unread(record: Any, body: bytes, block: Callable[[int], bytes]) -> bool:
+def _http_head_unread(record: Any, body: bytes, block: Callable[[int], bytes]) -> bool:
     """Whether fastwarc misread a record's HTTP header (``body``: what it gave as the body).
 
     fastwarc ends header lines at CRLF only: a line ending in LF alone goes into the status line, a
@@ -172,14 +180,23 @@ _BARE_LF = re.compile(rb"(?<!\r)\n")
 def _block_at(fd: int, offset: int, gzipped: bool, size: int) -> bytes:
     """Up to ``size`` bytes of the block of the record at file ``offset`` (its member's, in a gzip file)."""
     want = MAX_HEADER + size
-    data = os.pread(fd, want + 1024, offset)
-    if gzipped:
-        try:
-            data = zlib.decompressobj(wbits=31).decompress(data, want)
-        except zlib.error:
-            return b""
+    data = _record_start(fd, offset, gzipped, want + 1024, want) or b""
     end = data.find(b"\r\n\r\n", 0, MAX_HEADER)
     return data[end + 4 : end + 4 + size] if end >= 0 else b""
+
+
+def _record_start(fd: int, offset: int, gzipped: bool, read: int, keep: int) -> bytes | None:
+    """The first bytes of the record at file ``offset``, or None where they do not inflate.
+
+    ``read`` bytes of the file; in a gzip file, its member's bytes inflated (up to ``keep``).
+    """
+    data = os.pread(fd, read, offset)
+    if not gzipped:
+        return data
+    try:
+        return zlib.decompressobj(wbits=31).decompress(data, keep)
+    except zlib.error:
+        return None
 
 
 def _declared_length(record: Any) -> int:
@@ -207,12 +224,9 @@ def _header_at(fd: int, offset: int, gzipped: bool, record_id: str) -> bool:
     """
     size = 512  # most headers take under 1 KB: read (and inflate) no more unless needed
     while True:
-        data = os.pread(fd, size, offset)
-        if gzipped:
-            try:
-                data = zlib.decompressobj(wbits=31).decompress(data, 2 * size)
-            except zlib.error:
-                return False
+        data = _record_start(fd, offset, gzipped, size, 2 * size)
+        if data is None:
+            return False
         end = data.find(b"\r\n\r\n")
         if end >= 0:
             return one_header(data[: end + 2]) and record_id.encode() in data[:end]

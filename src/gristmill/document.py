@@ -13,7 +13,7 @@ class Document:
 
     ``raw`` holds the original payload (an HTTP body) for the extract step; it is never written out.
     ``raw_decoded`` is ``(codec, text)`` where a reader decoded ``raw`` into ``text`` with that Python
-    codec, errors replaced: extract reuses the text, while ``text`` is still that very string, instead
+    codec, replacing nothing: extract reuses the text, while ``text`` is still that very string, instead
     of decoding the page a second time.
     """
 

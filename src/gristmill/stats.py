@@ -42,7 +42,8 @@ class StepStats:
     # document as before minus after (negative where a step adds, as a redaction mark may).
     changed: int = 0
     chars_removed: int = 0
-    lines_removed: int = 0
+    # None: not counted, for a step that extracts text (its text before was the page's markup).
+    lines_removed: int | None = 0
     # Of those lines, how many each of the step's line rules removed (steps that name them: c4_quality).
     lines_by_rule: Counter[str] = field(default_factory=Counter)
     # Tokens, when the pipeline has a ``tokenize`` step: of the documents yielded (from that step on,
@@ -69,7 +70,7 @@ class StepStats:
             "chars_errors": self.chars_errors,
             "changed": self.changed,
             "chars_removed": self.chars_removed,
-            "lines_removed": self.lines_removed,
+            **({"lines_removed": self.lines_removed} if self.lines_removed is not None else {}),
             **(
                 {"lines_removed_by_rule": dict(sorted(self.lines_by_rule.items()))}
                 if self.lines_by_rule
@@ -98,7 +99,7 @@ class StepStats:
             chars_errors=data.get("chars_errors", 0),
             changed=data.get("changed", 0),
             chars_removed=data.get("chars_removed", 0),
-            lines_removed=data.get("lines_removed", 0),
+            lines_removed=data.get("lines_removed"),
             lines_by_rule=Counter(data.get("lines_removed_by_rule", {})),
             tokens_out=data.get("tokens_out"),
             tokens_dropped=data.get("tokens_dropped"),
@@ -119,7 +120,7 @@ class StepStats:
         self.chars_errors += other.chars_errors
         self.changed += other.changed
         self.chars_removed += other.chars_removed
-        self.lines_removed += other.lines_removed
+        self.lines_removed = _plus(self.lines_removed, other.lines_removed)
         self.lines_by_rule.update(other.lines_by_rule)
         self.tokens_out = _plus(self.tokens_out, other.tokens_out)
         self.tokens_dropped = _plus(self.tokens_dropped, other.tokens_dropped)
@@ -150,7 +151,8 @@ class StepStats:
             return False
         self.changed += 1
         self.chars_removed += len(before) - len(after)
-        self.lines_removed += _lines(before) - _lines(after)
+        if self.lines_removed is not None:
+            self.lines_removed += _lines(before) - _lines(after)
         if len(self.examples) < EXAMPLES_PER_STEP:
             self.examples.append(change_example(doc, before))
         return True
@@ -312,6 +314,6 @@ def merge_steps(tasks: Iterable[TaskStats]) -> list[StepStats]:
     for task in tasks:
         for step in task.steps:
             if step.index not in merged:
-                merged[step.index] = StepStats(step.index, step.name)
+                merged[step.index] = StepStats(step.index, step.name, lines_removed=None)
             merged[step.index].add(step)
     return [merged[i] for i in sorted(merged)]

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from gristmill import Pipeline
+from gristmill.document import Document
 from gristmill.report import render_report
 from gristmill.steps.registry import build_step
 from tests.helpers import read_all, write_jsonl
@@ -113,3 +114,35 @@ def test_tokens_kept_and_dropped_per_step_when_the_pipeline_tokenizes(tmp_path: 
 def test_a_run_without_tokenize_has_no_token_counts(tmp_path: Path) -> None:
     stats = _run(tmp_path, [{"length_filter": {"min_chars": 150}}])
     assert "tokens_out" not in stats["steps"][0] and "tokens_dropped" not in stats["steps"][0]
+
+
+def test_extraction_counts_characters_but_not_the_markup_lines_it_leaves(tmp_path: Path) -> None:
+    # Lines "removed" by extract would be the page's markup lines less the text's: no figure a user can
+    # read, and counting each page's newlines was a twentieth of an extract-only run's CPU.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    said = ("tells of the river and the mill by the old bridge.", "is short.")
+    body = "".join(f"<p>Paragraph {n} {said[n % 2]}</p>\n" for n in range(8))
+    pages = [
+        f"<html>\n<head><title>Page {k}</title></head>\n<body>\n{body}</body>\n</html>\n" for k in range(3)
+    ]
+    write_jsonl(folder / "p.jsonl", [{"id": f"d{k}", "text": page} for k, page in enumerate(pages)])
+    out = tmp_path / "out"
+    steps = [
+        build_step("extract", {}),
+        build_step("c4_quality", {"min_words_per_line": 5, "min_sentences": 1}),
+    ]
+    Pipeline(input={"path": str(folder)}, output={"path": str(out)}, steps=steps).run(
+        workers=2, progress=False
+    )
+    stats = json.loads((out / "stats.json").read_text())
+    extract, c4 = stats["steps"]
+    kept = read_all(out / "kept")
+    assert extract["changed"] == 3 and "lines_removed" not in extract
+    assert extract["chars_removed"] == sum(map(len, pages)) - extract["chars_out"]
+    extracted = [Document(id="p", text=page) for page in pages]
+    assert all(steps[0].keep(doc) is True for doc in extracted)
+    lines_in = sum(doc.text.count("\n") + 1 for doc in extracted)
+    assert c4["lines_removed"] == lines_in - sum(d["text"].count("\n") + 1 for d in kept) > 0
+    html = render_report(out)
+    check_funnel_against_stats(html, stats)

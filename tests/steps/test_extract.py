@@ -271,7 +271,7 @@ def test_undeclared_charset_is_utf8_when_valid_else_detected():
 
 
 def test_a_readers_decoding_is_reused_only_where_the_rules_pick_the_same_codec():
-    from gristmill.text.charset import decode_page
+    from gristmill.text.charset import decode_page, reader_decoding
 
     page = f"<html><body><p>Grüße “aus” Köln. {PROSE}</p></body></html>"
     data = page.encode("cp1252")
@@ -285,10 +285,16 @@ def test_a_readers_decoding_is_reused_only_where_the_rules_pick_the_same_codec()
     # Undeclared UTF-8, read as UTF-8.
     utf8 = page.encode()
     assert decode_page(utf8, decoded=("utf-8", page)).text is page
-    # A reader that replaced bytes: the rules decode again and fall back to cp1252 for what does not fit.
-    replaced = data.decode("utf-8", "replace")
-    assert decode_page(data, "utf-8", decoded=("utf-8", replaced)).text == read
+    # A reader whose decoding replaced bytes hands none on: the rules decode again, falling back to
+    # cp1252 for what does not fit.
+    replaced, handed = reader_decoding(data, "utf-8")
+    assert handed is None and replaced == data.decode("utf-8", "replace")
+    assert decode_page(data, "utf-8", decoded=handed).text == read
     assert decode_page(data, "utf-8").text == read
+    # A page that holds U+FFFD itself, validly encoded, replaced nothing: the reader's string is kept.
+    own = page.replace("aus", "\ufffd")
+    text, handed = reader_decoding(own.encode(), "utf-8")
+    assert handed == ("utf-8", own) and decode_page(own.encode(), decoded=handed).text is text
 
 
 def test_extract_decodes_raw_again_when_a_step_replaced_the_readers_text():
@@ -307,3 +313,10 @@ def test_a_missing_trafilatura_is_one_config_error_naming_the_extra(monkeypatch)
     needs = r"trafilatura is not installed; run: pip install 'gristmill\[trafilatura\]'"
     with pytest.raises(ConfigError, match=needs):
         build_step("extract", {"engine": "trafilatura"})
+
+
+def test_tags_are_counted_in_a_pages_bytes_only_where_its_charset_writes_them_as_one_byte():
+    from gristmill.steps.extract import _lt_is_one_byte
+
+    assert all(map(_lt_is_one_byte, ["utf-8", "cp1252", "iso-8859-2", "shift_jis", "gbk", "big5", "euc-jp"]))
+    assert not any(map(_lt_is_one_byte, ["utf-16-le", "utf-16-be", "cp037", "utf-7", "no-such-codec"]))

@@ -437,7 +437,7 @@ def _run_stage(
     chain: list[tuple[Step, StepStats, Isolated, PassOn]] = []
     records: PassOn = write_now
     for position, step in reversed(stage.steps):
-        step_stats = StepStats(position, step.name)
+        step_stats = StepStats(position, step.name, lines_removed=None if step.extracts_text else 0)
         before_tokenize = count_tokens is not None and position < count_tokens.position
         if count_tokens is not None:
             step_stats.tokens_dropped = 0

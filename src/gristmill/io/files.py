@@ -10,6 +10,7 @@ from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import read_chunks
 from gristmill.io.schema import FieldType
+from gristmill.text.charset import reader_decoding
 
 
 def _read_file(path: str, sink: ReadSink) -> bytes | None:
@@ -61,5 +62,5 @@ class HtmlFileReader(Reader):
             return
         name = self.options.name_of(path)
         meta = {"source_file": name, "content_type": "text/html"}
-        text = data.decode("utf-8", "replace")
-        yield Document(id=name, text=text, meta=meta, raw=data, raw_decoded=("utf-8", text))
+        text, decoded = reader_decoding(data, "utf-8")
+        yield Document(id=name, text=text, meta=meta, raw=data, raw_decoded=decoded)

@@ -27,6 +27,7 @@ from gristmill.io.warc_native import (
     native_ok,
     one_header,
 )
+from gristmill.text.charset import reader_decoding
 
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "message/")
 
@@ -318,13 +319,11 @@ def _finish(
     content_type = meta["content_type"]
     if content_type and not content_type.lower().startswith(_TEXT_TYPES):
         return Document(id=doc_id, text="", meta=meta, raw=body)
-    codec = charset or "utf-8"
     try:
-        text = body.decode(codec, "replace")
+        text, decoded = reader_decoding(body, charset or "utf-8")
     except (LookupError, ValueError):  # no such codec; a name holding NUL raises ValueError
-        codec = "utf-8"
-        text = body.decode(codec, "replace")
-    return Document(id=doc_id, text=text, meta=meta, raw=body, raw_decoded=(codec, text))
+        text, decoded = reader_decoding(body, "utf-8")
+    return Document(id=doc_id, text=text, meta=meta, raw=body, raw_decoded=decoded)
 
 
 # A record starts at a version line, or at a version glued to the end of a line (the record before

@@ -24,7 +24,7 @@ class FunnelRow:
     errors: int  # documents the step set aside in quarantine
     changed: int
     chars_removed: int
-    lines_removed: int
+    lines_removed: int | None  # None: not counted (a step that extracts text from markup)
 
 
 def funnel(stats: dict[str, Any]) -> list[FunnelRow]:
@@ -61,7 +61,7 @@ def funnel(stats: dict[str, Any]) -> list[FunnelRow]:
                 errors=_int(step.get("errors")),
                 changed=_int(step.get("changed")),
                 chars_removed=_int(step.get("chars_removed")),
-                lines_removed=_int(step.get("lines_removed")),
+                lines_removed=_maybe(step.get("lines_removed")),
             )
         )
     if _int(totals.get("kept")) != rows[-1].docs:  # a stats.json from elsewhere: say what it says

@@ -62,8 +62,8 @@ def decode_page(
     """Decode ``data``: BOM, then the ``declared`` (HTTP header) charset, then ``<meta>``, then detection.
 
     Bytes that do not fit the chosen charset are replaced, never raised on: a bad page must not
-    stop a run. ``decoded`` is ``(codec, text)``, ``data`` already decoded by a reader with errors
-    replaced; its text is returned as it is where these rules pick the same codec and it replaced nothing.
+    stop a run. ``decoded`` is ``(codec, text)``, ``data`` already decoded strictly by a reader
+    (:func:`reader_decoding`); its text is returned as it is where these rules pick the same codec.
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -95,15 +95,23 @@ def decode_page(
     return Decoded(text, charset, source)
 
 
-def _same_decoding(decoded: tuple[str, str], charset: str) -> str | None:
-    """The text of ``decoded`` where decoding with ``charset``, strictly, would give the same text.
+def reader_decoding(data: bytes, codec: str) -> tuple[str, tuple[str, str] | None]:
+    """``data`` decoded with ``codec``, errors replaced, and ``(codec, text)`` where nothing was replaced.
 
-    A decoding that replaced nothing holds no U+FFFD (one that did would have raised strictly, and is
-    decoded again: the rules then fall back to other charsets).
+    The pair is what :func:`decode_page` may take as ``decoded`` (a reader's ``Document.raw_decoded``):
+    a decoding that replaced something is done again there, where the rules fall back to other
+    charsets. Raises LookupError for an unknown codec, as ``bytes.decode`` does.
     """
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return data.decode(codec, "replace"), None
+    return text, (codec, text)
+
+
+def _same_decoding(decoded: tuple[str, str], charset: str) -> str | None:
+    """The text of ``decoded`` (strictly decoded: :func:`reader_decoding`) where ``charset`` is its codec."""
     codec, text = decoded
-    if "\ufffd" in text:
-        return None
     try:
         same = codec == charset or codecs.lookup(codec).name == codecs.lookup(charset).name
     except LookupError:

@@ -40,7 +40,7 @@ import zstandard
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SHARED_DATA, table
-from gristmill import Document, Pipeline, Provenance, SpanDedup
+from gristmill import Document, Pipeline, Provenance, Salad, SpanDedup
 from gristmill.io.jsonl import JsonlReader
 from gristmill.text import split_sentences
 
@@ -286,6 +286,13 @@ def quality(data: Path, workers: int, seed: int) -> None:
                 without = sum(plain[i].text == alone[i].text for i in alone)
             if k == 0:
                 detail = false
+                # What a user of `salad` after `provenance` sees: every page judged, the stitched ones
+                # by the sources provenance named, the rest by the single-page detector.
+                judged = run(corpus, Path(tmp) / "salad", [Provenance(), Salad()], workers)
+                flagged = {
+                    what: sum(judged[i].meta["salad"] == "stitched" for i in kind if kind[i] == what)
+                    for what in sorted(set(kind.values()))
+                }
                 mirrors = sum(roles[i] == "mirror" for i in kind if kind[i].startswith("syndicated"))
                 quotes = sum(roles[i] == "quotes" for i in kind if kind[i] == "quoting")
                 misses = [i for i in stitched if roles[i] != "stitched"]
@@ -305,6 +312,7 @@ def quality(data: Path, workers: int, seed: int) -> None:
         )
     )
     print(f"pages of other kinds flagged stitched (sources first): {detail}")
+    print(f"flagged by salad after provenance (sources first), of {counts}: {flagged}")
     print(f"syndicated pages (both copies) with role mirror: {mirrors}/{2 * counts['syndicated copy']}")
     print(f"quoting pages with role quotes: {quotes}/{counts['quoting']}")
     print(f"stitched pages missed: {misses[:10]}")

@@ -329,3 +329,22 @@ def test_a_group_task_holds_little_more_than_its_windows(tmp_path, monkeypatch):
     assert peak < 130 * (1 << 16), peak / (1 << 16)
     pairs = np.load(tmp_path / "bucket-pairs-000.npy")
     assert len(pairs) == 4 * 20_000 // 20 * 12 * 2  # each copied sentence: the page and its source
+
+
+def test_a_page_quoting_two_documents_is_not_made_stitched_by_salad(tmp_path, shared_data):
+    # An article quoting one sentence of each of two others shares sentences with both: provenance calls
+    # it "quotes" and lists them in copied_from, which salad took as two named sources, a stitch (the
+    # article flagged, or split into parts credited to documents that gave it one sentence).
+    arts = wiki_articles(shared_data, 3)
+    essay = [*arts[0][:20], arts[1][4], *arts[0][20:40], arts[2][7], *arts[0][40:]]
+    records = [
+        {"id": "essay", "text": " ".join(essay)},
+        {"id": "a", "text": " ".join(arts[1])},
+        {"id": "b", "text": " ".join(arts[2])},
+    ]
+    for action in ("flag", "split"):
+        out = run_pipeline(tmp_path / action, records, [Provenance(), Salad(action=action)])
+        (page,) = [d for d in out.kept if d.id == "essay"]
+        assert page.meta[ROLE] == "quotes" and len(page.meta["copied_from"]) == 2
+        assert page.meta["salad"] == "coherent", page.signals
+        assert not out.rejected

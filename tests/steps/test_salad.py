@@ -331,10 +331,11 @@ def _copied_page() -> tuple[str, list[str], list[str]]:
 def test_a_page_copied_from_two_documents_is_stitched_and_split_by_source() -> None:
     text, volcano, chess = _copied_page()
     meta = {
+        "provenance_role": "stitched",
         "copied_from": [
             {"id": "a", "url": "https://a.example/volcano", "sentences": len(volcano)},
             {"id": "b", "url": "https://b.example/chess", "sentences": len(chess)},
-        ]
+        ],
     }
     flagged, _ = run(Salad(), [Document("p", text, dict(meta))])
     assert flagged[0].meta["salad"] == "stitched"
@@ -348,11 +349,18 @@ def test_a_page_copied_from_two_documents_is_stitched_and_split_by_source() -> N
     # A part lists the one document its text came from, not the page's every source.
     assert [e["id"] for e in by_source["a"].meta["copied_from"]] == ["a"]
     assert [e["id"] for e in by_source["b"].meta["copied_from"]] == ["b"]
+    # The same list on a page provenance did not call stitched (one quoting both): judged as any other.
+    (quoting,), _ = run(Salad(), [Document("p", text, {**meta, "provenance_role": "quotes"})])
+    (alone,), _ = run(Salad(), [Document("p", text)])
+    assert (quoting.signals, quoting.meta["salad"]) == (alone.signals, alone.meta["salad"])
 
 
 def test_copied_sentences_listed_by_provenance_go_to_their_source() -> None:
     text, volcano, chess = _copied_page()
-    meta = {"copied_from": [{"id": "a", "sentences": volcano}, {"id": "b", "sentences": chess}]}
+    meta = {
+        "provenance_role": "stitched",
+        "copied_from": [{"id": "a", "sentences": volcano}, {"id": "b", "sentences": chess}],
+    }
     parts, _ = run(Salad(action="split"), [Document("p", text, meta)])
     texts = {p.meta["source_id"]: p.text for p in parts}
     assert set(texts) == {"a", "b"}
@@ -368,10 +376,11 @@ def test_spans_from_provenance_place_sentences_and_stale_ones_are_not_read() -> 
         return [[text.index(s) + shift, text.index(s) + len(s) + shift] for s in sentences]
 
     meta = {
+        "provenance_role": "stitched",
         "copied_from": [
             {"id": "a", "sentences": 3, "spans": spans(volcano)},
             {"id": "b", "sentences": 3, "spans": spans(chess)},
-        ]
+        ],
     }
     parts, _ = run(Salad(action="split"), [Document("p", text, meta)])
     texts = {p.meta["source_id"]: p.text for p in parts}
@@ -383,10 +392,11 @@ def test_spans_from_provenance_place_sentences_and_stale_ones_are_not_read() -> 
     # Offsets of another text (shifted by one), or not numbers: not read, the page is still split.
     for bad in (spans(volcano, 1), [["x", "y"]]):
         meta = {
+            "provenance_role": "stitched",
             "copied_from": [
                 {"id": "a", "sentences": 3, "spans": bad},
                 {"id": "b", "sentences": 3, "spans": []},
-            ]
+            ],
         }
         parts, _ = run(Salad(action="split"), [Document("p", text, meta)])
         assert {p.meta.get("source_id") for p in parts} <= {"a", "b"} and parts
@@ -403,7 +413,9 @@ def test_a_page_copied_from_one_document_is_judged_as_any_other(shared: Path) ->
 def test_inspect_shows_seams_and_the_sources_provenance_named() -> None:
     text, volcano, chess = _copied_page()
     sources = [{"id": "a", "sentences": volcano}, {"id": "b", "sentences": chess}]
-    shown = inspect_document(Document("p", text, {"copied_from": sources}), [Salad()])
+    shown = inspect_document(
+        Document("p", text, {"provenance_role": "stitched", "copied_from": sources}), [Salad()]
+    )
     assert shown["meta"]["copied_from"] == sources
     flags = {s["text"]: s["flags"] for s in shown["sentences"]}
     assert all("salad:source=a" in flags[s] for s in volcano)

@@ -2,8 +2,9 @@
 
 ``provenance`` sets ``meta.copied_from`` to a list of ``{"id", "url", "sentences", "spans"}``, where
 ``sentences`` counts the page's sentences found in that document (or lists them) and ``spans`` says
-where in the page they stand. Such a page is
-stitched whatever it reads like; its split parts carry the source they came from.
+where in the page they stand. A page it calls stitched (``meta.provenance_role``) is stitched whatever
+it reads like; its split parts carry the source they came from. Other roles list documents too (a
+page quoting a sentence of each of two articles, a mirror): those pages are judged as any other.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from gristmill.document import Document
 from gristmill.salad.analysis import FURNITURE, UNPLACED, SaladAnalysis
 
 MIN_SOURCES = 2
+# The role ``provenance`` gives a page made of runs of other documents (a split part keeps it).
+STITCHED = "stitched"
 
 
 def copied_sources(doc: Document) -> list[dict[str, Any]]:
-    """The distinct source documents of ``meta.copied_from``, when there are two or more; else []."""
+    """The distinct source documents of a page ``provenance`` called stitched, when two or more; else []."""
     copied = doc.meta.get("copied_from")
-    if not isinstance(copied, list):
+    if doc.meta.get("provenance_role") != STITCHED or not isinstance(copied, list):
         return []
     seen: dict[str, dict[str, Any]] = {}
     for entry in copied:

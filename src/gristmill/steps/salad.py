@@ -34,10 +34,10 @@ class Salad(Step):
 
     Sets ``signals.salad_score`` (0-1), ``signals.salad_sources`` (recovered sources, 1 when coherent)
     and ``meta.salad`` (``"stitched"`` or ``"coherent"``). Uses ``signals.copied_sentence_fraction``
-    from ``span_dedup`` when an earlier step set it. When ``provenance`` ran before and
-    ``meta.copied_from`` names two or more source documents, the page is stitched, ``salad_sources``
-    is their number and split parts carry ``meta.source_id`` / ``meta.source_url``. See docs/salad.md
-    for the method and its figures.
+    from ``span_dedup`` when an earlier step set it. When ``provenance`` ran before, called the page
+    stitched and named two or more source documents in ``meta.copied_from``, the page is stitched,
+    ``salad_sources`` is their number and split parts carry ``meta.source_id`` / ``meta.source_url``.
+    See docs/salad.md for the method and its figures.
     """
 
     action: Annotated[

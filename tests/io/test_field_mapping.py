@@ -90,3 +90,41 @@ def test_an_output_field_that_does_not_exist_is_one_line(run_cli, tmp_path: Path
         "did you mean 'meta.url'?\n"
     )
     assert not (out / "kept").exists()
+
+
+def test_a_text_key_no_record_has_is_one_line(run_cli, tmp_path: Path) -> None:
+    # Each record was quarantined on its own, and the run ended "successfully" with nothing kept.
+    src = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{src}', text_key: body}}\noutput: {{path: '{tmp_path}/out'}}\n"
+        "steps:\n  - length_filter: {min_chars: 10}\n",
+    )
+    result = run_cli("run", str(config), "--no-progress")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "text_key names 'body'" in result.output and "'content'" in result.output
+    assert not (tmp_path / "out" / "kept").exists()
+
+
+def test_an_id_key_no_record_has_is_one_line(run_cli, tmp_path: Path) -> None:
+    # Every document was named by its line instead, and nothing said so.
+    result, out = _run(run_cli, tmp_path, ", id_key: doc_id")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "id_key names 'doc_id'" in result.output and "'id'" in result.output
+    assert not (out / "kept").exists()
+
+
+def test_the_id_field_is_kept_in_meta_when_id_key_names_another(run_cli, tmp_path: Path) -> None:
+    # A record's "id" was dropped as the document's own field even where id_key named another one.
+    records = [{**r, "doc_id": f"doc-{r['id']}"} for r in RECORDS]
+    src = write_jsonl(tmp_path / "in.jsonl", records)
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{src}', text_key: content, id_key: doc_id}}\noutput: {{path: '{tmp_path}/out'}}\n"
+        "steps:\n  - length_filter: {min_chars: 10}\n",
+    )
+    result = run_cli("run", str(config), "--no-progress")
+    assert result.exit_code == 0, result.output
+    kept = _lines(tmp_path / "out/kept/00000.jsonl.zst")
+    assert [d["id"] for d in kept] == ["doc-a", "doc-b"]
+    assert [json.loads(d["meta"]["extra"])["meta"]["id"] for d in kept] == ["a", "b"]

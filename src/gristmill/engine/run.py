@@ -72,7 +72,7 @@ def run_pipeline(
     # Field names (output.fields, input.meta_keys) are checked before anything is written.
     formats = {shard.format for shard in shards}
     pipeline.kept_schema(formats)
-    pipeline.input.check_meta_keys(shards)
+    pipeline.input.check_field_names(shards)
     pipeline.warn_markup_kept(formats)
     layout.create()
     with interruptible(), OutputLock(layout), disk_full_as_error(layout):

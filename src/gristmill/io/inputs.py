@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gristmill.errors import ConfigError, MissingInputError
+from gristmill.errors import ConfigError, InputError, MissingInputError
 from gristmill.io import storage
 from gristmill.io.base import SOURCE_FILE, Reader, ReaderOptions
 from gristmill.io.files import HtmlFileReader, TextFileReader
@@ -148,26 +148,44 @@ class InputSpec:
             folders.append(path)
         return os.path.commonpath(folders)
 
-    def check_meta_keys(self, shards: list[Shard], sample: int = 100) -> None:
-        """Fail naming a ``meta_keys`` field that none of the first records of the first such file has."""
-        chosen = self.meta_key_types
+    def check_field_names(self, shards: list[Shard], sample: int = 100) -> None:
+        """Fail in one line naming a ``text_key``, ``id_key`` or ``meta_keys`` field no early record has.
+
+        The first ``sample`` records of the first file with fields are read: a name none of them has is
+        mistyped, not missing from some records. ``id_key`` is checked only where it was named: records
+        without an id are common, and get one.
+        """
         first = next((s.files[0] for s in shards if READERS[s.format].has_fields), None)
-        if not chosen or first is None:
+        if first is None:
             return
         fmt = next(s.format for s in shards if s.files[0] == first)
-        options = ReaderOptions(text_key=self.text_key, id_key=self.id_key)
+        # The id field read as any other, so that whether the records hold it shows in their meta.
+        options = ReaderOptions(text_key=self.text_key, id_key="\0")
+        sink = _FirstReasons(sample)
         seen: set[str] = set()
-        for count, doc in enumerate(reader_for(fmt, options).read(first, _Ignore()), start=1):
-            seen.update(doc.meta)
-            if count == sample:
-                break
-        missing = [key for key in chosen if key not in seen]
-        if seen and missing:
-            near = difflib.get_close_matches(missing[0], sorted(seen), n=1)
+        count = 0
+        try:
+            for count, doc in enumerate(reader_for(fmt, options).read(first, sink), start=1):
+                seen.update(doc.meta)
+                if count == sample:
+                    break
+        except (InputError, _Enough):  # a file that cannot be read is the run's to report, in its turn
+            pass
+        if not count:
+            missing_text = f"no '{self.text_key}' field"
+            if sink.reasons and all(reason.startswith(missing_text) for reason in sink.reasons):
+                raise ConfigError(f"input: text_key names {self.text_key!r}: {first}: {sink.reasons[0]}")
+            return
+        chosen = self.meta_key_types or {}
+        named = [("id_key", self.id_key)] if self.id_key != ReaderOptions.id_key else []
+        for option, key in [*named, *(("meta_keys", key) for key in chosen if key != self.id_key)]:
+            if key in seen:
+                continue
+            near = difflib.get_close_matches(key, sorted(seen), n=1)
             hint = f"did you mean {near[0]!r}?" if near else f"its fields: {sorted(seen)[:12]}"
             raise ConfigError(
-                f"input: meta_keys names {missing[0]!r}, which none of the first {sample} records of "
-                f"{first} has; {hint}"
+                f"input: {option} names {key!r}, which none of the first {count} records of {first} has;"
+                f" {hint}"
             )
 
     def reader(self, fmt: str) -> Reader:
@@ -354,11 +372,25 @@ class _RunFolders:
         return answer
 
 
-class _Ignore:
-    """A sink for a look at the first records: what cannot be read is the run's to report."""
+class _Enough(Exception):
+    """The look at the first records has seen as many as it reads."""
+
+
+class _FirstReasons:
+    """A sink for a look at the first records, keeping the reasons (is a field name wrong?).
+
+    What cannot be read is the run's to report. It ends the look after ``limit`` reasons: a whole file
+    of records without the named text field is not read through.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.reasons: list[str] = []
+        self.limit = limit
 
     def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
-        pass
+        self.reasons.append(reason)
+        if len(self.reasons) >= self.limit:
+            raise _Enough
 
     def progress(self, nbytes: int) -> None:
         pass

@@ -10,8 +10,9 @@ from gristmill.document import Document
 from gristmill.io.base import ReaderOptions, describe_value
 from gristmill.io.schema import EXTRA, FieldType
 
-# Fields that are the document itself; every other top-level field is kept in ``meta``.
-_OWN_FIELDS = frozenset({"id", "text", "meta", "metadata", "signals"})
+# Fields that are the document itself, beside its text and id fields (``text_key``, ``id_key``); every
+# other top-level field is kept in ``meta`` (an ``id`` field too, where ``id_key`` names another).
+_OWN_FIELDS = frozenset({"meta", "metadata", "signals"})
 # Deeper records cannot be written back out (orjson stops at 254 levels, the document adds two).
 MAX_DEPTH = 200
 _DEFAULT = ReaderOptions()

@@ -163,3 +163,16 @@ def test_a_long_span_run_in_pieces_gives_the_same_pipeline_output(tmp_path, monk
     pieces = run_pipeline(tmp_path / "pieces", records, [SpanDedup(buckets=1)], files=3)
     assert [(d.id, d.text, d.signals) for d in pieces.kept] == [(d.id, d.text, d.signals) for d in whole.kept]
     assert len(whole.kept) == 3600 and sum("\n" not in d.text for d in whole.kept) == 3599
+
+
+def test_a_copy_left_with_marks_only_is_empty(tmp_path):
+    # A copy of another document's sentences lost them and kept a line of marks: kept as a document
+    # whose whole text was '"' (WikiText closes a quote after a space, on a line of its own here).
+    rng = random.Random(9)
+    first, second = sentence(rng), sentence(rng)
+    for k, copy in enumerate((f'{first} {second}\n\n"', f"{first}\n--\n{second}")):
+        records = [{"id": "a", "text": f"{first} {second}"}, {"id": "b", "text": copy}]
+        out = run_pipeline(tmp_path / str(k), records, [SpanDedup()])
+        assert [d.id for d in out.kept] == ["a"] and out.kept[0].text == records[0]["text"]
+        (gone,) = out.rejected
+        assert gone.id == "b" and gone.meta["reason"] == "span_dedup:empty"

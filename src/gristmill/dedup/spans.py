@@ -191,7 +191,7 @@ class SpanDedup(BarrierStep):
                 ctx.reject(doc, f"{self.name}:empty")
 
     def _cut(self, doc: Document, spans: list[_Span], shared: dict[int, tuple[int, bool]]) -> bool:
-        """Cut ``doc``'s ``spans`` in place as ``shared`` says; return whether any text is left."""
+        """Cut ``doc``'s ``spans`` in place as ``shared`` says; return whether a letter or digit is left."""
         sentences = [key for _, _, key, sentence in spans if sentence]
         copied = sum(1 for key in sentences if key in shared)
         doc.signals["copied_sentence_fraction"] = round(copied / len(sentences), 4) if sentences else 0.0
@@ -203,9 +203,11 @@ class SpanDedup(BarrierStep):
                 cut.append((start, _after_spaces(doc.text, end)))
             seen.add(key)
         doc.signals["spans_cut"] = len(cut)
-        if cut:
-            doc.text = _without(doc.text, cut)
-        return bool(doc.text.strip())
+        if not cut:
+            return bool(doc.text.strip())
+        doc.text = _without(doc.text, cut)
+        # What the cuts left of a copy can be a line of marks (a closing quote, a rule): no text.
+        return any(c.isalnum() for c in doc.text)
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
         """Flag the sentences that repeat an earlier sentence of the same document."""

@@ -71,6 +71,10 @@ class Pipeline:
         self.input = input if isinstance(input, InputSpec) else input_spec(input)
         self.output = output if isinstance(output, OutputSpec) else output_spec(output)
         for position, step in enumerate(steps):
+            if isinstance(step, type) and issubclass(step, Step):
+                raise ConfigError(
+                    f"steps[{position}] is the class {step.__name__}, not a step: write {step.__name__}()"
+                )
             if not isinstance(step, Step):
                 raise ConfigError(f"steps[{position}] is a {type(step).__name__}, not a Step")
             if not step.name:  # its counts, reasons and recorded pipeline.yaml need the name it is built by

@@ -185,3 +185,16 @@ def test_a_step_class_never_registered_is_refused_before_the_run(tmp_path):
             output={"path": str(tmp_path / "out")},
             steps=[Normalize(), Unnamed()],
         )
+
+
+def test_a_step_class_given_for_a_step_says_to_build_it(tmp_path):
+    from gristmill.errors import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"^steps\[1\] is the class Normalize, not a step: write Normalize\(\)$"
+    ):
+        Pipeline(
+            input={"path": str(tmp_path)},
+            output={"path": str(tmp_path / "out")},
+            steps=[Normalize(), Normalize],
+        )

@@ -22,11 +22,13 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def _run(run_cli, tmp_path: Path, input_extra: str, output_extra: str = "", fmt: str = "jsonl"):
-    src = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+def _run(
+    run_cli, tmp_path: Path, input_extra: str, output_extra: str = "", fmt: str = "jsonl", records=RECORDS
+):
+    src = write_jsonl(tmp_path / "in.jsonl", records)
     config = write_pipeline(
         tmp_path / "p.yaml",
-        f"input: {{path: '{src}', text_key: content{input_extra}}}\n"
+        f"input: {{path: '{src}'{input_extra}}}\n"
         f"output: {{path: '{tmp_path}/out', format: {fmt}{output_extra}}}\n"
         "steps:\n  - length_filter: {min_chars: 10}\n",
     )
@@ -34,7 +36,7 @@ def _run(run_cli, tmp_path: Path, input_extra: str, output_extra: str = "", fmt:
 
 
 def test_meta_keys_choose_and_type_the_input_fields_in_meta(run_cli, tmp_path: Path) -> None:
-    result, out = _run(run_cli, tmp_path, ", meta_keys: {url: str, year: int}")
+    result, out = _run(run_cli, tmp_path, ", text_key: content, meta_keys: {url: str, year: int}")
     assert result.exit_code == 0, result.output
     kept = {d["id"]: d["meta"] for d in _lines(out / "kept/00000.jsonl.zst")}
     # junk is not a meta key; every document names its input file
@@ -44,14 +46,14 @@ def test_meta_keys_choose_and_type_the_input_fields_in_meta(run_cli, tmp_path: P
 
 
 def test_meta_keys_as_a_list_are_text_fields(run_cli, tmp_path: Path) -> None:
-    result, out = _run(run_cli, tmp_path, ", meta_keys: [url]")
+    result, out = _run(run_cli, tmp_path, ", text_key: content, meta_keys: [url]")
     assert result.exit_code == 0, result.output
     meta = _lines(out / "kept/00000.jsonl.zst")[0]["meta"]
     assert meta == {"source_file": "in.jsonl", "url": "https://a/", "extra": ""}
 
 
 def test_a_meta_key_no_record_has_is_one_line(run_cli, tmp_path: Path) -> None:
-    result, out = _run(run_cli, tmp_path, ", meta_keys: [ulr]")
+    result, out = _run(run_cli, tmp_path, ", text_key: content, meta_keys: [ulr]")
     assert result.exit_code == 2
     assert result.output.count("\n") == 1
     assert "meta_keys names 'ulr'" in result.output and "did you mean 'url'?" in result.output
@@ -59,7 +61,7 @@ def test_a_meta_key_no_record_has_is_one_line(run_cli, tmp_path: Path) -> None:
 
 
 def test_a_meta_key_type_that_does_not_exist_is_one_line(run_cli, tmp_path: Path) -> None:
-    result, _ = _run(run_cli, tmp_path, ", meta_keys: {year: integer}")
+    result, _ = _run(run_cli, tmp_path, ", text_key: content, meta_keys: {year: integer}")
     assert result.exit_code == 2
     assert result.output == (
         "gristmill: error: input: meta_keys: unknown type 'integer' for 'year'; "
@@ -68,7 +70,7 @@ def test_a_meta_key_type_that_does_not_exist_is_one_line(run_cli, tmp_path: Path
 
 
 def test_output_fields_slim_kept_and_leave_rejected_whole(run_cli, tmp_path: Path) -> None:
-    result, out = _run(run_cli, tmp_path, "", ", fields: [id, text, meta.url]")
+    result, out = _run(run_cli, tmp_path, ", text_key: content", ", fields: [id, text, meta.url]")
     assert result.exit_code == 0, result.output
     kept = _lines(out / "kept/00000.jsonl.zst")
     assert kept[0] == {"id": "a", "text": RECORDS[0]["content"], "meta": {"url": "https://a/"}}
@@ -77,13 +79,13 @@ def test_output_fields_slim_kept_and_leave_rejected_whole(run_cli, tmp_path: Pat
 
 
 def test_output_fields_drop_signals_from_parquet(run_cli, tmp_path: Path) -> None:
-    result, out = _run(run_cli, tmp_path, "", ", fields: [id, text, meta]", fmt="parquet")
+    result, out = _run(run_cli, tmp_path, ", text_key: content", ", fields: [id, text, meta]", fmt="parquet")
     assert result.exit_code == 0, result.output
     assert pq.read_schema(out / "kept/00000.parquet").names == ["id", "text", "meta"]
 
 
 def test_an_output_field_that_does_not_exist_is_one_line(run_cli, tmp_path: Path) -> None:
-    result, out = _run(run_cli, tmp_path, "", ", fields: [id, meta.ulr]")
+    result, out = _run(run_cli, tmp_path, ", text_key: content", ", fields: [id, meta.ulr]")
     assert result.exit_code == 2
     assert result.output == (
         "gristmill: error: output: fields names 'meta.ulr', which this run does not write; "
@@ -94,21 +96,15 @@ def test_an_output_field_that_does_not_exist_is_one_line(run_cli, tmp_path: Path
 
 def test_a_text_key_no_record_has_is_one_line(run_cli, tmp_path: Path) -> None:
     # Each record was quarantined on its own, and the run ended "successfully" with nothing kept.
-    src = write_jsonl(tmp_path / "in.jsonl", RECORDS)
-    config = write_pipeline(
-        tmp_path / "p.yaml",
-        f"input: {{path: '{src}', text_key: body}}\noutput: {{path: '{tmp_path}/out'}}\n"
-        "steps:\n  - length_filter: {min_chars: 10}\n",
-    )
-    result = run_cli("run", str(config), "--no-progress")
+    result, out = _run(run_cli, tmp_path, ", text_key: body")
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
     assert "text_key names 'body'" in result.output and "'content'" in result.output
-    assert not (tmp_path / "out" / "kept").exists()
+    assert not (out / "kept").exists()
 
 
 def test_an_id_key_no_record_has_is_one_line(run_cli, tmp_path: Path) -> None:
     # Every document was named by its line instead, and nothing said so.
-    result, out = _run(run_cli, tmp_path, ", id_key: doc_id")
+    result, out = _run(run_cli, tmp_path, ", text_key: content, id_key: doc_id")
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
     assert "id_key names 'doc_id'" in result.output and "'id'" in result.output
     assert not (out / "kept").exists()
@@ -117,14 +113,8 @@ def test_an_id_key_no_record_has_is_one_line(run_cli, tmp_path: Path) -> None:
 def test_the_id_field_is_kept_in_meta_when_id_key_names_another(run_cli, tmp_path: Path) -> None:
     # A record's "id" was dropped as the document's own field even where id_key named another one.
     records = [{**r, "doc_id": f"doc-{r['id']}"} for r in RECORDS]
-    src = write_jsonl(tmp_path / "in.jsonl", records)
-    config = write_pipeline(
-        tmp_path / "p.yaml",
-        f"input: {{path: '{src}', text_key: content, id_key: doc_id}}\noutput: {{path: '{tmp_path}/out'}}\n"
-        "steps:\n  - length_filter: {min_chars: 10}\n",
-    )
-    result = run_cli("run", str(config), "--no-progress")
+    result, out = _run(run_cli, tmp_path, ", text_key: content, id_key: doc_id", records=records)
     assert result.exit_code == 0, result.output
-    kept = _lines(tmp_path / "out/kept/00000.jsonl.zst")
+    kept = _lines(out / "kept/00000.jsonl.zst")
     assert [d["id"] for d in kept] == ["doc-a", "doc-b"]
     assert [json.loads(d["meta"]["extra"])["meta"]["id"] for d in kept] == ["a", "b"]

@@ -111,3 +111,19 @@ def test_url_filter_bad_options_are_one_line_errors(tmp_path: Path) -> None:
                 "steps": [{"url_filter": {"block_domain": ["x"]}}],
             }
         )
+
+
+def test_a_list_file_not_utf8_or_without_entries_is_a_one_line_error(tmp_path: Path) -> None:
+    # A list in another encoding had its entries mangled (read with errors replaced), and an empty list
+    # (a wrong file) blocked nothing: both ran without a word.
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("spam.example\nmünchen-spam.example\n".encode("latin-1"))
+    with pytest.raises(
+        ConfigError, match=r"option 'block_domains': .*latin.txt is not UTF-8 \(line 2\)"
+    ) as bad:
+        UrlFilter(block_domains=[str(latin)])
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing here yet\n\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"option 'block_urls': .*empty.txt lists no entry") as none:
+        UrlFilter(block_urls=[str(empty)])
+    assert "\n" not in str(bad.value) + str(none.value)

@@ -22,12 +22,24 @@ def read_list(path: str, step: str, option: str) -> list[str]:
     """Return the entries of a list file: one a line, blank lines and ``#`` lines skipped, ends stripped.
 
     This is also datatrove's layout (its ``adult/domains``, ``adult/urls`` and word lists), read as is.
+    A file that is not UTF-8, or lists no entry (a wrong file, most likely), is a one-line error.
     """
+    where = f"step {step!r}, option {option!r}"
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        data = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"step {step!r}, option {option!r}: cannot read {path!r}: {exc.strerror}") from None
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        raise ConfigError(f"{where}: cannot read {path!r}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{where}: {path} is not UTF-8 (line {line})") from None
+    entries = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not entries:
+        raise ConfigError(f"{where}: {path} lists no entry (only blank and # lines)")
+    return entries
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,26 @@ def test_a_plugin_declares_options_as_the_docs_show_and_an_old_one_still_works(
     old_schema = step_schema("url_blocklist_old")
     assert old_schema["properties"]["min_hits"]["description"] == "matches needed to drop a page."
     assert old_schema["required"] == ["hosts"]
+
+
+def test_datatrove_names_of_options_point_to_ours_and_the_docs_list_them() -> None:
+    # A user porting `LanguageFilter(languages=[...], language_threshold=...)` got only the list of
+    # options back, with no word that `keep` and `min_score` are the same options.
+    from gristmill import Language
+    from gristmill.steps.registry import build_step
+
+    with pytest.raises(
+        ConfigError, match=r"unknown option 'language_threshold' \(datatrove's name\): here 'min_score'"
+    ):
+        build_step("language", {"language_threshold": 0.65})
+    with pytest.raises(ConfigError, match=r"unknown option 'languages' \(datatrove's name\): here 'keep'"):
+        Language(languages=["en"])  # type: ignore[call-arg]
+    table = (Path(__file__).resolve().parents[2] / "docs" / "quality.md").read_text(encoding="utf-8")
+    named = 0
+    for name, cls in registered_steps().items():
+        options = {o.name for o in step_options(cls)}
+        for theirs, ours in cls.datatrove_names.items():
+            assert ours in options and theirs not in options, (name, theirs, ours)
+            assert f"| `{name}` | `{theirs}` | `{ours}` |" in table, (name, theirs)
+            named += 1
+    assert named >= 20

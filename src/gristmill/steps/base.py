@@ -31,6 +31,9 @@ class Step(ABC):
     signal_fields: ClassVar[Mapping[str, FieldType]] = {}
     # True for a step that turns a page's HTML into its text (a run without one keeps the HTML).
     extracts_text: ClassVar[bool] = False
+    # datatrove's names of this step's options, where they differ (its name -> ours): a user porting a
+    # datatrove pipeline who writes one is told ours (docs/quality.md lists them).
+    datatrove_names: ClassVar[Mapping[str, str]] = {}
 
     def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
         """The ``(meta, signals)`` keys this step writes (a step whose keys follow options overrides it)."""

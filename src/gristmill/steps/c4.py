@@ -37,6 +37,15 @@ POLICY_PHRASES = (
 class C4QualityFilter(PerLanguageOptions):
     """Remove the lines C4 removes and drop the documents C4 drops; the kept text is the kept lines."""
 
+    datatrove_names: ClassVar[dict[str, str]] = {
+        "filter_no_terminal_punct": "remove_no_terminal_punct",
+        "min_num_sentences": "min_sentences",
+        "filter_lorem_ipsum": "drop_lorem_ipsum",
+        "filter_javascript": "remove_javascript_lines",
+        "filter_curly_bracket": "drop_curly_bracket",
+        "filter_policy": "remove_policy_lines",
+    }
+
     min_sentences: Annotated[
         int, Help("fewest sentences left after line removal; paper: 5. 0 turns the rule off.", ge=0)
     ] = 5

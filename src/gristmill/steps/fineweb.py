@@ -22,6 +22,13 @@ from gristmill.text.tokens import document_tokens
 class FineWebQualityFilter(PerLanguageOptions):
     """Drop documents that fail FineWeb's line heuristics."""
 
+    datatrove_names: ClassVar[dict[str, str]] = {
+        "line_punct_thr": "min_line_punct_ratio",
+        "short_line_thr": "max_short_line_ratio",
+        "char_duplicates_ratio": "max_char_dup_ratio",
+        "new_line_ratio": "max_newline_ratio",
+    }
+
     min_line_punct_ratio: Annotated[
         float, Help("smallest share of lines ending in terminal punctuation; paper: 0.12.", ge=0, le=1)
     ] = 0.12

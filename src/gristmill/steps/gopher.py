@@ -31,6 +31,14 @@ _ELLIPSES = ("...", "…")
 class GopherQualityFilter(PerLanguageOptions):
     """Drop documents that fail Gopher's quality heuristics (length, word shape, symbols, stop words)."""
 
+    datatrove_names: ClassVar[dict[str, str]] = {
+        "min_doc_words": "min_words",
+        "max_doc_words": "max_words",
+        "min_avg_word_length": "min_mean_word_length",
+        "max_avg_word_length": "max_mean_word_length",
+        "max_non_alpha_words_ratio": "min_alpha_words_ratio",
+    }
+
     min_words: (
         Annotated[int, Help("fewest words (tokens that are not only punctuation); paper: 50.", ge=0)] | None
     ) = 50
@@ -157,6 +165,15 @@ DEFAULT_DUP_NGRAMS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 class GopherRepetitionFilter(PerLanguageOptions):
     """Drop documents that repeat themselves: duplicate lines, paragraphs and n-grams (Gopher)."""
 
+    datatrove_names: ClassVar[dict[str, str]] = {
+        "dup_line_frac": "max_dup_line_frac",
+        "dup_para_frac": "max_dup_para_frac",
+        "dup_line_char_frac": "max_dup_line_char_frac",
+        "dup_para_char_frac": "max_dup_para_char_frac",
+        "top_n_grams": "top_ngrams",
+        "dup_n_grams": "dup_ngrams",
+    }
+
     max_dup_para_frac: (
         Annotated[
             float, Help("largest share of paragraphs that repeat an earlier one; paper: 0.3.", ge=0, le=1)
@@ -179,14 +196,14 @@ class GopherRepetitionFilter(PerLanguageOptions):
         dict[int | str, float] | None,
         Help(
             "n -> largest share of characters in the most frequent n-gram (n up to 100);"
-            " paper: {2: 0.2, 3: 0.18, 4: 0.16}."
+            " paper: {2: 0.2, 3: 0.18, 4: 0.16}. Replaces that table: name every n to check."
         ),
     ] = None
     dup_ngrams: Annotated[
         dict[int | str, float] | None,
         Help(
             "n -> largest share of characters in repeated n-grams;"
-            " paper: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.1}."
+            " paper: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.1}. Replaces that table."
         ),
     ] = None
 

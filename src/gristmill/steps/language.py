@@ -92,6 +92,10 @@ class Language(Step):
         bool, Help("compute ``language_main_share`` (one more prediction per line) for kept documents.")
     ] = True
 
+    datatrove_names: ClassVar[dict[str, str]] = {
+        "languages": "keep",
+        "language_threshold": "min_score",
+    }
     signal_fields: ClassVar[dict[str, FieldType]] = {
         "language_score": "float",
         "language_main_share": "float",

@@ -127,3 +127,7 @@ def test_a_list_file_not_utf8_or_without_entries_is_a_one_line_error(tmp_path: P
     with pytest.raises(ConfigError, match=r"option 'block_urls': .*empty.txt lists no entry") as none:
         UrlFilter(block_urls=[str(empty)])
     assert "\n" not in str(bad.value) + str(none.value)
+    # A byte order mark is no part of the first entry.
+    marked = tmp_path / "marked.txt"
+    marked.write_bytes(b"\xef\xbb\xbfspam.example\n")
+    assert UrlFilter(block_domains=[str(marked)]).blocked("https://spam.example/x") is not None

@@ -30,7 +30,7 @@ def read_list(path: str, step: str, option: str) -> list[str]:
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read {path!r}: {exc.strerror}") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte order mark is not part of the first entry
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ConfigError(f"{where}: {path} is not UTF-8 (line {line})") from None

@@ -160,6 +160,9 @@ def nap():
     time.sleep(0.5)
 
 if __name__ == "__main__":
+    # Started from a background job, SIGINT comes ignored, and Python then leaves it so: the Ctrl-C
+    # this script sends itself would be dropped by the kernel whatever the code under test does.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     context = multiprocessing.get_context("spawn")
     try:
         with workers_start_deaf_to_ctrl_c():

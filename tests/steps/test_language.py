@@ -50,6 +50,19 @@ def test_empty_text_is_undetermined():
     assert doc.meta["language"] == "und" and doc.signals["language_score"] == 0.0
 
 
+def test_an_empty_text_is_dropped_as_empty_not_as_a_language_not_kept():
+    # It was "language:not_kept" (its language "und" not in keep), which reads as a verdict on its language.
+    docs = [
+        Document(id="e", text=" \n"),
+        Document(id="en", text=TEXTS["en"]),
+        Document(id="f", text=TEXTS["fr"]),
+    ]
+    kept, reasons = run(Language(keep=["en"]), docs)
+    assert [d.id for d in kept] == ["en"] and reasons == ["language:empty", "language:not_kept"]
+    _, reasons = run(Language(min_score=0.5), [Document(id="e", text="")])
+    assert reasons == ["language:empty"]
+
+
 def test_mixed_language_share_and_sentence_flags():
     english = [
         TEXTS["en"],

@@ -161,11 +161,11 @@ class Language(Step):
             doc.signals["language_main_share"] = round(main_share(doc.text, doc.meta["language"]), 4)
 
     def verdict(self, doc: Document) -> Literal[True] | str:
-        """Keep ``doc``, or say why not, from the language it was annotated with."""
+        """Keep ``doc``, or say why not, from the language it was annotated with (``empty``: no text)."""
         if self.keep is not None and doc.meta["language"] not in self.keep:
-            return "not_kept"
+            return "not_kept" if doc.text.strip() else "empty"
         if doc.signals["language_score"] < self.min_score:
-            return "low_score"
+            return "low_score" if doc.text.strip() else "empty"
         return True
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:

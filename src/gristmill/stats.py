@@ -120,7 +120,12 @@ class StepStats:
         self.chars_errors += other.chars_errors
         self.changed += other.changed
         self.chars_removed += other.chars_removed
-        self.lines_removed = _plus(self.lines_removed, other.lines_removed)
+        # Not counted in one task (an extracting step; a run resumed from tasks of an older version that
+        # counted it): not counted. A partial sum would pass for the whole.
+        lines = other.lines_removed
+        self.lines_removed = (
+            None if self.lines_removed is None or lines is None else self.lines_removed + lines
+        )
         self.lines_by_rule.update(other.lines_by_rule)
         self.tokens_out = _plus(self.tokens_out, other.tokens_out)
         self.tokens_dropped = _plus(self.tokens_dropped, other.tokens_dropped)
@@ -314,6 +319,6 @@ def merge_steps(tasks: Iterable[TaskStats]) -> list[StepStats]:
     for task in tasks:
         for step in task.steps:
             if step.index not in merged:
-                merged[step.index] = StepStats(step.index, step.name, lines_removed=None)
+                merged[step.index] = StepStats(step.index, step.name)
             merged[step.index].add(step)
     return [merged[i] for i in sorted(merged)]

@@ -146,3 +146,19 @@ def test_extraction_counts_characters_but_not_the_markup_lines_it_leaves(tmp_pat
     assert c4["lines_removed"] == lines_in - sum(d["text"].count("\n") + 1 for d in kept) > 0
     html = render_report(out)
     check_funnel_against_stats(html, stats)
+
+
+def test_a_step_one_task_did_not_count_lines_for_has_no_line_count() -> None:
+    # A run resumed with this version over tasks an older one finished: their extract counted markup
+    # lines, the new tasks do not, and the sum of the old ones passed for the whole (-1,938 in a trial).
+    from gristmill.stats import StepStats, TaskStats, merge_steps
+
+    def task(extract_lines: int | None) -> TaskStats:
+        return TaskStats(
+            steps=[StepStats(0, "extract", lines_removed=extract_lines), StepStats(1, "c4", lines_removed=2)]
+        )
+
+    extract, c4 = merge_steps([task(-1938), task(None), task(None)])
+    assert extract.lines_removed is None and "lines_removed" not in extract.to_dict()
+    assert c4.lines_removed == 6
+    assert merge_steps([task(-5), task(-7)])[0].lines_removed == -12

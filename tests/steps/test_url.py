@@ -129,5 +129,9 @@ def test_a_list_file_not_utf8_or_without_entries_is_a_one_line_error(tmp_path: P
     assert "\n" not in str(bad.value) + str(none.value)
     # A byte order mark is no part of the first entry.
     marked = tmp_path / "marked.txt"
-    marked.write_bytes(b"\xef\xbb\xbfspam.example\n")
-    assert UrlFilter(block_domains=[str(marked)]).blocked("https://spam.example/x") is not None
+    marked.write_bytes(b"\xef\xbb\xbfspam.example\n\xef\xbb\xbfjoined.example\n")
+    marks = UrlFilter(block_domains=[str(marked)])
+    assert marks.blocked("https://spam.example/x") and marks.blocked("https://joined.example/")
+    marked.write_bytes(b"\xef\xbb\xbfa.example\nb.example\n\xff\n")
+    with pytest.raises(ConfigError, match=r"marked.txt is not UTF-8 \(line 3\)"):
+        UrlFilter(block_domains=[str(marked)])

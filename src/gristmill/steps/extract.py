@@ -306,8 +306,10 @@ class ResiliparseEngine:
         cut_tail = not self.comments
         text = ""
         # resiliparse's main-content pass costs nodes times depth: a page nested deeper than real
-        # pages ever are goes straight to the (linear) whole-page pass below.
-        if tags is None:
+        # pages ever are goes straight to the (linear) whole-page pass below. A count of its bytes
+        # over the bound may be of other characters' bytes (ISO-2022-JP writes kanji with 0x3C):
+        # the page's own count decides then.
+        if tags is None or tags > _DEPTH_CHECK_TAGS:
             tags = page.count("<")
         if tags <= _DEPTH_CHECK_TAGS or not _too_deep(tree):
             lines = block_lines(self._extract(tree, main_content=True, **self._plain))
@@ -343,8 +345,8 @@ def _lt_is_one_byte(charset: str) -> bool:
     Counted in the bytes, a page's tags cost a third less than in its text (which is two or four bytes
     a character on most pages). Multi-byte charsets that write ASCII as ASCII never put that byte inside
     another character (UTF-8, Shift_JIS, GBK, Big5, EUC) or put it there more often (ISO-2022): the
-    count is never short. UTF-16, EBCDIC and UTF-7 (which may write ``<`` as ``+ADw-``) pages are
-    counted in their text.
+    count is never short, and a count over the bound is taken again in the text. UTF-16, EBCDIC and
+    UTF-7 (which may write ``<`` as ``+ADw-``) pages are counted in their text.
     """
     try:
         return codecs.lookup(charset).name != "utf-7" and "<".encode(charset) == b"<"

@@ -30,13 +30,13 @@ def read_list(path: str, step: str, option: str) -> list[str]:
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read {path!r}: {exc.strerror}") from None
     try:
-        text = data.decode("utf-8-sig")  # a byte order mark is not part of the first entry
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ConfigError(f"{where}: {path} is not UTF-8 (line {line})") from None
-    entries = [
-        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    ]
+    # A byte order mark is no part of an entry (at the start of the file, or of a list joined to it).
+    lines = (line.replace("\ufeff", "").strip() for line in text.splitlines())
+    entries = [line for line in lines if line and not line.startswith("#")]
     if not entries:
         raise ConfigError(f"{where}: {path} lists no entry (only blank and # lines)")
     return entries

@@ -118,3 +118,48 @@ def test_the_id_field_is_kept_in_meta_when_id_key_names_another(run_cli, tmp_pat
     kept = _lines(out / "kept/00000.jsonl.zst")
     assert [d["id"] for d in kept] == ["doc-a", "doc-b"]
     assert [json.loads(d["meta"]["extra"])["meta"]["id"] for d in kept] == ["a", "b"]
+
+
+def _run_folder(run_cli, tmp_path: Path, files: dict[str, list[dict]], input_extra: str = ""):
+    folder = tmp_path / "in"
+    folder.mkdir(parents=True)
+    for name, records in files.items():
+        write_jsonl(folder / name, records)
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{folder}'{input_extra}}}\noutput: {{path: '{tmp_path}/out'}}\nsteps: []\n",
+    )
+    return run_cli("run", str(config), "--no-progress")
+
+
+def test_field_names_are_looked_for_in_more_than_the_first_file(run_cli, tmp_path: Path) -> None:
+    # A first file without the text field, then files with it: the run goes on, the first file's
+    # records quarantined as before (the check read the first file alone and stopped the run).
+    result = _run_folder(
+        run_cli,
+        tmp_path,
+        {
+            "a.jsonl": [{"id": f"a{i}", "content": "x"} for i in range(3)],
+            "b.jsonl": [{"id": f"b{i}", "text": "a text"} for i in range(5)],
+        },
+    )
+    assert result.exit_code == 0, result.output
+    totals = json.loads((tmp_path / "out/stats.json").read_text())["totals"]
+    assert (totals["kept"], totals["quarantined"]) == (5, 3)
+
+
+def test_an_id_key_is_a_field_of_the_record_null_or_not(run_cli, tmp_path: Path) -> None:
+    # Held by every record but null: the run goes on, each document named by its line (it stopped).
+    nulls = [{"text": f"text {i}", "doc_id": None} for i in range(3)]
+    result = _run_folder(run_cli, tmp_path / "nulls", {"a.jsonl": nulls}, ", id_key: doc_id")
+    assert result.exit_code == 0, result.output
+    # Held only inside meta, where the reader never looks for an id: a mistake (it passed the check).
+    nested = [{"text": f"text {i}", "meta": {"doc_id": f"m{i}"}} for i in range(3)]
+    result = _run_folder(run_cli, tmp_path / "nested", {"a.jsonl": nested}, ", id_key: doc_id")
+    assert result.exit_code == 2 and "id_key names 'doc_id'" in result.output, result.output
+
+
+def test_meta_keys_naming_the_id_field_is_one_line(run_cli, tmp_path: Path) -> None:
+    # The id field is the document's id, never in meta: every document got meta.id "" (it was caught before).
+    result, _ = _run(run_cli, tmp_path, ", text_key: content, meta_keys: [id, url]")
+    assert result.exit_code == 2 and "meta_keys names 'id'" in result.output, result.output

@@ -79,6 +79,13 @@ class Reader(ABC):
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield the documents of one file; quarantine what cannot be read."""
 
+    def field_names(self, path: str, records: int) -> set[str] | None:
+        """The top-level field names of the first ``records`` records of ``path`` (null ones too).
+
+        None for a format without fields, or a file that cannot be read (the run reports it).
+        """
+        return None
+
     def holds_other_records(self, path: str) -> bool:
         """Whether a file that gave no document holds records that are no documents (WARC requests).
 

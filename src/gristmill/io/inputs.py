@@ -148,44 +148,65 @@ class InputSpec:
             folders.append(path)
         return os.path.commonpath(folders)
 
-    def check_field_names(self, shards: list[Shard], sample: int = 100) -> None:
+    def check_field_names(self, shards: list[Shard], sample: int = 100, files: int = 8) -> None:
         """Fail in one line naming a ``text_key``, ``id_key`` or ``meta_keys`` field no early record has.
 
-        The first ``sample`` records of the first file with fields are read: a name none of them has is
-        mistyped, not missing from some records. ``id_key`` is checked only where it was named: records
-        without an id are common, and get one.
+        The first ``sample`` records of up to ``files`` files with fields, evenly spaced from the first,
+        are looked at: a name none of them has (as a field, null or not) is mistyped, not missing from
+        some records. ``id_key`` is checked only where it was named: records without an id are common,
+        and get one. ``meta_keys`` are checked against the first file's documents' meta.
         """
-        first = next((s.files[0] for s in shards if READERS[s.format].has_fields), None)
-        if first is None:
+        from gristmill.engine.layout import spread  # here: the engine imports this module
+
+        found = [
+            (path, s.format)
+            for s in shards
+            if READERS[s.format].has_fields
+            for path in s.files
+            # Not a named pipe: opening one waits for a writer (the manifest then names it, in one line).
+            if storage.is_url(path) or os.path.isfile(storage.local_path(path))
+        ]
+        if not found:
             return
-        fmt = next(s.format for s in shards if s.files[0] == first)
-        # The id field read as any other, so that whether the records hold it shows in their meta.
-        options = ReaderOptions(text_key=self.text_key, id_key="\0")
-        sink = _FirstReasons(sample)
+        fields: set[str] = set()
+        looked: list[str] = []
+        for path, fmt in spread(found, files):
+            names = reader_for(fmt).field_names(path, sample)
+            if names is not None:  # a file that cannot be read is the run's to report, in its turn
+                fields |= names
+                looked.append(path)
+        named = [("text_key", self.text_key)]
+        if self.id_key != ReaderOptions.id_key:
+            named.append(("id_key", self.id_key))
+        for option, key in named:
+            if looked and key not in fields:
+                where = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
+                raise ConfigError(
+                    f"input: {option} names {key!r}, which none of the first {sample} records of {where} has;"
+                    f" {_hint(key, fields)}"
+                )
+        self._check_meta_keys(found[0])
+
+    def _check_meta_keys(self, first: tuple[str, str], sample: int = 100) -> None:
+        """Fail naming a ``meta_keys`` field that none of the first records of ``first`` has in its meta."""
+        chosen = self.meta_key_types
+        if not chosen:
+            return
+        path, fmt = first
+        options = ReaderOptions(text_key=self.text_key, id_key=self.id_key)
         seen: set[str] = set()
-        count = 0
         try:
-            for count, doc in enumerate(reader_for(fmt, options).read(first, sink), start=1):
+            for count, doc in enumerate(reader_for(fmt, options).read(path, _Ignore()), start=1):
                 seen.update(doc.meta)
                 if count == sample:
                     break
-        except (InputError, _Enough):  # a file that cannot be read is the run's to report, in its turn
+        except InputError:  # a file that cannot be read is the run's to report, in its turn
             pass
-        if not count:
-            missing_text = f"no '{self.text_key}' field"
-            if sink.reasons and all(reason.startswith(missing_text) for reason in sink.reasons):
-                raise ConfigError(f"input: text_key names {self.text_key!r}: {first}: {sink.reasons[0]}")
-            return
-        chosen = self.meta_key_types or {}
-        named = [("id_key", self.id_key)] if self.id_key != ReaderOptions.id_key else []
-        for option, key in [*named, *(("meta_keys", key) for key in chosen if key != self.id_key)]:
-            if key in seen:
-                continue
-            near = difflib.get_close_matches(key, sorted(seen), n=1)
-            hint = f"did you mean {near[0]!r}?" if near else f"its fields: {sorted(seen)[:12]}"
+        missing = [key for key in chosen if key not in seen]
+        if seen and missing:
             raise ConfigError(
-                f"input: {option} names {key!r}, which none of the first {count} records of {first} has;"
-                f" {hint}"
+                f"input: meta_keys names {missing[0]!r}, which none of the first {sample} records of "
+                f"{path} has; {_hint(missing[0], seen)}"
             )
 
     def reader(self, fmt: str) -> Reader:
@@ -372,28 +393,20 @@ class _RunFolders:
         return answer
 
 
-class _Enough(Exception):
-    """The look at the first records has seen as many as it reads."""
-
-
-class _FirstReasons:
-    """A sink for a look at the first records, keeping the reasons (is a field name wrong?).
-
-    What cannot be read is the run's to report. It ends the look after ``limit`` reasons: a whole file
-    of records without the named text field is not read through.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.reasons: list[str] = []
-        self.limit = limit
+class _Ignore:
+    """A sink for a look at the first records: what cannot be read is the run's to report."""
 
     def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
-        self.reasons.append(reason)
-        if len(self.reasons) >= self.limit:
-            raise _Enough
+        pass
 
     def progress(self, nbytes: int) -> None:
         pass
+
+
+def _hint(name: str, known: set[str]) -> str:
+    """``did you mean …?`` for a field name, or the fields there are."""
+    near = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"did you mean {near[0]!r}?" if near else f"its fields: {sorted(known)[:12]}"
 
 
 def reader_for(fmt: str, options: ReaderOptions | None = None) -> Reader:

@@ -9,10 +9,12 @@ from typing import BinaryIO
 import orjson
 
 from gristmill.document import Document
+from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import open_write, read_chunks, read_lines
 from gristmill.io.records import MAX_DEPTH, RECORD_FIELDS, RecordError, document_from_record
 from gristmill.io.schema import Schema
+from gristmill.io.storage import StorageError
 
 
 class JsonlReader(Reader):
@@ -53,6 +55,25 @@ class JsonlReader(Reader):
                 sink.quarantine(path, f"line {number}", str(exc), line)
                 continue
             yield doc
+
+    def field_names(self, path: str, records: int) -> set[str] | None:
+        """The keys of the first ``records`` objects of the file (lines that are none are passed over)."""
+        names: set[str] = set()
+        seen = 0
+        try:
+            for line in read_lines(read_chunks(path)):
+                try:
+                    record = orjson.loads(line.removeprefix(_BOM) if not seen else line)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(record, dict):
+                    names.update(record)
+                    seen += 1
+                    if seen == records:
+                        break
+        except (InputError, StorageError, OSError):
+            pass  # what was read before the damage counts; the run reports the damage
+        return names if seen else None
 
 
 _BOM = b"\xef\xbb\xbf"

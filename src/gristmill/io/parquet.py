@@ -30,6 +30,17 @@ class ParquetReader(Reader):
     meta_fields = RECORD_FIELDS
     has_fields = True
 
+    def field_names(self, path: str, records: int) -> set[str] | None:
+        """The file's column names (every row has each, null or not)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            schema = pq.ParquetFile(open_read(path) if is_url(path) else path).schema_arrow
+        except (StorageError, OSError, pa.ArrowException, UnicodeDecodeError):
+            return None  # the run reports a file it cannot read
+        return set(schema.names)
+
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per row, batch by batch; quarantine rows that are not documents."""
         import pyarrow as pa  # imported by the runs that read or write Parquet only

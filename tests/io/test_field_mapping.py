@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import zstandard
 
+from gristmill.io.compression import read_chunks
 from tests.helpers import write_jsonl, write_pipeline
 
 RECORDS = [
@@ -163,3 +164,35 @@ def test_meta_keys_naming_the_id_field_is_one_line(run_cli, tmp_path: Path) -> N
     # The id field is the document's id, never in meta: every document got meta.id "" (it was caught before).
     result, _ = _run(run_cli, tmp_path, ", text_key: content, meta_keys: [id, url]")
     assert result.exit_code == 2 and "meta_keys names 'id'" in result.output, result.output
+
+
+def test_side_files_among_the_data_stop_nothing(run_cli, tmp_path: Path) -> None:
+    # A .json of each shard's row count beside each .jsonl of records: sampled evenly from 16 files, the
+    # check looked at the side files alone and stopped a run whose text_key was right.
+    files = {}
+    for i in range(8):
+        files[f"shard-{i:05d}.json"] = [{"shard": i, "num_rows": 3}]
+        files[f"shard-{i:05d}.jsonl"] = [{"id": f"{i}-{j}", "text": f"doc {i} {j}"} for j in range(3)]
+    result = _run_folder(run_cli, tmp_path, files)
+    assert result.exit_code == 0, result.output
+    totals = json.loads((tmp_path / "out/stats.json").read_text())["totals"]
+    assert (totals["kept"], totals["quarantined"]) == (24, 8)
+
+
+def test_the_look_at_a_files_fields_reads_a_bounded_head(tmp_path: Path, monkeypatch) -> None:
+    # A file of no object lines (a 283 MB JSON array, a file of NUL bytes) was read to its end, whole
+    # lines held in memory, before the run started.
+    from gristmill.io import jsonl
+
+    path = tmp_path / "array.json"
+    path.write_bytes(b"[" + b'"x", ' * 2_000_000 + b'"x"]\n' + b'{"text": "late"}\n')
+    given: list[int] = []
+
+    def counted(path: str, *args, **kwargs):
+        for chunk in read_chunks(path, *args, **kwargs):
+            given.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(jsonl, "read_chunks", counted)
+    assert jsonl.JsonlReader().field_names(str(path), 100) is None
+    assert sum(given) <= jsonl.FIELD_LOOK + (1 << 20) < path.stat().st_size

@@ -148,42 +148,44 @@ class InputSpec:
             folders.append(path)
         return os.path.commonpath(folders)
 
-    def check_field_names(self, shards: list[Shard], sample: int = 100, files: int = 8) -> None:
+    def check_field_names(self, shards: list[Shard], sample: int = 100, files: int = 32) -> None:
         """Fail in one line naming a ``text_key``, ``id_key`` or ``meta_keys`` field no early record has.
 
-        The first ``sample`` records of up to ``files`` files with fields, evenly spaced from the first,
-        are looked at: a name none of them has (as a field, null or not) is mistyped, not missing from
-        some records. ``id_key`` is checked only where it was named: records without an id are common,
-        and get one. ``meta_keys`` are checked against the first file's documents' meta.
+        Local input files with fields are looked at in order, the first ``sample`` records of each,
+        until one holds the name or ``files`` were looked at: a name none of them has (as a top-level
+        field, null or not) is mistyped, not missing from some records (a side file beside the data).
+        ``id_key`` is checked only where it was named: records without an id are common, and get one.
+        ``meta_keys`` are checked against the first file's documents' meta. Objects in storage are not
+        looked at: a look would fetch a block of each.
         """
-        from gristmill.engine.layout import spread  # here: the engine imports this module
-
         found = [
             (path, s.format)
             for s in shards
             if READERS[s.format].has_fields
             for path in s.files
             # Not a named pipe: opening one waits for a writer (the manifest then names it, in one line).
-            if storage.is_url(path) or os.path.isfile(storage.local_path(path))
+            if not storage.is_url(path) and os.path.isfile(storage.local_path(path))
         ]
         if not found:
             return
+        named = [("text_key", self.text_key)]
+        if self.id_key != ReaderOptions.id_key:
+            named.append(("id_key", self.id_key))
         fields: set[str] = set()
         looked: list[str] = []
-        for path, fmt in spread(found, files):
+        for path, fmt in found[:files]:
             names = reader_for(fmt).field_names(path, sample)
             if names is not None:  # a file that cannot be read is the run's to report, in its turn
                 fields |= names
                 looked.append(path)
-        named = [("text_key", self.text_key)]
-        if self.id_key != ReaderOptions.id_key:
-            named.append(("id_key", self.id_key))
+            if all(key in fields for _, key in named):
+                break
         for option, key in named:
             if looked and key not in fields:
                 where = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
                 raise ConfigError(
-                    f"input: {option} names {key!r}, which none of the first {sample} records of {where} has;"
-                    f" {_hint(key, fields)}"
+                    f"input: {option} names {key!r}, which no record in the first {sample} lines of {where}"
+                    f" has; {_hint(key, fields)}"
                 )
         self._check_meta_keys(found[0])
 
@@ -196,11 +198,11 @@ class InputSpec:
         options = ReaderOptions(text_key=self.text_key, id_key=self.id_key)
         seen: set[str] = set()
         try:
-            for count, doc in enumerate(reader_for(fmt, options).read(path, _Ignore()), start=1):
+            for count, doc in enumerate(reader_for(fmt, options).read(path, _Bounded(sample)), start=1):
                 seen.update(doc.meta)
                 if count == sample:
                     break
-        except InputError:  # a file that cannot be read is the run's to report, in its turn
+        except (InputError, _Enough):  # a file that cannot be read is the run's to report, in its turn
             pass
         missing = [key for key in chosen if key not in seen]
         if seen and missing:
@@ -393,11 +395,24 @@ class _RunFolders:
         return answer
 
 
-class _Ignore:
-    """A sink for a look at the first records: what cannot be read is the run's to report."""
+class _Enough(Exception):
+    """A look at the first records met as many it could not read as it looks at."""
+
+
+class _Bounded:
+    """A sink for a look at the first records: what cannot be read is the run's to report.
+
+    It ends the look after ``limit`` such records: a file of records that are no documents is not read
+    through before the run starts.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
 
     def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
-        pass
+        self.left -= 1
+        if self.left <= 0:
+            raise _Enough
 
     def progress(self, nbytes: int) -> None:
         pass

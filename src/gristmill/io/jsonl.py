@@ -9,12 +9,10 @@ from typing import BinaryIO
 import orjson
 
 from gristmill.document import Document
-from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import open_write, read_chunks, read_lines
 from gristmill.io.records import MAX_DEPTH, RECORD_FIELDS, RecordError, document_from_record
 from gristmill.io.schema import Schema
-from gristmill.io.storage import StorageError
 
 
 class JsonlReader(Reader):
@@ -57,25 +55,33 @@ class JsonlReader(Reader):
             yield doc
 
     def field_names(self, path: str, records: int) -> set[str] | None:
-        """The keys of the first ``records`` objects of the file (lines that are none are passed over)."""
-        names: set[str] = set()
-        seen = 0
+        """The keys of the objects among the first ``records`` lines (at most ``FIELD_LOOK`` bytes).
+
+        Bounded whatever the file holds (one huge line, no line end at all): the look never reads more.
+        """
+        data = bytearray()
         try:
-            for line in read_lines(read_chunks(path)):
-                try:
-                    record = orjson.loads(line.removeprefix(_BOM) if not seen else line)
-                except orjson.JSONDecodeError:
-                    continue
-                if isinstance(record, dict):
-                    names.update(record)
-                    seen += 1
-                    if seen == records:
-                        break
-        except (InputError, StorageError, OSError):
-            pass  # what was read before the damage counts; the run reports the damage
-        return names if seen else None
+            for chunk in read_chunks(path):
+                data += chunk
+                if data.count(b"\n") >= records or len(data) >= FIELD_LOOK:
+                    break
+        except Exception:  # a damaged file, a dropped connection: what came before counts; the run reports it
+            pass
+        names: set[str] = set()
+        found = False
+        for line in bytes(data[:FIELD_LOOK]).removeprefix(_BOM).split(b"\n")[:records]:
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # not JSON, or the last line cut by the bound
+            if isinstance(record, dict):
+                names.update(record)
+                found = True
+        return names if found else None
 
 
+# The most bytes :meth:`JsonlReader.field_names` reads of a file.
+FIELD_LOOK = 4 << 20
 _BOM = b"\xef\xbb\xbf"
 # orjson reads integers in [-2**63, 2**64) exactly and turns longer ones into floats. Runs of 19
 # digits and the count of brackets are found in one translated copy: bytes methods, many times

@@ -158,16 +158,18 @@ class InputSpec:
         ``meta_keys`` are checked against the first file's documents' meta. Objects in storage are not
         looked at: a look would fetch a block of each.
         """
-        found = [
+        with_fields = [
             (path, s.format)
             for s in shards
             if READERS[s.format].has_fields
             for path in s.files
             # Not a named pipe: opening one waits for a writer (the manifest then names it, in one line).
-            if not storage.is_url(path) and os.path.isfile(storage.local_path(path))
+            if storage.is_url(path) or os.path.isfile(storage.local_path(path))
         ]
-        if not found:
+        if not with_fields:
             return
+        self._check_meta_keys(with_fields[0])
+        found = [(path, fmt) for path, fmt in with_fields if not storage.is_url(path)]
         named = [("text_key", self.text_key)]
         if self.id_key != ReaderOptions.id_key:
             named.append(("id_key", self.id_key))
@@ -187,7 +189,6 @@ class InputSpec:
                     f"input: {option} names {key!r}, which no record in the first {sample} lines of {where}"
                     f" has; {_hint(key, fields)}"
                 )
-        self._check_meta_keys(found[0])
 
     def _check_meta_keys(self, first: tuple[str, str], sample: int = 100) -> None:
         """Fail naming a ``meta_keys`` field that none of the first records of ``first`` has in its meta."""

@@ -60,10 +60,12 @@ class JsonlReader(Reader):
         Bounded whatever the file holds (one huge line, no line end at all): the look never reads more.
         """
         data = bytearray()
+        lines = 0
         try:
             for chunk in read_chunks(path):
                 data += chunk
-                if data.count(b"\n") >= records or len(data) >= FIELD_LOOK:
+                lines += chunk.count(b"\n")  # each chunk counted once, not the whole head again
+                if lines >= records or len(data) >= FIELD_LOOK:
                     break
         except Exception:  # a damaged file, a dropped connection: what came before counts; the run reports it
             pass

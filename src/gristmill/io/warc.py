@@ -22,6 +22,7 @@ from gristmill.io.warc_native import (
     MAX_HEADER,
     WARC_VERSION,
     block_as_written,
+    declared_length,
     length_value,
     native_documents,
     native_ok,
@@ -124,7 +125,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             unknown = record.record_type == WarcRecordType.unknown
             if unknown or record.stream_pos != expected_start or header is None:
                 break
-            expected_start = record.stream_pos + header + _declared_length(record) + 4
+            expected_start = record.stream_pos + header + declared_length(record, record.content_length) + 4
             if record.record_type & DOCUMENT_RECORDS:
                 body = record.reader.read()
                 written = block_as_written(record, body, partial(stream.recent, record.stream_pos + header))
@@ -247,11 +248,6 @@ def _only_blank_after(stream: ChunkStream, start: int) -> bool:
         if chunk.strip():
             return False
     return not tail.strip()
-
-
-def _declared_length(record: Any) -> int:
-    length = length_value(record.headers.get("Content-Length") or "")
-    return record.content_length if length is None else length
 
 
 def _header_length(stream: ChunkStream, start: int) -> int | None:

@@ -98,7 +98,7 @@ def native_documents(
                     return yielded
                 if not _header_at(handle.fileno(), position, gzipped, record.record_id):
                     return yielded
-                last = (position, _declared_length(record))
+                last = (position, declared_length(record))
                 if position > reported:
                     progress(position - reported)
                     reported = position
@@ -144,7 +144,7 @@ def block_as_written(record: Any, body: bytes, block: Callable[[int], bytes]) ->
         return LENIENT
     if not _http_head_unread(record, body, block):
         return None
-    declared = _declared_length(record)
+    declared = declared_length(record)
     written = block(declared)
     return written if len(written) == declared else LENIENT
 
@@ -167,7 +167,7 @@ def _http_head_unread(record: Any, body: bytes, block: Callable[[int], bytes]) -
     status = http.status_line or ""
     if "\n" in status or any("\n" in name or "\n" in (value or "") for name, value in fields):
         return True
-    took = _declared_length(record) - len(body)  # the head's bytes, as fastwarc read them
+    took = declared_length(record) - len(body)  # the head's bytes, as fastwarc read them
     kept = len(status) + 4 + sum(len(name) + len(value or "") + 4 for name, value in fields)
     if took <= kept:
         return False
@@ -199,9 +199,10 @@ def _record_start(fd: int, offset: int, gzipped: bool, read: int, keep: int) -> 
         return None
 
 
-def _declared_length(record: Any) -> int:
+def declared_length(record: Any, missing: int = -1) -> int:
+    """The record's ``Content-Length`` as its header writes it; ``missing`` where it holds no number."""
     length = length_value(record.headers.get("Content-Length") or "")
-    return -1 if length is None else length
+    return missing if length is None else length
 
 
 def length_value(value: str) -> int | None:

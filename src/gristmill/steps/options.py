@@ -107,11 +107,13 @@ def check_options(cls: type[Step], options: dict[str, Any]) -> dict[str, Any]:
     for key, value in options.items():
         if key not in known:
             ours = cls.datatrove_names.get(str(key))
-            near = difflib.get_close_matches(str(key), known, n=1)
+            near = [] if ours else difflib.get_close_matches(str(key), known, n=1)
             if ours:
                 hint = f" (datatrove's name): here {ours!r}"
+            elif near:
+                hint = f"; did you mean {near[0]!r}?"
             else:
-                hint = f"; did you mean {near[0]!r}?" if near else f"; options are {sorted(known)}"
+                hint = f"; options are {sorted(known)}"
             raise ConfigError(f"step {step!r}: unknown option {key!r}{hint}")
         problem = number_problem(value)
         if problem:

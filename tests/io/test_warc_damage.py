@@ -13,6 +13,7 @@ import zstandard
 from gristmill.errors import BrokenInputError, TruncatedInputError
 from gristmill.io import warc as warc_module
 from gristmill.io.warc import WarcReader, _split_records
+from gristmill.io.warc_native import MAX_HTTP_HEAD
 from tests.io.test_jsonl import Sink
 from tests.io.test_warc import warc_response, write_warc_gz
 
@@ -1057,3 +1058,30 @@ def test_a_head_ending_in_lf_before_a_page_holding_a_blank_line_keeps_all_of_the
     docs = list(WarcReader().read(str(path), sink := Sink()))
     assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:pppp", "urn:uuid:0001"] and sink.bad == []
     assert docs[1].text == page.decode() and docs[1].meta["content_type"] == "text/html"
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+@pytest.mark.parametrize("cookie", [40_000, 900_000, 2_000_000])
+def test_an_http_header_over_32_kib_is_read_and_the_file_goes_on_as_before(
+    tmp_path: Path, layout: str, cookie: int
+) -> None:
+    # fastwarc refused an HTTP head over 32 KiB (a long Set-Cookie or Content-Security-Policy): the
+    # record and every one after it in the file went to the lenient parser, each marked repaired.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nSet-Cookie: " + b"c" * cookie
+    record = _response_with_http_head("long", head, _PAGE)
+    first, second, third = responses(3)
+    path = write_as(tmp_path / "long-head", [first, record, second, third], layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:long", "urn:uuid:0001", "urn:uuid:0002"]
+    assert sink.bad == []
+    assert docs[1].text == _PAGE.decode()
+    assert (docs[1].meta["content_type"], docs[1].meta.get("charset"), docs[1].meta["http_status"]) == (
+        "text/html",
+        "utf-8",
+        200,
+    )
+    repaired = [d.meta.get("warc_repaired") for d in docs]
+    if cookie < MAX_HTTP_HEAD:
+        assert repaired == [None] * 4
+    else:  # over what fastwarc is let take: read by the lenient parser, and said so
+        assert repaired[1] == "record read by the lenient parser"

@@ -20,6 +20,7 @@ from gristmill.io.warc_native import (
     DOCUMENT_RECORDS,
     LENIENT,
     MAX_HEADER,
+    MAX_HTTP_HEAD,
     WARC_VERSION,
     block_as_written,
     declared_length,
@@ -99,6 +100,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
         auto_decode="none",  # the body is decoded in _document: fastwarc then reads no further
         stream_detect=False,
         fsspec_args=False,
+        max_header_len=MAX_HTTP_HEAD,
     )
     yielded = 0
     pending: Document | None = None
@@ -151,8 +153,9 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
     yield from _lenient_read(path, sink, skip=max(yielded, skip), name=name)
 
 
-# How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out.
-_HISTORY = 1 << 20
+# How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out (by as
+# much as an HTTP head it takes, after the record's WARC header).
+_HISTORY = 2 * MAX_HTTP_HEAD
 
 
 class _Told:

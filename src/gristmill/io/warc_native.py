@@ -28,6 +28,11 @@ from gristmill.io.storage import is_url, local_path
 DOCUMENT_RECORDS = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
 # The most bytes a record's header block may take (the careful reader's limit too).
 MAX_HEADER = 1 << 16
+# The most bytes fastwarc may take for a header block, the HTTP head included. Its own default (32 KiB)
+# refuses real heads (a long Set-Cookie or Content-Security-Policy), and a refusal ends its reading of
+# the file: the rest went to the lenient parser. 1 MiB is Go's HTTP servers' limit, as large as real
+# servers send; over it, a head is read by the lenient parser.
+MAX_HTTP_HEAD = 1 << 20
 # A version and its line end: inside a header block (opening a line or glued to the end of a cut
 # line), or where the next record starts (the lenient parser's check that a record's length holds).
 WARC_VERSION = re.compile(rb"WARC/1\.[01]\r?\n")
@@ -87,7 +92,12 @@ def native_documents(
     with open(filename, "rb") as handle:  # each record's header is read again from it
         try:
             records = ArchiveIterator(
-                source, parse_http=True, auto_decode="none", stream_detect=False, fsspec_args=False
+                source,
+                parse_http=True,
+                auto_decode="none",
+                stream_detect=False,
+                fsspec_args=False,
+                max_header_len=MAX_HTTP_HEAD,
             )
             for record in records:
                 position = record.stream_pos

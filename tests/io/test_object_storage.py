@@ -140,11 +140,12 @@ def test_a_run_from_s3_to_s3_gives_the_output_of_the_same_run_on_local_paths(
     for s in (2, 3):  # five shards: more than the three files the report once fetched back
         write_jsonl(
             src / f"part-{s}.jsonl.zst",
-            [{"id": f"s{s}-d{d}", "text": f"Page {d} of {s}. " * 9} for d in range(9)],
+            # One id in both files: the run counts it, from the hashes its barriers kept in storage.
+            [{"id": f"s{2 if d == 0 else s}-d{d}", "text": f"Page {d} of {s}. " * 9} for d in range(9)],
         )
     _upload(s3, src, f"{BUCKET}/in")
     local_out = tmp_path / "local-out"
-    load_pipeline(_config(tmp_path / "local.yaml", str(src), str(local_out), STEPS)).run()
+    local_run = load_pipeline(_config(tmp_path / "local.yaml", str(src), str(local_out), STEPS)).run()
 
     monkeypatch.chdir(tmp_path)  # an s3:// output once wrote a local folder ./s3:/...
     endpoint = s3.endpoint
@@ -157,6 +158,8 @@ def test_a_run_from_s3_to_s3_gives_the_output_of_the_same_run_on_local_paths(
 
     assert result.output == f"s3://{BUCKET}/out"
     assert not (tmp_path / "s3:").exists()
+    repeated = {"step": "exact_dedup", "ids": 1, "documents": 2, "example": "s2-d0"}
+    assert result.stats["repeated_ids"] == local_run.stats["repeated_ids"] == repeated
     local, remote = _local_outputs(local_out), _remote_outputs(s3, f"{BUCKET}/out")
     assert sorted(remote) == sorted(local)
     assert any(name.startswith("rejected/") for name in remote)

@@ -37,11 +37,18 @@ MERGE_FAN_IN = 512
 
 
 def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
-    """Pass ``docs`` through; once they are all seen, write the shard's ids (position -> id)."""
+    """Pass ``docs`` through; once they are all seen, write the shard's ids (position -> id).
+
+    Their hashes too, for the run's count of ids held by more than one document
+    (:mod:`gristmill.dedup.repeated_ids`, which reads this module's tables: imported here).
+    """
+    from gristmill.dedup.repeated_ids import save_id_hashes
+
     ids: list[str] = []
     for doc in docs:
         ids.append(doc.id)
         yield doc
+    save_id_hashes(work, shard, ids)
     write_atomically(work / f"ids-{shard:05d}.json", orjson.dumps(ids))
 
 

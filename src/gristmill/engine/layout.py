@@ -396,14 +396,18 @@ class Layout:
         if gone:
             self._remote_call(lambda r: r.remove(gone))
 
-    def fetch(self, folder: Path) -> None:
-        """Download into the staging folder what the object store holds under ``folder`` and it lacks."""
+    def fetch(self, folder: Path, prefix: str = "") -> None:
+        """Download into the staging folder what the object store holds under ``folder`` and it lacks.
+
+        ``prefix``: only the files whose names start with it.
+        """
         if self.remote is None:
             return
         there = self._remote_call(lambda r: r.listing(self.rel(folder)))
         for name, size in there.items():
-            if name.rsplit("/", 1)[-1].startswith("."):
-                continue  # another attempt's upload in flight
+            base = name.rsplit("/", 1)[-1]
+            if base.startswith(".") or not base.startswith(prefix):
+                continue  # another attempt's upload in flight, or a file not asked for
             local = self.root / name
             if local.is_file() and local.stat().st_size == size:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from gristmill.io.atomic import write_atomically
 from gristmill.io.inputs import Shard
 from gristmill.pipeline import Pipeline
 from gristmill.stats import TaskStats
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -92,6 +95,9 @@ def run_pipeline(
         command = time.time() - started
         layout.record_seconds(spent + command)
         stats = collect_stats(layout, phases, len(shards), spent + command, command)
+        repeated = _repeated_ids(pipeline, layout, len(shards))
+        if repeated is not None:
+            stats["repeated_ids"] = repeated
         write_atomically(layout.stats, orjson.dumps(stats, option=orjson.OPT_INDENT_2))
         layout.publish([layout.stats])
         layout.remove_work()
@@ -148,3 +154,35 @@ def _run_phases(
                 bar.add_phase(following.name, len(following.tasks))
             index += 1
     return phases
+
+
+def _repeated_ids(pipeline: Pipeline, layout: Layout, shards: int) -> dict[str, Any] | None:
+    """Count the ids more than one document holds, where a barrier names documents by id; say so.
+
+    The first such barrier's count (the documents it saw); None where no barrier names documents.
+    """
+    for stage in pipeline.stages():
+        if stage.barrier is None:
+            continue
+        work = layout.barrier_work(stage.index)
+        layout.fetch(work, prefix="idhash-")
+        if not (work / "idhash-00000.npy").is_file():
+            continue  # a barrier that names no other document by id
+        # Imported here: numpy, which a run without a barrier never needs.
+        from gristmill.dedup.repeated_ids import repeated_ids
+
+        found = repeated_ids(work, shards, fetch=layout.fetch_files)
+        if found is None:
+            return None
+        if found.ids:
+            log.warning(
+                "input: %s document ids are each held by more than one document (%s documents; %r for "
+                "one): where %s names a document by such an id (duplicate_of, dup_cluster, copied_from, "
+                "mirror_of), it may mean any of them; give input.id_key a field whose values are unique",
+                f"{found.ids:,}",
+                f"{found.documents:,}",
+                found.example,
+                stage.barrier.name,
+            )
+        return {"step": stage.barrier.name, **found.to_dict()}
+    return None

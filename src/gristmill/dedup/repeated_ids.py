@@ -1,0 +1,87 @@
+"""Document ids held by more than one document: the ids a barrier's references name are then ambiguous.
+
+``duplicate_of``, ``dup_cluster``, ``copied_from`` and ``mirror_of`` name documents by id. Where an
+input gives two documents one id (two shards each numbered from 0, a file read twice under two names),
+such a name no longer says which one is meant. The barriers that write them keep, per shard, a
+128-bit hash of each id seen (:func:`save_id_hashes`); once the run is done, :func:`repeated_ids`
+merges them a window at a time (memory bounded as the barriers' own group phases) and counts the ids
+held more than once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import orjson
+import xxhash
+
+from gristmill.dedup.work import bucket_windows, save_buckets
+
+ID_HASHES = "idhash"
+_ROW = np.dtype([("hi", "<u8"), ("lo", "<u8"), ("shard", "<u4"), ("pos", "<u4")])
+
+
+@dataclass(frozen=True)
+class RepeatedIds:
+    """How many ids more than one document holds, how many documents hold them, and one of them."""
+
+    ids: int
+    documents: int
+    example: str | None = None
+
+    def to_dict(self) -> dict[str, int | str]:
+        """The entry of ``stats.json``."""
+        found: dict[str, int | str] = {"ids": self.ids, "documents": self.documents}
+        return found if self.example is None else {**found, "example": self.example}
+
+
+def save_id_hashes(work: Path, shard: int, ids: list[str]) -> None:
+    """Write the 128-bit hashes of one shard's document ids (with their positions) for the check."""
+    rows = np.zeros(len(ids), _ROW)
+    if ids:
+        digests = b"".join(xxhash.xxh3_128_digest(i.encode("utf-8", "surrogatepass")) for i in ids)
+        halves = np.frombuffer(digests, "<u8").reshape(-1, 2)
+        rows["hi"], rows["lo"] = halves[:, 0], halves[:, 1]
+        rows["shard"] = shard
+        rows["pos"] = np.arange(len(ids), dtype="<u4")
+    save_buckets(work, ID_HASHES, shard, rows, "hi", 1)
+
+
+def repeated_ids(
+    work: Path,
+    shards: int,
+    window: int | None = None,
+    fetch: Callable[[list[Path]], None] | None = None,
+) -> RepeatedIds | None:
+    """The ids held by more than one of the documents the barrier working in ``work`` saw.
+
+    None where a shard's hashes are missing (a run begun by a version that wrote none).
+    ``fetch(paths)`` brings a shard's ids file into ``work`` before it is read (an object store's).
+    """
+    if not all((work / f"{ID_HASHES}-{shard:05d}.npy").is_file() for shard in range(shards)):
+        return None
+    ids = documents = 0
+    first: tuple[int, int] | None = None  # (shard, position) of a document holding a repeated id
+    # Rows of one "hi" are never split between windows, so equal ids always meet in one.
+    for rows in bucket_windows(work, ID_HASHES, range(1), shards, "hi", window):
+        rows.sort(order=("hi", "lo"))
+        same = (rows["hi"][1:] == rows["hi"][:-1]) & (rows["lo"][1:] == rows["lo"][:-1])
+        if not same.any():
+            continue
+        opens = same & ~np.concatenate(([False], same[:-1]))  # the first pair of each run of one id
+        ids += int(opens.sum())
+        documents += int(same.sum() + opens.sum())
+        if first is None:
+            row = rows[int(np.argmax(opens))]
+            first = (int(row["shard"]), int(row["pos"]))
+    if first is None:
+        return RepeatedIds(0, 0)
+    shard, pos = first
+    named = work / f"ids-{shard:05d}.json"
+    if fetch is not None:
+        fetch([named])
+    held: list[str] = orjson.loads(named.read_bytes())
+    return RepeatedIds(ids, documents, held[pos])

@@ -386,3 +386,36 @@ def test_another_pipeline_on_an_s3_output_is_refused_and_overwrite_clears_it(s3:
     # The first run kept its one document; the second kept none.
     kept = s3.cat_file(f"{BUCKET}/out/kept/00000.jsonl.zst")
     assert zstandard.ZstdDecompressor().decompressobj().decompress(kept) == b""
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_a_mistyped_text_key_on_objects_in_storage_is_one_line(
+    s3: Any, tmp_path: Path, run_cli: Any, fmt: str
+) -> None:
+    # Objects in storage were not looked at: every record was quarantined on its own, and the run
+    # ended with nothing kept. The first object is looked at now (its first block; a Parquet footer).
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b"):
+        records = [{"id": f"{name}{i}", "content": f"Document {i} of {name}."} for i in range(3)]
+        if fmt == "jsonl":
+            write_jsonl(src / f"{name}.jsonl", records)
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.Table.from_pylist(records), src / f"{name}.parquet")
+    _upload(s3, src, f"{BUCKET}/in")
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: 's3://{BUCKET}/in', text_key: body}}\n"
+        f"output: {{path: '{tmp_path}/out'}}\nsteps: []\n",
+    )
+    result = run_cli("run", str(config), "--no-progress")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "text_key names 'body'" in result.output and "'content'" in result.output
+    assert f"s3://{BUCKET}/in/a.{fmt}" in result.output
+    assert not (tmp_path / "out" / "kept").exists()
+    # The right name runs.
+    config.write_text(config.read_text().replace("text_key: body", "text_key: content"))
+    assert run_cli("run", str(config), "--no-progress").exit_code == 0

@@ -155,8 +155,8 @@ class InputSpec:
         until one holds the name or ``files`` were looked at: a name none of them has (as a top-level
         field, null or not) is mistyped, not missing from some records (a side file beside the data).
         ``id_key`` is checked only where it was named: records without an id are common, and get one.
-        ``meta_keys`` are checked against the first file's documents' meta. Objects in storage are not
-        looked at: a look would fetch a block of each.
+        ``meta_keys`` are checked against the first file's documents' meta. Where every file is an object
+        in storage, the first alone is looked at (a look fetches a block of it; a Parquet footer).
         """
         with_fields = [
             (path, s.format)
@@ -169,7 +169,7 @@ class InputSpec:
         if not with_fields:
             return
         self._check_meta_keys(with_fields[0])
-        found = [(path, fmt) for path, fmt in with_fields if not storage.is_url(path)]
+        found = [(path, fmt) for path, fmt in with_fields if not storage.is_url(path)] or with_fields[:1]
         named = [("text_key", self.text_key)]
         if self.id_key != ReaderOptions.id_key:
             named.append(("id_key", self.id_key))

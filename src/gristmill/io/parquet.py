@@ -35,7 +35,11 @@ class ParquetReader(Reader):
         import pyarrow.parquet as pq
 
         try:
-            return set(pq.read_schema(path).names)
+            if not is_url(path):
+                return set(pq.read_schema(path).names)
+            # Through fsspec, as the run reads it: Arrow's own S3 client knows no storage_options.
+            with open_read(path) as handle:
+                return set(pq.read_schema(handle).names)
         except Exception:  # a file that is no Parquet, a dropped connection: the run reports it
             return None
 

@@ -1,5 +1,6 @@
 """Ids held by more than one document are counted and named, where a barrier names documents by id."""
 
+import json
 import logging
 import random
 from collections import Counter
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gristmill import ExactDedup, LengthFilter, MinhashDedup, Provenance, SpanDedup
+from gristmill import ExactDedup, LengthFilter, MinhashDedup, Pipeline, Provenance, SpanDedup
 from gristmill.dedup.repeated_ids import repeated_ids, save_id_hashes
 from tests.dedup.helpers import random_words, run_pipeline
 
@@ -49,6 +50,8 @@ def test_the_count_is_the_same_a_small_window_at_a_time(tmp_path: Path) -> None:
     # The merge holds a window of rows at once: ids spread over many shards still meet in one.
     rng = random.Random(4)
     shards = [[f"id{rng.randrange(400)}" for _ in range(rng.randrange(0, 120))] for _ in range(9)]
+    shards[3] += ["hot"] * 70  # held by more documents than a window holds: it comes in pieces
+    shards[6] += ["hot"] * 30
     for shard, ids in enumerate(shards):
         save_id_hashes(tmp_path, shard, ids)
         (tmp_path / f"ids-{shard:05d}.json").write_text(str(ids).replace("'", '"'))
@@ -65,3 +68,54 @@ def test_hashes_missing_from_a_shard_count_nothing(tmp_path: Path) -> None:
     # A run begun by a version that wrote no hashes, resumed by this one: no figure rather than a wrong one.
     save_id_hashes(tmp_path, 0, ["a", "a"])
     assert repeated_ids(tmp_path, 2) is None
+
+
+def test_a_rerun_of_the_finished_run_gives_the_same_count(tmp_path: Path, caplog) -> None:
+    # The count was taken from the barrier's work folder, which a finished run removes: a rerun (or one
+    # after raising max_errors) wrote stats.json again without it, and said nothing.
+    records = _two_shards_numbered_from_zero(random.Random(5))
+    first = run_pipeline(tmp_path, records, [ExactDedup()], files=2)
+    config = {"input": {"path": str(tmp_path / "in")}, "output": {"path": str(tmp_path / "out")}}
+    with caplog.at_level(logging.WARNING):
+        again = Pipeline(**config, steps=[ExactDedup()]).run(progress=False)
+    assert again.stats["repeated_ids"] == first.stats["repeated_ids"]
+    assert first.stats["repeated_ids"]["ids"] == 30
+    assert [r for r in caplog.records if "held by more than one document" in r.getMessage()]
+
+
+def test_no_figure_where_the_first_barrier_kept_no_hashes(tmp_path: Path, monkeypatch) -> None:
+    # A run begun by a version that kept no hashes: the next barrier's count was given as the first's.
+    from gristmill.dedup import repeated_ids as module
+
+    save = module.save_id_hashes
+
+    def only_later_barriers(work: Path, shard: int, ids: list[str]) -> None:
+        if work.name != "barrier1":
+            save(work, shard, ids)
+
+    monkeypatch.setattr(module, "save_id_hashes", only_later_barriers)
+    records = _two_shards_numbered_from_zero(random.Random(6))
+    out = run_pipeline(tmp_path, records, [MinhashDedup(), ExactDedup()], files=2)
+    assert "repeated_ids" not in out.stats
+
+
+def test_an_id_held_by_more_documents_than_a_window_is_merged_in_pieces(tmp_path: Path, monkeypatch) -> None:
+    # One id on every record (id_key naming a field of few values): its rows were held at once, however many.
+    from gristmill.dedup import repeated_ids as module
+
+    for shard in range(4):
+        ids = ["same"] * 5000 + [f"u{shard}-{i}" for i in range(50)]
+        save_id_hashes(tmp_path, shard, ids)
+        (tmp_path / f"ids-{shard:05d}.json").write_text(json.dumps(ids))
+    held: list[int] = []
+    merge = module.bucket_windows
+
+    def measured(*args, **kwargs):
+        for rows in merge(*args, **kwargs):
+            held.append(len(rows))
+            yield rows
+
+    monkeypatch.setattr(module, "bucket_windows", measured)
+    found = repeated_ids(tmp_path, 4, window=256)
+    assert found is not None and (found.ids, found.documents, found.example) == (1, 20000, "same")
+    assert max(held) <= 256 < 20000

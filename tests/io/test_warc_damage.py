@@ -1085,3 +1085,19 @@ def test_an_http_header_over_32_kib_is_read_and_the_file_goes_on_as_before(
         assert repaired == [None] * 4
     else:  # over what fastwarc is let take: read by the lenient parser, and said so
         assert repaired[1] == "record read by the lenient parser"
+
+
+def test_a_warc_header_over_64_kib_reads_alike_whatever_the_compression(tmp_path: Path) -> None:
+    # fastwarc, let take HTTP heads up to 1 MiB, took WARC headers that long too: a plain or gzip file
+    # then read such a record natively and a zstd one leniently, so its documents' marks followed the
+    # compression.
+    first, second = responses(2)
+    head, rest = first.split(b"\r\n", 1)
+    long_header = head + b"\r\nX-Crawl-Note: " + b"n" * 70_000 + b"\r\n" + rest
+    read = {}
+    for layout in ("plain", "gzip per record", "gzip whole", "zstd"):
+        path = write_as(tmp_path / layout.replace(" ", "-"), [long_header, second], layout)
+        docs = list(WarcReader().read(str(path), Sink()))
+        read[layout] = [(d.id, d.text, d.meta.get("warc_repaired")) for d in docs]
+    assert len({tuple(found) for found in read.values()}) == 1, read
+    assert [i for i, _, _ in read["plain"]] == ["urn:uuid:0000", "urn:uuid:0001"]

@@ -40,6 +40,8 @@ _NODE = np.dtype("<u8")
 class ExactDedup(ReferenceOption, BarrierStep):
     """Keep one of each set of documents whose texts are equal after normalisation."""
 
+    names_documents = True
+
     ignore_case: Annotated[bool, Help("compare texts case-folded.")] = True
     ignore_whitespace: Annotated[
         bool, Help("compare texts with runs of whitespace as one space, ends stripped.")

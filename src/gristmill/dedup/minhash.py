@@ -151,6 +151,8 @@ class MinhashDedup(ReferenceOption, BarrierStep):
     connected components, and each cluster keeps its first document in input order.
     """
 
+    names_documents = True
+
     finds_clusters = True
     meta_fields = CLUSTER_FIELDS
 

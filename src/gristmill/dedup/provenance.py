@@ -108,6 +108,8 @@ VERDICT = np.dtype([("role", "u1"), ("copied", "<u4"), ("sentences", "<u4")])
 class Provenance(BarrierStep):
     """Name, for every document, the documents of the run its sentences also stand in, and its role."""
 
+    names_documents = True
+
     min_words: Annotated[
         int, Help("fewest words a sentence needs to count (shorter ones are too common to trace).", ge=1)
     ] = 6

@@ -65,18 +65,33 @@ def repeated_ids(
         return None
     ids = documents = 0
     first: tuple[int, int] | None = None  # (shard, position) of a document holding a repeated id
-    # Rows of one "hi" are never split between windows, so equal ids always meet in one.
-    for rows in bucket_windows(work, ID_HASHES, range(1), shards, "hi", window):
-        rows.sort(order=("hi", "lo"))
-        same = (rows["hi"][1:] == rows["hi"][:-1]) & (rows["lo"][1:] == rows["lo"][:-1])
-        if not same.any():
+    # The run of one id a window ends on is carried into the next: an id held by more documents than
+    # a window holds comes in pieces (long_runs), a window each. (hi, lo, documents, shard, position)
+    carried: tuple[int, int, int, int, int] | None = None
+    for rows in bucket_windows(work, ID_HASHES, range(1), shards, "hi", window, long_runs=0):
+        if not len(rows):
             continue
-        opens = same & ~np.concatenate(([False], same[:-1]))  # the first pair of each run of one id
-        ids += int(opens.sum())
-        documents += int(same.sum() + opens.sum())
-        if first is None:
-            row = rows[int(np.argmax(opens))]
+        rows.sort(order=("hi", "lo"), kind="stable")
+        changes = (rows["hi"][1:] != rows["hi"][:-1]) | (rows["lo"][1:] != rows["lo"][:-1])
+        starts = np.concatenate(([0], np.flatnonzero(changes) + 1))
+        lengths = np.diff(np.append(starts, len(rows)))
+        if carried is not None:
+            if carried[:2] == (int(rows["hi"][0]), int(rows["lo"][0])):
+                lengths[0] += carried[2]
+            elif carried[2] > 1:
+                ids, documents = ids + 1, documents + carried[2]
+                first = first or carried[3:]
+        ended = lengths[:-1] > 1  # every run but the last, which the next window may go on
+        ids += int(ended.sum())
+        documents += int(lengths[:-1][ended].sum())
+        if first is None and ended.any():
+            row = rows[starts[int(np.argmax(ended))]]
             first = (int(row["shard"]), int(row["pos"]))
+        row = rows[starts[-1]]
+        carried = (int(row["hi"]), int(row["lo"]), int(lengths[-1]), int(row["shard"]), int(row["pos"]))
+    if carried is not None and carried[2] > 1:
+        ids, documents = ids + 1, documents + carried[2]
+        first = first or carried[3:]
     if first is None:
         return RepeatedIds(0, 0)
     shard, pos = first

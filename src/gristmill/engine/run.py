@@ -159,30 +159,36 @@ def _run_phases(
 def _repeated_ids(pipeline: Pipeline, layout: Layout, shards: int) -> dict[str, Any] | None:
     """Count the ids more than one document holds, where a barrier names documents by id; say so.
 
-    The first such barrier's count (the documents it saw); None where no barrier names documents.
+    The first such barrier's count (the documents it saw), kept in ``_state`` for a rerun of the
+    finished run (its work folder is gone); None where no barrier names documents, or where the
+    barrier's work was begun by a version that kept no hashes.
     """
-    for stage in pipeline.stages():
-        if stage.barrier is None:
-            continue
+    stage = next((s for s in pipeline.stages() if s.barrier and s.barrier.names_documents), None)
+    if stage is None or stage.barrier is None:
+        return None
+    kept = layout.state / "repeated_ids.json"
+    if kept.is_file():
+        entry: dict[str, Any] = orjson.loads(kept.read_bytes())
+    else:
         work = layout.barrier_work(stage.index)
         layout.fetch(work, prefix="idhash-")
-        if not (work / "idhash-00000.npy").is_file():
-            continue  # a barrier that names no other document by id
         # Imported here: numpy, which a run without a barrier never needs.
         from gristmill.dedup.repeated_ids import repeated_ids
 
         found = repeated_ids(work, shards, fetch=layout.fetch_files)
         if found is None:
             return None
-        if found.ids:
-            log.warning(
-                "input: %s document ids are each held by more than one document (%s documents; %r for "
-                "one): where %s names a document by such an id (duplicate_of, dup_cluster, copied_from, "
-                "mirror_of), it may mean any of them; give input.id_key a field whose values are unique",
-                f"{found.ids:,}",
-                f"{found.documents:,}",
-                found.example,
-                stage.barrier.name,
-            )
-        return {"step": stage.barrier.name, **found.to_dict()}
-    return None
+        entry = {"step": stage.barrier.name, **found.to_dict()}
+        write_atomically(kept, orjson.dumps(entry))
+        layout.publish([kept])
+    if entry["ids"]:
+        log.warning(
+            "input: %s document ids are each held by more than one document (%s documents; %r for one): "
+            "where %s names a document by such an id (duplicate_of, dup_cluster, copied_from, mirror_of, "
+            "copied_by), it may mean any of them; give input.id_key a field whose values are unique",
+            f"{entry['ids']:,}",
+            f"{entry['documents']:,}",
+            entry.get("example"),
+            entry["step"],
+        )
+    return entry

@@ -239,8 +239,8 @@ def _header_at(fd: int, offset: int, gzipped: bool, record_id: str) -> bool:
         if data is None:
             return False
         end = data.find(b"\r\n\r\n")
-        if end >= 0:
-            return one_header(data[: end + 2]) and record_id.encode() in data[:end]
+        if end >= 0:  # over MAX_HEADER: the careful reader's on every path (fastwarc would take more)
+            return end <= MAX_HEADER and one_header(data[: end + 2]) and record_id.encode() in data[:end]
         if size > MAX_HEADER:
             return False  # no header end where one must be: the careful reader looks
         size *= 8

@@ -159,6 +159,9 @@ class BarrierStep(Step):
     join_passes: ClassVar[int] = 0
     # Whether the step still means something run on one document alone (``gristmill inspect`` runs it).
     runs_alone: ClassVar[bool] = False
+    # Whether the step names other documents by id (``duplicate_of``, ``copied_from``): its ``sign``
+    # keeps the ids' hashes (``remember_ids``), and the run counts the ids more than one document holds.
+    names_documents: ClassVar[bool] = False
 
     def signed_shards(self, shards: int) -> int:
         """How many shards' signatures the work folder holds in a run of ``shards`` (+1 with a reference)."""

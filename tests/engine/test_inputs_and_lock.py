@@ -121,6 +121,19 @@ def test_a_broken_link_in_the_input_folder_is_one_line_naming_it(run_cli, tmp_pa
     )
 
 
+@pytest.mark.parametrize("name", [b"caf\xe9.txt", b"caf\xe9.jsonl"])
+def test_a_file_name_that_is_not_utf8_is_one_line_naming_it(run_cli, tmp_path, name: bytes) -> None:
+    # A Latin-1 name (an old archive unpacked on Linux) stopped the run with a traceback from the
+    # manifest's JSON; the outputs record the name too (ids of text files, meta.source_file).
+    src, config = setup(tmp_path)
+    with open(os.path.join(os.fsencode(src), name), "wb") as handle:
+        handle.write(b'{"id": "x", "text": "A text."}\n' if name.endswith(b".jsonl") else b"A text.")
+    result = run_cli("run", str(config))
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith("gristmill: error: input: ") and "caf\\xe9" in result.output
+    assert "not UTF-8" in result.output and not (tmp_path / "out").exists()
+
+
 def test_a_named_pipe_in_the_input_folder_is_one_line_not_a_hang(run_cli, tmp_path) -> None:
     src, config = setup(tmp_path)
     os.mkfifo(src / "d.jsonl")  # opening it to record the manifest would wait for a writer

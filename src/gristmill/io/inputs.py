@@ -331,6 +331,7 @@ class InputSpec:
         pending: dict[str, list[str]] = {}
         passed_over: list[str] = []
         files = self.files(exclude, passed_over)
+        _check_names_are_utf8([path for path, _ in files])
         if passed_over:
             more = f" and {len(passed_over) - _NAMED:,} more" if len(passed_over) > _NAMED else ""
             log.warning(
@@ -353,6 +354,22 @@ class InputSpec:
             if group:
                 shards.append(Shard(len(shards), fmt, tuple(group)))
         return shards
+
+
+def _check_names_are_utf8(paths: list[str]) -> None:
+    """Fail in one line on a file name that is not UTF-8 (Python holds its bytes as surrogates).
+
+    The outputs record it (a text file's document id, ``meta.source_file``), as UTF-8 JSON.
+    """
+    for path in paths:
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise MissingInputError(
+                f"input: the file name '{shown}' is not UTF-8, and the outputs record it (document ids, "
+                "meta.source_file); rename the file"
+            ) from None
 
 
 def _walk(folder: str) -> list[str]:

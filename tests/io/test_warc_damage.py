@@ -1101,3 +1101,15 @@ def test_a_warc_header_over_64_kib_reads_alike_whatever_the_compression(tmp_path
         read[layout] = [(d.id, d.text, d.meta.get("warc_repaired")) for d in docs]
     assert len({tuple(found) for found in read.values()}) == 1, read
     assert [i for i, _, _ in read["plain"]] == ["urn:uuid:0000", "urn:uuid:0001"]
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+def test_a_file_read_by_the_lenient_parser_reports_all_its_bytes_once(tmp_path: Path, layout: str) -> None:
+    # The lenient parser reported no progress: a file that fell to it from its second record stopped the
+    # bar where the careful reader left it (a zstd file at 0 bytes), and the run's total never came.
+    first, second, third = responses(3)
+    lf = second.replace(b"https://a.example/1\r\n", b"https://a.example/1\n")  # the lenient parser's
+    path = write_as(tmp_path / "lf", [first, lf, third], layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert len(docs) == 3 and sink.bad == []
+    assert sink.bytes == path.stat().st_size

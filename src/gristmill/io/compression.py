@@ -11,7 +11,7 @@ import gzip
 import io
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -35,7 +35,7 @@ def compression_of(path: str) -> str:
 
 def read_chunks(
     path: str, on_bytes: Callable[[int], None] | None = None, damages: list[Damage] | None = None
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """Yield the decompressed bytes of ``path`` in chunks.
 
     ``on_bytes`` is told how many compressed bytes each read consumed (for progress bars). A corrupt or

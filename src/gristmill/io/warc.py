@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, ClassVar
 
@@ -93,7 +93,9 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
     yielded again, and not withdrawn whatever is found after them.
     """
     damages: list[Damage] = []
-    stream = ChunkStream(read_chunks(path, sink.progress, damages), history=_HISTORY)
+    told = _Told(sink)  # the lenient parser, reading the file again, reports only the bytes past these
+    chunks = read_chunks(path, told.progress, damages)
+    stream = ChunkStream(chunks, history=_HISTORY)
     records = ArchiveIterator(
         stream,
         parse_http=True,
@@ -150,7 +152,8 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
         pending = _document(name, record, body, written)
         pending_span = (record.stream_pos, expected_start)
     # The pending document was not yielded here, but the native path may have yielded it already.
-    yield from _lenient_read(path, sink, skip=max(yielded, skip), name=name)
+    chunks.close()  # a decoder tells the bytes it read but has not told yet as it closes: told first
+    yield from _lenient_read(path, _AfterProgress(sink, told.nbytes), skip=max(yielded, skip), name=name)
 
 
 # How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out (by as
@@ -460,13 +463,17 @@ _DAMAGED_INSIDE = re.compile(rb"\r?\n\r?\n" + _DAMAGED_HEAD)
 _VERSION = b"WARC/1.0\r\n"
 
 
-def _records(path: str, damages: list[Damage]) -> Iterator[tuple[int, bytes, str]]:
+def _records(
+    path: str, damages: list[Damage], progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, bytes, str]]:
     """The stream's records, (offset, bytes, repair note), with glued records taken apart.
+
+    ``progress`` is told the compressed bytes read, as :func:`read_chunks` tells them.
 
     A record whose version line is damaged is no split point, so it ends up inside the record before
     it; it is cut off at its header fields and read on its own, tagged with what its line said.
     """
-    for offset, data, whole in _split_records(read_chunks(path, None, damages)):
+    for offset, data, whole in _split_records(read_chunks(path, progress, damages)):
         if whole:  # its length held: nothing is glued to it
             yield offset, data, ""
             continue
@@ -508,7 +515,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         return f"decompressed byte {offset}" if compressed else f"byte {offset}"
 
     junk: list[tuple[int, bytes]] | None = []  # bytes before the first record; None once one is found
-    for offset, data, note in _records(path, damages):
+    for offset, data, note in _records(path, damages, sink.progress):
         if not data.startswith(b"WARC/"):
             if junk is not None:
                 junk.append((offset, data[:200]))

@@ -46,6 +46,25 @@ def test_sentences_copied_across_documents_stay_in_the_first():
     assert [out[k].signals["spans_cut"] for k in "abc"] == [0, 1, 1]
 
 
+@pytest.mark.parametrize("role", [None, "quotes"])
+def test_a_page_salad_found_stitched_gives_up_its_copied_sentences_whatever_the_order(role):
+    # provenance saw one source of a stitched page in the corpus and called both pages "quotes" (or ran
+    # not at all); salad split the page. The first in input order kept the sentences: the part split
+    # from the stitched page kept them, and the original article lost fourteen of its sentences.
+    rng = random.Random(7)
+    article = [sentence(rng, 12) for _ in range(8)]
+    foreign = [sentence(rng, 12) for _ in range(4)]
+    stitched = Document("page#s0", " ".join(article[:2] + foreign[:2] + article[4:6] + foreign[2:]))
+    stitched.meta.update({"salad": "stitched", "split_from": "page"})
+    original = Document("article", " ".join(article))
+    for doc in (stitched, original):
+        if role:
+            doc.meta["provenance_role"] = role
+    out = {d.id: d for d in _apply(SpanDedup(), [stitched, original])}
+    assert out["article"].text == original.text and out["article"].signals["spans_cut"] == 0
+    assert out["page#s0"].text == " ".join(foreign)
+
+
 def test_max_docs_keeps_spans_held_by_few_documents():
     rng = random.Random(6)
     shared = sentence(rng)

@@ -7,7 +7,8 @@ Phases (see :class:`~gristmill.steps.base.BarrierStep`):
   distinct span of a document, bucketed by hash.
 - ``group``: per bucket, the number of documents holding each span and the one that keeps it: the
   first in stable order (shard, position) among those ``provenance`` did not find copying (role
-  ``stitched`` ranks last, ``quotes`` and ``mirror`` next, any other role or none first); spans held by
+  ``stitched`` ranks last, ``quotes`` and ``mirror`` next, any other role or none first; a page
+  ``salad`` found stitched, or a part split from one, ranks last too); spans held by
   two or more documents go to the bucket's file, one part per shard.
 - ``join``: per shard, its part of every bucket's file, as one file sorted by position.
 - ``decide``: a span held by more than ``max_docs`` documents is cut from all but the first; a span
@@ -61,6 +62,18 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 
 # A span of one document: start, end, key (match_key), whether it is a sentence (or a line).
 _Span = tuple[int, int, int, bool]
+
+
+def copier_rank(doc: Document) -> int:
+    """How much of a copier a document is: its ``provenance`` role, or ``salad``'s stitched verdict.
+
+    provenance names a stitched page only where two of its sources are in the corpus; with one there it
+    calls the page and its source alike (``quotes``), and salad's verdict (kept in the parts it splits
+    the page into) tells them apart.
+    """
+    if doc.meta.get("salad") == "stitched":
+        return COPIER_RANK["stitched"]
+    return COPIER_RANK.get(str(doc.meta.get("provenance_role")), 0)
 
 
 @register("span_dedup")
@@ -137,7 +150,7 @@ class SpanDedup(BarrierStep):
             keys = {span[2] for span in spans}
             hashes.extend(keys)
             positions.extend([pos] * len(keys))
-            ranks.extend([COPIER_RANK.get(str(doc.meta.get("provenance_role")), 0)] * len(keys))
+            ranks.extend([copier_rank(doc)] * len(keys))
             found.extend(spans)
             counts.append(len(spans))
         rows = np.empty(len(hashes), HOLDER)

@@ -137,6 +137,37 @@ class Pipeline:
                 " and ".join(pages),
             )
 
+    def warn_english_stop_words(self) -> None:
+        """Say in one line when ``language`` keeps languages that ``gopher_quality``'s stop words drop.
+
+        Its stop words are English (the paper's): a page in another language holds few of them, and a
+        language kept without its own ``stop_words`` or ``min_stop_words`` loses most of its pages.
+        """
+        kept: list[str] = []
+        for step in self.steps:
+            if step.name == "language":
+                kept = [str(code) for code in getattr(step, "keep", None) or []]
+            if step.name != "gopher_quality" or getattr(step, "stop_words", None) is not None:
+                continue
+            if not getattr(step, "min_stop_words", None):
+                continue
+            overrides = getattr(step, "by_language", None) or {}
+            dropped = [
+                code
+                for code in kept
+                if code.split("_")[0].split("-")[0].lower() != "en"
+                and not {"stop_words", "min_stop_words"} & set(overrides.get(code) or {})
+            ]
+            if dropped:
+                log.warning(
+                    "gopher_quality: its stop words are English (the, be, to, of, and, that, have, with), "
+                    "and language keeps %s: their pages hold few of them and are dropped as "
+                    "gopher_quality:stop_words; give it by_language: {%s: {min_stop_words: 0}} or their "
+                    "own stop_words",
+                    ", ".join(dropped),
+                    dropped[0],
+                )
+
     def rejected_schema(self, formats: Iterable[str]) -> Schema:
         """The schema of ``rejected/``: every field, and the ``rejected_by`` and ``reason`` of a drop."""
         from gristmill.stats import REJECTED_FIELDS

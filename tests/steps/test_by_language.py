@@ -53,3 +53,29 @@ def test_wrong_per_language_options_are_one_line_naming_the_language(by_language
         build_step("gopher_quality", {"by_language": by_language})
     assert "step 'gopher_quality', option 'by_language': " in str(error.value)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("keep", "by_language", "said"),
+    [
+        (["en", "de", "fr"], None, "de, fr"),
+        (["en", "de", "fr"], {"de": {"min_stop_words": 0}}, "fr"),
+        (["en", "de"], {"de": {"stop_words": ["der", "die", "das", "und"]}}, None),
+        (["en", "de"], {"de": {"min_words": 30}}, "de"),  # other thresholds, the same English words
+        (["en"], None, None),
+    ],
+)
+def test_english_stop_words_after_keeping_other_languages_are_said(tmp_path, caplog, keep, by_language, said):
+    # A new user kept [en, de]: gopher_quality dropped 44 of 48 German pages as stop_words, without a word.
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "de", "text": SHORT_DE}])
+    steps = [
+        build_step("language", {"keep": keep}),
+        build_step("gopher_quality", {"by_language": by_language} if by_language else {}),
+    ]
+    with caplog.at_level("WARNING"):
+        Pipeline(input={"path": str(src)}, output={"path": str(tmp_path / "out")}, steps=steps).run()
+    lines = [r.getMessage() for r in caplog.records if "stop words are English" in r.getMessage()]
+    if said is None:
+        assert lines == []
+    else:
+        assert len(lines) == 1 and f"language keeps {said}:" in lines[0], lines

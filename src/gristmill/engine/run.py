@@ -77,6 +77,7 @@ def run_pipeline(
     pipeline.kept_schema(formats)
     pipeline.input.check_field_names(shards)
     pipeline.warn_markup_kept(formats)
+    pipeline.warn_english_stop_words()
     layout.create()
     with interruptible(), OutputLock(layout), disk_full_as_error(layout):
         layout.begin()

@@ -165,3 +165,21 @@ def test_language_without_mixed_writes_no_main_share_column(tmp_path: Path) -> N
     ).run(workers=1, progress=False)
     assert all("language_main_share" not in d["signals"] for d in read_all(out / "kept"))
     assert "language_main_share" not in render_report(out)
+
+
+def test_a_run_smaller_than_the_sample_is_charted_whole(tmp_path: Path, monkeypatch) -> None:
+    # Each shard file gave the same share of the sample: a new user's run of 711 rejected documents over
+    # 20 files was charted from 367 of them, the big file cut at 250, though 5,000 were allowed.
+    from gristmill.report import html as report_html
+
+    monkeypatch.setattr(report_html, "SAMPLE", 100)
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", [{"id": f"a{i}", "text": f"Short {i}."} for i in range(90)])
+    write_jsonl(src / "b.jsonl", [{"id": f"b{i}", "text": f"Short {i}."} for i in range(5)])
+    out = tmp_path / "out"
+    steps = [build_step("length_filter", {"min_chars": 50})]
+    Pipeline(input={"path": str(src)}, output={"path": str(out)}, steps=steps).run(progress=False)
+    page = render_report(out)
+    said = re.findall(r"rejected: [^.]*\.", page)
+    assert "rejected: 95, every document of its 2 shard files." in page, said

@@ -62,10 +62,12 @@ def render_report(
         raise MissingInputError(f"{root}: no stats.json here; is this the output folder of a finished run?")
     stats: dict[str, Any] = orjson.loads(layout.stats.read_bytes())
     counts = shard_files or {}
-    kept_sample = sample_folder(layout.kept, SAMPLE, counts.get(layout.kept.name))
-    rejected_sample = sample_folder(layout.rejected, SAMPLE, counts.get(layout.rejected.name))
-    kept, rejected = kept_sample.docs, rejected_sample.docs
     totals = stats.get("totals") or {}
+    kept_sample = sample_folder(layout.kept, SAMPLE, counts.get(layout.kept.name), _count(totals, "kept"))
+    rejected_sample = sample_folder(
+        layout.rejected, SAMPLE, counts.get(layout.rejected.name), _count(totals, "rejected")
+    )
+    kept, rejected = kept_sample.docs, rejected_sample.docs
     shown = ("read", "created", "kept", "rejected", "quarantined")
     steps = _pipeline_steps(layout.pipeline_file, stats)
     rows = funnel(stats)
@@ -110,6 +112,12 @@ def _pipeline_steps(path: Path, stats: dict[str, Any]) -> list[dict[str, Any]]:
     if isinstance(steps, list) and all(isinstance(s, dict) for s in steps):
         return [{str(k): v if isinstance(v, dict) else {} for k, v in s.items()} for s in steps]
     return [{str(s.get("name")): {}} for s in stats.get("steps") or []]
+
+
+def _count(totals: dict[str, Any], key: str) -> int | None:
+    """A count of stats.json's totals, or None where it holds no whole number (a file from elsewhere)."""
+    value = totals.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _reasons(stats: dict[str, Any]) -> dict[str, int]:

@@ -27,11 +27,14 @@ class Sample:
     files: int  # shard files in the folder
     files_read: int  # of which the sample read from
     per_file: int  # most documents taken from the start of each file read
+    whole: bool = False  # every document of the folder was read
 
     def how(self) -> str:
         """Say in words how the documents were chosen."""
         if not self.files:
             return "no shard files"
+        if self.whole:
+            return f"every document of its {self.files:,} shard file" + ("s" if self.files > 1 else "")
         if self.files == 1:
             return f"up to {self.per_file:,} from the start of its one shard file"
         spread = "each" if self.files_read == self.files else f"{self.files_read:,} evenly spaced"
@@ -53,20 +56,25 @@ def output_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*") if p.name.endswith(OUTPUT_SUFFIXES))
 
 
-def sample_folder(folder: Path, limit: int, files_there: int | None = None) -> Sample:
+def sample_folder(
+    folder: Path, limit: int, files_there: int | None = None, documents: int | None = None
+) -> Sample:
     """Read up to ``limit`` documents from ``folder``, the first few of each shard file.
 
-    ``files_there``: how many files the folder holds on the object store it was sampled from.
+    ``files_there``: how many files the folder holds on the object store it was sampled from;
+    ``documents``: how many it holds (stats.json's count): up to ``limit``, every one is read.
     """
     files = output_files(folder)
     if not files:
         return Sample([], 0, 0, 0)
-    chosen = spread(files, limit)
-    per_file = max(1, math.ceil(limit / len(chosen)))
+    whole = documents is not None and documents <= limit and files_there in (None, len(files))
+    chosen = files if whole else spread(files, limit)
+    per_file = limit if whole else max(1, math.ceil(limit / len(chosen)))
     docs: list[Document] = []
     for path in chosen:
         docs.extend(islice(_read(path), per_file))
-    return Sample(docs[:limit], files_there or len(files), len(chosen), per_file)
+    whole = whole and len(docs) == documents  # a folder not as stats.json counted it: sampled as before
+    return Sample(docs[:limit], files_there or len(files), len(chosen), per_file, whole)
 
 
 def _read(path: Path) -> Iterator[Document]:

@@ -83,12 +83,32 @@ class Pipeline:
                     '@register("a_name") from gristmill'
                 )
         self.steps = list(steps)
+        self._check_field_types()
         for step, after in zip(self.steps, self.steps[1:], strict=False):
             reason = step.why_last()
             if reason is not None:
                 raise ConfigError(
                     f"step {step.name!r} must be the last step ({reason}); {after.name!r} comes after it"
                 )
+
+    def _check_field_types(self) -> None:
+        """Fail in one line where two steps write one ``meta`` or ``signals`` key as different types.
+
+        The later would overwrite the other's value (a classifier whose ``signal`` is ``tokens`` writes a
+        probability over tokenize's count); steps that write one key as one type mean the same thing.
+        """
+        declared: dict[str, tuple[str, str]] = {}  # "signals.key" -> (first step's name, its type)
+        for step in self.steps:
+            meta, signals = step.output_fields()
+            for part, fields in (("meta", meta), ("signals", signals)):
+                for key, kind in fields.items():
+                    name, first = declared.setdefault(f"{part}.{key}", (step.name, kind))
+                    if first != kind:
+                        raise ConfigError(
+                            f"steps {name!r} and {step.name!r} both write {part}.{key}, as {first} and "
+                            f"{kind}: the later would overwrite the other's; name one otherwise (a "
+                            "classifier's `signal:`)"
+                        )
 
     def stages(self) -> list[Stage]:
         """Split the steps at each barrier: stage 0 reads the input, each later one opens with a barrier."""

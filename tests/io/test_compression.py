@@ -86,3 +86,21 @@ def test_one_bad_gzip_member_is_skipped_and_reading_goes_on(tmp_path: Path) -> N
     assert len(damages) == 1 and start + 30 <= damages[0].start < start + 60
     assert damages[0].end == start + len(members[2])
     assert "corrupt gzip data" in damages[0].detail
+
+
+@pytest.mark.parametrize("window_log", [28, 31])
+def test_a_zstd_file_written_with_a_long_window_is_read(tmp_path: Path, window_log: int) -> None:
+    # `zstd --long=31` (large corpora) writes frames asking for a window over zstd's default decoding limit
+    # (128 MiB): every record of such a file was quarantined as "corrupt zstd data".
+    records = [
+        {"id": str(i), "text": f"Document {i} of a corpus compressed with a long window."} for i in range(50)
+    ]
+    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=window_log, enable_ldm=True)
+    path = tmp_path / "long.jsonl.zst"
+    with (
+        path.open("wb") as raw,
+        zstandard.ZstdCompressor(compression_params=params).stream_writer(raw) as out,
+    ):
+        out.write(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    docs = list(JsonlReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == [r["id"] for r in records] and sink.bad == []

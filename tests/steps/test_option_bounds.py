@@ -59,6 +59,17 @@ CASES = [
         f"meta_filter: {{field: n, values: [{HUGE}]}}",
         "step 'meta_filter', option 'values': 18446744073709551616",
     ),
+    # Values that ran and dropped (or kept) every document, found by a new user reading the options.
+    (
+        "gopher_quality: {max_mean_word_length: 0}",
+        "option 'max_mean_word_length': must be at least min_mean_word_length (3), got 0",
+    ),
+    (
+        "gopher_quality: {stop_words: []}",
+        "option 'stop_words': an empty list leaves no document the 2 stop words min_stop_words asks for",
+    ),
+    ("regex_filter: {pattern: ''}", "step 'regex_filter', option 'pattern': matches every text"),
+    ("regex_filter: {pattern: 'x*'}", "step 'regex_filter', option 'pattern': matches every text"),
 ]
 
 

@@ -165,3 +165,25 @@ def test_datatrove_names_of_options_point_to_ours_and_the_docs_list_them() -> No
             assert f"| `{name}` | `{theirs}` | `{ours}` |" in table, (name, theirs)
             named += 1
     assert named >= 20
+
+
+def test_two_steps_writing_one_signal_as_different_types_is_one_line(tmp_path) -> None:
+    # A classifier named its score `tokens`: it overwrote tokenize's count with a probability, unsaid.
+    from gristmill import ConfigError, GopherQualityFilter, Pipeline
+    from gristmill.steps.base import Filter
+
+    class WordScore(Filter):
+        name = "word_score"
+
+        def output_fields(self):
+            return {}, {"gopher_words": "float"}
+
+        def keep(self, doc):
+            return True
+
+    where = {"input": {"path": str(tmp_path)}, "output": {"path": str(tmp_path / "out")}}
+    with pytest.raises(
+        ConfigError, match=r"'gopher_quality' and 'word_score' both write signals\.gopher_words"
+    ):
+        Pipeline(**where, steps=[GopherQualityFilter(), WordScore()])
+    Pipeline(**where, steps=[GopherQualityFilter(), GopherQualityFilter()])  # one type: one meaning

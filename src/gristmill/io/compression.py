@@ -100,8 +100,14 @@ class _Codec:
 
 
 _GZIP = _Codec("gzip", b"\x1f\x8b\x08", lambda: zlib.decompressobj(wbits=31), zlib.error)
+# zstd's own limit (128 MiB) refuses frames `zstd --long=31` writes for large corpora: the largest window
+# a frame may ask for instead (the memory such a file needs to decode, whoever decodes it).
+ZSTD_MAX_WINDOW = 1 << 31
 _ZSTD = _Codec(
-    "zstd", b"\x28\xb5\x2f\xfd", lambda: zstandard.ZstdDecompressor().decompressobj(), zstandard.ZstdError
+    "zstd",
+    b"\x28\xb5\x2f\xfd",
+    lambda: zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).decompressobj(),
+    zstandard.ZstdError,
 )
 # The decoder is fed a piece at a time so that at damage only that piece is decoded again, byte by
 # byte, to find the exact place and keep every byte that decodes before it.

@@ -72,6 +72,18 @@ class GopherQualityFilter(PerLanguageOptions):
             raise self.fail(
                 "max_words", f"must be at least min_words ({self.min_words}), got {self.max_words}"
             )
+        low, high = self.min_mean_word_length, self.max_mean_word_length
+        if low is not None and high is not None and high < low:
+            raise self.fail(
+                "max_mean_word_length", f"must be at least min_mean_word_length ({low:g}), got {high:g}"
+            )
+        words = None if self.stop_words is None else len(set(self.stop_words))
+        if words is not None and words < (self.min_stop_words or 0):
+            given = f"a list of {words}" if words else "an empty list"
+            raise self.fail(
+                "stop_words",
+                f"{given} leaves no document the {self.min_stop_words} stop words min_stop_words asks for",
+            )
         self._stop_words = frozenset(GOPHER_STOP_WORDS if self.stop_words is None else self.stop_words)
         super().setup()
 

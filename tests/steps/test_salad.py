@@ -109,7 +109,8 @@ def test_copied_sentence_fraction_raises_the_score(seed: Document) -> None:
     ("options", "message"),
     [
         ({"action": "shred"}, "expected 'flag' | 'drop' | 'split'"),
-        ({"threshold": 1.5}, "option 'threshold': must be in (0, 1]"),
+        ({"threshold": 1.5}, "option 'threshold': must lie in (0, 1], got 1.5"),
+        ({"threshold": 0}, "option 'threshold': must lie in (0, 1], got 0"),
         ({"min_split_sentences": 0}, "option 'min_split_sentences'"),
     ],
 )

@@ -49,13 +49,18 @@ class Salad(Step):
             " (with ``meta.split_into``), furniture and unplaceable sentences left out."
         ),
     ] = "flag"
-    threshold: Annotated[
-        float | None,
-        Help(
-            "salad_score at or above which a page is stitched; none takes the default fitted"
-            " for the path in use (docs/salad.md)."
-        ),
-    ] = None
+    threshold: (
+        Annotated[
+            float,
+            Help(
+                "salad_score at or above which a page is stitched; none takes the default fitted"
+                " for the path in use (docs/salad.md).",
+                gt=0,
+                le=1,
+            ),
+        ]
+        | None
+    ) = None
     min_split_sentences: Annotated[
         int,
         Help(
@@ -84,9 +89,6 @@ class Salad(Step):
     }
 
     def setup(self) -> None:
-        if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
-            raise self.fail("threshold", f"must be in (0, 1], got {self.threshold}")
-
         self._embed: Embedder | None = None
         if self.embeddings:
             try:

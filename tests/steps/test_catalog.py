@@ -64,9 +64,25 @@ def test_every_bundled_pipeline_fits_the_schema(schema: dict[str, Any], path: Pa
         {"output": {"path": "out", "fields": "id"}},
         {"input": {"path": "x.jsonl", "meta_keys": {"year": "integer"}}},
         {"inputs": {"path": "x.jsonl"}},
+        # Found by a new user: the schema took these, and the run refused them.
+        {"input": {"path": "x.jsonl", "files_per_shard": 0}},
+        {"input": {"path": "x.jsonl", "text_key": ""}},
+        {"steps": [{"salad": {"threshold": 1.5}}]},
+        {"steps": [{"salad": {"threshold": 0}}]},
     ],
 )
 def test_the_schema_refuses_what_a_run_refuses(schema: dict[str, Any], mistake: dict[str, Any]) -> None:
     pipeline = {"input": {"path": "x.jsonl"}, "output": "out", **mistake}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(pipeline, schema)
+
+
+@pytest.mark.parametrize("empty", ["steps", "max_errors", "imports"])
+def test_the_schema_takes_an_empty_section_as_a_run_does(
+    schema: dict[str, Any], empty: str, tmp_path: Path
+) -> None:
+    # `steps:` with nothing after it is null in YAML: the run takes it as none, the schema refused it.
+    text = f"input: {tmp_path / 'x.jsonl'}\noutput: {tmp_path / 'out'}\n{empty}:\n"
+    (tmp_path / "p.yaml").write_text(text)
+    load_pipeline(tmp_path / "p.yaml")
+    jsonschema.validate(yaml.safe_load(text), schema)

@@ -89,15 +89,16 @@ def pipeline_schema() -> dict[str, Any]:
         "title": "gristmill pipeline",
         "type": "object",
         "properties": {
+            # A section left empty (`steps:` alone) is null in YAML: the run takes it as its default.
             "imports": {
-                "type": "array",
+                "type": ["array", "null"],
                 "items": {"type": "string"},
                 "description": "modules that register steps",
             },
             "input": _section(InputSpec),
             "output": _section(OutputSpec),
-            "steps": {"type": "array", "items": {"anyOf": [{"enum": names}, *step_items]}},
-            "max_errors": {"type": "number", "minimum": 0, "maximum": 1},
+            "steps": {"type": ["array", "null"], "items": {"anyOf": [{"enum": names}, *step_items]}},
+            "max_errors": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
         },
         "required": ["input", "output"],
         "additionalProperties": False,
@@ -145,6 +146,9 @@ def _section(cls: Any) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     properties = {f.name: type_schema(hints[f.name]) for f in dataclasses.fields(cls)}
     if cls is InputSpec:
+        # What InputSpec checks when built, beyond the fields' types.
+        properties["files_per_shard"] = {"type": "integer", "minimum": 1}
+        properties["text_key"] = properties["id_key"] = {"type": "string", "minLength": 1}
         properties["format"] = {"anyOf": [{"enum": sorted(READERS)}, {"type": "null"}]}
         properties["meta_keys"] = {
             "anyOf": [

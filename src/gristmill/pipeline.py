@@ -187,6 +187,7 @@ class Pipeline:
                     ", ".join(dropped),
                     dropped[0],
                 )
+                return  # said once, for the first such step
 
     def rejected_schema(self, formats: Iterable[str]) -> Schema:
         """The schema of ``rejected/``: every field, and the ``rejected_by`` and ``reason`` of a drop."""

@@ -183,3 +183,19 @@ def test_a_run_smaller_than_the_sample_is_charted_whole(tmp_path: Path, monkeypa
     page = render_report(out)
     said = re.findall(r"rejected: [^.]*\.", page)
     assert "rejected: 95, every document of its 2 shard files." in page, said
+
+
+def test_a_folder_not_as_stats_json_counted_it_is_sampled_from_every_file(tmp_path: Path) -> None:
+    # A count under what the files hold (an edited or older run) took the whole sample from the first files,
+    # and the page said "from each of its 20 shard files".
+    from gristmill.report.sample import sample_folder
+
+    for shard in range(20):
+        write_jsonl(
+            tmp_path / f"{shard:05d}.jsonl.zst", [{"id": f"{shard}-{i}", "text": "x"} for i in range(300)]
+        )
+    sample = sample_folder(tmp_path, 5000, None, 100)
+    assert not sample.whole and sample.how() == "up to 250 from the start of each of its 20 shard files"
+    assert {d.id.split("-")[0] for d in sample.docs} == {str(shard) for shard in range(20)}
+    whole = sample_folder(tmp_path, 6000, None, 6000)
+    assert whole.whole and len(whole.docs) == 6000 and whole.how() == "every document of its 20 shard files"

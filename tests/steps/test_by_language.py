@@ -68,9 +68,11 @@ def test_wrong_per_language_options_are_one_line_naming_the_language(by_language
 def test_english_stop_words_after_keeping_other_languages_are_said(tmp_path, caplog, keep, by_language, said):
     # A new user kept [en, de]: gopher_quality dropped 44 of 48 German pages as stop_words, without a word.
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": "de", "text": SHORT_DE}])
-    steps = [
+    gopher = {"by_language": by_language} if by_language else {}
+    steps = [  # two gopher_quality steps: said once
         build_step("language", {"keep": keep}),
-        build_step("gopher_quality", {"by_language": by_language} if by_language else {}),
+        build_step("gopher_quality", gopher),
+        build_step("gopher_quality", gopher),
     ]
     with caplog.at_level("WARNING"):
         Pipeline(input={"path": str(src)}, output={"path": str(tmp_path / "out")}, steps=steps).run()

@@ -67,14 +67,21 @@ def sample_folder(
     files = output_files(folder)
     if not files:
         return Sample([], 0, 0, 0)
-    whole = documents is not None and documents <= limit and files_there in (None, len(files))
-    chosen = files if whole else spread(files, limit)
-    per_file = limit if whole else max(1, math.ceil(limit / len(chosen)))
-    docs: list[Document] = []
+    if documents is not None and documents <= limit and files_there in (None, len(files)):
+        docs: list[Document] = []
+        for path in files:  # one more than counted, at most: a folder holding more is found at once
+            docs.extend(islice(_read(path), documents + 1 - len(docs)))
+            if len(docs) > documents:
+                break
+        if len(docs) == documents:
+            return Sample(docs, len(files), len(files), documents, whole=True)
+        # Not the folder stats.json counted (an edited or older run): sampled as any other.
+    chosen = spread(files, limit)
+    per_file = max(1, math.ceil(limit / len(chosen)))
+    docs = []
     for path in chosen:
         docs.extend(islice(_read(path), per_file))
-    whole = whole and len(docs) == documents  # a folder not as stats.json counted it: sampled as before
-    return Sample(docs[:limit], files_there or len(files), len(chosen), per_file, whole)
+    return Sample(docs[:limit], files_there or len(files), len(chosen), per_file)
 
 
 def _read(path: Path) -> Iterator[Document]:

@@ -69,6 +69,9 @@ def test_every_bundled_pipeline_fits_the_schema(schema: dict[str, Any], path: Pa
         {"input": {"path": "x.jsonl", "text_key": ""}},
         {"steps": [{"salad": {"threshold": 1.5}}]},
         {"steps": [{"salad": {"threshold": 0}}]},
+        {"steps": [{"decontaminate": {"sets": []}}]},
+        {"steps": [{"language": {"keep": []}}]},
+        {"steps": [{"classifier_top": {"model": "m.bin", "label": "hq", "keep_top": 0.1, "signal": ""}}]},
     ],
 )
 def test_the_schema_refuses_what_a_run_refuses(schema: dict[str, Any], mistake: dict[str, Any]) -> None:

@@ -120,7 +120,7 @@ def test_decontaminate_bad_sets_are_one_line_errors(tmp_path: Path) -> None:
         Decontaminate(sets=[str(tmp_path / "other.parquet")])
     with pytest.raises(ConfigError, match="option 'max_ngrams': the evaluation sets hold more than 10"):
         Decontaminate(sets=[str(jsonl)], field="question", max_ngrams=10)
-    with pytest.raises(ConfigError, match="option 'sets': name at least one"):
+    with pytest.raises(ConfigError, match="option 'sets': must not be empty"):
         Decontaminate(sets=[])
 
 

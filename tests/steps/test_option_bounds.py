@@ -69,6 +69,8 @@ CASES = [
         "option 'stop_words': an empty list leaves no document the 2 stop words min_stop_words asks for",
     ),
     ("regex_filter: {pattern: ''}", "step 'regex_filter', option 'pattern': matches every text"),
+    ("language: {keep: []}", "step 'language', option 'keep': must not be empty"),
+    ("decontaminate: {sets: []}", "step 'decontaminate', option 'sets': must not be empty"),
 ]
 
 

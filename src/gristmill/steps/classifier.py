@@ -74,7 +74,9 @@ class FastTextOptions:
     label: Annotated[
         str, Help("the label whose probability is the score, with or without the ``__label__`` prefix.")
     ]
-    signal: Annotated[str, Help("the ``signals`` key the score is written to.")] = "classifier_score"
+    signal: Annotated[str, Help("the ``signals`` key the score is written to.", min_length=1)] = (
+        "classifier_score"
+    )
 
 
 @register("classifier")
@@ -102,8 +104,6 @@ class Classifier(FastTextOptions, Step):
         return {}, {self.signal: "float"}
 
     def setup(self) -> None:
-        if not self.signal:
-            raise self.fail("signal", "must be a non-empty name")
         check_label(self, self.model, self.label)
 
     def score(self, text: str) -> float:

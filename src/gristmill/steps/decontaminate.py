@@ -187,7 +187,10 @@ class Decontaminate(Step):
 
     sets: Annotated[
         list[str],
-        Help("evaluation files: JSONL or Parquet (``field`` of each record) or text (each non-blank line)."),
+        Help(
+            "evaluation files: JSONL or Parquet (``field`` of each record) or text (each non-blank line).",
+            min_length=1,
+        ),
     ]
     field: Annotated[
         str, Help("the record field (JSONL key, Parquet column) holding the evaluation text.")
@@ -213,8 +216,6 @@ class Decontaminate(Step):
     meta_fields: ClassVar[dict[str, FieldType]] = {"contamination": "json"}
 
     def setup(self) -> None:
-        if not self.sets:
-            raise self.fail("sets", "name at least one evaluation file")
         index = self.index()  # built now, so a missing file or empty set fails before any work starts
         log.info(
             "decontaminate: %s n-grams of %d words from %d set(s) in %.1f MiB; %d item(s) too short",

@@ -75,13 +75,17 @@ class Language(Step):
     characters or more) whose own language is the document's: below 1 on mixed-language pages.
     """
 
-    keep: Annotated[
-        list[str] | None,
-        Help(
-            "language codes to keep (``[en, de]``); other documents are dropped as"
-            " ``language:not_kept``. None keeps every language."
-        ),
-    ] = None
+    keep: (
+        Annotated[
+            list[str],
+            Help(
+                "language codes to keep (``[en, de]``); other documents are dropped as"
+                " ``language:not_kept``. None keeps every language.",
+                min_length=1,
+            ),
+        ]
+        | None
+    ) = None
     min_score: Annotated[
         float,
         Help(
@@ -114,7 +118,7 @@ class Language(Step):
 
         if keep is not None:
             bad = [code for code in keep if not re.fullmatch(r"[a-z]{2,3}", str(code))]
-            if bad or not keep:
+            if bad:
                 raise self.fail("keep", f"expected lower-case language codes like 'en' or 'de', got {keep!r}")
         _model_path()
 

@@ -217,6 +217,10 @@ def _explain(value: Any, hint: Any) -> str:
                 return f"must be {meta.le} or less, got {value}"
             if meta.lt is not None and value >= meta.lt:
                 return f"must be below {meta.lt}, got {value}"
+    if isinstance(value, str | list | dict):
+        for meta in _metas(hint):
+            if meta.min_length is not None and len(value) < meta.min_length:
+                return "must not be empty" if meta.min_length == 1 else f"must hold {meta.min_length} or more"
     return f"expected {type_name(hint)}, got {value!r}"
 
 

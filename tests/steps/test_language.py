@@ -34,7 +34,7 @@ def test_identifies_short_texts(code, text):
 
 def test_keep_and_min_score_drop_with_reasons():
     docs = [Document(id=c, text=t) for c, t in TEXTS.items()]
-    kept, reasons = run(Language(keep=["en", "de", "xx"], min_score=0.6), docs)
+    kept, reasons = run(Language(keep=["en", "de", "ceb"], min_score=0.6), docs)
     assert [d.id for d in kept] == ["en", "de"]
     assert reasons == ["language:not_kept"] * 6
     assert kept[0].meta["language"] == "en" and kept[0].signals["language_score"] > 0.6
@@ -181,3 +181,17 @@ def test_only_the_document_the_step_raises_on_is_set_aside() -> None:
     assert errors == ["10", "70"]
     assert kept == [str(i) for i in range(100) if i % 3 and i not in (10, 70)]
     assert [i for i, _ in rejected] == [str(i) for i in range(100) if not i % 3]
+
+
+def test_the_codes_keep_takes_are_the_models_labels() -> None:
+    from gristmill.steps.language import LANGUAGE_CODES, _model
+
+    assert {label.removeprefix("__label__") for label in _model().get_labels()} == LANGUAGE_CODES
+
+
+@pytest.mark.parametrize(("code", "hint"), [("xx", ""), ("eng", "did you mean 'en'?"), ("ger", "")])
+def test_a_code_the_model_never_gives_is_one_line(code: str, hint: str) -> None:
+    # keep: [xx] ran and dropped every document as language:not_kept.
+    with pytest.raises(ConfigError, match=f"option 'keep': {code!r} is no language the model names") as error:
+        build_step("language", {"keep": ["en", code]})
+    assert hint in str(error.value) and "\n" not in str(error.value)

@@ -166,7 +166,7 @@ class Pipeline:
         kept: list[str] = []
         for step in self.steps:
             if step.name == "language":
-                kept = [str(code) for code in getattr(step, "keep", None) or []]
+                kept = list(getattr(step, "keep", None) or [])
             if step.name != "gopher_quality" or getattr(step, "stop_words", None) is not None:
                 continue
             if not getattr(step, "min_stop_words", None):
@@ -175,8 +175,8 @@ class Pipeline:
             dropped = [
                 code
                 for code in kept
-                if code.split("_")[0].split("-")[0].lower() != "en"
-                and not {"stop_words", "min_stop_words"} & set(overrides.get(code) or {})
+                # keep holds the model's codes only (language checks them): English is "en" alone.
+                if code != "en" and not {"stop_words", "min_stop_words"} & set(overrides.get(code) or {})
             ]
             if dropped:
                 log.warning(

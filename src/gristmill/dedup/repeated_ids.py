@@ -65,6 +65,14 @@ def repeated_ids(
         return None
     ids = documents = 0
     first: tuple[int, int] | None = None  # (shard, position) of a document holding a repeated id
+
+    def count(held: int, shard: int, pos: int) -> None:
+        """Count one id's run of ``held`` documents, once it has ended."""
+        nonlocal ids, documents, first
+        if held > 1:
+            ids, documents = ids + 1, documents + held
+            first = first or (shard, pos)
+
     # The run of one id a window ends on is carried into the next: an id held by more documents than
     # a window holds comes in pieces (long_runs), a window each. (hi, lo, documents, shard, position)
     carried: tuple[int, int, int, int, int] | None = None
@@ -78,9 +86,8 @@ def repeated_ids(
         if carried is not None:
             if carried[:2] == (int(rows["hi"][0]), int(rows["lo"][0])):
                 lengths[0] += carried[2]
-            elif carried[2] > 1:
-                ids, documents = ids + 1, documents + carried[2]
-                first = first or carried[3:]
+            else:
+                count(*carried[2:])
         ended = lengths[:-1] > 1  # every run but the last, which the next window may go on
         ids += int(ended.sum())
         documents += int(lengths[:-1][ended].sum())
@@ -89,9 +96,8 @@ def repeated_ids(
             first = (int(row["shard"]), int(row["pos"]))
         row = rows[starts[-1]]
         carried = (int(row["hi"]), int(row["lo"]), int(lengths[-1]), int(row["shard"]), int(row["pos"]))
-    if carried is not None and carried[2] > 1:
-        ids, documents = ids + 1, documents + carried[2]
-        first = first or carried[3:]
+    if carried is not None:
+        count(*carried[2:])
     if first is None:
         return RepeatedIds(0, 0)
     shard, pos = first

@@ -171,11 +171,11 @@ def _repeated_ids(pipeline: Pipeline, layout: Layout, shards: int) -> dict[str, 
     if kept.is_file():
         entry: dict[str, Any] = orjson.loads(kept.read_bytes())
     else:
-        work = layout.barrier_work(stage.index)
-        layout.fetch(work, prefix="idhash-")
         # Imported here: numpy, which a run without a barrier never needs.
-        from gristmill.dedup.repeated_ids import repeated_ids
+        from gristmill.dedup.repeated_ids import ID_HASHES, repeated_ids
 
+        work = layout.barrier_work(stage.index)
+        layout.fetch(work, prefix=f"{ID_HASHES}-")
         found = repeated_ids(work, shards, fetch=layout.fetch_files)
         if found is None:
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ from gristmill.io import storage
 from gristmill.io.inputs import InputSpec
 from gristmill.io.outputs import OutputSpec
 from gristmill.pipeline import Pipeline
+from gristmill.steps.options import whole_number
 from gristmill.steps.plugins import import_step_modules
-from gristmill.steps.registry import build_step, matches_type, type_name
+from gristmill.steps.registry import build_step
 
 _SECTIONS = ("imports", "input", "output", "steps", "max_errors")
 
@@ -49,14 +51,14 @@ def pipeline_from_dict(data: Any, source: str = "pipeline", folder: Path | None 
     for key in data:
         if key not in _SECTIONS:
             raise ConfigError(f"{source}: unknown section {key!r}{_suggest(key, _SECTIONS)}")
-    imports = data.get("imports") or []
+    imports = _section_or(data, "imports", [])
     if not isinstance(imports, list):
         raise ConfigError(f"{source}: `imports` is a list of module names (`imports: [my_steps]`)")
     import_step_modules(imports, folder)
     for key in ("input", "output"):
         if key not in data:
             raise ConfigError(f"{source}: missing section {key!r}")
-    steps_data = data.get("steps") or []
+    steps_data = _section_or(data, "steps", [])
     if not isinstance(steps_data, list):
         raise ConfigError(f"{source}: `steps` is a list of one-key mappings (`- length_filter: {{}}`)")
     steps = []
@@ -77,6 +79,15 @@ def pipeline_from_dict(data: Any, source: str = "pipeline", folder: Path | None 
         imports=imports,
         **extra,
     )
+
+
+def _section_or(data: dict[str, Any], key: str, empty: Any) -> Any:
+    """A section's value, or ``empty`` when left blank (``steps:`` alone is null in YAML).
+
+    Only null is blank: ``steps: {}`` or ``steps: false`` is a mistake, said as one.
+    """
+    value = data.get(key)
+    return empty if value is None else value
 
 
 def input_spec(data: Any) -> InputSpec:
@@ -103,16 +114,15 @@ def spec_to_dict(spec: InputSpec | OutputSpec) -> dict[str, Any]:
 def _spec(cls: Any, data: Any, section: str) -> Any:
     if not isinstance(data, dict):
         raise ConfigError(f"{section}: expected a mapping such as {{path: ...}}, got {data!r}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    hints = _hints(cls)
-    for key, value in data.items():
-        if key not in fields:
-            raise ConfigError(f"{section}: unknown option {key!r}{_suggest(key, fields)}")
-        if not matches_type(value, hints[key]):
-            raise ConfigError(f"{section}, option {key!r}: expected {type_name(hints[key])}, got {value!r}")
+    hints = typing.get_type_hints(cls)
+    for key in data:
+        if key not in hints:
+            raise ConfigError(f"{section}: unknown option {key!r}{_suggest(key, hints)}")
+    # Types and bounds are checked by the section itself, from the annotations its schema is made of.
+    data = {key: whole_number(value, hints[key]) for key, value in data.items()}
     if "path" not in data:
         raise ConfigError(f"{section}: missing option 'path'")
-    for path in [data["path"]] if isinstance(data["path"], str) else data["path"]:
+    for path in data["path"] if isinstance(data["path"], list) else [data["path"]]:
         scheme = storage.mistyped_url_scheme(path) if isinstance(path, str) else None
         if scheme is not None:
             raise ConfigError(
@@ -120,12 +130,6 @@ def _spec(cls: Any, data: Any, section: str) -> Any:
                 f"or ./{path} for a local folder"
             )
     return cls(**data)
-
-
-def _hints(cls: Any) -> dict[str, Any]:
-    import typing
-
-    return typing.get_type_hints(cls)
 
 
 def _suggest(key: Any, known: Any) -> str:

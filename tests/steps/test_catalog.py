@@ -89,3 +89,67 @@ def test_the_schema_takes_an_empty_section_as_a_run_does(
     (tmp_path / "p.yaml").write_text(text)
     load_pipeline(tmp_path / "p.yaml")
     jsonschema.validate(yaml.safe_load(text), schema)
+
+
+def _run_accepts(pipeline: dict[str, Any]) -> bool:
+    from gristmill.config import pipeline_from_dict
+    from gristmill.errors import ConfigError
+
+    try:
+        pipeline_from_dict(pipeline)
+    except ConfigError:
+        return False
+    return True
+
+
+def _schema_accepts(schema: dict[str, Any], pipeline: dict[str, Any]) -> bool:
+    try:
+        jsonschema.validate(pipeline, schema)
+    except jsonschema.ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        # A helper's list (stop 33): the schema took each of these, and the run refused them, or the
+        # other way round. An editor that validates against `gristmill schema` must say what the run says.
+        {"output": {"path": "out", "fields": []}},
+        {"output": {"path": ""}},
+        {"output": ""},
+        {"input": ""},
+        {"input": {"path": []}},
+        {"input": {"path": "x.jsonl", "meta_keys": {"": "str"}}},
+        {"steps": [{"language": {"keep": ["EN"]}}]},
+        {"steps": [{"language": {"keep": ["xx"]}}]},
+        {"steps": [{"language": {"keep": ["en", "de"]}}]},
+        {"steps": [{"regex_filter": {"pattern": "x", "reason": ""}}]},
+        {"steps": [{"regex_filter": {"pattern": "x", "reason": "a:b"}}]},
+        {"steps": [{"gopher_repetition": {"top_ngrams": {"0": 0.1}}}]},
+        {"steps": [{"gopher_repetition": {"top_ngrams": {"101": 0.1}}}]},
+        {"steps": [{"gopher_repetition": {"top_ngrams": {"two": 0.1}}}]},
+        {"steps": [{"gopher_repetition": {"dup_ngrams": {"5": 1.5}}}]},
+        {"steps": [{"gopher_repetition": {"top_ngrams": {"2": 0.2, "3": 0.18}}}]},
+        {"steps": [{"gopher_quality": {"by_language": {"de": {"min_word": 30}}}}]},
+        {"steps": [{"gopher_quality": {"by_language": {"de": {"min_words": "ten"}}}}]},
+        {"steps": [{"gopher_quality": {"by_language": {"German": {"min_words": 30}}}}]},
+        {"steps": [{"gopher_quality": {"by_language": {"de": {"min_words": 30}}}}]},
+        {"steps": [{"gopher_quality": {"by_language": {"de": None}}}]},
+        {"steps": [{"gopher_quality": {"by_language": {"de": {"by_language": None}}}}]},
+        {"steps": [{"length_filter": False}]},
+        {"steps": [{"length_filter": None}]},
+        {"steps": [{"length_filter": {"min_chars": 1.0}}]},
+        {"steps": [{"length_filter": {"min_chars": 1.5}}]},
+        {"input": {"path": "x.jsonl", "files_per_shard": 1.0}},
+        {"steps": {}},
+        {"steps": False},
+        {"steps": ""},
+        {"imports": ""},
+        {"max_errors": False},
+    ],
+    ids=lambda part: json.dumps(part),
+)
+def test_the_schema_and_the_run_agree(schema: dict[str, Any], part: dict[str, Any]) -> None:
+    pipeline = {"input": {"path": "x.jsonl"}, "output": "out", **part}
+    assert _schema_accepts(schema, pipeline) == _run_accepts(pipeline)

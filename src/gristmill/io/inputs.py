@@ -9,7 +9,9 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from gristmill.errors import ConfigError, InputError, MissingInputError
 from gristmill.io import storage
@@ -19,6 +21,11 @@ from gristmill.io.jsonl import JsonlReader
 from gristmill.io.parquet import ParquetReader
 from gristmill.io.schema import FIELD_TYPES, FieldType
 from gristmill.io.warc import WarcReader
+from gristmill.steps.options import check_fields
+
+FieldName = Annotated[str, msgspec.Meta(min_length=1)]
+# A path, or a list of them: a file, a folder, a glob or a URL, none of them empty.
+Paths = FieldName | Annotated[list[FieldName], msgspec.Meta(min_length=1)]
 
 READERS: dict[str, type[Reader]] = {
     r.format: r for r in (JsonlReader, ParquetReader, WarcReader, TextFileReader, HtmlFileReader)
@@ -71,31 +78,25 @@ class InputSpec:
             never written into the output folder, as they may hold credentials.
     """
 
-    path: str | list[str]
+    # Bounds are declared on the fields: the run's check (`check_fields`) and `gristmill schema` read them.
+    path: Paths
     format: str | None = None
-    files_per_shard: int = 500
-    text_key: str = "text"
-    id_key: str = "id"
+    files_per_shard: Annotated[int, msgspec.Meta(ge=1)] = 500
+    text_key: FieldName = "text"
+    id_key: FieldName = "id"
     storage_options: dict[str, Any] | None = None
-    meta_keys: list[str] | dict[str, str] | None = None
+    meta_keys: list[FieldName] | dict[FieldName, FieldType] | None = None
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in READERS:
             raise ConfigError(f"input: unknown format {self.format!r}; formats are {sorted(READERS)}")
-        if not isinstance(self.files_per_shard, int) or self.files_per_shard < 1:
-            raise ConfigError("input: files_per_shard must be a positive whole number")
-        for name in ("text_key", "id_key"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ConfigError(f"input: {name} must be a field name (a non-empty string)")
-        if self.storage_options is not None and not isinstance(self.storage_options, dict):
-            raise ConfigError("input: storage_options must be a mapping of fsspec options")
-        for key, kind in (self.meta_key_types or {}).items():
-            if not key:
-                raise ConfigError("input: meta_keys holds an empty field name")
-            if kind not in FIELD_TYPES:
-                raise ConfigError(
-                    f"input: meta_keys: unknown type {kind!r} for {key!r}; types are {list(FIELD_TYPES)}"
-                )
+        if isinstance(self.meta_keys, dict):  # said before the type check, which would list every type
+            for key, kind in self.meta_keys.items():
+                if kind not in FIELD_TYPES:
+                    raise ConfigError(
+                        f"input: meta_keys: unknown type {kind!r} for {key!r}; types are {list(FIELD_TYPES)}"
+                    )
+        check_fields(self, "input")
         self.use_storage()
 
     def use_storage(self) -> None:
@@ -110,7 +111,7 @@ class InputSpec:
             return None
         if isinstance(self.meta_keys, list):
             return dict.fromkeys(self.meta_keys, "str")
-        return dict(self.meta_keys)  # type: ignore[arg-type]  # checked against FIELD_TYPES when built
+        return dict(self.meta_keys)
 
     def meta_fields(self, fmt: str) -> Mapping[str, FieldType]:
         """The ``meta`` keys documents of ``fmt`` carry: the reader's, or ``meta_keys`` for records.

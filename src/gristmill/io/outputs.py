@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
+
+import msgspec
 
 from gristmill.document import Document
-from gristmill.errors import ConfigError
 from gristmill.io.jsonl import JsonlWriter
 from gristmill.io.parquet import ParquetWriter
 from gristmill.io.schema import Schema
+from gristmill.steps.options import check_fields
 
 OutputFormat = Literal["jsonl", "parquet"]
 _SUFFIX = {"jsonl": ".jsonl.zst", "parquet": ".parquet"}
@@ -38,20 +40,14 @@ class OutputSpec:
             (``meta.url``, ``signals.language_score``); by default all. ``rejected/`` keeps all.
     """
 
-    path: str
+    # Bounds are declared on the fields: the run's check (`check_fields`) and `gristmill schema` read them.
+    path: Annotated[str, msgspec.Meta(min_length=1)]
     format: OutputFormat = "jsonl"
     storage_options: dict[str, Any] | None = None
-    fields: list[str] | None = None
+    fields: Annotated[list[str], msgspec.Meta(min_length=1)] | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.path, str) or not self.path:
-            raise ConfigError("output: `path` must name a folder")
-        if self.format not in _SUFFIX:
-            raise ConfigError(f"output: unknown format {self.format!r}; formats are {sorted(_SUFFIX)}")
-        if self.storage_options is not None and not isinstance(self.storage_options, dict):
-            raise ConfigError("output: storage_options must be a mapping of fsspec options")
-        if self.fields is not None and not self.fields:
-            raise ConfigError("output: `fields` lists at least one field (`fields: [id, text]`)")
+        check_fields(self, "output")
 
     @property
     def suffix(self) -> str:

@@ -50,6 +50,10 @@ class Step(ABC):
     def setup(self) -> None:  # noqa: B027 - a hook most steps leave empty
         """Check options against each other and prepare what the step needs (nothing by default)."""
 
+    @classmethod  # noqa: B027 - a hook most steps leave empty
+    def refine_options_schema(cls, properties: dict[str, Any]) -> None:
+        """Say more in the options' JSON Schema than their types do (``properties`` by option name)."""
+
     def why_last(self) -> str | None:
         """Why, with these options, no step may come after this one (None: any may)."""
         return None

@@ -28,6 +28,27 @@ class PerLanguageOptions(Filter):
         Help("other values of these options for documents of some languages (``{fr: {…}}``)."),
     ] = None
 
+    @classmethod
+    def refine_options_schema(cls, properties: dict[str, Any]) -> None:
+        """``by_language`` maps a language code to this step's other options, as ``setup`` checks it."""
+        others = {name: schema for name, schema in properties.items() if name != "by_language"}
+        properties["by_language"] = {
+            "description": properties["by_language"].get("description", ""),
+            "anyOf": [
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": f"^{_CODE.pattern}$"},
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": others,
+                        "additionalProperties": False,
+                    },
+                },
+                {"type": "null"},
+            ],
+            "default": None,
+        }
+
     def setup(self) -> None:
         """Check ``by_language`` and build one variant of this step per listed language.
 

@@ -8,16 +8,16 @@ Everything goes through :func:`describe_steps`, which asks the registry for each
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import types
 import typing
 from pathlib import Path
 from typing import Any, Literal
 
+import msgspec
+
 from gristmill.io.inputs import READERS, InputSpec
 from gristmill.io.outputs import OutputSpec
-from gristmill.io.schema import FIELD_TYPES
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.registry import describe, registered_steps, step_options, step_schema, type_name
 
@@ -142,29 +142,24 @@ def _option_schema(declared: dict[str, Any] | None, hint: Any) -> dict[str, Any]
 
 
 def _section(cls: Any) -> dict[str, Any]:
-    """The schema of ``input:`` or ``output:``: a path alone, or a mapping of the dataclass's fields."""
-    hints = typing.get_type_hints(cls)
-    properties = {f.name: type_schema(hints[f.name]) for f in dataclasses.fields(cls)}
-    if cls is InputSpec:
-        # What InputSpec checks when built, beyond the fields' types.
-        properties["files_per_shard"] = {"type": "integer", "minimum": 1}
-        properties["text_key"] = properties["id_key"] = {"type": "string", "minLength": 1}
-        properties["format"] = {"anyOf": [{"enum": sorted(READERS)}, {"type": "null"}]}
-        properties["meta_keys"] = {
-            "anyOf": [
-                {"type": "array", "items": {"type": "string"}},
-                {"type": "object", "additionalProperties": {"enum": list(FIELD_TYPES)}},
-                {"type": "null"},
-            ]
-        }
+    """The schema of ``input:`` or ``output:``: a path alone, or a mapping of the dataclass's fields.
+
+    Made by msgspec from the fields' annotations, the ones ``check_fields`` checks a run's section by.
+    """
+    generated = msgspec.json.schema(cls)
+    properties = dict(generated["$defs"][generated["$ref"].rsplit("/", 1)[1]]["properties"])
+    if cls is InputSpec:  # the formats are the readers registered, not a type
+        properties["format"] = {"anyOf": [{"enum": sorted(READERS)}, {"type": "null"}], "default": None}
     mapping = {
         "type": "object",
         "properties": properties,
         "required": ["path"],
         "additionalProperties": False,
     }
+    path = properties["path"]
+    shorthand = next((p for p in path.get("anyOf", [path]) if p.get("type") == "string"), path)
     summary = (inspect.getdoc(cls) or "").split("\n", 1)[0]
-    return {"description": summary, "anyOf": [{"type": "string"}, mapping]}
+    return {"description": summary, "anyOf": [shorthand, mapping]}
 
 
 def _plain(value: Any) -> Any:

@@ -170,6 +170,12 @@ class GopherQualityFilter(PerLanguageOptions):
 DEFAULT_TOP_NGRAMS = {2: 0.2, 3: 0.18, 4: 0.16}
 # Gopher looks at n-grams up to 10 words; far longer ones only cost memory.
 MAX_NGRAM = 100
+# What `_ngram_table` takes, said to JSON Schema: keys 1..MAX_NGRAM (JSON keys are text, at most 9 digits
+# as `_ngram_size` reads them), shares between 0 and 1.
+_NGRAM_TABLE = {
+    "propertyNames": {"pattern": f"^(?=[0-9]{{1,9}}$)0*([1-9][0-9]?|{MAX_NGRAM})$"},
+    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+}
 DEFAULT_DUP_NGRAMS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 
 
@@ -208,14 +214,16 @@ class GopherRepetitionFilter(PerLanguageOptions):
         dict[int | str, float] | None,
         Help(
             "n -> largest share of characters in the most frequent n-gram (n up to 100);"
-            " paper: {2: 0.2, 3: 0.18, 4: 0.16}. Replaces that table: name every n to check."
+            " paper: {2: 0.2, 3: 0.18, 4: 0.16}. Replaces that table: name every n to check.",
+            extra_json_schema=_NGRAM_TABLE,
         ),
     ] = None
     dup_ngrams: Annotated[
         dict[int | str, float] | None,
         Help(
             "n -> largest share of characters in repeated n-grams;"
-            " paper: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.1}. Replaces that table."
+            " paper: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.1}. Replaces that table.",
+            extra_json_schema=_NGRAM_TABLE,
         ),
     ] = None
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
+import msgspec
+
 from gristmill.document import Document, batches
 from gristmill.errors import ConfigError
 from gristmill.io.schema import FieldType
@@ -36,6 +38,9 @@ LANGUAGE_CODES = frozenset(
     pam pfl pl pms pnb ps pt qu rm ro ru rue sa sah sc scn sco sd sh si sk sl so sq sr su sv sw ta te tg
     th tk tl tr tt tyv ug uk ur uz vec vep vi vls vo wa war wuu xal xmf yi yo yue zh""".split()
 )
+# A code `keep` may hold: the run checks it in `setup` (with a hint for the nearest code), the schema
+# lists the codes, both from LANGUAGE_CODES.
+LanguageCode = Annotated[str, msgspec.Meta(extra_json_schema={"enum": sorted(LANGUAGE_CODES)})]
 # Runs of whitespace, each to become one space. A lone space is already one, so it is not matched:
 # on prose that leaves few matches to replace (``\s+`` matched every gap between words).
 _SPACE = re.compile(r"[^\S ]\s*| \s+")
@@ -88,7 +93,7 @@ class Language(Step):
 
     keep: (
         Annotated[
-            list[str],
+            list[LanguageCode],
             Help(
                 "language codes to keep (``[en, de]``); other documents are dropped as"
                 " ``language:not_kept``. None keeps every language.",

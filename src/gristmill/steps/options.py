@@ -14,6 +14,7 @@ docstring section) is still read from its signature, so old plugins keep working
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import inspect
@@ -91,6 +92,7 @@ def options_schema(cls: type[Step]) -> dict[str, Any]:
     props = body["properties"]
     for option in step_options(cls):
         props[option.name] = {"description": option.help, **props[option.name]}
+    cls.refine_options_schema(props)
     doc = (inspect.getdoc(cls) or "").split("\n", 1)[0]
     if doc:
         body["description"] = doc
@@ -118,6 +120,7 @@ def check_options(cls: type[Step], options: dict[str, Any]) -> dict[str, Any]:
         problem = number_problem(value)
         if problem:
             raise ConfigError(f"step {step!r}, option {key!r}: {problem}")
+    options = {key: whole_number(value, known[key].type) for key, value in options.items()}
     missing = [o.name for o in known.values() if o.required and o.name not in options]
     if missing:
         raise ConfigError(f"step {step!r}: missing required option {missing[0]!r}")
@@ -130,6 +133,47 @@ def check_options(cls: type[Step], options: dict[str, Any]) -> dict[str, Any]:
             f"step {step!r}, option {option!r}: {_explain(value, known[option].type)}"
         ) from None
     return {name: getattr(checked, name) for name in known}
+
+
+def whole_number(value: Any, hint: Any) -> Any:
+    """A float with nothing after the point (``1.0``) as the int an ``int`` option takes, else ``value``.
+
+    JSON Schema counts ``1.0`` an integer, so an editor checking against ``gristmill schema`` takes it.
+    """
+    if isinstance(value, float) and value.is_integer() and _takes(hint, int) and not _takes(hint, float):
+        return int(value)
+    return value
+
+
+def _takes(hint: Any, kind: type) -> bool:
+    """Whether a hint takes values of the plain type ``kind`` (looking inside Annotated and unions)."""
+    origin = typing.get_origin(hint)
+    if origin is Annotated:
+        return _takes(typing.get_args(hint)[0], kind)
+    if origin in (typing.Union, types.UnionType):
+        return any(_takes(arg, kind) for arg in typing.get_args(hint))
+    return hint is kind
+
+
+def value_problem(value: Any, hint: Any) -> str | None:
+    """Say why ``value`` does not fit an annotated hint (its type, or the bounds declared on it), or None."""
+    try:
+        msgspec.convert(value, hint, strict=True)
+    except msgspec.ValidationError:
+        return _explain(value, hint)
+    return number_problem(value)
+
+
+def check_fields(spec: Any, section: str) -> None:
+    """Check every field of a config dataclass against its annotated type and bounds.
+
+    The same annotations make the section's JSON Schema, so ``gristmill schema`` and the run agree.
+    """
+    hints = typing.get_type_hints(type(spec), include_extras=True)
+    for field in dataclasses.fields(spec):
+        problem = value_problem(getattr(spec, field.name), hints[field.name])
+        if problem:
+            raise ConfigError(f"{section}, option {field.name!r}: {problem}")
 
 
 # Integers an option may hold: what a signed 64-bit field (numpy, orjson, Parquet) can take.
@@ -221,6 +265,10 @@ def _explain(value: Any, hint: Any) -> str:
         for meta in _metas(hint):
             if meta.min_length is not None and len(value) < meta.min_length:
                 return "must not be empty" if meta.min_length == 1 else f"must hold {meta.min_length} or more"
+    if isinstance(value, str):
+        for meta in _metas(hint):
+            if meta.pattern is not None and not re.search(meta.pattern, value):
+                return f"must match the pattern {meta.pattern}, got {value!r}"
     return f"expected {type_name(hint)}, got {value!r}"
 
 

@@ -28,9 +28,14 @@ class RegexFilter(Filter):
         Help("drop (drop matching documents) or keep (keep only matching documents)."),
     ] = "drop"
     ignore_case: Annotated[bool, Help("match without regard to case.")] = False
-    reason: Annotated[str, Help("the name of the rule in the drop reason (``regex_filter:<reason>``).")] = (
-        "pattern"
-    )
+    reason: Annotated[
+        str,
+        Help(
+            "the name of the rule in the drop reason (``regex_filter:<reason>``), without ':'.",
+            min_length=1,
+            pattern="^[^:]*$",
+        ),
+    ] = "pattern"
 
     def setup(self) -> None:
         try:
@@ -39,8 +44,6 @@ class RegexFilter(Filter):
             raise self.fail("pattern", str(exc)) from exc
         if not self.pattern:
             raise self.fail("pattern", "matches every text: an empty pattern is found in any")
-        if not self.reason or ":" in self.reason:
-            raise self.fail("reason", "must be a non-empty name without ':'")
 
     def keep(self, doc: Document) -> Literal[True] | str:
         """Keep or drop by whether the pattern is found."""

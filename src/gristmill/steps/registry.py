@@ -90,11 +90,13 @@ def step_schema(name: str) -> dict[str, Any]:
 def build_step(name: str, options: dict[str, Any] | None) -> Step:
     """Build the step registered as ``name`` from YAML options, checking every option first."""
     cls = step_class(name)
-    options = options or {}
+    if options is None:  # `- length_filter:` with nothing after it
+        options = {}
     if not isinstance(options, dict):
         raise ConfigError(f"step {name!r}: options must be a mapping, got {options!r}")
-    check_options(cls, options)  # a step written the old way does not check them itself
-    return cls(**options)
+    # A step written the old way does not check its options itself; it gets them as checked (1.0 as 1).
+    checked = check_options(cls, options)
+    return cls(**{key: checked[key] for key in options})
 
 
 def matches_type(value: Any, hint: Any) -> bool:

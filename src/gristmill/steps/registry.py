@@ -5,10 +5,8 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
-import types
-import typing
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from gristmill.errors import ConfigError
 from gristmill.steps.base import Step
@@ -19,7 +17,6 @@ __all__ = [
     "Option",
     "build_step",
     "describe",
-    "matches_type",
     "register",
     "registered_steps",
     "step_class",
@@ -97,31 +94,6 @@ def build_step(name: str, options: dict[str, Any] | None) -> Step:
     # A step written the old way does not check its options itself; it gets them as checked (1.0 as 1).
     checked = check_options(cls, options)
     return cls(**{key: checked[key] for key in options})
-
-
-def matches_type(value: Any, hint: Any) -> bool:
-    """Whether a YAML value fits a type hint (the subset of hints step options use)."""
-    if hint is Any:
-        return True
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin is Literal:
-        return value in args
-    if origin in (typing.Union, types.UnionType):
-        return any(matches_type(value, arg) for arg in args)
-    if hint is type(None):
-        return value is None
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if origin in (list, tuple):
-        return isinstance(value, list | tuple) and all(matches_type(v, args[0]) for v in value)
-    if origin is dict:
-        return isinstance(value, dict) and all(
-            matches_type(k, args[0]) and matches_type(v, args[1]) for k, v in value.items()
-        )
-    return isinstance(value, hint)
 
 
 # Where each built-in step is registered: importing a module registers its steps, and a run imports

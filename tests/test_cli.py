@@ -262,3 +262,24 @@ def test_steps_named_shows_only_those_and_an_unknown_name_is_one_line(run_cli) -
         "gristmill: error: unknown step 'lenght_filter'; did you mean 'length_filter'? "
         "(`gristmill steps` lists them)\n"
     )
+
+
+def test_the_python_api_says_which_inputs_it_could_not_read(shared_data, tmp_path) -> None:
+    # The CLI prints a truncated file's line and exits 1; a script calling Pipeline.run() got nothing
+    # on its console, and had to know to look in result.errors.
+    import subprocess
+    import sys
+
+    clipped = shared_data / "warc/resiliparse/clipped.warc.gz"
+    out = str(tmp_path / "out")
+    script = (
+        "import gristmill\n"
+        f"p = gristmill.Pipeline(input={{'path': {str(clipped)!r}}}, output={{'path': {out!r}}})\n"
+        "result = p.run(progress=False)\n"
+        "print('errors', len(result.errors))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "errors 1" in done.stdout
+    lines = [line for line in done.stderr.splitlines() if str(clipped) in line]
+    assert len(lines) == 1 and "truncated at byte" in lines[0], done.stderr

@@ -154,7 +154,8 @@ class _EchoHandler(logging.Handler):
     """Writes log records through click, to whatever stderr is at the time."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"gristmill: {record.getMessage()}", err=True)
+        level = "error: " if record.levelno >= logging.ERROR else ""
+        click.echo(f"gristmill: {level}{record.getMessage()}", err=True)
 
 
 def _finish(result: RunResult) -> None:
@@ -170,9 +171,7 @@ def _finish(result: RunResult) -> None:
             f"see {result.output}/quarantine/"
         )
     click.echo(f"stats: {result.output}/stats.json  report: {result.output}/report.html")
-    if result.errors:
-        for error in result.errors:
-            click.echo(f"gristmill: error: {error}", err=True)
+    if result.errors:  # each was logged as an error by the run
         sys.exit(EXIT_RUN_ERRORS)
 
 
@@ -294,6 +293,7 @@ def report(output: str) -> None:
 @click.option("--progress/--no-progress", default=None)
 def demo(out: str, workers: int, progress: bool | None) -> None:
     """Run the bundled demo pipeline on the bundled sample data (the seed page included)."""
+    _show_step_notes(False)
     _finish(demo_pipeline(out).run(workers=workers, overwrite=True, progress=progress))
 
 

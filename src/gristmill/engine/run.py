@@ -112,6 +112,9 @@ def run_pipeline(
         layout.publish([layout.report])
         check_totals(stats, pipeline.max_errors)
     layout.finish()
+    # Said here, not only by the CLI: a script calling Pipeline.run() sees them on its console too.
+    for error in stats.get("errors", []):
+        log.error("%s", error)
     return RunResult(output=layout.name, stats=stats)
 
 

@@ -75,6 +75,7 @@ class BoilerplateLines(BarrierStep):
     }
 
     runs_alone: ClassVar[bool] = True
+    meta_key_options: ClassVar[tuple[str, ...]] = ("url_field",)
 
     patterns: Annotated[
         bool,

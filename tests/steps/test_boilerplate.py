@@ -86,6 +86,27 @@ def test_lines_recurring_on_a_host_are_learned() -> None:
     assert all(footer in d.text for d in kept)
 
 
+def test_a_removed_line_leaves_no_blank_line_behind() -> None:
+    # A line removed between two lines of one paragraph left a blank line there: a paragraph break.
+    footer = "Example Gazette, 12 Mill Road, serving the valley since 1901"
+    docs = [
+        Document(
+            f"d{i}",
+            f"Story {i} tells of the mill.\n{footer}\nWheel {i} turns.\nSubscribe now\nMiller {i} sings.\n\n"
+            f"The end of story {i}.",
+            {"url": f"https://example.org/{i}"},
+        )
+        for i in range(3)
+    ]
+    kept, _ = run(BoilerplateLines(), docs)
+    assert kept[0].text == (
+        "Story 0 tells of the mill.\nWheel 0 turns.\nMiller 0 sings.\n\nThe end of story 0."
+    )
+    # A removed line between two paragraphs leaves the one break between them.
+    kept, _ = run(BoilerplateLines(), [Document("p", "First part.\n\nSubscribe now\n\nSecond part.")])
+    assert kept[0].text == "First part.\n\nSecond part."
+
+
 def test_a_document_of_only_furniture_is_dropped() -> None:
     kept, rejected = run(BoilerplateLines(), [Document("d", "Subscribe now\nRead more")])
     assert kept == []

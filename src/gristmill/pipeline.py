@@ -147,6 +147,25 @@ class Pipeline:
                 raise ConfigError(f"output: fields names {name!r}, which this run does not write{hint}")
         return schema.with_fields(fields)
 
+    def meta_keys_read(self) -> list[tuple[str, str]]:
+        """``(step and option, key)`` for each ``meta`` key a step's option names and no earlier step writes.
+
+        An option left at its default is not listed: a pipeline run over corpora with and without URLs
+        keeps ``url_field: url``; a name a user set and no document has is a mistake.
+        """
+        from gristmill.steps.registry import step_options
+
+        named: list[tuple[str, str]] = []
+        written: set[str] = set()
+        for step in self.steps:
+            defaults = {o.name: o.default for o in step_options(type(step))}
+            for option in step.meta_key_options:
+                key = getattr(step, option)
+                if isinstance(key, str) and key != defaults.get(option) and key not in written:
+                    named.append((f"step {step.name!r}, option {option!r}", key))
+            written.update(step.output_fields()[0])
+        return named
+
     def warn_markup_kept(self, formats: set[str]) -> None:
         """Say in one line when pages (WARC records, HTML files) pass no step that extracts their text."""
         pages = [what for fmt, what in _PAGE_FORMATS.items() if fmt in formats]

@@ -10,6 +10,7 @@ from gristmill.stats import StepContext, StepStats
 from gristmill.steps.boilerplate import furniture_rule
 from gristmill.steps.registry import build_step
 from gristmill.text import split_sentences
+from tests.helpers import write_jsonl, write_pipeline
 
 SEED_FURNITURE = [
     "© 2020 A&E Television Networks, LLC.",
@@ -83,6 +84,27 @@ def test_lines_recurring_on_a_host_are_learned() -> None:
     assert kept[3].text == other.text  # one page of another host: not that host's furniture
     kept, _ = run(BoilerplateLines(min_pages=4), [Document(d.id, f"x\n{footer}", d.meta) for d in docs])
     assert all(footer in d.text for d in kept)
+
+
+def test_a_removed_line_leaves_no_blank_line_behind() -> None:
+    # A line removed between two lines of one paragraph left a blank line there: a paragraph break.
+    footer = "Example Gazette, 12 Mill Road, serving the valley since 1901"
+    docs = [
+        Document(
+            f"d{i}",
+            f"Story {i} tells of the mill.\n{footer}\nWheel {i} turns.\nSubscribe now\nMiller {i} sings.\n\n"
+            f"The end of story {i}.",
+            {"url": f"https://example.org/{i}"},
+        )
+        for i in range(3)
+    ]
+    kept, _ = run(BoilerplateLines(), docs)
+    assert kept[0].text == (
+        "Story 0 tells of the mill.\nWheel 0 turns.\nMiller 0 sings.\n\nThe end of story 0."
+    )
+    # A removed line between two paragraphs leaves the one break between them.
+    kept, _ = run(BoilerplateLines(), [Document("p", "First part.\n\nSubscribe now\n\nSecond part.")])
+    assert kept[0].text == "First part.\n\nSecond part."
 
 
 def test_a_document_of_only_furniture_is_dropped() -> None:
@@ -212,3 +234,22 @@ def test_a_learned_line_goes_to_each_shard_once_however_many_pages_have_it(tmp_p
         step.sign(pages[shard * 25 : (shard + 1) * 25], shard, tmp_path)
     step.group(0, 2, tmp_path)
     assert [len(load_part(tmp_path / "furniture-000.npy", shard)) for shard in range(2)] == [1, 1]
+
+
+def test_a_url_field_no_document_has_is_one_line(tmp_path: Path, run_cli) -> None:
+    # A mistyped url_field gave no page a host: nothing was learned, and nothing said so.
+    records = [
+        {"id": f"d{i}", "text": "Story.\nFooter line of the site", "url": f"https://a.org/{i}"}
+        for i in range(3)
+    ]
+    write_jsonl(tmp_path / "in.jsonl", records)
+    path = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {tmp_path / 'in.jsonl'}\noutput: {tmp_path / 'out'}\n"
+        "steps:\n  - boilerplate_lines: {url_field: page_url}\n",
+    )
+    result = run_cli("run", str(path))
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "step 'boilerplate_lines', option 'url_field' names 'page_url'" in result.output
+    assert "'url'" in result.output
+    assert not (tmp_path / "out").exists()

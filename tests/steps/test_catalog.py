@@ -71,6 +71,7 @@ def test_every_bundled_pipeline_fits_the_schema(schema: dict[str, Any], path: Pa
         {"steps": [{"salad": {"threshold": 0}}]},
         {"steps": [{"decontaminate": {"sets": []}}]},
         {"steps": [{"language": {"keep": []}}]},
+        {"steps": [{"pii": {"redact": []}}]},
         {"steps": [{"classifier_top": {"model": "m.bin", "label": "hq", "keep_top": 0.1, "signal": ""}}]},
     ],
 )

@@ -112,6 +112,11 @@ def test_decontaminate_bad_sets_are_one_line_errors(tmp_path: Path) -> None:
     cases[str(tmp_path / "empty.txt")] = r"empty.txt: no text of 13 words or more in field 'text'"
     (tmp_path / "short.jsonl").write_text('{"text": "too short to match"}\n', encoding="utf-8")
     cases[str(tmp_path / "short.jsonl")] = r"short.jsonl: no text of 13 words or more"
+    # A number is there, not missing: said as the reader says it of a record's text.
+    (tmp_path / "number.jsonl").write_text('{"text": "a b"}\n{"text": 42}\n', encoding="utf-8")
+    cases[str(tmp_path / "number.jsonl")] = r"number.jsonl: line 2: 'text' is a number, not a string"
+    (tmp_path / "null.jsonl").write_text('{"text": null}\n', encoding="utf-8")
+    cases[str(tmp_path / "null.jsonl")] = r"null.jsonl: line 1 has no text field 'text'"
     for path, message in cases.items():
         with pytest.raises(ConfigError, match=message) as error:
             Decontaminate(sets=[path])

@@ -231,6 +231,8 @@ def _inputs(tmp_path: Path, name: str) -> Path:
     records = [orjson.loads(line) for line in gzip.decompress(WEB.read_bytes()).splitlines()[:12]]
     # Three near copies, so the dedup steps have something to find.
     records += [{**r, "id": f"{r['id']}-copy"} for r in records[:3]]
+    # The fields SETTINGS' url_field values name: a name no document has stops the run.
+    records = [{**r, "link": r["metadata"]["url"], "source_url": r["metadata"]["url"]} for r in records]
     path = tmp_path / "web.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
     return path

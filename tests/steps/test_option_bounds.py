@@ -71,6 +71,7 @@ CASES = [
     ("regex_filter: {pattern: ''}", "step 'regex_filter', option 'pattern': matches every text"),
     ("language: {keep: []}", "step 'language', option 'keep': must not be empty"),
     ("decontaminate: {sets: []}", "step 'decontaminate', option 'sets': must not be empty"),
+    ("pii: {redact: []}", "step 'pii', option 'redact': must not be empty"),
 ]
 
 

@@ -128,6 +128,15 @@ def test_c4_drops_documents_by_rule(text: str, reason: str) -> None:
     assert C4QualityFilter().keep(doc(text)) == reason
 
 
+def test_c4_drops_a_document_left_with_no_line_as_empty() -> None:
+    # With min_sentences: 0 a page whose every line went was kept as an empty document.
+    d = doc("Home\nNews\nPlease enable JavaScript to view the comments.")
+    assert C4QualityFilter(min_sentences=0).keep(d) == "empty"
+    assert d.signals["c4_lines_removed"] == 3
+    assert C4QualityFilter(min_sentences=0).keep(doc("")) == "empty"
+    assert C4QualityFilter(min_sentences=0).keep(doc("One line is kept here.")) is True
+
+
 def test_fineweb_rules() -> None:
     good = PROSE.replace(". ", ".\n")
     d = doc(good)

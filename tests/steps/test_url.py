@@ -1,9 +1,10 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gristmill import ConfigError, Pipeline, UrlFilter, pipeline_from_dict
-from tests.helpers import read_all, write_jsonl
+from tests.helpers import REPO, read_all, write_jsonl, write_pipeline
 
 
 def lists(tmp_path: Path) -> dict[str, str]:
@@ -135,3 +136,54 @@ def test_a_list_file_not_utf8_or_without_entries_is_a_one_line_error(tmp_path: P
     marked.write_bytes(b"\xef\xbb\xbfa.example\nb.example\n\xff\n")
     with pytest.raises(ConfigError, match=r"marked.txt is not UTF-8 \(line 3\)"):
         UrlFilter(block_domains=[str(marked)])
+
+
+def _url_filter_run(run_cli: Any, tmp_path: Path, records: list[dict[str, Any]], options: str) -> Any:
+    write_jsonl(tmp_path / "in.jsonl", records)
+    (tmp_path / "domains.txt").write_text("spam.example\n", encoding="utf-8")
+    path = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {tmp_path / 'in.jsonl'}\noutput: {tmp_path / 'out'}\nsteps:\n"
+        f"  - url_filter: {{block_domains: [{tmp_path / 'domains.txt'}], {options}}}\n",
+    )
+    return run_cli("run", str(path))
+
+
+def test_a_url_field_no_document_has_is_one_line(tmp_path: Path, run_cli: Any) -> None:
+    # With missing_url: keep, a mistyped url_field blocked nothing and kept every document, silently.
+    records = [{"id": "a", "text": "some text", "url": "https://spam.example/"}]
+    result = _url_filter_run(run_cli, tmp_path, records, "url_field: ulr, missing_url: keep")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "step 'url_filter', option 'url_field' names 'ulr'" in result.output
+    assert "did you mean 'url'?" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_url_field_in_the_records_metadata_is_found(tmp_path: Path, run_cli: Any) -> None:
+    records = [{"id": "a", "text": "some text", "metadata": {"link": "https://spam.example/"}}]
+    result = _url_filter_run(run_cli, tmp_path, records, "url_field: link, missing_url: keep")
+    assert result.exit_code == 0, result.output
+    assert [d["meta"]["reason"] for d in read_all(tmp_path / "out" / "rejected")] == [
+        "url_filter:domain:domains.txt"
+    ]
+
+
+def test_records_without_the_default_url_field_still_run(tmp_path: Path, run_cli: Any) -> None:
+    # A pipeline shared by corpora with and without URLs: the default field is not a name a user typed.
+    records = [{"id": "a", "text": "some text"}]
+    result = _url_filter_run(run_cli, tmp_path, records, "missing_url: keep")
+    assert result.exit_code == 0, result.output
+    assert len(read_all(tmp_path / "out" / "kept")) == 1
+
+
+def test_a_url_field_warc_records_lack_is_one_line(tmp_path: Path, run_cli: Any) -> None:
+    (tmp_path / "domains.txt").write_text("spam.example\n", encoding="utf-8")
+    warc = REPO / "src/gristmill/samples/warc/cc-main-2020-34-excerpt.warc.gz"
+    path = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {warc}\noutput: {tmp_path / 'out'}\nsteps:\n"
+        f"  - url_filter: {{block_domains: [{tmp_path / 'domains.txt'}], url_field: link}}\n",
+    )
+    result = run_cli("run", str(path))
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "step 'url_filter', option 'url_field' names 'link'" in result.output and "'url'" in result.output

@@ -72,10 +72,10 @@ def run_pipeline(
     layout = Layout(pipeline.output.path, pipeline.output.storage_options)
     # Listing the input fails on a missing path before anything is written.
     shards = pipeline.input.shards(exclude=layout.name)
-    # Field names (output.fields, input.meta_keys) are checked before anything is written.
+    # Field names (output.fields, input.meta_keys, a step's url_field) are checked before anything is written.
     formats = {shard.format for shard in shards}
     pipeline.kept_schema(formats)
-    pipeline.input.check_field_names(shards)
+    pipeline.input.check_field_names(shards, step_meta=pipeline.meta_keys_read())
     pipeline.warn_markup_kept(formats)
     pipeline.warn_english_stop_words()
     layout.create()

@@ -7,7 +7,7 @@ import functools
 import glob
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -149,7 +149,13 @@ class InputSpec:
             folders.append(path)
         return os.path.commonpath(folders)
 
-    def check_field_names(self, shards: list[Shard], sample: int = 100, files: int = 32) -> None:
+    def check_field_names(
+        self,
+        shards: list[Shard],
+        sample: int = 100,
+        files: int = 32,
+        step_meta: Sequence[tuple[str, str]] = (),
+    ) -> None:
         """Fail in one line naming a ``text_key``, ``id_key`` or ``meta_keys`` field no early record has.
 
         Local input files with fields are looked at in order, the first ``sample`` records of each,
@@ -158,6 +164,8 @@ class InputSpec:
         ``id_key`` is checked only where it was named: records without an id are common, and get one.
         ``meta_keys`` are checked against the first file's documents' meta. Where every file is an object
         in storage, the first alone is looked at (a look fetches a block of it; a Parquet footer).
+        ``step_meta`` holds ``(option, key)`` for each ``meta`` key a step's option names (``url_field``):
+        each is looked for in the documents' meta the same way.
         """
         with_fields = [
             (path, s.format)
@@ -167,10 +175,11 @@ class InputSpec:
             # Not a named pipe: opening one waits for a writer (the manifest then names it, in one line).
             if storage.is_url(path) or os.path.isfile(storage.local_path(path))
         ]
+        found = [(path, fmt) for path, fmt in with_fields if not storage.is_url(path)] or with_fields[:1]
+        self._check_step_meta(shards, found[:files], step_meta, sample)
         if not with_fields:
             return
         self._check_meta_keys(with_fields[0])
-        found = [(path, fmt) for path, fmt in with_fields if not storage.is_url(path)] or with_fields[:1]
         named = [("text_key", self.text_key)]
         if self.id_key != ReaderOptions.id_key:
             named.append(("id_key", self.id_key))
@@ -197,8 +206,19 @@ class InputSpec:
         if not chosen:
             return
         path, fmt = first
+        seen = self._meta_seen(path, fmt, sample) or set()
+        missing = [key for key in chosen if key not in seen]
+        if seen and missing:
+            raise ConfigError(
+                f"input: meta_keys names {missing[0]!r}, which none of the first {sample} records of "
+                f"{path} has; {_hint(missing[0], seen)}"
+            )
+
+    def _meta_seen(self, path: str, fmt: str, sample: int) -> set[str] | None:
+        """The ``meta`` keys of the first ``sample`` documents of ``path``; None when it gave none."""
         options = ReaderOptions(text_key=self.text_key, id_key=self.id_key)
         seen: set[str] = set()
+        count = 0
         try:
             for count, doc in enumerate(reader_for(fmt, options).read(path, _Bounded(sample)), start=1):
                 seen.update(doc.meta)
@@ -206,11 +226,43 @@ class InputSpec:
                     break
         except (InputError, _Enough):  # a file that cannot be read is the run's to report, in its turn
             pass
-        missing = [key for key in chosen if key not in seen]
-        if seen and missing:
+        return seen if count else None
+
+    def _check_step_meta(
+        self, shards: list[Shard], found: list[tuple[str, str]], named: Sequence[tuple[str, str]], sample: int
+    ) -> None:
+        """Fail naming a ``meta`` key a step's option names (a mistyped ``url_field``) no document has.
+
+        Such a step finds the key on no document and does nothing (or drops every document) without a
+        word. Documents of a format without fields carry their reader's keys, and records limited by
+        ``meta_keys`` carry those; other records are looked at in ``found``, as for ``text_key``.
+        """
+        if not named:
+            return
+        records = self.meta_keys is None and any(READERS[s.format].has_fields for s in shards)
+        carried = {SOURCE_FILE}
+        for fmt in {s.format for s in shards}:
+            if not (records and READERS[fmt].has_fields):
+                carried.update(self.meta_fields(fmt))
+        looked: list[str] = []
+        for path, fmt in found if records else []:
+            if all(key in carried for _, key in named):
+                break
+            seen = self._meta_seen(path, fmt, sample)
+            if seen is not None:
+                carried |= seen
+                looked.append(path)
+        if records and not looked:
+            return  # no record could be read: the run reports that, in its turn
+        for option, key in named:
+            if key in carried:
+                continue
+            where = ""
+            if looked:
+                files = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
+                where = f" in the first {sample} records of {files}"
             raise ConfigError(
-                f"input: meta_keys names {missing[0]!r}, which none of the first {sample} records of "
-                f"{path} has; {_hint(missing[0], seen)}"
+                f"{option} names {key!r}, which no document has in its meta{where}; {_hint(key, carried)}"
             )
 
     def reader(self, fmt: str) -> Reader:

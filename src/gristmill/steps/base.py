@@ -29,6 +29,9 @@ class Step(ABC):
     # schema is made of them (see ``gristmill.io.schema``); an undeclared key lands in ``meta.extra``.
     meta_fields: ClassVar[Mapping[str, FieldType]] = {}
     signal_fields: ClassVar[Mapping[str, FieldType]] = {}
+    # Options whose value names a ``meta`` key the step reads (``url_field``): a run fails in one line
+    # when a name set there is on no document, as the step would find it nowhere and do nothing.
+    meta_key_options: ClassVar[tuple[str, ...]] = ()
     # True for a step that turns a page's HTML into its text (a run without one keeps the HTML).
     extracts_text: ClassVar[bool] = False
     # datatrove's names of this step's options, where they differ (its name -> ours): a user porting a

@@ -75,6 +75,7 @@ class BoilerplateLines(BarrierStep):
     }
 
     runs_alone: ClassVar[bool] = True
+    meta_key_options: ClassVar[tuple[str, ...]] = ("url_field",)
 
     patterns: Annotated[
         bool,
@@ -197,9 +198,12 @@ class BoilerplateLines(BarrierStep):
             pieces.append(doc.text[cut:a])
             cut = b
         pieces.append(doc.text[cut:])
-        cleaned = "".join(pieces)
-        cleaned = _BLANKS.sub(" ", cleaned)
-        cleaned = "\n".join(line.strip() for line in cleaned.split("\n"))
+        # Spans lie within lines, so the cleaned lines match the text's one for one: a line that had
+        # text and has none left goes whole, rather than leave a paragraph break where it was.
+        lines = zip("".join(pieces).split("\n"), doc.text.split("\n"), strict=True)
+        cleaned = "\n".join(
+            _BLANKS.sub(" ", line).strip() for line, was in lines if line.strip() or not was.strip()
+        )
         cleaned = _MANY_NEWLINES.sub("\n\n", cleaned).strip()
         doc.signals["boilerplate_chars"] = len(doc.text) - len(cleaned)
         doc.text = cleaned

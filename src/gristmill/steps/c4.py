@@ -2,7 +2,8 @@
 
 Lines go when they do not end in terminal punctuation, hold fewer than three words, mention
 javascript, a cookie or terms-of-use policy, or a word longer than 1000 characters; documents go when
-fewer than five sentences are left, or they hold "lorem ipsum" or a curly bracket. Wikipedia-style
+fewer than five sentences are left (``empty`` when no line is), or they hold "lorem ipsum" or a curly
+bracket. Wikipedia-style
 citation marks (``[1]``, ``[edit]``) are taken out of kept lines, as in C4's reference code.
 """
 
@@ -129,7 +130,10 @@ class C4QualityFilter(PerLanguageOptions):
         doc.signals["c4_sentences"] = sentences
         if sentences < self.min_sentences:
             return "too_few_sentences", by_rule
-        doc.text = "\n".join(kept).strip()
+        text = "\n".join(kept).strip()
+        if not text:  # every line went (min_sentences: 0 lets it through): no document is left to keep
+            return "empty", by_rule
+        doc.text = text
         if self.min_sentences:  # the kept text's tokens are its lines': the next steps reuse them
             remember_tokens(doc.text, kept_tokens)
         return True, by_rule

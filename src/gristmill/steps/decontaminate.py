@@ -80,6 +80,7 @@ def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
 
 def read_texts(path: str, field: str, step: str) -> Iterator[str]:
     """Yield ``field`` of each JSONL or Parquet record, or each non-blank line of any other file."""
+    from gristmill.io.base import describe_value
     from gristmill.io.compression import read_chunks, read_lines
 
     where = f"step {step!r}, option 'sets'"
@@ -103,9 +104,13 @@ def read_texts(path: str, field: str, step: str) -> Iterator[str]:
                     record = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
                     raise ConfigError(f"{where}: {path}: line {number} is not JSON: {exc}") from None
-                if not isinstance(record, dict) or not isinstance(record.get(field), str):
+                value = record.get(field) if isinstance(record, dict) else None
+                if value is None:
                     raise ConfigError(f"{where}: {path}: line {number} has no text field {field!r}")
-                yield record[field]
+                if not isinstance(value, str):  # there, but no text: said as the reader says it
+                    kind = describe_value(value)
+                    raise ConfigError(f"{where}: {path}: line {number}: {field!r} is a {kind}, not a string")
+                yield value
         else:
             for line in read_lines(read_chunks(path)):
                 if line.strip():

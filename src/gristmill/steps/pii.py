@@ -21,9 +21,16 @@ class PiiRedact(Transform):
     phones, IPs and cards (see ``gristmill.text.pii``).
     """
 
-    redact: Annotated[
-        list[PiiKind] | None, Help("the kinds to find and replace: email, phone, ip, card, address.")
-    ] = None
+    redact: (
+        Annotated[
+            list[PiiKind],
+            Help(
+                "the kinds to find and replace: email, phone, ip, card, address. None finds every kind.",
+                min_length=1,
+            ),
+        ]
+        | None
+    ) = None
 
     def setup(self) -> None:
         self._kinds = tuple(PII_KINDS if self.redact is None else self.redact)

@@ -127,6 +127,7 @@ class UrlFilter(Filter):
     ] = "drop"
 
     meta_fields: ClassVar[dict[str, FieldType]] = {"url_filter": "json"}
+    meta_key_options: ClassVar[tuple[str, ...]] = ("url_field",)
 
     def setup(self) -> None:
         self.block_domains = list(self.block_domains or [])

@@ -15,7 +15,7 @@ from gristmill.io import warc as warc_module
 from gristmill.io.warc import WarcReader, _split_records
 from gristmill.io.warc_native import MAX_HTTP_HEAD
 from tests.io.test_jsonl import Sink
-from tests.io.test_warc import warc_response, write_warc_gz
+from tests.io.test_warc import warc_request, warc_response, write_warc_gz
 
 
 def responses(n: int) -> list[bytes]:
@@ -1113,3 +1113,168 @@ def test_a_file_read_by_the_lenient_parser_reports_all_its_bytes_once(tmp_path: 
     docs = list(WarcReader().read(str(path), sink := Sink()))
     assert len(docs) == 3 and sink.bad == []
     assert sink.bytes == path.stat().st_size
+
+
+def _without_http_length(record: bytes) -> bytes:
+    """A :func:`warc_response` record whose HTTP head has no Content-Length (its WARC one still holds)."""
+    head, _, block = record.partition(b"\r\n\r\n")
+    block = re.sub(rb"\r\nContent-Length: \d+", b"", block[:-4], count=1)
+    head = re.sub(rb"Content-Length: \d+", b"Content-Length: %d" % len(block), head)
+    return head + b"\r\n\r\n" + block + b"\r\n\r\n"
+
+
+def swallowing(records: list[bytes], last: int, extra: int = 0) -> list[bytes]:
+    """``records`` with the first's Content-Length too long by exactly the bytes of records 1 to ``last``.
+
+    Those records are then its block, as far as its length tells: ``extra`` more bytes take in
+    separators too.
+    """
+    head, sep, rest = records[0].partition(b"\r\n\r\n")
+    declared = int(re.search(rb"Content-Length: (\d+)", head)[1])  # type: ignore[index]
+    grown = declared + sum(len(r) for r in records[1 : last + 1]) + extra
+    head = head.replace(b"Content-Length: %d" % declared, b"Content-Length: %d" % grown)
+    return [head + sep + rest, *records[1:]]
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+@pytest.mark.parametrize("last", [3, 1], ids=["records 2 to 4", "record 2, landing on record 3"])
+@pytest.mark.parametrize("http_length", [True, False], ids=["http length", "no http length"])
+@pytest.mark.parametrize("first", ["response", "after an lf record"])
+def test_a_content_length_that_takes_in_the_records_after_it_is_cut_and_they_are_read(
+    tmp_path: Path, layout: str, last: int, http_length: bool, first: str
+) -> None:
+    # Its length held (its block ended where the next record or the file does), so every path read
+    # the records it took in as its body: they were lost as documents and their pages glued to its own.
+    records = responses(4)
+    if not http_length:
+        records[0] = _without_http_length(records[0])
+    parts = swallowing(records, last)
+    if first == "after an lf record":  # read by the lenient parser from the file's first record
+        parts.insert(0, _LF_RECORD)
+    path = write_as(tmp_path / "swallow", parts, layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    if first == "after an lf record":
+        assert docs.pop(0).id == "urn:uuid:lf"
+    assert [d.id for d in docs] == [f"urn:uuid:{i:04d}" for i in range(4)]
+    assert [d.meta["url"] for d in docs] == [f"https://a.example/{i}" for i in range(4)]
+    assert [d.raw for d in docs] == [read_plain(r) for r in responses(4)]
+    assert [d.text.split("</p>")[0] for d in docs] == [f"<p>page {i}" for i in range(4)]
+    assert "page 1" not in docs[0].text and "WARC/1.0" not in docs[0].text
+    assert sink.bad == [] and sink.bytes == path.stat().st_size
+    repaired = [d.meta.get("warc_repaired") or "" for d in docs]
+    declared = re.search(rb"Content-Length: (\d+)", parts[-4])[1].decode()  # type: ignore[index]
+    assert f"Content-Length says {declared} bytes" in repaired[0]
+    assert all("Content-Length" in note and "taken in" in note for note in repaired[1 : last + 1]), repaired
+    assert all(repaired), repaired  # the records after it: read by the lenient parser, and said so
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record"])
+@pytest.mark.parametrize("extra", [4, 2])
+def test_a_swallowing_length_that_takes_in_more_or_fewer_separator_bytes_is_cut_alike(
+    tmp_path: Path, layout: str, extra: int
+) -> None:
+    # Give or take the CRLF CRLF after the last record it takes in (the file's own last bytes).
+    parts = swallowing(responses(4), 3, extra)
+    if extra > 0:  # the file ends where the grown length does
+        parts[-1] += b"\r\n" * (extra // 2)
+    path = write_as(tmp_path / "sep", parts, layout)
+    ids, sink, error = read_until_error(path)
+    assert ids == [f"urn:uuid:{i:04d}" for i in range(4)] and sink.bad == [] and error is None
+
+
+def test_records_taken_in_twice_over_are_each_read(tmp_path: Path) -> None:
+    # The first record takes in records 2 to 4, and the second, inside it, takes in 3 and 4 too.
+    records = responses(4)
+    inner = swallowing(records[1:], 2)
+    path = write_as(tmp_path / "twice", swallowing([records[0], *inner], 3), "plain")
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.raw for d in docs] == [read_plain(r) for r in records] and sink.bad == []
+    assert all("taken in" in d.meta["warc_repaired"] for d in docs[1:])
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record"])
+def test_a_request_whose_length_takes_in_the_response_after_it_loses_no_document(
+    tmp_path: Path, layout: str
+) -> None:
+    records = responses(3)
+    parts = [records[0], *swallowing([warc_request("https://a.example/"), records[1]], 1), records[2]]
+    path = write_as(tmp_path / "req", parts, layout)
+    ids, sink, error = read_until_error(path)
+    assert ids == [f"urn:uuid:{i:04d}" for i in range(3)] and sink.bad == [] and error is None
+
+
+# A WARC record quoted in a page, as written (CRLF line ends, an id, a length that holds).
+_QUOTED_CRLF = (
+    b"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:quoted>\r\nContent-Length: 5\r\n\r\n"
+    b"hello\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record"])
+@pytest.mark.parametrize("http_length", [True, False], ids=["http length", "no http length"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<html><body><pre>\r\n\r\n" + _QUOTED_CRLF + b"</pre><p>That is a record.</p></body></html>",
+        b"<html><body><pre>\r\n\r\n" + _QUOTED_CRLF * 3 + b"</pre></body></html>",
+    ],
+    ids=["one quoted record", "three"],
+)
+def test_a_page_quoting_a_warc_record_is_one_document_read_on_the_fast_path(
+    tmp_path: Path, layout: str, http_length: bool, page: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = warc_response("https://a.example/q", page, "quote")
+    if not http_length:
+        record = _without_http_length(record)
+    first, second, third = responses(3)
+    path = write_as(tmp_path / "quote", [first, record, second, third], layout)
+    only_native(monkeypatch)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:quote", "urn:uuid:0001", "urn:uuid:0002"]
+    assert docs[1].raw == page and sink.bad == []
+    assert [d.meta.get("warc_repaired") for d in docs] == [None] * 4
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record"])
+def test_a_page_whose_length_ends_it_after_a_whole_quoted_record_is_one_document(
+    tmp_path: Path, layout: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its HTTP Content-Length says where the page ends: no record runs past it, whatever it quotes.
+    page = b"<pre>\r\n\r\n" + _QUOTED_CRLF
+    first, second = responses(2)
+    record = warc_response("https://a.example/q", page, "q")
+    path = write_as(tmp_path / "ends", [first, record, second], layout)
+    only_native(monkeypatch)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:q", "urn:uuid:0001"] and sink.bad == []
+    assert docs[1].raw == page and [d.meta.get("warc_repaired") for d in docs] == [None] * 3
+
+
+def test_a_record_an_earlier_path_counted_whole_is_not_taken_apart_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each path goes on from the documents the one before it gave, by count: a record that path read
+    # whole (had its check told it otherwise) must count as one here too, or a document comes twice.
+    from gristmill.io import warc_native
+
+    monkeypatch.setattr(warc_native, "swallows", lambda record, body: False)
+    monkeypatch.setattr(warc_module, "swallows", lambda record, body: False)
+    records = responses(4)
+    parts = [*swallowing(records[:2], 1), records[2], _LF_RECORD, records[3]]
+    ids, sink, error = read_until_error(write_as(tmp_path / "counted", parts, "plain"))
+    assert ids == ["urn:uuid:0000", "urn:uuid:0002", "urn:uuid:lf", "urn:uuid:0003"]
+    assert sink.bad == [] and error is None
+
+
+def test_a_page_quoting_many_records_is_searched_in_linear_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With no HTTP length the page is searched for records: each quoted run is gone through once.
+    page = b"<pre>\r\n\r\n" + _QUOTED_CRLF * 100_000 + b"</pre>"
+    record = _without_http_length(warc_response("https://a.example/q", page, "many"))
+    path = write_as(tmp_path / "many", [record, *responses(1)], "plain")
+    only_native(monkeypatch)
+    started = time.monotonic()
+    docs = list(WarcReader().read(str(path), Sink()))
+    assert time.monotonic() - started < 10
+    assert [d.id for d in docs] == ["urn:uuid:many", "urn:uuid:0000"] and docs[0].raw == page

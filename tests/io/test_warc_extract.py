@@ -125,3 +125,25 @@ def test_a_record_cut_short_is_quarantined(tmp_path: Path):
     (line,) = (out / "quarantine").glob("*")
     assert "record cut short" in line.read_text()
     assert "Traceback" not in output
+
+
+def test_records_a_too_long_content_length_took_in_are_counted_and_kept(tmp_path: Path):
+    # A record whose Content-Length takes in the records after it: they are read, not glued to it.
+    texts = [f"Page {i} of four, a paragraph long enough to be kept by extract." for i in range(4)]
+    parts = [
+        _record("resource", f"<html><body><p>{t}</p></body></html>".encode(), uri=f"http://a.example/{i}")
+        for i, t in enumerate(texts)
+    ]
+    parts = [p.replace(b"text/plain", b"text/html") for p in parts]
+    head, sep, rest = parts[0].partition(b"\r\n\r\n")
+    declared = len(rest) - 4
+    grown = declared + sum(len(p) for p in parts[1:])
+    parts[0] = head.replace(b"Content-Length: %d" % declared, b"Content-Length: %d" % grown) + sep + rest
+    warc = tmp_path / "took-in.warc"
+    warc.write_bytes(b"".join(parts))
+    code, output, out = run_pipeline(tmp_path, warc, ["extract"])
+    assert code == 0 and "read 4  kept 4  rejected 0  quarantined 0" in output
+    docs = records(out / "kept")
+    assert [d["meta"]["url"] for d in docs] == [f"http://a.example/{i}" for i in range(4)]
+    assert [d["text"] for d in docs] == texts
+    assert all("Content-Length" in d["meta"]["warc_repaired"] for d in docs)

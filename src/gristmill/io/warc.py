@@ -28,6 +28,8 @@ from gristmill.io.warc_native import (
     native_documents,
     native_ok,
     one_header,
+    swallowed,
+    swallows,
 )
 from gristmill.text.charset import reader_decoding
 
@@ -66,7 +68,10 @@ class WarcReader(Reader):
         silently over bytes a wrong ``Content-Length`` leaves behind, and reads a record cut short as
         if whole. Where a record does not fit, or fastwarc cannot parse one (LF line ends: hand-made
         WETs), the file is read again by a lenient parser that splits records at their ``WARC/1.x``
-        lines, and the documents from that record on come from it. Compressed bytes that do not
+        lines, and the documents from that record on come from it; so too from a record whose
+        ``Content-Length`` is too long by exactly the records after it (which fastwarc reads as its
+        body): the lenient parser cuts it where its page ends and reads them on their own (see
+        :func:`gristmill.io.warc_native.swallowed`). Compressed bytes that do not
         decode are skipped to the next gzip member (one per record, as crawlers write them) and
         quarantined with their offset; the last damage is raised as ``BrokenInputError`` once every
         record after it has been read, so the run reports the file as damaged.
@@ -83,7 +88,7 @@ class WarcReader(Reader):
 
     def holds_other_records(self, path: str) -> bool:
         """Whether the file holds a WARC record at all (requests, metadata: kinds that are no documents)."""
-        return any(data.startswith(b"WARC/") for _, data, _ in _records(path, []))
+        return any(data.startswith(b"WARC/") for _, data, _, _ in _records(path, []))
 
 
 def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterator[Document]:
@@ -130,12 +135,14 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             if unknown or record.stream_pos != expected_start or header is None:
                 break
             expected_start = record.stream_pos + header + declared_length(record, record.content_length) + 4
-            if record.record_type & DOCUMENT_RECORDS:
-                body = record.reader.read()
-                written = block_as_written(record, body, partial(stream.recent, record.stream_pos + header))
-            else:
-                record.consume()
+            body = record.reader.read()
+            swallowing = swallows(record, body)  # its length takes in the records after it
+            if not record.record_type & DOCUMENT_RECORDS:
+                if swallowing:
+                    break  # the lenient parser takes them apart
                 continue
+            recent = partial(stream.recent, record.stream_pos + header)
+            written = LENIENT if swallowing else block_as_written(record, body, recent)
         except InputError:
             raise
         except OSError:
@@ -446,6 +453,12 @@ def _declared_end(
 
 # A header's end, or a version line opening one of its lines (whichever comes first).
 _HEADER_STOP = re.compile(rb"\r?\n\r?\n|\nWARC/1\.[01]\r?\n")
+# An HTTP head's fields that tell where its page ends (the first, as fastwarc and the lenient parser
+# read them).
+_HTTP_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:([^\r\n]*)")
+_TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:")
+# The first Content-Type's media type.
+_CONTENT_TYPE = re.compile(rb"(?im)^content-type[ \t]*:[ \t]*([^;\r\n]*)")
 # The first Content-Length, as fastwarc reads one ("Content-Length : +12" too).
 _CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r?$")
 # A declared length over this is not waited for: a damaged one would hold that much of what follows.
@@ -464,18 +477,28 @@ _VERSION = b"WARC/1.0\r\n"
 
 
 def _records(
-    path: str, damages: list[Damage], progress: Callable[[int], None] | None = None
-) -> Iterator[tuple[int, bytes, str]]:
-    """The stream's records, (offset, bytes, repair note), with glued records taken apart.
+    path: str,
+    damages: list[Damage],
+    progress: Callable[[int], None] | None = None,
+    take_apart: Callable[[], bool] | None = None,
+) -> Iterator[tuple[int, bytes, str, int | None]]:
+    """The stream's records, (offset, bytes, repair note, block length), with glued records taken apart.
 
     ``progress`` is told the compressed bytes read, as :func:`read_chunks` tells them.
 
     A record whose version line is damaged is no split point, so it ends up inside the record before
     it; it is cut off at its header fields and read on its own, tagged with what its line said.
+    Where ``take_apart()`` says so when a record comes, one whose ``Content-Length`` takes in the
+    records after it is cut, and they are read on their own (:func:`_taken_apart`); its block's
+    length is then given (else None: the one its header declares).
     """
+    compressed = compression_of(path) != "none"
     for offset, data, whole in _split_records(read_chunks(path, progress, damages)):
-        if whole:  # its length held: nothing is glued to it
-            yield offset, data, ""
+        if whole:  # its length held: nothing is glued to it, but it may hold the records after it
+            if take_apart is not None and take_apart():
+                yield from _taken_apart(offset, data, compressed)
+            else:
+                yield offset, data, "", None
             continue
         base, note = offset, ""  # base: the stream offset of data[0]
         found = None if data.startswith(b"WARC/") else _DAMAGED_FIRST.match(data)
@@ -491,8 +514,88 @@ def _records(
             found = _DAMAGED_INSIDE.search(data, len(data) - len(parts[1]))
             if found is None:
                 break
-            yield offset, data[: found.start(1)], note
-        yield offset, data, note
+            yield offset, data[: found.start(1)], note, None
+        yield offset, data, note, None
+
+
+def _taken_apart(offset: int, data: bytes, compressed: bool) -> Iterator[tuple[int, bytes, str, int | None]]:
+    """The record ``data``, whose length holds, and those its block holds, as :func:`_records` gives them.
+
+    A record whose ``Content-Length`` is too long by exactly the records after it holds them as its
+    block (:func:`gristmill.io.warc_native.swallowed` tells them apart from a page that quotes records):
+    it is cut where its page ends, and each record it took in is read on its own, and may take in
+    more. Each says so.
+    """
+    todo = [(offset, data, "")]
+    while todo:
+        offset, data, note = todo.pop()
+        found = _swallowing(data)
+        if found is None:
+            yield offset, data, note, None
+            continue
+        declared, length, starts, by_http = found
+        where = "where its HTTP Content-Length ends the page" if by_http else "where the first of them starts"
+        taken = "record" if len(starts) == 1 else f"{len(starts)} records"
+        cut = (
+            f"Content-Length says {declared} bytes, which took in the {taken} after it: "
+            f"cut to {length} bytes, {where}"
+        )
+        yield offset, data[: starts[0]], f"{note}; {cut}" if note else cut, length
+        note = (
+            f"taken in by the record at {_place(offset, compressed)}, whose Content-Length was too long: "
+            "read on its own"
+        )
+        ends = [*starts[1:], len(data)]
+        pieces = [(offset + start, data[start:end], note) for start, end in zip(starts, ends, strict=True)]
+        todo.extend(reversed(pieces))
+
+
+def _swallowing(data: bytes) -> tuple[int, int, list[int], bool] | None:
+    """Of a record whose length holds, if its block holds the records after it: how so, else None.
+
+    Its ``Content-Length``, its block's true length, where the records it took in start in ``data``,
+    and whether its HTTP head's ``Content-Length`` told where its page ends.
+    """
+    header_end, start = _blank_line(data, 0, MAX_HEADER)
+    declared = _CONTENT_LENGTH.search(data, 0, header_end) if start else None
+    if declared is None:
+        return None
+    end = start + int(declared.group(1))
+    if end > len(data):
+        return None
+    page, length = start, None
+    kind = _CONTENT_TYPE.search(data, 0, header_end)
+    if kind is not None and kind.group(1).strip() == b"application/http":
+        head_end, page = _blank_line(data, start, end)
+        if not page:
+            return None
+        # Its first Content-Length, void where a Transfer-Encoding is given, as fastwarc reads them.
+        if _TRANSFER_ENCODING.search(data, start, head_end) is None:
+            value = _HTTP_LENGTH.search(data, start, head_end)
+            length = length_value(value.group(1).decode("latin-1")) if value else None
+    found = swallowed(data, page, end, length)
+    if found is None:
+        return None
+    cut, starts = found
+    return int(declared.group(1)), cut - start, starts, length is not None
+
+
+def _blank_line(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """Where the first :data:`_BLANK_LINE` in ``data[start:end]`` starts and ends; (0, 0) if none.
+
+    The regular expression, which has no fixed first byte to look for, takes several times as long.
+    """
+    crlf = data.find(b"\n\r\n", start, end)
+    lf = data.find(b"\n\n", start, end if crlf < 0 else crlf + 1)  # only one that starts before it
+    at, size = (lf, 2) if lf >= 0 else (crlf, 3)
+    if at < 0:
+        return 0, 0
+    return (at - 1 if at > start and data[at - 1] == 13 else at), at + size  # 13: CR
+
+
+def _place(offset: int, compressed: bool) -> str:
+    """Where a record lies: offsets are in the decompressed stream, in a compressed file no file position."""
+    return f"decompressed byte {offset}" if compressed else f"byte {offset}"
 
 
 def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[Document]:
@@ -510,12 +613,15 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
     held: tuple[int, str, bytes, bool] | None = None
     compressed = compression_of(path) != "none"
 
-    def where(offset: int) -> str:
-        # Offsets are in the decompressed stream: in a compressed file they are no file position.
-        return f"decompressed byte {offset}" if compressed else f"byte {offset}"
-
+    where = partial(_place, compressed=compressed)
     junk: list[tuple[int, bytes]] | None = []  # bytes before the first record; None once one is found
-    for offset, data, note in _records(path, damages, sink.progress):
+
+    def take_apart() -> bool:
+        # A record counted as one document by the path before this one is never taken apart here: that
+        # path handed over those it found so (before counting them), and the counts must agree.
+        return seen >= skip
+
+    for offset, data, note, length in _records(path, damages, sink.progress, take_apart):
         if not data.startswith(b"WARC/"):
             if junk is not None:
                 junk.append((offset, data[:200]))
@@ -540,6 +646,8 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         warc_type = headers.get("warc-type", "").lower()  # fastwarc reads "Response" as a response too
         body = parts[1] if len(parts) > 1 else b""
         declared = length_value(headers.get("content-length", "").removeprefix("+"))
+        if length is not None:  # it took in the records after it, now read on their own
+            declared = length
         if any(_cut_by(d, offset, offset + len(data), previous) for d in damages) and (
             declared is None or len(body) < declared
         ):

@@ -5,7 +5,8 @@ fastwarc raises where a record's bytes do not line up with the next record's hea
 offsets are those of gzip members, not of records. So this path accepts a file only as far as it can
 prove it whole: plain files, and gzip files with one member per record (as crawlers write them), whose
 last record is checked against its header by hand. Anything else (an exception, two records in one
-member, a record without an id, a last record cut short) hands the file to the careful reader in
+member, a record without an id, a last record cut short, a record whose ``Content-Length`` takes in
+the records after it: :func:`swallowed`) hands the file to the careful reader in
 ``gristmill.io.warc``, which reads it again and skips the documents already yielded.
 """
 
@@ -112,14 +113,17 @@ def native_documents(
                 if position > reported:
                     progress(position - reported)
                     reported = position
-                if not record.record_type & DOCUMENT_RECORDS:
-                    record.consume()
-                    continue
                 body = record.reader.read()
+                if not record.record_type & DOCUMENT_RECORDS:
+                    if swallows(record, body):  # the careful reader hands it to the lenient parser
+                        return yielded
+                    continue
                 if pending is not None:  # the record after it parsed: it is whole
                     yield pending
                     yielded += 1
                     pending = None
+                if swallows(record, body):
+                    return yielded
                 written = block_as_written(
                     record, body, partial(_block_at, handle.fileno(), position, gzipped)
                 )
@@ -137,6 +141,97 @@ def native_documents(
         yield pending
     progress(size - reported)
     return None
+
+
+def swallows(record: Any, body: bytes) -> bool:
+    """Whether the record's ``Content-Length`` takes in the records after it (:func:`swallowed`).
+
+    ``body``: what fastwarc gave as its body (past the HTTP head of an HTTP record). The HTTP head's
+    own ``Content-Length`` says where its page ends, unless a ``Transfer-Encoding`` makes it void.
+    """
+    if not body:  # a request, a redirect: nothing to take in
+        return False
+    length = None
+    http = record.http_headers if record.is_http else None
+    if http is not None and "Transfer-Encoding" not in http:
+        length = length_value(http.get("Content-Length") or "")
+    return swallowed(body, 0, len(body), length) is not None
+
+
+def swallowed(data: bytes, start: int, end: int, length: int | None) -> tuple[int, list[int]] | None:
+    """Where a block that holds the records after it truly ends, and where those records start.
+
+    ``data[start:end]``: the block's page (past its HTTP head), as far as the record's own
+    ``Content-Length`` reaches; ``length``: the page's bytes by its HTTP head, or None where that does
+    not say. A record whose length is too long by exactly the records after it (to the file's end or
+    to a later record's start, give or take the blank lines between records) holds: its block is
+    those records. It is told apart from a page that quotes or serves WARC records by where they lie:
+    the records must start right where the page ends (after line ends, or none), each a version line
+    then a header with a ``WARC-Record-ID`` and a ``Content-Length`` that ends it at the block's end
+    or at the next such record, the last at the block's end (line ends may follow). Where the HTTP
+    head gives the page's length, only the bytes past it are looked at, if any: a page that does not
+    run past its length is never looked into. Else a record's start is searched (CRLF CRLF, as
+    records are separated, then a version), from the page's first byte; a page that starts with a
+    record (a WARC file served, or written out as text) is never split.
+    """
+    if length is not None:
+        cut = start + length
+        if cut >= end:  # the page is its length, or cut short: no record after it
+            return None
+        starts, _ = _records_to_the_end(data, _past_line_ends(data, cut, end), end)
+        return (cut, starts) if starts else None
+    if data.startswith(b"WARC/1.", start):
+        return None
+    at = data.find(_RECORD_START, start, end)
+    while at >= 0:
+        starts, stop = _records_to_the_end(data, at + 4, end)
+        if starts:
+            return at, starts
+        # Searched on past the records it ran through (a page quoting many): each byte about once.
+        at = data.find(_RECORD_START, max(at + 4, stop), end)
+    return None
+
+
+def _records_to_the_end(data: bytes, at: int, end: int) -> tuple[list[int], int]:
+    """Where each record of a run from ``at`` to ``end`` starts, each ending where the next begins.
+
+    Empty unless the run is whole: a version line, then a header (with a ``WARC-Record-ID`` and a
+    ``Content-Length``) of one record that ends with CRLF CRLF, and as many block bytes as that says,
+    then line ends or none, and the next record or ``end``. Also where the last whole record of the
+    run ended.
+    """
+    starts: list[int] = []
+    while data.startswith(_VERSIONS, at):
+        head_end = data.find(b"\r\n\r\n", at, min(end, at + MAX_HEADER))
+        if head_end < 0:
+            break
+        head = data[at : head_end + 2]
+        length = _HEADER_LENGTH.search(head)
+        if length is None or _RECORD_ID.search(head) is None or not one_header(head):
+            break
+        record_end = head_end + 4 + int(length.group(1))
+        if record_end > end:
+            break
+        starts.append(at)
+        at = _past_line_ends(data, record_end, end)
+        if at == end:
+            return starts, at
+    return [], at
+
+
+def _past_line_ends(data: bytes, at: int, end: int) -> int:
+    """Where the line ends (CR and LF, any number) from ``at`` stop, at ``end`` at most."""
+    found = _LINE_ENDS.match(data, at, end)
+    return found.end() if found else at
+
+
+_VERSIONS = (b"WARC/1.0\r\n", b"WARC/1.1\r\n")
+# A record's start where records are separated by CRLF CRLF.
+_RECORD_START = b"\r\n\r\nWARC/1."
+_LINE_ENDS = re.compile(rb"[\r\n]*")
+_RECORD_ID = re.compile(rb"(?im)^warc-record-id[ \t]*:")
+# The first Content-Length, as fastwarc reads one (lines end in CRLF here).
+_HEADER_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r$")
 
 
 # What :func:`block_as_written` gives for a record only the lenient parser reads right.

@@ -159,7 +159,7 @@ class Pipeline:
         written: set[str] = set()
         for step in self.steps:
             defaults = {o.name: o.default for o in step_options(type(step))}
-            for option in step.meta_key_options:
+            for option in step.meta_keys_options():
                 key = getattr(step, option)
                 if isinstance(key, str) and key != defaults.get(option) and key not in written:
                     named.append((f"step {step.name!r}, option {option!r}", key))

@@ -231,11 +231,13 @@ class InputSpec:
     def _check_step_meta(
         self, shards: list[Shard], found: list[tuple[str, str]], named: Sequence[tuple[str, str]], sample: int
     ) -> None:
-        """Fail naming a ``meta`` key a step's option names (a mistyped ``url_field``) no document has.
+        """Say in one line when a ``meta`` key a step names (a mistyped ``url_field``) is on no document.
 
         Such a step finds the key on no document and does nothing (or drops every document) without a
-        word. Documents of a format without fields carry their reader's keys, and records limited by
-        ``meta_keys`` carry those; other records are looked at in ``found``, as for ``text_key``.
+        word. Where the documents' keys are known (a format without fields: its reader's; records
+        limited by ``meta_keys``) a key none has stops the run. Where they are sampled (the first
+        records of ``found``, as for ``text_key``) it is said as a warning: a later record, or a file
+        past the sample, may hold it, and one whose early records hold it null is not seen.
         """
         if not named:
             return
@@ -257,12 +259,18 @@ class InputSpec:
         for option, key in named:
             if key in carried:
                 continue
-            where = ""
-            if looked:
-                files = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
-                where = f" in the first {sample} records of {files}"
-            raise ConfigError(
-                f"{option} names {key!r}, which no document has in its meta{where}; {_hint(key, carried)}"
+            if not looked:
+                raise ConfigError(
+                    f"{option} names {key!r}, which no document has in its meta; {_hint(key, carried)}"
+                )
+            files = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
+            log.warning(
+                "%s names %r, which no document has in its meta in the first %d records of %s; %s",
+                option,
+                key,
+                sample,
+                files,
+                _hint(key, carried),
             )
 
     def reader(self, fmt: str) -> Reader:

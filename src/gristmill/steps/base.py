@@ -29,7 +29,7 @@ class Step(ABC):
     # schema is made of them (see ``gristmill.io.schema``); an undeclared key lands in ``meta.extra``.
     meta_fields: ClassVar[Mapping[str, FieldType]] = {}
     signal_fields: ClassVar[Mapping[str, FieldType]] = {}
-    # Options whose value names a ``meta`` key the step reads (``url_field``): a run fails in one line
+    # Options whose value names a ``meta`` key the step reads (``url_field``): a run says in one line
     # when a name set there is on no document, as the step would find it nowhere and do nothing.
     meta_key_options: ClassVar[tuple[str, ...]] = ()
     # True for a step that turns a page's HTML into its text (a run without one keeps the HTML).
@@ -37,6 +37,10 @@ class Step(ABC):
     # datatrove's names of this step's options, where they differ (its name -> ours): a user porting a
     # datatrove pipeline who writes one is told ours (docs/quality.md lists them).
     datatrove_names: ClassVar[Mapping[str, str]] = {}
+
+    def meta_keys_options(self) -> tuple[str, ...]:
+        """The ``meta_key_options`` whose keys this step reads with these options (all, by default)."""
+        return self.meta_key_options
 
     def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
         """The ``(meta, signals)`` keys this step writes (a step whose keys follow options overrides it)."""

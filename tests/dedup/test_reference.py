@@ -122,6 +122,11 @@ def test_changed_reference_gets_new_signatures(tmp_path: Path) -> None:
         ({"path": "nope/*.jsonl"}, "step 'exact_dedup', option 'reference': 'nope/*.jsonl' matches no file"),
         ({"path": "x.jsonl", "fromat": "jsonl"}, "option 'reference': unknown option 'fromat'"),
         ({}, "option 'reference': missing"),
+        # The section's own line, without its "input, " (it is the reference's here).
+        (
+            {"path": "x.jsonl", "files_per_shard": 0},
+            "step 'exact_dedup', option 'reference': option 'files_per_shard': must be 1 or more, got 0",
+        ),
     ],
 )
 def test_a_bad_reference_is_one_line(tmp_path: Path, reference: dict[str, Any], message: str) -> None:

@@ -84,7 +84,7 @@ def test_malformed_records_are_quarantined_with_line_and_reason(tmp_path: Path) 
             "if another field holds the text, name it with `text_key` in `input:`",
         ),
         ("bad.jsonl", "line 5", "'text' is a number, not a string"),
-        ("bad.jsonl", "line 6", "record is a JSON array, not an object"),
+        ("bad.jsonl", "line 6", "record is an array, not an object"),
     ]
 
 

@@ -143,6 +143,12 @@ def _schema_accepts(schema: dict[str, Any], pipeline: dict[str, Any]) -> bool:
         {"steps": [{"length_filter": {"min_chars": 1.0}}]},
         {"steps": [{"length_filter": {"min_chars": 1.5}}]},
         {"input": {"path": "x.jsonl", "files_per_shard": 1.0}},
+        # A second review's list: a bare name of a step with a required option, an empty pattern or
+        # module name, and YAML's `no` (false) among language codes.
+        {"steps": ["regex_filter"]},
+        {"steps": [{"regex_filter": {"pattern": ""}}]},
+        {"imports": [""]},
+        {"steps": [{"language": {"keep": ["en", False]}}]},
         {"steps": {}},
         {"steps": False},
         {"steps": ""},
@@ -154,3 +160,21 @@ def _schema_accepts(schema: dict[str, Any], pipeline: dict[str, Any]) -> bool:
 def test_the_schema_and_the_run_agree(schema: dict[str, Any], part: dict[str, Any]) -> None:
     pipeline = {"input": {"path": "x.jsonl"}, "output": "out", **part}
     assert _schema_accepts(schema, pipeline) == _run_accepts(pipeline)
+
+
+def test_a_section_built_in_python_holds_its_values_as_checked() -> None:
+    # A review's cases: a tuple of meta_keys passed the check and broke the run (a traceback), and a
+    # read-only mapping of storage options could not go to the workers.
+    import types
+
+    from gristmill.io.inputs import InputSpec
+
+    spec = InputSpec(
+        path="x.jsonl",
+        meta_keys=("url",),  # type: ignore[arg-type]
+        storage_options=types.MappingProxyType({"anon": True}),  # type: ignore[arg-type]
+        files_per_shard=2.0,  # type: ignore[arg-type]
+    )
+    assert spec.meta_key_types == {"url": "str"}
+    assert spec.storage_options == {"anon": True} and type(spec.storage_options) is dict
+    assert spec.files_per_shard == 2 and type(spec.files_per_shard) is int

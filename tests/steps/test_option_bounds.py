@@ -68,7 +68,7 @@ CASES = [
         "gopher_quality: {stop_words: []}",
         "option 'stop_words': an empty list leaves no document the 2 stop words min_stop_words asks for",
     ),
-    ("regex_filter: {pattern: ''}", "step 'regex_filter', option 'pattern': matches every text"),
+    ("regex_filter: {pattern: ''}", "step 'regex_filter', option 'pattern': must not be empty"),
     ("language: {keep: []}", "step 'language', option 'keep': must not be empty"),
     ("decontaminate: {sets: []}", "step 'decontaminate', option 'sets': must not be empty"),
     ("pii: {redact: []}", "step 'pii', option 'redact': must not be empty"),

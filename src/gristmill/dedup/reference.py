@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -124,7 +125,8 @@ def prepare(step: Any, sign: Sign) -> Reference:
         spec = input_spec(options)
         files = spec.files()
     except GristmillError as exc:  # a wrong section or a path that matches nothing
-        raise step.fail("reference", str(exc).removeprefix("input: ")) from None
+        # The section's own messages start "input: " or "input, option …": here it is `reference`.
+        raise step.fail("reference", re.sub(r"^input[:,] ", "", str(exc))) from None
     if cache is not None and not isinstance(cache, str):
         raise step.fail("reference", f"cache: expected a folder path, got {cache!r}")
     folder = Path(cache or default_cache()).expanduser() / f"{step.name}-{_key(step, options, files)}"

@@ -112,6 +112,8 @@ def excerpt_of(raw: bytes | str, limit: int = 200) -> str:
 
 
 def describe_value(value: Any) -> str:
-    """Name a JSON value's type the way a user reads it."""
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number" if isinstance(value, int | float) else type(value).__name__)
+    """Name a JSON value's type the way a user reads it, with its article (``an array``, ``null``)."""
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(
+        type(value), "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
+    )

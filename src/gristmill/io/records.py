@@ -35,14 +35,14 @@ def document_from_record(
     check), so it is not walked.
     """
     if not isinstance(record, dict):
-        raise RecordError(f"record is a JSON {describe_value(record)}, not an object")
+        raise RecordError(f"record is {describe_value(record)}, not an object")
     if keys.text_key not in record:
         raise RecordError(_missing_text(record, keys.text_key))
     text = record[keys.text_key]
     if text is None:
         raise RecordError(f"'{keys.text_key}' is null")
     if not isinstance(text, str):
-        raise RecordError(f"'{keys.text_key}' is a {describe_value(text)}, not a string")
+        raise RecordError(f"'{keys.text_key}' is {describe_value(text)}, not a string")
     if nested and _depth(record) > MAX_DEPTH:
         raise RecordError(f"record nested deeper than {MAX_DEPTH} levels")
     doc_id = record.get(keys.id_key)
@@ -134,5 +134,5 @@ def _mapping(value: Any, name: str) -> dict[str, Any]:
         if _depth(value) > MAX_DEPTH:
             raise RecordError(f"'{name}' nested deeper than {MAX_DEPTH} levels")
     if not isinstance(value, dict):
-        raise RecordError(f"'{name}' is a {describe_value(value)}, not an object")
+        raise RecordError(f"'{name}' is {describe_value(value)}, not an object")
     return dict(value)

@@ -58,11 +58,12 @@ def describe_steps() -> list[dict[str, Any]]:
 def pipeline_schema() -> dict[str, Any]:
     """The JSON Schema of a pipeline file: its sections, and each registered step with its options."""
     step_items: list[dict[str, Any]] = []
-    names = []
+    names = []  # steps a bare name builds (`- salad`): those without a required option
     for step in describe_steps():
-        names.append(step["name"])
         options = {o["name"]: {**o["schema"], "description": o["help"]} for o in step["options"]}
         required = [o["name"] for o in step["options"] if o["required"]]
+        if not required:
+            names.append(step["name"])
         body: dict[str, Any] = {
             "type": ["object", "null"],
             "properties": options,
@@ -92,7 +93,7 @@ def pipeline_schema() -> dict[str, Any]:
             # A section left empty (`steps:` alone) is null in YAML: the run takes it as its default.
             "imports": {
                 "type": ["array", "null"],
-                "items": {"type": "string"},
+                "items": {"type": "string", "minLength": 1},
                 "description": "modules that register steps",
             },
             "input": _section(InputSpec),

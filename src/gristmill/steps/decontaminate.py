@@ -109,7 +109,7 @@ def read_texts(path: str, field: str, step: str) -> Iterator[str]:
                     raise ConfigError(f"{where}: {path}: line {number} has no text field {field!r}")
                 if not isinstance(value, str):  # there, but no text: said as the reader says it
                     kind = describe_value(value)
-                    raise ConfigError(f"{where}: {path}: line {number}: {field!r} is a {kind}, not a string")
+                    raise ConfigError(f"{where}: {path}: line {number}: {field!r} is {kind}, not a string")
                 yield value
         else:
             for line in read_lines(read_chunks(path)):

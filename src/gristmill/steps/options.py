@@ -155,25 +155,25 @@ def _takes(hint: Any, kind: type) -> bool:
     return hint is kind
 
 
-def value_problem(value: Any, hint: Any) -> str | None:
-    """Say why ``value`` does not fit an annotated hint (its type, or the bounds declared on it), or None."""
-    try:
-        msgspec.convert(value, hint, strict=True)
-    except msgspec.ValidationError:
-        return _explain(value, hint)
-    return number_problem(value)
-
-
 def check_fields(spec: Any, section: str) -> None:
-    """Check every field of a config dataclass against its annotated type and bounds.
+    """Check every field of a config dataclass against its annotated type and bounds, as checked.
 
     The same annotations make the section's JSON Schema, so ``gristmill schema`` and the run agree.
+    A field keeps its value as checked (a tuple as a list, ``1.0`` as ``1``), so that what passed
+    the check is what the run reads.
     """
     hints = typing.get_type_hints(type(spec), include_extras=True)
     for field in dataclasses.fields(spec):
-        problem = value_problem(getattr(spec, field.name), hints[field.name])
+        hint = hints[field.name]
+        value = whole_number(getattr(spec, field.name), hint)
+        try:
+            checked = msgspec.convert(value, hint, strict=True)
+        except msgspec.ValidationError:
+            raise ConfigError(f"{section}, option {field.name!r}: {_explain(value, hint)}") from None
+        problem = number_problem(value)
         if problem:
             raise ConfigError(f"{section}, option {field.name!r}: {problem}")
+        object.__setattr__(spec, field.name, checked)  # a frozen dataclass, being built
 
 
 # Integers an option may hold: what a signed 64-bit field (numpy, orjson, Parquet) can take.
@@ -236,7 +236,8 @@ def _help_meta(hint: Any) -> msgspec.Meta | None:
     return next((m for m in _metas(hint) if m.description is not None), None)
 
 
-_AT = re.compile(r"at `\$\.(\w+)")
+# msgspec names where a value failed: "at `$.option…`", or "at `key` in `$.option`" for a mapping's key.
+_AT = re.compile(r"`\$\.(\w+)")
 
 
 def _option_in(message: str, known: dict[str, Option]) -> str:
@@ -265,11 +266,41 @@ def _explain(value: Any, hint: Any) -> str:
         for meta in _metas(hint):
             if meta.min_length is not None and len(value) < meta.min_length:
                 return "must not be empty" if meta.min_length == 1 else f"must hold {meta.min_length} or more"
+    if isinstance(value, list | dict) and any(
+        isinstance(item, str) and meta.min_length and len(item) < meta.min_length
+        for item in value
+        for meta in _item_metas(hint)
+    ):
+        return "must not hold an empty name"
     if isinstance(value, str):
         for meta in _metas(hint):
             if meta.pattern is not None and not re.search(meta.pattern, value):
                 return f"must match the pattern {meta.pattern}, got {value!r}"
-    return f"expected {type_name(hint)}, got {value!r}"
+    return f"expected {type_name(hint)}, got {value!r}{_yaml_booleans(value)}"
+
+
+def _item_metas(hint: Any) -> list[msgspec.Meta]:
+    """The msgspec.Meta annotations of a list's items or a mapping's keys, in any member of ``hint``."""
+    origin = typing.get_origin(hint)
+    if origin is Annotated:
+        return _item_metas(typing.get_args(hint)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(hint) for m in _item_metas(arg)]
+    if origin in (list, dict) and typing.get_args(hint):
+        return _metas(typing.get_args(hint)[0])
+    return []
+
+
+def _yaml_booleans(value: Any) -> str:
+    """A hint where YAML read a word as true or false (``no``, Norway's code; ``on``, ``off``)."""
+    items = (
+        [value]
+        if not isinstance(value, list | dict)
+        else [*value, *(value.values() if isinstance(value, dict) else [])]
+    )
+    if any(isinstance(item, bool) for item in items):
+        return " (YAML reads an unquoted no, yes, on or off as false or true: quote it, 'no')"
+    return ""
 
 
 def _written_before_declarations(cls: type[Step]) -> bool:

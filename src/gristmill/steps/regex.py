@@ -21,7 +21,7 @@ class RegexFilter(Filter):
     """
 
     pattern: Annotated[
-        str, Help("a regular expression (RE2 syntax, close to Python's) searched in the text.")
+        str, Help("a regular expression (RE2 syntax, close to Python's) searched in the text.", min_length=1)
     ]
     action: Annotated[
         Literal["drop", "keep"],
@@ -42,8 +42,6 @@ class RegexFilter(Filter):
             self._regex = UserPattern(self.pattern, ignore_case=self.ignore_case)
         except PatternError as exc:
             raise self.fail("pattern", str(exc)) from exc
-        if not self.pattern:
-            raise self.fail("pattern", "matches every text: an empty pattern is found in any")
 
     def keep(self, doc: Document) -> Literal[True] | str:
         """Keep or drop by whether the pattern is found."""

@@ -73,6 +73,26 @@ def test_outputs_are_the_same_whatever_the_group_tasks(tmp_path):
     assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
 
 
+def test_a_finished_run_reruns_with_another_worker_count(tmp_path):
+    # A new user's trial: a finished run rerun with --workers 1 after --workers 2 planned group tasks
+    # of other bucket ranges, found them undone, and died on the work files the finish had removed.
+    docs = [{"id": f"d{i}", "text": f"shared line of many words here {i % 7} and more"} for i in range(40)]
+    (tmp_path / "in").mkdir()
+    for shard in range(2):
+        rows = docs[shard * 20 : (shard + 1) * 20]
+        (tmp_path / "in" / f"{shard}.jsonl").write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in rows))
+    pipeline = Pipeline(
+        input={"path": str(tmp_path / "in")},
+        output={"path": str(tmp_path / "out")},
+        steps=[MinhashDedup(buckets=7)],
+    )
+    first = LocalExecutor(workers=2).run(pipeline)
+    kept = {p.name: p.read_bytes() for p in (tmp_path / "out" / "kept").iterdir()}
+    again = LocalExecutor(workers=1).run(pipeline)
+    assert again.totals == first.totals
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out" / "kept").iterdir()} == kept
+
+
 def test_provenance_links_in_five_passes_of_per_shard_tasks(tmp_path):
     pipeline = Pipeline(
         input={"path": str(tmp_path / "in")},

@@ -466,6 +466,23 @@ class Layout:
             stale_names = [n for n in names if n.rsplit("/", 1)[-1].startswith(TMP_PREFIX)]
             self._remote_call(lambda r: r.remove(stale_names))
 
+    def group_workers(self, workers: int | None) -> int | None:
+        """The worker count the run's barrier group phases are planned for: its first command's.
+
+        A group phase has a task per worker, named by its range of buckets; planned for another count,
+        a rerun saw those tasks undone (and, once the run had finished, their work files gone).
+        """
+        path = self.state / "plan.json"
+        try:
+            recorded = orjson.loads(path.read_bytes())["group_workers"]
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+            recorded = False  # none yet: a new run, or one begun by a version that kept none
+        if recorded is None or (isinstance(recorded, int) and recorded > 0):
+            return recorded
+        write_atomically(path, orjson.dumps({"group_workers": workers}))
+        self.publish([path])
+        return workers
+
     def seconds_spent(self) -> float:
         """Wall seconds the earlier commands of this run spent on it (0 for a new or overwritten run)."""
         try:

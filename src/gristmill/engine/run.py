@@ -129,7 +129,7 @@ def _run_phases(
     """Record the pipeline, then run each phase's unfinished tasks; return the phases (follow-ups too)."""
     write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
     layout.publish([layout.pipeline_file])
-    phases = plan_phases(pipeline, shards, runner.workers)
+    phases = plan_phases(pipeline, shards, layout.group_workers(runner.workers))
     planned = [(phase.name, len(phase.tasks)) for phase in phases]
     with Progress(progress or ProgressOptions(), len(phases), planned=planned) as bar:
         index = 0

@@ -119,3 +119,21 @@ def test_an_id_held_by_more_documents_than_a_window_is_merged_in_pieces(tmp_path
     found = repeated_ids(tmp_path, 4, window=256)
     assert found is not None and (found.ids, found.documents, found.example) == (1, 20000, "same")
     assert max(held) <= 256 < 20000
+
+
+def test_a_reference_sharing_the_inputs_ids_is_not_counted(tmp_path: Path, caplog) -> None:
+    # A new user's trial: the reference was an earlier run of the same corpus, so it held the input's
+    # ids; the count took the reference for a shard of the input (and left the last input shard out),
+    # and advised a unique id_key for an input whose ids were unique.
+    rng = random.Random(6)
+    records = [{"id": f"d{i}", "text": " ".join(random_words(rng, 40))} for i in range(40)]
+    reference = tmp_path / "published.jsonl"
+    reference.write_text("".join(json.dumps(r) + "\n" for r in records[:20]))
+    # The input's one repeated id is in its last shard, which the count left out.
+    records[-1]["id"] = records[-2]["id"]
+    step = ExactDedup(reference={"path": str(reference), "cache": str(tmp_path / "cache")})
+    with caplog.at_level(logging.WARNING):
+        out = run_pipeline(tmp_path / "run", records, [step], files=2)
+    assert out.stats["repeated_ids"]["ids"] == 1 and out.stats["repeated_ids"]["documents"] == 2
+    said = [r.getMessage() for r in caplog.records if "held by more than one document" in r.getMessage()]
+    assert len(said) == 1 and "1 document id is held" in said[0]

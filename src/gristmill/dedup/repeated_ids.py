@@ -52,16 +52,19 @@ def save_id_hashes(work: Path, shard: int, ids: list[str]) -> None:
 
 def repeated_ids(
     work: Path,
-    shards: int,
+    shards: int | range,
     window: int | None = None,
     fetch: Callable[[list[Path]], None] | None = None,
 ) -> RepeatedIds | None:
     """The ids held by more than one of the documents the barrier working in ``work`` saw.
 
+    ``shards``: the shards' numbers (a count: from 0); a reference's shard is left out by the caller,
+    as its documents sharing the input's ids is what a reference of an earlier run of it does.
     None where a shard's hashes are missing (a run begun by a version that wrote none).
     ``fetch(paths)`` brings a shard's ids file into ``work`` before it is read (an object store's).
     """
-    if not all((work / f"{ID_HASHES}-{shard:05d}.npy").is_file() for shard in range(shards)):
+    shards = range(shards) if isinstance(shards, int) else shards
+    if not all((work / f"{ID_HASHES}-{shard:05d}.npy").is_file() for shard in shards):
         return None
     ids = documents = 0
     first: tuple[int, int] | None = None  # (shard, position) of a document holding a repeated id
@@ -76,7 +79,9 @@ def repeated_ids(
     # The run of one id a window ends on is carried into the next: an id held by more documents than
     # a window holds comes in pieces (long_runs), a window each. (hi, lo, documents, shard, position)
     carried: tuple[int, int, int, int, int] | None = None
-    for rows in bucket_windows(work, ID_HASHES, range(1), shards, "hi", window, long_runs=0):
+    for rows in bucket_windows(
+        work, ID_HASHES, range(1), shards.stop, "hi", window, long_runs=0, first_shard=shards.start
+    ):
         if not len(rows):
             continue
         rows.sort(order=("hi", "lo"), kind="stable")

@@ -239,8 +239,11 @@ def bucket_windows(
     key: str,
     window: int | None = None,
     long_runs: int | None = None,
+    first_shard: int = 0,
 ) -> Iterator[np.ndarray]:
     """Every shard's rows of ``buckets``, as :func:`save_buckets` wrote them, a window at a time.
+
+    The shards are those numbered from ``first_shard`` up to ``shards`` (not included).
 
     A k-way merge of the shards' sorted runs: each window holds every row of the keys it covers
     (a run of equal keys is never split), in key order from one window to the next and, sorted
@@ -253,7 +256,7 @@ def bucket_windows(
     before. Past :data:`MERGE_FAN_IN` shards, groups of runs are first merged into sorted files
     in ``work`` (removed as they are read), so the read-ahead stays bounded too.
     """
-    paths = [work / f"{prefix}-{s:05d}.npy" for s in range(shards)]
+    paths = [work / f"{prefix}-{s:05d}.npy" for s in range(first_shard, shards)]
     merged: list[Path] = []  # intermediate files not yet removed
     try:
         while len(paths) > MERGE_FAN_IN:

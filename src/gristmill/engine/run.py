@@ -179,7 +179,8 @@ def _repeated_ids(pipeline: Pipeline, layout: Layout, shards: int) -> dict[str, 
 
         work = layout.barrier_work(stage.index)
         layout.fetch(work, prefix=f"{ID_HASHES}-")
-        found = repeated_ids(work, shards, fetch=layout.fetch_files)
+        signed = stage.barrier.signed_shards(shards)  # a reference signs as shard 0, the input after it
+        found = repeated_ids(work, range(signed - shards, signed), fetch=layout.fetch_files)
         if found is None:
             return None
         entry = {"step": stage.barrier.name, **found.to_dict()}
@@ -187,10 +188,10 @@ def _repeated_ids(pipeline: Pipeline, layout: Layout, shards: int) -> dict[str, 
         layout.publish([kept])
     if entry["ids"]:
         log.warning(
-            "input: %s document ids are each held by more than one document (%s documents; %r for one): "
+            "input: %s held by more than one document (%s documents; %r for one): "
             "where %s names a document by such an id (duplicate_of, dup_cluster, copied_from, mirror_of, "
             "copied_by), it may mean any of them; give input.id_key a field whose values are unique",
-            f"{entry['ids']:,}",
+            "1 document id is" if entry["ids"] == 1 else f"{entry['ids']:,} document ids are each",
             f"{entry['documents']:,}",
             entry.get("example"),
             entry["step"],

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 import yaml
 
 from gristmill.config import load_pipeline, pipeline_from_dict
@@ -113,7 +114,7 @@ def run(
     log_every: float,
 ) -> None:
     """Run the pipeline in PIPELINE.yaml; a rerun resumes where the last one stopped."""
-    _show_step_notes(not quiet)
+    _show_step_notes(not quiet, as_json=log_json)
     pipeline = load_pipeline(pipeline_file)
     result = pipeline.run(
         workers=workers,
@@ -142,18 +143,31 @@ def _memory_sizes(specs: tuple[str, ...]) -> dict[str, int]:
     return sizes
 
 
-def _show_step_notes(shown: bool) -> None:
-    """Print what steps log at INFO (an index's size, items left out) as ``gristmill: ...`` on stderr."""
+def _show_step_notes(shown: bool, as_json: bool = False) -> None:
+    """Print what steps log at INFO and up on stderr: ``gristmill: ...`` lines, or JSON events."""
     logger = logging.getLogger("gristmill")
-    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
-        logger.addHandler(_EchoHandler())
+    for handler in [h for h in logger.handlers if isinstance(h, _EchoHandler)]:
+        logger.removeHandler(handler)
+    logger.addHandler(_EchoHandler(as_json))
     logger.setLevel(logging.INFO if shown else logging.WARNING)
 
 
 class _EchoHandler(logging.Handler):
-    """Writes log records through click, to whatever stderr is at the time."""
+    """Writes log records through click, to whatever stderr is at the time.
+
+    As ``gristmill: ...`` lines, or as JSON events (``{"event": "log", "level", "message"}``) beside
+    ``--log-json``'s progress events.
+    """
+
+    def __init__(self, as_json: bool = False) -> None:
+        super().__init__()
+        self.as_json = as_json
 
     def emit(self, record: logging.LogRecord) -> None:
+        if self.as_json:
+            event = {"event": "log", "level": record.levelname.lower(), "message": record.getMessage()}
+            click.echo(orjson.dumps(event).decode(), err=True)
+            return
         level = "error: " if record.levelno >= logging.ERROR else ""
         click.echo(f"gristmill: {level}{record.getMessage()}", err=True)
 

@@ -67,6 +67,20 @@ def test_json_lines_and_quiet(make_corpus, tmp_path) -> None:
     assert quiet.returncode == 0 and quiet.stderr == ""
 
 
+def test_json_lines_carry_the_runs_warnings_too(tmp_path) -> None:
+    # A new user's trial: warnings stayed plain text among the JSON events, so a log reader that parses
+    # every line broke. A WARC input without an extract step draws one.
+    from tests.helpers import REPO
+
+    warc = REPO / "src/gristmill/samples/warc/cc-main-2020-34-excerpt.warc.gz"
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {warc}\noutput: {tmp_path / 'out'}\n")
+    done = run_in_a_pipe(config, "--log-json")
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stderr.splitlines()]
+    said = [e for e in events if e["event"] == "log"]
+    assert len(said) == 1 and said[0]["level"] == "warning" and "no step extracts it" in said[0]["message"]
+
+
 def test_a_resumed_run_counts_what_was_done_before(make_corpus, tmp_path, capsys) -> None:
     src = make_corpus(shards=3, docs=20)
     out = tmp_path / "out"

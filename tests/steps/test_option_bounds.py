@@ -109,3 +109,11 @@ def test_anchored_patterns_that_match_short_texts_are_accepted(pattern: str, act
     from gristmill.steps.registry import build_step
 
     build_step("regex_filter", {"pattern": pattern, "action": action})
+
+
+def test_a_step_built_with_options_by_position_says_their_names() -> None:
+    # Python's own message named Step.__init__ and a count of arguments, not what the step takes.
+    from gristmill import LengthFilter
+
+    with pytest.raises(TypeError, match=r"LengthFilter takes its options by name \(min_chars, max_chars\)"):
+        LengthFilter(3)  # type: ignore[call-arg]

@@ -46,9 +46,15 @@ class Step(ABC):
         """The ``(meta, signals)`` keys this step writes (a step whose keys follow options overrides it)."""
         return self.meta_fields, self.signal_fields
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, *positional: Any, **options: Any) -> None:
         """Build the step from its declared options (see :mod:`gristmill.steps.options`), then ``setup``."""
-        from gristmill.steps.options import check_options
+        from gristmill.steps.options import check_options, step_options
+
+        if positional:  # Python's own message named Step.__init__ and a count, not the options
+            names = [o.name for o in step_options(type(self))]
+            raise TypeError(
+                f"{type(self).__name__} takes its options by name ({', '.join(names)}), not by position"
+            )
 
         for key, value in check_options(type(self), options).items():
             setattr(self, key, value)

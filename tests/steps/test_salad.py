@@ -2,6 +2,7 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -86,8 +87,14 @@ def test_inspect_shows_clusters_furniture_and_reasons(seed: Document, tmp_path: 
     assert len({f for f in flags if f.startswith("salad:cluster=")}) > 1
 
 
+def _longest_english_news(shared: Path) -> Any:
+    """The news gold's longest English article (its longest of all is Russian: not judged)."""
+    english = [a for a in saladgen.load_news(shared / "data") if " the " in " ".join(a.sentences)]
+    return max(english, key=lambda s: len(s.sentences))
+
+
 def test_a_coherent_article_is_not_stitched(shared: Path) -> None:
-    article = max(saladgen.load_news(shared / "data"), key=lambda s: len(s.sentences))
+    article = _longest_english_news(shared)
     text = "\n\n".join(" ".join(p) for p in article.paragraphs)
     kept, _ = run(Salad(action="drop"), [Document("a", text)])
     assert kept[0].meta["salad"] == "coherent"
@@ -96,7 +103,7 @@ def test_a_coherent_article_is_not_stitched(shared: Path) -> None:
 
 def test_short_pages_are_never_stitched() -> None:
     kept, _ = run(Salad(action="drop"), [Document("s", "And he left. Nobody knew why.")])
-    assert kept[0].signals["salad_score"] == 0.0
+    assert kept[0].signals["salad_score"] == 0.0 and kept[0].meta["salad"] == "not_judged"
 
 
 def test_copied_sentence_fraction_raises_the_score(seed: Document) -> None:
@@ -274,7 +281,7 @@ def test_pages_that_are_not_english_prose_are_not_judged() -> None:
     )
     kept, _ = run(Salad(action="drop"), [Document("de", german)])
     assert kept[0].signals["salad_score"] == 0.0
-    assert kept[0].meta["salad"] == "coherent"
+    assert kept[0].meta["salad"] == "not_judged"  # "coherent" said what no model had read
 
 
 FIRST = "And he could do so while watching his enemy live a refugee’s existence. "
@@ -404,7 +411,7 @@ def test_spans_from_provenance_place_sentences_and_stale_ones_are_not_read() -> 
 
 
 def test_a_page_copied_from_one_document_is_judged_as_any_other(shared: Path) -> None:
-    article = max(saladgen.load_news(shared / "data"), key=lambda s: len(s.sentences))
+    article = _longest_english_news(shared)
     text = "\n\n".join(" ".join(p) for p in article.paragraphs)
     mirror = {"copied_from": [{"id": "orig", "sentences": len(article.sentences)}]}
     kept, _ = run(Salad(), [Document("m", text, mirror)])

@@ -122,6 +122,7 @@ class SaladAnalysis:
     orphans: list[int] = field(default_factory=list)
     source_of: dict[int, dict[str, Any]] = field(default_factory=dict)  # label -> copied_from entry
     seams: list[int] = field(default_factory=list)  # sentences more likely than not to open a new source
+    judged: bool = True  # False: too few prose sentences, or not English (score 0 says nothing)
 
     def reasons(self, threshold: float) -> list[str]:
         """Say in words which measures point at stitching (for ``gristmill inspect``).
@@ -261,7 +262,9 @@ class Measured:
 
     def unjudged(self) -> SaladAnalysis:
         """The analysis of a page too short or not English: score 0, one source."""
-        return SaladAnalysis(0.0, 1, self.spans, self.labels(0), self.furniture, {}, self.orphans)
+        return SaladAnalysis(
+            0.0, 1, self.spans, self.labels(0), self.furniture, {}, self.orphans, judged=False
+        )
 
     def whole(self, score: float) -> SaladAnalysis:
         """The analysis of a page judged whole."""
@@ -459,7 +462,7 @@ def _analyse_embedded(
     if len(prose) < MIN_SENTENCES or stopword_share(" ".join(sentences[i] for i in prose)) < MIN_ENGLISH:
         for i in prose:
             labels[i] = 0
-        return SaladAnalysis(0.0, 1, spans, labels, furniture, {}, orphans)
+        return SaladAnalysis(0.0, 1, spans, labels, furniture, {}, orphans, judged=False)
 
     # Seeded by the prose alone, so furniture and layout do not move the random baselines.
     rng = np.random.default_rng(hash64("\n".join(sentences[i] for i in prose)) % (2**32))

@@ -33,7 +33,8 @@ class Salad(Step):
     """Score how stitched a page is from several sources; flag, drop or split it.
 
     Sets ``signals.salad_score`` (0-1), ``signals.salad_sources`` (recovered sources, 1 when coherent)
-    and ``meta.salad`` (``"stitched"`` or ``"coherent"``). Uses ``signals.copied_sentence_fraction``
+    and ``meta.salad`` (``"stitched"``, ``"coherent"``, or ``"not_judged"`` for a page under 6 prose
+    sentences or not English). Uses ``signals.copied_sentence_fraction``
     from ``span_dedup`` when an earlier step set it. When ``provenance`` ran before, called the page
     stitched and named two or more source documents in ``meta.copied_from``, the page is stitched,
     ``salad_sources`` is their number and split parts carry ``meta.source_id`` / ``meta.source_url``.
@@ -127,7 +128,8 @@ class Salad(Step):
             stitched = found.score >= self.cutoff
             doc.signals["salad_score"] = round(found.score, 4)
             doc.signals["salad_sources"] = len(sources) if sources else found.sources
-            doc.meta["salad"] = "stitched" if stitched else "coherent"
+            # A page too short or not English is not judged: "coherent" would claim what no model read.
+            doc.meta["salad"] = "stitched" if stitched else "coherent" if found.judged else "not_judged"
             if not stitched or self.action == "flag":
                 yield doc
             elif self.action == "drop":

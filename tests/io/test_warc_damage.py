@@ -1,6 +1,7 @@
 """Damaged WARC files: every intact record is read, every damaged one is quarantined, in linear time."""
 
 import gzip
+import io
 import re
 import zlib
 from pathlib import Path
@@ -8,11 +9,12 @@ from pathlib import Path
 import brotli
 import pytest
 import zstandard
+from fastwarc import ArchiveIterator
 
 from gristmill.errors import BrokenInputError, TruncatedInputError
 from gristmill.io import warc as warc_module
 from gristmill.io.warc import WarcReader, _split_records
-from gristmill.io.warc_native import MAX_HTTP_HEAD
+from gristmill.io.warc_native import MAX_HTTP_HEAD, _blank_line, _page, _page_length, declared_length
 from tests.counting import assert_grows_linearly, counting_work
 from tests.io.test_jsonl import Sink
 from tests.io.test_warc import warc_request, warc_response, write_warc_gz
@@ -1305,3 +1307,48 @@ def test_a_page_quoting_many_records_is_searched_in_linear_time(
         assert [d.id for d in docs] == ["urn:uuid:many", "urn:uuid:0000"] and docs[0].raw == page
         counted.append(work)
     assert_grows_linearly("a page quoting records", counted[0], counted[1], 4)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        b"Content-Type: application/http; msgtype=response",
+        b"Content-Type: application/http",
+        b"Content-Type :application/http;msgtype=response",
+        b"Content-Type: text/plain\r\nX-Type: application/http",
+        # fastwarc reads none of these as HTTP: the name and the type as it spells them, alone or before ";".
+        b"Content-Type: Application/HTTP; msgtype=response",
+        b"content-type: application/http; msgtype=response",
+        b"Content-Type: application/http ; msgtype=response",
+        b"Content-Type: application/httpx",
+        b"Content-Type: application/http\r\n\tmsgtype=response",
+    ],
+)
+@pytest.mark.parametrize(
+    "fields",
+    [
+        b"Content-Length: 5",
+        b"content-length:  5  \r\nContent-Length: 9",
+        b"Content-Length: +5",
+        b"Transfer-Encoding: chunked\r\nContent-Length: 5",
+        b"Content-Length: 5\r\ntransfer-encoding :",
+        b"X-Content-Length: 5",
+    ],
+)
+def test_the_lenient_parser_reads_where_a_page_ends_as_fastwarc_does(
+    content_type: bytes, fields: bytes
+) -> None:
+    # What tells a record that took in the records after it from one that quotes them is read alike
+    # on every path: whether its block is HTTP (its page past its HTTP head) and its page's length.
+    block = b"HTTP/1.1 200 OK\r\n" + fields + b"\r\n\r\n0123456789"
+    record = (
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:r>\r\n" + content_type + b"\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(block) + block + b"\r\n\r\n"
+    )
+    (read,) = [
+        (declared_length(r) - len(r.reader.read()), _page_length(r))
+        for r in ArchiveIterator(io.BytesIO(record), parse_http=True, auto_decode="none", stream_detect=False)
+    ]
+    header_end, start = _blank_line(record, 0, len(record))
+    page = _page(record, header_end, start, start + len(block))
+    assert page is not None and (page[0] - start, page[1]) == read

@@ -17,6 +17,7 @@ from gristmill.io.compression import ChunkStream, Damage, compression_of, read_c
 from gristmill.io.http_body import decode_http_body
 from gristmill.io.schema import FieldType
 from gristmill.io.warc_native import (
+    CONTENT_LENGTH,
     DOCUMENT_RECORDS,
     LENIENT,
     MAX_HEADER,
@@ -28,7 +29,7 @@ from gristmill.io.warc_native import (
     native_documents,
     native_ok,
     one_header,
-    swallowed,
+    swallowing,
     swallows,
 )
 from gristmill.text.charset import reader_decoding
@@ -135,14 +136,16 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             if unknown or record.stream_pos != expected_start or header is None:
                 break
             expected_start = record.stream_pos + header + declared_length(record, record.content_length) + 4
+            # Read whatever its type: a request's or a metadata record's length may take in the responses
+            # after it, as a document's may.
             body = record.reader.read()
-            swallowing = swallows(record, body)  # its length takes in the records after it
+            taking_in = swallows(record, body)  # its length takes in the records after it
             if not record.record_type & DOCUMENT_RECORDS:
-                if swallowing:
+                if taking_in:
                     break  # the lenient parser takes them apart
                 continue
             recent = partial(stream.recent, record.stream_pos + header)
-            written = LENIENT if swallowing else block_as_written(record, body, recent)
+            written = LENIENT if taking_in else block_as_written(record, body, recent)
         except InputError:
             raise
         except OSError:
@@ -432,7 +435,7 @@ def _declared_end(
         return (len(buffer) + 1, 0) if not final and len(buffer) < MAX_HEADER else None
     if head.group().lstrip().startswith(b"WARC/") or not one_header(bytes(buffer[: head.end()])):
         return None  # a version line opens a line of the header: a stub, run into the next record
-    length = _CONTENT_LENGTH.search(buffer, 0, head.start())
+    length = CONTENT_LENGTH.search(buffer, 0, head.start())
     if length is None or int(length.group(1)) > _MAX_TRUSTED:
         return None
     end = head.end() + int(length.group(1))
@@ -453,14 +456,6 @@ def _declared_end(
 
 # A header's end, or a version line opening one of its lines (whichever comes first).
 _HEADER_STOP = re.compile(rb"\r?\n\r?\n|\nWARC/1\.[01]\r?\n")
-# An HTTP head's fields that tell where its page ends (the first, as fastwarc and the lenient parser
-# read them).
-_HTTP_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:([^\r\n]*)")
-_TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:")
-# The first Content-Type's media type.
-_CONTENT_TYPE = re.compile(rb"(?im)^content-type[ \t]*:[ \t]*([^;\r\n]*)")
-# The first Content-Length, as fastwarc reads one ("Content-Length : +12" too).
-_CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r?$")
 # A declared length over this is not waited for: a damaged one would hold that much of what follows.
 _MAX_TRUSTED = 1 << 25
 # Blank lines after a block, as fastwarc skips them (spaces, tabs and form feeds too), up to a bound.
@@ -529,7 +524,7 @@ def _taken_apart(offset: int, data: bytes, compressed: bool) -> Iterator[tuple[i
     todo = [(offset, data, "")]
     while todo:
         offset, data, note = todo.pop()
-        found = _swallowing(data)
+        found = swallowing(data)
         if found is None:
             yield offset, data, note, None
             continue
@@ -548,49 +543,6 @@ def _taken_apart(offset: int, data: bytes, compressed: bool) -> Iterator[tuple[i
         ends = [*starts[1:], len(data)]
         pieces = [(offset + start, data[start:end], note) for start, end in zip(starts, ends, strict=True)]
         todo.extend(reversed(pieces))
-
-
-def _swallowing(data: bytes) -> tuple[int, int, list[int], bool] | None:
-    """Of a record whose length holds, if its block holds the records after it: how so, else None.
-
-    Its ``Content-Length``, its block's true length, where the records it took in start in ``data``,
-    and whether its HTTP head's ``Content-Length`` told where its page ends.
-    """
-    header_end, start = _blank_line(data, 0, MAX_HEADER)
-    declared = _CONTENT_LENGTH.search(data, 0, header_end) if start else None
-    if declared is None:
-        return None
-    end = start + int(declared.group(1))
-    if end > len(data):
-        return None
-    page, length = start, None
-    kind = _CONTENT_TYPE.search(data, 0, header_end)
-    if kind is not None and kind.group(1).strip() == b"application/http":
-        head_end, page = _blank_line(data, start, end)
-        if not page:
-            return None
-        # Its first Content-Length, void where a Transfer-Encoding is given, as fastwarc reads them.
-        if _TRANSFER_ENCODING.search(data, start, head_end) is None:
-            value = _HTTP_LENGTH.search(data, start, head_end)
-            length = length_value(value.group(1).decode("latin-1")) if value else None
-    found = swallowed(data, page, end, length)
-    if found is None:
-        return None
-    cut, starts = found
-    return int(declared.group(1)), cut - start, starts, length is not None
-
-
-def _blank_line(data: bytes, start: int, end: int) -> tuple[int, int]:
-    """Where the first :data:`_BLANK_LINE` in ``data[start:end]`` starts and ends; (0, 0) if none.
-
-    The regular expression, which has no fixed first byte to look for, takes several times as long.
-    """
-    crlf = data.find(b"\n\r\n", start, end)
-    lf = data.find(b"\n\n", start, end if crlf < 0 else crlf + 1)  # only one that starts before it
-    at, size = (lf, 2) if lf >= 0 else (crlf, 3)
-    if at < 0:
-        return 0, 0
-    return (at - 1 if at > start and data[at - 1] == 13 else at), at + size  # 13: CR
 
 
 def _place(offset: int, compressed: bool) -> str:

@@ -113,6 +113,8 @@ def native_documents(
                 if position > reported:
                     progress(position - reported)
                     reported = position
+                # Read whatever its type: a request's or a metadata record's length may take in the
+                # responses after it, as a document's may (swallows).
                 body = record.reader.read()
                 if not record.record_type & DOCUMENT_RECORDS:
                     if swallows(record, body):  # the careful reader hands it to the lenient parser
@@ -146,16 +148,91 @@ def native_documents(
 def swallows(record: Any, body: bytes) -> bool:
     """Whether the record's ``Content-Length`` takes in the records after it (:func:`swallowed`).
 
-    ``body``: what fastwarc gave as its body (past the HTTP head of an HTTP record). The HTTP head's
-    own ``Content-Length`` says where its page ends, unless a ``Transfer-Encoding`` makes it void.
+    The record as fastwarc reads it (:func:`swallowing` reads a record's bytes alike): ``body`` is
+    what it gave as the body (past the HTTP head of an HTTP record), whose length its HTTP head's first
+    ``Content-Length`` gives, unless a ``Transfer-Encoding`` makes it void.
     """
     if not body:  # a request, a redirect: nothing to take in
         return False
-    length = None
+    return swallowed(body, 0, len(body), _page_length(record)) is not None
+
+
+def _page_length(record: Any) -> int | None:
+    """An HTTP record's page length by its HTTP head, as fastwarc reads it; None where that does not say.
+
+    Its first ``Content-Length``, void where a ``Transfer-Encoding`` field is there.
+    """
     http = record.http_headers if record.is_http else None
-    if http is not None and "Transfer-Encoding" not in http:
-        length = length_value(http.get("Content-Length") or "")
-    return swallowed(body, 0, len(body), length) is not None
+    if http is None or "Transfer-Encoding" in http:
+        return None
+    return length_value(http.get("Content-Length") or "")
+
+
+def swallowing(data: bytes) -> tuple[int, int, list[int], bool] | None:
+    """:func:`swallows` for a record's bytes ``data`` as written, whose length holds (the lenient parser's).
+
+    Read as fastwarc reads them: its first ``Content-Length``; its block an HTTP message where its last
+    field named ``Content-Type``, so spelt, says ``application/http`` (alone, or before a ";"), its
+    page then past its HTTP head, whose first ``Content-Length`` gives its length unless a
+    ``Transfer-Encoding`` field is there. Gives its ``Content-Length``, its block's true length, where
+    the records it took in start in ``data``, and whether its HTTP head's ``Content-Length`` told where
+    its page ends; None if it takes in no record.
+    """
+    header_end, start = _blank_line(data, 0, MAX_HEADER)
+    declared = CONTENT_LENGTH.search(data, 0, header_end) if start else None
+    if declared is None:
+        return None
+    end = start + int(declared.group(1))
+    page = _page(data, header_end, start, end) if end <= len(data) else None
+    if page is None:
+        return None
+    page_start, length = page
+    found = swallowed(data, page_start, end, length)
+    if found is None:
+        return None
+    cut, starts = found
+    return int(declared.group(1)), cut - start, starts, length is not None
+
+
+def _page(data: bytes, header_end: int, start: int, end: int) -> tuple[int, int | None] | None:
+    """Where the page of the block ``data[start:end]`` starts and its length, as fastwarc reads them.
+
+    ``header_end``: where the record's header ends. An HTTP record's page starts past its HTTP head
+    (None where that has no end), and has the length :func:`_page_length` reads.
+    """
+    kinds = list(_CONTENT_TYPE_NAME.finditer(data, 0, header_end))
+    if not kinds or _HTTP_TYPE.match(data, kinds[-1].end(), start) is None:
+        return start, None
+    head_end, page = _blank_line(data, start, end)
+    if not page:
+        return None
+    if _TRANSFER_ENCODING.search(data, start, head_end) is not None:
+        return page, None
+    value = _HTTP_LENGTH.search(data, start, head_end)
+    return page, length_value(value.group(1).decode("latin-1")) if value else None
+
+
+def _blank_line(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """Where the first blank line (LF or CRLF, twice) in ``data[start:end]`` starts and ends; (0, 0) if none.
+
+    The regular expression, which has no fixed first byte to look for, takes several times as long.
+    """
+    crlf = data.find(b"\n\r\n", start, end)
+    lf = data.find(b"\n\n", start, end if crlf < 0 else crlf + 1)  # only one that starts before it
+    at, size = (lf, 2) if lf >= 0 else (crlf, 3)
+    if at < 0:
+        return 0, 0
+    return (at - 1 if at > start and data[at - 1] == 13 else at), at + size  # 13: CR
+
+
+# The fields of a record's bytes that fastwarc reads so (:func:`swallowing`): a record is HTTP by its
+# last field named Content-Type, so spelt, that says application/http, alone (spaces and tabs around
+# it, on one line: a folded value is none) or before a ";".
+_CONTENT_TYPE_NAME = re.compile(rb"(?m)^Content-Type[ \t]*:")
+_HTTP_TYPE = re.compile(rb"[ \t]*application/http(?:;|[ \t]*\r?\n(?![ \t]))")
+# Its HTTP head's first Content-Length, and any Transfer-Encoding, in any case.
+_HTTP_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:([^\r\n]*)")
+_TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:")
 
 
 def swallowed(data: bytes, start: int, end: int, length: int | None) -> tuple[int, list[int]] | None:
@@ -206,7 +283,7 @@ def _records_to_the_end(data: bytes, at: int, end: int) -> tuple[list[int], int]
         if head_end < 0:
             break
         head = data[at : head_end + 2]
-        length = _HEADER_LENGTH.search(head)
+        length = CONTENT_LENGTH.search(head)
         if length is None or _RECORD_ID.search(head) is None or not one_header(head):
             break
         record_end = head_end + 4 + int(length.group(1))
@@ -230,8 +307,9 @@ _VERSIONS = (b"WARC/1.0\r\n", b"WARC/1.1\r\n")
 _RECORD_START = b"\r\n\r\nWARC/1."
 _LINE_ENDS = re.compile(rb"[\r\n]*")
 _RECORD_ID = re.compile(rb"(?im)^warc-record-id[ \t]*:")
-# The first Content-Length, as fastwarc reads one (lines end in CRLF here).
-_HEADER_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r$")
+# A header's first Content-Length, as fastwarc reads one ("Content-Length : +12" too), its line
+# ended by CRLF or, in a file only the lenient parser reads, LF.
+CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r?$")
 
 
 # What :func:`block_as_written` gives for a record only the lenient parser reads right.

@@ -136,16 +136,21 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             if unknown or record.stream_pos != expected_start or header is None:
                 break
             expected_start = record.stream_pos + header + declared_length(record, record.content_length) + 4
+            block_start, declared = record.stream_pos + header, declared_length(record)
+            block = partial(stream.recent, block_start)
+            if declared > _HISTORY // 2:  # its HTTP head is no longer kept once its long body is read
+                block = partial(
+                    _kept_first, stream.recent(block_start, declared - record.content_length), block
+                )
             # Read whatever its type: a request's or a metadata record's length may take in the responses
             # after it, as a document's may.
             body = record.reader.read()
-            taking_in = swallows(record, body)  # its length takes in the records after it
+            taking_in = swallows(record, body, block)  # its length takes in the records after it
             if not record.record_type & DOCUMENT_RECORDS:
                 if taking_in:
                     break  # the lenient parser takes them apart
                 continue
-            recent = partial(stream.recent, record.stream_pos + header)
-            written = LENIENT if taking_in else block_as_written(record, body, recent)
+            written = LENIENT if taking_in else block_as_written(record, body, block)
         except InputError:
             raise
         except OSError:
@@ -169,6 +174,15 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
 # How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out (by as
 # much as an HTTP head it takes, after the record's WARC header).
 _HISTORY = 2 * MAX_HTTP_HEAD
+
+
+def _kept_first(kept: bytes, recent: Callable[[int], bytes], size: int) -> bytes:
+    """The first ``size`` bytes of a block, as far as they are at hand.
+
+    From ``kept`` (its HTTP head, kept before its body was read) where that is enough, else from
+    ``recent`` (the stream's history).
+    """
+    return kept[:size] if size <= len(kept) else recent(size)
 
 
 class _Told:
@@ -518,7 +532,7 @@ def _taken_apart(offset: int, data: bytes, compressed: bool) -> Iterator[tuple[i
 
     A record whose ``Content-Length`` is too long by exactly the records after it holds them as its
     block (:func:`gristmill.io.warc_native.swallowed` tells them apart from a page that quotes records):
-    it is cut where its page ends, and each record it took in is read on its own, and may take in
+    it is cut where its block ends, and each record it took in is read on its own, and may take in
     more. Each says so.
     """
     todo = [(offset, data, "")]
@@ -528,14 +542,13 @@ def _taken_apart(offset: int, data: bytes, compressed: bool) -> Iterator[tuple[i
         if found is None:
             yield offset, data, note, None
             continue
-        declared, length, starts, by_http = found
-        where = "where its HTTP Content-Length ends the page" if by_http else "where the first of them starts"
+        declared, start, (end, starts, told) = found
         taken = "record" if len(starts) == 1 else f"{len(starts)} records"
         cut = (
             f"Content-Length says {declared} bytes, which took in the {taken} after it: "
-            f"cut to {length} bytes, {where}"
+            f"cut to {end - start} bytes, {_CUT_WHERE[told]}"
         )
-        yield offset, data[: starts[0]], f"{note}; {cut}" if note else cut, length
+        yield offset, data[: starts[0]], f"{note}; {cut}" if note else cut, end - start
         note = (
             f"taken in by the record at {_place(offset, compressed)}, whose Content-Length was too long: "
             "read on its own"
@@ -543,6 +556,13 @@ def _taken_apart(offset: int, data: bytes, compressed: bool) -> Iterator[tuple[i
         ends = [*starts[1:], len(data)]
         pieces = [(offset + start, data[start:end], note) for start, end in zip(starts, ends, strict=True)]
         todo.extend(reversed(pieces))
+
+
+_CUT_WHERE = {
+    "http length": "where its HTTP Content-Length ends the page",
+    "record start": "where the first of them starts",
+    "block digest": "where its WARC-Block-Digest says its block ends",
+}
 
 
 def _place(offset: int, compressed: bool) -> str:

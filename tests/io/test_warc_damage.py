@@ -1,6 +1,9 @@
 """Damaged WARC files: every intact record is read, every damaged one is quarantined, in linear time."""
 
+import base64
 import gzip
+import hashlib
+import io
 import re
 import zlib
 from pathlib import Path
@@ -8,11 +11,12 @@ from pathlib import Path
 import brotli
 import pytest
 import zstandard
+from fastwarc import ArchiveIterator
 
 from gristmill.errors import BrokenInputError, TruncatedInputError
 from gristmill.io import warc as warc_module
 from gristmill.io.warc import WarcReader, _split_records
-from gristmill.io.warc_native import MAX_HTTP_HEAD
+from gristmill.io.warc_native import MAX_HTTP_HEAD, _blank_line, _page, _page_length, declared_length
 from tests.counting import assert_grows_linearly, counting_work
 from tests.io.test_jsonl import Sink
 from tests.io.test_warc import warc_request, warc_response, write_warc_gz
@@ -1281,8 +1285,8 @@ def test_a_record_an_earlier_path_counted_whole_is_not_taken_apart_later(
     # whole (had its check told it otherwise) must count as one here too, or a document comes twice.
     from gristmill.io import warc_native
 
-    monkeypatch.setattr(warc_native, "swallows", lambda record, body: False)
-    monkeypatch.setattr(warc_module, "swallows", lambda record, body: False)
+    monkeypatch.setattr(warc_native, "swallows", lambda record, body, block: False)
+    monkeypatch.setattr(warc_module, "swallows", lambda record, body, block: False)
     records = responses(4)
     parts = [*swallowing(records[:2], 1), records[2], _LF_RECORD, records[3]]
     ids, sink, error = read_until_error(write_as(tmp_path / "counted", parts, "plain"))
@@ -1305,3 +1309,199 @@ def test_a_page_quoting_many_records_is_searched_in_linear_time(
         assert [d.id for d in docs] == ["urn:uuid:many", "urn:uuid:0000"] and docs[0].raw == page
         counted.append(work)
     assert_grows_linearly("a page quoting records", counted[0], counted[1], 4)
+
+
+def with_block_digest(record: bytes, block: bytes | None = None, encoding: str = "base32") -> bytes:
+    """``record`` with a ``WARC-Block-Digest`` as crawlers write it.
+
+    ``sha1:`` and the base32 (or ``encoding``: base16, base64) of the SHA-1 of its block (the bytes
+    its Content-Length counts after its header), or of ``block`` if given.
+    """
+    head, sep, rest = record.partition(b"\r\n\r\n")
+    if block is None:
+        block = rest[: int(re.search(rb"Content-Length: (\d+)", head)[1])]  # type: ignore[index]
+    digest = hashlib.sha1(block).digest()
+    encoded = {"base16": digest.hex(), "base64": base64.b64encode(digest).decode()}
+    value = encoded.get(encoding) or base64.b32encode(digest).decode()
+    return head + f"\r\nWARC-Block-Digest: sha1:{value}".encode() + sep + rest
+
+
+# A text that ends in a whole WARC record, quoted as written (CRLF line ends, an id, a length that
+# ends it at the text's end): the review's case.
+_ENDS_QUOTING = b"How a WARC record looks; this one holds the word hello:\r\n\r\n" + (
+    b"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:quoted>\r\n"
+    b"WARC-Target-URI: http://example.org/quoted\r\nContent-Type: text/plain\r\n"
+    b"Content-Length: 5\r\n\r\nhello"
+)
+_QUOTING_KINDS = ["resource", "response, no http length", "response, no http length, a line end after it"]
+
+
+def _quoting(kind: str) -> tuple[bytes, bytes]:
+    """A healthy record of ``kind`` whose text ends in a quoted record, and that text."""
+    if kind == "resource":
+        return warc_record("doc", _ENDS_QUOTING, "resource", "text/plain"), _ENDS_QUOTING
+    page = _ENDS_QUOTING + (b"\r\n" if kind.endswith("after it") else b"")
+    return _without_http_length(warc_response("https://a.example/doc", page, "doc", "text/plain")), page
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+@pytest.mark.parametrize("kind", _QUOTING_KINDS)
+@pytest.mark.parametrize("encoding", ["base32", "base16", "base64"])
+def test_a_healthy_record_ending_in_a_quoted_record_is_one_document_by_its_block_digest(
+    tmp_path: Path, layout: str, kind: str, encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its Content-Length holds and its quoted record runs to its end, as a swallowed one would: its
+    # digest, of its block as declared, says it is whole. Nor do the records after it leave the path.
+    record, text = _quoting(kind)
+    first, second = responses(2)
+    path = write_as(
+        tmp_path / "healthy", [first, with_block_digest(record, encoding=encoding), second], layout
+    )
+    if layout in ("plain", "gzip per record"):
+        only_native(monkeypatch)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:doc", "urn:uuid:0001"]
+    assert docs[1].raw == text and sink.bad == [] and sink.bytes == path.stat().st_size
+    assert [d.meta.get("warc_repaired") for d in docs] == [None] * 3
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "zstd"])
+@pytest.mark.parametrize("kind", _QUOTING_KINDS)
+def test_the_lenient_parser_keeps_whole_a_record_its_block_digest_says_is_whole(
+    tmp_path: Path, layout: str, kind: str
+) -> None:
+    # After a record only the lenient parser reads, it decides alike.
+    record, text = _quoting(kind)
+    first, second = responses(2)
+    path = write_as(tmp_path / "lenient", [_LF_RECORD, first, with_block_digest(record), second], layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:lf", "urn:uuid:0000", "urn:uuid:doc", "urn:uuid:0001"]
+    assert docs[2].raw == text and sink.bad == []
+    assert [d.meta["warc_repaired"] for d in docs[1:]] == ["record read by the lenient parser"] * 3
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole", "zstd"])
+@pytest.mark.parametrize("http_length", [True, False], ids=["http length", "no http length"])
+@pytest.mark.parametrize("digest", ["of its block as written", "base16", "of other bytes"])
+@pytest.mark.parametrize("first", ["response", "after an lf record"])
+def test_a_swallowing_record_with_a_block_digest_is_cut_as_before(
+    tmp_path: Path, layout: str, http_length: bool, digest: str, first: str
+) -> None:
+    # Its digest is of its block as written, before its length grew: it matches the block cut where the
+    # records it took in start (or, damaged too, matches nothing: the records are where they must be).
+    records = responses(4)
+    if not http_length:
+        records[0] = _without_http_length(records[0])
+    other = b"other bytes" if digest == "of other bytes" else None
+    records[0] = with_block_digest(records[0], other, "base16" if digest == "base16" else "base32")
+    parts = swallowing(records, 3)
+    if first == "after an lf record":
+        parts.insert(0, _LF_RECORD)
+    path = write_as(tmp_path / "swallow", parts, layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    if first == "after an lf record":
+        assert docs.pop(0).id == "urn:uuid:lf"
+    assert [d.id for d in docs] == [f"urn:uuid:{i:04d}" for i in range(4)]
+    assert [d.raw for d in docs] == [read_plain(r) for r in responses(4)] and sink.bad == []
+    repaired = [d.meta.get("warc_repaired") or "" for d in docs]
+    assert "Content-Length says" in repaired[0] and all("taken in" in note for note in repaired[1:])
+    told = "where its WARC-Block-Digest says its block ends" in repaired[0]
+    assert told == (digest != "of other bytes"), repaired[0]
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "zstd"])
+@pytest.mark.parametrize("kind", _QUOTING_KINDS)
+def test_a_block_digest_cuts_a_record_ending_in_a_quoted_one_where_it_truly_ends(
+    tmp_path: Path, layout: str, kind: str
+) -> None:
+    # Its text ends in a quoted record, and its length also took in the two records after it: by the
+    # records alone the quoted one would be cut off too; the digest says where the block ended.
+    record, text = _quoting(kind)
+    first, second, third = responses(3)
+    parts = [first, *swallowing([with_block_digest(record), second, third], 2)]
+    path = write_as(tmp_path / "both", parts, layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:doc", "urn:uuid:0001", "urn:uuid:0002"]
+    assert docs[1].raw == text and sink.bad == []
+    assert "WARC-Block-Digest" in docs[1].meta["warc_repaired"]
+    assert all("taken in" in d.meta["warc_repaired"] for d in docs[2:])
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        b"Content-Type: application/http; msgtype=response",
+        b"Content-Type: application/http",
+        b"Content-Type :application/http;msgtype=response",
+        b"Content-Type: text/plain\r\nX-Type: application/http",
+        # fastwarc reads none of these as HTTP: the name and the type as it spells them, alone or before ";".
+        b"Content-Type: Application/HTTP; msgtype=response",
+        b"content-type: application/http; msgtype=response",
+        b"Content-Type: application/http ; msgtype=response",
+        b"Content-Type: application/httpx",
+        b"Content-Type: application/http\r\n\tmsgtype=response",
+    ],
+)
+@pytest.mark.parametrize(
+    "fields",
+    [
+        b"Content-Length: 5",
+        b"content-length:  5  \r\nContent-Length: 9",
+        b"Content-Length: +5",
+        b"Transfer-Encoding: chunked\r\nContent-Length: 5",
+        b"Content-Length: 5\r\ntransfer-encoding :",
+        b"X-Content-Length: 5",
+    ],
+)
+def test_the_lenient_parser_reads_where_a_page_ends_as_fastwarc_does(
+    content_type: bytes, fields: bytes
+) -> None:
+    # What tells a record that took in the records after it from one that quotes them is read alike
+    # on every path: whether its block is HTTP (its page past its HTTP head) and its page's length.
+    block = b"HTTP/1.1 200 OK\r\n" + fields + b"\r\n\r\n0123456789"
+    record = (
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:r>\r\n" + content_type + b"\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(block) + block + b"\r\n\r\n"
+    )
+    (read,) = [
+        (declared_length(r) - len(r.reader.read()), _page_length(r))
+        for r in ArchiveIterator(io.BytesIO(record), parse_http=True, auto_decode="none", stream_detect=False)
+    ]
+    header_end, start = _blank_line(record, 0, len(record))
+    page = _page(record, header_end, start, start + len(block))
+    assert page is not None and (page[0] - start, page[1]) == read
+
+
+@pytest.mark.parametrize("layout", ["gzip whole", "zstd"])
+def test_a_long_record_is_checked_by_its_block_digest_on_the_careful_path_too(
+    tmp_path: Path, layout: str
+) -> None:
+    # Its HTTP head, past which fastwarc gives the body, is read again from what the stream keeps: no
+    # longer there once a long body was read, so it is kept before.
+    page = b"x" * 5_000_000 + _ENDS_QUOTING
+    record = _without_http_length(warc_response("https://a.example/doc", page, "doc", "text/plain"))
+    first, second = responses(2)
+    path = write_as(tmp_path / "long", [first, with_block_digest(record), second], layout)
+    docs = list(WarcReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == ["urn:uuid:0000", "urn:uuid:doc", "urn:uuid:0001"]
+    assert docs[1].raw == page and sink.bad == []
+    assert [d.meta.get("warc_repaired") for d in docs] == [None] * 3
+
+
+def test_a_page_ending_in_many_quoted_records_is_checked_by_its_digest_in_linear_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its block may have ended before any of them: the digest is taken once over the block, each place
+    # it may have ended looked at on the way.
+    only_native(monkeypatch)
+    counted = []
+    for quoted in (2_000, 8_000):
+        page = b"<pre>\r\n\r\n" + _QUOTED_CRLF * quoted
+        record = with_block_digest(_without_http_length(warc_response("https://a.example/q", page, "many")))
+        path = write_as(tmp_path / f"many{quoted}", [record, *responses(1)], "plain")
+        with counting_work() as work:
+            docs = list(WarcReader().read(str(path), Sink()))
+        assert [d.id for d in docs] == ["urn:uuid:many", "urn:uuid:0000"] and docs[0].raw == page
+        assert [d.meta.get("warc_repaired") for d in docs] == [None, None]
+        counted.append(work)
+    assert_grows_linearly("a page ending in quoted records", counted[0], counted[1], 4)

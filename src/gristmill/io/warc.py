@@ -17,6 +17,7 @@ from gristmill.io.compression import ChunkStream, Damage, compression_of, read_c
 from gristmill.io.http_body import decode_http_body
 from gristmill.io.schema import FieldType
 from gristmill.io.warc_native import (
+    CONTENT_LENGTH,
     DOCUMENT_RECORDS,
     LENIENT,
     MAX_HEADER,
@@ -28,7 +29,7 @@ from gristmill.io.warc_native import (
     native_documents,
     native_ok,
     one_header,
-    swallowed,
+    swallowing,
     swallows,
 )
 from gristmill.text.charset import reader_decoding
@@ -135,14 +136,21 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             if unknown or record.stream_pos != expected_start or header is None:
                 break
             expected_start = record.stream_pos + header + declared_length(record, record.content_length) + 4
+            block_start, declared = record.stream_pos + header, declared_length(record)
+            block = partial(stream.recent, block_start)
+            if declared > _HISTORY // 2:  # its HTTP head is no longer kept once its long body is read
+                block = partial(
+                    _kept_first, stream.recent(block_start, declared - record.content_length), block
+                )
+            # Read whatever its type: a request's or a metadata record's length may take in the responses
+            # after it, as a document's may.
             body = record.reader.read()
-            swallowing = swallows(record, body)  # its length takes in the records after it
+            taking_in = swallows(record, body, block)  # its length takes in the records after it
             if not record.record_type & DOCUMENT_RECORDS:
-                if swallowing:
+                if taking_in:
                     break  # the lenient parser takes them apart
                 continue
-            recent = partial(stream.recent, record.stream_pos + header)
-            written = LENIENT if swallowing else block_as_written(record, body, recent)
+            written = LENIENT if taking_in else block_as_written(record, body, block)
         except InputError:
             raise
         except OSError:
@@ -166,6 +174,15 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
 # How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out (by as
 # much as an HTTP head it takes, after the record's WARC header).
 _HISTORY = 2 * MAX_HTTP_HEAD
+
+
+def _kept_first(kept: bytes, recent: Callable[[int], bytes], size: int) -> bytes:
+    """The first ``size`` bytes of a block, as far as they are at hand.
+
+    From ``kept`` (its HTTP head, kept before its body was read) where that is enough, else from
+    ``recent`` (the stream's history).
+    """
+    return kept[:size] if size <= len(kept) else recent(size)
 
 
 class _Told:
@@ -432,7 +449,7 @@ def _declared_end(
         return (len(buffer) + 1, 0) if not final and len(buffer) < MAX_HEADER else None
     if head.group().lstrip().startswith(b"WARC/") or not one_header(bytes(buffer[: head.end()])):
         return None  # a version line opens a line of the header: a stub, run into the next record
-    length = _CONTENT_LENGTH.search(buffer, 0, head.start())
+    length = CONTENT_LENGTH.search(buffer, 0, head.start())
     if length is None or int(length.group(1)) > _MAX_TRUSTED:
         return None
     end = head.end() + int(length.group(1))
@@ -453,14 +470,6 @@ def _declared_end(
 
 # A header's end, or a version line opening one of its lines (whichever comes first).
 _HEADER_STOP = re.compile(rb"\r?\n\r?\n|\nWARC/1\.[01]\r?\n")
-# An HTTP head's fields that tell where its page ends (the first, as fastwarc and the lenient parser
-# read them).
-_HTTP_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:([^\r\n]*)")
-_TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:")
-# The first Content-Type's media type.
-_CONTENT_TYPE = re.compile(rb"(?im)^content-type[ \t]*:[ \t]*([^;\r\n]*)")
-# The first Content-Length, as fastwarc reads one ("Content-Length : +12" too).
-_CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r?$")
 # A declared length over this is not waited for: a damaged one would hold that much of what follows.
 _MAX_TRUSTED = 1 << 25
 # Blank lines after a block, as fastwarc skips them (spaces, tabs and form feeds too), up to a bound.
@@ -523,24 +532,23 @@ def _taken_apart(offset: int, data: bytes, compressed: bool) -> Iterator[tuple[i
 
     A record whose ``Content-Length`` is too long by exactly the records after it holds them as its
     block (:func:`gristmill.io.warc_native.swallowed` tells them apart from a page that quotes records):
-    it is cut where its page ends, and each record it took in is read on its own, and may take in
+    it is cut where its block ends, and each record it took in is read on its own, and may take in
     more. Each says so.
     """
     todo = [(offset, data, "")]
     while todo:
         offset, data, note = todo.pop()
-        found = _swallowing(data)
+        found = swallowing(data)
         if found is None:
             yield offset, data, note, None
             continue
-        declared, length, starts, by_http = found
-        where = "where its HTTP Content-Length ends the page" if by_http else "where the first of them starts"
+        declared, start, (end, starts, told) = found
         taken = "record" if len(starts) == 1 else f"{len(starts)} records"
         cut = (
             f"Content-Length says {declared} bytes, which took in the {taken} after it: "
-            f"cut to {length} bytes, {where}"
+            f"cut to {end - start} bytes, {_CUT_WHERE[told]}"
         )
-        yield offset, data[: starts[0]], f"{note}; {cut}" if note else cut, length
+        yield offset, data[: starts[0]], f"{note}; {cut}" if note else cut, end - start
         note = (
             f"taken in by the record at {_place(offset, compressed)}, whose Content-Length was too long: "
             "read on its own"
@@ -550,47 +558,11 @@ def _taken_apart(offset: int, data: bytes, compressed: bool) -> Iterator[tuple[i
         todo.extend(reversed(pieces))
 
 
-def _swallowing(data: bytes) -> tuple[int, int, list[int], bool] | None:
-    """Of a record whose length holds, if its block holds the records after it: how so, else None.
-
-    Its ``Content-Length``, its block's true length, where the records it took in start in ``data``,
-    and whether its HTTP head's ``Content-Length`` told where its page ends.
-    """
-    header_end, start = _blank_line(data, 0, MAX_HEADER)
-    declared = _CONTENT_LENGTH.search(data, 0, header_end) if start else None
-    if declared is None:
-        return None
-    end = start + int(declared.group(1))
-    if end > len(data):
-        return None
-    page, length = start, None
-    kind = _CONTENT_TYPE.search(data, 0, header_end)
-    if kind is not None and kind.group(1).strip() == b"application/http":
-        head_end, page = _blank_line(data, start, end)
-        if not page:
-            return None
-        # Its first Content-Length, void where a Transfer-Encoding is given, as fastwarc reads them.
-        if _TRANSFER_ENCODING.search(data, start, head_end) is None:
-            value = _HTTP_LENGTH.search(data, start, head_end)
-            length = length_value(value.group(1).decode("latin-1")) if value else None
-    found = swallowed(data, page, end, length)
-    if found is None:
-        return None
-    cut, starts = found
-    return int(declared.group(1)), cut - start, starts, length is not None
-
-
-def _blank_line(data: bytes, start: int, end: int) -> tuple[int, int]:
-    """Where the first :data:`_BLANK_LINE` in ``data[start:end]`` starts and ends; (0, 0) if none.
-
-    The regular expression, which has no fixed first byte to look for, takes several times as long.
-    """
-    crlf = data.find(b"\n\r\n", start, end)
-    lf = data.find(b"\n\n", start, end if crlf < 0 else crlf + 1)  # only one that starts before it
-    at, size = (lf, 2) if lf >= 0 else (crlf, 3)
-    if at < 0:
-        return 0, 0
-    return (at - 1 if at > start and data[at - 1] == 13 else at), at + size  # 13: CR
+_CUT_WHERE = {
+    "http length": "where its HTTP Content-Length ends the page",
+    "record start": "where the first of them starts",
+    "block digest": "where its WARC-Block-Digest says its block ends",
+}
 
 
 def _place(offset: int, compressed: bool) -> str:

@@ -12,12 +12,14 @@ the records after it: :func:`swallowed`) hands the file to the careful reader in
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 import zlib
 from collections.abc import Callable, Generator
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastwarc import ArchiveIterator, GzipReader, WarcRecordType
 
@@ -113,20 +115,21 @@ def native_documents(
                 if position > reported:
                     progress(position - reported)
                     reported = position
+                # Read whatever its type: a request's or a metadata record's length may take in the
+                # responses after it, as a document's may (swallows).
                 body = record.reader.read()
+                block = partial(_block_at, handle.fileno(), position, gzipped)
                 if not record.record_type & DOCUMENT_RECORDS:
-                    if swallows(record, body):  # the careful reader hands it to the lenient parser
+                    if swallows(record, body, block):  # the careful reader hands it to the lenient parser
                         return yielded
                     continue
                 if pending is not None:  # the record after it parsed: it is whole
                     yield pending
                     yielded += 1
                     pending = None
-                if swallows(record, body):
+                if swallows(record, body, block):
                     return yielded
-                written = block_as_written(
-                    record, body, partial(_block_at, handle.fileno(), position, gzipped)
-                )
+                written = block_as_written(record, body, block)
                 if written == LENIENT:
                     return yielded
                 pending = new_document(name, record, body, written)
@@ -143,22 +146,120 @@ def native_documents(
     return None
 
 
-def swallows(record: Any, body: bytes) -> bool:
+def swallows(record: Any, body: bytes, block: Callable[[int], bytes]) -> bool:
     """Whether the record's ``Content-Length`` takes in the records after it (:func:`swallowed`).
 
-    ``body``: what fastwarc gave as its body (past the HTTP head of an HTTP record). The HTTP head's
-    own ``Content-Length`` says where its page ends, unless a ``Transfer-Encoding`` makes it void.
+    The record as fastwarc reads it (:func:`swallowing` reads a record's bytes alike): ``body`` is
+    what it gave as the body (past the HTTP head of an HTTP record), whose length its HTTP head's first
+    ``Content-Length`` gives, unless a ``Transfer-Encoding`` makes it void. ``block(n)``: the first
+    ``n`` bytes of the record's block as written, asked for (its HTTP head) only to check a
+    ``WARC-Block-Digest``, where records were found after the page.
     """
     if not body:  # a request, a redirect: nothing to take in
         return False
-    length = None
+    took = declared_length(record) - len(body)  # the bytes of its HTTP head, if any
+
+    def head() -> bytes | None:
+        written = block(took) if took > 0 else b""
+        return written if len(written) == took else None  # also where no number says how many
+
+    digest = record.headers.get("WARC-Block-Digest")
+    return swallowed(body, 0, len(body), _page_length(record), digest, head) is not None
+
+
+def _page_length(record: Any) -> int | None:
+    """An HTTP record's page length by its HTTP head, as fastwarc reads it; None where that does not say.
+
+    Its first ``Content-Length``, void where a ``Transfer-Encoding`` field is there.
+    """
     http = record.http_headers if record.is_http else None
-    if http is not None and "Transfer-Encoding" not in http:
-        length = length_value(http.get("Content-Length") or "")
-    return swallowed(body, 0, len(body), length) is not None
+    if http is None or "Transfer-Encoding" in http:
+        return None
+    return length_value(http.get("Content-Length") or "")
 
 
-def swallowed(data: bytes, start: int, end: int, length: int | None) -> tuple[int, list[int]] | None:
+def swallowing(data: bytes) -> tuple[int, int, Swallowed] | None:
+    """:func:`swallows` for a record's bytes ``data`` as written, whose length holds (the lenient parser's).
+
+    Read as fastwarc reads them: its first ``Content-Length`` and ``WARC-Block-Digest``; its block an
+    HTTP message where its last field named ``Content-Type``, so spelt, says ``application/http``
+    (alone, or before a ";"), its page then past its HTTP head, whose first ``Content-Length`` gives
+    its length unless a ``Transfer-Encoding`` field is there. Gives its ``Content-Length``, where its
+    block starts in ``data``, and what :func:`swallowed` found; None if it takes in no record.
+    """
+    header_end, start = _blank_line(data, 0, MAX_HEADER)
+    declared = CONTENT_LENGTH.search(data, 0, header_end) if start else None
+    if declared is None:
+        return None
+    end = start + int(declared.group(1))
+    page = _page(data, header_end, start, end) if end <= len(data) else None
+    if page is None:
+        return None
+    page_start, length = page
+    digest = _BLOCK_DIGEST.search(data, 0, header_end)
+    value = digest.group(1).decode("latin-1") if digest else None
+    found = swallowed(data, page_start, end, length, value, lambda: data[start:page_start])
+    return None if found is None else (int(declared.group(1)), start, found)
+
+
+def _page(data: bytes, header_end: int, start: int, end: int) -> tuple[int, int | None] | None:
+    """Where the page of the block ``data[start:end]`` starts and its length, as fastwarc reads them.
+
+    ``header_end``: where the record's header ends. An HTTP record's page starts past its HTTP head
+    (None where that has no end), and has the length :func:`_page_length` reads.
+    """
+    kinds = list(_CONTENT_TYPE_NAME.finditer(data, 0, header_end))
+    if not kinds or _HTTP_TYPE.match(data, kinds[-1].end(), start) is None:
+        return start, None
+    head_end, page = _blank_line(data, start, end)
+    if not page:
+        return None
+    if _TRANSFER_ENCODING.search(data, start, head_end) is not None:
+        return page, None
+    value = _HTTP_LENGTH.search(data, start, head_end)
+    return page, length_value(value.group(1).decode("latin-1")) if value else None
+
+
+def _blank_line(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """Where the first blank line (LF or CRLF, twice) in ``data[start:end]`` starts and ends; (0, 0) if none.
+
+    The regular expression, which has no fixed first byte to look for, takes several times as long.
+    """
+    crlf = data.find(b"\n\r\n", start, end)
+    lf = data.find(b"\n\n", start, end if crlf < 0 else crlf + 1)  # only one that starts before it
+    at, size = (lf, 2) if lf >= 0 else (crlf, 3)
+    if at < 0:
+        return 0, 0
+    return (at - 1 if at > start and data[at - 1] == 13 else at), at + size  # 13: CR
+
+
+# The fields of a record's bytes that fastwarc reads so (:func:`swallowing`): a record is HTTP by its
+# last field named Content-Type, so spelt, that says application/http, alone (spaces and tabs around
+# it, on one line: a folded value is none) or before a ";".
+_CONTENT_TYPE_NAME = re.compile(rb"(?m)^Content-Type[ \t]*:")
+_HTTP_TYPE = re.compile(rb"[ \t]*application/http(?:;|[ \t]*\r?\n(?![ \t]))")
+# Its HTTP head's first Content-Length, and any Transfer-Encoding, in any case.
+_HTTP_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:([^\r\n]*)")
+_TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:")
+_BLOCK_DIGEST = re.compile(rb"(?im)^warc-block-digest[ \t]*:([^\r\n]*)")
+
+
+class Swallowed(NamedTuple):
+    """Where a block that holds the records after it truly ends, where they start, and what told."""
+
+    end: int
+    starts: list[int]
+    told: str  # "http length": its HTTP Content-Length; "record start"; "block digest"
+
+
+def swallowed(
+    data: bytes,
+    start: int,
+    end: int,
+    length: int | None,
+    digest: str | None = None,
+    head: Callable[[], bytes | None] = lambda: b"",
+) -> Swallowed | None:
     """Where a block that holds the records after it truly ends, and where those records start.
 
     ``data[start:end]``: the block's page (past its HTTP head), as far as the record's own
@@ -173,27 +274,95 @@ def swallowed(data: bytes, start: int, end: int, length: int | None) -> tuple[in
     run past its length is never looked into. Else a record's start is searched (CRLF CRLF, as
     records are separated, then a version), from the page's first byte; a page that starts with a
     record (a WARC file served, or written out as text) is never split.
+
+    A page that ends in records quoted as written looks just the same. Where records are found, the
+    record's ``WARC-Block-Digest`` (``digest``: SHA-1 or SHA-256, in base32 as crawlers write it,
+    base16 or base64) decides where it matches. A digest of its block as declared says the record is
+    whole (None: its page quotes them). One of its block cut where one of those records starts
+    (before the line ends there, up to 4 bytes of them, or where the HTTP length ends the page) says
+    its block ended there: the records from that one on were taken in, those before it are quoted in
+    its page. A digest that matches neither, or none, or one of another kind, or a head not at hand,
+    leaves the rule above. ``head()``: the block's bytes before ``data[start]`` (its HTTP head), or
+    None where they are not at hand; asked for only where records were found.
     """
+    found = _run_to_the_end(data, start, end, length)
+    if found is None:
+        return None
+    cut, starts, ends = found
+    structural = Swallowed(cut, starts, "http length" if length is not None else "record start")
+    expected = _digest_value(digest or "")
+    before = head() if expected is not None else None
+    if expected is None or before is None:
+        return structural
+    hashed = hashlib.new(expected[0], before)
+    view = memoryview(data)
+    at = start
+    # Each place the block may have ended: before each record found (the first one's page end).
+    for index, first in enumerate(starts):
+        low = cut if index == 0 else ends[index - 1]
+        for place in sorted({low, *range(max(low, first - _MOST_SEPARATOR), first + 1)}):
+            hashed.update(view[at:place])
+            at = place
+            if hashed.copy().digest() == expected[1]:
+                return Swallowed(place, starts[index:], "block digest")
+    hashed.update(view[at:end])
+    return None if hashed.digest() == expected[1] else structural
+
+
+# The most line ends between a block and the next record's start that a digest's cut looks back
+# over: CRLF CRLF, as records are separated.
+_MOST_SEPARATOR = 4
+_DIGEST_SIZES = {"sha1": 20, "sha256": 32}
+
+
+def _digest_value(value: str) -> tuple[str, bytes] | None:
+    """A ``WARC-Block-Digest`` value as (hashlib's name, the digest), or None where it is none of those.
+
+    ``sha1:`` (or ``sha256:``, in any case, ``sha-1`` too) and the digest in base32 as crawlers write
+    it, or base16, or base64 (as warcio reads them too), padded or not: each its own length.
+    """
+    label, sep, written = value.strip().partition(":")
+    name = label.strip().lower().replace("-", "")
+    size = _DIGEST_SIZES.get(name)
+    bare = written.strip().rstrip("=")
+    if not sep or size is None:
+        return None
+    try:
+        if len(bare) == 2 * size:
+            digest = bytes.fromhex(bare)
+        elif len(bare) == -(-4 * size // 3):
+            digest = base64.b64decode(bare + "=" * (-len(bare) % 4), validate=True)
+        else:
+            digest = base64.b32decode(bare + "=" * (-len(bare) % 8), casefold=True)
+    except ValueError:  # binascii.Error too
+        return None
+    return (name, digest) if len(digest) == size else None
+
+
+def _run_to_the_end(
+    data: bytes, start: int, end: int, length: int | None
+) -> tuple[int, list[int], list[int]] | None:
+    """Where the page ends and the records run from there to ``end`` start and end (:func:`swallowed`)."""
     if length is not None:
         cut = start + length
         if cut >= end:  # the page is its length, or cut short: no record after it
             return None
-        starts, _ = _records_to_the_end(data, _past_line_ends(data, cut, end), end)
-        return (cut, starts) if starts else None
+        starts, ends, _ = _records_to_the_end(data, _past_line_ends(data, cut, end), end)
+        return (cut, starts, ends) if starts else None
     if data.startswith(b"WARC/1.", start):
         return None
     at = data.find(_RECORD_START, start, end)
     while at >= 0:
-        starts, stop = _records_to_the_end(data, at + 4, end)
+        starts, ends, stop = _records_to_the_end(data, at + 4, end)
         if starts:
-            return at, starts
+            return at, starts, ends
         # Searched on past the records it ran through (a page quoting many): each byte about once.
         at = data.find(_RECORD_START, max(at + 4, stop), end)
     return None
 
 
-def _records_to_the_end(data: bytes, at: int, end: int) -> tuple[list[int], int]:
-    """Where each record of a run from ``at`` to ``end`` starts, each ending where the next begins.
+def _records_to_the_end(data: bytes, at: int, end: int) -> tuple[list[int], list[int], int]:
+    """Where each record of a run from ``at`` to ``end`` starts and ends, each ending where the next begins.
 
     Empty unless the run is whole: a version line, then a header (with a ``WARC-Record-ID`` and a
     ``Content-Length``) of one record that ends with CRLF CRLF, and as many block bytes as that says,
@@ -201,22 +370,24 @@ def _records_to_the_end(data: bytes, at: int, end: int) -> tuple[list[int], int]
     run ended.
     """
     starts: list[int] = []
+    ends: list[int] = []
     while data.startswith(_VERSIONS, at):
         head_end = data.find(b"\r\n\r\n", at, min(end, at + MAX_HEADER))
         if head_end < 0:
             break
         head = data[at : head_end + 2]
-        length = _HEADER_LENGTH.search(head)
+        length = CONTENT_LENGTH.search(head)
         if length is None or _RECORD_ID.search(head) is None or not one_header(head):
             break
         record_end = head_end + 4 + int(length.group(1))
         if record_end > end:
             break
         starts.append(at)
+        ends.append(record_end)
         at = _past_line_ends(data, record_end, end)
         if at == end:
-            return starts, at
-    return [], at
+            return starts, ends, at
+    return [], [], at
 
 
 def _past_line_ends(data: bytes, at: int, end: int) -> int:
@@ -230,8 +401,9 @@ _VERSIONS = (b"WARC/1.0\r\n", b"WARC/1.1\r\n")
 _RECORD_START = b"\r\n\r\nWARC/1."
 _LINE_ENDS = re.compile(rb"[\r\n]*")
 _RECORD_ID = re.compile(rb"(?im)^warc-record-id[ \t]*:")
-# The first Content-Length, as fastwarc reads one (lines end in CRLF here).
-_HEADER_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r$")
+# A header's first Content-Length, as fastwarc reads one ("Content-Length : +12" too), its line
+# ended by CRLF or, in a file only the lenient parser reads, LF.
+CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*\+?(\d{1,12})[ \t]*\r?$")
 
 
 # What :func:`block_as_written` gives for a record only the lenient parser reads right.

@@ -156,16 +156,16 @@ class InputSpec:
         files: int = 32,
         step_meta: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """Fail in one line naming a ``text_key``, ``id_key`` or ``meta_keys`` field no early record has.
+        """Fail in one line on a ``text_key`` or ``id_key`` no early record has; check the ``meta`` keys.
 
         Local input files with fields are looked at in order, the first ``sample`` records of each,
         until one holds the name or ``files`` were looked at: a name none of them has (as a top-level
         field, null or not) is mistyped, not missing from some records (a side file beside the data).
         ``id_key`` is checked only where it was named: records without an id are common, and get one.
-        ``meta_keys`` are checked against the first file's documents' meta. Where every file is an object
-        in storage, the first alone is looked at (a look fetches a block of it; a Parquet footer).
-        ``step_meta`` holds ``(option, key)`` for each ``meta`` key a step's option names (``url_field``):
-        each is looked for in the documents' meta the same way.
+        ``meta_keys``, and the ``meta`` keys steps' options name (``step_meta``: ``(option, key)``, as
+        ``url_field``), are looked for in the same files by one look (``_check_meta``). Where every file
+        is an object in storage, the first alone is looked at (a look fetches a block of it; a Parquet
+        footer).
         """
         with_fields = [
             (path, s.format)
@@ -176,16 +176,17 @@ class InputSpec:
             if storage.is_url(path) or os.path.isfile(storage.local_path(path))
         ]
         found = [(path, fmt) for path, fmt in with_fields if not storage.is_url(path)] or with_fields[:1]
-        self._check_step_meta(shards, found[:files], step_meta, sample)
-        if not with_fields:
-            return
-        self._check_meta_keys(with_fields[0])
+        self._check_record_fields(found[:files], sample)
+        self._check_meta(shards, found[:files], step_meta, sample)
+
+    def _check_record_fields(self, found: list[tuple[str, str]], sample: int) -> None:
+        """Fail naming a ``text_key`` (or a named ``id_key``) that no record of ``found`` has."""
         named = [("text_key", self.text_key)]
         if self.id_key != ReaderOptions.id_key:
             named.append(("id_key", self.id_key))
         fields: set[str] = set()
         looked: list[str] = []
-        for path, fmt in found[:files]:
+        for path, fmt in found:
             names = reader_for(fmt).field_names(path, sample)
             if names is not None:  # a file that cannot be read is the run's to report, in its turn
                 fields |= names
@@ -194,24 +195,74 @@ class InputSpec:
                 break
         for option, key in named:
             if looked and key not in fields:
-                where = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
                 raise ConfigError(
-                    f"input: {option} names {key!r}, which no record in the first {sample} lines of {where}"
-                    f" has; {_hint(key, fields)}"
+                    f"input: {option} names {key!r}, which no record in the first {sample} lines of "
+                    f"{_files(looked)} has; {_hint(key, fields)}"
                 )
 
-    def _check_meta_keys(self, first: tuple[str, str], sample: int = 100) -> None:
-        """Fail naming a ``meta_keys`` field that none of the first records of ``first`` has in its meta."""
-        chosen = self.meta_key_types
-        if not chosen:
-            return
-        path, fmt = first
-        seen = self._meta_seen(path, fmt, sample) or set()
-        missing = [key for key in chosen if key not in seen]
-        if seen and missing:
-            raise ConfigError(
-                f"input: meta_keys names {missing[0]!r}, which none of the first {sample} records of "
-                f"{path} has; {_hint(missing[0], seen)}"
+    def _check_meta(
+        self,
+        shards: list[Shard],
+        found: list[tuple[str, str]],
+        step_meta: Sequence[tuple[str, str]],
+        sample: int,
+    ) -> None:
+        """Say in one line a ``meta`` key named that no document has: one of ``meta_keys``, or a step's.
+
+        One look answers both: the ``meta`` of the first ``sample`` records of each of ``found`` in
+        order (read without ``meta_keys``), until every key asked about was seen. A key none of them
+        holds is said as a warning: a later record, or a file past the sample, may hold it, and one
+        whose early records hold it null is not seen; a ``meta_keys`` name then gives an empty value.
+        Where the documents' keys are known, a step's key (a mistyped ``url_field``) that is not among
+        them stops the run, as the step would find it on no document and do nothing (or drop every
+        document) without a word: a format without fields carries its reader's keys, records limited by
+        ``meta_keys`` those. A ``meta_keys`` name that is the text or id field stops the run too: those
+        go into the document's text and id, never its ``meta``.
+        """
+        records = any(READERS[s.format].has_fields for s in shards)
+        chosen = list(self.meta_key_types or {}) if records else []  # meta_keys choose records' fields
+        for key in chosen:
+            for option, field_name in (("text_key", self.text_key), ("id_key", self.id_key)):
+                if key == field_name:
+                    raise ConfigError(
+                        f"input: meta_keys names {key!r}, the field {option} reads as the document's "
+                        f"{option[:-4]}, never into its meta; leave it out of meta_keys"
+                    )
+        known = {SOURCE_FILE}  # the meta keys documents carry where they are known, not sampled
+        for fmt in {s.format for s in shards}:
+            if self.meta_keys is not None or not READERS[fmt].has_fields:
+                known.update(self.meta_fields(fmt))
+        sampled = records and self.meta_keys is None  # whether a step's key is looked for in records
+        asked = set(chosen) | {key for _, key in step_meta if sampled and key not in known}
+        seen: set[str] = set()
+        looked: list[str] = []
+        for path, fmt in found if asked else []:
+            if asked <= seen:
+                break
+            meta = self._meta_seen(path, fmt, sample)
+            if meta is not None:
+                seen |= meta
+                looked.append(path)
+        named = [("input: meta_keys", key, True) for key in chosen]
+        named += [(option, key, False) for option, key in step_meta]
+        for option, key, chosen_key in named:
+            if key in seen if chosen_key else key in known or (sampled and key in seen):
+                continue
+            if not chosen_key and not sampled:
+                raise ConfigError(
+                    f"{option} names {key!r}, which no document has in its meta; {_hint(key, known)}"
+                )
+            if not looked:
+                continue  # no record could be read: the run reports that, in its turn
+            held = "no record has" if chosen_key else "no document has in its meta"
+            log.warning(
+                "%s names %r, which %s in the first %d records of %s; %s",
+                option,
+                key,
+                held,
+                sample,
+                _files(looked),
+                _hint(key, seen - {SOURCE_FILE} if chosen_key else seen | known),
             )
 
     def _meta_seen(self, path: str, fmt: str, sample: int) -> set[str] | None:
@@ -227,51 +278,6 @@ class InputSpec:
         except (InputError, _Enough):  # a file that cannot be read is the run's to report, in its turn
             pass
         return seen if count else None
-
-    def _check_step_meta(
-        self, shards: list[Shard], found: list[tuple[str, str]], named: Sequence[tuple[str, str]], sample: int
-    ) -> None:
-        """Say in one line when a ``meta`` key a step names (a mistyped ``url_field``) is on no document.
-
-        Such a step finds the key on no document and does nothing (or drops every document) without a
-        word. Where the documents' keys are known (a format without fields: its reader's; records
-        limited by ``meta_keys``) a key none has stops the run. Where they are sampled (the first
-        records of ``found``, as for ``text_key``) it is said as a warning: a later record, or a file
-        past the sample, may hold it, and one whose early records hold it null is not seen.
-        """
-        if not named:
-            return
-        records = self.meta_keys is None and any(READERS[s.format].has_fields for s in shards)
-        carried = {SOURCE_FILE}
-        for fmt in {s.format for s in shards}:
-            if not (records and READERS[fmt].has_fields):
-                carried.update(self.meta_fields(fmt))
-        looked: list[str] = []
-        for path, fmt in found if records else []:
-            if all(key in carried for _, key in named):
-                break
-            seen = self._meta_seen(path, fmt, sample)
-            if seen is not None:
-                carried |= seen
-                looked.append(path)
-        if records and not looked:
-            return  # no record could be read: the run reports that, in its turn
-        for option, key in named:
-            if key in carried:
-                continue
-            if not looked:
-                raise ConfigError(
-                    f"{option} names {key!r}, which no document has in its meta; {_hint(key, carried)}"
-                )
-            files = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
-            log.warning(
-                "%s names %r, which no document has in its meta in the first %d records of %s; %s",
-                option,
-                key,
-                sample,
-                files,
-                _hint(key, carried),
-            )
 
     def reader(self, fmt: str) -> Reader:
         """Return a reader for ``fmt`` with this input's options."""
@@ -497,10 +503,19 @@ class _Bounded:
         pass
 
 
-def _hint(name: str, known: set[str]) -> str:
-    """``did you mean …?`` for a field name, or the fields there are."""
-    near = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"did you mean {near[0]!r}?" if near else f"its fields: {sorted(known)[:12]}"
+def _hint(name: str, known: set[str], shown: int = 12) -> str:
+    """``did you mean …?`` for a field name, or the fields there are (the first ``shown``; how many more)."""
+    names = sorted(known)
+    near = difflib.get_close_matches(name, names, n=1)
+    if near:
+        return f"did you mean {near[0]!r}?"
+    more = f" … and {len(names) - shown:,} more" if len(names) > shown else ""
+    return f"its fields: {', '.join(map(repr, names[:shown]))}{more}"
+
+
+def _files(looked: list[str]) -> str:
+    """The files a look read, as a message names them: the one, or how many and the first."""
+    return looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
 
 
 def reader_for(fmt: str, options: ReaderOptions | None = None) -> Reader:

@@ -8,7 +8,7 @@ import glob
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import msgspec
@@ -31,6 +31,9 @@ READERS: dict[str, type[Reader]] = {
     r.format: r for r in (JsonlReader, ParquetReader, WarcReader, TextFileReader, HtmlFileReader)
 }
 _RUN_MARK = "_state/pipeline.json"
+# The folders of a run's output that hold its documents (engine.layout writes them); its other parts
+# (_state/, _work/, quarantine/, stats.json, report.html, ...) are never input.
+_DOCUMENT_FOLDERS = ("kept", "rejected")
 _COMPRESSED = (".gz", ".gzip", ".zst", ".zstd")
 _NAMED = 3  # files named in the one line on files of no known format
 log = logging.getLogger(__name__)
@@ -289,48 +292,65 @@ class InputSpec:
         return [self.path] if isinstance(self.path, str) else list(self.path)
 
     def files(
-        self, exclude: str | os.PathLike[str] | None = None, passed_over: list[str] | None = None
+        self, exclude: str | os.PathLike[str] | None = None, passed_over: PassedOver | None = None
     ) -> list[tuple[str, str]]:
         """Return ``(file, format)`` for every input file, in order; fail if a path matches nothing.
 
         A file named twice (by overlapping paths or globs, or through a link) is listed once. Files
-        under ``exclude`` (the run's output folder) or in any other gristmill output folder are never
-        input: a rerun must not read output back as input. Files in a folder whose names imply no
-        format are appended to ``passed_over``.
+        under ``exclude`` (the run's output folder) are never input: a rerun must not read its output
+        back. Another run's folder (one holding ``_state/pipeline.json``) is read only where a path
+        points into it (its part before any wildcard lies in the folder: ``out/a/kept/*.parquet``,
+        ``out/a/kept/``, ``out/a/``), and then only the documents of its ``kept/`` and ``rejected/``; a
+        path from a folder above it passes it over. What was passed over (files of no known format, run
+        folders, a run's files that are no documents) goes into ``passed_over``, to be said in one line.
         """
         skip = (
             os.path.realpath(exclude) + os.sep
             if exclude is not None and not storage.is_url(exclude)
             else None
         )
-        in_run_folder = _RunFolders()
+        passed = passed_over if passed_over is not None else PassedOver()
+        run_of = _RunFolders()
         seen: set[str] = set()
         found: list[tuple[str, str]] = []
-        in_output = in_run = False
         for pattern in self.paths:
             if storage.is_url(pattern):
-                found.extend(self._objects(pattern, exclude, seen, passed_over))
+                found.extend(self._objects(pattern, exclude, seen, passed))
                 continue
             pattern = storage.local_path(pattern)
             matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
             if not matches:
                 raise MissingInputError(f"input: {pattern!r} matches no file")
+            fixed = _fixed_folder(pattern)
             listed: list[str] = []
             for match in matches:
                 if os.path.isdir(match):
-                    listed.extend(_walk(match))
+                    walked, runs = _walk(match)
+                    listed.extend(walked)
+                    for run in runs:
+                        if skip is not None and os.path.realpath(run) + os.sep == skip:
+                            passed.output = True
+                        else:
+                            passed.runs.setdefault(run)
                 else:
                     listed.append(match)
             for path in listed:
                 real = os.path.realpath(path)
                 if skip is not None and real.startswith(skip):
-                    in_output = True
+                    passed.output = True
                     continue
                 if real in seen:
                     continue
-                if in_run_folder(path):
-                    in_run = True
-                    continue
+                in_run = run_of(path)
+                if in_run is not None:
+                    shown = _shown_run(path, in_run)
+                    if not _is_within(fixed, in_run):
+                        passed.runs.setdefault(shown)
+                        continue
+                    if not _is_document(os.path.relpath(os.path.abspath(path), in_run).split(os.sep)):
+                        seen.add(real)
+                        passed.run_files.append((path, shown))
+                        continue
                 seen.add(real)
                 fmt = self.format or format_of(path)
                 if fmt is None:
@@ -338,47 +358,73 @@ class InputSpec:
                         raise ConfigError(
                             f"input: cannot tell the format of {path!r} from its name; set `format:`"
                         )
-                    if passed_over is not None:  # a folder may hold a LICENSE beside the data
-                        passed_over.append(path)
+                    passed.unknown.append(path)  # a folder may hold a LICENSE beside the data
                     continue
                 found.append((path, fmt))
-        if not found and in_output:
-            raise MissingInputError(
+        if not found:
+            raise MissingInputError(self._nothing_found(exclude, passed))
+        return found
+
+    def _nothing_found(self, exclude: str | os.PathLike[str] | None, passed: PassedOver) -> str:
+        """The one line for paths that hold no input file, naming why where a rule passed files over."""
+        if passed.output:
+            return (
                 f"input: {self.paths} holds no file of a known format outside the output folder "
                 f"{str(exclude)!r} (a run never reads its output folder); choose an output folder apart "
                 "from the input"
             )
-        if not found and in_run:
-            raise MissingInputError(
-                f"input: {self.paths} holds no file of a known format outside gristmill output folders "
-                "(a folder above it holds _state/pipeline.json: a run's output, never read as input)"
+        if passed.run_files:
+            return (
+                f"input: {self.paths} holds no document of the gristmill output folder "
+                f"{passed.run_files[0][1]!r} (beside its {_RUN_MARK}): of a run's folder only the files in "
+                f"{'/ and '.join(_DOCUMENT_FOLDERS)}/ are input"
             )
-        if not found:
-            raise MissingInputError(f"input: {self.paths} holds no file of a known format")
-        return found
+        if passed.runs:
+            run = next(iter(passed.runs))
+            return (
+                f"input: {self.paths} holds no file of a known format outside gristmill output folders "
+                f"({run!r}, beside its {_RUN_MARK}): a run's output is input only where a path points into "
+                f"its folder, as {_kept_of(run)!r}"
+            )
+        return f"input: {self.paths} holds no file of a known format"
 
     def _objects(
         self,
         pattern: str,
         exclude: str | os.PathLike[str] | None,
         seen: set[str],
-        passed_over: list[str] | None,
+        passed: PassedOver,
     ) -> list[tuple[str, str]]:
-        """``(url, format)`` for every object a URL, prefix or glob names (listed through fsspec)."""
+        """``(url, format)`` for every object a URL, prefix or glob names (listed through fsspec).
+
+        Output folders are told by the ``_state/pipeline.json`` among the objects listed, and follow the
+        rule of local folders (``files``).
+        """
         try:
             urls = storage.expand(pattern)
         except storage.StorageError as exc:
             raise MissingInputError(f"input: cannot list {exc}") from exc
         if not urls:
             raise MissingInputError(f"input: {pattern!r} matches no object")
-        # An output folder's objects (this run's, or any holding _state/pipeline.json) are never input.
-        runs = tuple(u[: -len(_RUN_MARK)] for u in urls if u.endswith(_RUN_MARK))
-        if exclude is not None and storage.is_url(exclude):
-            runs += (str(exclude).rstrip("/") + "/",)
+        runs = sorted((u[: -len(_RUN_MARK)] for u in urls if u.endswith(_RUN_MARK)), key=len, reverse=True)
+        own = str(exclude).rstrip("/") + "/" if exclude is not None and storage.is_url(exclude) else None
+        fixed = _fixed_url(pattern)
         found: list[tuple[str, str]] = []
         for url in urls:
-            if url in seen or url.startswith(runs):
+            if own is not None and url.startswith(own):
+                passed.output = True
                 continue
+            if url in seen:
+                continue
+            run = next((r for r in runs if url.startswith(r)), None)
+            if run is not None:
+                if not fixed.startswith(run):
+                    passed.runs.setdefault(run.rstrip("/"))
+                    continue
+                if not _is_document(url[len(run) :].split("/")):
+                    seen.add(url)
+                    passed.run_files.append((url, run.rstrip("/")))
+                    continue
             seen.add(url)
             fmt = self.format or format_of(url)
             if fmt is None:
@@ -386,8 +432,7 @@ class InputSpec:
                     raise ConfigError(
                         f"input: cannot tell the format of {url!r} from its name; set `format:`"
                     )
-                if passed_over is not None:
-                    passed_over.append(url)
+                passed.unknown.append(url)
                 continue
             found.append((url, fmt))
         return found
@@ -396,18 +441,10 @@ class InputSpec:
         """Split the input files (none under ``exclude``) into shards: a file each, one-page files grouped."""
         shards: list[Shard] = []
         pending: dict[str, list[str]] = {}
-        passed_over: list[str] = []
+        passed_over = PassedOver()
         files = self.files(exclude, passed_over)
         _check_names_are_utf8([path for path, _ in files])
-        if passed_over:
-            more = f" and {len(passed_over) - _NAMED:,} more" if len(passed_over) > _NAMED else ""
-            log.warning(
-                "input: %s of no known format passed over: %s%s (`format:` in input: reads every file as "
-                "that format)",
-                f"{len(passed_over):,} file" + ("s" if len(passed_over) > 1 else ""),
-                ", ".join(passed_over[:_NAMED]),
-                more,
-            )
+        passed_over.say()
         for path, fmt in files:
             if READERS[fmt].one_file_per_document:
                 group = pending.setdefault(fmt, [])
@@ -439,13 +476,24 @@ def _check_names_are_utf8(paths: list[str]) -> None:
             ) from None
 
 
-def _walk(folder: str) -> list[str]:
-    """Every file under ``folder``, sorted by folder then name, skipping gristmill output folders."""
+def _walk(folder: str) -> tuple[list[str], list[str]]:
+    """Every file under ``folder``, sorted by folder then name, and the output folders passed over.
+
+    A gristmill output folder below ``folder`` is not walked: a walk from above a run reads none of it.
+    """
     found: list[tuple[str, list[str]]] = []
+    runs: list[str] = []
     for root, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if not _is_run_folder(os.path.join(root, d))]
+        walked = []
+        for name in dirs:
+            path = os.path.join(root, name)
+            if _is_run_folder(path):
+                runs.append(path)
+            else:
+                walked.append(name)
+        dirs[:] = walked
         found.append((root, sorted(names)))
-    return [os.path.join(root, name) for root, names in sorted(found) for name in names]
+    return [os.path.join(root, name) for root, names in sorted(found) for name in names], sorted(runs)
 
 
 def _is_run_folder(folder: str) -> bool:
@@ -453,23 +501,64 @@ def _is_run_folder(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "_state", "pipeline.json"))
 
 
+def _fixed_folder(pattern: str) -> str:
+    """The folder a local path points into: its part before any wildcard (a file's own path)."""
+    path = os.path.abspath(os.path.expanduser(pattern))
+    wildcard = min((path.index(c) for c in "*?[" if c in path), default=-1)
+    return os.path.dirname(path[:wildcard]) if wildcard >= 0 else path
+
+
+def _fixed_url(pattern: str) -> str:
+    """The prefix a URL path points into, ending in ``/``: its part before any wildcard."""
+    wildcard = min((pattern.index(c) for c in "*?[" if c in pattern), default=-1)
+    if wildcard >= 0:
+        return pattern[:wildcard].rpartition("/")[0] + "/"
+    return pattern.rstrip("/") + "/"
+
+
+def _is_within(path: str, folder: str) -> bool:
+    """Whether the absolute ``path`` is ``folder`` or lies inside it."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _is_document(parts: list[str]) -> bool:
+    """Whether a file of a run's folder, by its path parts inside it, is one of the run's documents.
+
+    A file directly in ``kept/`` or ``rejected/``, not one being written (``.tmp.…``, hidden).
+    """
+    return len(parts) == 2 and parts[0] in _DOCUMENT_FOLDERS and not parts[1].startswith(".")
+
+
+def _shown_run(path: str, run: str) -> str:
+    """The run folder of ``path`` as the user's path spells it (``out/a``, not its absolute path)."""
+    inside = os.path.relpath(os.path.abspath(path), run)
+    tail = os.sep + inside
+    return path[: -len(tail)] if path.endswith(tail) else run
+
+
+def _kept_of(run: str) -> str:
+    """The path of a run folder's ``kept/``, as a note or error suggests it."""
+    return f"{run.rstrip('/')}/kept/" if storage.is_url(run) else os.path.join(run, "kept") + os.sep
+
+
 class _RunFolders:
-    """Answers whether a file lies inside a gristmill output folder, asking each folder once."""
+    """The gristmill output folder a file lies in (the nearest), asking each folder once."""
 
     def __init__(self) -> None:
-        self._known: dict[str, bool] = {}
+        self._known: dict[str, str | None] = {}
 
-    def __call__(self, path: str) -> bool:
+    def __call__(self, path: str) -> str | None:
+        """The absolute path of the nearest folder above ``path`` that holds a run, or None."""
         folder = os.path.dirname(os.path.abspath(path))
         checked: list[str] = []
-        answer = False
+        answer: str | None = None
         while True:
             if folder in self._known:
                 answer = self._known[folder]
                 break
             checked.append(folder)
             if _is_run_folder(folder):
-                answer = True
+                answer = folder
                 break
             parent = os.path.dirname(folder)
             if parent == folder:
@@ -478,6 +567,57 @@ class _RunFolders:
         for seen in checked:
             self._known[seen] = answer
         return answer
+
+
+@dataclass
+class PassedOver:
+    """What listing the input passed over (``InputSpec.files``), said in one line each."""
+
+    unknown: list[str] = field(default_factory=list)  # files of no known format
+    runs: dict[str, None] = field(default_factory=dict)  # run folders a path came across from above
+    run_files: list[tuple[str, str]] = field(default_factory=list)  # (file, its run): no documents
+    output: bool = False  # files of this run's own output folder were met (never said: never input)
+
+    def say(self, where: str = "input", section: str = "input") -> None:
+        """Log a line for each kind of file passed over; ``where`` opens it, ``section`` has ``format:``."""
+        if self.unknown:
+            log.warning(
+                "%s: %s of no known format passed over: %s (`format:` in %s: reads every file as "
+                "that format)",
+                where,
+                _count(len(self.unknown), "file"),
+                _some(self.unknown),
+                section,
+            )
+        if self.runs:
+            runs = list(self.runs)
+            log.warning(
+                "%s: %s passed over: %s (a run's output is input only where a path points into its "
+                "folder, as %s)",
+                where,
+                _count(len(runs), "gristmill output folder"),
+                _some(runs),
+                _kept_of(runs[0]),
+            )
+        if self.run_files:
+            log.warning(
+                "%s: %s of gristmill output folders passed over, as no documents: %s (only a run's "
+                "%s/ hold its documents)",
+                where,
+                _count(len(self.run_files), "file"),
+                _some([path for path, _ in self.run_files]),
+                "/ and ".join(_DOCUMENT_FOLDERS),
+            )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("s" if n != 1 else "")
+
+
+def _some(names: list[str]) -> str:
+    """The first few of ``names``, and how many more there are."""
+    more = f" and {len(names) - _NAMED:,} more" if len(names) > _NAMED else ""
+    return ", ".join(names[:_NAMED]) + more
 
 
 class _Enough(Exception):

@@ -166,6 +166,13 @@ class Pipeline:
             written.update(step.output_fields()[0])
         return named
 
+    def check_references_outside(self, output: str) -> None:
+        """Fail in one line where a step's ``reference:`` reads the run's own output folder."""
+        for step in self.steps:
+            reference = getattr(step, "_reference", None)
+            if reference is not None:
+                reference.check_outside(step, output)
+
     def warn_markup_kept(self, formats: set[str]) -> None:
         """Say in one line when pages (WARC records, HTML files) pass no step that extracts their text."""
         pages = [what for fmt, what in _PAGE_FORMATS.items() if fmt in formats]

@@ -106,6 +106,50 @@ def test_reference_signatures_are_computed_once_and_reused_by_later_runs(
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps  # not written again
 
 
+def test_a_reference_of_an_earlier_runs_kept_documents_is_read(tmp_path: Path, run_cli: Any) -> None:
+    # docs/dedup_reference.md names a dataset "kept by an earlier run"; a glob into its kept/ was refused
+    # ("no file of a known format outside gristmill output folders").
+    texts = _texts(7, 3)
+    write_jsonl(tmp_path / "old.jsonl", [{"id": f"r{i}", "text": t} for i, t in enumerate(texts)])
+    write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": texts[1]}, {"id": "b", "text": "fresh text"}])
+    first = write_pipeline(
+        tmp_path / "first.yaml", f"input: {tmp_path}/old.jsonl\noutput: {tmp_path}/first\n"
+    )
+    assert run_cli("run", str(first), "--quiet").exit_code == 0
+    second = write_pipeline(
+        tmp_path / "second.yaml",
+        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/second\nsteps:\n"
+        f"  - exact_dedup: {{reference: {{path: '{tmp_path}/first/kept/*.jsonl.zst',"
+        f" cache: {tmp_path}/c}}}}\n",
+    )
+    result = run_cli("run", str(second), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert [(d["id"], d["meta"]["duplicate_of"]) for d in read_all(tmp_path / "second/rejected")] == [
+        ("a", "r1")
+    ]
+
+
+def test_a_reference_in_the_runs_own_output_folder_is_refused(tmp_path: Path, run_cli: Any) -> None:
+    # Another run's kept/ reads as a reference; this run's own never does (a rerun would drop its own
+    # documents as duplicates of themselves).
+    write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": "one text"}, {"id": "b", "text": "fresh text"}])
+    plain = write_pipeline(tmp_path / "plain.yaml", f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\n")
+    assert run_cli("run", str(plain), "--quiet").exit_code == 0
+    kept = sorted((tmp_path / "out/kept").iterdir())
+    reference = f"{tmp_path}/out/kept/*.jsonl.zst"
+    again = write_pipeline(
+        tmp_path / "again.yaml",
+        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
+        f"  - exact_dedup: {{reference: {{path: '{reference}', cache: {tmp_path}/c}}}}\n",
+    )
+    result = run_cli("run", str(again), "--quiet")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: step 'exact_dedup', option 'reference': '{kept[0]}' lies in the run's output "
+        f"folder '{tmp_path}/out' (a run never reads its output folder); name another run's output\n"
+    )
+
+
 def test_changed_reference_gets_new_signatures(tmp_path: Path) -> None:
     reference = write_jsonl(tmp_path / "ref.jsonl", [{"id": "r0", "text": "one text"}])
     cache = tmp_path / "cache"

@@ -154,6 +154,8 @@ def test_an_output_folder_that_is_the_input_folder_is_named_as_the_reason(run_cl
 
 
 def test_an_input_inside_an_earlier_runs_output_folder_is_named_as_the_reason(run_cli, tmp_path) -> None:
+    # A folder the run did not write, inside a run's folder: of a run's folder only kept/ and rejected/
+    # hold documents.
     (tmp_path / "run/_state").mkdir(parents=True)
     (tmp_path / "run/_state/pipeline.json").write_text("{}")
     src = tmp_path / "run/data"
@@ -163,8 +165,9 @@ def test_an_input_inside_an_earlier_runs_output_folder_is_named_as_the_reason(ru
     result = run_cli("run", str(config))
     assert result.exit_code == 2
     assert result.output == (
-        f"gristmill: error: input: ['{src}'] holds no file of a known format outside gristmill output "
-        f"folders (a folder above it holds _state/pipeline.json: a run's output, never read as input)\n"
+        f"gristmill: error: input: ['{src}'] holds no document of the gristmill output folder "
+        f"'{tmp_path}/run' (beside its _state/pipeline.json): of a run's folder only the files in kept/ "
+        "and rejected/ are input\n"
     )
 
 
@@ -175,6 +178,95 @@ def test_an_earlier_runs_output_inside_the_input_is_not_input(run_cli, tmp_path)
     assert "read 6 " in run_cli("run", str(first)).output
     result = run_cli("run", str(second))
     assert result.exit_code == 0 and "read 6 " in result.output, result.output
+    # Said, not passed over in silence; the run's own output folder is not named (it is never input).
+    (note,) = [line for line in result.output.splitlines() if "gristmill output" in line]
+    assert note == (
+        f"gristmill: input: 1 gristmill output folder passed over: {src}/out-a (a run's output is input "
+        f"only where a path points into its folder, as {src}/out-a/kept/)"
+    )
+
+
+def _earlier_run(run_cli, tmp_path):
+    """A finished run in runs/first: 3 documents kept, 1 rejected."""
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", [*records("a"), {"id": "short", "text": "Too short."}])
+    run = tmp_path / "runs" / "first"
+    config = write_pipeline(
+        tmp_path / "first.yaml",
+        f"input: {src}\noutput: {run}\nsteps: [{{length_filter: {{min_chars: 20}}}}]\n",
+    )
+    result = run_cli("run", str(config))
+    assert result.exit_code == 0 and "read 4 " in result.output, result.output
+    return run
+
+
+def _read_back(run_cli, tmp_path, path, output="again"):
+    config = write_pipeline(
+        tmp_path / "again.yaml",
+        f"input: {{path: '{path}'}}\noutput: {tmp_path / output}\nsteps: [normalize]\n",
+    )
+    return run_cli("run", str(config))
+
+
+@pytest.mark.parametrize("path", ["kept/00000.jsonl.zst", "kept/*.jsonl.zst", "kept/", "kept"])
+def test_a_path_into_another_runs_kept_folder_reads_its_documents_back(run_cli, tmp_path, path) -> None:
+    # docs/output_schema.md says an output reads back as input; each of these was refused, "no file of a
+    # known format outside gristmill output folders", even the exact file.
+    run = _earlier_run(run_cli, tmp_path)
+    result = _read_back(run_cli, tmp_path, f"{run}/{path}")
+    assert result.exit_code == 0 and "read 3 " in result.output, result.output
+    assert "passed over" not in result.output
+    assert [d["id"] for d in read_all(tmp_path / "again/kept")] == ["a-0", "a-1", "a-2"]
+
+
+def test_a_glob_over_a_whole_run_folder_reads_its_documents_and_names_the_rest(run_cli, tmp_path) -> None:
+    # report.html (a page), stats.json and _state/*.json (records) would read as documents.
+    run = _earlier_run(run_cli, tmp_path)
+    result = _read_back(run_cli, tmp_path, f"{run}/**")
+    assert result.exit_code == 0 and "read 4 " in result.output, result.output
+    ids = [d["id"] for d in read_all(tmp_path / "again/kept")]
+    assert sorted(ids) == ["a-0", "a-1", "a-2", "short"]
+    (note,) = [line for line in result.output.splitlines() if "gristmill output" in line]
+    assert note.startswith("gristmill: input: ") and "files of gristmill output folders passed over" in note
+    assert f"{run}/report.html and " in note and note.endswith(
+        "(only a run's kept/ and rejected/ hold its documents)"
+    )
+
+
+@pytest.mark.parametrize("pattern", ["", "**/*.jsonl.zst"])
+def test_a_walk_from_a_folder_above_a_run_folder_passes_it_over(run_cli, tmp_path, pattern) -> None:
+    # Only a path whose fixed part (before any wildcard) lies in the run's folder reads it.
+    run = _earlier_run(run_cli, tmp_path)
+    write_jsonl(run.parent / "extra.jsonl.zst", records("x", 2))
+    result = _read_back(run_cli, tmp_path, f"{run.parent}/{pattern}")
+    assert result.exit_code == 0 and "read 2 " in result.output, result.output
+    assert f"1 gristmill output folder passed over: {run} (" in result.output
+
+
+@pytest.mark.parametrize("pattern", ["", "*/kept/*.jsonl.zst"])
+def test_a_walk_that_finds_only_run_folders_is_refused_naming_one(run_cli, tmp_path, pattern) -> None:
+    # A wildcard that crosses the run's folder is a walk from above it too: list each run's kept/.
+    run = _earlier_run(run_cli, tmp_path)
+    result = _read_back(run_cli, tmp_path, f"{run.parent}/{pattern}")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: input: ['{run.parent}/{pattern}'] holds no file of a known format outside "
+        f"gristmill output folders ('{run}', beside its _state/pipeline.json): a run's output is input only "
+        f"where a path points into its folder, as '{run}/kept/'\n"
+    )
+
+
+@pytest.mark.parametrize("path", ["kept/", "kept/*.jsonl.zst", "**"])
+def test_a_rerun_never_reads_its_own_output_back(run_cli, tmp_path, path) -> None:
+    run = _earlier_run(run_cli, tmp_path)
+    result = _read_back(run_cli, tmp_path, f"{run}/{path}", output="runs/first")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: input: ['{run}/{path}'] holds no file of a known format outside the output "
+        f"folder '{run}' (a run never reads its output folder); choose an output folder apart from the "
+        "input\n"
+    )
 
 
 def test_an_output_folder_whose_parts_are_files_is_exit_2(run_cli, tmp_path) -> None:

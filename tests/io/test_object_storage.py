@@ -419,3 +419,31 @@ def test_a_mistyped_text_key_on_objects_in_storage_is_one_line(
     # The right name runs.
     config.write_text(config.read_text().replace("text_key: body", "text_key: content"))
     assert run_cli("run", str(config), "--no-progress").exit_code == 0
+
+
+def test_a_run_folder_on_s3_is_read_only_where_a_path_points_into_it(s3: Any) -> None:
+    # The rule of local folders: a prefix above a run passes it over; a path into it reads its documents.
+    from gristmill.io.inputs import InputSpec, PassedOver
+
+    run = f"s3://{BUCKET}/runs/first"
+    for name in ("_state/pipeline.json", "stats.json", "report.html"):
+        s3.pipe_file(f"{run}/{name}", b"{}")
+    for name in ("kept/00000.jsonl", "rejected/00000.jsonl", "quarantine/00000.jsonl"):
+        s3.pipe_file(f"{run}/{name}", b'{"text": "a"}\n')
+    s3.pipe_file(f"s3://{BUCKET}/runs/extra.jsonl", b'{"text": "a"}\n')
+
+    def listed(path: str) -> tuple[list[str], PassedOver]:
+        passed = PassedOver()
+        return [url for url, _ in InputSpec(path=path).files(passed_over=passed)], passed
+
+    found, passed = listed(f"s3://{BUCKET}/runs/")
+    assert found == [f"s3://{BUCKET}/runs/extra.jsonl"] and list(passed.runs) == [run]
+    found, passed = listed(f"{run}/")
+    assert found == [f"{run}/kept/00000.jsonl", f"{run}/rejected/00000.jsonl"]
+    assert sorted(path for path, _ in passed.run_files) == [
+        f"{run}/_state/pipeline.json",
+        f"{run}/quarantine/00000.jsonl",
+        f"{run}/report.html",
+        f"{run}/stats.json",
+    ]
+    assert listed(f"{run}/kept/*.jsonl")[0] == [f"{run}/kept/00000.jsonl"]

@@ -26,6 +26,7 @@ import orjson
 from gristmill.cache import user_cache
 from gristmill.document import Document
 from gristmill.errors import GristmillError
+from gristmill.io import storage
 from gristmill.io.atomic import give_output_mode, write_atomically
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
@@ -58,6 +59,26 @@ class Reference:
 
     folder: Path
     documents: int
+    files: tuple[str, ...] = ()  # the reference's files, as listed
+
+    def check_outside(self, step: Any, output: str) -> None:
+        """Fail in one line where a reference file lies in the run's output folder ``output``.
+
+        Another run's ``kept/`` is a reference like any dataset; the run's own never is: a rerun would
+        drop its documents as duplicates of themselves.
+        """
+        if storage.is_url(output):
+            own = output.rstrip("/") + "/"
+            inside = [path for path in self.files if path.startswith(own)]
+        else:
+            own = os.path.realpath(output) + os.sep
+            inside = [p for p in self.files if not storage.is_url(p) and os.path.realpath(p).startswith(own)]
+        if inside:
+            raise step.fail(
+                "reference",
+                f"{inside[0]!r} lies in the run's output folder {output!r} (a run never reads its output "
+                "folder); name another run's output",
+            )
 
     def install(self, work: Path) -> None:
         """Put the reference's signature files into a barrier's work folder (once; atomically)."""
@@ -118,15 +139,18 @@ def against_reference(cls: B) -> B:
 def prepare(step: Any, sign: Sign) -> Reference:
     """Find the reference's signatures in the cache, or compute them there with the step's ``sign``."""
     from gristmill.config import input_spec
+    from gristmill.io.inputs import PassedOver
 
     options = dict(step.reference)
     cache = options.pop("cache", None)
+    passed = PassedOver()
     try:
         spec = input_spec(options)
-        files = spec.files()
+        files = spec.files(passed_over=passed)
     except GristmillError as exc:  # a wrong section or a path that matches nothing
         # The section's own messages start "input: " or "input, option …": here it is `reference`.
         raise step.fail("reference", re.sub(r"^input[:,] ", "", str(exc))) from None
+    passed.say(f"step {step.name!r}, option 'reference'", "reference")
     if cache is not None and not isinstance(cache, str):
         raise step.fail("reference", f"cache: expected a folder path, got {cache!r}")
     folder = Path(cache or default_cache()).expanduser() / f"{step.name}-{_key(step, options, files)}"
@@ -134,7 +158,7 @@ def prepare(step: Any, sign: Sign) -> Reference:
     if done.exists():
         documents = int(orjson.loads(done.read_bytes())["documents"])
         log.info("%s: reference signatures reused from %s (%d documents)", step.name, folder, documents)
-        return Reference(folder, documents)
+        return Reference(folder, documents, tuple(path for path, _ in files))
     return _compute(step, sign, spec, files, folder)
 
 
@@ -188,7 +212,7 @@ def _compute(step: Any, sign: Sign, spec: Any, files: list[tuple[str, str]], fol
     except OSError:  # another process published the same signatures first: theirs serve
         shutil.rmtree(building, ignore_errors=True)
     log.info("%s: reference signatures of %d documents computed into %s", step.name, count, folder)
-    return Reference(folder, count)
+    return Reference(folder, count, tuple(path for path, _ in files))
 
 
 def _key(step: Any, options: dict[str, Any], files: list[tuple[str, str]]) -> str:

@@ -72,6 +72,7 @@ def run_pipeline(
     layout = Layout(pipeline.output.path, pipeline.output.storage_options)
     # Listing the input fails on a missing path before anything is written.
     shards = pipeline.input.shards(exclude=layout.name)
+    pipeline.check_references_outside(layout.name)
     # Field names (output.fields, input.meta_keys, a step's url_field) are checked before anything is written.
     formats = {shard.format for shard in shards}
     pipeline.kept_schema(formats)

@@ -8,7 +8,7 @@ import glob
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import msgspec
@@ -31,6 +31,9 @@ READERS: dict[str, type[Reader]] = {
     r.format: r for r in (JsonlReader, ParquetReader, WarcReader, TextFileReader, HtmlFileReader)
 }
 _RUN_MARK = "_state/pipeline.json"
+# The folders of a run's output that hold its documents (engine.layout writes them); its other parts
+# (_state/, _work/, quarantine/, stats.json, report.html, ...) are never input.
+_DOCUMENT_FOLDERS = ("kept", "rejected")
 _COMPRESSED = (".gz", ".gzip", ".zst", ".zstd")
 _NAMED = 3  # files named in the one line on files of no known format
 log = logging.getLogger(__name__)
@@ -156,16 +159,16 @@ class InputSpec:
         files: int = 32,
         step_meta: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """Fail in one line naming a ``text_key``, ``id_key`` or ``meta_keys`` field no early record has.
+        """Fail in one line on a ``text_key`` or ``id_key`` no early record has; check the ``meta`` keys.
 
         Local input files with fields are looked at in order, the first ``sample`` records of each,
         until one holds the name or ``files`` were looked at: a name none of them has (as a top-level
         field, null or not) is mistyped, not missing from some records (a side file beside the data).
         ``id_key`` is checked only where it was named: records without an id are common, and get one.
-        ``meta_keys`` are checked against the first file's documents' meta. Where every file is an object
-        in storage, the first alone is looked at (a look fetches a block of it; a Parquet footer).
-        ``step_meta`` holds ``(option, key)`` for each ``meta`` key a step's option names (``url_field``):
-        each is looked for in the documents' meta the same way.
+        ``meta_keys``, and the ``meta`` keys steps' options name (``step_meta``: ``(option, key)``, as
+        ``url_field``), are looked for in the same files by one look (``_check_meta``). Where every file
+        is an object in storage, the first alone is looked at (a look fetches a block of it; a Parquet
+        footer).
         """
         with_fields = [
             (path, s.format)
@@ -176,16 +179,17 @@ class InputSpec:
             if storage.is_url(path) or os.path.isfile(storage.local_path(path))
         ]
         found = [(path, fmt) for path, fmt in with_fields if not storage.is_url(path)] or with_fields[:1]
-        self._check_step_meta(shards, found[:files], step_meta, sample)
-        if not with_fields:
-            return
-        self._check_meta_keys(with_fields[0])
+        self._check_record_fields(found[:files], sample)
+        self._check_meta(shards, found[:files], step_meta, sample)
+
+    def _check_record_fields(self, found: list[tuple[str, str]], sample: int) -> None:
+        """Fail naming a ``text_key`` (or a named ``id_key``) that no record of ``found`` has."""
         named = [("text_key", self.text_key)]
         if self.id_key != ReaderOptions.id_key:
             named.append(("id_key", self.id_key))
         fields: set[str] = set()
         looked: list[str] = []
-        for path, fmt in found[:files]:
+        for path, fmt in found:
             names = reader_for(fmt).field_names(path, sample)
             if names is not None:  # a file that cannot be read is the run's to report, in its turn
                 fields |= names
@@ -194,24 +198,74 @@ class InputSpec:
                 break
         for option, key in named:
             if looked and key not in fields:
-                where = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
                 raise ConfigError(
-                    f"input: {option} names {key!r}, which no record in the first {sample} lines of {where}"
-                    f" has; {_hint(key, fields)}"
+                    f"input: {option} names {key!r}, which no record in the first {sample} lines of "
+                    f"{_files(looked)} has; {_hint(key, fields)}"
                 )
 
-    def _check_meta_keys(self, first: tuple[str, str], sample: int = 100) -> None:
-        """Fail naming a ``meta_keys`` field that none of the first records of ``first`` has in its meta."""
-        chosen = self.meta_key_types
-        if not chosen:
-            return
-        path, fmt = first
-        seen = self._meta_seen(path, fmt, sample) or set()
-        missing = [key for key in chosen if key not in seen]
-        if seen and missing:
-            raise ConfigError(
-                f"input: meta_keys names {missing[0]!r}, which none of the first {sample} records of "
-                f"{path} has; {_hint(missing[0], seen)}"
+    def _check_meta(
+        self,
+        shards: list[Shard],
+        found: list[tuple[str, str]],
+        step_meta: Sequence[tuple[str, str]],
+        sample: int,
+    ) -> None:
+        """Say in one line a ``meta`` key named that no document has: one of ``meta_keys``, or a step's.
+
+        One look answers both: the ``meta`` of the first ``sample`` records of each of ``found`` in
+        order (read without ``meta_keys``), until every key asked about was seen. A key none of them
+        holds is said as a warning: a later record, or a file past the sample, may hold it, and one
+        whose early records hold it null is not seen; a ``meta_keys`` name then gives an empty value.
+        Where the documents' keys are known, a step's key (a mistyped ``url_field``) that is not among
+        them stops the run, as the step would find it on no document and do nothing (or drop every
+        document) without a word: a format without fields carries its reader's keys, records limited by
+        ``meta_keys`` those. A ``meta_keys`` name that is the text or id field stops the run too: those
+        go into the document's text and id, never its ``meta``.
+        """
+        records = any(READERS[s.format].has_fields for s in shards)
+        chosen = list(self.meta_key_types or {}) if records else []  # meta_keys choose records' fields
+        for key in chosen:
+            for option, field_name in (("text_key", self.text_key), ("id_key", self.id_key)):
+                if key == field_name:
+                    raise ConfigError(
+                        f"input: meta_keys names {key!r}, the field {option} reads as the document's "
+                        f"{option[:-4]}, never into its meta; leave it out of meta_keys"
+                    )
+        known = {SOURCE_FILE}  # the meta keys documents carry where they are known, not sampled
+        for fmt in {s.format for s in shards}:
+            if self.meta_keys is not None or not READERS[fmt].has_fields:
+                known.update(self.meta_fields(fmt))
+        sampled = records and self.meta_keys is None  # whether a step's key is looked for in records
+        asked = set(chosen) | {key for _, key in step_meta if sampled and key not in known}
+        seen: set[str] = set()
+        looked: list[str] = []
+        for path, fmt in found if asked else []:
+            if asked <= seen:
+                break
+            meta = self._meta_seen(path, fmt, sample)
+            if meta is not None:
+                seen |= meta
+                looked.append(path)
+        named = [("input: meta_keys", key, True) for key in chosen]
+        named += [(option, key, False) for option, key in step_meta]
+        for option, key, chosen_key in named:
+            if key in seen if chosen_key else key in known or (sampled and key in seen):
+                continue
+            if not chosen_key and not sampled:
+                raise ConfigError(
+                    f"{option} names {key!r}, which no document has in its meta; {_hint(key, known)}"
+                )
+            if not looked:
+                continue  # no record could be read: the run reports that, in its turn
+            held = "no record has" if chosen_key else "no document has in its meta"
+            log.warning(
+                "%s names %r, which %s in the first %d records of %s; %s",
+                option,
+                key,
+                held,
+                sample,
+                _files(looked),
+                _hint(key, seen - {SOURCE_FILE} if chosen_key else seen | known),
             )
 
     def _meta_seen(self, path: str, fmt: str, sample: int) -> set[str] | None:
@@ -228,51 +282,6 @@ class InputSpec:
             pass
         return seen if count else None
 
-    def _check_step_meta(
-        self, shards: list[Shard], found: list[tuple[str, str]], named: Sequence[tuple[str, str]], sample: int
-    ) -> None:
-        """Say in one line when a ``meta`` key a step names (a mistyped ``url_field``) is on no document.
-
-        Such a step finds the key on no document and does nothing (or drops every document) without a
-        word. Where the documents' keys are known (a format without fields: its reader's; records
-        limited by ``meta_keys``) a key none has stops the run. Where they are sampled (the first
-        records of ``found``, as for ``text_key``) it is said as a warning: a later record, or a file
-        past the sample, may hold it, and one whose early records hold it null is not seen.
-        """
-        if not named:
-            return
-        records = self.meta_keys is None and any(READERS[s.format].has_fields for s in shards)
-        carried = {SOURCE_FILE}
-        for fmt in {s.format for s in shards}:
-            if not (records and READERS[fmt].has_fields):
-                carried.update(self.meta_fields(fmt))
-        looked: list[str] = []
-        for path, fmt in found if records else []:
-            if all(key in carried for _, key in named):
-                break
-            seen = self._meta_seen(path, fmt, sample)
-            if seen is not None:
-                carried |= seen
-                looked.append(path)
-        if records and not looked:
-            return  # no record could be read: the run reports that, in its turn
-        for option, key in named:
-            if key in carried:
-                continue
-            if not looked:
-                raise ConfigError(
-                    f"{option} names {key!r}, which no document has in its meta; {_hint(key, carried)}"
-                )
-            files = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
-            log.warning(
-                "%s names %r, which no document has in its meta in the first %d records of %s; %s",
-                option,
-                key,
-                sample,
-                files,
-                _hint(key, carried),
-            )
-
     def reader(self, fmt: str) -> Reader:
         """Return a reader for ``fmt`` with this input's options."""
         return reader_for(fmt, self.reader_options)
@@ -283,48 +292,65 @@ class InputSpec:
         return [self.path] if isinstance(self.path, str) else list(self.path)
 
     def files(
-        self, exclude: str | os.PathLike[str] | None = None, passed_over: list[str] | None = None
+        self, exclude: str | os.PathLike[str] | None = None, passed_over: PassedOver | None = None
     ) -> list[tuple[str, str]]:
         """Return ``(file, format)`` for every input file, in order; fail if a path matches nothing.
 
         A file named twice (by overlapping paths or globs, or through a link) is listed once. Files
-        under ``exclude`` (the run's output folder) or in any other gristmill output folder are never
-        input: a rerun must not read output back as input. Files in a folder whose names imply no
-        format are appended to ``passed_over``.
+        under ``exclude`` (the run's output folder) are never input: a rerun must not read its output
+        back. Another run's folder (one holding ``_state/pipeline.json``) is read only where a path
+        points into it (its part before any wildcard lies in the folder: ``out/a/kept/*.parquet``,
+        ``out/a/kept/``, ``out/a/``), and then only the documents of its ``kept/`` and ``rejected/``; a
+        path from a folder above it passes it over. What was passed over (files of no known format, run
+        folders, a run's files that are no documents) goes into ``passed_over``, to be said in one line.
         """
         skip = (
             os.path.realpath(exclude) + os.sep
             if exclude is not None and not storage.is_url(exclude)
             else None
         )
-        in_run_folder = _RunFolders()
+        passed = passed_over if passed_over is not None else PassedOver()
+        run_of = _RunFolders()
         seen: set[str] = set()
         found: list[tuple[str, str]] = []
-        in_output = in_run = False
         for pattern in self.paths:
             if storage.is_url(pattern):
-                found.extend(self._objects(pattern, exclude, seen, passed_over))
+                found.extend(self._objects(pattern, exclude, seen, passed))
                 continue
             pattern = storage.local_path(pattern)
             matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
             if not matches:
                 raise MissingInputError(f"input: {pattern!r} matches no file")
+            fixed = _fixed_folder(pattern)
             listed: list[str] = []
             for match in matches:
                 if os.path.isdir(match):
-                    listed.extend(_walk(match))
+                    walked, runs = _walk(match)
+                    listed.extend(walked)
+                    for run in runs:
+                        if skip is not None and os.path.realpath(run) + os.sep == skip:
+                            passed.output = True
+                        else:
+                            passed.runs.setdefault(run)
                 else:
                     listed.append(match)
             for path in listed:
                 real = os.path.realpath(path)
                 if skip is not None and real.startswith(skip):
-                    in_output = True
+                    passed.output = True
                     continue
                 if real in seen:
                     continue
-                if in_run_folder(path):
-                    in_run = True
-                    continue
+                in_run = run_of(path)
+                if in_run is not None:
+                    shown = _shown_run(path, in_run)
+                    if not _is_within(fixed, in_run):
+                        passed.runs.setdefault(shown)
+                        continue
+                    if not _is_document(os.path.relpath(os.path.abspath(path), in_run).split(os.sep)):
+                        seen.add(real)
+                        passed.run_files.append((path, shown))
+                        continue
                 seen.add(real)
                 fmt = self.format or format_of(path)
                 if fmt is None:
@@ -332,47 +358,73 @@ class InputSpec:
                         raise ConfigError(
                             f"input: cannot tell the format of {path!r} from its name; set `format:`"
                         )
-                    if passed_over is not None:  # a folder may hold a LICENSE beside the data
-                        passed_over.append(path)
+                    passed.unknown.append(path)  # a folder may hold a LICENSE beside the data
                     continue
                 found.append((path, fmt))
-        if not found and in_output:
-            raise MissingInputError(
+        if not found:
+            raise MissingInputError(self._nothing_found(exclude, passed))
+        return found
+
+    def _nothing_found(self, exclude: str | os.PathLike[str] | None, passed: PassedOver) -> str:
+        """The one line for paths that hold no input file, naming why where a rule passed files over."""
+        if passed.output:
+            return (
                 f"input: {self.paths} holds no file of a known format outside the output folder "
                 f"{str(exclude)!r} (a run never reads its output folder); choose an output folder apart "
                 "from the input"
             )
-        if not found and in_run:
-            raise MissingInputError(
-                f"input: {self.paths} holds no file of a known format outside gristmill output folders "
-                "(a folder above it holds _state/pipeline.json: a run's output, never read as input)"
+        if passed.run_files:
+            return (
+                f"input: {self.paths} holds no document of the gristmill output folder "
+                f"{passed.run_files[0][1]!r} (beside its {_RUN_MARK}): of a run's folder only the files in "
+                f"{'/ and '.join(_DOCUMENT_FOLDERS)}/ are input"
             )
-        if not found:
-            raise MissingInputError(f"input: {self.paths} holds no file of a known format")
-        return found
+        if passed.runs:
+            run = next(iter(passed.runs))
+            return (
+                f"input: {self.paths} holds no file of a known format outside gristmill output folders "
+                f"({run!r}, beside its {_RUN_MARK}): a run's output is input only where a path points into "
+                f"its folder, as {_kept_of(run)!r}"
+            )
+        return f"input: {self.paths} holds no file of a known format"
 
     def _objects(
         self,
         pattern: str,
         exclude: str | os.PathLike[str] | None,
         seen: set[str],
-        passed_over: list[str] | None,
+        passed: PassedOver,
     ) -> list[tuple[str, str]]:
-        """``(url, format)`` for every object a URL, prefix or glob names (listed through fsspec)."""
+        """``(url, format)`` for every object a URL, prefix or glob names (listed through fsspec).
+
+        Output folders are told by the ``_state/pipeline.json`` among the objects listed, and follow the
+        rule of local folders (``files``).
+        """
         try:
             urls = storage.expand(pattern)
         except storage.StorageError as exc:
             raise MissingInputError(f"input: cannot list {exc}") from exc
         if not urls:
             raise MissingInputError(f"input: {pattern!r} matches no object")
-        # An output folder's objects (this run's, or any holding _state/pipeline.json) are never input.
-        runs = tuple(u[: -len(_RUN_MARK)] for u in urls if u.endswith(_RUN_MARK))
-        if exclude is not None and storage.is_url(exclude):
-            runs += (str(exclude).rstrip("/") + "/",)
+        runs = sorted((u[: -len(_RUN_MARK)] for u in urls if u.endswith(_RUN_MARK)), key=len, reverse=True)
+        own = str(exclude).rstrip("/") + "/" if exclude is not None and storage.is_url(exclude) else None
+        fixed = _fixed_url(pattern)
         found: list[tuple[str, str]] = []
         for url in urls:
-            if url in seen or url.startswith(runs):
+            if own is not None and url.startswith(own):
+                passed.output = True
                 continue
+            if url in seen:
+                continue
+            run = next((r for r in runs if url.startswith(r)), None)
+            if run is not None:
+                if not fixed.startswith(run):
+                    passed.runs.setdefault(run.rstrip("/"))
+                    continue
+                if not _is_document(url[len(run) :].split("/")):
+                    seen.add(url)
+                    passed.run_files.append((url, run.rstrip("/")))
+                    continue
             seen.add(url)
             fmt = self.format or format_of(url)
             if fmt is None:
@@ -380,8 +432,7 @@ class InputSpec:
                     raise ConfigError(
                         f"input: cannot tell the format of {url!r} from its name; set `format:`"
                     )
-                if passed_over is not None:
-                    passed_over.append(url)
+                passed.unknown.append(url)
                 continue
             found.append((url, fmt))
         return found
@@ -390,18 +441,10 @@ class InputSpec:
         """Split the input files (none under ``exclude``) into shards: a file each, one-page files grouped."""
         shards: list[Shard] = []
         pending: dict[str, list[str]] = {}
-        passed_over: list[str] = []
+        passed_over = PassedOver()
         files = self.files(exclude, passed_over)
         _check_names_are_utf8([path for path, _ in files])
-        if passed_over:
-            more = f" and {len(passed_over) - _NAMED:,} more" if len(passed_over) > _NAMED else ""
-            log.warning(
-                "input: %s of no known format passed over: %s%s (`format:` in input: reads every file as "
-                "that format)",
-                f"{len(passed_over):,} file" + ("s" if len(passed_over) > 1 else ""),
-                ", ".join(passed_over[:_NAMED]),
-                more,
-            )
+        passed_over.say()
         for path, fmt in files:
             if READERS[fmt].one_file_per_document:
                 group = pending.setdefault(fmt, [])
@@ -433,13 +476,24 @@ def _check_names_are_utf8(paths: list[str]) -> None:
             ) from None
 
 
-def _walk(folder: str) -> list[str]:
-    """Every file under ``folder``, sorted by folder then name, skipping gristmill output folders."""
+def _walk(folder: str) -> tuple[list[str], list[str]]:
+    """Every file under ``folder``, sorted by folder then name, and the output folders passed over.
+
+    A gristmill output folder below ``folder`` is not walked: a walk from above a run reads none of it.
+    """
     found: list[tuple[str, list[str]]] = []
+    runs: list[str] = []
     for root, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if not _is_run_folder(os.path.join(root, d))]
+        walked = []
+        for name in dirs:
+            path = os.path.join(root, name)
+            if _is_run_folder(path):
+                runs.append(path)
+            else:
+                walked.append(name)
+        dirs[:] = walked
         found.append((root, sorted(names)))
-    return [os.path.join(root, name) for root, names in sorted(found) for name in names]
+    return [os.path.join(root, name) for root, names in sorted(found) for name in names], sorted(runs)
 
 
 def _is_run_folder(folder: str) -> bool:
@@ -447,23 +501,64 @@ def _is_run_folder(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "_state", "pipeline.json"))
 
 
+def _fixed_folder(pattern: str) -> str:
+    """The folder a local path points into: its part before any wildcard (a file's own path)."""
+    path = os.path.abspath(os.path.expanduser(pattern))
+    wildcard = min((path.index(c) for c in "*?[" if c in path), default=-1)
+    return os.path.dirname(path[:wildcard]) if wildcard >= 0 else path
+
+
+def _fixed_url(pattern: str) -> str:
+    """The prefix a URL path points into, ending in ``/``: its part before any wildcard."""
+    wildcard = min((pattern.index(c) for c in "*?[" if c in pattern), default=-1)
+    if wildcard >= 0:
+        return pattern[:wildcard].rpartition("/")[0] + "/"
+    return pattern.rstrip("/") + "/"
+
+
+def _is_within(path: str, folder: str) -> bool:
+    """Whether the absolute ``path`` is ``folder`` or lies inside it."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _is_document(parts: list[str]) -> bool:
+    """Whether a file of a run's folder, by its path parts inside it, is one of the run's documents.
+
+    A file directly in ``kept/`` or ``rejected/``, not one being written (``.tmp.…``, hidden).
+    """
+    return len(parts) == 2 and parts[0] in _DOCUMENT_FOLDERS and not parts[1].startswith(".")
+
+
+def _shown_run(path: str, run: str) -> str:
+    """The run folder of ``path`` as the user's path spells it (``out/a``, not its absolute path)."""
+    inside = os.path.relpath(os.path.abspath(path), run)
+    tail = os.sep + inside
+    return path[: -len(tail)] if path.endswith(tail) else run
+
+
+def _kept_of(run: str) -> str:
+    """The path of a run folder's ``kept/``, as a note or error suggests it."""
+    return f"{run.rstrip('/')}/kept/" if storage.is_url(run) else os.path.join(run, "kept") + os.sep
+
+
 class _RunFolders:
-    """Answers whether a file lies inside a gristmill output folder, asking each folder once."""
+    """The gristmill output folder a file lies in (the nearest), asking each folder once."""
 
     def __init__(self) -> None:
-        self._known: dict[str, bool] = {}
+        self._known: dict[str, str | None] = {}
 
-    def __call__(self, path: str) -> bool:
+    def __call__(self, path: str) -> str | None:
+        """The absolute path of the nearest folder above ``path`` that holds a run, or None."""
         folder = os.path.dirname(os.path.abspath(path))
         checked: list[str] = []
-        answer = False
+        answer: str | None = None
         while True:
             if folder in self._known:
                 answer = self._known[folder]
                 break
             checked.append(folder)
             if _is_run_folder(folder):
-                answer = True
+                answer = folder
                 break
             parent = os.path.dirname(folder)
             if parent == folder:
@@ -472,6 +567,57 @@ class _RunFolders:
         for seen in checked:
             self._known[seen] = answer
         return answer
+
+
+@dataclass
+class PassedOver:
+    """What listing the input passed over (``InputSpec.files``), said in one line each."""
+
+    unknown: list[str] = field(default_factory=list)  # files of no known format
+    runs: dict[str, None] = field(default_factory=dict)  # run folders a path came across from above
+    run_files: list[tuple[str, str]] = field(default_factory=list)  # (file, its run): no documents
+    output: bool = False  # files of this run's own output folder were met (never said: never input)
+
+    def say(self, where: str = "input", section: str = "input") -> None:
+        """Log a line for each kind of file passed over; ``where`` opens it, ``section`` has ``format:``."""
+        if self.unknown:
+            log.warning(
+                "%s: %s of no known format passed over: %s (`format:` in %s: reads every file as "
+                "that format)",
+                where,
+                _count(len(self.unknown), "file"),
+                _some(self.unknown),
+                section,
+            )
+        if self.runs:
+            runs = list(self.runs)
+            log.warning(
+                "%s: %s passed over: %s (a run's output is input only where a path points into its "
+                "folder, as %s)",
+                where,
+                _count(len(runs), "gristmill output folder"),
+                _some(runs),
+                _kept_of(runs[0]),
+            )
+        if self.run_files:
+            log.warning(
+                "%s: %s of gristmill output folders passed over, as no documents: %s (only a run's "
+                "%s/ hold its documents)",
+                where,
+                _count(len(self.run_files), "file"),
+                _some([path for path, _ in self.run_files]),
+                "/ and ".join(_DOCUMENT_FOLDERS),
+            )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("s" if n != 1 else "")
+
+
+def _some(names: list[str]) -> str:
+    """The first few of ``names``, and how many more there are."""
+    more = f" and {len(names) - _NAMED:,} more" if len(names) > _NAMED else ""
+    return ", ".join(names[:_NAMED]) + more
 
 
 class _Enough(Exception):
@@ -497,10 +643,19 @@ class _Bounded:
         pass
 
 
-def _hint(name: str, known: set[str]) -> str:
-    """``did you mean …?`` for a field name, or the fields there are."""
-    near = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"did you mean {near[0]!r}?" if near else f"its fields: {sorted(known)[:12]}"
+def _hint(name: str, known: set[str], shown: int = 12) -> str:
+    """``did you mean …?`` for a field name, or the fields there are (the first ``shown``; how many more)."""
+    names = sorted(known)
+    near = difflib.get_close_matches(name, names, n=1)
+    if near:
+        return f"did you mean {near[0]!r}?"
+    more = f" … and {len(names) - shown:,} more" if len(names) > shown else ""
+    return f"its fields: {', '.join(map(repr, names[:shown]))}{more}"
+
+
+def _files(looked: list[str]) -> str:
+    """The files a look read, as a message names them: the one, or how many and the first."""
+    return looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
 
 
 def reader_for(fmt: str, options: ReaderOptions | None = None) -> Reader:

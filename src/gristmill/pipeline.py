@@ -151,7 +151,9 @@ class Pipeline:
         """``(step and option, key)`` for each ``meta`` key a step's option names and no earlier step writes.
 
         An option left at its default is not listed: a pipeline run over corpora with and without URLs
-        keeps ``url_field: url``; a name a user set and no document has is a mistake.
+        keeps ``url_field: url``; a name a user set and no document has is a mistake. A dotted path into
+        nested meta (``meta_filter``'s ``field: warc.status``) is looked for by its first part, and the
+        option is said with its value.
         """
         from gristmill.steps.registry import step_options
 
@@ -160,9 +162,13 @@ class Pipeline:
         for step in self.steps:
             defaults = {o.name: o.default for o in step_options(type(step))}
             for option in step.meta_keys_options():
-                key = getattr(step, option)
-                if isinstance(key, str) and key != defaults.get(option) and key not in written:
-                    named.append((f"step {step.name!r}, option {option!r}", key))
+                value = getattr(step, option)
+                if not isinstance(value, str) or value == defaults.get(option):
+                    continue
+                key = step.meta_key_of(option)
+                if key not in written:
+                    where = f"step {step.name!r}, option {option!r}"
+                    named.append((where if key == value else f"{where} ({value!r})", key))
             written.update(step.output_fields()[0])
         return named
 

@@ -72,6 +72,8 @@ def test_every_bundled_pipeline_fits_the_schema(schema: dict[str, Any], path: Pa
         {"steps": [{"decontaminate": {"sets": []}}]},
         {"steps": [{"language": {"keep": []}}]},
         {"steps": [{"pii": {"redact": []}}]},
+        {"steps": [{"meta_filter": {"field": "language", "values": []}}]},
+        {"steps": [{"meta_filter": {"field": "", "values": ["en"]}}]},
         {"steps": [{"classifier_top": {"model": "m.bin", "label": "hq", "keep_top": 0.1, "signal": ""}}]},
     ],
 )

@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import msgspec
 
@@ -47,6 +47,14 @@ def format_of(path: str) -> str | None:
         if name.endswith(reader.extensions):
             return fmt
     return None
+
+
+class MetaKeyRead(NamedTuple):
+    """A ``meta`` key a step reads, as a user set it: said in one line when no document has it."""
+
+    said: str  # who reads it, and how: "step 'url_filter', option 'url_field' names 'link'"
+    key: str  # the top-level meta key looked for
+    advice: str = ""  # what to do, said in place of the nearest field name ("put a language step …")
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,7 @@ class InputSpec:
         shards: list[Shard],
         sample: int = 100,
         files: int = 32,
-        step_meta: Sequence[tuple[str, str]] = (),
+        step_meta: Sequence[MetaKeyRead] = (),
     ) -> None:
         """Fail in one line naming a ``text_key``, ``id_key`` or ``meta_keys`` field no early record has.
 
@@ -164,8 +172,8 @@ class InputSpec:
         ``id_key`` is checked only where it was named: records without an id are common, and get one.
         ``meta_keys`` are checked against the first file's documents' meta. Where every file is an object
         in storage, the first alone is looked at (a look fetches a block of it; a Parquet footer).
-        ``step_meta`` holds ``(option, key)`` for each ``meta`` key a step's option names (``url_field``):
-        each is looked for in the documents' meta the same way.
+        ``step_meta`` holds each ``meta`` key a step reads as a user set it (``url_field``, ``by_language``'s
+        ``language``): each is looked for in the documents' meta the same way.
         """
         with_fields = [
             (path, s.format)
@@ -229,7 +237,7 @@ class InputSpec:
         return seen if count else None
 
     def _check_step_meta(
-        self, shards: list[Shard], found: list[tuple[str, str]], named: Sequence[tuple[str, str]], sample: int
+        self, shards: list[Shard], found: list[tuple[str, str]], named: Sequence[MetaKeyRead], sample: int
     ) -> None:
         """Say in one line when a ``meta`` key a step names (a mistyped ``url_field``) is on no document.
 
@@ -248,7 +256,7 @@ class InputSpec:
                 carried.update(self.meta_fields(fmt))
         looked: list[str] = []
         for path, fmt in found if records else []:
-            if all(key in carried for _, key in named):
+            if all(read.key in carried for read in named):
                 break
             seen = self._meta_seen(path, fmt, sample)
             if seen is not None:
@@ -256,21 +264,20 @@ class InputSpec:
                 looked.append(path)
         if records and not looked:
             return  # no record could be read: the run reports that, in its turn
-        for option, key in named:
+        for said, key, advice in named:
             if key in carried:
                 continue
             if not looked:
                 raise ConfigError(
-                    f"{option} names {key!r}, which no document has in its meta; {_hint(key, carried)}"
+                    f"{said}, which no document has in its meta; {advice or _hint(key, carried)}"
                 )
             files = looked[0] if len(looked) == 1 else f"{len(looked)} files ({looked[0]}, …)"
             log.warning(
-                "%s names %r, which no document has in its meta in the first %d records of %s; %s",
-                option,
-                key,
+                "%s, which no document has in its meta in the first %d records of %s; %s",
+                said,
                 sample,
                 files,
-                _hint(key, carried),
+                advice or _hint(key, carried),
             )
 
     def reader(self, fmt: str) -> Reader:

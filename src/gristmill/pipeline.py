@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gristmill.errors import ConfigError
-from gristmill.io.inputs import InputSpec
+from gristmill.io.inputs import InputSpec, MetaKeyRead
 from gristmill.io.outputs import OutputSpec
 from gristmill.io.schema import FieldType, Schema
 from gristmill.steps.base import BarrierStep, Step
@@ -147,22 +147,37 @@ class Pipeline:
                 raise ConfigError(f"output: fields names {name!r}, which this run does not write{hint}")
         return schema.with_fields(fields)
 
-    def meta_keys_read(self) -> list[tuple[str, str]]:
-        """``(step and option, key)`` for each ``meta`` key a step's option names and no earlier step writes.
+    def meta_keys_read(self) -> list[MetaKeyRead]:
+        """Each ``meta`` key a step's option names and no earlier step writes, said as the option sets it.
 
         An option left at its default is not listed: a pipeline run over corpora with and without URLs
-        keeps ``url_field: url``; a name a user set and no document has is a mistake.
+        keeps ``url_field: url``; a name a user set and no document has is a mistake. A dotted path into
+        nested meta (``meta_filter``'s ``field: warc.status``) is looked for by its first part, and the
+        option is said with its value.
+
+        A quality filter's ``by_language`` reads ``meta.language``: where no step before it writes the key
+        (the ``language`` step, missing or after it), the documents must carry it, or the options per
+        language change nothing.
         """
+        from gristmill.steps.by_language import PerLanguageOptions
         from gristmill.steps.registry import step_options
 
-        named: list[tuple[str, str]] = []
+        named: list[MetaKeyRead] = []
         written: set[str] = set()
-        for step in self.steps:
+        for position, step in enumerate(self.steps):
             defaults = {o.name: o.default for o in step_options(type(step))}
             for option in step.meta_keys_options():
-                key = getattr(step, option)
-                if isinstance(key, str) and key != defaults.get(option) and key not in written:
-                    named.append((f"step {step.name!r}, option {option!r}", key))
+                value = getattr(step, option)
+                if not isinstance(value, str) or value == defaults.get(option):
+                    continue
+                key = step.meta_key_of(option)
+                if key not in written:
+                    where = f"step {step.name!r}, option {option!r}"
+                    named.append(
+                        MetaKeyRead(f"{where}{'' if key == value else f' ({value!r})'} names {key!r}", key)
+                    )
+            if isinstance(step, PerLanguageOptions) and step.by_language and "language" not in written:
+                named.append(self._language_unread(position))
             written.update(step.output_fields()[0])
         return named
 
@@ -172,6 +187,21 @@ class Pipeline:
             reference = getattr(step, "_reference", None)
             if reference is not None:
                 reference.check_outside(step, output)
+
+    def _language_unread(self, position: int) -> MetaKeyRead:
+        """``by_language`` of ``steps[position]``, which no step before it gives a ``meta.language``."""
+        name = self.steps[position].name
+        later = [step.name for step in self.steps[position + 1 :] if "language" in step.output_fields()[0]]
+        where = (
+            f"the {later[0]} step comes after {name}: put it before"
+            if later
+            else f"no language step comes before {name}: put `- language: {{}}` before it"
+        )
+        return MetaKeyRead(
+            f"step {name!r}, option 'by_language' reads meta.language",
+            "language",
+            f"{where}, or by_language changes nothing",
+        )
 
     def warn_markup_kept(self, formats: set[str]) -> None:
         """Say in one line when pages (WARC records, HTML files) pass no step that extracts their text."""

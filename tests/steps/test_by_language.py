@@ -4,7 +4,7 @@ import pytest
 
 from gristmill import ConfigError, Document, GopherQualityFilter, Pipeline
 from gristmill.steps.registry import build_step
-from tests.helpers import read_all, write_jsonl
+from tests.helpers import REPO, read_all, write_jsonl, write_pipeline
 
 SHORT_EN = "The mill by the river grinds grain for the village, and the baker buys the flour."
 SHORT_DE = "Die Mühle am Fluss mahlt das Korn für das Dorf, und der Bäcker kauft das Mehl."
@@ -39,7 +39,7 @@ def test_python_and_yaml_give_the_same_step() -> None:
 @pytest.mark.parametrize(
     ("by_language", "message"),
     [
-        ({"French": {"min_words": 3}}, "expected language codes like 'fr' as keys, got 'French'"),
+        ({"French": {"min_words": 3}}, "'French' is no code the language step writes in meta.language"),
         (
             {"fr": {"min_wrds": 3}},
             "fr: step 'gopher_quality': unknown option 'min_wrds'; did you mean 'min_words'?",
@@ -81,3 +81,92 @@ def test_english_stop_words_after_keeping_other_languages_are_said(tmp_path, cap
         assert lines == []
     else:
         assert len(lines) == 1 and f"language keeps {said}:" in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [
+        ("deu_Latn", "did you mean 'de'?"),  # FineWeb-2's names: ISO 639-3 and script
+        ("zho_Hans", "did you mean 'zh'?"),
+        ("cmn_Hani", "did you mean 'zh'?"),
+        ("arz_Arab", "did you mean 'arz'?"),
+        ("en-US", "did you mean 'en'?"),
+        ("EN", "did you mean 'en'?"),
+        ("spa", "did you mean 'es'?"),  # not 'sa', Sanskrit, the nearest string
+        ("zz", "codes are ISO 639-1 where one exists ('de')"),
+    ],
+)
+def test_a_code_the_language_step_never_writes_is_refused_with_the_nearest(code: str, hint: str) -> None:
+    # A new user's deu_Latn and zz matched no document, silently: the language step writes 'de'.
+    with pytest.raises(ConfigError) as error:
+        build_step("gopher_quality", {"by_language": {code: {"min_words": 5}}})
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith(
+        f"step 'gopher_quality', option 'by_language': {code!r} is no code the language step writes in "
+        "meta.language; "
+    ), message
+    assert message.endswith(hint), message
+
+
+def test_language_keep_hints_the_two_letter_code_of_a_three_letter_one() -> None:
+    with pytest.raises(ConfigError, match="'deu' is no language the model names; did you mean 'de'\\?"):
+        build_step("language", {"keep": ["deu"]})
+
+
+WARC = REPO / "src/gristmill/samples/warc/cc-main-2020-34-excerpt.warc.gz"
+WEB = REPO / "src/gristmill/samples/web/cc-main-2019-30-sample.jsonl.gz"  # records without a language
+
+
+def _run(run_cli, tmp_path, source, steps: str):
+    path = write_pipeline(
+        tmp_path / "p.yaml", f"input: {source}\noutput: {tmp_path / 'out'}\nsteps:\n{steps}"
+    )
+    return run_cli("run", str(path))
+
+
+@pytest.mark.parametrize(
+    ("steps", "said"),
+    [
+        (  # the new user's extra2.yaml: no language step at all
+            "  - extract: {}\n  - gopher_quality: {by_language: {en: {min_words: 100000}}}\n",
+            "no language step comes before gopher_quality: put `- language: {}` before it",
+        ),
+        (  # extra5.yaml: the language step after it
+            "  - extract: {}\n  - gopher_quality: {by_language: {en: {min_words: 100000}}}\n"
+            "  - language: {}\n",
+            "the language step comes after gopher_quality: put it before",
+        ),
+    ],
+)
+def test_by_language_without_a_language_step_before_it_stops_a_run_over_pages(
+    tmp_path, run_cli, steps, said
+) -> None:
+    # WARC records carry no meta.language: only a language step before the filter gives one, and
+    # without it by_language changed nothing, silently.
+    result = _run(run_cli, tmp_path, WARC, steps)
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "step 'gopher_quality', option 'by_language' reads meta.language" in result.output
+    assert said in result.output and "or by_language changes nothing" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_by_language_over_records_without_a_language_is_said_in_one_line(tmp_path, run_cli) -> None:
+    # Records may carry meta.language (Dolma's metadata does): the first ones without it are a warning.
+    result = _run(run_cli, tmp_path, WEB, "  - c4_quality: {by_language: {de: {min_sentences: 1}}}\n")
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "reads meta.language" in line]
+    assert len(said) == 1 and "step 'c4_quality', option 'by_language' reads meta.language" in said[0], said
+    assert "in the first 100 records of" in said[0] and "no language step comes before c4_quality" in said[0]
+
+
+@pytest.mark.parametrize("with_language_step", [True, False])
+def test_by_language_with_a_language_before_it_says_nothing(tmp_path, run_cli, with_language_step) -> None:
+    # Either a language step before it writes meta.language, or the records carry it.
+    meta = {} if with_language_step else {"meta": {"language": "de"}}
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "de", "text": SHORT_DE, **meta}])
+    language = "  - language: {}\n" if with_language_step else ""
+    result = _run(
+        run_cli, tmp_path, src, f"{language}  - c4_quality: {{by_language: {{de: {{min_sentences: 1}}}}}}\n"
+    )
+    assert result.exit_code == 0 and "reads meta.language" not in result.output, result.output

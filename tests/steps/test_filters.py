@@ -1,7 +1,11 @@
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from gristmill import ConfigError, Document, LengthFilter, MetaFilter, Normalize, RegexFilter
 from gristmill.inspect import inspect_document
+from tests.helpers import REPO, read_all, write_jsonl, write_pipeline
 
 
 def verdicts(step, docs):
@@ -63,3 +67,67 @@ def test_normalize_records_what_it_removed() -> None:
     d = Normalize().transform(doc("  two  spaces\x00 \r\n"))
     assert d.text == "two spaces"
     assert d.signals["normalize_chars_removed"] == 7
+
+
+WEB_SAMPLE = REPO / "src/gristmill/samples/web/cc-main-2019-30-sample.jsonl.gz"  # Dolma-format records
+WARC_SAMPLE = REPO / "src/gristmill/samples/warc/cc-main-2020-34-excerpt.warc.gz"
+
+
+def _meta_filter_run(run_cli: Any, tmp_path: Path, source: Path, options: str, before: str = "") -> Any:
+    path = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {source}\noutput: {tmp_path / 'out'}\nsteps:\n{before}  - meta_filter: {{{options}}}\n",
+    )
+    return run_cli("run", str(path))
+
+
+def test_a_meta_filter_field_no_early_record_has_is_said_in_one_line(tmp_path: Path, run_cli: Any) -> None:
+    # A new user's `field: langauge` dropped every document as meta_filter:missing, and nothing said why.
+    # Said, not refused, over records: the first ones cannot prove that no later one has the field.
+    result = _meta_filter_run(run_cli, tmp_path, WEB_SAMPLE, "field: contnet_type, values: [text/html]")
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "names 'contnet_type'" in line]
+    assert len(said) == 1 and "step 'meta_filter', option 'field'" in said[0], result.output
+    assert "did you mean 'content_type'?" in said[0]
+    (tmp_path / "right").mkdir()
+    right = _meta_filter_run(
+        run_cli, tmp_path / "right", WEB_SAMPLE, "field: content_type, values: [text/html]"
+    )
+    assert right.exit_code == 0 and "names" not in right.output, right.output
+
+
+def test_a_meta_filter_field_warc_records_lack_stops_the_run(tmp_path: Path, run_cli: Any) -> None:
+    result = _meta_filter_run(run_cli, tmp_path, WARC_SAMPLE, "field: contnet_type, values: [text/html]")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "step 'meta_filter', option 'field' names 'contnet_type'" in result.output
+    assert "did you mean 'content_type'?" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_meta_filter_field_an_earlier_step_writes_is_not_looked_for(tmp_path: Path, run_cli: Any) -> None:
+    result = _meta_filter_run(
+        run_cli,
+        tmp_path,
+        WARC_SAMPLE,
+        "field: language, values: [en]",
+        before="  - extract: {}\n  - language: {}\n",
+    )
+    assert result.exit_code == 0 and "names" not in result.output, result.output
+
+
+def test_a_dotted_meta_filter_field_is_looked_for_by_its_first_name(tmp_path: Path, run_cli: Any) -> None:
+    # `warc.status` reaches into meta["warc"]: that first name is what the documents must have.
+    records = [{"id": "a", "text": "some text", "metadata": {"warc": {"status": 200}}}]
+    write_jsonl(tmp_path / "in.jsonl", records)
+    right = _meta_filter_run(run_cli, tmp_path, tmp_path / "in.jsonl", "field: warc.status, values: [200]")
+    assert right.exit_code == 0 and "names" not in right.output, right.output
+    assert [d["id"] for d in read_all(tmp_path / "out" / "kept")] == ["a"]
+    wrong = _meta_filter_run(run_cli, tmp_path, WARC_SAMPLE, "field: wrac_type.x, values: [response]")
+    assert wrong.exit_code == 2 and wrong.output.count("\n") == 1, wrong.output
+    assert "step 'meta_filter', option 'field' ('wrac_type.x') names 'wrac_type'" in wrong.output
+    assert "did you mean 'warc_type'?" in wrong.output
+
+
+def test_meta_filter_refuses_no_values() -> None:
+    with pytest.raises(ConfigError, match="step 'meta_filter', option 'values': must not be empty"):
+        MetaFilter(field="lang", values=[])

@@ -72,6 +72,8 @@ CASES = [
     ("language: {keep: []}", "step 'language', option 'keep': must not be empty"),
     ("decontaminate: {sets: []}", "step 'decontaminate', option 'sets': must not be empty"),
     ("pii: {redact: []}", "step 'pii', option 'redact': must not be empty"),
+    ("meta_filter: {field: lang, values: []}", "step 'meta_filter', option 'values': must not be empty"),
+    ("meta_filter: {field: '', values: [en]}", "step 'meta_filter', option 'field': must not be empty"),
 ]
 
 

@@ -57,3 +57,60 @@ def test_inspect_flags_pii_sentences(seed_text: str) -> None:
     result = inspect_document(Document("seed", seed_text), [PiiRedact()])
     flagged = [s["flags"] for s in result["sentences"] if s["flags"]]
     assert flagged == [["pii:address"]]
+
+
+# Real Dolma text (cc_en_head, pineviewfarm.net/weblog/2009/06/): a heading ending in a comment count,
+# then the next paragraph. The street-address pattern once read "0\n\nMinnesota Supreme Court" as a
+# house number and a street, merging the two paragraphs and deleting their words.
+BLOG_HEADINGS = (
+    "There’s more.\n\nColeman’s Lantern Burning Out 0\n\nMinnesota Supreme Court rules that the winner of "
+    "the election won the election.\n\nFlowcharting Gay Marriage 0\n\nA picture is worth a thousand words "
+    "(click the graphic for a larger image):\n\nVia Delaware Liberal.\n"
+)
+# Real Dolma text (bufvc.ac.uk): an address written over two lines, the street on one.
+FOOTER_ADDRESS = (
+    "Training Courses\nFacilities Hire\n77 Wells Street\nLondon, W1T 3QJ\nTel. 020 7393 1500\n"
+    "E-mail: ask@bufvc.ac.uk\nTwitter: @LearnonScreen\n"
+)
+
+
+def test_an_address_never_spans_a_paragraph_break() -> None:
+    assert find_pii(BLOG_HEADINGS) == []
+    doc = Document("d", BLOG_HEADINGS)
+    PiiRedact().transform(doc)
+    assert doc.text == BLOG_HEADINGS
+
+
+def test_the_street_line_of_an_address_on_two_lines_is_redacted() -> None:
+    doc = Document("d", FOOTER_ADDRESS)
+    PiiRedact().transform(doc)
+    assert doc.text == FOOTER_ADDRESS.replace("77 Wells Street", "<ADDRESS>").replace(
+        "020 7393 1500", "<PHONE>"
+    ).replace("ask@bufvc.ac.uk", "<EMAIL>")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\u2028"])
+def test_no_find_of_any_kind_crosses_a_line_break(newline: str) -> None:
+    # Every labelled text with each space a line break: whatever is still found lies on one line.
+    for case in build_cases():
+        text = case.text.replace(" ", newline)
+        crossing = [m for m in find_pii(text) if len(m.text.splitlines()) > 1]
+        assert crossing == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BLOG_HEADINGS,
+        FOOTER_ADDRESS,
+        # The address goes on past a sentence's end, into the next sentence: both are redacted.
+        "Write to us at 10 Downing Street. SW1A 2AA is the postcode.\nThanks for reading.",
+    ],
+)
+def test_inspect_flags_the_sentences_the_run_redacts(text: str) -> None:
+    redacted = Document("d", text)
+    PiiRedact().transform(redacted)
+    result = inspect_document(Document("d", text), [PiiRedact()])
+    flagged = [s["text"] for s in result["sentences"] if s["flags"]]
+    changed = [s["text"] for s in result["sentences"] if s["text"] not in redacted.text]
+    assert flagged == changed

@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import msgspec
 
@@ -50,6 +50,14 @@ def format_of(path: str) -> str | None:
         if name.endswith(reader.extensions):
             return fmt
     return None
+
+
+class MetaKeyRead(NamedTuple):
+    """A ``meta`` key a step reads, as a user set it: said in one line when no document has it."""
+
+    said: str  # who reads it, and how: "step 'url_filter', option 'url_field' names 'link'"
+    key: str  # the top-level meta key looked for
+    advice: str = ""  # what to do, said in place of the nearest field name ("put a language step …")
 
 
 @dataclass(frozen=True)
@@ -157,7 +165,7 @@ class InputSpec:
         shards: list[Shard],
         sample: int = 100,
         files: int = 32,
-        step_meta: Sequence[tuple[str, str]] = (),
+        step_meta: Sequence[MetaKeyRead] = (),
     ) -> None:
         """Fail in one line on a ``text_key`` or ``id_key`` no early record has; check the ``meta`` keys.
 
@@ -165,10 +173,10 @@ class InputSpec:
         until one holds the name or ``files`` were looked at: a name none of them has (as a top-level
         field, null or not) is mistyped, not missing from some records (a side file beside the data).
         ``id_key`` is checked only where it was named: records without an id are common, and get one.
-        ``meta_keys``, and the ``meta`` keys steps' options name (``step_meta``: ``(option, key)``, as
-        ``url_field``), are looked for in the same files by one look (``_check_meta``). Where every file
-        is an object in storage, the first alone is looked at (a look fetches a block of it; a Parquet
-        footer).
+        ``meta_keys``, and the ``meta`` keys steps read as a user set them (``step_meta``: ``url_field``,
+        ``by_language``'s ``language``), are looked for in the same files by one look (``_check_meta``).
+        Where every file is an object in storage, the first alone is looked at (a look fetches a block
+        of it; a Parquet footer).
         """
         with_fields = [
             (path, s.format)
@@ -207,7 +215,7 @@ class InputSpec:
         self,
         shards: list[Shard],
         found: list[tuple[str, str]],
-        step_meta: Sequence[tuple[str, str]],
+        step_meta: Sequence[MetaKeyRead],
         sample: int,
     ) -> None:
         """Say in one line a ``meta`` key named that no document has: one of ``meta_keys``, or a step's.
@@ -236,7 +244,7 @@ class InputSpec:
             if self.meta_keys is not None or not READERS[fmt].has_fields:
                 known.update(self.meta_fields(fmt))
         sampled = records and self.meta_keys is None  # whether a step's key is looked for in records
-        asked = set(chosen) | {key for _, key in step_meta if sampled and key not in known}
+        asked = set(chosen) | {read.key for read in step_meta if sampled and read.key not in known}
         seen: set[str] = set()
         looked: list[str] = []
         for path, fmt in found if asked else []:
@@ -246,26 +254,25 @@ class InputSpec:
             if meta is not None:
                 seen |= meta
                 looked.append(path)
-        named = [("input: meta_keys", key, True) for key in chosen]
-        named += [(option, key, False) for option, key in step_meta]
-        for option, key, chosen_key in named:
+        named = [(MetaKeyRead(f"input: meta_keys names {key!r}", key), True) for key in chosen]
+        named += [(read, False) for read in step_meta]
+        for (said, key, advice), chosen_key in named:
             if key in seen if chosen_key else key in known or (sampled and key in seen):
                 continue
             if not chosen_key and not sampled:
                 raise ConfigError(
-                    f"{option} names {key!r}, which no document has in its meta; {_hint(key, known)}"
+                    f"{said}, which no document has in its meta; {advice or _hint(key, known)}"
                 )
             if not looked:
                 continue  # no record could be read: the run reports that, in its turn
             held = "no record has" if chosen_key else "no document has in its meta"
             log.warning(
-                "%s names %r, which %s in the first %d records of %s; %s",
-                option,
-                key,
+                "%s, which %s in the first %d records of %s; %s",
+                said,
                 held,
                 sample,
                 _files(looked),
-                _hint(key, seen - {SOURCE_FILE} if chosen_key else seen | known),
+                advice or _hint(key, seen - {SOURCE_FILE} if chosen_key else seen | known),
             )
 
     def _meta_seen(self, path: str, fmt: str, sample: int) -> set[str] | None:

@@ -42,6 +42,14 @@ class Step(ABC):
         """The ``meta_key_options`` whose keys this step reads with these options (all, by default)."""
         return self.meta_key_options
 
+    def meta_key_of(self, option: str) -> str:
+        """The top-level ``meta`` key that the value of ``option`` (one of ``meta_key_options``) names.
+
+        The value itself, by default; a step whose option is a dotted path into nested meta
+        (``meta_filter``'s ``field: warc.status``) names its first part.
+        """
+        return str(getattr(self, option))
+
     def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
         """The ``(meta, signals)`` keys this step writes (a step whose keys follow options overrides it)."""
         return self.meta_fields, self.signal_fields

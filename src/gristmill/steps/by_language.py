@@ -8,16 +8,15 @@ those options instead; every other document by the step's own options.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from gristmill.document import Document
 from gristmill.errors import ConfigError
 from gristmill.steps.base import Filter
 from gristmill.steps.options import Help
+from gristmill.text.language_codes import LANGUAGE_CODES, code_hint
 
 LanguageOptions = dict[str, dict[str, Any]]
-_CODE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?")
 
 
 class PerLanguageOptions(Filter):
@@ -25,19 +24,22 @@ class PerLanguageOptions(Filter):
 
     by_language: Annotated[
         LanguageOptions | None,
-        Help("other values of these options for documents of some languages (``{fr: {…}}``)."),
+        Help(
+            "other values of these options for documents of some languages (``{fr: {…}}``), by the codes"
+            " the language step writes in meta.language; that step must come before this one."
+        ),
     ] = None
 
     @classmethod
     def refine_options_schema(cls, properties: dict[str, Any]) -> None:
-        """``by_language`` maps a language code to this step's other options, as ``setup`` checks it."""
+        """``by_language`` maps a code the language step writes to this step's other options, as ``setup``."""
         others = {name: schema for name, schema in properties.items() if name != "by_language"}
         properties["by_language"] = {
             "description": properties["by_language"].get("description", ""),
             "anyOf": [
                 {
                     "type": "object",
-                    "propertyNames": {"pattern": f"^{_CODE.pattern}$"},
+                    "propertyNames": {"enum": sorted(LANGUAGE_CODES)},
                     "additionalProperties": {
                         "type": "object",
                         "properties": others,
@@ -58,8 +60,12 @@ class PerLanguageOptions(Filter):
 
         self._variants: dict[str, Filter] = {}
         for language, overrides in (self.by_language or {}).items():
-            if not _CODE.fullmatch(str(language)):
-                raise self.fail("by_language", f"expected language codes like 'fr' as keys, got {language!r}")
+            if language not in LANGUAGE_CODES:  # a key no document's meta.language ever equals
+                raise self.fail(
+                    "by_language",
+                    f"{language!r} is no code the language step writes in meta.language; "
+                    f"{code_hint(str(language))}",
+                )
             if not isinstance(overrides, dict) or "by_language" in overrides:
                 raise self.fail("by_language", f"{language}: expected a mapping of this step's other options")
             options = {**self.options(), **overrides, "by_language": None}

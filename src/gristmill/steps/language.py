@@ -7,7 +7,6 @@ measurement against cld3, resiliparse's ``detect_fast`` and lingua (``benchmarks
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,22 +21,13 @@ from gristmill.io.schema import FieldType
 from gristmill.steps.base import Step
 from gristmill.steps.options import Help
 from gristmill.steps.registry import register
+from gristmill.text.language_codes import LANGUAGE_CODES, code_hint
 
 if TYPE_CHECKING:
     from gristmill.stats import StepContext
 
 _MODEL: Any = None
 _LABEL = "__label__"
-# The codes the model names (its labels without the prefix; a test checks them against the model):
-# ``keep`` names some of them, so a code it never gives is a mistake, found without loading the model.
-LANGUAGE_CODES = frozenset(
-    """af als am an ar arz as ast av az azb ba bar bcl be bg bh bn bo bpy br bs bxr ca cbk ce ceb ckb co cs
-    cv cy da de diq dsb dty dv el eml en eo es et eu fa fi fr frr fy ga gd gl gn gom gu gv he hi hif hr
-    hsb ht hu hy ia id ie ilo io is it ja jbo jv ka kk km kn ko krc ku kv kw ky la lb lez li lmo lo lrc
-    lt lv mai mg mhr min mk ml mn mr mrj ms mt mwl my myv mzn nah nap nds ne new nl nn no oc or os pa
-    pam pfl pl pms pnb ps pt qu rm ro ru rue sa sah sc scn sco sd sh si sk sl so sq sr su sv sw ta te tg
-    th tk tl tr tt tyv ug uk ur uz vec vep vi vls vo wa war wuu xal xmf yi yo yue zh""".split()
-)
 # A code `keep` may hold: the run checks it in `setup` (with a hint for the nearest code), the schema
 # lists the codes, both from LANGUAGE_CODES.
 LanguageCode = Annotated[str, msgspec.Meta(extra_json_schema={"enum": sorted(LANGUAGE_CODES)})]
@@ -138,9 +128,9 @@ class Language(Step):
                 raise self.fail("keep", f"expected lower-case language codes like 'en' or 'de', got {keep!r}")
             unknown = [code for code in keep if code not in LANGUAGE_CODES]
             if unknown:
-                near = difflib.get_close_matches(unknown[0], sorted(LANGUAGE_CODES), n=1)
-                hint = f"did you mean {near[0]!r}?" if near else "codes are ISO 639-1 where one exists ('de')"
-                raise self.fail("keep", f"{unknown[0]!r} is no language the model names; {hint}")
+                raise self.fail(
+                    "keep", f"{unknown[0]!r} is no language the model names; {code_hint(unknown[0])}"
+                )
         _model_path()
 
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:

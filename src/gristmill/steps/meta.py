@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from gristmill.document import Document
 from gristmill.steps.base import Filter
@@ -17,8 +17,15 @@ Scalar = str | int | float | bool
 class MetaFilter(Filter):
     """Keep documents where ``meta[field]`` equals one of ``values`` or matches ``pattern``."""
 
-    field: Annotated[str, Help("the meta field to test; dots reach into nested objects (``warc.status``).")]
-    values: Annotated[list[Scalar] | None, Help("the values kept (any one of them).")] = None
+    field: Annotated[
+        str,
+        Help(
+            "the meta field to test; dots reach into nested objects (``warc.status``). A run says in one"
+            " line when no document has it (its first part, for a dotted one).",
+            min_length=1,
+        ),
+    ]
+    values: Annotated[list[Scalar], Help("the values kept (any one of them).", min_length=1)] | None = None
     pattern: Annotated[
         str | None,
         Help(
@@ -27,6 +34,12 @@ class MetaFilter(Filter):
         ),
     ] = None
     missing: Annotated[Literal["keep", "drop"], Help("keep or drop documents that lack the field.")] = "drop"
+
+    meta_key_options: ClassVar[tuple[str, ...]] = ("field",)
+
+    def meta_key_of(self, option: str) -> str:
+        """``field``'s first part: the top-level meta key a dotted path reaches into."""
+        return self.field.split(".", 1)[0]
 
     def setup(self) -> None:
         if (self.values is None) == (self.pattern is None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Annotated, ClassVar
 
 from gristmill.document import Document
@@ -47,10 +48,29 @@ class PiiRedact(Transform):
         return doc
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
-        """Flag each sentence holding personal data, naming the kinds found."""
+        """Flag each sentence holding personal data the run redacts, naming the kinds found.
+
+        The finds are those of the whole text, as ``transform`` makes them (what comes before a number
+        tells a phone from an order number; an address may go on past a sentence's end), each flagging
+        every sentence it touches. A sentence an earlier step rewrote, not in the text, is judged alone.
+        """
+        text = doc.text
+        matches = find_pii(text, self._kinds)
+        ends = [m.end for m in matches]  # the matches never overlap: ends rise with starts
         flags: dict[int, list[str]] = {}
+        cursor = 0
         for i, sentence in enumerate(sentences):
-            kinds = sorted({m.kind for m in find_pii(sentence, self._kinds)})
+            at = text.find(sentence, cursor) if sentence else -1
+            if at < 0:
+                found = find_pii(sentence, self._kinds)
+            else:
+                cursor = at + len(sentence)
+                found = []
+                for match in matches[bisect.bisect_right(ends, at) :]:
+                    if match.start >= cursor:
+                        break
+                    found.append(match)
+            kinds = sorted({m.kind for m in found})
             if kinds:
                 flags[i] = [f"{self.name}:{kind}" for kind in kinds]
         return flags

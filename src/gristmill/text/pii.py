@@ -3,7 +3,8 @@
 Each finder is a pattern plus checks that turn away look-alikes: card numbers must pass the Luhn
 check and start like a real card; an IPv4 address must not sit inside a longer dotted number (a
 version); a phone number must hold 7 to 15 digits and not follow "ISBN", "order" or "invoice"; an
-IPv6 address must parse. :func:`find_pii` returns non-overlapping matches, earliest first.
+IPv6 address must parse. No find crosses a line break. :func:`find_pii` returns non-overlapping
+matches, earliest first.
 """
 
 from __future__ import annotations
@@ -69,22 +70,26 @@ _US_STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
     "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
 )
-_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
-_PLACE = r"[A-Z][a-zA-Z'.-]{2,}(?:\s[A-Z][a-zA-Z'.-]+){0,3}"
+# Space within a line: a street address is written on one line, so no part of it crosses a line break
+# (the characters str.splitlines breaks at); "Out 0\n\nMinnesota Supreme Court" is two paragraphs.
+_SPACE = r"[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"
+_UK_POSTCODE = rf"[A-Z]{{1,2}}\d[A-Z\d]?{_SPACE}*\d[A-Z]{{2}}"
+_PLACE = rf"[A-Z][a-zA-Z'.-]{{2,}}(?:{_SPACE}[A-Z][a-zA-Z'.-]+){{0,3}}"
 _ADDRESS = re.compile(
-    rf"(?<![\w,.])(?P<number>\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?)\s+"
-    rf"(?:[NSEW]\.?\s+|(?:North|South|East|West)\s+)?"
-    rf"(?:[A-Z][a-zA-Z'.-]*\s+|\d{{1,3}}(?:st|nd|rd|th)\s+){{1,4}}"
-    rf"(?:{_STREET_TYPES})\b\.?(?:\s+(?:NW|NE|SW|SE)\b)?"
-    rf"(?:,?\s+(?:Suite|Ste\.?|Apt\.?|Unit|Floor|Fl\.?|#)\s*[\w-]+)?"
+    rf"(?<![\w,.])(?P<number>\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?){_SPACE}+"
+    rf"(?:[NSEW]\.?{_SPACE}+|(?:North|South|East|West){_SPACE}+)?"
+    rf"(?:[A-Z][a-zA-Z'.-]*{_SPACE}+|\d{{1,3}}(?:st|nd|rd|th){_SPACE}+){{1,4}}"
+    rf"(?:{_STREET_TYPES})\b\.?(?:{_SPACE}+(?:NW|NE|SW|SE)\b)?"
+    rf"(?:,?{_SPACE}+(?:Suite|Ste\.?|Apt\.?|Unit|Floor|Fl\.?|#){_SPACE}*[\w-]+)?"
     rf"(?P<tail>"
-    rf"(?:,\s*{_PLACE})?,\s*(?:{_US_STATES})\.?\s+\d{{5}}(?:-\d{{4}})?"  # , New Orleans, LA 70130
-    rf"|(?:,\s*{_PLACE}){{0,2}},?\s+{_UK_POSTCODE}"  # , London NW1 6XE
-    rf"|,\s*{_PLACE}(?=[.;\n]|$)"  # , Springfield.
+    # , New Orleans, LA 70130
+    rf"(?:,{_SPACE}*{_PLACE})?,{_SPACE}*(?:{_US_STATES})\.?{_SPACE}+\d{{5}}(?:-\d{{4}})?"
+    rf"|(?:,{_SPACE}*{_PLACE}){{0,2}},?{_SPACE}+{_UK_POSTCODE}"  # , London NW1 6XE
+    rf"|,{_SPACE}*{_PLACE}(?=[.;\n]|$)"  # , Springfield.
     rf")?(?![\w])"
 )
 _YEAR_BEFORE = re.compile(r"\b(?:in|since|by|of|from|until|till|before|after|during|around|circa)\s+$", re.I)
-_NAME_AFTER = re.compile(r"\s+[A-Z][a-z]")
+_NAME_AFTER = re.compile(rf"{_SPACE}+[A-Z][a-z]")
 _NOT_IP_BEFORE = re.compile(r"\b(?:version|ver\.?|v|release|build|section|chapter|rule|step|§)\s*$", re.I)
 
 _CARD_PREFIX = re.compile(
@@ -155,7 +160,9 @@ def _addresses(text: str) -> list[PiiMatch]:
             if _YEAR_BEFORE.search(text, max(0, m.start() - 12), m.start()):
                 continue  # "in 1929 Wall Street crashed": a year, not a house number
             if _NAME_AFTER.match(text, m.end()):
-                continue  # "the 3 Musketeers Street Band": a name going on, not an address
+                # "the 3 Musketeers Street Band": a name going on, not an address. A capital on the next
+                # line goes on nothing: "77 Wells Street\nLondon, W1T 3QJ" is an address over two lines.
+                continue
         out.append(PiiMatch(m.start(), m.end(), "address", m.group()))
     return out
 

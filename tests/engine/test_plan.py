@@ -105,3 +105,22 @@ def test_provenance_links_in_five_passes_of_per_shard_tasks(tmp_path):
     assert len(joins) == 5 and not any("link" in phase.name for phase in phases)
     for step, phase in enumerate(joins):
         assert phase.tasks == tuple(JoinTask(1, part, 3, step) for part in range(3))
+
+
+def test_a_run_finished_before_plans_were_kept_reruns_with_another_worker_count(tmp_path):
+    # A review: a run finished by a version that kept no plan, rerun with another --workers, took that
+    # count as its plan, died on the removed work files, and kept the wrong plan for every later command.
+    docs = [{"id": f"d{i}", "text": f"shared line of many words here {i % 7} and more"} for i in range(40)]
+    (tmp_path / "in").mkdir()
+    for shard in range(2):
+        rows = docs[shard * 20 : (shard + 1) * 20]
+        (tmp_path / "in" / f"{shard}.jsonl").write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in rows))
+    pipeline = Pipeline(
+        input={"path": str(tmp_path / "in")},
+        output={"path": str(tmp_path / "out")},
+        steps=[MinhashDedup(buckets=7)],
+    )
+    first = LocalExecutor(workers=2).run(pipeline)
+    (tmp_path / "out" / "_state" / "plan.json").unlink()  # as an earlier version left it
+    for workers in (1, 2, 3):
+        assert LocalExecutor(workers=workers).run(pipeline).totals == first.totals

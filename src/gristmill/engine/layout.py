@@ -479,6 +479,11 @@ class Layout:
             recorded = False  # none yet: a new run, or one begun by a version that kept none
         if recorded is None or (isinstance(recorded, int) and recorded > 0):
             return recorded
+        # A run begun by a version that kept no plan: its group tasks' markers say how it was cut (a
+        # task a range of buckets), the most of any barrier. Taken from this command, a finished run
+        # found them undone, and the plan it recorded then kept it so for every later command too.
+        cuts = [len(list(folder.glob("*.done"))) for folder in self.state.glob("stage*-group")]
+        workers = max(cuts) if any(cuts) else workers
         write_atomically(path, orjson.dumps({"group_workers": workers}))
         self.publish([path])
         return workers

@@ -181,6 +181,27 @@ class Pipeline:
             written.update(step.output_fields()[0])
         return named
 
+    def check_language_codes(self) -> None:
+        """Fail in one line on a ``by_language`` code that the ``language`` step before it never writes.
+
+        Where ``meta.language`` comes from the input instead (a Dolma or FineWeb-2 field: ``rus``,
+        ``rus_Cyrl``), its codes are the input's, and any is taken.
+        """
+        from gristmill.steps.by_language import PerLanguageOptions
+        from gristmill.text.language_codes import LANGUAGE_CODES, code_hint
+
+        written: set[str] = set()
+        for step in self.steps:
+            if isinstance(step, PerLanguageOptions) and step.by_language and "language" in written:
+                for code in step.by_language:
+                    if code not in LANGUAGE_CODES:
+                        raise step.fail(
+                            "by_language",
+                            f"{code!r} is no code the language step writes in meta.language; "
+                            f"{code_hint(str(code))}",
+                        )
+            written.update(step.output_fields()[0])
+
     def check_references_outside(self, output: str) -> None:
         """Fail in one line where a step's ``reference:`` reads the run's own output folder."""
         for step in self.steps:

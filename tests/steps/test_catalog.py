@@ -74,8 +74,6 @@ def test_every_bundled_pipeline_fits_the_schema(schema: dict[str, Any], path: Pa
         {"steps": [{"pii": {"redact": []}}]},
         {"steps": [{"meta_filter": {"field": "language", "values": []}}]},
         {"steps": [{"meta_filter": {"field": "", "values": ["en"]}}]},
-        {"steps": [{"gopher_quality": {"by_language": {"deu_Latn": {"min_words": 5}}}}]},
-        {"steps": [{"c4_quality": {"by_language": {"zz": {"min_sentences": 1}}}}]},
         {"steps": [{"classifier_top": {"model": "m.bin", "label": "hq", "keep_top": 0.1, "signal": ""}}]},
     ],
 )

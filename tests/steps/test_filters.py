@@ -96,12 +96,13 @@ def test_a_meta_filter_field_no_early_record_has_is_said_in_one_line(tmp_path: P
     assert right.exit_code == 0 and "names" not in right.output, right.output
 
 
-def test_a_meta_filter_field_warc_records_lack_stops_the_run(tmp_path: Path, run_cli: Any) -> None:
+def test_a_meta_filter_field_warc_records_lack_is_said_in_one_line(tmp_path: Path, run_cli: Any) -> None:
+    # Said, not refused: a plugin step before it may write the key undeclared (a review's case).
     result = _meta_filter_run(run_cli, tmp_path, WARC_SAMPLE, "field: contnet_type, values: [text/html]")
-    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
-    assert "step 'meta_filter', option 'field' names 'contnet_type'" in result.output
-    assert "did you mean 'content_type'?" in result.output
-    assert not (tmp_path / "out").exists()
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "names 'contnet_type'" in line]
+    assert len(lines) == 1 and "step 'meta_filter', option 'field'" in lines[0], result.output
+    assert "did you mean 'content_type'?" in lines[0]
 
 
 def test_a_meta_filter_field_an_earlier_step_writes_is_not_looked_for(tmp_path: Path, run_cli: Any) -> None:
@@ -122,10 +123,14 @@ def test_a_dotted_meta_filter_field_is_looked_for_by_its_first_name(tmp_path: Pa
     right = _meta_filter_run(run_cli, tmp_path, tmp_path / "in.jsonl", "field: warc.status, values: [200]")
     assert right.exit_code == 0 and "names" not in right.output, right.output
     assert [d["id"] for d in read_all(tmp_path / "out" / "kept")] == ["a"]
-    wrong = _meta_filter_run(run_cli, tmp_path, WARC_SAMPLE, "field: wrac_type.x, values: [response]")
-    assert wrong.exit_code == 2 and wrong.output.count("\n") == 1, wrong.output
-    assert "step 'meta_filter', option 'field' ('wrac_type.x') names 'wrac_type'" in wrong.output
-    assert "did you mean 'warc_type'?" in wrong.output
+    (tmp_path / "warc").mkdir()
+    wrong = _meta_filter_run(
+        run_cli, tmp_path / "warc", WARC_SAMPLE, "field: wrac_type.x, values: [response]"
+    )
+    lines = [line for line in wrong.output.splitlines() if "names 'wrac_type'" in line]
+    assert wrong.exit_code == 0 and len(lines) == 1, wrong.output
+    assert "step 'meta_filter', option 'field' ('wrac_type.x') names 'wrac_type'" in lines[0]
+    assert "did you mean 'warc_type'?" in lines[0]
 
 
 def test_meta_filter_refuses_no_values() -> None:

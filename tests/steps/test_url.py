@@ -198,7 +198,7 @@ def test_records_without_the_default_url_field_still_run(tmp_path: Path, run_cli
     assert len(read_all(tmp_path / "out" / "kept")) == 1
 
 
-def test_a_url_field_warc_records_lack_is_one_line(tmp_path: Path, run_cli: Any) -> None:
+def test_a_url_field_warc_records_lack_is_said_in_one_line(tmp_path: Path, run_cli: Any) -> None:
     (tmp_path / "domains.txt").write_text("spam.example\n", encoding="utf-8")
     warc = REPO / "src/gristmill/samples/warc/cc-main-2020-34-excerpt.warc.gz"
     path = write_pipeline(
@@ -207,5 +207,6 @@ def test_a_url_field_warc_records_lack_is_one_line(tmp_path: Path, run_cli: Any)
         f"  - url_filter: {{block_domains: [{tmp_path / 'domains.txt'}], url_field: link}}\n",
     )
     result = run_cli("run", str(path))
-    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
-    assert "step 'url_filter', option 'url_field' names 'link'" in result.output and "'url'" in result.output
+    lines = [line for line in result.output.splitlines() if "names 'link'" in line]
+    assert result.exit_code == 0 and len(lines) == 1, result.output
+    assert "step 'url_filter', option 'url_field'" in lines[0] and "'url'" in lines[0]

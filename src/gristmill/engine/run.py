@@ -76,6 +76,7 @@ def run_pipeline(
     # Field names (output.fields, input.meta_keys, a step's url_field) are checked before anything is written.
     formats = {shard.format for shard in shards}
     pipeline.kept_schema(formats)
+    pipeline.check_language_codes()
     pipeline.input.check_field_names(shards, step_meta=pipeline.meta_keys_read())
     pipeline.warn_markup_kept(formats)
     pipeline.warn_english_stop_words()

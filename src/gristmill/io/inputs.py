@@ -224,11 +224,12 @@ class InputSpec:
         order (read without ``meta_keys``), until every key asked about was seen. A key none of them
         holds is said as a warning: a later record, or a file past the sample, may hold it, and one
         whose early records hold it null is not seen; a ``meta_keys`` name then gives an empty value.
-        Where the documents' keys are known, a step's key (a mistyped ``url_field``) that is not among
-        them stops the run, as the step would find it on no document and do nothing (or drop every
-        document) without a word: a format without fields carries its reader's keys, records limited by
-        ``meta_keys`` those. A ``meta_keys`` name that is the text or id field stops the run too: those
-        go into the document's text and id, never its ``meta``.
+        Where the documents' keys are known (a format without fields carries its reader's keys, records
+        limited by ``meta_keys`` those), a step's key (a mistyped ``url_field``) that is not among them
+        is said as a warning too: the step would find it on no document and do nothing (or drop every
+        document) without a word, but a plugin step before it may write the key undeclared. A
+        ``meta_keys`` name that is the text or id field stops the run: those go into the document's
+        text and id, never its ``meta``.
         """
         records = any(READERS[s.format].has_fields for s in shards)
         chosen = list(self.meta_key_types or {}) if records else []  # meta_keys choose records' fields
@@ -260,9 +261,10 @@ class InputSpec:
             if key in seen if chosen_key else key in known or (sampled and key in seen):
                 continue
             if not chosen_key and not sampled:
-                raise ConfigError(
-                    f"{said}, which no document has in its meta; {advice or _hint(key, known)}"
-                )
+                # Said, not refused: a plugin step may write the key without declaring it (it lands
+                # in meta.extra), and a step told what to do with documents without it may mean that.
+                log.warning("%s, which no document has in its meta; %s", said, advice or _hint(key, known))
+                continue
             if not looked:
                 continue  # no record could be read: the run reports that, in its turn
             held = "no record has" if chosen_key else "no document has in its meta"

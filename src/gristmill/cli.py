@@ -44,6 +44,17 @@ class _Failure(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]  # click reads it per instance
 
     def show(self, file: Any = None) -> None:
+        # Through the run's own log handler: with --log-json the line that stops it is a JSON event too.
+        handler = next(
+            (h for h in logging.getLogger("gristmill").handlers if isinstance(h, _EchoHandler)), None
+        )
+        if handler is not None and handler.as_json:
+            handler.emit(
+                logging.makeLogRecord(
+                    {"levelno": logging.ERROR, "levelname": "ERROR", "msg": self.format_message()}
+                )
+            )
+            return
         click.echo(f"gristmill: error: {self.format_message()}", err=True)
 
 

@@ -79,6 +79,14 @@ def test_json_lines_carry_the_runs_warnings_too(tmp_path) -> None:
     events = [json.loads(line) for line in done.stderr.splitlines()]
     said = [e for e in events if e["event"] == "log"]
     assert len(said) == 1 and said[0]["level"] == "warning" and "no step extracts it" in said[0]["message"]
+    # The line that stops a run is an event too (a review: it stayed plain).
+    missing = write_pipeline(
+        tmp_path / "m.yaml", f"input: {tmp_path / 'none.jsonl'}\noutput: {tmp_path / 'o'}\n"
+    )
+    stopped = run_in_a_pipe(missing, "--log-json")
+    assert stopped.returncode == 2
+    (event,) = [json.loads(line) for line in stopped.stderr.splitlines()]
+    assert event["event"] == "log" and event["level"] == "error" and "none.jsonl" in event["message"]
 
 
 def test_a_resumed_run_counts_what_was_done_before(make_corpus, tmp_path, capsys) -> None:

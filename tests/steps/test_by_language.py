@@ -93,6 +93,10 @@ def test_english_stop_words_after_keeping_other_languages_are_said(tmp_path, cap
         ("en-US", "did you mean 'en'?"),
         ("spa", "did you mean 'es'?"),  # not 'sa', Sanskrit, the nearest string
         ("zz", "codes are ISO 639-1 where one exists ('de')"),
+        ("pbt_Arab", "did you mean 'ps'?"),  # FineWeb-2's individual languages (a review's list)
+        ("prs_Arab", "did you mean 'fa'?"),
+        ("und", "codes are ISO 639-1 where one exists ('de')"),  # not 'nds': no likeness for a 3-letter code
+        ("tok", "codes are ISO 639-1 where one exists ('de')"),  # Toki Pona, not 'tk'
     ],
 )
 def test_a_code_the_language_step_never_writes_is_refused_with_the_nearest(

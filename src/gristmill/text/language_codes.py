@@ -37,7 +37,7 @@ _THREE_LETTERS = dict(
     pes:fa plt:mg pol:pl por:pt pus:ps que:qu roh:rm ron:ro rum:ro rus:ru san:sa sin:si slk:sk slo:sk
     slv:sl snd:sd som:so spa:es sqi:sq srd:sc srp:sr sun:su swa:sw swe:sv swh:sw tam:ta tat:tt tel:te
     tgk:tg tgl:tl tha:th tib:bo tuk:tk tur:tr uig:ug ukr:uk urd:ur uzb:uz uzn:uz vie:vi vol:vo wel:cy
-    wln:wa yid:yi yor:yo zho:zh zsm:ms
+    wln:wa yid:yi yor:yo zho:zh zsm:ms pbt:ps pst:ps kmr:ku ydd:yi quy:qu quz:qu gug:gn kpv:kv prs:fa
     """.split()
 )
 
@@ -46,13 +46,16 @@ def nearest_code(code: str) -> str | None:
     """The code of ``LANGUAGE_CODES`` meant by ``code``, one it is not, or None when none is near.
 
     A region or script goes (``en-US``, ``arz_Arab``: ``en``, ``arz``), a three-letter code becomes
-    the model's (``deu_Latn``: ``de``), else the likest string (``fra``: ``fr``).
+    the model's (``deu_Latn``: ``de``; one the table lacks gets none: ``und`` is no language, and
+    ``tok`` is not ``tk``), else the likest string (``EN``: ``en``).
     """
     base = code.replace("-", "_").split("_", 1)[0].lower()
     if base in _THREE_LETTERS:
         return _THREE_LETTERS[base]
     if base in LANGUAGE_CODES:
         return base
+    if len(base) == 3 and base.isalpha():  # a three-letter code the table lacks: likeness misleads (und: nds)
+        return None
     near = difflib.get_close_matches(code, sorted(LANGUAGE_CODES), n=1)
     return near[0] if near else None
 

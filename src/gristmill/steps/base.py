@@ -29,26 +29,19 @@ class Step(ABC):
     # schema is made of them (see ``gristmill.io.schema``); an undeclared key lands in ``meta.extra``.
     meta_fields: ClassVar[Mapping[str, FieldType]] = {}
     signal_fields: ClassVar[Mapping[str, FieldType]] = {}
-    # Options whose value names a ``meta`` key the step reads (``url_field``): a run says in one line
-    # when a name set there is on no document, as the step would find it nowhere and do nothing.
-    meta_key_options: ClassVar[tuple[str, ...]] = ()
     # True for a step that turns a page's HTML into its text (a run without one keeps the HTML).
     extracts_text: ClassVar[bool] = False
     # datatrove's names of this step's options, where they differ (its name -> ours): a user porting a
     # datatrove pipeline who writes one is told ours (docs/quality.md lists them).
     datatrove_names: ClassVar[Mapping[str, str]] = {}
 
-    def meta_keys_options(self) -> tuple[str, ...]:
-        """The ``meta_key_options`` whose keys this step reads with these options (all, by default)."""
-        return self.meta_key_options
+    def meta_keys_named(self) -> dict[str, str]:
+        """Option -> the top-level ``meta`` key its value names and this step reads (``url_field``).
 
-    def meta_key_of(self, option: str) -> str:
-        """The top-level ``meta`` key that the value of ``option`` (one of ``meta_key_options``) names.
-
-        The value itself, by default; a step whose option is a dotted path into nested meta
-        (``meta_filter``'s ``field: warc.status``) names its first part.
+        A run says in one line when a name set there is on no document, as the step would find it
+        nowhere and do nothing. None by default.
         """
-        return str(getattr(self, option))
+        return {}
 
     def output_fields(self) -> tuple[Mapping[str, FieldType], Mapping[str, FieldType]]:
         """The ``(meta, signals)`` keys this step writes (a step whose keys follow options overrides it)."""

@@ -75,11 +75,9 @@ class BoilerplateLines(BarrierStep):
     }
 
     runs_alone: ClassVar[bool] = True
-    meta_key_options: ClassVar[tuple[str, ...]] = ("url_field",)
-
-    def meta_keys_options(self) -> tuple[str, ...]:
+    def meta_keys_named(self) -> dict[str, str]:
         """``url_field``, where lines are learned (its hosts group them); else no key is read."""
-        return self.meta_key_options if self.learn else ()
+        return {"url_field": self.url_field} if self.learn else {}
 
     patterns: Annotated[
         bool,

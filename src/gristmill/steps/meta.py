@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from gristmill.document import Document
 from gristmill.steps.base import Filter
@@ -35,11 +35,9 @@ class MetaFilter(Filter):
     ] = None
     missing: Annotated[Literal["keep", "drop"], Help("keep or drop documents that lack the field.")] = "drop"
 
-    meta_key_options: ClassVar[tuple[str, ...]] = ("field",)
-
-    def meta_key_of(self, option: str) -> str:
+    def meta_keys_named(self) -> dict[str, str]:
         """``field``'s first part: the top-level meta key a dotted path reaches into."""
-        return self.field.split(".", 1)[0]
+        return {"field": self.field.split(".", 1)[0]}
 
     def setup(self) -> None:
         if (self.values is None) == (self.pattern is None):

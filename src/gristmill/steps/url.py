@@ -127,7 +127,10 @@ class UrlFilter(Filter):
     ] = "drop"
 
     meta_fields: ClassVar[dict[str, FieldType]] = {"url_filter": "json"}
-    meta_key_options: ClassVar[tuple[str, ...]] = ("url_field",)
+
+    def meta_keys_named(self) -> dict[str, str]:
+        """``url_field``: the key the URL is read from."""
+        return {"url_field": self.url_field}
 
     def setup(self) -> None:
         self.block_domains = list(self.block_domains or [])

@@ -7,7 +7,7 @@ import hashlib
 import inspect
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -163,14 +163,12 @@ class Pipeline:
         from gristmill.steps.registry import step_options
 
         named: list[MetaKeyRead] = []
-        written: set[str] = set()
-        for position, step in enumerate(self.steps):
+        for position, step, written in self._meta_written_before():
             defaults = {o.name: o.default for o in step_options(type(step))}
-            for option in step.meta_keys_options():
+            for option, key in step.meta_keys_named().items():
                 value = getattr(step, option)
-                if not isinstance(value, str) or value == defaults.get(option):
+                if value == defaults.get(option):
                     continue
-                key = step.meta_key_of(option)
                 if key not in written:
                     where = f"step {step.name!r}, option {option!r}"
                     named.append(
@@ -178,7 +176,6 @@ class Pipeline:
                     )
             if isinstance(step, PerLanguageOptions) and step.by_language and "language" not in written:
                 named.append(self._language_unread(position))
-            written.update(step.output_fields()[0])
         return named
 
     def check_language_codes(self) -> None:
@@ -190,8 +187,7 @@ class Pipeline:
         from gristmill.steps.by_language import PerLanguageOptions
         from gristmill.text.language_codes import LANGUAGE_CODES, code_hint
 
-        written: set[str] = set()
-        for step in self.steps:
+        for _, step, written in self._meta_written_before():
             if isinstance(step, PerLanguageOptions) and step.by_language and "language" in written:
                 for code in step.by_language:
                     if code not in LANGUAGE_CODES:
@@ -200,6 +196,12 @@ class Pipeline:
                             f"{code!r} is no code the language step writes in meta.language; "
                             f"{code_hint(str(code))}",
                         )
+
+    def _meta_written_before(self) -> Iterator[tuple[int, Step, set[str]]]:
+        """Each step with its position and the ``meta`` keys the steps before it write."""
+        written: set[str] = set()
+        for position, step in enumerate(self.steps):
+            yield position, step, set(written)
             written.update(step.output_fields()[0])
 
     def check_references_outside(self, output: str) -> None:

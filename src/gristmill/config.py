@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from gristmill.io import storage
 from gristmill.io.inputs import InputSpec
 from gristmill.io.outputs import OutputSpec
 from gristmill.pipeline import Pipeline
-from gristmill.steps.options import whole_number
 from gristmill.steps.plugins import import_step_modules
 from gristmill.steps.registry import build_step
 
@@ -114,12 +112,12 @@ def spec_to_dict(spec: InputSpec | OutputSpec) -> dict[str, Any]:
 def _spec(cls: Any, data: Any, section: str) -> Any:
     if not isinstance(data, dict):
         raise ConfigError(f"{section}: expected a mapping such as {{path: ...}}, got {data!r}")
-    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
     for key in data:
-        if key not in hints:
-            raise ConfigError(f"{section}: unknown option {key!r}{_suggest(key, hints)}")
-    # Types and bounds are checked by the section itself, from the annotations its schema is made of.
-    data = {key: whole_number(value, hints[key]) for key, value in data.items()}
+        if key not in fields:
+            raise ConfigError(f"{section}: unknown option {key!r}{_suggest(key, fields)}")
+    # Types and bounds (1.0 as 1 too) are checked by the section itself, from the annotations its
+    # schema is made of (steps.options.check_fields).
     if "path" not in data:
         raise ConfigError(f"{section}: missing option 'path'")
     for path in data["path"] if isinstance(data["path"], list) else [data["path"]]:

@@ -28,8 +28,8 @@ class PerLanguageOptions(Filter):
     by_language: Annotated[
         LanguageOptions | None,
         Help(
-            "other values of these options for documents of some languages (``{fr: {…}}``), by the codes"
-            " the language step writes in meta.language; that step must come before this one."
+            "other values of these options for documents of some languages (``{fr: {…}}``), by their"
+            " meta.language: the codes of a language step before this one, or the input's own."
         ),
     ] = None
 

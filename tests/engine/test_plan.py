@@ -73,9 +73,8 @@ def test_outputs_are_the_same_whatever_the_group_tasks(tmp_path):
     assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
 
 
-def test_a_finished_run_reruns_with_another_worker_count(tmp_path):
-    # A new user's trial: a finished run rerun with --workers 1 after --workers 2 planned group tasks
-    # of other bucket ranges, found them undone, and died on the work files the finish had removed.
+def _two_shards_minhash(tmp_path):
+    """A minhash pipeline over two shards of 20 near-copies each, into ``tmp_path / "out"``."""
     docs = [{"id": f"d{i}", "text": f"shared line of many words here {i % 7} and more"} for i in range(40)]
     (tmp_path / "in").mkdir()
     for shard in range(2):
@@ -86,6 +85,13 @@ def test_a_finished_run_reruns_with_another_worker_count(tmp_path):
         output={"path": str(tmp_path / "out")},
         steps=[MinhashDedup(buckets=7)],
     )
+    return pipeline
+
+
+def test_a_finished_run_reruns_with_another_worker_count(tmp_path):
+    # A new user's trial: a finished run rerun with --workers 1 after --workers 2 planned group tasks
+    # of other bucket ranges, found them undone, and died on the work files the finish had removed.
+    pipeline = _two_shards_minhash(tmp_path)
     first = LocalExecutor(workers=2).run(pipeline)
     kept = {p.name: p.read_bytes() for p in (tmp_path / "out" / "kept").iterdir()}
     again = LocalExecutor(workers=1).run(pipeline)
@@ -110,16 +116,7 @@ def test_provenance_links_in_five_passes_of_per_shard_tasks(tmp_path):
 def test_a_run_finished_before_plans_were_kept_reruns_with_another_worker_count(tmp_path):
     # A review: a run finished by a version that kept no plan, rerun with another --workers, took that
     # count as its plan, died on the removed work files, and kept the wrong plan for every later command.
-    docs = [{"id": f"d{i}", "text": f"shared line of many words here {i % 7} and more"} for i in range(40)]
-    (tmp_path / "in").mkdir()
-    for shard in range(2):
-        rows = docs[shard * 20 : (shard + 1) * 20]
-        (tmp_path / "in" / f"{shard}.jsonl").write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in rows))
-    pipeline = Pipeline(
-        input={"path": str(tmp_path / "in")},
-        output={"path": str(tmp_path / "out")},
-        steps=[MinhashDedup(buckets=7)],
-    )
+    pipeline = _two_shards_minhash(tmp_path)
     first = LocalExecutor(workers=2).run(pipeline)
     (tmp_path / "out" / "_state" / "plan.json").unlink()  # as an earlier version left it
     for workers in (1, 2, 3):

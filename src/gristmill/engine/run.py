@@ -88,6 +88,8 @@ def run_pipeline(
         layout.prepare({k: v for k, v in config.items() if k != "max_errors"}, overwrite)
         layout.check_code(pipeline.step_code())
         check_manifest(layout, [path for shard in shards for path in shard.files])
+        # Once every check has passed: computing a reference's signatures can take hours.
+        pipeline.prepare_references()
         spent = layout.seconds_spent()  # by the commands before this one
         try:
             phases = _run_phases(pipeline, runner, layout, shards, config, progress)

@@ -162,6 +162,30 @@ def test_a_usage_mistake_on_the_command_line_is_one_line_and_exit_2(tmp_path) ->
         assert done.stderr.count("\n") == 1 and done.stderr.startswith("gristmill: error: "), done.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "p.yaml", "--log-json", "--bogus"], "No such option '--bogus'."),
+        (["run", "--bogus", "p.yaml", "--log-json"], "No such option '--bogus'."),
+        (["run", "--log-json"], "Missing argument 'PIPELINE.yaml'."),
+    ],
+)
+def test_a_usage_mistake_with_log_json_is_one_json_event(args, message) -> None:
+    # It stayed a plain line among the JSON events, as the other fatal errors did before.
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "gristmill", *args], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert json.loads(done.stderr) == {
+        "event": "log",
+        "level": "error",
+        "message": f"{message} (see `gristmill run --help`)",
+    }
+
+
 @pytest.mark.parametrize("section", ["input", "output"])
 @pytest.mark.parametrize("typo", ["s3:/bucket/out", "s3:bucket/out", "GS:/bucket/out"])
 def test_an_object_store_url_with_one_slash_is_refused_not_written_locally(

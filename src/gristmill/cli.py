@@ -44,18 +44,18 @@ class _Failure(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]  # click reads it per instance
 
     def show(self, file: Any = None) -> None:
-        # Through the run's own log handler: with --log-json the line that stops it is a JSON event too.
+        # As the run's own log handler writes: with --log-json the line that stops it is a JSON event too.
         handler = next(
             (h for h in logging.getLogger("gristmill").handlers if isinstance(h, _EchoHandler)), None
         )
-        if handler is not None and handler.as_json:
-            handler.emit(
-                logging.makeLogRecord(
-                    {"levelno": logging.ERROR, "levelname": "ERROR", "msg": self.format_message()}
-                )
-            )
-            return
-        click.echo(f"gristmill: error: {self.format_message()}", err=True)
+        _say_error(self.format_message(), as_json=handler is not None and handler.as_json)
+
+
+def _say_error(message: str, as_json: bool) -> None:
+    """Write the line that stops the command: ``gristmill: error: ...``, or a JSON error event."""
+    _EchoHandler(as_json).emit(
+        logging.makeLogRecord({"levelno": logging.ERROR, "levelname": "ERROR", "msg": message})
+    )
 
 
 class _Gristmill(click.Group):
@@ -349,11 +349,15 @@ def _one_blas_thread() -> None:
 def main() -> None:
     """Entry point of the ``gristmill`` console script: a usage mistake is one line too, exit 2."""
     _one_blas_thread()
+    args = sys.argv[1:]
     try:
-        code = cli.main(prog_name="gristmill", standalone_mode=False)
+        code = cli.main(args, prog_name="gristmill", standalone_mode=False)
     except click.UsageError as exc:
         where = f"gristmill {exc.ctx.info_name} --help" if exc.ctx and exc.ctx.parent else "gristmill --help"
-        click.echo(f"gristmill: error: {exc.format_message()} (see `{where}`)", err=True)
+        # Parsing stopped before --log-json took effect: it is looked for among run's own words.
+        options = args[: args.index("--")] if "--" in args else args
+        as_json = exc.ctx is not None and exc.ctx.command is run and "--log-json" in options
+        _say_error(f"{exc.format_message()} (see `{where}`)", as_json)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         exc.show()

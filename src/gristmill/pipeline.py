@@ -211,6 +211,12 @@ class Pipeline:
             if reference is not None:
                 reference.check_outside(step, output)
 
+    def prepare_references(self) -> None:
+        """Find or compute the signatures of every step's ``reference:`` (hours, maybe: after the checks)."""
+        for step in self.steps:
+            if isinstance(step, BarrierStep):
+                step.prepare_reference()
+
     def _language_unread(self, position: int) -> MetaKeyRead:
         """``by_language`` of ``steps[position]``, which no step before it gives a ``meta.language``."""
         name = self.steps[position].name

@@ -150,13 +150,41 @@ def test_a_reference_in_the_runs_own_output_folder_is_refused(tmp_path: Path, ru
     )
 
 
+def test_a_reference_in_the_runs_own_output_folder_is_refused_before_its_signatures_are_computed(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    # The refusal came only after the reference's signatures were computed (hours on a large one):
+    # they were computed when the step was built, before the output folder was known.
+    write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": "one text"}])
+    (tmp_path / "out" / "old").mkdir(parents=True)
+    write_jsonl(tmp_path / "out" / "old" / "kept.jsonl", [{"id": "r0", "text": "one text"}])
+    pipeline = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
+        f"  - exact_dedup: {{reference: {{path: {tmp_path}/out/old, cache: {tmp_path}/c}}}}\n",
+    )
+    result = run_cli("run", str(pipeline), "--quiet")
+    assert result.exit_code == 2
+    assert "lies in the run's output folder" in result.output
+    assert not (tmp_path / "c").exists()  # no signature computed, nor a cache folder made
+
+
+def test_building_a_step_with_a_reference_lists_it_but_computes_no_signatures(tmp_path: Path) -> None:
+    reference = write_jsonl(tmp_path / "ref.jsonl", [{"id": "r0", "text": "one text"}])
+    step = ExactDedup(reference={"path": str(reference), "cache": str(tmp_path / "cache")})
+    assert not (tmp_path / "cache").exists()
+    out = run_pipeline(tmp_path, [{"id": "a", "text": "one text"}], [step])
+    assert [(d.id, d.meta["duplicate_of"]) for d in out.rejected] == [("a", "r0")]
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
 def test_changed_reference_gets_new_signatures(tmp_path: Path) -> None:
     reference = write_jsonl(tmp_path / "ref.jsonl", [{"id": "r0", "text": "one text"}])
     cache = tmp_path / "cache"
-    ExactDedup(reference={"path": str(reference), "cache": str(cache)})
+    ExactDedup(reference={"path": str(reference), "cache": str(cache)}).prepare_reference()
     write_jsonl(reference, [{"id": "r0", "text": "one text"}, {"id": "r1", "text": "another text"}])
-    ExactDedup(reference={"path": str(reference), "cache": str(cache)})
-    ExactDedup(ignore_case=False, reference={"path": str(reference), "cache": str(cache)})
+    ExactDedup(reference={"path": str(reference), "cache": str(cache)}).prepare_reference()
+    ExactDedup(ignore_case=False, reference={"path": str(reference), "cache": str(cache)}).prepare_reference()
     assert len(list(cache.iterdir())) == 3
 
 

@@ -137,3 +137,44 @@ def test_a_reference_sharing_the_inputs_ids_is_not_counted(tmp_path: Path, caplo
     assert out.stats["repeated_ids"]["ids"] == 1 and out.stats["repeated_ids"]["documents"] == 2
     said = [r.getMessage() for r in caplog.records if "held by more than one document" in r.getMessage()]
     assert len(said) == 1 and "1 document id is held" in said[0]
+
+
+def _rerun_with_a_count_kept_by_an_earlier_version(tmp_path: Path, caplog, reference: bool):
+    """A finished run whose _state/repeated_ids.json is as a version before the format field wrote it."""
+    rng = random.Random(7)
+    records = [{"id": f"d{i}", "text": " ".join(random_words(rng, 40))} for i in range(40)]
+    (tmp_path / "published.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records[:20]))
+
+    def steps() -> list[ExactDedup]:
+        if not reference:
+            return [ExactDedup()]
+        published = {"path": str(tmp_path / "published.jsonl"), "cache": str(tmp_path / "c")}
+        return [ExactDedup(reference=published)]
+
+    first = run_pipeline(tmp_path / "run", records, steps(), files=2)
+    assert first.stats["repeated_ids"]["ids"] == 0
+    # What such a version counted with a reference: the reference's ids, which the input holds too.
+    kept = tmp_path / "run/out/_state/repeated_ids.json"
+    kept.write_text(json.dumps({"step": "exact_dedup", "ids": 20, "documents": 40, "example": "d0"}))
+    config = {"input": {"path": str(tmp_path / "run/in")}, "output": {"path": str(tmp_path / "run/out")}}
+    with caplog.at_level(logging.WARNING):
+        return Pipeline(**config, steps=steps()).run(progress=False)
+
+
+def test_a_count_an_earlier_version_kept_for_a_run_with_a_reference_is_not_given_again(
+    tmp_path: Path, caplog
+) -> None:
+    # Versions before the fix above kept their wrong count in _state, and a rerun gave it again.
+    again = _rerun_with_a_count_kept_by_an_earlier_version(tmp_path, caplog, reference=True)
+    assert "repeated_ids" not in again.stats  # the hashes it was counted from are gone with the work folder
+    said = [r.getMessage() for r in caplog.records]
+    assert not [m for m in said if "held by more than one document" in m]
+    (line,) = [m for m in said if "repeated_ids" in m]
+    assert "earlier version" in line and "--overwrite" in line
+
+
+def test_a_count_an_earlier_version_kept_for_a_run_without_a_reference_still_serves(
+    tmp_path: Path, caplog
+) -> None:
+    again = _rerun_with_a_count_kept_by_an_earlier_version(tmp_path, caplog, reference=False)
+    assert again.stats["repeated_ids"] == {"step": "exact_dedup", "ids": 20, "documents": 40, "example": "d0"}

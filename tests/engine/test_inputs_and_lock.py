@@ -3,6 +3,7 @@
 import os
 import shutil
 
+import orjson
 import pytest
 
 from gristmill.engine.layout import Layout
@@ -393,3 +394,28 @@ def test_an_output_folder_the_run_cannot_write_in_is_one_line(run_cli, tmp_path)
         f"gristmill: error: output: cannot write in '{out}/kept': No such file or directory; "
         "choose another output folder, or pass --overwrite (overwrite=True in Python)\n"
     )
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_an_empty_shard_of_another_runs_kept_folder_reads_as_no_documents(run_cli, tmp_path, fmt) -> None:
+    # A shard whose documents were all rejected leaves an empty kept file; read back, it was quarantined
+    # ("no parquet records in the file") and counted as read, as if the input were broken.
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", records("a"))
+    write_jsonl(src / "b.jsonl", [{"id": "short", "text": "Too short."}])
+    run = tmp_path / "runs" / "first"
+    config = write_pipeline(
+        tmp_path / "first.yaml",
+        f"input: {src}\noutput: {{path: {run}, format: {fmt}}}\n"
+        "steps: [{length_filter: {min_chars: 20}}]\n",
+    )
+    assert run_cli("run", str(config)).exit_code == 0
+    empty = sorted((run / "kept").iterdir())[1]
+    assert empty.name.startswith("00001.")  # written, holding no document
+    result = _read_back(run_cli, tmp_path, f"{run}/kept/")
+    assert result.exit_code == 0, result.output
+    assert "read 3 " in result.output and "quarantined 0" in result.output, result.output
+    stats = orjson.loads((tmp_path / "again/stats.json").read_bytes())
+    assert stats["totals"] == {"read": 3, "created": 0, "kept": 3, "rejected": 0, "quarantined": 0}
+    assert not any((tmp_path / "again/quarantine").glob("*"))

@@ -447,3 +447,18 @@ def test_a_run_folder_on_s3_is_read_only_where_a_path_points_into_it(s3: Any) ->
         f"{run}/stats.json",
     ]
     assert listed(f"{run}/kept/*.jsonl")[0] == [f"{run}/kept/00000.jsonl"]
+
+
+def test_a_file_of_a_run_folder_on_s3_is_told_from_other_objects(s3: Any) -> None:
+    # An empty shard of an earlier run's kept/ reads as no document, not as a broken input file.
+    from gristmill.io.inputs import written_by_a_run
+
+    run = f"s3://{BUCKET}/runs/first"
+    s3.pipe_file(f"{run}/_state/pipeline.json", b"{}")
+    for name in ("kept/00000.jsonl", "quarantine/00000.jsonl", "extra/00000.jsonl"):
+        s3.pipe_file(f"{run}/{name}", b"")
+    s3.pipe_file(f"s3://{BUCKET}/other/kept/00000.jsonl", b"")
+    assert written_by_a_run(f"{run}/kept/00000.jsonl")
+    assert not written_by_a_run(f"{run}/quarantine/00000.jsonl")
+    assert not written_by_a_run(f"{run}/extra/00000.jsonl")
+    assert not written_by_a_run(f"s3://{BUCKET}/other/kept/00000.jsonl")

@@ -4,8 +4,9 @@
 document, with ``meta.duplicate_of`` the reference document's id. The reference's signatures are the
 step's own ``sign`` run over it once, as a shard numbered 0: the run's shards move up by one, so in
 the barrier's stable order every reference document comes first and is the one a cluster keeps. The
-reference is only read, never decided on or written. Its signatures are cached in a folder keyed by
-the step's options and the reference files' sizes and times, and reused by later runs.
+reference is only read, never decided on or written. Building the step lists the reference's files;
+its signatures are computed once the run has checked them (never in its own output folder), and
+cached in a folder keyed by the step's options and the files' sizes and times, reused by later runs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -55,11 +56,17 @@ class ReferenceOption:
 
 @dataclass(frozen=True)
 class Reference:
-    """A reference's cached signatures: the folder holding the files of its shard 0."""
+    """A reference's files and the cache folder for its signatures, the files of its shard 0."""
 
     folder: Path
-    documents: int
-    files: tuple[str, ...] = ()  # the reference's files, as listed
+    files: tuple[tuple[str, str], ...]  # (path, format) of the reference's files, as listed
+    spec: Any  # the InputSpec that reads them
+    documents: int | None = None  # None until the signatures are found or computed
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The reference's files."""
+        return tuple(path for path, _ in self.files)
 
     def check_outside(self, step: Any, output: str) -> None:
         """Fail in one line where a reference file lies in the run's output folder ``output``.
@@ -69,10 +76,10 @@ class Reference:
         """
         if storage.is_url(output):
             own = output.rstrip("/") + "/"
-            inside = [path for path in self.files if path.startswith(own)]
+            inside = [path for path in self.paths if path.startswith(own)]
         else:
             own = os.path.realpath(output) + os.sep
-            inside = [p for p in self.files if not storage.is_url(p) and os.path.realpath(p).startswith(own)]
+            inside = [p for p in self.paths if not storage.is_url(p) and os.path.realpath(p).startswith(own)]
         if inside:
             raise step.fail(
                 "reference",
@@ -98,18 +105,24 @@ def against_reference(cls: B) -> B:
     """Let a dedup barrier take ``reference``: its signatures join the run's as shard 0, which wins.
 
     The class declares the option by deriving from :class:`ReferenceOption`; this wraps its
-    ``setup`` (signatures computed or found in the cache when the step is built) and its phases
+    ``setup`` (the reference's files listed when the step is built), gives it ``prepare_reference``
+    (signatures found in the cache or computed, which ``sign`` does first) and wraps its phases
     (the run's shard numbers moved up by one while a reference is set).
     """
     setup, sign, group, link, decide = cls.setup, cls.sign, cls.group, cls.link, cls.decide
 
     def setup_with_reference(self: Any) -> None:
         setup(self)
-        self._reference = prepare(self, sign) if self.reference is not None else None
+        self._reference = listed(self) if self.reference is not None else None
+
+    def prepare_reference(self: Any) -> None:
+        if self._reference is not None and self._reference.documents is None:
+            self._reference = prepare(self, sign, self._reference)
 
     def sign_after_reference(self: Any, docs: Iterable[Document], shard: int, work: Path) -> None:
         if self._reference is None:
             return sign(self, docs, shard, work)
+        self.prepare_reference()  # a worker's copy of the step: found in the cache the run filled
         self._reference.install(work)
         return sign(self, docs, shard + 1, work)
 
@@ -128,6 +141,7 @@ def against_reference(cls: B) -> B:
         return shards + (self._reference is not None)
 
     cls.setup = setup_with_reference  # type: ignore[method-assign]
+    cls.prepare_reference = prepare_reference  # type: ignore[method-assign]
     cls.signed_shards = signed_shards  # type: ignore[method-assign]
     cls.sign = sign_after_reference  # type: ignore[method-assign]
     cls.group = group_with_reference  # type: ignore[method-assign]
@@ -136,8 +150,8 @@ def against_reference(cls: B) -> B:
     return cls
 
 
-def prepare(step: Any, sign: Sign) -> Reference:
-    """Find the reference's signatures in the cache, or compute them there with the step's ``sign``."""
+def listed(step: Any) -> Reference:
+    """List the reference's files and name their cache folder; fail in one line on a bad ``reference``."""
     from gristmill.config import input_spec
     from gristmill.io.inputs import PassedOver
 
@@ -154,12 +168,19 @@ def prepare(step: Any, sign: Sign) -> Reference:
     if cache is not None and not isinstance(cache, str):
         raise step.fail("reference", f"cache: expected a folder path, got {cache!r}")
     folder = Path(cache or default_cache()).expanduser() / f"{step.name}-{_key(step, options, files)}"
-    done = folder / DONE
+    return Reference(folder, tuple(files), spec)
+
+
+def prepare(step: Any, sign: Sign, reference: Reference) -> Reference:
+    """Find the reference's signatures in the cache, or compute them there with the step's ``sign``."""
+    done = reference.folder / DONE
     if done.exists():
         documents = int(orjson.loads(done.read_bytes())["documents"])
-        log.info("%s: reference signatures reused from %s (%d documents)", step.name, folder, documents)
-        return Reference(folder, documents, tuple(path for path, _ in files))
-    return _compute(step, sign, spec, files, folder)
+        log.info(
+            "%s: reference signatures reused from %s (%d documents)", step.name, reference.folder, documents
+        )
+        return replace(reference, documents=documents)
+    return _compute(step, sign, reference)
 
 
 def default_cache() -> str:
@@ -184,7 +205,8 @@ class _CountingSink:
         pass
 
 
-def _compute(step: Any, sign: Sign, spec: Any, files: list[tuple[str, str]], folder: Path) -> Reference:
+def _compute(step: Any, sign: Sign, reference: Reference) -> Reference:
+    spec, files, folder = reference.spec, reference.files, reference.folder
     sink = _CountingSink()
     count = 0
 
@@ -212,7 +234,7 @@ def _compute(step: Any, sign: Sign, spec: Any, files: list[tuple[str, str]], fol
     except OSError:  # another process published the same signatures first: theirs serve
         shutil.rmtree(building, ignore_errors=True)
     log.info("%s: reference signatures of %d documents computed into %s", step.name, count, folder)
-    return Reference(folder, count, tuple(path for path, _ in files))
+    return replace(reference, documents=count)
 
 
 def _key(step: Any, options: dict[str, Any], files: list[tuple[str, str]]) -> str:

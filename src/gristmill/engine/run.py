@@ -88,6 +88,8 @@ def run_pipeline(
         layout.prepare({k: v for k, v in config.items() if k != "max_errors"}, overwrite)
         layout.check_code(pipeline.step_code())
         check_manifest(layout, [path for shard in shards for path in shard.files])
+        # Once every check has passed: computing a reference's signatures can take hours.
+        pipeline.prepare_references()
         spent = layout.seconds_spent()  # by the commands before this one
         try:
             phases = _run_phases(pipeline, runner, layout, shards, config, progress)
@@ -162,31 +164,44 @@ def _run_phases(
     return phases
 
 
+# The format of _state/repeated_ids.json: 2 since the count leaves a reference's shard out.
+_REPEATED_IDS_FORMAT = 2
+
+
 def _repeated_ids(pipeline: Pipeline, layout: Layout, shards: int) -> dict[str, Any] | None:
     """Count the ids more than one document holds, where a barrier names documents by id; say so.
 
     The first such barrier's count (the documents it saw), kept in ``_state`` for a rerun of the
-    finished run (its work folder is gone); None where no barrier names documents, or where the
-    barrier's work was begun by a version that kept no hashes.
+    finished run (its work folder is gone); None where no barrier names documents, where the
+    barrier's work was begun by a version that kept no hashes, or where the count kept is stale and
+    its hashes are gone.
     """
     stage = next((s for s in pipeline.stages() if s.barrier and s.barrier.names_documents), None)
     if stage is None or stage.barrier is None:
         return None
+    signed = stage.barrier.signed_shards(shards)  # a reference signs as shard 0, the input after it
     kept = layout.state / "repeated_ids.json"
-    if kept.is_file():
-        entry: dict[str, Any] = orjson.loads(kept.read_bytes())
-    else:
+    entry: dict[str, Any] | None = orjson.loads(kept.read_bytes()) if kept.is_file() else None
+    # A count kept without "format" (before 2) took a reference's shard for input: stale where one was set.
+    stale = entry is not None and entry.pop("format", 1) < _REPEATED_IDS_FORMAT and signed != shards
+    if entry is None or stale:
         # Imported here: numpy, which a run without a barrier never needs.
         from gristmill.dedup.repeated_ids import ID_HASHES, repeated_ids
 
         work = layout.barrier_work(stage.index)
         layout.fetch(work, prefix=f"{ID_HASHES}-")
-        signed = stage.barrier.signed_shards(shards)  # a reference signs as shard 0, the input after it
         found = repeated_ids(work, range(signed - shards, signed), fetch=layout.fetch_files)
         if found is None:
+            if stale:
+                log.warning(
+                    "repeated_ids: the count an earlier version kept in %s took the reference for input "
+                    "and is left out of stats.json; the ids it was counted from are gone with the run's "
+                    "work folder (run again with --overwrite to count them)",
+                    kept,
+                )
             return None
         entry = {"step": stage.barrier.name, **found.to_dict()}
-        write_atomically(kept, orjson.dumps(entry))
+        write_atomically(kept, orjson.dumps({**entry, "format": _REPEATED_IDS_FORMAT}))
         layout.publish([kept])
     if entry["ids"]:
         log.warning(

@@ -23,7 +23,7 @@ from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
 from gristmill.errors import BrokenInputError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
 from gristmill.io.base import SOURCE_FILE, excerpt_of
-from gristmill.io.inputs import InputSpec, Shard
+from gristmill.io.inputs import InputSpec, Shard, written_by_a_run
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
 from gristmill.io.schema import Schema
@@ -388,8 +388,9 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
             sink.quarantine(path, "file" if met == 0 else f"after record {met}", reason)
             stats.errors.append(str(exc))
         else:
-            # An empty file is reported, not passed over in silence; a WARC of requests is not empty.
-            if stats.read == before and not reader.holds_other_records(path):
+            # An empty file is reported, not passed over in silence; a WARC of requests is not empty,
+            # nor is an earlier run's shard that kept no document: both read as no document.
+            if stats.read == before and not reader.holds_other_records(path) and not written_by_a_run(path):
                 sink.quarantine(path, "file", f"no {shard.format} records in the file")
 
 

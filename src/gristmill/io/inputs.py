@@ -510,6 +510,22 @@ def _is_run_folder(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "_state", "pipeline.json"))
 
 
+def written_by_a_run(path: str) -> bool:
+    """Whether ``path`` is a file of a gristmill run's ``kept/`` or ``rejected/`` (read back as input)."""
+    if storage.is_url(path):
+        folder, _, _ = path.rpartition("/")
+        run, _, name = folder.rpartition("/")
+        if name not in _DOCUMENT_FOLDERS or not run:
+            return False
+        try:
+            storage.object_state(f"{run}/{_RUN_MARK}")
+        except storage.StorageError:
+            return False
+        return True
+    folder = os.path.dirname(os.path.abspath(path))
+    return os.path.basename(folder) in _DOCUMENT_FOLDERS and _is_run_folder(os.path.dirname(folder))
+
+
 def _fixed_folder(pattern: str) -> str:
     """The folder a local path points into: its part before any wildcard (a file's own path)."""
     path = os.path.abspath(os.path.expanduser(pattern))

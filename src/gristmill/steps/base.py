@@ -181,6 +181,9 @@ class BarrierStep(Step):
     # keeps the ids' hashes (``remember_ids``), and the run counts the ids more than one document holds.
     names_documents: ClassVar[bool] = False
 
+    def prepare_reference(self) -> None:
+        """Find or compute the signatures of the step's ``reference`` dataset, if it has one (once)."""
+
     def signed_shards(self, shards: int) -> int:
         """How many shards' signatures the work folder holds in a run of ``shards`` (+1 with a reference)."""
         return shards

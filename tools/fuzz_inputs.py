@@ -50,6 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "src") not in sys.path:
     sys.path.insert(0, str(REPO / "src"))
 
+from gristmill.errors import ConfigError  # noqa: E402
 from gristmill.pipeline import Pipeline  # noqa: E402
 
 SAMPLES = REPO / "src/gristmill/samples"
@@ -323,6 +324,13 @@ def run_batch(inputs: list[tuple[str, bytes, Sequence[int]]], folder: Path) -> l
     out = folder / "out"
     try:
         result = Pipeline(input={"path": str(source)}, output={"path": str(out)}).run(progress=False)
+    except ConfigError as exc:
+        # A mutation can leave no readable record holding the text field ("text" became "texu"):
+        # the run then refuses it as a mistyped text_key, in one line, which is right where no
+        # intact record is lost by it.
+        if any(item.texts for item in expected):
+            return [f"refused though intact records hold text: {exc}"]
+        return []
     except Exception:
         return [f"exception: {traceback.format_exc()}"]
     problems = [f"error with a traceback: {e}" for e in result.errors if "Traceback" in e]

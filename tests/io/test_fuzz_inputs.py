@@ -42,3 +42,9 @@ inputs = st.builds(
 def test_mutated_inputs_lose_nothing(batch: list) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         assert run_batch(batch, Path(tmp)) == []
+
+
+def test_a_batch_whose_records_lack_the_text_field_is_refused_not_failed(tmp_path: Path) -> None:
+    # A mutation can turn the only readable record's "text" into "texu": the run then refuses the
+    # batch in one line (text_key names a field no record has), losing no intact record.
+    assert run_batch([("jsonl", b'{"texu": "a page"}\n', [0])], tmp_path) == []

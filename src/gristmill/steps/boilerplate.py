@@ -75,6 +75,7 @@ class BoilerplateLines(BarrierStep):
     }
 
     runs_alone: ClassVar[bool] = True
+
     def meta_keys_named(self) -> dict[str, str]:
         """``url_field``, where lines are learned (its hosts group them); else no key is read."""
         return {"url_field": self.url_field} if self.learn else {}

@@ -98,9 +98,34 @@ def test_config_errors_name_the_step_and_option(tmp_path, steps: str, message: s
             "output, option 'format': expected 'jsonl' | 'parquet'",
         ),
         ("input: [in.jsonl\n", "not valid YAML at line 2"),
+        # A key written twice: YAML readers keep one or the other without a word.
+        (
+            "input: in.jsonl\noutput: {path: a}\noutput: {path: b}\n",
+            "not valid YAML at line 3: 'output' is written twice (first at line 2); keep one",
+        ),
+        (
+            "input: in.jsonl\noutput: {path: a, format: jsonl, path: b}\n",
+            "not valid YAML at line 2: 'path' is written twice (first at line 2); keep one",
+        ),
+        (
+            "input: in.jsonl\noutput: out\nsteps:\n  - length_filter:\n      min_chars: 1\n"
+            "      max_chars: 9\n      min_chars: 2\n",
+            "not valid YAML at line 7: 'min_chars' is written twice (first at line 5); keep one",
+        ),
     ],
 )
 def test_section_errors(tmp_path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_pipeline(write_pipeline(tmp_path / "p.yaml", text))
     assert message in str(info.value)
+
+
+def test_yaml_merge_keys_may_still_be_overridden(tmp_path) -> None:
+    # `<<: *base` then a key of its own is YAML's way to override, not a key written twice.
+    text = (
+        "input: in.jsonl\noutput: out\nsteps:\n  - length_filter: &base {min_chars: 1, max_chars: 9}\n"
+        "  - length_filter:\n      <<: *base\n      min_chars: 2\n"
+    )
+    pipeline = load_pipeline(write_pipeline(tmp_path / "p.yaml", text))
+    assert pipeline.steps[1].options() == {"min_chars": 2, "max_chars": 9}
+

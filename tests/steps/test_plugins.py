@@ -153,3 +153,25 @@ def test_inspect_on_a_plugin_runs_output_names_the_pipeline_to_pass(tmp_path) ->
     assert f"inspect takes the steps of {tmp_path / 'out'}: pass --pipeline with its file" in shown.stderr
     shown = gristmill("inspect", target, "--pipeline", str(config), cwd=tmp_path)
     assert shown.returncode == 0 and "url_blocklist:blocked" in shown.stdout
+
+
+def test_a_plugin_cannot_take_the_name_of_a_built_in_step(tmp_path) -> None:
+    # A plugin's `normalize` would replace the built-in one without a word, imported before it is.
+    (tmp_path / "clash.py").write_text(
+        "from gristmill import Transform, register\n\n\n"
+        '@register("normalize")\n'
+        "class Mine(Transform):\n"
+        "    def transform(self, doc):\n"
+        "        return doc\n"
+    )
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"imports: [clash]\ninput: {corpus(tmp_path)}/*.jsonl\noutput: {tmp_path}/out\nsteps: [normalize]\n",
+    )
+    done = gristmill("run", str(config), cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2,
+        "gristmill: error: imports: 'clash': step name 'normalize' is taken by gristmill.steps.normalize"
+        ".Normalize; clash.Mine cannot be registered under it too: register it under another name\n",
+    )
+    assert not (tmp_path / "out").exists()

@@ -129,3 +129,40 @@ def test_yaml_merge_keys_may_still_be_overridden(tmp_path) -> None:
     pipeline = load_pipeline(write_pipeline(tmp_path / "p.yaml", text))
     assert pipeline.steps[1].options() == {"min_chars": 2, "max_chars": 9}
 
+
+TWICE = """
+from gristmill import Transform, register
+
+
+@register("twice")
+class Twice(Transform):
+    def transform(self, doc):
+        return doc
+"""
+
+
+def test_a_module_imported_again_registers_its_step_again_but_another_class_cannot_take_the_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+    import sys
+
+    from gristmill.steps import registry
+
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # other tests build every step
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "twice_steps.py").write_text(TWICE, encoding="utf-8")
+    (tmp_path / "twice_other.py").write_text(TWICE.replace("Twice(", "Other("), encoding="utf-8")
+    try:
+        module = importlib.import_module("twice_steps")
+        module = importlib.reload(module)  # a new class of the same name, as a notebook's rerun makes
+        assert registry.step_class("twice") is module.Twice
+        with pytest.raises(
+            ConfigError,
+            match=r"^step name 'twice' is taken by twice_steps\.Twice; twice_other\.Other cannot be "
+            r"registered under it too: register it under another name$",
+        ):
+            importlib.import_module("twice_other")
+    finally:
+        sys.modules.pop("twice_steps", None)
+        sys.modules.pop("twice_other", None)

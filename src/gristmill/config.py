@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from gristmill.errors import ConfigError
+from gristmill.errors import ConfigError, GristmillError
 from gristmill.io import storage
 from gristmill.io.inputs import InputSpec
 from gristmill.io.outputs import OutputSpec
@@ -90,7 +90,14 @@ def pipeline_from_dict(data: Any, source: str = "pipeline", folder: Path | None 
                 f"{source}: steps[{position}] must map one step name to its options, got {entry!r}"
             )
         ((name, options),) = entry.items()
-        steps.append(build_step(str(name), options))
+        try:
+            steps.append(build_step(str(name), options))
+        except GristmillError:
+            raise
+        except Exception as exc:  # a plugin's setup() (a model file not found): the step's own mistake
+            raise ConfigError(
+                f"{source}: step {name!r} (steps[{position}]): setup failed: {type(exc).__name__}: {exc}"
+            ) from exc
     extra = {"max_errors": data["max_errors"]} if data.get("max_errors") is not None else {}
     return Pipeline(
         input=input_spec(data["input"]),

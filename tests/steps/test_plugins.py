@@ -155,6 +155,33 @@ def test_inspect_on_a_plugin_runs_output_names_the_pipeline_to_pass(tmp_path) ->
     assert shown.returncode == 0 and "url_blocklist:blocked" in shown.stdout
 
 
+def test_a_plugin_step_whose_setup_raises_is_one_line_naming_the_step(tmp_path) -> None:
+    # A model file not where the step looks: the most common plugin mistake, not a traceback.
+    (tmp_path / "model_steps.py").write_text(
+        "from gristmill import Filter, register\n\n\n"
+        '@register("needs_model")\n'
+        "class NeedsModel(Filter):\n"
+        "    def setup(self):\n"
+        '        open("/nonexistent/model.bin")\n\n'
+        "    def keep(self, doc):\n"
+        "        return True\n"
+    )
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"imports: [model_steps]\ninput: {corpus(tmp_path)}/*.jsonl\noutput: {tmp_path}/out\n"
+        "steps:\n  - length_filter: {}\n  - needs_model: {}\n",
+    )
+    line = (
+        f"gristmill: error: {config}: step 'needs_model' (steps[1]): setup failed: FileNotFoundError: "
+        "[Errno 2] No such file or directory: '/nonexistent/model.bin'\n"
+    )
+    done = gristmill("run", str(config), cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (2, line)
+    (tmp_path / "page.txt").write_text("A page of text.\n")
+    shown = gristmill("inspect", "page.txt", "--pipeline", str(config), cwd=tmp_path)
+    assert (shown.returncode, shown.stderr) == (2, line)
+
+
 def test_a_plugin_cannot_take_the_name_of_a_built_in_step(tmp_path) -> None:
     # A plugin's `normalize` would replace the built-in one without a word, imported before it is.
     (tmp_path / "clash.py").write_text(

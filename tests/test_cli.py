@@ -102,12 +102,47 @@ def test_report_on_a_folder_without_a_run(run_cli, tmp_path) -> None:
 
 
 def test_demo_runs_on_the_bundled_samples(run_cli, tmp_path: Path) -> None:
+    from gristmill.cli import demo_pipeline
+    from gristmill.steps.normalize import Normalize
+
+    # An earlier demo's run (another version's steps) in the folder: the demo replaces it, as `make
+    # demo` run twice, or after an update, does.
+    earlier = demo_pipeline(str(tmp_path / "demo"))
+    Pipeline(input=earlier.input, output=earlier.output, steps=[Normalize()]).run(workers=1)
     result = run_cli("demo", "--out", str(tmp_path / "demo"), "--workers", "1")
     assert result.exit_code == 0, result.output
     stats = json.loads((tmp_path / "demo/stats.json").read_text())
     assert stats["totals"]["read"] == 317  # 300 web documents, the seed page, 16 WARC responses
     assert stats["totals"]["read"] == sum(v for k, v in stats["totals"].items() if k != "read")
+    assert [step["name"] for step in stats["steps"]][-1] == "minhash_dedup"
     assert (tmp_path / "demo/report.html").stat().st_size > 1000
+
+
+def test_demo_refuses_a_folder_of_other_files_or_another_pipelines_run_without_overwrite(
+    run_cli, make_corpus, tmp_path: Path
+) -> None:
+    mine = tmp_path / "mine"
+    (mine / "kept").mkdir(parents=True)
+    (mine / "kept/my_corpus.jsonl").write_text("precious\n")
+    result = run_cli("demo", "--out", str(mine), "--workers", "1")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: output: '{mine}' holds files but no gristmill run (kept); choose an empty or "
+        "new folder, or pass --overwrite (overwrite=True in Python) to delete kept there and write the "
+        "run beside the rest\n"
+    )
+    assert (mine / "kept/my_corpus.jsonl").read_text() == "precious\n"
+    other = tmp_path / "other"
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {make_corpus(shards=1, docs=5)}\noutput: {other}\n")
+    assert run_cli("run", str(config)).exit_code == 0
+    stats = (other / "stats.json").read_bytes()
+    result = run_cli("demo", "--out", str(other), "--workers", "1")
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert f"output: '{other}' holds the run of a different pipeline (" in result.output
+    assert (other / "stats.json").read_bytes() == stats
+    result = run_cli("demo", "--out", str(mine), "--workers", "1", "--overwrite")
+    assert result.exit_code == 0, result.output
+    assert not (mine / "kept/my_corpus.jsonl").exists()
 
 
 def test_the_demo_pipeline_file_reads_the_samples_when_run_from_the_repository_root(

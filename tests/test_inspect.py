@@ -168,3 +168,23 @@ def test_a_document_of_a_run_is_inspected_through_that_runs_steps(tmp_path: Path
     assert data["recorded_reason"] == "length_filter:min_chars"
     code, out, err = _inspect(f"{shard}#d0")
     assert "in run    rejected as length_filter:min_chars" in out
+
+
+def test_an_empty_file_is_said_to_be_empty(tmp_path: Path) -> None:
+    for name in ("empty.jsonl", "empty.warc"):
+        path = tmp_path / name
+        path.write_bytes(b"")
+        for target in (str(path), f"{path}#0"):
+            code, _, err = _inspect(target)
+            assert code == 2 and err.count("\n") == 1, err
+            assert f"{path}: no " in err and ": the file is empty" in err, err
+
+
+def test_a_record_past_where_a_file_breaks_off_says_both(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(WARC.read_bytes()[: WARC.stat().st_size // 2])
+    code, _, err = _inspect(f"{cut}#999")
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"{cut}: no record #999 among the " in err, err
+    assert " documents before the file breaks off: truncated at byte " in err, err
+    assert _inspect(f"{cut}#0")[0] == 0  # a record before the break is found

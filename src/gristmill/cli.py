@@ -316,10 +316,17 @@ def report(output: str) -> None:
 @click.option("--out", default="out/demo", show_default=True, help="Output folder.")
 @click.option("--workers", "-w", default=2, show_default=True)
 @click.option("--progress/--no-progress", default=None)
-def demo(out: str, workers: int, progress: bool | None) -> None:
-    """Run the bundled demo pipeline on the bundled sample data (the seed page included)."""
+@click.option(
+    "--overwrite", is_flag=True, help="Clear an output folder that holds other files or another run."
+)
+def demo(out: str, workers: int, progress: bool | None, overwrite: bool) -> None:
+    """Run the bundled demo pipeline on the bundled sample data (the seed page included).
+
+    An earlier demo's run in OUT is replaced; other files or another pipeline's run there are refused.
+    """
     _show_step_notes(False)
-    _finish(demo_pipeline(out).run(workers=workers, overwrite=True, progress=progress))
+    overwrite = overwrite or _holds_a_demo_run(Path(out))
+    _finish(demo_pipeline(out).run(workers=workers, overwrite=overwrite, progress=progress))
 
 
 # Where demo.yaml's input paths start: the samples folder, from the repository root.
@@ -328,12 +335,38 @@ _DEMO_SAMPLES = "src/gristmill/samples"
 
 def demo_pipeline(out: str) -> Pipeline:
     """Return the bundled demo pipeline, reading the bundled samples and writing to ``out``."""
-    samples = Path(str(resources.files("gristmill") / "samples"))
-    data = yaml.safe_load((samples / "demo.yaml").read_text(encoding="utf-8"))
+    samples, data = _demo_yaml()
     # demo.yaml names the samples as seen from the repository root; the installed copy is elsewhere.
     data["input"]["path"] = [str(samples / Path(p).relative_to(_DEMO_SAMPLES)) for p in data["input"]["path"]]
     data["output"]["path"] = out
     return pipeline_from_dict(data, source="demo.yaml")
+
+
+def _demo_yaml() -> tuple[Path, dict[str, Any]]:
+    samples = Path(str(resources.files("gristmill") / "samples"))
+    return samples, yaml.safe_load((samples / "demo.yaml").read_text(encoding="utf-8"))
+
+
+def _holds_a_demo_run(folder: Path) -> bool:
+    """Whether ``folder`` holds a run of the demo's samples: the demo's (any version's steps) or demo.yaml's.
+
+    The demo replaces such a run by itself, as ``make demo`` run twice, or after an update, asks.
+    """
+    try:
+        paths = orjson.loads((folder / "_state" / "pipeline.json").read_bytes())["input"]["path"]
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+        return False
+    read = paths if isinstance(paths, list) else [paths]
+    return {_sample_name(str(p)) for p in read} == {_sample_name(p) for p in _demo_yaml()[1]["input"]["path"]}
+
+
+def _sample_name(path: str) -> str | None:
+    """``seed`` for …/gristmill/samples/seed/, wherever gristmill is (a checkout, an install); else None."""
+    parts = Path(path).parts
+    for end in range(len(parts), 1, -1):
+        if parts[end - 2 : end] == ("gristmill", "samples"):
+            return "/".join(parts[end:])
+    return None
 
 
 def _one_blas_thread() -> None:

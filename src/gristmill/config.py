@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from gristmill.errors import ConfigError
+from gristmill.errors import ConfigError, GristmillError
 from gristmill.io import storage
 from gristmill.io.inputs import InputSpec
 from gristmill.io.outputs import OutputSpec
@@ -30,12 +30,34 @@ def load_pipeline(path: str | Path) -> Pipeline:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: the pipeline file is not UTF-8") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
     return pipeline_from_dict(data, source=str(path), folder=path.resolve().parent)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a mapping that holds a key twice (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` then a key: an override
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                line = first_line.get(key)
+            except TypeError:  # an unhashable key: the constructor below says so
+                continue
+            if line is not None:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"{key!r} is written twice (first at line {line + 1}); keep one",
+                    problem_mark=key_node.start_mark,
+                )
+            first_line[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
 
 
 def pipeline_from_dict(data: Any, source: str = "pipeline", folder: Path | None = None) -> Pipeline:
@@ -68,7 +90,14 @@ def pipeline_from_dict(data: Any, source: str = "pipeline", folder: Path | None 
                 f"{source}: steps[{position}] must map one step name to its options, got {entry!r}"
             )
         ((name, options),) = entry.items()
-        steps.append(build_step(str(name), options))
+        try:
+            steps.append(build_step(str(name), options))
+        except GristmillError:
+            raise
+        except Exception as exc:  # a plugin's setup() (a model file not found): the step's own mistake
+            raise ConfigError(
+                f"{source}: step {name!r} (steps[{position}]): setup failed: {type(exc).__name__}: {exc}"
+            ) from exc
     extra = {"max_errors": data["max_errors"]} if data.get("max_errors") is not None else {}
     return Pipeline(
         input=input_spec(data["input"]),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gristmill.document import Document
-from gristmill.errors import InputError, MissingInputError
+from gristmill.errors import BrokenInputError, InputError, MissingInputError
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.inputs import format_of, reader_for
 from gristmill.stats import StepContext, StepStats
@@ -70,6 +70,7 @@ def read_target(target: str, *, record_id: str | None = None, stdin: bytes = b""
         )
     if fragment is None:
         if fmt in ("warc", "jsonl", "parquet"):
+            _find(path, fmt, lambda n, doc: True, "document")  # one that holds none says so
             raise MissingInputError(
                 f"{path}: a {fmt} file holds many documents; name one: {path}#N (the N-th, from 0)"
                 + ("" if fmt == "warc" else f" or {path}#ID")
@@ -101,16 +102,27 @@ def _split(target: str) -> tuple[str, str | None]:
 
 
 def _find(path: str, fmt: str, wanted: Callable[[int, Document], bool], what: str) -> Document:
+    """The first document of ``path`` that is ``wanted``; else one line saying what was there instead."""
     sink = _Collect()
     count = 0
-    for count, doc in enumerate(reader_for(fmt).read(path, sink), start=1):
-        if wanted(count - 1, doc):
-            return doc
+    try:
+        for count, doc in enumerate(reader_for(fmt).read(path, sink), start=1):
+            if wanted(count - 1, doc):
+                return doc
+    except BrokenInputError as exc:  # the one wanted may lie past the break: say both
+        among = (
+            f" among the {count:,} documents before the file breaks off: {str(exc).removeprefix(f'{path}: ')}"
+        )
+    else:
+        if Path(path).stat().st_size == 0:
+            among = ": the file is empty"
+        else:
+            among = f" among its {count:,} documents" if count else ": the file holds no document"
     problems = ""
     if sink.problems:  # the record wanted may be one of them: say why the first could not be read
         first = sink.problems[0].removeprefix(f"{path}: ")
         problems = f"; {len(sink.problems)} record(s) could not be read (the first: {first})"
-    raise MissingInputError(f"{path}: no {what} among its {count:,} documents{problems}")
+    raise MissingInputError(f"{path}: no {what}{among}{problems}")
 
 
 def _from_stdin(data: bytes) -> Document:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Iterator
 
@@ -168,3 +169,20 @@ class NumpyVerdict(Filter):
         import numpy as np
 
         return np.float64(len(doc.text)) < self.limit  # type: ignore[return-value]
+
+
+@register("test_exit_on")
+class ExitOn(Transform):
+    """End the process at once (no exception, no cleanup) on the document ``doc_id``: a crash or an OOM kill.
+
+    Options:
+        doc_id: the document that kills its worker.
+    """
+
+    def __init__(self, *, doc_id: str = "") -> None:
+        self.doc_id = doc_id
+
+    def transform(self, doc: Document) -> Document:
+        if doc.id == self.doc_id:
+            os._exit(3)
+        return doc

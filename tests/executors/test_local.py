@@ -15,6 +15,7 @@ from gristmill import (
     OutputError,
     Pipeline,
 )
+from gristmill.errors import RunFailedError
 from tests.helpers import read_all, read_docs, write_jsonl
 
 
@@ -193,3 +194,17 @@ def test_a_warc_of_requests_only_is_no_empty_file(tmp_path, shared_data) -> None
     assert result.totals == {"read": 2, "created": 0, "kept": 1, "rejected": 0, "quarantined": 1}
     record = orjson.loads((tmp_path / "out/quarantine/00000.jsonl").read_bytes())
     assert record["file"].endswith("empty.warc") and record["reason"] == "no warc records in the file"
+
+
+def test_a_worker_that_dies_is_named_with_its_shard_and_input_file(make_corpus, tmp_path) -> None:
+    # A step that segfaults or is killed for memory on a document: the pool only knows a worker died.
+    from tests.engine.faulty import ExitOn
+
+    src = make_corpus(shards=3, docs=20)
+    run = pipeline(src, tmp_path / "out", steps=[ExitOn(doc_id="s1-d5")])
+    with pytest.raises(RunFailedError) as info:
+        run.run(workers=2)
+    message = str(info.value)
+    assert message.startswith("a worker process died (killed, or out of memory) while running ")
+    assert f"shard 00001 of stage 0 ({src / 'part-01.jsonl.zst'})" in message
+    assert "if it dies on the same shard again" in message

@@ -153,3 +153,52 @@ def test_inspect_on_a_plugin_runs_output_names_the_pipeline_to_pass(tmp_path) ->
     assert f"inspect takes the steps of {tmp_path / 'out'}: pass --pipeline with its file" in shown.stderr
     shown = gristmill("inspect", target, "--pipeline", str(config), cwd=tmp_path)
     assert shown.returncode == 0 and "url_blocklist:blocked" in shown.stdout
+
+
+def test_a_plugin_step_whose_setup_raises_is_one_line_naming_the_step(tmp_path) -> None:
+    # A model file not where the step looks: the most common plugin mistake, not a traceback.
+    (tmp_path / "model_steps.py").write_text(
+        "from gristmill import Filter, register\n\n\n"
+        '@register("needs_model")\n'
+        "class NeedsModel(Filter):\n"
+        "    def setup(self):\n"
+        '        open("/nonexistent/model.bin")\n\n'
+        "    def keep(self, doc):\n"
+        "        return True\n"
+    )
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"imports: [model_steps]\ninput: {corpus(tmp_path)}/*.jsonl\noutput: {tmp_path}/out\n"
+        "steps:\n  - length_filter: {}\n  - needs_model: {}\n",
+    )
+    line = (
+        f"gristmill: error: {config}: step 'needs_model' (steps[1]): setup failed: FileNotFoundError: "
+        "[Errno 2] No such file or directory: '/nonexistent/model.bin'\n"
+    )
+    done = gristmill("run", str(config), cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (2, line)
+    (tmp_path / "page.txt").write_text("A page of text.\n")
+    shown = gristmill("inspect", "page.txt", "--pipeline", str(config), cwd=tmp_path)
+    assert (shown.returncode, shown.stderr) == (2, line)
+
+
+def test_a_plugin_cannot_take_the_name_of_a_built_in_step(tmp_path) -> None:
+    # A plugin's `normalize` would replace the built-in one without a word, imported before it is.
+    (tmp_path / "clash.py").write_text(
+        "from gristmill import Transform, register\n\n\n"
+        '@register("normalize")\n'
+        "class Mine(Transform):\n"
+        "    def transform(self, doc):\n"
+        "        return doc\n"
+    )
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"imports: [clash]\ninput: {corpus(tmp_path)}/*.jsonl\noutput: {tmp_path}/out\nsteps: [normalize]\n",
+    )
+    done = gristmill("run", str(config), cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2,
+        "gristmill: error: imports: 'clash': step name 'normalize' is taken by gristmill.steps.normalize"
+        ".Normalize; clash.Mine cannot be registered under it too: register it under another name\n",
+    )
+    assert not (tmp_path / "out").exists()

@@ -98,9 +98,71 @@ def test_config_errors_name_the_step_and_option(tmp_path, steps: str, message: s
             "output, option 'format': expected 'jsonl' | 'parquet'",
         ),
         ("input: [in.jsonl\n", "not valid YAML at line 2"),
+        # A key written twice: YAML readers keep one or the other without a word.
+        (
+            "input: in.jsonl\noutput: {path: a}\noutput: {path: b}\n",
+            "not valid YAML at line 3: 'output' is written twice (first at line 2); keep one",
+        ),
+        (
+            "input: in.jsonl\noutput: {path: a, format: jsonl, path: b}\n",
+            "not valid YAML at line 2: 'path' is written twice (first at line 2); keep one",
+        ),
+        (
+            "input: in.jsonl\noutput: out\nsteps:\n  - length_filter:\n      min_chars: 1\n"
+            "      max_chars: 9\n      min_chars: 2\n",
+            "not valid YAML at line 7: 'min_chars' is written twice (first at line 5); keep one",
+        ),
     ],
 )
 def test_section_errors(tmp_path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_pipeline(write_pipeline(tmp_path / "p.yaml", text))
     assert message in str(info.value)
+
+
+def test_yaml_merge_keys_may_still_be_overridden(tmp_path) -> None:
+    # `<<: *base` then a key of its own is YAML's way to override, not a key written twice.
+    text = (
+        "input: in.jsonl\noutput: out\nsteps:\n  - length_filter: &base {min_chars: 1, max_chars: 9}\n"
+        "  - length_filter:\n      <<: *base\n      min_chars: 2\n"
+    )
+    pipeline = load_pipeline(write_pipeline(tmp_path / "p.yaml", text))
+    assert pipeline.steps[1].options() == {"min_chars": 2, "max_chars": 9}
+
+
+TWICE = """
+from gristmill import Transform, register
+
+
+@register("twice")
+class Twice(Transform):
+    def transform(self, doc):
+        return doc
+"""
+
+
+def test_a_module_imported_again_registers_its_step_again_but_another_class_cannot_take_the_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+    import sys
+
+    from gristmill.steps import registry
+
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # other tests build every step
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "twice_steps.py").write_text(TWICE, encoding="utf-8")
+    (tmp_path / "twice_other.py").write_text(TWICE.replace("Twice(", "Other("), encoding="utf-8")
+    try:
+        module = importlib.import_module("twice_steps")
+        module = importlib.reload(module)  # a new class of the same name, as a notebook's rerun makes
+        assert registry.step_class("twice") is module.Twice
+        with pytest.raises(
+            ConfigError,
+            match=r"^step name 'twice' is taken by twice_steps\.Twice; twice_other\.Other cannot be "
+            r"registered under it too: register it under another name$",
+        ):
+            importlib.import_module("twice_other")
+    finally:
+        sys.modules.pop("twice_steps", None)
+        sys.modules.pop("twice_other", None)

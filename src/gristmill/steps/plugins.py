@@ -57,6 +57,8 @@ def import_step_modules(names: Sequence[str], folder: Path | None = None) -> Non
             raise ConfigError(f"imports: expected module names such as my_steps, got {name!r}")
         try:
             importlib.import_module(name)
+        except ConfigError as exc:  # a step name taken by another class: already one line
+            raise ConfigError(f"imports: {name!r}: {exc}") from exc
         except ImportError as exc:
             raise ConfigError(f"imports: cannot import {name!r}: {exc}") from exc
         except Exception as exc:

@@ -30,16 +30,29 @@ S = TypeVar("S", bound=type[Step])
 
 
 def register(name: str) -> Callable[[S], S]:
-    """Register a step class under ``name``, the key YAML uses for it."""
+    """Register a step class under ``name``, the key YAML uses for it; a name taken by another class fails."""
 
     def decorate(cls: S) -> S:
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"step name {name!r} is registered twice")
+        # A built-in step's module is imported when a run first names it: a plugin registered before
+        # then would take its name without a word.
+        if name not in _REGISTRY and BUILTIN_STEPS.get(name, cls.__module__) != cls.__module__:
+            importlib.import_module(BUILTIN_STEPS[name])
+        held = _REGISTRY.get(name)
+        # The same class again (a module imported again, or reloaded) takes its name back.
+        if held is not None and _where(held) != _where(cls):
+            raise ConfigError(
+                f"step name {name!r} is taken by {_where(held)}; {_where(cls)} cannot be registered "
+                "under it too: register it under another name"
+            )
         cls.name = name
         _REGISTRY[name] = cls
         return cls
 
     return decorate
+
+
+def _where(cls: type[Step]) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def registered_steps() -> dict[str, type[Step]]:

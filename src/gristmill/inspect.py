@@ -202,7 +202,17 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     }
 
 
-_SHOWN_META = ("title", "date", "url", "language", "charset", "charset_source", "extractor", "copied_from")
+_SHOWN_META = (
+    "title",
+    "date",
+    "url",
+    "language",
+    "charset",
+    "charset_source",
+    "charset_rejected",
+    "extractor",
+    "copied_from",
+)
 
 
 def _with_page_steps(doc: Document, steps: list[Step]) -> list[Step]:

@@ -237,6 +237,52 @@ def test_a_member_that_fails_its_checksum_loses_its_record_counted_once(tmp_path
     assert all("failed its checksum" in reason for _, _, reason in sink.bad)
 
 
+def test_a_whole_file_in_one_member_that_fails_its_checksum_says_which_documents_may_be_damaged(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    # Ten bytes flipped a third of the way into a file gzipped as one member: it decodes to its end
+    # (garbage from the flip on), and only there does its checksum fail. Its records were passed on by
+    # then; the file's line counts them, and says where its records stopped parsing.
+    articles = shared_data / "html_extraction" / "scrapinghub_article_extraction_benchmark" / "html"
+    pages = [gzip.decompress(page.read_bytes()) for page in sorted(articles.glob("*.html.gz"))[:12]]
+    records = [warc_response(f"https://n.example/{i}", page, f"{i:04d}") for i, page in enumerate(pages)]
+    member = bytearray(gzip.compress(b"".join(records), mtime=0))
+    third = len(member) // 3
+    member[third : third + 10] = bytes(b ^ 0x55 for b in member[third : third + 10])
+    path = tmp_path / "one.warc.gz"
+    path.write_bytes(member)
+    docs: list = []
+    with pytest.raises(BrokenInputError) as caught:
+        docs.extend(WarcReader().read(str(path), Sink()))
+    message = str(caught.value)
+    bodies = {f"urn:uuid:{i:04d}": _body(record) for i, record in enumerate(records)}
+    lenient = [doc for doc in docs if doc.meta.get("warc_repaired")]  # read after the parser gave up
+    parsed = docs[: len(docs) - len(lenient)]
+    assert parsed and all(bodies.get(doc.id) == doc.raw for doc in parsed), message
+    assert any(bodies.get(doc.id) != doc.raw for doc in lenient), message
+    assert (
+        f"the compressed member at bytes 0 to {len(member)} failed its checksum at its end, after the"
+        f" {len(docs)} documents read from it were passed on: they may hold damaged text"
+    ) in message
+    parsed_to = sum(len(record) for record in records[: len(parsed)])
+    assert (
+        f"records stopped parsing at decompressed byte {parsed_to:,}, where the damage likely begins:"
+        f" the {len(lenient)} documents from there on, with meta.warc_repaired set, are the likeliest damaged"
+    ) in message
+    # A member whose checksum alone is wrong: every record parses, the count alone is said.
+    path.write_bytes(_bad_checksum(gzip.compress(b"".join(records), mtime=0)))
+    docs.clear()
+    with pytest.raises(BrokenInputError) as caught:
+        docs.extend(WarcReader().read(str(path), Sink()))
+    assert f"after the {len(docs)} documents read from it were passed on" in str(caught.value)
+    assert "stopped parsing" not in str(caught.value)
+
+
+def _body(record: bytes) -> bytes:
+    """The HTTP body of a ``warc_response`` record."""
+    return record.split(b"\r\n\r\n", 2)[2][: -len(b"\r\n\r\n")]
+
+
 def test_bytes_between_two_records_are_quarantined_not_read_into_the_first(tmp_path: Path) -> None:
     first, second = responses(2)
     path = tmp_path / "between.warc"

@@ -66,6 +66,17 @@ def test_charset_from_meta_tag_then_header():
     assert "café" in doc.text and doc.meta["charset_source"] == "header"
 
 
+def test_a_declared_charset_the_page_does_not_fit_is_named_as_rejected():
+    raw = ARTICLE.format(charset="utf-8").replace("café", "кафе").encode("cp1251")
+    (doc,), _ = run(Extract(), [page(raw, charset="utf-8")])
+    assert "кафе" in doc.text
+    assert (doc.meta["charset"], doc.meta["charset_source"]) == ("cp1251", "detected")
+    assert doc.meta["charset_rejected"] == "header:utf-8,meta:utf-8"
+    # A declaration that holds leaves no such key.
+    (doc,), _ = run(Extract(), [page(ARTICLE.format(charset="utf-8").encode(), charset="utf-8")])
+    assert "charset_rejected" not in doc.meta
+
+
 def test_charset_detected_without_declaration():
     raw = ARTICLE.replace('<meta charset="{charset}">', "").encode("utf-8")
     (doc,), _ = run(Extract(), [page(raw)])

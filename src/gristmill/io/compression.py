@@ -85,6 +85,7 @@ class Damage:
     # members before it began, oldest first (members that gave no byte left out).
     member_output: int | None = None
     members_before: tuple[int, ...] = ()
+    member_start: int = 0  # the compressed offset where the damaged member began
 
 
 # What zlib and zstd say of a member whose bytes decoded but do not match its checksum or length.
@@ -176,6 +177,7 @@ class _Decoder:
                         suspect_from=began if checked else None,
                         member_output=began,
                         members_before=tuple(start for start in starts if start < began)[-2:],
+                        member_start=member,
                     )
                     self._damages.append(damage)
                 if rest:

@@ -98,6 +98,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
     The first ``skip`` documents were yielded already (by the native path): they are counted, not
     yielded again, and not withdrawn whatever is found after them.
     """
+    passed = _Passed()
     damages: list[Damage] = []
     told = _Told(sink)  # the lenient parser, reading the file again, reports only the bytes past these
     chunks = read_chunks(path, told.progress, damages)
@@ -114,6 +115,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
     pending: Document | None = None
     pending_span = (0, 0)  # where the pending record lies in the decompressed stream
     expected_start = 0
+    suspect = False  # whether the careful read stopped at a member that failed its checksum, not a record
     while True:
         try:
             record = next(records, None)
@@ -127,9 +129,11 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
                     break
                 if pending is not None and yielded >= skip:
                     if _suspect(damages, *pending_span) is not None:
+                        suspect = True
                         break
+                    passed.spans.append(pending_span)
                     yield pending
-                _report(path, sink, damages)
+                _report(path, sink, damages, passed)
                 return
             header = _header_length(stream, record.stream_pos)
             unknown = record.record_type == WarcRecordType.unknown
@@ -158,7 +162,9 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
         if pending is not None:
             if yielded >= skip:
                 if _suspect(damages, *pending_span) is not None:
+                    suspect = True
                     break  # the lenient parser sets it aside, counted
+                passed.spans.append(pending_span)
                 yield pending
             yielded += 1
             pending = None
@@ -167,8 +173,11 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
         pending = _document(name, record, body, written)
         pending_span = (record.stream_pos, expected_start)
     # The pending document was not yielded here, but the native path may have yielded it already.
+    if not suspect:  # its record, or where the next was expected: the first not shown whole by the next
+        passed.unparsed = pending_span[0] if pending is not None else expected_start
     chunks.close()  # a decoder tells the bytes it read but has not told yet as it closes: told first
-    yield from _lenient_read(path, _AfterProgress(sink, told.nbytes), skip=max(yielded, skip), name=name)
+    after = _AfterProgress(sink, told.nbytes)
+    yield from _lenient_read(path, after, skip=max(yielded, skip), name=name, passed=passed)
 
 
 # How far back the stream keeps what it read: fastwarc reads ahead of the record it hands out (by as
@@ -217,14 +226,27 @@ class _AfterProgress:
             self.sink.progress(nbytes - skipped)
 
 
-def _report(path: str, sink: ReadSink, damages: list[Damage]) -> None:
+class _Passed:
+    """Where the records of the documents a read passed on lie in the decompressed stream.
+
+    A compressed member's checksum is checked at its end: a member larger than a record (a whole
+    file gzipped as one) has passed its documents on by then, and its damage is told against them.
+    ``unparsed`` is where the careful parser gave the file to the lenient one, if it did.
+    """
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []
+        self.unparsed: int | None = None
+
+
+def _report(path: str, sink: ReadSink, damages: list[Damage], passed: _Passed | None = None) -> None:
     """Quarantine each damaged span but the last, which is raised: the file is reported damaged."""
     for damage in damages[:-1]:
-        sink.quarantine(path, f"byte {damage.start}", _damage_reason(damage))
+        sink.quarantine(path, f"byte {damage.start}", _damage_reason(damage, passed))
     if damages:
         last = damages[-1]
         error = TruncatedInputError if last.cut else DamagedInputError if last.resumed else BrokenInputError
-        raise error(path, last.start, _damage_reason(last))
+        raise error(path, last.start, _damage_reason(last, passed))
 
 
 def _cut_by(damage: Damage, start: int, end: int, previous: int | None) -> bool:
@@ -253,14 +275,33 @@ def _suspect(damages: list[Damage], start: int, end: int) -> Damage | None:
     return None
 
 
-def _damage_reason(damage: Damage) -> str:
+def _damage_reason(damage: Damage, passed: _Passed | None = None) -> str:
     if damage.cut:
         return damage.detail
-    if damage.suspect_from is not None:
+    if damage.suspect_from is None:
+        return f"{damage.detail} (compressed bytes {damage.start} to {damage.end} skipped)"
+    gave = (
+        [start for start, end in passed.spans if start < damage.output and damage.suspect_from < end]
+        if passed
+        else []
+    )
+    if not gave:
         return (
             f"{damage.detail} (the member before compressed byte {damage.end} failed its checksum: set aside)"
         )
-    return f"{damage.detail} (compressed bytes {damage.start} to {damage.end} skipped)"
+    said = (
+        f"{damage.detail}: the compressed member at bytes {damage.member_start} to {damage.end} failed its"
+        f" checksum at its end, after the {len(gave)} documents read from it were passed on: they may hold"
+        " damaged text"
+    )
+    unparsed = passed.unparsed if passed else None
+    if unparsed is not None and damage.suspect_from <= unparsed < damage.output:
+        later = sum(start >= unparsed for start in gave)
+        said += (
+            f" (records stopped parsing at decompressed byte {unparsed:,}, where the damage likely begins:"
+            f" the {later} documents from there on, with meta.warc_repaired set, are the likeliest damaged)"
+        )
+    return said
 
 
 def _only_blank_after(stream: ChunkStream, start: int) -> bool:
@@ -570,11 +611,14 @@ def _place(offset: int, compressed: bool) -> str:
     return f"decompressed byte {offset}" if compressed else f"byte {offset}"
 
 
-def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[Document]:
+def _lenient_read(
+    path: str, sink: ReadSink, skip: int, name: str, passed: _Passed | None = None
+) -> Iterator[Document]:
     """Read ``path`` record by record at its version lines, skipping the first ``skip`` documents.
 
-    ``name`` is the file as its documents name it.
+    ``name`` is the file as its documents name it; ``passed`` holds the careful read's documents.
     """
+    passed = passed or _Passed()
     seen = 0
     previous: int | None = None  # where the record before the one at hand began
     current: int | None = None  # where the one at hand began
@@ -693,6 +737,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         if short:  # if no record follows, the file itself was cut short
             held = (offset, f"record cut short: {len(body)} of {declared} bytes", data, True)
             continue
+        passed.spans.append((offset, offset + len(data)))
         yield _lenient_document(name, offset, headers, body, declared, note)
     if held is not None:
         at, reason, data, counted = held
@@ -705,7 +750,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         raise BrokenInputError(
             path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
         )
-    _report(path, sink, damages)
+    _report(path, sink, damages, passed)
 
 
 def _header_fields(head: str) -> dict[str, list[str]]:

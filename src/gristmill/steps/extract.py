@@ -78,9 +78,10 @@ class Extracted:
 class Extract(Filter):
     """Extract the main text of HTML pages (from ``raw`` bytes, else ``text``), one block per line.
 
-    The charset comes from the HTTP header, then ``<meta charset>``, then detection. A payload that
-    is not HTML or plain text (PDF, image, binary) is dropped as ``extract:not_html``; a page with no
-    main text as ``extract:empty``. Plain-text payloads (WET conversions) pass through, one line per
+    The charset comes from the HTTP header, then ``<meta charset>``, then detection; a declared one the
+    bytes do not fit is passed over (``meta.charset_rejected``). A payload that is not HTML or plain
+    text (PDF, image, binary) is dropped as ``extract:not_html``; a page with no main text as
+    ``extract:empty``. Plain-text payloads (WET conversions) pass through, one line per
     block. A ``text`` field (JSONL, Parquet) is parsed only when it is markup by sniffing
     (:func:`looks_like_markup`), whatever ``meta.content_type`` says: text already extracted passes
     through untouched. ``meta`` of a parsed page gains ``title``, ``date`` (where the engine finds
@@ -117,6 +118,7 @@ class Extract(Filter):
     meta_fields: ClassVar[dict[str, FieldType]] = {
         "charset": "str",
         "charset_source": "str",
+        "charset_rejected": "str",
         "extractor": "str",
         "extract_error": "str",
         "title": "str",
@@ -145,6 +147,8 @@ class Extract(Filter):
             decoded = decode_page(data, doc.meta.get("charset"), html=kind == "html", decoded=reader)
             doc.meta["charset"] = decoded.charset
             doc.meta["charset_source"] = decoded.source
+            if decoded.rejected:
+                doc.meta["charset_rejected"] = decoded.rejected
             page = decoded.text
             tags = data.count(b"<") if _lt_is_one_byte(decoded.charset) else None
         else:

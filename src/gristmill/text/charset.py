@@ -3,17 +3,22 @@
 The order is the one browsers use (WHATWG): a byte-order mark, then the charset the HTTP header
 declared, then a ``<meta charset>`` in the first bytes of the page, then detection (UTF-8 where the
 bytes are valid UTF-8, else uchardet, via resiliparse). A declared name that Python does not know
-falls through to the next source.
+falls through to the next source, and so does a declared charset the bytes do not decode under
+(unless detection names that charset too: a few stray bytes in a page), or a single-byte one over
+bytes that are valid UTF-8 and not ASCII. The charset reported is always the one the text was
+decoded with.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
-from resiliparse.parse.encoding import bytes_to_str, detect_encoding, map_encoding_to_html5
+from resiliparse.parse.encoding import detect_encoding, map_encoding_to_html5
 
 CharsetSource = Literal["bom", "header", "meta", "detected"]
 
@@ -25,11 +30,16 @@ _META_WINDOW = 4096
 
 @dataclass(frozen=True)
 class Decoded:
-    """A page decoded to text, with the charset used and where it came from."""
+    """A page decoded to text, with the charset used, where it came from, and the declarations passed over.
+
+    ``rejected`` is ``"header:utf-8"``, ``"header:utf-8,meta:utf-8"`` or empty: each charset declared
+    that was not used, where it was declared.
+    """
 
     text: str
     charset: str
     source: CharsetSource
+    rejected: str = ""
 
 
 def _known(name: str | None) -> str | None:
@@ -46,10 +56,10 @@ def _known(name: str | None) -> str | None:
     return label
 
 
-def meta_charset(data: bytes) -> str | None:
-    """Return the charset a ``<meta>`` tag declares near the start of an HTML page, if any."""
+def _meta_label(data: bytes) -> str | None:
+    """The charset label a ``<meta>`` tag gives near the start of an HTML page, if any."""
     match = _META_CHARSET.search(data, 0, _META_WINDOW)
-    return _known(match.group(1).decode("ascii")) if match else None
+    return match.group(1).decode("ascii") if match else None
 
 
 def decode_page(
@@ -68,31 +78,95 @@ def decode_page(
     for bom, name in _BOMS:
         if data.startswith(bom):
             return Decoded(data[len(bom) :].decode(name, "replace"), name, "bom")
-    source: CharsetSource
-    charset = _known(declared)
-    if charset:
-        source = "header"
-    else:
-        charset = meta_charset(data) if html else None
-        source = "meta"
-        if not charset:
-            if decoded and (text := _same_decoding(decoded, "utf-8")) is not None:
-                return Decoded(text, "utf-8", "detected")
-            try:  # bytes that are valid UTF-8 are UTF-8 (and this is faster than detection)
-                return Decoded(data.decode("utf-8"), "utf-8", "detected")
-            except UnicodeDecodeError:
-                charset = detect_encoding(data) or "utf-8"
-                source = "detected"
-    # UTF-16 declared in a meta tag is a known lie (the tag itself was read as ASCII).
-    if source == "meta" and charset.startswith("utf-16"):
-        charset = "utf-8"
-    if decoded and (text := _same_decoding(decoded, charset)) is not None:
-        return Decoded(text, charset, source)
+    guess = _Guess(data)
+    rejected: list[str] = []
+    passed_over: list[str] = []
+    for source, label in _declarations(data, declared, html):
+        charset = _known(label)
+        # UTF-16 declared in a meta tag is a known lie (the tag itself was read as ASCII).
+        if source == "meta" and charset and charset.startswith("utf-16"):
+            charset = "utf-8"
+        if charset is None:  # a name Python does not know
+            rejected.append(f"{source}:{label.strip()[:40]}")
+            continue
+        text = None
+        if not any(_same(charset, other) for other in passed_over):
+            text = _reused(decoded, charset) or _strict(data, charset)
+            # A few stray bytes in a page of that charset, rather than a page in another one: detection
+            # names the same charset, or none.
+            if text is None and (guess() is None or _same(guess(), charset)):
+                text = data.decode(charset, "replace")
+        if text is None:
+            rejected.append(f"{source}:{charset}")
+            passed_over.append(charset)
+            continue
+        if _single_byte(charset) and not data.isascii():
+            # Non-ASCII bytes that are valid UTF-8 are almost never meant as windows-1252 & co.
+            utf8 = _reused(decoded, "utf-8") or _strict(data, "utf-8")
+            if utf8 is not None:
+                rejected.append(f"{source}:{charset}")
+                return Decoded(utf8, "utf-8", "detected", ",".join(rejected))
+        return Decoded(text, charset, source, ",".join(rejected))
+    why = ",".join(rejected)
+    text = _reused(decoded, "utf-8") or _strict(data, "utf-8")
+    if text is not None:  # bytes that are valid UTF-8 are UTF-8 (and this is faster than detection)
+        return Decoded(text, "utf-8", "detected", why)
+    charset = guess() or "utf-8"
+    text = _reused(decoded, charset) or data.decode(charset, "replace")
+    return Decoded(text, charset, "detected", why)
+
+
+def _declarations(data: bytes, declared: str | None, html: bool) -> Iterator[tuple[CharsetSource, str]]:
+    """The header's charset label, then the ``<meta>`` tag's (sought only once the header's fails)."""
+    if declared and declared.strip():
+        yield "header", declared
+    meta = _meta_label(data) if html else None
+    if meta:
+        yield "meta", meta
+
+
+class _Guess:
+    """uchardet's charset for a page, through resiliparse, computed once and only when asked."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._charset: str | None = None
+        self._done = False
+
+    def __call__(self) -> str | None:
+        if not self._done:
+            self._charset, self._done = _known(detect_encoding(self._data)), True
+        return self._charset
+
+
+def _strict(data: bytes, charset: str) -> str | None:
+    """``data`` decoded with ``charset``, or None where a byte does not fit."""
     try:
-        text = data.decode(charset)  # the common case, without bytes_to_str's overhead
+        return data.decode(charset)
     except UnicodeDecodeError:
-        text = bytes_to_str(data, charset, errors="replace", fallback_encodings=("utf-8", "cp1252"))
-    return Decoded(text, charset, source)
+        return None
+
+
+def _reused(decoded: tuple[str, str] | None, charset: str) -> str | None:
+    """The reader's strict decoding (:func:`reader_decoding`) where ``charset`` is its codec."""
+    return decoded[1] if decoded and _same(decoded[0], charset) else None
+
+
+def _same(codec: str | None, charset: str) -> bool:
+    """Whether ``codec`` and ``charset`` name the same Python codec."""
+    if codec is None:
+        return False
+    try:
+        return codec == charset or codecs.lookup(codec).name == codecs.lookup(charset).name
+    except LookupError:
+        return False
+
+
+@lru_cache(maxsize=64)
+def _single_byte(charset: str) -> bool:
+    """Whether ``charset`` gives a character per byte (windows-125x, iso-8859-x, koi8-r): not UTF-8, CJK."""
+    text = bytes(range(128, 256)).decode(charset, "replace")
+    return len(text) == 128 and text.count("\ufffd") < 64
 
 
 def reader_decoding(data: bytes, codec: str) -> tuple[str, tuple[str, str] | None]:
@@ -107,13 +181,3 @@ def reader_decoding(data: bytes, codec: str) -> tuple[str, tuple[str, str] | Non
     except UnicodeDecodeError:
         return data.decode(codec, "replace"), None
     return text, (codec, text)
-
-
-def _same_decoding(decoded: tuple[str, str], charset: str) -> str | None:
-    """The text of ``decoded`` (strictly decoded: :func:`reader_decoding`) where ``charset`` is its codec."""
-    codec, text = decoded
-    try:
-        same = codec == charset or codecs.lookup(codec).name == codecs.lookup(charset).name
-    except LookupError:
-        return None
-    return text if same else None

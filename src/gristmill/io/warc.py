@@ -11,9 +11,17 @@ from typing import Any, ClassVar
 from fastwarc import ArchiveIterator, WarcRecordType
 
 from gristmill.document import Document
-from gristmill.errors import BrokenInputError, DamagedInputError, InputError, TruncatedInputError
+from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
-from gristmill.io.compression import ChunkStream, Damage, compression_of, read_chunks
+from gristmill.io.compression import (
+    ChunkStream,
+    Damage,
+    file_compression,
+    read_chunks,
+    report_damages,
+    set_aside_reason,
+    suspect_damage,
+)
 from gristmill.io.http_body import decode_http_body
 from gristmill.io.schema import FieldType
 from gristmill.io.warc_native import (
@@ -126,10 +134,10 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
                     # Read them leniently.
                     break
                 if pending is not None and yielded >= skip:
-                    if _suspect(damages, *pending_span) is not None:
+                    if suspect_damage(damages, *pending_span) is not None:
                         break
                     yield pending
-                _report(path, sink, damages)
+                report_damages(path, sink, damages)
                 return
             header = _header_length(stream, record.stream_pos)
             unknown = record.record_type == WarcRecordType.unknown
@@ -157,7 +165,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             break
         if pending is not None:
             if yielded >= skip:
-                if _suspect(damages, *pending_span) is not None:
+                if suspect_damage(damages, *pending_span) is not None:
                     break  # the lenient parser sets it aside, counted
                 yield pending
             yielded += 1
@@ -217,16 +225,6 @@ class _AfterProgress:
             self.sink.progress(nbytes - skipped)
 
 
-def _report(path: str, sink: ReadSink, damages: list[Damage]) -> None:
-    """Quarantine each damaged span but the last, which is raised: the file is reported damaged."""
-    for damage in damages[:-1]:
-        sink.quarantine(path, f"byte {damage.start}", _damage_reason(damage))
-    if damages:
-        last = damages[-1]
-        error = TruncatedInputError if last.cut else DamagedInputError if last.resumed else BrokenInputError
-        raise error(path, last.start, _damage_reason(last))
-
-
 def _cut_by(damage: Damage, start: int, end: int, previous: int | None) -> bool:
     """Whether ``damage`` may have cut short the record of stream bytes ``start`` to ``end``.
 
@@ -243,24 +241,6 @@ def _cut_by(damage: Damage, start: int, end: int, previous: int | None) -> bool:
     own_member = end == damage.output == damage.member_output and before[-1:] == (start,)
     record_before_own = previous is None or before[-2:-1] == (previous,)
     return not (own_member and record_before_own)
-
-
-def _suspect(damages: list[Damage], start: int, end: int) -> Damage | None:
-    """The damage whose member failed its checksum and decoded into bytes ``start`` to ``end``, if any."""
-    for damage in damages:
-        if damage.suspect_from is not None and damage.suspect_from < end and start < damage.output:
-            return damage
-    return None
-
-
-def _damage_reason(damage: Damage) -> str:
-    if damage.cut:
-        return damage.detail
-    if damage.suspect_from is not None:
-        return (
-            f"{damage.detail} (the member before compressed byte {damage.end} failed its checksum: set aside)"
-        )
-    return f"{damage.detail} (compressed bytes {damage.start} to {damage.end} skipped)"
 
 
 def _only_blank_after(stream: ChunkStream, start: int) -> bool:
@@ -501,7 +481,7 @@ def _records(
     records after it is cut, and they are read on their own (:func:`_taken_apart`); its block's
     length is then given (else None: the one its header declares).
     """
-    compressed = compression_of(path) != "none"
+    compressed = file_compression(path) != "none"
     for offset, data, whole in _split_records(read_chunks(path, progress, damages)):
         if whole:  # its length held: nothing is glued to it, but it may hold the records after it
             if take_apart is not None and take_apart():
@@ -583,7 +563,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
     # A record cut short: (offset, reason, bytes, whether it counts as a document set aside); what it
     # means is known once the next record comes, or the file ends.
     held: tuple[int, str, bytes, bool] | None = None
-    compressed = compression_of(path) != "none"
+    compressed = file_compression(path) != "none"
 
     where = partial(_place, compressed=compressed)
     junk: list[tuple[int, bytes]] | None = []  # bytes before the first record; None once one is found
@@ -676,18 +656,12 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
                     data,
                 )
             continue
-        failed = _suspect(damages, offset, offset + len(data))
+        failed = suspect_damage(damages, offset, offset + len(data))
         if failed is not None:
             # The damage entry stands for the first record set aside from the member; any other is
             # one entry each. (Records yielded before the member's end was reached stay yielded.)
             if id(failed) in represented:
-                sink.quarantine(
-                    path,
-                    where(offset),
-                    f"its compressed member failed its checksum (compressed bytes {failed.start} to "
-                    f"{failed.end}): the record's bytes are not all those written",
-                    data[:200],
-                )
+                sink.quarantine(path, where(offset), set_aside_reason(failed), data[:200])
             represented.add(id(failed))
             continue
         if short:  # if no record follows, the file itself was cut short
@@ -705,7 +679,7 @@ def _lenient_read(path: str, sink: ReadSink, skip: int, name: str) -> Iterator[D
         raise BrokenInputError(
             path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
         )
-    _report(path, sink, damages)
+    report_damages(path, sink, damages)
 
 
 def _header_fields(head: str) -> dict[str, list[str]]:

@@ -5,7 +5,7 @@ import pytest
 import zstandard
 
 from gristmill.document import Document
-from gristmill.errors import TruncatedInputError
+from gristmill.errors import InputError, TruncatedInputError
 from gristmill.io.jsonl import JsonlReader, JsonlWriter
 from tests.helpers import read_docs, write_jsonl
 
@@ -127,3 +127,46 @@ def test_a_100_mb_document_reads_whole(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "big.jsonl.zst", [{"id": "big", "text": big}, {"id": "s", "text": "s"}])
     docs, sink = read(path)
     assert [len(d.text) for d in docs] == [len(big), 1] and sink.bad == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'[{"id": "r0", "text": "zero"}, {"id": "r1", "text": "one"}]\n',
+        b'[\n  {"id": "r0", "text": "zero"},\n  {"id": "r1", "text": "one"}\n]\n',
+        b'[\n{"id": "r0", "text": "zero"},\n{"id": "r1", "text": "one"}\n]',
+        b'\xef\xbb\xbf\n  [{"id": "r0", "text": "zero"}]',
+    ],
+)
+def test_a_file_of_one_json_array_is_refused_in_one_line(tmp_path: Path, data: bytes) -> None:
+    # It was read as JSON Lines: one entry `record is an array`, or an entry for each line of a
+    # pretty-printed array, none saying that the file is no JSON Lines.
+    path = tmp_path / "arr.json"
+    path.write_bytes(data)
+    sink = Sink()
+    with pytest.raises(InputError, match=r"arr.json: the file is one JSON array, not JSON Lines"):
+        list(JsonlReader().read(str(path), sink))
+    assert sink.bad == []
+
+
+def test_a_first_line_that_is_an_array_among_json_lines_is_one_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(b'[1, 2]\n{"id": "a", "text": "fine"}\n[\n{"id": "b", "text": "fine too"}\n')
+    docs, sink = read(path)
+    assert [d.id for d in docs] == ["a", "b"]
+    assert [where for _, where, _ in sink.bad] == ["line 1", "line 3"]
+    path.write_bytes(b'[\n{"id": "a", "text": "fine"}\n')
+    docs, sink = read(path)
+    assert [d.id for d in docs] == ["a"] and [where for _, where, _ in sink.bad] == ["line 1"]
+
+
+def test_lines_that_end_in_cr_alone_are_said_to(tmp_path: Path) -> None:
+    path = tmp_path / "mac.jsonl"
+    path.write_bytes(b'{"id": "x1", "text": "one"}\r{"id": "x2", "text": "two"}\r')
+    docs, sink = read(path)
+    assert docs == [] and len(sink.bad) == 1
+    assert "lines that end in CR alone (old Mac files)" in sink.bad[0][2]
+    # A CRLF line end is read as ever.
+    path.write_bytes(b'{"id": "x1", "text": "one"}\r\n{"id": "x2", "text": "two"}\r\n')
+    docs, sink = read(path)
+    assert [d.id for d in docs] == ["x1", "x2"] and sink.bad == []

@@ -33,7 +33,9 @@ EXPECTED = {
     "warcio/example.arc.gz": (1, 0, 0, 1, 1),
     "warcio/example-space-in-url.arc": (1, 0, 0, 1, 1),
     "warcio/bad.arc": (1, 0, 0, 1, 1),
-    "warcio/example-bad.warc.gz.bad": (1, 0, 0, 1, 1),
+    # A gzip WARC (one stream, not a member per record) named .bad: read by its bytes, as gzip, since stop
+    # 35 (before, by its name: as a plain file that is no WARC).
+    "warcio/example-bad.warc.gz.bad": (2, 2, 0, 0, 0),
 }
 
 

@@ -7,8 +7,10 @@ bytes that decode before it are kept and its offset is the compressed byte where
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
+import re
 import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
@@ -17,7 +19,8 @@ from typing import Any, BinaryIO
 
 import zstandard
 
-from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
+from gristmill.errors import BrokenInputError, DamagedInputError, InputError, TruncatedInputError
+from gristmill.io.base import ReadSink
 from gristmill.io.storage import StorageError, open_read
 
 CHUNK = 1 << 20
@@ -33,18 +36,69 @@ def compression_of(path: str) -> str:
     return "none"
 
 
+# How the files of each compression read here begin (gzip: its magic and deflate, the one method it has).
+_MAGIC = {"gzip": b"\x1f\x8b\x08", "zstd": b"\x28\xb5\x2f\xfd"}
+# Compressions known by their first bytes that are not read: the file is refused in one line.
+_NOT_READ = {"bzip2": re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)"), "xz": re.compile(rb"\xfd7zXZ\x00")}
+# How many first bytes tell a file's compression: enough to tell text from compressed bytes.
+HEAD = 1024
+
+
+def compression_in(head: bytes, path: str) -> str:
+    """The compression a file's first bytes show: ``"gzip"``, ``"zstd"``, or ``"none"`` for text.
+
+    Bytes that are neither a known compression's nor text (damage at a compressed file's start) leave
+    the compression its name says. A bzip2 or xz file raises ``InputError``: it is not read.
+    """
+    for kind, magic in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    for kind, pattern in _NOT_READ.items():
+        if pattern.match(head):
+            raise InputError(
+                f"{path}: the file is {kind}-compressed, which gristmill does not read; recompress it "
+                "with gzip or zstd (`.gz`, `.zst`)"
+            )
+    named = compression_of(path)
+    if named != "none" and head and b"\0" not in head:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # may end mid-character
+        except UnicodeDecodeError:
+            return named
+        return "none"
+    return named
+
+
+def file_compression(path: str) -> str:
+    """The compression ``path`` holds, by its first bytes (:func:`compression_in`).
+
+    By its name where it cannot be opened: reading it says why.
+    """
+    try:
+        with open_read(path) as raw:
+            head = raw.read(HEAD)
+    except (OSError, StorageError):
+        return compression_of(path)
+    return compression_in(head, path)
+
+
 def read_chunks(
-    path: str, on_bytes: Callable[[int], None] | None = None, damages: list[Damage] | None = None
+    path: str,
+    on_bytes: Callable[[int], None] | None = None,
+    damages: list[Damage] | None = None,
+    *,
+    hold: bool = False,
 ) -> Generator[bytes, None, None]:
-    """Yield the decompressed bytes of ``path`` in chunks.
+    """Yield the decompressed bytes of ``path`` in chunks, decompressed as its first bytes say.
 
     ``on_bytes`` is told how many compressed bytes each read consumed (for progress bars). A corrupt or
     cut compressed stream yields every byte that decodes before the damage, then raises
     ``BrokenInputError`` (``TruncatedInputError`` for a cut) at the compressed byte where it was found.
     Given a ``damages`` list, it notes the damage there instead and reads on from the next gzip member
-    or zstd frame (per-record gzip WARC files have one member per record).
+    or zstd frame (per-record gzip WARC files have one member per record). With ``hold``, a member's
+    bytes (up to ``MEMBER_HOLD`` of them) are yielded only once its checksum was checked, so a reader
+    can set aside what a member that fails it decoded to (``Damage.suspect_from``).
     """
-    kind = compression_of(path)
     try:
         raw = open_read(path)
     except OSError as exc:
@@ -52,6 +106,8 @@ def read_chunks(
     except StorageError as exc:
         raise InputError(f"cannot open {exc}") from exc
     try:
+        kind = compression_in(raw.read(HEAD), path)  # a name that says otherwise is told at planning
+        raw.seek(0)
         if kind == "none":
             while chunk := raw.read(CHUNK):
                 if on_bytes:
@@ -59,7 +115,7 @@ def read_chunks(
                 yield chunk
         else:
             codec = _GZIP if kind == "gzip" else _ZSTD
-            yield from _Decoder(raw, path, codec, on_bytes, damages).chunks()
+            yield from _Decoder(raw, path, codec, on_bytes, damages, hold).chunks()
     finally:
         raw.close()
 
@@ -85,7 +141,69 @@ class Damage:
     # members before it began, oldest first (members that gave no byte left out).
     member_output: int | None = None
     members_before: tuple[int, ...] = ()
+    # Of a member that failed its checksum, how many of its decoded bytes were yielded before its end
+    # was reached (all but the last ``MEMBER_HOLD`` of a larger member, where bytes are held).
+    passed_on: int = 0
     member_start: int = 0  # the compressed offset where the damaged member began
+
+
+def report_damages(
+    path: str, sink: ReadSink, damages: list[Damage], reason: Callable[[Damage], str] | None = None
+) -> None:
+    """Quarantine each damaged span but the last, which is raised: the file is reported damaged.
+
+    ``reason`` says a damage in words (:func:`damage_reason` unless a reader knows more of it).
+    """
+    say = reason or damage_reason
+    for damage in damages[:-1]:
+        sink.quarantine(path, f"byte {damage.start}", say(damage))
+    if damages:
+        last = damages[-1]
+        error = TruncatedInputError if last.cut else DamagedInputError if last.resumed else BrokenInputError
+        raise error(path, last.start, say(last))
+
+
+def suspect_damage(damages: list[Damage], start: int, end: int) -> Damage | None:
+    """The damage whose member failed its checksum and decoded into bytes ``start`` to ``end``, if any."""
+    for damage in damages:
+        if damage.suspect_from is not None and damage.suspect_from < end and start < damage.output:
+            return damage
+    return None
+
+
+def damage_reason(damage: Damage) -> str:
+    """What a damage entry in quarantine, and the run's line for the file, say of it."""
+    if damage.cut:
+        return damage.detail
+    if damage.suspect_from is None:
+        return f"{damage.detail} (compressed bytes {damage.start} to {damage.end} skipped)"
+    unheld = ""
+    if damage.passed_on:
+        unheld = (
+            f", but for its first {damage.passed_on:,} decompressed bytes, which were passed on before its "
+            f"check (a member is held only up to {_size(MEMBER_HOLD)})"
+        )
+    failed = f"the member at compressed bytes {_span(damage)} failed its checksum"
+    return f"{damage.detail} ({failed}: set aside{unheld})"
+
+
+def set_aside_reason(damage: Damage) -> str:
+    """The quarantine reason of a record that ``damage`` touched, beyond the one its own entry stands for."""
+    if damage.suspect_from is not None:
+        return (
+            f"its compressed member (bytes {_span(damage)}) failed its checksum: the record's bytes are not "
+            "all those written"
+        )
+    return f"cut by damaged compressed bytes ({damage_reason(damage)})"
+
+
+def _span(damage: Damage) -> str:
+    """The compressed bytes of a member that failed its checksum (to the next member, where one follows)."""
+    return f"{damage.member_start} to {damage.end}"
+
+
+def _size(nbytes: int) -> str:
+    return f"{nbytes >> 20} MiB" if nbytes >= 1 << 20 else f"{nbytes:,} bytes"
 
 
 # What zlib and zstd say of a member whose bytes decoded but do not match its checksum or length.
@@ -110,6 +228,9 @@ _ZSTD = _Codec(
     lambda: zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).decompressobj(),
     zstandard.ZstdError,
 )
+# With ``hold``, the most decompressed bytes of one member held back until its checksum is checked:
+# a larger member (one gzip stream of a whole file) is passed on as it decodes, bounding the memory.
+MEMBER_HOLD = 32 << 20
 # The decoder is fed a piece at a time so that at damage only that piece is decoded again, byte by
 # byte, to find the exact place and keep every byte that decodes before it.
 _PIECE = 1 << 12
@@ -125,12 +246,16 @@ class _Decoder:
         codec: _Codec,
         on_bytes: Callable[[int], None] | None,
         damages: list[Damage] | None,
+        hold: bool = False,
     ) -> None:
         self._raw = raw
         self._path = path
         self._codec = codec
         self._on_bytes = on_bytes
         self._damages = damages
+        self._hold = hold
+        self._held: list[bytes] = []  # the current member's bytes not yet yielded
+        self._held_size = 0
         self._unreported = 0  # progress is told in CHUNK steps, not per piece
 
     def chunks(self) -> Iterator[bytes]:
@@ -149,6 +274,7 @@ class _Decoder:
         decoder: Any = None  # None between members
         damage: Damage | None = None  # damage not yet closed by a member that decodes
         starts: deque[int] = deque(maxlen=3)  # where the last members began in the output, each once
+        # ``total`` counts the bytes decoded, held ones too: offsets in the stream, as a reader sees them.
         while True:
             if raw.tell() != pos:
                 raw.seek(pos)
@@ -177,26 +303,32 @@ class _Decoder:
                         suspect_from=began if checked else None,
                         member_output=began,
                         members_before=tuple(start for start in starts if start < began)[-2:],
+                        passed_on=decoded - self._held_size if checked and self._hold else 0,
                         member_start=member,
                     )
                     self._damages.append(damage)
-                if rest:
-                    total += len(rest)
-                    yield rest
+                if damage is not None:  # where reading resumes is known before any record names it
+                    resume = self._find_magic(max(at, member + 1))
+                    damage.end = raw.seek(0, 2) if resume is None else resume
+                    damage.resumed = resume is not None
+                total += len(rest)
+                self._held.append(rest)
+                yield from self._release()
                 if self._damages is None or damage is None:
                     raise BrokenInputError(self._path, at, detail) from exc
                 decoder = None
-                resume = self._find_magic(max(at, member + 1))
-                damage.end = raw.seek(0, 2) if resume is None else resume
-                damage.resumed = resume is not None
                 self._progress(damage.end - pos)
                 pos = damage.end
                 continue
             if out:
                 decoded += len(out)
                 total += len(out)
-                yield out
+                self._held.append(out)
+                self._held_size += len(out)
+                if not self._hold or self._held_size > MEMBER_HOLD:
+                    yield from self._release()
             if decoder.eof:
+                yield from self._release()
                 consumed = len(piece) - len(decoder.unused_data)
                 self._progress(consumed)
                 pos += consumed
@@ -204,11 +336,19 @@ class _Decoder:
             else:
                 self._progress(len(piece))
                 pos += len(piece)
+        yield from self._release()  # a member cut short has no check to wait for
         if decoder is not None:  # the file ends inside a member
             detail = f"{codec.name} stream ended before its end marker"
             if self._damages is None:
                 raise TruncatedInputError(self._path, pos, detail)
             self._damages.append(Damage(pos, pos, detail, total, cut=True))
+
+    def _release(self) -> Iterator[bytes]:
+        """Yield the held bytes, as one chunk."""
+        chunk = b"".join(self._held)
+        self._held, self._held_size = [], 0
+        if chunk:
+            yield chunk
 
     def _progress(self, nbytes: int) -> None:
         self._unreported += max(nbytes, 0)

@@ -16,6 +16,7 @@ import msgspec
 from gristmill.errors import ConfigError, InputError, MissingInputError
 from gristmill.io import storage
 from gristmill.io.base import SOURCE_FILE, Reader, ReaderOptions
+from gristmill.io.compression import compression_of, file_compression
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.parquet import ParquetReader
@@ -454,6 +455,7 @@ class InputSpec:
         files = self.files(exclude, passed_over)
         _check_names_are_utf8([path for path, _ in files])
         passed_over.say()
+        _say_compression_unlike_name([path for path, _ in files])
         for path, fmt in files:
             if READERS[fmt].one_file_per_document:
                 group = pending.setdefault(fmt, [])
@@ -467,6 +469,33 @@ class InputSpec:
             if group:
                 shards.append(Shard(len(shards), fmt, tuple(group)))
         return shards
+
+
+def _say_compression_unlike_name(paths: list[str]) -> None:
+    """Say in one line which local files are not compressed as their names say: each is read by its bytes.
+
+    Objects in storage are read by their bytes too, unsaid: a look at each would fetch a block of it.
+    """
+    unlike = []
+    for path in paths:
+        if storage.is_url(path) or not os.path.isfile(storage.local_path(path)):
+            continue
+        try:
+            held = file_compression(path)
+        except InputError:  # not read at all (bzip2, xz): the run says so, reading it
+            continue
+        if held != compression_of(path):
+            unlike.append(f"{path} ({_HELD[held]})")
+    if unlike:
+        log.warning(
+            "input: %s not compressed as %s name%s say%s, read by %s bytes: %s",
+            _count(len(unlike), "file"),
+            *(("its", "", "s", "its") if len(unlike) == 1 else ("their", "s", "", "their")),
+            _some(unlike),
+        )
+
+
+_HELD = {"gzip": "gzip data", "zstd": "zstd data", "none": "not compressed"}
 
 
 def _check_names_are_utf8(paths: list[str]) -> None:

@@ -11,9 +11,18 @@ from typing import Any, ClassVar
 from fastwarc import ArchiveIterator, WarcRecordType
 
 from gristmill.document import Document
-from gristmill.errors import BrokenInputError, DamagedInputError, InputError, TruncatedInputError
+from gristmill.errors import BrokenInputError, InputError, TruncatedInputError
 from gristmill.io.base import Reader, ReadSink
-from gristmill.io.compression import ChunkStream, Damage, compression_of, read_chunks
+from gristmill.io.compression import (
+    ChunkStream,
+    Damage,
+    damage_reason,
+    file_compression,
+    read_chunks,
+    report_damages,
+    set_aside_reason,
+    suspect_damage,
+)
 from gristmill.io.http_body import decode_http_body
 from gristmill.io.schema import FieldType
 from gristmill.io.warc_native import (
@@ -128,12 +137,12 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
                     # Read them leniently.
                     break
                 if pending is not None and yielded >= skip:
-                    if _suspect(damages, *pending_span) is not None:
+                    if suspect_damage(damages, *pending_span) is not None:
                         suspect = True
                         break
                     passed.spans.append(pending_span)
                     yield pending
-                _report(path, sink, damages, passed)
+                report_damages(path, sink, damages, partial(_damage_reason, passed=passed))
                 return
             header = _header_length(stream, record.stream_pos)
             unknown = record.record_type == WarcRecordType.unknown
@@ -161,7 +170,7 @@ def _careful_read(path: str, sink: ReadSink, name: str, skip: int = 0) -> Iterat
             break
         if pending is not None:
             if yielded >= skip:
-                if _suspect(damages, *pending_span) is not None:
+                if suspect_damage(damages, *pending_span) is not None:
                     suspect = True
                     break  # the lenient parser sets it aside, counted
                 passed.spans.append(pending_span)
@@ -239,16 +248,6 @@ class _Passed:
         self.unparsed: int | None = None
 
 
-def _report(path: str, sink: ReadSink, damages: list[Damage], passed: _Passed | None = None) -> None:
-    """Quarantine each damaged span but the last, which is raised: the file is reported damaged."""
-    for damage in damages[:-1]:
-        sink.quarantine(path, f"byte {damage.start}", _damage_reason(damage, passed))
-    if damages:
-        last = damages[-1]
-        error = TruncatedInputError if last.cut else DamagedInputError if last.resumed else BrokenInputError
-        raise error(path, last.start, _damage_reason(last, passed))
-
-
 def _cut_by(damage: Damage, start: int, end: int, previous: int | None) -> bool:
     """Whether ``damage`` may have cut short the record of stream bytes ``start`` to ``end``.
 
@@ -267,34 +266,19 @@ def _cut_by(damage: Damage, start: int, end: int, previous: int | None) -> bool:
     return not (own_member and record_before_own)
 
 
-def _suspect(damages: list[Damage], start: int, end: int) -> Damage | None:
-    """The damage whose member failed its checksum and decoded into bytes ``start`` to ``end``, if any."""
-    for damage in damages:
-        if damage.suspect_from is not None and damage.suspect_from < end and start < damage.output:
-            return damage
-    return None
-
-
-def _damage_reason(damage: Damage, passed: _Passed | None = None) -> str:
-    if damage.cut:
-        return damage.detail
-    if damage.suspect_from is None:
-        return f"{damage.detail} (compressed bytes {damage.start} to {damage.end} skipped)"
-    gave = (
-        [start for start, end in passed.spans if start < damage.output and damage.suspect_from < end]
-        if passed
-        else []
-    )
+def _damage_reason(damage: Damage, passed: _Passed) -> str:
+    """:func:`damage_reason`; of a member that failed its checksum after passing documents on, how many."""
+    if damage.cut or damage.suspect_from is None:
+        return damage_reason(damage)
+    gave = [start for start, end in passed.spans if start < damage.output and damage.suspect_from < end]
     if not gave:
-        return (
-            f"{damage.detail} (the member before compressed byte {damage.end} failed its checksum: set aside)"
-        )
+        return damage_reason(damage)
     said = (
         f"{damage.detail}: the compressed member at bytes {damage.member_start} to {damage.end} failed its"
         f" checksum at its end, after the {len(gave)} documents read from it were passed on: they may hold"
         " damaged text"
     )
-    unparsed = passed.unparsed if passed else None
+    unparsed = passed.unparsed
     if unparsed is not None and damage.suspect_from <= unparsed < damage.output:
         later = sum(start >= unparsed for start in gave)
         said += (
@@ -542,7 +526,7 @@ def _records(
     records after it is cut, and they are read on their own (:func:`_taken_apart`); its block's
     length is then given (else None: the one its header declares).
     """
-    compressed = compression_of(path) != "none"
+    compressed = file_compression(path) != "none"
     for offset, data, whole in _split_records(read_chunks(path, progress, damages)):
         if whole:  # its length held: nothing is glued to it, but it may hold the records after it
             if take_apart is not None and take_apart():
@@ -627,7 +611,7 @@ def _lenient_read(
     # A record cut short: (offset, reason, bytes, whether it counts as a document set aside); what it
     # means is known once the next record comes, or the file ends.
     held: tuple[int, str, bytes, bool] | None = None
-    compressed = compression_of(path) != "none"
+    compressed = file_compression(path) != "none"
 
     where = partial(_place, compressed=compressed)
     junk: list[tuple[int, bytes]] | None = []  # bytes before the first record; None once one is found
@@ -720,18 +704,12 @@ def _lenient_read(
                     data,
                 )
             continue
-        failed = _suspect(damages, offset, offset + len(data))
+        failed = suspect_damage(damages, offset, offset + len(data))
         if failed is not None:
             # The damage entry stands for the first record set aside from the member; any other is
             # one entry each. (Records yielded before the member's end was reached stay yielded.)
             if id(failed) in represented:
-                sink.quarantine(
-                    path,
-                    where(offset),
-                    f"its compressed member failed its checksum (compressed bytes {failed.start} to "
-                    f"{failed.end}): the record's bytes are not all those written",
-                    data[:200],
-                )
+                sink.quarantine(path, where(offset), set_aside_reason(failed), data[:200])
             represented.add(id(failed))
             continue
         if short:  # if no record follows, the file itself was cut short
@@ -750,7 +728,7 @@ def _lenient_read(
         raise BrokenInputError(
             path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
         )
-    _report(path, sink, damages, passed)
+    report_damages(path, sink, damages, partial(_damage_reason, passed=passed))
 
 
 def _header_fields(head: str) -> dict[str, list[str]]:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from fastwarc import ArchiveIterator, GzipReader, WarcRecordType
 
 from gristmill.document import Document
-from gristmill.io.compression import compression_of
+from gristmill.io.compression import file_compression
 from gristmill.io.storage import is_url, local_path
 
 # The records that become documents (the careful reader's too).
@@ -71,7 +71,7 @@ NewDocument = Callable[[str, Any, bytes, "bytes | None"], Document]
 
 def native_ok(path: str) -> bool:
     """Whether ``path`` is a local plain or gzip file, which the native path can read."""
-    return not is_url(path) and compression_of(path) in ("gzip", "none")
+    return not is_url(path) and file_compression(path) in ("gzip", "none")
 
 
 def native_documents(
@@ -85,7 +85,7 @@ def native_documents(
     ``new_document(name, record, body, block)`` builds a document as the careful reader does.
     """
     filename = local_path(path)
-    gzipped = compression_of(path) == "gzip"
+    gzipped = file_compression(path) == "gzip"
     size = os.path.getsize(filename)
     source: Any = GzipReader(filename, fsspec_args=False) if gzipped else filename
     yielded = 0

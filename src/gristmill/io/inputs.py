@@ -643,7 +643,9 @@ class _Bounded:
     def __init__(self, limit: int) -> None:
         self.left = limit
 
-    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
         self.left -= 1
         if self.left <= 0:
             raise _Enough

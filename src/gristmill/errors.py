@@ -4,9 +4,10 @@
     ├── ConfigError                a pipeline, step or option that is wrong           exit 2
     ├── InputError                 an input that cannot be read
     │   ├── MissingInputError      an input that matches nothing or cannot be opened  exit 2
-    │   └── BrokenInputError       a file that breaks off mid-stream (the records before it count)
-    │       ├── DamagedInputError    a file damaged in the middle (the records around it count)
-    │       └── TruncatedInputError  a file cut short (a compressed stream, or a WARC's last record)
+    │   ├── BrokenInputError       a file that breaks off mid-stream (the records before it count)
+    │   │   ├── DamagedInputError    a file damaged in the middle (the records around it count)
+    │   │   └── TruncatedInputError  a file cut short (a compressed stream, or a WARC's last record)
+    │   └── DamagedRowsError       a file with rows that cannot be read (a Parquet row group), quarantined
     ├── OutputError                an output folder that cannot be written mid-run (disk full)
     │   ├── UnusableOutputError    an output folder that cannot be used at all         exit 2
     │   ├── OutputInUseError       an output folder another run is writing in          exit 2
@@ -80,6 +81,13 @@ class TruncatedInputError(BrokenInputError):
     def __init__(self, path: str, offset: int, detail: str) -> None:
         super().__init__(path, offset, detail)
         self.args = (f"{path}: truncated at byte {offset}: {detail}",)
+
+
+class DamagedRowsError(InputError):
+    """A file with rows that could not be read (a damaged Parquet row group), which its reader quarantined.
+
+    The run reports the file, and quarantines nothing more for it.
+    """
 
 
 class OutputError(GristmillError):

@@ -30,7 +30,9 @@ class _Collect:
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
         self.problems.append(f"{path}: {where}: {reason}")
 
     def progress(self, nbytes: int) -> None:

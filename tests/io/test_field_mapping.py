@@ -90,6 +90,18 @@ def test_the_fields_a_hint_lists_say_how_many_more_there_are(run_cli, tmp_path: 
     ), said
 
 
+def test_a_meta_key_hint_over_records_of_text_and_id_alone_reads_right(run_cli, tmp_path: Path) -> None:
+    # The line ended "its fields: " with nothing after it.
+    records = [{"id": "a", "text": "a text"}, {"id": "b", "text": "another text"}]
+    result = _run_folder(run_cli, tmp_path, {"a.jsonl": records}, ", meta_keys: [source]")
+    assert result.exit_code == 0, result.output
+    (said,) = [line for line in result.output.splitlines() if "meta_keys names 'source'" in line]
+    assert said.endswith(
+        "in the first 100 records of "
+        + f"{tmp_path}/in/a.jsonl; the records have no fields but their text and id"
+    ), said
+
+
 def test_a_meta_key_type_that_does_not_exist_is_one_line(run_cli, tmp_path: Path) -> None:
     result, _ = _run(run_cli, tmp_path, ", text_key: content, meta_keys: {year: integer}")
     assert result.exit_code == 2

@@ -15,7 +15,9 @@ class Sink:
         self.bad: list[tuple[str, str, str]] = []
         self.bytes = 0
 
-    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
         self.bad.append((Path(path).name, where, reason))
 
     def progress(self, nbytes: int) -> None:

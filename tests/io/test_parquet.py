@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from gristmill.cli import cli
 from gristmill.document import Document
-from gristmill.errors import InputError
+from gristmill.errors import DamagedRowsError, InputError
 from gristmill.io.parquet import ParquetReader, ParquetWriter
 from tests.helpers import read_all, write_pipeline
 from tests.io.test_jsonl import Sink
@@ -131,3 +131,111 @@ def test_a_parquet_file_whose_column_names_are_not_utf8_is_one_line(tmp_path: Pa
     path.write_bytes(data.replace(b"zqzq", b"\x96\x96\x96\x96"))
     with pytest.raises(InputError, match="not a readable Parquet file"):  # the engine quarantines the file
         list(ParquetReader().read(str(path), Sink()))
+
+
+class CountingSink:
+    """A sink that keeps each quarantine entry with the number of records it stands for."""
+
+    def __init__(self) -> None:
+        self.bad: list[tuple[str, str, str, int]] = []
+
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
+        self.bad.append((Path(path).name, where, reason, records))
+
+    def progress(self, nbytes: int) -> None:
+        pass
+
+
+def _damage_row_groups(path: Path, groups: tuple[int, ...], rows: int = 1000, group_rows: int = 100) -> None:
+    """Write ``rows`` rows in groups of ``group_rows``, then overwrite the text column's first page
+    header of each of ``groups`` (counted from 0), as a flipped stretch of disk would."""
+    table = pa.table(
+        {"id": [f"d{i}" for i in range(1, rows + 1)], "text": [f"text {i}" for i in range(1, rows + 1)]}
+    )
+    pq.write_table(table, path, row_group_size=group_rows)
+    footer = pq.ParquetFile(path).metadata
+    data = bytearray(path.read_bytes())
+    for group in groups:
+        column = footer.row_group(group).column(1)
+        start = column.dictionary_page_offset or column.data_page_offset
+        data[start : start + 12] = b"\xff" * 12
+    path.write_bytes(data)
+
+
+def test_a_damaged_row_group_costs_its_rows_only_counted_row_by_row(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    _damage_row_groups(src / "a.parquet", (4,))
+    out = tmp_path / "out"
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {out}\nsteps: []\n")
+    result = CliRunner().invoke(cli, ["run", str(config), "--quiet"], catch_exceptions=False)
+    assert result.exit_code == 1  # a damaged file is reported, as a damaged compressed stream is
+    assert result.stderr.count("\n") == 1, result.stderr
+    error = f"gristmill: error: {src}/a.parquet: rows 401-500 of 1,000 (row group 4 unreadable: Couldn't "
+    assert result.stderr.startswith(error)
+    assert result.stderr.endswith("); the other rows were read\n")
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["totals"] == {"read": 1000, "created": 0, "kept": 900, "rejected": 0, "quarantined": 100}
+    kept = read_all(out / "kept")
+    assert [d["id"] for d in kept] == [f"d{i}" for i in range(1, 1001) if not 401 <= i <= 500]
+    (entry,) = [json.loads(line) for line in (out / "quarantine/00000.jsonl").read_text().splitlines()]
+    assert (entry["file"], entry["where"], entry["records"]) == (str(src / "a.parquet"), "rows 401-500", 100)
+    assert entry["reason"].startswith("row group 4 unreadable: Couldn't deserialize thrift")
+    assert "\n" not in entry["reason"]
+
+
+def test_each_damaged_row_group_is_quarantined_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "two.parquet"
+    _damage_row_groups(path, (0, 7))
+    sink = CountingSink()
+    docs = []
+    message = (
+        r"rows 1-100 of 1,000 \(row group 0 unreadable: .*\), and 1 more row group \(see the quarantine\)"
+    )
+    with pytest.raises(DamagedRowsError, match=message):  # the run reports the file, and quarantines no more
+        docs.extend(ParquetReader().read(str(path), sink))
+    assert [d.id for d in docs] == [f"d{i}" for i in range(101, 1001) if not 701 <= i <= 800]
+    assert [(where, records) for _, where, _, records in sink.bad] == [
+        ("rows 1-100", 100),
+        ("rows 701-800", 100),
+    ]
+    assert [reason.split(":")[0] for _, _, reason, _ in sink.bad] == [
+        "row group 0 unreadable",
+        "row group 7 unreadable",
+    ]
+
+
+def test_a_healthy_file_is_read_within_its_row_groups_in_bounded_batches(tmp_path: Path) -> None:
+    path = tmp_path / "big.parquet"
+    table = pa.table({"text": [f"t{i}" for i in range(5000)]})
+    pq.write_table(table, path, row_group_size=3000)
+    seen: list[int] = []
+
+    class Sizes(CountingSink):
+        def progress(self, nbytes: int) -> None:
+            seen.append(nbytes)
+
+    docs = list(ParquetReader().read(str(path), Sizes()))
+    assert [d.id for d in docs] == [f"big/{i}" for i in range(1, 5001)]
+    assert len(seen) == 5  # 1024, 1024, 952 of the first group; 1024, 976 of the second
+
+
+def test_a_row_group_damaged_part_way_keeps_the_batches_read_before(tmp_path: Path) -> None:
+    path = tmp_path / "pages.parquet"
+    texts = [f"text number {i} " * 5 for i in range(1, 6001)]
+    pq.write_table(
+        pa.table({"text": texts}), path, row_group_size=3000, data_page_size=4096, use_dictionary=False
+    )
+    column = pq.ParquetFile(path).metadata.row_group(0).column(0)
+    data = bytearray(path.read_bytes())
+    start = column.data_page_offset + column.total_compressed_size * 2 // 3  # past the first batch's pages
+    data[start : start + 200] = b"\xff" * 200
+    path.write_bytes(data)
+    sink = CountingSink()
+    docs = []
+    with pytest.raises(DamagedRowsError, match=r"rows 1025-3000 of 6,000 \(row group 0 unreadable: "):
+        docs.extend(ParquetReader().read(str(path), sink))
+    assert [d.id for d in docs] == [f"pages/{i}" for i in [*range(1, 1025), *range(3001, 6001)]]
+    assert [(where, records) for _, where, _, records in sink.bad] == [("rows 1025-3000", 1976)]

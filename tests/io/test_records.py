@@ -121,3 +121,49 @@ def test_meta_and_metadata_are_merged_meta_winning(tmp_path: Path, record: dict,
     path = write_jsonl(tmp_path / "m.jsonl", [record])
     (doc,) = JsonlReader().read(str(path), Sink())
     assert doc.meta == meta
+
+
+def test_ids_that_are_not_strings_are_integers_as_text_or_quarantined(tmp_path: Path) -> None:
+    path = tmp_path / "ids.jsonl"
+    path.write_text(
+        '{"id": 12, "text": "an integer"}\n'
+        '{"id": 3.0, "text": "a whole float, as pandas writes an integer column with gaps"}\n'
+        '{"id": -0.0, "text": "negative zero"}\n'
+        '{"id": true, "text": "a boolean"}\n'
+        '{"id": ["x"], "text": "a list"}\n'
+        '{"id": {"a": 1}, "text": "an object"}\n'
+        '{"id": 1.5, "text": "a fraction"}\n'
+        '{"id": 1e300, "text": "past what a float holds exactly"}\n'
+        '{"id": null, "text": "no id"}\n'
+    )
+    totals, kept, quarantined = run(tmp_path, f"{{path: {path}}}")
+    assert [d["id"] for d in kept] == ["12", "3", "0", "ids/9"]
+    assert totals == {**totals, "read": 9, "kept": 4, "quarantined": 5}
+    assert [(q["where"], q["reason"]) for q in quarantined] == [
+        ("line 4", "'id' is a boolean, not a string or integer"),
+        ("line 5", "'id' is an array, not a string or integer"),
+        ("line 6", "'id' is an object, not a string or integer"),
+        ("line 7", "'id' is the number 1.5, not a string or integer"),
+        ("line 8", "'id' is the number 1e+300, not a string or integer"),
+    ]
+
+
+def test_parquet_id_columns_that_are_not_strings_follow_the_same_rule(tmp_path: Path) -> None:
+    path = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"doc": [7, None], "text": ["a", "b"]}), path)
+    _, kept, _ = run(tmp_path, f"{{path: {path}, id_key: doc}}")
+    assert [d["id"] for d in kept] == ["7", "ids/2"]
+    for name, column in {
+        "floats": pa.array([2.0, 2.5]),
+        "flags": pa.array([True, False]),
+        "lists": pa.array([["x"], ["y"]]),
+        "structs": pa.array([{"a": 1}, {"a": 2}]),
+    }.items():
+        path = tmp_path / name / f"{name}.parquet"
+        path.parent.mkdir()
+        pq.write_table(pa.table({"doc": column, "text": ["a", "b"]}), path)
+        totals, kept, quarantined = run(tmp_path / name, f"{{path: {path}, id_key: doc}}")
+        expected = {"floats": ["2"]}.get(name, [])
+        assert [d["id"] for d in kept] == expected, name
+        assert totals["quarantined"] == 2 - len(expected)
+        assert all(q["reason"].startswith("'doc' is ") for q in quarantined), quarantined

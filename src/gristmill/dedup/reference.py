@@ -197,8 +197,10 @@ class _CountingSink:
         self.quarantined = 0
         self.first = ""
 
-    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
-        self.quarantined += 1
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
+        self.quarantined += records
         self.first = self.first or f"{path} {where}: {reason}"
 
     def progress(self, nbytes: int) -> None:

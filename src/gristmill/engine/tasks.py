@@ -20,7 +20,7 @@ import orjson
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated, PassOn, write_now
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
-from gristmill.errors import BrokenInputError, InputError, RunFailedError
+from gristmill.errors import BrokenInputError, DamagedRowsError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
 from gristmill.io.base import SOURCE_FILE, excerpt_of
 from gristmill.io.inputs import InputSpec, Shard, written_by_a_run
@@ -243,7 +243,9 @@ class _NoQuarantine:
     def __init__(self, progress: ProgressFn | None = None) -> None:
         self._progress = progress
 
-    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
         raise InputError(f"{path}: {where}: {reason} (an intermediate file was damaged; rerun)")
 
     def progress(self, nbytes: int) -> None:
@@ -327,10 +329,19 @@ class _Sink:
         # Where the reader's records go: to the first step, which holds them while it holds documents.
         self.read_records: PassOn = write_now
 
-    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
-        self._stats.read += 1
-        self._stats.quarantined += 1
-        record = {"file": path, "where": where, "reason": reason, "excerpt": excerpt_of(excerpt)}
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
+        self._stats.read += records
+        self._stats.quarantined += records
+        record: dict[str, object] = {
+            "file": path,
+            "where": where,
+            "reason": reason,
+            "excerpt": excerpt_of(excerpt),
+        }
+        if records != 1:
+            record["records"] = records
         self.read_records(partial(self._lines.append, orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)))
 
     def step_error(self, step: str, doc: Document, exc: BaseException, records: PassOn) -> None:
@@ -381,6 +392,8 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
                 yield doc
         except BrokenInputError as exc:
             sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
+            stats.errors.append(str(exc))
+        except DamagedRowsError as exc:  # its reader quarantined the rows: the file is only reported
             stats.errors.append(str(exc))
         except InputError as exc:  # a file that cannot be opened, or read on, is quarantined from there
             met = stats.read - before

@@ -18,8 +18,13 @@ SOURCE_FILE = "source_file"
 class ReadSink(Protocol):
     """Where a reader reports what is not a document, and how far it has read."""
 
-    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
-        """Set aside a record that cannot be read, with its place (``line 12``) and the reason."""
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
+        """Set aside a record that cannot be read, with its place (``line 12``) and the reason.
+
+        ``records``: how many records the entry stands for (a damaged Parquet row group's rows).
+        """
 
     def progress(self, nbytes: int) -> None:
         """Note that ``nbytes`` more input bytes were consumed."""

@@ -275,7 +275,12 @@ class InputSpec:
                 held,
                 sample,
                 _files(looked),
-                advice or _hint(key, seen - {SOURCE_FILE} if chosen_key else seen | known),
+                advice
+                or _hint(
+                    key,
+                    seen - {SOURCE_FILE} if chosen_key else seen | known,
+                    none="the records have no fields but their text and id",
+                ),
             )
 
     def _meta_seen(self, path: str, fmt: str, sample: int) -> set[str] | None:
@@ -688,7 +693,9 @@ class _Bounded:
     def __init__(self, limit: int) -> None:
         self.left = limit
 
-    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
         self.left -= 1
         if self.left <= 0:
             raise _Enough
@@ -697,9 +704,14 @@ class _Bounded:
         pass
 
 
-def _hint(name: str, known: set[str], shown: int = 12) -> str:
-    """``did you mean …?`` for a field name, or the fields there are (the first ``shown``; how many more)."""
+def _hint(name: str, known: set[str], shown: int = 12, none: str = "the records have no fields") -> str:
+    """``did you mean …?`` for a field name, or the fields there are (the first ``shown``; how many more).
+
+    ``none`` says that there are none.
+    """
     names = sorted(known)
+    if not names:
+        return none
     near = difflib.get_close_matches(name, names, n=1)
     if near:
         return f"did you mean {near[0]!r}?"

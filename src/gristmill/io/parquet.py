@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from gristmill.document import Document
-from gristmill.errors import InputError
+from gristmill.errors import DamagedRowsError, InputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.records import RECORD_FIELDS, RecordError, document_from_record
 from gristmill.io.schema import Schema
@@ -16,13 +17,16 @@ from gristmill.io.storage import StorageError, is_url, open_read
 if TYPE_CHECKING:
     import pyarrow as pa
 
+_BATCH = 1024  # rows made into Python records at a time, however large a row group is
+
 
 class ParquetReader(Reader):
     """Reads Parquet files whose rows hold ``text`` and optionally ``id``, ``meta``/``metadata``.
 
     Columns of types JSON has no word for become JSON values in ``meta``: binary as text (UTF-8,
     other bytes escaped), decimals as exact strings, durations as seconds, dates and times as ISO
-    text. A row whose strings are not valid UTF-8 is quarantined.
+    text. A row whose strings are not valid UTF-8 is quarantined; so are the rows of a row group that
+    cannot be read (a damaged page), and the file is reported.
     """
 
     format = "parquet"
@@ -44,7 +48,10 @@ class ParquetReader(Reader):
             return None
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
-        """Yield a document per row, batch by batch; quarantine rows that are not documents."""
+        """Yield a document per row, batch by batch; quarantine rows that are not documents.
+
+        Raises ``DamagedRowsError`` at the end where a row group could not be read (its rows quarantined).
+        """
         import pyarrow as pa  # imported by the runs that read or write Parquet only
         import pyarrow.parquet as pq
 
@@ -55,10 +62,24 @@ class ParquetReader(Reader):
             raise InputError(f"cannot open {exc}") from exc
         except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:  # the last: names that are not UTF-8
             raise InputError(f"{path}: not a readable Parquet file: {str(exc).strip()}") from exc
-        row = 0
         stem = self.options.stem_of(path)
-        try:
-            for batch in source.iter_batches(batch_size=1024):
+        damage = (OSError, pa.ArrowException, UnicodeDecodeError)
+        footer = source.metadata
+        # Where each row group starts, by the footer: a damaged group's rows are counted all the same.
+        starts = list(
+            accumulate((footer.row_group(g).num_rows for g in range(footer.num_row_groups)), initial=0)
+        )
+        row = 0  # the rows read so far, quarantined ones too: a row's place is its number in the file
+        damaged: list[str] = []  # each damaged group's rows and reason
+
+        def documents(groups: list[int], skip: int = 0) -> Iterator[Document]:
+            """The documents of row ``groups``, batch by batch, past their first ``skip`` rows."""
+            nonlocal row
+            for batch in source.iter_batches(batch_size=_BATCH, row_groups=groups):
+                if skip >= batch.num_rows:
+                    skip -= batch.num_rows
+                    continue
+                batch, skip = batch.slice(skip), 0
                 sink.progress(batch.nbytes)
                 for record in _rows(batch, self.options.text_key):
                     row += 1
@@ -69,8 +90,44 @@ class ParquetReader(Reader):
                         yield document_from_record(record, f"{stem}/{row}", self.options)
                     except RecordError as exc:
                         sink.quarantine(path, f"row {row}", str(exc), repr(record)[:200])
-        except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: unreadable after row {row}: {str(exc).strip()}") from exc
+
+        for span in _spans(starts):
+            try:
+                yield from documents(span)
+            except damage:
+                # Its groups one by one, past the rows already read: damage costs its own group alone.
+                for group in span:
+                    end = starts[group + 1]
+                    if end <= row:
+                        continue
+                    try:
+                        yield from documents([group], skip=row - starts[group])
+                    except damage as exc:
+                        reason = f"row group {group} unreadable: {' '.join(str(exc).split())}"
+                        sink.quarantine(path, f"rows {row + 1}-{end}", reason, records=end - row)
+                        damaged.append(f"rows {row + 1}-{end} of {footer.num_rows:,} ({reason})")
+                        row = end
+        if damaged:
+            more = len(damaged) - 1
+            also = (
+                f", and {more} more row group{'s' if more > 1 else ''} (see the quarantine)" if more else ""
+            )
+            raise DamagedRowsError(f"{path}: {damaged[0]}{also}; the other rows were read")
+
+
+def _spans(starts: list[int]) -> Iterator[list[int]]:
+    """Runs of consecutive row groups of up to a batch's rows in all (a larger group on its own).
+
+    Arrow reads a run of small groups as fast as one group; one call a group costs a third more.
+    """
+    span: list[int] = []
+    for group in range(len(starts) - 1):
+        if span and starts[group + 1] - starts[span[0]] > _BATCH:
+            yield span
+            span = []
+        span.append(group)
+    if span:
+        yield span
 
 
 def _rows(batch: pa.RecordBatch, text_key: str) -> list[dict[str, Any] | RecordError]:

@@ -46,7 +46,7 @@ def document_from_record(
     if nested and _depth(record) > MAX_DEPTH:
         raise RecordError(f"record nested deeper than {MAX_DEPTH} levels")
     doc_id = record.get(keys.id_key)
-    doc_id = fallback_id if doc_id is None or doc_id == "" else str(doc_id)
+    doc_id = fallback_id if doc_id is None or doc_id == "" else _id_text(doc_id, keys.id_key)
     meta = _mapping(record.get("metadata"), "metadata")
     meta.update(_mapping(record.get("meta"), "meta"))
     own = _OWN_FIELDS | {keys.text_key, keys.id_key}
@@ -94,6 +94,22 @@ def _json_text(value: Any) -> Any:
         if isinstance(parsed, list | dict):
             return parsed
     return value
+
+
+def _id_text(value: Any, key: str) -> str:
+    """An id as text: a string as it is, an integer in decimal; a boolean, list or object is no id.
+
+    A float that is an integer exactly counts as one: pandas writes an integer column with gaps so.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) <= 2**53:  # past 2**53 a float is no longer the id written
+            return str(int(value))
+        raise RecordError(f"'{key}' is the number {value!r}, not a string or integer")
+    raise RecordError(f"'{key}' is {describe_value(value)}, not a string or integer")
 
 
 def _missing_text(record: dict[str, Any], text_key: str) -> str:

@@ -223,9 +223,11 @@ class _AfterProgress:
         self.sink = sink
         self.told = nbytes
 
-    def quarantine(self, path: str, where: str, reason: str, excerpt: bytes | str = b"") -> None:
+    def quarantine(
+        self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
+    ) -> None:
         """Quarantine as the wrapped sink does."""
-        self.sink.quarantine(path, where, reason, excerpt)
+        self.sink.quarantine(path, where, reason, excerpt, records)
 
     def progress(self, nbytes: int) -> None:
         """Report only the bytes past those already reported."""

@@ -102,13 +102,14 @@ def test_report_on_a_folder_without_a_run(run_cli, tmp_path) -> None:
 
 
 def test_demo_runs_on_the_bundled_samples(run_cli, tmp_path: Path) -> None:
-    from gristmill.cli import demo_pipeline
+    from gristmill.cli import demo_pipeline, mark_demo_run
     from gristmill.steps.normalize import Normalize
 
-    # An earlier demo's run (another version's steps) in the folder: the demo replaces it, as `make
-    # demo` run twice, or after an update, does.
+    # An earlier demo's run (another version's steps, marked as the demo's) in the folder: the demo
+    # replaces it, as `make demo` run twice, or after an update, does.
     earlier = demo_pipeline(str(tmp_path / "demo"))
     Pipeline(input=earlier.input, output=earlier.output, steps=[Normalize()]).run(workers=1)
+    mark_demo_run(tmp_path / "demo")
     result = run_cli("demo", "--out", str(tmp_path / "demo"), "--workers", "1")
     assert result.exit_code == 0, result.output
     stats = json.loads((tmp_path / "demo/stats.json").read_text())
@@ -143,6 +144,22 @@ def test_demo_refuses_a_folder_of_other_files_or_another_pipelines_run_without_o
     result = run_cli("demo", "--out", str(mine), "--workers", "1", "--overwrite")
     assert result.exit_code == 0, result.output
     assert not (mine / "kept/my_corpus.jsonl").exists()
+
+
+def test_demo_refuses_a_users_run_of_the_samples_with_other_steps(run_cli, tmp_path: Path) -> None:
+    # README suggests running an edited copy of demo.yaml: its run reads the demo's samples but is not
+    # the demo's, and the demo must not delete it (a review found it did).
+    from gristmill.cli import demo_pipeline
+    from gristmill.steps.normalize import Normalize
+
+    mine = tmp_path / "mine"
+    demo = demo_pipeline(str(mine))
+    Pipeline(input=demo.input, output=demo.output, steps=[Normalize()]).run(workers=1)
+    config = (mine / "_state/pipeline.json").read_bytes()
+    result = run_cli("demo", "--out", str(mine), "--workers", "1")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert f"output: '{mine}' holds the run of a different pipeline (" in result.output
+    assert (mine / "_state/pipeline.json").read_bytes() == config
 
 
 def test_the_demo_pipeline_file_reads_the_samples_when_run_from_the_repository_root(

@@ -325,8 +325,11 @@ def demo(out: str, workers: int, progress: bool | None, overwrite: bool) -> None
     An earlier demo's run in OUT is replaced; other files or another pipeline's run there are refused.
     """
     _show_step_notes(False)
-    overwrite = overwrite or _holds_a_demo_run(Path(out))
-    _finish(demo_pipeline(out).run(workers=workers, overwrite=overwrite, progress=progress))
+    pipeline = demo_pipeline(out)
+    overwrite = overwrite or _holds_a_demo_run(Path(out), pipeline)
+    result = pipeline.run(workers=workers, overwrite=overwrite, progress=progress)
+    mark_demo_run(Path(out))
+    _finish(result)
 
 
 # Where demo.yaml's input paths start: the samples folder, from the repository root.
@@ -347,17 +350,32 @@ def _demo_yaml() -> tuple[Path, dict[str, Any]]:
     return samples, yaml.safe_load((samples / "demo.yaml").read_text(encoding="utf-8"))
 
 
-def _holds_a_demo_run(folder: Path) -> bool:
-    """Whether ``folder`` holds a run of the demo's samples: the demo's (any version's steps) or demo.yaml's.
+# Written into a run's _state/ by the demo command, so that a later demo knows the run for its own.
+_DEMO_MARK = "demo.json"
 
-    The demo replaces such a run by itself, as ``make demo`` run twice, or after an update, asks.
+
+def mark_demo_run(folder: Path) -> None:
+    """Mark the run in ``folder`` as the demo command's (a later demo may replace it, whatever its steps)."""
+    state = folder / "_state"
+    if (state / "pipeline.json").is_file():
+        (state / _DEMO_MARK).write_bytes(orjson.dumps({"made_by": "gristmill demo"}))
+
+
+def _holds_a_demo_run(folder: Path, pipeline: Pipeline) -> bool:
+    """Whether ``folder`` holds the demo's run: of the demo's samples, made by the demo or with its steps.
+
+    The demo replaces such a run by itself, as ``make demo`` run twice, or after an update, asks; a run of
+    the samples with other steps (an edited copy of demo.yaml) is a user's, and is refused as any other.
     """
     try:
-        paths = orjson.loads((folder / "_state" / "pipeline.json").read_bytes())["input"]["path"]
+        config = orjson.loads((folder / "_state" / "pipeline.json").read_bytes())
+        paths = config["input"]["path"]
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
         return False
     read = paths if isinstance(paths, list) else [paths]
-    return {_sample_name(str(p)) for p in read} == {_sample_name(p) for p in _demo_yaml()[1]["input"]["path"]}
+    if {_sample_name(str(p)) for p in read} != {_sample_name(p) for p in _demo_yaml()[1]["input"]["path"]}:
+        return False
+    return (folder / "_state" / _DEMO_MARK).is_file() or config.get("steps") == pipeline.to_config()["steps"]
 
 
 def _sample_name(path: str) -> str | None:

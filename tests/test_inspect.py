@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from gristmill.cli import cli
@@ -188,3 +191,44 @@ def test_a_record_past_where_a_file_breaks_off_says_both(tmp_path: Path) -> None
     assert f"{cut}: no record #999 among the " in err, err
     assert " documents before the file breaks off: truncated at byte " in err, err
     assert _inspect(f"{cut}#0")[0] == 0  # a record before the break is found
+
+
+def test_a_document_missing_from_a_file_read_past_its_damage_says_what_was_read(tmp_path: Path) -> None:
+    # A gzip member that failed its checksum: reading resumes after it, yet inspect said "among the 3
+    # documents before the file breaks off", one of them after the damage.
+    damaged = bytearray(gzip.compress(b'{"id": "b0", "text": "beta"}\n', mtime=0))
+    damaged[-8] ^= 0xFF  # its checksum
+    path = tmp_path / "crc.jsonl.gz"
+    path.write_bytes(
+        gzip.compress(b'{"id": "a0", "text": "alpha"}\n{"id": "a1", "text": "alpha two"}\n', mtime=0)
+        + bytes(damaged)
+        + gzip.compress(b'{"id": "c0", "text": "gamma"}\n', mtime=0)
+    )
+    code, _, err = _inspect(f"{path}#zz")
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"{path}: no document with id 'zz' among its 3 readable documents; " in err, err
+    assert "before the file breaks off" not in err and "failed its checksum" in err, err
+    assert _inspect(f"{path}#c0")[0] == 0  # a document after the damage is found
+
+
+def test_a_document_missing_from_a_parquet_file_with_a_damaged_row_group_says_so(tmp_path: Path) -> None:
+    # The reader's "(see the quarantine)" was the whole message, with exit 1: inspect has no quarantine,
+    # and "no document with id" was lost.
+    path = tmp_path / "bad.parquet"
+    rows = [
+        {"id": f"p{i}", "text": f"parquet row {i} " + "lorem ipsum dolor sit amet " * 3} for i in range(60)
+    ]
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=20, compression="snappy")
+    column = pq.ParquetFile(path).metadata.row_group(1).column(1)
+    start = column.dictionary_page_offset if column.has_dictionary_page else column.data_page_offset
+    data = bytearray(path.read_bytes())
+    for k in range(start + column.total_compressed_size // 2, start + column.total_compressed_size // 2 + 40):
+        data[k] ^= 0x5A
+    path.write_bytes(bytes(data))
+    code, _, err = _inspect(f"{path}#nope")
+    assert code == 2 and err.count("\n") == 1, err
+    assert (
+        f"{path}: no document with id 'nope' among its 40 readable documents; 20 record(s) could not" in err
+    )
+    assert "row group 1 unreadable" in err and "quarantine" not in err, err
+    assert _inspect(f"{path}#p45")[0] == 0  # a row after the damaged group is found

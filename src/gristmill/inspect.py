@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from gristmill.document import Document
-from gristmill.errors import BrokenInputError, InputError, MissingInputError
+from gristmill.errors import (
+    BrokenInputError,
+    DamagedInputError,
+    DamagedRowsError,
+    InputError,
+    MissingInputError,
+)
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.inputs import format_of, reader_for
 from gristmill.stats import StepContext, StepStats
@@ -29,11 +35,13 @@ class _Collect:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.records = 0  # as the run's quarantine counts them: a row group's rows, a damaged span as one
 
     def quarantine(
         self, path: str, where: str, reason: str, excerpt: bytes | str = b"", records: int = 1
     ) -> None:
         self.problems.append(f"{path}: {where}: {reason}")
+        self.records += records
 
     def progress(self, nbytes: int) -> None:
         pass
@@ -111,6 +119,11 @@ def _find(path: str, fmt: str, wanted: Callable[[int, Document], bool], what: st
         for count, doc in enumerate(reader_for(fmt).read(path, sink), start=1):
             if wanted(count - 1, doc):
                 return doc
+    except DamagedInputError as exc:  # read on past the damage: its span is one more unreadable part
+        sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
+        among = f" among its {count:,} readable documents"
+    except DamagedRowsError:  # its reader set the damaged rows aside in the sink already
+        among = f" among its {count:,} readable documents"
     except BrokenInputError as exc:  # the one wanted may lie past the break: say both
         among = (
             f" among the {count:,} documents before the file breaks off: {str(exc).removeprefix(f'{path}: ')}"
@@ -123,7 +136,7 @@ def _find(path: str, fmt: str, wanted: Callable[[int, Document], bool], what: st
     problems = ""
     if sink.problems:  # the record wanted may be one of them: say why the first could not be read
         first = sink.problems[0].removeprefix(f"{path}: ")
-        problems = f"; {len(sink.problems)} record(s) could not be read (the first: {first})"
+        problems = f"; {sink.records:,} record(s) could not be read (the first: {first})"
     raise MissingInputError(f"{path}: no {what}{among}{problems}")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import random
 import stat
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -218,3 +220,85 @@ def test_reference_signatures_copied_into_a_run_are_readable_like_every_output(t
     assert installed and all((work / name).is_file() for name in installed)
     modes = {name: oct(stat.S_IMODE((work / name).stat().st_mode)) for name in installed}
     assert modes == {name: oct(output_mode()) for name in installed}  # as write_atomically's outputs
+
+
+def test_a_reference_that_cannot_be_read_leaves_the_output_folder_unclaimed(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    # The reference was read after _state/pipeline.json was written: the rerun with a good reference
+    # was refused as "the run of a different pipeline".
+    write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": "one text"}])
+    (tmp_path / "junk.parquet").write_bytes(b"not a parquet file")
+    write_jsonl(tmp_path / "good.jsonl", [{"id": "r0", "text": "one text"}])
+
+    def run(reference: str) -> Any:
+        pipeline = write_pipeline(
+            tmp_path / "p.yaml",
+            f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
+            f"  - exact_dedup: {{reference: {{path: {tmp_path}/{reference}, cache: {tmp_path}/c}}}}\n",
+        )
+        return run_cli("run", str(pipeline), "--quiet")
+
+    failed = run("junk.parquet")
+    assert failed.exit_code != 0 and "junk.parquet" in failed.output
+    assert not (tmp_path / "out" / "_state").exists()
+    assert not [p for p in (tmp_path / "c").iterdir()]  # no half-built signature folder either
+    result = run("good.jsonl")
+    assert result.exit_code == 0, result.output
+    assert [d["meta"]["duplicate_of"] for d in read_all(tmp_path / "out" / "rejected")] == ["r0"]
+
+
+def _gzip_member(records: list[dict[str, Any]]) -> bytes:
+    return gzip.compress(b"".join(orjson.dumps(r) + b"\n" for r in records), mtime=0)
+
+
+def _damaged_parquet(path: Path, rows: list[dict[str, Any]], group: int, damaged: int) -> Path:
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=group, compression="snappy")
+    column = pq.ParquetFile(path).metadata.row_group(damaged).column(1)
+    data = bytearray(path.read_bytes())
+    start = column.dictionary_page_offset if column.has_dictionary_page else column.data_page_offset
+    middle = start + column.total_compressed_size // 2
+    for k in range(middle, middle + 40):
+        data[k] ^= 0x5A
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_damaged_reference_records_are_left_out_and_counted_not_the_run_failed(
+    tmp_path: Path, run_cli: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A damaged reference failed the run with its reader's "(see the quarantine)", the run's quarantine
+    # empty: the damage errors say "already quarantined" (here: counted), which the reference ignored.
+    texts = _texts(8, 8, words=40)
+    damaged_member = bytearray(_gzip_member([{"id": "b0", "text": texts[2]}]))
+    damaged_member[-8] ^= 0xFF  # its checksum
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "ref" / "a.jsonl.gz").write_bytes(
+        _gzip_member([{"id": "a0", "text": texts[0]}, {"id": "a1", "text": texts[1]}])
+        + bytes(damaged_member)
+        + _gzip_member([{"id": "c0", "text": texts[3]}])
+    )
+    rows = [
+        {"id": f"p{i}", "text": f"parquet row {i} " + "lorem ipsum dolor sit amet " * 3} for i in range(60)
+    ]
+    _damaged_parquet(tmp_path / "ref" / "b.parquet", rows, group=20, damaged=1)
+    new = [texts[0], texts[3], rows[0]["text"], rows[25]["text"], rows[45]["text"], texts[7]]
+    write_jsonl(tmp_path / "new.jsonl", [{"id": f"n{i}", "text": t} for i, t in enumerate(new)])
+    pipeline = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
+        f"  - exact_dedup: {{reference: {{path: '{tmp_path}/ref/*', cache: {tmp_path}/c}}}}\n",
+    )
+    result = run_cli("run", str(pipeline), "--quiet")
+    assert result.exit_code == 0, result.output
+    dropped = {d["id"]: d["meta"]["duplicate_of"] for d in read_all(tmp_path / "out" / "rejected")}
+    assert dropped == {"n0": "a0", "n1": "c0", "n2": "p0", "n4": "p45"}  # p25's row group is unreadable
+    assert read_all(tmp_path / "out" / "quarantine") == []  # the run's quarantine is the run's inputs'
+    (summary,) = (tmp_path / "c").glob("*/reference.json")
+    counted = orjson.loads(summary.read_bytes())
+    assert counted["documents"] == 3 + 40
+    # The member set aside (one entry, as the run's quarantine counts it) and the row group's 20 rows.
+    assert counted["unreadable"] == 1 + 20
+    warnings = [r.getMessage() for r in caplog.records if "could not be read" in r.getMessage()]
+    assert len(warnings) == 1 and "\n" not in warnings[0]
+    assert not [p for p in (tmp_path / "c").iterdir() if p.name.startswith(".")]

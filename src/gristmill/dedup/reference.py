@@ -5,8 +5,9 @@ document, with ``meta.duplicate_of`` the reference document's id. The reference'
 step's own ``sign`` run over it once, as a shard numbered 0: the run's shards move up by one, so in
 the barrier's stable order every reference document comes first and is the one a cluster keeps. The
 reference is only read, never decided on or written. Building the step lists the reference's files;
-its signatures are computed once the run has checked them (never in its own output folder), and
-cached in a folder keyed by the step's options and the files' sizes and times, reused by later runs.
+its signatures are computed after the run's cheap checks (never in its own output folder), before it
+claims its output folder, and cached in a folder keyed by the step's options and the files' sizes and
+times, reused by later runs.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import orjson
 
 from gristmill.cache import user_cache
 from gristmill.document import Document
-from gristmill.errors import GristmillError
+from gristmill.errors import BrokenInputError, DamagedRowsError, GristmillError
 from gristmill.io import storage
 from gristmill.io.atomic import give_output_mode, write_atomically
 from gristmill.stats import StepContext
@@ -215,15 +216,27 @@ def _compute(step: Any, sign: Sign, reference: Reference) -> Reference:
     def documents() -> Iterator[Document]:
         nonlocal count
         for path, fmt in files:
-            for doc in spec.reader(fmt).read(path, sink):
-                count += 1
-                yield doc
+            try:
+                for doc in spec.reader(fmt).read(path, sink):
+                    count += 1
+                    yield doc
+            # As the run reads a damaged input (engine/tasks.py): the readable records are signed, the
+            # damage counted; a DamagedRowsError's rows are counted already. A file that cannot be
+            # opened at all fails the run (a wrong reference, not a damaged one).
+            except BrokenInputError as exc:
+                sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
+            except DamagedRowsError:
+                pass
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    sign(step, documents(), 0, building)
-    summary = {"documents": count, "files": [p for p, _ in files], "unreadable": sink.quarantined}
-    write_atomically(building / DONE, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    try:
+        sign(step, documents(), 0, building)
+        summary = {"documents": count, "files": [p for p, _ in files], "unreadable": sink.quarantined}
+        write_atomically(building / DONE, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    except BaseException:  # an unreadable file or an interrupt: no half-built folder left in the cache
+        shutil.rmtree(building, ignore_errors=True)
+        raise
     if sink.quarantined:
         log.warning(
             "%s: %d reference record(s) could not be read and are left out (first: %s)",

@@ -212,7 +212,7 @@ class Pipeline:
                 reference.check_outside(step, output)
 
     def prepare_references(self) -> None:
-        """Find or compute the signatures of every step's ``reference:`` (hours, maybe: after the checks)."""
+        """Find or compute every step's ``reference:`` signatures (hours, maybe: after the cheap checks)."""
         for step in self.steps:
             if isinstance(step, BarrierStep):
                 step.prepare_reference()

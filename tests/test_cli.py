@@ -160,6 +160,14 @@ def test_demo_refuses_a_users_run_of_the_samples_with_other_steps(run_cli, tmp_p
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
     assert f"output: '{mine}' holds the run of a different pipeline (" in result.output
     assert (mine / "_state/pipeline.json").read_bytes() == config
+    # The demo's steps with another output format are the user's run too (a second review).
+    parquet = tmp_path / "parquet"
+    demo = demo_pipeline(str(parquet))
+    output = {"path": str(parquet), "format": "parquet"}
+    Pipeline(input=demo.input, output=output, steps=demo.steps).run(workers=1)
+    result = run_cli("demo", "--out", str(parquet), "--workers", "1")
+    assert result.exit_code == 2, result.output
+    assert list((parquet / "kept").glob("*.parquet"))
 
 
 def test_the_demo_pipeline_file_reads_the_samples_when_run_from_the_repository_root(

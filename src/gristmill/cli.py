@@ -375,7 +375,18 @@ def _holds_a_demo_run(folder: Path, pipeline: Pipeline) -> bool:
     read = paths if isinstance(paths, list) else [paths]
     if {_sample_name(str(p)) for p in read} != {_sample_name(p) for p in _demo_yaml()[1]["input"]["path"]}:
         return False
-    return (folder / "_state" / _DEMO_MARK).is_file() or config.get("steps") == pipeline.to_config()["steps"]
+    marked = (folder / "_state" / _DEMO_MARK).is_file()
+    return marked or _but_paths(config) == _but_paths(pipeline.to_config())
+
+
+def _but_paths(config: dict[str, Any]) -> dict[str, Any]:
+    """A run's recorded pipeline without its input and output paths (the samples are found by name)."""
+    parts = orjson.loads(orjson.dumps(config))  # as it reads back from pipeline.json
+    parts.pop("max_errors", None)  # not recorded: raising it resumes the run
+    for section in ("input", "output"):
+        if isinstance(parts.get(section), dict):
+            parts[section].pop("path", None)
+    return parts
 
 
 def _sample_name(path: str) -> str | None:

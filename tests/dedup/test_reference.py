@@ -302,3 +302,44 @@ def test_damaged_reference_records_are_left_out_and_counted_not_the_run_failed(
     warnings = [r.getMessage() for r in caplog.records if "could not be read" in r.getMessage()]
     assert len(warnings) == 1 and "\n" not in warnings[0]
     assert not [p for p in (tmp_path / "c").iterdir() if p.name.startswith(".")]
+
+
+def test_a_run_refused_as_another_pipelines_computes_no_reference_signatures_first(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    # Reading the reference before the folder is claimed put hours of signing before this cheap refusal.
+    write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": "one text"}])
+    write_jsonl(tmp_path / "ref.jsonl", [{"id": "r0", "text": "one text"}])
+    first = write_pipeline(tmp_path / "first.yaml", f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\n")
+    assert run_cli("run", str(first), "--quiet").exit_code == 0
+    other = write_pipeline(
+        tmp_path / "other.yaml",
+        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
+        f"  - exact_dedup: {{reference: {{path: {tmp_path}/ref.jsonl, cache: {tmp_path}/c}}}}\n",
+    )
+    result = run_cli("run", str(other), "--quiet")
+    assert result.exit_code == 2
+    assert "holds the run of a different pipeline" in result.output
+    assert not (tmp_path / "c").exists()  # no signature computed, nor a cache folder made
+
+
+def test_a_reference_of_which_no_record_can_be_read_is_refused_in_one_line(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    # Its records held their text under another field: the run deduplicated against nothing, exit 0,
+    # and said so once, in a warning that pointed at input:'s text_key (a review).
+    write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": "one text"}])
+    (tmp_path / "ref").mkdir()
+    pq.write_table(pa.table({"id": ["r0", "r1"], "body": ["one text", "two"]}), tmp_path / "ref/r.parquet")
+    pipeline = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
+        f"  - exact_dedup: {{reference: {{path: {tmp_path}/ref, cache: {tmp_path}/c}}}}\n",
+    )
+    result = run_cli("run", str(pipeline), "--quiet")
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1
+    assert "option 'reference': no record of it could be read (2 unreadable" in result.output
+    assert "text_key in reference:" in result.output
+    assert not (tmp_path / "out" / "_state").exists()
+    assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())  # no half-built folder

@@ -176,10 +176,18 @@ def prepare(step: Any, sign: Sign, reference: Reference) -> Reference:
     """Find the reference's signatures in the cache, or compute them there with the step's ``sign``."""
     done = reference.folder / DONE
     if done.exists():
-        documents = int(orjson.loads(done.read_bytes())["documents"])
+        summary = orjson.loads(done.read_bytes())
+        documents = int(summary["documents"])
         log.info(
             "%s: reference signatures reused from %s (%d documents)", step.name, reference.folder, documents
         )
+        if summary.get("unreadable"):  # said again on every run that uses them, not only the first
+            log.warning(
+                "%s: %d reference record(s) could not be read and are left out (%s)",
+                step.name,
+                summary["unreadable"],
+                reference.folder / DONE,
+            )
         return replace(reference, documents=documents)
     return _compute(step, sign, reference)
 
@@ -232,6 +240,12 @@ def _compute(step: Any, sign: Sign, reference: Reference) -> Reference:
     building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
     try:
         sign(step, documents(), 0, building)
+        if not count and sink.quarantined:  # a wrong text_key, not damage: no reference at all is no dedup
+            raise step.fail(
+                "reference",
+                f"no record of it could be read ({sink.quarantined} unreadable, the first: {sink.first}); "
+                "where its records hold their text under another field, name it with text_key in reference:",
+            )
         summary = {"documents": count, "files": [p for p, _ in files], "unreadable": sink.quarantined}
         write_atomically(building / DONE, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     except BaseException:  # an unreadable file or an interrupt: no half-built folder left in the cache

@@ -187,8 +187,8 @@ class Layout:
         self.fetch(self.state)
         self.fetch(self.work)
 
-    def prepare(self, config: dict[str, Any], overwrite: bool) -> None:
-        """Check the folder holds a run of the same pipeline (or clear it with ``overwrite``)."""
+    def check_same_pipeline(self, config: dict[str, Any], overwrite: bool) -> None:
+        """Refuse a folder of other files or another pipeline's run (unless ``overwrite``); change nothing."""
         recorded = self.state / "pipeline.json"
         then = orjson.loads(recorded.read_bytes()) if recorded.exists() else None
         now = orjson.loads(orjson.dumps(config))  # as it reads back from pipeline.json
@@ -201,6 +201,11 @@ class Layout:
                 f"choose another folder or {PASS_OVERWRITE} to delete that run ({_CLEARED_SHOWN}) "
                 "and start this one"
             )
+
+    def prepare(self, config: dict[str, Any], overwrite: bool) -> None:
+        """Check the folder holds a run of this pipeline (or clear it with ``overwrite``), and claim it."""
+        self.check_same_pipeline(config, overwrite)
+        recorded = self.state / "pipeline.json"
         if overwrite:
             if self.remote is not None:
                 names = self._remote_call(lambda r: r.listing())

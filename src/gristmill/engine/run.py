@@ -83,13 +83,15 @@ def run_pipeline(
     layout.create()
     with interruptible(), OutputLock(layout), disk_full_as_error(layout):
         layout.begin()
-        # After the checks that need no signature (a reference in the output folder among them), but
-        # before the folder is claimed: a reference that cannot be read leaves no run behind to refuse
-        # the corrected one. A refusal after this (another pipeline's run) finds the signatures cached.
-        pipeline.prepare_references()
         config = pipeline.to_config()
         # max_errors changes no output, only whether the run counts as failed: raising it resumes.
-        layout.prepare({k: v for k, v in config.items() if k != "max_errors"}, overwrite)
+        recorded = {k: v for k, v in config.items() if k != "max_errors"}
+        layout.check_same_pipeline(recorded, overwrite)
+        # After the checks that need no signature (a reference in the output folder, another pipeline's
+        # run), but before the folder is claimed: a reference that cannot be read leaves no run behind
+        # to refuse the corrected one. A refusal after this (changed code or inputs) finds them cached.
+        pipeline.prepare_references()
+        layout.prepare(recorded, overwrite)
         layout.check_code(pipeline.step_code())
         check_manifest(layout, [path for shard in shards for path in shard.files])
         spent = layout.seconds_spent()  # by the commands before this one

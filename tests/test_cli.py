@@ -367,3 +367,13 @@ def test_the_python_api_says_which_inputs_it_could_not_read(shared_data, tmp_pat
     assert "errors 1" in done.stdout
     lines = [line for line in done.stderr.splitlines() if str(clipped) in line]
     assert len(lines) == 1 and "truncated at byte" in lines[0], done.stderr
+
+
+def test_demo_run_again_over_its_own_finished_run_redoes_nothing(run_cli, tmp_path: Path) -> None:
+    # The demo replaced its own run with overwrite, so an interrupted demo began again from nothing
+    # though its line said "run the same command to resume" (a review).
+    out = tmp_path / "demo"
+    assert run_cli("demo", "--out", str(out), "--workers", "1").exit_code == 0
+    written = {p: p.stat().st_mtime_ns for p in (out / "kept").iterdir()}
+    assert run_cli("demo", "--out", str(out), "--workers", "1").exit_code == 0
+    assert {p: p.stat().st_mtime_ns for p in (out / "kept").iterdir()} == written

@@ -375,6 +375,9 @@ def _holds_a_demo_run(folder: Path, pipeline: Pipeline) -> bool:
     read = paths if isinstance(paths, list) else [paths]
     if {_sample_name(str(p)) for p in read} != {_sample_name(p) for p in _demo_yaml()[1]["input"]["path"]}:
         return False
+    now = {k: v for k, v in pipeline.to_config().items() if k != "max_errors"}  # as the run records it
+    if config == orjson.loads(orjson.dumps(now)):
+        return False  # this very run: the engine resumes it (or finds it done), nothing to replace
     marked = (folder / "_state" / _DEMO_MARK).is_file()
     return marked or _but_paths(config) == _but_paths(pipeline.to_config())
 

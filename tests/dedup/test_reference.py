@@ -343,3 +343,19 @@ def test_a_reference_of_which_no_record_can_be_read_is_refused_in_one_line(
     assert "text_key in reference:" in result.output
     assert not (tmp_path / "out" / "_state").exists()
     assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())  # no half-built folder
+
+
+def test_a_reference_file_that_is_no_parquet_is_named_as_the_references(tmp_path: Path, run_cli: Any) -> None:
+    # It read as a problem with the run's input (a review).
+    write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": "one text"}])
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "ref/b.parquet").write_bytes(b"not parquet at all")
+    pipeline = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
+        f"  - exact_dedup: {{reference: {{path: {tmp_path}/ref, cache: {tmp_path}/c}}}}\n",
+    )
+    result = run_cli("run", str(pipeline), "--quiet")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("gristmill: error: step 'exact_dedup', option 'reference': ")
+    assert "b.parquet: not a readable Parquet file" in result.output and result.output.count("\n") == 1

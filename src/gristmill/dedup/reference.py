@@ -27,7 +27,7 @@ import orjson
 
 from gristmill.cache import user_cache
 from gristmill.document import Document
-from gristmill.errors import BrokenInputError, DamagedRowsError, GristmillError
+from gristmill.errors import BrokenInputError, DamagedRowsError, GristmillError, InputError
 from gristmill.io import storage
 from gristmill.io.atomic import give_output_mode, write_atomically
 from gristmill.stats import StepContext
@@ -235,6 +235,8 @@ def _compute(step: Any, sign: Sign, reference: Reference) -> Reference:
                 sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
             except DamagedRowsError:
                 pass
+            except InputError as exc:  # named as the reference's, not taken for one of the run's inputs
+                raise step.fail("reference", str(exc)) from exc
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))

@@ -232,3 +232,11 @@ def test_a_document_missing_from_a_parquet_file_with_a_damaged_row_group_says_so
     )
     assert "row group 1 unreadable" in err and "quarantine" not in err, err
     assert _inspect(f"{path}#p45")[0] == 0  # a row after the damaged group is found
+
+
+def test_a_jsonl_file_named_without_a_document_says_to_name_one_by_its_id(tmp_path: Path) -> None:
+    # It offered FILE#N (the N-th), which a JSONL or Parquet file takes as an id (a review).
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "text": "one"}, {"id": "y", "text": "two"}])
+    code, _, err = _inspect(str(tmp_path / "a.jsonl"))
+    assert code == 2
+    assert err.rstrip().endswith(f"name one: {tmp_path / 'a.jsonl'}#ID") and "N-th" not in err, err

@@ -81,11 +81,9 @@ def read_target(target: str, *, record_id: str | None = None, stdin: bytes = b""
     if fragment is None:
         if fmt in ("warc", "jsonl", "parquet"):
             _find(path, fmt, lambda n, doc: True, "document")  # one that holds none says so
-            raise MissingInputError(
-                f"{path}: a {fmt} file holds many documents; name one: {path}#N (the N-th, from 0)"
-                + ("" if fmt == "warc" else f" or {path}#ID")
-                + (" or --record-id ID" if fmt == "warc" else "")
-            )
+            # A WARC record is named by its place, a JSONL or Parquet document by its id.
+            named = f"{path}#N (the N-th, from 0) or --record-id ID" if fmt == "warc" else f"{path}#ID"
+            raise MissingInputError(f"{path}: a {fmt} file holds many documents; name one: {named}")
         return read_one(path)
     if fmt == "warc":
         if not fragment.isdigit():

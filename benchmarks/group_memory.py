@@ -26,7 +26,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SCRATCH, table
-from gristmill.dedup.exact import CLUSTER_SIGNATURE, ExactDedup
+from gristmill.dedup.exact import SIGNATURE, ExactDedup
 from gristmill.dedup.minhash import MinhashDedup
 from gristmill.dedup.spans import HOLDER, SpanDedup
 from gristmill.dedup.work import save_buckets
@@ -95,8 +95,6 @@ def _long_key_rows(dtype: np.dtype, copies: int, shards: int, key: str) -> Calla
             rows["shard"] = shard
         if "pos" in dtype.names:
             rows["pos"] = np.arange(mine + other)
-        if "weight" in dtype.names:
-            rows["weight"] = 1
         return rows
 
     return rows_of
@@ -113,9 +111,9 @@ def _one_bucket(step: BarrierStep) -> BarrierStep:
 
 # name -> the step, its sign rows, their file prefix and sort key
 GROUPS: dict[str, tuple[Callable[[], BarrierStep], np.dtype, str, str]] = {
-    "minhash": (lambda: MinhashDedup(buckets=1), CLUSTER_SIGNATURE, "band", "hash"),
+    "minhash": (lambda: MinhashDedup(buckets=1), SIGNATURE, "band", "hash"),
     "span": (lambda: SpanDedup(buckets=1), HOLDER, "spans", "hash"),
-    "exact": (lambda: _one_bucket(ExactDedup()), CLUSTER_SIGNATURE, "sig", "hash"),
+    "exact": (lambda: _one_bucket(ExactDedup()), SIGNATURE, "sig", "hash"),
     "boilerplate": (lambda: _one_bucket(BoilerplateLines()), PAIR, "pairs", "pair"),
 }
 
@@ -146,10 +144,10 @@ def many_shards(counts: list[int], rows: int) -> list[list[object]]:
         keys = shards * rows // 2
 
         def rows_of(shard: int, keys: int = keys) -> np.ndarray:
-            table = np.zeros(rows, CLUSTER_SIGNATURE)
+            table = np.zeros(rows, SIGNATURE)
             rng = np.random.default_rng(shard)
             table["hash"] = rng.integers(0, keys, rows, dtype=np.uint64) * np.uint64(2**64 // keys)
-            table["shard"], table["pos"], table["weight"] = shard, np.arange(rows), 1
+            table["shard"], table["pos"] = shard, np.arange(rows)
             return table
 
         _in_child(lambda: _write_shards(work, rows_of, shards, "band"))  # noqa: B023 (run now)

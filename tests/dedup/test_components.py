@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +19,8 @@ from gristmill.dedup.spans import SpanDedup
 from gristmill.stats import StepContext, StepStats
 
 
-def _one(node: int) -> int:
-    return 1
-
-
-def _union_find(
-    edges: list[tuple[int, int]], weight: Callable[[int], int] = _one
-) -> dict[int, tuple[int, int]]:
-    """node -> (smallest node of its component, its nodes' weights summed), for every node with an edge."""
+def _union_find(edges: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """node -> (smallest node of its component, component size), for every node with an edge."""
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -43,17 +36,12 @@ def _union_find(
             parent[max(ra, rb)] = min(ra, rb)
     sizes: dict[int, int] = {}
     for x in parent:
-        sizes[find(x)] = sizes.get(find(x), 0) + weight(x)
+        sizes[find(x)] = sizes.get(find(x), 0) + 1
     return {x: (find(x), sizes[find(x)]) for x in parent}
 
 
 def _link(
-    tmp: Path,
-    edges: list[tuple[int, int]],
-    shards: int,
-    buckets: int,
-    span: int | None = None,
-    weight: Callable[[int], int] = _one,
+    tmp: Path, edges: list[tuple[int, int]], shards: int, buckets: int, span: int | None = None
 ) -> dict[int, tuple[int, int]]:
     """Run the distributed link over ``edges`` (nodes: shard << 32 | pos); return node -> (root, size)."""
     work = tmp / "work"
@@ -69,11 +57,7 @@ def _link(
     for bucket, chunk in enumerate(chunks):
         a = np.array([e[0] for e in chunk], np.uint64)
         b = np.array([e[1] for e in chunk], np.uint64)
-        weights = (
-            np.array([weight(e[0]) for e in chunk], np.uint32),
-            np.array([weight(e[1]) for e in chunk], np.uint32),
-        )
-        save_links(work, bucket, shards, a, b, span, weights)
+        save_links(work, bucket, shards, a, b, span)
     run_all(work, buckets, shards, span)
     found: dict[int, tuple[int, int]] = {}
     id_to_node = {f"s{s}p{p}": (s << 32) | p for s in range(shards) for p in range(size)}
@@ -119,17 +103,6 @@ def _graphs() -> dict[str, tuple[list[tuple[int, int]], int]]:
 def test_clusters_match_a_union_find(tmp_path, name, span):
     edges, shards = _graphs()[name]
     assert _link(tmp_path, edges, shards, buckets=3, span=span) == _union_find(edges)
-
-
-@pytest.mark.parametrize("span", [None, 2], ids=["a shard per task", "2 shards per task"])
-@pytest.mark.parametrize("name", list(_graphs()))
-def test_cluster_sizes_add_the_documents_each_member_stands_for(tmp_path, name, span):
-    edges, shards = _graphs()[name]
-
-    def weight(node: int) -> int:  # an earlier dedup step's cluster size, or 1
-        return 1 + node % 7 + (node >> 32) * 1000
-
-    assert _link(tmp_path, edges, shards, 3, span, weight) == _union_find(edges, weight)
 
 
 def test_only_documents_with_a_link_appear(tmp_path):

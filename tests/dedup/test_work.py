@@ -12,7 +12,7 @@ import pytest
 
 from gristmill import Document
 from gristmill.dedup import work
-from gristmill.dedup.exact import CLUSTER_SIGNATURE, SIGNATURE
+from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.minhash import MinhashDedup
 from gristmill.dedup.spans import SpanDedup
 from gristmill.dedup.work import PartsWriter, bucket_windows, load_part, save_buckets, save_parts
@@ -119,8 +119,7 @@ def _peak_group_bytes(tmp_path, docs_per_shard, shards):
     rng = np.random.default_rng(11)
     tmp_path.mkdir()
     for shard in range(shards):
-        rows = np.empty(docs_per_shard * 4, CLUSTER_SIGNATURE)
-        rows["weight"] = 1
+        rows = np.empty(docs_per_shard * 4, SIGNATURE)
         # About two rows a key, whatever the corpus: a shard's links stay as many as it grows.
         keys = docs_per_shard * 2 * shards
         rows["hash"] = rng.integers(0, keys, len(rows), dtype=np.uint64) * np.uint64(2**64 // keys)

@@ -2,7 +2,6 @@
 
 import orjson
 
-from gristmill.engine.layout import WORK_FORMAT
 from tests.engine.faulty import BarrierRaise  # noqa: F401  (registers test_barrier_raise)
 from tests.helpers import write_pipeline
 
@@ -28,8 +27,8 @@ def test_an_unfinished_run_left_by_another_work_format_is_refused_in_one_line(ma
     assert result.exit_code == 2
     assert result.output == (
         f"gristmill: error: output: {str(out)!r} holds an unfinished run whose work files another gristmill "
-        f"wrote (work format 1; this one reads format {WORK_FORMAT}): resume it with that gristmill, or pass "
-        "--overwrite (overwrite=True in Python) to start again\n"
+        "wrote (work format 1; this one reads format 3): resume it with that gristmill, or pass --overwrite "
+        "(overwrite=True in Python) to start again\n"
     )
 
 
@@ -42,7 +41,7 @@ def test_a_finished_run_of_another_work_format_reruns_and_records_this_one(make_
     recorded = tmp_path / "out/_state/work-format.json"
     recorded.write_bytes(orjson.dumps({"work_format": 1}))
     assert run_cli("run", str(config)).exit_code == 0
-    assert orjson.loads(recorded.read_bytes()) == {"work_format": WORK_FORMAT}
+    assert orjson.loads(recorded.read_bytes()) == {"work_format": 3}
 
 
 def test_a_damaged_work_format_record_is_one_line_not_a_traceback(make_corpus, tmp_path, run_cli):

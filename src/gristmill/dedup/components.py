@@ -11,9 +11,7 @@ round before wrote, so memory is bounded by a shard's links (and by the largest 
   not yet settled as star leaf or centre (kept in its done-marker); when none is left anywhere,
   the links are final.
 - ``resolve``: per shard, each centre names its cluster's size and its own id to every member,
-  sending it to the member's shard. The size is the sum of the members' weights: the documents
-  each stands for (an earlier dedup step's cluster size, else 1), which every link row carries for
-  both its ends from ``group`` on, so no task looks a member up elsewhere.
+  sending it to the member's shard.
 - ``gather``: per shard, one file ``clusters-SSSSS.json`` (position -> kept id, cluster size), the
   only file a ``decide`` task reads.
 
@@ -34,13 +32,12 @@ import orjson
 from gristmill.dedup.work import PartsWriter, load_part, save_parts
 from gristmill.io.atomic import write_atomically
 
-# A link as a task sees it: the node it is grouped by, and the other end, each with its weight (the
-# documents it stands for). A node is shard << 32 | pos.
-LINK = np.dtype([("key", "<u8"), ("other", "<u8"), ("key_weight", "<u4"), ("other_weight", "<u4")])
+# A link as a task sees it: the node it is grouped by, and the other end. A node is shard << 32 | pos.
+LINK = np.dtype([("key", "<u8"), ("other", "<u8")])
 # A cluster member as ``resolve`` sends it: its node, its centre, the cluster's size, and where the
 # centre's id lies in the file's id blob.
 RESOLVED = np.dtype(
-    [("node", "<u8"), ("root", "<u8"), ("size", "<u8"), ("id_start", "<u8"), ("id_end", "<u8")]
+    [("node", "<u8"), ("root", "<u8"), ("size", "<u4"), ("id_start", "<u8"), ("id_end", "<u8")]
 )
 LARGE, SMALL, RESOLVE, GATHER = "large", "small", "resolve", "gather"
 FOLDER = "links"
@@ -81,17 +78,11 @@ def nodes(shard: np.ndarray | int, pos: np.ndarray) -> np.ndarray:
 
 
 def save_links(
-    work: Path,
-    source: int,
-    shards: int,
-    a: np.ndarray,
-    b: np.ndarray,
-    span: int | None = None,
-    weights: tuple[np.ndarray | int, np.ndarray | int] = (1, 1),
+    work: Path, source: int, shards: int, a: np.ndarray, b: np.ndarray, span: int | None = None
 ) -> None:
     """Write step 0's file of ``source`` (a group task): each link (a, b) in both directions."""
     with LinkWriter(work, source, shards, span) as links:
-        links.add(a, b, *weights)
+        links.add(a, b)
 
 
 class LinkWriter:
@@ -102,16 +93,11 @@ class LinkWriter:
         self._split = Split.of(shards, span)
         self._parts = PartsWriter(_path(work, 0, source, ".npy"), LINK, self._split.parts)
 
-    def add(
-        self, a: np.ndarray, b: np.ndarray, a_weight: np.ndarray | int, b_weight: np.ndarray | int
-    ) -> None:
-        """Add the links (a, b) in both directions, with the documents each end stands for."""
+    def add(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Add the links (a, b) in both directions."""
         rows = np.empty(2 * a.size, LINK)
-        a_weight, b_weight = np.broadcast_to(a_weight, a.shape), np.broadcast_to(b_weight, b.shape)
         rows["key"] = np.concatenate((a, b))
         rows["other"] = np.concatenate((b, a))
-        rows["key_weight"] = np.concatenate((a_weight, b_weight))
-        rows["other_weight"] = np.concatenate((b_weight, a_weight))
         self._parts.add(rows, self._split.part_of(rows["key"]))
 
     def __enter__(self) -> LinkWriter:
@@ -200,15 +186,11 @@ def _large_star(work: Path, step: int, part: int, split: Split, rows: np.ndarray
     """
     start, key = _groups(rows)
     smallest = np.minimum(key, rows["other"][start])  # rows are sorted: a group's first is its least
-    first = rows[start]
-    smallest_weight = np.where(first["other"] < key, first["other_weight"], first["key_weight"])
     group = np.repeat(np.arange(start.size), np.diff(np.append(start, len(rows))))
     larger = rows["other"] > rows["key"]
     out = np.empty(int(larger.sum()), LINK)
     out["key"] = rows["other"][larger]
     out["other"] = smallest[group[larger]]
-    out["key_weight"] = rows["other_weight"][larger]
-    out["other_weight"] = smallest_weight[group[larger]]
     sizes = np.diff(np.append(start, len(rows)))
     # Settled: a centre (every neighbour larger) or a leaf (one neighbour, smaller).
     has_smaller = rows["other"][start] < key
@@ -224,39 +206,29 @@ def _small_star(work: Path, step: int, part: int, split: Split, rows: np.ndarray
     large-star groups them.
     """
     start, key = _groups(rows)
-    smallest, smallest_weight = rows["other"][start], rows["other_weight"][start]
+    smallest = rows["other"][start]
     group = np.repeat(np.arange(start.size), np.diff(np.append(start, len(rows))))
     # Each neighbour, and the node itself, links to the smallest; the smallest's own link goes.
     ends = np.concatenate((rows["other"], key))
     to = np.concatenate((smallest[group], smallest))
-    ends_weight = np.concatenate((rows["other_weight"], rows["key_weight"][start]))
-    to_weight = np.concatenate((smallest_weight[group], smallest_weight))
     keep = ends != to
-    ends, to, ends_weight, to_weight = ends[keep], to[keep], ends_weight[keep], to_weight[keep]
+    ends, to = ends[keep], to[keep]
     out = np.empty(2 * ends.size, LINK)
     out["key"] = np.concatenate((ends, to))
     out["other"] = np.concatenate((to, ends))
-    out["key_weight"] = np.concatenate((ends_weight, to_weight))
-    out["other_weight"] = np.concatenate((to_weight, ends_weight))
     _save_step(work, step, part, split, out, out["key"])
 
 
 def _resolve(work: Path, step: int, part: int, split: Split, rows: np.ndarray) -> None:
-    """Send each member of the stars centred in this part its cluster's size and kept id.
-
-    The size counts the documents the members stand for: the centre's weight and its leaves'.
-    """
+    """Send each member of the stars centred in this part its cluster's size and kept id."""
     start, key = _groups(rows)
     sizes = np.diff(np.append(start, len(rows)))
     centre = rows["other"][start] > key
     group = np.repeat(np.arange(start.size), sizes)
     leaf_rows = centre[group]
-    weighed = rows["key_weight"][start].astype(np.uint64)
-    if len(rows):
-        weighed += np.add.reduceat(rows["other_weight"].astype(np.uint64), start)
     members = np.concatenate((rows["other"][leaf_rows], key[centre]))
     roots = np.concatenate((key[group[leaf_rows]], key[centre]))
-    size = np.concatenate((weighed[group[leaf_rows]], weighed[centre]))
+    size = np.concatenate((sizes[group[leaf_rows]] + 1, sizes[centre] + 1))
     out = np.empty(members.size, RESOLVED)
     out["node"], out["root"], out["size"] = members, roots, size
     out = out[np.argsort(split.part_of(members), kind="stable")]  # as save_parts will write them

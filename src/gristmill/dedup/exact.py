@@ -20,7 +20,6 @@ from gristmill.dedup.work import (
     key_runs,
     remember_ids,
     save_buckets,
-    stands_for,
 )
 from gristmill.document import Document
 from gristmill.stats import StepContext
@@ -30,9 +29,6 @@ from gristmill.steps.registry import register
 
 # One row per document: its text hash and its place in the stable order (shard, position).
 SIGNATURE = np.dtype([("hash", "<u8"), ("shard", "<u4"), ("pos", "<u4")])
-# The row of a step that finds clusters, with the documents its one stands for (work.stands_for),
-# carried into the links so a cluster's size counts an earlier dedup step's copies of its members.
-CLUSTER_SIGNATURE = np.dtype([*SIGNATURE.descr, ("weight", "<u4")])
 _SPACE = re.compile(r"\s+")
 # Characters compared at a time: the whitespace pass over a whole large text held a string per space.
 _PIECE = 1 << 20
@@ -85,17 +81,12 @@ class ExactDedup(ReferenceOption, BarrierStep):
             started, pending = True, piece[-1] == " "
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
-        """Write each bucket's (hash, shard, position, weight) rows, and the shard's document ids."""
-        hashes: list[int] = []
-        weights: list[int] = []
-        for doc in remember_ids(docs, shard, work):
-            hashes.append(self.key(doc.text))
-            weights.append(stands_for(doc))
-        rows = np.empty(len(hashes), CLUSTER_SIGNATURE)
-        rows["hash"] = np.array(hashes, "<u8")
+        """Write each bucket's (hash, shard, position) rows, and the shard's document ids."""
+        hashes = np.fromiter((self.key(d.text) for d in remember_ids(docs, shard, work)), "<u8")
+        rows = np.empty(len(hashes), SIGNATURE)
+        rows["hash"] = hashes
         rows["shard"] = shard
         rows["pos"] = np.arange(len(hashes), dtype="<u4")
-        rows["weight"] = weights
         save_buckets(work, "sig", shard, rows, "hash", self.buckets)
 
     def group(self, bucket: int, shards: int, work: Path) -> None:
@@ -103,15 +94,10 @@ class ExactDedup(ReferenceOption, BarrierStep):
         with LinkWriter(work, bucket, shards) as links:
             # A hash held by more rows than a window comes in pieces, in (shard, pos) order: the
             # first row of its run (the one every copy links to) goes on into the next window.
-            keeper = np.empty(0, CLUSTER_SIGNATURE)
+            keeper = np.empty(0, SIGNATURE)
             for rows in bucket_windows(work, "sig", range(bucket, bucket + 1), shards, "hash", long_runs=0):
                 copy, to, keeper = _window_links(rows, keeper)
-                links.add(
-                    nodes(copy["shard"], copy["pos"]),
-                    nodes(to["shard"], to["pos"]),
-                    copy["weight"],
-                    to["weight"],
-                )
+                links.add(nodes(copy["shard"], copy["pos"]), nodes(to["shard"], to["pos"]))
 
     def decide(
         self, docs: Iterable[Document], shard: int, work: Path, ctx: StepContext

@@ -27,7 +27,7 @@ from typing import Annotated
 import numpy as np
 
 from gristmill.dedup.components import LinkWriter, load_clusters, nodes
-from gristmill.dedup.exact import CLUSTER_SIGNATURE
+from gristmill.dedup.exact import SIGNATURE
 from gristmill.dedup.reference import ReferenceOption, against_reference
 from gristmill.dedup.work import (
     CLUSTER_FIELDS,
@@ -37,7 +37,6 @@ from gristmill.dedup.work import (
     remember_ids,
     save_buckets,
     save_table,
-    stands_for,
 )
 from gristmill.document import Document, batches
 from gristmill.stats import StepContext
@@ -47,17 +46,7 @@ from gristmill.steps.registry import register
 from gristmill.text.shingles import mix64, shingle_hashes, shingle_pieces
 
 # A link found in a bucket: a document and the one before it in stable order it duplicates.
-# With the documents each end stands for (work.stands_for).
-EDGE = np.dtype(
-    [
-        ("shard", "<u4"),
-        ("pos", "<u4"),
-        ("weight", "<u4"),
-        ("to_shard", "<u4"),
-        ("to_pos", "<u4"),
-        ("to_weight", "<u4"),
-    ]
-)
+EDGE = np.dtype([("shard", "<u4"), ("pos", "<u4"), ("to_shard", "<u4"), ("to_pos", "<u4")])
 # The hasher holds a num_hashes² table (4 MB at 1024); FineWeb uses 14 × 8 = 112.
 MAX_HASHES = 1024
 MAX_NGRAM = 100  # words per shingle; longer ones find nothing but exact copies
@@ -230,8 +219,7 @@ class MinhashDedup(ReferenceOption, BarrierStep):
         for batch in batches(remember_ids(docs, shard, work), max_docs=1000, max_chars=131_072):
             texts = [doc.text for doc in batch]
             sig, hashes, offsets = self._hasher.signatures(texts)
-            weights = np.array([stands_for(doc) for doc in batch], np.uint32)
-            parts.append(self._band_rows(sig, weights, shard, pos))
+            parts.append(self._band_rows(sig, shard, pos))
             if self.threshold is not None:
                 signatures.append(sig)
             if self.exact_jaccard:
@@ -239,7 +227,7 @@ class MinhashDedup(ReferenceOption, BarrierStep):
                 shingles.extend(sets)
                 counts.append(np.array([s.size for s in sets], np.int64))
             pos += len(texts)
-        rows = np.concatenate(parts) if parts else np.empty(0, CLUSTER_SIGNATURE)
+        rows = np.concatenate(parts) if parts else np.empty(0, SIGNATURE)
         save_buckets(work, "band", shard, rows, "hash", self.buckets)
         if self.threshold is not None:
             table = np.concatenate(signatures) if signatures else np.empty((0, self._hasher.num_hashes))
@@ -251,18 +239,17 @@ class MinhashDedup(ReferenceOption, BarrierStep):
             save_table(work / f"shingles-{shard:05d}.npy", flat)
             save_table(work / f"shingle-offsets-{shard:05d}.npy", offsets)
 
-    def _band_rows(self, sig: np.ndarray, weights: np.ndarray, shard: int, first_pos: int) -> np.ndarray:
-        """One (band value, shard, position, weight) row per band of each document with words."""
+    def _band_rows(self, sig: np.ndarray, shard: int, first_pos: int) -> np.ndarray:
+        """One (band value, shard, position) row per band of each document with words."""
         has_words = np.flatnonzero(sig[:, 0] != NO_SHINGLE)
         bands = sig[has_words, : self.bands * self.rows].reshape(has_words.size, self.bands, self.rows)
         value = np.broadcast_to(self._band_salts, (has_words.size, self.bands)).copy()
         for row in range(self.rows):
             value = mix64(value ^ bands[:, :, row].astype(np.uint64))
-        rows = np.empty((has_words.size, self.bands), CLUSTER_SIGNATURE)
+        rows = np.empty((has_words.size, self.bands), SIGNATURE)
         rows["hash"] = value
         rows["shard"] = shard
         rows["pos"] = (has_words + first_pos)[:, None]
-        rows["weight"] = weights[has_words][:, None]
         return rows.reshape(-1)
 
     # -- group ----------------------------------------------------------------------------------
@@ -271,15 +258,10 @@ class MinhashDedup(ReferenceOption, BarrierStep):
         with LinkWriter(work, bucket, shards) as links:
             # A band value held by more rows than a window comes in pieces, in (shard, pos) order:
             # the first row of its run and the last few go on into the next window.
-            going_on = np.empty(0, CLUSTER_SIGNATURE)
+            going_on = np.empty(0, SIGNATURE)
             for rows in bucket_windows(work, "band", range(bucket, bucket + 1), shards, "hash", long_runs=0):
                 edges, going_on = self._window_edges(rows, going_on, work)
-                links.add(
-                    nodes(edges["shard"], edges["pos"]),
-                    nodes(edges["to_shard"], edges["to_pos"]),
-                    edges["weight"],
-                    edges["to_weight"],
-                )
+                links.add(nodes(edges["shard"], edges["pos"]), nodes(edges["to_shard"], edges["to_pos"]))
 
     def _window_edges(
         self, rows: np.ndarray, going_on: np.ndarray, work: Path
@@ -308,8 +290,8 @@ class MinhashDedup(ReferenceOption, BarrierStep):
         if self.threshold is not None:
             return self._checked_edges(rows, linked, head, work), last
         edges = np.empty(linked.size, EDGE)
-        for field in ("shard", "pos", "weight"):
-            edges[field], edges[f"to_{field}"] = rows[field][linked], rows[field][head[linked]]
+        edges["shard"], edges["pos"] = rows["shard"][linked], rows["pos"][linked]
+        edges["to_shard"], edges["to_pos"] = rows["shard"][head[linked]], rows["pos"][head[linked]]
         return edges, last
 
     def _checked_edges(
@@ -324,8 +306,8 @@ class MinhashDedup(ReferenceOption, BarrierStep):
         """
         assert self.threshold is not None
         similarity = _Similarity(work, exact=self.exact_jaccard)
-        found: list[tuple[int, int, int, int, int, int]] = []
-        shard_of, pos_of, weight_of = rows["shard"].tolist(), rows["pos"].tolist(), rows["weight"].tolist()
+        found: list[tuple[int, int, int, int]] = []
+        shard_of, pos_of = rows["shard"].tolist(), rows["pos"].tolist()
         for i in linked.tolist():
             me = (shard_of[i], pos_of[i])
             first = int(head[i])
@@ -333,7 +315,7 @@ class MinhashDedup(ReferenceOption, BarrierStep):
             for j in (first, *nearest):
                 other = (shard_of[j], pos_of[j])
                 if other != me and similarity(me, other) >= self.threshold:
-                    found.append((*me, weight_of[i], *other, weight_of[j]))
+                    found.append((*me, *other))
                     break
         return np.array(found, EDGE) if found else np.empty(0, EDGE)
 

@@ -27,7 +27,6 @@ import orjson
 
 from gristmill.cache import user_cache
 from gristmill.document import Document
-from gristmill.engine.layout import WORK_FORMAT
 from gristmill.errors import BrokenInputError, DamagedRowsError, GristmillError, InputError
 from gristmill.io import storage
 from gristmill.io.atomic import give_output_mode, write_atomically
@@ -270,14 +269,11 @@ def _compute(step: Any, sign: Sign, reference: Reference) -> Reference:
 
 
 def _key(step: Any, options: dict[str, Any], files: list[tuple[str, str]]) -> str:
-    """Name the signatures by what they depend on: the step's options, the reference files, the work format.
-
-    The work format is the rows' shape: a cache an older gristmill wrote is not merged with new rows.
-    """
+    """Name the signatures by what they depend on: the step's options and the reference files."""
     stamp = []
     for path, _ in files:
         stat = os.stat(path)
         stamp.append((os.path.realpath(path), stat.st_size, stat.st_mtime_ns))
     own = {k: v for k, v in step.options().items() if k != "reference"}
-    blob = orjson.dumps([step.name, own, options, stamp, WORK_FORMAT], option=orjson.OPT_SORT_KEYS)
+    blob = orjson.dumps([step.name, own, options, stamp], option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(blob).hexdigest()[:16]

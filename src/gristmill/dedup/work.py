@@ -24,8 +24,6 @@ CLUSTER_FIELDS: dict[str, FieldType] = {
     "duplicate_of": "str",
 }
 
-# The most documents one signed document stands for (a link's weight is 32 bits).
-MAX_WEIGHT = (1 << 32) - 1
 # Buckets a barrier may spread its signatures over: a file each from the group phase.
 MAX_BUCKETS = 4096
 # Rows a group task holds at once while it merges the shards' sorted runs (16 to 32 bytes each).
@@ -52,14 +50,6 @@ def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[D
         yield doc
     save_id_hashes(work, shard, ids)
     write_atomically(work / f"ids-{shard:05d}.json", orjson.dumps(ids))
-
-
-def stands_for(doc: Document) -> int:
-    """How many documents ``doc`` counts for in a cluster: its earlier step's ``dup_cluster_size``, else 1."""
-    size = doc.meta.get("dup_cluster_size")
-    if isinstance(size, int) and not isinstance(size, bool) and size > 1:
-        return min(size, MAX_WEIGHT)
-    return 1
 
 
 def save_table(path: Path, table: np.ndarray) -> None:
@@ -449,8 +439,7 @@ def keep_cluster_firsts(
     """Yield documents outside any cluster and each cluster's kept one; reject the rest for ``reason``.
 
     ``clusters`` maps a position of the shard to the kept document's id (None: this one) and the
-    cluster's size: the documents its members stand for (:func:`stands_for`), an earlier dedup
-    step's copies of them included. Every member gets ``meta.dup_cluster`` (the kept document's id) and
+    cluster's size. Every member gets ``meta.dup_cluster`` (the kept document's id) and
     ``meta.dup_cluster_size``; a rejected one also ``meta.duplicate_of``.
     """
     for pos, doc in enumerate(docs):

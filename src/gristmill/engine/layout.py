@@ -47,9 +47,7 @@ TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves
 # How barrier tasks write what a later phase reads (signature rows, parts, carried runs). Raise it
 # whenever one of those files changes shape: an unfinished run's files are then refused, not misread.
 # 3: provenance's naming pass writes credited-*.npy, which its decide reads (stop 27).
-# 4: exact_dedup's and minhash_dedup's signature rows and links carry each document's weight, the
-#    documents it stands for, and resolved cluster sizes are 64-bit (stop 35).
-WORK_FORMAT = 4
+WORK_FORMAT = 3
 
 
 @contextmanager

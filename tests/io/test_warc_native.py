@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gristmill.document import Document
+from gristmill.io.compression import file_compression
 from gristmill.io.warc import WarcReader, _careful_read, _document
 from gristmill.io.warc_native import native_documents
 from tests.io.test_jsonl import Sink
@@ -17,7 +18,7 @@ def native(path: Path) -> tuple[list[Document], int | None]:
     """The documents the native path yields for ``path``, and what it returned."""
     docs: list[Document] = []
     generator: Generator[Document, None, int | None] = native_documents(
-        str(path), path.name, _document, lambda n: None
+        str(path), path.name, _document, lambda n: None, file_compression(str(path))
     )
     try:
         while True:

@@ -35,8 +35,8 @@ from gristmill.io.warc_native import (
     block_as_written,
     declared_length,
     length_value,
+    native_compression,
     native_documents,
-    native_ok,
     one_header,
     swallowing,
     swallows,
@@ -88,9 +88,10 @@ class WarcReader(Reader):
         """
         name = self.options.name_of(path)  # the file as documents name it: relative to the input root
         skip = 0
-        if native_ok(path):
+        compression = native_compression(path)
+        if compression is not None:
             told = _Told(sink)
-            done = yield from native_documents(path, name, _document, told.progress)
+            done = yield from native_documents(path, name, _document, told.progress, compression)
             if done is None:
                 return
             skip, sink = done, _AfterProgress(sink, told.nbytes)

@@ -69,23 +69,25 @@ def one_header(head: bytes) -> bool:
 NewDocument = Callable[[str, Any, bytes, "bytes | None"], Document]
 
 
-def native_ok(path: str) -> bool:
-    """Whether ``path`` is a local plain or gzip file, which the native path can read."""
-    return not is_url(path) and file_compression(path) in ("gzip", "none")
+def native_compression(path: str) -> str | None:
+    """The compression of ``path`` where the native path reads it (a local plain or gzip file), else None."""
+    compression = None if is_url(path) else file_compression(path)
+    return compression if compression in ("gzip", "none") else None
 
 
 def native_documents(
-    path: str, name: str, new_document: NewDocument, progress: Callable[[int], None]
+    path: str, name: str, new_document: NewDocument, progress: Callable[[int], None], compression: str
 ) -> Generator[Document, None, int | None]:
     """Yield the documents of ``path`` while the file proves well formed.
 
     Returns None when the whole file was read and checked, else how many documents were yielded
     (each one whole) before the file stopped proving so: the careful reader takes over from there.
     A document is yielded only once the record after it was parsed, or the last one checked.
-    ``new_document(name, record, body, block)`` builds a document as the careful reader does.
+    ``new_document(name, record, body, block)`` builds a document as the careful reader does;
+    ``compression`` is :func:`native_compression`'s answer for ``path``.
     """
     filename = local_path(path)
-    gzipped = file_compression(path) == "gzip"
+    gzipped = compression == "gzip"
     size = os.path.getsize(filename)
     source: Any = GzipReader(filename, fsspec_args=False) if gzipped else filename
     yielded = 0

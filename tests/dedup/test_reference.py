@@ -139,11 +139,7 @@ def test_a_reference_in_the_runs_own_output_folder_is_refused(tmp_path: Path, ru
     assert run_cli("run", str(plain), "--quiet").exit_code == 0
     kept = sorted((tmp_path / "out/kept").iterdir())
     reference = f"{tmp_path}/out/kept/*.jsonl.zst"
-    again = write_pipeline(
-        tmp_path / "again.yaml",
-        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
-        f"  - exact_dedup: {{reference: {{path: '{reference}', cache: {tmp_path}/c}}}}\n",
-    )
+    again = _with_reference(tmp_path, reference, "again.yaml")
     result = run_cli("run", str(again), "--quiet")
     assert result.exit_code == 2
     assert result.output == (
@@ -160,11 +156,7 @@ def test_a_reference_in_the_runs_own_output_folder_is_refused_before_its_signatu
     write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": "one text"}])
     (tmp_path / "out" / "old").mkdir(parents=True)
     write_jsonl(tmp_path / "out" / "old" / "kept.jsonl", [{"id": "r0", "text": "one text"}])
-    pipeline = write_pipeline(
-        tmp_path / "p.yaml",
-        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
-        f"  - exact_dedup: {{reference: {{path: {tmp_path}/out/old, cache: {tmp_path}/c}}}}\n",
-    )
+    pipeline = _with_reference(tmp_path, f"{tmp_path}/out/old")
     result = run_cli("run", str(pipeline), "--quiet")
     assert result.exit_code == 2
     assert "lies in the run's output folder" in result.output
@@ -232,11 +224,7 @@ def test_a_reference_that_cannot_be_read_leaves_the_output_folder_unclaimed(
     write_jsonl(tmp_path / "good.jsonl", [{"id": "r0", "text": "one text"}])
 
     def run(reference: str) -> Any:
-        pipeline = write_pipeline(
-            tmp_path / "p.yaml",
-            f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
-            f"  - exact_dedup: {{reference: {{path: {tmp_path}/{reference}, cache: {tmp_path}/c}}}}\n",
-        )
+        pipeline = _with_reference(tmp_path, f"{tmp_path}/{reference}")
         return run_cli("run", str(pipeline), "--quiet")
 
     failed = run("junk.parquet")
@@ -284,11 +272,7 @@ def test_damaged_reference_records_are_left_out_and_counted_not_the_run_failed(
     _damaged_parquet(tmp_path / "ref" / "b.parquet", rows, group=20, damaged=1)
     new = [texts[0], texts[3], rows[0]["text"], rows[25]["text"], rows[45]["text"], texts[7]]
     write_jsonl(tmp_path / "new.jsonl", [{"id": f"n{i}", "text": t} for i, t in enumerate(new)])
-    pipeline = write_pipeline(
-        tmp_path / "p.yaml",
-        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
-        f"  - exact_dedup: {{reference: {{path: '{tmp_path}/ref/*', cache: {tmp_path}/c}}}}\n",
-    )
+    pipeline = _with_reference(tmp_path, f"{tmp_path}/ref/*")
     result = run_cli("run", str(pipeline), "--quiet")
     assert result.exit_code == 0, result.output
     dropped = {d["id"]: d["meta"]["duplicate_of"] for d in read_all(tmp_path / "out" / "rejected")}
@@ -312,11 +296,7 @@ def test_a_run_refused_as_another_pipelines_computes_no_reference_signatures_fir
     write_jsonl(tmp_path / "ref.jsonl", [{"id": "r0", "text": "one text"}])
     first = write_pipeline(tmp_path / "first.yaml", f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\n")
     assert run_cli("run", str(first), "--quiet").exit_code == 0
-    other = write_pipeline(
-        tmp_path / "other.yaml",
-        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
-        f"  - exact_dedup: {{reference: {{path: {tmp_path}/ref.jsonl, cache: {tmp_path}/c}}}}\n",
-    )
+    other = _with_reference(tmp_path, f"{tmp_path}/ref.jsonl", "other.yaml")
     result = run_cli("run", str(other), "--quiet")
     assert result.exit_code == 2
     assert "holds the run of a different pipeline" in result.output
@@ -331,11 +311,7 @@ def test_a_reference_of_which_no_record_can_be_read_is_refused_in_one_line(
     write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": "one text"}])
     (tmp_path / "ref").mkdir()
     pq.write_table(pa.table({"id": ["r0", "r1"], "body": ["one text", "two"]}), tmp_path / "ref/r.parquet")
-    pipeline = write_pipeline(
-        tmp_path / "p.yaml",
-        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
-        f"  - exact_dedup: {{reference: {{path: {tmp_path}/ref, cache: {tmp_path}/c}}}}\n",
-    )
+    pipeline = _with_reference(tmp_path, f"{tmp_path}/ref")
     result = run_cli("run", str(pipeline), "--quiet")
     assert result.exit_code == 2, result.output
     assert result.output.count("\n") == 1
@@ -350,12 +326,17 @@ def test_a_reference_file_that_is_no_parquet_is_named_as_the_references(tmp_path
     write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": "one text"}])
     (tmp_path / "ref").mkdir()
     (tmp_path / "ref/b.parquet").write_bytes(b"not parquet at all")
-    pipeline = write_pipeline(
-        tmp_path / "p.yaml",
-        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
-        f"  - exact_dedup: {{reference: {{path: {tmp_path}/ref, cache: {tmp_path}/c}}}}\n",
-    )
+    pipeline = _with_reference(tmp_path, f"{tmp_path}/ref")
     result = run_cli("run", str(pipeline), "--quiet")
     assert result.exit_code == 2, result.output
     assert result.output.startswith("gristmill: error: step 'exact_dedup', option 'reference': ")
     assert "b.parquet: not a readable Parquet file" in result.output and result.output.count("\n") == 1
+
+
+def _with_reference(tmp_path: Path, reference: str, name: str = "p.yaml") -> Path:
+    """A pipeline file: ``new.jsonl`` into ``out/``, ``exact_dedup`` against ``reference`` (cache ``c/``)."""
+    return write_pipeline(
+        tmp_path / name,
+        f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
+        f"  - exact_dedup: {{reference: {{path: '{reference}', cache: {tmp_path}/c}}}}\n",
+    )

@@ -17,6 +17,7 @@ import yaml
 
 from gristmill.config import load_pipeline, pipeline_from_dict
 from gristmill.engine import RunResult
+from gristmill.engine.layout import recorded_config
 from gristmill.engine.progress import ProgressOptions
 from gristmill.errors import ConfigError, GristmillError, Interrupted, MissingInputError
 from gristmill.pipeline import Pipeline
@@ -375,17 +376,16 @@ def _holds_a_demo_run(folder: Path, pipeline: Pipeline) -> bool:
     read = paths if isinstance(paths, list) else [paths]
     if {_sample_name(str(p)) for p in read} != {_sample_name(p) for p in _demo_yaml()[1]["input"]["path"]}:
         return False
-    now = {k: v for k, v in pipeline.to_config().items() if k != "max_errors"}  # as the run records it
-    if config == orjson.loads(orjson.dumps(now)):
+    now = recorded_config(pipeline.to_config())
+    if config == now:
         return False  # this very run: the engine resumes it (or finds it done), nothing to replace
     marked = (folder / "_state" / _DEMO_MARK).is_file()
-    return marked or _but_paths(config) == _but_paths(pipeline.to_config())
+    return marked or _but_paths(config) == _but_paths(now)
 
 
 def _but_paths(config: dict[str, Any]) -> dict[str, Any]:
-    """A run's recorded pipeline without its input and output paths (the samples are found by name)."""
-    parts = orjson.loads(orjson.dumps(config))  # as it reads back from pipeline.json
-    parts.pop("max_errors", None)  # not recorded: raising it resumes the run
+    """A recorded pipeline without its input and output paths (the samples are found by name)."""
+    parts = orjson.loads(orjson.dumps(config))  # a copy to change
     for section in ("input", "output"):
         if isinstance(parts.get(section), dict):
             parts[section].pop("path", None)

@@ -76,6 +76,15 @@ def _probe_write(folder: Path) -> None:
     probe.unlink()
 
 
+def recorded_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A pipeline's config as its run records it in ``_state/pipeline.json`` and reads it back.
+
+    ``max_errors`` is left out: it changes no output, only whether the run counts as failed, so
+    raising it resumes the run.
+    """
+    return orjson.loads(orjson.dumps({k: v for k, v in config.items() if k != "max_errors"}))
+
+
 def first_difference(then: Any, now: Any, where: str = "pipeline") -> str:
     """Where two recorded pipelines first differ, as ``steps[0].length_filter.min_chars: 1 → 7``."""
     if isinstance(then, dict) and isinstance(now, dict):
@@ -188,10 +197,13 @@ class Layout:
         self.fetch(self.work)
 
     def check_same_pipeline(self, config: dict[str, Any], overwrite: bool) -> None:
-        """Refuse a folder of other files or another pipeline's run (unless ``overwrite``); change nothing."""
+        """Refuse a folder of other files or another pipeline's run (unless ``overwrite``); change nothing.
+
+        ``config`` is :func:`recorded_config`'s; :meth:`prepare` then claims the folder for it.
+        """
         recorded = self.state / "pipeline.json"
         then = orjson.loads(recorded.read_bytes()) if recorded.exists() else None
-        now = orjson.loads(orjson.dumps(config))  # as it reads back from pipeline.json
+        now = config
         if then is None and not overwrite:
             self._refuse_other_files()
         if then is not None and then != now and not overwrite:
@@ -203,8 +215,10 @@ class Layout:
             )
 
     def prepare(self, config: dict[str, Any], overwrite: bool) -> None:
-        """Check the folder holds a run of this pipeline (or clear it with ``overwrite``), and claim it."""
-        self.check_same_pipeline(config, overwrite)
+        """Claim the folder for the run of ``config`` (clear it first with ``overwrite``).
+
+        Only after :meth:`check_same_pipeline` passed: this refuses nothing another pipeline left.
+        """
         recorded = self.state / "pipeline.json"
         if overwrite:
             if self.remote is not None:

@@ -13,7 +13,7 @@ import orjson
 import yaml
 
 from gristmill.engine.accounting import check_totals, collect_stats
-from gristmill.engine.layout import SIDE_FOLDERS, Layout, disk_full_as_error
+from gristmill.engine.layout import SIDE_FOLDERS, Layout, disk_full_as_error, recorded_config
 from gristmill.engine.lock import OutputLock
 from gristmill.engine.manifest import check_manifest
 from gristmill.engine.plan import Phase, plan_phases
@@ -84,8 +84,7 @@ def run_pipeline(
     with interruptible(), OutputLock(layout), disk_full_as_error(layout):
         layout.begin()
         config = pipeline.to_config()
-        # max_errors changes no output, only whether the run counts as failed: raising it resumes.
-        recorded = {k: v for k, v in config.items() if k != "max_errors"}
+        recorded = recorded_config(config)
         layout.check_same_pipeline(recorded, overwrite)
         # After the checks that need no signature (a reference in the output folder, another pipeline's
         # run), but before the folder is claimed: a reference that cannot be read leaves no run behind

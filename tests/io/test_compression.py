@@ -251,6 +251,18 @@ def test_a_gzip_file_whose_first_bytes_are_damaged_stays_gzip(tmp_path: Path) ->
         list(JsonlReader().read(str(path), Sink()))
 
 
+@pytest.mark.parametrize("magic", [b"\x28\xb5\x2f\xfd", b"\x1f\x8b\x08"])
+def test_a_text_file_that_begins_with_a_magic_number_but_does_not_decode_is_read_as_text(
+    tmp_path: Path, magic: bytes
+) -> None:
+    # A plain .jsonl whose first bytes were damaged into zstd's magic was read as zstd, and its intact
+    # lines after the damaged one were lost (the fuzz check drew it).
+    path = tmp_path / "docs.jsonl"
+    path.write_bytes(magic + PLAIN)
+    docs = list(JsonlReader().read(str(path), sink := Sink()))
+    assert [d.id for d in docs] == [r["id"] for r in RECORDS[1:]] and len(sink.bad) == 1
+
+
 @pytest.mark.parametrize(("kind", "data"), [("bzip2", bz2.compress(PLAIN)), ("xz", lzma.compress(PLAIN))])
 def test_a_bzip2_or_xz_file_is_refused_in_one_line(tmp_path: Path, kind: str, data: bytes) -> None:
     path = tmp_path / "docs.jsonl"

@@ -36,8 +36,6 @@ def compression_of(path: str) -> str:
     return "none"
 
 
-# How the files of each compression read here begin (gzip: its magic and deflate, the one method it has).
-_MAGIC = {"gzip": b"\x1f\x8b\x08", "zstd": b"\x28\xb5\x2f\xfd"}
 # Compressions known by their first bytes that are not read: the file is refused in one line.
 _NOT_READ = {"bzip2": re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)"), "xz": re.compile(rb"\xfd7zXZ\x00")}
 # How many first bytes tell a file's compression: enough to tell text from compressed bytes.
@@ -48,18 +46,20 @@ def compression_in(head: bytes, path: str) -> str:
     """The compression a file's first bytes show: ``"gzip"``, ``"zstd"``, or ``"none"`` for text.
 
     Bytes that are neither a known compression's nor text (damage at a compressed file's start) leave
-    the compression its name says. A bzip2 or xz file raises ``InputError``: it is not read.
+    the compression its name says; so does a magic number the bytes after it do not decode under (a
+    text file whose first bytes were damaged into one). A bzip2 or xz file raises ``InputError``: it
+    is not read.
     """
-    for kind, magic in _MAGIC.items():
-        if head.startswith(magic):
-            return kind
+    named = compression_of(path)
+    for codec in (_GZIP, _ZSTD):
+        if head.startswith(codec.magic) and (codec.name == named or _decodes(codec, head)):
+            return codec.name
     for kind, pattern in _NOT_READ.items():
         if pattern.match(head):
             raise InputError(
                 f"{path}: the file is {kind}-compressed, which gristmill does not read; recompress it "
                 "with gzip or zstd (`.gz`, `.zst`)"
             )
-    named = compression_of(path)
     if named != "none" and head and b"\0" not in head:
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # may end mid-character
@@ -67,6 +67,15 @@ def compression_in(head: bytes, path: str) -> str:
             return named
         return "none"
     return named
+
+
+def _decodes(codec: _Codec, head: bytes) -> bool:
+    """Whether ``head`` begins a stream ``codec`` decodes (the rest of the file may be cut off)."""
+    try:
+        codec.new_decoder().decompress(head)
+    except codec.error:
+        return False
+    return True
 
 
 def file_compression(path: str) -> str:

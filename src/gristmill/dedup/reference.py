@@ -30,6 +30,7 @@ from gristmill.document import Document
 from gristmill.errors import BrokenInputError, DamagedRowsError, GristmillError, InputError
 from gristmill.io import storage
 from gristmill.io.atomic import give_output_mode, write_atomically
+from gristmill.io.base import quarantine_damage
 from gristmill.stats import StepContext
 from gristmill.steps.base import BarrierStep
 from gristmill.steps.options import Help
@@ -231,10 +232,8 @@ def _compute(step: Any, sign: Sign, reference: Reference) -> Reference:
             # As the run reads a damaged input (engine/tasks.py): the readable records are signed, the
             # damage counted; a DamagedRowsError's rows are counted already. A file that cannot be
             # opened at all fails the run (a wrong reference, not a damaged one).
-            except BrokenInputError as exc:
-                sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
-            except DamagedRowsError:
-                pass
+            except (BrokenInputError, DamagedRowsError) as exc:
+                quarantine_damage(sink, path, exc)
             except InputError as exc:  # named as the reference's, not taken for one of the run's inputs
                 raise step.fail("reference", str(exc)) from exc
 

@@ -22,7 +22,7 @@ from gristmill.engine.isolate import Isolated, PassOn, write_now
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
 from gristmill.errors import BrokenInputError, DamagedRowsError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
-from gristmill.io.base import SOURCE_FILE, excerpt_of
+from gristmill.io.base import SOURCE_FILE, excerpt_of, quarantine_damage
 from gristmill.io.inputs import InputSpec, Shard, written_by_a_run
 from gristmill.io.jsonl import JsonlReader
 from gristmill.io.outputs import Writer, open_writer
@@ -390,10 +390,8 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
             for doc in reader.documents(path, sink):
                 stats.read += 1
                 yield doc
-        except BrokenInputError as exc:
-            sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
-            stats.errors.append(str(exc))
-        except DamagedRowsError as exc:  # its reader quarantined the rows: the file is only reported
+        except (BrokenInputError, DamagedRowsError) as exc:  # read on past it, or cut: reported
+            quarantine_damage(sink, path, exc)
             stats.errors.append(str(exc))
         except InputError as exc:  # a file that cannot be opened, or read on, is quarantined from there
             met = stats.read - before

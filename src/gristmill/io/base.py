@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from gristmill.document import Document
+from gristmill.errors import BrokenInputError, DamagedRowsError
 from gristmill.io.schema import FieldType
 
 # The ``meta`` key naming the input file a run read a document from (relative to the input root).
@@ -107,6 +108,15 @@ class Reader(ABC):
         for doc in self.read(path, sink):
             doc.meta.setdefault(SOURCE_FILE, name)
             yield doc
+
+
+def quarantine_damage(sink: ReadSink, path: str, exc: BrokenInputError | DamagedRowsError) -> None:
+    """Set aside what a damaged file lost, as a run counts it: a broken span as one entry at its byte.
+
+    A ``DamagedRowsError``'s rows went into ``sink`` as the reader met them: nothing more is added.
+    """
+    if isinstance(exc, BrokenInputError):
+        sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
 
 
 def excerpt_of(raw: bytes | str, limit: int = 200) -> str:

@@ -95,19 +95,6 @@ def test_the_per_line_share_is_computed_for_kept_documents_only():
     assert "language_main_share" not in german.signals and german.meta["language"] == "de"
 
 
-def test_whitespace_is_flattened_as_one_space_per_run() -> None:
-    import random
-    import re
-
-    from gristmill.steps.language import _SPACE
-
-    rng = random.Random(7)
-    pieces = ["a", "bc", " ", "  ", "\n", "\t", "\r\n", "\xa0", "\u2028", "\x1c", "\u3000", " \n ", "é"]
-    for _ in range(5000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
-        assert _SPACE.sub(" ", text) == re.sub(r"\s+", " ", text), repr(text)
-
-
 def test_identify_gives_what_fasttexts_own_predict_gives() -> None:
     # identify calls fastText's compiled predict without its Python wrapper; the label and the score
     # must be the wrapper's, exactly, on every kind of text it is given (documents, lines, sentences).
@@ -121,6 +108,67 @@ def test_identify_gives_what_fasttexts_own_predict_gives() -> None:
         flat = re.sub(r"\s+", " ", text).strip()
         labels, scores = _model().predict(flat, k=1)
         assert identify(text) == (labels[0].removeprefix("__label__"), min(1.0, float(scores[0])))
+
+
+def test_identify_answers_as_fasttext_does_on_the_text_flattened_whatever_its_whitespace() -> None:
+    # identify hands fastText the text with only the whitespace its tokenizer would misread replaced:
+    # the answer must be that of the text with every run of whitespace made one space, as datatrove
+    # and earlier runs flattened it, on every kind of whitespace, at the length cut too.
+    import random
+    import re
+
+    from gristmill.steps.language import _MAX_CHARS, _model
+
+    rng = random.Random(11)
+    pieces = [
+        "the",
+        "mill",
+        "Mühle",
+        " ",
+        "  ",
+        "\n",
+        "\t",
+        "\r\n",
+        "\x0b",
+        "\x0c",
+        "\x00",
+        "\xa0",
+        "\u2028",
+        "\u2029",
+        "\x1c",
+        "\x1f",
+        "\x85",
+        "\u3000",
+        "\u2009",
+        "\u202f",
+        "\u200b",
+        " \n ",
+        "é",
+        "grinds",
+    ]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(3000)]
+    texts += [
+        "word " * (_MAX_CHARS // 5 - 1) + "ab\ncd",
+        "x" * (_MAX_CHARS - 1) + "\xa0tail",
+        "\x00",
+        "\x00 \xa0",
+    ]
+    for text in texts:
+        flat = re.sub(r"\s+", " ", text[:_MAX_CHARS]).strip()
+        if not flat:
+            assert identify(text) == ("und", 0.0), repr(text)
+            continue
+        ((score, label),) = _model().f.predict(flat + "\n", 1, 0.0, "strict")
+        assert identify(text) == (label.removeprefix("__label__"), min(1.0, score)), repr(text)
+
+
+def test_the_whitespace_fasttext_does_not_split_on_is_all_of_pythons_but_its_own() -> None:
+    # fastText's tokenizer splits words on " \t\v\f\r\0" and ends a line at "\n"; every other character
+    # Python calls whitespace must be replaced before it reads the text, and only those.
+    from gristmill.steps.language import _NOT_FASTTEXT_SPACE
+
+    others = {chr(c) for c in range(0x110000) if chr(c).isspace()} - set(" \t\n\v\f\r")
+    assert {chr(c) for c in range(0x110000) if _NOT_FASTTEXT_SPACE.match(chr(c))} == others
 
 
 def test_the_per_line_share_remembers_lines_within_bounds_and_answers_the_same() -> None:

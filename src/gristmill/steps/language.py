@@ -31,9 +31,11 @@ _LABEL = "__label__"
 # A code `keep` may hold: the run checks it in `setup` (with a hint for the nearest code), the schema
 # lists the codes, both from LANGUAGE_CODES.
 LanguageCode = Annotated[str, msgspec.Meta(extra_json_schema={"enum": sorted(LANGUAGE_CODES)})]
-# Runs of whitespace, each to become one space. A lone space is already one, so it is not matched:
-# on prose that leaves few matches to replace (``\s+`` matched every gap between words).
-_SPACE = re.compile(r"[^\S ]\s*| \s+")
+# The characters Python calls whitespace that fastText's tokenizer does not split words on (it splits on
+# " \t\v\f\r\0" and ends the line at "\n"). Replacing these, and the newlines, gives fastText the words
+# of the text with every run of whitespace made one space, without rewriting every gap between words:
+# a run of spaces is one gap to fastText already.
+_NOT_FASTTEXT_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 # Lines shorter than this are left out of the mixed-language share: too short to tell.
 _MIN_LINE_CHARS = 40
 _MAX_CHARS = 20_000
@@ -64,11 +66,12 @@ def _model() -> Any:
 
 def identify(text: str) -> tuple[str, float]:
     """Return the language code (ISO 639-1 where one exists) and the model's probability for it."""
-    flat = _SPACE.sub(" ", text[:_MAX_CHARS]).strip()
-    if not flat:
+    text = text[:_MAX_CHARS]
+    if not text or text.isspace():
         return "und", 0.0
+    flat = _NOT_FASTTEXT_SPACE.sub(" ", text).replace("\n", " ")
     # fastText's compiled predict, without its Python wrapper: the wrapper copies the text to check it
-    # for a newline (flattened text has none) and builds a numpy array for one score.
+    # for a newline (the text has none now) and builds a numpy array for one score.
     ((score, label),) = _model().f.predict(flat + "\n", 1, 0.0, "strict")
     return label[len(_LABEL) :], min(1.0, score)
 

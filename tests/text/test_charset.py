@@ -63,6 +63,40 @@ def test_a_single_byte_declaration_holds_for_its_own_bytes_and_for_ascii():
     assert decode_page(data, "shift_jis").charset == "shift_jis"
 
 
+# Text each of whose charsets' common tables lack a character that the table browsers read it with
+# has (WHATWG: Shift_JIS is read as Microsoft's cp932, EUC-KR as windows-949, Big5 as Big5-HKSCS,
+# GBK and GB2312 as gb18030): NEC's circled digits and 髙 in Shift_JIS, 똠 in EUC-KR, HKSCS's 𨋢 in
+# Big5, a character past GBK in it.
+WIDER = [
+    ("①② 髙橋さんの会社は東京にあります。日本語の文章です。" * 6, "cp932", "shift_jis"),
+    ("①② 髙橋さんの会社は東京にあります。日本語の文章です。" * 6, "cp932", "windows-31j"),
+    ("똠방각하 한국어 문장입니다. 서울은 큰 도시입니다. " * 6, "cp949", "euc-kr"),
+    ("香港增補字符集 𨋢 粵語的文章很長。" * 6, "big5hkscs", "big5"),
+    ("中文的文章 𠀀 测试一下这个页面。" * 6, "gb18030", "gb2312"),
+]
+
+
+@pytest.mark.parametrize(("body", "codec", "declared"), WIDER)
+def test_a_page_is_read_with_the_wider_table_browsers_read_its_declared_charset_with(body, codec, declared):
+    data = html(body).encode(codec)
+    with pytest.raises(UnicodeDecodeError):
+        data.decode({"windows-31j": "shift_jis"}.get(declared, declared))  # the case: its own table lacks it
+    page = decode_page(data, declared)
+    assert body in page.text and "\ufffd" not in page.text
+    assert (page.charset, page.source, page.rejected) == (codec, "header", "")
+    # Declared in a meta tag alone, the same.
+    page = decode_page(html(body, f'<meta charset="{declared}">').encode(codec), None)
+    assert body in page.text and (page.charset, page.source) == (codec, "meta")
+
+
+def test_a_page_its_declared_table_holds_is_read_with_that_table_as_before():
+    # Shift_JIS and cp932 map a few codes differently (0x8160: WAVE DASH, FULLWIDTH TILDE): a page that
+    # decodes under its declared table keeps that table's reading.
+    data = html("波〜ダッシュ、日本語のページです。").encode("shift_jis")
+    page = decode_page(data, "shift_jis")
+    assert page.charset == "shift_jis" and "波〜ダッシュ" in page.text
+
+
 CASES = [
     (html(RUSSIAN).encode("cp1251"), "utf-8"),
     (html(GERMAN).encode(), "iso-8859-1"),
@@ -73,6 +107,7 @@ CASES = [
     (html(RUSSIAN).encode("koi8-r"), None),
     (html(RUSSIAN).encode("cp1251"), "x-unknown"),
     (html(GERMAN).encode("utf-8")[:-60] + "ä".encode()[:1], "utf-8"),
+    *((html(body).encode(codec), declared) for body, codec, declared in WIDER),
 ]
 
 
@@ -81,7 +116,10 @@ def test_the_charset_reported_is_the_one_the_text_was_decoded_with(data, declare
     page = decode_page(data, declared)
     assert page.text == data.decode(page.charset, "replace")
     # The same with the reader's decoding handed on.
-    _, handed = reader_decoding(data, declared if declared and declared != "x-unknown" else "utf-8")
+    try:  # as the readers do: a name Python does not know is read as UTF-8
+        _, handed = reader_decoding(data, declared or "utf-8")
+    except LookupError:
+        _, handed = reader_decoding(data, "utf-8")
     again = decode_page(data, declared, decoded=handed)
     assert (again.text, again.charset, again.source, again.rejected) == (
         page.text,

@@ -5,8 +5,9 @@ declared, then a ``<meta charset>`` in the first bytes of the page, then detecti
 bytes are valid UTF-8, else uchardet, via resiliparse). A declared name that Python does not know
 falls through to the next source, and so does a declared charset the bytes do not decode under
 (unless detection names that charset too: a few stray bytes in a page), or a single-byte one over
-bytes that are valid UTF-8 and not ASCII. The charset reported is always the one the text was
-decoded with.
+bytes that are valid UTF-8 and not ASCII. Shift_JIS, EUC-KR, Big5 and GBK pages that hold characters
+of the wider tables browsers read them with are read with those (``_WIDER``). The charset reported is
+always the one the text was decoded with.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs
 # <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _META_WINDOW = 4096
+# Browsers read these charsets with a wider table than the one Python's codec of the same name holds
+# (WHATWG: Shift_JIS is Microsoft's cp932 with NEC and IBM characters, EUC-KR is windows-949, Big5 is
+# Big5-HKSCS, GBK and GB2312 are read as gb18030). A page holding a character of the wider table
+# is read with it; a page its own table holds keeps that reading (the tables map a few codes apart).
+_WIDER = {"shift_jis": "cp932", "euc_kr": "cp949", "big5": "big5hkscs", "gbk": "gb18030", "gb2312": "gb18030"}
 
 
 @dataclass(frozen=True)
@@ -92,9 +98,13 @@ def decode_page(
         text = None
         if not any(_same(charset, other) for other in passed_over):
             text = _reused(decoded, charset) or _strict(data, charset)
+            if text is None and (wider := _wider(charset)):
+                text = _strict(data, wider)
+                charset = wider if text is not None else charset
             # A few stray bytes in a page of that charset, rather than a page in another one: detection
             # names the same charset, or none.
             if text is None and (guess() is None or _same(guess(), charset)):
+                charset = _wider(charset) or charset
                 text = data.decode(charset, "replace")
         if text is None:
             rejected.append(f"{source}:{charset}")
@@ -112,7 +122,10 @@ def decode_page(
     if text is not None:  # bytes that are valid UTF-8 are UTF-8 (and this is faster than detection)
         return Decoded(text, "utf-8", "detected", why)
     charset = guess() or "utf-8"
-    text = _reused(decoded, charset) or data.decode(charset, "replace")
+    text = _reused(decoded, charset) or _strict(data, charset)
+    if text is None:
+        charset = _wider(charset) or charset
+        text = data.decode(charset, "replace")
     return Decoded(text, charset, "detected", why)
 
 
@@ -137,6 +150,11 @@ class _Guess:
         if not self._done:
             self._charset, self._done = _known(detect_encoding(self._data)), True
         return self._charset
+
+
+def _wider(charset: str) -> str | None:
+    """The wider table browsers read ``charset`` with (:data:`_WIDER`), or None."""
+    return _WIDER.get(codecs.lookup(charset).name)
 
 
 def _strict(data: bytes, charset: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,18 @@ from gristmill.dedup.components import load_clusters, nodes, run_all, save_links
 from gristmill.dedup.exact import ExactDedup
 from gristmill.dedup.minhash import MinhashDedup
 from gristmill.dedup.spans import SpanDedup
+from gristmill.dedup.work import save_weights
 from gristmill.stats import StepContext, StepStats
 
 
-def _union_find(edges: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
-    """node -> (smallest node of its component, component size), for every node with an edge."""
+def _one(node: int) -> int:
+    return 1
+
+
+def _union_find(
+    edges: list[tuple[int, int]], weight: Callable[[int], int] = _one
+) -> dict[int, tuple[int, int]]:
+    """node -> (smallest node of its component, its nodes' weights summed), for every node with an edge."""
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -36,20 +44,29 @@ def _union_find(edges: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
             parent[max(ra, rb)] = min(ra, rb)
     sizes: dict[int, int] = {}
     for x in parent:
-        sizes[find(x)] = sizes.get(find(x), 0) + 1
+        sizes[find(x)] = sizes.get(find(x), 0) + weight(x)
     return {x: (find(x), sizes[find(x)]) for x in parent}
 
 
 def _link(
-    tmp: Path, edges: list[tuple[int, int]], shards: int, buckets: int, span: int | None = None
+    tmp: Path,
+    edges: list[tuple[int, int]],
+    shards: int,
+    buckets: int,
+    span: int | None = None,
+    weight: Callable[[int], int] = _one,
 ) -> dict[int, tuple[int, int]]:
-    """Run the distributed link over ``edges`` (nodes: shard << 32 | pos); return node -> (root, size)."""
+    """Run the distributed link over ``edges`` (nodes: shard << 32 | pos); return node -> (root, size).
+
+    ``weight``: how many documents each node stands for, as an earlier dedup step's cluster size.
+    """
     work = tmp / "work"
     work.mkdir()
     size = 1 + max((max(a, b) & 0xFFFFFFFF for a, b in edges), default=0)
     for shard in range(shards):
         ids = [f"s{shard}p{pos}" for pos in range(size)]
         (work / f"ids-{shard:05d}.json").write_bytes(orjson.dumps(ids))
+        save_weights(work, shard, [(pos, weight((shard << 32) | pos)) for pos in range(size)])
     rng = random.Random(len(edges))
     chunks: list[list[tuple[int, int]]] = [[] for _ in range(buckets)]
     for edge in edges:
@@ -103,6 +120,17 @@ def _graphs() -> dict[str, tuple[list[tuple[int, int]], int]]:
 def test_clusters_match_a_union_find(tmp_path, name, span):
     edges, shards = _graphs()[name]
     assert _link(tmp_path, edges, shards, buckets=3, span=span) == _union_find(edges)
+
+
+@pytest.mark.parametrize("span", [None, 2], ids=["a shard per task", "2 shards per task"])
+@pytest.mark.parametrize("name", list(_graphs()))
+def test_cluster_sizes_add_the_documents_each_member_stands_for(tmp_path, name, span):
+    edges, shards = _graphs()[name]
+
+    def weight(node: int) -> int:  # an earlier dedup step's cluster size, or 1
+        return 1 + node % 7 + (node >> 32) * 1000 if node % 3 else 1
+
+    assert _link(tmp_path, edges, shards, 3, span, weight) == _union_find(edges, weight)
 
 
 def test_only_documents_with_a_link_appear(tmp_path):

@@ -3,7 +3,7 @@ import random
 import numpy as np
 import pytest
 
-from gristmill import ConfigError, MinhashDedup, pipeline_from_dict
+from gristmill import ConfigError, ExactDedup, MinhashDedup, pipeline_from_dict
 from gristmill.text.shingles import shingle_hashes
 from tests.dedup.helpers import dolma_docs, random_words, run_pipeline, small_windows
 
@@ -62,6 +62,34 @@ def test_exact_copies_keep_the_first_and_name_the_cluster(tmp_path):
     assert out.stats["dropped_by_reason"] == {"minhash_dedup:near_duplicate": 2}
     report = (tmp_path / "out" / "report.html").read_text()
     assert "Duplicate clusters" in report and "3 documents" in report
+
+
+@pytest.mark.parametrize(("workers", "options"), [(1, {}), (2, {}), (2, {"threshold": 0.7})])
+def test_after_exact_dedup_a_cluster_counts_the_exact_copies_of_its_members(tmp_path, workers, options):
+    rng = random.Random(3)
+    words = random_words(rng, 400)
+    page, near = " ".join(words), variant(words, 0.95, rng)
+    alone = " ".join(random_words(rng, 400))
+    records = [
+        {"id": "page", "text": page},
+        *({"id": f"other-{k}", "text": " ".join(random_words(rng, 400))} for k in range(4)),
+        {"id": "alone", "text": alone},
+        {"id": "page-copy", "text": page.upper()},
+        {"id": "near-1", "text": near},
+        {"id": "near-2", "text": variant(words, 0.95, rng)},
+        {"id": "near-1-copy", "text": near},
+        {"id": "alone-copy", "text": alone},
+    ]
+    out = run_pipeline(tmp_path, records, [ExactDedup(), MinhashDedup(**options)], files=3, workers=workers)
+    assert sorted(out.kept_ids) == ["alone", "other-0", "other-1", "other-2", "other-3", "page"]
+    docs = out.by_id()
+    # page, its exact copy, near-1 and its exact copy, near-2: what the kept page stands for.
+    assert docs["page"].meta["dup_cluster_size"] == 5
+    assert docs["near-1"].meta["dup_cluster_size"] == 5
+    assert docs["near-2"].meta["dup_cluster_size"] == 5
+    assert docs["page-copy"].meta["dup_cluster_size"] == 2  # the exact step's cluster, as it left it
+    assert docs["alone"].meta["dup_cluster_size"] == 2  # in no near cluster: the exact step's size stays
+    assert "5 documents" in (tmp_path / "out" / "report.html").read_text()
 
 
 def test_near_duplicates_found_by_jaccard_level(tmp_path):

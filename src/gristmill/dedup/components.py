@@ -11,7 +11,11 @@ round before wrote, so memory is bounded by a shard's links (and by the largest 
   not yet settled as star leaf or centre (kept in its done-marker); when none is left anywhere,
   the links are final.
 - ``resolve``: per shard, each centre names its cluster's size and its own id to every member,
-  sending it to the member's shard.
+  sending it to the member's shard. A member that stands for more documents than itself (an earlier
+  dedup step's cluster: ``weights-SSSSS.npy``, :func:`gristmill.dedup.work.save_weights`) counts
+  that many: each large-star task also sends, for its weighted nodes, the extra to the smallest node
+  of the node's neighbourhood, which in the round that finds every cluster a star is its centre; the
+  resolve after that round adds them up. Where no shard has weights, nothing more is written.
 - ``gather``: per shard, one file ``clusters-SSSSS.json`` (position -> kept id, cluster size), the
   only file a ``decide`` task reads.
 
@@ -29,7 +33,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from gristmill.dedup.work import PartsWriter, load_part, save_parts
+from gristmill.dedup.work import PartsWriter, load_part, save_parts, weights_path
 from gristmill.io.atomic import write_atomically
 
 # A link as a task sees it: the node it is grouped by, and the other end. A node is shard << 32 | pos.
@@ -39,6 +43,9 @@ LINK = np.dtype([("key", "<u8"), ("other", "<u8")])
 RESOLVED = np.dtype(
     [("node", "<u8"), ("root", "<u8"), ("size", "<u4"), ("id_start", "<u8"), ("id_end", "<u8")]
 )
+# What a weighted node adds to its cluster's size (its weight less the 1 it counts anyway), sent to
+# the node a large-star hooks it to.
+EXTRA = np.dtype([("root", "<u8"), ("extra", "<u8")])
 LARGE, SMALL, RESOLVE, GATHER = "large", "small", "resolve", "gather"
 FOLDER = "links"
 _SHIFT = np.uint64(32)
@@ -196,7 +203,45 @@ def _large_star(work: Path, step: int, part: int, split: Split, rows: np.ndarray
     has_smaller = rows["other"][start] < key
     settled = ~has_smaller | (sizes == 1)
     _save_step(work, step, part, split, out, out["key"])
+    _send_weights(work, step, part, split, key, smallest)
     return int((~settled).sum())
+
+
+def _send_weights(
+    work: Path, step: int, part: int, split: Split, key: np.ndarray, smallest: np.ndarray
+) -> None:
+    """Send each weighted node's extra to the smallest node in its reach (its centre, once all are stars).
+
+    Every large-star round sends them, as no task knows which round will find every cluster a star;
+    only the resolve after that one reads them.
+    """
+    found = [
+        (shard, np.load(path))
+        for shard in split.shards_in(part)
+        if (path := weights_path(work, shard)).exists()
+    ]
+    if not found:
+        return
+    weighted = np.concatenate([nodes(shard, table["pos"]) for shard, table in found])
+    weight = np.concatenate([table["weight"] for _, table in found]).astype(np.uint64)
+    at = np.searchsorted(key, weighted)
+    linked = at < key.size
+    linked[linked] = key[at[linked]] == weighted[linked]  # a node with no link is in no cluster here
+    out = np.empty(int(linked.sum()), EXTRA)
+    out["root"], out["extra"] = smallest[at[linked]], weight[linked] - 1
+    save_parts(_path(work, step, part, ".weights.npy"), out, split.part_of(out["root"]), split.parts)
+
+
+def _received_weights(work: Path, step: int, part: int, sources: int) -> tuple[np.ndarray, np.ndarray]:
+    """The roots of this part that weighted members named in large-star ``step``, and each one's extra."""
+    parts = [
+        load_part(path, part)
+        for source in range(sources)
+        if (path := _path(work, step, source, ".weights.npy")).exists()
+    ]
+    table = np.concatenate(parts) if parts else np.empty(0, EXTRA)
+    roots, which = np.unique(table["root"], return_inverse=True)
+    return roots, np.bincount(which, weights=table["extra"], minlength=roots.size).astype(np.uint64)
 
 
 def _small_star(work: Path, step: int, part: int, split: Split, rows: np.ndarray) -> None:
@@ -228,7 +273,12 @@ def _resolve(work: Path, step: int, part: int, split: Split, rows: np.ndarray) -
     leaf_rows = centre[group]
     members = np.concatenate((rows["other"][leaf_rows], key[centre]))
     roots = np.concatenate((key[group[leaf_rows]], key[centre]))
-    size = np.concatenate((sizes[group[leaf_rows]] + 1, sizes[centre] + 1))
+    cluster = (sizes + 1).astype(np.uint64)  # for each centre's group: its members and itself
+    weighted, extra = _received_weights(work, step - 1, part, split.parts)
+    if weighted.size:
+        at = np.searchsorted(key, weighted)
+        cluster[at] += extra  # every root named is a centre of this part: the large-star found stars
+    size = np.concatenate((cluster[group[leaf_rows]], cluster[centre]))
     out = np.empty(members.size, RESOLVED)
     out["node"], out["root"], out["size"] = members, roots, size
     out = out[np.argsort(split.part_of(members), kind="stable")]  # as save_parts will write them

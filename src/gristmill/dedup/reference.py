@@ -26,6 +26,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 
 from gristmill.cache import user_cache
+from gristmill.dedup.work import WEIGHTS_PREFIX
 from gristmill.document import Document
 from gristmill.errors import BrokenInputError, DamagedRowsError, GristmillError, InputError
 from gristmill.io import storage
@@ -94,7 +95,9 @@ class Reference:
         work.mkdir(parents=True, exist_ok=True)
         for source in sorted(self.folder.iterdir()):
             target = work / source.name
-            if source.name == DONE or target.exists():
+            # A reference document counts as one in the run's clusters: the sizes an earlier run wrote
+            # are of its own corpus (and a cache built before they were read holds none).
+            if source.name == DONE or source.name.startswith(WEIGHTS_PREFIX) or target.exists():
                 continue
             fd, tmp = tempfile.mkstemp(dir=work, prefix=f".{source.name}.")
             give_output_mode(fd)  # later phases read it as they read the run's own signatures

@@ -45,11 +45,42 @@ def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[D
     from gristmill.dedup.repeated_ids import save_id_hashes
 
     ids: list[str] = []
-    for doc in docs:
+    weights: list[tuple[int, int]] = []
+    for pos, doc in enumerate(docs):
         ids.append(doc.id)
+        size = doc.meta.get("dup_cluster_size")
+        if isinstance(size, int) and not isinstance(size, bool) and size > 1:  # an earlier step's cluster
+            weights.append((pos, size))
         yield doc
     save_id_hashes(work, shard, ids)
+    save_weights(work, shard, weights)
     write_atomically(work / f"ids-{shard:05d}.json", orjson.dumps(ids))
+
+
+# A document that stands for more than itself: its position in the shard, and how many it stands for.
+WEIGHT = np.dtype([("pos", "<u4"), ("weight", "<u4")])
+
+
+def save_weights(work: Path, shard: int, weights: Iterable[tuple[int, int]]) -> None:
+    """Write the shard's documents that stand for more than one (an earlier step's cluster size).
+
+    Only those over 1, and no file where none is: a pipeline with one dedup step writes nothing, and
+    the link's rounds (:mod:`gristmill.dedup.components`) count a cluster's members one each.
+    """
+    rows = np.array([(pos, weight) for pos, weight in weights if weight > 1], WEIGHT)
+    path = weights_path(work, shard)
+    if rows.size:
+        save_table(path, rows)
+    else:
+        path.unlink(missing_ok=True)
+
+
+WEIGHTS_PREFIX = "weights-"
+
+
+def weights_path(work: Path, shard: int) -> Path:
+    """Where :func:`save_weights` writes a shard's weights."""
+    return work / f"{WEIGHTS_PREFIX}{shard:05d}.npy"
 
 
 def save_table(path: Path, table: np.ndarray) -> None:

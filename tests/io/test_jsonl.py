@@ -174,17 +174,6 @@ def test_lines_that_end_in_cr_alone_are_said_to(tmp_path: Path) -> None:
     assert [d.id for d in docs] == ["x1", "x2"] and sink.bad == []
 
 
-class _Sink:
-    def __init__(self) -> None:
-        self.bad: list[str] = []
-
-    def quarantine(self, path: str, where: str, reason: str, excerpt: object = b"", records: int = 1) -> None:
-        self.bad.append(reason)
-
-    def progress(self, nbytes: int) -> None:
-        pass
-
-
 def test_zstd_outputs_carry_a_checksum_so_an_altered_byte_is_found(tmp_path: Path) -> None:
     # python-zstandard writes no checksum unless asked: a flipped byte inside such a frame mostly decodes
     # to other text that still parses, and its records were kept as good ones (48 of 88 flips here).
@@ -203,6 +192,6 @@ def test_zstd_outputs_carry_a_checksum_so_an_altered_byte_is_found(tmp_path: Pat
         path.write_bytes(bytes(flipped))
         read: list[Document] = []
         with pytest.raises(InputError):  # the frame fails its checksum (or no longer decodes)
-            for doc in JsonlReader().read(str(path), _Sink()):
+            for doc in JsonlReader().read(str(path), Sink()):
                 read.append(doc)
         assert [doc.id for doc in read if texts.get(doc.id) != doc.text] == [], place

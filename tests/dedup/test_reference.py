@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
+import os
 import random
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +21,7 @@ import pytest
 
 from gristmill import ConfigError, Document, ExactDedup, MinhashDedup
 from tests.dedup.helpers import random_words, run_pipeline
-from tests.helpers import output_mode, read_all, write_jsonl, write_pipeline
+from tests.helpers import REPO, output_mode, read_all, write_jsonl, write_pipeline
 
 
 def _texts(seed: int, count: int, words: int = 120) -> list[str]:
@@ -365,3 +371,63 @@ def _with_reference(tmp_path: Path, reference: str, name: str = "p.yaml") -> Pat
         f"input: {tmp_path}/new.jsonl\noutput: {tmp_path}/out\nsteps:\n"
         f"  - exact_dedup: {{reference: {{path: '{reference}', cache: {tmp_path}/c}}}}\n",
     )
+
+
+# A run whose reference reading stops once its signatures' folder is made: SIGKILL then finds it half-built.
+_STALLED = (
+    "import time\n"
+    "from gristmill.dedup import reference\n"
+    "reference._CountingSink.progress = lambda self, nbytes: time.sleep(600)\n"
+    "from gristmill.cli import main\n"
+    "main()\n"
+)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_later_run_removes_the_half_built_signatures_a_killed_run_left(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    ref_texts = _texts(6, 3)
+    write_jsonl(tmp_path / "ref.jsonl", [{"id": f"r{i}", "text": t} for i, t in enumerate(ref_texts)])
+    write_jsonl(tmp_path / "new.jsonl", [{"id": "a", "text": ref_texts[1]}, {"id": "b", "text": "fresh"}])
+    pipeline = _with_reference(tmp_path, f"{tmp_path}/ref.jsonl")
+    cache = tmp_path / "c"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _STALLED, "run", str(pipeline), "--quiet"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (cache.is_dir() and [p for p in cache.iterdir() if (p / ".lock").exists()]):
+            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it was killed"
+            time.sleep(0.02)
+    finally:
+        proc.kill()  # SIGKILL: no Python code of the run runs again
+        proc.wait()
+    (left,) = cache.iterdir()
+    assert left.name.startswith(".exact_dedup-")  # what SIGKILL leaves: a hidden folder with its lock file
+    # A lock file made in the last minute may be one its maker has not locked yet: a later run finds it older.
+    os.utime(left / ".lock", (time.time() - 120, time.time() - 120))
+    # A folder another live process is building (its lock held) is left alone, however old.
+    live = cache / ".exact_dedup-0123456789abcdef.livebld"
+    live.mkdir()
+    holder = os.open(live / ".lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    os.utime(live / ".lock", (time.time() - 120, time.time() - 120))
+    try:
+        result = run_cli("run", str(pipeline), "--quiet")
+        assert result.exit_code == 0, result.output
+        assert not left.exists()
+        assert live.is_dir()
+    finally:
+        os.close(holder)
+    assert [(d["id"], d["meta"]["duplicate_of"]) for d in read_all(tmp_path / "out" / "rejected")] == [
+        ("a", "r1")
+    ]
+    assert [d["id"] for d in read_all(tmp_path / "out" / "kept")] == ["b"]
+    (published,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
+    assert (
+        sorted(p.name for p in published.iterdir() if p.name.startswith(".")) == []
+    )  # no lock file published

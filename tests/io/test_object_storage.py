@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import os
 import re
@@ -462,3 +463,33 @@ def test_a_file_of_a_run_folder_on_s3_is_told_from_other_objects(s3: Any) -> Non
     assert not written_by_a_run(f"{run}/quarantine/00000.jsonl")
     assert not written_by_a_run(f"{run}/extra/00000.jsonl")
     assert not written_by_a_run(f"s3://{BUCKET}/other/kept/00000.jsonl")
+
+
+def test_a_later_run_removes_the_staging_folders_that_killed_runs_left(
+    s3: Any, tmp_path: Path, run_cli: Any
+) -> None:
+    # The state SIGKILL leaves (made by hand, as the reference's test kills a real run): a staging
+    # folder of another output, its lock file flocked by no process, with the run's half-published files.
+    staging = tmp_path / "staging"
+    killed = staging / ("a" * 20)
+    (killed / "_work" / "stage1-minhash_dedup").mkdir(parents=True)
+    (killed / "_work" / "stage1-minhash_dedup" / "sig-00000.npy").write_bytes(b"\0" * 4096)
+    (killed / ".gristmill.lock").write_text("12345")
+    live = staging / ("b" * 20)  # another run's, running now: its lock is held
+    live.mkdir(parents=True)
+    holder = os.open(live / ".gristmill.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    a_minute_ago = time.time() - 120  # a lock file made in the last minute may not be locked yet
+    for lock in (killed / ".gristmill.lock", live / ".gristmill.lock"):
+        os.utime(lock, (a_minute_ago, a_minute_ago))
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", [{"id": "1", "text": "One document, read from a local file."}])
+    try:
+        result = run_cli("run", str(_config(tmp_path / "p.yaml", str(src), f"s3://{BUCKET}/out")), "--quiet")
+        assert result.exit_code == 0, result.output
+        assert not killed.exists()
+        assert live.is_dir()
+    finally:
+        os.close(holder)
+    assert s3.cat_file(f"{BUCKET}/out/kept/00000.jsonl.zst")

@@ -239,3 +239,23 @@ def test_a_row_group_damaged_part_way_keeps_the_batches_read_before(tmp_path: Pa
         docs.extend(ParquetReader().read(str(path), sink))
     assert [d.id for d in docs] == [f"pages/{i}" for i in [*range(1, 1025), *range(3001, 6001)]]
     assert [(where, records) for _, where, _, records in sink.bad] == [("rows 1025-3000", 1976)]
+
+
+@pytest.mark.parametrize(
+    ("column", "said"),
+    [
+        (pa.array([1, 2], pa.int64()), "'text' is a number, not a string"),
+        (pa.array([datetime.datetime(2020, 1, 1)] * 2), "'text' is a datetime, not a string"),
+        (pa.array([decimal.Decimal("1.5")] * 2), "'text' is a Decimal, not a string"),
+        (pa.array([datetime.date(2020, 1, 1)] * 2), "'text' is a date, not a string"),
+    ],
+)
+def test_a_text_column_of_another_type_is_quarantined_row_by_row_as_jsonl_says_it(
+    tmp_path: Path, column: pa.Array, said: str
+) -> None:
+    # A timestamp, date or decimal column was turned into its text, and each row kept as a document.
+    path = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": column}), path)
+    sink = Sink()
+    assert list(ParquetReader().read(str(path), sink)) == []
+    assert sink.bad == [("a.parquet", "row 1", said), ("a.parquet", "row 2", said)]

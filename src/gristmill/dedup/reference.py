@@ -7,7 +7,9 @@ the barrier's stable order every reference document comes first and is the one a
 reference is only read, never decided on or written. Building the step lists the reference's files;
 its signatures are computed after the run's cheap checks (never in its own output folder), before it
 claims its output folder, and cached in a folder keyed by the step's options and the files' sizes and
-times, reused by later runs.
+times, reused by later runs. Signatures are built in a hidden folder beside it, renamed into place
+when whole; what a killed build left is removed by a later run that prepares a reference
+(``gristmill.cache.remove_abandoned``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 
-from gristmill.cache import user_cache
+from gristmill.cache import hold, remove_abandoned, user_cache
 from gristmill.dedup.work import WEIGHTS_PREFIX
 from gristmill.document import Document
 from gristmill.errors import BrokenInputError, DamagedRowsError, GristmillError, InputError
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 
 # The file that marks a cache folder complete; the signature files sit beside it.
 DONE = "reference.json"
+# The lock file a build holds in its hidden folder, and that folder's name: ``.{step}-{key}.{mkdtemp's 8}``.
+LOCK = ".lock"
+_BUILDING = re.compile(r"\..+-[0-9a-f]{16}\.[a-z0-9_]{8}")
 B = TypeVar("B", bound=type[BarrierStep])
 Sign = Callable[[Any, Iterable[Document], int, Path], None]
 
@@ -178,6 +183,7 @@ def listed(step: Any) -> Reference:
 
 def prepare(step: Any, sign: Sign, reference: Reference) -> Reference:
     """Find the reference's signatures in the cache, or compute them there with the step's ``sign``."""
+    _remove_killed_builds(reference.folder.parent)
     done = reference.folder / DONE
     if done.exists():
         summary = orjson.loads(done.read_bytes())
@@ -194,6 +200,16 @@ def prepare(step: Any, sign: Sign, reference: Reference) -> Reference:
             )
         return replace(reference, documents=documents)
     return _compute(step, sign, reference)
+
+
+def _remove_killed_builds(cache: Path) -> None:
+    """Remove the half-built signature folders that killed runs left in ``cache`` (of any reference)."""
+    try:
+        found = [path for path in cache.iterdir() if _BUILDING.fullmatch(path.name) and path.is_dir()]
+    except OSError:  # no cache folder yet
+        return
+    for folder in remove_abandoned(found, LOCK):
+        log.info("reference signatures a killed run left half-built removed: %s", folder)
 
 
 def default_cache() -> str:
@@ -242,6 +258,7 @@ def _compute(step: Any, sign: Sign, reference: Reference) -> Reference:
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    lock = hold(building, LOCK)  # held until the folder is published or removed: see remove_abandoned
     try:
         sign(step, documents(), 0, building)
         if not count and sink.quarantined:  # a wrong text_key, not damage: no reference at all is no dedup
@@ -254,6 +271,7 @@ def _compute(step: Any, sign: Sign, reference: Reference) -> Reference:
         write_atomically(building / DONE, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     except BaseException:  # an unreadable file or an interrupt: no half-built folder left in the cache
         shutil.rmtree(building, ignore_errors=True)
+        os.close(lock)
         raise
     if sink.quarantined:
         log.warning(
@@ -262,10 +280,13 @@ def _compute(step: Any, sign: Sign, reference: Reference) -> Reference:
             sink.quarantined,
             sink.first,
         )
+    (building / LOCK).unlink()  # not published: install() copies every file of the folder
     try:
         building.rename(folder)
     except OSError:  # another process published the same signatures first: theirs serve
         shutil.rmtree(building, ignore_errors=True)
+    finally:
+        os.close(lock)
     log.info("%s: reference signatures of %d documents computed into %s", step.name, count, folder)
     return replace(reference, documents=count)
 

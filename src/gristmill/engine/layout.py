@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from gristmill.cache import user_cache
+from gristmill.cache import remove_abandoned, user_cache
 from gristmill.errors import PASS_OVERWRITE, OutputError, UnusableOutputError
 from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
@@ -43,6 +43,7 @@ _CLEARED = (*_RUN_PARTS, "report.html")  # what --overwrite removes
 _CLEARED_SHOWN = ", ".join(name for name in _CLEARED if not name.startswith("_"))  # as a refusal names it
 _T = TypeVar("_T")
 OUTPUT_SUFFIXES = (".jsonl.zst", ".parquet")  # the document files kept/ and rejected/ hold
+LOCK_NAME = ".gristmill.lock"  # flocked by the run writing the folder (engine/lock.py)
 TMP_PREFIX = ".tmp."  # output files being written; what a killed attempt leaves is swept at the run's end
 # How barrier tasks write what a later phase reads (signature rows, parts, carried runs). Raise it
 # whenever one of those files changes shape: an unfinished run's files are then refused, not misread.
@@ -133,6 +134,19 @@ def staging_folder(url: str) -> Path:
     return base / hashlib.sha256(url.encode()).hexdigest()[:20]
 
 
+def _remove_killed_staging(own: Path) -> None:
+    """Remove the staging folders of other outputs that killed runs left (their lock held by none).
+
+    A run removes its own at its end, and a rerun of the same output refetches what it holds; one
+    whose output is never run again stayed, as big as its unpublished files and barrier work.
+    """
+    try:
+        found = [p for p in own.parent.iterdir() if p != own and re.fullmatch("[0-9a-f]{20}", p.name)]
+    except OSError:
+        return
+    remove_abandoned([p for p in found if p.is_dir()], LOCK_NAME)
+
+
 class Layout:
     """Names every file of a run under its output folder (a local staging folder for a URL output)."""
 
@@ -156,7 +170,7 @@ class Layout:
         self.pipeline_file = self.root / "pipeline.yaml"
         self.report = self.root / "report.html"
         # Outside _RUN_PARTS: --overwrite clears the run, never the lock another run may hold.
-        self.lock = self.root / ".gristmill.lock"
+        self.lock = self.root / LOCK_NAME
         self.manifest = self.state / "inputs.json"
 
     def create(self) -> None:
@@ -187,6 +201,7 @@ class Layout:
         """Make the staging folder of a URL output hold what the object store holds (under the lock)."""
         if self.remote is None:
             return
+        _remove_killed_staging(self.root)
         for part in _RUN_PARTS:
             target = self.root / part
             if target.is_dir():

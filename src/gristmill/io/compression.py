@@ -485,7 +485,10 @@ def open_write(path: str, level: int = 3) -> BinaryIO:
     kind = compression_of(path)
     raw = open(path, "wb")  # noqa: SIM115 - the returned stream owns it
     if kind == "zstd":
-        return zstandard.ZstdCompressor(level=level).stream_writer(raw, closefd=True)
+        # With its checksum, a frame altered on disk fails when read; without (python-zstandard's
+        # default), most altered bytes decode to other text that still parses, and pass as good records.
+        compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
+        return compressor.stream_writer(raw, closefd=True)
     if kind == "gzip":
         return _OwningGzipFile(raw)  # type: ignore[return-value]
     return raw

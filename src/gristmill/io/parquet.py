@@ -146,6 +146,8 @@ def _rows(batch: pa.RecordBatch, text_key: str) -> list[dict[str, Any] | RecordE
                     record[name] = value.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     rows[index] = RecordError(f"column '{name}': invalid UTF-8 at byte {exc.start}")
+            elif name == text_key:  # as it is: a date or decimal made text is no text, and is refused
+                record[name] = value
             else:
                 record[name] = value if plain else _jsonable(value)
     return rows

@@ -127,3 +127,13 @@ def test_the_charset_reported_is_the_one_the_text_was_decoded_with(data, declare
         page.source,
         page.rejected,
     )
+
+
+@pytest.mark.parametrize("declared", ["gb2312", "gbk"])
+def test_a_utf8_page_mislabelled_gbk_is_not_read_with_gb18030(declared):
+    # A UTF-8 page a server labels GB2312 was read as UTF-8 (GBK's table refuses its bytes). gb18030
+    # maps every two-byte code (GBK's user-defined rows to the Private Use Area), so the wider table
+    # must not take bytes GBK refused where they are valid UTF-8: "新闻中心" came out "鏂伴椈涓\ue15e績".
+    data = "<ul><li>新闻中心</li><li>产品中心</li></ul>".encode()
+    page = decode_page(data, declared)
+    assert (page.charset, "新闻中心" in page.text) == ("utf-8", True)

@@ -98,7 +98,9 @@ def decode_page(
         text = None
         if not any(_same(charset, other) for other in passed_over):
             text = _reused(decoded, charset) or _strict(data, charset)
-            if text is None and (wider := _wider(charset)):
+            # Not over valid UTF-8: gb18030 maps every two-byte code (GBK's user-defined rows to the
+            # Private Use Area), so a UTF-8 page a server calls GB2312 would decode under it as mojibake.
+            if text is None and (wider := _wider(charset)) and _strict(data, "utf-8") is None:
                 text = _strict(data, wider)
                 charset = wider if text is not None else charset
             # A few stray bytes in a page of that charset, rather than a page in another one: detection

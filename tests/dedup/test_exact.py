@@ -110,3 +110,26 @@ def test_keying_a_large_text_takes_a_small_multiple_of_its_size(options) -> None
     )
     extra = int(done.stdout)
     assert extra < 2 * size, f"{extra / size:.1f} times the text"  # a string per space: 20 times
+
+
+def test_a_run_over_an_earlier_runs_kept_and_rejected_counts_each_document_once(tmp_path):
+    # Every member of an earlier cluster carries its size, the dropped ones too (they name the kept one
+    # in duplicate_of): only the kept one stands for the others. Deduplicated again together, a
+    # cluster of 3 said 9 (each of the 3 counted as 3).
+    from gristmill import Pipeline
+    from tests.dedup.helpers import read_folder
+
+    page = " ".join(random_words(random.Random(2), 50))
+    records = [{"id": f"copy{i}", "text": page} for i in range(3)] + [{"id": "other", "text": "x y z"}]
+    first = tmp_path / "first" / "out"
+    run_pipeline(tmp_path / "first", records, [ExactDedup()])
+    folders = [str(first / "kept"), str(first / "rejected")]
+    Pipeline(input={"path": folders}, output={"path": str(tmp_path / "again")}, steps=[ExactDedup()]).run(
+        progress=False
+    )
+    docs = read_folder(tmp_path / "again" / "kept") + read_folder(tmp_path / "again" / "rejected")
+    assert {d.id: d.meta.get("dup_cluster_size") for d in docs if d.id != "other"} == {
+        "copy0": 3,
+        "copy1": 3,
+        "copy2": 3,
+    }

@@ -233,3 +233,21 @@ def test_a_long_text_signed_in_pieces_has_the_signature_of_the_whole(monkeypatch
     for i in range(len(texts)):  # the shingles the exact check reads: the same sets
         got = set(hashes[offsets[i] : offsets[i + 1]].tolist())
         assert got == set(whole_hashes[whole_offsets[i] : whole_offsets[i + 1]].tolist())
+
+
+@pytest.mark.parametrize(("size", "counted"), [(2**32, 2**33), (3_000_000_000, 6_000_000_000), (2**62, 2)])
+def test_an_earlier_cluster_size_past_uint32_neither_stops_the_run_nor_wraps(tmp_path, size, counted):
+    # Two near copies, each the kept one of an earlier cluster (read in as an earlier exact_dedup step
+    # left them, in no exact cluster of this run): their sizes are summed in 64 bits, a size past any
+    # corpus (2**62) counts one, and none stops the run (uint32 tables raised OverflowError or wrapped).
+    rng = random.Random(5)
+    words = random_words(rng, 300)
+    earlier = {"dup_cluster_size": size}
+    records = [
+        {"id": "a", "text": " ".join(words), "meta": dict(earlier, dup_cluster="a")},
+        {"id": "b", "text": variant(words, 0.95, rng), "meta": dict(earlier, dup_cluster="b")},
+        {"id": "c", "text": " ".join(random_words(rng, 300))},
+    ]
+    out = run_pipeline(tmp_path, records, [ExactDedup(), MinhashDedup()])
+    assert out.kept_ids == ["a", "c"]
+    assert out.by_id()["a"].meta["dup_cluster_size"] == counted

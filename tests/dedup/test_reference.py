@@ -58,26 +58,34 @@ def test_exact_dedup_drops_copies_of_reference_documents_naming_them(tmp_path: P
 def test_a_reference_document_counts_once_in_a_cluster_whatever_its_earlier_cluster_size(
     tmp_path: Path,
 ) -> None:
-    # An earlier run's kept documents carry that run's dup_cluster_size; its documents stood for them in
-    # its own corpus. Counted here, the size would hang on whether the cached signatures were built
-    # before or after a reference's sizes were read: a reference document is one document.
+    # After exact_dedup, minhash_dedup's clusters count what each kept document stood for. A reference
+    # (an earlier run's kept documents) carries that run's sizes, of its own corpus; counted here, the
+    # size would hang on whether the cached signatures were built before or after they were read: a
+    # reference document is one document.
     ref_texts = _texts(4, 2)
     (tmp_path / "ref").mkdir()
     reference = write_jsonl(
         tmp_path / "ref" / "kept.jsonl",
-        [{"id": f"r{i}", "text": t, "meta": {"dup_cluster_size": 5}} for i, t in enumerate(ref_texts)],
+        [
+            {"id": f"r{i}", "text": t, "meta": {"dup_cluster": f"r{i}", "dup_cluster_size": 5}}
+            for i, t in enumerate(ref_texts)
+        ],
     )
-    new = _texts(5, 2)
+    new = _texts(5, 1)[0]
+    near = new.split()
+    near[10:13] = ["mill", "grist", "wheel"]
     records = [
-        {"id": "n0", "text": new[0], "meta": {"dup_cluster_size": 3}},
-        {"id": "copy-r0", "text": ref_texts[0], "meta": {"dup_cluster_size": 4}},
-        {"id": "n0-again", "text": new[0]},
+        {"id": "n0", "text": new},
+        {"id": "copy-r0", "text": ref_texts[0], "meta": {"dup_cluster": "copy-r0", "dup_cluster_size": 4}},
+        {"id": "n0-again", "text": new},
+        {"id": "n0-near", "text": " ".join(near)},
     ]
-    step = ExactDedup(reference={"path": str(reference), "cache": str(tmp_path / "cache")})
-    out = run_pipeline(tmp_path, records, [step], files=2, workers=1)
+    minhash = MinhashDedup(reference={"path": str(reference), "cache": str(tmp_path / "cache")})
+    out = run_pipeline(tmp_path, records, [ExactDedup(), minhash], files=2, workers=1)
     sizes = {d.id: d.meta["dup_cluster_size"] for d in [*out.kept, *out.rejected]}
-    # The run's own documents count what they stand for: copy-r0 4 with r0 one, n0 3 with its copy.
-    assert sizes == {"n0": 4, "copy-r0": 5, "n0-again": 4}
+    # n0 stands for itself and n0-again; copy-r0 for 4 (the kept one of an earlier cluster), r0 for one.
+    assert sizes == {"n0": 3, "n0-near": 3, "n0-again": 2, "copy-r0": 5}
+    assert out.kept_ids == ["n0"]
 
 
 def _write_parquet(path: Path, rows: list[dict[str, Any]]) -> Path:

@@ -41,7 +41,7 @@ LINK = np.dtype([("key", "<u8"), ("other", "<u8")])
 # A cluster member as ``resolve`` sends it: its node, its centre, the cluster's size, and where the
 # centre's id lies in the file's id blob.
 RESOLVED = np.dtype(
-    [("node", "<u8"), ("root", "<u8"), ("size", "<u4"), ("id_start", "<u8"), ("id_end", "<u8")]
+    [("node", "<u8"), ("root", "<u8"), ("size", "<u8"), ("id_start", "<u8"), ("id_end", "<u8")]
 )
 # What a weighted node adds to its cluster's size (its weight less the 1 it counts anyway), sent to
 # the node a large-star hooks it to.

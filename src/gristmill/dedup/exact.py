@@ -82,7 +82,13 @@ class ExactDedup(ReferenceOption, BarrierStep):
 
     def sign(self, docs: Iterable[Document], shard: int, work: Path) -> None:
         """Write each bucket's (hash, shard, position) rows, and the shard's document ids."""
-        hashes = np.fromiter((self.key(d.text) for d in remember_ids(docs, shard, work)), "<u8")
+        hashes = np.fromiter(
+            (
+                self.key(d.text)
+                for d in remember_ids(docs, shard, work, weighted=self.counts_earlier_clusters)
+            ),
+            "<u8",
+        )
         rows = np.empty(len(hashes), SIGNATURE)
         rows["hash"] = hashes
         rows["shard"] = shard

@@ -216,7 +216,8 @@ class MinhashDedup(ReferenceOption, BarrierStep):
         shingles: list[np.ndarray] = []
         counts: list[np.ndarray] = []
         pos = 0
-        for batch in batches(remember_ids(docs, shard, work), max_docs=1000, max_chars=131_072):
+        weighed = remember_ids(docs, shard, work, weighted=self.counts_earlier_clusters)
+        for batch in batches(weighed, max_docs=1000, max_chars=131_072):
             texts = [doc.text for doc in batch]
             sig, hashes, offsets = self._hasher.signatures(texts)
             parts.append(self._band_rows(sig, shard, pos))

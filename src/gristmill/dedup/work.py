@@ -36,11 +36,15 @@ _GROUP_PARTS = 256
 MERGE_FAN_IN = 512
 
 
-def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[Document]:
+def remember_ids(
+    docs: Iterable[Document], shard: int, work: Path, *, weighted: bool = False
+) -> Iterator[Document]:
     """Pass ``docs`` through; once they are all seen, write the shard's ids (position -> id).
 
     Their hashes too, for the run's count of ids held by more than one document
-    (:mod:`gristmill.dedup.repeated_ids`, which reads this module's tables: imported here).
+    (:mod:`gristmill.dedup.repeated_ids`, which reads this module's tables: imported here). With
+    ``weighted`` (:attr:`~gristmill.steps.base.BarrierStep.counts_earlier_clusters`), also the kept
+    documents of an earlier step's clusters, with the cluster's size (:func:`save_weights`).
     """
     from gristmill.dedup.repeated_ids import save_id_hashes
 
@@ -48,24 +52,31 @@ def remember_ids(docs: Iterable[Document], shard: int, work: Path) -> Iterator[D
     weights: list[tuple[int, int]] = []
     for pos, doc in enumerate(docs):
         ids.append(doc.id)
-        size = doc.meta.get("dup_cluster_size")
-        if isinstance(size, int) and not isinstance(size, bool) and size > 1:  # an earlier step's cluster
-            weights.append((pos, size))
+        # A cluster's kept one: a dropped one (an earlier run's, read back) stands for itself alone.
+        if weighted and doc.meta.get("dup_cluster") == doc.id:
+            size = doc.meta.get("dup_cluster_size")
+            if isinstance(size, int) and not isinstance(size, bool) and 1 < size <= MAX_WEIGHT:
+                weights.append((pos, size))
         yield doc
     save_id_hashes(work, shard, ids)
-    save_weights(work, shard, weights)
+    if weighted:
+        save_weights(work, shard, weights)
     write_atomically(work / f"ids-{shard:05d}.json", orjson.dumps(ids))
 
 
 # A document that stands for more than itself: its position in the shard, and how many it stands for.
-WEIGHT = np.dtype([("pos", "<u4"), ("weight", "<u4")])
+WEIGHT = np.dtype([("pos", "<u4"), ("weight", "<u8")])
+# A size past this is no cluster any corpus holds (a damaged or made-up value): the document counts one,
+# and a cluster's sum of weights stays far inside 64 bits.
+MAX_WEIGHT = 1 << 40
+WEIGHTS_PREFIX = "weights-"
 
 
 def save_weights(work: Path, shard: int, weights: Iterable[tuple[int, int]]) -> None:
     """Write the shard's documents that stand for more than one (an earlier step's cluster size).
 
-    Only those over 1, and no file where none is: a pipeline with one dedup step writes nothing, and
-    the link's rounds (:mod:`gristmill.dedup.components`) count a cluster's members one each.
+    Only those over 1, and no file where none is: the link's rounds
+    (:mod:`gristmill.dedup.components`) then count a cluster's members one each.
     """
     rows = np.array([(pos, weight) for pos, weight in weights if weight > 1], WEIGHT)
     path = weights_path(work, shard)
@@ -73,9 +84,6 @@ def save_weights(work: Path, shard: int, weights: Iterable[tuple[int, int]]) -> 
         save_table(path, rows)
     else:
         path.unlink(missing_ok=True)
-
-
-WEIGHTS_PREFIX = "weights-"
 
 
 def weights_path(work: Path, shard: int) -> Path:

@@ -181,6 +181,20 @@ class BarrierStep(Step):
     # keeps the ids' hashes (``remember_ids``), and the run counts the ids more than one document holds.
     names_documents: ClassVar[bool] = False
 
+    @property
+    def counts_earlier_clusters(self) -> bool:
+        """Whether a cluster's kept document arriving here stands for the cluster a step before found.
+
+        True for a step that finds clusters after a step of its pipeline that writes
+        ``meta.dup_cluster_size`` (``exact_dedup`` then ``minhash_dedup``): its clusters then count what
+        each member stood for. Sizes that came with the input are an earlier run's, of its own corpus.
+        """
+        return bool(getattr(self, "_counts_earlier_clusters", False))
+
+    def after_steps_writing(self, meta_keys: set[str]) -> None:
+        """Learn the ``meta`` keys the steps before it in its pipeline write (the pipeline says so)."""
+        self._counts_earlier_clusters = self.finds_clusters and "dup_cluster_size" in meta_keys
+
     def prepare_reference(self) -> None:
         """Find or compute the signatures of the step's ``reference`` dataset, if it has one (once)."""
 

@@ -260,6 +260,28 @@ def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
     assert json.loads(rejected[0]["meta"]["split_into"]) == [d["id"] for d in parts]  # json fields: JSON text
 
 
+def test_split_parts_carry_only_the_fields_the_step_declares(seed: Document, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "seed", "text": seed.text}) + "\n", encoding="utf-8")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        f"input: {{path: {source}}}\noutput: {{path: {tmp_path / 'out'}}}\n"
+        "steps:\n  - salad: {action: split}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["run", str(config), "--workers", "1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    parts = [
+        json.loads(line)
+        for path in sorted((tmp_path / "out/kept").rglob("*.jsonl*"))
+        for line in _lines(path)
+    ]
+    assert len(parts) > 1
+    # A key no step declared lands in meta.extra: a part would carry one its page and every other page lack.
+    assert [part["meta"]["extra"] for part in parts] == [""] * len(parts)
+    assert [part["meta"]["salad_part"] for part in parts] == list(range(len(parts)))
+
+
 def _lines(path: Path) -> list[bytes]:
     return [line for line in read_lines(read_chunks(str(path))) if line.strip()]
 

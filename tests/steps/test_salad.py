@@ -457,3 +457,15 @@ def test_inspect_marks_the_seams_of_a_stitched_page(seed: Document) -> None:
     shown = inspect_document(Document("seed", seed.text), [Salad()])
     seams = [s["i"] for s in shown["sentences"] if "salad:seam" in s["flags"]]
     assert len(seams) >= 5
+
+
+def test_inspect_says_whether_the_page_was_judged_and_what_provenance_called_it(seed: Document) -> None:
+    # A score of 0 is the same for a coherent page and one the models never read: meta.salad tells them apart.
+    short = inspect_document(Document("short", "One sentence about a cat on a mat."), [Salad()])
+    assert short["meta"]["salad"] == "not_judged"
+    stitched = inspect_document(Document("seed", seed.text), [Salad()])
+    assert stitched["meta"]["salad"] == "stitched"
+    text, _, _ = _copied_page()
+    part = {"provenance_role": "stitched", "split_from": "page", "copied_from": [{"id": "a", "sentences": 3}]}
+    shown = inspect_document(Document("page#s0", text, part), [Salad()])
+    assert (shown["meta"]["provenance_role"], shown["meta"]["split_from"]) == ("stitched", "page")

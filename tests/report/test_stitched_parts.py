@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -60,3 +61,15 @@ def test_a_source_that_gave_one_sentence_is_counted_in_the_singular(seed_text: s
     page = Document("p", seed_text, {"salad": "stitched", "copied_from": copied}, {"salad_score": 0.99})
     (drawn,) = stitched_pages([page], {}, 5, provenance=True)
     assert drawn.copied_from == ["a (3 sentences)", "b (1 sentence)"]
+
+
+def test_the_salad_charts_count_the_documents_salad_scored_not_the_parts(
+    tmp_path: Path, shared_data: Path, seed_text: str
+) -> None:
+    _run(tmp_path, shared_data, seed_text, ["provenance", "salad"])
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text(encoding="utf-8"))
+    salad = next(step for step in stats["steps"] if step["name"] == "salad")
+    assert salad["created"] > 0
+    shown = re.search(r"<b>salad_score</b> <span class=muted>\(score; (\d+) documents", html)
+    assert shown is not None and int(shown.group(1)) == salad["in"]

@@ -224,6 +224,9 @@ _SHOWN_META = (
     "charset_source",
     "charset_rejected",
     "extractor",
+    "salad",  # stitched, coherent, or not_judged: a score of 0 alone does not say which
+    "provenance_role",
+    "split_from",
     "copied_from",
 )
 

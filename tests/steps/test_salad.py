@@ -260,6 +260,28 @@ def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
     assert json.loads(rejected[0]["meta"]["split_into"]) == [d["id"] for d in parts]  # json fields: JSON text
 
 
+def test_split_parts_carry_only_the_fields_the_step_declares(seed: Document, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "seed", "text": seed.text}) + "\n", encoding="utf-8")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        f"input: {{path: {source}}}\noutput: {{path: {tmp_path / 'out'}}}\n"
+        "steps:\n  - salad: {action: split}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["run", str(config), "--workers", "1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    parts = [
+        json.loads(line)
+        for path in sorted((tmp_path / "out/kept").rglob("*.jsonl*"))
+        for line in _lines(path)
+    ]
+    assert len(parts) > 1
+    # A key no step declared lands in meta.extra: a part would carry one its page and every other page lack.
+    assert [part["meta"]["extra"] for part in parts] == [""] * len(parts)
+    assert [part["meta"]["salad_part"] for part in parts] == list(range(len(parts)))
+
+
 def _lines(path: Path) -> list[bytes]:
     return [line for line in read_lines(read_chunks(str(path))) if line.strip()]
 
@@ -435,3 +457,15 @@ def test_inspect_marks_the_seams_of_a_stitched_page(seed: Document) -> None:
     shown = inspect_document(Document("seed", seed.text), [Salad()])
     seams = [s["i"] for s in shown["sentences"] if "salad:seam" in s["flags"]]
     assert len(seams) >= 5
+
+
+def test_inspect_says_whether_the_page_was_judged_and_what_provenance_called_it(seed: Document) -> None:
+    # A score of 0 is the same for a coherent page and one the models never read: meta.salad tells them apart.
+    short = inspect_document(Document("short", "One sentence about a cat on a mat."), [Salad()])
+    assert short["meta"]["salad"] == "not_judged"
+    stitched = inspect_document(Document("seed", seed.text), [Salad()])
+    assert stitched["meta"]["salad"] == "stitched"
+    text, _, _ = _copied_page()
+    part = {"provenance_role": "stitched", "split_from": "page", "copied_from": [{"id": "a", "sentences": 3}]}
+    shown = inspect_document(Document("page#s0", text, part), [Salad()])
+    assert (shown["meta"]["provenance_role"], shown["meta"]["split_from"]) == ("stitched", "page")

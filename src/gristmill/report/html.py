@@ -26,7 +26,7 @@ from gristmill.report.corpus import changes, counts_chart, duplicate_clusters, e
 from gristmill.report.funnel import funnel, has_tokens
 from gristmill.report.sample import sample_folder
 from gristmill.report.signals import StepSignals, number, signal_sections
-from gristmill.report.stitched import SOURCE_COLORS, stitched_pages
+from gristmill.report.stitched import SOURCE_COLORS, flagged_pages, stitched_pages
 from gristmill.report.svg import KEPT, REJECTED
 
 SAMPLE = 5000  # kept and rejected documents each, read for the charts and examples
@@ -74,6 +74,8 @@ def render_report(
     salad_options = next((opts for entry in steps for name, opts in entry.items() if name == "salad"), None)
     cluster_chart, clusters = duplicate_clusters(kept, rejected)
     sampled = kept + rejected
+    pages, parts = flagged_pages(sampled)
+    provenance = any(name == "provenance" for entry in steps for name in entry)
     context = {
         "style": Markup(_STYLE),
         "root": title or str(root),
@@ -93,8 +95,10 @@ def render_report(
         "hosts": Markup(counts_chart(kept, rejected, "host")),
         "cluster_chart": Markup(cluster_chart),
         "clusters": clusters,
-        "stitched_count": sum(1 for d in sampled if d.meta.get("salad") == "stitched"),
-        "stitched": stitched_pages(sampled, salad_options, STITCHED_SHOWN),
+        "stitched_count": len(pages),
+        "stitched_parts": parts,
+        "sources_named": provenance,
+        "stitched": stitched_pages(pages, salad_options, STITCHED_SHOWN, provenance=provenance),
         "reasons": examples_by_reason(rejected, _reasons(stats)),
         "changes": changes(stats.get("steps") or []),
         "pipeline": layout.pipeline_file.read_text() if layout.pipeline_file.exists() else "",

@@ -56,6 +56,9 @@ RULES: dict[str, list[Rule]] = {
     "decontaminate": [("contaminated_ngrams", "n-grams", None)],
     "tokenize": [("tokens", "tokens", None)],
 }
+# The meta key that marks a document a step made (``salad``'s split parts): it carries the signals of the
+# page it was made from, which the step measured once, on that page.
+MADE_BY = {"salad": "split_from"}
 QUANTILES = (1, 10, 25, 50, 75, 90, 99)
 # Signals a step measures only on the documents it keeps (the per-line share is skipped, for speed, on
 # the documents ``language`` drops): an output document the step dropped carries no value there.
@@ -96,7 +99,10 @@ def signal_sections(docs: list[Document], steps: list[dict[str, Any]]) -> list[S
     for index, entry in enumerate(steps):
         for step, options in entry.items():
             section = StepSignals(index, step)
-            reached = [doc for doc in docs if _reached(doc, index, dropped_at)]
+            made = MADE_BY.get(step)
+            reached = [
+                doc for doc in docs if _reached(doc, index, dropped_at) and not (made and doc.meta.get(made))
+            ]
             for signal, unit, thresholds in _rules_of(step, options or {}):
                 if signal in present and signal not in shown:
                     shown.add(signal)

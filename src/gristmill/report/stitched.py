@@ -46,14 +46,30 @@ class StitchedPage:
     copied_from: list[str] = field(default_factory=list)
 
 
-def stitched_pages(docs: list[Document], options: dict[str, Any] | None, limit: int) -> list[StitchedPage]:
-    """The ``limit`` highest-scoring pages flagged stitched among ``docs``, analysed again to be drawn."""
-    flagged = [d for d in docs if d.meta.get("salad") == "stitched" and d.text]
-    flagged.sort(key=lambda d: (-(number(d.signals.get("salad_score")) or 0.0), d.id))
+def flagged_pages(docs: list[Document]) -> tuple[list[Document], int]:
+    """The pages among ``docs`` that ``salad`` called stitched, and how many parts were split from pages.
+
+    A part (``meta.split_from``) carries its page's ``meta.salad`` but was never judged as a page itself.
+    """
+    stitched = [d for d in docs if d.meta.get("salad") == "stitched"]
+    pages = [d for d in stitched if not d.meta.get("split_from")]
+    return pages, len(stitched) - len(pages)
+
+
+def stitched_pages(
+    pages: list[Document], options: dict[str, Any] | None, limit: int, *, provenance: bool = False
+) -> list[StitchedPage]:
+    """The ``limit`` highest-scoring of ``pages`` that hold text, analysed again to be drawn.
+
+    ``provenance``: the run had a ``provenance`` step, so a source it did not name is not in the run.
+    """
+    flagged = sorted(
+        (d for d in pages if d.text), key=lambda d: (-(number(d.signals.get("salad_score")) or 0.0), d.id)
+    )
     if not flagged:
         return []
     step = _salad(options or {})
-    return [_page(step, doc) for doc in flagged[:limit]]
+    return [_page(step, doc, provenance) for doc in flagged[:limit]]
 
 
 def _salad(options: dict[str, Any]) -> Salad:
@@ -67,7 +83,7 @@ def _salad(options: dict[str, Any]) -> Salad:
         return Salad()
 
 
-def _page(step: Salad, doc: Document) -> StitchedPage:
+def _page(step: Salad, doc: Document, provenance: bool) -> StitchedPage:
     from gristmill.salad.analysis import FURNITURE, UNPLACED
 
     found = step.judge(doc)
@@ -89,11 +105,16 @@ def _page(step: Salad, doc: Document) -> StitchedPage:
         at = end
     if at < len(doc.text):
         pieces.append(Piece(doc.text[at:]))
+    # Sources are looked for in the run only by provenance (this run's, or an earlier one's copied_from).
+    looked = provenance or bool(found.source_of)
     sources = []
     for label, colour in colours.items():
         known = found.source_of.get(label) or {}
-        what = " ".join(str(known[k]) for k in ("id", "url") if known.get(k)) or "source not in the run"
-        sources.append((SOURCE_COLORS[colour % len(SOURCE_COLORS)], f"source {colour + 1}: {what}"))
+        what = " ".join(str(known[k]) for k in ("id", "url") if known.get(k))
+        if not what and looked:
+            what = "source not in the run"
+        name = f"source {colour + 1}: {what}" if what else f"source {colour + 1}"
+        sources.append((SOURCE_COLORS[colour % len(SOURCE_COLORS)], name))
     reasons = found.reasons(step.cutoff)
     copied = doc.meta.get("copied_from")
     entries = copied if isinstance(copied, list) else []
@@ -113,6 +134,7 @@ def _entry(entry: object) -> str:
     if not isinstance(entry, dict):
         return str(entry)
     parts = [str(entry[k]) for k in ("id", "url") if entry.get(k)]
-    if entry.get("sentences"):
-        parts.append(f"({entry['sentences']} sentences)")
+    count = entry.get("sentences")
+    if count:
+        parts.append(f"({count} sentence{'' if count == 1 else 's'})")
     return " ".join(parts)

@@ -175,8 +175,7 @@ class Salad(Step):
                     for entry in meta["copied_from"]
                     if source is not None and isinstance(entry, dict) and entry.get("id") == source.get("id")
                 ]
-            signals = {**doc.signals, "salad_part_sentences": len(members)}
-            part = Document(f"{doc.id}#s{k}", text, meta, signals)
+            part = Document(f"{doc.id}#s{k}", text, meta, dict(doc.signals))
             forget_offsets(part)  # the page's spans are offsets into the page, not into a part of it
             parts.append(part)
         return parts

@@ -1,0 +1,75 @@
+"""The report's stitched pages are the pages the run judged, not the parts split from them."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+from gristmill import Document, Pipeline
+from gristmill.report import render_report
+from gristmill.report.stitched import stitched_pages
+from gristmill.steps.registry import build_step
+from tests.dedup.test_provenance import stitch, wiki_articles
+from tests.helpers import write_jsonl
+
+
+def _run(tmp_path: Path, shared_data: Path, seed_text: str, steps: list[str]) -> str:
+    rng = random.Random(11)
+    articles = wiki_articles(shared_data, 6)
+    records = [
+        {"id": f"source{i}", "text": " ".join(a), "url": f"https://wiki.example/{i}"}
+        for i, a in enumerate(articles)
+    ]
+    picked = [[articles[i] for i in rng.sample(range(6), 3)] for _ in range(2)]
+    records += [{"id": f"stitched{j}", "text": stitch(rng, parts)} for j, parts in enumerate(picked)]
+    records.append({"id": "seed", "text": seed_text})  # stitched from pages not in the run
+    write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out"
+    built = [build_step(name, {"action": "split"} if name == "salad" else {}) for name in steps]
+    Pipeline(input={"path": str(tmp_path / "in.jsonl")}, output={"path": str(out)}, steps=built).run(
+        workers=1, progress=False
+    )
+    html = render_report(out)
+    section = html[html.index(">Stitched pages</h2>") :]
+    return section[: section.index("<h2")]
+
+
+def test_split_parts_are_not_counted_or_drawn_as_stitched_pages(
+    tmp_path: Path, shared_data: Path, seed_text: str
+) -> None:
+    section = _run(tmp_path, shared_data, seed_text, ["provenance", "salad"])
+    # The three pages were split; their parts carry the page's meta.salad but were never judged as pages.
+    assert sorted(re.findall(r"<h3>([^<]*)</h3>", section)) == ["seed", "stitched0", "stitched1"]
+    parts = re.search(r"\((\d+) parts split from stitched pages", section)
+    assert parts is not None and int(parts.group(1)) >= 6
+    assert "3 sampled documents scored as sentence salad" in section
+
+
+def test_sources_are_not_said_to_be_missing_where_no_provenance_looked(
+    tmp_path: Path, shared_data: Path, seed_text: str
+) -> None:
+    section = _run(tmp_path, shared_data, seed_text, ["salad"])
+    assert "<h3>seed</h3>" in section
+    assert "not in the run" not in section
+    assert "No <code>provenance</code> step ran" in section
+
+
+def test_a_source_that_gave_one_sentence_is_counted_in_the_singular(seed_text: str) -> None:
+    copied = [{"id": "a", "sentences": 3}, {"id": "b", "sentences": 1}]
+    page = Document("p", seed_text, {"salad": "stitched", "copied_from": copied}, {"salad_score": 0.99})
+    (drawn,) = stitched_pages([page], {}, 5, provenance=True)
+    assert drawn.copied_from == ["a (3 sentences)", "b (1 sentence)"]
+
+
+def test_the_salad_charts_count_the_documents_salad_scored_not_the_parts(
+    tmp_path: Path, shared_data: Path, seed_text: str
+) -> None:
+    _run(tmp_path, shared_data, seed_text, ["provenance", "salad"])
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text(encoding="utf-8"))
+    salad = next(step for step in stats["steps"] if step["name"] == "salad")
+    assert salad["created"] > 0
+    shown = re.search(r"<b>salad_score</b> <span class=muted>\(score; (\d+) documents", html)
+    assert shown is not None and int(shown.group(1)) == salad["in"]

@@ -237,3 +237,27 @@ def test_the_look_at_a_files_fields_reads_a_bounded_head(tmp_path: Path, monkeyp
     monkeypatch.setattr(jsonl, "read_chunks", counted)
     assert jsonl.JsonlReader().field_names(str(path), 100) is None
     assert sum(given) <= jsonl.FIELD_LOOK + (1 << 20) < path.stat().st_size
+
+
+def test_a_text_key_naming_a_parquet_column_that_holds_no_text_is_one_line(run_cli, tmp_path: Path) -> None:
+    # Every row was quarantined on its own ("'text' is a number, not a string") and the run ended
+    # with exit 0 and nothing kept: a text_key naming the wrong column is the config's mistake.
+    import pyarrow as pa
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b"):
+        table = pa.table({"id": ["x", "y"], "n": [1, 2], "body": ["Some text.", "More text."]})
+        pq.write_table(table, folder / f"{name}.parquet")
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{folder}', text_key: n}}\noutput: {{path: '{tmp_path}/out'}}\nsteps: []\n",
+    )
+    result = run_cli("run", str(config), "--no-progress")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "text_key names 'n'" in result.output and "int64" in result.output and "'body'" in result.output
+    assert not (tmp_path / "out" / "kept").exists()
+    # One file of the wrong type among good ones is that file's rows' matter, in the quarantine.
+    pq.write_table(pa.table({"id": ["z"], "n": ["Text at last."]}), folder / "c.parquet")
+    result = run_cli("run", str(config), "--no-progress")
+    assert result.exit_code == 0, result.output

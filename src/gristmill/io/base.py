@@ -92,6 +92,15 @@ class Reader(ABC):
         """
         return None
 
+    def field_types(self, path: str) -> dict[str, str] | None:
+        """The type of each top-level field, where the format declares them (Parquet's schema); else None."""
+        return None
+
+    @staticmethod
+    def holds_text(type_name: str) -> bool:
+        """Whether a field of the declared type ``type_name`` (:meth:`field_types`) can hold a text."""
+        return True
+
     def holds_other_records(self, path: str) -> bool:
         """Whether a file that gave no document holds records that are no documents (WARC requests).
 

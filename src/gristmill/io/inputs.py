@@ -211,6 +211,33 @@ class InputSpec:
                     f"input: {option} names {key!r}, which no record in the first {sample} lines of "
                     f"{_files(looked)} has; {_hint(key, fields)}"
                 )
+        self._check_text_type(found)
+
+    def _check_text_type(self, found: list[tuple[str, str]]) -> None:
+        """Fail naming a ``text_key`` that is a column of another type (numbers) in every file looked at.
+
+        Each row would be quarantined on its own, the run ending with nothing kept; one file of another
+        type among files of text is that file's rows' matter (quarantined, each with its reason).
+        """
+        kinds: dict[str, str] = {}  # file -> the text column's type, where declared
+        texts: set[str] = set()  # columns that hold text, for the hint
+        for path, fmt in found:
+            reader = reader_for(fmt)
+            types = reader.field_types(path)
+            if types is None or self.text_key not in types:
+                continue
+            if reader.holds_text(types[self.text_key]):
+                return
+            kinds[path] = types[self.text_key]
+            texts.update(name for name, kind in types.items() if reader.holds_text(kind) and kind != "null")
+        if kinds:
+            kind = next(iter(kinds.values()))
+            columns = ", ".join(map(repr, sorted(texts)))
+            hint = f"its text columns: {columns}" if texts else "no column holds text"
+            raise ConfigError(
+                f"input: text_key names {self.text_key!r}, a column of {kind}, not text, in "
+                f"{_files(list(kinds))}; {hint}"
+            )
 
     def _check_meta(
         self,

@@ -36,16 +36,36 @@ class ParquetReader(Reader):
 
     def field_names(self, path: str, records: int) -> set[str] | None:
         """The file's column names (every row has each, null or not); only its footer is read."""
+        types = self.field_types(path)
+        return None if types is None else set(types)
+
+    def field_types(self, path: str) -> dict[str, str] | None:
+        """Each column's Arrow type (``int64``, ``string``, ``timestamp[us]`` …); only the footer is read."""
         import pyarrow.parquet as pq
 
         try:
             if not is_url(path):
-                return set(pq.read_schema(path).names)
-            # Through fsspec, as the run reads it: Arrow's own S3 client knows no storage_options.
-            with open_read(path) as handle:
-                return set(pq.read_schema(handle).names)
+                schema = pq.read_schema(path)
+            else:  # through fsspec, as the run reads it: Arrow's own S3 client knows no storage_options
+                with open_read(path) as handle:
+                    schema = pq.read_schema(handle)
         except Exception:  # a file that is no Parquet, a dropped connection: the run reports it
             return None
+        return {field.name: str(field.type) for field in schema}
+
+    @staticmethod
+    def holds_text(type_name: str) -> bool:
+        """Strings, binary (read as UTF-8) and dictionary-encoded strings hold text; null holds none yet."""
+        return type_name == "null" or type_name.startswith(
+            (
+                "string",
+                "large_string",
+                "binary",
+                "large_binary",
+                "dictionary<values=string",
+                "dictionary<values=large_string",
+            )
+        )
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per row, batch by batch; quarantine rows that are not documents.

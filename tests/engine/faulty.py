@@ -186,3 +186,23 @@ class ExitOn(Transform):
         if doc.id == self.doc_id:
             os._exit(3)
         return doc
+
+
+@register("test_append_to")
+class AppendTo(Transform):
+    """Append a record to the file ``path`` at the first document: an input written to while the run reads.
+
+    Options:
+        path: the file to append to.
+    """
+
+    def __init__(self, *, path: str = "") -> None:
+        self.path = path
+        self._done = False
+
+    def transform(self, doc: Document) -> Document:
+        if not self._done:
+            self._done = True
+            with open(self.path, "ab") as handle:
+                handle.write(b'{"id": "late", "text": "A record written while the run read the file."}\n')
+        return doc

@@ -20,6 +20,7 @@ import orjson
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated, PassOn, write_now
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
+from gristmill.engine.manifest import check_unchanged
 from gristmill.errors import BrokenInputError, DamagedRowsError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
 from gristmill.io.base import SOURCE_FILE, excerpt_of, quarantine_damage
@@ -385,7 +386,7 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
 def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) -> Iterator[Document]:
     """Yield the shard's documents; a file that breaks off is quarantined from that point."""
     reader = spec.reader(shard.format)
-    for path in shard.files:
+    for number, path in enumerate(shard.files):
         before = stats.read
         try:
             for doc in reader.documents(path, sink):
@@ -404,6 +405,8 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
             # nor is an earlier run's shard that kept no document: both read as no document.
             if stats.read == before and not reader.holds_other_records(path) and not written_by_a_run(path):
                 sink.quarantine(path, "file", f"no {shard.format} records in the file")
+        if shard.stamps:
+            check_unchanged(path, shard.stamps[number])
 
 
 def _run_stage(

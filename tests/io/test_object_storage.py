@@ -357,6 +357,24 @@ def test_a_lock_object_of_a_live_run_on_this_machine_with_another_staging_folder
     assert not s3.exists(f"{BUCKET}/out/.gristmill.lock")
 
 
+def test_an_object_rewritten_while_the_run_reads_it_fails_its_shard_in_one_line(
+    s3: Any, tmp_path: Path
+) -> None:
+    # In one process the store is asked again, not the listing s3fs kept from the run's start.
+    import tests.engine.faulty  # noqa: F401 - registers test_append_to
+    from gristmill.errors import RunFailedError
+
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    steps = f"steps:\n  - test_append_to: {{path: 's3://{BUCKET}/in/a.jsonl'}}\n"
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out", steps)
+    with pytest.raises(
+        RunFailedError,
+        match=r"^input: s3://crawl/in/a\.jsonl changed while the run read it \(size 35 → 107\)",
+    ):
+        load_pipeline(config).run(workers=1)
+    assert not s3.exists(f"{BUCKET}/out/_state/stage0/00000.done")
+
+
 def test_an_s3_prefix_of_other_objects_is_refused_as_output(s3: Any, tmp_path: Path) -> None:
     s3.pipe_file(f"{BUCKET}/out/kept/mine.jsonl", b'{"id": "mine", "text": "Not a run of gristmill."}\n')
     s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')

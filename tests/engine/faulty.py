@@ -6,6 +6,8 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 
+import fsspec
+
 from gristmill import Document, Filter, Step, Transform, register
 from gristmill.dedup.exact import ExactDedup as ExactDedupBase
 from gristmill.stats import StepContext
@@ -185,4 +187,29 @@ class ExitOn(Transform):
     def transform(self, doc: Document) -> Document:
         if doc.id == self.doc_id:
             os._exit(3)
+        return doc
+
+
+@register("test_append_to")
+class AppendTo(Transform):
+    """Add a record to the file or object ``path`` at the first document: an input rewritten mid-run.
+
+    Options:
+        path: the file or object URL to add a record to.
+    """
+
+    def __init__(self, *, path: str = "") -> None:
+        self.path = path
+        self._done = False
+
+    def transform(self, doc: Document) -> Document:
+        if not self._done:
+            self._done = True
+            # Another client's write: through a file system of its own, not the run's cached one.
+            fs, inner = fsspec.core.url_to_fs(self.path, skip_instance_cache=True)
+            data = fs.cat_file(inner)
+            with fs.open(inner, "wb") as handle:  # an object store has no append
+                handle.write(
+                    data + b'{"id": "late", "text": "A record written while the run read the file."}\n'
+                )
         return doc

@@ -10,7 +10,7 @@ from gristmill.engine.layout import Layout
 from gristmill.engine.lock import OutputLock
 from gristmill.errors import UnusableOutputError
 from tests.executors.test_local import outputs
-from tests.helpers import read_all, write_jsonl, write_pipeline
+from tests.helpers import read_all, without_progress, write_jsonl, write_pipeline
 
 
 def records(name: str, n: int = 3):
@@ -54,6 +54,26 @@ def test_a_file_that_grew_or_went_is_refused(run_cli, tmp_path) -> None:
     (src / "c.jsonl").unlink()
     result = run_cli("run", str(config))
     assert result.exit_code == 2 and f"(removed {src}/c.jsonl)" in result.output
+
+
+@pytest.mark.parametrize("which", ["b", "c"])
+def test_a_file_changed_while_the_run_reads_it_stops_its_shard_in_one_line(run_cli, tmp_path, which) -> None:
+    # The manifest is taken when the run starts: b.jsonl written to while its shard reads it, or c.jsonl
+    # before its shard is read, would have given documents of a file the manifest does not describe.
+    import tests.engine.faulty  # noqa: F401 - registers test_append_to
+
+    src, _ = setup(tmp_path)
+    config = write_pipeline(
+        tmp_path / "q.yaml",
+        f"input: {src}\noutput: {tmp_path}/out\nsteps:\n  - test_append_to: {{path: {src}/{which}.jsonl}}\n",
+    )
+    result = run_cli("run", str(config), "--workers", "1")
+    assert result.exit_code == 1
+    assert without_progress(result.output) == [
+        f"gristmill: error: input: {src}/{which}.jsonl changed while the run read it (size 183 → 255): its "
+        "shard is not kept; pass --overwrite (overwrite=True in Python) to read the inputs as they are now"
+    ]
+    assert not (tmp_path / f"out/_state/stage0/0000{'bc'.index(which)}.done").exists()
 
 
 def test_an_unchanged_rerun_resumes_to_the_same_bytes(run_cli, tmp_path) -> None:

@@ -124,6 +124,27 @@ def test_errors_over_max_errors_fail_the_run_after_writing_everything(make_corpu
     assert run_cli("run", str(config), "--overwrite").exit_code == 0
 
 
+def test_a_shard_a_step_raises_on_throughout_stops_in_one_line_naming_it(make_corpus, tmp_path, run_cli):
+    # A step failing on a whole shard stops it at its 100th error: the line says which shard and file,
+    # and that a larger max_errors in the pipeline lets it go on.
+    src = make_corpus(
+        shards=2, docs=120, text=lambda s, d: f"Story {d} of shard {s}." + (" BOOM" if s == 1 else "")
+    )
+    config = write_pipeline(
+        tmp_path / "p.yaml", f"input: {src}\noutput: {tmp_path}/out\nsteps:\n  - test_raise_on: {{}}\n"
+    )
+    result = run_cli("run", str(config), "--workers", "1")
+    assert result.exit_code == 1
+    assert without_progress(result.output) == [
+        "gristmill: error: step 'test_raise_on' raised on 100 of 100 documents of shard 00001 (last: "
+        f"document s1-d99 of {src / 'part-01.jsonl.zst'}, ValueError: cannot digest s1-d99), over "
+        "max_errors=0.01: raise max_errors in the pipeline and run it again to go on"
+    ]
+    config.write_text(config.read_text() + "max_errors: 1\n")
+    assert run_cli("run", str(config)).exit_code == 0
+    assert len(quarantined(tmp_path / "out")) == 120
+
+
 def test_max_errors_must_be_a_share(make_corpus, tmp_path, run_cli):
     config = write_pipeline(tmp_path / "p.yaml", f"input: {tmp_path}\noutput: {tmp_path}/o\nmax_errors: 5\n")
     result = run_cli("run", str(config))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -321,6 +322,58 @@ def test_a_lock_object_from_another_machine_refuses_the_run(s3: Any, tmp_path: P
         load_pipeline(config).run()
     s3.rm(f"{BUCKET}/out/.gristmill.lock")
     assert load_pipeline(config).run().totals["kept"] == 1
+
+
+def test_a_lock_object_of_a_live_run_on_this_machine_with_another_staging_folder_refuses_the_run(
+    s3: Any, tmp_path: Path
+) -> None:
+    # Two runs on one machine share a staging folder's OS lock only when they share the folder
+    # (GRISTMILL_STAGING set per job gives each its own): the lock object's pid tells them apart.
+    from gristmill.engine.layout import staging_folder
+    from gristmill.errors import OutputInUseError
+
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    out = f"s3://{BUCKET}/out"
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", out)
+
+    def hold(pid: int, staging: Path) -> None:
+        record = {"host": socket.gethostname(), "pid": pid, "run": "x", "started": 0, "staging": str(staging)}
+        s3.pipe_file(f"{BUCKET}/out/.gristmill.lock", json.dumps(record).encode())
+
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        hold(live.pid, tmp_path / "other-staging")
+        busy = rf"in use by a gristmill run on this machine \(pid {live.pid}"
+        with pytest.raises(OutputInUseError, match=busy):
+            load_pipeline(config).run()
+        # The same staging folder: this run holds its OS lock, so the holder has ended (a pid reused).
+        hold(live.pid, staging_folder(out))
+        assert load_pipeline(config).run().totals["kept"] == 1
+    finally:
+        live.kill()
+        live.wait()
+    # Its process gone, the lock object is stale and replaced.
+    hold(live.pid, tmp_path / "other-staging")
+    assert load_pipeline(config).run().totals["kept"] == 1
+    assert not s3.exists(f"{BUCKET}/out/.gristmill.lock")
+
+
+def test_an_object_rewritten_while_the_run_reads_it_fails_its_shard_in_one_line(
+    s3: Any, tmp_path: Path
+) -> None:
+    # In one process the store is asked again, not the listing s3fs kept from the run's start.
+    import tests.engine.faulty  # noqa: F401 - registers test_append_to
+    from gristmill.errors import RunFailedError
+
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    steps = f"steps:\n  - test_append_to: {{path: 's3://{BUCKET}/in/a.jsonl'}}\n"
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out", steps)
+    with pytest.raises(
+        RunFailedError,
+        match=r"^input: s3://crawl/in/a\.jsonl changed while the run read it \(size 35 → 107\)",
+    ):
+        load_pipeline(config).run(workers=1)
+    assert not s3.exists(f"{BUCKET}/out/_state/stage0/00000.done")
 
 
 def test_an_s3_prefix_of_other_objects_is_refused_as_output(s3: Any, tmp_path: Path) -> None:

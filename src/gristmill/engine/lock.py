@@ -3,9 +3,11 @@
 An OS file lock (``flock``) dies with its process, so a run killed with SIGKILL leaves no stale lock.
 An output on an object store has no such lock: there the run also writes a lock object,
 ``.gristmill.lock`` (host, pid, run id), and refuses to start while one from another machine is
-present. One from this machine is stale (this run holds the local lock of the staging folder, so
-its writer has ended) and is replaced. A run killed on another machine leaves its lock object: the
-message says to remove it by hand. This guards against mistakes; it is not a distributed lock.
+present. One from this machine is stale, and replaced, when it names this run's staging folder
+(this run holds that folder's local lock, so its writer has ended) or a process that is gone; one
+from a live process with another staging folder (``GRISTMILL_STAGING`` set per job) is a run going
+on. A run killed on another machine leaves its lock object: the message says to remove it by hand.
+This guards against mistakes; it is not a distributed lock.
 """
 
 from __future__ import annotations
@@ -71,17 +73,39 @@ class OutputLock:
         try:
             found = remote.read_bytes(_LOCK_OBJECT)
             holder = _holder(found)
-            if found is not None and holder.get("host") != host:
+            if found is not None and (holder.get("host") != host or self._live_elsewhere(holder)):
                 since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(float(holder.get("started", 0))))
+                where = "this machine" if holder.get("host") == host else repr(holder.get("host"))
                 raise OutputInUseError(
-                    f"output: {self._layout.name!r} is in use by a gristmill run on {holder.get('host')!r} "
+                    f"output: {self._layout.name!r} is in use by a gristmill run on {where} "
                     f"(pid {holder.get('pid')}, since {since}); wait for it to end, or remove "
                     f"{remote.url_of(_LOCK_OBJECT)} if that run is dead"
                 )
-            record = {"host": host, "pid": os.getpid(), "run": self._run, "started": time.time()}
+            record = {
+                "host": host,
+                "pid": os.getpid(),
+                "run": self._run,
+                "started": time.time(),
+                "staging": str(self._layout.root),
+            }
             remote.write_bytes(_LOCK_OBJECT, orjson.dumps(record))
         except StorageError as exc:
             raise UnusableOutputError(f"output: cannot take the lock object: {exc}") from exc
+
+    def _live_elsewhere(self, holder: dict[str, Any]) -> bool:
+        """Whether a lock object of this machine is held by a live run with another staging folder."""
+        if holder.get("staging") in (None, str(self._layout.root)):
+            return False
+        pid = holder.get("pid")
+        if not isinstance(pid, int) or pid <= 0:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # another user's live process
+            return True
+        return True
 
     def _release(self) -> None:
         if self._fd is not None:

@@ -7,6 +7,7 @@ object (``s3://...``) is recorded the same way, with its ETag (or modified time)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from stat import S_ISREG
 from typing import Any
@@ -15,9 +16,10 @@ import orjson
 import xxhash
 
 from gristmill.engine.layout import Layout
-from gristmill.errors import PASS_OVERWRITE, ChangedInputError, InputError, MissingInputError
+from gristmill.errors import PASS_OVERWRITE, ChangedInputError, InputError, MissingInputError, RunFailedError
 from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
+from gristmill.io.inputs import Shard
 
 _BLOCK = 64 * 1024
 _SHOWN = 3  # files named per kind of change in the one-line message
@@ -59,13 +61,20 @@ def take_manifest(files: list[str]) -> dict[str, dict[str, Any]]:
     return {path: file_state(path) for path in files}
 
 
-def check_manifest(layout: Layout, files: list[str]) -> None:
-    """Record the inputs of a fresh run, or refuse to resume one whose inputs changed."""
-    current = take_manifest(files)
+def check_manifest(layout: Layout, shards: list[Shard]) -> list[Shard]:
+    """Record the inputs of a fresh run, or refuse to resume one whose inputs changed.
+
+    Returns the shards with each file's stamp, so its task can tell it changed while the run read it.
+    """
+    current = take_manifest([path for shard in shards for path in shard.files])
+    stamped = [
+        dataclasses.replace(shard, stamps=tuple(_stamp(current[path]) for path in shard.files))
+        for shard in shards
+    ]
     if not layout.manifest.exists() or not layout.has_started():
         write_atomically(layout.manifest, orjson.dumps(current, option=orjson.OPT_INDENT_2))
         layout.publish([layout.manifest])
-        return
+        return stamped
     recorded: dict[str, dict[str, Any]] = orjson.loads(layout.manifest.read_bytes())
     added = sorted(set(current) - set(recorded))
     removed = sorted(set(recorded) - set(current))
@@ -80,6 +89,40 @@ def check_manifest(layout: Layout, files: list[str]) -> None:
             f"output: {layout.name!r} holds a run over other input files ({'; '.join(parts)}); "
             f"{PASS_OVERWRITE} to start again, or choose another output folder"
         )
+    return stamped
+
+
+def check_unchanged(path: str, recorded: tuple[int, str]) -> None:
+    """Fail the task whose input ``path`` is no longer the file the manifest recorded.
+
+    Checked once the file is read: documents of a file rewritten while the run read it (or after the
+    run started) are not those of the file the manifest describes, nor all of either version.
+    """
+    now: tuple[int, str] | None
+    try:
+        if storage.is_url(path):
+            state = storage.object_state(path, fresh=True)
+            now = (state.size, state.version)
+        else:
+            stat = os.stat(path)
+            now = (stat.st_size, str(stat.st_mtime_ns))
+    except (OSError, storage.StorageError):
+        now = None
+    if now == recorded:
+        return
+    if now is None:
+        what = "gone"
+    else:
+        what = f"size {recorded[0]:,} → {now[0]:,}" if now[0] != recorded[0] else "rewritten"
+    raise RunFailedError(
+        f"input: {path} changed while the run read it ({what}): its shard is not kept; "
+        f"{PASS_OVERWRITE} to read the inputs as they are now"
+    )
+
+
+def _stamp(state: dict[str, Any]) -> tuple[int, str]:
+    """A file's size and version from its recorded state: what a task compares without reading it."""
+    return int(state["size"]), str(state.get("version", state.get("mtime_ns", "")))
 
 
 def _names(paths: list[str]) -> str:

@@ -92,7 +92,7 @@ def run_pipeline(
         pipeline.prepare_references()
         layout.prepare(recorded, overwrite)
         layout.check_code(pipeline.step_code())
-        check_manifest(layout, [path for shard in shards for path in shard.files])
+        shards = check_manifest(layout, shards)
         spent = layout.seconds_spent()  # by the commands before this one
         try:
             phases = _run_phases(pipeline, runner, layout, shards, config, progress)

@@ -20,6 +20,7 @@ import orjson
 from gristmill.document import Document
 from gristmill.engine.isolate import Isolated, PassOn, write_now
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
+from gristmill.engine.manifest import check_unchanged
 from gristmill.errors import BrokenInputError, DamagedRowsError, InputError, RunFailedError
 from gristmill.io.atomic import write_atomically
 from gristmill.io.base import SOURCE_FILE, excerpt_of, quarantine_damage
@@ -348,7 +349,7 @@ class _Sink:
         """Set aside a document a step raised on, whole, with the step and the error, through ``records``."""
         self._stats.quarantined += 1
         record = {
-            "file": self._file_of(doc),
+            "file": self.file_of(doc),
             "where": f"document {doc.id}",
             "reason": f"{step}:error:{type(exc).__name__}: {_one_line(exc)}",
             "step": step,
@@ -357,7 +358,8 @@ class _Sink:
         line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
         records(partial(self._lines.append, line))
 
-    def _file_of(self, doc: Document) -> str:
+    def file_of(self, doc: Document) -> str:
+        """The input file ``doc`` came from, as the pipeline named it ("" when unknown)."""
         name = doc.meta.get(SOURCE_FILE)
         if isinstance(name, str) and name in self._files:
             return self._files[name]
@@ -384,7 +386,7 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
 def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) -> Iterator[Document]:
     """Yield the shard's documents; a file that breaks off is quarantined from that point."""
     reader = spec.reader(shard.format)
-    for path in shard.files:
+    for number, path in enumerate(shard.files):
         before = stats.read
         try:
             for doc in reader.documents(path, sink):
@@ -403,6 +405,8 @@ def _read_shard(spec: InputSpec, shard: Shard, sink: _Sink, stats: TaskStats) ->
             # nor is an earlier run's shard that kept no document: both read as no document.
             if stats.read == before and not reader.holds_other_records(path) and not written_by_a_run(path):
                 sink.quarantine(path, "file", f"no {shard.format} records in the file")
+        if shard.stamps:
+            check_unchanged(path, shard.stamps[number])
 
 
 def _run_stage(
@@ -456,7 +460,7 @@ def _run_stage(
             step_stats.tokens_out = None if before_tokenize else 0
         isolated = Isolated(
             step_stats,
-            _error_handler(sink, step.name, stats, pipeline.max_errors, records),
+            _error_handler(sink, step.name, stats, pipeline.max_errors, records, shard.index),
             restartable=step is not stage.barrier,
             count_tokens=count_tokens if before_tokenize else None,
             records=records,
@@ -551,7 +555,7 @@ def _apply_fn(
 
 
 def _error_handler(
-    sink: _Sink, step: str, stats: TaskStats, max_errors: float, records: PassOn
+    sink: _Sink, step: str, stats: TaskStats, max_errors: float, records: PassOn, shard: int
 ) -> Callable[[Document, BaseException], None]:
     """Quarantine a document a step raised on; fail the task early when errors are far past the limit."""
 
@@ -562,8 +566,9 @@ def _error_handler(
         # A step that fails on most documents would grind through the corpus: stop at once instead.
         if errors >= _EARLY_FAILURE_ERRORS and errors > max_errors * seen:
             raise RunFailedError(
-                f"step {step!r} raised on {errors:,} of {seen:,} documents of this shard "
-                f"(last: {type(exc).__name__}: {_one_line(exc)}); over max_errors={max_errors}"
+                f"step {step!r} raised on {errors:,} of {seen:,} documents of shard {shard:05d} (last: "
+                f"document {doc.id} of {sink.file_of(doc)}, {type(exc).__name__}: {_one_line(exc)}), "
+                f"over max_errors={max_errors}: raise max_errors in the pipeline and run it again to go on"
             )
 
     return on_error

@@ -68,6 +68,9 @@ class Shard:
     index: int
     format: str
     files: tuple[str, ...]
+    # Each file's size and version (modification time, an object's ETag) as the manifest recorded
+    # them, checked once the file is read (:func:`gristmill.engine.manifest.check_unchanged`).
+    stamps: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -126,10 +126,12 @@ class ObjectState:
     version: str
 
 
-def object_state(url: str) -> ObjectState:
-    """The size and version tag of the object at ``url``."""
+def object_state(url: str, fresh: bool = False) -> ObjectState:
+    """The size and version tag of the object at ``url`` (``fresh``: asked of the store, not a listing)."""
     fs, inner = filesystem(url)
     try:
+        if fresh:
+            fs.invalidate_cache(inner)
         info = fs.info(inner)
     except Exception as exc:
         raise wrapped(url, exc) from exc

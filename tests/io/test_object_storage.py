@@ -546,3 +546,19 @@ def test_a_later_run_removes_the_staging_folders_that_killed_runs_left(
     finally:
         os.close(holder)
     assert s3.cat_file(f"{BUCKET}/out/kept/00000.jsonl.zst")
+
+
+def test_objects_of_mixed_text_types_run_when_the_first_is_the_odd_one(s3: Any, tmp_path: Path) -> None:
+    # Where every input is an object only the first is looked at (a review's test): its column of int64
+    # must not stop a run whose other objects hold text; that object's rows are quarantined.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    pq.write_table(pa.table({"id": ["x"], "text": [7]}), a)
+    pq.write_table(pa.table({"id": ["y", "z"], "text": ["Some text.", "More text."]}), b)
+    s3.put_file(str(a), f"{BUCKET}/in/a.parquet")
+    s3.put_file(str(b), f"{BUCKET}/in/b.parquet")
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    totals = load_pipeline(config).run(workers=1).totals
+    assert (totals["kept"], totals["quarantined"]) == (2, 1)

@@ -93,13 +93,11 @@ class Reader(ABC):
         return None
 
     def field_types(self, path: str) -> dict[str, str] | None:
-        """The type of each top-level field, where the format declares them (Parquet's schema); else None."""
-        return None
+        """Each top-level field's type where the format declares them (Parquet's schema), else None.
 
-    @staticmethod
-    def holds_text(type_name: str) -> bool:
-        """Whether a field of the declared type ``type_name`` (:meth:`field_types`) can hold a text."""
-        return True
+        ``text`` for a field whose values are read as text, else the type's name.
+        """
+        return None
 
     def holds_other_records(self, path: str) -> bool:
         """Whether a file that gave no document holds records that are no documents (WARC requests).

@@ -192,6 +192,7 @@ class InputSpec:
         ]
         found = [(path, fmt) for path, fmt in with_fields if not storage.is_url(path)] or with_fields[:1]
         self._check_record_fields(found[:files], sample)
+        self._check_text_type(found[:files], len(with_fields))
         self._check_meta(shards, found[:files], step_meta, sample)
 
     def _check_record_fields(self, found: list[tuple[str, str]], sample: int) -> None:
@@ -214,25 +215,26 @@ class InputSpec:
                     f"input: {option} names {key!r}, which no record in the first {sample} lines of "
                     f"{_files(looked)} has; {_hint(key, fields)}"
                 )
-        self._check_text_type(found)
 
-    def _check_text_type(self, found: list[tuple[str, str]]) -> None:
-        """Fail naming a ``text_key`` that is a column of another type (numbers) in every file looked at.
+    def _check_text_type(self, found: list[tuple[str, str]], files: int) -> None:
+        """Fail naming a ``text_key`` that is a column of another type (numbers) in all ``files``.
 
-        Each row would be quarantined on its own, the run ending with nothing kept; one file of another
-        type among files of text is that file's rows' matter (quarantined, each with its reason).
+        Each row would be quarantined on its own, the run ending with nothing kept. Only where every
+        file was looked at: one file of another type among files of text is that file's rows' matter
+        (quarantined, each with its reason), and files not looked at may be such files.
         """
+        if len(found) < files:
+            return
         kinds: dict[str, str] = {}  # file -> the text column's type, where declared
         texts: set[str] = set()  # columns that hold text, for the hint
         for path, fmt in found:
-            reader = reader_for(fmt)
-            types = reader.field_types(path)
+            types = reader_for(fmt).field_types(path)
             if types is None or self.text_key not in types:
-                continue
-            if reader.holds_text(types[self.text_key]):
+                return
+            if types[self.text_key] == "text":
                 return
             kinds[path] = types[self.text_key]
-            texts.update(name for name, kind in types.items() if reader.holds_text(kind) and kind != "null")
+            texts.update(name for name, kind in types.items() if kind == "text")
         if kinds:
             kind = next(iter(kinds.values()))
             columns = ", ".join(map(repr, sorted(texts)))

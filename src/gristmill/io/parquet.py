@@ -40,7 +40,10 @@ class ParquetReader(Reader):
         return None if types is None else set(types)
 
     def field_types(self, path: str) -> dict[str, str] | None:
-        """Each column's Arrow type (``int64``, ``string``, ``timestamp[us]`` …); only the footer is read."""
+        """Each column's type: ``text`` where the reader takes its values as text, else Arrow's name.
+
+        Only the footer is read.
+        """
         import pyarrow.parquet as pq
 
         try:
@@ -51,21 +54,7 @@ class ParquetReader(Reader):
                     schema = pq.read_schema(handle)
         except Exception:  # a file that is no Parquet, a dropped connection: the run reports it
             return None
-        return {field.name: str(field.type) for field in schema}
-
-    @staticmethod
-    def holds_text(type_name: str) -> bool:
-        """Strings, binary (read as UTF-8) and dictionary-encoded strings hold text; null holds none yet."""
-        return type_name == "null" or type_name.startswith(
-            (
-                "string",
-                "large_string",
-                "binary",
-                "large_binary",
-                "dictionary<values=string",
-                "dictionary<values=large_string",
-            )
-        )
+        return {field.name: "text" if _holds_text(field.type) else str(field.type) for field in schema}
 
     def read(self, path: str, sink: ReadSink) -> Iterator[Document]:
         """Yield a document per row, batch by batch; quarantine rows that are not documents.
@@ -260,3 +249,27 @@ class ParquetWriter:
         """Write what is buffered and finish the file."""
         self._flush()
         self._writer.close()
+
+
+def _holds_text(kind: Any) -> bool:
+    """Whether the reader takes a column of Arrow type ``kind`` as text (or null).
+
+    Its values come out as str or bytes: strings, binary, views, a dictionary or an extension type
+    of them (JSON).
+    """
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        return _holds_text(kind.value_type)
+    if isinstance(kind, pa.BaseExtensionType):
+        return _holds_text(kind.storage_type)
+    return bool(
+        pa.types.is_null(kind)
+        or pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_string_view(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+        or pa.types.is_binary_view(kind)
+        or pa.types.is_fixed_size_binary(kind)
+    )

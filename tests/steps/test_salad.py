@@ -228,22 +228,7 @@ def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
 ) -> None:
     article = max(saladgen.load_news(shared / "data"), key=lambda s: len(s.sentences))
     coherent = "\n\n".join(" ".join(p) for p in article.paragraphs)
-    source = tmp_path / "in.jsonl"
-    rows = [{"id": "seed", "text": seed.text}, {"id": "news", "text": coherent}]
-    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    config = tmp_path / "pipeline.yaml"
-    config.write_text(
-        f"input: {{path: {source}}}\noutput: {{path: {tmp_path / 'out'}}}\n"
-        "steps:\n  - salad: {action: split}\n",
-        encoding="utf-8",
-    )
-    result = CliRunner().invoke(cli, ["run", str(config), "--workers", "1", "--no-progress"])
-    assert result.exit_code == 0, result.output
-    kept = [
-        json.loads(line)
-        for path in sorted((tmp_path / "out/kept").rglob("*.jsonl*"))
-        for line in _lines(path)
-    ]
+    kept = _split_run(tmp_path, [{"id": "seed", "text": seed.text}, {"id": "news", "text": coherent}])
     ids = {doc["id"] for doc in kept}
     assert "news" in ids and "seed" not in ids
     parts = [doc for doc in kept if doc["meta"].get("split_from") == "seed"]
@@ -260,9 +245,10 @@ def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
     assert json.loads(rejected[0]["meta"]["split_into"]) == [d["id"] for d in parts]  # json fields: JSON text
 
 
-def test_split_parts_carry_only_the_fields_the_step_declares(seed: Document, tmp_path: Path) -> None:
+def _split_run(tmp_path: Path, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Run ``salad: {action: split}`` over ``rows`` through the CLI; the kept records."""
     source = tmp_path / "in.jsonl"
-    source.write_text(json.dumps({"id": "seed", "text": seed.text}) + "\n", encoding="utf-8")
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     config = tmp_path / "pipeline.yaml"
     config.write_text(
         f"input: {{path: {source}}}\noutput: {{path: {tmp_path / 'out'}}}\n"
@@ -271,11 +257,15 @@ def test_split_parts_carry_only_the_fields_the_step_declares(seed: Document, tmp
     )
     result = CliRunner().invoke(cli, ["run", str(config), "--workers", "1", "--no-progress"])
     assert result.exit_code == 0, result.output
-    parts = [
+    return [
         json.loads(line)
         for path in sorted((tmp_path / "out/kept").rglob("*.jsonl*"))
         for line in _lines(path)
     ]
+
+
+def test_split_parts_carry_only_the_fields_the_step_declares(seed: Document, tmp_path: Path) -> None:
+    parts = _split_run(tmp_path, [{"id": "seed", "text": seed.text}])
     assert len(parts) > 1
     # A key no step declared lands in meta.extra: a part would carry one its page and every other page lack.
     assert [part["meta"]["extra"] for part in parts] == [""] * len(parts)

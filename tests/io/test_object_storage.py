@@ -22,6 +22,8 @@ import pytest
 import zstandard
 
 from gristmill.config import load_pipeline
+from gristmill.engine.layout import Layout
+from gristmill.engine.lock import OutputLock
 from gristmill.io import storage
 from tests.helpers import REPO, write_jsonl, write_pipeline
 
@@ -527,7 +529,7 @@ def test_a_later_run_removes_the_staging_folders_that_killed_runs_left(
     killed = staging / ("a" * 20)
     (killed / "_work" / "stage1-minhash_dedup").mkdir(parents=True)
     (killed / "_work" / "stage1-minhash_dedup" / "sig-00000.npy").write_bytes(b"\0" * 4096)
-    (killed / ".gristmill.lock").write_text("12345")
+    (killed / ".gristmill.lock").write_text(f"12345 on {socket.gethostname()}")
     live = staging / ("b" * 20)  # another run's, running now: its lock is held
     live.mkdir(parents=True)
     holder = os.open(live / ".gristmill.lock", os.O_RDWR | os.O_CREAT)
@@ -562,3 +564,13 @@ def test_objects_of_mixed_text_types_run_when_the_first_is_the_odd_one(s3: Any, 
     config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
     totals = load_pipeline(config).run(workers=1).totals
     assert (totals["kept"], totals["quarantined"]) == (2, 1)
+
+
+def test_a_run_to_an_object_store_names_this_machine_in_its_staging_folders_lock(s3: Any) -> None:
+    # A sweep removes only the staging folders of its own machine: where locks are node-local another
+    # machine's live lock is free here, and its folder would go under its running run.
+    layout = Layout(f"s3://{BUCKET}/out")
+    layout.create()
+    with OutputLock(layout):
+        layout.begin()
+        assert layout.lock.read_text() == f"{os.getpid()} on {socket.gethostname()}"

@@ -27,7 +27,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 
-from gristmill.cache import hold, remove_abandoned, user_cache
+from gristmill.cache import hold, remove_abandoned, remove_trash, user_cache
 from gristmill.dedup.work import WEIGHTS_PREFIX
 from gristmill.document import Document
 from gristmill.errors import BrokenInputError, DamagedRowsError, GristmillError, InputError
@@ -210,6 +210,7 @@ def _remove_killed_builds(cache: Path) -> None:
         return
     for folder in remove_abandoned(found, LOCK):
         log.info("reference signatures a killed run left half-built removed: %s", folder)
+    remove_trash(cache)  # what a sweep killed while emptying it left
 
 
 def default_cache() -> str:

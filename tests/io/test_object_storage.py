@@ -360,6 +360,72 @@ def test_a_lock_object_of_a_live_run_on_this_machine_with_another_staging_folder
     assert not s3.exists(f"{BUCKET}/out/.gristmill.lock")
 
 
+def test_a_lock_object_naming_this_very_process_is_stale(s3: Any, tmp_path: Path) -> None:
+    # After a reboot, or in a container where gristmill is often pid 1 each time, a killed run's pid can
+    # be this run's own; with GRISTMILL_STAGING set per job the staging folders differ too.
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    record = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "run": "x",
+        "started": 0,
+        "staging": str(tmp_path / "job-41-staging"),
+    }
+    s3.pipe_file(f"{BUCKET}/out/.gristmill.lock", json.dumps(record).encode())
+    assert load_pipeline(config).run(workers=1).totals["kept"] == 1
+
+
+@pytest.mark.skipif(not Path("/proc/sys/kernel/random/boot_id").exists(), reason="no boot id here")
+def test_a_lock_object_of_another_boot_is_stale_and_one_of_this_boot_is_not(s3: Any, tmp_path: Path) -> None:
+    # A pid recorded before a reboot may now be any live process: the boot id tells the two apart.
+    from gristmill.errors import OutputInUseError
+
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    this_boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for boot in (this_boot, "00000000-0000-0000-0000-000000000000"):
+            record = {
+                "host": socket.gethostname(),
+                "boot": boot,
+                "pid": live.pid,
+                "run": "x",
+                "started": 0,
+                "staging": str(tmp_path / "other-staging"),
+            }
+            s3.pipe_file(f"{BUCKET}/out/.gristmill.lock", json.dumps(record).encode())
+            if boot == this_boot:
+                with pytest.raises(OutputInUseError, match=rf"this machine \(pid {live.pid}"):
+                    load_pipeline(config).run(workers=1)
+            else:
+                assert load_pipeline(config).run(workers=1).totals["kept"] == 1
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_lock_object_records_this_machines_boot(
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gristmill.engine import lock
+
+    seen: list[bytes] = []
+    real = lock.OutputLock._take_lock_object
+
+    def take(self: Any) -> None:
+        real(self)
+        seen.append(s3.cat_file(f"{BUCKET}/out/.gristmill.lock"))
+
+    monkeypatch.setattr(lock.OutputLock, "_take_lock_object", take)
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    load_pipeline(_config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")).run(workers=1)
+    boot_id = Path("/proc/sys/kernel/random/boot_id")
+    expected = boot_id.read_text().strip() if boot_id.exists() else None
+    assert json.loads(seen[0]).get("boot") == expected
+
+
 def test_an_object_rewritten_while_the_run_reads_it_fails_its_shard_in_one_line(
     s3: Any, tmp_path: Path
 ) -> None:
@@ -376,6 +442,76 @@ def test_an_object_rewritten_while_the_run_reads_it_fails_its_shard_in_one_line(
     ):
         load_pipeline(config).run(workers=1)
     assert not s3.exists(f"{BUCKET}/out/_state/stage0/00000.done")
+
+
+def test_a_failed_fresh_head_is_not_a_changed_input(
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A throttled or timed-out HEAD after reading says nothing about the object: the line says to
+    # resume, not to --overwrite (which would throw the whole run away).
+    from gristmill.errors import RunFailedError
+
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    real = storage.object_state
+
+    def flaky(url: str, fresh: bool = False) -> storage.ObjectState:
+        if fresh:
+            raise storage.StorageError(f"{url}: An error occurred (SlowDown) when calling HeadObject")
+        return real(url, fresh)
+
+    monkeypatch.setattr(storage, "object_state", flaky)
+    with pytest.raises(RunFailedError) as caught:
+        load_pipeline(config).run(workers=1)
+    message = str(caught.value)
+    assert message.startswith("input: s3://crawl/in/a.jsonl: An error occurred (SlowDown)"), message
+    assert "changed while the run read it" not in message and "--overwrite" not in message
+    assert "its shard is not kept; run the same command to resume" in message and "\n" not in message
+    assert not s3.exists(f"{BUCKET}/out/_state/stage0/00000.done")
+    monkeypatch.setattr(storage, "object_state", real)
+    assert load_pipeline(config).run(workers=1).totals["kept"] == 1
+
+
+def test_an_object_gone_once_read_is_a_changed_input(
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gristmill.errors import RunFailedError
+
+    s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    real = storage.object_state
+
+    def removed(url: str, fresh: bool = False) -> storage.ObjectState:
+        if fresh:
+            s3.rm(url)
+        return real(url, fresh)
+
+    monkeypatch.setattr(storage, "object_state", removed)
+    with pytest.raises(
+        RunFailedError, match=r"^input: s3://crawl/in/a\.jsonl changed while the run read it \(gone\)"
+    ):
+        load_pipeline(config).run(workers=1)
+
+
+def test_checking_objects_once_read_asks_the_store_once_per_object(
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check asks for one object afresh; dropping the folder's cached listing with it made every
+    # later open of the run ask the store again (20 objects: 39 HEADs, where one each is the cost).
+    for i in range(20):
+        s3.pipe_file(f"{BUCKET}/in/{i:02d}.jsonl", f'{{"id": "{i}", "text": "Document {i}."}}\n'.encode())
+    heads: list[str] = []
+    real = s3fs.S3FileSystem._call_s3
+
+    async def counted(self: Any, method: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(kwargs.get("Key", "")).startswith("in/") and "head" in str(method):
+            heads.append(kwargs["Key"])
+        return await real(self, method, *args, **kwargs)
+
+    monkeypatch.setattr(s3fs.S3FileSystem, "_call_s3", counted)
+    config = _config(tmp_path / "p.yaml", f"s3://{BUCKET}/in", f"s3://{BUCKET}/out")
+    assert load_pipeline(config).run(workers=1).totals["kept"] == 20
+    assert sorted(heads) == [f"in/{i:02d}.jsonl" for i in range(20)]
 
 
 def test_an_s3_prefix_of_other_objects_is_refused_as_output(s3: Any, tmp_path: Path) -> None:

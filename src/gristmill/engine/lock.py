@@ -2,10 +2,12 @@
 
 An OS file lock (``flock``) dies with its process, so a run killed with SIGKILL leaves no stale lock.
 An output on an object store has no such lock: there the run also writes a lock object,
-``.gristmill.lock`` (host, pid, run id), and refuses to start while one from another machine is
+``.gristmill.lock`` (host, boot id, pid, run id), and refuses to start while one from another machine is
 present. One from this machine is stale, and replaced, when it names this run's staging folder
-(this run holds that folder's local lock, so its writer has ended) or a process that is gone; one
-from a live process with another staging folder (``GRISTMILL_STAGING`` set per job) is a run going
+(this run holds that folder's local lock, so its writer has ended), this very process, another boot
+of the machine (its boot id; after a reboot, or in a container where gristmill is often pid 1, a
+recorded pid may be any live process, this one included) or a process that is gone; one from a live
+process of this boot with another staging folder (``GRISTMILL_STAGING`` set per job) is a run going
 on. A run killed on another machine leaves its lock object: the message says to remove it by hand.
 This guards against mistakes; it is not a distributed lock.
 """
@@ -27,6 +29,7 @@ from gristmill.errors import OutputError, OutputInUseError, UnusableOutputError
 from gristmill.io.storage import StorageError
 
 _LOCK_OBJECT = ".gristmill.lock"
+_BOOT_ID = "/proc/sys/kernel/random/boot_id"  # a new random id at every boot of a Linux machine
 
 
 class OutputLock:
@@ -83,6 +86,7 @@ class OutputLock:
                 )
             record = {
                 "host": host,
+                "boot": boot_id(),
                 "pid": os.getpid(),
                 "run": self._run,
                 "started": time.time(),
@@ -96,9 +100,12 @@ class OutputLock:
         """Whether a lock object of this machine is held by a live run with another staging folder."""
         if holder.get("staging") in (None, str(self._layout.root)):
             return False
+        recorded_boot, this_boot = holder.get("boot"), boot_id()
+        if isinstance(recorded_boot, str) and this_boot is not None and recorded_boot != this_boot:
+            return False  # written before a reboot: its pid names some other process now, if any
         pid = holder.get("pid")
-        if not isinstance(pid, int) or pid <= 0:
-            return False
+        if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+            return False  # this process is not another run, whatever a killed one recorded
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -124,6 +131,15 @@ class OutputLock:
                 raise OutputError(f"output: cannot remove the lock object: {err}") from err
         finally:
             self._release()
+
+
+def boot_id() -> str | None:
+    """The boot id of this machine (Linux), or None where the system has none to give."""
+    try:
+        with open(_BOOT_ID, encoding="ascii") as handle:
+            return handle.read().strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _holder(data: bytes | None) -> dict[str, Any]:

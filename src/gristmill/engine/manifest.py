@@ -106,8 +106,14 @@ def check_unchanged(path: str, recorded: tuple[int, str]) -> None:
         else:
             stat = os.stat(path)
             now = (stat.st_size, str(stat.st_mtime_ns))
-    except (OSError, storage.StorageError):
+    except (FileNotFoundError, NotADirectoryError):
         now = None
+    except storage.StorageError as exc:
+        if not exc.missing:
+            raise _unchecked(str(exc)) from exc
+        now = None
+    except OSError as exc:
+        raise _unchecked(f"{path}: {exc.strerror or exc}") from exc
     if now == recorded:
         return
     if now is None:
@@ -117,6 +123,15 @@ def check_unchanged(path: str, recorded: tuple[int, str]) -> None:
     raise RunFailedError(
         f"input: {path} changed while the run read it ({what}): its shard is not kept; "
         f"{PASS_OVERWRITE} to read the inputs as they are now"
+    )
+
+
+def _unchecked(failure: str) -> RunFailedError:
+    """The error for a file that could not be asked about again: it says nothing of a change."""
+    # A throttled or timed-out request is no reason to start the run afresh: a resume asks again.
+    return RunFailedError(
+        f"input: {failure}, asking again once read whether it changed: its shard is not kept; "
+        "run the same command to resume"
     )
 
 

@@ -130,13 +130,29 @@ def object_state(url: str, fresh: bool = False) -> ObjectState:
     """The size and version tag of the object at ``url`` (``fresh``: asked of the store, not a listing)."""
     fs, inner = filesystem(url)
     try:
-        if fresh:
-            fs.invalidate_cache(inner)
-        info = fs.info(inner)
+        if fresh and _takes_refresh(fs):
+            info = fs.info(inner, refresh=True)  # one request; the folder's cached listing stays
+        else:
+            if fresh:
+                # Another backend may answer from its cached listing: drop it (its later reads list again).
+                fs.invalidate_cache(inner)
+            info = fs.info(inner)
     except Exception as exc:
         raise wrapped(url, exc) from exc
     version = info.get("ETag") or info.get("etag") or info.get("LastModified") or info.get("mtime") or ""
     return ObjectState(int(info.get("size") or 0), str(version).strip('"'))
+
+
+def _takes_refresh(fs: Any) -> bool:
+    """Whether ``fs.info`` asks the store afresh when given ``refresh=True`` (s3fs does)."""
+    import inspect
+
+    # An async backend's info() is a wrapper taking **kwargs; its _info() names what it reads.
+    method = getattr(fs, "_info", None) or fs.info
+    try:
+        return "refresh" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def read_range(url: str, start: int, end: int) -> bytes:

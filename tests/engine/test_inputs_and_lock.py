@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import socket
 
 import orjson
 import pytest
@@ -93,8 +94,9 @@ def test_a_second_run_in_the_same_output_folder_is_refused(run_cli, tmp_path) ->
         result = run_cli("run", str(config))
     assert result.exit_code == 2
     assert result.output == (
-        f"gristmill: error: output: '{tmp_path}/out' is in use by another gristmill run (pid {os.getpid()}); "
-        "wait for it to end, or choose another output folder\n"
+        f"gristmill: error: output: '{tmp_path}/out' is in use by another gristmill run "
+        f"(pid {os.getpid()} on {socket.gethostname()}); wait for it to end, or choose another "
+        "output folder\n"
     )
     assert run_cli("run", str(config)).exit_code == 0  # the lock went with its holder
 

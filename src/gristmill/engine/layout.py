@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from gristmill.cache import remove_abandoned, remove_trash, stamp, user_cache
+from gristmill.cache import remove_abandoned, remove_trash, user_cache
 from gristmill.errors import PASS_OVERWRITE, OutputError, UnusableOutputError
 from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
@@ -202,14 +202,6 @@ class Layout:
         """Make the staging folder of a URL output hold what the object store holds (under the lock)."""
         if self.remote is None:
             return
-        # Name this machine in the lock file (OutputLock wrote the pid): a sweep removes only its own
-        # machine's folders, since where locks are node-local another machine's live lock is free here.
-        # A second descriptor: closing it leaves the flock, which belongs to OutputLock's, in place.
-        fd = os.open(self.lock, os.O_RDWR)
-        try:
-            stamp(fd)
-        finally:
-            os.close(fd)
         _remove_killed_staging(self.root)
         for part in _RUN_PARTS:
             target = self.root / part

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from gristmill.cache import stamp
 from gristmill.engine.layout import Layout
 from gristmill.errors import OutputError, OutputInUseError, UnusableOutputError
 from gristmill.io.storage import StorageError
@@ -41,8 +42,24 @@ class OutputLock:
         self._run = uuid.uuid4().hex
 
     def __enter__(self) -> OutputLock:
+        fd = self._locked()
+        while fd is None:  # the file was renamed away (a sweep of a killed run's staging folder)
+            fd = self._locked()
+        stamp(fd)  # "<pid> on <host>": a sweep removes only its own machine's staging folders
+        self._fd = fd
+        if self._layout.remote is not None:
+            try:
+                self._take_lock_object()
+            except BaseException:
+                self._release()
+                raise
+        return self
+
+    def _locked(self) -> int | None:
+        """Open and flock the lock file; None where, once locked, it is no longer the file at its path."""
         path = self._layout.lock
         try:
+            self._layout.root.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise UnusableOutputError(
@@ -52,22 +69,20 @@ class OutputLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+            holder = os.pread(fd, 64, 0).decode("utf-8", "replace").strip() or "another process"
             os.close(fd)
             raise OutputInUseError(
                 f"output: {self._layout.name!r} is in use by another gristmill run (pid {holder}); "
                 "wait for it to end, or choose another output folder"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._fd = fd
-        if self._layout.remote is not None:
-            try:
-                self._take_lock_object()
-            except BaseException:
-                self._release()
-                raise
-        return self
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if not same:
+            os.close(fd)
+            return None
+        return fd
 
     def _take_lock_object(self) -> None:
         remote = self._layout.remote

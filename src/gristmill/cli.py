@@ -190,6 +190,7 @@ def _finish(result: RunResult) -> None:
     click.echo(
         f"read {totals['read']:,}{created}  kept {totals['kept']:,}  rejected {totals['rejected']:,}  "
         f"quarantined {totals['quarantined']:,}  ->  {result.output}"
+        + (" (finished before: nothing redone)" if result.tasks_run == 0 else "")
     )
     if totals["quarantined"]:
         click.echo(

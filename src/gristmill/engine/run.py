@@ -35,6 +35,7 @@ class RunResult:
 
     output: str
     stats: dict[str, Any] = field(default_factory=dict)
+    tasks_run: int | None = None  # by this command: 0 where every task was done before (a rerun)
 
     @property
     def errors(self) -> list[str]:
@@ -95,7 +96,7 @@ def run_pipeline(
         shards = check_manifest(layout, shards)
         spent = layout.seconds_spent()  # by the commands before this one
         try:
-            phases = _run_phases(pipeline, runner, layout, shards, config, progress)
+            phases, tasks_run = _run_phases(pipeline, runner, layout, shards, config, progress)
         except BaseException:
             with contextlib.suppress(Exception):  # an interrupted command's time went into the run too
                 layout.record_seconds(spent + time.time() - started)
@@ -122,7 +123,7 @@ def run_pipeline(
     # Said here, not only by the CLI: a script calling Pipeline.run() sees them on its console too.
     for error in stats.get("errors", []):
         log.error("%s", error)
-    return RunResult(output=layout.name, stats=stats)
+    return RunResult(output=layout.name, stats=stats, tasks_run=tasks_run)
 
 
 def _run_phases(
@@ -132,12 +133,16 @@ def _run_phases(
     shards: list[Shard],
     config: dict[str, Any],
     progress: ProgressOptions | None,
-) -> list[Phase]:
-    """Record the pipeline, then run each phase's unfinished tasks; return the phases (follow-ups too)."""
+) -> tuple[list[Phase], int]:
+    """Record the pipeline, then run each phase's unfinished tasks.
+
+    Return the phases (follow-ups too) and how many tasks this command ran.
+    """
     write_atomically(layout.pipeline_file, yaml.safe_dump(config, sort_keys=False).encode())
     layout.publish([layout.pipeline_file])
     phases = plan_phases(pipeline, shards, layout.group_workers(runner.workers))
     planned = [(phase.name, len(phase.tasks)) for phase in phases]
+    ran = 0
     with Progress(progress or ProgressOptions(), len(phases), planned=planned) as bar:
         index = 0
         while index < len(phases):
@@ -158,13 +163,14 @@ def _run_phases(
             )
             if todo:
                 runner.run_tasks(pipeline, todo, bar)
+                ran += len(todo)
             bar.end_phase()
             following = phase.follow(layout) if phase.follow else None
             if following is not None:
                 phases.insert(index + 1, following)
                 bar.add_phase(following.name, len(following.tasks))
             index += 1
-    return phases
+    return phases, ran
 
 
 # The format of _state/repeated_ids.json: 2 since the count leaves a reference's shard out.

@@ -97,6 +97,20 @@ def remove_abandoned(folders: Iterable[Path], lock: str) -> list[Path]:
     return removed
 
 
+def sweep(parent: Path, name: re.Pattern[str], lock: str, *, keep: Path | None = None) -> list[Path]:
+    """Remove the abandoned folders in ``parent`` whose names match ``name`` (but ``keep``); name them.
+
+    Also what an earlier sweep, killed while emptying them, left (:func:`remove_trash`).
+    """
+    try:
+        found = [p for p in parent.iterdir() if p != keep and name.fullmatch(p.name) and p.is_dir()]
+    except OSError:  # no such folder yet
+        return []
+    removed = remove_abandoned(found, lock)
+    remove_trash(parent)
+    return removed
+
+
 def remove_trash(parent: Path) -> None:
     """Remove the folders sweeps renamed away in ``parent`` (one killed while emptying them left them)."""
     try:

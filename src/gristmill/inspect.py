@@ -21,6 +21,7 @@ from gristmill.errors import (
     InputError,
     MissingInputError,
 )
+from gristmill.io.base import quarantine_damage
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.inputs import format_of, reader_for
 from gristmill.stats import StepContext, StepStats
@@ -117,10 +118,8 @@ def _find(path: str, fmt: str, wanted: Callable[[int, Document], bool], what: st
         for count, doc in enumerate(reader_for(fmt).read(path, sink), start=1):
             if wanted(count - 1, doc):
                 return doc
-    except DamagedInputError as exc:  # read on past the damage: its span is one more unreadable part
-        sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
-        among = f" among its {count:,} readable documents"
-    except DamagedRowsError:  # its reader set the damaged rows aside in the sink already
+    except (DamagedInputError, DamagedRowsError) as exc:  # read on past the damage, as a run counts it
+        quarantine_damage(sink, path, exc)
         among = f" among its {count:,} readable documents"
     except BrokenInputError as exc:  # the one wanted may lie past the break: say both
         among = (

@@ -9,7 +9,7 @@ its signatures are computed after the run's cheap checks (never in its own outpu
 claims its output folder, and cached in a folder keyed by the step's options and the files' sizes and
 times, reused by later runs. Signatures are built in a hidden folder beside it, renamed into place
 when whole; what a killed build left is removed by a later run that prepares a reference
-(``gristmill.cache.remove_abandoned``).
+(``gristmill.cache.sweep``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 
-from gristmill.cache import hold, remove_abandoned, remove_trash, user_cache
+from gristmill.cache import hold, sweep, user_cache
 from gristmill.dedup.work import WEIGHTS_PREFIX
 from gristmill.document import Document
 from gristmill.errors import BrokenInputError, DamagedRowsError, GristmillError, InputError
@@ -183,7 +183,9 @@ def listed(step: Any) -> Reference:
 
 def prepare(step: Any, sign: Sign, reference: Reference) -> Reference:
     """Find the reference's signatures in the cache, or compute them there with the step's ``sign``."""
-    _remove_killed_builds(reference.folder.parent)
+    # The half-built signature folders that killed runs left in the cache (of any reference).
+    for folder in sweep(reference.folder.parent, _BUILDING, LOCK):
+        log.info("reference signatures a killed run left half-built removed: %s", folder)
     done = reference.folder / DONE
     if done.exists():
         summary = orjson.loads(done.read_bytes())
@@ -200,17 +202,6 @@ def prepare(step: Any, sign: Sign, reference: Reference) -> Reference:
             )
         return replace(reference, documents=documents)
     return _compute(step, sign, reference)
-
-
-def _remove_killed_builds(cache: Path) -> None:
-    """Remove the half-built signature folders that killed runs left in ``cache`` (of any reference)."""
-    try:
-        found = [path for path in cache.iterdir() if _BUILDING.fullmatch(path.name) and path.is_dir()]
-    except OSError:  # no cache folder yet
-        return
-    for folder in remove_abandoned(found, LOCK):
-        log.info("reference signatures a killed run left half-built removed: %s", folder)
-    remove_trash(cache)  # what a sweep killed while emptying it left
 
 
 def default_cache() -> str:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from gristmill.cache import remove_abandoned, remove_trash, user_cache
+from gristmill.cache import sweep, user_cache
 from gristmill.errors import PASS_OVERWRITE, OutputError, UnusableOutputError
 from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
@@ -134,18 +134,8 @@ def staging_folder(url: str) -> Path:
     return base / hashlib.sha256(url.encode()).hexdigest()[:20]
 
 
-def _remove_killed_staging(own: Path) -> None:
-    """Remove the staging folders of other outputs that killed runs left (their lock held by none).
-
-    A run removes its own at its end, and a rerun of the same output refetches what it holds; one
-    whose output is never run again stayed, as big as its unpublished files and barrier work.
-    """
-    try:
-        found = [p for p in own.parent.iterdir() if p != own and re.fullmatch("[0-9a-f]{20}", p.name)]
-    except OSError:
-        return
-    remove_abandoned([p for p in found if p.is_dir()], LOCK_NAME)
-    remove_trash(own.parent)  # what a sweep killed while emptying it left
+# A staging folder's name: the hash of its output's URL (:func:`staging_folder`).
+_STAGING_NAME = re.compile("[0-9a-f]{20}")
 
 
 class Layout:
@@ -202,7 +192,10 @@ class Layout:
         """Make the staging folder of a URL output hold what the object store holds (under the lock)."""
         if self.remote is None:
             return
-        _remove_killed_staging(self.root)
+        # The staging folders of other outputs that killed runs left: a run removes its own at its end,
+        # and a rerun refetches what it holds, but one whose output is never run again stayed, as big
+        # as its unpublished files and barrier work.
+        sweep(self.root.parent, _STAGING_NAME, LOCK_NAME, keep=self.root)
         for part in _RUN_PARTS:
             target = self.root / part
             if target.is_dir():

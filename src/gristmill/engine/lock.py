@@ -25,11 +25,11 @@ from typing import Any
 import orjson
 
 from gristmill.cache import stamp
-from gristmill.engine.layout import Layout
+from gristmill.engine.layout import LOCK_NAME, Layout
 from gristmill.errors import OutputError, OutputInUseError, UnusableOutputError
 from gristmill.io.storage import StorageError
 
-_LOCK_OBJECT = ".gristmill.lock"
+_LOCK_OBJECT = LOCK_NAME  # the object beside the outputs: the local lock file's name
 _BOOT_ID = "/proc/sys/kernel/random/boot_id"  # a new random id at every boot of a Linux machine
 
 

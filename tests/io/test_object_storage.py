@@ -514,6 +514,34 @@ def test_checking_objects_once_read_asks_the_store_once_per_object(
     assert sorted(heads) == [f"in/{i:02d}.jsonl" for i in range(20)]
 
 
+def test_whether_info_takes_refresh_is_read_once_per_backend_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each object checked asked inspect.signature again; the answer belongs to the backend's class.
+    import inspect
+
+    seen: list[Any] = []
+    real = inspect.signature
+
+    def counted(method: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(method)
+        return real(method, *args, **kwargs)
+
+    class Refreshes:
+        async def _info(self, path: str, refresh: bool = False) -> dict[str, Any]:
+            return {}
+
+        def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+            return {}
+
+    class Lists:
+        def info(self, path: str) -> dict[str, Any]:
+            return {}
+
+    monkeypatch.setattr(inspect, "signature", counted)
+    assert all(storage._takes_refresh(Refreshes()) for _ in range(5))
+    assert not any(storage._takes_refresh(Lists()) for _ in range(5))
+    assert len(seen) == 2
+
+
 def test_an_s3_prefix_of_other_objects_is_refused_as_output(s3: Any, tmp_path: Path) -> None:
     s3.pipe_file(f"{BUCKET}/out/kept/mine.jsonl", b'{"id": "mine", "text": "Not a run of gristmill."}\n')
     s3.pipe_file(f"{BUCKET}/in/a.jsonl", b'{"id": "a", "text": "A document."}\n')

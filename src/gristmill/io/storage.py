@@ -9,6 +9,7 @@ the input or output error they report.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -145,10 +146,16 @@ def object_state(url: str, fresh: bool = False) -> ObjectState:
 
 def _takes_refresh(fs: Any) -> bool:
     """Whether ``fs.info`` asks the store afresh when given ``refresh=True`` (s3fs does)."""
+    return _class_takes_refresh(fs.__class__)
+
+
+@functools.cache
+def _class_takes_refresh(cls: Any) -> bool:
+    # Read once per backend class: every object a run checks asked inspect.signature again.
     import inspect
 
     # An async backend's info() is a wrapper taking **kwargs; its _info() names what it reads.
-    method = getattr(fs, "_info", None) or fs.info
+    method = getattr(cls, "_info", None) or cls.info
     try:
         return "refresh" in inspect.signature(method).parameters
     except (TypeError, ValueError):

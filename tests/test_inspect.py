@@ -240,3 +240,23 @@ def test_a_jsonl_file_named_without_a_document_says_to_name_one_by_its_id(tmp_pa
     code, _, err = _inspect(str(tmp_path / "a.jsonl"))
     assert code == 2
     assert err.rstrip().endswith(f"name one: {tmp_path / 'a.jsonl'}#ID") and "N-th" not in err, err
+
+
+def test_an_id_that_occurs_more_than_once_shows_the_first_and_says_where_the_rest_are(tmp_path: Path) -> None:
+    # It showed the first without a word, as if the id named one document.
+    records = [
+        {"id": "a", "text": "The first a."},
+        {"id": "b", "text": "Only b."},
+        {"id": "a", "text": "The second a."},
+        {"id": "a", "text": "The third a."},
+    ]
+    write_jsonl(tmp_path / "dup.jsonl", records)
+    code, out, err = _inspect(f"{tmp_path / 'dup.jsonl'}#a", "--json")
+    assert code == 0, err
+    assert json.loads(out)["sentences"][0]["text"] == "The first a."
+    assert err == (
+        f"gristmill: {tmp_path / 'dup.jsonl'}: id 'a' occurs 3 times (documents 1, 3 and 4, from 1);"
+        " showing the first\n"
+    )
+    code, out, err = _inspect(f"{tmp_path / 'dup.jsonl'}#b", "--json")
+    assert code == 0 and err == "", err

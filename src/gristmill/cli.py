@@ -281,6 +281,7 @@ def inspect_command(target: str, record_id: str | None, pipeline_file: str | Non
             ) from exc
     else:
         pipeline = demo_pipeline("out/demo")
+    _show_step_notes(False)  # a repeated id's note, a step's warning
     stdin = sys.stdin.buffer.read() if target == "-" else b""
     result = inspect_document(read_target(target, record_id=record_id, stdin=stdin), pipeline.steps)
     if as_json:

@@ -8,6 +8,7 @@ or what stdin holds (``-``).
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +30,8 @@ from gristmill.steps.base import BarrierStep, Step
 from gristmill.steps.extract import Extract, looks_like_markup
 from gristmill.steps.language import Language
 from gristmill.text.sentences import split_sentences
+
+log = logging.getLogger(__name__)
 
 
 class _Collect:
@@ -60,6 +63,7 @@ def read_one(path: str | Path) -> Document:
 
 
 REMOVED_SHOWN = 5  # removed blocks listed in the terminal view; --json lists every one
+PLACES_SHOWN = 10  # places of a repeated id named in its note
 
 
 def read_target(target: str, *, record_id: str | None = None, stdin: bytes = b"") -> Document:
@@ -92,7 +96,19 @@ def read_target(target: str, *, record_id: str | None = None, stdin: bytes = b""
         place = int(fragment)
         return _find(path, fmt, lambda n, doc: n == place, f"record #{place}")
     if fmt in ("jsonl", "parquet"):
-        return _find(path, fmt, lambda n, doc: doc.id == fragment, f"document with id {fragment!r}")
+        places: list[int] = []
+        doc = _find(path, fmt, lambda n, doc: doc.id == fragment, f"document with id {fragment!r}", places)
+        if len(places) > 1:  # ids of a file one did not write need not be unique: say which one is shown
+            numbers = [str(n + 1) for n in places[:PLACES_SHOWN]]
+            if len(places) > PLACES_SHOWN:
+                shown = ", ".join(numbers) + ", …"
+            else:
+                shown = ", ".join(numbers[:-1]) + f" and {numbers[-1]}"
+            log.warning(
+                f"{path}: id {fragment!r} occurs {len(places):,} times (documents {shown}, from 1);"
+                " showing the first"
+            )
+        return doc
     raise MissingInputError(f"{path}: #{fragment} names a document of a WARC, JSONL or Parquet file only")
 
 
@@ -110,14 +126,23 @@ def _split(target: str) -> tuple[str, str | None]:
     raise MissingInputError(f"{target}: no such file")
 
 
-def _find(path: str, fmt: str, wanted: Callable[[int, Document], bool], what: str) -> Document:
-    """The first document of ``path`` that is ``wanted``; else one line saying what was there instead."""
+def _find(
+    path: str, fmt: str, wanted: Callable[[int, Document], bool], what: str, places: list[int] | None = None
+) -> Document:
+    """The first document of ``path`` that is ``wanted``; else one line saying what was there instead.
+
+    With ``places``, the whole file is read and the place of every one wanted (from 0) appended to it.
+    """
     sink = _Collect()
     count = 0
+    found: Document | None = None
     try:
         for count, doc in enumerate(reader_for(fmt).read(path, sink), start=1):
             if wanted(count - 1, doc):
-                return doc
+                if places is None:
+                    return doc
+                places.append(count - 1)
+                found = found or doc
     except (DamagedInputError, DamagedRowsError) as exc:  # read on past the damage, as a run counts it
         quarantine_damage(sink, path, exc)
         among = f" among its {count:,} readable documents"
@@ -130,6 +155,8 @@ def _find(path: str, fmt: str, wanted: Callable[[int, Document], bool], what: st
             among = ": the file is empty"
         else:
             among = f" among its {count:,} documents" if count else ": the file holds no document"
+    if found is not None:
+        return found
     problems = ""
     if sink.problems:  # the record wanted may be one of them: say why the first could not be read
         first = sink.problems[0].removeprefix(f"{path}: ")

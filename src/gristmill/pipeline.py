@@ -85,8 +85,7 @@ class Pipeline:
         self.steps = list(steps)
         self._check_field_types()
         for _, step, written in self._meta_written_before():
-            if isinstance(step, BarrierStep):
-                step.after_steps_writing(written)
+            step.after_steps_writing(written)
         for step, after in zip(self.steps, self.steps[1:], strict=False):
             reason = step.why_last()
             if reason is not None:

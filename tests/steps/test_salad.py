@@ -16,7 +16,7 @@ from gristmill.salad import EMBEDDING_MODEL, measure
 from gristmill.salad.features import paragraph_z
 from gristmill.stats import StepContext, StepStats
 from gristmill.steps.registry import build_step
-from tests.helpers import SEED
+from tests.helpers import SEED, read_all, write_jsonl, write_pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -342,6 +342,12 @@ def test_seed_page_stays_stitched_without_its_surface_cues(seed: Document, edit:
     assert kept[0].meta["salad"] == "stitched", kept[0].signals
 
 
+def _after_provenance(step: Salad) -> Salad:
+    """``step`` as a pipeline with ``provenance`` before it builds it: reading ``meta.copied_from``."""
+    step.after_steps_writing({"provenance_role", "copied_from"})
+    return step
+
+
 def _copied_page() -> tuple[str, list[str], list[str]]:
     volcano, chess = DIGEST[0], DIGEST[1][:3]
     text = " ".join(volcano[:2] + chess[:2]) + "\n" + " ".join(volcano[2:] + chess[2:])
@@ -357,10 +363,10 @@ def test_a_page_copied_from_two_documents_is_stitched_and_split_by_source() -> N
             {"id": "b", "url": "https://b.example/chess", "sentences": len(chess)},
         ],
     }
-    flagged, _ = run(Salad(), [Document("p", text, dict(meta))])
+    flagged, _ = run(_after_provenance(Salad()), [Document("p", text, dict(meta))])
     assert flagged[0].meta["salad"] == "stitched"
     assert flagged[0].signals["salad_sources"] == 2
-    parts, dropped = run(Salad(action="split"), [Document("p", text, dict(meta))])
+    parts, dropped = run(_after_provenance(Salad(action="split")), [Document("p", text, dict(meta))])
     assert [d.id for d in dropped] == ["p"]
     by_source = {p.meta["source_id"]: p for p in parts}
     assert set(by_source) == {"a", "b"}
@@ -370,7 +376,9 @@ def test_a_page_copied_from_two_documents_is_stitched_and_split_by_source() -> N
     assert [e["id"] for e in by_source["a"].meta["copied_from"]] == ["a"]
     assert [e["id"] for e in by_source["b"].meta["copied_from"]] == ["b"]
     # The same list on a page provenance did not call stitched (one quoting both): judged as any other.
-    (quoting,), _ = run(Salad(), [Document("p", text, {**meta, "provenance_role": "quotes"})])
+    (quoting,), _ = run(
+        _after_provenance(Salad()), [Document("p", text, {**meta, "provenance_role": "quotes"})]
+    )
     (alone,), _ = run(Salad(), [Document("p", text)])
     assert (quoting.signals, quoting.meta["salad"]) == (alone.signals, alone.meta["salad"])
 
@@ -381,7 +389,7 @@ def test_copied_sentences_listed_by_provenance_go_to_their_source() -> None:
         "provenance_role": "stitched",
         "copied_from": [{"id": "a", "sentences": volcano}, {"id": "b", "sentences": chess}],
     }
-    parts, _ = run(Salad(action="split"), [Document("p", text, meta)])
+    parts, _ = run(_after_provenance(Salad(action="split")), [Document("p", text, meta)])
     texts = {p.meta["source_id"]: p.text for p in parts}
     assert set(texts) == {"a", "b"}
     assert all(s in texts["a"] for s in volcano) and all(s in texts["b"] for s in chess)
@@ -402,7 +410,7 @@ def test_spans_from_provenance_place_sentences_and_stale_ones_are_not_read() -> 
             {"id": "b", "sentences": 3, "spans": spans(chess)},
         ],
     }
-    parts, _ = run(Salad(action="split"), [Document("p", text, meta)])
+    parts, _ = run(_after_provenance(Salad(action="split")), [Document("p", text, meta)])
     texts = {p.meta["source_id"]: p.text for p in parts}
     assert {k: v.split("\n") for k, v in texts.items()} == {
         "a": volcano,
@@ -418,8 +426,36 @@ def test_spans_from_provenance_place_sentences_and_stale_ones_are_not_read() -> 
                 {"id": "b", "sentences": 3, "spans": []},
             ],
         }
-        parts, _ = run(Salad(action="split"), [Document("p", text, meta)])
+        parts, _ = run(_after_provenance(Salad(action="split")), [Document("p", text, meta)])
         assert {p.meta.get("source_id") for p in parts} <= {"a", "b"} and parts
+
+
+def test_provenance_meta_left_in_the_input_is_not_read_without_provenance_in_the_pipeline(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    # An earlier run's (or a hand-written) provenance_role and copied_from made the page stitched,
+    # though no provenance step of this run had compared it with anything.
+    text, volcano, chess = _copied_page()
+    left = {
+        "provenance_role": "stitched",
+        "copied_from": [{"id": "a", "sentences": volcano}, {"id": "b", "sentences": chess}],
+    }
+    records = [{"id": "p", "text": text, "meta": left}, {"id": "q", "text": text}]
+    write_jsonl(tmp_path / "in.jsonl", records)
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{tmp_path}/in.jsonl'}}\noutput: {{path: '{tmp_path}/out'}}\n"
+        "steps:\n  - salad: {action: split}\n",
+    )
+    assert run_cli("run", str(config), "--no-progress").exit_code == 0
+    kept = {d["id"]: d for d in read_all(tmp_path / "out" / "kept")}
+    rejected = {d["id"]: d for d in read_all(tmp_path / "out" / "rejected")}
+    # Judged on its text alone, as the same page without that meta is.
+    page = kept.get("p") or rejected["p"]
+    alone = kept.get("q") or rejected["q"]
+    assert page["signals"] == alone["signals"]
+    assert page["meta"]["salad"] == alone["meta"]["salad"]
+    assert not any("source_id" in d["meta"] for d in kept.values())
 
 
 def test_a_page_copied_from_one_document_is_judged_as_any_other(shared: Path) -> None:
@@ -434,7 +470,8 @@ def test_inspect_shows_seams_and_the_sources_provenance_named() -> None:
     text, volcano, chess = _copied_page()
     sources = [{"id": "a", "sentences": volcano}, {"id": "b", "sentences": chess}]
     shown = inspect_document(
-        Document("p", text, {"provenance_role": "stitched", "copied_from": sources}), [Salad()]
+        Document("p", text, {"provenance_role": "stitched", "copied_from": sources}),
+        [_after_provenance(Salad())],
     )
     assert shown["meta"]["copied_from"] == sources
     flags = {s["text"]: s["flags"] for s in shown["sentences"]}

@@ -69,6 +69,8 @@ def stitched_pages(
     if not flagged:
         return []
     step = _salad(options or {})
+    if provenance:  # the run's salad read the sources its provenance named: drawn as it judged them
+        step.after_steps_writing({"provenance_role"})
     return [_page(step, doc, provenance) for doc in flagged[:limit]]
 
 

@@ -76,6 +76,9 @@ class Step(ABC):
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Yield the documents that go on; report dropped ones with ``ctx.reject``."""
 
+    def after_steps_writing(self, meta_keys: set[str]) -> None:  # noqa: B027 - a hook most steps leave empty
+        """Learn the ``meta`` keys the steps before it in its pipeline write (the pipeline says so)."""
+
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
         """Say, for ``gristmill inspect``, what this step saw in each sentence (index -> flags)."""
         return {}

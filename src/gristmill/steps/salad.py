@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from gristmill.document import Document, forget_offsets
 from gristmill.io.schema import FieldType
@@ -35,9 +35,10 @@ class Salad(Step):
     Sets ``signals.salad_score`` (0-1), ``signals.salad_sources`` (recovered sources, 1 when coherent)
     and ``meta.salad`` (``"stitched"``, ``"coherent"``, or ``"not_judged"`` for a page under 6 prose
     sentences or not English). Uses ``signals.copied_sentence_fraction``
-    from ``span_dedup`` when an earlier step set it. When ``provenance`` ran before, called the page
-    stitched and named two or more source documents in ``meta.copied_from``, the page is stitched,
-    ``salad_sources`` is their number and split parts carry ``meta.source_id`` / ``meta.source_url``.
+    from ``span_dedup`` when an earlier step set it. When ``provenance`` ran before it in the pipeline,
+    called the page stitched and named two or more source documents in ``meta.copied_from``, the page
+    is stitched, ``salad_sources`` is their number and split parts carry ``meta.source_id`` /
+    ``meta.source_url``.
     See docs/salad.md for the method and its figures.
     """
 
@@ -101,13 +102,25 @@ class Salad(Step):
         self.cutoff: float = default if self.threshold is None else self.threshold
         self.threshold = self.cutoff
 
+    def after_steps_writing(self, meta_keys: set[str]) -> None:
+        """Read ``meta.copied_from`` only where a step before it in the pipeline (``provenance``) wrote it.
+
+        What the input carries is an earlier run's verdict on another corpus, or anyone's hand: trusted, a
+        stale or crafted list would make a page stitched whatever its text.
+        """
+        self._after_provenance = "provenance_role" in meta_keys
+
+    def named_sources(self, doc: Document) -> list[dict[str, Any]]:
+        """The sources ``provenance`` of this pipeline named for a page it called stitched; else []."""
+        return copied_sources(doc) if getattr(self, "_after_provenance", False) else []
+
     def analyse(self, doc: Document) -> SaladAnalysis:
         """Return the salad analysis of ``doc`` at this step's threshold."""
         return self._analyse_at(doc, self.cutoff)
 
     def judge(self, doc: Document) -> SaladAnalysis:
         """The analysis the step acts on: :meth:`analyse`, or the sources ``provenance`` named."""
-        sources = copied_sources(doc)
+        sources = self.named_sources(doc)
         if not sources:
             return self.analyse(doc)
         # provenance found runs of this page in two or more other documents: it is stitched, whatever
@@ -123,7 +136,7 @@ class Salad(Step):
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Score each document; flag, drop or split the stitched ones."""
         for doc in docs:
-            sources = copied_sources(doc)
+            sources = self.named_sources(doc)
             found = self.judge(doc)
             stitched = found.score >= self.cutoff
             doc.signals["salad_score"] = round(found.score, 4)

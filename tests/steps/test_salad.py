@@ -245,6 +245,31 @@ def test_a_pipeline_run_splits_the_seed_and_keeps_the_coherent_page(
     assert json.loads(rejected[0]["meta"]["split_into"]) == [d["id"] for d in parts]  # json fields: JSON text
 
 
+def test_a_run_over_an_earlier_splits_output_does_not_split_its_pages_again(
+    seed: Document, tmp_path: Path, run_cli: Any
+) -> None:
+    # The rejected page was split again: its parts came out twice under the same ids (seed#s0 …).
+    (tmp_path / "first").mkdir()
+    first = _split_run(tmp_path / "first", [{"id": "seed", "text": seed.text}])
+    config = write_pipeline(
+        tmp_path / "again.yaml",
+        f"input: {{path: ['{tmp_path}/first/out/kept', '{tmp_path}/first/out/rejected']}}\n"
+        f"output: {{path: '{tmp_path}/again'}}\nsteps:\n  - salad: {{action: split}}\n",
+    )
+    assert run_cli("run", str(config), "--no-progress").exit_code == 0
+    kept = read_all(tmp_path / "again" / "kept")
+    rejected = read_all(tmp_path / "again" / "rejected")
+    ids = [d["id"] for d in kept + rejected]
+    assert len(ids) == len(set(ids)), ids
+    assert [(d["id"], d["meta"]["reason"]) for d in rejected] == [("seed", "salad:already_split")]
+    assert rejected[0]["meta"]["split_into"] == [d["id"] for d in first]
+    # Its parts pass on as the first run made them: salad over its own output changes nothing.
+    assert {d["id"]: d["text"] for d in kept} == {d["id"]: d["text"] for d in first}
+    totals = json.loads((tmp_path / "again/stats.json").read_text(encoding="utf-8"))["totals"]
+    assert totals["read"] == len(first) + 1 and totals["rejected"] == 1
+    assert totals["read"] + totals["created"] == totals["kept"] + totals["rejected"] + totals["quarantined"]
+
+
 def _split_run(tmp_path: Path, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     """Run ``salad: {action: split}`` over ``rows`` through the CLI; the kept records."""
     source = tmp_path / "in.jsonl"

@@ -48,7 +48,8 @@ class Salad(Step):
             'what to do with a stitched page: ``flag`` keeps it with ``meta.salad = "stitched"``;'
             " ``drop`` rejects it as ``salad:stitched``; ``split`` yields one document per recovered"
             " source (ids ``<id>#s<k>``, ``meta.split_from``) and rejects the page as ``salad:split``"
-            " (with ``meta.split_into``), furniture and unplaceable sentences left out."
+            " (with ``meta.split_into``), furniture and unplaceable sentences left out. A page an earlier"
+            " run split (``meta.split_into``) is rejected as ``salad:already_split`` and its parts pass on."
         ),
     ] = "flag"
     threshold: (
@@ -136,6 +137,16 @@ class Salad(Step):
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Score each document; flag, drop or split the stitched ones."""
         for doc in docs:
+            if doc.meta.get("split_into"):
+                # An earlier run split this page and its parts are documents of their own: split again,
+                # they would come out twice under the same ids.
+                ctx.reject(doc, f"{self.name}:already_split")
+                continue
+            if doc.meta.get(
+                "split_from"
+            ):  # such a part, as that run made it: salad over its output changes nothing
+                yield doc
+                continue
             sources = self.named_sources(doc)
             found = self.judge(doc)
             stitched = found.score >= self.cutoff

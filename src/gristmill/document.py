@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 
 @dataclass(slots=True)
@@ -27,6 +30,34 @@ class Document:
     def to_record(self) -> dict[str, Any]:
         """Return the on-disk form: ``{"id", "text", "meta", "signals"}``."""
         return {"id": self.id, "text": self.text, "meta": self.meta, "signals": self.signals}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_bytes(value: Any, option: int = 0) -> bytes:
+    """``orjson.dumps(value)``, with each lone UTF-16 surrogate in its strings written as U+FFFD.
+
+    No reader gives one (a JSONL escape of one is quarantined), but a step may leave one, and UTF-8
+    cannot hold it: the document is written, with the replacement character in its place.
+    """
+    try:
+        return orjson.dumps(value, option=option)
+    except TypeError as exc:
+        if "surrogates" not in str(exc):
+            raise
+        return orjson.dumps(without_surrogates(value), option=option)
+
+
+def without_surrogates(value: Any) -> Any:
+    """``value`` with each lone surrogate in its strings (keys too, nested) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_surrogates(v) for v in value]
+    return value
 
 
 def forget_offsets(doc: Document) -> None:

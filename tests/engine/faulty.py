@@ -213,3 +213,21 @@ class AppendTo(Transform):
                     data + b'{"id": "late", "text": "A record written while the run read the file."}\n'
                 )
         return doc
+
+
+@register("test_lone_surrogate")
+class LoneSurrogate(Transform):
+    """Leave a lone UTF-16 surrogate in the text and a meta value of documents whose text holds ``needle``.
+
+    Options:
+        needle: the text that makes the step add one.
+    """
+
+    def __init__(self, *, needle: str = "BOOM") -> None:
+        self.needle = needle
+
+    def transform(self, doc: Document) -> Document:
+        if self.needle in doc.text:
+            doc.text += " \ud800"
+            doc.meta["note"] = "half \udfff"
+        return doc

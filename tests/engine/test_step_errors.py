@@ -1,14 +1,16 @@
 """A step that raises on a document costs that document (to quarantine), not the run; losses fail loudly."""
 
 import orjson
+import pyarrow.parquet as pq
 import pytest
 
-from gristmill import Normalize, Pipeline
+from gristmill import Language, Normalize, Pipeline
 from gristmill.errors import RunFailedError
 from gristmill.report import render_report
 from tests.engine.faulty import (
     BatchRaise,
     FalseOn,
+    LoneSurrogate,
     NoneOn,
     NumpyVerdict,
     RaiseOn,
@@ -219,3 +221,29 @@ def test_a_step_class_given_for_a_step_says_to_build_it(tmp_path):
             output={"path": str(tmp_path / "out")},
             steps=[Normalize(), Normalize],
         )
+
+
+def test_a_lone_surrogate_a_step_leaves_is_written_as_a_replacement_character(make_corpus, tmp_path):
+    # Readers never give one (a JSONL escape of one is quarantined), but a plugin step may: writing the
+    # document (kept, or quarantined when a later step raised on it) raised TypeError, a traceback.
+    src = corpus(make_corpus, {(2, 5)})  # one of 120: under max_errors where language raises on it
+    for steps in ([LoneSurrogate()], [LoneSurrogate(), Language()]):
+        out = tmp_path / str(len(steps))
+        totals = Pipeline(input={"path": str(src)}, output={"path": str(out)}, steps=steps).run().totals
+        assert totals["read"] + totals["created"] == sum(
+            totals[k] for k in ("kept", "rejected", "quarantined")
+        )
+        written = read_all(out / "kept") + read_all(out / "rejected")
+        written += [q["document"] for q in quarantined(out) if "document" in q]
+        touched = {d["id"]: d for d in written if "BOOM" in d["text"]}
+        assert set(touched) == {"s2-d5"}
+        assert all(d["text"].endswith("BOOM \ufffd") for d in touched.values()), touched
+        assert all(d["meta"]["note"] == "half \ufffd" for d in touched.values()), touched
+    out = tmp_path / "parquet"
+    output = {"path": str(out), "format": "parquet"}
+    assert (
+        Pipeline(input={"path": str(src)}, output=output, steps=[LoneSurrogate()]).run().totals["kept"] == 120
+    )
+    shards = sorted((out / "kept").glob("*.parquet"))
+    texts = [t for shard in shards for t in pq.read_table(shard, columns=["text"]).column("text").to_pylist()]
+    assert [t for t in texts if "BOOM" in t] == ["Story 5 of shard 2. BOOM \ufffd"]

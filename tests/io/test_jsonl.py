@@ -1,13 +1,16 @@
 import gzip
+import json
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 import zstandard
 
 from gristmill.document import Document
 from gristmill.errors import InputError, TruncatedInputError
 from gristmill.io.jsonl import JsonlReader, JsonlWriter
-from tests.helpers import read_docs, write_jsonl
+from tests.helpers import read_all, read_docs, write_jsonl, write_pipeline
 
 
 class Sink:
@@ -195,3 +198,40 @@ def test_zstd_outputs_carry_a_checksum_so_an_altered_byte_is_found(tmp_path: Pat
             for doc in JsonlReader().read(str(path), Sink()):
                 read.append(doc)
         assert [doc.id for doc in read if texts.get(doc.id) != doc.text] == [], place
+
+
+def test_a_lone_surrogate_escape_is_quarantined_by_name_and_the_rest_runs_through_every_step(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    # "\ud800" alone decodes to half of a UTF-16 pair, no character: UTF-8 output cannot hold it. The
+    # reason was orjson's "no low surrogate in string", which did not say what to look for.
+    lone = "half of a pair, no character on its own (UTF-8 cannot hold it): write the whole pair, or \\ufffd"
+    prose = "A sentence of plain words for the quality filters to read. " * 20
+    lines = [
+        '{"id": "high", "text": "Caf\u00e9 \\ud800 ' + prose + '"}',
+        '{"id": "low", "text": "' + prose + ' \\udfff"}',
+        '{"id": "meta", "text": "' + prose + '", "meta": {"title": "\\ud83d"}}',
+        '{"id": "pair", "text": "' + prose + ' \\ud83d\\ude00"}',
+        '{"id": "plain", "text": "' + prose + ' Plain."}',
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = write_pipeline(
+        tmp_path / "p.yaml",
+        f"input: {{path: '{path}'}}\noutput: {{path: '{tmp_path}/out'}}\nsteps:\n"
+        "  - language: {}\n  - gopher_quality: {}\n  - gopher_repetition: {}\n  - salad: {}\n",
+    )
+    assert run_cli("run", str(config), "--no-progress").exit_code == 0
+    quarantined = [
+        orjson.loads(line) for line in (tmp_path / "out/quarantine/00000.jsonl").read_bytes().splitlines()
+    ]
+    assert [(q["file"], q["where"], q["reason"]) for q in quarantined] == [
+        (str(path), f"line {n + 1}", f"a lone UTF-16 surrogate {e} at column {lines[n].index(e) + 1}: {lone}")
+        for n, e in enumerate(["\\ud800", "\\udfff", "\\ud83d"])
+    ]
+    written = read_all(tmp_path / "out/kept") + read_all(tmp_path / "out/rejected")
+    assert sorted(d["id"] for d in written) == ["pair", "plain"]
+    assert next(d for d in written if d["id"] == "pair")["text"].endswith("\U0001f600")
+    totals = json.loads((tmp_path / "out/stats.json").read_text(encoding="utf-8"))["totals"]
+    assert (totals["read"], totals["quarantined"]) == (5, 3)
+    assert totals["read"] + totals["created"] == totals["kept"] + totals["rejected"] + totals["quarantined"]

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import orjson
 
 from gristmill.cache import sweep, user_cache
+from gristmill.document import json_bytes
 from gristmill.errors import PASS_OVERWRITE, OutputError, UnusableOutputError
 from gristmill.io import storage
 from gristmill.io.atomic import write_atomically
@@ -366,7 +367,7 @@ class Layout:
         """Write a task's done-marker (with its stats), after its outputs are in place."""
         path = self.marker(task)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, orjson.dumps(record))
+        write_atomically(path, json_bytes(record))  # its examples hold text, which a step may have broken
         self.publish([path])
 
     def read_marker(self, task: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import orjson
 
-from gristmill.document import Document
+from gristmill.document import Document, json_bytes
 from gristmill.engine.isolate import Isolated, PassOn, write_now
 from gristmill.engine.layout import Layout, disk_full_as_error, temporary_name
 from gristmill.engine.manifest import check_unchanged
@@ -355,7 +355,7 @@ class _Sink:
             "step": step,
             "document": doc.to_record(),
         }
-        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
+        line = json_bytes(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
         records(partial(self._lines.append, line))
 
     def file_of(self, doc: Document) -> str:

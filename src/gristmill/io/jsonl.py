@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 import orjson
 
-from gristmill.document import Document
+from gristmill.document import Document, json_bytes
 from gristmill.errors import InputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.compression import (
@@ -198,6 +198,12 @@ def _json_problem(line: bytes, exc: orjson.JSONDecodeError) -> str:
         line.decode("utf-8")
     except UnicodeDecodeError as bad:
         return f"invalid UTF-8 at byte {bad.start} of the line"
+    if "surrogate" in exc.msg:  # orjson's "no low surrogate in string" does not say what to look for
+        escape = line.decode("utf-8")[exc.pos : exc.pos + 6]
+        return (
+            f"a lone UTF-16 surrogate {escape} at column {exc.colno}: half of a pair, no character on its own"
+            " (UTF-8 cannot hold it): write the whole pair, or \\ufffd"
+        )
     problem = f"invalid JSON: {exc.msg} at column {exc.colno}"
     if b"\r" in line.rstrip(b"\r"):
         problem += (
@@ -247,7 +253,7 @@ class JsonlWriter:
     def write(self, doc: Document) -> None:
         """Append one document."""
         record = doc.to_record() if self._schema is None else self._schema.record(doc)
-        self._out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+        self._out.write(json_bytes(record, option=orjson.OPT_APPEND_NEWLINE))
 
     def close(self) -> None:
         """Finish the file."""

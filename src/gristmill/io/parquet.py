@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from gristmill.document import Document
+from gristmill.document import Document, without_surrogates
 from gristmill.errors import DamagedRowsError, InputError
 from gristmill.io.base import Reader, ReadSink
 from gristmill.io.records import RECORD_FIELDS, RecordError, document_from_record
@@ -242,7 +242,11 @@ class ParquetWriter:
         import pyarrow as pa
 
         if self._rows:
-            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self._arrow))
+            try:
+                table = pa.Table.from_pylist(self._rows, schema=self._arrow)
+            except UnicodeEncodeError:  # a lone surrogate a step left (docs/inputs.md)
+                table = pa.Table.from_pylist(without_surrogates(self._rows), schema=self._arrow)
+            self._writer.write_table(table)
             self._rows = []
 
     def close(self) -> None:

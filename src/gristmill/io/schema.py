@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from gristmill.document import Document
+from gristmill.document import Document, json_bytes
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -50,7 +50,7 @@ def _cast(value: Any, kind: str) -> Any:
     if kind == "float":
         return float(value)
     if kind == "json":
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        return json_bytes(value, option=orjson.OPT_NON_STR_KEYS).decode()
     return value
 
 
@@ -127,7 +127,7 @@ class Schema:
         meta = _conform(doc.meta, meta_plan, leftovers, "meta")
         signals = _conform(doc.signals, signals_plan, leftovers, "signals")
         if leftovers:
-            meta[EXTRA] = orjson.dumps(leftovers, option=orjson.OPT_NON_STR_KEYS).decode()
+            meta[EXTRA] = json_bytes(leftovers, option=orjson.OPT_NON_STR_KEYS).decode()
         else:
             meta[EXTRA] = None if nulls else ""
         out: dict[str, Any] = {}

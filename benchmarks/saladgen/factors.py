@@ -5,7 +5,9 @@ subject: nearest neighbours by TF-IDF), how long the runs taken from each source
 sentences, or one block per source), the page's length (8, 20, 40 sentences), its layout (one paragraph,
 random breaks, breaks at run boundaries — for a genuine page, its own paragraph breaks), boilerplate (in
 neither class, stitched only, genuine only, both; inline or on lines of its own), where a genuine
-excerpt starts (the article's start, a paragraph start, mid-article) and the number of sources (2-6).
+excerpt starts (the article's start, a paragraph start, mid-article), the number of sources (2-6) and
+a keyword stuffed into most sentences (in neither class, stitched only, both: a made-up word, a word of
+the page or two of them, capitalised or not), as a page written for search engines carries one.
 
 Each condition gives stitched pages and genuine excerpts of the same length, layout and boilerplate,
 so only the stitching differs. Source documents are split into ``tune`` and ``report`` halves by a
@@ -20,7 +22,7 @@ import json
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +46,8 @@ class Condition:
     inline: bool = False  # boilerplate inside a line of prose instead of a line of its own
     excerpt: str = "mid"  # where a genuine excerpt starts: start | paragraph | mid
     sources: str = "3"  # "2".."6" or a range "2-6"
+    # Left out of repr: the pages of every condition without a keyword are drawn as before it came.
+    keyword: str = field(default="none", repr=False)  # none | stitched | genuine | both
 
     def name(self) -> str:
         """Only the factors that differ from the base condition, e.g. ``runs=1 length=40``."""
@@ -72,12 +76,15 @@ def one_at_a_time() -> list[Condition]:
     out += [Condition(boilerplate=b, inline=True) for b in ("stitched", "genuine", "both")]
     out += [Condition(excerpt=e) for e in ("start", "paragraph")]
     out += [Condition(sources=k) for k in ("2", "4", "6")]
+    out += [Condition(keyword=k) for k in ("stitched", "both")]
     return out
 
 
 def random_conditions(n: int, seed: int) -> list[Condition]:
     """``n`` conditions with every factor drawn at random."""
     rng = random.Random(seed)
+    # The keyword from an rng of its own: the other factors are drawn as before the keyword came.
+    keywords = random.Random(f"keyword:{seed}")
     out = []
     for _ in range(n):
         subject = rng.choice(["random", "same"])
@@ -92,6 +99,7 @@ def random_conditions(n: int, seed: int) -> list[Condition]:
                 inline=rng.random() < 0.5,
                 excerpt=rng.choice(["start", "paragraph", "mid"]),
                 sources=rng.choice(["2", "3", "4", "5", "6", "2-6"]),
+                keyword=keywords.choice(["none", "none", "none", "stitched", "genuine", "both"]),
             )
         )
     return out
@@ -192,6 +200,8 @@ def stitched(corpus: Corpus, cond: Condition, rng: random.Random) -> Page:
     for run, (src, size) in enumerate(plan):
         for j in range(size):
             units.append((next(reading[src]), src, run > 0 and j == 0))
+    if cond.keyword in ("stitched", "both"):
+        units = _stuffed(units, rng)
     page = _lay_out(units, cond, rng)
     page.kind, page.sources = "stitched", k
     if cond.boilerplate in ("stitched", "both"):
@@ -217,11 +227,38 @@ def genuine(corpus: Corpus, cond: Condition, rng: random.Random) -> Page:
         start = rng.randint(0, len(flat) - m)
     chosen = flat[start : start + m]
     units = [(s, 0, j > 0 and chosen[j - 1][0] != p) for j, (p, s) in enumerate(chosen)]
+    if cond.keyword in ("genuine", "both"):
+        units = _stuffed(units, rng)
     page = _lay_out(units, cond, rng)
     page.kind, page.sources, page.document = f"genuine-{name}", 1, doc.key
     if cond.boilerplate in ("genuine", "both"):
         _furnish(page, cond.inline, rng)
     return page
+
+
+_SYLLABLES = ("ka", "zor", "blax", "vin", "tel", "mu", "qua", "rex", "do", "lin", "spar", "oth")
+_WORDISH = re.compile(r"[A-Za-z]{5,}")
+
+
+def _stuffed(units: list[tuple[str, int, bool]], rng: random.Random) -> list[tuple[str, int, bool]]:
+    """The sentences with one keyword put into a share (0.5-1) of them, each at a random word."""
+    vocabulary = sorted({w.lower() for s, _, _ in units for w in _WORDISH.findall(s)}) or ["keyword"]
+    kind = rng.choice(["made-up", "word", "two words"])
+    if kind == "made-up":
+        keyword = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))
+    else:
+        keyword = " ".join(rng.sample(vocabulary, min(len(vocabulary), 1 if kind == "word" else 2)))
+    if rng.random() < 0.5:
+        keyword = keyword.title()
+    share = rng.uniform(0.5, 1.0)
+    out = []
+    for sentence, src, brk in units:
+        said = sentence.split(" ")
+        if rng.random() < share and len(said) > 2:
+            at = rng.randint(1, len(said) - 1)
+            sentence = " ".join([*said[:at], keyword, *said[at:]])
+        out.append((sentence, src, brk))
+    return out
 
 
 def _lay_out(units: list[tuple[str, int, bool]], cond: Condition, rng: random.Random) -> Page:
@@ -257,7 +294,7 @@ def _furnish(page: Page, inline: bool, rng: random.Random) -> None:
 
 def pages(corpus: Corpus, cond: Condition, n: int, seed: int = 0) -> list[Page]:
     """``n`` stitched pages and ``n`` genuine ones under ``cond``."""
-    rng = random.Random(f"{cond}:{seed}")
+    rng = random.Random(f"{cond}:{seed}" + (f":keyword={cond.keyword}" if cond.keyword != "none" else ""))
     return [stitched(corpus, cond, rng) for _ in range(n)] + [genuine(corpus, cond, rng) for _ in range(n)]
 
 

@@ -50,6 +50,7 @@ from gristmill.salad.features import (
     style_z,
     term_cosine,
     topic_terms,
+    without_recurring,
 )
 from gristmill.salad.grouping import cross_ratio, group, partition, with_embeddings
 from gristmill.salad.insertion import Runs, candidate_runs
@@ -84,8 +85,8 @@ SENTENCES_PER_SOURCE = 2
 _NULLS = 4  # random word deals for separation
 SEAMS_FOUND = 3.0  # seam_llr above which inspect names the seams as a reason
 # pair_q10 under which inspect says the page holds sentences of other sources: the median over the
-# tune half's stitched fit pages the second stage read (-4.12; its genuine pages there: -2.21).
-PAIRS_APART = -4.12
+# tune half's stitched fit pages the second stage read (stop 37's refit; its genuine pages: -2.94).
+PAIRS_APART = -4.54
 WORD_VECTOR_MIX = 0.25  # weight of static word vectors in the words-only grouping (tune half)
 
 # How much each assembly cue cuts the chance that a page is whole, in step with how rare the cue is
@@ -297,9 +298,11 @@ def measure(text: str, *, insertions: bool | None = None) -> Measured:
         return found
     said = [sentences[i] for i in prose]
     found.prose_spans = [spans[i] for i in prose]
-    found.terms = [content_terms(s) for s in said]
+    found.terms, common = without_recurring([content_terms(s) for s in said])
     found.lexical = term_cosine(found.terms)
-    found.vectors = sentence_vectors(said)
+    # A term on most lines (a keyword stuffed in) links no sentence to another: left out of the
+    # word terms, the names and the word vectors alike (features.RECURRING_SHARE).
+    found.vectors = sentence_vectors(said, skip=common)
     centred = page_centred(found.vectors)
     vec_sim = gram(centred)
     shaped = listlike(unmarked(text) if layout.reads_as_prose else text)

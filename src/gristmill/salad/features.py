@@ -6,6 +6,7 @@ import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -21,6 +22,11 @@ PERMUTATIONS = 200
 STYLE_PERMUTATIONS = 50
 WINDOW = 3  # local_z counts neighbours up to this far apart
 TOPICAL_RARITY = 2.0  # a term this rare or rarer can name a page's subject
+# A word in this share of a page's sentences or more tells nothing about which of them belong
+# together: a keyword stuffed into every sentence of a stitched page made it read as one text.
+# Chosen on the tune half's guard pages among 0.5-0.8 (stop 37): at 0.5 genuine pages lost their topic
+# words (mean AUROC -0.011 / -0.007 over conditions without a keyword); at 0.65 they kept them.
+RECURRING_SHARE = 0.65
 
 ORPHAN = re.compile(
     r"^[\"'“‘(]*(and|but|or|so|yet|nor|he|she|they|his|her|their|him|them|however|therefore|thus|"
@@ -36,6 +42,23 @@ _LINE_SHAPES = (
     ("quantity", re.compile(r"^\d+([/.,]\d+)?\s")),
     ("term", re.compile(r"^[^.!?:]{1,60}:\s")),
 )
+
+
+def recurring(items: Sequence[Collection[str]], share: float = RECURRING_SHARE) -> set[str]:
+    """The terms (or names) that stand in at least ``share`` of the sentences' collections."""
+    counts: Counter[str] = Counter()
+    for held in items:
+        counts.update(iter(held))  # a term's weight is no count: only its keys are counted
+    least = share * len(items)
+    return {term for term, c in counts.items() if c >= least}
+
+
+def without_recurring(terms: list[dict[str, float]]) -> tuple[list[dict[str, float]], set[str]]:
+    """Each sentence's terms less those :func:`recurring` over the page, and the terms left out."""
+    drop = recurring(terms)
+    if not drop:
+        return terms, drop
+    return [{t: w for t, w in ts.items() if t not in drop} for ts in terms], drop
 
 
 def term_cosine(terms: list[dict[str, float]]) -> np.ndarray:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from gristmill.salad.coherence import Perceptron
-from gristmill.salad.transitions import _names
+from gristmill.salad.transitions import page_names
 from gristmill.salad.word_vectors import page_centred
 from gristmill.text.content import STOPWORDS
 from gristmill.text.words import words
@@ -100,7 +100,7 @@ def pair_features(
         "vec_rel": _relative(vec, off),
         "shared_neighbours": _second_order(joint),
         "mutual_near": _mutual_near(joint, off),
-        "shared_names": np.log1p(_shared([_names(s) for s in sentences])),
+        "shared_names": np.log1p(_shared(page_names(sentences))),
         "shared_numbers": np.log1p(_shared([set(_NUMBER.findall(s)) for s in sentences])),
         "length_diff": np.abs(length[:, None] - length[None, :]),
         "adjacent": (distance == 1).astype(float),

@@ -12,10 +12,12 @@ the boundary is a seam between two sources.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
+from gristmill.salad.features import recurring
 from gristmill.text.content import stem
 
 LOOK_BACK = 3  # sentences before a boundary that a reference may resolve to
@@ -84,6 +86,16 @@ def _names(sentence: str) -> set[str]:
             continue
         found.add(word)
     return found
+
+
+def page_names(sentences: Sequence[str]) -> list[set[str]]:
+    """Each sentence's names less those on most of the page's sentences (:func:`recurring`).
+
+    A name on every line (the page's subject, or a keyword stuffed in) links no sentence to another.
+    """
+    names = [_names(s) for s in sentences]
+    common = recurring(names)
+    return [found - common for found in names] if common else names
 
 
 @lru_cache(maxsize=1 << 16)
@@ -171,7 +183,7 @@ def transition_features(
     sim_back = np.array([sim[k, max(0, k - LOOK_BACK) : k].max() for k in j])
     vec_back = np.array([vec_sim[k, max(0, k - LOOK_BACK) : k].max() for k in j])
     sim_ahead = np.array([sim[k - 1, k : k + LOOK_BACK].max() for k in j])
-    names = [_names(s) for s in sentences]
+    names = page_names(sentences)
     lowered = [{_stem(w) for w in _WORD.findall(s)} for s in sentences]
     rows = np.zeros((n - 1, len(TRANSITION_NAMES)))
     lengths = np.array([max(1, len(s.split())) for s in sentences], dtype=float)

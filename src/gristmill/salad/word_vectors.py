@@ -8,13 +8,13 @@ booth", "bus") come out close.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from gristmill.text.content import rarity
+from gristmill.text.content import rarity, term_of
 from gristmill.text.words import words
 
 TABLE = Path(__file__).with_name("word_vectors.npz")
@@ -29,9 +29,10 @@ def _table() -> tuple[dict[str, int], np.ndarray]:
     return {word: i for i, word in enumerate(vocabulary)}, vectors
 
 
-def sentence_vectors(sentences: Sequence[str]) -> np.ndarray:
+def sentence_vectors(sentences: Sequence[str], skip: Collection[str] = ()) -> np.ndarray:
     """Return one unit-length row per sentence: its known words' vectors, weighted by rarity.
 
+    Words whose content term (:func:`gristmill.text.content.term_of`) is in ``skip`` are left out.
     A sentence with no known word gives a zero row.
     """
     index, vectors = _table()
@@ -40,7 +41,7 @@ def sentence_vectors(sentences: Sequence[str]) -> np.ndarray:
         for word in words(sentence):
             lower = word.lower()
             i = index.get(lower)
-            if i is not None:
+            if i is not None and not (skip and term_of(word) in skip):
                 out[row] += rarity(lower) * vectors[i]
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms > 0, norms, 1.0)

@@ -137,6 +137,11 @@ def content_terms(sentence: str) -> dict[str, float]:
     return terms
 
 
+def term_of(word: str) -> str | None:
+    """The content term :func:`content_terms` makes of ``word`` (None for a function word)."""
+    return _word_term(word)[0]
+
+
 @lru_cache(maxsize=1 << 16)
 def _word_term(word: str) -> tuple[str | None, float, bool]:
     """A word's term (None for a function word), its rarity and whether it is shaped like a name."""

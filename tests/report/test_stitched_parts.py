@@ -73,3 +73,32 @@ def test_the_salad_charts_count_the_documents_salad_scored_not_the_parts(
     assert salad["created"] > 0
     shown = re.search(r"<b>salad_score</b> <span class=muted>\(score; (\d+) documents", html)
     assert shown is not None and int(shown.group(1)) == salad["in"]
+
+
+def test_a_page_is_drawn_as_salad_judged_it_where_provenance_came_after_salad(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    # provenance after salad names the page's sources, but salad never read them: the report redrew the
+    # page by provenance's sources and gave "copied_from" as a reason for a verdict made on its text.
+    rng = random.Random(11)
+    articles = wiki_articles(shared_data, 6)
+    records = [
+        {"id": f"source{i}", "text": " ".join(a), "url": f"https://wiki.example/{i}"}
+        for i, a in enumerate(articles)
+    ]
+    picked = [[articles[i] for i in rng.sample(range(6), 3)] for _ in range(2)]
+    records += [{"id": f"stitched{j}", "text": stitch(rng, parts)} for j, parts in enumerate(picked)]
+    write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out"
+    steps = [build_step("salad", {}), build_step("provenance", {})]
+    Pipeline(input={"path": str(tmp_path / "in.jsonl")}, output={"path": str(out)}, steps=steps).run(
+        workers=1, progress=False
+    )
+    html = render_report(out)
+    section = html[html.index(">Stitched pages</h2>") :]
+    section = section[: section.index("<h2")]
+    assert "<h3>stitched" in section
+    assert "copied_from: " in section  # provenance's list is still shown with the page
+    reasons = re.findall(r"reasons: ([^\n<]*)", section)
+    assert reasons and not any("copied_from" in r for r in reasons), reasons
+    assert "not in the run" not in section

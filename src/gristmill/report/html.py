@@ -75,7 +75,10 @@ def render_report(
     cluster_chart, clusters = duplicate_clusters(kept, rejected)
     sampled = kept + rejected
     pages, parts = flagged_pages(sampled)
-    provenance = any(name == "provenance" for entry in steps for name in entry)
+    names = [name for entry in steps for name in entry]
+    provenance = "provenance" in names
+    # salad read provenance's sources only where provenance came before it (Step.after_steps_writing)
+    read_sources = "salad" in names and "provenance" in names[: names.index("salad")]
     context = {
         "style": Markup(_STYLE),
         "root": title or str(root),
@@ -98,7 +101,7 @@ def render_report(
         "stitched_count": len(pages),
         "stitched_parts": parts,
         "sources_named": provenance,
-        "stitched": stitched_pages(pages, salad_options, STITCHED_SHOWN, provenance=provenance),
+        "stitched": stitched_pages(pages, salad_options, STITCHED_SHOWN, provenance=read_sources),
         "reasons": examples_by_reason(rejected, _reasons(stats)),
         "changes": changes(stats.get("steps") or []),
         "pipeline": layout.pipeline_file.read_text() if layout.pipeline_file.exists() else "",

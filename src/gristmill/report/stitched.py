@@ -61,7 +61,8 @@ def stitched_pages(
 ) -> list[StitchedPage]:
     """The ``limit`` highest-scoring of ``pages`` that hold text, analysed again to be drawn.
 
-    ``provenance``: the run had a ``provenance`` step, so a source it did not name is not in the run.
+    ``provenance``: the run had a ``provenance`` step before ``salad``, so salad read the sources it
+    named, and a source it did not name is not in the run.
     """
     flagged = sorted(
         (d for d in pages if d.text), key=lambda d: (-(number(d.signals.get("salad_score")) or 0.0), d.id)

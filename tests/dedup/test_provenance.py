@@ -348,3 +348,16 @@ def test_a_page_quoting_two_documents_is_not_made_stitched_by_salad(tmp_path, sh
         assert page.meta[ROLE] == "quotes" and len(page.meta["copied_from"]) == 2
         assert page.meta["salad"] == "coherent", page.signals
         assert not out.rejected
+
+
+def test_salad_after_provenance_splits_by_source_with_two_workers(tmp_path, corpus):
+    # Each worker gets the pipeline pickled: salad must still know provenance comes before it
+    # (Step.after_steps_writing), or it would judge the stitched pages on their text alone.
+    records, _, truth = corpus
+    out = run_pipeline(tmp_path, records, [Provenance(), Salad(action="split")], files=3, workers=2)
+    one = run_pipeline(tmp_path / "one", records, [Provenance(), Salad(action="split")])
+    assert [d.to_record() for d in one.kept] == [d.to_record() for d in out.kept]
+    for page, sources in truth.items():
+        parts = [d for d in out.kept if d.meta.get("split_from") == page]
+        assert {d.meta["source_id"] for d in parts} <= sources and len(parts) >= 2, page
+    assert {d.id for d in out.rejected} == set(truth)

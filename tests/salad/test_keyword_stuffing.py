@@ -6,6 +6,7 @@ word terms, the word vectors and the names. Pages written for search engines car
 """
 
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -14,7 +15,7 @@ from gristmill.salad.analysis import DEFAULT_THRESHOLD
 from gristmill.salad.features import recurring
 from gristmill.salad.transitions import page_names
 from gristmill.text.sentences import sentence_spans
-from tests.helpers import REPO, SHARED
+from tests.helpers import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
@@ -50,16 +51,13 @@ def test_a_name_on_every_line_links_no_sentence_to_another() -> None:
     assert page_names(said) == [{"paris"}, set(), {"oslo"}]
 
 
-@pytest.fixture(scope="module")
-def base_pages() -> list[factors.Page]:
-    if not (SHARED / "data").is_dir():
-        pytest.skip("shared/data is not beside the repository")
-    corpus = factors.Corpus(SHARED / "data", "report")  # documents no model was fitted on
-    return factors.pages(corpus, factors.BASE, 20, seed=11)
-
-
 def flagged(pages: list[factors.Page], keyword: str | None) -> int:
-    texts = [stuffed(p.text, keyword) if keyword else p.text for p in pages]
+    return flagged_after(pages, (lambda text: stuffed(text, keyword)) if keyword else None)
+
+
+def flagged_after(pages: list[factors.Page], edit: Callable[[str], str] | None) -> int:
+    """How many of ``pages`` the default threshold flags, each edited by ``edit`` first."""
+    texts = [edit(p.text) if edit else p.text for p in pages]
     return sum(analyse(text).score >= DEFAULT_THRESHOLD for text in texts)
 
 

@@ -2,7 +2,7 @@ import random
 import re
 
 from gristmill.text import sentence_spans, split_sentences
-from gristmill.text.sentences import line_and_sentence_spans
+from gristmill.text.sentences import line_and_sentence_spans, loose_sentence_spans
 
 
 def test_seed_abbreviations_stay_inside_their_sentence(seed_text: str) -> None:
@@ -140,3 +140,37 @@ def test_whole_text_pass_matches_the_per_line_splitter() -> None:
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(40))) for _ in range(4000)]
     for text in texts:
         assert line_and_sentence_spans(text) == _per_line_spans(text), repr(text)
+
+
+def _loose(text: str) -> list[str]:
+    return [text[a:b] for a, b in loose_sentence_spans(text, sentence_spans(text))]
+
+
+RUN_ON = "the mill stands by the brook and grinds rye for the bakers of the village every day. " * 8
+
+
+def test_a_lowercased_run_on_page_is_cut_at_its_full_stops() -> None:
+    said = _loose(RUN_ON)
+    assert len(sentence_spans(RUN_ON)) == 1  # the strict rule wants a capital after the space
+    assert len(said) == 8 and all(s.startswith("the mill") and s.endswith("day.") for s in said)
+
+
+def test_no_space_or_an_nbsp_entity_after_a_full_stop_still_ends_a_run_on_sentence() -> None:
+    pieces = RUN_ON.strip().split("day. ")
+    # "day.The mill" (no space) and "day.&nbsp;the mill" (a literal entity) in turn
+    text = "day.".join(p[0].upper() + p[1:] if k % 2 else p for k, p in enumerate(pieces))
+    text = text.replace("day.the", "day.&nbsp;the")
+    said = _loose(text)
+    assert len(said) == 8
+    assert all("&nbsp;" not in s for s in said)
+
+
+def test_the_loose_rule_keeps_abbreviations_initials_decimals_and_addresses_whole() -> None:
+    tail = "dr. smith met j. smith at 3.5 p.m. by example.com and the u.s. office today."
+    said = _loose(RUN_ON + tail)
+    assert said[-1] == tail
+
+
+def test_sentences_of_ordinary_length_are_left_as_the_strict_rule_cut_them() -> None:
+    text = "it was late. the mill stood still. Then the wheel turned."
+    assert _loose(text) == split_sentences(text)

@@ -92,6 +92,49 @@ def _add_span(spans: list[tuple[int, int]], text: str, start: int, end: int) -> 
         spans.append((start + lead, start + lead + len(stripped)))
 
 
+# What the strict rule passes over: closing punctuation, then whitespace or a non-breaking space left as
+# an HTML entity (or nothing), then the next word, in either case.
+_LOOSE_END = re.compile(r"[.!?…]++[\"'”’»)\]]*+((?:\s|&nbsp;|&#160;|&#xa0;)*+)(?=[^\W\d_])", re.IGNORECASE)
+RUN_ON_WORDS = 60  # a "sentence" longer than this is cut again by the loose rule
+
+
+def loose_sentence_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` with each one over :data:`RUN_ON_WORDS` words cut again where a sentence plainly ends.
+
+    Lowercased text, "end.Next" and "end.&nbsp;Next" (scrape artefacts) leave a page one run-on
+    sentence to the strict rule. The loose rule takes a lowercase next word after a space, and an
+    upper-case one with no space, and still keeps abbreviations, initials and dotted acronyms whole.
+    """
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if text.count(" ", start, end) < RUN_ON_WORDS:
+            out.append((start, end))
+            continue
+        cut = start
+        for match in _LOOSE_END.finditer(text, start, end):
+            gap = match.group(1)
+            after = match.end()
+            if not gap and not text[after].isupper():
+                continue  # "example.com", "3.5": no space and no capital after
+            if not _ends_before(text, match.start()):
+                continue
+            _add_span(out, text, cut, after - len(gap))
+            cut = after
+        _add_span(out, text, cut, end)
+    return out
+
+
+def _ends_before(text: str, at: int) -> bool:
+    """Whether the word before the punctuation at ``at`` may end a sentence (no abbreviation or initial)."""
+    if text[at] != ".":
+        return True
+    begin = at
+    while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in ".;":
+        begin -= 1
+    word = text[begin:at].lstrip("\"'“‘«([").lower()
+    return len(word) > 1 and word not in ABBREVIATIONS
+
+
 def split_sentences(text: str) -> list[str]:
     """Return the sentences of ``text`` (see :func:`sentence_spans`)."""
     return [text[a:b] for a, b in sentence_spans(text)]

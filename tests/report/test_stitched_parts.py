@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import json
-import random
 import re
 from pathlib import Path
 
-from gristmill import Document, Pipeline
-from gristmill.report import render_report
+from gristmill import Document
 from gristmill.report.stitched import stitched_pages
 from gristmill.steps.registry import build_step
-from tests.dedup.test_provenance import stitch, wiki_articles
-from tests.helpers import write_jsonl
+from tests.report.stitched_run import stitched_section
 
 
 def _run(tmp_path: Path, shared_data: Path, seed_text: str, steps: list[str]) -> str:
-    rng = random.Random(11)
-    articles = wiki_articles(shared_data, 6)
-    records = [
-        {"id": f"source{i}", "text": " ".join(a), "url": f"https://wiki.example/{i}"}
-        for i, a in enumerate(articles)
-    ]
-    picked = [[articles[i] for i in rng.sample(range(6), 3)] for _ in range(2)]
-    records += [{"id": f"stitched{j}", "text": stitch(rng, parts)} for j, parts in enumerate(picked)]
-    records.append({"id": "seed", "text": seed_text})  # stitched from pages not in the run
-    write_jsonl(tmp_path / "in.jsonl", records)
-    out = tmp_path / "out"
     built = [build_step(name, {"action": "split"} if name == "salad" else {}) for name in steps]
-    Pipeline(input={"path": str(tmp_path / "in.jsonl")}, output={"path": str(out)}, steps=built).run(
-        workers=1, progress=False
-    )
-    html = render_report(out)
-    section = html[html.index(">Stitched pages</h2>") :]
-    return section[: section.index("<h2")]
+    seed = {"id": "seed", "text": seed_text}  # stitched from pages not in the run
+    return stitched_section(tmp_path, shared_data, built, extra=(seed,))
 
 
 def test_split_parts_are_not_counted_or_drawn_as_stitched_pages(
@@ -80,23 +62,8 @@ def test_a_page_is_drawn_as_salad_judged_it_where_provenance_came_after_salad(
 ) -> None:
     # provenance after salad names the page's sources, but salad never read them: the report redrew the
     # page by provenance's sources and gave "copied_from" as a reason for a verdict made on its text.
-    rng = random.Random(11)
-    articles = wiki_articles(shared_data, 6)
-    records = [
-        {"id": f"source{i}", "text": " ".join(a), "url": f"https://wiki.example/{i}"}
-        for i, a in enumerate(articles)
-    ]
-    picked = [[articles[i] for i in rng.sample(range(6), 3)] for _ in range(2)]
-    records += [{"id": f"stitched{j}", "text": stitch(rng, parts)} for j, parts in enumerate(picked)]
-    write_jsonl(tmp_path / "in.jsonl", records)
-    out = tmp_path / "out"
     steps = [build_step("salad", {}), build_step("provenance", {})]
-    Pipeline(input={"path": str(tmp_path / "in.jsonl")}, output={"path": str(out)}, steps=steps).run(
-        workers=1, progress=False
-    )
-    html = render_report(out)
-    section = html[html.index(">Stitched pages</h2>") :]
-    section = section[: section.index("<h2")]
+    section = stitched_section(tmp_path, shared_data, steps)
     assert "<h3>stitched" in section
     assert "copied_from: " in section  # provenance's list is still shown with the page
     reasons = re.findall(r"reasons: ([^\n<]*)", section)

@@ -15,11 +15,12 @@ import pytest
 
 from gristmill.salad import analyse
 from gristmill.text.sentences import sentence_spans
-from tests.helpers import REPO
+from tests.helpers import REPO, SHARED
 from tests.salad.test_keyword_stuffing import flagged_after
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from saladgen import factors
 from saladgen.metrics import auroc
 
 
@@ -43,11 +44,20 @@ def date_stamped(text: str) -> str:
     return "".join(out) + text[last:]
 
 
+def moreover_before_each(text: str) -> str:
+    out, last = [], 0
+    for start, end in sentence_spans(text):
+        out.append(text[last:start] + "Moreover, " + text[start].lower() + text[start + 1 : end])
+        last = end
+    return "".join(out) + text[last:]
+
+
 EDITS: dict[str, Callable[[str], str]] = {
     "lowercased": lowercased,
     "no_space": no_space_after_stops,
     "nbsp": nbsp_after_stops,
     "date_stamps": date_stamped,
+    "moreover": moreover_before_each,  # flagged 4-5 of 40 genuine tune pages before stop 37
 }
 
 
@@ -76,3 +86,15 @@ def test_an_edit_to_every_sentence_does_not_hide_stitched_pages(base_pages: list
 def test_an_edit_to_every_sentence_does_not_make_genuine_pages_stitched(base_pages: list, edit: str) -> None:
     genuine = [p for p in base_pages if not p.stitched]
     assert flagged_after(genuine, EDITS[edit]) <= flagged_after(genuine, None) + 1
+
+
+def test_a_connective_before_every_sentence_does_not_make_genuine_pages_stitched() -> None:
+    # The adversary's trial: 40 genuine same-subject news excerpts of the tune half's guard documents,
+    # 0 flagged as written and 5 with "Moreover, " before each sentence (the orphan-opening and
+    # connective cues fired everywhere); a first word on most sentences is a template's, not a reference.
+    if not (SHARED / "data").is_dir():
+        pytest.skip("shared/data is not beside the repository")
+    corpus = factors.Corpus(SHARED / "data", "tune", "guard")
+    pages = factors.pages(corpus, factors.Condition(subject="same", pool="news"), 40, seed=5)
+    genuine = [p for p in pages if not p.stitched]
+    assert flagged_after(genuine, moreover_before_each) <= flagged_after(genuine, None) + 1

@@ -63,7 +63,7 @@ from gristmill.salad.pairs import MODEL_FILE as PAIRS_FILE
 from gristmill.salad.pairs import PairModel, function_counts, gram, pair_features
 from gristmill.salad.pairs import load as load_pairs
 from gristmill.salad.style import style_matrix
-from gristmill.salad.transitions import TRANSITION_NAMES, transition_features
+from gristmill.salad.transitions import TRANSITION_NAMES, first_word, recurring_openers, transition_features
 from gristmill.salad.word_vectors import page_centred, sentence_vectors
 from gristmill.text.content import content_terms, cosine_matrix, stopword_share, term_matrix
 from gristmill.text.furniture import furniture_kind
@@ -292,7 +292,8 @@ def measure(text: str, *, insertions: bool | None = None) -> Measured:
             furniture[i] = kind
         else:
             prose.append(i)
-    orphans = [i for i in prose if ORPHAN.match(sentences[i])]
+    template = recurring_openers([sentences[i] for i in prose])
+    orphans = [i for i in prose if ORPHAN.match(sentences[i]) and not _opens_with(sentences[i], template)]
     found = Measured(spans, furniture, prose, orphans, None)
     if len(prose) < MIN_SENTENCES or stopword_share(" ".join(sentences[i] for i in prose)) < MIN_ENGLISH:
         return found
@@ -346,6 +347,10 @@ def measure(text: str, *, insertions: bool | None = None) -> Measured:
     if find_runs:
         found.runs = candidate_runs(vec_sim)
     return found
+
+
+def _opens_with(sentence: str, words: set[str]) -> bool:
+    return bool(words) and first_word(sentence) in words
 
 
 def _layout_kind(layout: Layout, i: int) -> str | None:
@@ -460,7 +465,8 @@ def _analyse_embedded(
     prose = [i for i in range(len(sentences)) if i not in furniture][:MAX_SENTENCES]
     terms = [content_terms(sentences[i]) for i in prose]
     labels = [FURNITURE if i in furniture else UNPLACED for i in range(len(sentences))]
-    orphans = [i for i in prose if ORPHAN.match(sentences[i])]
+    template = recurring_openers([sentences[i] for i in prose])
+    orphans = [i for i in prose if ORPHAN.match(sentences[i]) and not _opens_with(sentences[i], template)]
     # The measures are built on English words: a page that is not English prose is not judged.
     if len(prose) < MIN_SENTENCES or stopword_share(" ".join(sentences[i] for i in prose)) < MIN_ENGLISH:
         for i in prose:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from gristmill import Document
-from gristmill.report.stitched import stitched_pages
+from gristmill.report.stitched import flagged_pages, stitched_pages
 from gristmill.steps.registry import build_step
 from tests.report.stitched_run import stitched_section
 
@@ -69,3 +69,15 @@ def test_a_page_is_drawn_as_salad_judged_it_where_provenance_came_after_salad(
     reasons = re.findall(r"reasons: ([^\n<]*)", section)
     assert reasons and not any("copied_from" in r for r in reasons), reasons
     assert "not in the run" not in section
+
+
+def test_a_page_an_earlier_run_split_is_not_counted_as_judged_by_this_run() -> None:
+    # salad over an earlier run's output rejects the page it split as salad:already_split; the page still
+    # carries that run's meta.salad, but this run judged nothing of it.
+    earlier = Document(
+        "seed", "text", meta={"salad": "stitched", "split_into": ["seed#s0"], "reason": "salad:already_split"}
+    )
+    judged = Document("other", "text", meta={"salad": "stitched"})
+    part = Document("seed#s0", "text", meta={"salad": "stitched", "split_from": "seed"})
+    pages, parts = flagged_pages([earlier, judged, part])
+    assert [d.id for d in pages] == ["other"] and parts == 1

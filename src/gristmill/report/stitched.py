@@ -14,6 +14,10 @@ from gristmill.document import Document
 from gristmill.errors import GristmillError
 from gristmill.report.signals import number
 
+# The reason salad gives a page an earlier run split (steps/salad.py; importing the step here would load
+# its models with the report).
+ALREADY_SPLIT = "salad:already_split"
+
 if TYPE_CHECKING:
     from gristmill.steps.salad import Salad
 
@@ -49,9 +53,12 @@ class StitchedPage:
 def flagged_pages(docs: list[Document]) -> tuple[list[Document], int]:
     """The pages among ``docs`` that ``salad`` called stitched, and how many parts were split from pages.
 
-    A part (``meta.split_from``) carries its page's ``meta.salad`` but was never judged as a page itself.
+    A part (``meta.split_from``) carries its page's ``meta.salad`` but was never judged as a page itself,
+    and a page an earlier run split (rejected as ``salad:already_split``) carries that run's verdict.
     """
-    stitched = [d for d in docs if d.meta.get("salad") == "stitched"]
+    stitched = [
+        d for d in docs if d.meta.get("salad") == "stitched" and d.meta.get("reason") != ALREADY_SPLIT
+    ]
     pages = [d for d in stitched if not d.meta.get("split_from")]
     return pages, len(stitched) - len(pages)
 

@@ -29,7 +29,7 @@ from gristmill.stats import StepContext, StepStats
 from gristmill.steps.base import BarrierStep, Step
 from gristmill.steps.extract import Extract, looks_like_markup
 from gristmill.steps.language import Language
-from gristmill.text.sentences import split_sentences
+from gristmill.text.sentences import split_sentences_loosely
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,8 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
     flags_by_step: list[tuple[Step, Document]] = []
     # Sentences are those of the input (of the extracted text, for a page), so a sentence a step
     # removes or rewrites still shows, flagged.
-    sentences = split_sentences(doc.text)
+    # Run-on sentences (lowercased or unspaced text) are cut again, as salad reads them.
+    sentences = split_sentences_loosely(doc.text)
     no_text = False
     for position, step in enumerate(steps):
         if no_text:  # the text left is the page's markup, not prose to judge
@@ -212,7 +213,7 @@ def inspect_document(doc: Document, steps: list[Step]) -> dict[str, Any]:
         if isinstance(step, Extract):
             removed = step.removed_blocks(before, passed[0] if passed else before)
             # The page's sentences are those of its main text, not of its markup (none if it has none).
-            sentences = split_sentences(passed[0].text) if passed else []
+            sentences = split_sentences_loosely(passed[0].text) if passed else []
             flags_by_step.clear()
             no_text = not passed
         if dropped:

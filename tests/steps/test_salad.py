@@ -13,6 +13,7 @@ from gristmill.cli import cli
 from gristmill.inspect import inspect_document
 from gristmill.io.compression import read_chunks, read_lines
 from gristmill.salad import EMBEDDING_MODEL, measure
+from gristmill.salad import analyse as salad_analyse
 from gristmill.salad.features import paragraph_z
 from gristmill.stats import StepContext, StepStats
 from gristmill.steps.registry import build_step
@@ -521,3 +522,16 @@ def test_inspect_says_whether_the_page_was_judged_and_what_provenance_called_it(
     part = {"provenance_role": "stitched", "split_from": "page", "copied_from": [{"id": "a", "sentences": 3}]}
     shown = inspect_document(Document("page#s0", text, part), [Salad()])
     assert (shown["meta"]["provenance_role"], shown["meta"]["split_from"]) == ("stitched", "page")
+
+
+def test_inspect_shows_a_lowercased_page_sentence_by_sentence(seed: Document, tmp_path: Path) -> None:
+    # salad reads a lowercased page's run-on "sentences" cut again (loose_sentence_spans); inspect listed
+    # the strict split, one sentence a line, and salad's flags of the sentences after it had no place.
+    page = tmp_path / "seed.txt"
+    page.write_text(seed.text.lower(), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["inspect", str(page), "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    judged = salad_analyse(seed.text.lower())
+    assert [s["text"] for s in shown["sentences"]] == [seed.text.lower()[a:b] for a, b in judged.spans]
+    assert sum("salad:seam" in s["flags"] for s in shown["sentences"]) == len(judged.seams) >= 3

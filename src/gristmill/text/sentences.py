@@ -138,3 +138,8 @@ def _ends_before(text: str, at: int) -> bool:
 def split_sentences(text: str) -> list[str]:
     """Return the sentences of ``text`` (see :func:`sentence_spans`)."""
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def split_sentences_loosely(text: str) -> list[str]:
+    """The sentences of ``text``, run-on ones cut again as ``salad`` reads them (``loose_sentence_spans``)."""
+    return [text[a:b] for a, b in loose_sentence_spans(text, sentence_spans(text))]

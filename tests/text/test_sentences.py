@@ -143,7 +143,7 @@ def test_whole_text_pass_matches_the_per_line_splitter() -> None:
 
 
 def _loose(text: str) -> list[str]:
-    return [text[a:b] for a, b in loose_sentence_spans(text, sentence_spans(text))]
+    return [text[a:b] for a, b in loose_sentence_spans(text)]
 
 
 RUN_ON = "the mill stands by the brook and grinds rye for the bakers of the village every day. " * 8

@@ -126,7 +126,7 @@ class OutputLock:
         except ProcessLookupError:
             return False
         except PermissionError:  # another user's live process
-            return True
+            pass
         return True
 
     def _release(self) -> None:

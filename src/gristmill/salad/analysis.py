@@ -68,7 +68,7 @@ from gristmill.salad.word_vectors import page_centred, sentence_vectors
 from gristmill.text.content import content_terms, cosine_matrix, stopword_share, term_matrix
 from gristmill.text.furniture import furniture_kind
 from gristmill.text.hashing import hash64
-from gristmill.text.sentences import loose_sentence_spans, sentence_spans
+from gristmill.text.sentences import loose_sentence_spans
 
 # Sentence labels besides a source cluster (0, 1, ...).
 FURNITURE = -1
@@ -279,7 +279,7 @@ def measure(text: str, *, insertions: bool | None = None) -> Measured:
     ``insertions``: also find the candidate inserted runs (:mod:`gristmill.salad.insertion`); by
     default only when the shipped page model reads them (a fit measures them for every page).
     """
-    spans = loose_sentence_spans(text, sentence_spans(text))
+    spans = loose_sentence_spans(text)
     layout = read_layout(text, spans)
     sentences = layout.sentences  # as the measures read them: list markers and markdown read past
     furniture: dict[int, str] = {}
@@ -459,7 +459,7 @@ def _analyse_embedded(
     model = EMBEDDING_MODEL
     if threshold is None:
         threshold = model.threshold
-    spans = loose_sentence_spans(text, sentence_spans(text))
+    spans = loose_sentence_spans(text)
     sentences = [text[a:b] for a, b in spans]
     furniture = {i: kind for i, s in enumerate(sentences) if (kind := furniture_kind(s))}
     prose = [i for i in range(len(sentences)) if i not in furniture][:MAX_SENTENCES]

@@ -98,15 +98,15 @@ _LOOSE_END = re.compile(r"[.!?…]++[\"'”’»)\]]*+((?:\s|&nbsp;|&#160;|&#xa0
 RUN_ON_WORDS = 60  # a "sentence" longer than this is cut again by the loose rule
 
 
-def loose_sentence_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spans`` with each one over :data:`RUN_ON_WORDS` words cut again where a sentence plainly ends.
+def loose_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """:func:`sentence_spans`, each over :data:`RUN_ON_WORDS` words cut again where a sentence plainly ends.
 
     Lowercased text, "end.Next" and "end.&nbsp;Next" (scrape artefacts) leave a page one run-on
     sentence to the strict rule. The loose rule takes a lowercase next word after a space, and an
     upper-case one with no space, and still keeps abbreviations, initials and dotted acronyms whole.
     """
     out: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sentence_spans(text):
         if text.count(" ", start, end) < RUN_ON_WORDS:
             out.append((start, end))
             continue
@@ -142,4 +142,4 @@ def split_sentences(text: str) -> list[str]:
 
 def split_sentences_loosely(text: str) -> list[str]:
     """The sentences of ``text``, run-on ones cut again as ``salad`` reads them (``loose_sentence_spans``)."""
-    return [text[a:b] for a, b in loose_sentence_spans(text, sentence_spans(text))]
+    return [text[a:b] for a, b in loose_sentence_spans(text)]

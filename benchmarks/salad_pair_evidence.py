@@ -87,6 +87,17 @@ def share_threshold(second: np.ndarray, kinds: np.ndarray, share: float) -> floa
     return round(float(genuine[allowed]) + 1e-4, 4) if allowed < len(genuine) else 0.0
 
 
+
+def stage_threshold(second: np.ndarray, kinds: np.ndarray, documents: list[str], share: float) -> float:
+    """The higher of :func:`share_threshold` and the percentile rule (:func:`salad.default_threshold`).
+
+    The share counts every genuine page alike, so a document's many excerpts outweigh a whole page; the
+    percentile rule counts each document once. In stop 38's trial the share alone (0.9409) let 1.2% of
+    the report half's whole documents through, where the percentile rule gave 0.944.
+    """
+    ruled, _ = bench.default_threshold(second, kinds, documents)
+    return max(share_threshold(second, kinds, share), ruled)
+
 def fit(coherence: CoherenceModel, measured: bench.Measured, gate: float) -> PairEvidence:
     """The pair model on the stitched pages, and the second stage's logistic model over the page model's
     log-odds and out-of-fold ``pair_q10``, both on the pages the stage can read (up to 40 sentences)."""
@@ -134,8 +145,8 @@ def main() -> None:
         "--flagged-share",
         type=float,
         metavar="S",
-        help="threshold: flag at most this share of guard draw 1's genuine pages (default: as many as the"
-        " first stage flags at its own threshold)",
+        help="threshold: flag at most this share of guard draw 1's genuine pages, not under the percentile"
+        " rule's (default: as many as the first stage flags at its own threshold)",
     )
     args = parser.parse_args()
     coherence = CoherenceModel.load(COHERENCE_FILE)
@@ -156,7 +167,7 @@ def main() -> None:
             if args.flagged_share is None:
                 evidence.threshold = matched_threshold(first, second, kinds, coherence.threshold)
             else:
-                evidence.threshold = share_threshold(second, kinds, args.flagged_share)
+                evidence.threshold = stage_threshold(second, kinds, documents, args.flagged_share)
             print(f"  threshold: {evidence.threshold} (the percentile rule's would be {ruled})")
     if args.write:
         stitched = sum(p.stitched for _, p, _ in fit_pages)
@@ -166,7 +177,8 @@ def main() -> None:
             + (
                 "to the shipped score's share of genuine pages flagged on guard draw 1"
                 if args.flagged_share is None
-                else f"to flag at most {args.flagged_share} of guard draw 1's genuine pages"
+                else f"to flag at most {args.flagged_share} of guard draw 1's genuine pages, and not under "
+                "the percentile rule's threshold"
             )
         )
         out = {"fitted_on": fitted_on, **evidence.to_json()}

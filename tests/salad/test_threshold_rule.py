@@ -190,3 +190,24 @@ def test_the_document_weighted_quantile() -> None:
     # The last value weighs as much as the other three together: the median is still among them.
     assert weighted_quantile(values, np.array([1, 1, 1, 3.0]), 0.5) == 0.3
     assert weighted_quantile(values, np.array([1, 1, 1, 3.0]), 0.99) == 0.9
+
+
+def test_the_second_stage_threshold_counts_each_document_once_as_the_percentile_rule_does() -> None:
+    bench = _benchmark()
+    spec = importlib.util.spec_from_file_location(
+        "salad_pair_evidence_benchmark", REPO / "benchmarks/salad_pair_evidence.py"
+    )
+    assert spec and spec.loader
+    stage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stage)
+    # 30 documents of 100 excerpts each, all under 0.9; 100 whole documents, three of them high.
+    kinds = bench.threshold_kinds(_held([("excerpt:base", False)] * 3000 + [("whole", False)] * 100))
+    documents = [f"doc:{i // 100}" for i in range(3000)] + [""] * 100
+    whole = np.r_[np.linspace(0, 0.5, 97), 0.95, 0.96, 0.97]
+    scores = np.r_[np.linspace(0, 0.9, 3000), whole]
+    share = 0.0098
+    # The share alone counts every page alike: the three whole documents are lost among 3,100 pages.
+    assert stage.share_threshold(scores, kinds, share) < 0.91
+    threshold = stage.stage_threshold(scores, kinds, documents, share)
+    assert threshold > 0.95
+    assert (whole >= threshold).sum() <= 1

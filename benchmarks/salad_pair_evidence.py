@@ -87,7 +87,6 @@ def share_threshold(second: np.ndarray, kinds: np.ndarray, share: float) -> floa
     return round(float(genuine[allowed]) + 1e-4, 4) if allowed < len(genuine) else 0.0
 
 
-
 def stage_threshold(second: np.ndarray, kinds: np.ndarray, documents: list[str], share: float) -> float:
     """The higher of :func:`share_threshold` and the percentile rule (:func:`salad.default_threshold`).
 
@@ -97,6 +96,7 @@ def stage_threshold(second: np.ndarray, kinds: np.ndarray, documents: list[str],
     """
     ruled, _ = bench.default_threshold(second, kinds, documents)
     return max(share_threshold(second, kinds, share), ruled)
+
 
 def fit(coherence: CoherenceModel, measured: bench.Measured, gate: float) -> PairEvidence:
     """The pair model on the stitched pages, and the second stage's logistic model over the page model's

@@ -211,3 +211,13 @@ def test_the_second_stage_threshold_counts_each_document_once_as_the_percentile_
     threshold = stage.stage_threshold(scores, kinds, documents, share)
     assert threshold > 0.95
     assert (whole >= threshold).sum() <= 1
+
+
+def test_recall_is_read_where_as_many_real_pages_are_flagged_for_every_detector() -> None:
+    bench = _benchmark()
+    real = [0.2, 0.99, 0.5, 0.95, 0.9, 0.1]
+    stitched = [0.97, 0.93, 0.92, 0.6]
+    # k=1: over 0.95 (the second highest real page), k=2: over 0.9, k=5: over 0.1.
+    assert bench.recall_at_real_flags(stitched, real) == {1: 0.25, 2: 0.75, 5: 1.0}
+    # A detector that lifts one real page over every stitched one: its recall falls at k=1 only.
+    assert bench.recall_at_real_flags(stitched, [*real[:1], 0.999, 0.98, *real[3:]])[1] == 0.0

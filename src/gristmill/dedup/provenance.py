@@ -76,6 +76,7 @@ from gristmill.text import hash64, sentence_spans
 from gristmill.text.hashing import match_key_and_words
 
 ROLES = ("none", "stitched", "mirror", "quotes", "original")
+MIN_WORDS = 6  # the default of ``min_words`` (salad reads it too: gristmill.salad.sources)
 NONE, STITCHED, MIRROR, QUOTES, ORIGINAL = range(len(ROLES))
 # One sentence a document shares with another: its place, the sentence's hash, the other's place.
 PAIR = np.dtype([("pos", "<u4"), ("hash", "<u8"), ("other_shard", "<u4"), ("other_pos", "<u4")])
@@ -112,7 +113,7 @@ class Provenance(BarrierStep):
 
     min_words: Annotated[
         int, Help("fewest words a sentence needs to count (shorter ones are too common to trace).", ge=1)
-    ] = 6
+    ] = MIN_WORDS
     max_docs: Annotated[
         int, Help("a sentence held by more documents than this is furniture and does not count.", ge=2)
     ] = 20

@@ -13,8 +13,10 @@ import re
 from collections import Counter
 from typing import Any
 
+from gristmill.dedup.provenance import MIN_WORDS
 from gristmill.document import Document
 from gristmill.salad.analysis import FURNITURE, UNPLACED, SaladAnalysis
+from gristmill.text.hashing import match_key_and_words
 
 MIN_SOURCES = 2
 # The role ``provenance`` gives a page made of runs of other documents (a split part keeps it).
@@ -41,13 +43,14 @@ def assign_sources(found: SaladAnalysis, sources: list[dict[str, Any]], text: st
     """Label each sentence with the source it came from; ``found.source_of`` maps label to source.
 
     When ``spans`` gives where the page's sentences credited to each source stand (``provenance``
-    writes them), each such sentence goes to its source, and a sentence provenance did not count
-    (under ``min_words``) goes with its recovered group's source. When ``sentences`` lists the copied
+    writes them), each such sentence goes to its source, a sentence provenance counted and found in
+    none goes to a part with no source, and one it may not have counted (under ``min_words``) goes
+    with its recovered group's source. When ``sentences`` lists the copied
     sentences, each sentence goes to the source that lists it. When it only counts them, the
     recovered groups are matched to the sources by size, largest first.
     """
     if all(isinstance(s.get("spans"), list) for s in sources):
-        placed = _by_spans(found, sources)
+        placed = _by_spans(found, sources, text)
         if placed is not None:
             return placed
     if all(isinstance(s.get("sentences"), list) for s in sources):
@@ -69,8 +72,8 @@ def assign_sources(found: SaladAnalysis, sources: list[dict[str, Any]], text: st
     return found
 
 
-def _by_spans(found: SaladAnalysis, sources: list[dict[str, Any]]) -> SaladAnalysis | None:
-    """Label the sentences ``spans`` credit to a source with it.
+def _by_spans(found: SaladAnalysis, sources: list[dict[str, Any]], text: str) -> SaladAnalysis | None:
+    """Label the sentences ``spans`` credit to a source with it, and the others (:func:`assign_sources`).
 
     None when no span is a sentence of the text (a step changed the text after ``provenance``).
     """
@@ -91,16 +94,31 @@ def _by_spans(found: SaladAnalysis, sources: list[dict[str, Any]]) -> SaladAnaly
         if found.labels[i] >= 0:
             votes.setdefault(found.labels[i], Counter())[k] += 1
     group_source = {group: counted.most_common(1)[0][0] for group, counted in votes.items()}
+    # provenance counts a sentence of min_words words or more, and credits every counted sentence it
+    # finds in a source: an uncredited sentence as long as the shortest credited one, or as min_words'
+    # default, was (most likely) counted and found in none. It comes from outside the corpus, though
+    # the recovered group put it beside a named source's sentences (a new user's trial: a part
+    # credited to B held only the third page's). A min_words set higher only costs a short sentence
+    # of a named source its credit, never credits one to the wrong source.
+    fewest = min(MIN_WORDS, *(_words(found, text, i) for i in credited))
     labels = list(found.labels)  # furniture and unplaced sentences stay as they are
     for i, label in enumerate(labels):
         if i in credited:
             labels[i] = credited[i]
-        elif label >= 0:  # a group with no credited sentence: a source outside the corpus, after the named
-            labels[i] = group_source.get(label, len(sources) + label)
+        elif label >= 0:  # after the named sources: a group of sentences from outside the corpus
+            outside = len(sources) + label
+            labels[i] = outside if _words(found, text, i) >= fewest else group_source.get(label, outside)
     found.labels = labels
     found.source_of = {k: sources[k] for k in sorted(set(labels)) if 0 <= k < len(sources)}
     found.sources = len({x for x in labels if x >= 0})
     return found
+
+
+def _words(found: SaladAnalysis, text: str, i: int) -> int:
+    """Sentence ``i``'s words as ``provenance`` counts them (0 for one without a letter or digit)."""
+    a, b = found.spans[i]
+    known = match_key_and_words(text[a:b])
+    return known[1] if known is not None else 0
 
 
 def _count(source: dict[str, Any]) -> int:

@@ -54,32 +54,36 @@ class MissingInputError(InputError):
 
 
 class BrokenInputError(InputError):
-    """A file that cannot be read past ``offset``; what came before it was read."""
+    """A file that cannot be read past ``offset``; what came before it was read.
 
-    def __init__(self, path: str, offset: int, detail: str) -> None:
+    ``records``: how many records its quarantine entry stands for (0 where its reader set them aside).
+    """
+
+    def __init__(self, path: str, offset: int, detail: str, records: int = 1) -> None:
         super().__init__(f"{path}: unreadable after byte {offset}: {detail}")
         self.path = path
         self.offset = offset
         self.detail = detail
+        self.records = records
 
-    def __reduce__(self) -> tuple[type, tuple[str, int, str]]:
+    def __reduce__(self) -> tuple[type, tuple[str, int, str, int]]:
         # Rebuilt from its fields when it crosses from a worker process to the parent.
-        return (type(self), (self.path, self.offset, self.detail))
+        return (type(self), (self.path, self.offset, self.detail, self.records))
 
 
 class DamagedInputError(BrokenInputError):
     """A file damaged at ``offset`` whose records before and after the damage were read."""
 
-    def __init__(self, path: str, offset: int, detail: str) -> None:
-        super().__init__(path, offset, detail)
+    def __init__(self, path: str, offset: int, detail: str, records: int = 1) -> None:
+        super().__init__(path, offset, detail, records)
         self.args = (f"{path}: damaged at byte {offset}: {detail}; the records around it were read",)
 
 
 class TruncatedInputError(BrokenInputError):
     """A file cut short: a compressed stream without its end marker, or a WARC inside its last record."""
 
-    def __init__(self, path: str, offset: int, detail: str) -> None:
-        super().__init__(path, offset, detail)
+    def __init__(self, path: str, offset: int, detail: str, records: int = 1) -> None:
+        super().__init__(path, offset, detail, records)
         self.args = (f"{path}: truncated at byte {offset}: {detail}",)
 
 

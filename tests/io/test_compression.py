@@ -150,8 +150,9 @@ def test_records_of_a_member_that_fails_its_checksum_are_set_aside_and_the_next_
         for doc in JsonlReader().read(str(path), sink):
             seen.append(doc.id)
     assert seen == [f"g{i}" for i in range(10)] + [f"g{i}" for i in range(20, 30)]
-    # The damage entry stands for the member's first record (line 11), one entry each for the others.
-    assert [where for _, where, _ in sink.bad] == [f"line {n}" for n in range(12, 21)]
+    # One entry each, the member's first record (line 11) too: the damage's entry stands for none of them.
+    assert [where for _, where, _ in sink.bad] == [f"line {n}" for n in range(11, 21)]
+    assert info.value.records == 0
     assert all("failed its checksum" in reason for _, _, reason in sink.bad)
     assert "checksum" in str(info.value) or "incorrect data check" in str(info.value)
     assert "set aside" in str(info.value) and "damaged at byte" in str(info.value)
@@ -171,8 +172,44 @@ def test_a_run_counts_every_record_of_a_member_that_fails_its_checksum(tmp_path:
     quarantined = [
         orjson.loads(line) for line in (tmp_path / "out/quarantine/00000.jsonl").read_bytes().splitlines()
     ]
-    assert len(quarantined) == 10 and not any("Plain" in str(q) for q in quarantined[:1])
+    # The ten records' entries, then the damage's: a note that counts no record.
+    assert [q["where"] for q in quarantined[:10]] == [f"line {n}" for n in range(11, 21)]
+    assert quarantined[10]["where"].startswith("byte ") and quarantined[10]["records"] == 0
     assert sum("Plain" in str(q) for q in quarantined) == 1  # g15, with its altered text, is among them
+
+
+def numbered_lines(ids: range) -> bytes:
+    return b"".join(orjson.dumps({"id": f"z{i}", "text": f"document number {i}"}) + b"\n" for i in ids)
+
+
+@pytest.mark.parametrize(("members", "damaged"), [(1, 0), (3, 0), (3, 1), (3, 2)])
+def test_each_record_of_a_member_that_fails_its_crc_is_quarantined_with_its_line_and_text(
+    tmp_path: Path, members: int, damaged: int
+) -> None:
+    # Members of four lines each, one with its CRC32 flipped (its deflate data intact). Its first record
+    # was once left to the damage entry, which has no line and no text: it could not be found again.
+    data = [
+        bytearray(gzip.compress(numbered_lines(range(4 * i, 4 * i + 4)), mtime=0)) for i in range(members)
+    ]
+    data[damaged][-8] ^= 0xFF
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "c.jsonl.gz").write_bytes(b"".join(data))
+    result = Pipeline(input={"path": str(tmp_path / "in")}, output={"path": str(tmp_path / "out")}).run(
+        progress=False
+    )
+    total = 4 * members
+    assert result.totals == {"read": total, "created": 0, "kept": total - 4, "rejected": 0, "quarantined": 4}
+    entries = [
+        orjson.loads(line) for line in (tmp_path / "out/quarantine/00000.jsonl").read_bytes().splitlines()
+    ]
+    lost = range(4 * damaged, 4 * damaged + 4)
+    assert [(e["where"], e["excerpt"]) for e in entries[:4]] == [
+        (f"line {i + 1}", numbered_lines(range(i, i + 1)).decode().strip()) for i in lost
+    ]
+    [note] = entries[4:]
+    assert (
+        note["where"].startswith("byte ") and note["records"] == 0 and "failed its checksum" in note["reason"]
+    )
 
 
 def test_a_member_over_the_held_bound_is_passed_on_and_its_damage_says_so(
@@ -191,7 +228,7 @@ def test_a_member_over_the_held_bound_is_passed_on_and_its_damage_says_so(
     with pytest.raises(BrokenInputError) as info:
         for doc in JsonlReader().read(str(path), sink):
             seen.append(doc.id)
-    assert 0 < len(seen) < 300 and len(seen) + len(sink.bad) + 1 == 300
+    assert 0 < len(seen) < 300 and len(seen) + len(sink.bad) == 300 and info.value.records == 0
     assert seen == [f"g{i}" for i in range(len(seen))]
     assert "were passed on before its check" in str(info.value)
 

@@ -120,10 +120,12 @@ class Reader(ABC):
 def quarantine_damage(sink: ReadSink, path: str, exc: BrokenInputError | DamagedRowsError) -> None:
     """Set aside what a damaged file lost, as a run counts it: a broken span as one entry at its byte.
 
+    The entry counts ``exc.records`` records: none where the reader set the span's records aside itself.
+
     A ``DamagedRowsError``'s rows went into ``sink`` as the reader met them: nothing more is added.
     """
     if isinstance(exc, BrokenInputError):
-        sink.quarantine(path, f"byte {exc.offset}", str(exc.detail))
+        sink.quarantine(path, f"byte {exc.offset}", str(exc.detail), records=exc.records)
 
 
 def excerpt_of(raw: bytes | str, limit: int = 200) -> str:

@@ -154,6 +154,9 @@ class Damage:
     # was reached (all but the last ``MEMBER_HOLD`` of a larger member, where bytes are held).
     passed_on: int = 0
     member_start: int = 0  # the compressed offset where the damaged member began
+    # Records of a member that failed its checksum a reader set aside with entries of their own: the
+    # damage's entry is then a note beside them that counts none.
+    set_aside: int = 0
 
 
 def report_damages(
@@ -165,11 +168,16 @@ def report_damages(
     """
     say = reason or damage_reason
     for damage in damages[:-1]:
-        sink.quarantine(path, f"byte {damage.start}", say(damage))
+        sink.quarantine(path, f"byte {damage.start}", say(damage), records=_stands_for(damage))
     if damages:
         last = damages[-1]
         error = TruncatedInputError if last.cut else DamagedInputError if last.resumed else BrokenInputError
-        raise error(path, last.start, say(last))
+        raise error(path, last.start, say(last), _stands_for(last))
+
+
+def _stands_for(damage: Damage) -> int:
+    """How many records a damage's quarantine entry counts: none where they have entries of their own."""
+    return 0 if damage.set_aside else 1
 
 
 def suspect_damage(damages: list[Damage], start: int, end: int) -> Damage | None:

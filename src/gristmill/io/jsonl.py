@@ -58,6 +58,8 @@ class JsonlReader(Reader):
                 head, line = line[:after], line[after:]
                 if head.strip() and not damaged.stand_for(touching):
                     sink.quarantine(path, f"line {number}", set_aside_reason(touching[0]), head)
+                    for damage in touching:
+                        damage.set_aside += damage.suspect_from is not None
             elif number == 1 and line.startswith(_BOM):
                 line = line[len(_BOM) :]
             if not line.strip():
@@ -133,8 +135,9 @@ class JsonlReader(Reader):
 class _DamagedLines:
     """Which lines damage touched: a gap cut them, or a member that failed its checksum decoded them.
 
-    Lines are told in order by their length; each damage's own entry (``report_damages``) stands for
-    the first line it touched, as in WARC files, so that every line counts once.
+    Lines are told in order by their length. The entry of a damage that cut bytes out
+    (``report_damages``) stands for the first line it touched, so that every line counts once; each
+    line of a member that failed its checksum, whole, has an entry of its own, with its text.
     """
 
     def __init__(self, damages: list[Damage]) -> None:
@@ -165,8 +168,9 @@ class _DamagedLines:
 
     def stand_for(self, touching: list[Damage]) -> bool:
         """Whether an entry of one of ``touching`` stands for this line (else it needs its own)."""
-        fresh = [damage for damage in touching if id(damage) not in self._stood_for]
-        self._stood_for.update(id(damage) for damage in touching)
+        gaps = [damage for damage in touching if damage.suspect_from is None]
+        fresh = [damage for damage in gaps if id(damage) not in self._stood_for]
+        self._stood_for.update(id(damage) for damage in gaps)
         return bool(fresh)
 
 

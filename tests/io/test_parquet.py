@@ -121,6 +121,33 @@ def test_a_file_that_is_not_parquet_is_quarantined_counted_and_named_in_one_line
         assert record["reason"].startswith("not a readable Parquet file: ")
 
 
+def test_an_empty_parquet_file_is_quarantined_as_an_empty_jsonl_file_is_and_the_run_goes_on(
+    tmp_path: Path,
+) -> None:
+    # 0 bytes hold no footer: it was refused as not Parquet, and the run exited 1, where an empty
+    # .jsonl file goes to quarantine as holding no records and the run exits 0.
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_bytes(b"")
+    (src / "b.jsonl").write_text('{"id": "b1", "text": "one document"}\n')
+    (src / "c.parquet").write_bytes(b"")
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), src / "d.parquet")  # a footer, no rows
+    out = tmp_path / "out"
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {out}\nsteps: []\n")
+    result = CliRunner().invoke(cli, ["run", str(config), "--quiet"], catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (0, "")
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["totals"] == {"read": 4, "created": 0, "kept": 1, "rejected": 0, "quarantined": 3}
+    entries = [
+        json.loads(line) for path in out.glob("quarantine/*.jsonl") for line in path.read_text().splitlines()
+    ]
+    assert sorted((Path(e["file"]).name, e["where"], e["reason"]) for e in entries) == [
+        ("a.jsonl", "file", "no jsonl records in the file"),
+        ("c.parquet", "file", "no parquet records in the file"),
+        ("d.parquet", "file", "no parquet records in the file"),
+    ]
+
+
 def test_a_parquet_file_whose_column_names_are_not_utf8_is_one_line(tmp_path: Path) -> None:
     # A byte flipped in the footer's column name (found by tools/fuzz_inputs.py): Arrow raises
     # UnicodeDecodeError opening it, which was a traceback.

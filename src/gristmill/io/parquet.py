@@ -74,6 +74,8 @@ class ParquetReader(Reader):
         except StorageError as exc:
             raise InputError(f"cannot open {exc}") from exc
         except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:  # the last: names that are not UTF-8
+            if _empty(path):  # no records, as an empty file of any format: not damage
+                return
             raise InputError(f"{path}: not a readable Parquet file: {str(exc).strip()}") from exc
         stem = self.options.stem_of(path)
         damage = (OSError, pa.ArrowException, UnicodeDecodeError)
@@ -126,6 +128,15 @@ class ParquetReader(Reader):
                 f", and {more} more row group{'s' if more > 1 else ''} (see the quarantine)" if more else ""
             )
             raise DamagedRowsError(f"{path}: {damaged[0]}{also}; the other rows were read")
+
+
+def _empty(path: str) -> bool:
+    """Whether the file holds no byte (False where it cannot be read: the caller's error says why)."""
+    try:
+        with open_read(path) as handle:
+            return not handle.read(1)
+    except (OSError, StorageError):
+        return False
 
 
 def _spans(starts: list[int]) -> Iterator[list[int]]:

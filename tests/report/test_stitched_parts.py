@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from gristmill import Document
+from gristmill.report.signals import signal_sections
 from gristmill.report.stitched import flagged_pages, stitched_pages
 from gristmill.steps.registry import build_step
 from tests.report.stitched_run import stitched_section
@@ -81,3 +82,65 @@ def test_a_page_an_earlier_run_split_is_not_counted_as_judged_by_this_run() -> N
     part = Document("seed#s0", "text", meta={"salad": "stitched", "split_from": "seed"})
     pages, parts = flagged_pages([earlier, judged, part])
     assert [d.id for d in pages] == ["other"] and parts == 1
+
+
+def _step_charts(html: str) -> dict[str, dict[str, str]]:
+    """Per step of "Signals, step by step", each chart's signal and the text of its label."""
+    signals = html[html.index(">Signals, step by step</h2>") :]
+    signals = signals[: signals.index("<h2")]
+    found: dict[str, dict[str, str]] = {}
+    for block in re.split(r"(?=<h3>)", signals)[1:]:
+        step = re.match(r"<h3>(\d+\. \w+)</h3>", block)
+        assert step is not None, block[:80]
+        found[step.group(1)] = dict(re.findall(r"<b>(\w+)</b> <span class=muted>\(([^<]*)\)</span>", block))
+    return found
+
+
+def test_a_signal_a_later_step_rewrites_is_charted_under_the_step_whose_value_it_is(
+    tmp_path: Path, shared_data: Path, seed_text: str
+) -> None:
+    # A new user's report charted provenance's copied_sentence_fraction over every output document: the
+    # parts salad split off after provenance, and span_dedup's later rewrite of the value on most of them.
+    _run(tmp_path, shared_data, seed_text, ["provenance", "salad", "span_dedup"])
+    out = tmp_path / "out"
+    stats = {s["name"]: s for s in json.loads((out / "stats.json").read_text(encoding="utf-8"))["steps"]}
+    assert stats["salad"]["created"] > 0 and stats["salad"]["dropped"]["salad:split"] > 0
+    charts = _step_charts((out / "report.html").read_text(encoding="utf-8"))
+    # span_dedup's value is on every document it took in, the parts among them.
+    assert charts["2. span_dedup"]["copied_sentence_fraction"].startswith(
+        f"share of sentences; {stats['span_dedup']['in']} documents"
+    )
+    # provenance's value stays only on the pages salad split (span_dedup never saw them); the label says
+    # whose value the others hold.
+    split = stats["salad"]["dropped"]["salad:split"]
+    rewritten = stats["provenance"]["in"] - split
+    assert charts["0. provenance"]["copied_sentence_fraction"] == (
+        f"share of sentences; {split} documents, those no later step rewrote;"
+        f" 2. span_dedup rewrote it on the {rewritten} others, charted there"
+    )
+
+
+def test_documents_a_later_step_made_are_left_out_of_an_earlier_steps_chart(
+    tmp_path: Path, shared_data: Path, seed_text: str
+) -> None:
+    _run(tmp_path, shared_data, seed_text, ["provenance", "salad"])
+    out = tmp_path / "out"
+    stats = {s["name"]: s for s in json.loads((out / "stats.json").read_text(encoding="utf-8"))["steps"]}
+    assert stats["salad"]["created"] > 0
+    charts = _step_charts((out / "report.html").read_text(encoding="utf-8"))
+    assert charts["0. provenance"]["copied_sentence_fraction"].startswith(
+        f"share of sentences; {stats['provenance']['in']} documents"
+    )
+
+
+def test_a_step_whose_signal_a_later_step_rewrote_everywhere_says_so_instead_of_a_chart() -> None:
+    docs = [Document(f"d{n}", "text", signals={"copied_sentence_fraction": n / 4}) for n in range(3)]
+    provenance, span_dedup = signal_sections(docs, [{"provenance": {}}, {"span_dedup": {}}])
+    assert (provenance.step, provenance.charts, provenance.flat) == ("provenance", [], [])
+    assert provenance.notes == [
+        "copied_sentence_fraction: 1. span_dedup rewrote it on all 3 documents this step took in;"
+        " charted there"
+    ]
+    assert [(chart.name, chart.count, chart.note) for chart in span_dedup.charts] == [
+        ("copied_sentence_fraction", 3, "")
+    ]

@@ -78,6 +78,7 @@ class SignalChart:
     thresholds: list[str]
     count: int
     quantiles: list[str]
+    note: str = ""  # where a later step rewrote the signal: which documents hold this step's value
 
 
 @dataclass
@@ -88,45 +89,68 @@ class StepSignals:
     step: str
     charts: list[SignalChart] = field(default_factory=list)
     flat: list[str] = field(default_factory=list)  # signals that hold one value throughout the sample
+    notes: list[str] = field(default_factory=list)  # signals a later step rewrote on every document
 
 
 def signal_sections(docs: list[Document], steps: list[dict[str, Any]]) -> list[StepSignals]:
     """Group the signals in ``docs`` under the steps of ``steps`` (``[{name: options}]``), in order."""
     present = {str(k) for d in docs for k in d.signals}
-    sections: list[StepSignals] = []
-    shown: set[str] = set()
     dropped_at = {name: index for index, entry in enumerate(steps) for name in entry}
-    for index, entry in enumerate(steps):
-        for step, options in entry.items():
-            section = StepSignals(index, step)
-            made = MADE_BY.get(step)
-            reached = [
-                doc for doc in docs if _reached(doc, index, dropped_at) and not (made and doc.meta.get(made))
-            ]
-            for signal, unit, thresholds in _rules_of(step, options or {}):
-                if signal in present and signal not in shown:
-                    shown.add(signal)
-                    among = reached
-                    if signal in KEPT_ONLY:
-                        among = [doc for doc in reached if doc.meta.get("rejected_by") != step]
-                    _add(section, among, step, signal, unit, thresholds)
-            if section.charts or section.flat:
-                sections.append(section)
+    named = [
+        (index, step, options or {}) for index, entry in enumerate(steps) for step, options in entry.items()
+    ]
+    rules = [_rules_of(step, options) for _, step, options in named]
+    # An output document holds the value the last step that wrote a signal on it left: where two steps
+    # write one signal (provenance, then span_dedup), each step's chart takes the documents whose value it is.
+    writers: dict[str, list[int]] = {}
+    for (index, _, _), found in zip(named, rules, strict=True):
+        for signal, _, _ in found:
+            writers.setdefault(signal, []).append(index)
+    sections: list[StepSignals] = []
+    for (index, step, _), found in zip(named, rules, strict=True):
+        section = StepSignals(index, step)
+        seen = [doc for doc in docs if _saw(doc, index, dropped_at)]
+        for signal, unit, thresholds in found:
+            if signal not in present:
+                continue
+            later = [k for k in writers[signal] if k > index]
+            among = [doc for doc in seen if not any(_saw(doc, k, dropped_at) for k in later)]
+            note = ""
+            if len(among) < len(seen):
+                by = " and ".join(f"{k}. {name}" for k in later for name in steps[k])
+                if not among:
+                    section.notes.append(
+                        f"{signal}: {by} rewrote it on all {len(seen):,} documents this step took in;"
+                        " charted there"
+                    )
+                    continue
+                others = len(seen) - len(among)
+                note = f"those no later step rewrote; {by} rewrote it on the {others:,} others"
+                note += ", charted there"
+            if signal in KEPT_ONLY:
+                among = [doc for doc in among if doc.meta.get("rejected_by") != step]
+            _add(section, among, step, signal, unit, thresholds, note)
+        if section.charts or section.flat or section.notes:
+            sections.append(section)
     rest = StepSignals(None, "other signals")
-    for signal in sorted(present - shown):
+    for signal in sorted(present - set(writers)):
         _add(rest, docs, "", signal, "value", [])
     if rest.charts or rest.flat:
         sections.append(rest)
     return sections
 
 
-def _reached(doc: Document, index: int, dropped_at: dict[str, int]) -> bool:
-    """Whether ``doc`` came to the step at ``index`` (one dropped before it did not).
+def _saw(doc: Document, index: int, dropped_at: dict[str, int]) -> bool:
+    """Whether the step at ``index`` took ``doc`` in: not dropped before it, nor made by it or a later step.
 
     An output document carries every declared signal, 0 where its step never saw it: such a 0 is no value.
+    A part ``salad`` made carries its page's signals, which the steps up to ``salad`` measured on the page.
     """
     position = dropped_at.get(str(doc.meta.get("rejected_by") or ""))
-    return position is None or position >= index
+    if position is not None and position < index:
+        return False
+    made = [dropped_at[step] for step, key in MADE_BY.items() if step in dropped_at and doc.meta.get(key)]
+    return not made or min(made) < index
 
 
 def _rules_of(step: str, options: dict[str, Any]) -> list[tuple[str, str, list[Threshold]]]:
@@ -169,7 +193,13 @@ def _option_value(options: dict[str, Any], option: str) -> float | None:
 
 
 def _add(
-    section: StepSignals, docs: list[Document], step: str, signal: str, unit: str, lines: list[Threshold]
+    section: StepSignals,
+    docs: list[Document],
+    step: str,
+    signal: str,
+    unit: str,
+    lines: list[Threshold],
+    note: str = "",
 ) -> None:
     passed: list[float] = []
     dropped: list[float] = []
@@ -183,7 +213,9 @@ def _add(
     if not values:
         return
     if min(values) == max(values):
-        section.flat.append(f"{signal} = {values[0]:.4g} ({len(values):,} documents)")
+        section.flat.append(
+            f"{signal} = {values[0]:.4g} ({len(values):,} documents{', ' + note if note else ''})"
+        )
         return
     import numpy as np  # here: a report without a chart does not import numpy
 
@@ -203,6 +235,7 @@ def _add(
             thresholds=[f"{t.label} = {t.value:.4g}" for t in lines],
             count=len(values),
             quantiles=[f"{v:.4g}" for v in q],
+            note=note,
         )
     )
 

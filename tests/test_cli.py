@@ -377,3 +377,19 @@ def test_demo_run_again_over_its_own_finished_run_redoes_nothing(run_cli, tmp_pa
     written = {p: p.stat().st_mtime_ns for p in (out / "kept").iterdir()}
     assert run_cli("demo", "--out", str(out), "--workers", "1").exit_code == 0
     assert {p: p.stat().st_mtime_ns for p in (out / "kept").iterdir()} == written
+
+
+def test_report_on_an_unfinished_run_says_running_the_command_again_resumes_it(
+    run_cli, make_corpus, tmp_path
+) -> None:
+    src = make_corpus(shards=1, docs=5)
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {tmp_path}/out\nsteps: []\n")
+    assert run_cli("run", str(config), "--quiet").exit_code == 0
+    # What a run stopped before its end leaves: its _state/ and outputs, no stats.json (written last).
+    (tmp_path / "out" / "stats.json").unlink()
+    result = run_cli("report", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"gristmill: error: {tmp_path}/out: the run here has not finished (no stats.json yet); if it was "
+        "stopped, running the same command again resumes it and writes report.html at its end\n"
+    )

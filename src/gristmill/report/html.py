@@ -59,6 +59,11 @@ def render_report(
     root = Path(root)
     layout = Layout(root)
     if not layout.stats.exists():
+        if (layout.state / "pipeline.json").is_file():  # written as a run starts; stats.json as it ends
+            raise MissingInputError(
+                f"{root}: the run here has not finished (no stats.json yet); if it was stopped, running the "
+                "same command again resumes it and writes report.html at its end"
+            )
         raise MissingInputError(f"{root}: no stats.json here; is this the output folder of a finished run?")
     stats: dict[str, Any] = orjson.loads(layout.stats.read_bytes())
     counts = shard_files or {}

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -393,3 +394,14 @@ def test_report_on_an_unfinished_run_says_running_the_command_again_resumes_it(
         f"gristmill: error: {tmp_path}/out: the run here has not finished (no stats.json yet); if it was "
         "stopped, running the same command again resumes it and writes report.html at its end\n"
     )
+
+
+def test_demo_options_have_the_help_run_gives_them(run_cli) -> None:
+    def helps(command: str) -> dict[str, str]:
+        text = run_cli(command, "--help").output
+        found = re.findall(r"^  (-[^\n]*?)(?:  +|\n {20,})([^\n]*)", text, re.M)
+        return {option.strip(): said.strip() for option, said in found}
+
+    run, demo = helps("run"), helps("demo")
+    for option in ("-w, --workers INTEGER", "--progress / --no-progress"):
+        assert demo[option] and demo[option].split("  [")[0] == run[option].split("  [")[0], (option, demo)

@@ -72,6 +72,21 @@ class _Gristmill(click.Group):
             raise _Failure(str(stop), stop.exit_code) from exc
 
 
+def _workers(default: int) -> Any:
+    """The ``--workers`` option of ``run`` and ``demo``, with the command's default."""
+    return click.option(
+        "--workers", "-w", default=default, show_default=True, help="Processes (or Ray CPUs) to run on."
+    )
+
+
+# The ``--progress`` option of ``run`` and ``demo``.
+_PROGRESS = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="A bar per phase (default: on a terminal; log lines elsewhere); --no-progress shows nothing.",
+)
+
+
 @click.group(cls=_Gristmill)
 @click.version_option(package_name="gristmill")
 def cli() -> None:
@@ -80,7 +95,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("pipeline_file", metavar="PIPELINE.yaml", type=click.Path(dir_okay=False))
-@click.option("--workers", "-w", default=1, show_default=True, help="Processes (or Ray CPUs) to run on.")
+@_workers(default=1)
 @click.option(
     "--executor",
     type=click.Choice(["local", "ray"]),
@@ -99,11 +114,7 @@ def cli() -> None:
     help="Memory Ray reserves per task of a kind (stage, sign, group, link), e.g. group=4GB.",
 )
 @click.option("--overwrite", is_flag=True, help="Clear an output folder that holds another run.")
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="A bar per phase (default: on a terminal; log lines elsewhere); --no-progress shows nothing.",
-)
+@_PROGRESS
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or log lines.")
 @click.option("--log-json", is_flag=True, help="Progress as JSON lines on stderr.")
 @click.option(
@@ -317,8 +328,8 @@ def report(output: str) -> None:
 
 @cli.command()
 @click.option("--out", default="out/demo", show_default=True, help="Output folder.")
-@click.option("--workers", "-w", default=2, show_default=True)
-@click.option("--progress/--no-progress", default=None)
+@_workers(default=2)
+@_PROGRESS
 @click.option(
     "--overwrite", is_flag=True, help="Clear an output folder that holds other files or another run."
 )

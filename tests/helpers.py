@@ -18,6 +18,11 @@ SHARED = REPO.parent / "shared"
 # The seed page as the package ships it (the same bytes as ../shared/seed/), so the tests that read it
 # run on a checkout without ../shared beside it.
 SEED = REPO / "src" / "gristmill" / "samples" / "seed" / "000_13132f2b62ae2e4d.txt"
+# The line a run of a pipeline without steps (a copy of its input) says on stderr.
+NO_STEPS = (
+    "gristmill: pipeline: no steps: the run copies its input to kept/ "
+    "(`gristmill steps` lists the steps to add under `steps:`)\n"
+)
 
 
 def write_jsonl(path: Path, records: Iterable[Any]) -> Path:

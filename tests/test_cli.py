@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from gristmill.pipeline import Pipeline
-from tests.helpers import REPO, SEED, write_pipeline
+from tests.helpers import NO_STEPS, REPO, SEED, write_pipeline
 
 
 def test_run_prints_totals_and_writes_outputs(run_cli, make_corpus, tmp_path) -> None:
@@ -405,3 +405,13 @@ def test_demo_options_have_the_help_run_gives_them(run_cli) -> None:
     run, demo = helps("run"), helps("demo")
     for option in ("-w, --workers INTEGER", "--progress / --no-progress"):
         assert demo[option] and demo[option].split("  [")[0] == run[option].split("  [")[0], (option, demo)
+
+
+@pytest.mark.parametrize("steps", ["steps: []\n", ""])
+def test_a_pipeline_without_steps_says_it_copies_its_input(run_cli, make_corpus, tmp_path, steps) -> None:
+    src = make_corpus(shards=1, docs=5)
+    config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {tmp_path}/out\n{steps}")
+    result = run_cli("run", str(config), "--quiet")
+    assert result.exit_code == 0  # a copy (or a conversion through output.format) is a run too
+    assert result.stderr == NO_STEPS
+    assert result.stdout.startswith("read 5  kept 5  rejected 0")

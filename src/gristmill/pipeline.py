@@ -234,6 +234,14 @@ class Pipeline:
             f"{where}, or by_language changes nothing",
         )
 
+    def warn_no_steps(self) -> None:
+        """Say in one line when the pipeline has no step: the run copies its input (legitimate, if meant)."""
+        if not self.steps:
+            log.warning(
+                "pipeline: no steps: the run copies its input to kept/ "
+                "(`gristmill steps` lists the steps to add under `steps:`)"
+            )
+
     def warn_markup_kept(self, formats: set[str]) -> None:
         """Say in one line when pages (WARC records, HTML files) pass no step that extracts their text."""
         pages = [what for fmt, what in _PAGE_FORMATS.items() if fmt in formats]

@@ -10,7 +10,7 @@ from gristmill.cli import cli
 from gristmill.errors import TruncatedInputError
 from gristmill.io.files import HtmlFileReader, TextFileReader
 from gristmill.io.inputs import InputSpec
-from tests.helpers import REPO, read_all, write_pipeline
+from tests.helpers import NO_STEPS, REPO, read_all, write_pipeline
 from tests.io.test_jsonl import Sink
 
 
@@ -57,7 +57,7 @@ def test_files_of_no_known_format_in_a_folder_are_named_in_one_line_not_passed_o
     assert result.exit_code == 0, result.output
     assert result.stderr == (
         f"gristmill: input: 4 files of no known format passed over: {folder}/LICENSE, {folder}/b.csv, "
-        f"{folder}/c.tsv and 1 more (`format:` in input: reads every file as that format)\n"
+        f"{folder}/c.tsv and 1 more (`format:` in input: reads every file as that format)\n{NO_STEPS}"
     )
 
 
@@ -121,7 +121,7 @@ def test_pages_read_without_extract_are_named_in_one_line(tmp_path: Path, steps:
     assert result.stderr == (
         "gristmill: input: the WARC records keep their HTML as their text: no step extracts it "
         "(`- extract: {}` as the first step keeps each page's main text)\n"
-    )
+    ) + (NO_STEPS if steps == "[]" else "")
 
 
 def test_pages_read_with_extract_are_not_warned_about(tmp_path: Path) -> None:

@@ -94,6 +94,7 @@ def run_pipeline(
         layout.prepare(recorded, overwrite)
         layout.check_code(pipeline.step_code())
         shards = check_manifest(layout, shards)
+        pipeline.warn_no_steps()  # once the run is sure to start: not before an error that stops it
         spent = layout.seconds_spent()  # by the commands before this one
         try:
             phases, tasks_run = _run_phases(pipeline, runner, layout, shards, config, progress)

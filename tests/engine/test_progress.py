@@ -70,7 +70,7 @@ def test_json_lines_and_quiet(make_corpus, tmp_path) -> None:
 def test_json_lines_carry_the_runs_warnings_too(tmp_path) -> None:
     # A new user's trial: warnings stayed plain text among the JSON events, so a log reader that parses
     # every line broke. A WARC input without an extract step draws one.
-    from tests.helpers import REPO
+    from tests.helpers import NO_STEPS, REPO
 
     warc = REPO / "src/gristmill/samples/warc/cc-main-2020-34-excerpt.warc.gz"
     config = write_pipeline(tmp_path / "p.yaml", f"input: {warc}\noutput: {tmp_path / 'out'}\n")
@@ -78,7 +78,9 @@ def test_json_lines_carry_the_runs_warnings_too(tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     events = [json.loads(line) for line in done.stderr.splitlines()]
     said = [e for e in events if e["event"] == "log"]
-    assert len(said) == 1 and said[0]["level"] == "warning" and "no step extracts it" in said[0]["message"]
+    assert [e["level"] for e in said] == ["warning", "warning"]
+    assert "no step extracts it" in said[0]["message"]
+    assert said[1]["message"] == NO_STEPS.removeprefix("gristmill: ").rstrip("\n")  # and it has no steps
     # The line that stops a run is an event too (a review: it stayed plain).
     missing = write_pipeline(
         tmp_path / "m.yaml", f"input: {tmp_path / 'none.jsonl'}\noutput: {tmp_path / 'o'}\n"

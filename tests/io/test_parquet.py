@@ -137,7 +137,7 @@ def test_an_empty_parquet_file_is_quarantined_as_an_empty_jsonl_file_is_and_the_
     out = tmp_path / "out"
     config = write_pipeline(tmp_path / "p.yaml", f"input: {src}\noutput: {out}\nsteps: []\n")
     result = CliRunner().invoke(cli, ["run", str(config), "--quiet"], catch_exceptions=False)
-    assert (result.exit_code, result.stderr) == (0, "")
+    assert (result.exit_code, result.stderr) == (0, NO_STEPS)
     stats = json.loads((out / "stats.json").read_text())
     assert stats["totals"] == {"read": 4, "created": 0, "kept": 1, "rejected": 0, "quarantined": 3}
     entries = [

@@ -4,6 +4,7 @@ import base64
 import gzip
 import hashlib
 import io
+import json
 import re
 import zlib
 from pathlib import Path
@@ -214,27 +215,103 @@ def _bad_checksum(member: bytes) -> bytes:
 
 def test_a_member_that_fails_its_checksum_loses_its_record_counted_once(tmp_path: Path) -> None:
     # The bytes of such a member are not those written, wherever the flip fell: its record is not
-    # kept, and the damage entry stands for it (the run's read count is the file's records).
-    members = [gzip.compress(r, mtime=0) for r in responses(5)]
+    # kept but set aside at its place, and the damage's entry is a note that counts no record (the run's
+    # read count is the file's records). Until stop 38 the damage entry stood for the record instead.
+    records = responses(5)
+    members = [gzip.compress(r, mtime=0) for r in records]
     members[2] = _bad_checksum(members[2])
     path = tmp_path / "crc.warc.gz"
     path.write_bytes(b"".join(members))
     ids, sink, error = read_until_error(path)
     assert ids == ["urn:uuid:0000", "urn:uuid:0001", "urn:uuid:0003", "urn:uuid:0004"]
-    assert sink.bad == [] and error is not None and "incorrect data check" in str(error)
+    assert [where for _, where, _ in sink.bad] == [f"decompressed byte {len(records[0]) + len(records[1])}"]
+    assert isinstance(error, BrokenInputError) and error.records == 0 and "incorrect data check" in str(error)
     assert "damaged at byte" in str(error)  # not "unreadable after": the records after it were read
     # Three records in one member: those read before its end stay read, the others are set aside,
-    # each counted once (the damage entry for the first).
+    # one entry each.
     whole = tmp_path / "one-member.warc.gz"
     whole.write_bytes(_bad_checksum(gzip.compress(b"".join(responses(3)), mtime=0)))
     ids, sink, error = read_until_error(whole)
-    assert "urn:uuid:0002" not in ids and len(ids) + len(sink.bad) + 1 == 3 and error is not None
+    assert "urn:uuid:0002" not in ids and len(ids) + len(sink.bad) == 3
+    assert isinstance(error, BrokenInputError) and error.records == 0
     frame = zstandard.ZstdCompressor(write_checksum=True).compress(b"".join(responses(3)))
     zst = tmp_path / "one-frame.warc.zst"
     zst.write_bytes(frame[:-4] + bytes(b ^ 0xFF for b in frame[-4:]))
     ids, sink, error = read_until_error(zst)
-    assert ids == [] and len(sink.bad) == 2 and error is not None and "doesn't match checksum" in str(error)
+    assert ids == [] and len(sink.bad) == 3 and isinstance(error, BrokenInputError) and error.records == 0
+    assert "doesn't match checksum" in str(error)
     assert all("failed its checksum" in reason for _, _, reason in sink.bad)
+
+
+@pytest.mark.parametrize("damaged", [0, 1, 2])  # the first, a middle and the last member
+@pytest.mark.parametrize("per_member", [1, 3])
+def test_each_record_of_a_member_that_fails_its_crc_is_quarantined_with_its_place_and_header(
+    tmp_path: Path, run_cli, per_member: int, damaged: int
+) -> None:
+    # Three members, one with its CRC32 flipped (its deflate data intact). Its first record was once left
+    # to the damage entry, which has no place in the stream and no excerpt: it could not be found again.
+    records = responses(3 * per_member)
+    members = [
+        bytearray(gzip.compress(b"".join(records[i : i + per_member]), mtime=0))
+        for i in range(0, len(records), per_member)
+    ]
+    members[damaged][-8] ^= 0xFF
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "crc.warc.gz").write_bytes(b"".join(members))
+    config = tmp_path / "p.yaml"
+    config.write_text(f"input: {{path: '{tmp_path}/in'}}\noutput: {{path: '{tmp_path}/out'}}\n")
+    result = run_cli("run", str(config))
+    assert "failed its checksum" in result.output, result.output
+    totals = json.loads((tmp_path / "out/stats.json").read_bytes())["totals"]
+    total = len(records)
+    assert totals == {
+        "read": total,
+        "created": 0,
+        "kept": total - per_member,
+        "rejected": 0,
+        "quarantined": per_member,
+    }
+    entries = [
+        json.loads(line) for line in (tmp_path / "out/quarantine/00000.jsonl").read_bytes().splitlines()
+    ]
+    lost = range(damaged * per_member, (damaged + 1) * per_member)
+    starts = [sum(len(r) for r in records[:i]) for i in range(len(records) + 1)]
+    assert [(e["where"], e["excerpt"]) for e in entries[:per_member]] == [
+        (f"decompressed byte {starts[i]}", records[i][:200].decode()) for i in lost
+    ]
+    assert all(f"<urn:uuid:{i:04d}>" in e["excerpt"] for i, e in zip(lost, entries, strict=False))
+    assert all("failed its checksum" in e["reason"] and "records" not in e for e in entries[:per_member])
+    [note] = entries[per_member:]  # the damage's own entry: a note beside them that counts no record
+    assert (
+        note["where"].startswith("byte ") and note["records"] == 0 and "failed its checksum" in note["reason"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("altered", "reason"),
+    [("WARC-Type", "a record of no WARC type"), ("Content-Length", "its compressed member")],
+)
+def test_a_record_of_a_member_that_fails_its_checksum_is_counted_by_its_own_entry_alone(
+    tmp_path: Path, altered: str, reason: str
+) -> None:
+    # Set aside as of no type, its entry counted it and so did the damage's (4 of 3); read short of a
+    # length too long, it was taken for one the damage cut and had no entry of its own (no place, no header).
+    records = responses(3)
+    if altered == "WARC-Type":
+        records[2] = records[2].replace(b"WARC-Type: response", b"WARC-Type: presponse", 1)
+    else:
+        records[2] = re.sub(
+            rb"\nContent-Length: (\d+)", lambda m: b"\nContent-Length: 1%s" % m[1], records[2], count=1
+        )
+    members = [gzip.compress(r, mtime=0) for r in records]
+    members[2] = _bad_checksum(members[2])
+    path = tmp_path / "crc-odd.warc.gz"
+    path.write_bytes(b"".join(members))
+    ids, sink, error = read_until_error(path)
+    assert ids == ["urn:uuid:0000", "urn:uuid:0001"]
+    [(_, where, said)] = sink.bad
+    assert where == f"decompressed byte {len(records[0]) + len(records[1])}" and said.startswith(reason)
+    assert isinstance(error, BrokenInputError) and error.records == 0
 
 
 def test_a_whole_file_in_one_member_that_fails_its_checksum_says_which_documents_may_be_damaged(
@@ -569,13 +646,20 @@ def test_every_reading_path_names_the_charset_alike(tmp_path: Path) -> None:
 
 
 def test_two_members_in_a_row_that_fail_their_checksums_lose_both_records_counted(tmp_path: Path) -> None:
-    members = [gzip.compress(r, mtime=0) for r in responses(5)]
+    records = responses(5)
+    members = [gzip.compress(r, mtime=0) for r in records]
     members[1], members[2] = _bad_checksum(members[1]), _bad_checksum(members[2])
     path = tmp_path / "two-crc.warc.gz"
     path.write_bytes(b"".join(members))
     ids, sink, error = read_until_error(path)
     assert ids == ["urn:uuid:0000", "urn:uuid:0003", "urn:uuid:0004"]
-    assert len(sink.bad) + (error is not None) == 2
+    # Each record at its place; the first damage's note (at its compressed byte) between them, and the
+    # second's raised: both count no record.
+    starts = [len(records[0]), len(records[0]) + len(records[1])]
+    assert [where for _, where, _ in sink.bad if where.startswith("decompressed")] == [
+        f"decompressed byte {start}" for start in starts
+    ]
+    assert len(sink.bad) == 3 and isinstance(error, BrokenInputError) and error.records == 0
 
 
 def test_blank_lines_after_the_last_record_leave_its_document_as_written(tmp_path: Path) -> None:

@@ -610,7 +610,6 @@ def _lenient_read(
     previous: int | None = None  # where the record before the one at hand began
     current: int | None = None  # where the one at hand began
     damages: list[Damage] = []
-    represented: set[int] = set()  # damages (by id) a record set aside already stands for
     # A record cut short: (offset, reason, bytes, whether it counts as a document set aside); what it
     # means is known once the next record comes, or the file ends.
     held: tuple[int, str, bytes, bool] | None = None
@@ -645,13 +644,16 @@ def _lenient_read(
             at, reason, cut, counted = held
             if counted:
                 sink.quarantine(path, where(at), reason, cut)
+                _set_aside_from(damages, at, at + len(cut))
             held = None
         warc_type = headers.get("warc-type", "").lower()  # fastwarc reads "Response" as a response too
         body = parts[1] if len(parts) > 1 else b""
         declared = length_value(headers.get("content-length", "").removeprefix("+"))
         if length is not None:  # it took in the records after it, now read on their own
             declared = length
-        if any(_cut_by(d, offset, offset + len(data), previous) for d in damages) and (
+        # A member that failed its checksum cut no bytes out: its records are set aside below, each.
+        gaps = [d for d in damages if d.suspect_from is None]
+        if any(_cut_by(d, offset, offset + len(data), previous) for d in gaps) and (
             declared is None or len(body) < declared
         ):
             continue  # a record that damage cut short is quarantined with the damage, not twice
@@ -659,6 +661,7 @@ def _lenient_read(
             sink.quarantine(
                 path, where(offset), f"a record of two WARC types: {', '.join(types)}", data[:200]
             )
+            _set_aside_from(damages, offset, offset + len(data))
             continue
         if len(parts) < 2:
             # Cut inside its header. Never counted among the documents fastwarc gave: it may have read
@@ -675,6 +678,7 @@ def _lenient_read(
                     f"a record of no WARC type: WARC-Type {headers.get('warc-type', '')!r}",
                     data[:200],
                 )
+                _set_aside_from(damages, offset, offset + len(data))
             elif declared is not None and len(_without_separator(body, declared)) < declared:
                 held = (offset, f"{warc_type} record cut short", data, False)
             continue
@@ -709,11 +713,11 @@ def _lenient_read(
             continue
         failed = suspect_damage(damages, offset, offset + len(data))
         if failed is not None:
-            # The damage entry stands for the first record set aside from the member; any other is
-            # one entry each. (Records yielded before the member's end was reached stay yielded.)
-            if id(failed) in represented:
-                sink.quarantine(path, where(offset), set_aside_reason(failed), data[:200])
-            represented.add(id(failed))
+            # Each record set aside from the member has an entry of its own, with its place and header:
+            # the damage's entry is then a note that counts none. (Records yielded before the member's
+            # end was reached stay yielded.)
+            sink.quarantine(path, where(offset), set_aside_reason(failed), data[:200])
+            _set_aside_from(damages, offset, offset + len(data))
             continue
         if short:  # if no record follows, the file itself was cut short
             held = (offset, f"record cut short: {len(body)} of {declared} bytes", data, True)
@@ -725,6 +729,7 @@ def _lenient_read(
         if compressed or damages:  # the stream decoded whole, or its own damage is reported
             if counted:
                 sink.quarantine(path, where(at), reason, data)
+                _set_aside_from(damages, at, at + len(data))
         else:
             raise TruncatedInputError(path, at + len(data), f"{reason} at byte {at}; the file ends inside it")
     if junk is not None and not damages:
@@ -732,6 +737,13 @@ def _lenient_read(
             path, 0, "not a WARC file (no WARC/1.0 or WARC/1.1 record; ARC files are not read)"
         )
     report_damages(path, sink, damages, partial(_damage_reason, passed=passed))
+
+
+def _set_aside_from(damages: list[Damage], start: int, end: int) -> None:
+    """Count a record given an entry of its own against the member that failed its checksum it lay in."""
+    failed = suspect_damage(damages, start, end)
+    if failed is not None:
+        failed.set_aside += 1
 
 
 def _header_fields(head: str) -> dict[str, list[str]]:

@@ -205,7 +205,11 @@ def damage_reason(damage: Damage) -> str:
 
 
 def set_aside_reason(damage: Damage) -> str:
-    """The quarantine reason of a record that ``damage`` touched, beyond the one its own entry stands for."""
+    """The quarantine reason of a record that ``damage`` touched and that has an entry of its own.
+
+    Every record of a member that failed its checksum has one; of a cut, all but the one the damage's
+    own entry stands for.
+    """
     if damage.suspect_from is not None:
         return (
             f"its compressed member (bytes {_span(damage)}) failed its checksum: the record's bytes are not "

@@ -392,7 +392,8 @@ def test_report_on_an_unfinished_run_says_running_the_command_again_resumes_it(
     assert result.exit_code == 2
     assert result.output == (
         f"gristmill: error: {tmp_path}/out: the run here has not finished (no stats.json yet); if it was "
-        "stopped, running the same command again resumes it and writes report.html at its end\n"
+        "stopped, the command that ran it (gristmill run PIPELINE.yaml) resumes it and writes report.html at "
+        "its end\n"
     )
 
 

@@ -61,8 +61,8 @@ def render_report(
     if not layout.stats.exists():
         if (layout.state / "pipeline.json").is_file():  # written as a run starts; stats.json as it ends
             raise MissingInputError(
-                f"{root}: the run here has not finished (no stats.json yet); if it was stopped, running the "
-                "same command again resumes it and writes report.html at its end"
+                f"{root}: the run here has not finished (no stats.json yet); if it was stopped, the command "
+                "that ran it (gristmill run PIPELINE.yaml) resumes it and writes report.html at its end"
             )
         raise MissingInputError(f"{root}: no stats.json here; is this the output folder of a finished run?")
     stats: dict[str, Any] = orjson.loads(layout.stats.read_bytes())

@@ -84,8 +84,8 @@ class Pipeline:
                 )
         self.steps = list(steps)
         self._check_field_types()
-        for _, step, written in self._meta_written_before():
-            step.after_steps_writing(written)
+        for position, step, written in self._meta_written_before():
+            step.after_steps_writing(written, self.steps[:position])
         for step, after in zip(self.steps, self.steps[1:], strict=False):
             reason = step.why_last()
             if reason is not None:

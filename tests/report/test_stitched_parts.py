@@ -42,7 +42,7 @@ def test_sources_are_not_said_to_be_missing_where_no_provenance_looked(
 def test_a_source_that_gave_one_sentence_is_counted_in_the_singular(seed_text: str) -> None:
     copied = [{"id": "a", "sentences": 3}, {"id": "b", "sentences": 1}]
     page = Document("p", seed_text, {"salad": "stitched", "copied_from": copied}, {"salad_score": 0.99})
-    (drawn,) = stitched_pages([page], {}, 5, provenance=True)
+    (drawn,) = stitched_pages([page], {}, 5, provenance={})
     assert drawn.copied_from == ["a (3 sentences)", "b (1 sentence)"]
 
 

@@ -83,7 +83,10 @@ def render_report(
     names = [name for entry in steps for name in entry]
     provenance = "provenance" in names
     # salad read provenance's sources only where provenance came before it (Step.after_steps_writing)
-    read_sources = "salad" in names and "provenance" in names[: names.index("salad")]
+    read_sources = None
+    if "salad" in names and "provenance" in names[: names.index("salad")]:
+        named = (opts for entry in steps for name, opts in entry.items() if name == "provenance")
+        read_sources = next(named) or {}
     context = {
         "style": Markup(_STYLE),
         "root": title or str(root),

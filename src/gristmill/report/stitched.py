@@ -19,6 +19,7 @@ from gristmill.report.signals import number
 ALREADY_SPLIT = "salad:already_split"
 
 if TYPE_CHECKING:
+    from gristmill.dedup.provenance import Provenance
     from gristmill.steps.salad import Salad
 
 # One colour per recovered source, repeating past eight.
@@ -64,12 +65,16 @@ def flagged_pages(docs: list[Document]) -> tuple[list[Document], int]:
 
 
 def stitched_pages(
-    pages: list[Document], options: dict[str, Any] | None, limit: int, *, provenance: bool = False
+    pages: list[Document],
+    options: dict[str, Any] | None,
+    limit: int,
+    *,
+    provenance: dict[str, Any] | None = None,
 ) -> list[StitchedPage]:
     """The ``limit`` highest-scoring of ``pages`` that hold text, analysed again to be drawn.
 
-    ``provenance``: the run had a ``provenance`` step before ``salad``, so salad read the sources it
-    named, and a source it did not name is not in the run.
+    ``provenance``: the options of the run's ``provenance`` step before ``salad`` (None: none came
+    before it), so salad read the sources it named, and a source it did not name is not in the run.
     """
     flagged = sorted(
         (d for d in pages if d.text), key=lambda d: (-(number(d.signals.get("salad_score")) or 0.0), d.id)
@@ -77,9 +82,9 @@ def stitched_pages(
     if not flagged:
         return []
     step = _salad(options or {})
-    if provenance:  # the run's salad read the sources its provenance named: drawn as it judged them
-        step.after_steps_writing({"provenance_role"})
-    return [_page(step, doc, provenance) for doc in flagged[:limit]]
+    if provenance is not None:  # the run's salad read the sources its provenance named: drawn as it judged
+        step.after_steps_writing({"provenance_role"}, [_provenance(provenance)])
+    return [_page(step, doc, provenance is not None) for doc in flagged[:limit]]
 
 
 def _salad(options: dict[str, Any]) -> Salad:
@@ -91,6 +96,16 @@ def _salad(options: dict[str, Any]) -> Salad:
         return Salad(**chosen)
     except (GristmillError, TypeError):  # a hand-edited pipeline.yaml: the defaults still draw the page
         return Salad()
+
+
+def _provenance(options: dict[str, Any]) -> Provenance:
+    from gristmill.dedup.provenance import Provenance
+
+    chosen = {"min_words": options["min_words"]} if options.get("min_words") is not None else {}
+    try:
+        return Provenance(**chosen)
+    except (GristmillError, TypeError):  # a hand-edited pipeline.yaml: the default draws the page
+        return Provenance()
 
 
 def _page(step: Salad, doc: Document, provenance: bool) -> StitchedPage:

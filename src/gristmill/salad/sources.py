@@ -10,6 +10,7 @@ page quoting a sentence of each of two articles, a mirror): those pages are judg
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from typing import Any
 
@@ -39,18 +40,21 @@ def _key(sentence: str) -> str:
     return " ".join(re.findall(r"\w+", sentence.lower()))
 
 
-def assign_sources(found: SaladAnalysis, sources: list[dict[str, Any]], text: str) -> SaladAnalysis:
+def assign_sources(
+    found: SaladAnalysis, sources: list[dict[str, Any]], text: str, counted_words: int = MIN_WORDS
+) -> SaladAnalysis:
     """Label each sentence with the source it came from; ``found.source_of`` maps label to source.
 
     When ``spans`` gives where the page's sentences credited to each source stand (``provenance``
-    writes them), each such sentence goes to its source, a sentence provenance counted and found in
-    none goes to a part with no source, and one it may not have counted (under ``min_words``) goes
-    with its recovered group's source. When ``sentences`` lists the copied
+    writes them), each such sentence goes to its source (a piece of one the salad cut again too), a
+    sentence provenance counted and found in none goes to a part with no source, and one it may not have
+    counted (under ``counted_words``, the ``min_words`` of its ``provenance`` step) goes with its
+    recovered group's source. When ``sentences`` lists the copied
     sentences, each sentence goes to the source that lists it. When it only counts them, the
     recovered groups are matched to the sources by size, largest first.
     """
     if all(isinstance(s.get("spans"), list) for s in sources):
-        placed = _by_spans(found, sources, text)
+        placed = _by_spans(found, sources, text, counted_words)
         if placed is not None:
             return placed
     if all(isinstance(s.get("sentences"), list) for s in sources):
@@ -72,7 +76,9 @@ def assign_sources(found: SaladAnalysis, sources: list[dict[str, Any]], text: st
     return found
 
 
-def _by_spans(found: SaladAnalysis, sources: list[dict[str, Any]], text: str) -> SaladAnalysis | None:
+def _by_spans(
+    found: SaladAnalysis, sources: list[dict[str, Any]], text: str, counted_words: int
+) -> SaladAnalysis | None:
     """Label the sentences ``spans`` credit to a source with it, and the others (:func:`assign_sources`).
 
     None when no span is a sentence of the text (a step changed the text after ``provenance``).
@@ -82,11 +88,21 @@ def _by_spans(found: SaladAnalysis, sources: list[dict[str, Any]], text: str) ->
         for span in source["spans"]:
             if isinstance(span, list | tuple) and len(span) == 2 and all(isinstance(x, int) for x in span):
                 owner[span[0], span[1]] = k
-    credited = {
-        i: owner[a, b]
-        for i, (a, b) in enumerate(found.spans)
-        if (a, b) in owner and found.labels[i] != FURNITURE
-    }
+    ranges = sorted((a, b, k) for (a, b), k in owner.items())
+    starts = [a for a, _, _ in ranges]
+    credited: dict[int, int] = {}
+    whole: list[int] = []  # credited sentences as provenance cut them: each was counted
+    for i, (a, b) in enumerate(found.spans):
+        if found.labels[i] == FURNITURE:
+            continue
+        if (a, b) in owner:
+            credited[i] = owner[a, b]
+            whole.append(i)
+            continue
+        # salad cuts a run-on "sentence" again (loose_sentence_spans): its pieces keep its credit.
+        at = bisect_right(starts, a) - 1
+        if at >= 0 and b <= ranges[at][1]:
+            credited[i] = ranges[at][2]
     if not credited:
         return None
     votes: dict[int, Counter[int]] = {}
@@ -95,12 +111,11 @@ def _by_spans(found: SaladAnalysis, sources: list[dict[str, Any]], text: str) ->
             votes.setdefault(found.labels[i], Counter())[k] += 1
     group_source = {group: counted.most_common(1)[0][0] for group, counted in votes.items()}
     # provenance counts a sentence of min_words words or more, and credits every counted sentence it
-    # finds in a source: an uncredited sentence as long as the shortest credited one, or as min_words'
-    # default, was (most likely) counted and found in none. It comes from outside the corpus, though
-    # the recovered group put it beside a named source's sentences (a new user's trial: a part
-    # credited to B held only the third page's). A min_words set higher only costs a short sentence
-    # of a named source its credit, never credits one to the wrong source.
-    fewest = min(MIN_WORDS, *(_words(found, text, i) for i in credited))
+    # finds in a source: an uncredited sentence as long as min_words (or as the shortest credited one)
+    # was counted and found in none. It comes from outside the corpus, though the recovered group put
+    # it beside a named source's sentences (a new user's trial: a part credited to B held only the
+    # third page's text); a shorter one may not have been counted, and goes with its group's source.
+    fewest = min([counted_words, *(_words(found, text, i) for i in whole)])
     labels = list(found.labels)  # furniture and unplaced sentences stay as they are
     for i, label in enumerate(labels):
         if i in credited:

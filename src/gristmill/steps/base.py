@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -76,8 +76,10 @@ class Step(ABC):
     def apply(self, docs: Iterable[Document], ctx: StepContext) -> Iterator[Document]:
         """Yield the documents that go on; report dropped ones with ``ctx.reject``."""
 
-    def after_steps_writing(self, meta_keys: set[str]) -> None:  # noqa: B027 - a hook most steps leave empty
-        """Learn the ``meta`` keys the steps before it in its pipeline write (the pipeline says so)."""
+    def after_steps_writing(  # noqa: B027 - a hook most steps leave empty
+        self, meta_keys: set[str], earlier: Sequence[Step] = ()
+    ) -> None:
+        """Learn the ``meta`` keys the steps before it in its pipeline write, and those steps."""
 
     def sentence_flags(self, doc: Document, sentences: list[str]) -> dict[int, list[str]]:
         """Say, for ``gristmill inspect``, what this step saw in each sentence (index -> flags)."""
@@ -194,7 +196,7 @@ class BarrierStep(Step):
         """
         return bool(getattr(self, "_counts_earlier_clusters", False))
 
-    def after_steps_writing(self, meta_keys: set[str]) -> None:
+    def after_steps_writing(self, meta_keys: set[str], earlier: Sequence[Step] = ()) -> None:
         """Learn the ``meta`` keys the steps before it in its pipeline write (the pipeline says so)."""
         self._counts_earlier_clusters = self.finds_clusters and "dup_cluster_size" in meta_keys
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
+from gristmill.dedup.provenance import MIN_WORDS, Provenance
 from gristmill.document import Document, forget_offsets
 from gristmill.io.schema import FieldType
 from gristmill.salad import (
@@ -103,13 +104,16 @@ class Salad(Step):
         self.cutoff: float = default if self.threshold is None else self.threshold
         self.threshold = self.cutoff
 
-    def after_steps_writing(self, meta_keys: set[str]) -> None:
+    def after_steps_writing(self, meta_keys: set[str], earlier: Sequence[Step] = ()) -> None:
         """Read ``meta.copied_from`` only where a step before it in the pipeline (``provenance``) wrote it.
 
         What the input carries is an earlier run's verdict on another corpus, or anyone's hand: trusted, a
-        stale or crafted list would make a page stitched whatever its text.
+        stale or crafted list would make a page stitched whatever its text. The fewest words a sentence
+        needed to count there tell which sentences it left unnamed could not have been counted.
         """
         self._after_provenance = "provenance_role" in meta_keys
+        counted = [step.min_words for step in earlier if isinstance(step, Provenance)]
+        self._counted_words = counted[-1] if counted else MIN_WORDS
 
     def named_sources(self, doc: Document) -> list[dict[str, Any]]:
         """The sources ``provenance`` of this pipeline named for a page it called stitched; else []."""
@@ -126,7 +130,8 @@ class Salad(Step):
             return self.analyse(doc)
         # provenance found runs of this page in two or more other documents: it is stitched, whatever
         # the page reads like.
-        found = assign_sources(self._analyse_at(doc, 1e-9), sources, doc.text)
+        counted = getattr(self, "_counted_words", MIN_WORDS)
+        found = assign_sources(self._analyse_at(doc, 1e-9), sources, doc.text, counted)
         found.score = max(found.score, self.cutoff)
         return found
 

@@ -76,7 +76,7 @@ def render_report(
     shown = ("read", "created", "kept", "rejected", "quarantined")
     steps = _pipeline_steps(layout.pipeline_file, stats)
     rows = funnel(stats)
-    salad_options = next((opts for entry in steps for name, opts in entry.items() if name == "salad"), None)
+    salad_options = _options_of(steps, "salad")
     cluster_chart, clusters = duplicate_clusters(kept, rejected)
     sampled = kept + rejected
     pages, parts = flagged_pages(sampled)
@@ -85,8 +85,7 @@ def render_report(
     # salad read provenance's sources only where provenance came before it (Step.after_steps_writing)
     read_sources = None
     if "salad" in names and "provenance" in names[: names.index("salad")]:
-        named = (opts for entry in steps for name, opts in entry.items() if name == "provenance")
-        read_sources = next(named) or {}
+        read_sources = _options_of(steps, "provenance")
     context = {
         "style": Markup(_STYLE),
         "root": title or str(root),
@@ -115,6 +114,11 @@ def render_report(
         "pipeline": layout.pipeline_file.read_text() if layout.pipeline_file.exists() else "",
     }
     return _template().render(context)
+
+
+def _options_of(steps: list[dict[str, Any]], step: str) -> dict[str, Any] | None:
+    """The options of the pipeline's first ``step`` ({} when it has none), or None without one."""
+    return next(((opts or {}) for entry in steps for name, opts in entry.items() if name == step), None)
 
 
 def _pipeline_steps(path: Path, stats: dict[str, Any]) -> list[dict[str, Any]]:

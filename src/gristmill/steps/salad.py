@@ -147,9 +147,8 @@ class Salad(Step):
                 # they would come out twice under the same ids.
                 ctx.reject(doc, f"{self.name}:already_split")
                 continue
-            if doc.meta.get(
-                "split_from"
-            ):  # such a part, as that run made it: salad over its output changes nothing
+            if doc.meta.get("split_from"):
+                # Such a part, as that run made it: salad over its output changes nothing.
                 yield doc
                 continue
             sources = self.named_sources(doc)
